@@ -1,0 +1,76 @@
+"""Parsing money columns written the way people and ERPs write them.
+
+Handles decimal commas (``1.234,56``), thousands separators (``1,234.56``, ``1 234,56``,
+``1'234.56``), currency symbols and codes (``€ 12``, ``12 EUR``), accounting negatives
+(``(12.50)``) and SAP's trailing minus (``12.50-``). The decimal separator is decided per
+column, not per value, so ``1,234`` means the same thing in every row of a file.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+_JUNK = re.compile(r"[^\d,.\-()+]")  # currency symbols/codes, spaces, NBSP, apostrophes
+
+
+def detect_decimal(series: pd.Series, *, delimiter: str | None = None) -> str:
+    """Return the decimal separator used by a column: ``"."`` or ``","``."""
+    if pd.api.types.is_numeric_dtype(series):
+        return "."
+    text = series.dropna().astype(str).str.replace(_JUNK, "", regex=True)
+    text = text[text != ""].head(50_000)
+    if text.empty:
+        return "."
+    both = text[text.str.contains(",") & text.str.contains(r"\.")]
+    if not both.empty:
+        # The separator that comes last in "1.234,56" / "1,234.56" is the decimal one.
+        comma_last = (both.str.rfind(",") > both.str.rfind(".")).mean()
+        return "," if comma_last > 0.5 else "."
+    if text.str.contains(r",\d{1,2}$|,\d{4,}$").any():
+        return ","
+    if text.str.contains(r"\.\d{1,2}$|\.\d{4,}$").any():
+        return "."
+    if text.str.contains(",").any():
+        # Only "1,234"-style values: thousands commas, unless the file is a European CSV.
+        return "," if delimiter == ";" else "."
+    return "."
+
+
+def parse(series: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    """Parse a money column.
+
+    Returns
+    -------
+    (values, bad)
+        ``values`` as float64 (NaN where empty or unparseable) and ``bad``, True where a
+        non-empty value is not a number.
+    """
+    if pd.api.types.is_numeric_dtype(series):
+        values = pd.to_numeric(series, errors="coerce").astype("float64")
+        return values, pd.Series(False, index=series.index)
+    text = series.astype("string").str.strip()
+    present = text.notna() & (text != "")
+    # Fast path: most machine exports are plain "1234.56".
+    if decimal == ".":
+        fast = pd.to_numeric(text, errors="coerce")
+        if not (present & fast.isna()).any():
+            return fast.astype("float64"), pd.Series(False, index=series.index)
+    t = text.str.replace(_JUNK, "", regex=True)
+    negative = t.str.startswith("(") & t.str.endswith(")") | t.str.endswith("-")
+    t = t.str.replace(r"[()]", "", regex=True).str.rstrip("-")
+    thousands = "." if decimal == "," else ","
+    t = t.str.replace(thousands, "", regex=False)
+    if decimal == ",":
+        t = t.str.replace(",", ".", regex=False)
+    values = pd.to_numeric(t, errors="coerce").astype("float64")
+    values = values.where(~negative.fillna(False), -values.abs())
+    return values, (present & values.isna()).fillna(False).astype(bool)
+
+
+def parse_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a plain number column (scores, term days): either decimal separator."""
+    if pd.api.types.is_numeric_dtype(series):
+        return pd.to_numeric(series, errors="coerce").astype("float64"), pd.Series(False, index=series.index)
+    return parse(series, decimal=detect_decimal(series))

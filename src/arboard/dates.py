@@ -1,0 +1,161 @@
+"""Detecting and parsing date columns.
+
+Exports write dates in many ways: ISO, M/D/YYYY (US), D/M/YYYY (most of Europe), D.M.YYYY
+(Germany, Switzerland), Excel serial numbers. The format is detected per column from its
+values. A column whose values fit both M/D and D/M (no day above 12 anywhere) is
+*ambiguous*: :func:`detect_format` says so instead of guessing, and the caller asks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+# label shown to the user -> strptime format ("excel" and "native" are special)
+FORMATS: dict[str, str] = {
+    "YYYY-MM-DD": "%Y-%m-%d",
+    "YYYY/MM/DD": "%Y/%m/%d",
+    "YYYYMMDD": "%Y%m%d",
+    "M/D/YYYY": "%m/%d/%Y",
+    "D/M/YYYY": "%d/%m/%Y",
+    "D.M.YYYY": "%d.%m.%Y",
+    "D-M-YYYY": "%d-%m-%Y",
+    "M-D-YYYY": "%m-%d-%Y",
+    "M/D/YY": "%m/%d/%y",
+    "D/M/YY": "%d/%m/%y",
+    "D.M.YY": "%d.%m.%y",
+    "Excel serial number": "excel",
+}
+AMBIGUOUS_PAIRS = {"M/D/YYYY": "D/M/YYYY", "M-D-YYYY": "D-M-YYYY", "M/D/YY": "D/M/YY"}
+
+_TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?(Z|[+-]\d{2}:?\d{2})?$")
+_PATTERNS = [
+    ("iso", re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")),
+    ("ymd_slash", re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$")),
+    ("compact", re.compile(r"^(19|20)\d{6}$")),
+    ("slash4", re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")),
+    ("slash2", re.compile(r"^\d{1,2}/\d{1,2}/\d{2}$")),
+    ("dot4", re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")),
+    ("dot2", re.compile(r"^\d{1,2}\.\d{1,2}\.\d{2}$")),
+    ("dash4", re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$")),
+    ("serial", re.compile(r"^\d{4,5}(\.0+)?$")),
+]
+_SLASH_LIKE = {"slash4": ("M/D/YYYY", "D/M/YYYY"), "slash2": ("M/D/YY", "D/M/YY"),
+               "dash4": ("M-D-YYYY", "D-M-YYYY")}
+_FIXED = {"iso": "YYYY-MM-DD", "ymd_slash": "YYYY/MM/DD", "compact": "YYYYMMDD", "dot4": "D.M.YYYY",
+          "dot2": "D.M.YY", "serial": "Excel serial number"}
+
+
+@dataclass
+class DateDetection:
+    """What :func:`detect_format` found for one column."""
+
+    format: str | None  # a key of FORMATS, "native", or None
+    ambiguous: tuple[str, ...] = ()  # candidate formats when the values fit several
+    examples: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+def _strip_time(values: pd.Series) -> pd.Series:
+    return values.str.replace(_TIME_SUFFIX, "", regex=True)
+
+
+def detect_format(series: pd.Series, *, sample: int = 20_000) -> DateDetection:
+    """Detect the date format of a column.
+
+    Parameters
+    ----------
+    series
+        Raw values (strings, or already datetimes from Excel/Parquet).
+    sample
+        At most this many distinct values are inspected.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return DateDetection("native")
+    values = series.dropna()
+    if values.empty:
+        return DateDetection(None, message="the column is empty")
+    if values.map(lambda v: hasattr(v, "year")).all():
+        return DateDetection("native")
+    text = values.astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty:
+        return DateDetection(None, message="the column is empty")
+    uniq = pd.Series(text.unique()[:sample])
+    uniq = _strip_time(uniq)
+    examples = uniq.head(3).tolist()
+    shares = {name: uniq.str.match(rx).mean() for name, rx in _PATTERNS}
+    name, share = max(shares.items(), key=lambda kv: kv[1])
+    if share < 0.5:
+        return DateDetection(None, examples=examples,
+                             message=f"no known date format fits values like {', '.join(examples)}")
+    if name in _FIXED:
+        return DateDetection(_FIXED[name], examples=examples)
+    first_fmt, second_fmt = _SLASH_LIKE[name]
+    parts = uniq[uniq.str.match(dict(_PATTERNS)[name])].str.split(r"[/-]", expand=True)
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    if (first > 12).any() and not (second > 12).any():
+        return DateDetection(second_fmt, examples=examples)  # first part is the day
+    if (second > 12).any() and not (first > 12).any():
+        return DateDetection(first_fmt, examples=examples)  # second part is the day
+    if (first > 12).any() and (second > 12).any():
+        return DateDetection(None, examples=examples,
+                             message="values put the day first in some rows and second in others")
+    return DateDetection(
+        None, ambiguous=(first_fmt, second_fmt), examples=examples,
+        message=f"values like {', '.join(examples)} read as both {first_fmt} and {second_fmt}",
+    )
+
+
+def parse(series: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
+    """Parse a column with a known format.
+
+    Returns
+    -------
+    (dates, bad)
+        ``dates`` is datetime64 (NaT where empty or unparseable, time of day dropped); ``bad`` is
+        True where a non-empty value could not be parsed.
+    """
+    if fmt == "native" or pd.api.types.is_datetime64_any_dtype(series):
+        out = pd.to_datetime(series, errors="coerce")
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+        raw_present = series.notna()
+        return out.dt.normalize(), (raw_present & out.isna()).astype(bool)
+    text = series.astype("string").str.strip()
+    present = text.notna() & (text != "")
+    if fmt == "excel" or fmt == "Excel serial number":
+        num = pd.to_numeric(text, errors="coerce")
+        # Excel's day 0 is 1899-12-30 once its fictitious 1900-02-29 is accounted for.
+        num = num.where((num >= 1) & (num < 2_958_466))
+        out = pd.to_datetime(np.floor(num), unit="D", origin="1899-12-30", errors="coerce")
+    else:
+        strptime = FORMATS.get(fmt, fmt)
+        out = pd.to_datetime(_strip_time(text), format=strptime, errors="coerce")
+    return out, (present & out.isna()).fillna(False).astype(bool)
+
+
+def resolve_ambiguous(detections: dict[str, DateDetection]) -> dict[str, str]:
+    """Settle ambiguous columns from an unambiguous sibling with the same separator.
+
+    A file writes all its dates one way: when the due date column shows 25/03/2024 the invoice
+    date column that only holds 03/04/2024-like values is D/M too.
+
+    Returns
+    -------
+    dict
+        ``{column: format}`` for the columns it could settle.
+    """
+    settled: dict[str, str] = {}
+    for col, det in detections.items():
+        if not det.ambiguous:
+            continue
+        for other in detections.values():
+            if other.format in det.ambiguous:
+                settled[col] = other.format
+                break
+    return settled

@@ -1,0 +1,170 @@
+"""Choosing, opening and preparing the database.
+
+The URL comes, in this order, from an explicit argument, the ``ARBOARD_DB_URL`` environment
+variable, ``.streamlit/secrets.toml`` (``db_url = "..."`` or ``[connections.arboard] url``),
+and finally an embedded DuckDB file in the data folder (``ARBOARD_DATA_DIR``, default
+``./data``), created on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+from arboard import schema
+from arboard.errors import ArboardError
+
+DEFAULT_DB_FILE = "arboard.duckdb"
+
+
+def data_dir() -> Path:
+    """Return the folder that holds the embedded database (``ARBOARD_DATA_DIR`` or ``./data``)."""
+    return Path(os.environ.get("ARBOARD_DATA_DIR", "data")).resolve()
+
+
+def default_url() -> str:
+    """Return the URL of the embedded DuckDB file."""
+    return f"duckdb:///{data_dir() / DEFAULT_DB_FILE}"
+
+
+def _secrets_url(secrets_path: Path) -> str | None:
+    if not secrets_path.is_file():
+        return None
+    try:
+        secrets = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ArboardError(f"The secrets file cannot be read: {exc}", where=str(secrets_path)) from exc
+    url = secrets.get("db_url") or secrets.get("connections", {}).get("arboard", {}).get("url")
+    return str(url) if url else None
+
+
+def resolve_url(explicit: str | None = None, *, secrets_path: Path | None = None) -> tuple[str, str]:
+    """Pick the database URL and say where it came from.
+
+    Returns
+    -------
+    (url, origin)
+        ``origin`` is one of ``"argument"``, ``"ARBOARD_DB_URL"``, ``"secrets.toml"``,
+        ``"embedded"``.
+    """
+    if explicit:
+        return explicit, "argument"
+    if os.environ.get("ARBOARD_DB_URL"):
+        return os.environ["ARBOARD_DB_URL"], "ARBOARD_DB_URL"
+    url = _secrets_url(secrets_path or Path(".streamlit") / "secrets.toml")
+    if url:
+        return url, "secrets.toml"
+    return default_url(), "embedded"
+
+
+def redact(url: str | URL) -> str:
+    """Render a URL with its password hidden, for messages and the sidebar."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL must still be displayable
+        return "<unparseable database URL>"
+
+
+def _normalise(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ArboardError(
+            "This is not a database URL. Examples: duckdb:///data/arboard.duckdb, "
+            "postgresql+psycopg://user:password@host:5432/dbname",
+            where="database URL",
+        ) from exc
+    # A bare postgresql:// URL would ask for psycopg2; we ship psycopg 3.
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine and check that the database answers.
+
+    Raises
+    ------
+    ArboardError
+        When the URL is malformed, the driver is missing or the database cannot be reached.
+    """
+    parsed = _normalise(url)
+    kwargs: dict = {}
+    if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except ArboardError:
+        raise
+    except Exception as exc:  # driver errors differ per backend; all mean "cannot use it"
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise ArboardError(f"The database cannot be opened: {reason}", where=redact(parsed)) from exc
+    return engine
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create missing tables, and add columns that newer versions of arboard know about."""
+    try:
+        schema.metadata.create_all(engine)
+        inspector = sa.inspect(engine)
+        with engine.begin() as conn:
+            for table in schema.metadata.sorted_tables:
+                present = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in present and column.nullable:
+                        ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} "
+                        conn.execute(sa.text(ddl + column.type.compile(engine.dialect)))
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise ArboardError(f"The tables cannot be created: {reason}", where=redact(engine.url)) from exc
+
+
+def open_database(url: str | None = None) -> Engine:
+    """Resolve the URL, open the engine and make sure the schema exists."""
+    resolved, _origin = resolve_url(url)
+    engine = make_engine(resolved)
+    ensure_schema(engine)
+    return engine
+
+
+def get_meta(conn: sa.Connection, key: str) -> str | None:
+    """Read one value from the meta table."""
+    return conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+
+def set_meta(conn: sa.Connection, key: str, value: str) -> None:
+    """Write one value to the meta table (inside the caller's transaction)."""
+    conn.execute(sa.delete(schema.meta).where(schema.meta.c.key == key))
+    conn.execute(sa.insert(schema.meta).values(key=key, value=value))
+
+
+def bump_data_version(conn: sa.Connection) -> int:
+    """Increase the data version inside the caller's transaction; caches key on it."""
+    version = int(get_meta(conn, "data_version") or 0) + 1
+    set_meta(conn, "data_version", str(version))
+    set_meta(conn, "data_changed_at", datetime.now(UTC).isoformat(timespec="seconds"))
+    return version
+
+
+def data_version(engine: Engine) -> int:
+    """Return the current data version (0 for an empty database)."""
+    with engine.connect() as conn:
+        return int(get_meta(conn, "data_version") or 0)
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows per ledger table."""
+    with engine.connect() as conn:
+        return {
+            name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+            for name, table in schema.LEDGER_TABLES.items()
+        }

@@ -1,0 +1,284 @@
+"""The fields a file can carry, and the names ERPs and spreadsheets give them.
+
+Each import *kind* (invoices, customers, payments, contacts) has a list of :class:`Field`.
+An invoices file may also carry customer attributes (name, country, credit limit, a
+paperless flag, ...): those go to the ``customers`` table, since the model has a place for
+them. Synonyms are compared after :func:`normalise_header` (lower case, accents and
+punctuation removed), and cover English, German, French, Spanish, Dutch and Italian
+exports.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+FieldType = Literal["text", "date", "amount", "number", "int", "bool", "channel", "kind", "outcome", "ctype"]
+KINDS = ("invoices", "customers", "payments", "contacts")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One target field of an import kind."""
+
+    name: str
+    type: FieldType
+    label: str
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    table: str | None = None  # where the value lands when not the kind's own table
+
+
+def normalise_header(name: object) -> str:
+    """Lower-case, strip accents and everything that is not a letter or digit."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _s(*names: str) -> tuple[str, ...]:
+    return tuple(normalise_header(n) for n in names)
+
+
+_CUSTOMER_ID = _s(
+    "customer_id", "customer", "customer no", "customer number", "customer nr", "cust id", "cust no",
+    "customer code", "client id", "client", "client no", "client number", "account", "account id",
+    "account no", "account number", "debtor", "debtor id", "debtor no", "debitor", "debitor nr",
+    "debitorennummer", "debitornummer", "kunde", "kunden nr", "kundennummer", "kunden id", "kdnr",
+    "numero client", "n client", "code client", "cliente", "id cliente", "codigo cliente",
+    "numero cliente", "klant", "klantnummer", "klant nr", "debiteur", "debiteurnummer", "sold to",
+    "sold to party", "payer", "business partner", "bp", "partner id", "customerid",
+)
+_INVOICE_ID = _s(
+    "invoice_id", "invoice", "invoice no", "invoice number", "invoice nr", "invoice num", "inv no",
+    "inv number", "invoicenumber", "document no", "document number", "doc no", "doc number",
+    "billing document", "belegnummer", "beleg nr", "belegnr", "rechnung", "rechnungsnummer",
+    "rechnungs nr", "rechnungsnr", "facture", "numero facture", "n facture", "no facture",
+    "factura", "numero factura", "n factura", "factuur", "factuurnummer", "fattura",
+    "numero fattura", "transaction id", "invoice key", "invoice ref", "reference",
+)
+_AMOUNT = _s(
+    "amount", "invoice amount", "invoiceamount", "amount due", "total", "total amount",
+    "gross amount", "invoice total", "amount incl tax", "amount incl vat", "betrag",
+    "rechnungsbetrag", "bruttobetrag", "gesamtbetrag", "montant", "montant ttc", "importe",
+    "importe total", "monto", "bedrag", "factuurbedrag", "importo", "value", "amount dc",
+    "amount lc", "amount in local currency", "open amount", "balance", "outstanding",
+    "offener betrag", "saldo",
+)
+_DATE_COMMON_PAYMENT = _s(
+    "payment date", "date paid", "paid date", "zahlungsdatum", "zahldatum", "date paiement",
+    "date de paiement", "fecha pago", "fecha de pago", "betaaldatum", "data pagamento",
+)
+_CURRENCY = _s(
+    "currency", "curr", "cur", "ccy", "currency code", "waehrung", "wahrung", "devise", "moneda",
+    "valuta", "divisa",
+)
+
+CUSTOMER_ATTRIBUTES: tuple[Field, ...] = (
+    Field("name", "text", "Customer name", synonyms=_s(
+        "customer name", "name", "company", "company name", "account name", "client name",
+        "debtor name", "kundenname", "kunde name", "firma", "firmenname", "nom client", "nom",
+        "raison sociale", "nombre cliente", "nombre", "razon social", "klantnaam", "naam",
+        "ragione sociale", "sold to name", "customername",
+    ), table="customers"),
+    Field("country", "text", "Country", synonyms=_s(
+        "country", "country code", "countrycode", "country name", "land", "laenderkennzeichen",
+        "pays", "code pays", "pais", "paese", "nation",
+    ), table="customers"),
+    Field("industry", "text", "Industry", synonyms=_s(
+        "industry", "sector", "industry code", "branche", "branchencode", "secteur", "industria",
+        "sector industrial",
+    ), table="customers"),
+    Field("customer_type", "ctype", "Customer type (B2B/B2C)", synonyms=_s(
+        "customer type", "type", "b2b b2c", "b2b/b2c", "kundentyp", "kundenart", "type client",
+        "tipo cliente", "account type", "klanttype",
+    ), table="customers"),
+    Field("credit_limit", "amount", "Credit limit", synonyms=_s(
+        "credit limit", "limit", "kreditlimit", "kreditlimit betrag", "limite de credit",
+        "limite credito", "limite de credito", "kredietlimiet", "fido",
+    ), table="customers"),
+    Field("credit_score", "number", "External credit score", synonyms=_s(
+        "credit score", "score", "rating", "bonitaet", "bonitat", "bonitaetsindex", "risk score",
+        "credit rating", "external score", "note de credit", "puntuacion",
+    ), table="customers"),
+    Field("email", "text", "E-mail", synonyms=_s(
+        "email", "e-mail", "email address", "mail", "e mail adresse", "courriel", "correo",
+        "correo electronico", "emailadres",
+    ), table="customers"),
+    Field("phone", "text", "Phone", synonyms=_s(
+        "phone", "phone number", "telephone", "tel", "mobile", "telefon", "telefonnummer",
+        "telefono", "telefoon", "mobile phone", "cell phone", "handy",
+    ), table="customers"),
+    Field("preferred_channel", "channel", "Preferred channel", synonyms=_s(
+        "preferred channel", "channel", "contact channel", "kanal", "bevorzugter kanal", "canal",
+    ), table="customers"),
+    # A paperless / e-invoice flag says where the customer reads its invoices.
+    Field("paperless", "bool", "Paperless billing (sets preferred channel)", synonyms=_s(
+        "paperless", "paperless bill", "paperlessbill", "e bill", "ebill", "electronic bill",
+        "e invoice", "einvoice", "electronic invoice", "e rechnung", "papierlos",
+        "facture electronique", "factura electronica",
+    ), table="customers"),
+    Field("created_at", "date", "Customer since", synonyms=_s(
+        "customer since", "created at", "created", "created date", "creation date", "kunde seit",
+        "angelegt am", "client depuis", "cliente desde", "klant sinds",
+    ), table="customers"),
+    Field("locale", "text", "Locale (e.g. de_DE)", synonyms=_s("locale", "language", "sprache", "langue", "idioma"),
+          table="customers"),
+)
+
+_BY_KIND: dict[str, tuple[Field, ...]] = {
+    "invoices": (
+        Field("invoice_id", "text", "Invoice number", True, _INVOICE_ID),
+        Field("customer_id", "text", "Customer ID", True, _CUSTOMER_ID),
+        Field("invoice_date", "date", "Invoice date", True, _s(
+            "invoice date", "invoicedate", "date", "doc date", "document date", "billing date",
+            "issue date", "issued on", "posting date", "rechnungsdatum", "belegdatum", "datum",
+            "date facture", "date de facture", "fecha factura", "fecha", "factuurdatum",
+            "data fattura", "invoiced on", "transaction date", "txn date",
+        )),
+        Field("due_date", "date", "Due date", False, _s(
+            "due date", "duedate", "net due date", "due", "due on", "payment due date",
+            "faelligkeit", "falligkeit", "faellig am", "fallig am", "faelligkeitsdatum",
+            "falligkeitsdatum", "nettofaelligkeit", "date echeance", "date d echeance", "echeance",
+            "fecha vencimiento", "fecha de vencimiento", "vencimiento", "vervaldatum",
+            "data scadenza", "scadenza",
+        )),
+        Field("amount", "amount", "Amount", True, _AMOUNT),
+        Field("currency", "text", "Currency", False, _CURRENCY),
+        Field("paid_date", "date", "Settled (paid) date", False, _s(
+            "paid date", "settled date", "settleddate", "settle date", "clear date", "clearing date",
+            "cleared on", "paid on", "date paid", "payment date", "settlement date", "date settled",
+            "closed date", "zahlungsdatum", "ausgleichsdatum", "ausgeglichen am", "bezahlt am",
+            "date paiement", "date de paiement", "date reglement", "fecha pago", "fecha de pago",
+            "betaaldatum", "data pagamento",
+        )),
+        Field("disputed", "bool", "Disputed", False, _s(
+            "disputed", "dispute", "in dispute", "dispute flag", "strittig", "bestritten",
+            "reklamation", "litige", "en litige", "litigio", "disputa", "betwist", "contestata",
+        )),
+        Field("terms_days", "int", "Payment terms (days)", False, _s(
+            "terms", "payment terms", "terms days", "net days", "zahlungsziel", "zahlungsziel tage",
+            "zahlungsbedingung", "delai de paiement", "delai paiement", "plazo", "plazo de pago",
+            "betalingstermijn", "credit terms", "termini pagamento",
+        )),
+        *CUSTOMER_ATTRIBUTES,
+    ),
+    "customers": (
+        Field("customer_id", "text", "Customer ID", True, _CUSTOMER_ID),
+        *(f if f.name != "name" else Field("name", "text", "Customer name", False, f.synonyms)
+          for f in (Field(a.name, a.type, a.label, a.required, a.synonyms) for a in CUSTOMER_ATTRIBUTES)),
+    ),
+    "payments": (
+        Field("payment_id", "text", "Payment ID", True, _s(
+            "payment id", "payment", "payment no", "payment number", "receipt", "receipt no",
+            "receipt number", "zahlung", "zahlungsnummer", "zahlungs nr", "numero paiement",
+            "reglement", "pago", "numero pago", "betaling", "betalingsnummer", "payment ref",
+        )),
+        Field("invoice_id", "text", "Invoice number (blank = unapplied)", False, _INVOICE_ID),
+        Field("customer_id", "text", "Customer ID", True, _CUSTOMER_ID),
+        Field("payment_date", "date", "Payment date", True, _DATE_COMMON_PAYMENT + _s(
+            "date", "value date", "receipt date", "buchungsdatum", "valuta datum", "wertstellung",
+            "date valeur", "fecha valor", "datum",
+        )),
+        Field("amount", "amount", "Amount paid", True, _AMOUNT + _s("amount paid", "paid amount",
+                                                                    "zahlbetrag", "montant paye")),
+        Field("method", "text", "Method", False, _s(
+            "method", "payment method", "zahlungsart", "zahlweg", "mode de paiement", "mode paiement",
+            "metodo de pago", "betaalmethode",
+        )),
+    ),
+    "contacts": (
+        Field("contact_id", "text", "Contact ID", True, _s(
+            "contact id", "contact", "activity id", "activity", "interaction id", "kontakt id",
+            "event id",
+        )),
+        Field("customer_id", "text", "Customer ID", True, _CUSTOMER_ID),
+        Field("invoice_id", "text", "Invoice number", False, _INVOICE_ID),
+        Field("contact_date", "date", "Contact date", True, _s(
+            "contact date", "date", "activity date", "kontaktdatum", "datum", "date contact",
+            "fecha contacto", "sent on", "sent date",
+        )),
+        Field("channel", "channel", "Channel", True, _s("channel", "kanal", "canal", "medium", "via")),
+        Field("kind", "kind", "Kind", True, _s("kind", "type", "activity type", "action", "art", "typ")),
+        Field("outcome", "outcome", "Outcome", False, _s("outcome", "result", "status", "ergebnis",
+                                                        "resultat", "resultado")),
+        Field("promised_date", "date", "Promised date", False, _s(
+            "promised date", "promise date", "ptp date", "zahlungszusage datum", "date promesse",
+        )),
+        Field("promised_amount", "amount", "Promised amount", False, _s(
+            "promised amount", "promise amount", "ptp amount", "zugesagter betrag", "montant promis",
+        )),
+    ),
+}
+
+# Columns that exports often carry but that arboard derives itself from the dates.
+DERIVED_COLUMNS = frozenset(_s(
+    "days to settle", "daystosettle", "days late", "dayslate", "days overdue", "days past due",
+    "aging", "age", "bucket", "aging bucket", "tage ueberfaellig", "verzug", "retard",
+))
+
+
+def fields_for(kind: str) -> tuple[Field, ...]:
+    """Return the fields of an import kind."""
+    try:
+        return _BY_KIND[kind]
+    except KeyError:
+        raise ValueError(f"unknown import kind {kind!r}; choose one of {', '.join(KINDS)}") from None
+
+
+def field_map(kind: str) -> dict[str, Field]:
+    """Fields of a kind by name."""
+    return {f.name: f for f in fields_for(kind)}
+
+
+def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
+    """Map source columns to fields of ``kind`` by name.
+
+    Exact (normalised) synonym matches win; then a column whose name contains a synonym of
+    at least five characters. Each field takes at most one column, earlier synonyms first.
+
+    Returns
+    -------
+    dict
+        ``{source column: field name}`` for the columns it recognised.
+    """
+    fields = fields_for(kind)
+    norm = {c: normalise_header(c) for c in columns}
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    # Pass 1: exact matches, in the order of the synonym lists (the most specific first).
+    for fld in fields:
+        for syn in fld.synonyms:
+            hit = next((c for c in columns if norm[c] == syn and c not in mapping), None)
+            if hit is not None and fld.name not in taken:
+                mapping[hit] = fld.name
+                taken.add(fld.name)
+                break
+    # Pass 2: containment for what is left ("Net Due Date (DD.MM.YYYY)", "Invoice Amount EUR").
+    for col in columns:
+        if col in mapping or norm[col] in DERIVED_COLUMNS:
+            continue
+        for fld in fields:
+            if fld.name in taken:
+                continue
+            if any(len(s) >= 5 and s in norm[col] for s in fld.synonyms):
+                mapping[col] = fld.name
+                taken.add(fld.name)
+                break
+    return mapping
+
+
+def guess_kind(columns: list[str]) -> str:
+    """Guess what a file holds from its header: the kind whose required fields match best."""
+    best, best_score = "invoices", -1.0
+    for kind in ("contacts", "payments", "invoices", "customers"):
+        mapping = suggest_mapping(columns, kind)
+        required = [f.name for f in fields_for(kind) if f.required]
+        found = set(mapping.values())
+        share = sum(r in found for r in required) / len(required)
+        # Prefer the kind with the most required fields present, then the most fields mapped.
+        score = share * 100 + len(found) + (len(required) if share == 1 else 0)
+        if score > best_score:
+            best, best_score = kind, score
+    return best

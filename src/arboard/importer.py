@@ -1,0 +1,516 @@
+"""From a raw table to validated ledger rows in the database, in one transaction.
+
+The flow is the same on the Data page and in ``arboard import``:
+
+1. :func:`plan_import` maps columns (a saved mapping for this layout, else suggestions), detects
+   the date format of each date column and lists what still needs the user: missing required
+   fields, ambiguous date columns.
+2. :func:`normalise` parses every column, derives what is missing (due dates from terms,
+   customers from invoices), validates with pandera and builds the row-level report.
+3. :func:`run_import` writes it all in one transaction (upsert by id, or replace), remembers
+   the mapping and bumps the data version. Any failure leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import amounts, dates, schema, store
+from arboard.db import bump_data_version, redact
+from arboard.errors import ArboardError
+from arboard.fields import DERIVED_COLUMNS, Field, field_map, fields_for, guess_kind, normalise_header, suggest_mapping
+from arboard.mapping import MappingSpec, load_saved, save_mapping
+from arboard.readers import RawTable
+from arboard.validation import REJECTED, REPORT_COLUMNS, SUSPICIOUS, formula_like, validate
+
+Progress = Callable[[str, float], None]
+
+_TRUE = {"yes", "y", "true", "t", "1", "x", "ja", "j", "oui", "si", "wahr", "vrai", "1.0", "disputed", "electronic",
+         "paperless", "e-mail", "email", "digital"}
+_FALSE = {"no", "n", "false", "f", "0", "nein", "non", "falsch", "faux", "0.0", "-", "paper", "print", "post"}
+_ENUMS: dict[str, dict[str, str]] = {
+    "channel": {
+        **dict.fromkeys(["email", "e-mail", "mail", "e mail", "courriel", "correo"], "email"),
+        **dict.fromkeys(["sms", "text", "text message", "texto", "whatsapp"], "sms"),
+        **dict.fromkeys(["letter", "post", "brief", "courrier", "lettre", "carta", "paper"], "letter"),
+        **dict.fromkeys(["phone", "call", "telephone", "tel", "anruf", "telefon", "appel", "llamada"], "phone"),
+        **dict.fromkeys(["portal", "web", "pay link", "paylink", "self service", "online", "link"], "portal"),
+    },
+    "kind": {
+        **dict.fromkeys(["reminder", "dunning", "mahnung", "relance", "email reminder", "sms reminder"], "reminder"),
+        **dict.fromkeys(["call", "phone call", "anruf"], "call"),
+        **dict.fromkeys(["letter", "brief", "lettre", "final notice"], "letter"),
+        **dict.fromkeys(["promise_to_pay", "promise to pay", "ptp", "promise", "zahlungszusage"], "promise_to_pay"),
+        **dict.fromkeys(["payment_plan", "payment plan", "ratenzahlung", "instalment plan",
+                         "installment plan"], "payment_plan"),
+        **dict.fromkeys(["dispute", "reklamation", "litige", "complaint"], "dispute"),
+    },
+    "outcome": {
+        **dict.fromkeys(["no_response", "no response", "none", "no answer", "keine antwort", "ignored"], "no_response"),
+        **dict.fromkeys(["responded", "response", "answered", "reply", "replied", "contacted"], "responded"),
+        **dict.fromkeys(["promised", "promise", "ptp"], "promised"),
+        **dict.fromkeys(["paid", "bezahlt", "payé", "paye", "pagado"], "paid"),
+        **dict.fromkeys(["bounced", "bounce", "undeliverable", "returned", "failed"], "bounced"),
+    },
+    "ctype": {
+        **dict.fromkeys(["b2b", "business", "company", "corporate", "firma", "gewerbe", "entreprise"], "B2B"),
+        **dict.fromkeys(["b2c", "consumer", "private", "person", "individual", "privat", "particulier"], "B2C"),
+    },
+}
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_EMPTY_REPORT = pd.DataFrame(columns=REPORT_COLUMNS)
+
+
+@dataclass
+class ImportPlan:
+    """A mapping ready to apply, or the questions that must be answered first."""
+
+    raw: RawTable
+    spec: MappingSpec
+    detections: dict[str, dates.DateDetection] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    ignored: dict[str, str] = field(default_factory=dict)
+    from_saved: bool = False
+
+    @property
+    def ambiguous(self) -> dict[str, dates.DateDetection]:
+        return {c: d for c, d in self.detections.items() if d.ambiguous and c not in self.spec.date_formats}
+
+    @property
+    def undetected(self) -> dict[str, dates.DateDetection]:
+        return {c: d for c, d in self.detections.items()
+                if d.format is None and not d.ambiguous and c not in self.spec.date_formats}
+
+    @property
+    def ready(self) -> bool:
+        return not (self.missing or self.ambiguous or self.undetected)
+
+    def problems(self) -> list[str]:
+        """What the user must settle before the import can run, in plain words."""
+        out = [f"No column is mapped to the required field “{label}”." for label in self.missing]
+        for col, det in self.ambiguous.items():
+            out.append(f"Column “{col}”: {det.message}. Choose the date format.")
+        for col, det in self.undetected.items():
+            out.append(f"Column “{col}”: {det.message or 'no date format fits'}. Choose the format or unmap it.")
+        return out
+
+
+def plan_import(raw: RawTable, *, spec: MappingSpec | None = None, kind: str | None = None,
+                saved: MappingSpec | None = None) -> ImportPlan:
+    """Work out the mapping for a raw table.
+
+    Parameters
+    ----------
+    raw
+        The table as read.
+    spec
+        A mapping the user gave (it wins over everything else).
+    kind
+        The import kind, when the user chose it; otherwise guessed from the header.
+    saved
+        The mapping remembered for this layout, if any.
+    """
+    columns = raw.columns
+    from_saved = spec is None and saved is not None
+    if spec is None:
+        spec = saved
+    if spec is None:
+        k = kind or guess_kind(columns)
+        spec = MappingSpec(kind=k, columns=suggest_mapping(columns, k))
+    unknown_cols = [c for c in spec.columns if c not in columns]
+    if unknown_cols:
+        raise ArboardError(f"The mapping names column(s) the file does not have: {', '.join(unknown_cols)}.",
+                           where=raw.source)
+    spec.columns = {c: f for c, f in spec.columns.items() if f}
+    fmap = field_map(spec.kind)
+    mapped_fields = set(spec.columns.values())
+    dupes = sorted({f for f in spec.columns.values() if list(spec.columns.values()).count(f) > 1})
+    if dupes:
+        raise ArboardError(f"Several columns are mapped to the same field: {', '.join(dupes)}.", where=raw.source)
+    missing = [f.label for f in fields_for(spec.kind) if f.required and f.name not in mapped_fields]
+    detections = {}
+    for col, fname in spec.columns.items():
+        if fmap[fname].type == "date":
+            det = dates.detect_format(raw.df[col])
+            if col in spec.date_formats:
+                det = dates.DateDetection(spec.date_formats[col], examples=det.examples)
+            detections[col] = det
+    # A file writes all its dates one way: settle ambiguous columns from unambiguous siblings.
+    for col, fmt in dates.resolve_ambiguous(detections).items():
+        detections[col] = dates.DateDetection(fmt, examples=detections[col].examples,
+                                              message=f"same format as the file's other date columns ({fmt})")
+    for col, det in detections.items():
+        if det.format and col not in spec.date_formats:
+            spec.date_formats[col] = det.format
+    for col, det in list(detections.items()):
+        if det.format is None and not det.ambiguous and raw.df[col].dropna().astype(str).str.strip().eq("").all():
+            detections[col] = dates.DateDetection("YYYY-MM-DD", message="empty column")  # nothing to parse
+            spec.date_formats[col] = "YYYY-MM-DD"
+    ignored = {}
+    for col in columns:
+        if col in spec.columns:
+            continue
+        ignored[col] = ("derived by arboard from the dates" if normalise_header(col) in DERIVED_COLUMNS
+                        else "no place for it in the data model")
+    return ImportPlan(raw, spec, detections, missing, ignored, from_saved)
+
+
+@dataclass
+class Batch:
+    """Normalised, validated rows ready to write, with the report."""
+
+    kind: str
+    tables: dict[str, pd.DataFrame]
+    report: pd.DataFrame
+    rows_read: int
+    rejected_rows: int
+    suspicious_rows: int
+    rows: np.ndarray  # file row number of each parsed row; table indexes are positions into it
+    notes: list[str] = field(default_factory=list)
+
+
+class _Findings:
+    """Collects report rows as arrays (positions, field, severity, reason, values)."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, mask: pd.Series | np.ndarray, fld: str, severity: str, reason: str) -> None:
+        pos = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if len(pos):
+            self.parts.append(pd.DataFrame({"pos": pos, "field": fld, "severity": severity, "reason": reason}))
+
+    def extend(self, frame: pd.DataFrame) -> None:
+        if len(frame):
+            self.parts.append(frame[["pos", "field", "severity", "reason"]])
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({"pos": pd.Series(dtype=int), "field": [], "severity": [], "reason": []})
+        return pd.concat(self.parts, ignore_index=True)
+
+
+def _clean_text(s: pd.Series, max_len: int, fld: str, findings: _Findings) -> pd.Series:
+    text = s.astype("string").str.replace(_CONTROL, "", regex=True).str.strip()
+    text = text.mask(text == "")
+    too_long = text.str.len() > max_len
+    if too_long.any():
+        findings.add(too_long.fillna(False), fld, SUSPICIOUS, f"text longer than {max_len} characters, cut")
+        text = text.str.slice(0, max_len)
+    return text
+
+
+def _parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean"), pd.Series(False, index=s.index)
+    text = s.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False).astype(bool)] = True
+    out[text.isin(_FALSE).fillna(False).astype(bool)] = False
+    bad = text.notna() & (text != "") & out.isna()
+    return out, bad.fillna(False).astype(bool)
+
+
+def _parse_enum(s: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    text = s.astype("string").str.strip().str.lower().str.replace("_", " ")
+    table = {k.replace("_", " "): v for k, v in _ENUMS[kind].items()}
+    out = text.map(table, na_action="ignore").astype("string")
+    bad = text.notna() & (text != "") & out.isna()
+    return out, bad.fillna(False).astype(bool)
+
+
+def _string_length(table: sa.Table | None, name: str, default: int = 300) -> int:
+    if table is not None and name in table.c and getattr(table.c[name].type, "length", None):
+        return table.c[name].type.length
+    return default
+
+
+def _parse_columns(raw: RawTable, spec: MappingSpec, findings: _Findings, notes: list[str]) -> pd.DataFrame:
+    fmap = field_map(spec.kind)
+    own = schema.LEDGER_TABLES[spec.kind]
+    out: dict[str, pd.Series] = {}
+    for col, fname in spec.columns.items():
+        fld: Field = fmap[fname]
+        s = raw.df[col]
+        serious = fld.required or fld.name in ("due_date", "paid_date", "amount", "promised_date")
+        severity = REJECTED if serious else SUSPICIOUS
+        if fld.type == "text":
+            target = schema.customers if fld.table == "customers" else own
+            out[fname] = _clean_text(s, _string_length(target, fname), fname, findings)
+            continue
+        if fld.type == "date":
+            values, bad = dates.parse(s, spec.date_formats[col])
+            reason = f"not a date in the format {spec.date_formats[col]}"
+        elif fld.type == "amount":
+            decimal = spec.decimal or amounts.detect_decimal(s, delimiter=raw.delimiter)
+            values, bad = amounts.parse(s, decimal=decimal)
+            reason = "not a number"
+        elif fld.type in ("number", "int"):
+            values, bad = amounts.parse_number(s)
+            if fld.type == "int":
+                frac = values.notna() & (values % 1 != 0)
+                bad = bad | frac
+                values = values.where(~frac)
+            reason = "not a whole number" if fld.type == "int" else "not a number"
+        elif fld.type == "bool":
+            values, bad = _parse_bool(s)
+            reason = "not a yes/no value"
+        else:
+            values, bad = _parse_enum(s, fld.type)
+            reason = f"unknown value; expected one of {', '.join(sorted(set(_ENUMS[fld.type].values())))}"
+        findings.add(bad, fname, severity, reason)
+        out[fname] = values
+    return pd.DataFrame(out, index=raw.df.index)
+
+
+def _derive(df: pd.DataFrame, spec: MappingSpec, findings: _Findings, notes: list[str]) -> pd.DataFrame:
+    if spec.kind == "invoices":
+        if "due_date" not in df:
+            df["due_date"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
+        missing_due = df["due_date"].isna() & df["invoice_date"].notna()
+        if missing_due.any():
+            terms = df["terms_days"] if "terms_days" in df else pd.Series(np.nan, index=df.index)
+            used = terms.fillna(spec.default_terms_days)
+            df.loc[missing_due, "due_date"] = df.loc[missing_due, "invoice_date"] + pd.to_timedelta(
+                used[missing_due], unit="D")
+            src = "the payment-terms column" if "terms_days" in df else f"{spec.default_terms_days}-day terms"
+            notes.append(f"due date derived from {src} for {int(missing_due.sum()):,} invoice(s)")
+        cur = df["currency"].str.upper() if "currency" in df else pd.Series(pd.NA, index=df.index, dtype="string")
+        bad_cur = cur.notna() & ~cur.str.fullmatch(r"[A-Z]{3}").fillna(False)
+        findings.add(bad_cur, "currency", SUSPICIOUS, f"not an ISO currency code; {spec.default_currency} used")
+        df["currency"] = cur.mask(bad_cur).fillna(spec.default_currency)
+        df["disputed"] = (df["disputed"] if "disputed" in df else pd.Series(False, index=df.index)).fillna(False)
+    if "paperless" in df:
+        channel = df["paperless"].map({True: "email", False: "letter"}).astype("string")
+        df["preferred_channel"] = df["preferred_channel"].fillna(channel) if "preferred_channel" in df else channel
+    return df
+
+
+def _duplicates(df: pd.DataFrame, pk: str, findings: _Findings, rows: np.ndarray) -> np.ndarray:
+    """Flag repeated ids; return a mask of rows to drop as exact repeats."""
+    dup = df[pk].notna() & df.duplicated(pk, keep=False)
+    drop = np.zeros(len(df), dtype=bool)
+    if not dup.any():
+        return drop
+    sub = df[dup]
+    content = sub.astype("string").fillna("\x00").apply(lambda r: "\x1f".join(r), axis=1)
+    groups = pd.DataFrame({"id": sub[pk].to_numpy(), "content": content.to_numpy(),
+                           "pos": np.flatnonzero(dup.to_numpy())})
+    varying = groups.groupby("id")["content"].transform("nunique") > 1
+    first_pos = groups.groupby("id")["pos"].transform("min")
+    conflict = groups[varying]
+    if len(conflict):
+        row_lists = conflict.groupby("id")["pos"].apply(lambda p: ", ".join(str(rows[i]) for i in p))
+        findings.extend(pd.DataFrame({
+            "pos": conflict["pos"].to_numpy(), "field": pk, "severity": REJECTED,
+            "reason": ["duplicate id with different content (rows " + row_lists[i] + ")" for i in conflict["id"]],
+        }))
+    repeat = groups[~varying & (groups["pos"] != first_pos)]
+    if len(repeat):
+        findings.extend(pd.DataFrame({
+            "pos": repeat["pos"].to_numpy(), "field": pk, "severity": SUSPICIOUS,
+            "reason": [f"exact repeat of row {rows[p]}; loaded once" for p in first_pos[repeat.index]],
+        }))
+        drop[repeat["pos"].to_numpy()] = True
+    return drop
+
+
+def normalise(plan: ImportPlan, *, today: date) -> Batch:
+    """Parse, derive and validate every row of a planned import.
+
+    Parameters
+    ----------
+    plan
+        A ready plan (see :attr:`ImportPlan.ready`).
+    today
+        The import date; "in the future" checks are measured from it.
+    """
+    if not plan.ready:
+        raise ArboardError(" ".join(plan.problems()), where=plan.raw.source)
+    raw, spec = plan.raw, plan.spec
+    kind = spec.kind
+    pk = schema.PRIMARY_KEYS[kind]
+    findings = _Findings()
+    notes = list(raw.notes)
+    df = _parse_columns(raw, spec, findings, notes).reset_index(drop=True)
+    df = _derive(df, spec, findings, notes)
+    findings.extend(validate(df, kind=kind, today=today))
+    for name in [n for n in df.columns if n in ("name", pk, "customer_id", "invoice_id", "email", "phone")]:
+        findings.add(formula_like(df[name]), name, SUSPICIOUS,
+                     "starts like a spreadsheet formula; stored as text and neutralised in exports")
+    rows = raw.first_row + np.arange(len(df))
+    drop_repeats = _duplicates(df[[c for c in df.columns if c in schema.LEDGER_TABLES[kind].c]], pk, findings, rows)
+
+    found = findings.frame()
+    rejected_mask = np.zeros(len(df), dtype=bool)
+    rejected_mask[found.loc[found["severity"] == REJECTED, "pos"].to_numpy(dtype=int)] = True
+    suspicious_pos = set(found.loc[found["severity"] == SUSPICIOUS, "pos"].tolist())
+    report = _report(found, raw, spec, rows)
+
+    keep = ~(rejected_mask | drop_repeats)
+    kept = df[keep]
+    own = schema.LEDGER_TABLES[kind]
+    tables = {kind: kept[[c for c in own.c.keys() if c in kept.columns]]}
+    if kind != "customers":
+        attr_cols = [c for c in schema.customers.c.keys() if c in kept.columns and c != "customer_id"]
+        customers = kept[["customer_id", *attr_cols]].drop_duplicates("customer_id", keep="last")
+        tables["customers"] = customers
+    return Batch(kind, tables, report, len(df), int(rejected_mask.sum()),
+                 len(suspicious_pos - set(np.flatnonzero(rejected_mask))), rows, notes)
+
+
+def _report(found: pd.DataFrame, raw: RawTable, spec: MappingSpec, rows: np.ndarray) -> pd.DataFrame:
+    if found.empty:
+        return _EMPTY_REPORT.copy()
+    by_field = {f: c for c, f in spec.columns.items()}
+    labels = field_map(spec.kind)
+    pos = found["pos"].to_numpy(dtype=int)
+    values = []
+    for fld, p in zip(found["field"], pos, strict=True):
+        col = by_field.get(fld)
+        v = raw.df[col].iat[p] if col is not None else None
+        values.append("" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)[:200])
+    report = pd.DataFrame({
+        "row": rows[pos],
+        "column": [by_field.get(f) or f"({labels[f].label if f in labels else f}, derived)" for f in found["field"]],
+        "value": values,
+        "severity": found["severity"].to_numpy(),
+        "reason": found["reason"].to_numpy(),
+    })
+    return report.sort_values(["row", "severity"], kind="stable").reset_index(drop=True)
+
+
+def _reference_checks(engine: Engine, batch: Batch, spec: MappingSpec) -> None:
+    """Flag rows pointing at customers or invoices the database does not know."""
+    main = batch.tables[batch.kind]
+    if main.empty:
+        return
+    extra = []
+    with engine.connect() as conn:
+        known_customers = conn.execute(sa.select(sa.func.count()).select_from(schema.customers)).scalar_one()
+        if batch.kind in ("payments", "contacts") or (known_customers and "name" not in spec.columns.values()):
+            ids = set(conn.execute(sa.select(schema.customers.c.customer_id)).scalars())
+            unknown = ~main["customer_id"].isin(ids)
+            if known_customers and unknown.any():
+                extra.append((unknown, "customer_id", "unknown customer; a customer record is created"))
+        if batch.kind in ("payments", "contacts") and "invoice_id" in main:
+            inv = set(conn.execute(sa.select(schema.invoices.c.invoice_id)).scalars())
+            unknown_inv = main["invoice_id"].notna() & ~main["invoice_id"].isin(inv)
+            if unknown_inv.any():
+                extra.append((unknown_inv, "invoice_id", "unknown invoice number"))
+    if not extra:
+        return
+    rows_frame = []
+    by_field = {f: c for c, f in spec.columns.items()}
+    for mask, fld, reason in extra:
+        idx = np.flatnonzero(mask.to_numpy())
+        rows_frame.append(pd.DataFrame({
+            "row": batch.rows[main.index[idx]],
+            "column": by_field.get(fld, fld),
+            "value": main[fld].iloc[idx].astype(str).to_numpy(),
+            "severity": SUSPICIOUS, "reason": reason,
+        }))
+    batch.report = pd.concat([batch.report, *rows_frame], ignore_index=True).sort_values("row", kind="stable")
+    batch.suspicious_rows += sum(int(m.sum()) for m, _, _ in extra)
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    kind: str
+    source: str
+    rows_read: int
+    inserted: int
+    updated: int
+    rejected: int
+    suspicious: int
+    customers_added: int
+    report: pd.DataFrame
+    notes: list[str]
+    data_version: int
+
+
+def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None, kind: str | None = None,
+               mode: str = "append", skip_invalid: bool = False, today: date | None = None,
+               remember: bool = True, progress: Progress | None = None) -> ImportResult:
+    """Import a raw table into the database in one transaction.
+
+    Parameters
+    ----------
+    engine
+        Target database (schema already ensured).
+    raw
+        The table as read by :mod:`arboard.readers`.
+    spec, kind
+        The confirmed mapping, or the kind to plan for; by default the saved mapping for this
+        layout, else suggestions.
+    mode
+        ``"append"`` upserts by id (a re-import updates instead of duplicating); ``"replace"``
+        empties the kind's table first.
+    skip_invalid
+        Load the valid rows even when some are rejected. By default any rejected row stops the
+        import and nothing is written.
+    today
+        The import date for the "future date" checks (default: today).
+
+    Raises
+    ------
+    ArboardError
+        When the mapping is incomplete, rows are rejected (the report is attached) or the database
+        refuses the write. The database is unchanged in every case.
+    """
+    say = progress or (lambda _msg, _frac: None)
+    if mode not in ("append", "replace"):
+        raise ArboardError(f"Unknown mode {mode!r}; use append or replace.")
+    today = today or date.today()
+    say("Mapping columns", 0.1)
+    plan = plan_import(raw, spec=spec, kind=kind, saved=None if spec else load_saved(engine, raw.columns))
+    if not plan.ready:
+        raise ArboardError(" ".join(plan.problems()), where=raw.source)
+    say("Parsing and validating rows", 0.3)
+    batch = normalise(plan, today=today)
+    _reference_checks(engine, batch, plan.spec)
+    if batch.rejected_rows and not skip_invalid:
+        raise ArboardError(
+            f"{batch.rejected_rows:,} of {batch.rows_read:,} rows were rejected, so nothing was loaded. "
+            "Fix them in the file, or choose to skip rejected rows. See the report for row, column and reason.",
+            where=raw.source, report=batch.report)
+    if batch.tables[batch.kind].empty:
+        raise ArboardError("No valid rows are left to load; nothing was changed.", where=raw.source,
+                           report=batch.report)
+    say("Writing to the database", 0.6)
+    table = schema.LEDGER_TABLES[batch.kind]
+    try:
+        with engine.begin() as conn:
+            if mode == "replace":
+                conn.execute(sa.delete(table))
+            customers_added = 0
+            if batch.kind != "customers":
+                customers_added, _ = store.upsert(conn, schema.customers, batch.tables["customers"], on_conflict="fill")
+            inserted, updated = store.upsert(conn, table, batch.tables[batch.kind])
+            if batch.kind == "customers":
+                customers_added = inserted
+            if remember:
+                save_mapping(conn, raw.columns, plan.spec)
+            conn.execute(sa.insert(schema.import_log).values(
+                import_id=str(uuid.uuid4()), at=datetime.now(UTC).replace(tzinfo=None), source=raw.source[:500],
+                kind=batch.kind, mode=mode, rows_read=batch.rows_read, inserted=inserted, updated=updated,
+                rejected=batch.rejected_rows, suspicious=batch.suspicious_rows))
+            version = bump_data_version(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise ArboardError(f"The database refused the import ({reason}); nothing was changed.",
+                           where=redact(engine.url), report=batch.report) from exc
+    say("Done", 1.0)
+    return ImportResult(batch.kind, raw.source, batch.rows_read, inserted, updated, batch.rejected_rows,
+                        batch.suspicious_rows, customers_added, batch.report, batch.notes, version)
+

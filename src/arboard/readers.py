@@ -1,0 +1,274 @@
+"""Reading ledger files and database tables into a raw, all-text table.
+
+Nothing is interpreted here beyond the container: the format is found from the file's bytes
+(never trusted from its extension), the text encoding and the CSV delimiter are detected,
+title lines above the header are skipped. Values stay text (or datetimes where the container
+itself says so, as in Excel and Parquet) so that customer numbers keep their leading zeros;
+the importer parses them column by column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from arboard.errors import ArboardError
+
+DELIMITERS = (",", ";", "\t", "|")
+_MAGIC = {
+    b"PK\x03\x04": "zip",
+    b"\xd0\xcf\x11\xe0": "xls",
+    b"PAR1": "parquet",
+}
+
+
+@dataclass
+class RawTable:
+    """A table as read, before any mapping.
+
+    ``first_row`` is the file line (or sheet row) number of the first data row, so a report
+    can point at the same line a user sees in a text editor or in Excel.
+    """
+
+    df: pd.DataFrame
+    source: str
+    format: str
+    first_row: int = 2
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.df.columns]
+
+
+def _detect_encoding(data: bytes) -> tuple[str, str]:
+    """Return (encoding, decoded text)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", data.decode("utf-16", errors="replace")
+    head = data[:4096]
+    if len(head) >= 4 and head.count(b"\x00") > len(head) // 4:
+        # UTF-16 without a BOM: the NULs sit in every other byte.
+        enc = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        return enc, data.decode(enc, errors="replace")
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return "cp1252", data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1", data.decode("latin-1")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:65536]
+    if not sample:
+        return False
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\x00")
+    return control / len(sample) > 0.01 or sample.count("\ufffd") / len(sample) > 0.05
+
+
+def _sniff(lines: list[str]) -> tuple[str, int, int]:
+    """Pick the delimiter and the header line among the first lines.
+
+    Returns (delimiter, header line index, number of fields).
+    """
+    best: tuple[float, int, str, int] | None = None
+    for delim in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        if not counts:
+            continue
+        n, freq = Counter(counts).most_common(1)[0]
+        if n < 2:
+            continue
+        score = (freq / len(counts), n)
+        if best is None or score > best[:2]:
+            best = (score[0], n, delim, counts.index(n))
+    if best is None:
+        return ",", 0, 1
+    return best[2], best[3], best[1]
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: Counter[str] = Counter()
+    out = []
+    for i, name in enumerate(names):
+        name = str(name).strip().replace("\x00", "") or f"column {i + 1}"
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
+    return out
+
+
+def read_csv_bytes(data: bytes, *, name: str) -> RawTable:
+    """Read delimited text of any common encoding and delimiter into a RawTable."""
+    encoding, text = _detect_encoding(data)
+    notes = []
+    if "\x00" in text:
+        notes.append(f"removed {text.count(chr(0))} NUL bytes")
+        text = text.replace("\x00", "")
+    if _looks_binary(text):
+        raise ArboardError("This file is not text: it looks like binary data, not a CSV export.", where=name)
+    if not text.strip():
+        raise ArboardError("The file is empty.", where=name)
+    head_lines = [ln for ln in text[:200_000].splitlines()[:60] if ln.strip()]
+    delimiter, header_idx, n_fields = _sniff(head_lines)
+    if n_fields < 2:
+        raise ArboardError(
+            "Only one column was found. The file may use a delimiter other than comma, semicolon, "
+            "tab or pipe, or it is not a table.", where=name)
+    # header_idx counts non-empty lines; find its position among all lines.
+    all_lines = text.splitlines()
+    nonempty_seen, skip = -1, 0
+    for i, ln in enumerate(all_lines):
+        if ln.strip():
+            nonempty_seen += 1
+            if nonempty_seen == header_idx:
+                skip = i
+                break
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), sep=delimiter, skiprows=skip, dtype=str, keep_default_na=False,
+            na_values=[""], engine="c", skipinitialspace=True, skip_blank_lines=True,
+        )
+    except pd.errors.ParserError as exc:
+        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if match:
+            expected, line, saw = match.groups()
+            raise ArboardError(
+                f"Line {int(line) + skip} has {saw} fields where the header has {expected}. "
+                f"Check the delimiter ({delimiter!r} was detected) and the quoting.", where=name) from exc
+        raise ArboardError(f"The file cannot be read as CSV: {exc}", where=name) from exc
+    except (UnicodeError, ValueError, MemoryError) as exc:
+        raise ArboardError(f"The file cannot be read as CSV: {exc}", where=name) from exc
+    df.columns = _dedupe(list(df.columns))
+    if skip:
+        notes.append(f"skipped {skip} title line(s) above the header")
+    return RawTable(df, name, "csv", first_row=skip + 2, encoding=encoding, delimiter=delimiter, notes=notes)
+
+
+def _stringify(df: pd.DataFrame) -> pd.DataFrame:
+    """Turn container-typed columns into text, keeping real datetimes as datetimes."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s
+            continue
+        non_null = s.dropna()
+        if len(non_null) and non_null.map(lambda v: hasattr(v, "year") and hasattr(v, "month")).all():
+            out[col] = pd.to_datetime(s, errors="coerce")
+            continue
+        if pd.api.types.is_float_dtype(s) and ((non_null % 1) == 0).all():
+            s = s.astype("Int64")  # 10023.0 from a spreadsheet is customer 10023
+        elif s.dtype == object:
+            s = s.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v)
+        out[col] = s.astype("string").where(s.notna(), None)
+    return pd.DataFrame(out, index=df.index)
+
+
+def read_excel_bytes(data: bytes, *, name: str, sheet: str | int | None = None) -> RawTable:
+    """Read the first non-empty sheet (or ``sheet``) of an .xlsx/.xls/.ods file."""
+    try:
+        book = pd.read_excel(io.BytesIO(data), engine="calamine", sheet_name=None if sheet is None else sheet,
+                             header=None)
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise ArboardError(f"This spreadsheet cannot be opened ({type(exc).__name__}: {exc}).", where=name) from exc
+    if isinstance(book, pd.DataFrame):
+        book = {sheet: book}
+    sheet_name, raw = next(((k, v) for k, v in book.items() if not v.dropna(how="all").empty), (None, None))
+    if raw is None:
+        raise ArboardError("The spreadsheet has no data in any sheet.", where=name)
+    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    filled = raw.notna().sum(axis=1)
+    header_pos = int((filled >= filled.max() * 0.8).to_numpy().argmax())
+    header_row = raw.index[header_pos]
+    header = _dedupe([str(v) if pd.notna(v) else "" for v in raw.loc[header_row]])
+    body = raw.loc[raw.index > header_row]
+    body.columns = header
+    df = _stringify(body.reset_index(drop=True).infer_objects())
+    notes = [f"sheet {sheet_name!r}"] + ([f"skipped {header_pos} title row(s)"] if header_pos else [])
+    return RawTable(df, name, "excel", first_row=int(header_row) + 2, notes=notes)
+
+
+def read_parquet_bytes(data: bytes, *, name: str) -> RawTable:
+    """Read a Parquet file."""
+    try:
+        df = pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises several error types for damaged files
+        raise ArboardError(f"This Parquet file cannot be read: {exc}", where=name) from exc
+    df.columns = _dedupe([str(c) for c in df.columns])
+    return RawTable(_stringify(df), name, "parquet", first_row=1)
+
+
+def read_bytes(data: bytes, *, name: str, sheet: str | int | None = None) -> RawTable:
+    """Read a file's content, choosing the reader from its first bytes.
+
+    Raises
+    ------
+    ArboardError
+        For empty, binary, damaged or mislabelled files, with the file name as ``where``.
+    """
+    if not data:
+        raise ArboardError("The file is empty.", where=name)
+    kind = next((k for magic, k in _MAGIC.items() if data.startswith(magic)), "text")
+    suffix = Path(name).suffix.lower()
+    if kind in ("zip", "xls"):
+        if kind == "zip" and suffix not in (".xlsx", ".xlsm", ".ods", ".xls", ""):
+            raise ArboardError("This is a ZIP archive, not a spreadsheet or CSV file.", where=name)
+        table = read_excel_bytes(data, name=name, sheet=sheet)
+    elif kind == "parquet":
+        table = read_parquet_bytes(data, name=name)
+    else:
+        if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+            raise ArboardError(f"The file is named {suffix} but is not a spreadsheet (its content is text "
+                               "or damaged). Export it again from Excel or save it as CSV.", where=name)
+        if suffix == ".parquet":
+            raise ArboardError("The file is named .parquet but is not a Parquet file.", where=name)
+        table = read_csv_bytes(data, name=name)
+    if table.df.empty:
+        raise ArboardError("The file has a header but no data rows.", where=name)
+    return table
+
+
+def read_path(path: str | Path, *, sheet: str | int | None = None) -> RawTable:
+    """Read a file from disk (see :func:`read_bytes`)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ArboardError(f"The file cannot be opened: {exc.strerror or exc}", where=str(p)) from exc
+    return read_bytes(data, name=p.name, sheet=sheet)
+
+
+def read_sql(url: str, table_or_query: str) -> RawTable:
+    """Read a table, or the result of a SELECT, from another database."""
+    import sqlalchemy as sa
+
+    from arboard.db import make_engine, redact
+
+    engine = make_engine(url)
+    text = table_or_query.strip().rstrip(";")
+    is_query = bool(re.match(r"(?is)^\s*(select|with)\b", text))
+    try:
+        with engine.connect() as conn:
+            stmt = sa.text(text) if is_query else sa.select(sa.text("*")).select_from(sa.table(text))
+            df = pd.read_sql(stmt, conn)
+    except Exception as exc:  # driver errors differ per backend
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise ArboardError(f"The query failed: {reason}", where=redact(url)) from exc
+    finally:
+        engine.dispose()
+    if df.empty:
+        raise ArboardError("The table or query returned no rows.", where=redact(url))
+    df.columns = _dedupe([str(c) for c in df.columns])
+    return RawTable(_stringify(df), f"{redact(url)} / {text[:80]}", "sql", first_row=1)

@@ -1,0 +1,127 @@
+"""The canonical AR data model as SQLAlchemy Core metadata.
+
+Dates are DATE columns and money is NUMERIC(18, 2) on every backend. Only ``invoices`` is
+required; ``customers`` are derived from invoices when absent, ``payments`` and ``contacts``
+enrich the picture (partial payments, reminders, promises to pay).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+Money = sa.Numeric(18, 2)
+
+CHANNELS = ("email", "sms", "letter", "phone", "portal")
+CONTACT_KINDS = ("reminder", "call", "letter", "promise_to_pay", "payment_plan", "dispute")
+OUTCOMES = ("no_response", "responded", "promised", "paid", "bounced")
+CUSTOMER_TYPES = ("B2B", "B2C")
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("customer_id", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(300)),
+    sa.Column("country", sa.String(100)),
+    sa.Column("industry", sa.String(200)),
+    sa.Column("customer_type", sa.String(3)),
+    sa.Column("credit_limit", Money),
+    sa.Column("credit_score", sa.Float),
+    sa.Column("email", sa.String(300)),
+    sa.Column("phone", sa.String(100)),
+    sa.Column("preferred_channel", sa.String(10)),
+    sa.Column("created_at", sa.Date),
+    # Locale for message formatting (Babel), e.g. "de_DE"; optional.
+    sa.Column("locale", sa.String(20)),
+)
+
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    sa.Column("invoice_id", sa.String(100), primary_key=True),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("invoice_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    # A negative amount is a credit note.
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # The date the invoice was fully settled; NULL while open.
+    sa.Column("paid_date", sa.Date),
+    sa.Column("disputed", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("payment_id", sa.String(100), primary_key=True),
+    # NULL for an unapplied (on-account) payment.
+    sa.Column("invoice_id", sa.String(100)),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("payment_date", sa.Date, nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("method", sa.String(50)),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("contact_id", sa.String(100), primary_key=True),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("invoice_id", sa.String(100)),
+    sa.Column("contact_date", sa.Date, nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("outcome", sa.String(20)),
+    sa.Column("promised_date", sa.Date),
+    sa.Column("promised_amount", Money),
+)
+
+# Key/value facts about the loaded data: data_version (bumped by every write), last import.
+meta = sa.Table(
+    "arboard_meta",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(2000)),
+)
+
+# Confirmed column mappings, keyed by a fingerprint of the file's header, so the next
+# import of the same layout needs no clicks.
+import_layouts = sa.Table(
+    "import_layouts",
+    metadata,
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("spec", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# One row per import: what was loaded, when, and how it went.
+import_log = sa.Table(
+    "import_log",
+    metadata,
+    sa.Column("import_id", sa.String(36), primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("source", sa.String(500), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("mode", sa.String(10), nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("inserted", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("suspicious", sa.Integer, nullable=False),
+)
+
+# Secondary indexes help PostgreSQL; DuckDB relies on zone maps and would only pay for ART
+# index maintenance on every bulk load.
+for _name, _table, _cols in [
+    ("ix_invoices_customer", invoices, ["customer_id"]),
+    ("ix_invoices_invoice_date", invoices, ["invoice_date"]),
+    ("ix_payments_invoice", payments, ["invoice_id"]),
+    ("ix_payments_customer", payments, ["customer_id"]),
+    ("ix_contacts_customer", contacts, ["customer_id"]),
+]:
+    sa.Index(_name, *(_table.c[c] for c in _cols)).ddl_if(dialect="postgresql")
+
+LEDGER_TABLES = {"customers": customers, "invoices": invoices, "payments": payments, "contacts": contacts}
+PRIMARY_KEYS = {name: t.primary_key.columns.values()[0].name for name, t in LEDGER_TABLES.items()}
