@@ -271,14 +271,13 @@ def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
 
 def guess_kind(columns: list[str]) -> str:
     """Guess what a file holds from its header: the kind whose required fields match best."""
-    best, best_score = "invoices", -1.0
-    for kind in ("contacts", "payments", "invoices", "customers"):
-        mapping = suggest_mapping(columns, kind)
+    best, best_score = "invoices", 0.0
+    for kind in ("invoices", "payments", "contacts", "customers"):
+        found = set(suggest_mapping(columns, kind).values())
         required = [f.name for f in fields_for(kind) if f.required]
-        found = set(mapping.values())
-        share = sum(r in found for r in required) / len(required)
-        # Prefer the kind with the most required fields present, then the most fields mapped.
-        score = share * 100 + len(found) + (len(required) if share == 1 else 0)
-        if score > best_score:
+        hits = sum(r in found for r in required)
+        # Required fields found weigh most; a kind that would still miss fields is penalised.
+        score = hits * 10 + len(found) - (len(required) - hits) * 5
+        if hits and score > best_score:
             best, best_score = kind, score
     return best

@@ -26,7 +26,15 @@ from sqlalchemy.engine import Engine
 from arboard import amounts, dates, schema, store
 from arboard.db import bump_data_version, redact
 from arboard.errors import ArboardError
-from arboard.fields import DERIVED_COLUMNS, Field, field_map, fields_for, guess_kind, normalise_header, suggest_mapping
+from arboard.fields import (
+    DERIVED_COLUMNS,
+    Field,
+    field_map,
+    fields_for,
+    guess_kind,
+    normalise_header,
+    suggest_mapping,
+)
 from arboard.mapping import MappingSpec, load_saved, save_mapping
 from arboard.readers import RawTable
 from arboard.validation import REJECTED, REPORT_COLUMNS, SUSPICIOUS, formula_like, validate
@@ -95,6 +103,10 @@ class ImportPlan:
 
     def problems(self) -> list[str]:
         """What the user must settle before the import can run, in plain words."""
+        if not self.spec.columns:
+            cols = ", ".join(self.raw.columns[:12])
+            return [f"None of the columns ({cols}) was recognised as {self.spec.kind} data. Map the columns "
+                    "on the Data page, or pass a mapping file (--mapping)."]
         out = [f"No column is mapped to the required field “{label}”." for label in self.missing]
         for col, det in self.ambiguous.items():
             out.append(f"Column “{col}”: {det.message}. Choose the date format.")
@@ -198,12 +210,20 @@ class _Findings:
         return pd.concat(self.parts, ignore_index=True)
 
 
+_ID_FIELDS = frozenset({"invoice_id", "customer_id", "payment_id", "contact_id"})
+
+
 def _clean_text(s: pd.Series, max_len: int, fld: str, findings: _Findings) -> pd.Series:
     text = s.astype("string").str.replace(_CONTROL, "", regex=True).str.strip()
     text = text.mask(text == "")
-    too_long = text.str.len() > max_len
-    if too_long.any():
-        findings.add(too_long.fillna(False), fld, SUSPICIOUS, f"text longer than {max_len} characters, cut")
+    too_long = (text.str.len() > max_len).fillna(False).astype(bool)
+    if fld in _ID_FIELDS:
+        # Cutting an identifier could merge two invoices; a formula as an id is an attack, not a number.
+        findings.add(too_long, fld, REJECTED, f"identifier longer than {max_len} characters")
+        findings.add(text.str.match(r"^[=@]").fillna(False).astype(bool), fld, REJECTED,
+                     "identifier looks like a spreadsheet formula")
+    elif too_long.any():
+        findings.add(too_long, fld, SUSPICIOUS, f"text longer than {max_len} characters, cut")
         text = text.str.slice(0, max_len)
     return text
 
@@ -358,9 +378,9 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
     keep = ~(rejected_mask | drop_repeats)
     kept = df[keep]
     own = schema.LEDGER_TABLES[kind]
-    tables = {kind: kept[[c for c in own.c.keys() if c in kept.columns]]}
+    tables = {kind: kept[[c.name for c in own.columns if c.name in kept.columns]]}
     if kind != "customers":
-        attr_cols = [c for c in schema.customers.c.keys() if c in kept.columns and c != "customer_id"]
+        attr_cols = [c.name for c in schema.customers.columns if c.name in kept.columns and c.name != "customer_id"]
         customers = kept[["customer_id", *attr_cols]].drop_duplicates("customer_id", keep="last")
         tables["customers"] = customers
     return Batch(kind, tables, report, len(df), int(rejected_mask.sum()),
@@ -422,6 +442,25 @@ def _reference_checks(engine: Engine, batch: Batch, spec: MappingSpec) -> None:
     batch.suspicious_rows += sum(int(m.sum()) for m, _, _ in extra)
 
 
+def check_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None, kind: str | None = None,
+                 today: date) -> tuple[ImportPlan, Batch]:
+    """Plan, parse and validate an import without writing anything (a dry run).
+
+    The mapping is ``spec`` when given, else the one saved for this layout, else suggestions.
+
+    Raises
+    ------
+    ArboardError
+        When the mapping is incomplete or a date column needs a format.
+    """
+    plan = plan_import(raw, spec=spec, kind=kind, saved=None if spec else load_saved(engine, raw.columns))
+    if not plan.ready:
+        raise ArboardError(" ".join(plan.problems()), where=raw.source)
+    batch = normalise(plan, today=today)
+    _reference_checks(engine, batch, plan.spec)
+    return plan, batch
+
+
 @dataclass
 class ImportResult:
     """What an import did."""
@@ -471,14 +510,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
     say = progress or (lambda _msg, _frac: None)
     if mode not in ("append", "replace"):
         raise ArboardError(f"Unknown mode {mode!r}; use append or replace.")
-    today = today or date.today()
-    say("Mapping columns", 0.1)
-    plan = plan_import(raw, spec=spec, kind=kind, saved=None if spec else load_saved(engine, raw.columns))
-    if not plan.ready:
-        raise ArboardError(" ".join(plan.problems()), where=raw.source)
-    say("Parsing and validating rows", 0.3)
-    batch = normalise(plan, today=today)
-    _reference_checks(engine, batch, plan.spec)
+    say("Parsing and validating rows", 0.2)
+    plan, batch = check_import(engine, raw, spec=spec, kind=kind, today=today or date.today())
     if batch.rejected_rows and not skip_invalid:
         raise ArboardError(
             f"{batch.rejected_rows:,} of {batch.rows_read:,} rows were rejected, so nothing was loaded. "
@@ -514,3 +547,31 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
     return ImportResult(batch.kind, raw.source, batch.rows_read, inserted, updated, batch.rejected_rows,
                         batch.suspicious_rows, customers_added, batch.report, batch.notes, version)
 
+
+
+IGNORE = "— ignore —"
+
+
+def mapping_table(plan: ImportPlan, *, examples: int = 3) -> pd.DataFrame:
+    """The mapping as a table to confirm or edit: source column, example values, field label."""
+    labels = {f.name: f.label for f in fields_for(plan.spec.kind)}
+    rows = []
+    for col in plan.raw.columns:
+        sample = plan.raw.df[col].dropna().astype(str).head(examples).tolist()
+        fld = plan.spec.columns.get(col)
+        rows.append({"Column in file": col, "Example values": " · ".join(s[:30] for s in sample),
+                     "Maps to": labels[fld] if fld else IGNORE})
+    return pd.DataFrame(rows)
+
+
+def spec_from_table(table: pd.DataFrame, *, kind: str, base: MappingSpec | None = None) -> MappingSpec:
+    """Build a spec from an edited :func:`mapping_table` (labels back to field names)."""
+    by_label = {f.label: f.name for f in fields_for(kind)}
+    columns = {row["Column in file"]: by_label[row["Maps to"]] for _, row in table.iterrows()
+               if row["Maps to"] in by_label}
+    spec = MappingSpec(kind=kind, columns=columns)
+    if base is not None:
+        spec.decimal, spec.default_currency, spec.default_terms_days = (
+            base.decimal, base.default_currency, base.default_terms_days)
+        spec.date_formats = {c: f for c, f in base.date_formats.items() if c in columns}
+    return spec

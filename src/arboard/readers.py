@@ -56,9 +56,10 @@ def _detect_encoding(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16", data.decode("utf-16", errors="replace")
     head = data[:4096]
-    if len(head) >= 4 and head.count(b"\x00") > len(head) // 4:
-        # UTF-16 without a BOM: the NULs sit in every other byte.
-        enc = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    if len(head) >= 4 and max(odd, even) > len(head) // 4 and min(odd, even) < max(odd, even) // 10:
+        # UTF-16 without a BOM: the NULs sit in every other byte (and only there).
+        enc = "utf-16-le" if odd > even else "utf-16-be"
         return enc, data.decode(enc, errors="replace")
     try:
         return "utf-8", data.decode("utf-8")

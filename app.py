@@ -1,0 +1,43 @@
+"""arboard: router and global sidebar (data source, as-of date). Nothing else lives here."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from arboard import db
+from ui import state
+from ui.format import number
+
+st.set_page_config(page_title="arboard – receivables", page_icon=":material/account_balance:", layout="wide")
+
+pages = [
+    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data", default=True),
+]
+nav = st.navigation(pages)
+
+engine, url, origin = state.database()
+state.ensure_sample(url, origin)
+summary = state.ledger_summary()
+
+with st.sidebar:
+    st.markdown("### arboard")
+    latest = summary.last_activity or date.today()
+    param = st.query_params.get("as_of")
+    try:
+        initial = date.fromisoformat(param) if param else latest
+    except ValueError:
+        initial = latest
+    if "as_of" not in st.session_state:
+        st.session_state["as_of"] = initial
+    as_of = st.date_input("As-of date", key="as_of", format="YYYY-MM-DD",
+                          help="Every figure is computed as the ledger stood on this date. "
+                               f"The data runs to {latest.isoformat()}.")
+    st.query_params["as_of"] = as_of.isoformat()
+    st.caption("**Database**")
+    st.caption(f"{db.redact(url)}  \n({'embedded DuckDB' if origin == 'embedded' else 'from ' + origin})")
+    st.caption(f"{number(summary.counts['customers'])} customers · {number(summary.counts['invoices'])} invoices · "
+               f"{number(summary.counts['payments'])} payments · {number(summary.counts['contacts'])} contacts")
+
+nav.run()

@@ -1,0 +1,203 @@
+"""Data: load a ledger from a file or another database, confirm the mapping, see what is loaded."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from arboard import dates, db, exports, importer, readers, summary
+from arboard.errors import ArboardError
+from arboard.fields import KINDS, fields_for
+from arboard.mapping import load_saved
+from ui import state
+from ui.format import money, number
+
+engine, url, origin = state.database()
+st.title("Data")
+st.caption("Load your receivables ledger from an ERP export or a database. Only invoices are required; "
+           "customers, payments and contacts add detail. Nothing is written until you press **Import**.")
+
+KIND_LABELS = {"invoices": "Invoices (open items / AR ledger)", "customers": "Customers", "payments": "Payments",
+               "contacts": "Contacts (reminders, calls, promises)"}
+
+
+def show_report(report, *, key: str) -> None:
+    """Summary of findings plus the full report as a download."""
+    if report is None or report.empty:
+        st.success("Every row passed validation.")
+        return
+    counts = report.groupby(["severity", "reason"]).size().rename("rows").reset_index()
+    st.dataframe(counts, hide_index=True, width="stretch")
+    st.dataframe(report.head(200), hide_index=True, width="stretch",
+                 column_config={"row": st.column_config.NumberColumn("Row", format="%d")})
+    st.download_button("Download the full report (CSV)", exports.to_csv_bytes(report), "import-report.csv",
+                       "text/csv", key=f"dl-{key}")
+
+
+def mapping_flow(raw: readers.RawTable, key: str) -> None:
+    """Confirm the mapping of a raw table, check it, import it."""
+    info = f"**{number(len(raw.df))} rows × {len(raw.columns)} columns** · {raw.format.upper()}"
+    if raw.encoding:
+        info += f" · {raw.encoding}"
+    if raw.delimiter:
+        info += f" · delimiter “{'tab' if raw.delimiter == chr(9) else raw.delimiter}”"
+    st.markdown(info)
+    for note in raw.notes:
+        st.caption(f"Note: {note}")
+    with st.expander("Preview of the first rows"):
+        st.dataframe(raw.df.head(20), width="stretch")
+
+    saved = load_saved(engine, raw.columns)
+    guess = saved.kind if saved else importer.plan_import(raw).spec.kind
+    kind = st.selectbox("This file holds", KINDS, index=KINDS.index(guess), format_func=KIND_LABELS.get,
+                        key=f"kind-{key}")
+    try:
+        plan = importer.plan_import(raw, kind=kind, saved=saved if saved and saved.kind == kind else None)
+    except ArboardError as exc:
+        st.error(str(exc))
+        return
+    if plan.from_saved:
+        st.success("This file layout was imported before: the saved mapping is applied. Change it below if needed.")
+    st.markdown("#### Column mapping")
+    st.caption("Check what each column means. Required fields: "
+               + ", ".join(f.label for f in fields_for(kind) if f.required) + ".")
+    options = [importer.IGNORE] + [f.label for f in fields_for(kind)]
+    edited = st.data_editor(
+        importer.mapping_table(plan), hide_index=True, width="stretch", key=f"map-{key}-{kind}",
+        disabled=["Column in file", "Example values"],
+        column_config={"Maps to": st.column_config.SelectboxColumn("Maps to", options=options, required=True)})
+    spec = importer.spec_from_table(edited, kind=kind, base=plan.spec)
+    for col, fmt in st.session_state.get(f"datefmt-{key}", {}).items():
+        if col in spec.columns:
+            spec.date_formats[col] = fmt
+    try:
+        plan = importer.plan_import(raw, spec=spec)
+    except ArboardError as exc:
+        st.error(str(exc))
+        return
+
+    if plan.detections:
+        st.markdown("#### Dates")
+        choices = list(dates.FORMATS)
+        cols = st.columns(min(len(plan.detections), 4))
+        chosen = {}
+        for i, (col, det) in enumerate(plan.detections.items()):
+            with cols[i % len(cols)]:
+                fmt = spec.date_formats.get(col)
+                if det.ambiguous or fmt is None:
+                    hint = det.message or "choose the format"
+                    pick = st.selectbox(f"“{col}”", [None, *choices], key=f"df-{key}-{col}",
+                                        format_func=lambda v: "Choose…" if v is None else v, help=hint)
+                    st.caption(f":orange[Needs you:] {hint}")
+                    if pick:
+                        chosen[col] = pick
+                else:
+                    st.markdown(f"“{col}”: **{fmt}**")
+                    st.caption(f"e.g. {', '.join(det.examples[:2])}" if det.examples else det.message)
+        if chosen != st.session_state.get(f"datefmt-{key}", {}) and chosen:
+            st.session_state[f"datefmt-{key}"] = {**st.session_state.get(f"datefmt-{key}", {}), **chosen}
+            st.rerun()
+
+    if plan.ignored:
+        st.caption("Not loaded: " + "; ".join(f"“{c}” ({why})" for c, why in plan.ignored.items()))
+    for problem in plan.problems():
+        st.warning(problem)
+
+    st.markdown("#### Load")
+    c1, c2, c3 = st.columns(3)
+    mode = c1.radio("Mode", ["append", "replace"], key=f"mode-{key}", format_func={
+        "append": "Add and update (same id = update)", "replace": f"Replace all {kind}"}.get)
+    if kind == "invoices":
+        spec.default_currency = c2.text_input("Currency when the file has none", "EUR", max_chars=3,
+                                              key=f"cur-{key}").upper()
+        spec.default_terms_days = int(c3.number_input("Payment terms when there is no due date (days)", 0, 365, 30,
+                                                      key=f"terms-{key}"))
+    skip = st.checkbox("Skip rejected rows and load the rest", key=f"skip-{key}",
+                       help="By default a single rejected row stops the import, so nothing half-loaded "
+                            "reaches your figures.")
+    b1, b2 = st.columns([1, 1])
+    if b1.button("Check the file", disabled=not plan.ready, key=f"check-{key}"):
+        try:
+            _plan, batch = importer.check_import(engine, raw, spec=plan.spec, today=date.today())
+        except ArboardError as exc:
+            st.error(str(exc))
+        else:
+            st.info(f"{number(batch.rows_read)} rows read: {number(batch.rejected_rows)} would be rejected, "
+                    f"{number(batch.suspicious_rows)} are suspicious but would load.")
+            for note in batch.notes:
+                st.caption(f"Note: {note}")
+            show_report(batch.report, key=f"check-{key}")
+    if b2.button("Import", type="primary", disabled=not plan.ready, key=f"import-{key}"):
+        try:
+            with st.spinner("Importing…"):
+                result = importer.run_import(engine, raw, spec=plan.spec, mode=mode, skip_invalid=skip,
+                                             today=date.today())
+        except ArboardError as exc:
+            st.error(f"**Nothing was loaded.** {exc}")
+            if exc.report is not None:
+                show_report(exc.report, key=f"fail-{key}")
+        else:
+            st.session_state["last_import"] = result
+            st.rerun()
+
+
+tab_file, tab_db = st.tabs(["Upload a file", "Read from a database"])
+with tab_file:
+    upload = st.file_uploader("CSV, Excel (.xlsx, .xls, .ods) or Parquet export of your ledger",
+                              type=["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods", "parquet"])
+    if upload is not None:
+        try:
+            raw = readers.read_bytes(upload.getvalue(), name=upload.name)
+        except ArboardError as exc:
+            st.error(str(exc))
+        else:
+            mapping_flow(raw, key=f"f{upload.file_id}")
+with tab_db:
+    st.caption("Read a table or a SELECT from another database (PostgreSQL, DuckDB, …) by SQLAlchemy URL.")
+    src_url = st.text_input("Source database URL", type="password",
+                            placeholder="postgresql://user:password@host:5432/erp")
+    src_table = st.text_input("Table name or SELECT query", placeholder="open_items")
+    if st.button("Read", disabled=not (src_url and src_table)):
+        try:
+            st.session_state["db_raw"] = readers.read_sql(src_url, src_table)
+        except ArboardError as exc:
+            st.error(str(exc))
+    if st.session_state.get("db_raw") is not None:
+        mapping_flow(st.session_state["db_raw"], key="db")
+
+result = st.session_state.get("last_import")
+if result is not None:
+    st.success(f"Imported {number(result.rows_read)} rows of {result.kind} from {result.source}: "
+               f"{number(result.inserted)} new, {number(result.updated)} updated, {number(result.rejected)} "
+               f"rejected, {number(result.suspicious)} suspicious, {number(result.customers_added)} new customers.")
+    if len(result.report):
+        with st.expander("Rows worth a look"):
+            show_report(result.report, key="last")
+
+st.divider()
+st.subheader("What is loaded")
+led = state.ledger_summary()
+st.caption(f"Database: {db.redact(url)} · {'embedded DuckDB file' if origin == 'embedded' else origin}"
+           + (f" · {led.source}" if led.source else ""))
+if led.empty:
+    st.info("No invoices are loaded yet. Upload an export above, or run `arboard generate` for a sample ledger.")
+else:
+    m = st.columns(4)
+    for col, (name, n) in zip(m, led.counts.items(), strict=True):
+        col.metric(name.capitalize(), number(n))
+    st.markdown(f"Invoices dated **{led.first_invoice:%d %b %Y}** to **{led.last_invoice:%d %b %Y}**; "
+                f"latest activity **{led.last_activity:%d %b %Y}**.")
+    table = led.by_currency.assign(
+        invoices=led.by_currency["invoices"].map(number),
+        open_invoices=led.by_currency["open_invoices"].map(number),
+        invoiced=[money(v, c) for v, c in zip(led.by_currency["invoiced"], led.by_currency["currency"], strict=True)],
+        open_amount=[money(v, c) for v, c in zip(led.by_currency["open_amount"], led.by_currency["currency"],
+                                                 strict=True)],
+    ).rename(columns={"currency": "Currency", "invoices": "Invoices", "invoiced": "Invoiced",
+                      "open_invoices": "Open invoices", "open_amount": "Open (unsettled) amount"})
+    st.dataframe(table, hide_index=True, width="stretch")
+    history = summary.import_history(engine)
+    if len(history):
+        with st.expander("Import history"):
+            st.dataframe(history, hide_index=True, width="stretch")

@@ -1,0 +1,153 @@
+"""The ``arboard`` command: the same library the dashboard uses, for scripts and schedules."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from arboard import db, exports, generate, importer, readers
+from arboard.errors import ArboardError
+from arboard.mapping import MappingSpec
+
+app = typer.Typer(help="arboard: accounts-receivable collections from the command line.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: ARBOARD_DB_URL, "
+                                              "secrets.toml, else the embedded DuckDB file).")]
+
+
+def _fail(exc: ArboardError, code: int = 1) -> None:
+    err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def _open(url: str | None):
+    try:
+        return db.open_database(url)
+    except ArboardError as exc:
+        _fail(exc)
+
+
+@app.command("generate")
+def generate_cmd(
+    customers: Annotated[int, typer.Option(min=1, help="Number of customers.")] = 5_000,
+    invoices: Annotated[int, typer.Option(min=1, help="Number of invoices.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same ledger).")] = 7,
+    end: Annotated[str | None, typer.Option(help="Last day of the history, YYYY-MM-DD (default: today).")] = None,
+    months: Annotated[int, typer.Option(min=24, help="Months of history.")] = 27,
+    db_url: DbOption = None,
+) -> None:
+    """Write a realistic, seeded sample ledger (replaces the ledger tables)."""
+    try:
+        end_date = date.fromisoformat(end) if end else date.today()
+    except ValueError:
+        _fail(ArboardError(f"--end must be a date like 2026-11-30, not {end!r}."), 2)
+    engine = _open(db_url)
+    spec = generate.SampleSpec(customers=customers, invoices=invoices, seed=seed, end=end_date, months=months)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                  TimeElapsedColumn(), console=err, transient=False) as bar:
+        task = bar.add_task("Generating invoices", total=invoices)
+        counts = generate.write_sample(engine, spec, progress=lambda n, _t: bar.update(task, completed=n))
+    out.print(", ".join(f"{k}: {v:,}" for k, v in counts.items()) + f" written to {db.redact(engine.url)}")
+
+
+def _parse_date_formats(values: list[str]) -> dict[str, str]:
+    formats = {}
+    for item in values:
+        col, sep, fmt = item.rpartition("=")
+        if not sep or not col:
+            raise ArboardError(f"--date-format takes COLUMN=FORMAT (e.g. 'Invoice Date=D/M/YYYY'), not {item!r}.")
+        formats[col] = fmt
+    return formats
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path | None, typer.Argument(help="CSV, Excel (.xlsx/.xls/.ods) or Parquet file.")] = None,
+    db_url: DbOption = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping JSON: {kind, columns, date_formats, ...}.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Empty the table first instead of upserting.")] = False,
+    kind: Annotated[str | None, typer.Option(help="invoices, customers, payments or contacts (default: guessed).")]
+    = None,
+    date_format: Annotated[list[str] | None, typer.Option("--date-format", help="COLUMN=FORMAT, e.g. "
+                                                          "'Date=D/M/YYYY'; repeatable.")] = None,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Load valid rows even if some are rejected.")]
+    = False,
+    report: Annotated[Path, typer.Option(help="Where to write the row-level report (CSV).")]
+    = Path("import-report.csv"),
+    source_url: Annotated[str | None, typer.Option(help="Import from another database (SQLAlchemy URL).")] = None,
+    table: Annotated[str | None, typer.Option(help="With --source-url: a table name or a SELECT query.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first with data).")] = None,
+) -> None:
+    """Import a ledger file (or a table from another database) in one transaction."""
+    try:
+        if (file is None) == (source_url is None):
+            raise ArboardError("Give either a FILE or --source-url with --table.")
+        if source_url and not table:
+            raise ArboardError("--source-url needs --table (a table name or a SELECT query).")
+        engine = db.open_database(db_url)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err) as bar:
+            task = bar.add_task("Reading", total=1.0)
+            raw = readers.read_sql(source_url, table) if source_url else readers.read_path(file, sheet=sheet)
+            spec = MappingSpec.from_file(mapping) if mapping else None
+            if date_format:
+                if spec is None:
+                    plan = importer.plan_import(raw, kind=kind, saved=importer.load_saved(engine, raw.columns))
+                    spec = plan.spec
+                spec.date_formats.update(_parse_date_formats(date_format))
+            result = importer.run_import(
+                engine, raw, spec=spec, kind=kind, mode="replace" if replace else "append",
+                skip_invalid=skip_invalid, progress=lambda msg, frac: bar.update(task, description=msg,
+                                                                                  completed=frac))
+    except ArboardError as exc:
+        if exc.report is not None and len(exc.report):
+            report.write_bytes(exports.to_csv_bytes(exc.report))
+            _print_report(exc.report, err)
+            err.print(f"Full report ({len(exc.report):,} rows): {report}")
+        _fail(exc)
+    table_out = Table(title=f"Imported {result.kind} from {result.source}")
+    for col in ("rows read", "inserted", "updated", "rejected", "suspicious", "new customers"):
+        table_out.add_column(col, justify="right")
+    table_out.add_row(*(f"{v:,}" for v in (result.rows_read, result.inserted, result.updated, result.rejected,
+                                          result.suspicious, result.customers_added)))
+    out.print(table_out)
+    for note in result.notes:
+        out.print(f"• {note}")
+    if len(result.report):
+        report.write_bytes(exports.to_csv_bytes(result.report))
+        out.print(f"Report of rejected/suspicious rows ({len(result.report):,}): {report}")
+
+
+def _print_report(frame, console: Console, limit: int = 15) -> None:
+    t = Table(title="Row-level report (first rows)")
+    for col in frame.columns:
+        t.add_column(str(col))
+    for row in frame.head(limit).itertuples(index=False):
+        t.add_row(*(str(v) for v in row))
+    console.print(t)
+
+
+@app.command("info")
+def info_cmd(db_url: DbOption = None) -> None:
+    """Say which database is in use and how many rows each table holds."""
+    url, origin = db.resolve_url(db_url)
+    engine = _open(db_url)
+    out.print(f"Database: {db.redact(url)} (from {origin}), data version {db.data_version(engine)}")
+    for name, n in db.row_counts(engine).items():
+        out.print(f"  {name}: {n:,}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

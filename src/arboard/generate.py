@@ -1,0 +1,330 @@
+"""A realistic, seeded sample ledger.
+
+Customers follow behaviour archetypes a credit manager recognises:
+
+- ``punctual``: pays on or before the due date;
+- ``forgetful``: pays right after the first reminder;
+- ``late_responsive``: chronically 2–6 weeks late, but answers and keeps most promises;
+- ``unable``: willing but short of cash: partial payments, broken promises, lateness and
+  balance rising over time, utilisation near the credit limit;
+- ``wont_pay``: ignores contact, disputes without substance, often never pays;
+- ``new``: joined in the last two months, no history yet (behaves like one of the others).
+
+About 8 % have missing contact data (no e-mail, sometimes no phone either). Invoices are written
+in chunks with numpy, so 10 million invoices take minutes and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema, store
+from arboard.db import bump_data_version, set_meta
+
+ARCHETYPES = ("punctual", "forgetful", "late_responsive", "unable", "wont_pay")
+ARCHETYPE_SHARES = (0.40, 0.22, 0.18, 0.11, 0.09)
+NEW_SHARE = 0.08
+MISSING_CONTACT_SHARE = 0.08
+
+_COUNTRIES = [  # code, currency, locale, weight
+    ("DE", "EUR", "de_DE", 0.26), ("FR", "EUR", "fr_FR", 0.14), ("NL", "EUR", "nl_NL", 0.08),
+    ("ES", "EUR", "es_ES", 0.07), ("IT", "EUR", "it_IT", 0.07), ("GB", "GBP", "en_GB", 0.14),
+    ("US", "USD", "en_US", 0.16), ("CH", "CHF", "de_CH", 0.04), ("SE", "SEK", "sv_SE", 0.04),
+]
+_INDUSTRIES = ["Manufacturing", "Wholesale", "Retail", "Construction", "Logistics", "Healthcare",
+               "Software", "Hospitality", "Energy", "Professional services", "Agriculture", "Media"]
+_NAME_A = ["Nord", "Süd", "Alpen", "Rhein", "Atlas", "Blue", "Cedar", "Delta", "Eagle", "Fjord", "Granit",
+           "Harbor", "Iris", "Jade", "Kestrel", "Linden", "Meridian", "Nova", "Orion", "Pioneer", "Quartz",
+           "River", "Summit", "Terra", "Union", "Vector", "Willow", "Zenith", "Lumen", "Polar"]
+_NAME_B = ["tech", "bau", "logistik", " Foods", " Metals", " Systems", " Trading", " Textiles", " Energy",
+           " Pharma", " Media", " Plastics", " Components", " Farms", " Hotels", " Consulting"]
+_LEGAL = {"DE": " GmbH", "FR": " SARL", "NL": " B.V.", "ES": " S.L.", "IT": " S.r.l.", "GB": " Ltd",
+          "US": " Inc.", "CH": " AG", "SE": " AB"}
+_FIRST = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Lea", "Marc",
+          "Nina", "Oskar", "Paula", "Rosa", "Sven", "Tom", "Ula", "Victor", "Lucía", "Chloé", "Søren"]
+_LAST = ["Müller", "Martin", "Jansen", "García", "Rossi", "Smith", "Johnson", "Keller", "Nilsson", "Weber",
+         "Bernard", "de Vries", "López", "Bianchi", "Brown", "Meier", "Lindqvist", "Schmidt", "Dubois"]
+_METHODS_B2B = np.array(["bank_transfer", "bank_transfer", "bank_transfer", "direct_debit", "cheque"])
+_METHODS_B2C = np.array(["card", "card", "direct_debit", "paypal", "bank_transfer"])
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    """Size and shape of a generated ledger."""
+
+    customers: int = 5_000
+    invoices: int = 100_000
+    seed: int = 7
+    end: date = date(2026, 11, 20)
+    months: int = 27
+    chunk_size: int = 200_000
+
+
+def _customers(spec: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
+    n = spec.customers
+    start = spec.end - timedelta(days=round(spec.months * 30.44))
+    arche = rng.choice(len(ARCHETYPES), size=n, p=ARCHETYPE_SHARES)
+    is_new = rng.random(n) < NEW_SHARE
+    b2b = rng.random(n) < 0.72
+    country_idx = rng.choice(len(_COUNTRIES), size=n, p=[c[3] for c in _COUNTRIES])
+    codes = np.array([c[0] for c in _COUNTRIES])[country_idx]
+    # Established customers joined before the window or during it; new ones in the last 60 days.
+    joined_offset = np.where(
+        is_new, rng.integers(1, 60, n),
+        np.where(rng.random(n) < 0.75, rng.integers((spec.end - start).days, (spec.end - start).days + 2000, n),
+                 rng.integers(90, (spec.end - start).days, n)))
+    created = pd.Timestamp(spec.end) - pd.to_timedelta(joined_offset, unit="D")
+    a = rng.integers(0, len(_NAME_A), n)
+    b = rng.integers(0, len(_NAME_B), n)
+    company = [f"{_NAME_A[i]}{_NAME_B[j]}{_LEGAL[c]}" for i, j, c in zip(a, b, codes, strict=True)]
+    person = [f"{_FIRST[i % len(_FIRST)]} {_LAST[j % len(_LAST)]}"
+              for i, j in zip(rng.integers(0, 1000, n), rng.integers(0, 1000, n), strict=True)]
+    names = np.where(b2b, company, person)
+    ids = pd.Series(np.arange(1, n + 1)).map("C{:06d}".format).to_numpy()
+    slug = pd.Series(names).str.lower().str.replace(r"[^a-z0-9]+", "", regex=True).str.slice(0, 18)
+    email = np.where(b2b, "ar@" + slug + ".example.com", slug + "@mail.example.org")
+    phone = np.char.add(np.char.add("+", rng.integers(30, 50, n).astype(str)),
+                        np.char.add(" ", rng.integers(100_000_000, 999_999_999, n).astype(str)))
+    missing = rng.random(n) < MISSING_CONTACT_SHARE
+    no_phone = missing & (rng.random(n) < 0.5)
+    volume = rng.lognormal(np.where(b2b, 0.4, -0.6), 0.9)
+    credit_limit = np.where(b2b, np.round(rng.lognormal(10.2, 0.8, n), -3), np.nan)
+    score = np.clip(rng.normal(np.array([78, 70, 58, 38, 45])[arche], 12), 1, 100).round()
+    score = np.where(rng.random(n) < 0.6, score, np.nan)
+    channel = np.where(b2b, rng.choice(["email", "email", "portal", "letter"], n),
+                       rng.choice(["sms", "email", "email"], n))
+    channel = np.where(missing, "letter", channel)
+    return pd.DataFrame({
+        "customer_id": ids,
+        "name": names,
+        "country": codes,
+        "industry": np.where(b2b, np.array(_INDUSTRIES)[rng.integers(0, len(_INDUSTRIES), n)], None),
+        "customer_type": np.where(b2b, "B2B", "B2C"),
+        "credit_limit": credit_limit,
+        "credit_score": score,
+        "email": np.where(missing, None, email),
+        "phone": np.where(no_phone, None, phone),
+        "preferred_channel": channel,
+        "created_at": created.normalize(),
+        "locale": np.array([c[2] for c in _COUNTRIES])[country_idx],
+        # generation-only columns
+        "_arche": arche,
+        "_new": is_new,
+        "_b2b": b2b,
+        "_currency": np.array([c[1] for c in _COUNTRIES])[country_idx],
+        "_volume": volume,
+        "_terms": np.where(b2b, rng.choice([14, 30, 30, 30, 45, 60], n), 14),
+        "_missing": missing,
+    })
+
+
+def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generator, first: int, size: int,
+                   start: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    end = pd.Timestamp(spec.end)
+    window_start = np.maximum(cust["created_at"].to_numpy(), start.to_datetime64())
+    active_days = (end.to_datetime64() - window_start).astype("timedelta64[D]").astype(float) + 1
+    weight = cust["_volume"].to_numpy() * active_days
+    ci = rng.choice(len(cust), size=size, p=weight / weight.sum())
+    c = {k: cust[k].to_numpy()[ci] for k in ("customer_id", "_arche", "_b2b", "_currency", "_terms", "_missing",
+                                            "_new")}
+    offset = (rng.random(size) * active_days[ci]).astype("int64")
+    inv_date = window_start[ci] + offset.astype("timedelta64[D]")
+    t = (inv_date - start.to_datetime64()).astype("timedelta64[D]").astype(float) / max((end - start).days, 1)
+    terms = c["_terms"]
+    due = inv_date + terms.astype("timedelta64[D]")
+    amount = np.round(rng.lognormal(np.where(c["_b2b"], 7.6, 4.6), 0.9), 2)
+    credit_note = rng.random(size) < 0.03
+    amount = np.where(credit_note, -np.round(amount * rng.uniform(0.05, 0.6, size), 2), amount)
+    arche = c["_arche"]
+    disputed = rng.random(size) < np.array([0.01, 0.02, 0.04, 0.05, 0.16])[arche]
+    disputed &= ~credit_note
+
+    # Days after the due date at which the invoice is settled, by archetype.
+    delay = np.empty(size)
+    m = arche == 0
+    delay[m] = np.where(rng.random(m.sum()) < 0.93, -rng.integers(0, 8, m.sum()), rng.integers(1, 6, m.sum()))
+    m = arche == 1
+    delay[m] = np.where(rng.random(m.sum()) < 0.25, -rng.integers(0, 4, m.sum()), 3 + rng.integers(1, 7, m.sum()))
+    m = arche == 2
+    delay[m] = rng.gamma(4.0, 7.0, m.sum()) + 8
+    m = arche == 3
+    delay[m] = 25 + 90 * t[m] ** 1.5 + rng.gamma(2.0, 12.0, m.sum())  # lateness grows: rising balance
+    m = arche == 4
+    delay[m] = 55 + rng.gamma(2.0, 35.0, m.sum())
+    never = (arche == 4) & (rng.random(size) < 0.35) | (arche == 3) & (rng.random(size) < 0.10 + 0.25 * t)
+    delay = np.where(disputed, delay + rng.integers(20, 70, size), delay)
+    paid = due + np.round(delay).astype("timedelta64[D]")
+    paid = np.maximum(paid, inv_date)
+    paid_dt = np.where(never, np.datetime64("NaT"), paid)
+    # Credit notes are applied within a month; a few stay open as unapplied credit.
+    cn_paid = inv_date + rng.integers(0, 30, size).astype("timedelta64[D]")
+    paid_dt = np.where(credit_note, np.where(rng.random(size) < 0.85, cn_paid, np.datetime64("NaT")), paid_dt)
+    settled = ~np.isnat(paid_dt) & (paid_dt <= end.to_datetime64())
+    final_paid = np.where(settled, paid_dt, np.datetime64("NaT"))
+
+    ids = np.char.add("INV", np.char.zfill(np.arange(first, first + size).astype(str), 9))
+    invoices = pd.DataFrame({
+        "invoice_id": ids, "customer_id": c["customer_id"], "invoice_date": inv_date, "due_date": due,
+        "amount": amount, "currency": c["_currency"], "paid_date": final_paid, "disputed": disputed,
+    })
+
+    # Payments: one per settled invoice; unable payers pay in 2-4 instalments, also on open items.
+    pos = ~credit_note
+    partial = pos & (arche == 3) & (rng.random(size) < 0.6)
+    k = np.where(partial, rng.integers(2, 5, size), 1)
+    last = np.where(settled, paid_dt, np.where(never, end.to_datetime64(), np.datetime64("NaT")))
+    eligible = pos & (settled | partial)
+    rep = np.repeat(np.flatnonzero(eligible), k[eligible])
+    j = np.concatenate([np.arange(n) for n in k[eligible]]) if len(rep) else np.array([], dtype=int)
+    kk = k[rep]
+    span = (last[rep] - due[rep]).astype("timedelta64[D]").astype(float)
+    span = np.where(np.isnan(span), 0, np.maximum(span, 0))
+    pay_date = due[rep] + np.round(span * (j + 1) / kk).astype("timedelta64[D]")
+    pay_date = np.where(kk == 1, last[rep], pay_date)
+    share = np.where(kk == 1, 1.0, 1.0 / kk)
+    pay_amt = np.round(amount[rep] * share, 2)
+    # The last instalment of a settled invoice settles it to the cent; open ones stop short.
+    last_inst = (j == kk - 1) & (kk > 1)
+    pay_amt = np.where(last_inst & settled[rep], np.round(amount[rep] - pay_amt * (kk - 1), 2), pay_amt)
+    keep = (pay_date <= end.to_datetime64()) & ~(last_inst & ~settled[rep])
+    pay_ids = np.char.add("PAY", np.char.add(np.char.zfill((first + rep).astype(str), 9),
+                                             np.char.add("-", j.astype(str))))
+    b2b_rep = c["_b2b"][rep]
+    method = np.where(b2b_rep, _METHODS_B2B[rng.integers(0, 5, len(rep))], _METHODS_B2C[rng.integers(0, 5, len(rep))])
+    payments = pd.DataFrame({
+        "payment_id": pay_ids[keep], "invoice_id": ids[rep][keep], "customer_id": c["customer_id"][rep][keep],
+        "payment_date": pay_date[keep], "amount": pay_amt[keep], "method": method[keep],
+    })
+    # A few on-account payments not applied to any invoice.
+    n_unapplied = int(size * 0.003)
+    if n_unapplied:
+        ui = rng.integers(0, size, n_unapplied)
+        ud = inv_date[ui] + rng.integers(0, 60, n_unapplied).astype("timedelta64[D]")
+        ok = ud <= end.to_datetime64()
+        unapplied = pd.DataFrame({
+            "payment_id": np.char.add("ONA", np.char.zfill((first + ui).astype(str), 9))[ok],
+            "invoice_id": None, "customer_id": c["customer_id"][ui][ok], "payment_date": ud[ok],
+            "amount": np.round(rng.lognormal(5, 1, n_unapplied), 2)[ok], "method": "bank_transfer",
+        }).drop_duplicates("payment_id")
+        payments = pd.concat([payments, unapplied], ignore_index=True)
+
+    contacts = _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first)
+    return {"invoices": invoices, "payments": payments, "contacts": contacts}
+
+
+def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first) -> pd.DataFrame:
+    size = len(ids)
+    arche = c["_arche"]
+    end64 = end.to_datetime64()
+    unpaid_at = lambda d: np.isnat(paid_dt) | (paid_dt > d)  # noqa: E731 - local shorthand
+    has_email = ~c["_missing"]
+    digital = np.where(has_email, np.where(c["_b2b"], "email", np.where(rng.random(size) < 0.5, "sms", "email")),
+                       "letter")
+    frames = []
+
+    def step(tag, mask, when, channel, kind, outcome, promised=None, promised_amt=None):
+        mask = mask & (when <= end64) & ~credit_note
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        frames.append(pd.DataFrame({
+            "contact_id": np.char.add(np.char.add("CT", np.char.zfill((first + idx).astype(str), 9)), tag),
+            "customer_id": c["customer_id"][idx], "invoice_id": ids[idx], "contact_date": when[idx],
+            "channel": np.broadcast_to(channel, size)[idx], "kind": kind,
+            "outcome": np.broadcast_to(outcome, size)[idx],
+            "promised_date": None if promised is None else promised[idx],
+            "promised_amount": None if promised_amt is None else promised_amt[idx],
+        }))
+
+    d = lambda n: np.asarray(n).astype("timedelta64[D]")  # noqa: E731
+    # Pre-due digital nudge for a share of invoices.
+    pre = due - d(3)
+    step("-P", (rng.random(size) < 0.12) & has_email & (pre >= inv_date), pre, digital, "reminder",
+         np.where(paid_dt <= due, "paid", "no_response"))
+    # First reminder three days after the due date.
+    r1 = due + d(3)
+    out1 = np.select(
+        [arche == 1, arche == 2, arche == 3, arche == 4],
+        ["paid", "responded", "responded", "no_response"], "responded")
+    out1 = np.where(c["_missing"] & (rng.random(size) < 0.3), "bounced", out1)
+    step("-R1", unpaid_at(r1), r1, digital, "reminder", out1)
+    # Second reminder two weeks later; late payers promise to pay.
+    r2 = due + d(17)
+    kept = np.where(arche == 2, rng.random(size) < 0.8, rng.random(size) < 0.3)
+    promise_date = np.where(kept & ~np.isnat(paid_dt), paid_dt - d(rng.integers(0, 3, size)),
+                            r2 + d(rng.integers(5, 15, size)))
+    promise_date = np.maximum(promise_date, r2 + d(1))
+    promises = np.isin(arche, [2, 3]) & (rng.random(size) < 0.7)
+    step("-R2", unpaid_at(r2) & ~promises, r2, np.where(has_email, "email", "letter"), "reminder",
+         np.where(arche == 4, "no_response", "responded"))
+    step("-PTP", unpaid_at(r2) & promises, r2, np.where(has_email, "email", "phone"), "promise_to_pay",
+         "promised", promise_date, np.where(arche == 3, np.round(amount * 0.5, 2), amount))
+    # A call after a month; unable payers get a payment plan, won't-pay debtors do not pick up.
+    r3 = due + d(32)
+    call_out = np.select([arche == 3, arche == 4], ["promised", "no_response"], "responded")
+    step("-C", unpaid_at(r3) & (arche != 3), r3, "phone", "call", call_out)
+    step("-PP", unpaid_at(r3) & (arche == 3), r3, "phone", "payment_plan", "promised",
+         r3 + d(rng.integers(14, 45, size)), np.round(amount, 2))
+    # Disputes are raised by the debtor around the due date.
+    step("-D", disputed, due + d(rng.integers(-5, 10, size)), np.where(has_email, "email", "phone"), "dispute",
+         "responded")
+    # Final notice by letter after two months.
+    r4 = due + d(62)
+    step("-L", unpaid_at(r4), r4, "letter", "letter", np.where(arche == 4, "no_response", "responded"))
+    if not frames:
+        return pd.DataFrame(columns=[c.name for c in schema.contacts.columns])
+    return pd.concat(frames, ignore_index=True)
+
+
+def iter_ledger(spec: SampleSpec) -> Iterator[dict[str, pd.DataFrame]]:
+    """Yield the ledger in chunks: the first holds the customers, each holds invoices, payments, contacts."""
+    rng = np.random.default_rng([spec.seed, 0])
+    cust = _customers(spec, rng)
+    start = pd.Timestamp(spec.end) - pd.Timedelta(days=round(spec.months * 30.44))
+    yield {"customers": cust[[c for c in cust.columns if not c.startswith("_")]]}
+    done = 0
+    chunk = 0
+    while done < spec.invoices:
+        size = min(spec.chunk_size, spec.invoices - done)
+        chunk += 1
+        yield _invoice_chunk(cust, spec, np.random.default_rng([spec.seed, chunk]), done + 1, size, start)
+        done += size
+
+
+def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Generate a ledger into the database in one transaction.
+
+    Parameters
+    ----------
+    replace
+        Empty the ledger tables first (the default: a sample is a whole ledger).
+    progress
+        Called with (invoices written, invoices total) after each chunk.
+
+    Returns
+    -------
+    dict
+        Rows written per table.
+    """
+    counts = dict.fromkeys(schema.LEDGER_TABLES, 0)
+    with engine.begin() as conn:
+        if replace:
+            for table in schema.LEDGER_TABLES.values():
+                conn.execute(sa.delete(table))
+        for part in iter_ledger(spec):
+            for name, frame in part.items():
+                counts[name] += store.append(conn, schema.LEDGER_TABLES[name], frame)
+            if progress:
+                progress(counts["invoices"], spec.invoices)
+        set_meta(conn, "source", f"generated sample (seed {spec.seed}, {spec.customers} customers, "
+                                 f"{spec.invoices} invoices, ending {spec.end.isoformat()})")
+        bump_data_version(conn)
+    return counts

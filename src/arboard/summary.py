@@ -1,0 +1,62 @@
+"""What is loaded: rows per table, date range, totals per currency, import history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.db import get_meta, row_counts
+
+
+@dataclass
+class LedgerSummary:
+    """A snapshot of the loaded ledger."""
+
+    counts: dict[str, int]
+    first_invoice: date | None
+    last_invoice: date | None
+    last_activity: date | None  # latest invoice, payment or contact date
+    by_currency: pd.DataFrame  # currency, invoices, invoiced, open_invoices, open_amount
+    source: str | None
+
+    @property
+    def empty(self) -> bool:
+        return self.counts.get("invoices", 0) == 0
+
+
+def ledger_summary(engine: Engine) -> LedgerSummary:
+    """Summarise the ledger in a few aggregate queries (nothing row-level leaves the database)."""
+    inv, pay, con = schema.invoices, schema.payments, schema.contacts
+    with engine.connect() as conn:
+        first, last = conn.execute(sa.select(sa.func.min(inv.c.invoice_date), sa.func.max(inv.c.invoice_date))).one()
+        last_pay = conn.execute(sa.select(sa.func.max(pay.c.payment_date))).scalar()
+        last_con = conn.execute(sa.select(sa.func.max(con.c.contact_date))).scalar()
+        is_open = inv.c.paid_date.is_(None)
+        rows = conn.execute(
+            sa.select(
+                inv.c.currency,
+                sa.func.count().label("invoices"),
+                sa.func.sum(inv.c.amount).label("invoiced"),
+                sa.func.sum(sa.case((is_open, 1), else_=0)).label("open_invoices"),
+                sa.func.sum(sa.case((is_open, inv.c.amount), else_=0)).label("open_amount"),
+            ).group_by(inv.c.currency).order_by(sa.func.sum(inv.c.amount).desc())
+        ).all()
+        source = get_meta(conn, "source")
+    by_currency = pd.DataFrame(rows, columns=["currency", "invoices", "invoiced", "open_invoices", "open_amount"])
+    for col in ("invoiced", "open_amount"):
+        by_currency[col] = by_currency[col].astype(float)
+    activity = [d for d in (last, last_pay, last_con) if d is not None]
+    return LedgerSummary(row_counts(engine), first, last, max(activity) if activity else None, by_currency, source)
+
+
+def import_history(engine: Engine, *, limit: int = 20) -> pd.DataFrame:
+    """The latest imports, newest first."""
+    log = schema.import_log
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(log).order_by(log.c.at.desc()).limit(limit)).all()
+    return pd.DataFrame(rows, columns=[c.name for c in log.columns]).drop(columns=["import_id"])

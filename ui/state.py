@@ -1,0 +1,74 @@
+"""Engine, data version, as-of date and cached library calls for the pages."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from datetime import date
+
+import streamlit as st
+
+from arboard import db, generate, summary
+from arboard.errors import ArboardError
+
+DEFAULT_SAMPLE = generate.SampleSpec(customers=5_000, invoices=100_000, seed=7)
+
+
+@st.cache_resource(max_entries=4)
+def _engine(url: str):
+    engine = db.make_engine(url)
+    db.ensure_schema(engine)
+    return engine
+
+
+def database() -> tuple[object, str, str]:
+    """Return (engine, url, origin); shows the error and stops the page when the database is down."""
+    try:
+        url, origin = db.resolve_url(st.session_state.get("db_url_override"))
+        return _engine(url), url, origin
+    except ArboardError as exc:
+        st.error(f"**The database is not available.** {exc}")
+        st.info("Check ARBOARD_DB_URL or .streamlit/secrets.toml, or unset them to use the embedded database.")
+        st.stop()
+
+
+def engine():
+    """The engine for this session's database."""
+    return database()[0]
+
+
+def data_version() -> int:
+    """The current data version (cheap: one row from the meta table)."""
+    return db.data_version(engine())
+
+
+def ensure_sample(url: str, origin: str) -> None:
+    """On first start of the embedded database, write the default sample ledger."""
+    if origin != "embedded" or os.environ.get("ARBOARD_NO_SAMPLE"):
+        return
+    eng = _engine(url)
+    if db.row_counts(eng)["invoices"] or db.data_version(eng):
+        return
+    with st.spinner("First start: creating a sample ledger (5,000 customers, 100,000 invoices)…"):
+        generate.write_sample(eng, dataclasses.replace(DEFAULT_SAMPLE, end=date.today()))
+    _summary.clear()
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _summary(url: str, version: int) -> summary.LedgerSummary:
+    return summary.ledger_summary(_engine(url))
+
+
+def ledger_summary() -> summary.LedgerSummary:
+    """Cached :func:`arboard.summary.ledger_summary` for the current data version."""
+    eng, url, _ = database()
+    return _summary(url, db.data_version(eng))
+
+
+def as_of() -> date:
+    """The as-of date chosen in the sidebar (every page computes as of it)."""
+    value = st.session_state.get("as_of")
+    if isinstance(value, date):
+        return value
+    last = ledger_summary().last_activity
+    return last or date.today()
