@@ -12,10 +12,14 @@ from ui.format import number
 
 st.set_page_config(page_title="arboard – receivables", page_icon=":material/account_balance:", layout="wide")
 
-pages = [
-    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data", default=True),
-]
-nav = st.navigation(pages)
+PAGES = {
+    "pages/data.py": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data",
+                             default=True),
+}
+nav = st.navigation(list(PAGES.values()))
+deep_link = st.session_state.pop("_deep_link", None)
+if deep_link in PAGES:
+    st.switch_page(PAGES[deep_link])
 
 engine, url, origin = state.database()
 state.ensure_sample(url, origin)
@@ -31,7 +35,9 @@ with st.sidebar:
         initial = latest
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = initial
-    as_of = st.date_input("As-of date", key="as_of", format="YYYY-MM-DD",
+    first = summary.first_invoice or date(2000, 1, 1)
+    as_of = st.date_input("As-of date", key="as_of", format="YYYY-MM-DD", min_value=min(first, initial),
+                          max_value=max(latest, date.today(), initial),
                           help="Every figure is computed as the ledger stood on this date. "
                                f"The data runs to {latest.isoformat()}.")
     st.query_params["as_of"] = as_of.isoformat()
@@ -40,4 +46,5 @@ with st.sidebar:
     st.caption(f"{number(summary.counts['customers'])} customers · {number(summary.counts['invoices'])} invoices · "
                f"{number(summary.counts['payments'])} payments · {number(summary.counts['contacts'])} contacts")
 
-nav.run()
+with state.routing():
+    nav.run()

@@ -13,6 +13,7 @@ from arboard.mapping import load_saved
 from ui import state
 from ui.format import money, number
 
+state.through_router(__file__)
 engine, url, origin = state.database()
 st.title("Data")
 st.caption("Load your receivables ledger from an ERP export or a database. Only invoices are required; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from datetime import date
 
 import streamlit as st
@@ -72,3 +73,27 @@ def as_of() -> date:
         return value
     last = ledger_summary().last_activity
     return last or date.today()
+
+
+# Streamlit runs a session's script in its own thread. app.py marks the thread while it routes, so
+# a page can tell whether it runs inside the router (with the sidebar) or was started on its own
+# (Streamlit's legacy pages/ folder mode, e.g. a deep link on the server's very first request).
+_run = threading.local()
+
+
+class routing:
+    """Context manager used by app.py around ``nav.run()``."""
+
+    def __enter__(self) -> None:
+        _run.routed = True
+
+    def __exit__(self, *exc) -> None:
+        _run.routed = False
+
+
+def through_router(page_file: str) -> None:
+    """Call first in every page: send a page started outside the router back through app.py."""
+    if getattr(_run, "routed", False):
+        return
+    st.session_state["_deep_link"] = "pages/" + os.path.basename(page_file)
+    st.switch_page("app.py")

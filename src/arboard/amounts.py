@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _JUNK = re.compile(r"[^\d,.\-()+]")  # currency symbols/codes, spaces, NBSP, apostrophes
 
@@ -19,8 +21,8 @@ def detect_decimal(series: pd.Series, *, delimiter: str | None = None) -> str:
     """Return the decimal separator used by a column: ``"."`` or ``","``."""
     if pd.api.types.is_numeric_dtype(series):
         return "."
-    text = series.dropna().astype(str).str.replace(_JUNK, "", regex=True)
-    text = text[text != ""].head(50_000)
+    text = series.dropna().head(50_000).astype(str).str.replace(_JUNK, "", regex=True)
+    text = text[text != ""]
     if text.empty:
         return "."
     both = text[text.str.contains(",") & text.str.contains(r"\.")]
@@ -52,11 +54,15 @@ def parse(series: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, pd.Serie
         return values, pd.Series(False, index=series.index)
     text = series.astype("string").str.strip()
     present = text.notna() & (text != "")
-    # Fast path: most machine exports are plain "1234.56".
+    # Fast path: most machine exports are plain "1234.56"; Arrow's cast parses them in C++.
     if decimal == ".":
-        fast = pd.to_numeric(text, errors="coerce")
-        if not (present & fast.isna()).any():
-            return fast.astype("float64"), pd.Series(False, index=series.index)
+        try:
+            fast = pc.cast(pa.array(text.mask(~present)), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+            pass
+        else:
+            return pd.Series(fast.to_numpy(zero_copy_only=False), index=series.index, dtype="float64"), \
+                pd.Series(False, index=series.index)
     t = text.str.replace(_JUNK, "", regex=True)
     negative = t.str.startswith("(") & t.str.endswith(")") | t.str.endswith("-")
     t = t.str.replace(r"[()]", "", regex=True).str.rstrip("-")

@@ -78,13 +78,12 @@ def detect_format(series: pd.Series, *, sample: int = 20_000) -> DateDetection:
     values = series.dropna()
     if values.empty:
         return DateDetection(None, message="the column is empty")
-    if values.map(lambda v: hasattr(v, "year")).all():
+    if series.dtype == object and values.head(1000).map(lambda v: hasattr(v, "year")).all():
         return DateDetection("native")
-    text = values.astype(str).str.strip()
-    text = text[text != ""]
-    if text.empty:
+    uniq = pd.Series(values.unique()[:sample]).astype(str).str.strip()
+    uniq = uniq[uniq != ""]
+    if uniq.empty:
         return DateDetection(None, message="the column is empty")
-    uniq = pd.Series(text.unique()[:sample])
     uniq = _strip_time(uniq)
     examples = uniq.head(3).tolist()
     shares = {name: uniq.str.match(rx).mean() for name, rx in _PATTERNS}
@@ -126,17 +125,27 @@ def parse(series: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
             out = out.dt.tz_localize(None)
         raw_present = series.notna()
         return out.dt.normalize(), (raw_present & out.isna()).astype(bool)
-    text = series.astype("string").str.strip()
-    present = text.notna() & (text != "")
+    # A ledger has few distinct dates (a few hundred per year): parse each once, then broadcast.
+    codes, uniques = pd.factorize(series.astype("string").str.strip())
+    text = pd.Series(uniques, dtype="string")
     if fmt == "excel" or fmt == "Excel serial number":
         num = pd.to_numeric(text, errors="coerce")
         # Excel's day 0 is 1899-12-30 once its fictitious 1900-02-29 is accounted for.
         num = num.where((num >= 1) & (num < 2_958_466))
-        out = pd.to_datetime(np.floor(num), unit="D", origin="1899-12-30", errors="coerce")
+        parsed = pd.to_datetime(np.floor(num), unit="D", origin="1899-12-30", errors="coerce")
     else:
         strptime = FORMATS.get(fmt, fmt)
-        out = pd.to_datetime(_strip_time(text), format=strptime, errors="coerce")
-    return out, (present & out.isna()).fillna(False).astype(bool)
+        if text.str.contains(":", regex=False).any():
+            text = _strip_time(text)
+        parsed = pd.to_datetime(text, format=strptime, errors="coerce")
+    parsed_values = parsed.to_numpy(dtype="datetime64[us]")
+    unique_bad = (parsed.isna() & text.notna() & (text != "")).to_numpy(dtype=bool)
+    valid = codes >= 0
+    out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[us]")
+    out[valid] = parsed_values[codes[valid]]
+    bad = np.zeros(len(codes), dtype=bool)
+    bad[valid] = unique_bad[codes[valid]]
+    return pd.Series(out, index=series.index), pd.Series(bad, index=series.index)
 
 
 def resolve_ambiguous(detections: dict[str, DateDetection]) -> dict[str, str]:

@@ -214,7 +214,10 @@ _ID_FIELDS = frozenset({"invoice_id", "customer_id", "payment_id", "contact_id"}
 
 
 def _clean_text(s: pd.Series, max_len: int, fld: str, findings: _Findings) -> pd.Series:
-    text = s.astype("string").str.replace(_CONTROL, "", regex=True).str.strip()
+    text = s.astype("string")
+    if text.str.contains(_CONTROL, regex=True).any():  # rare: only then pay for the replacement
+        text = text.str.replace(_CONTROL, "", regex=True)
+    text = text.str.strip()
     text = text.mask(text == "")
     too_long = (text.str.len() > max_len).fillna(False).astype(bool)
     if fld in _ID_FIELDS:
@@ -316,10 +319,12 @@ def _derive(df: pd.DataFrame, spec: MappingSpec, findings: _Findings, notes: lis
 
 def _duplicates(df: pd.DataFrame, pk: str, findings: _Findings, rows: np.ndarray) -> np.ndarray:
     """Flag repeated ids; return a mask of rows to drop as exact repeats."""
-    dup = df[pk].notna() & df.duplicated(pk, keep=False)
     drop = np.zeros(len(df), dtype=bool)
-    if not dup.any():
+    codes, _ = pd.factorize(df[pk])
+    counts = np.bincount(codes[codes >= 0])
+    if not len(counts) or counts.max() < 2:
         return drop
+    dup = pd.Series((codes >= 0) & (counts[np.maximum(codes, 0)] > 1), index=df.index)
     sub = df[dup]
     content = sub.astype("string").fillna("\x00").apply(lambda r: "\x1f".join(r), axis=1)
     groups = pd.DataFrame({"id": sub[pk].to_numpy(), "content": content.to_numpy(),

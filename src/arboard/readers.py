@@ -128,19 +128,26 @@ def read_csv_bytes(data: bytes, *, name: str) -> RawTable:
             "Only one column was found. The file may use a delimiter other than comma, semicolon, "
             "tab or pipe, or it is not a table.", where=name)
     # header_idx counts non-empty lines; find its position among all lines.
-    all_lines = text.splitlines()
     nonempty_seen, skip = -1, 0
-    for i, ln in enumerate(all_lines):
+    for i, ln in enumerate(text[:200_000].splitlines()):
         if ln.strip():
             nonempty_seen += 1
             if nonempty_seen == header_idx:
                 skip = i
                 break
+    # pyarrow's reader is several times faster; the C engine gives better messages on broken rows.
+    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" and not notes else text.encode()
     try:
-        df = pd.read_csv(
-            io.StringIO(text), sep=delimiter, skiprows=skip, dtype=str, keep_default_na=False,
-            na_values=[""], engine="c", skipinitialspace=True, skip_blank_lines=True,
-        )
+        df = pd.read_csv(io.BytesIO(utf8), sep=delimiter, skiprows=skip, dtype=str, keep_default_na=False,
+                         na_values=[""], engine="pyarrow")
+    except Exception:  # noqa: BLE001 - any pyarrow failure: retry with the C engine for a precise message
+        df = None
+    try:
+        if df is None:
+            df = pd.read_csv(
+                io.StringIO(text), sep=delimiter, skiprows=skip, dtype=str, keep_default_na=False,
+                na_values=[""], engine="c", skipinitialspace=True, skip_blank_lines=True,
+            )
     except pd.errors.ParserError as exc:
         match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if match:

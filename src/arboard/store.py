@@ -1,9 +1,11 @@
 """Bulk writes of DataFrames into the ledger tables, on DuckDB and PostgreSQL alike.
 
-Rows are first staged (DuckDB: the DataFrame is registered as a view; PostgreSQL: COPY into a
-temporary table), then moved with one ``INSERT ... SELECT`` that casts to the target types,
-optionally ``ON CONFLICT DO UPDATE`` (an upsert by primary key). Both run inside the caller's
-transaction, so an import is all or nothing.
+Rows are first staged (DuckDB: an Arrow table registered as a view, zero-copy; PostgreSQL: COPY
+into a temporary table), then moved with plain SQL that casts to the target types. An upsert is
+an ``UPDATE ... FROM`` for the ids already present plus an ``INSERT ... SELECT`` for the new
+ones: the same two statements on both backends, and it keeps ids unique on DuckDB, where the
+tables carry no primary-key index (see :mod:`arboard.schema`). Everything runs inside the
+caller's transaction, so an import is all or nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import itertools
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 _counter = itertools.count()
 
@@ -44,7 +46,7 @@ class _Stage:
         self.columns = list(df.columns)
         dialect = conn.dialect.name
         if dialect == "duckdb":
-            conn.connection.driver_connection.register(self.name, df)
+            conn.connection.driver_connection.register(self.name, pa.Table.from_pandas(df, preserve_index=False))
         else:
             cols = [sa.Column(c, table.c[c].type.__class__() if not isinstance(table.c[c].type, sa.String)
                               else sa.Text()) for c in self.columns]
@@ -109,23 +111,32 @@ def upsert(conn: sa.Connection, table: sa.Table, df: pd.DataFrame, *,
     """
     if df.empty:
         return 0, 0
-    pk = table.primary_key.columns.values()[0].name
+    pk = schema_pk(table)
     frame = _prepare(df, table)
     stage = _Stage(conn, frame, table)
     try:
+        src = stage.table
         existing = conn.execute(
-            sa.select(sa.func.count()).select_from(stage.table.join(table, stage.table.c[pk] == table.c[pk]))
+            sa.select(sa.func.count()).select_from(src.join(table, src.c[pk] == table.c[pk]))
         ).scalar_one()
-        stmt = pg_insert(table).from_select(stage.columns, _select(stage, table))
-        updates = {}
-        for c in stage.columns:
-            if c == pk:
-                continue
-            new = stmt.excluded[c]
-            updates[c] = new if on_conflict == "replace" else sa.func.coalesce(new, table.c[c])
-        stmt = stmt.on_conflict_do_update(index_elements=[pk], set_=updates) if updates else \
-            stmt.on_conflict_do_nothing(index_elements=[pk])
-        conn.execute(stmt)
+        if existing:
+            values = {}
+            for c in stage.columns:
+                if c == pk:
+                    continue
+                new = sa.cast(src.c[c], table.c[c].type)
+                values[c] = new if on_conflict == "replace" else sa.func.coalesce(new, table.c[c])
+            if values:
+                conn.execute(sa.update(table).where(table.c[pk] == src.c[pk]).values(values))
+        select = _select(stage, table)
+        if existing:
+            select = select.where(~sa.exists().where(table.c[pk] == src.c[pk]))
+        conn.execute(sa.insert(table).from_select(stage.columns, select))
     finally:
         stage.drop()
     return len(frame) - int(existing), int(existing)
+
+
+def schema_pk(table: sa.Table) -> str:
+    """Name of the table's key column."""
+    return table.primary_key.columns.values()[0].name

@@ -1,0 +1,95 @@
+"""Import benchmark: a 1M-invoice CSV into DuckDB, against DuckDB's own bare read_csv.
+
+Prints invoices/s, wall time, peak RSS of the importing process and the ratio to
+``SELECT count(*) FROM read_csv(...)`` on the same file in the same run. Each step runs in its
+own process so that peak memory is the import's alone.
+
+    python benchmarks/bench_import.py [--invoices 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STEP_WRITE = """
+import sys
+from datetime import date
+import pandas as pd
+from arboard import generate
+spec = generate.SampleSpec(customers=max(1000, int(sys.argv[2]) // 20), invoices=int(sys.argv[2]), seed=1,
+                           end=date(2026, 10, 31), chunk_size=250_000)
+first = True
+for part in generate.iter_ledger(spec):
+    if "invoices" in part:
+        inv = part["invoices"].rename(columns={"invoice_id": "Invoice No", "customer_id": "Customer No",
+              "invoice_date": "Invoice Date", "due_date": "Net Due Date", "amount": "Amount Due",
+              "currency": "Currency", "paid_date": "Clear Date", "disputed": "Disputed"})
+        inv["Disputed"] = inv["Disputed"].map({True: "Yes", False: "No"})
+        inv.to_csv(sys.argv[1], mode="w" if first else "a", header=first, index=False, date_format="%m/%d/%Y")
+        first = False
+"""
+
+STEP_IMPORT = """
+import json, resource, sys, time
+from datetime import date
+from arboard import db, importer, readers
+engine = db.open_database(sys.argv[2])
+t0 = time.perf_counter()
+raw = readers.read_path(sys.argv[1])
+t_read = time.perf_counter() - t0
+result = importer.run_import(engine, raw, today=date(2026, 11, 22))
+elapsed = time.perf_counter() - t0
+print(json.dumps({"seconds": elapsed, "read_seconds": t_read, "rows": result.inserted,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+STEP_BASELINE = """
+import json, sys, time
+import duckdb
+con = duckdb.connect()
+t0 = time.perf_counter()
+n = con.execute("SELECT count(*) FROM read_csv(?)", [sys.argv[1]]).fetchone()[0]
+t_count = time.perf_counter() - t0
+t0 = time.perf_counter()
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[1]])
+t_load = time.perf_counter() - t0
+print(json.dumps({"count_seconds": t_count, "load_seconds": t_load, "rows": n}))
+"""
+
+
+def run(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1]) if out.stdout.strip() else {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "ledger.csv"
+        t0 = time.perf_counter()
+        run(STEP_WRITE, str(csv), str(args.invoices))
+        print(f"generated {args.invoices:,} invoices as CSV ({csv.stat().st_size / 1e6:.0f} MB) "
+              f"in {time.perf_counter() - t0:.1f} s")
+        base = run(STEP_BASELINE, str(csv))
+        imp = run(STEP_IMPORT, str(csv), f"duckdb:///{Path(tmp) / 'bench.duckdb'}")
+    rate = imp["rows"] / imp["seconds"]
+    print(f"arboard import:       {imp['seconds']:.2f} s  ({rate:,.0f} invoices/s; reading {imp['read_seconds']:.2f} s)"
+          f"  peak RSS {imp['peak_rss_mb']:.0f} MB")
+    print(f"duckdb read_csv:      {base['count_seconds']:.2f} s count(*), {base['load_seconds']:.2f} s into a table")
+    print(f"ratio to bare read_csv (count): {imp['seconds'] / base['count_seconds']:.1f}x; "
+          f"to read_csv into a table: {imp['seconds'] / base['load_seconds']:.1f}x")
+    print(f"targets: <= 10 s for 1M invoices with validation, peak RSS <= 1500 MB, ratio <= 5x  "
+          f"(children max RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()

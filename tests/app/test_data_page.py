@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from tests.app.conftest import run_page
+
+
+def test_data_page_shows_what_is_loaded(app_env):
+    at = run_page("pages/data.py")
+    assert not at.exception
+    assert at.title[0].value == "Data"
+    assert any(m.label == "Invoices" and m.value == "4,000" for m in at.metric)
+    assert at.date_input(key="as_of").label == "As-of date"
+    assert any("Database" in c.value for c in at.sidebar.caption)
+
+
+def test_database_down_is_explained(monkeypatch, app_env):
+    monkeypatch.setenv("ARBOARD_DB_URL", "postgresql://nobody:pw@127.0.0.1:1/none")
+    at = run_page()
+    assert not at.exception
+    assert "database is not available" in at.error[0].value

@@ -1,0 +1,91 @@
+"""The sample ledger is seeded, consistent, and shows the behaviours the playbook names."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from arboard import db, generate
+from arboard.cli import app
+from tests.conftest import SMALL_SAMPLE
+
+
+def frames(spec):
+    parts = list(generate.iter_ledger(spec))
+    out = {"customers": parts[0]["customers"]}
+    for name in ("invoices", "payments", "contacts"):
+        out[name] = pd.concat([p[name] for p in parts[1:]], ignore_index=True)
+    return out
+
+
+def test_same_seed_same_ledger_and_chunking_does_not_change_size():
+    a = frames(SMALL_SAMPLE)
+    b = frames(SMALL_SAMPLE)
+    pd.testing.assert_frame_equal(a["invoices"], b["invoices"])
+    assert len(a["invoices"]) == SMALL_SAMPLE.invoices
+    assert a["invoices"]["invoice_id"].is_unique
+    assert a["payments"]["payment_id"].is_unique and a["contacts"]["contact_id"].is_unique
+
+
+def test_ledger_is_consistent():
+    f = frames(SMALL_SAMPLE)
+    inv, pay = f["invoices"], f["payments"]
+    end = pd.Timestamp(SMALL_SAMPLE.end)
+    span_days = (inv["invoice_date"].max() - inv["invoice_date"].min()).days
+    assert span_days >= 24 * 30  # at least 24 months of history
+    assert (inv["due_date"] >= inv["invoice_date"]).all()
+    terms = (inv["due_date"] - inv["invoice_date"]).dt.days
+    assert terms.min() >= 14 and terms.max() <= 60
+    paid = inv["paid_date"].dropna()
+    assert (paid <= end).all() and (paid >= inv.loc[paid.index, "invoice_date"]).all()
+    assert (inv["amount"] < 0).mean() > 0.01  # credit notes
+    assert inv["disputed"].mean() > 0.01
+    applied = pay.dropna(subset=["invoice_id"]).groupby("invoice_id")["amount"].sum()
+    joined = inv.set_index("invoice_id").join(applied.rename("paid"), how="inner")
+    settled = joined["paid_date"].notna()
+    assert (joined.loc[settled, "paid"].round(2) == joined.loc[settled, "amount"].round(2)).all()
+    assert (joined.loc[~settled, "paid"] < joined.loc[~settled, "amount"]).all()  # partial payments stay short
+    assert (~settled).any()
+    assert pay["invoice_id"].isna().any()  # unapplied payments
+    assert (pay["payment_date"] <= end).all()
+
+
+def test_behaviours_span_the_playbook():
+    spec = dataclasses.replace(SMALL_SAMPLE, customers=600, invoices=12_000)
+    f = frames(spec)
+    rng_cust = generate._customers(spec, __import__("numpy").random.default_rng([spec.seed, 0]))
+    arche = dict(zip(rng_cust["customer_id"], rng_cust["_arche"], strict=True))
+    inv = f["invoices"].assign(arche=lambda d: d["customer_id"].map(arche))
+    inv = inv[inv["amount"] > 0]
+    late = (inv["paid_date"] - inv["due_date"]).dt.days
+    by = late.groupby(inv["arche"]).median()
+    assert by[0] <= 0  # punctual
+    assert 0 < by[1] <= 12  # forgetful: pays just after the first reminder
+    assert by[2] > by[1] and by[4] > by[2]  # chronically late; won't pay latest
+    open_share = inv["paid_date"].isna().groupby(inv["arche"]).mean()
+    assert open_share[4] > 0.2 and open_share[0] < 0.05
+    con = f["contacts"]
+    assert set(con["channel"]) == {"email", "sms", "letter", "phone"} | ({"portal"} & set(con["channel"]))
+    assert {"promise_to_pay", "payment_plan", "dispute", "reminder", "call", "letter"} <= set(con["kind"])
+    assert {"no_response", "responded", "promised", "paid", "bounced"} <= set(con["outcome"])
+    cust = f["customers"]
+    assert cust["email"].isna().mean() > 0.03  # missing contact data
+    assert (cust["created_at"] > pd.Timestamp(spec.end) - pd.Timedelta(days=60)).mean() > 0.03  # new debtors
+    assert set(cust["customer_type"]) == {"B2B", "B2C"}
+
+
+def test_write_sample_on_both_backends(engine):
+    counts = generate.write_sample(engine, SMALL_SAMPLE)
+    assert db.row_counts(engine) == counts
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(DISTINCT customer_id) FROM invoices")).scalar() <= 300
+
+
+def test_cli_generate(duck_url):
+    result = CliRunner().invoke(app, ["generate", "--customers", "50", "--invoices", "700", "--seed", "3",
+                                      "--end", "2026-06-30", "--db", duck_url])
+    assert result.exit_code == 0, result.output
+    assert db.row_counts(db.open_database(duck_url))["invoices"] == 700

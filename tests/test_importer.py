@@ -1,0 +1,259 @@
+"""Imports from every supported container, encoding and convention, on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from arboard import db, importer, readers, schema
+from arboard.cli import app
+from arboard.errors import ArboardError
+from arboard.mapping import MappingSpec, fingerprint, load_saved
+from tests.conftest import snapshot
+
+TODAY = date(2026, 11, 22)
+
+GERMAN = (
+    "Kunde;Rechnungsnr;Rechnungsdatum;Fälligkeit;Betrag;Währung;Zahlungsdatum;Strittig\n"
+    "K-001;R-1001;03.01.2026;02.02.2026;1.234,56;EUR;01.02.2026;nein\n"
+    "K-002;R-1002;15.01.2026;14.02.2026;-99,90;EUR;;ja\n"
+    "K-001;R-1003;20.02.2026;22.03.2026;12.000,00;EUR;;nein\n"
+)
+IBM = (
+    "countryCode,customerID,PaperlessDate,invoiceNumber,InvoiceDate,DueDate,InvoiceAmount,Disputed,SettledDate,"
+    "PaperlessBill,DaysToSettle,DaysLate\n"
+    "391,0379-NEVHP,4/6/2013,611365,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0\n"
+    "406,8976-AMJEO,3/3/2012,7900770,1/26/2013,2/25/2013,61.74,Yes,3/3/2013,Electronic,36,6\n"
+    "391,2820-XGXSB,1/26/2012,9231909,7/3/2013,8/2/2013,65.88,No,7/8/2013,Electronic,5,0\n"
+)
+
+
+def invoices(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(sa.select(schema.invoices).order_by("invoice_id")).mappings().all())
+
+
+def load(engine, data: bytes | str, name: str, **kw):
+    raw = readers.read_bytes(data.encode("utf-8") if isinstance(data, str) else data, name=name)
+    return importer.run_import(engine, raw, today=TODAY, **kw)
+
+
+def test_german_export_with_decimal_comma(engine):
+    result = load(engine, GERMAN.encode("cp1252"), "offene_posten.csv")
+    assert (result.inserted, result.rejected) == (3, 0)
+    df = invoices(engine)
+    assert df["amount"].tolist() == [Decimal("1234.56"), Decimal("-99.90"), Decimal("12000.00")]
+    assert df["invoice_date"].tolist() == [date(2026, 1, 3), date(2026, 1, 15), date(2026, 2, 20)]
+    assert df["disputed"].tolist() == [False, True, False]
+    assert df["paid_date"].tolist()[0] == date(2026, 2, 1)
+    assert pd.isna(df["paid_date"].tolist()[1])
+
+
+def test_ibm_style_export_keeps_customer_attributes(engine):
+    result = load(engine, IBM, "WA_Fn-UseC_-Accounts-Receivable.csv")
+    assert result.inserted == 3 and result.customers_added == 3
+    with engine.connect() as conn:
+        cust = dict(conn.execute(sa.select(schema.customers.c.customer_id, schema.customers.c.preferred_channel)).all())
+        country = conn.execute(sa.select(schema.customers.c.country).where(
+            schema.customers.c.customer_id == "0379-NEVHP")).scalar()
+    assert cust == {"0379-NEVHP": "letter", "8976-AMJEO": "email", "2820-XGXSB": "email"}
+    assert country == "391"
+    assert invoices(engine)["due_date"].tolist()[0] == date(2013, 2, 1)  # M/D/YYYY detected
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1", "utf-16"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_encodings_and_delimiters(duck_engine, encoding, delimiter):
+    text = ("Customer No|Invoice No|Invoice Date|Net Due Date|Amount Due|Currency|Customer Name\n"
+            "00042|A-1|2026-01-05|2026-02-04|100.50|EUR|Café Müller\n")
+    load(duck_engine, text.replace("|", delimiter).encode(encoding), "export.csv")
+    with duck_engine.connect() as conn:
+        row = conn.execute(sa.select(schema.customers.c.customer_id, schema.customers.c.name)).one()
+    assert row == ("00042", "Café Müller")  # leading zeros and accents survive
+
+
+def test_title_lines_above_header_are_skipped(duck_engine):
+    text = "Open items report\nPrinted 2026-11-20 by SAP\n\n" + GERMAN
+    result = load(duck_engine, text, "report.csv")
+    assert result.inserted == 3
+    assert any("title line" in n for n in result.notes)
+
+
+def test_excel_and_parquet(engine, tmp_path):
+    df = pd.DataFrame({"Invoice Number": ["X1", "X2"], "Customer ID": [10023, 10024],
+                       "Invoice Date": pd.to_datetime(["2026-03-01", "2026-03-02"]),
+                       "Due Date": pd.to_datetime(["2026-03-31", "2026-04-01"]), "Amount": [10.5, 20.25]})
+    xlsx = io.BytesIO()
+    with pd.ExcelWriter(xlsx, engine="xlsxwriter") as writer:
+        pd.DataFrame([["Exported from ERP"]]).to_excel(writer, index=False, header=False, startrow=0)
+        df.to_excel(writer, index=False, startrow=2)
+    load(engine, xlsx.getvalue(), "ledger.xlsx")
+    got = invoices(engine)
+    assert got["customer_id"].tolist() == ["10023", "10024"]  # spreadsheet numbers become ids, not 10023.0
+    assert got["due_date"].tolist() == [date(2026, 3, 31), date(2026, 4, 1)]
+    pq = io.BytesIO()
+    df.assign(**{"Invoice Number": ["X3", "X4"]}).to_parquet(pq)
+    assert load(engine, pq.getvalue(), "ledger.parquet").inserted == 2
+
+
+def test_import_from_another_database(engine, tmp_path):
+    src = f"duckdb:///{tmp_path / 'erp.duckdb'}"
+    e = sa.create_engine(src)
+    with e.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE open_items (belegnr VARCHAR, kunde VARCHAR, belegdatum DATE, "
+                             "faelligkeit DATE, betrag DECIMAL(12,2))"))
+        conn.execute(sa.text("INSERT INTO open_items VALUES ('B1','K1','2026-01-01','2026-01-31', 50.00)"))
+    e.dispose()
+    raw = readers.read_sql(src, "SELECT * FROM open_items")
+    assert importer.run_import(engine, raw, today=TODAY).inserted == 1
+    with pytest.raises(ArboardError, match="query failed"):
+        readers.read_sql(src, "no_such_table")
+
+
+def test_reimport_updates_instead_of_duplicating_and_remembers_layout(engine):
+    load(engine, GERMAN, "a.csv")
+    changed = GERMAN.replace("-99,90;EUR;;ja", "-99,90;EUR;20.02.2026;ja")
+    result = load(engine, changed, "a.csv")
+    assert (result.inserted, result.updated) == (0, 3)
+    assert len(invoices(engine)) == 3
+    assert invoices(engine)["paid_date"].tolist()[1] == date(2026, 2, 20)
+    raw = readers.read_bytes(GERMAN.encode(), name="b.csv")
+    saved = load_saved(engine, raw.columns)
+    assert saved is not None and saved.kind == "invoices"
+    assert importer.plan_import(raw, saved=saved).from_saved
+
+
+def test_confirmed_mapping_is_reused_without_clicks(engine):
+    text = "Ref;Debtor;Issued;Pay by;Sum\nA1;D1;2026-01-02;2026-02-01;10\n"
+    raw = readers.read_bytes(text.encode(), name="odd.csv")
+    spec = MappingSpec(kind="invoices", columns={"Ref": "invoice_id", "Debtor": "customer_id", "Issued": "invoice_date",
+                                                 "Pay by": "due_date", "Sum": "amount"})
+    importer.run_import(engine, raw, spec=spec, today=TODAY)
+    again = readers.read_bytes(text.replace("A1", "A2").encode(), name="odd-next-month.csv")
+    assert importer.run_import(engine, again, today=TODAY).inserted == 1  # no spec passed this time
+    assert fingerprint(["Ref", "Debtor"]) == fingerprint(["debtor", "REF"])
+
+
+def test_replace_mode_empties_the_table_first(engine):
+    load(engine, GERMAN, "a.csv")
+    load(engine, "invoice_id,customer_id,invoice_date,due_date,amount\nN1,C9,2026-01-01,2026-01-31,5\n", "b.csv",
+         mode="replace")
+    assert invoices(engine)["invoice_id"].tolist() == ["N1"]
+
+
+def test_due_date_derived_from_terms(engine):
+    text = "invoice,customer,date,amount,terms\nT1,C1,2026-01-01,10,45\nT2,C1,2026-01-01,10,\n"
+    result = load(engine, text, "terms.csv")
+    assert invoices(engine)["due_date"].tolist() == [date(2026, 2, 15), date(2026, 1, 31)]
+    assert any("derived" in n for n in result.notes)
+
+
+def test_ambiguous_dates_are_asked_then_settled(engine):
+    text = "invoice_id,customer_id,invoice_date,due_date,amount\nI1,C1,03/04/2026,05/06/2026,10\n"
+    raw = readers.read_bytes(text.encode(), name="amb.csv")
+    plan = importer.plan_import(raw)
+    assert set(plan.ambiguous) == {"invoice_date", "due_date"} and not plan.ready
+    plan.spec.date_formats.update({"invoice_date": "D/M/YYYY", "due_date": "D/M/YYYY"})
+    importer.run_import(engine, raw, spec=plan.spec, today=TODAY)
+    assert invoices(engine)["invoice_date"].tolist() == [date(2026, 4, 3)]
+
+
+def test_ambiguous_column_settled_by_sibling():
+    text = "invoice_id,customer_id,invoice_date,due_date,amount\nI1,C1,03/04/2026,25/06/2026,10\n"
+    plan = importer.plan_import(readers.read_bytes(text.encode(), name="x.csv"))
+    assert plan.ready and plan.spec.date_formats["invoice_date"] == "D/M/YYYY"
+
+
+def test_excel_serial_dates(engine):
+    text = "invoice_id,customer_id,invoice_date,due_date,amount\nS1,C1,46023,46053,10\n"
+    load(engine, text, "serial.csv")
+    assert invoices(engine)["invoice_date"].tolist() == [date(2026, 1, 1)]
+
+
+def test_skip_invalid_loads_the_rest_and_reports(engine):
+    text = ("invoice_id,customer_id,invoice_date,due_date,amount\nG1,C1,2026-01-01,2026-01-31,10\n"
+            "B1,C1,2026-01-01,2025-12-01,10\nG2,C1,2026-01-02,2026-02-01,abc\n")
+    with pytest.raises(ArboardError) as info:
+        load(engine, text, "mixed.csv")
+    report = info.value.report
+    assert set(report["row"]) == {3, 4}
+    assert set(report["column"]) == {"due_date", "amount"}
+    assert "due date before invoice date" in set(report["reason"])
+    result = load(engine, text, "mixed.csv", skip_invalid=True)
+    assert (result.inserted, result.rejected) == (1, 2)
+
+
+def test_exact_duplicate_rows_are_loaded_once(engine):
+    row = "D1,C1,2026-01-01,2026-01-31,10\n"
+    result = load(engine, "invoice_id,customer_id,invoice_date,due_date,amount\n" + row + row, "dup.csv")
+    assert result.inserted == 1 and result.suspicious == 1
+    assert "exact repeat of row 2" in result.report["reason"].iloc[0]
+
+
+def test_payments_and_contacts_enrich(engine):
+    load(engine, GERMAN, "inv.csv")
+    pay = "payment_id,invoice_id,customer_id,payment_date,amount,method\nP1,R-1003,K-001,2026-03-01,500,bank\n" \
+          "P2,,K-002,2026-03-02,20,bank\nP3,R-404,K-001,2026-03-03,1,bank\n"
+    result = load(engine, pay, "pay.csv")
+    assert result.inserted == 3
+    assert "unknown invoice number" in set(result.report["reason"])
+    con = "contact_id,customer_id,invoice_id,contact_date,channel,kind,outcome,promised_date,promised_amount\n" \
+          "K1,K-001,R-1003,2026-03-25,E-Mail,Reminder,no response,,\nK2,K-001,R-1003,2026-03-30,Phone,PTP,promised," \
+          "2026-04-10,11999.99\n"
+    assert load(engine, con, "contacts.csv").inserted == 2
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(schema.contacts.c.channel, schema.contacts.c.kind, schema.contacts.c.outcome)
+                            .order_by("contact_id")).all()
+    assert rows == [("email", "reminder", "no_response"), ("phone", "promise_to_pay", "promised")]
+
+
+def test_failed_write_changes_nothing(engine, monkeypatch):
+    load(engine, GERMAN, "a.csv")
+    before = snapshot(engine)
+    from arboard import store
+
+    real = store.upsert
+
+    def boom(conn, table, df, **kw):
+        real(conn, table, df, **kw)
+        if table is schema.invoices:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("disk full"))
+        return 0, 0
+
+    monkeypatch.setattr(store, "upsert", boom)
+    with pytest.raises(ArboardError, match="nothing was changed"):
+        load(engine, GERMAN.replace("R-10", "Z-10"), "b.csv")
+    assert snapshot(engine) == before
+
+
+def test_cli_import_with_mapping_file_and_replace(tmp_path, duck_url):
+    f = tmp_path / "odd.csv"
+    f.write_text("Ref;Debtor;Issued;Pay by;Sum\nA1;D1;02/01/2026;01/02/2026;10,5\n")
+    m = tmp_path / "mapping.json"
+    m.write_text(json.dumps({"kind": "invoices", "columns": {"Ref": "invoice_id", "Debtor": "customer_id",
+                                                             "Issued": "invoice_date", "Pay by": "due_date",
+                                                             "Sum": "amount"},
+                             "date_formats": {"Issued": "D/M/YYYY", "Pay by": "D/M/YYYY"}}))
+    result = CliRunner().invoke(app, ["import", str(f), "--db", duck_url, "--mapping", str(m), "--replace"])
+    assert result.exit_code == 0, result.output
+    assert "inserted" in result.output
+    engine = db.open_database(duck_url)
+    assert invoices(engine)["amount"].tolist() == [Decimal("10.50")]
+    assert invoices(engine)["invoice_date"].tolist() == [date(2026, 1, 2)]
+
+
+def test_cli_date_format_option(tmp_path, duck_url):
+    f = tmp_path / "amb.csv"
+    f.write_text("invoice_id,customer_id,invoice_date,due_date,amount\nI1,C1,03/04/2026,05/06/2026,10\n")
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(f), "--db", duck_url]).exit_code == 1
+    ok = runner.invoke(app, ["import", str(f), "--db", duck_url, "--date-format", "invoice_date=M/D/YYYY",
+                             "--date-format", "due_date=M/D/YYYY"])
+    assert ok.exit_code == 0, ok.output
