@@ -183,6 +183,7 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
         )),
         Field("amount", "amount", "Amount paid", True, _AMOUNT + _s("amount paid", "paid amount",
                                                                     "zahlbetrag", "montant paye")),
+        Field("currency", "text", "Currency", False, _CURRENCY),
         Field("method", "text", "Method", False, _s(
             "method", "payment method", "zahlungsart", "zahlweg", "mode de paiement", "mode paiement",
             "metodo de pago", "betaalmethode",

@@ -201,6 +201,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     payments = pd.DataFrame({
         "payment_id": pay_ids[keep], "invoice_id": ids[rep][keep], "customer_id": c["customer_id"][rep][keep],
         "payment_date": pay_date[keep], "amount": pay_amt[keep], "method": method[keep],
+        "currency": c["_currency"][rep][keep],
     })
     # A few on-account payments not applied to any invoice.
     n_unapplied = int(size * 0.003)
@@ -212,6 +213,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
             "payment_id": np.char.add("ONA", np.char.zfill((first + ui).astype(str), 9))[ok],
             "invoice_id": None, "customer_id": c["customer_id"][ui][ok], "payment_date": ud[ok],
             "amount": np.round(rng.lognormal(5, 1, n_unapplied), 2)[ok], "method": "bank_transfer",
+            "currency": c["_currency"][ui][ok],
         }).drop_duplicates("payment_id")
         payments = pd.concat([payments, unapplied], ignore_index=True)
 

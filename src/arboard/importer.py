@@ -295,6 +295,11 @@ def _parse_columns(raw: RawTable, spec: MappingSpec, findings: _Findings, notes:
 
 
 def _derive(df: pd.DataFrame, spec: MappingSpec, findings: _Findings, notes: list[str]) -> pd.DataFrame:
+    if spec.kind == "payments" and "currency" in df:
+        cur = df["currency"].str.upper()
+        bad_cur = (cur.notna() & ~cur.str.fullmatch(r"[A-Z]{3}").fillna(False)).astype(bool)
+        findings.add(bad_cur, "currency", SUSPICIOUS, "not an ISO currency code; the invoice's currency is used")
+        df["currency"] = cur.mask(bad_cur)
     if spec.kind == "invoices":
         if "due_date" not in df:
             df["due_date"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
@@ -466,6 +471,14 @@ def check_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = No
     return plan, batch
 
 
+def _fill_payment_currency(conn: sa.Connection, default: str) -> None:
+    """Payments without a currency take their invoice's; unapplied ones the import's default."""
+    pay, inv = schema.payments, schema.invoices
+    conn.execute(sa.update(pay).where(pay.c.currency.is_(None), pay.c.invoice_id == inv.c.invoice_id)
+                 .values(currency=inv.c.currency))
+    conn.execute(sa.update(pay).where(pay.c.currency.is_(None)).values(currency=default))
+
+
 @dataclass
 class ImportResult:
     """What an import did."""
@@ -535,6 +548,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
             if batch.kind != "customers":
                 customers_added, _ = store.upsert(conn, schema.customers, batch.tables["customers"], on_conflict="fill")
             inserted, updated = store.upsert(conn, table, batch.tables[batch.kind])
+            if batch.kind == "payments":
+                _fill_payment_currency(conn, plan.spec.default_currency)
             if batch.kind == "customers":
                 customers_added = inserted
             if remember:

@@ -74,6 +74,8 @@ payments = sa.Table(
     sa.Column("payment_date", sa.Date, nullable=False),
     sa.Column("amount", Money, nullable=False),
     sa.Column("method", sa.String(50)),
+    # Currency of the payment; filled from the invoice it applies to when the file has none.
+    sa.Column("currency", sa.String(3)),
 )
 
 contacts = sa.Table(

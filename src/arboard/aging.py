@@ -1,0 +1,182 @@
+"""Aging: open receivables by how long they are past due (or how old they are), as of any date.
+
+Buckets always add up to the total open AR: credit notes sit in the bucket of their own due
+date (and are counted separately), unapplied cash gets its own line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.openitems import days_past, open_items, unapplied
+
+UNAPPLIED = "Unapplied cash"
+
+
+@dataclass(frozen=True)
+class AgingSpec:
+    """Bucket edges in days and the basis they are measured from.
+
+    With ``basis="due"`` the first bucket is *Not due* (0 days past due or less), then
+    1–30, 31–60, ... up to *Over N*. With ``basis="invoice"`` buckets are ages since the invoice
+    date: 0–30, 31–60, ...
+    """
+
+    edges: tuple[int, ...] = (30, 60, 90, 120)
+    basis: Literal["due", "invoice"] = "due"
+
+    def __post_init__(self) -> None:
+        if not self.edges or any(e <= 0 for e in self.edges) or list(self.edges) != sorted(set(self.edges)):
+            raise ValueError("bucket edges must be distinct positive day counts in increasing order")
+        if self.basis not in ("due", "invoice"):
+            raise ValueError("basis must be 'due' or 'invoice'")
+
+    @property
+    def labels(self) -> list[str]:
+        """Bucket labels in order (without the unapplied-cash line)."""
+        if self.basis == "due":
+            out, lo = ["Not due"], 1
+        else:
+            out, lo = [], 0
+        for e in self.edges:
+            out.append(f"{lo}–{e}")
+            lo = e + 1
+        out.append(f"Over {self.edges[-1]}")
+        return out
+
+    @property
+    def overdue_labels(self) -> list[str]:
+        return self.labels[1:] if self.basis == "due" else self.labels
+
+    def bucket(self, as_of: sa.ColumnElement, items: sa.FromClause) -> sa.ColumnElement:
+        """SQL CASE giving each open item its bucket label."""
+        ref = items.c.due_date if self.basis == "due" else items.c.invoice_date
+        days = days_past(as_of, ref)
+        labels = self.labels
+        whens = []
+        if self.basis == "due":
+            whens.append((days <= 0, labels[0]))
+            labels = labels[1:]
+        for edge, label in zip(self.edges, labels, strict=False):
+            whens.append((days <= edge, label))
+        return sa.case(*whens, else_=labels[-1])
+
+    def order(self, bucket: str) -> int:
+        labels = [*self.labels, UNAPPLIED]
+        return labels.index(bucket) if bucket in labels else len(labels)
+
+
+def _bucketed(dates: Sequence[date], spec: AgingSpec, **filters) -> sa.Subquery:
+    items = open_items(dates, **filters)
+    return sa.select(*items.c, spec.bucket(items.c.as_of, items).label("bucket")).subquery("bucketed")
+
+
+def aging(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
+          dimension: str | None = None) -> pd.DataFrame:
+    """Open AR by bucket (and by ``dimension`` when given).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dim, bucket, amount, count, credit_notes`` in bucket order, the unapplied-cash line
+        last; ``amount`` sums to the total open AR.
+    """
+    return aging_trend(engine, [as_of], spec=spec, currency=currency, dimension=dimension).drop(columns="as_of")
+
+
+def aging_trend(engine: Engine, dates: Sequence[date], *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
+                dimension: str | None = None) -> pd.DataFrame:
+    """Open AR by bucket for each as-of date (for the stacked trend): ``as_of, dim, bucket, amount, ...``."""
+    b = _bucketed(dates, spec, currency=currency, dimension=dimension)
+    q = sa.select(
+        b.c.as_of, b.c.dim, b.c.bucket, sa.func.sum(b.c.open_amount).label("amount"), sa.func.count().label("count"),
+        sa.func.sum(sa.case((b.c.amount < 0, b.c.open_amount), else_=0)).label("credit_notes"),
+    ).group_by(b.c.as_of, b.c.dim, b.c.bucket)
+    u = unapplied(dates, currency=currency, dimension=dimension)
+    uq = sa.select(u.c.as_of, u.c.dim, sa.literal(UNAPPLIED).label("bucket"), sa.func.sum(u.c.amount).label("amount"),
+                   sa.func.sum(u.c.n).label("count"), sa.literal(0).label("credit_notes")).group_by(u.c.as_of, u.c.dim)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.union_all(q, uq)).all()
+    df = pd.DataFrame(rows, columns=["as_of", "dim", "bucket", "amount", "count", "credit_notes"])
+    for col in ("amount", "credit_notes"):
+        df[col] = df[col].astype(float)
+    df["count"] = df["count"].astype(int)
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    df["_order"] = df["bucket"].map(spec.order)
+    return df.sort_values(["as_of", "dim", "_order"]).drop(columns="_order").reset_index(drop=True)
+
+
+def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
+                      customer_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per customer with an open balance: name, attributes, one column per bucket.
+
+    Columns: ``customer_id, name, country, industry, customer_type, <bucket labels>, unapplied,
+    total, overdue, disputed, oldest_due, open_items``; sorted by overdue amount, largest first.
+    """
+    b = _bucketed([as_of], spec, currency=currency)
+    cust = schema.customers
+    per_bucket = [sa.func.sum(sa.case((b.c.bucket == label, b.c.open_amount), else_=0)).label(label)
+                  for label in spec.labels]
+    overdue = sa.func.sum(sa.case((b.c.bucket.in_(spec.overdue_labels) if spec.basis == "due"
+                                   else days_past(b.c.as_of, b.c.due_date) > 0, b.c.open_amount), else_=0))
+    inv_q = sa.select(
+        b.c.customer_id, *per_bucket, overdue.label("overdue"),
+        sa.func.sum(sa.case((b.c.disputed, b.c.open_amount), else_=0)).label("disputed"),
+        sa.func.min(sa.case((b.c.amount > 0, b.c.due_date))).label("oldest_due"),
+        sa.func.count().label("open_items"),
+    ).group_by(b.c.customer_id).subquery("per_customer")
+    u = unapplied([as_of], currency=currency)
+    un_q = sa.select(u.c.customer_id, sa.func.sum(u.c.amount).label("unapplied")).group_by(u.c.customer_id) \
+        .subquery("per_customer_unapplied")
+    ids = sa.union(sa.select(inv_q.c.customer_id), sa.select(un_q.c.customer_id)).subquery("ids")
+    cols = [ids.c.customer_id, sa.func.coalesce(cust.c.name, ids.c.customer_id).label("name"), cust.c.country,
+            cust.c.industry, cust.c.customer_type,
+            *(sa.func.coalesce(inv_q.c[label], 0).label(label) for label in spec.labels),
+            sa.func.coalesce(un_q.c.unapplied, 0).label("unapplied"),
+            sa.func.coalesce(inv_q.c.overdue, 0).label("overdue"),
+            sa.func.coalesce(inv_q.c.disputed, 0).label("disputed"), inv_q.c.oldest_due,
+            sa.func.coalesce(inv_q.c.open_items, 0).label("open_items")]
+    q = (sa.select(*cols)
+         .select_from(ids.outerjoin(inv_q, inv_q.c.customer_id == ids.c.customer_id)
+                      .outerjoin(un_q, un_q.c.customer_id == ids.c.customer_id)
+                      .outerjoin(cust, cust.c.customer_id == ids.c.customer_id)))
+    if customer_ids is not None:
+        q = q.where(ids.c.customer_id.in_(list(customer_ids)))
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(q).all(), columns=[c.name for c in cols])
+    money = [*spec.labels, "unapplied", "overdue", "disputed"]
+    df[money] = df[money].astype(float)
+    df.insert(df.columns.get_loc("unapplied") + 1, "total", df[[*spec.labels, "unapplied"]].sum(axis=1))
+    df["oldest_due"] = pd.to_datetime(df["oldest_due"]).dt.date
+    df["days_past_due"] = [(as_of - d).days if d is not None and not pd.isna(d) and d < as_of else 0
+                           for d in df["oldest_due"]]
+    return df.sort_values(["overdue", "total"], ascending=False).reset_index(drop=True)
+
+
+def items(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
+          bucket: str | None = None, customer_id: str | None = None, limit: int = 5_000) -> pd.DataFrame:
+    """Open items (invoices and credit notes) with their bucket, for drill-down; largest first."""
+    b = _bucketed([as_of], spec, currency=currency, customer_id=customer_id)
+    cust = schema.customers
+    q = (sa.select(b.c.invoice_id, b.c.customer_id, sa.func.coalesce(cust.c.name, b.c.customer_id).label("name"),
+                   b.c.invoice_date, b.c.due_date, b.c.amount, b.c.open_amount, b.c.disputed,
+                   days_past(b.c.as_of, b.c.due_date).label("days_past_due"), b.c.bucket)
+         .select_from(b.outerjoin(cust, cust.c.customer_id == b.c.customer_id))
+         .order_by(b.c.open_amount.desc()).limit(limit))
+    if bucket is not None:
+        q = q.where(b.c.bucket == bucket)
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(q).mappings().all())
+    if df.empty:
+        return pd.DataFrame(columns=["invoice_id", "customer_id", "name", "invoice_date", "due_date", "amount",
+                                     "open_amount", "disputed", "days_past_due", "bucket"])
+    df[["amount", "open_amount"]] = df[["amount", "open_amount"]].astype(float)
+    return df

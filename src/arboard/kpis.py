@@ -1,0 +1,296 @@
+"""Collection KPIs as of any date, for one date, a monthly trend or a breakdown by dimension.
+
+The database returns three small aggregates: open balances per as-of date (total, not yet due,
+disputed, unapplied), daily credit sales, and settlements in the window. Everything else is
+arithmetic on those aggregates in :mod:`arboard.dso`.
+
+Definitions (see ``shared/domain.md``):
+
+- open AR = open invoices and credit notes + unapplied cash (negative);
+- not-due (current) AR = open items whose due date is on or after the as-of date;
+- credit sales = invoiced amounts, credit notes netted, in the window ending at the as-of date;
+- DSO, best possible DSO (not-due AR only) and ADD in both the standard and the countback method;
+- CEI over the window, with beginning AR at the window start (variant: sales / months);
+- amount-weighted days to pay and days beyond terms (late days only) of invoices settled in the window;
+- at-risk rate: share of a month's invoiced amount still unpaid 90 days after the month's end.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import dso, schema
+from arboard.aging import AgingSpec, aging
+from arboard.openitems import days_past, dimension_column, group_keys, open_items, unapplied
+
+COUNTBACK_MONTHS = 24
+AT_RISK_DAYS = 90
+inv = schema.invoices
+
+
+@dataclass(frozen=True)
+class KpiSettings:
+    """Settings every KPI depends on."""
+
+    window_days: int = 90
+    cei_average_sales: bool = False  # the CEI variant that divides sales by the number of months
+    aging: AgingSpec = field(default_factory=AgingSpec)
+
+    @property
+    def window_months(self) -> int:
+        return max(1, round(self.window_days / 30.44))
+
+
+def month_end(d: date) -> date:
+    """Last day of ``d``'s month."""
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def add_months(d: date, n: int) -> date:
+    """``d`` moved by ``n`` months, the day clamped to the month's length."""
+    y, m = divmod(d.month - 1 + n, 12)
+    year, month = d.year + y, m + 1
+    return d.replace(year=year, month=month, day=min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def trend_dates(as_of: date, months: int = 24) -> list[date]:
+    """``months`` points ending at ``as_of``: the previous month ends, then ``as_of`` itself."""
+    points = [month_end(add_months(as_of, -k)) for k in range(months - 1, 0, -1)]
+    return [*points, as_of]
+
+
+def balances(engine: Engine, dates: Sequence[date], *, currency: str | None = None,
+             dimension: str | None = None) -> pd.DataFrame:
+    """Open balances per as-of date (and dimension): ``as_of, dim, open_items, current, disputed, unapplied``."""
+    items = open_items(dates, currency=currency, dimension=dimension)
+    q = sa.select(
+        items.c.as_of, items.c.dim, sa.func.sum(items.c.open_amount).label("open_items"),
+        sa.func.sum(sa.case((days_past(items.c.as_of, items.c.due_date) <= 0, items.c.open_amount), else_=0))
+        .label("current"),
+        sa.func.sum(sa.case((items.c.disputed, items.c.open_amount), else_=0)).label("disputed"),
+    ).group_by(items.c.as_of, items.c.dim)
+    u = unapplied(dates, currency=currency, dimension=dimension)
+    uq = sa.select(u.c.as_of, u.c.dim, sa.func.sum(u.c.amount).label("unapplied")).group_by(u.c.as_of, u.c.dim)
+    with engine.connect() as conn:
+        a = pd.DataFrame(conn.execute(q).all(), columns=["as_of", "dim", "open_items", "current", "disputed"])
+        b = pd.DataFrame(conn.execute(uq).all(), columns=["as_of", "dim", "unapplied"])
+    df = a.merge(b, on=["as_of", "dim"], how="outer")
+    for col in ("open_items", "current", "disputed", "unapplied"):
+        df[col] = df[col].astype(float).fillna(0.0)
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    return df
+
+
+def daily_sales(engine: Engine, start: date, end: date, *, currency: str | None = None,
+                dimension: str | None = None) -> pd.DataFrame:
+    """Credit sales per day (credit notes netted) in ``[start, end]``: ``dim, day, sales``."""
+    dim = dimension_column(dimension)
+    src = inv if dimension in (None, "currency") else inv.outerjoin(
+        schema.customers, schema.customers.c.customer_id == inv.c.customer_id)
+    q = (sa.select(dim, inv.c.invoice_date, sa.func.sum(inv.c.amount)).select_from(src)
+         .where(inv.c.invoice_date >= start, inv.c.invoice_date <= end)
+         .group_by(*group_keys(dim, dimension), inv.c.invoice_date))
+    if currency:
+        q = q.where(inv.c.currency == currency)
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(q).all(), columns=["dim", "day", "sales"])
+    df["sales"] = df["sales"].astype(float)
+    df["day"] = pd.to_datetime(df["day"]).dt.date
+    return df
+
+
+def settlements(engine: Engine, dates: Sequence[date], window_days: int, *, currency: str | None = None,
+                dimension: str | None = None) -> pd.DataFrame:
+    """Invoices settled in the window before each date: amount and amount-weighted day sums."""
+    a = sa.values(sa.column("as_of", sa.Date), name="asof").data([(d,) for d in sorted(set(dates))])
+    dim = dimension_column(dimension)
+    src = a.join(inv, sa.and_(inv.c.paid_date <= a.c.as_of,
+                              inv.c.paid_date > a.c.as_of - sa.literal(window_days)))
+    if dimension not in (None, "currency"):
+        src = src.outerjoin(schema.customers, schema.customers.c.customer_id == inv.c.customer_id)
+    to_pay = days_past(inv.c.paid_date, inv.c.invoice_date)
+    late = days_past(inv.c.paid_date, inv.c.due_date)
+    q = (sa.select(a.c.as_of, dim, sa.func.sum(inv.c.amount).label("settled"),
+                   sa.func.sum(inv.c.amount * to_pay).label("pay_days"),
+                   sa.func.sum(inv.c.amount * sa.case((late > 0, late), else_=0)).label("late_days"))
+         .select_from(src).where(inv.c.amount > 0).group_by(a.c.as_of, *group_keys(dim, dimension)))
+    if currency:
+        q = q.where(inv.c.currency == currency)
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(q).all(), columns=["as_of", "dim", "settled", "pay_days", "late_days"])
+    for col in ("settled", "pay_days", "late_days"):
+        df[col] = df[col].astype(float)
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    return df
+
+
+class _Sales:
+    """Cumulative daily sales of one group, for O(1) sums over any date range."""
+
+    def __init__(self, days: pd.DataFrame, start: date, end: date):
+        index = pd.date_range(start, end, freq="D")
+        series = days.set_index(pd.to_datetime(days["day"]))["sales"].groupby(level=0).sum()
+        self.start = start
+        self.cum = np.concatenate([[0.0], series.reindex(index, fill_value=0.0).cumsum().to_numpy()])
+
+    def between(self, after: date, until: date) -> float:
+        """Sales dated in (after, until]."""
+        i = min(max((after - self.start).days + 1, 0), len(self.cum) - 1)
+        j = min(max((until - self.start).days + 1, 0), len(self.cum) - 1)
+        return float(self.cum[j] - self.cum[i])
+
+    def months_back(self, d: date, n: int) -> list[tuple[float, int]]:
+        """(sales, days) of calendar-month periods ending at ``d``, newest first; the first is partial."""
+        periods, end = [], d
+        for _ in range(n):
+            start = end.replace(day=1) - timedelta(days=1)  # the day before the period
+            periods.append((self.between(start, end), (end - start).days))
+            end = start
+        return periods
+
+
+def _compute(bal: pd.DataFrame, sales: dict[str, _Sales], settled: pd.DataFrame, dates: Sequence[date],
+             settings: KpiSettings) -> pd.DataFrame:
+    w = settings.window_days
+    bal = bal.set_index(["as_of", "dim"])
+    settled = settled.set_index(["as_of", "dim"])
+    rows = []
+    for dim, s in sales.items():
+        for d in dates:
+            get = (lambda key, col, _d=dim: float(bal[col].get((key, _d), 0.0)))  # noqa: E731
+            invoice_ar = get(d, "open_items")
+            current = get(d, "current")
+            unapplied_cash = get(d, "unapplied")
+            total = invoice_ar + unapplied_cash
+            overdue = invoice_ar - current
+            window_sales = s.between(d - timedelta(days=w), d)
+            periods = s.months_back(d, COUNTBACK_MONTHS)
+            begin = d - timedelta(days=w)
+            begin_total = get(begin, "open_items") + get(begin, "unapplied")
+            st = settled.loc[(d, dim)] if (d, dim) in settled.index else None
+            row = {
+                "as_of": d, "dim": dim, "open_ar": total, "not_due_ar": current, "overdue_ar": overdue,
+                "unapplied": unapplied_cash, "disputed_ar": get(d, "disputed"), "sales_window": window_sales,
+                "dso": dso.standard_dso(total, window_sales, w),
+                "bpdso": dso.standard_dso(current, window_sales, w),
+                "countback_dso": dso.countback_dso(total, periods),
+                "countback_bpdso": dso.countback_dso(current, periods),
+                "cei": dso.cei(begin_total, window_sales, total, current, months=settings.window_months,
+                               average_sales=settings.cei_average_sales),
+                "pct_current": current / invoice_ar * 100 if invoice_ar > 0 else None,
+                "pct_past_due": overdue / invoice_ar * 100 if invoice_ar > 0 else None,
+                "disputed_share": get(d, "disputed") / invoice_ar * 100 if invoice_ar > 0 else None,
+                "wadp": st["pay_days"] / st["settled"] if st is not None and st["settled"] > 0 else None,
+                "wadbt": st["late_days"] / st["settled"] if st is not None and st["settled"] > 0 else None,
+            }
+            row["add"] = dso.average_days_delinquent(row["dso"], row["bpdso"])
+            row["countback_add"] = dso.average_days_delinquent(row["countback_dso"], row["countback_bpdso"])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compute(engine: Engine, dates: Sequence[date], *, settings: KpiSettings = KpiSettings(),
+            currency: str | None = None, dimension: str | None = None) -> pd.DataFrame:
+    """All KPIs for each as-of date (and each value of ``dimension``): one row per (date, dim)."""
+    dates = sorted(set(dates))
+    w = settings.window_days
+    begins = [d - timedelta(days=w) for d in dates]
+    bal = balances(engine, [*dates, *begins], currency=currency, dimension=dimension)
+    first = min(begins[0], add_months(dates[0], -COUNTBACK_MONTHS - 1))
+    daily = daily_sales(engine, first, dates[-1], currency=currency, dimension=dimension)
+    groups = sorted(set(daily["dim"]) | set(bal["dim"])) if dimension else ["All"]
+    sales = {g: _Sales(daily[daily["dim"] == g], first, dates[-1]) for g in groups}
+    settled = settlements(engine, dates, w, currency=currency, dimension=dimension)
+    return _compute(bal, sales, settled, dates, settings)
+
+
+def kpis(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings(),
+         currency: str | None = None) -> dict:
+    """The headline KPIs as of one date, with the aging and the at-risk rate.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable: ``open_ar, not_due_ar, overdue_ar, unapplied, disputed_ar, dso,
+        countback_dso, bpdso, countback_bpdso, add, countback_add, cei, pct_current,
+        pct_past_due, disputed_share, wadp, wadbt, at_risk_rate, at_risk_month, aging``.
+    """
+    row = compute(engine, [as_of], settings=settings, currency=currency).iloc[0].to_dict()
+    out = {k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in row.items()
+           if k not in ("dim",)}
+    out["as_of"] = as_of.isoformat()
+    out["currency"] = currency
+    risk = at_risk(engine, as_of, months=1, currency=currency)
+    out["at_risk_rate"] = float(risk["rate"].iloc[-1]) if len(risk) and not pd.isna(risk["rate"].iloc[-1]) else None
+    out["at_risk_month"] = risk["month"].iloc[-1] if len(risk) else None
+    ag = aging(engine, as_of, spec=settings.aging, currency=currency)
+    out["aging"] = [{"bucket": b, "amount": round(a, 2), "count": int(n)}
+                    for b, a, n in zip(ag["bucket"], ag["amount"], ag["count"], strict=True)]
+    return out
+
+
+def kpi_trend(engine: Engine, as_of: date, *, months: int = 24, settings: KpiSettings = KpiSettings(),
+              currency: str | None = None) -> pd.DataFrame:
+    """KPIs at the previous ``months - 1`` month ends and at ``as_of``: one row per point."""
+    return compute(engine, trend_dates(as_of, months), settings=settings, currency=currency).drop(columns="dim")
+
+
+def kpis_by(engine: Engine, as_of: date, dimension: str, *, settings: KpiSettings = KpiSettings(),
+            currency: str | None = None) -> pd.DataFrame:
+    """KPIs as of ``as_of`` for each value of ``dimension`` (country, industry, customer_type, currency)."""
+    df = compute(engine, [as_of], settings=settings, currency=currency, dimension=dimension)
+    return df[df["open_ar"].abs() + df["sales_window"].abs() > 0].drop(columns="as_of") \
+        .sort_values("open_ar", ascending=False).reset_index(drop=True)
+
+
+def at_risk(engine: Engine, as_of: date, *, months: int = 12, currency: str | None = None) -> pd.DataFrame:
+    """At-risk rate per invoice month: the share still unpaid 90 days after the month's end.
+
+    Only months whose end + 90 days is on or before ``as_of`` are measured.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``month`` (YYYY-MM), ``invoiced``, ``unpaid_after_90``, ``rate`` (percent), oldest first.
+    """
+    last = month_end(as_of - timedelta(days=AT_RISK_DAYS))
+    if month_end(last) + timedelta(days=AT_RISK_DAYS) > as_of:
+        last = month_end(add_months(last, -1))
+    ends = [month_end(add_months(last, -k)) for k in range(months - 1, -1, -1)]
+    checks = [e + timedelta(days=AT_RISK_DAYS) for e in ends]
+    items = open_items(checks, currency=currency)
+    month = sa.func.date_trunc("month", items.c.invoice_date)
+    q_open = (sa.select(items.c.as_of, month, sa.func.sum(items.c.open_amount))
+              .where(items.c.amount > 0).group_by(items.c.as_of, month))
+    start = ends[0].replace(day=1)
+    q_inv = (sa.select(inv.c.invoice_date, sa.func.sum(inv.c.amount))
+             .where(inv.c.amount > 0, inv.c.invoice_date >= start, inv.c.invoice_date <= ends[-1])
+             .group_by(inv.c.invoice_date))
+    if currency:
+        q_inv = q_inv.where(inv.c.currency == currency)
+    with engine.connect() as conn:
+        unpaid_rows = conn.execute(q_open).all()
+        daily = pd.DataFrame(conn.execute(q_inv).all(), columns=["day", "amount"])
+    # Keep, for each check date, only the invoices of its own month.
+    unpaid = {}
+    for check, m, v in unpaid_rows:
+        end = pd.Timestamp(check).date() - timedelta(days=AT_RISK_DAYS)
+        if pd.Timestamp(m).strftime("%Y-%m") == end.strftime("%Y-%m"):
+            unpaid[end] = float(v or 0)
+    daily["month"] = pd.to_datetime(daily["day"]).dt.strftime("%Y-%m")
+    invoiced = daily.groupby("month")["amount"].sum().astype(float)
+    rows = []
+    for e in ends:
+        key = e.strftime("%Y-%m")
+        total = float(invoiced.get(key, 0.0))
+        rows.append({"month": key, "invoiced": total, "unpaid_after_90": unpaid.get(e, 0.0),
+                     "rate": unpaid.get(e, 0.0) / total * 100 if total > 0 else None})
+    return pd.DataFrame(rows)

@@ -1,0 +1,140 @@
+"""SQL building blocks: what is open, as of one or many dates, written once for every backend.
+
+The rule (see the data model): an invoice exists from its invoice date; as of date D it is open
+until its ``paid_date`` (exclusive), for its amount less the payments applied to it dated on or
+before D. Only payments dated before the settlement date can matter ("partial" payments), so
+they are filtered first and the join stays small. Payments with no (known) invoice are
+*unapplied cash*: they lower the customer's balance from their payment date on.
+
+Everything here returns SQLAlchemy Core selectables; the database does the work and only
+aggregates leave it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import sqlalchemy as sa
+
+from arboard import schema
+
+FAR_FUTURE = date(9999, 12, 31)
+DIMENSIONS = {
+    "country": "Country",
+    "industry": "Industry",
+    "customer_type": "Customer type",
+    "currency": "Currency",
+}
+
+inv, pay, cust = schema.invoices, schema.payments, schema.customers
+
+
+def asof_table(dates: Iterable[date]) -> sa.FromClause:
+    """A one-column table ``as_of`` holding the given dates."""
+    rows = [(d,) for d in sorted(set(dates))]
+    return sa.values(sa.column("as_of", sa.Date), name="asof").data(rows)
+
+
+def _far() -> sa.ColumnElement:
+    return sa.literal(FAR_FUTURE, sa.Date)
+
+
+def dimension_column(dimension: str | None) -> sa.ColumnElement:
+    """The column to group by: a customer attribute, the currency, or one constant group."""
+    if dimension is None:
+        return sa.literal_column("'All'", sa.String).label("dim")
+    if dimension == "currency":
+        return inv.c.currency.label("dim")
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
+    return sa.func.coalesce(cust.c[dimension], sa.literal("(unknown)")).label("dim")
+
+
+def group_keys(dim: sa.ColumnElement, dimension: str | None) -> list[sa.ColumnElement]:
+    """GROUP BY keys for ``dim``: none when it is the constant "All" (PostgreSQL refuses constants)."""
+    return [dim] if dimension is not None else []
+
+
+def open_items(dates: Sequence[date], *, currency: str | None = None, dimension: str | None = None,
+               customer_id: str | None = None) -> sa.Subquery:
+    """Open invoices and credit notes per as-of date.
+
+    Columns: ``as_of, invoice_id, customer_id, invoice_date, due_date, amount, disputed, dim,
+    open_amount``; one row per (as-of date, item) with a non-zero open amount.
+    """
+    a = asof_table(dates)
+    partial = (
+        sa.select(pay.c.invoice_id, pay.c.payment_date, pay.c.amount)
+        .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
+        .where(pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, _far()))
+        .cte("partial")
+    )
+    dim = dimension_column(dimension)
+    source = a.join(inv, sa.and_(inv.c.invoice_date <= a.c.as_of,
+                                 sa.func.coalesce(inv.c.paid_date, _far()) > a.c.as_of))
+    if dimension not in (None, "currency"):
+        source = source.outerjoin(cust, cust.c.customer_id == inv.c.customer_id)
+    pairs = sa.select(a.c.as_of, inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
+                      inv.c.amount, inv.c.disputed, dim).select_from(source)
+    if currency:
+        pairs = pairs.where(inv.c.currency == currency)
+    if customer_id is not None:
+        pairs = pairs.where(inv.c.customer_id == customer_id)
+    pairs = pairs.cte("pairs")
+    paid = (
+        sa.select(pairs.c.as_of, pairs.c.invoice_id, sa.func.sum(partial.c.amount).label("paid"))
+        .select_from(pairs.join(partial, sa.and_(partial.c.invoice_id == pairs.c.invoice_id,
+                                                 partial.c.payment_date <= pairs.c.as_of)))
+        .group_by(pairs.c.as_of, pairs.c.invoice_id)
+        .cte("paid")
+    )
+    open_amount = (pairs.c.amount - sa.func.coalesce(paid.c.paid, 0)).label("open_amount")
+    q = (
+        sa.select(*pairs.c, open_amount)
+        .select_from(pairs.outerjoin(paid, sa.and_(paid.c.as_of == pairs.c.as_of,
+                                                   paid.c.invoice_id == pairs.c.invoice_id)))
+        .where(open_amount != 0)
+    )
+    return q.subquery("open_items")
+
+
+def unapplied(dates: Sequence[date], *, currency: str | None = None, dimension: str | None = None,
+              customer_id: str | None = None) -> sa.Subquery:
+    """Unapplied cash per as-of date (negative amounts): ``as_of, customer_id, dim, amount, n``."""
+    a = asof_table(dates)
+    known = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)
+    if dimension == "currency":
+        dim = pay.c.currency.label("dim")
+    elif dimension is None:
+        dim = sa.literal_column("'All'", sa.String).label("dim")
+    else:
+        dim = sa.func.coalesce(cust.c[dimension], sa.literal("(unknown)")).label("dim")
+    source = a.join(pay, pay.c.payment_date <= a.c.as_of)
+    if dimension not in (None, "currency"):
+        source = source.outerjoin(cust, cust.c.customer_id == pay.c.customer_id)
+    q = (
+        sa.select(a.c.as_of, pay.c.customer_id, dim, (-sa.func.sum(pay.c.amount)).label("amount"),
+                  sa.func.count().label("n"))
+        .select_from(source)
+        .where(sa.or_(pay.c.invoice_id.is_(None), ~known))
+        .group_by(a.c.as_of, pay.c.customer_id, *group_keys(dim, dimension))
+    )
+    if currency:
+        q = q.where(pay.c.currency == currency)
+    if customer_id is not None:
+        q = q.where(pay.c.customer_id == customer_id)
+    return q.subquery("unapplied")
+
+
+def days_past(as_of: sa.ColumnElement, column: sa.ColumnElement) -> sa.ColumnElement:
+    """Whole days from ``column`` to ``as_of`` (DATE - DATE is an integer on both backends)."""
+    return sa.cast(as_of - column, sa.Integer)
+
+
+def currencies(engine: sa.Engine) -> list[tuple[str, float]]:
+    """Currencies in the ledger with their invoiced totals, largest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(inv.c.currency, sa.func.sum(inv.c.amount)).group_by(inv.c.currency)
+                            .order_by(sa.func.sum(inv.c.amount).desc())).all()
+    return [(c, float(v or 0)) for c, v in rows]

@@ -1,0 +1,93 @@
+"""A deliberately naive pandas reference for the metrics: loops and the definitions, nothing clever."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+import pandas as pd
+
+from arboard import dso
+
+FAR = date(9999, 12, 31)
+
+
+def open_amounts(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date) -> dict[str, float]:
+    out = {}
+    for r in inv.itertuples():
+        if r.invoice_date > as_of:
+            continue
+        if r.paid_date is not None and not pd.isna(r.paid_date) and r.paid_date <= as_of:
+            continue
+        paid = sum(p.amount for p in pay.itertuples() if p.invoice_id == r.invoice_id and p.payment_date <= as_of)
+        value = float(r.amount) - float(paid)
+        if abs(value) > 1e-9:
+            out[r.invoice_id] = value
+    return out
+
+
+def unapplied(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date) -> float:
+    ids = set(inv["invoice_id"])
+    return -sum(float(p.amount) for p in pay.itertuples()
+                if (p.invoice_id is None or pd.isna(p.invoice_id) or p.invoice_id not in ids) and p.payment_date <= as_of)
+
+
+def aging(inv, pay, as_of, edges=(30, 60, 90, 120)) -> dict[str, float]:
+    labels = ["Not due"] + [f"{lo}–{hi}" for lo, hi in zip([1] + [e + 1 for e in edges[:-1]], edges, strict=True)]
+    labels.append(f"Over {edges[-1]}")
+    out: dict[str, float] = {}
+    due = dict(zip(inv["invoice_id"], inv["due_date"], strict=True))
+    for iid, amount in open_amounts(inv, pay, as_of).items():
+        days = (as_of - due[iid]).days
+        if days <= 0:
+            label = labels[0]
+        else:
+            label = next((lab for e, lab in zip(edges, labels[1:], strict=False) if days <= e), labels[-1])
+        out[label] = out.get(label, 0.0) + amount
+    u = unapplied(inv, pay, as_of)
+    if u:
+        out["Unapplied cash"] = u
+    return out
+
+
+def sales(inv, after: date, until: date) -> float:
+    return float(sum(float(r.amount) for r in inv.itertuples() if after < r.invoice_date <= until))
+
+
+def months_back(inv, d: date, n: int = 24):
+    periods, end = [], d
+    for _ in range(n):
+        start = end.replace(day=1) - timedelta(days=1)
+        periods.append((sales(inv, start, end), (end - start).days))
+        end = start
+    return periods
+
+
+def kpis(inv, pay, as_of, window=90) -> dict:
+    items = open_amounts(inv, pay, as_of)
+    due = dict(zip(inv["invoice_id"], inv["due_date"], strict=True))
+    invoice_ar = sum(items.values())
+    current = sum(v for k, v in items.items() if due[k] >= as_of)
+    total = invoice_ar + unapplied(inv, pay, as_of)
+    s = sales(inv, as_of - timedelta(days=window), as_of)
+    begin = as_of - timedelta(days=window)
+    begin_total = sum(open_amounts(inv, pay, begin).values()) + unapplied(inv, pay, begin)
+    periods = months_back(inv, as_of)
+    settled = [r for r in inv.itertuples() if r.paid_date is not None and not pd.isna(r.paid_date)
+               and begin < r.paid_date <= as_of and r.amount > 0]
+    out = {
+        "open_ar": total, "not_due_ar": current, "overdue_ar": invoice_ar - current,
+        "dso": dso.standard_dso(total, s, window), "bpdso": dso.standard_dso(current, s, window),
+        "countback_dso": dso.countback_dso(total, periods), "countback_bpdso": dso.countback_dso(current, periods),
+        "cei": dso.cei(begin_total, s, total, current, months=round(window / 30.44)),
+        "wadp": dso.weighted_days([float(r.amount) for r in settled],
+                                  [(r.paid_date - r.invoice_date).days for r in settled]),
+        "wadbt": dso.weighted_days([float(r.amount) for r in settled],
+                                   [max((r.paid_date - r.due_date).days, 0) for r in settled]),
+    }
+    out["add"] = dso.average_days_delinquent(out["dso"], out["bpdso"])
+    return out
+
+
+def month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
