@@ -28,8 +28,8 @@ def open_amounts(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date) -> dict[str,
 
 def unapplied(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date) -> float:
     ids = set(inv["invoice_id"])
-    return -sum(float(p.amount) for p in pay.itertuples()
-                if (p.invoice_id is None or pd.isna(p.invoice_id) or p.invoice_id not in ids) and p.payment_date <= as_of)
+    loose = [p for p in pay.itertuples() if p.invoice_id is None or pd.isna(p.invoice_id) or p.invoice_id not in ids]
+    return -sum(float(p.amount) for p in loose if p.payment_date <= as_of)
 
 
 def aging(inv, pay, as_of, edges=(30, 60, 90, 120)) -> dict[str, float]:

@@ -70,8 +70,8 @@ def ledgers(draw):
                              "amount": draw(st.integers(1, 100_000)) / 100, "currency": "EUR"})
     for k in range(draw(st.integers(0, 2))):
         pay_rows.append({"payment_id": f"U{k}", "invoice_id": None, "customer_id": "C0",
-                         "payment_date": START + timedelta(days=draw(days)), "amount": draw(st.integers(1, 5_000)) / 100,
-                         "currency": "EUR"})
+                         "payment_date": START + timedelta(days=draw(days)),
+                         "amount": draw(st.integers(1, 5_000)) / 100, "currency": "EUR"})
     # Payments on an invoice are kept strictly before its settlement date, as the model says.
     inv = pd.DataFrame(inv_rows)
     paid_by = dict(zip(inv["invoice_id"], inv["paid_date"], strict=True))
