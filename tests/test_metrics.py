@@ -139,3 +139,29 @@ def test_aging_by_customer_adds_up(engine):
     assert by_country["open_ar"].sum() == pytest.approx(total["amount"].sum(), abs=0.05)
     risk = kpis.at_risk(engine, as_of, months=6)
     assert len(risk) == 6 and risk["rate"].between(0, 100).all()
+
+
+def test_cli_report_json_and_csv(duck_url):
+    import json
+
+    from typer.testing import CliRunner
+
+    from arboard import db, generate
+    from arboard.cli import app
+    from tests.conftest import SMALL_SAMPLE
+
+    generate.write_sample(db.open_database(duck_url), SMALL_SAMPLE)
+    runner = CliRunner()
+    out = runner.invoke(app, ["report", "--as-of", "2026-09-30", "--db", duck_url])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    for key in ("open_ar", "not_due_ar", "overdue_ar", "dso", "countback_dso", "bpdso", "add", "cei", "pct_current"):
+        assert key in data
+    assert data["currency"] == "EUR"
+    assert {"bucket", "amount", "count"} <= set(data["aging"][0])
+    assert sum(b["amount"] for b in data["aging"]) == pytest.approx(data["open_ar"], abs=0.05)
+    csv = runner.invoke(app, ["report", "--as-of", "2026-09-30", "--db", duck_url, "--format", "csv",
+                              "--currency", "usd", "--edges", "15,45", "--basis", "invoice"])
+    assert csv.exit_code == 0 and "aging:Over 45:amount" in csv.stdout
+    bad = runner.invoke(app, ["report", "--as-of", "31/09/2026", "--db", duck_url])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

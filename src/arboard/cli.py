@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arboard import db, exports, generate, importer, readers
+from arboard import db, exports, generate, importer, kpis, openitems, readers, summary
+from arboard.aging import AgingSpec
 from arboard.errors import ArboardError
+from arboard.kpis import KpiSettings
 from arboard.mapping import MappingSpec
 
 app = typer.Typer(help="arboard: accounts-receivable collections from the command line.",
@@ -134,6 +138,76 @@ def _print_report(frame, console: Console, limit: int = 15) -> None:
     for row in frame.head(limit).itertuples(index=False):
         t.add_row(*(str(v) for v in row))
     console.print(t)
+
+
+def _as_of(value: str | None, engine) -> date:
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            _fail(ArboardError(f"--as-of must be a date like 2026-10-31, not {value!r}."), 2)
+    last = summary.ledger_summary(engine).last_activity
+    return last or date.today()
+
+
+def _currency(value: str | None, engine) -> str | None:
+    known = [c for c, _ in openitems.currencies(engine)]
+    if value and value.lower() == "all":
+        return None
+    if value:
+        if value.upper() not in known:
+            _fail(ArboardError(f"No invoices in {value!r}; the ledger has {', '.join(known) or 'none'}."), 2)
+        return value.upper()
+    return known[0] if known else None  # amounts in different currencies are never added up silently
+
+
+def _aging_spec(edges: str, basis: str) -> AgingSpec:
+    try:
+        return AgingSpec(edges=tuple(int(e) for e in edges.split(",")), basis=basis)  # type: ignore[arg-type]
+    except ValueError as exc:
+        _fail(ArboardError(f"--edges/--basis: {exc}"), 2)
+
+
+@app.command("report")
+def report_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+    currency: Annotated[str | None, typer.Option(help="Currency to report (default: the largest; 'all' mixes).")]
+    = None,
+    window: Annotated[int, typer.Option(min=1, help="DSO/CEI window in days.")] = 90,
+    cei_variant: Annotated[str, typer.Option(help="'total' sales or 'average' (sales / months).")] = "total",
+    edges: Annotated[str, typer.Option(help="Aging bucket edges in days.")] = "30,60,90,120",
+    basis: Annotated[str, typer.Option(help="Aging basis: due or invoice (date).")] = "due",
+) -> None:
+    """Print the collection KPIs and the aging as of a date."""
+    engine = _open(db_url)
+    if fmt not in ("json", "csv"):
+        _fail(ArboardError("--format must be json or csv."), 2)
+    if cei_variant not in ("total", "average"):
+        _fail(ArboardError("--cei-variant must be total or average."), 2)
+    settings = KpiSettings(window_days=window, cei_average_sales=cei_variant == "average",
+                           aging=_aging_spec(edges, basis))
+    result = kpis.kpis(engine, _as_of(as_of, engine), settings=settings, currency=_currency(currency, engine))
+    _emit(result, fmt)
+
+
+def _emit(result: dict, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+        return
+    rows = []
+    for key, value in result.items():
+        if isinstance(value, list):
+            for item in value:
+                name = item.get("bucket") or item.get("group")
+                rows.extend((f"{key}:{name}:{k}", v) for k, v in item.items() if k not in ("bucket", "group"))
+        elif isinstance(value, dict):
+            rows.extend((f"{key}:{k}", v) for k, v in value.items())
+        else:
+            rows.append((key, value))
+    sys.stdout.write(exports.to_csv_bytes(pd.DataFrame(rows, columns=["key", "value"])).decode("utf-8-sig"))
 
 
 @app.command("info")

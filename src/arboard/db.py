@@ -107,6 +107,9 @@ def make_engine(url: str) -> Engine:
         raise
     except Exception as exc:  # driver errors differ per backend; all mean "cannot use it"
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        if "lock" in reason.lower() and parsed.get_backend_name() == "duckdb":
+            reason = ("another process holds the DuckDB file (is the dashboard running?). A DuckDB file has one "
+                      "writer at a time: stop the other process, or use PostgreSQL for a team. Detail: " + reason)
         raise ArboardError(f"The database cannot be opened: {reason}", where=redact(parsed)) from exc
     return engine
 

@@ -29,7 +29,7 @@ from arboard import schema, store
 from arboard.db import bump_data_version, set_meta
 
 ARCHETYPES = ("punctual", "forgetful", "late_responsive", "unable", "wont_pay")
-ARCHETYPE_SHARES = (0.40, 0.22, 0.18, 0.11, 0.09)
+ARCHETYPE_SHARES = (0.45, 0.22, 0.17, 0.09, 0.07)
 NEW_SHARE = 0.08
 MISSING_CONTACT_SHARE = 0.08
 
@@ -158,7 +158,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     delay[m] = 25 + 90 * t[m] ** 1.5 + rng.gamma(2.0, 12.0, m.sum())  # lateness grows: rising balance
     m = arche == 4
     delay[m] = 55 + rng.gamma(2.0, 35.0, m.sum())
-    never = (arche == 4) & (rng.random(size) < 0.35) | (arche == 3) & (rng.random(size) < 0.10 + 0.25 * t)
+    never = (arche == 4) & (rng.random(size) < 0.2) | (arche == 3) & (rng.random(size) < 0.05 + 0.15 * t)
     delay = np.where(disputed, delay + rng.integers(20, 70, size), delay)
     paid = due + np.round(delay).astype("timedelta64[D]")
     paid = np.maximum(paid, inv_date)

@@ -224,17 +224,25 @@ def kpis(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings(),
         pct_past_due, disputed_share, wadp, wadbt, at_risk_rate, at_risk_month, aging``.
     """
     row = compute(engine, [as_of], settings=settings, currency=currency).iloc[0].to_dict()
-    out = {k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in row.items()
-           if k not in ("dim",)}
+    out = {k: _clean(v) for k, v in row.items() if k != "dim"}
     out["as_of"] = as_of.isoformat()
     out["currency"] = currency
     risk = at_risk(engine, as_of, months=1, currency=currency)
-    out["at_risk_rate"] = float(risk["rate"].iloc[-1]) if len(risk) and not pd.isna(risk["rate"].iloc[-1]) else None
+    out["at_risk_rate"] = _clean(float(risk["rate"].iloc[-1])) if len(risk) and risk["rate"].notna().iloc[-1] else None
     out["at_risk_month"] = risk["month"].iloc[-1] if len(risk) else None
     ag = aging(engine, as_of, spec=settings.aging, currency=currency)
     out["aging"] = [{"bucket": b, "amount": round(a, 2), "count": int(n)}
                     for b, a, n in zip(ag["bucket"], ag["amount"], ag["count"], strict=True)]
     return out
+
+
+def _clean(value):
+    """JSON-friendly: NaN to None, floats rounded to cents (money) or hundredths (days, percent)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (float, np.floating)):
+        return round(float(value), 2)
+    return value
 
 
 def kpi_trend(engine: Engine, as_of: date, *, months: int = 24, settings: KpiSettings = KpiSettings(),

@@ -21,6 +21,26 @@ def app_db(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run AppTest the way a live server runs arboard.
+
+    Streamlit enters its legacy "pages/ folder" mode whenever a folder named pages/ sits next to the
+    entry point, until st.navigation is called; a live server leaves it after the first run, but
+    AppTest resets it before every run, which re-creates every widget and loses its value. This
+    fixture turns it off after AppTest's reset, as st.navigation in app.py does on a server.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture
 def app_env(app_db, monkeypatch):
     monkeypatch.setenv("ARBOARD_DB_URL", app_db)

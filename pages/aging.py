@@ -1,0 +1,113 @@
+"""Aging: where the money is stuck, by customer and attribute, down to invoices and a debtor's history."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from arboard.aging import AgingSpec
+from ui import cache, charts, controls, state
+from ui.format import number
+
+state.through_router(__file__)
+as_of = state.as_of()
+st.title("Aging")
+
+if state.ledger_summary().empty:
+    st.info("No invoices are loaded yet. Load a ledger on the **Data** page, or run `arboard generate`.")
+    st.stop()
+
+c1, c2 = st.columns([1, 3])
+with c1:
+    currency = controls.currency()
+with c2:
+    edges, basis = controls.aging_buckets()
+cur = currency or "EUR"
+spec = AgingSpec(edges=edges, basis=basis)
+labels = spec.labels
+
+ag = cache.aging_trend([as_of], currency, edges, basis)
+total = ag["amount"].sum()
+st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**: {number(total)} {cur} open in {number(ag['count'].sum())} "
+           "items. The buckets add up to the total; credit notes sit in the bucket of their due date, unapplied cash "
+           "on its own line.")
+left, right = st.columns([3, 2])
+with left:
+    st.altair_chart(charts.aging_bars(ag, labels, cur), width="stretch")
+with right:
+    st.dataframe(ag[["bucket", "amount", "count", "credit_notes"]], hide_index=True, width="stretch",
+                 column_config={"bucket": "Bucket",
+                                "amount": st.column_config.NumberColumn(f"Amount ({cur})", format="localized"),
+                                "count": st.column_config.NumberColumn("Items", format="localized"),
+                                "credit_notes": st.column_config.NumberColumn(f"of which credit notes ({cur})",
+                                                                              format="localized")})
+
+st.subheader("By attribute")
+dim = controls.dimension(key="aging_dimension")
+by_dim = cache.aging_trend([as_of], currency, edges, basis, dimension=dim)
+st.altair_chart(charts.aging_by_dimension(by_dim, labels, cur, controls.DIMENSIONS[dim]), width="stretch")
+
+st.subheader("By customer")
+customers = cache.aging_by_customer(as_of, currency, edges, basis)
+f1, f2, f3 = st.columns([2, 2, 1])
+search = f1.text_input("Search name or ID", key="aging_search")
+countries = f2.multiselect("Country", sorted(customers["country"].dropna().unique()), key="aging_countries")
+only_overdue = f3.toggle("Overdue only", value=True, key="aging_overdue_only")
+view = customers
+if search:
+    needle = search.strip().lower()
+    view = view[view["name"].str.lower().str.contains(needle, regex=False)
+                | view["customer_id"].str.lower().str.contains(needle, regex=False)]
+if countries:
+    view = view[view["country"].isin(countries)]
+if only_overdue:
+    view = view[view["overdue"] > 0]
+money_cols = {label: st.column_config.NumberColumn(label, format="localized") for label in labels}
+picked = st.dataframe(
+    view[["name", "customer_id", "country", "customer_type", *labels, "unapplied", "total", "overdue",
+          "days_past_due", "disputed", "open_items"]],
+    hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
+    key="aging_customers",
+    column_config={"name": "Debtor", "customer_id": "ID", "country": "Country", "customer_type": "Type",
+                   **money_cols,
+                   "unapplied": st.column_config.NumberColumn("Unapplied", format="localized"),
+                   "total": st.column_config.NumberColumn(f"Total ({cur})", format="localized"),
+                   "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
+                   "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
+                   "disputed": st.column_config.NumberColumn("Disputed", format="localized"),
+                   "open_items": st.column_config.NumberColumn("Items", format="%d")})
+st.caption(f"{number(len(view))} of {number(len(customers))} debtors with an open balance. Click a row to see the "
+           "debtor's timeline below; sort by clicking a column header.")
+
+st.subheader("Invoices in a bucket")
+bucket = st.selectbox("Bucket", labels, index=len(labels) - 1, key="aging_bucket")
+inv = cache.items(as_of, currency, edges, basis, bucket=bucket)
+if inv.empty:
+    st.info(f"No open items in {bucket} as of {as_of:%d %b %Y}.")
+else:
+    st.dataframe(inv.drop(columns=["bucket"]), hide_index=True, width="stretch", height=300,
+                 column_config={"invoice_id": "Invoice", "customer_id": "Customer ID", "name": "Debtor",
+                                "invoice_date": st.column_config.DateColumn("Invoice date"),
+                                "due_date": st.column_config.DateColumn("Due date"),
+                                "amount": st.column_config.NumberColumn(f"Amount ({cur})", format="localized"),
+                                "open_amount": st.column_config.NumberColumn(f"Open ({cur})", format="localized"),
+                                "disputed": "Disputed", "days_past_due": "Days past due"})
+    st.caption(f"The {number(len(inv))} largest open items in this bucket.")
+
+st.subheader("Debtor timeline")
+rows = picked.selection.rows if picked is not None else []
+if not rows:
+    st.info("Select a debtor in the table above to see their invoices, payments and contacts on one timeline.")
+else:
+    debtor = view.iloc[rows[0]]
+    events = cache.debtor_timeline(debtor["customer_id"], as_of)
+    st.markdown(f"**{debtor['name']}** ({debtor['customer_id']}) · {number(debtor['total'])} {cur} open, "
+                f"{number(debtor['overdue'])} overdue")
+    if events.empty:
+        st.info("No history for this debtor up to the as-of date.")
+    else:
+        st.altair_chart(charts.timeline_chart(events, cur), width="stretch")
+        st.dataframe(events, hide_index=True, width="stretch", height=300,
+                     column_config={"date": st.column_config.DateColumn("Date"), "event": "Event",
+                                    "reference": "Reference",
+                                    "amount": st.column_config.NumberColumn("Amount", format="localized"),
+                                    "detail": "Detail"})

@@ -1,0 +1,142 @@
+"""Overview: is cash coming in faster or slower than last month, and where is it stuck?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from arboard.aging import AgingSpec
+from arboard.kpis import add_months, trend_dates
+from ui import cache, charts, controls, state
+from ui.format import money, number
+
+state.through_router(__file__)
+as_of = state.as_of()
+st.title("Overview")
+
+if state.ledger_summary().empty:
+    st.info("No invoices are loaded yet. Load a ledger on the **Data** page, or run `arboard generate`.")
+    st.stop()
+
+c1, c2, c3 = st.columns([1, 1, 2])
+with c1:
+    currency = controls.currency()
+with c2:
+    window = controls.window()
+with c3:
+    cei_average = controls.cei_average()
+    countback = st.toggle("Countback method for DSO", value=True, key="countback",
+                          help="Countback walks back month by month through credit sales: insensitive to "
+                               "seasonality. Off: standard DSO (AR / sales × days).")
+
+previous = add_months(as_of, -1)
+points = cache.kpi_points([previous, as_of], currency, window, cei_average).set_index("as_of")
+now, before = points.loc[as_of], points.loc[previous]
+risk = cache.at_risk(as_of, currency)
+cur = currency or "EUR"
+st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**; changes are against {previous:%d %b %Y}. "
+           f"DSO and CEI use the {controls.WINDOWS[window]} before each date.")
+
+
+def delta(key: str, digits: int = 1) -> str | None:
+    a, b = now.get(key), before.get(key)
+    if a is None or b is None or a != a or b != b:
+        return None
+    return f"{a - b:+,.{digits}f}"
+
+
+def days(value) -> str:
+    return "–" if value is None or value != value else f"{value:,.1f} days"
+
+
+def pct(value) -> str:
+    return "–" if value is None or value != value else f"{value:,.1f} %"
+
+
+dso_key, bp_key, add_key = ("countback_dso", "countback_bpdso", "countback_add") if countback else ("dso", "bpdso",
+                                                                                                     "add")
+row1 = st.columns(6)
+row1[0].metric("Open receivables", money(now["open_ar"], cur, compact=True),
+               delta=money(now["open_ar"] - before["open_ar"], cur, compact=True), delta_color="off",
+               help="Open invoices and credit notes, less unapplied cash.")
+row1[1].metric(f"Overdue ({pct(now['pct_past_due'])})", money(now["overdue_ar"], cur, compact=True),
+               delta=money(now["overdue_ar"] - before["overdue_ar"], cur, compact=True), delta_color="inverse",
+               help="Past their due date; the share is of open invoices.")
+row1[2].metric("DSO", days(now[dso_key]), delta=delta(dso_key), delta_color="inverse",
+               help="Days sales outstanding: how many days of credit sales are still unpaid.")
+row1[3].metric("Best possible DSO", days(now[bp_key]), delta=delta(bp_key), delta_color="inverse",
+               help="DSO counting only receivables not yet due: the floor your terms set.")
+row1[4].metric("Days delinquent", days(now[add_key]), delta=delta(add_key), delta_color="inverse",
+               help="Average days delinquent (ADD): DSO minus best possible DSO. A widening gap means collection is slipping, not terms.")
+row1[5].metric("CEI", pct(now["cei"]), delta=delta("cei"),
+               help="Collection effectiveness index: the share of what could be collected that was collected.")
+row2 = st.columns(6)
+row2[0].metric("Not yet due", pct(now["pct_current"]), delta=delta("pct_current"))
+row2[1].metric("Days to pay", days(now["wadp"]), delta=delta("wadp"), delta_color="inverse",
+               help="Amount-weighted days from invoice to settlement, for invoices settled in the window.")
+row2[2].metric("Days late", days(now["wadbt"]), delta=delta("wadbt"), delta_color="inverse",
+               help="Amount-weighted days beyond terms of invoices settled in the window (early payments count as 0).")
+row2[3].metric("Disputed", pct(now["disputed_share"]), delta=delta("disputed_share"), delta_color="inverse",
+               help="Share of open invoices under dispute.")
+last_risk = risk.dropna(subset=["rate"]).tail(1)
+row2[4].metric("At-risk rate", pct(last_risk["rate"].iloc[0]) if len(last_risk) else "–",
+               help="Share of a month's invoices still unpaid 90 days after the month's end"
+                    + (f" (invoices of {last_risk['month'].iloc[0]})." if len(last_risk) else "."))
+row2[5].metric("Unapplied cash", money(now["unapplied"], cur, compact=True),
+               help="Payments received but not matched to an invoice; they lower open receivables.")
+
+trend = cache.kpi_points(trend_dates(as_of, 24), currency, window, cei_average)
+left, right = st.columns(2)
+with left:
+    st.subheader("DSO over 24 months")
+    st.altair_chart(charts.dso_trend(trend, countback=countback), width="stretch")
+with right:
+    st.subheader("Collection effectiveness")
+    st.altair_chart(charts.cei_trend(trend), width="stretch")
+
+st.subheader("Open receivables by age")
+edges, basis = (30, 60, 90, 120), "due"
+aging_trend = cache.aging_trend(trend_dates(as_of, 24), currency, edges, basis)
+labels = AgingSpec(edges=edges, basis=basis).labels
+st.altair_chart(charts.aging_over_time(aging_trend, labels, cur), width="stretch")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Top overdue debtors")
+    top = cache.aging_by_customer(as_of, currency, edges, basis).head(15)
+    if top.empty or top["overdue"].max() <= 0:
+        st.info("Nobody is overdue as of this date.")
+    else:
+        st.dataframe(
+            top[["name", "customer_id", "country", "overdue", "total", "days_past_due", "disputed"]],
+            hide_index=True, width="stretch",
+            column_config={
+                "name": "Debtor", "customer_id": "ID", "country": "Country",
+                "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
+                "total": st.column_config.NumberColumn(f"Open ({cur})", format="localized"),
+                "days_past_due": st.column_config.NumberColumn("Oldest item, days past due", format="%d"),
+                "disputed": st.column_config.NumberColumn(f"Disputed ({cur})", format="localized"),
+            })
+with right:
+    st.subheader("At-risk rate by invoice month")
+    if risk["rate"].notna().any():
+        st.altair_chart(charts.at_risk_bars(risk), width="stretch")
+    else:
+        st.info("Not enough history: a month is measured 90 days after it ends.")
+
+st.subheader("By customer attribute")
+dim = controls.dimension()
+by = cache.kpis_by(as_of, dim, currency, window, cei_average)
+st.dataframe(
+    by[["dim", "open_ar", "overdue_ar", "pct_past_due", dso_key, bp_key, add_key, "cei"]],
+    hide_index=True, width="stretch",
+    column_config={
+        "dim": controls.DIMENSIONS[dim],
+        "open_ar": st.column_config.NumberColumn(f"Open ({cur})", format="localized"),
+        "overdue_ar": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
+        "pct_past_due": st.column_config.NumberColumn("Overdue %", format="%.1f"),
+        dso_key: st.column_config.NumberColumn("DSO", format="%.1f"),
+        bp_key: st.column_config.NumberColumn("Best possible DSO", format="%.1f"),
+        add_key: st.column_config.NumberColumn("Days delinquent", format="%.1f"),
+        "cei": st.column_config.NumberColumn("CEI %", format="%.1f"),
+    })
+st.caption(f"{number(len(by))} groups. Amounts are in {cur} only; other currencies are reported separately.")

@@ -1,0 +1,67 @@
+"""One debtor's history on a single timeline: invoices, payments and contacts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+
+COLUMNS = ["date", "event", "reference", "amount", "detail"]
+
+
+def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int = 2_000) -> pd.DataFrame:
+    """Events of one customer up to ``as_of``, newest first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date, event, reference, amount, detail``: invoices and credit notes issued and settled,
+        payments received, contacts made (channel, kind, outcome, promises).
+    """
+    inv, pay, con = schema.invoices, schema.payments, schema.contacts
+    issued = sa.select(
+        inv.c.invoice_date.label("date"),
+        sa.case((inv.c.amount < 0, "Credit note"), else_="Invoice").label("event"),
+        inv.c.invoice_id.label("reference"), inv.c.amount.label("amount"),
+        sa.func.concat("due ", sa.cast(inv.c.due_date, sa.String),
+                       sa.case((inv.c.disputed, " · disputed"), else_="")).label("detail"),
+    ).where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of)
+    settled = sa.select(
+        inv.c.paid_date.label("date"), sa.literal("Settled").label("event"), inv.c.invoice_id.label("reference"),
+        sa.literal(None, sa.Numeric).label("amount"),
+        sa.func.concat(sa.cast(inv.c.paid_date - inv.c.due_date, sa.String), " days after due").label("detail"),
+    ).where(inv.c.customer_id == customer_id, inv.c.paid_date <= as_of)
+    paid = sa.select(
+        pay.c.payment_date.label("date"), sa.literal("Payment").label("event"),
+        sa.func.coalesce(pay.c.invoice_id, "unapplied").label("reference"), pay.c.amount.label("amount"),
+        sa.func.coalesce(pay.c.method, "").label("detail"),
+    ).where(pay.c.customer_id == customer_id, pay.c.payment_date <= as_of)
+    contacted = sa.select(
+        con.c.contact_date.label("date"), sa.func.concat("Contact: ", con.c.kind).label("event"),
+        sa.func.coalesce(con.c.invoice_id, "").label("reference"), con.c.promised_amount.label("amount"),
+        sa.func.concat(con.c.channel, " · ", sa.func.coalesce(con.c.outcome, ""),
+                       sa.case((con.c.promised_date.is_not(None),
+                                sa.func.concat(" · promised for ", sa.cast(con.c.promised_date, sa.String))),
+                               else_="")).label("detail"),
+    ).where(con.c.customer_id == customer_id, con.c.contact_date <= as_of)
+    q = sa.union_all(issued, settled, paid, contacted).subquery()
+    stmt = sa.select(q).order_by(q.c.date.desc(), q.c.event).limit(limit)
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)
+    df["amount"] = df["amount"].astype(float)
+    return df
+
+
+def find_customers(engine: Engine, text: str, *, limit: int = 50) -> pd.DataFrame:
+    """Customers whose id or name contains ``text`` (case-insensitive): ``customer_id, name``."""
+    c = schema.customers
+    pattern = f"%{text.strip().lower()}%"
+    q = (sa.select(c.c.customer_id, sa.func.coalesce(c.c.name, c.c.customer_id).label("name"))
+         .where(sa.or_(sa.func.lower(c.c.customer_id).like(pattern), sa.func.lower(c.c.name).like(pattern)))
+         .order_by(c.c.customer_id).limit(limit))
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(q).all(), columns=["customer_id", "name"])

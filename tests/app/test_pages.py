@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from tests.app.conftest import run_page
+
+
+def test_overview_page(app_env):
+    at = run_page()
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    labels = [m.label for m in at.metric]
+    for expected in ("Open receivables", "DSO", "Best possible DSO", "Days delinquent", "CEI", "At-risk rate"):
+        assert any(label.startswith(expected) for label in labels), labels
+    assert any(s.value == "DSO over 24 months" for s in at.subheader)
+    assert len(at.dataframe) >= 2  # top overdue debtors, breakdown
+
+
+def test_overview_switches_method_and_currency(app_env):
+    at = run_page()
+    at.toggle(key="countback").set_value(False).run()
+    assert not at.exception
+    at.selectbox(key="currency").set_value("USD").run()
+    assert not at.exception
+    assert "USD" in at.caption[0].value
+
+
+def test_aging_page(app_env):
+    at = run_page("pages/aging.py")
+    assert not at.exception
+    assert at.title[0].value == "Aging"
+    at.text_input(key="edges").set_value("15, 45").run()
+    assert not at.exception
+    at.radio(key="basis").set_value("invoice").run()
+    assert not at.exception
+    at.text_input(key="edges").set_value("abc").run()
+    assert not at.exception
+    assert at.warning  # explained, not a traceback
+    at.text_input(key="aging_search").set_value("zzz-nobody").run()
+    assert not at.exception
+
+
+def test_empty_database_explains(monkeypatch, tmp_path):
+    from arboard import db
+
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    db.open_database(url).dispose()
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    from tests.app.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    for page in (None, "pages/aging.py"):
+        at = run_page(page)
+        assert not at.exception
+        assert "No invoices are loaded yet" in at.info[0].value

@@ -1,0 +1,109 @@
+"""Cached calls into arboard for the pages.
+
+Every function is keyed on the database URL and its data version (so an import invalidates it)
+plus the parameters that change the answer. All users of one arboard server share one database,
+so a cross-session cache holds nothing that another user of the same server may not see.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from arboard import aging, kpis, openitems, timeline
+from arboard.aging import AgingSpec
+from arboard.kpis import KpiSettings
+from ui import state
+
+TTL = 3600
+
+
+def _key() -> tuple[str, int]:
+    engine, url, _ = state.database()
+    return url, state.data_version()
+
+
+def settings(window: int, cei_average: bool, edges: tuple[int, ...], basis: str) -> KpiSettings:
+    return KpiSettings(window_days=window, cei_average_sales=cei_average, aging=AgingSpec(edges=edges, basis=basis))
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _currencies(url: str, version: int) -> list[tuple[str, float]]:
+    return openitems.currencies(state._engine(url))
+
+
+def currencies() -> list[tuple[str, float]]:
+    return _currencies(*_key())
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner="Computing KPIs…")
+def _kpi_points(url, version, dates: tuple[date, ...], currency, window, cei_average, edges, basis) -> pd.DataFrame:
+    return kpis.compute(state._engine(url), list(dates), settings=settings(window, cei_average, edges, basis),
+                        currency=currency)
+
+
+def kpi_points(dates: list[date], currency: str | None, window: int, cei_average: bool,
+               edges: tuple[int, ...] = (30, 60, 90, 120), basis: str = "due") -> pd.DataFrame:
+    return _kpi_points(*_key(), tuple(dates), currency, window, cei_average, edges, basis)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner="Computing aging…")
+def _aging_trend(url, version, dates: tuple[date, ...], currency, edges, basis, dimension) -> pd.DataFrame:
+    return aging.aging_trend(state._engine(url), list(dates), spec=AgingSpec(edges=edges, basis=basis),
+                             currency=currency, dimension=dimension)
+
+
+def aging_trend(dates: list[date], currency: str | None, edges: tuple[int, ...], basis: str,
+                dimension: str | None = None) -> pd.DataFrame:
+    return _aging_trend(*_key(), tuple(dates), currency, edges, basis, dimension)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner="Computing aging by customer…")
+def _aging_by_customer(url, version, as_of, currency, edges, basis) -> pd.DataFrame:
+    return aging.aging_by_customer(state._engine(url), as_of, spec=AgingSpec(edges=edges, basis=basis),
+                                   currency=currency)
+
+
+def aging_by_customer(as_of: date, currency: str | None, edges: tuple[int, ...], basis: str) -> pd.DataFrame:
+    return _aging_by_customer(*_key(), as_of, currency, edges, basis)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _kpis_by(url, version, as_of, dimension, currency, window, cei_average) -> pd.DataFrame:
+    return kpis.kpis_by(state._engine(url), as_of, dimension, settings=settings(window, cei_average, (30, 60, 90, 120),
+                                                                                   "due"), currency=currency)
+
+
+def kpis_by(as_of: date, dimension: str, currency: str | None, window: int, cei_average: bool) -> pd.DataFrame:
+    return _kpis_by(*_key(), as_of, dimension, currency, window, cei_average)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _at_risk(url, version, as_of, currency, months) -> pd.DataFrame:
+    return kpis.at_risk(state._engine(url), as_of, months=months, currency=currency)
+
+
+def at_risk(as_of: date, currency: str | None, months: int = 12) -> pd.DataFrame:
+    return _at_risk(*_key(), as_of, currency, months)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _items(url, version, as_of, currency, edges, basis, bucket, customer_id) -> pd.DataFrame:
+    return aging.items(state._engine(url), as_of, spec=AgingSpec(edges=edges, basis=basis), currency=currency,
+                       bucket=bucket, customer_id=customer_id)
+
+
+def items(as_of: date, currency: str | None, edges: tuple[int, ...], basis: str, *, bucket: str | None = None,
+          customer_id: str | None = None) -> pd.DataFrame:
+    return _items(*_key(), as_of, currency, edges, basis, bucket, customer_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _timeline(url, version, customer_id, as_of) -> pd.DataFrame:
+    return timeline.debtor_timeline(state._engine(url), customer_id, as_of=as_of)
+
+
+def debtor_timeline(customer_id: str, as_of: date) -> pd.DataFrame:
+    return _timeline(*_key(), customer_id, as_of)
