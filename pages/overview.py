@@ -66,7 +66,8 @@ row1[2].metric("DSO", days(now[dso_key]), delta=delta(dso_key), delta_color="inv
 row1[3].metric("Best possible DSO", days(now[bp_key]), delta=delta(bp_key), delta_color="inverse",
                help="DSO counting only receivables not yet due: the floor your terms set.")
 row1[4].metric("Days delinquent", days(now[add_key]), delta=delta(add_key), delta_color="inverse",
-               help="Average days delinquent (ADD): DSO minus best possible DSO. A widening gap means collection is slipping, not terms.")
+               help="Average days delinquent (ADD): DSO minus best possible DSO. A widening gap means "
+                    "collection is slipping, not terms.")
 row1[5].metric("CEI", pct(now["cei"]), delta=delta("cei"),
                help="Collection effectiveness index: the share of what could be collected that was collected.")
 row2 = st.columns(6)
