@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from arboard.aging import AgingSpec
-from arboard.kpis import add_months, trend_dates
 from ui import cache, charts, controls, state
 from ui.format import money, number
 
@@ -28,10 +27,12 @@ with c3:
                           help="Countback walks back month by month through credit sales: insensitive to "
                                "seasonality. Off: standard DSO (AR / sales × days).")
 
-previous = add_months(as_of, -1)
-points = cache.kpi_points([previous, as_of], currency, window, cei_average).set_index("as_of")
+dim = st.session_state.get("dimension", "country")
+ov = cache.overview_for(as_of, currency, window, cei_average, dim)
+previous = ov.previous
+points = ov.tiles.set_index("as_of")
 now, before = points.loc[as_of], points.loc[previous]
-risk = cache.at_risk(as_of, currency)
+risk = ov.at_risk
 cur = currency or "EUR"
 st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**; changes are against {previous:%d %b %Y}. "
            f"DSO and CEI use the {controls.WINDOWS[window]} before each date.")
@@ -85,7 +86,7 @@ row2[4].metric("At-risk rate", pct(last_risk["rate"].iloc[0]) if len(last_risk) 
 row2[5].metric("Unapplied cash", money(now["unapplied"], cur, compact=True),
                help="Payments received but not matched to an invoice; they lower open receivables.")
 
-trend = cache.kpi_points(trend_dates(as_of, 24), currency, window, cei_average)
+trend = ov.trend
 left, right = st.columns(2)
 with left:
     st.subheader("DSO over 24 months")
@@ -95,15 +96,13 @@ with right:
     st.altair_chart(charts.cei_trend(trend), width="stretch")
 
 st.subheader("Open receivables by age")
-edges, basis = (30, 60, 90, 120), "due"
-aging_trend = cache.aging_trend(trend_dates(as_of, 24), currency, edges, basis)
-labels = AgingSpec(edges=edges, basis=basis).labels
-st.altair_chart(charts.aging_over_time(aging_trend, labels, cur), width="stretch")
+labels = AgingSpec().labels
+st.altair_chart(charts.aging_over_time(ov.aging_trend, labels, cur), width="stretch")
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Top overdue debtors")
-    top = cache.aging_by_customer(as_of, currency, edges, basis).head(15)
+    top = ov.customers.head(15)
     if top.empty or top["overdue"].max() <= 0:
         st.info("Nobody is overdue as of this date.")
     else:
@@ -125,10 +124,10 @@ with right:
         st.info("Not enough history: a month is measured 90 days after it ends.")
 
 st.subheader("By customer attribute")
-dim = controls.dimension()
-by = cache.kpis_by(as_of, dim, currency, window, cei_average)
+controls.dimension()
+by = ov.breakdown
 st.dataframe(
-    by[["dim", "open_ar", "overdue_ar", "pct_past_due", dso_key, bp_key, add_key, "cei"]],
+    by[["dim", "open_ar", "overdue_ar", "pct_past_due", dso_key, bp_key, add_key]],
     hide_index=True, width="stretch",
     column_config={
         "dim": controls.DIMENSIONS[dim],
@@ -138,6 +137,5 @@ st.dataframe(
         dso_key: st.column_config.NumberColumn("DSO", format="%.1f"),
         bp_key: st.column_config.NumberColumn("Best possible DSO", format="%.1f"),
         add_key: st.column_config.NumberColumn("Days delinquent", format="%.1f"),
-        "cei": st.column_config.NumberColumn("CEI %", format="%.1f"),
     })
 st.caption(f"{number(len(by))} groups. Amounts are in {cur} only; other currencies are reported separately.")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arboard import aging, dso, kpis, schema, store
+from arboard import aging, dso, events, kpis, schema, store
 from tests import reference
 
 # --- published test vectors -------------------------------------------------------------------
@@ -89,13 +89,14 @@ def _load(engine, inv, pay):
             conn.execute(sa.delete(t))
         store.append(conn, schema.invoices, inv)
         store.append(conn, schema.payments, pay)
+    events.refresh(engine)  # written behind arboard's back, as an external ETL would
 
 
-def _close(a, b):
+def _close(a, b, tol=1e-6):
     a = None if a is not None and pd.isna(a) else a
     if a is None or b is None:
         return a is None and b is None
-    return a == pytest.approx(b, rel=1e-6, abs=1e-6)
+    return a == pytest.approx(b, rel=1e-6, abs=tol)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -110,7 +111,7 @@ def test_sql_matches_reference(engine, ledger):
     ref = reference.kpis(inv, pay, as_of)
     assert sum(b["amount"] for b in k["aging"]) == pytest.approx(k["open_ar"], abs=0.011)  # buckets add up
     for key, value in ref.items():
-        assert _close(k[key], value), (key, k[key], value)
+        assert _close(k[key], value, tol=0.0051), (key, k[key], value)  # the report rounds to hundredths
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

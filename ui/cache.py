@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from arboard import aging, kpis, openitems, timeline
+from arboard import aging, openitems, overview, timeline
 from arboard.aging import AgingSpec
 from arboard.kpis import KpiSettings
 from ui import state
@@ -38,15 +38,6 @@ def currencies() -> list[tuple[str, float]]:
     return _currencies(*_key())
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner="Computing KPIs…")
-def _kpi_points(url, version, dates: tuple[date, ...], currency, window, cei_average, edges, basis) -> pd.DataFrame:
-    return kpis.compute(state._engine(url), list(dates), settings=settings(window, cei_average, edges, basis),
-                        currency=currency)
-
-
-def kpi_points(dates: list[date], currency: str | None, window: int, cei_average: bool,
-               edges: tuple[int, ...] = (30, 60, 90, 120), basis: str = "due") -> pd.DataFrame:
-    return _kpi_points(*_key(), tuple(dates), currency, window, cei_average, edges, basis)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="Computing aging…")
@@ -70,23 +61,8 @@ def aging_by_customer(as_of: date, currency: str | None, edges: tuple[int, ...],
     return _aging_by_customer(*_key(), as_of, currency, edges, basis)
 
 
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _kpis_by(url, version, as_of, dimension, currency, window, cei_average) -> pd.DataFrame:
-    return kpis.kpis_by(state._engine(url), as_of, dimension, settings=settings(window, cei_average, (30, 60, 90, 120),
-                                                                                   "due"), currency=currency)
 
 
-def kpis_by(as_of: date, dimension: str, currency: str | None, window: int, cei_average: bool) -> pd.DataFrame:
-    return _kpis_by(*_key(), as_of, dimension, currency, window, cei_average)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _at_risk(url, version, as_of, currency, months) -> pd.DataFrame:
-    return kpis.at_risk(state._engine(url), as_of, months=months, currency=currency)
-
-
-def at_risk(as_of: date, currency: str | None, months: int = 12) -> pd.DataFrame:
-    return _at_risk(*_key(), as_of, currency, months)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
@@ -107,3 +83,16 @@ def _timeline(url, version, customer_id, as_of) -> pd.DataFrame:
 
 def debtor_timeline(customer_id: str, as_of: date) -> pd.DataFrame:
     return _timeline(*_key(), customer_id, as_of)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Computing the overview…")
+def _overview(url, version, as_of, currency, window, cei_average, dimension):
+    return overview.overview(state._engine(url), as_of, settings=settings(window, cei_average, (30, 60, 90, 120),
+                                                                          "due"), currency=currency,
+                             dimension=dimension)
+
+
+def overview_for(as_of: date, currency: str | None, window: int, cei_average: bool,
+                 dimension: str) -> overview.Overview:
+    """Everything the Overview page shows, in one cached computation."""
+    return _overview(*_key(), as_of, currency, window, cei_average, dimension)

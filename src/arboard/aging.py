@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
-from arboard.openitems import days_past, open_items, unapplied
+from arboard import events, schema
+from arboard.db import fetch_frame
+from arboard.openitems import days_past, open_items
 
 UNAPPLIED = "Unapplied cash"
 
@@ -61,13 +63,19 @@ class AgingSpec:
         ref = items.c.due_date if self.basis == "due" else items.c.invoice_date
         days = days_past(as_of, ref)
         labels = self.labels
-        whens = []
+        whens = [(ref.is_(None), UNAPPLIED)]
         if self.basis == "due":
             whens.append((days <= 0, labels[0]))
             labels = labels[1:]
         for edge, label in zip(self.edges, labels, strict=False):
             whens.append((days <= edge, label))
         return sa.case(*whens, else_=labels[-1])
+
+    def bucket_index(self, days: np.ndarray) -> np.ndarray:
+        """Positions in ``[*labels, UNAPPLIED]`` for day counts (days past due, or age); NaN is unapplied cash."""
+        bounds = np.array(([0] if self.basis == "due" else []) + list(self.edges), dtype=float)
+        idx = np.searchsorted(bounds, days, side="left")
+        return np.where(np.isnan(days), len(self.labels), idx)
 
     def order(self, bucket: str) -> int:
         labels = [*self.labels, UNAPPLIED]
@@ -95,21 +103,17 @@ def aging(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currenc
 def aging_trend(engine: Engine, dates: Sequence[date], *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
                 dimension: str | None = None) -> pd.DataFrame:
     """Open AR by bucket for each as-of date (for the stacked trend): ``as_of, dim, bucket, amount, ...``."""
-    b = _bucketed(dates, spec, currency=currency, dimension=dimension)
-    q = sa.select(
-        b.c.as_of, b.c.dim, b.c.bucket, sa.func.sum(b.c.open_amount).label("amount"), sa.func.count().label("count"),
-        sa.func.sum(sa.case((b.c.amount < 0, b.c.open_amount), else_=0)).label("credit_notes"),
-    ).group_by(b.c.as_of, b.c.dim, b.c.bucket)
-    u = unapplied(dates, currency=currency, dimension=dimension)
-    uq = sa.select(u.c.as_of, u.c.dim, sa.literal(UNAPPLIED).label("bucket"), sa.func.sum(u.c.amount).label("amount"),
-                   sa.func.sum(u.c.n).label("count"), sa.literal(0).label("credit_notes")).group_by(u.c.as_of, u.c.dim)
-    with engine.connect() as conn:
-        rows = conn.execute(sa.union_all(q, uq)).all()
-    df = pd.DataFrame(rows, columns=["as_of", "dim", "bucket", "amount", "count", "credit_notes"])
-    for col in ("amount", "credit_notes"):
-        df[col] = df[col].astype(float)
+    hist = events.history(engine, currency=currency, dimension=dimension, basis=spec.basis)
+    return aging_from_history(hist, dates, spec=spec)
+
+
+def aging_from_history(hist: events.History, dates: Sequence[date], *, spec: AgingSpec = AgingSpec()) -> pd.DataFrame:
+    """:func:`aging_trend` on an already loaded :class:`arboard.events.History`."""
+    df = hist.buckets(dates, [*spec.labels, UNAPPLIED], spec.bucket_index)
+    df = df[df["amount"].abs() > 0.004].copy()  # a bucket holding nothing is not shown
+    df["amount"] = df["amount"].astype(float).round(2)
+    df["credit_notes"] = df["credit_notes"].astype(float).round(2)
     df["count"] = df["count"].astype(int)
-    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     df["_order"] = df["bucket"].map(spec.order)
     return df.sort_values(["as_of", "dim", "_order"]).drop(columns="_order").reset_index(drop=True)
 
@@ -119,45 +123,51 @@ def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpe
     """One row per customer with an open balance: name, attributes, one column per bucket.
 
     Columns: ``customer_id, name, country, industry, customer_type, <bucket labels>, unapplied,
-    total, overdue, disputed, oldest_due, open_items``; sorted by overdue amount, largest first.
+    total, overdue, disputed, oldest_due, open_items, days_past_due``; sorted by overdue amount,
+    largest first.
     """
+    events.ensure_current(engine)
+    ev, cust = schema.ar_events, schema.customers
+    at = sa.literal(as_of, sa.Date)
     b = _bucketed([as_of], spec, currency=currency)
-    cust = schema.customers
-    per_bucket = [sa.func.sum(sa.case((b.c.bucket == label, b.c.open_amount), else_=0)).label(label)
+    per_bucket = [sa.func.sum(sa.case((b.c.bucket == label, b.c.open_amount), else_=0.0)).label(label)
                   for label in spec.labels]
-    overdue = sa.func.sum(sa.case((b.c.bucket.in_(spec.overdue_labels) if spec.basis == "due"
-                                   else days_past(b.c.as_of, b.c.due_date) > 0, b.c.open_amount), else_=0))
-    inv_q = sa.select(
-        b.c.customer_id, *per_bucket, overdue.label("overdue"),
-        sa.func.sum(sa.case((b.c.disputed, b.c.open_amount), else_=0)).label("disputed"),
-        sa.func.min(sa.case((b.c.amount > 0, b.c.due_date))).label("oldest_due"),
-        sa.func.count().label("open_items"),
-    ).group_by(b.c.customer_id).subquery("per_customer")
-    u = unapplied([as_of], currency=currency)
-    un_q = sa.select(u.c.customer_id, sa.func.sum(u.c.amount).label("unapplied")).group_by(u.c.customer_id) \
-        .subquery("per_customer_unapplied")
-    ids = sa.union(sa.select(inv_q.c.customer_id), sa.select(un_q.c.customer_id)).subquery("ids")
+    items_q = (sa.select(b.c.customer_id, *per_bucket,
+                         sa.func.sum(sa.case((b.c.due_date < at, b.c.open_amount), else_=0.0)).label("overdue"),
+                         sa.func.sum(sa.case((b.c.disputed, b.c.open_amount), else_=0.0)).label("disputed"),
+                         sa.func.min(sa.case((b.c.amount > 0, b.c.due_date))).label("oldest_due"),
+                         sa.func.count().label("open_items"))
+               .group_by(b.c.customer_id))
+    cash = sa.select(ev.c.customer_id, sa.func.sum(ev.c.delta).label("unapplied")).where(
+        ev.c.day <= at, ev.c.invoice_id.is_(None)).group_by(ev.c.customer_id)
+    if currency:
+        cash = cash.where(ev.c.currency == currency)
+    if customer_ids is not None:
+        items_q = items_q.where(b.c.customer_id.in_(list(customer_ids)))
+        cash = cash.where(ev.c.customer_id.in_(list(customer_ids)))
+    items_q, cash = items_q.subquery("per_customer"), cash.subquery("cash")
+    ids = sa.union(sa.select(items_q.c.customer_id), sa.select(cash.c.customer_id)).subquery("ids")
     cols = [ids.c.customer_id, sa.func.coalesce(cust.c.name, ids.c.customer_id).label("name"), cust.c.country,
             cust.c.industry, cust.c.customer_type,
-            *(sa.func.coalesce(inv_q.c[label], 0).label(label) for label in spec.labels),
-            sa.func.coalesce(un_q.c.unapplied, 0).label("unapplied"),
-            sa.func.coalesce(inv_q.c.overdue, 0).label("overdue"),
-            sa.func.coalesce(inv_q.c.disputed, 0).label("disputed"), inv_q.c.oldest_due,
-            sa.func.coalesce(inv_q.c.open_items, 0).label("open_items")]
+            *(sa.func.coalesce(items_q.c[label], 0.0).label(label) for label in spec.labels),
+            sa.func.coalesce(cash.c.unapplied, 0.0).label("unapplied"),
+            sa.func.coalesce(items_q.c.overdue, 0.0).label("overdue"),
+            sa.func.coalesce(items_q.c.disputed, 0.0).label("disputed"), items_q.c.oldest_due,
+            sa.func.coalesce(items_q.c.open_items, 0).label("open_items")]
     q = (sa.select(*cols)
-         .select_from(ids.outerjoin(inv_q, inv_q.c.customer_id == ids.c.customer_id)
-                      .outerjoin(un_q, un_q.c.customer_id == ids.c.customer_id)
+         .select_from(ids.outerjoin(items_q, items_q.c.customer_id == ids.c.customer_id)
+                      .outerjoin(cash, cash.c.customer_id == ids.c.customer_id)
                       .outerjoin(cust, cust.c.customer_id == ids.c.customer_id)))
-    if customer_ids is not None:
-        q = q.where(ids.c.customer_id.in_(list(customer_ids)))
     with engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(q).all(), columns=[c.name for c in cols])
+        df = fetch_frame(conn, q, [c.name for c in cols])
     money = [*spec.labels, "unapplied", "overdue", "disputed"]
-    df[money] = df[money].astype(float)
-    df.insert(df.columns.get_loc("unapplied") + 1, "total", df[[*spec.labels, "unapplied"]].sum(axis=1))
-    df["oldest_due"] = pd.to_datetime(df["oldest_due"]).dt.date
-    df["days_past_due"] = [(as_of - d).days if d is not None and not pd.isna(d) and d < as_of else 0
-                           for d in df["oldest_due"]]
+    df[money] = df[money].astype(float).round(2)
+    df.insert(df.columns.get_loc("unapplied") + 1, "total", df[[*spec.labels, "unapplied"]].sum(axis=1).round(2))
+    df = df[(df["total"].abs() > 0.004) | (df["open_items"] > 0)].copy()
+    oldest = pd.to_datetime(df["oldest_due"])
+    df["days_past_due"] = (pd.Timestamp(as_of) - oldest).dt.days.clip(lower=0).fillna(0).astype(int)
+    df["oldest_due"] = oldest.dt.date
+    df["open_items"] = df["open_items"].astype(int)
     return df.sort_values(["overdue", "total"], ascending=False).reset_index(drop=True)
 
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arboard import db, exports, generate, importer, kpis, openitems, readers, summary
+from arboard import db, events, exports, generate, importer, kpis, openitems, readers, summary
 from arboard.aging import AgingSpec
 from arboard.errors import ArboardError
 from arboard.kpis import KpiSettings
@@ -210,6 +210,14 @@ def _emit(result: dict, fmt: str) -> None:
     sys.stdout.write(exports.to_csv_bytes(pd.DataFrame(rows, columns=["key", "value"])).decode("utf-8-sig"))
 
 
+@app.command("refresh")
+def refresh_cmd(db_url: DbOption = None) -> None:
+    """Rebuild derived data (balance events) after tables were written by another tool."""
+    engine = _open(db_url)
+    events.refresh(engine)
+    out.print(f"Rebuilt the balance events of {db.redact(engine.url)}.")
+
+
 @app.command("info")
 def info_cmd(db_url: DbOption = None) -> None:
     """Say which database is in use and how many rows each table holds."""
@@ -225,3 +233,7 @@ def main() -> None:  # pragma: no cover - console entry point
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m arboard.cli`
+    main()

@@ -8,11 +8,13 @@ and finally an embedded DuckDB file in the data folder (``ARBOARD_DATA_DIR``, de
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
@@ -85,6 +87,10 @@ def _normalise(url: str) -> URL:
     return parsed
 
 
+def _quiet_duckdb(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("SET enable_progress_bar = false")
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine and check that the database answers.
 
@@ -95,12 +101,18 @@ def make_engine(url: str) -> Engine:
     """
     parsed = _normalise(url)
     kwargs: dict = {}
-    if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "duckdb":
+        if parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # No progress bars on stdout; a memory ceiling so a large generate or import stays bounded
+        # (DuckDB spills to disk beyond it).
+        kwargs["connect_args"] = {"config": {"memory_limit": os.environ.get("ARBOARD_DUCKDB_MEMORY", "4GB")}}
     if parsed.get_backend_name() == "postgresql":
         kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 5})
     try:
         engine = sa.create_engine(parsed, **kwargs)
+        if parsed.get_backend_name() == "duckdb":
+            sa.event.listen(engine, "connect", _quiet_duckdb)
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except ArboardError:
@@ -114,10 +126,26 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _derived_signature(engine: Engine) -> str:
+    from sqlalchemy.schema import CreateTable
+
+    ddl = "".join(str(CreateTable(t).compile(engine)) for t in schema.DERIVED_TABLES)
+    return hashlib.sha256(ddl.encode()).hexdigest()[:16]
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create missing tables, and add columns that newer versions of arboard know about."""
+    """Create missing tables, add columns newer versions know about, recreate changed derived tables."""
     try:
         schema.metadata.create_all(engine)
+        signature = _derived_signature(engine)
+        with engine.begin() as conn:
+            if get_meta(conn, "derived_schema") != signature:
+                # Derived tables hold nothing that cannot be recomputed: drop, recreate, rebuild later.
+                for table in schema.DERIVED_TABLES:
+                    table.drop(conn, checkfirst=True)
+                    table.create(conn)
+                set_meta(conn, "derived_schema", signature)
+                set_meta(conn, "events_version", "stale")
         inspector = sa.inspect(engine)
         with engine.begin() as conn:
             for table in schema.metadata.sorted_tables:
@@ -137,6 +165,25 @@ def open_database(url: str | None = None) -> Engine:
     engine = make_engine(resolved)
     ensure_schema(engine)
     return engine
+
+
+def fetch_frame(conn: sa.Connection, stmt: sa.Executable, columns: list[str] | None = None) -> pd.DataFrame:
+    """Run a SELECT and return a DataFrame, using DuckDB's columnar fetch when available.
+
+    Aggregates of a few hundred thousand rows come back an order of magnitude faster this way than
+    through Python row objects.
+    """
+    if conn.dialect.name == "duckdb":
+        compiled = stmt.compile(dialect=conn.dialect)
+        params = compiled.params
+        args = [params[k] for k in compiled.positiontup] if compiled.positiontup else params
+        df = conn.connection.driver_connection.execute(str(compiled), args).df()
+    else:
+        result = conn.execute(stmt)
+        df = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if columns is not None:
+        df.columns = columns
+    return df
 
 
 def get_meta(conn: sa.Connection, key: str) -> str | None:

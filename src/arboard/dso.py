@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+# Sums of money are compared with half a cent of tolerance: the database and pandas add the same
+# cents in different orders, and a balance of 1e-12 is zero.
+EPS = 0.005
+
 
 def standard_dso(ar: float, sales: float, days: int) -> float | None:
     """DSO = AR at period end / credit sales in the period x days in the period.
@@ -16,7 +20,7 @@ def standard_dso(ar: float, sales: float, days: int) -> float | None:
     >>> standard_dso(200_000, 2_000_000, 365)
     36.5
     """
-    if sales is None or sales <= 0:
+    if sales is None or sales <= EPS:
         return None
     return max(ar, 0.0) / sales * days
 
@@ -51,12 +55,12 @@ def countback_dso(ar: float, periods: Sequence[tuple[float, int]]) -> float | No
     remaining = max(ar, 0.0)
     total = 0.0
     for sales, days in periods:
-        if remaining <= 0:
+        if remaining <= EPS:
             break
-        if sales is not None and sales > 0 and remaining < sales:
+        if sales is not None and sales > EPS and remaining < sales - EPS:
             return total + remaining / sales * days
         total += days
-        if sales is not None and sales > 0:
+        if sales is not None and sales > EPS:
             remaining -= sales
     return total
 
@@ -85,7 +89,7 @@ def cei(begin_ar: float, sales: float, end_total_ar: float, end_current_ar: floa
     """
     s = sales / months if average_sales else sales
     denominator = begin_ar + s - end_current_ar
-    if denominator <= 0:
+    if denominator <= EPS:
         return None
     return (begin_ar + s - end_total_ar) / denominator * 100
 
@@ -100,4 +104,4 @@ def weighted_days(amounts: Iterable[float], days: Iterable[float]) -> float | No
     for a, d in zip(amounts, days, strict=True):
         num += a * d
         den += a
-    return num / den if den > 0 else None
+    return num / den if den > EPS else None

@@ -25,7 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema, store
+from arboard import events, schema, store
 from arboard.db import bump_data_version, set_meta
 
 ARCHETYPES = ("punctual", "forgetful", "late_responsive", "unable", "wont_pay")
@@ -326,6 +326,7 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True,
                 counts[name] += store.append(conn, schema.LEDGER_TABLES[name], frame)
             if progress:
                 progress(counts["invoices"], spec.invoices)
+        events.rebuild(conn)
         set_meta(conn, "source", f"generated sample (seed {spec.seed}, {spec.customers} customers, "
                                  f"{spec.invoices} invoices, ending {spec.end.isoformat()})")
         bump_data_version(conn)

@@ -23,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import amounts, dates, schema, store
+from arboard import amounts, dates, events, schema, store
 from arboard.db import bump_data_version, redact
 from arboard.errors import ArboardError
 from arboard.fields import (
@@ -558,6 +558,7 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
                 import_id=str(uuid.uuid4()), at=datetime.now(UTC).replace(tzinfo=None), source=raw.source[:500],
                 kind=batch.kind, mode=mode, rows_read=batch.rows_read, inserted=inserted, updated=updated,
                 rejected=batch.rejected_rows, suspicious=batch.suspicious_rows))
+            events.rebuild(conn)
             version = bump_data_version(conn)
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]

@@ -27,9 +27,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import dso, schema
+from arboard import dso, events, schema
 from arboard.aging import AgingSpec, aging
-from arboard.openitems import days_past, dimension_column, group_keys, open_items, unapplied
+from arboard.db import fetch_frame
+from arboard.openitems import days_past, dimension_column, group_keys
 
 COUNTBACK_MONTHS = 24
 AT_RISK_DAYS = 90
@@ -67,85 +68,69 @@ def trend_dates(as_of: date, months: int = 24) -> list[date]:
     return [*points, as_of]
 
 
-def balances(engine: Engine, dates: Sequence[date], *, currency: str | None = None,
-             dimension: str | None = None) -> pd.DataFrame:
-    """Open balances per as-of date (and dimension): ``as_of, dim, open_items, current, disputed, unapplied``."""
-    items = open_items(dates, currency=currency, dimension=dimension)
-    q = sa.select(
-        items.c.as_of, items.c.dim, sa.func.sum(items.c.open_amount).label("open_items"),
-        sa.func.sum(sa.case((days_past(items.c.as_of, items.c.due_date) <= 0, items.c.open_amount), else_=0))
-        .label("current"),
-        sa.func.sum(sa.case((items.c.disputed, items.c.open_amount), else_=0)).label("disputed"),
-    ).group_by(items.c.as_of, items.c.dim)
-    u = unapplied(dates, currency=currency, dimension=dimension)
-    uq = sa.select(u.c.as_of, u.c.dim, sa.func.sum(u.c.amount).label("unapplied")).group_by(u.c.as_of, u.c.dim)
-    with engine.connect() as conn:
-        a = pd.DataFrame(conn.execute(q).all(), columns=["as_of", "dim", "open_items", "current", "disputed"])
-        b = pd.DataFrame(conn.execute(uq).all(), columns=["as_of", "dim", "unapplied"])
-    df = a.merge(b, on=["as_of", "dim"], how="outer")
-    for col in ("open_items", "current", "disputed", "unapplied"):
-        df[col] = df[col].astype(float).fillna(0.0)
-    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
-    return df
-
-
 def daily_sales(engine: Engine, start: date, end: date, *, currency: str | None = None,
                 dimension: str | None = None) -> pd.DataFrame:
     """Credit sales per day (credit notes netted) in ``[start, end]``: ``dim, day, sales``."""
     dim = dimension_column(dimension)
     src = inv if dimension in (None, "currency") else inv.outerjoin(
         schema.customers, schema.customers.c.customer_id == inv.c.customer_id)
-    q = (sa.select(dim, inv.c.invoice_date, sa.func.sum(inv.c.amount)).select_from(src)
+    q = (sa.select(dim, inv.c.invoice_date, sa.cast(sa.func.sum(inv.c.amount), sa.Float)).select_from(src)
          .where(inv.c.invoice_date >= start, inv.c.invoice_date <= end)
          .group_by(*group_keys(dim, dimension), inv.c.invoice_date))
     if currency:
         q = q.where(inv.c.currency == currency)
     with engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(q).all(), columns=["dim", "day", "sales"])
+        df = fetch_frame(conn, q, ["dim", "day", "sales"])
     df["sales"] = df["sales"].astype(float)
     df["day"] = pd.to_datetime(df["day"]).dt.date
     return df
 
 
-def settlements(engine: Engine, dates: Sequence[date], window_days: int, *, currency: str | None = None,
-                dimension: str | None = None) -> pd.DataFrame:
-    """Invoices settled in the window before each date: amount and amount-weighted day sums."""
-    a = sa.values(sa.column("as_of", sa.Date), name="asof").data([(d,) for d in sorted(set(dates))])
+def daily_settlements(engine: Engine, start: date, end: date, *, currency: str | None = None,
+                       dimension: str | None = None) -> pd.DataFrame:
+    """Invoices settled per day: amount, and amount x days-to-pay and amount x days-late sums."""
     dim = dimension_column(dimension)
-    src = a.join(inv, sa.and_(inv.c.paid_date <= a.c.as_of,
-                              inv.c.paid_date > a.c.as_of - sa.literal(window_days)))
-    if dimension not in (None, "currency"):
-        src = src.outerjoin(schema.customers, schema.customers.c.customer_id == inv.c.customer_id)
+    src = inv if dimension in (None, "currency") else inv.outerjoin(
+        schema.customers, schema.customers.c.customer_id == inv.c.customer_id)
     to_pay = days_past(inv.c.paid_date, inv.c.invoice_date)
     late = days_past(inv.c.paid_date, inv.c.due_date)
-    q = (sa.select(a.c.as_of, dim, sa.func.sum(inv.c.amount).label("settled"),
-                   sa.func.sum(inv.c.amount * to_pay).label("pay_days"),
-                   sa.func.sum(inv.c.amount * sa.case((late > 0, late), else_=0)).label("late_days"))
-         .select_from(src).where(inv.c.amount > 0).group_by(a.c.as_of, *group_keys(dim, dimension)))
+    amount = sa.cast(inv.c.amount, sa.Float)
+    q = (sa.select(dim, inv.c.paid_date, sa.func.sum(amount).label("settled"),
+                   sa.func.sum(amount * to_pay).label("pay_days"),
+                   sa.func.sum(amount * sa.case((late > 0, late), else_=0)).label("late_days"))
+         .select_from(src).where(inv.c.amount > 0, inv.c.paid_date >= start, inv.c.paid_date <= end)
+         .group_by(*group_keys(dim, dimension), inv.c.paid_date))
     if currency:
         q = q.where(inv.c.currency == currency)
     with engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(q).all(), columns=["as_of", "dim", "settled", "pay_days", "late_days"])
+        df = fetch_frame(conn, q, ["dim", "day", "settled", "pay_days", "late_days"])
     for col in ("settled", "pay_days", "late_days"):
         df[col] = df[col].astype(float)
-    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    df["day"] = pd.to_datetime(df["day"]).dt.date
     return df
 
 
-class _Sales:
-    """Cumulative daily sales of one group, for O(1) sums over any date range."""
+class _Daily:
+    """Cumulative sums of daily values of one group, for O(1) sums over any date range."""
 
-    def __init__(self, days: pd.DataFrame, start: date, end: date):
+    def __init__(self, days: pd.DataFrame, column: str, start: date, end: date):
         index = pd.date_range(start, end, freq="D")
-        series = days.set_index(pd.to_datetime(days["day"]))["sales"].groupby(level=0).sum()
+        series = days.set_index(pd.to_datetime(days["day"]))[column].groupby(level=0).sum()
         self.start = start
         self.cum = np.concatenate([[0.0], series.reindex(index, fill_value=0.0).cumsum().to_numpy()])
 
     def between(self, after: date, until: date) -> float:
-        """Sales dated in (after, until]."""
+        """Sum over days in (after, until]."""
         i = min(max((after - self.start).days + 1, 0), len(self.cum) - 1)
         j = min(max((until - self.start).days + 1, 0), len(self.cum) - 1)
         return float(self.cum[j] - self.cum[i])
+
+
+class _Sales(_Daily):
+    """Cumulative daily credit sales of one group."""
+
+    def __init__(self, days: pd.DataFrame, start: date, end: date):
+        super().__init__(days, "sales", start, end)
 
     def months_back(self, d: date, n: int) -> list[tuple[float, int]]:
         """(sales, days) of calendar-month periods ending at ``d``, newest first; the first is partial."""
@@ -157,11 +142,10 @@ class _Sales:
         return periods
 
 
-def _compute(bal: pd.DataFrame, sales: dict[str, _Sales], settled: pd.DataFrame, dates: Sequence[date],
-             settings: KpiSettings) -> pd.DataFrame:
+def _compute(bal: pd.DataFrame, sales: dict[str, _Sales], settled: dict[str, tuple[_Daily, _Daily, _Daily]],
+             dates: Sequence[date], settings: KpiSettings) -> pd.DataFrame:
     w = settings.window_days
     bal = bal.set_index(["as_of", "dim"])
-    settled = settled.set_index(["as_of", "dim"])
     rows = []
     for dim, s in sales.items():
         for d in dates:
@@ -175,7 +159,7 @@ def _compute(bal: pd.DataFrame, sales: dict[str, _Sales], settled: pd.DataFrame,
             periods = s.months_back(d, COUNTBACK_MONTHS)
             begin = d - timedelta(days=w)
             begin_total = get(begin, "open_items") + get(begin, "unapplied")
-            st = settled.loc[(d, dim)] if (d, dim) in settled.index else None
+            amount, pay_days, late_days = (x.between(begin, d) for x in settled[dim])
             row = {
                 "as_of": d, "dim": dim, "open_ar": total, "not_due_ar": current, "overdue_ar": overdue,
                 "unapplied": unapplied_cash, "disputed_ar": get(d, "disputed"), "sales_window": window_sales,
@@ -188,8 +172,8 @@ def _compute(bal: pd.DataFrame, sales: dict[str, _Sales], settled: pd.DataFrame,
                 "pct_current": current / invoice_ar * 100 if invoice_ar > 0 else None,
                 "pct_past_due": overdue / invoice_ar * 100 if invoice_ar > 0 else None,
                 "disputed_share": get(d, "disputed") / invoice_ar * 100 if invoice_ar > 0 else None,
-                "wadp": st["pay_days"] / st["settled"] if st is not None and st["settled"] > 0 else None,
-                "wadbt": st["late_days"] / st["settled"] if st is not None and st["settled"] > 0 else None,
+                "wadp": pay_days / amount if amount > 0 else None,
+                "wadbt": late_days / amount if amount > 0 else None,
             }
             row["add"] = dso.average_days_delinquent(row["dso"], row["bpdso"])
             row["countback_add"] = dso.average_days_delinquent(row["countback_dso"], row["countback_bpdso"])
@@ -198,17 +182,29 @@ def _compute(bal: pd.DataFrame, sales: dict[str, _Sales], settled: pd.DataFrame,
 
 
 def compute(engine: Engine, dates: Sequence[date], *, settings: KpiSettings = KpiSettings(),
-            currency: str | None = None, dimension: str | None = None) -> pd.DataFrame:
-    """All KPIs for each as-of date (and each value of ``dimension``): one row per (date, dim)."""
+            currency: str | None = None, dimension: str | None = None,
+            hist: events.History | None = None) -> pd.DataFrame:
+    """All KPIs for each as-of date (and each value of ``dimension``): one row per (date, dim).
+
+    Pass ``hist`` (from :func:`arboard.events.history` with the same currency) to reuse a loaded
+    balance history across calls; a breakdown by dimension reads balances in one scan instead.
+    """
     dates = sorted(set(dates))
     w = settings.window_days
     begins = [d - timedelta(days=w) for d in dates]
-    bal = balances(engine, [*dates, *begins], currency=currency, dimension=dimension)
+    if dimension is not None:
+        bal = events.snapshot(engine, [*dates, *begins], currency=currency, dimension=dimension)
+    else:
+        hist = hist or events.history(engine, currency=currency)
+        bal = hist.totals([*dates, *begins])
     first = min(begins[0], add_months(dates[0], -COUNTBACK_MONTHS - 1))
     daily = daily_sales(engine, first, dates[-1], currency=currency, dimension=dimension)
     groups = sorted(set(daily["dim"]) | set(bal["dim"])) if dimension else ["All"]
+    bal = bal[bal["dim"].isin(groups)] if dimension else bal.assign(dim="All")
     sales = {g: _Sales(daily[daily["dim"] == g], first, dates[-1]) for g in groups}
-    settled = settlements(engine, dates, w, currency=currency, dimension=dimension)
+    paid = daily_settlements(engine, begins[0], dates[-1], currency=currency, dimension=dimension)
+    settled = {g: tuple(_Daily(paid[paid["dim"] == g], col, begins[0], dates[-1])
+                        for col in ("settled", "pay_days", "late_days")) for g in groups}
     return _compute(bal, sales, settled, dates, settings)
 
 
@@ -274,10 +270,15 @@ def at_risk(engine: Engine, as_of: date, *, months: int = 12, currency: str | No
         last = month_end(add_months(last, -1))
     ends = [month_end(add_months(last, -k)) for k in range(months - 1, -1, -1)]
     checks = [e + timedelta(days=AT_RISK_DAYS) for e in ends]
-    items = open_items(checks, currency=currency)
-    month = sa.func.date_trunc("month", items.c.invoice_date)
-    q_open = (sa.select(items.c.as_of, month, sa.func.sum(items.c.open_amount))
-              .where(items.c.amount > 0).group_by(items.c.as_of, month))
+    events.ensure_current(engine)
+    ev = schema.ar_events
+    month = sa.func.date_trunc("month", ev.c.invoice_date)
+    q_open = (sa.select(ev.c.day, month, sa.func.sum(ev.c.delta))
+              .where(~ev.c.credit_note, ev.c.invoice_date >= ends[0].replace(day=1), ev.c.invoice_date <= ends[-1],
+                     ev.c.day <= checks[-1])
+              .group_by(ev.c.day, month))
+    if currency:
+        q_open = q_open.where(ev.c.currency == currency)
     start = ends[0].replace(day=1)
     q_inv = (sa.select(inv.c.invoice_date, sa.func.sum(inv.c.amount))
              .where(inv.c.amount > 0, inv.c.invoice_date >= start, inv.c.invoice_date <= ends[-1])
@@ -285,14 +286,15 @@ def at_risk(engine: Engine, as_of: date, *, months: int = 12, currency: str | No
     if currency:
         q_inv = q_inv.where(inv.c.currency == currency)
     with engine.connect() as conn:
-        unpaid_rows = conn.execute(q_open).all()
+        changes = pd.DataFrame(conn.execute(q_open).all(), columns=["day", "month", "delta"])
         daily = pd.DataFrame(conn.execute(q_inv).all(), columns=["day", "amount"])
-    # Keep, for each check date, only the invoices of its own month.
+    # Still unpaid 90 days after a month's end = that month's balance changes up to then.
+    changes["day"] = pd.to_datetime(changes["day"])
+    changes["month"] = pd.to_datetime(changes["month"]).dt.strftime("%Y-%m")
     unpaid = {}
-    for check, m, v in unpaid_rows:
-        end = pd.Timestamp(check).date() - timedelta(days=AT_RISK_DAYS)
-        if pd.Timestamp(m).strftime("%Y-%m") == end.strftime("%Y-%m"):
-            unpaid[end] = float(v or 0)
+    for end, check in zip(ends, checks, strict=True):
+        mine = changes[(changes["month"] == end.strftime("%Y-%m")) & (changes["day"] <= pd.Timestamp(check))]
+        unpaid[end] = float(mine["delta"].astype(float).sum())
     daily["month"] = pd.to_datetime(daily["day"]).dt.strftime("%Y-%m")
     invoiced = daily.groupby("month")["amount"].sum().astype(float)
     rows = []

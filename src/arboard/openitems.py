@@ -4,10 +4,8 @@ The rule (see the data model): an invoice exists from its invoice date; as of da
 until its ``paid_date`` (exclusive), for its amount less the payments applied to it dated on or
 before D. Only payments dated before the settlement date can matter ("partial" payments), so
 they are filtered first and the join stays small. Payments with no (known) invoice are
-*unapplied cash*: they lower the customer's balance from their payment date on.
-
-Everything here returns SQLAlchemy Core selectables; the database does the work and only
-aggregates leave it.
+*unapplied cash* (see :mod:`arboard.events`, which answers the aggregate questions; this module
+lists the open items themselves, for drill-down).
 """
 
 from __future__ import annotations
@@ -58,18 +56,15 @@ def group_keys(dim: sa.ColumnElement, dimension: str | None) -> list[sa.ColumnEl
 
 def open_items(dates: Sequence[date], *, currency: str | None = None, dimension: str | None = None,
                customer_id: str | None = None) -> sa.Subquery:
-    """Open invoices and credit notes per as-of date.
+    """Open invoices and credit notes per as-of date, with their open amounts.
 
     Columns: ``as_of, invoice_id, customer_id, invoice_date, due_date, amount, disputed, dim,
-    open_amount``; one row per (as-of date, item) with a non-zero open amount.
+    open_amount``; one row per (as-of date, item) with a non-zero open amount. Partial payments come
+    from the derived ``ar_events`` (rows that neither open nor close an item), so no join with the
+    whole payments table is needed.
     """
+    ev = schema.ar_events
     a = asof_table(dates)
-    partial = (
-        sa.select(pay.c.invoice_id, pay.c.payment_date, pay.c.amount)
-        .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
-        .where(pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, _far()))
-        .cte("partial")
-    )
     dim = dimension_column(dimension)
     source = a.join(inv, sa.and_(inv.c.invoice_date <= a.c.as_of,
                                  sa.func.coalesce(inv.c.paid_date, _far()) > a.c.as_of))
@@ -77,54 +72,22 @@ def open_items(dates: Sequence[date], *, currency: str | None = None, dimension:
         source = source.outerjoin(cust, cust.c.customer_id == inv.c.customer_id)
     pairs = sa.select(a.c.as_of, inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
                       inv.c.amount, inv.c.disputed, dim).select_from(source)
+    partial = sa.select(a.c.as_of, ev.c.invoice_id, sa.func.sum(ev.c.delta).label("paid")).select_from(
+        a.join(ev, ev.c.day <= a.c.as_of)).where(ev.c.n_items == 0)
     if currency:
         pairs = pairs.where(inv.c.currency == currency)
+        partial = partial.where(ev.c.currency == currency)
     if customer_id is not None:
         pairs = pairs.where(inv.c.customer_id == customer_id)
+        partial = partial.where(ev.c.customer_id == customer_id)
     pairs = pairs.cte("pairs")
-    paid = (
-        sa.select(pairs.c.as_of, pairs.c.invoice_id, sa.func.sum(partial.c.amount).label("paid"))
-        .select_from(pairs.join(partial, sa.and_(partial.c.invoice_id == pairs.c.invoice_id,
-                                                 partial.c.payment_date <= pairs.c.as_of)))
-        .group_by(pairs.c.as_of, pairs.c.invoice_id)
-        .cte("paid")
-    )
-    open_amount = (pairs.c.amount - sa.func.coalesce(paid.c.paid, 0)).label("open_amount")
-    q = (
-        sa.select(*pairs.c, open_amount)
-        .select_from(pairs.outerjoin(paid, sa.and_(paid.c.as_of == pairs.c.as_of,
-                                                   paid.c.invoice_id == pairs.c.invoice_id)))
-        .where(open_amount != 0)
-    )
+    partial = partial.group_by(a.c.as_of, ev.c.invoice_id).cte("partial")
+    open_amount = (sa.cast(pairs.c.amount, sa.Float) + sa.func.coalesce(partial.c.paid, 0.0)).label("open_amount")
+    q = (sa.select(*pairs.c, open_amount)
+         .select_from(pairs.outerjoin(partial, sa.and_(partial.c.as_of == pairs.c.as_of,
+                                                       partial.c.invoice_id == pairs.c.invoice_id)))
+         .where(sa.func.abs(open_amount) > 0.004))
     return q.subquery("open_items")
-
-
-def unapplied(dates: Sequence[date], *, currency: str | None = None, dimension: str | None = None,
-              customer_id: str | None = None) -> sa.Subquery:
-    """Unapplied cash per as-of date (negative amounts): ``as_of, customer_id, dim, amount, n``."""
-    a = asof_table(dates)
-    known = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)
-    if dimension == "currency":
-        dim = pay.c.currency.label("dim")
-    elif dimension is None:
-        dim = sa.literal_column("'All'", sa.String).label("dim")
-    else:
-        dim = sa.func.coalesce(cust.c[dimension], sa.literal("(unknown)")).label("dim")
-    source = a.join(pay, pay.c.payment_date <= a.c.as_of)
-    if dimension not in (None, "currency"):
-        source = source.outerjoin(cust, cust.c.customer_id == pay.c.customer_id)
-    q = (
-        sa.select(a.c.as_of, pay.c.customer_id, dim, (-sa.func.sum(pay.c.amount)).label("amount"),
-                  sa.func.count().label("n"))
-        .select_from(source)
-        .where(sa.or_(pay.c.invoice_id.is_(None), ~known))
-        .group_by(a.c.as_of, pay.c.customer_id, *group_keys(dim, dimension))
-    )
-    if currency:
-        q = q.where(pay.c.currency == currency)
-    if customer_id is not None:
-        q = q.where(pay.c.customer_id == customer_id)
-    return q.subquery("unapplied")
 
 
 def days_past(as_of: sa.ColumnElement, column: sa.ColumnElement) -> sa.ColumnElement:

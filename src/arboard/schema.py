@@ -128,6 +128,25 @@ import_log = sa.Table(
     sa.Column("suspicious", sa.Integer, nullable=False),
 )
 
+# Derived: the ledger as dated changes of open balances, rebuilt in the same transaction as every
+# write (see arboard.events). Any as-of date's open AR is the sum of the changes up to that day.
+ar_events = sa.Table(
+    "ar_events",
+    metadata,
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("invoice_id", sa.String(100)),  # NULL for unapplied cash
+    sa.Column("currency", sa.String(3)),
+    sa.Column("invoice_date", sa.Date),  # NULL for unapplied cash
+    sa.Column("due_date", sa.Date),  # NULL for unapplied cash
+    sa.Column("disputed", sa.Boolean, nullable=False),
+    sa.Column("credit_note", sa.Boolean, nullable=False),
+    # Double, not NUMERIC: this table is only ever summed, and DuckDB sums doubles several times faster
+    # than 128-bit decimals; results are rounded to cents.
+    sa.Column("delta", sa.Float, nullable=False),
+    sa.Column("n_items", sa.Integer, nullable=False),  # +1 opens an item, -1 closes it
+)
+
 # Secondary indexes help PostgreSQL; DuckDB relies on zone maps and would only pay for ART
 # index maintenance on every bulk load.
 for _name, _table, _cols in [
@@ -136,8 +155,25 @@ for _name, _table, _cols in [
     ("ix_payments_invoice", payments, ["invoice_id"]),
     ("ix_payments_customer", payments, ["customer_id"]),
     ("ix_contacts_customer", contacts, ["customer_id"]),
+    ("ix_ar_events_day", ar_events, ["day"]),
 ]:
     sa.Index(_name, *(_table.c[c] for c in _cols)).ddl_if(dialect="postgresql")
 
+# A rollup of ar_events without the customer: what the company-wide trends read (a few percent of
+# the rows of ar_events on a large ledger).
+ar_daily = sa.Table(
+    "ar_daily",
+    metadata,
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("invoice_date", sa.Date),
+    sa.Column("due_date", sa.Date),
+    sa.Column("disputed", sa.Boolean, nullable=False),
+    sa.Column("credit_note", sa.Boolean, nullable=False),
+    sa.Column("delta", sa.Float, nullable=False),
+    sa.Column("n_items", sa.Integer, nullable=False),
+)
+
+DERIVED_TABLES = (ar_events, ar_daily)
 LEDGER_TABLES = {"customers": customers, "invoices": invoices, "payments": payments, "contacts": contacts}
 PRIMARY_KEYS = {name: t.primary_key.columns.values()[0].name for name, t in LEDGER_TABLES.items()}

@@ -21,7 +21,7 @@ def test_upload_confirm_and_see_summary(page, app_server, tmp_path):
 
     f = tmp_path / "offene_posten.csv"
     f.write_bytes(EXPORT.encode("cp1252"))
-    page.goto(app_server + "/")
+    page.goto(app_server + "/data")  # a deep link, on the server's very first request
     expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(f))
     expect(page.get_by_text("Column mapping")).to_be_visible(timeout=30_000)

@@ -1,0 +1,254 @@
+"""The ledger as dated changes of open balances: any as-of date is one cumulative sum away.
+
+Every invoice or credit note opens at its invoice date for its amount; each payment applied to it
+before it is settled lowers it on the payment date; it closes on its settlement date for what is
+left. Unapplied cash lowers the customer's balance from its payment date. So the open balance as
+of D of any group (currency, bucket of due dates, customer, country) is the sum of these changes
+dated on or before D, which turns "AR at 48 month ends" from 48 range joins into one GROUP BY.
+
+The ``ar_events`` table is derived data: :func:`rebuild` runs inside the transaction of every
+write (import, sample), and :func:`ensure_current` rebuilds it when the data version moved on
+without it (a database written by an older arboard). Writers outside arboard run
+``arboard refresh``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.db import fetch_frame, get_meta, set_meta
+
+FAR_FUTURE = date(9999, 12, 31)
+inv, pay, ev, daily = schema.invoices, schema.payments, schema.ar_events, schema.ar_daily
+
+
+def _events_select() -> sa.CompoundSelect:
+    far = sa.literal(FAR_FUTURE, sa.Date)
+    is_partial = pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, far)
+    partial_sum = (sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
+                   .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
+                   .where(is_partial).group_by(pay.c.invoice_id).cte("partial_sum"))
+    credit = (inv.c.amount < 0).label("credit_note")
+    opened = sa.select(inv.c.invoice_date.label("day"), inv.c.customer_id, inv.c.invoice_id, inv.c.currency,
+                       inv.c.invoice_date,
+                       inv.c.due_date, inv.c.disputed, credit, inv.c.amount.label("delta"),
+                       sa.literal(1, sa.Integer).label("n_items"))
+    closed = (sa.select(inv.c.paid_date, inv.c.customer_id, inv.c.invoice_id, inv.c.currency, inv.c.invoice_date,
+                        inv.c.due_date,
+                        inv.c.disputed, credit, -(inv.c.amount - sa.func.coalesce(partial_sum.c.paid, 0)),
+                        sa.literal(-1, sa.Integer))
+              .select_from(inv.outerjoin(partial_sum, partial_sum.c.invoice_id == inv.c.invoice_id))
+              .where(inv.c.paid_date.is_not(None)))
+    # A payment dated before its invoice counts from the invoice date, when the invoice exists.
+    partial = (sa.select(sa.func.greatest(pay.c.payment_date, inv.c.invoice_date), inv.c.customer_id,
+                         inv.c.invoice_id, inv.c.currency, inv.c.invoice_date, inv.c.due_date, inv.c.disputed,
+                         credit, -pay.c.amount, sa.literal(0, sa.Integer))
+               .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial))
+    known = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)
+    unapplied = (sa.select(pay.c.payment_date, pay.c.customer_id, sa.null(), pay.c.currency, sa.null(), sa.null(),
+                           sa.false(), sa.false(), -pay.c.amount, sa.literal(1, sa.Integer))
+                 .where(sa.or_(pay.c.invoice_id.is_(None), ~known)))
+    return sa.union_all(opened, closed, partial, unapplied)
+
+
+def rebuild(conn: sa.Connection) -> None:
+    """Recompute ``ar_events`` and its rollup from the ledger tables (inside the caller's transaction)."""
+    conn.execute(sa.delete(ev))
+    conn.execute(sa.insert(ev).from_select([c.name for c in ev.columns], _events_select()))
+    keys = [ev.c.day, ev.c.currency, ev.c.invoice_date, ev.c.due_date, ev.c.disputed, ev.c.credit_note]
+    conn.execute(sa.delete(daily))
+    conn.execute(sa.insert(daily).from_select(
+        [c.name for c in daily.columns],
+        sa.select(*keys, sa.func.sum(ev.c.delta), sa.func.sum(ev.c.n_items)).group_by(*keys)))
+    set_meta(conn, "events_version", str(int(get_meta(conn, "data_version") or 0) + 1))
+
+
+def ensure_current(engine: Engine) -> None:
+    """Rebuild the events when they lag the data version (databases from older versions)."""
+    with engine.connect() as conn:
+        version = get_meta(conn, "data_version")
+        built = get_meta(conn, "events_version")
+    if (version is not None or built == "stale") and built != version:
+        with engine.begin() as conn:
+            rebuild(conn)
+            set_meta(conn, "events_version", str(version) if version is not None else "0")
+
+
+def refresh(engine: Engine) -> None:
+    """Rebuild the events unconditionally (after writes by tools other than arboard)."""
+    with engine.begin() as conn:
+        rebuild(conn)
+        set_meta(conn, "events_version", str(get_meta(conn, "data_version") or 0))
+
+
+def dimension_expr(dimension: str | None, source: sa.FromClause | None = None) -> sa.ColumnElement:
+    """Group column for a breakdown (a customer attribute or the currency), or one constant group."""
+    if dimension is None:
+        return sa.literal_column("'All'", sa.String).label("dim")
+    if dimension == "currency":
+        return ev.c.currency.label("dim")
+    return sa.func.coalesce(schema.customers.c[dimension], sa.literal_column("'(unknown)'")).label("dim")
+
+
+@dataclass
+class History:
+    """Open-balance changes per (day, reference date, group), ready for any as-of date.
+
+    ``ref`` is the due date (or the invoice date, by ``basis``); it is NaT for unapplied cash.
+    """
+
+    changes: pd.DataFrame  # day, ref, dim, delta, disputed, credit, items (sorted by day)
+    basis: str
+
+    def at(self, as_of: date) -> pd.DataFrame:
+        """Open amounts per (ref, dim) as of ``as_of``: ``ref, dim, amount, disputed, credit, items``."""
+        upto = self.changes[self.changes["day"] <= pd.Timestamp(as_of)]
+        out = upto.groupby(["ref", "dim"], dropna=False, sort=False)[["delta", "disputed", "credit", "items"]].sum()
+        out = out.rename(columns={"delta": "amount"}).reset_index()
+        return out[(out["amount"].abs() > 0.004) | (out["items"] != 0)]
+
+    def totals(self, dates: Sequence[date]) -> pd.DataFrame:
+        """Per as-of date and group: open items, not-yet-due, disputed, unapplied.
+
+        Vectorised: one boolean mask per date over the (small) change table, no regrouping.
+        """
+        c = self.changes
+        day = c["day"].to_numpy()
+        ref = c["ref"].to_numpy()
+        has_ref = ~np.isnat(ref)
+        delta = c["delta"].to_numpy(dtype=float)
+        disputed = c["disputed"].to_numpy(dtype=float)
+        dims, dim_idx = np.unique(c["dim"].astype(str).to_numpy(), return_inverse=True)
+        rows = []
+        for d in sorted(set(dates)):
+            t = np.datetime64(pd.Timestamp(d))
+            upto = day <= t
+            item = upto & has_ref
+            current = item & (ref >= t) if self.basis == "due" else np.zeros_like(item)
+
+            def by_dim(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+                return np.bincount(dim_idx[mask], weights=values[mask], minlength=len(dims))
+
+            rows.append(pd.DataFrame({
+                "dim": dims, "open_items": by_dim(item, delta), "current": by_dim(current, delta),
+                "disputed": by_dim(item, disputed), "unapplied": by_dim(upto & ~has_ref, delta), "as_of": d,
+            }))
+        if not rows:
+            return pd.DataFrame(columns=["dim", "open_items", "current", "disputed", "unapplied", "as_of"])
+        return pd.concat(rows, ignore_index=True)
+
+    def buckets(self, dates: Sequence[date], labels: Sequence[str], bucket_index) -> pd.DataFrame:
+        """Open amounts per as-of date, group and bucket: ``as_of, dim, bucket, amount, count, credit_notes``.
+
+        ``bucket_index`` maps an array of day counts (as-of minus ref; NaN for unapplied cash) to
+        positions in ``labels``. Vectorised with one bincount per date.
+        """
+        c = self.changes
+        day = c["day"].to_numpy()
+        ref = c["ref"].to_numpy()
+        values = np.stack([c["delta"].to_numpy(dtype=float), c["items"].to_numpy(dtype=float),
+                           c["credit"].to_numpy(dtype=float)])
+        dims, dim_idx = np.unique(c["dim"].astype(str).to_numpy(), return_inverse=True)
+        nb = len(labels)
+        frames = []
+        for d in sorted(set(dates)):
+            t = np.datetime64(pd.Timestamp(d))
+            upto = day <= t
+            days = (t - ref[upto]).astype("timedelta64[D]").astype(float)
+            days[np.isnat(ref[upto])] = np.nan
+            cell = dim_idx[upto] * nb + bucket_index(days)
+            sums = [np.bincount(cell, weights=v[upto], minlength=len(dims) * nb) for v in values]
+            frames.append(pd.DataFrame({"as_of": d, "dim": np.repeat(dims, nb), "bucket": np.tile(labels, len(dims)),
+                                        "amount": sums[0], "count": sums[1], "credit_notes": sums[2]}))
+        cols = ["as_of", "dim", "bucket", "amount", "count", "credit_notes"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def history(engine: Engine, *, currency: str | None = None, dimension: str | None = None,
+            basis: str = "due", customer_id: str | None = None) -> History:
+    """Load the grouped balance changes (one aggregate query over ``ar_events``)."""
+    ensure_current(engine)
+    # Company-wide (or by currency) questions read the rollup; customer-level ones the events.
+    t = daily if dimension in (None, "currency") and customer_id is None else ev
+    ref = t.c.due_date if basis == "due" else t.c.invoice_date
+    if dimension is None:
+        dim = sa.literal_column("'All'", sa.String).label("dim")
+    elif dimension == "currency":
+        dim = t.c.currency.label("dim")
+    else:
+        dim = dimension_expr(dimension)
+    src = t if dimension in (None, "currency") else t.outerjoin(
+        schema.customers, schema.customers.c.customer_id == t.c.customer_id)
+    keys = [t.c.day, ref] + ([dim] if dimension else [])
+    q = (sa.select(t.c.day, ref.label("ref"), dim, sa.func.sum(t.c.delta).label("delta"),
+                   sa.func.sum(sa.case((t.c.disputed, t.c.delta), else_=0)).label("disputed"),
+                   sa.func.sum(sa.case((t.c.credit_note, t.c.delta), else_=0)).label("credit"),
+                   sa.func.sum(t.c.n_items).label("items"))
+         .select_from(src).group_by(*keys))
+    if currency:
+        q = q.where(t.c.currency == currency)
+    if customer_id is not None:
+        q = q.where(t.c.customer_id == customer_id)
+    with engine.connect() as conn:
+        df = fetch_frame(conn, q, ["day", "ref", "dim", "delta", "disputed", "credit", "items"])
+    df["day"] = pd.to_datetime(df["day"])
+    df["ref"] = pd.to_datetime(df["ref"])
+    for col in ("delta", "disputed", "credit"):
+        df[col] = df[col].astype("float64")
+    df["items"] = df["items"].astype("int64")
+    return History(df.sort_values("day", kind="stable").reset_index(drop=True), basis)
+
+
+def snapshot(engine: Engine, dates: Sequence[date], *, currency: str | None = None,
+             dimension: str | None = None) -> pd.DataFrame:
+    """Open balances at a few dates in one scan (cheaper than a history for breakdowns).
+
+    Returns the frame of :meth:`History.totals`: ``dim, open_items, current, disputed, unapplied, as_of``.
+    """
+    ensure_current(engine)
+    dates = sorted(set(dates))
+    dim = dimension_expr(dimension)
+    src = ev if dimension in (None, "currency") else ev.outerjoin(
+        schema.customers, schema.customers.c.customer_id == ev.c.customer_id)
+    sums = []
+    for i, d in enumerate(dates):
+        upto = ev.c.day <= sa.literal(d, sa.Date)
+        item = sa.and_(upto, ev.c.due_date.is_not(None))
+        sums += [
+            sa.func.sum(sa.case((item, ev.c.delta), else_=0.0)).label(f"open_items_{i}"),
+            sa.func.sum(sa.case((sa.and_(item, ev.c.due_date >= sa.literal(d, sa.Date)), ev.c.delta), else_=0.0))
+            .label(f"current_{i}"),
+            sa.func.sum(sa.case((sa.and_(item, ev.c.disputed), ev.c.delta), else_=0.0)).label(f"disputed_{i}"),
+            sa.func.sum(sa.case((sa.and_(upto, ev.c.due_date.is_(None)), ev.c.delta), else_=0.0))
+            .label(f"unapplied_{i}"),
+        ]
+    q = sa.select(dim, *sums).select_from(src).where(ev.c.day <= sa.literal(dates[-1], sa.Date))
+    if dimension:
+        q = q.group_by(dim)
+    if currency:
+        q = q.where(ev.c.currency == currency)
+    with engine.connect() as conn:
+        wide = fetch_frame(conn, q)
+    frames = []
+    for i, d in enumerate(dates):
+        part = pd.DataFrame({"dim": wide["dim"]})
+        for col in ("open_items", "current", "disputed", "unapplied"):
+            part[col] = wide[f"{col}_{i}"].astype(float).fillna(0.0)
+        part["as_of"] = d
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+def cumulative_at(days: np.ndarray, values: np.ndarray, dates: Sequence[date]) -> np.ndarray:
+    """Sum of ``values`` whose ``days`` are on or before each date (days sorted ascending)."""
+    cum = np.concatenate([[0.0], np.cumsum(values)])
+    idx = np.searchsorted(days, np.array([np.datetime64(d) for d in dates], dtype=days.dtype), side="right")
+    return cum[idx]
