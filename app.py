@@ -13,8 +13,8 @@ from ui.format import number
 st.set_page_config(page_title="arboard – receivables", page_icon=":material/account_balance:", layout="wide")
 
 PAGES = {
-    "pages/overview.py": st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:",
-                                 url_path="overview", default=True),
+    # The default page lives at "/" (Streamlit ignores its url_path).
+    "pages/overview.py": st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
     "pages/aging.py": st.Page("pages/aging.py", title="Aging", icon=":material/hourglass_bottom:", url_path="aging"),
     "pages/data.py": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 }
