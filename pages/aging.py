@@ -8,13 +8,7 @@ from arboard.aging import AgingSpec
 from ui import cache, charts, controls, state
 from ui.format import number
 
-state.through_router(__file__)
-as_of = state.as_of()
-st.title("Aging")
-
-if state.ledger_summary().empty:
-    st.info("No invoices are loaded yet. Load a ledger on the **Data** page, or run `arboard generate`.")
-    st.stop()
+as_of = state.ledger_page(__file__, "Aging")
 
 c1, c2 = st.columns([1, 3])
 with c1:

@@ -8,13 +8,7 @@ from arboard.aging import AgingSpec
 from ui import cache, charts, controls, state
 from ui.format import money, number
 
-state.through_router(__file__)
-as_of = state.as_of()
-st.title("Overview")
-
-if state.ledger_summary().empty:
-    st.info("No invoices are loaded yet. Load a ledger on the **Data** page, or run `arboard generate`.")
-    st.stop()
+as_of = state.ledger_page(__file__, "Overview")
 
 c1, c2, c3 = st.columns([1, 1, 2])
 with c1:

@@ -89,3 +89,13 @@ def test_cli_generate(duck_url):
                                       "--end", "2026-06-30", "--db", duck_url])
     assert result.exit_code == 0, result.output
     assert db.row_counts(db.open_database(duck_url))["invoices"] == 700
+
+
+def test_generate_never_mixes_with_existing_data(duck_url):
+    runner = CliRunner()
+    args = ["generate", "--customers", "20", "--invoices", "100", "--end", "2026-06-30", "--db", duck_url]
+    assert runner.invoke(app, args).exit_code == 0
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "--replace" in refused.output
+    assert runner.invoke(app, [*args, "--replace", "--seed", "9"]).exit_code == 0
+    assert db.row_counts(db.open_database(duck_url))["invoices"] == 100

@@ -97,3 +97,13 @@ def through_router(page_file: str) -> None:
         return
     st.session_state["_deep_link"] = "pages/" + os.path.basename(page_file)
     st.switch_page("app.py")
+
+
+def ledger_page(page_file: str, title: str) -> date:
+    """Start a page that needs a ledger: route it, title it, explain an empty database; return the as-of date."""
+    through_router(page_file)
+    st.title(title)
+    if ledger_summary().empty:
+        st.info("No invoices are loaded yet. Load a ledger on the **Data** page, or run `arboard generate`.")
+        st.stop()
+    return as_of()

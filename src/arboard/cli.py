@@ -48,9 +48,11 @@ def generate_cmd(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same ledger).")] = 7,
     end: Annotated[str | None, typer.Option(help="Last day of the history, YYYY-MM-DD (default: today).")] = None,
     months: Annotated[int, typer.Option(min=24, help="Months of history.")] = 27,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite a database that already holds invoices.")]
+    = False,
     db_url: DbOption = None,
 ) -> None:
-    """Write a realistic, seeded sample ledger (replaces the ledger tables)."""
+    """Write a realistic, seeded sample ledger into an empty database (or --replace)."""
     try:
         end_date = date.fromisoformat(end) if end else date.today()
     except ValueError:
@@ -60,7 +62,11 @@ def generate_cmd(
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
                   TimeElapsedColumn(), console=err, transient=False) as bar:
         task = bar.add_task("Generating invoices", total=invoices)
-        counts = generate.write_sample(engine, spec, progress=lambda n, _t: bar.update(task, completed=n))
+        try:
+            counts = generate.write_sample(engine, spec, replace=replace,
+                                           progress=lambda n, _t: bar.update(task, completed=n))
+        except ArboardError as exc:
+            _fail(exc)
     out.print(", ".join(f"{k}: {v:,}" for k, v in counts.items()) + f" written to {db.redact(engine.url)}")
 
 

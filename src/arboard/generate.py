@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import events, schema, store
 from arboard.db import bump_data_version, set_meta
+from arboard.errors import ArboardError
 
 ARCHETYPES = ("punctual", "forgetful", "late_responsive", "unable", "wont_pay")
 ARCHETYPE_SHARES = (0.45, 0.22, 0.17, 0.09, 0.07)
@@ -302,12 +303,18 @@ def iter_ledger(spec: SampleSpec) -> Iterator[dict[str, pd.DataFrame]]:
 
 def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    """Generate a ledger into the database in one transaction.
+    """Generate a ledger into the database.
+
+    Each chunk is committed on its own so that memory stays bounded at any size (one transaction
+    of ten million rows would hold them all until the commit); the derived balance events and
+    the data version are written last, in one transaction, so the dashboard never shows a
+    half-written sample as complete.
 
     Parameters
     ----------
     replace
-        Empty the ledger tables first (the default: a sample is a whole ledger).
+        Empty the ledger tables first. Without it, a database that already holds invoices is
+        refused, so a sample never mixes with real data.
     progress
         Called with (invoices written, invoices total) after each chunk.
 
@@ -315,17 +322,28 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True,
     -------
     dict
         Rows written per table.
+
+    Raises
+    ------
+    ArboardError
+        When the database already holds invoices and ``replace`` is false.
     """
     counts = dict.fromkeys(schema.LEDGER_TABLES, 0)
     with engine.begin() as conn:
-        if replace:
-            for table in schema.LEDGER_TABLES.values():
-                conn.execute(sa.delete(table))
-        for part in iter_ledger(spec):
+        existing = conn.execute(sa.select(sa.func.count()).select_from(schema.invoices)).scalar_one()
+        if existing and not replace:
+            raise ArboardError(f"The database already holds {existing:,} invoices; a sample would mix with them. "
+                               "Use --replace to overwrite them, or another database.", where=str(engine.url))
+        for table in (*schema.LEDGER_TABLES.values(), *schema.DERIVED_TABLES):
+            conn.execute(sa.delete(table))
+        set_meta(conn, "events_version", "stale")
+    for part in iter_ledger(spec):
+        with engine.begin() as conn:
             for name, frame in part.items():
                 counts[name] += store.append(conn, schema.LEDGER_TABLES[name], frame)
-            if progress:
-                progress(counts["invoices"], spec.invoices)
+        if progress:
+            progress(counts["invoices"], spec.invoices)
+    with engine.begin() as conn:
         events.rebuild(conn)
         set_meta(conn, "source", f"generated sample (seed {spec.seed}, {spec.customers} customers, "
                                  f"{spec.invoices} invoices, ending {spec.end.isoformat()})")
