@@ -130,34 +130,30 @@ def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpe
     ev, cust = schema.ar_events, schema.customers
     at = sa.literal(as_of, sa.Date)
     b = _bucketed([as_of], spec, currency=currency)
-    per_bucket = [sa.func.sum(sa.case((b.c.bucket == label, b.c.open_amount), else_=0.0)).label(label)
-                  for label in spec.labels]
-    items_q = (sa.select(b.c.customer_id, *per_bucket,
-                         sa.func.sum(sa.case((b.c.due_date < at, b.c.open_amount), else_=0.0)).label("overdue"),
-                         sa.func.sum(sa.case((b.c.disputed, b.c.open_amount), else_=0.0)).label("disputed"),
-                         sa.func.min(sa.case((b.c.amount > 0, b.c.due_date))).label("oldest_due"),
-                         sa.func.count().label("open_items"))
-               .group_by(b.c.customer_id))
-    cash = sa.select(ev.c.customer_id, sa.func.sum(ev.c.delta).label("unapplied")).where(
-        ev.c.day <= at, ev.c.invoice_id.is_(None)).group_by(ev.c.customer_id)
+    item_rows = sa.select(b.c.customer_id, b.c.bucket, b.c.open_amount.label("amount"), b.c.due_date,
+                          b.c.disputed, (b.c.amount > 0).label("invoice"), sa.literal(1).label("n"))
+    cash_rows = sa.select(ev.c.customer_id, sa.literal(UNAPPLIED).label("bucket"), ev.c.delta, sa.null(),
+                          sa.false(), sa.false(), sa.literal(0)).where(ev.c.day <= at, ev.c.due_date.is_(None))
     if currency:
-        cash = cash.where(ev.c.currency == currency)
+        cash_rows = cash_rows.where(ev.c.currency == currency)
     if customer_ids is not None:
-        items_q = items_q.where(b.c.customer_id.in_(list(customer_ids)))
-        cash = cash.where(ev.c.customer_id.in_(list(customer_ids)))
-    items_q, cash = items_q.subquery("per_customer"), cash.subquery("cash")
-    ids = sa.union(sa.select(items_q.c.customer_id), sa.select(cash.c.customer_id)).subquery("ids")
-    cols = [ids.c.customer_id, sa.func.coalesce(cust.c.name, ids.c.customer_id).label("name"), cust.c.country,
-            cust.c.industry, cust.c.customer_type,
-            *(sa.func.coalesce(items_q.c[label], 0.0).label(label) for label in spec.labels),
-            sa.func.coalesce(cash.c.unapplied, 0.0).label("unapplied"),
-            sa.func.coalesce(items_q.c.overdue, 0.0).label("overdue"),
-            sa.func.coalesce(items_q.c.disputed, 0.0).label("disputed"), items_q.c.oldest_due,
-            sa.func.coalesce(items_q.c.open_items, 0).label("open_items")]
-    q = (sa.select(*cols)
-         .select_from(ids.outerjoin(items_q, items_q.c.customer_id == ids.c.customer_id)
-                      .outerjoin(cash, cash.c.customer_id == ids.c.customer_id)
-                      .outerjoin(cust, cust.c.customer_id == ids.c.customer_id)))
+        item_rows = item_rows.where(b.c.customer_id.in_(list(customer_ids)))
+        cash_rows = cash_rows.where(ev.c.customer_id.in_(list(customer_ids)))
+    r = sa.union_all(item_rows, cash_rows).subquery("rows")
+    zero = sa.literal(0.0)
+    per = (sa.select(
+        r.c.customer_id,
+        *(sa.func.sum(sa.case((r.c.bucket == label, r.c.amount), else_=zero)).label(label)
+          for label in [*spec.labels, UNAPPLIED]),
+        sa.func.sum(sa.case((r.c.due_date < at, r.c.amount), else_=zero)).label("overdue"),
+        sa.func.sum(sa.case((r.c.disputed, r.c.amount), else_=zero)).label("disputed"),
+        sa.func.min(sa.case((r.c.invoice, r.c.due_date))).label("oldest_due"),
+        sa.func.sum(r.c.n).label("open_items"),
+    ).group_by(r.c.customer_id).subquery("per_customer"))
+    cols = [per.c.customer_id, sa.func.coalesce(cust.c.name, per.c.customer_id).label("name"), cust.c.country,
+            cust.c.industry, cust.c.customer_type, *(per.c[label] for label in spec.labels),
+            per.c[UNAPPLIED].label("unapplied"), per.c.overdue, per.c.disputed, per.c.oldest_due, per.c.open_items]
+    q = sa.select(*cols).select_from(per.outerjoin(cust, cust.c.customer_id == per.c.customer_id))
     with engine.connect() as conn:
         df = fetch_frame(conn, q, [c.name for c in cols])
     money = [*spec.labels, "unapplied", "overdue", "disputed"]

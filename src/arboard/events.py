@@ -40,21 +40,24 @@ def _events_select() -> sa.CompoundSelect:
     opened = sa.select(inv.c.invoice_date.label("day"), inv.c.customer_id, inv.c.invoice_id, inv.c.currency,
                        inv.c.invoice_date,
                        inv.c.due_date, inv.c.disputed, credit, inv.c.amount.label("delta"),
-                       sa.literal(1, sa.Integer).label("n_items"))
+                       sa.literal(1, sa.Integer).label("n_items"), inv.c.amount.label("sales"),
+                       sa.literal(0.0).label("settled"))
     closed = (sa.select(inv.c.paid_date, inv.c.customer_id, inv.c.invoice_id, inv.c.currency, inv.c.invoice_date,
                         inv.c.due_date,
                         inv.c.disputed, credit, -(inv.c.amount - sa.func.coalesce(partial_sum.c.paid, 0)),
-                        sa.literal(-1, sa.Integer))
+                        sa.literal(-1, sa.Integer), sa.literal(0.0),
+                        sa.case((inv.c.amount > 0, inv.c.amount), else_=0.0))
               .select_from(inv.outerjoin(partial_sum, partial_sum.c.invoice_id == inv.c.invoice_id))
               .where(inv.c.paid_date.is_not(None)))
     # A payment dated before its invoice counts from the invoice date, when the invoice exists.
     partial = (sa.select(sa.func.greatest(pay.c.payment_date, inv.c.invoice_date), inv.c.customer_id,
                          inv.c.invoice_id, inv.c.currency, inv.c.invoice_date, inv.c.due_date, inv.c.disputed,
-                         credit, -pay.c.amount, sa.literal(0, sa.Integer))
+                         credit, -pay.c.amount, sa.literal(0, sa.Integer), sa.literal(0.0), sa.literal(0.0))
                .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial))
     known = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)
     unapplied = (sa.select(pay.c.payment_date, pay.c.customer_id, sa.null(), pay.c.currency, sa.null(), sa.null(),
-                           sa.false(), sa.false(), -pay.c.amount, sa.literal(1, sa.Integer))
+                           sa.false(), sa.false(), -pay.c.amount, sa.literal(1, sa.Integer), sa.literal(0.0),
+                           sa.literal(0.0))
                  .where(sa.or_(pay.c.invoice_id.is_(None), ~known)))
     return sa.union_all(opened, closed, partial, unapplied)
 
@@ -67,7 +70,8 @@ def rebuild(conn: sa.Connection) -> None:
     conn.execute(sa.delete(daily))
     conn.execute(sa.insert(daily).from_select(
         [c.name for c in daily.columns],
-        sa.select(*keys, sa.func.sum(ev.c.delta), sa.func.sum(ev.c.n_items)).group_by(*keys)))
+        sa.select(*keys, sa.func.sum(ev.c.delta), sa.func.sum(ev.c.n_items), sa.func.sum(ev.c.sales),
+                  sa.func.sum(ev.c.settled)).group_by(*keys)))
     set_meta(conn, "events_version", str(int(get_meta(conn, "data_version") or 0) + 1))
 
 
@@ -87,6 +91,11 @@ def refresh(engine: Engine) -> None:
     with engine.begin() as conn:
         rebuild(conn)
         set_meta(conn, "events_version", str(get_meta(conn, "data_version") or 0))
+
+
+def days_between(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
+    """Whole days between two DATE columns (an integer on both backends)."""
+    return sa.cast(later - earlier, sa.Integer)
 
 
 def dimension_expr(dimension: str | None, source: sa.FromClause | None = None) -> sa.ColumnElement:
@@ -114,6 +123,13 @@ class History:
         out = upto.groupby(["ref", "dim"], dropna=False, sort=False)[["delta", "disputed", "credit", "items"]].sum()
         out = out.rename(columns={"delta": "amount"}).reset_index()
         return out[(out["amount"].abs() > 0.004) | (out["items"] != 0)]
+
+    def flows(self) -> pd.DataFrame:
+        """Per day and group: credit sales, settled invoice amounts and their amount-weighted day sums."""
+        cols = ["sales", "settled", "pay_days", "late_days"]
+        out = self.changes.groupby(["dim", "day"], sort=False)[cols].sum().reset_index()
+        out["day"] = out["day"].dt.date
+        return out
 
     def totals(self, dates: Sequence[date]) -> pd.DataFrame:
         """Per as-of date and group: open items, not-yet-due, disputed, unapplied.
@@ -191,18 +207,23 @@ def history(engine: Engine, *, currency: str | None = None, dimension: str | Non
     q = (sa.select(t.c.day, ref.label("ref"), dim, sa.func.sum(t.c.delta).label("delta"),
                    sa.func.sum(sa.case((t.c.disputed, t.c.delta), else_=0)).label("disputed"),
                    sa.func.sum(sa.case((t.c.credit_note, t.c.delta), else_=0)).label("credit"),
-                   sa.func.sum(t.c.n_items).label("items"))
+                   sa.func.sum(t.c.n_items).label("items"), sa.func.sum(t.c.sales).label("sales"),
+                   sa.func.sum(t.c.settled).label("settled"),
+                   sa.func.sum(t.c.settled * days_between(t.c.day, t.c.invoice_date)).label("pay_days"),
+                   sa.func.sum(t.c.settled * sa.func.greatest(days_between(t.c.day, t.c.due_date), 0))
+                   .label("late_days"))
          .select_from(src).group_by(*keys))
     if currency:
         q = q.where(t.c.currency == currency)
     if customer_id is not None:
         q = q.where(t.c.customer_id == customer_id)
     with engine.connect() as conn:
-        df = fetch_frame(conn, q, ["day", "ref", "dim", "delta", "disputed", "credit", "items"])
+        df = fetch_frame(conn, q, ["day", "ref", "dim", "delta", "disputed", "credit", "items", "sales", "settled",
+                                   "pay_days", "late_days"])
     df["day"] = pd.to_datetime(df["day"])
     df["ref"] = pd.to_datetime(df["ref"])
-    for col in ("delta", "disputed", "credit"):
-        df[col] = df[col].astype("float64")
+    for col in ("delta", "disputed", "credit", "sales", "settled", "pay_days", "late_days"):
+        df[col] = df[col].astype("float64").fillna(0.0)
     df["items"] = df["items"].astype("int64")
     return History(df.sort_values("day", kind="stable").reset_index(drop=True), basis)
 

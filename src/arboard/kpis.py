@@ -192,17 +192,19 @@ def compute(engine: Engine, dates: Sequence[date], *, settings: KpiSettings = Kp
     dates = sorted(set(dates))
     w = settings.window_days
     begins = [d - timedelta(days=w) for d in dates]
+    first = min(begins[0], add_months(dates[0], -COUNTBACK_MONTHS - 1))
     if dimension is not None:
         bal = events.snapshot(engine, [*dates, *begins], currency=currency, dimension=dimension)
+        daily = daily_sales(engine, first, dates[-1], currency=currency, dimension=dimension)
+        paid = daily_settlements(engine, begins[0], dates[-1], currency=currency, dimension=dimension)
     else:
+        # The balance history also carries daily sales and settlements: no further scans.
         hist = hist or events.history(engine, currency=currency)
         bal = hist.totals([*dates, *begins])
-    first = min(begins[0], add_months(dates[0], -COUNTBACK_MONTHS - 1))
-    daily = daily_sales(engine, first, dates[-1], currency=currency, dimension=dimension)
+        daily = paid = hist.flows().assign(dim="All")
     groups = sorted(set(daily["dim"]) | set(bal["dim"])) if dimension else ["All"]
     bal = bal[bal["dim"].isin(groups)] if dimension else bal.assign(dim="All")
     sales = {g: _Sales(daily[daily["dim"] == g], first, dates[-1]) for g in groups}
-    paid = daily_settlements(engine, begins[0], dates[-1], currency=currency, dimension=dimension)
     settled = {g: tuple(_Daily(paid[paid["dim"] == g], col, begins[0], dates[-1])
                         for col in ("settled", "pay_days", "late_days")) for g in groups}
     return _compute(bal, sales, settled, dates, settings)
@@ -271,7 +273,7 @@ def at_risk(engine: Engine, as_of: date, *, months: int = 12, currency: str | No
     ends = [month_end(add_months(last, -k)) for k in range(months - 1, -1, -1)]
     checks = [e + timedelta(days=AT_RISK_DAYS) for e in ends]
     events.ensure_current(engine)
-    ev = schema.ar_events
+    ev = schema.ar_daily  # the rollup: invoice dates without customers are enough here
     month = sa.func.date_trunc("month", ev.c.invoice_date)
     q_open = (sa.select(ev.c.day, month, sa.func.sum(ev.c.delta))
               .where(~ev.c.credit_note, ev.c.invoice_date >= ends[0].replace(day=1), ev.c.invoice_date <= ends[-1],

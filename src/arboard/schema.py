@@ -145,6 +145,8 @@ ar_events = sa.Table(
     # than 128-bit decimals; results are rounded to cents.
     sa.Column("delta", sa.Float, nullable=False),
     sa.Column("n_items", sa.Integer, nullable=False),  # +1 opens an item, -1 closes it
+    sa.Column("sales", sa.Float, nullable=False),  # the amount invoiced, on the row that opens an item
+    sa.Column("settled", sa.Float, nullable=False),  # an invoice's amount, on the row that settles it
 )
 
 # Secondary indexes help PostgreSQL; DuckDB relies on zone maps and would only pay for ART
@@ -172,6 +174,8 @@ ar_daily = sa.Table(
     sa.Column("credit_note", sa.Boolean, nullable=False),
     sa.Column("delta", sa.Float, nullable=False),
     sa.Column("n_items", sa.Integer, nullable=False),
+    sa.Column("sales", sa.Float, nullable=False),
+    sa.Column("settled", sa.Float, nullable=False),
 )
 
 DERIVED_TABLES = (ar_events, ar_daily)
