@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arboard import db, events, exports, generate, importer, kpis, openitems, readers, summary
+from arboard import db, events, exports, generate, importer, kpis, openitems, profiles, readers, segments, summary
 from arboard.aging import AgingSpec
 from arboard.errors import ArboardError
 from arboard.kpis import KpiSettings
@@ -214,6 +214,36 @@ def _emit(result: dict, fmt: str) -> None:
         else:
             rows.append((key, value))
     sys.stdout.write(exports.to_csv_bytes(pd.DataFrame(rows, columns=["key", "value"])).decode("utf-8-sig"))
+
+
+@app.command("segments")
+def segments_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+    config: Annotated[str | None, typer.Option(help="A saved segment configuration (default: the defaults).")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", help="json (group totals) or csv (one row per debtor).")] = "json",
+    lookback: Annotated[int, typer.Option(min=30, help="Days of behaviour to look at.")] = 365,
+) -> None:
+    """Split debtors into the five groups of the playbook."""
+    engine = _open(db_url)
+    if fmt not in ("json", "csv"):
+        _fail(ArboardError("--format must be json or csv."), 2)
+    try:
+        cfg = segments.load_config(engine, config) if config else segments.SegmentConfig()
+    except ArboardError as exc:
+        _fail(exc, 2)
+    day = _as_of(as_of, engine)
+    prof = profiles.debtor_profiles(engine, day, lookback_days=lookback)
+    groups = segments.assign(prof, cfg)
+    if fmt == "json":
+        result = {"as_of": day.isoformat(), "config": config or "default", **segments.summary(prof, groups)}
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    else:
+        table = prof.assign(group=groups)[["customer_id", "name", "group", "open_ar", "overdue_ar",
+                                           "days_beyond_terms", "response_rate"]]
+        sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
 
 
 @app.command("refresh")

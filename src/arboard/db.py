@@ -174,7 +174,8 @@ def fetch_frame(conn: sa.Connection, stmt: sa.Executable, columns: list[str] | N
     through Python row objects.
     """
     if conn.dialect.name == "duckdb":
-        compiled = stmt.compile(dialect=conn.dialect)
+        # render_postcompile expands IN (...) lists into plain parameters.
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         params = compiled.params
         args = [params[k] for k in compiled.positiontup] if compiled.positiontup else params
         df = conn.connection.driver_connection.execute(str(compiled), args).df()

@@ -128,6 +128,15 @@ import_log = sa.Table(
     sa.Column("suspicious", sa.Integer, nullable=False),
 )
 
+# Named segmentation thresholds (arboard.segments.SegmentConfig as JSON).
+segment_configs = sa.Table(
+    "segment_configs",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("config", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+)
+
 # Derived: the ledger as dated changes of open balances, rebuilt in the same transaction as every
 # write (see arboard.events). Any as-of date's open AR is the sum of the changes up to that day.
 ar_events = sa.Table(
