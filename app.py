@@ -16,6 +16,8 @@ PAGES = {
     # The default page lives at "/" (Streamlit ignores its url_path).
     "pages/overview.py": st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
     "pages/aging.py": st.Page("pages/aging.py", title="Aging", icon=":material/hourglass_bottom:", url_path="aging"),
+    "pages/segments.py": st.Page("pages/segments.py", title="Segments", icon=":material/groups:",
+                                 url_path="segments"),
     "pages/data.py": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 }
 nav = st.navigation(list(PAGES.values()))

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from arboard import aging, openitems, overview, timeline
+from arboard import aging, model, openitems, overview, profiles, timeline
 from arboard.aging import AgingSpec
 from arboard.kpis import KpiSettings
 from ui import state
@@ -96,3 +96,32 @@ def overview_for(as_of: date, currency: str | None, window: int, cei_average: bo
                  dimension: str) -> overview.Overview:
     """Everything the Overview page shows, in one cached computation."""
     return _overview(*_key(), as_of, currency, window, cei_average, dimension)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building debtor profiles…")
+def _profiles(url, version, as_of, lookback) -> pd.DataFrame:
+    return profiles.debtor_profiles(state._engine(url), as_of, lookback_days=lookback)
+
+
+def debtor_profiles(as_of: date, lookback: int) -> pd.DataFrame:
+    """One row per debtor (cached: moving a threshold slider never recomputes it)."""
+    return _profiles(*_key(), as_of, lookback)
+
+
+@st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Training the late-payment model…")
+def _model(url, version, as_of):
+    return model.train(state._engine(url), as_of)
+
+
+def lateness_model(as_of: date) -> model.LatenessModel:
+    """The late-payment model trained as of a date (cached per data version; read-only once built)."""
+    return _model(*_key(), as_of)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner="Scoring open invoices…")
+def _risk(url, version, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return model.risk_scores(state._engine(url), _model(url, version, as_of), as_of)
+
+
+def risk_scores(as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _risk(*_key(), as_of)

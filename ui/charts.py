@@ -101,3 +101,65 @@ def timeline_chart(events: pd.DataFrame, currency: str) -> alt.Chart:
         tooltip=[alt.Tooltip("date:T", format="%d %b %Y"), "event:N", "reference:N",
                  alt.Tooltip("amount:Q", title=currency, format=",.2f"), "detail:N"],
     ).properties(height=200)
+
+
+GROUP_COLOURS = {"willing_and_able": "#2e7d32", "to_watch": "#fdd835", "unable_to_pay": "#fb8c00",
+                 "wont_pay": "#c62828", "no_information": "#78909c"}
+
+
+def groups_chart(summary: dict, labels: dict, currency: str, measure: str = "customers") -> alt.Chart:
+    """Group 1 as one bar split into 3, 4, 5 and 'to watch'; group 2 beside it."""
+    rows = [{"bar": "1 · Information available", "part": labels[k], "key": k, "value": summary[k][measure]}
+            for k in ("willing_and_able", "unable_to_pay", "wont_pay", "to_watch")]
+    rows.append({"bar": "2 · No information", "part": labels["no_information"], "key": "no_information",
+                 "value": summary["no_information"][measure]})
+    data = pd.DataFrame(rows)
+    title = "Debtors" if measure == "customers" else f"Open AR ({currency})"
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("bar:N", title=None, sort=["1 · Information available", "2 · No information"],
+                axis=alt.Axis(labelLimit=260)),
+        x=alt.X("value:Q", title=title, axis=alt.Axis(format="~s")),
+        color=alt.Color("key:N", scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values())),
+                        legend=None),
+        order=alt.Order("key:N"),
+        tooltip=[alt.Tooltip("part:N", title="Group"), alt.Tooltip("value:Q", title=title, format=",.0f")],
+    ).properties(height=alt.Step(48))
+
+
+def threshold_histogram(hist: pd.DataFrame, lines: list[tuple[str, float]], title: str, *, pct: bool = False
+                        ) -> alt.Chart:
+    """A pre-binned distribution with the thresholds drawn as labelled rules."""
+    fmt = ".0%" if pct else ",.0f"
+    bars = alt.Chart(hist).mark_bar(color="#90a4ae").encode(
+        x=alt.X("start:Q", bin="binned", title=title, axis=alt.Axis(format=fmt)), x2="end:Q",
+        y=alt.Y("count:Q", title="Debtors"),
+        tooltip=[alt.Tooltip("start:Q", title="From", format=fmt), alt.Tooltip("end:Q", title="To", format=fmt),
+                 alt.Tooltip("count:Q", title="Debtors")])
+    rules = pd.DataFrame(lines, columns=["rule", "value"])
+    marks = alt.Chart(rules).mark_rule(strokeWidth=2, strokeDash=[4, 3]).encode(
+        x="value:Q", color=alt.Color("rule:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["rule:N", alt.Tooltip("value:Q", format=fmt)])
+    return (bars + marks).properties(height=200)
+
+
+def value_behaviour_chart(table: pd.DataFrame, labels: dict, currency: str) -> alt.Chart:
+    data = table.assign(group_label=table["group"].map(labels))
+    base = alt.Chart(data).encode(
+        x=alt.X("band:N", title="Balance size", sort=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("group_label:N", title=None, axis=alt.Axis(labelLimit=300)))
+    heat = base.mark_rect().encode(color=alt.Color("open_ar:Q", title=f"Open AR ({currency})",
+                                                   scale=alt.Scale(scheme="oranges")),
+                                   tooltip=[alt.Tooltip("group_label:N", title="Group"), "band:N",
+                                            alt.Tooltip("customers:Q", title="Debtors", format=","),
+                                            alt.Tooltip("open_ar:Q", title=currency, format=",.0f")])
+    text = base.mark_text(fontSize=12).encode(text=alt.Text("customers:Q", format=","))
+    return (heat + text).properties(height=alt.Step(40), width=alt.Step(160))
+
+
+def importance_chart(importance: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(importance).mark_bar(color="#1f5f8b").encode(
+        y=alt.Y("label:N", title=None, sort="-x"),
+        x=alt.X("importance:Q", title="Drop in ROC AUC when the factor is shuffled"),
+        tooltip=[alt.Tooltip("label:N", title="Factor"), alt.Tooltip("importance:Q", format=".4f"),
+                 alt.Tooltip("std:Q", title="± (std)", format=".4f")],
+    ).properties(height=alt.Step(26))

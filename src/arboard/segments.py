@@ -180,6 +180,24 @@ def explain(profile: pd.Series, config: SegmentConfig = SegmentConfig()) -> pd.D
     return pd.DataFrame(rows, columns=["rule", "threshold", "value", "passed"])
 
 
+def histogram(values: pd.Series, *, bins: int = 30, clip: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Pre-binned distribution for a chart (never ship 50,000 points to the browser): ``start, end, count``."""
+    v = values.dropna().astype(float)
+    if clip is not None:
+        v = v.clip(*clip)
+    if v.empty:
+        return pd.DataFrame(columns=["start", "end", "count"])
+    counts, edges = np.histogram(v, bins=bins)
+    return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts})
+
+
+def value_behaviour(profiles: pd.DataFrame, groups: pd.Series, **bands) -> pd.DataFrame:
+    """Groups crossed with balance size: ``group, band, customers, open_ar``."""
+    frame = pd.DataFrame({"group": groups.to_numpy(), "band": balance_bands(profiles["open_ar"], **bands).to_numpy(),
+                          "open_ar": profiles["open_ar"].to_numpy()})
+    return frame.groupby(["group", "band"]).agg(customers=("open_ar", "size"), open_ar=("open_ar", "sum")).reset_index()
+
+
 def balance_bands(open_ar: pd.Series, *, small: float = 1_000.0, large: float = 25_000.0) -> pd.Series:
     """Value bands for the value x behaviour view: small balances can be fully automated."""
     return pd.cut(open_ar, [-np.inf, small, large, np.inf],
