@@ -102,31 +102,32 @@ st.caption("Open balances add up all currencies of a debtor at face value; they 
            "a reporting figure (use Overview for that).")
 measure = st.radio("Show", ["customers", "open_ar"], horizontal=True, key="seg_measure",
                    format_func={"customers": "Debtors", "open_ar": "Open balance"}.get)
-st.altair_chart(charts.groups_chart(summary, SUBGROUP_LABELS, "all currencies", measure), width="stretch")
+charts.show(charts.groups_chart(summary, SUBGROUP_LABELS, "all currencies", measure))
 st.markdown("**Value × behaviour**: contact large poor payers early and often, leave large good payers alone, "
             "route small balances to automation.")
-st.altair_chart(charts.value_behaviour_chart(segments.value_behaviour(profiles, groups), SUBGROUP_LABELS,
-                                             "all currencies"), width="stretch")
+bands = cache.balance_bands(as_of, lookback)
+charts.show(charts.value_behaviour_chart(segments.value_behaviour(profiles, groups, bands=bands), SUBGROUP_LABELS,
+                                             "all currencies"))
 
 st.subheader("Where the thresholds cut")
 h = st.columns(2)
 c = config
 with h[0]:
-    st.altair_chart(charts.threshold_histogram(
+    charts.show(charts.threshold_histogram(
         segments.histogram(profiles["days_beyond_terms"], clip=(0, 180)),
         [("Able ≤", c.able_max_days_late), ("Unable ≥", c.unable_min_days_late), ("Won't pay ≥", c.wont_min_days_late)],
-        "Days beyond terms (amount-weighted)"), width="stretch")
-    st.altair_chart(charts.threshold_histogram(
+        "Days beyond terms (amount-weighted)"))
+    charts.show(charts.threshold_histogram(
         segments.histogram(profiles["partial_share"]), [("Unable ≥", c.unable_min_partial_share)],
-        "Share of invoices paid in parts", pct=True), width="stretch")
+        "Share of invoices paid in parts", pct=True))
 with h[1]:
-    st.altair_chart(charts.threshold_histogram(
+    charts.show(charts.threshold_histogram(
         segments.histogram(profiles["response_rate"]),
         [("Unable ≥", c.unable_min_response), ("Won't pay ≤", c.wont_max_response)], "Response rate to contacts",
-        pct=True), width="stretch")
-    st.altair_chart(charts.threshold_histogram(
+        pct=True))
+    charts.show(charts.threshold_histogram(
         segments.histogram(profiles["history_days"], clip=(0, 1000)), [("Informed ≥", c.min_history_days)],
-        "Days since the first invoice"), width="stretch")
+        "Days since the first invoice"))
 
 st.subheader("Debtors by group")
 g1, g2, g3 = st.columns([2, 1, 1])
@@ -146,8 +147,10 @@ if with_risk:
 cols = ["name", "customer_id", "group", "open_ar", "overdue_ar", "days_beyond_terms", "on_time_share",
         "response_rate", "promise_kept_share", "partial_share", "utilisation", "best_channel",
         *(["risk_score"] if "risk_score" in table else [])]
+SHOWN = 2_000  # the browser gets the largest balances; the export has everyone
+shown = table.head(SHOWN)
 picked = st.dataframe(
-    table[cols], hide_index=True, width="stretch", height=360, on_select="rerun", selection_mode="single-row",
+    shown[cols], hide_index=True, width="stretch", height=360, on_select="rerun", selection_mode="single-row",
     key="seg_table",
     column_config={"name": "Debtor", "customer_id": "ID", "group": "Group",
                    "open_ar": st.column_config.NumberColumn("Open", format="localized"),
@@ -161,11 +164,14 @@ picked = st.dataframe(
                    "best_channel": "Best channel",
                    "risk_score": st.column_config.ProgressColumn("Risk (30+ days late)", min_value=0, max_value=100,
                                                                  format="%.0f")})
-st.download_button(f"Export these {number(len(table))} debtors (CSV)", exports.to_csv_bytes(table[cols]),
+if len(table) > SHOWN:
+    st.caption(f"The {number(SHOWN)} largest balances of {number(len(table))} are shown; the export has them all.")
+# The CSV is built only when the button is clicked, not on every slider move.
+st.download_button(f"Export these {number(len(table))} debtors (CSV)", lambda: exports.to_csv_bytes(table[cols]),
                    f"debtors-{chosen}-{as_of.isoformat()}.csv", "text/csv", key="seg_export")
 rows = picked.selection.rows if picked is not None else []
 if rows:
-    debtor = table.iloc[rows[0]]
+    debtor = shown.iloc[rows[0]]
     st.markdown(f"**Why {debtor['name']} is in “{debtor['group']}”**")
     why = segments.explain(profiles[profiles["customer_id"] == debtor["customer_id"]].iloc[0], config)
     st.dataframe(why, hide_index=True, width="stretch",
@@ -196,4 +202,4 @@ if st.toggle("Train and evaluate the model", key="seg_model",
         st.info("Published models on real invoice data reach 0.77–0.81 accuracy. A debtor's own history carries "
                 "most of the signal, so always compare with that baseline: the model earns its keep only where it "
                 "beats it.")
-        st.altair_chart(charts.importance_chart(ev.importance), width="stretch")
+        charts.show(charts.importance_chart(ev.importance))

@@ -125,3 +125,15 @@ def _risk(url, version, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def risk_scores(as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _risk(*_key(), as_of)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _bands(url, version, as_of, lookback) -> pd.Series:
+    from arboard.segments import balance_bands
+
+    return balance_bands(_profiles(url, version, as_of, lookback)["open_ar"])
+
+
+def balance_bands(as_of: date, lookback: int) -> pd.Series:
+    """Balance-size band of each debtor (independent of the thresholds, so cached with the profiles)."""
+    return _bands(*_key(), as_of, lookback)

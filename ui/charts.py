@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from arboard.aging import UNAPPLIED
+
+
+def show(chart: alt.TopLevelMixin | dict) -> None:
+    """Draw an Altair chart or a plain Vega-Lite spec from this module, full width.
+
+    Altair charts are serialised without re-validation: the specs come from this module, not from
+    users, and validation costs ~20 ms a chart.
+    """
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    st.vega_lite_chart(spec, width="stretch")
 
 # Not due in green, then warmer colours the older the money; unapplied cash in grey.
 BUCKET_COLOURS = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#e53935", "#8e0000", "#6d0000", "#4a0000"]
@@ -107,53 +118,77 @@ GROUP_COLOURS = {"willing_and_able": "#2e7d32", "to_watch": "#fdd835", "unable_t
                  "wont_pay": "#c62828", "no_information": "#78909c"}
 
 
-def groups_chart(summary: dict, labels: dict, currency: str, measure: str = "customers") -> alt.Chart:
+# The Segments page redraws these at every slider move: they are written as plain Vega-Lite specs,
+# which cost microseconds, where building and serialising Altair objects costs tens of milliseconds.
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.to_dict("records")
+
+
+def groups_chart(summary: dict, labels: dict, currency: str, measure: str = "customers") -> dict:
     """Group 1 as one bar split into 3, 4, 5 and 'to watch'; group 2 beside it."""
     rows = [{"bar": "1 · Information available", "part": labels[k], "key": k, "value": summary[k][measure]}
             for k in ("willing_and_able", "unable_to_pay", "wont_pay", "to_watch")]
     rows.append({"bar": "2 · No information", "part": labels["no_information"], "key": "no_information",
                  "value": summary["no_information"][measure]})
-    data = pd.DataFrame(rows)
-    title = "Debtors" if measure == "customers" else f"Open AR ({currency})"
-    return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("bar:N", title=None, sort=["1 · Information available", "2 · No information"],
-                axis=alt.Axis(labelLimit=260)),
-        x=alt.X("value:Q", title=title, axis=alt.Axis(format="~s")),
-        color=alt.Color("key:N", scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values())),
-                        legend=None),
-        order=alt.Order("key:N"),
-        tooltip=[alt.Tooltip("part:N", title="Group"), alt.Tooltip("value:Q", title=title, format=",.0f")],
-    ).properties(height=alt.Step(48))
+    title = "Debtors" if measure == "customers" else f"Open balance ({currency})"
+    return {
+        "data": {"values": rows}, "mark": {"type": "bar", "tooltip": True}, "height": {"step": 48},
+        "encoding": {
+            "y": {"field": "bar", "type": "nominal", "title": None, "axis": {"labelLimit": 260}},
+            "x": {"field": "value", "type": "quantitative", "title": title, "axis": {"format": "~s"}},
+            "color": {"field": "key", "type": "nominal", "legend": None,
+                      "scale": {"domain": list(GROUP_COLOURS), "range": list(GROUP_COLOURS.values())}},
+            "order": {"field": "key"},
+            "tooltip": [{"field": "part", "title": "Group"},
+                        {"field": "value", "type": "quantitative", "title": title, "format": ",.0f"}],
+        },
+    }
 
 
 def threshold_histogram(hist: pd.DataFrame, lines: list[tuple[str, float]], title: str, *, pct: bool = False
-                        ) -> alt.Chart:
+                        ) -> dict:
     """A pre-binned distribution with the thresholds drawn as labelled rules."""
     fmt = ".0%" if pct else ",.0f"
-    bars = alt.Chart(hist).mark_bar(color="#90a4ae").encode(
-        x=alt.X("start:Q", bin="binned", title=title, axis=alt.Axis(format=fmt)), x2="end:Q",
-        y=alt.Y("count:Q", title="Debtors"),
-        tooltip=[alt.Tooltip("start:Q", title="From", format=fmt), alt.Tooltip("end:Q", title="To", format=fmt),
-                 alt.Tooltip("count:Q", title="Debtors")])
-    rules = pd.DataFrame(lines, columns=["rule", "value"])
-    marks = alt.Chart(rules).mark_rule(strokeWidth=2, strokeDash=[4, 3]).encode(
-        x="value:Q", color=alt.Color("rule:N", legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["rule:N", alt.Tooltip("value:Q", format=fmt)])
-    return (bars + marks).properties(height=200)
+    return {
+        "height": 200,
+        "layer": [
+            {"data": {"values": _records(hist)}, "mark": {"type": "bar", "color": "#90a4ae"},
+             "encoding": {
+                 "x": {"field": "start", "type": "quantitative", "bin": "binned", "title": title,
+                       "axis": {"format": fmt}},
+                 "x2": {"field": "end"},
+                 "y": {"field": "count", "type": "quantitative", "title": "Debtors"},
+                 "tooltip": [{"field": "start", "type": "quantitative", "title": "From", "format": fmt},
+                             {"field": "end", "type": "quantitative", "title": "To", "format": fmt},
+                             {"field": "count", "type": "quantitative", "title": "Debtors"}]}},
+            {"data": {"values": [{"rule": r, "value": v} for r, v in lines]},
+             "mark": {"type": "rule", "strokeWidth": 2, "strokeDash": [4, 3]},
+             "encoding": {"x": {"field": "value", "type": "quantitative"},
+                          "color": {"field": "rule", "type": "nominal", "legend": {"orient": "bottom", "title": None}},
+                          "tooltip": [{"field": "rule"}, {"field": "value", "type": "quantitative", "format": fmt}]}},
+        ],
+    }
 
 
-def value_behaviour_chart(table: pd.DataFrame, labels: dict, currency: str) -> alt.Chart:
+def value_behaviour_chart(table: pd.DataFrame, labels: dict, currency: str) -> dict:
     data = table.assign(group_label=table["group"].map(labels))
-    base = alt.Chart(data).encode(
-        x=alt.X("band:N", title="Balance size", sort=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("group_label:N", title=None, axis=alt.Axis(labelLimit=300)))
-    heat = base.mark_rect().encode(color=alt.Color("open_ar:Q", title=f"Open AR ({currency})",
-                                                   scale=alt.Scale(scheme="oranges")),
-                                   tooltip=[alt.Tooltip("group_label:N", title="Group"), "band:N",
-                                            alt.Tooltip("customers:Q", title="Debtors", format=","),
-                                            alt.Tooltip("open_ar:Q", title=currency, format=",.0f")])
-    text = base.mark_text(fontSize=12).encode(text=alt.Text("customers:Q", format=","))
-    return (heat + text).properties(height=alt.Step(40), width=alt.Step(160))
+    order = sorted(data["band"].unique(), key=lambda b: (not b.startswith("Small"), b.startswith("Large")))
+    enc = {"x": {"field": "band", "type": "nominal", "title": "Balance size", "sort": order, "axis": {"labelAngle": 0}},
+           "y": {"field": "group_label", "type": "nominal", "title": None, "axis": {"labelLimit": 300}}}
+    return {
+        "data": {"values": _records(data)}, "height": {"step": 40}, "width": {"step": 160},
+        "layer": [
+            {"mark": "rect", "encoding": {**enc, "color": {
+                "field": "open_ar", "type": "quantitative", "title": f"Open balance ({currency})",
+                "scale": {"scheme": "oranges"}},
+                "tooltip": [{"field": "group_label", "title": "Group"}, {"field": "band", "title": "Balance"},
+                            {"field": "customers", "type": "quantitative", "title": "Debtors", "format": ","},
+                            {"field": "open_ar", "type": "quantitative", "title": currency, "format": ",.0f"}]}},
+            {"mark": {"type": "text", "fontSize": 12},
+             "encoding": {**enc, "text": {"field": "customers", "type": "quantitative", "format": ","}}},
+        ],
+    }
 
 
 def importance_chart(importance: pd.DataFrame) -> alt.Chart:

@@ -191,11 +191,21 @@ def histogram(values: pd.Series, *, bins: int = 30, clip: tuple[float, float] | 
     return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts})
 
 
-def value_behaviour(profiles: pd.DataFrame, groups: pd.Series, **bands) -> pd.DataFrame:
-    """Groups crossed with balance size: ``group, band, customers, open_ar``."""
-    frame = pd.DataFrame({"group": groups.to_numpy(), "band": balance_bands(profiles["open_ar"], **bands).to_numpy(),
-                          "open_ar": profiles["open_ar"].to_numpy()})
-    return frame.groupby(["group", "band"]).agg(customers=("open_ar", "size"), open_ar=("open_ar", "sum")).reset_index()
+def value_behaviour(profiles: pd.DataFrame, groups: pd.Series, *, bands: pd.Series | None = None) -> pd.DataFrame:
+    """Groups crossed with balance size: ``group, band, customers, open_ar``.
+
+    ``bands`` (from :func:`balance_bands`) can be passed in: they do not depend on the thresholds.
+    """
+    bands = balance_bands(profiles["open_ar"]) if bands is None else bands
+    g_codes, g_names = pd.factorize(groups.to_numpy())
+    b_codes, b_names = pd.factorize(bands.to_numpy(), sort=True)
+    cell = g_codes * len(b_names) + b_codes
+    size = len(g_names) * len(b_names)
+    count = np.bincount(cell, minlength=size)
+    amount = np.bincount(cell, weights=profiles["open_ar"].to_numpy(dtype=float), minlength=size)
+    out = pd.DataFrame({"group": np.repeat(g_names, len(b_names)), "band": np.tile(b_names, len(g_names)),
+                        "customers": count, "open_ar": amount})
+    return out[out["customers"] > 0].reset_index(drop=True)
 
 
 def balance_bands(open_ar: pd.Series, *, small: float = 1_000.0, large: float = 25_000.0) -> pd.Series:
