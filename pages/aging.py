@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from arboard import aging
 from arboard.aging import AgingSpec
+from arboard.errors import ArboardError
+from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
 from ui.format import number
 
@@ -36,17 +39,32 @@ with right:
                                                                               format="localized")})
 
 st.subheader("By attribute")
-dim = controls.dimension(key="aging_dimension")
-by_dim = cache.aging_trend([as_of], currency, edges, basis, dimension=dim)
-st.altair_chart(charts.aging_by_dimension(by_dim, labels, cur, controls.DIMENSIONS[dim]), width="stretch")
+dim = controls.dimension(key="aging_dimension", with_segment=True)
+if dim == "segment":
+    by_dim = aging.aging_by_group(cache.aging_by_customer(as_of, currency, edges, basis),
+                                  cache.segment_groups(as_of), spec=spec, labels=SUBGROUP_LABELS)
+    st.caption("Segments with the default thresholds (tune them on the Segments page).")
+else:
+    by_dim = cache.aging_trend([as_of], currency, edges, basis, dimension=dim)
+title = "Segment" if dim == "segment" else controls.DIMENSIONS[dim]
+st.altair_chart(charts.aging_by_dimension(by_dim, labels, cur, title), width="stretch")
 
 st.subheader("By customer")
 customers = cache.aging_by_customer(as_of, currency, edges, basis)
-f1, f2, f3 = st.columns([2, 2, 1])
+f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
 search = f1.text_input("Search name or ID", key="aging_search")
 countries = f2.multiselect("Country", sorted(customers["country"].dropna().unique()), key="aging_countries")
 only_overdue = f3.toggle("Overdue only", value=True, key="aging_overdue_only")
+with_risk = f4.toggle("Risk scores", key="aging_risk", help="Probability of paying 30+ days late, from the "
+                      "late-payment model (trained on this ledger, then cached).")
 view = customers
+if with_risk:
+    try:
+        view = view.merge(cache.risk_scores(as_of)[1], on="customer_id", how="left")
+        min_risk = st.slider("Risk score at least", 0, 100, 0, key="aging_min_risk")
+        view = view[view["risk_score"].fillna(0) >= min_risk]
+    except ArboardError as exc:
+        st.warning(str(exc))
 if search:
     needle = search.strip().lower()
     view = view[view["name"].str.lower().str.contains(needle, regex=False)
@@ -58,7 +76,7 @@ if only_overdue:
 money_cols = {label: st.column_config.NumberColumn(label, format="localized") for label in labels}
 picked = st.dataframe(
     view[["name", "customer_id", "country", "customer_type", *labels, "unapplied", "total", "overdue",
-          "days_past_due", "disputed", "open_items"]],
+          "days_past_due", "disputed", "open_items", *(["risk_score"] if "risk_score" in view else [])]],
     hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
     key="aging_customers",
     column_config={"name": "Debtor", "customer_id": "ID", "country": "Country", "customer_type": "Type",
@@ -68,7 +86,9 @@ picked = st.dataframe(
                    "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
                    "disputed": st.column_config.NumberColumn("Disputed", format="localized"),
-                   "open_items": st.column_config.NumberColumn("Items", format="%d")})
+                   "open_items": st.column_config.NumberColumn("Items", format="%d"),
+                   "risk_score": st.column_config.ProgressColumn("Risk (30+ days late)", min_value=0,
+                                                                 max_value=100, format="%.0f")})
 st.caption(f"{number(len(view))} of {number(len(customers))} debtors with an open balance. Click a row to see the "
            "debtor's timeline below; sort by clicking a column header.")
 

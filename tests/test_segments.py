@@ -110,3 +110,15 @@ def test_cli_segments(duck_url):
     missing = CliRunner().invoke(app, ["segments", "--db", duck_url, "--config", "nope"])
     assert missing.exit_code == 2 and "No segment configuration" in missing.output
 
+
+
+def test_aging_by_segment_adds_up(duck_engine):
+    from arboard import aging
+
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    prof = profiles.debtor_profiles(duck_engine, SMALL_SAMPLE.end)
+    groups = pd.Series(segments.assign(prof).to_numpy(), index=prof["customer_id"])
+    per_customer = aging.aging_by_customer(duck_engine, SMALL_SAMPLE.end)
+    by_group = aging.aging_by_group(per_customer, groups, labels=segments.SUBGROUP_LABELS)
+    assert by_group["amount"].sum() == pytest.approx(per_customer["total"].sum(), abs=0.05)
+    assert set(by_group["dim"]) <= set(segments.SUBGROUP_LABELS.values()) | {"(no group)"}

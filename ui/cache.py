@@ -137,3 +137,16 @@ def _bands(url, version, as_of, lookback) -> pd.Series:
 def balance_bands(as_of: date, lookback: int) -> pd.Series:
     """Balance-size band of each debtor (independent of the thresholds, so cached with the profiles)."""
     return _bands(*_key(), as_of, lookback)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner="Assigning segments…")
+def _segment_groups(url, version, as_of, lookback) -> pd.Series:
+    from arboard.segments import assign
+
+    prof = _profiles(url, version, as_of, lookback)
+    return pd.Series(assign(prof).to_numpy(), index=prof["customer_id"])
+
+
+def segment_groups(as_of: date, lookback: int = 365) -> pd.Series:
+    """Default-threshold segment of each customer id (for breakdowns on other pages)."""
+    return _segment_groups(*_key(), as_of, lookback)

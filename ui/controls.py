@@ -48,5 +48,6 @@ def aging_buckets() -> tuple[tuple[int, ...], str]:
     return edges, basis
 
 
-def dimension(label: str = "Break down by", *, key: str = "dimension") -> str:
-    return st.selectbox(label, list(DIMENSIONS), format_func=DIMENSIONS.get, key=key)
+def dimension(label: str = "Break down by", *, key: str = "dimension", with_segment: bool = False) -> str:
+    options = {**DIMENSIONS, **({"segment": "Segment (the five groups)"} if with_segment else {})}
+    return st.selectbox(label, list(options), format_func=options.get, key=key)

@@ -51,3 +51,11 @@ def test_empty_database_explains(monkeypatch, tmp_path):
         at = run_page(page)
         assert not at.exception
         assert "No invoices are loaded yet" in at.info[0].value
+
+
+def test_aging_by_segment_and_risk(app_env):
+    at = run_page("pages/aging.py")
+    at.selectbox(key="aging_dimension").set_value("segment").run()
+    assert not at.exception
+    at.toggle(key="aging_risk").set_value(True).run()
+    assert not at.exception
