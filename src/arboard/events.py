@@ -37,12 +37,15 @@ def _events_select() -> sa.CompoundSelect:
                    .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
                    .where(is_partial).group_by(pay.c.invoice_id).cte("partial_sum"))
     credit = (inv.c.amount < 0).label("credit_note")
-    opened = sa.select(inv.c.invoice_date.label("day"), inv.c.customer_id, inv.c.invoice_id, inv.c.currency,
+    # invoice_id is kept on partial-payment rows only (what single-date drill-downs need): storing
+    # millions of unique strings would double the cost of every rebuild.
+    opened = sa.select(inv.c.invoice_date.label("day"), inv.c.customer_id, sa.null().label("invoice_id"),
+                       inv.c.currency,
                        inv.c.invoice_date,
                        inv.c.due_date, inv.c.disputed, credit, inv.c.amount.label("delta"),
                        sa.literal(1, sa.Integer).label("n_items"), inv.c.amount.label("sales"),
                        sa.literal(0.0).label("settled"))
-    closed = (sa.select(inv.c.paid_date, inv.c.customer_id, inv.c.invoice_id, inv.c.currency, inv.c.invoice_date,
+    closed = (sa.select(inv.c.paid_date, inv.c.customer_id, sa.null(), inv.c.currency, inv.c.invoice_date,
                         inv.c.due_date,
                         inv.c.disputed, credit, -(inv.c.amount - sa.func.coalesce(partial_sum.c.paid, 0)),
                         sa.literal(-1, sa.Integer), sa.literal(0.0),
@@ -72,6 +75,13 @@ def rebuild(conn: sa.Connection) -> None:
         [c.name for c in daily.columns],
         sa.select(*keys, sa.func.sum(ev.c.delta), sa.func.sum(ev.c.n_items), sa.func.sum(ev.c.sales),
                   sa.func.sum(ev.c.settled)).group_by(*keys)))
+    sd, cust = schema.sales_daily, schema.customers
+    keys = [inv.c.invoice_date, inv.c.currency, cust.c.country, cust.c.industry, cust.c.customer_type]
+    conn.execute(sa.delete(sd))
+    conn.execute(sa.insert(sd).from_select(
+        [c.name for c in sd.columns],
+        sa.select(*keys, sa.func.sum(sa.cast(inv.c.amount, sa.Float)))
+        .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id)).group_by(*keys)))
     set_meta(conn, "events_version", str(int(get_meta(conn, "data_version") or 0) + 1))
 
 

@@ -373,7 +373,8 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
     df = _parse_columns(raw, spec, findings, notes).reset_index(drop=True)
     df = _derive(df, spec, findings, notes)
     findings.extend(validate(df, kind=kind, today=today))
-    for name in [n for n in df.columns if n in ("name", pk, "customer_id", "invoice_id", "email", "phone")]:
+    # Identifiers that start like a formula were rejected while parsing; free text is flagged here.
+    for name in [n for n in df.columns if n in ("name", "email", "phone")]:
         findings.add(formula_like(df[name]), name, SUSPICIOUS,
                      "starts like a spreadsheet formula; stored as text and neutralised in exports")
     rows = raw.first_row + np.arange(len(df))

@@ -70,15 +70,22 @@ def trend_dates(as_of: date, months: int = 24) -> list[date]:
 
 def daily_sales(engine: Engine, start: date, end: date, *, currency: str | None = None,
                 dimension: str | None = None) -> pd.DataFrame:
-    """Credit sales per day (credit notes netted) in ``[start, end]``: ``dim, day, sales``."""
-    dim = dimension_column(dimension)
-    src = inv if dimension in (None, "currency") else inv.outerjoin(
-        schema.customers, schema.customers.c.customer_id == inv.c.customer_id)
-    q = (sa.select(dim, inv.c.invoice_date, sa.cast(sa.func.sum(inv.c.amount), sa.Float)).select_from(src)
-         .where(inv.c.invoice_date >= start, inv.c.invoice_date <= end)
-         .group_by(*group_keys(dim, dimension), inv.c.invoice_date))
+    """Credit sales per day (credit notes netted) in ``[start, end]``: ``dim, day, sales``.
+
+    Reads the derived ``sales_daily`` rollup (one row per day and attribute combination).
+    """
+    events.ensure_current(engine)
+    sd = schema.sales_daily
+    if dimension is None:
+        dim = sa.literal_column("'All'", sa.String).label("dim")
+    elif dimension in ("currency", "country", "industry", "customer_type"):
+        dim = sa.func.coalesce(sd.c[dimension], sa.literal_column("'(unknown)'")).label("dim")
+    else:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    q = (sa.select(dim, sd.c.day, sa.func.sum(sd.c.sales)).where(sd.c.day >= start, sd.c.day <= end)
+         .group_by(*group_keys(dim, dimension), sd.c.day))
     if currency:
-        q = q.where(inv.c.currency == currency)
+        q = q.where(sd.c.currency == currency)
     with engine.connect() as conn:
         df = fetch_frame(conn, q, ["dim", "day", "sales"])
     df["sales"] = df["sales"].astype(float)

@@ -144,7 +144,7 @@ ar_events = sa.Table(
     metadata,
     sa.Column("day", sa.Date, nullable=False),
     sa.Column("customer_id", sa.String(100), nullable=False),
-    sa.Column("invoice_id", sa.String(100)),  # NULL for unapplied cash
+    sa.Column("invoice_id", sa.String(100)),  # set on partial-payment rows only
     sa.Column("currency", sa.String(3)),
     sa.Column("invoice_date", sa.Date),  # NULL for unapplied cash
     sa.Column("due_date", sa.Date),  # NULL for unapplied cash
@@ -187,6 +187,18 @@ ar_daily = sa.Table(
     sa.Column("settled", sa.Float, nullable=False),
 )
 
-DERIVED_TABLES = (ar_events, ar_daily)
+# Credit sales per day and customer attribute: what breakdowns by country, industry or type read.
+sales_daily = sa.Table(
+    "sales_daily",
+    metadata,
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("country", sa.String(100)),
+    sa.Column("industry", sa.String(200)),
+    sa.Column("customer_type", sa.String(3)),
+    sa.Column("sales", sa.Float, nullable=False),
+)
+
+DERIVED_TABLES = (ar_events, ar_daily, sales_daily)
 LEDGER_TABLES = {"customers": customers, "invoices": invoices, "payments": payments, "contacts": contacts}
 PRIMARY_KEYS = {name: t.primary_key.columns.values()[0].name for name, t in LEDGER_TABLES.items()}
