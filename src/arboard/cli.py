@@ -14,7 +14,20 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arboard import db, events, exports, generate, importer, kpis, openitems, profiles, readers, segments, summary
+from arboard import (
+    db,
+    events,
+    exports,
+    generate,
+    importer,
+    kpis,
+    openitems,
+    outreach,
+    profiles,
+    readers,
+    segments,
+    summary,
+)
 from arboard.aging import AgingSpec
 from arboard.errors import ArboardError
 from arboard.kpis import KpiSettings
@@ -244,6 +257,36 @@ def segments_cmd(
         table = prof.assign(group=groups)[["customer_id", "name", "group", "open_ar", "overdue_ar",
                                            "days_beyond_terms", "response_rate"]]
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
+
+
+@app.command("plan")
+def plan_cmd(
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.csv or FILE.xlsx")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    weeks: Annotated[int, typer.Option(min=1, max=26, help="Weeks ahead to plan.")] = 8,
+    db_url: DbOption = None,
+    config: Annotated[str | None, typer.Option(help="A saved segment configuration.")] = None,
+    max_per_week: Annotated[int, typer.Option(min=1, help="Contacts per debtor per 7 days at most.")] = 2,
+) -> None:
+    """Export the outreach plan: one row per planned contact with the rendered message."""
+    if out_file.suffix.lower() not in (".csv", ".xlsx"):
+        _fail(ArboardError("--out must end in .csv or .xlsx."), 2)
+    engine = _open(db_url)
+    try:
+        cfg = segments.load_config(engine, config) if config else None
+    except ArboardError as exc:
+        _fail(exc, 2)
+    settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week)
+    plan = outreach.render_messages(outreach.make_plan(engine, _as_of(as_of, engine), settings=settings, config=cfg))
+    table = outreach.export_table(plan)
+    data = (exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount",))
+            if out_file.suffix.lower() == ".xlsx" else exports.to_csv_bytes(table))
+    try:
+        out_file.write_bytes(data)
+    except OSError as exc:
+        _fail(ArboardError(f"The file cannot be written: {exc.strerror or exc}", where=str(out_file)))
+    out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
 
 
 @app.command("refresh")

@@ -37,3 +37,27 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     neutralise_frame(df).to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "Data", money_columns: tuple[str, ...] = ()) -> bytes:
+    """A formatted Excel workbook: header frozen, autofilter, dates and money formatted.
+
+    Text is written as text, never as a formula: xlsxwriter's formula and URL detection is off and
+    formula-like cells are neutralised too, so the file is safe in any spreadsheet.
+    """
+    frame = neutralise_frame(df)
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
+                                                   "strings_to_numbers": False}}) as writer:
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        book, ws = writer.book, writer.sheets[sheet[:31]]
+        money = book.add_format({"num_format": "#,##0.00"})
+        header = book.add_format({"bold": True, "bg_color": "#f2f5f8", "bottom": 1})
+        for i, col in enumerate(frame.columns):
+            width = min(60, max(10, len(str(col)) + 2, int(frame[col].astype(str).str.len().quantile(0.9) or 0) + 2))
+            ws.set_column(i, i, width, money if col in money_columns else None)
+            ws.write(0, i, col, header)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    return buf.getvalue()

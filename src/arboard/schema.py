@@ -137,6 +137,16 @@ segment_configs = sa.Table(
     sa.Column("saved_at", sa.DateTime, nullable=False),
 )
 
+# Outreach playbooks, one row per saved version of a group's playbook.
+playbooks = sa.Table(
+    "playbooks",
+    metadata,
+    sa.Column("group_key", sa.String(40), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("spec", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+)
+
 # Derived: the ledger as dated changes of open balances, rebuilt in the same transaction as every
 # write (see arboard.events). Any as-of date's open AR is the sum of the changes up to that day.
 ar_events = sa.Table(

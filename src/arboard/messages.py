@@ -1,0 +1,146 @@
+"""Message templates: Jinja2 in an immutable sandbox, with a whitelist of fields.
+
+A template sees only these fields, already formatted for the debtor's locale and currency (Babel):
+``debtor_name``, ``open_amount``, ``oldest_due_date``, ``invoices`` (a list of ``number``, ``due_date``,
+``amount``) and ``pay_link``. Attribute walking (``''.__class__``), format-string tricks, huge
+repetitions and runaway output are refused with a message; a broken template never raises
+anything but :class:`TemplateProblem`.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link")
+MAX_OUTPUT = 5_000  # characters: a reminder, not a novel
+MAX_TEMPLATE = 5_000
+MAX_REPEAT = 1_000
+SMS_LIMIT = 160  # one GSM-7 segment; longer messages are split and cost more
+DEFAULT_LOCALE = "en_GB"
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be rendered, with a message for the person who wrote it."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """No globals (no ``range``, no ``lipsum``), bounded ``*`` and ``**``."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator_name, left, right):
+        if operator_name == "**":
+            if isinstance(right, (int, float)) and abs(right) > 8:
+                raise SecurityError("exponent too large")
+            return operator.pow(left, right)
+        if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
+            times = right if isinstance(left, (str, list, tuple)) else left
+            if not isinstance(times, int) or times > MAX_REPEAT:
+                raise SecurityError("repetition too large")
+        return operator.mul(left, right)
+
+
+_env = _Sandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+_env.globals.clear()
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """What a message may say about a debtor (raw values; formatted by :func:`context_fields`)."""
+
+    debtor_name: str
+    open_amount: float
+    currency: str
+    oldest_due_date: date | None
+    invoices: tuple[tuple[str, date, float], ...]
+    pay_link: str
+    locale: str | None = None
+
+
+def context_fields(ctx: MessageContext) -> dict:
+    """The whitelisted fields, formatted with Babel for the debtor's locale and currency."""
+    locale = ctx.locale or DEFAULT_LOCALE
+    try:
+        money = lambda v: format_currency(v, ctx.currency, locale=locale)  # noqa: E731
+        day = lambda d: format_date(d, "medium", locale=locale) if d else ""  # noqa: E731
+        money(0)
+    except Exception:  # an unknown locale in the data: fall back rather than fail the plan
+        locale = DEFAULT_LOCALE
+        money = lambda v: format_currency(v, ctx.currency, locale=locale)  # noqa: E731
+        day = lambda d: format_date(d, "medium", locale=locale) if d else ""  # noqa: E731
+    return {
+        "debtor_name": ctx.debtor_name,
+        "open_amount": money(ctx.open_amount),
+        "oldest_due_date": day(ctx.oldest_due_date),
+        "invoices": [{"number": n, "due_date": day(d), "amount": money(a)} for n, d, a in ctx.invoices],
+        "pay_link": ctx.pay_link,
+    }
+
+
+def check(source: str) -> None:
+    """Refuse a template before rendering: too long, unknown fields, or a syntax error (with its line)."""
+    if len(source) > MAX_TEMPLATE:
+        raise TemplateProblem(f"The template is {len(source):,} characters; the limit is {MAX_TEMPLATE:,}.")
+    try:
+        tree = _env.parse(source)
+    except TemplateError as exc:
+        line = f" on line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        raise TemplateProblem(f"Template syntax error{line}: {exc.message}") from None
+    loop_vars = set()
+    for loop in tree.find_all(nodes.For):
+        targets = [loop.target] if isinstance(loop.target, nodes.Name) else loop.target.find_all(nodes.Name)
+        loop_vars |= {t.name for t in targets}
+    unknown = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"} - set(FIELDS) - loop_vars - {"loop"}
+    if unknown:
+        raise TemplateProblem(f"Unknown field(s): {', '.join(sorted(unknown))}. Available: {', '.join(FIELDS)}.")
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str):
+    check(source)
+    try:
+        return _env.from_string(source)
+    except TemplateError as exc:
+        raise TemplateProblem(f"The template cannot be compiled: {exc}") from None
+
+
+def render(source: str, ctx: MessageContext) -> str:
+    """Render a template for one debtor.
+
+    Raises
+    ------
+    TemplateProblem
+        For any problem: syntax, unknown or forbidden attribute, runaway output.
+    """
+    template = _compiled(source)
+    try:
+        out, size = [], 0
+        for chunk in template.generate(**context_fields(ctx)):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise TemplateProblem(f"The message is longer than {MAX_OUTPUT:,} characters.")
+            out.append(chunk)
+        return "".join(out).strip()
+    except TemplateProblem:
+        raise
+    except SecurityError as exc:
+        raise TemplateProblem(f"Not allowed in a template: {exc}") from None
+    except TemplateError as exc:
+        raise TemplateProblem(f"The template cannot be rendered: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - anything a template does must end as a message
+        raise TemplateProblem(f"The template cannot be rendered: {type(exc).__name__}: {exc}") from None
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS a text takes (160 characters a segment, 153 when split; 70/67 outside GSM-7)."""
+    gsm = all(ord(c) < 128 for c in text)
+    single, multi = (160, 153) if gsm else (70, 67)
+    return 1 if len(text) <= single else -(-len(text) // multi)

@@ -1,0 +1,409 @@
+"""Per-group outreach playbooks and the contact plan they produce.
+
+A playbook is an ordered list of steps relative to the due date (negative = before it), each with a
+channel, a tone, a message template and optional actions (payment plan, credit hold, hand-over).
+The defaults follow the playbook in ``shared/domain.md``: digital and friendly for debtors who
+simply forget, an early personal call and a payment plan for those short of cash, a firm escalating
+cadence ending in a hand-over for those who will not pay, a multichannel first contact that also
+confirms contact details for those we know nothing about.
+
+:func:`build_plan` turns playbooks, the open invoices and the debtors' groups into one row per
+planned contact: one contact per debtor, step and day, listing all the debtor's open items. Missing
+contact data always wins: no e-mail address, no e-mail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.db import fetch_frame
+from arboard.errors import ArboardError
+from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
+
+CHANNELS = ("email", "sms", "letter", "phone", "portal", "preferred")
+TONES = ("friendly", "neutral", "firm")
+ACTIONS = ("payment_plan", "credit_hold", "hand_over")
+# Where a channel cannot be used for lack of contact data, the next one that can.
+FALLBACK = {"email": ("sms", "letter"), "sms": ("email", "letter"), "phone": ("letter",),
+            "portal": ("email", "sms", "letter"), "letter": ()}
+UNIT_COSTS = {"email": 0.01, "sms": 0.08, "portal": 0.01, "letter": 1.20, "phone": 4.50}
+PAY_LINK = "https://pay.example.com/{customer_id}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a playbook."""
+
+    offset_days: int
+    channel: str
+    tone: str
+    template: str
+    actions: tuple[str, ...] = ()
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise ArboardError(f"Unknown channel {self.channel!r}; use one of {', '.join(CHANNELS)}.")
+        if self.tone not in TONES:
+            raise ArboardError(f"Unknown tone {self.tone!r}; use one of {', '.join(TONES)}.")
+        bad = set(self.actions) - set(ACTIONS)
+        if bad:
+            raise ArboardError(f"Unknown action(s) {', '.join(sorted(bad))}; use {', '.join(ACTIONS)}.")
+        if not -60 <= self.offset_days <= 365:
+            raise ArboardError("A step's offset must be between 60 days before and 365 days after the due date.")
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """The steps for one group, in order of their offsets."""
+
+    group: str
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> str:
+        return json.dumps({"group": self.group, "steps": [asdict(s) for s in self.steps]}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Playbook:
+        data = json.loads(text)
+        return cls(data["group"], tuple(Step(**{**s, "actions": tuple(s.get("actions", ()))}) for s in data["steps"]))
+
+
+_FRIENDLY = ("Hello {{ debtor_name }}, a friendly reminder: {{ open_amount }} falls due on {{ oldest_due_date }}. "
+             "Pay in one click: {{ pay_link }}")
+_FORGOT = ("Hello {{ debtor_name }}, it looks like {{ open_amount }} slipped through (due {{ oldest_due_date }}). "
+           "Pay here: {{ pay_link }}")
+_LIST = ("{% for i in invoices %}\n- {{ i.number }}, due {{ i.due_date }}: {{ i.amount }}{% endfor %}\n")
+_NEUTRAL = ("Dear {{ debtor_name }},\n\nour records show {{ open_amount }} overdue since {{ oldest_due_date }}:"
+            + _LIST + "\nPlease pay at {{ pay_link }} or tell us if something is wrong with an invoice.")
+_PLAN = ("Dear {{ debtor_name }},\n\nwe would like to help you settle {{ open_amount }}. We can spread it over "
+         "several instalments: choose a plan at {{ pay_link }} or call us back." + "\n" + _LIST)
+_FIRM = ("Dear {{ debtor_name }},\n\n{{ open_amount }} is overdue since {{ oldest_due_date }} despite our "
+         "reminders:" + _LIST + "\nPay within 7 days at {{ pay_link }}; otherwise we will take further steps.")
+_FINAL = ("Dear {{ debtor_name }},\n\nfinal notice: unless {{ open_amount }} is paid within 10 days, we will hand "
+          "the claim to a collection agency and hold further deliveries." + "\n" + _LIST)
+_CONFIRM = ("Hello {{ debtor_name }}, {{ open_amount }} falls due on {{ oldest_due_date }}. Please confirm this is "
+            "the best way to reach you, and pay at {{ pay_link }}")
+_CALL = "Call script: introduce yourself, confirm {{ open_amount }} open since {{ oldest_due_date }}, ask what " \
+        "would help, offer a payment plan, agree a date."
+
+DEFAULT_PLAYBOOKS: dict[str, Playbook] = {
+    "willing_and_able": Playbook("willing_and_able", (
+        Step(-3, "preferred", "friendly", _FRIENDLY, name="Pre-due nudge with pay link"),
+        Step(3, "preferred", "friendly", _FORGOT, name="Friendly reminder"),
+        Step(14, "email", "neutral", _NEUTRAL, name="Second reminder"),
+    )),
+    "unable_to_pay": Playbook("unable_to_pay", (
+        Step(-5, "preferred", "friendly", _FRIENDLY, name="Early heads-up"),
+        Step(2, "phone", "neutral", _CALL, ("payment_plan",), name="Personal call"),
+        Step(5, "email", "neutral", _PLAN, ("payment_plan",), name="Payment-plan offer"),
+        Step(30, "letter", "firm", _FIRM, name="Formal reminder"),
+    )),
+    "wont_pay": Playbook("wont_pay", (
+        Step(1, "email", "neutral", _NEUTRAL, name="Reminder"),
+        Step(7, "sms", "firm", "{{ debtor_name }}: {{ open_amount }} overdue. Pay now: {{ pay_link }}",
+             name="SMS"),
+        Step(14, "phone", "firm", _CALL, name="Call"),
+        Step(21, "letter", "firm", _FIRM, ("credit_hold",), name="Firm letter, credit hold"),
+        Step(45, "letter", "firm", _FINAL, ("hand_over",), name="Final notice, hand-over"),
+    )),
+    "no_information": Playbook("no_information", (
+        Step(-7, "email", "friendly", _CONFIRM, name="Welcome and confirm details (e-mail)"),
+        Step(-7, "sms", "friendly", _CONFIRM, name="Welcome and confirm details (SMS)"),
+        Step(3, "letter", "neutral", _NEUTRAL, name="Reminder by letter"),
+        Step(14, "phone", "neutral", _CALL, name="Call"),
+    )),
+    "to_watch": Playbook("to_watch", (
+        Step(3, "preferred", "neutral", _FORGOT, name="Reminder"),
+        Step(14, "email", "neutral", _NEUTRAL, name="Second reminder"),
+        Step(30, "phone", "firm", _CALL, name="Call"),
+        Step(45, "letter", "firm", _FIRM, name="Formal reminder"),
+    )),
+}
+GROUP_DEFAULT_CHANNEL = {"willing_and_able": "email", "unable_to_pay": "phone", "wont_pay": "email",
+                         "no_information": "email", "to_watch": "email"}
+
+
+# --- versioned storage ----------------------------------------------------------------------
+
+def save_playbook(engine: Engine, playbook: Playbook) -> int:
+    """Save a new version of a group's playbook; return its version number."""
+    t = schema.playbooks
+    with engine.begin() as conn:
+        last = conn.execute(sa.select(sa.func.max(t.c.version)).where(t.c.group_key == playbook.group)).scalar() or 0
+        conn.execute(sa.insert(t).values(group_key=playbook.group, version=last + 1, spec=playbook.to_json(),
+                                         saved_at=datetime.now(UTC).replace(tzinfo=None)))
+    return last + 1
+
+
+def load_playbooks(engine: Engine) -> dict[str, Playbook]:
+    """The latest saved version of each group's playbook, defaults for the rest."""
+    t = schema.playbooks
+    latest = sa.select(t.c.group_key, sa.func.max(t.c.version).label("v")).group_by(t.c.group_key).subquery()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.c.group_key, t.c.spec).join(
+            latest, sa.and_(latest.c.group_key == t.c.group_key, latest.c.v == t.c.version))).all()
+    out = dict(DEFAULT_PLAYBOOKS)
+    for group, spec in rows:
+        out[group] = Playbook.from_json(spec)
+    return out
+
+
+def playbook_versions(engine: Engine, group: str) -> pd.DataFrame:
+    """Saved versions of a group's playbook, newest first: ``version, saved_at, steps``."""
+    t = schema.playbooks
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.c.version, t.c.saved_at, t.c.spec).where(t.c.group_key == group)
+                            .order_by(t.c.version.desc())).all()
+    return pd.DataFrame([(v, s, len(json.loads(j)["steps"])) for v, s, j in rows],
+                        columns=["version", "saved_at", "steps"])
+
+
+# --- channels ---------------------------------------------------------------------------------
+
+def resolve_channel(step_channel: str, *, group: str, best_channel: str | None, has_email: bool,
+                    has_phone: bool) -> str | None:
+    """The channel a step will really use for one debtor.
+
+    ``preferred`` is the debtor's most responsive channel, else the group's default. Then missing
+    contact data wins: a channel the debtor cannot be reached on falls back (e-mail → SMS → letter;
+    phone → letter). Returns None when nothing works (never: a letter always can be sent).
+    """
+    channel = step_channel
+    if channel == "preferred":
+        channel = best_channel if best_channel in FALLBACK else GROUP_DEFAULT_CHANNEL.get(group, "email")
+    reachable = {"email": has_email, "sms": has_phone, "phone": has_phone, "portal": has_email or has_phone,
+                 "letter": True}
+    for option in (channel, *FALLBACK.get(channel, ())):
+        if reachable[option]:
+            return option
+    return None
+
+
+# --- the plan -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Capacity, costs and the contact-pressure guard."""
+
+    weeks: int = 8
+    agents: int = 2
+    calls_per_agent_per_day: int = 25
+    max_contacts_per_7_days: int = 2
+    unit_costs: tuple[tuple[str, float], ...] = tuple(UNIT_COSTS.items())
+
+
+def open_items_for_plan(engine: Engine, as_of: date) -> pd.DataFrame:
+    """Open invoices (positive amounts) as of ``as_of`` with the customer's contact data."""
+    inv, cust = schema.invoices, schema.customers
+    q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.due_date, sa.cast(inv.c.amount, sa.Float).label("amount"),
+                   inv.c.currency, sa.func.coalesce(cust.c.name, inv.c.customer_id).label("name"), cust.c.email,
+                   cust.c.phone, cust.c.locale)
+         .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id))
+         .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
+                sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of)))
+    with engine.connect() as conn:
+        df = fetch_frame(conn, q)
+    df["due_date"] = pd.to_datetime(df["due_date"])
+    return df
+
+
+def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, playbooks: dict[str, Playbook],
+               as_of: date, *, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
+    """One row per planned contact in the next ``settings.weeks`` weeks.
+
+    Parameters
+    ----------
+    items
+        From :func:`open_items_for_plan`.
+    groups, best_channel
+        Per customer id: the segment and the most responsive channel.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date, customer_id, name, group, step, step_no, channel, tone, actions, contact, currency,
+        amount, invoices`` (the open invoice numbers the contact is about), sorted by date.
+    """
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=7 * settings.weeks)
+    start = pd.Timestamp(as_of)
+    df = items.assign(group=items["customer_id"].map(groups).fillna("no_information"))
+    rows = []
+    for group, book in playbooks.items():
+        mine = df[df["group"] == group]
+        if mine.empty:
+            continue
+        for no, step in enumerate(book.steps, start=1):
+            when = mine["due_date"] + pd.Timedelta(days=step.offset_days)
+            hit = mine[(when > start) & (when <= end)].assign(date=when[(when > start) & (when <= end)])
+            if hit.empty:
+                continue
+            # One contact per debtor, step and day, listing everything that step is about.
+            agg = hit.groupby(["customer_id", "date"], sort=False).agg(
+                name=("name", "first"), email=("email", "first"), phone=("phone", "first"),
+                currency=("currency", "first"), locale=("locale", "first"), amount=("amount", "sum"),
+                invoices=("invoice_id", lambda s: ", ".join(s)), oldest_due=("due_date", "min")).reset_index()
+            agg["group"], agg["step"], agg["step_no"] = group, step.name or f"Step {no}", no
+            agg["tone"], agg["actions"], agg["template"] = step.tone, ", ".join(step.actions), step.template
+            agg["step_channel"] = step.channel
+            rows.append(agg)
+    if not rows:
+        return pd.DataFrame(columns=["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone",
+                                     "actions", "contact", "currency", "amount", "invoices", "template"])
+    plan = pd.concat(rows, ignore_index=True)
+    best = plan["customer_id"].map(best_channel)
+    has_email = plan["email"].notna().to_numpy()
+    has_phone = plan["phone"].notna().to_numpy()
+    plan["channel"] = [resolve_channel(c, group=g, best_channel=b if isinstance(b, str) else None,
+                                       has_email=e, has_phone=p)
+                       for c, g, b, e, p in zip(plan["step_channel"], plan["group"], best, has_email, has_phone,
+                                                strict=True)]
+    plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
+                                [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
+    plan = plan.sort_values(["date", "customer_id", "step_no"]).reset_index(drop=True)
+    return plan[["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
+                 "currency", "amount", "invoices", "oldest_due", "locale", "template"]]
+
+
+def workload(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
+    """Phone calls per working day against capacity: ``date, calls, capacity, overload``."""
+    capacity = settings.agents * settings.calls_per_agent_per_day
+    calls = plan[plan["channel"] == "phone"].groupby("date").size().rename("calls")
+    out = calls.reset_index() if len(calls) else pd.DataFrame({"date": [], "calls": []})
+    out["capacity"] = capacity
+    out["overload"] = out["calls"] > capacity
+    return out
+
+
+def costs(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
+    """Contacts and cost per channel: ``channel, contacts, unit_cost, cost``."""
+    unit = dict(settings.unit_costs)
+    out = plan.groupby("channel").size().rename("contacts").reset_index()
+    out["unit_cost"] = out["channel"].map(unit).fillna(0.0)
+    out["cost"] = out["contacts"] * out["unit_cost"]
+    return out
+
+
+def pressure_violations(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
+    """Debtors contacted more than the allowed number of times in any 7 days: the first day of each
+    such window with its count (``customer_id, name, window_start, contacts``)."""
+    if plan.empty:
+        return pd.DataFrame(columns=["customer_id", "name", "window_start", "contacts"])
+    p = plan.sort_values(["customer_id", "date"])
+    days = p["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    cust = p["customer_id"].to_numpy()
+    # For each contact, how many contacts of the same debtor fall in [its day, its day + 6].
+    order = np.lexsort((days, cust))
+    days, cust = days[order], cust[order]
+    key = np.unique(cust, return_inverse=True)[1].astype(np.int64) * 10**6 + days
+    counts = np.searchsorted(key, key + 7, side="left") - np.arange(len(key))
+    bad = counts > settings.max_contacts_per_7_days
+    rows = p.iloc[order][bad]
+    out = pd.DataFrame({"customer_id": rows["customer_id"].to_numpy(), "name": rows["name"].to_numpy(),
+                        "window_start": rows["date"].to_numpy(), "contacts": counts[bad]})
+    return out.drop_duplicates("customer_id").reset_index(drop=True)
+
+
+def enforce_pressure(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
+    """Drop contacts beyond the allowed number per debtor in any 7 days, keeping the earliest ones."""
+    if plan.empty:
+        return plan
+    keep = np.ones(len(plan), dtype=bool)
+    p = plan.sort_values(["customer_id", "date", "step_no"])
+    for _cust, idx in p.groupby("customer_id", sort=False).indices.items():
+        kept: list[np.datetime64] = []
+        for i in idx:
+            day = p["date"].iat[i]
+            recent = [d for d in kept if (day - d).days < 7]
+            if len(recent) >= settings.max_contacts_per_7_days:
+                keep[p.index[i]] = False
+            else:
+                kept.append(day)
+    return plan[keep].reset_index(drop=True)
+
+
+def response_rates(engine: Engine, as_of: date, *, lookback_days: int = 365) -> dict[str, float]:
+    """Historical share of reminded invoices settled within 30 days of the reminder, per channel."""
+    con, inv = schema.contacts, schema.invoices
+    paid = sa.and_(inv.c.paid_date.is_not(None), inv.c.paid_date <= con.c.contact_date + sa.literal(30),
+                   inv.c.paid_date <= as_of)
+    q = (sa.select(con.c.channel, sa.func.count(), sa.func.sum(sa.case((paid, 1), else_=0)))
+         .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id))
+         .where(con.c.contact_date <= as_of, con.c.contact_date > as_of - timedelta(days=lookback_days))
+         .group_by(con.c.channel))
+    with engine.connect() as conn:
+        return {c: float(ok or 0) / n for c, n, ok in conn.execute(q).all() if n}
+
+
+def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.DataFrame:
+    """Expected cash per group: the amounts a group's contacts are about, times the channel's history.
+
+    Each debtor's amount counts once, at the best rate among its planned contacts.
+    """
+    if plan.empty:
+        return pd.DataFrame(columns=["group", "targeted", "expected"])
+    p = plan.assign(rate=plan["channel"].map(rates).fillna(0.0))
+    best = p.sort_values("rate").drop_duplicates(["customer_id", "invoices"], keep="last")
+    best = best.assign(expected=best["amount"] * best["rate"])
+    per = best.drop_duplicates("customer_id", keep="last")
+    return per.groupby("group").agg(targeted=("amount", "sum"), expected=("expected", "sum")).reset_index()
+
+
+def render_messages(plan: pd.DataFrame, *, pay_link: str = PAY_LINK) -> pd.DataFrame:
+    """Add the rendered ``message`` (and its SMS segment count) to each planned contact.
+
+    A template that cannot be rendered gives its problem as the message, prefixed with "[template
+    error]", so a plan is never lost to one bad template.
+    """
+    messages, segments = [], []
+    for row in plan.itertuples(index=False):
+        invoices = tuple((n.strip(), row.oldest_due.date(), 0.0) for n in str(row.invoices).split(","))
+        ctx = MessageContext(debtor_name=str(row.name), open_amount=float(row.amount), currency=str(row.currency),
+                             oldest_due_date=row.oldest_due.date(), invoices=invoices,
+                             pay_link=pay_link.format(customer_id=row.customer_id),
+                             locale=row.locale if isinstance(row.locale, str) else None)
+        try:
+            text = render(row.template, ctx)
+        except TemplateProblem as exc:
+            text = f"[template error] {exc}"
+        messages.append(text)
+        segments.append(sms_segments(text) if row.channel == "sms" else 0)
+    return plan.assign(message=messages, sms_segments=segments)
+
+
+def export_table(plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan as exported: one row per contact with date, debtor, group, step, channel, detail, message."""
+    out = plan.assign(date=plan["date"].dt.date)
+    return out[["date", "customer_id", "name", "group", "step", "channel", "tone", "actions", "contact", "currency",
+                "amount", "invoices", "message"]]
+
+
+def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSettings(), config=None,
+              enforce: bool = True, lookback_days: int = 365) -> pd.DataFrame:
+    """The whole pipeline as the CLI and the page use it: profiles → groups → playbooks → plan.
+
+    Parameters
+    ----------
+    config
+        A :class:`arboard.segments.SegmentConfig` (default thresholds when None).
+    enforce
+        Drop contacts beyond the pressure limit (they are listed by :func:`pressure_violations`
+        on the plan before enforcement).
+    """
+    from arboard import profiles, segments
+
+    prof = profiles.debtor_profiles(engine, as_of, lookback_days=lookback_days)
+    groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(),
+                       index=prof["customer_id"])
+    best = prof.set_index("customer_id")["best_channel"]
+    plan = build_plan(open_items_for_plan(engine, as_of), groups, best, load_playbooks(engine), as_of,
+                      settings=settings)
+    return enforce_pressure(plan, settings) if enforce else plan

@@ -1,0 +1,131 @@
+"""Outreach: safe templates, channel rules, plan arithmetic and formula-free exports."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from arboard import db, exports, generate, outreach
+from arboard.cli import app
+from arboard.errors import ArboardError
+from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
+from tests.conftest import SMALL_SAMPLE
+
+CTX = MessageContext("Café Müller", 1234.5, "EUR", date(2026, 10, 1),
+                     (("INV1", date(2026, 10, 1), 1000.0), ("INV2", date(2026, 10, 15), 234.5)),
+                     "https://pay.example.com/K1", "de_DE")
+
+
+def test_render_formats_for_the_debtor():
+    text = render("{{ debtor_name }}: {{ open_amount }} seit {{ oldest_due_date }}"
+                  "{% for i in invoices %} {{ i.number }}={{ i.amount }}{% endfor %} {{ pay_link }}", CTX)
+    assert text == "Café Müller: 1.234,50\xa0€ seit 01.10.2026 INV1=1.000,00\xa0€ INV2=234,50\xa0€ " \
+                   "https://pay.example.com/K1"
+
+
+@pytest.mark.parametrize("template", [
+    "{{ ''.__class__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ '{0.__class__}'.format(debtor_name) }}",
+    "{{ debtor_name.__init__.__globals__ }}",
+    "{{ invoices.append(1) }}",
+    "{{ 'a' * 100000000 }}",
+    "{{ 10 ** 100000 }}",
+    "{% for i in range(10**9) %}x{% endfor %}",
+    "{% for i in invoices %}{% for j in invoices %}{{ debtor_name * 999 }}{% endfor %}{% endfor %}",
+    "{{ config }}", "{{ self }}", "{{ lipsum() }}", "{{ cycler }}",
+    "{{ debtor_name", "{% if %}", "x" * 10_000,
+])
+def test_hostile_or_broken_templates_are_refused(template):
+    with pytest.raises(TemplateProblem):
+        render(template, CTX)
+
+
+def test_sms_segments():
+    assert sms_segments("a" * 160) == 1 and sms_segments("a" * 161) == 2
+    assert sms_segments("é" * 71) == 2  # outside GSM-7: 70 characters a segment
+
+
+@pytest.mark.parametrize(("step", "best", "email", "phone", "expected"), [
+    ("preferred", "sms", True, True, "sms"),
+    ("preferred", None, True, True, "email"),  # no history: the group's default
+    ("email", None, False, True, "sms"),  # no e-mail address, no e-mail
+    ("email", None, False, False, "letter"),
+    ("phone", None, True, False, "letter"),
+    ("preferred", "phone", True, False, "letter"),  # missing data wins over preference
+    ("portal", None, False, True, "portal"),
+])
+def test_channel_fallback(step, best, email, phone, expected):
+    assert outreach.resolve_channel(step, group="willing_and_able", best_channel=best, has_email=email,
+                                    has_phone=phone) == expected
+
+
+def test_steps_are_validated():
+    with pytest.raises(ArboardError):
+        outreach.Step(1, "pigeon", "friendly", "x")
+    with pytest.raises(ArboardError):
+        outreach.Step(1, "email", "angry", "x")
+
+
+@pytest.fixture
+def sample(duck_engine):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    return duck_engine
+
+
+def test_plan_arithmetic(sample):
+    settings = outreach.PlanSettings(weeks=4, agents=1, calls_per_agent_per_day=3)
+    plan = outreach.make_plan(sample, SMALL_SAMPLE.end, settings=settings, enforce=False)
+    assert len(plan) and plan["date"].min() > pd.Timestamp(SMALL_SAMPLE.end)
+    assert plan["date"].max() <= pd.Timestamp(SMALL_SAMPLE.end) + pd.Timedelta(weeks=4)
+    load = outreach.workload(plan, settings)
+    assert load["calls"].sum() == (plan["channel"] == "phone").sum()  # workload = the planned calls
+    assert (load["overload"] == (load["calls"] > 3)).all()
+    cost = outreach.costs(plan, settings)
+    assert cost["contacts"].sum() == len(plan)
+    assert cost["cost"].sum() == pytest.approx(sum(outreach.UNIT_COSTS[c] for c in plan["channel"]))
+    assert set(plan["channel"]) <= {"email", "sms", "letter", "phone", "portal"}
+    violations = outreach.pressure_violations(plan, settings)
+    guarded = outreach.enforce_pressure(plan, settings)
+    assert outreach.pressure_violations(guarded, settings).empty
+    assert len(guarded) <= len(plan) and (len(violations) == 0) == (len(guarded) == len(plan))
+
+
+def test_playbooks_are_versioned(engine):
+    book = outreach.DEFAULT_PLAYBOOKS["wont_pay"]
+    shorter = outreach.Playbook("wont_pay", book.steps[:2])
+    assert outreach.save_playbook(engine, shorter) == 1
+    assert outreach.save_playbook(engine, book) == 2
+    assert outreach.load_playbooks(engine)["wont_pay"] == book
+    assert list(outreach.playbook_versions(engine, "wont_pay")["version"]) == [2, 1]
+
+
+def test_exports_contain_no_formulas():
+    hostile = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@SUM(A1)", "\tx", "ok"],
+                            "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    wb = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes(hostile, money_columns=("amount",))))
+    cells = [c for row in wb.active.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert wb.active["A2"].value.startswith("'=")
+    text = exports.to_csv_bytes(hostile).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "\n'+1" in text and "\n'@SUM" in text and "\n=" not in text
+
+
+def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
+    generate.write_sample(db.open_database(duck_url), SMALL_SAMPLE)
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(app, ["plan", "--as-of", "2026-10-31", "--weeks", "3", "--out", str(out),
+                                      "--db", duck_url])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    assert header[:6] == ["date", "customer_id", "name", "group", "step", "channel"] and "message" in header
+    assert ws.max_row > 1
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+    bad = CliRunner().invoke(app, ["plan", "--out", str(tmp_path / "plan.pdf"), "--db", duck_url])
+    assert bad.exit_code == 2
