@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from arboard import aging, model, openitems, overview, profiles, timeline
+from arboard import aging, model, openitems, outreach, overview, profiles, timeline
 from arboard.aging import AgingSpec
 from arboard.kpis import KpiSettings
 from ui import state
@@ -150,3 +150,22 @@ def _segment_groups(url, version, as_of, lookback) -> pd.Series:
 def segment_groups(as_of: date, lookback: int = 365) -> pd.Series:
     """Default-threshold segment of each customer id (for breakdowns on other pages)."""
     return _segment_groups(*_key(), as_of, lookback)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Planning contacts…")
+def _plan(url, version, as_of, weeks, agents, calls, max_week, enforce, playbook_key):
+    settings = outreach.PlanSettings(weeks=weeks, agents=agents, calls_per_agent_per_day=calls,
+                                     max_contacts_per_7_days=max_week)
+    engine = state._engine(url)
+    raw = outreach.make_plan(engine, as_of, settings=settings, enforce=False)
+    violations = outreach.pressure_violations(raw, settings)
+    plan = outreach.enforce_pressure(raw, settings) if enforce else raw
+    return plan, violations, outreach.response_rates(engine, as_of)
+
+
+def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool):
+    """(plan, pressure violations before enforcement, response rates per channel), cached."""
+    engine = state.engine()
+    key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
+    return _plan(*_key(), as_of, settings.weeks, settings.agents, settings.calls_per_agent_per_day,
+                 settings.max_contacts_per_7_days, enforce, hash(key))

@@ -198,3 +198,29 @@ def importance_chart(importance: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("label:N", title="Factor"), alt.Tooltip("importance:Q", format=".4f"),
                  alt.Tooltip("std:Q", title="± (std)", format=".4f")],
     ).properties(height=alt.Step(26))
+
+
+CHANNEL_COLOURS = {"email": "#1f5f8b", "sms": "#4fc3f7", "portal": "#81c784", "letter": "#ffb74d", "phone": "#e57373"}
+
+
+def contacts_per_week_chart(table: pd.DataFrame, by: str, title: str, colours: dict | None = None) -> alt.Chart:
+    colours = colours or CHANNEL_COLOURS
+    colour = alt.Color(f"{by}:N", title=title, scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+                       legend=alt.Legend(orient="bottom", columns=3, labelLimit=260))
+    return alt.Chart(table).mark_bar(size=26).encode(
+        x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%d %b")),
+        y=alt.Y("contacts:Q", title="Planned contacts"), color=colour,
+        tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), f"{by}:N",
+                 alt.Tooltip("contacts:Q", title="Contacts")],
+    ).properties(height=280)
+
+
+def workload_chart(load: pd.DataFrame) -> alt.Chart:
+    bars = alt.Chart(load).mark_bar().encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%d %b")),
+        y=alt.Y("calls:Q", title="Calls planned"),
+        color=alt.condition("datum.overload", alt.value("#c62828"), alt.value("#90a4ae")),
+        tooltip=[alt.Tooltip("date:T", format="%a %d %b"), "calls:Q", "capacity:Q"])
+    capacity = pd.DataFrame({"capacity": [int(load["capacity"].iloc[0]) if len(load) else 0]})
+    line = alt.Chart(capacity).mark_rule(color="#1b2430", strokeDash=[4, 3], strokeWidth=2).encode(y="capacity:Q")
+    return (bars + line).properties(height=220)

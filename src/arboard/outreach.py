@@ -407,3 +407,40 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
     plan = build_plan(open_items_for_plan(engine, as_of), groups, best, load_playbooks(engine), as_of,
                       settings=settings)
     return enforce_pressure(plan, settings) if enforce else plan
+
+
+def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Planned contacts per week (starting Monday) and ``by`` (channel or group): ``week, <by>, contacts``."""
+    if plan.empty:
+        return pd.DataFrame(columns=["week", by, "contacts"])
+    week = (plan["date"] - pd.to_timedelta(plan["date"].dt.weekday, unit="D")).dt.normalize()
+    return plan.assign(week=week).groupby(["week", by]).size().rename("contacts").reset_index()
+
+
+def steps_table(playbook: Playbook) -> pd.DataFrame:
+    """A playbook as an editable table."""
+    return pd.DataFrame([{"offset_days": s.offset_days, "name": s.name, "channel": s.channel, "tone": s.tone,
+                          "actions": ", ".join(s.actions), "template": s.template} for s in playbook.steps],
+                        columns=["offset_days", "name", "channel", "tone", "actions", "template"])
+
+
+def playbook_from_table(group: str, table: pd.DataFrame) -> Playbook:
+    """Read an edited steps table back (sorted by offset); :class:`ArboardError` says what is wrong."""
+    from arboard.messages import check
+
+    steps = []
+    for n, row in enumerate(table.dropna(how="all").itertuples(index=False), start=1):
+        try:
+            offset = int(row.offset_days)
+        except (TypeError, ValueError):
+            raise ArboardError(f"Step {n}: the offset must be a whole number of days.") from None
+        actions = tuple(a.strip() for a in str(row.actions or "").split(",") if a.strip())
+        template = str(row.template or "")
+        try:
+            check(template)
+        except TemplateProblem as exc:
+            raise ArboardError(f"Step {n} ({row.name or 'unnamed'}): {exc}") from None
+        steps.append(Step(offset, str(row.channel), str(row.tone), template, actions, str(row.name or "")))
+    if not steps:
+        raise ArboardError("A playbook needs at least one step.")
+    return Playbook(group, tuple(sorted(steps, key=lambda s: s.offset_days)))

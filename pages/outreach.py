@@ -1,0 +1,150 @@
+"""Outreach: per-group playbooks, message previews and the contact plan for the coming weeks."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from arboard import exports, outreach
+from arboard.errors import ArboardError
+from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
+from arboard.segments import SUBGROUP_LABELS
+from ui import cache, charts, state
+from ui.format import money, number
+
+as_of = state.ledger_page(__file__, "Outreach")
+engine = state.engine()
+st.caption("The right message, to the right debtor, at the right time, on the right channel. Each group has its "
+           "playbook; steps are days relative to the due date (negative = before it).")
+
+with st.expander("Plan settings", expanded=False):
+    c = st.columns(5)
+    weeks = c[0].number_input("Weeks ahead", 1, 26, 8, key="out_weeks")
+    agents = c[1].number_input("Agents on the phone", 0, 200, 2, key="out_agents")
+    calls = c[2].number_input("Calls per agent per day", 1, 200, 25, key="out_calls")
+    max_week = c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, 2, key="out_max")
+    enforce = c[4].toggle("Enforce the limit", value=True, key="out_enforce",
+                          help="Drop the contacts beyond the limit (they are listed below either way).")
+settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),
+                                 max_contacts_per_7_days=int(max_week))
+
+tab_plan, tab_books = st.tabs(["Plan", "Playbooks and messages"])
+
+with tab_books:
+    books = outreach.load_playbooks(engine)
+    group = st.selectbox("Playbook of", list(books), format_func=SUBGROUP_LABELS.get, key="out_group")
+    st.caption("Channels: email, sms, letter, phone, portal, or preferred (the debtor's most responsive channel). "
+               "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
+               "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
+               "amount), {{ pay_link }}.")
+    edited = st.data_editor(
+        outreach.steps_table(books[group]), num_rows="dynamic", width="stretch", key=f"out_steps_{group}",
+        column_config={
+            "offset_days": st.column_config.NumberColumn("Days from due", min_value=-60, max_value=365, step=1),
+            "name": "Step", "channel": st.column_config.SelectboxColumn("Channel", options=list(outreach.CHANNELS)),
+            "tone": st.column_config.SelectboxColumn("Tone", options=list(outreach.TONES)),
+            "actions": "Actions", "template": st.column_config.TextColumn("Message template", width="large")})
+    if st.button("Save as a new version", key="out_save"):
+        try:
+            version = outreach.save_playbook(engine, outreach.playbook_from_table(group, edited))
+            st.success(f"Saved version {version} of the {SUBGROUP_LABELS[group]} playbook.")
+        except ArboardError as exc:
+            st.error(str(exc))
+    versions = outreach.playbook_versions(engine, group)
+    st.caption(f"{len(versions)} saved version(s)" if len(versions) else "Using the default playbook.")
+
+    st.markdown("#### Preview a message")
+    p1, p2 = st.columns([1, 2])
+    step_no = p1.selectbox("Step", list(range(len(edited))), key="out_prev_step",
+                           format_func=lambda i: f"{i + 1}. {edited.iloc[i]['name'] or 'unnamed'}")
+    plan_for_preview, _v, _r = cache.outreach_plan(as_of, settings, enforce)
+    candidates = plan_for_preview.drop_duplicates("customer_id").head(500)
+    debtor = p2.selectbox("For debtor", candidates["customer_id"].tolist(), key="out_prev_debtor",
+                          format_func=dict(zip(candidates["customer_id"], candidates["name"], strict=True)).get)
+    if debtor is not None and len(edited):
+        row = candidates[candidates["customer_id"] == debtor].iloc[0]
+        ctx = MessageContext(debtor_name=row["name"], open_amount=float(row["amount"]), currency=row["currency"],
+                             oldest_due_date=row["oldest_due"].date(),
+                             invoices=tuple((n.strip(), row["oldest_due"].date(), 0.0)
+                                            for n in str(row["invoices"]).split(",")),
+                             pay_link=outreach.PAY_LINK.format(customer_id=debtor),
+                             locale=row["locale"] if isinstance(row["locale"], str) else None)
+        step = edited.iloc[step_no]
+        try:
+            text = render(str(step["template"] or ""), ctx)
+        except TemplateProblem as exc:
+            st.error(f"Template problem: {exc}")
+        else:
+            st.code(text, language=None, wrap_lines=True)
+            if step["channel"] == "sms":
+                n = sms_segments(text)
+                (st.warning if n > 1 else st.caption)(f"SMS: {len(text)} characters, {n} segment(s).")
+
+with tab_plan:
+    try:
+        plan, violations, rates = cache.outreach_plan(as_of, settings, enforce)
+    except ArboardError as exc:
+        st.error(str(exc))
+        st.stop()
+    if plan.empty:
+        st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")
+        st.stop()
+    load = outreach.workload(plan, settings)
+    cost = outreach.costs(plan, settings)
+    expected = outreach.expected_collections(plan, rates)
+    m = st.columns(4)
+    m[0].metric("Planned contacts", number(len(plan)))
+    m[1].metric("Debtors contacted", number(plan["customer_id"].nunique()))
+    m[2].metric("Cost of the plan", money(cost["cost"].sum(), "EUR"))
+    m[3].metric("Days over phone capacity", number(int(load["overload"].sum())),
+                help=f"Capacity: {settings.agents} agents × {settings.calls_per_agent_per_day} calls a day.")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**By channel**")
+        charts.show(charts.contacts_per_week_chart(outreach.contacts_per_week(plan, "channel"), "channel",
+                                                   "Channel"))
+    with right:
+        st.markdown("**By group**")
+        charts.show(charts.contacts_per_week_chart(
+            outreach.contacts_per_week(plan.assign(group=plan["group"].map(SUBGROUP_LABELS)), "group"), "group",
+            "Group", {SUBGROUP_LABELS[k]: v for k, v in charts.GROUP_COLOURS.items()}))
+    st.markdown("**Phone workload** (red: more calls than the team can make; dashed: capacity)")
+    if load.empty:
+        st.caption("No calls planned.")
+    else:
+        charts.show(charts.workload_chart(load))
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Cost per channel**")
+        st.dataframe(cost, hide_index=True, width="stretch",
+                     column_config={"unit_cost": st.column_config.NumberColumn("Unit cost (EUR)", format="%.2f"),
+                                    "cost": st.column_config.NumberColumn("Cost (EUR)", format="%.2f")})
+    with c2:
+        st.markdown("**Expected collections** (from each channel's past results)")
+        st.dataframe(expected.assign(group=expected["group"].map(SUBGROUP_LABELS)), hide_index=True,
+                     width="stretch",
+                     column_config={"targeted": st.column_config.NumberColumn("Amount contacted", format="localized"),
+                                    "expected": st.column_config.NumberColumn("Expected to come in",
+                                                                              format="localized")})
+        st.caption("Amounts add up the debtors' currencies at face value.")
+    st.markdown(f"**Contact pressure**: {number(len(violations))} debtor(s) would get more than "
+                f"{settings.max_contacts_per_7_days} contacts in 7 days"
+                + (" — the extra contacts were dropped." if enforce else "."))
+    if len(violations):
+        st.dataframe(violations, hide_index=True, width="stretch", height=200)
+
+    st.markdown("**One debtor's schedule**")
+    who = st.selectbox("Debtor", plan["customer_id"].unique().tolist()[:2000], key="out_who",
+                       format_func=dict(zip(plan["customer_id"], plan["name"], strict=False)).get)
+    st.dataframe(outreach.render_messages(plan[plan["customer_id"] == who])
+                 .pipe(outreach.export_table), hide_index=True, width="stretch")
+
+    def full_export():
+        return outreach.export_table(outreach.render_messages(plan))
+
+    d1, d2 = st.columns(2)
+    d1.download_button("Download the plan (CSV)", lambda: exports.to_csv_bytes(full_export()),
+                       f"plan-{as_of.isoformat()}.csv", "text/csv", key="out_csv")
+    d2.download_button("Download the plan (Excel)",
+                       lambda: exports.to_xlsx_bytes(full_export(), sheet="Plan", money_columns=("amount",)),
+                       f"plan-{as_of.isoformat()}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="out_xlsx")

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from tests.app.conftest import run_page
+
+
+def test_outreach_page(app_env):
+    at = run_page("pages/outreach.py")
+    assert not at.exception
+    assert at.title[0].value == "Outreach"
+    assert any(m.label == "Planned contacts" for m in at.metric)
+    at.number_input(key="out_agents").set_value(0).run()
+    assert not at.exception
+    at.toggle(key="out_enforce").set_value(False).run()
+    assert not at.exception
