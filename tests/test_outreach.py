@@ -65,6 +65,13 @@ def test_channel_fallback(step, best, email, phone, expected):
                                     has_phone=phone) == expected
 
 
+def test_consent_wins():
+    assert outreach.resolve_channel("email", group="wont_pay", best_channel=None, has_email=True, has_phone=True,
+                                    opted_out=frozenset({"email"})) == "sms"
+    assert outreach.resolve_channel("phone", group="wont_pay", best_channel=None, has_email=True, has_phone=True,
+                                    opted_out=frozenset({"phone", "letter"})) is None
+
+
 def test_steps_are_validated():
     with pytest.raises(ArboardError):
         outreach.Step(1, "pigeon", "friendly", "x")

@@ -123,6 +123,9 @@ CUSTOMER_ATTRIBUTES: tuple[Field, ...] = (
         "customer since", "created at", "created", "created date", "creation date", "kunde seit",
         "angelegt am", "client depuis", "cliente desde", "klant sinds",
     ), table="customers"),
+    Field("opt_out", "text", "Opted out of channels (e.g. sms, phone)", synonyms=_s(
+        "opt out", "opted out", "do not contact", "no contact via", "consent withdrawn", "werbewiderspruch",
+        "kein kontakt", "opposition"), table="customers"),
     Field("locale", "text", "Locale (e.g. de_DE)", synonyms=_s("locale", "language", "sprache", "langue", "idioma"),
           table="customers"),
 )

@@ -115,6 +115,8 @@ def _customers(spec: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
         "preferred_channel": channel,
         "created_at": created.normalize(),
         "locale": np.array([c[2] for c in _COUNTRIES])[country_idx],
+        # A few debtors have withdrawn consent for a channel.
+        "opt_out": np.select([rng.random(n) < 0.03, rng.random(n) < 0.02], ["sms", "phone,sms"], None),
         # generation-only columns
         "_arche": arche,
         "_new": is_new,

@@ -170,18 +170,20 @@ def playbook_versions(engine: Engine, group: str) -> pd.DataFrame:
 # --- channels ---------------------------------------------------------------------------------
 
 def resolve_channel(step_channel: str, *, group: str, best_channel: str | None, has_email: bool,
-                    has_phone: bool) -> str | None:
+                    has_phone: bool, opted_out: frozenset[str] = frozenset()) -> str | None:
     """The channel a step will really use for one debtor.
 
     ``preferred`` is the debtor's most responsive channel, else the group's default. Then missing
-    contact data wins: a channel the debtor cannot be reached on falls back (e-mail → SMS → letter;
-    phone → letter). Returns None when nothing works (never: a letter always can be sent).
+    contact data and consent win: a channel the debtor cannot be reached on, or has opted out of,
+    falls back (e-mail → SMS → letter; phone → letter). Returns None when nothing is left (a debtor
+    who opted out of letters too is not contacted).
     """
     channel = step_channel
     if channel == "preferred":
         channel = best_channel if best_channel in FALLBACK else GROUP_DEFAULT_CHANNEL.get(group, "email")
     reachable = {"email": has_email, "sms": has_phone, "phone": has_phone, "portal": has_email or has_phone,
                  "letter": True}
+    reachable = {c: ok and c not in opted_out for c, ok in reachable.items()}
     for option in (channel, *FALLBACK.get(channel, ())):
         if reachable[option]:
             return option
@@ -206,7 +208,7 @@ def open_items_for_plan(engine: Engine, as_of: date) -> pd.DataFrame:
     inv, cust = schema.invoices, schema.customers
     q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.due_date, sa.cast(inv.c.amount, sa.Float).label("amount"),
                    inv.c.currency, sa.func.coalesce(cust.c.name, inv.c.customer_id).label("name"), cust.c.email,
-                   cust.c.phone, cust.c.locale)
+                   cust.c.phone, cust.c.locale, cust.c.opt_out)
          .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id))
          .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
                 sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of)))
@@ -249,6 +251,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
             # One contact per debtor, step and day, listing everything that step is about.
             agg = hit.groupby(["customer_id", "date"], sort=False).agg(
                 name=("name", "first"), email=("email", "first"), phone=("phone", "first"),
+                opt_out=("opt_out", "first"),
                 currency=("currency", "first"), locale=("locale", "first"), amount=("amount", "sum"),
                 invoices=("invoice_id", lambda s: ", ".join(s)), oldest_due=("due_date", "min")).reset_index()
             agg["group"], agg["step"], agg["step_no"] = group, step.name or f"Step {no}", no
@@ -262,10 +265,13 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     best = plan["customer_id"].map(best_channel)
     has_email = plan["email"].notna().to_numpy()
     has_phone = plan["phone"].notna().to_numpy()
+    opted = [frozenset(x.strip().lower() for x in o.split(",")) if isinstance(o, str) else frozenset()
+             for o in plan["opt_out"]]
     plan["channel"] = [resolve_channel(c, group=g, best_channel=b if isinstance(b, str) else None,
-                                       has_email=e, has_phone=p)
-                       for c, g, b, e, p in zip(plan["step_channel"], plan["group"], best, has_email, has_phone,
-                                                strict=True)]
+                                       has_email=e, has_phone=p, opted_out=o)
+                       for c, g, b, e, p, o in zip(plan["step_channel"], plan["group"], best, has_email, has_phone,
+                                                   opted, strict=True)]
+    plan = plan[plan["channel"].notna()]  # opted out of everything: not contacted
     plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
     plan = plan.sort_values(["date", "customer_id", "step_no"]).reset_index(drop=True)

@@ -45,6 +45,8 @@ customers = sa.Table(
     sa.Column("created_at", sa.Date),
     # Locale for message formatting (Babel), e.g. "de_DE"; optional.
     sa.Column("locale", sa.String(20)),
+    # Channels the customer has not consented to (comma-separated: "email,sms"); consent wins.
+    sa.Column("opt_out", sa.String(100)),
 )
 
 invoices = sa.Table(
