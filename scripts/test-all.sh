@@ -15,6 +15,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# Debian's own python3 is "externally managed" (PEP 668); this is a throwaway test machine.
+export PIP_BREAK_SYSTEM_PACKAGES=1
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 
 python3 -m ruff check src tests pages ui app.py benchmarks
