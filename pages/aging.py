@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import aging
+from arboard import aging, model
 from arboard.aging import AgingSpec
 from arboard.errors import ArboardError
 from arboard.segments import SUBGROUP_LABELS
@@ -60,9 +60,8 @@ with_risk = f4.toggle("Risk scores", key="aging_risk", help="Probability of payi
 view = customers
 if with_risk:
     try:
-        view = view.merge(cache.risk_scores(as_of)[1], on="customer_id", how="left")
         min_risk = st.slider("Risk score at least", 0, 100, 0, key="aging_min_risk")
-        view = view[view["risk_score"].fillna(0) >= min_risk]
+        view = model.with_risk(view, cache.risk_scores(as_of)[1], min_risk=min_risk)
     except ArboardError as exc:
         st.warning(str(exc))
 if search:

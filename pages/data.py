@@ -28,8 +28,7 @@ def show_report(report, *, key: str) -> None:
     if report is None or report.empty:
         st.success("Every row passed validation.")
         return
-    counts = report.groupby(["severity", "reason"]).size().rename("rows").reset_index()
-    st.dataframe(counts, hide_index=True, width="stretch")
+    st.dataframe(importer.report_summary(report), hide_index=True, width="stretch")
     st.dataframe(report.head(200), hide_index=True, width="stretch",
                  column_config={"row": st.column_config.NumberColumn("Row", format="%d")})
     st.download_button("Download the full report (CSV)", exports.to_csv_bytes(report), "import-report.csv",

@@ -6,7 +6,7 @@ from dataclasses import fields
 
 import streamlit as st
 
-from arboard import exports, segments
+from arboard import exports, model, segments
 from arboard.errors import ArboardError
 from arboard.segments import GROUPS, SUBGROUP_LABELS, SegmentConfig
 from ui import cache, charts, state
@@ -138,10 +138,8 @@ table = profiles.assign(group=groups.map(SUBGROUP_LABELS))
 table = table[groups != "no_information"] if chosen == "information_available" else table[groups == chosen]
 if with_risk:
     try:
-        _items, risk = cache.risk_scores(as_of)
-        table = table.merge(risk, on="customer_id", how="left")
         min_risk = g3.slider("Risk score at least", 0, 100, 0, key="seg_min_risk")
-        table = table[table["risk_score"].fillna(0) >= min_risk]
+        table = model.with_risk(table, cache.risk_scores(as_of)[1], min_risk=min_risk)
     except ArboardError as exc:
         st.warning(str(exc))
 cols = ["name", "customer_id", "group", "open_ar", "overdue_ar", "days_beyond_terms", "on_time_share",

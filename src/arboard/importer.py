@@ -597,3 +597,8 @@ def spec_from_table(table: pd.DataFrame, *, kind: str, base: MappingSpec | None 
             base.decimal, base.default_currency, base.default_terms_days)
         spec.date_formats = {c: f for c, f in base.date_formats.items() if c in columns}
     return spec
+
+
+def report_summary(report: pd.DataFrame) -> pd.DataFrame:
+    """Findings counted by severity and reason: ``severity, reason, rows``."""
+    return report.groupby(["severity", "reason"]).size().rename("rows").reset_index()

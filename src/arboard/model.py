@@ -227,3 +227,10 @@ def risk_scores(engine: Engine, model: LatenessModel, as_of: date, *, currency: 
                .pipe(lambda d: (d["wp"] / d["w"].where(d["w"] > 0) * 100).rename("risk_score")).reset_index())
     return items, debtors
 
+
+
+def with_risk(debtors: pd.DataFrame, risk: pd.DataFrame, *, min_risk: float = 0.0) -> pd.DataFrame:
+    """Add the ``risk_score`` column (from :func:`risk_scores`) to a debtor table and keep those at or above
+    ``min_risk`` (debtors with no open invoice count as 0)."""
+    out = debtors.merge(risk[["customer_id", "risk_score"]], on="customer_id", how="left")
+    return out[out["risk_score"].fillna(0) >= min_risk]
