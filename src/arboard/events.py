@@ -127,13 +127,6 @@ class History:
     changes: pd.DataFrame  # day, ref, dim, delta, disputed, credit, items (sorted by day)
     basis: str
 
-    def at(self, as_of: date) -> pd.DataFrame:
-        """Open amounts per (ref, dim) as of ``as_of``: ``ref, dim, amount, disputed, credit, items``."""
-        upto = self.changes[self.changes["day"] <= pd.Timestamp(as_of)]
-        out = upto.groupby(["ref", "dim"], dropna=False, sort=False)[["delta", "disputed", "credit", "items"]].sum()
-        out = out.rename(columns={"delta": "amount"}).reset_index()
-        return out[(out["amount"].abs() > 0.004) | (out["items"] != 0)]
-
     def flows(self) -> pd.DataFrame:
         """Per day and group: credit sales, settled invoice amounts and their amount-weighted day sums."""
         cols = ["sales", "settled", "pay_days", "late_days"]
@@ -276,10 +269,3 @@ def snapshot(engine: Engine, dates: Sequence[date], *, currency: str | None = No
         part["as_of"] = d
         frames.append(part)
     return pd.concat(frames, ignore_index=True)
-
-
-def cumulative_at(days: np.ndarray, values: np.ndarray, dates: Sequence[date]) -> np.ndarray:
-    """Sum of ``values`` whose ``days`` are on or before each date (days sorted ascending)."""
-    cum = np.concatenate([[0.0], np.cumsum(values)])
-    idx = np.searchsorted(days, np.array([np.datetime64(d) for d in dates], dtype=days.dtype), side="right")
-    return cum[idx]
