@@ -36,7 +36,8 @@ def delta(key: str, digits: int = 1) -> str | None:
     a, b = now.get(key), before.get(key)
     if a is None or b is None or a != a or b != b:
         return None
-    return f"{a - b:+,.{digits}f}"
+    change = round(a - b, digits)
+    return f"{change:+,.{digits}f}" if change else "no change"
 
 
 def days(value) -> str:

@@ -314,7 +314,7 @@ def pressure_violations(plan: pd.DataFrame, settings: PlanSettings = PlanSetting
     bad = counts > settings.max_contacts_per_7_days
     rows = p.iloc[order][bad]
     out = pd.DataFrame({"customer_id": rows["customer_id"].to_numpy(), "name": rows["name"].to_numpy(),
-                        "window_start": rows["date"].to_numpy(), "contacts": counts[bad]})
+                        "window_start": rows["date"].dt.date.to_numpy(), "contacts": counts[bad]})
     return out.drop_duplicates("customer_id").reset_index(drop=True)
 
 
