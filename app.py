@@ -18,6 +18,8 @@ PAGES = {
     "pages/aging.py": st.Page("pages/aging.py", title="Aging", icon=":material/hourglass_bottom:", url_path="aging"),
     "pages/segments.py": st.Page("pages/segments.py", title="Segments", icon=":material/groups:",
                                  url_path="segments"),
+    "pages/explorer.py": st.Page("pages/explorer.py", title="Debtors", icon=":material/person_search:",
+                                 url_path="debtors"),
     "pages/outreach.py": st.Page("pages/outreach.py", title="Outreach", icon=":material/campaign:",
                                  url_path="outreach"),
     "pages/data.py": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from arboard import aging, model, openitems, outreach, overview, profiles, timeline
+from arboard import aging, explorer, model, openitems, outreach, overview, profiles, timeline
 from arboard.aging import AgingSpec
 from arboard.kpis import KpiSettings
 from ui import state
@@ -169,3 +169,13 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool):
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
     return _plan(*_key(), as_of, settings.weeks, settings.agents, settings.calls_per_agent_per_day,
                  settings.max_contacts_per_7_days, enforce, hash(key))
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
+def _debtors(url, version, as_of, currency) -> pd.DataFrame:
+    return explorer.debtor_table(state._engine(url), as_of, currency=currency)
+
+
+def debtor_table(as_of: date, currency: str | None) -> pd.DataFrame:
+    """Every debtor with an open balance (cached; filters run on the cached table)."""
+    return _debtors(*_key(), as_of, currency)

@@ -17,6 +17,7 @@ from rich.table import Table
 from arboard import (
     db,
     events,
+    explorer,
     exports,
     generate,
     importer,
@@ -287,6 +288,39 @@ def plan_cmd(
     except OSError as exc:
         _fail(ArboardError(f"The file cannot be written: {exc.strerror or exc}", where=str(out_file)))
     out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
+
+
+@app.command("export")
+def export_cmd(
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.csv or FILE.xlsx")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    group: Annotated[str | None, typer.Option(help="Only this segment: " + ", ".join(segments.SUBGROUPS) + ", or "
+                                              "no_information.")] = None,
+    min_overdue: Annotated[float, typer.Option(help="Only debtors with at least this much overdue.")] = 0.0,
+    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest; 'all' mixes).")] = None,
+    sheet_per_group: Annotated[bool, typer.Option("--sheet-per-group", help="Excel: one sheet per segment.")]
+    = False,
+    db_url: DbOption = None,
+) -> None:
+    """Export the debtor list (balances, aging, segment, behaviour) as CSV or formatted Excel."""
+    if out_file.suffix.lower() not in (".csv", ".xlsx"):
+        _fail(ArboardError("--out must end in .csv or .xlsx."), 2)
+    known = {*segments.SUBGROUPS, "no_information"}
+    if group and group not in known:
+        _fail(ArboardError(f"Unknown group {group!r}; use one of {', '.join(sorted(known))}."), 2)
+    engine = _open(db_url)
+    table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=_currency(currency, engine))
+    table = table[table["overdue"] >= min_overdue]
+    if group:
+        table = table[table["group"] == group]
+    data = (explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if out_file.suffix.lower() == ".xlsx"
+            else exports.to_csv_bytes(table))
+    try:
+        out_file.write_bytes(data)
+    except OSError as exc:
+        _fail(ArboardError(f"The file cannot be written: {exc.strerror or exc}", where=str(out_file)))
+    out.print(f"{len(table):,} debtors written to {out_file}")
 
 
 @app.command("refresh")

@@ -45,19 +45,28 @@ def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "Data", money_columns: tuple
     Text is written as text, never as a formula: xlsxwriter's formula and URL detection is off and
     formula-like cells are neutralised too, so the file is safe in any spreadsheet.
     """
-    frame = neutralise_frame(df)
+    return to_xlsx_sheets({sheet: df}, money_columns=money_columns)
+
+
+def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], *, money_columns: tuple[str, ...] = ()) -> bytes:
+    """Several DataFrames as the sheets of one formatted, formula-free workbook (see :func:`to_xlsx_bytes`)."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd",
                         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
                                                    "strings_to_numbers": False}}) as writer:
-        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-        book, ws = writer.book, writer.sheets[sheet[:31]]
+        book = writer.book
         money = book.add_format({"num_format": "#,##0.00"})
         header = book.add_format({"bold": True, "bg_color": "#f2f5f8", "bottom": 1})
-        for i, col in enumerate(frame.columns):
-            width = min(60, max(10, len(str(col)) + 2, int(frame[col].astype(str).str.len().quantile(0.9) or 0) + 2))
-            ws.set_column(i, i, width, money if col in money_columns else None)
-            ws.write(0, i, col, header)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+        for name, df in sheets.items():
+            frame = neutralise_frame(df)
+            title = str(name)[:31] or "Sheet"
+            frame.to_excel(writer, sheet_name=title, index=False)
+            ws = writer.sheets[title]
+            for i, col in enumerate(frame.columns):
+                sample = frame[col].astype(str).str.len()
+                width = min(60, max(10, len(str(col)) + 2, int(sample.quantile(0.9) if len(sample) else 0) + 2))
+                ws.set_column(i, i, width, money if col in money_columns else None)
+                ws.write(0, i, col, header)
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
     return buf.getvalue()

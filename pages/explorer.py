@@ -1,0 +1,85 @@
+"""Debtor explorer: find the debtors to act on, see their history, export the list."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from arboard import explorer, exports, model
+from arboard.aging import AgingSpec
+from arboard.errors import ArboardError
+from arboard.segments import SUBGROUP_LABELS
+from ui import cache, charts, controls, state
+from ui.format import number
+
+as_of = state.ledger_page(__file__, "Debtors")
+currency = controls.currency()
+cur = currency or "EUR"
+table = cache.debtor_table(as_of, currency)
+labels = AgingSpec().labels
+
+with st.expander("Filters", expanded=True):
+    r1 = st.columns(4)
+    text = r1[0].text_input("Search name or ID", key="ex_text")
+    groups = r1[1].multiselect("Segment", list(SUBGROUP_LABELS), format_func=SUBGROUP_LABELS.get, key="ex_groups")
+    buckets = r1[2].multiselect("Oldest open item in", labels, key="ex_buckets")
+    countries = r1[3].multiselect("Country", sorted(table["country"].dropna().unique()), key="ex_countries")
+    r2 = st.columns(5)
+    lo = r2[0].number_input(f"Open balance from ({cur})", value=0.0, step=100.0, key="ex_lo")
+    hi = r2[1].number_input(f"… to ({cur}, 0 = no limit)", value=0.0, step=1000.0, key="ex_hi")
+    dpd = r2[2].number_input("Days past due at least", 0, 3650, 0, key="ex_dpd")
+    channels = r2[3].multiselect("Channel", ["email", "sms", "letter", "phone", "portal"], key="ex_channels")
+    disputed = r2[4].toggle("Disputed items only", key="ex_disputed")
+    r3 = st.columns([1, 3])
+    with_risk = r3[0].toggle("Risk scores", key="ex_risk", help="From the late-payment model (trained, then cached).")
+    min_risk = r3[1].slider("Risk score at least", 0, 100, 0, key="ex_min_risk", disabled=not with_risk)
+
+if with_risk:
+    try:
+        table = model.with_risk(table, cache.risk_scores(as_of)[1])
+    except ArboardError as exc:
+        st.warning(str(exc))
+filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countries=tuple(countries),
+                           channels=tuple(channels), min_amount=lo or None, max_amount=hi or None,
+                           min_days_past_due=int(dpd), min_risk=min_risk if with_risk else None,
+                           disputed_only=disputed, text=text)
+view = explorer.apply(table, filters)
+SHOWN = 5_000  # the browser gets the largest balances; the export has every match
+shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS))
+st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an open balance match, "
+           f"{number(view['total'].sum())} {cur} open, {number(view['overdue'].sum())} overdue."
+           + (f" The {number(SHOWN)} largest are listed; the export has all." if len(view) > SHOWN else ""))
+cols = ["name", "customer_id", "group", "country", "total", "overdue", "days_past_due", "oldest_bucket", "disputed",
+        "days_beyond_terms", "response_rate", "best_channel", *(["risk_score"] if "risk_score" in view else [])]
+picked = st.dataframe(
+    shown[cols], hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
+    key="ex_table",
+    column_config={"name": "Debtor", "customer_id": "ID", "group": "Segment", "country": "Country",
+                   "total": st.column_config.NumberColumn(f"Open ({cur})", format="localized"),
+                   "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
+                   "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
+                   "oldest_bucket": "Oldest bucket",
+                   "disputed": st.column_config.NumberColumn("Disputed", format="localized"),
+                   "days_beyond_terms": st.column_config.NumberColumn("Days late (weighted)", format="%.1f"),
+                   "response_rate": st.column_config.NumberColumn("Responds", format="percent"),
+                   "best_channel": "Best channel",
+                   "risk_score": st.column_config.ProgressColumn("Risk", min_value=0, max_value=100, format="%.0f")})
+e1, e2, e3 = st.columns([1, 1, 2])
+by_group = e3.toggle("Excel: one sheet per segment", key="ex_by_group")
+e1.download_button("Export (CSV)", lambda: exports.to_csv_bytes(view), f"debtors-{as_of.isoformat()}.csv",
+                   "text/csv", key="ex_csv")
+e2.download_button("Export (Excel)", lambda: explorer.to_xlsx(view, sheet_per_group=by_group),
+                   f"debtors-{as_of.isoformat()}.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ex_xlsx")
+
+rows = picked.selection.rows if picked is not None else []
+if rows:
+    debtor = shown.iloc[rows[0]]
+    st.subheader(f"{debtor['name']} ({debtor['customer_id']})")
+    events = cache.debtor_timeline(debtor["customer_id"], as_of)
+    if len(events):
+        charts.show(charts.timeline_chart(events, cur))
+        st.dataframe(events, hide_index=True, width="stretch", height=260)
+    else:
+        st.info("No history up to the as-of date.")
+else:
+    st.caption("Select a debtor to see its invoices, payments and contacts on one timeline.")

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from typer.testing import CliRunner
+
+from arboard import db, explorer, generate
+from arboard.cli import app
+from tests.conftest import SMALL_SAMPLE
+
+
+def test_filters_and_exports(duck_engine, tmp_path):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    table = explorer.debtor_table(duck_engine, SMALL_SAMPLE.end, currency="EUR")
+    assert table["customer_id"].is_unique and len(table)
+    wont = explorer.apply(table, explorer.Filters(groups=("wont_pay",)))
+    assert set(wont["group"]) <= {"wont_pay"}
+    big = explorer.apply(table, explorer.Filters(min_amount=1000, min_days_past_due=30, disputed_only=True))
+    assert (big["total"] >= 1000).all() and (big["days_past_due"] >= 30).all() and (big["disputed"] > 0).all()
+    assert explorer.apply(table, explorer.Filters(text="no-such-debtor")).empty
+    wb = openpyxl.load_workbook(io.BytesIO(explorer.to_xlsx(table, sheet_per_group=True)))
+    assert wb.sheetnames[0] == "All" and len(wb.sheetnames) > 2
+    assert wb["All"].freeze_panes == "A2" and wb["All"].auto_filter.ref
+    assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
+
+
+def test_cli_export(duck_url, tmp_path):
+    generate.write_sample(db.open_database(duck_url), SMALL_SAMPLE)
+    out = tmp_path / "debtors.csv"
+    result = CliRunner().invoke(app, ["export", "--as-of", "2026-10-31", "--group", "wont_pay", "--min-overdue",
+                                      "100", "--out", str(out), "--db", duck_url])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.startswith("customer_id,name") and "wont_pay" in text
+    bad = CliRunner().invoke(app, ["export", "--group", "nope", "--out", str(out), "--db", duck_url])
+    assert bad.exit_code == 2
