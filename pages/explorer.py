@@ -42,7 +42,7 @@ filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countri
                            channels=tuple(channels), min_amount=lo or None, max_amount=hi or None,
                            min_days_past_due=int(dpd), min_risk=min_risk if with_risk else None,
                            disputed_only=disputed, text=text)
-view = explorer.apply(table, filters)
+view = explorer.filter_debtors(table, filters)
 SHOWN = 5_000  # the browser gets the largest balances; the export has every match
 shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS))
 st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an open balance match, "

@@ -14,11 +14,11 @@ def test_filters_and_exports(duck_engine, tmp_path):
     generate.write_sample(duck_engine, SMALL_SAMPLE)
     table = explorer.debtor_table(duck_engine, SMALL_SAMPLE.end, currency="EUR")
     assert table["customer_id"].is_unique and len(table)
-    wont = explorer.apply(table, explorer.Filters(groups=("wont_pay",)))
+    wont = explorer.filter_debtors(table, explorer.Filters(groups=("wont_pay",)))
     assert set(wont["group"]) <= {"wont_pay"}
-    big = explorer.apply(table, explorer.Filters(min_amount=1000, min_days_past_due=30, disputed_only=True))
+    big = explorer.filter_debtors(table, explorer.Filters(min_amount=1000, min_days_past_due=30, disputed_only=True))
     assert (big["total"] >= 1000).all() and (big["days_past_due"] >= 30).all() and (big["disputed"] > 0).all()
-    assert explorer.apply(table, explorer.Filters(text="no-such-debtor")).empty
+    assert explorer.filter_debtors(table, explorer.Filters(text="no-such-debtor")).empty
     wb = openpyxl.load_workbook(io.BytesIO(explorer.to_xlsx(table, sheet_per_group=True)))
     assert wb.sheetnames[0] == "All" and len(wb.sheetnames) > 2
     assert wb["All"].freeze_panes == "A2" and wb["All"].auto_filter.ref

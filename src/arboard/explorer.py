@@ -54,7 +54,7 @@ class Filters:
     text: str = ""
 
 
-def apply(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
+def filter_debtors(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
     """Debtors matching every filter (vectorised)."""
     mask = np.ones(len(table), dtype=bool)
     if f.groups:
