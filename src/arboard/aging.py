@@ -82,8 +82,8 @@ class AgingSpec:
         return labels.index(bucket) if bucket in labels else len(labels)
 
 
-def _bucketed(dates: Sequence[date], spec: AgingSpec, **filters) -> sa.Subquery:
-    items = open_items(dates, **filters)
+def _bucketed(as_of: date, spec: AgingSpec, **filters) -> sa.Subquery:
+    items = open_items(as_of, **filters)
     return sa.select(*items.c, spec.bucket(items.c.as_of, items).label("bucket")).subquery("bucketed")
 
 
@@ -129,7 +129,7 @@ def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpe
     events.ensure_current(engine)
     ev, cust = schema.ar_events, schema.customers
     at = sa.literal(as_of, sa.Date)
-    b = _bucketed([as_of], spec, currency=currency)
+    b = _bucketed(as_of, spec, currency=currency)
     item_rows = sa.select(b.c.customer_id, b.c.bucket, b.c.open_amount.label("amount"), b.c.due_date,
                           b.c.disputed, (b.c.amount > 0).label("invoice"), sa.literal(1).label("n"))
     cash_rows = sa.select(ev.c.customer_id, sa.literal(UNAPPLIED).label("bucket"), ev.c.delta, sa.null(),
@@ -170,7 +170,7 @@ def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpe
 def items(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
           bucket: str | None = None, customer_id: str | None = None, limit: int = 5_000) -> pd.DataFrame:
     """Open items (invoices and credit notes) with their bucket, for drill-down; largest first."""
-    b = _bucketed([as_of], spec, currency=currency, customer_id=customer_id)
+    b = _bucketed(as_of, spec, currency=currency, customer_id=customer_id)
     cust = schema.customers
     q = (sa.select(b.c.invoice_id, b.c.customer_id, sa.func.coalesce(cust.c.name, b.c.customer_id).label("name"),
                    b.c.invoice_date, b.c.due_date, b.c.amount, b.c.open_amount, b.c.disputed,

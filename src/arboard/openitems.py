@@ -1,4 +1,4 @@
-"""SQL building blocks: what is open, as of one or many dates, written once for every backend.
+"""SQL building blocks: what is open as of a date, written once for every backend.
 
 The rule (see the data model): an invoice exists from its invoice date; as of date D it is open
 until its ``paid_date`` (exclusive), for its amount less the payments applied to it dated on or
@@ -10,14 +10,12 @@ lists the open items themselves, for drill-down).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
 
 from arboard import schema
 
-FAR_FUTURE = date(9999, 12, 31)
 DIMENSIONS = {
     "country": "Country",
     "industry": "Industry",
@@ -26,16 +24,6 @@ DIMENSIONS = {
 }
 
 inv, pay, cust = schema.invoices, schema.payments, schema.customers
-
-
-def asof_table(dates: Iterable[date]) -> sa.FromClause:
-    """A one-column table ``as_of`` holding the given dates."""
-    rows = [(d,) for d in sorted(set(dates))]
-    return sa.values(sa.column("as_of", sa.Date), name="asof").data(rows)
-
-
-def _far() -> sa.ColumnElement:
-    return sa.literal(FAR_FUTURE, sa.Date)
 
 
 def dimension_column(dimension: str | None) -> sa.ColumnElement:
@@ -54,39 +42,26 @@ def group_keys(dim: sa.ColumnElement, dimension: str | None) -> list[sa.ColumnEl
     return [dim] if dimension is not None else []
 
 
-def open_items(dates: Sequence[date], *, currency: str | None = None, dimension: str | None = None,
+def open_items(as_of: date, *, currency: str | None = None, dimension: str | None = None,
                customer_id: str | None = None) -> sa.Subquery:
-    """Open invoices and credit notes per as-of date, with their open amounts.
+    """Open invoices and credit notes as of one date, with their open amounts.
 
     Columns: ``as_of, invoice_id, customer_id, invoice_date, due_date, amount, disputed, dim,
-    open_amount``; one row per (as-of date, item) with a non-zero open amount. Partial payments come
-    from the derived ``ar_events`` (rows that neither open nor close an item), so no join with the
-    whole payments table is needed.
+    open_amount``; one row per item with a non-zero open amount. Partial payments come from the
+    derived ``ar_events`` (rows that neither open nor close an item), so no join with the whole
+    payments table is needed. Questions about many dates go to :mod:`arboard.events` instead.
     """
     ev = schema.ar_events
     dim = dimension_column(dimension)
-    if len(set(dates)) == 1:
-        # One date: plain filters, which the database pushes down to the scan (zone maps, indexes).
-        at = sa.literal(next(iter(dates)), sa.Date)
-        source = inv.join(cust, cust.c.customer_id == inv.c.customer_id, isouter=True) \
-            if dimension not in (None, "currency") else inv
-        pairs = (sa.select(at.label("as_of"), inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date,
-                           inv.c.due_date, inv.c.amount, inv.c.disputed, dim).select_from(source)
-                 .where(inv.c.invoice_date <= at, sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > at)))
-        partial = (sa.select(at.label("as_of"), ev.c.invoice_id, sa.func.sum(ev.c.delta).label("paid"))
-                   .where(ev.c.day <= at, ev.c.n_items == 0))
-        partial_keys = [ev.c.invoice_id]
-    else:
-        a = asof_table(dates)
-        source = a.join(inv, sa.and_(inv.c.invoice_date <= a.c.as_of,
-                                     sa.func.coalesce(inv.c.paid_date, _far()) > a.c.as_of))
-        if dimension not in (None, "currency"):
-            source = source.outerjoin(cust, cust.c.customer_id == inv.c.customer_id)
-        pairs = sa.select(a.c.as_of, inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
-                          inv.c.amount, inv.c.disputed, dim).select_from(source)
-        partial = sa.select(a.c.as_of, ev.c.invoice_id, sa.func.sum(ev.c.delta).label("paid")).select_from(
-            a.join(ev, ev.c.day <= a.c.as_of)).where(ev.c.n_items == 0)
-        partial_keys = [a.c.as_of, ev.c.invoice_id]
+    # Plain filters on a literal date, which the database pushes down to the scan (zone maps, indexes).
+    at = sa.literal(as_of, sa.Date)
+    source = inv.join(cust, cust.c.customer_id == inv.c.customer_id, isouter=True) \
+        if dimension not in (None, "currency") else inv
+    pairs = (sa.select(at.label("as_of"), inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date,
+                       inv.c.due_date, inv.c.amount, inv.c.disputed, dim).select_from(source)
+             .where(inv.c.invoice_date <= at, sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > at)))
+    partial = (sa.select(ev.c.invoice_id, sa.func.sum(ev.c.delta).label("paid"))
+               .where(ev.c.day <= at, ev.c.n_items == 0))
     if currency:
         pairs = pairs.where(inv.c.currency == currency)
         partial = partial.where(ev.c.currency == currency)
@@ -94,11 +69,10 @@ def open_items(dates: Sequence[date], *, currency: str | None = None, dimension:
         pairs = pairs.where(inv.c.customer_id == customer_id)
         partial = partial.where(ev.c.customer_id == customer_id)
     pairs = pairs.cte("pairs")
-    partial = partial.group_by(*partial_keys).cte("partial")
+    partial = partial.group_by(ev.c.invoice_id).cte("partial")
     open_amount = (sa.cast(pairs.c.amount, sa.Float) + sa.func.coalesce(partial.c.paid, 0.0)).label("open_amount")
     q = (sa.select(*pairs.c, open_amount)
-         .select_from(pairs.outerjoin(partial, sa.and_(partial.c.as_of == pairs.c.as_of,
-                                                       partial.c.invoice_id == pairs.c.invoice_id)))
+         .select_from(pairs.outerjoin(partial, partial.c.invoice_id == pairs.c.invoice_id))
          .where(sa.func.abs(open_amount) > 0.004))
     return q.subquery("open_items")
 
