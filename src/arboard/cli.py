@@ -260,6 +260,20 @@ def segments_cmd(
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
 
 
+def _check_out(out_file: Path) -> bool:
+    """Validate an export path; True when it asks for Excel."""
+    if out_file.suffix.lower() not in (".csv", ".xlsx"):
+        _fail(ArboardError("--out must end in .csv or .xlsx."), 2)
+    return out_file.suffix.lower() == ".xlsx"
+
+
+def _write(out_file: Path, data: bytes) -> None:
+    try:
+        out_file.write_bytes(data)
+    except OSError as exc:
+        _fail(ArboardError(f"The file cannot be written: {exc.strerror or exc}", where=str(out_file)))
+
+
 @app.command("plan")
 def plan_cmd(
     out_file: Annotated[Path, typer.Option("--out", help="FILE.csv or FILE.xlsx")],
@@ -271,8 +285,7 @@ def plan_cmd(
     max_per_week: Annotated[int, typer.Option(min=1, help="Contacts per debtor per 7 days at most.")] = 2,
 ) -> None:
     """Export the outreach plan: one row per planned contact with the rendered message."""
-    if out_file.suffix.lower() not in (".csv", ".xlsx"):
-        _fail(ArboardError("--out must end in .csv or .xlsx."), 2)
+    xlsx = _check_out(out_file)
     engine = _open(db_url)
     try:
         cfg = segments.load_config(engine, config) if config else None
@@ -281,12 +294,8 @@ def plan_cmd(
     settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week)
     plan = outreach.render_messages(outreach.make_plan(engine, _as_of(as_of, engine), settings=settings, config=cfg))
     table = outreach.export_table(plan)
-    data = (exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount",))
-            if out_file.suffix.lower() == ".xlsx" else exports.to_csv_bytes(table))
-    try:
-        out_file.write_bytes(data)
-    except OSError as exc:
-        _fail(ArboardError(f"The file cannot be written: {exc.strerror or exc}", where=str(out_file)))
+    _write(out_file, exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount",)) if xlsx
+           else exports.to_csv_bytes(table))
     out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
 
 
@@ -304,8 +313,7 @@ def export_cmd(
     db_url: DbOption = None,
 ) -> None:
     """Export the debtor list (balances, aging, segment, behaviour) as CSV or formatted Excel."""
-    if out_file.suffix.lower() not in (".csv", ".xlsx"):
-        _fail(ArboardError("--out must end in .csv or .xlsx."), 2)
+    xlsx = _check_out(out_file)
     known = {*segments.SUBGROUPS, "no_information"}
     if group and group not in known:
         _fail(ArboardError(f"Unknown group {group!r}; use one of {', '.join(sorted(known))}."), 2)
@@ -314,12 +322,8 @@ def export_cmd(
     table = table[table["overdue"] >= min_overdue]
     if group:
         table = table[table["group"] == group]
-    data = (explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if out_file.suffix.lower() == ".xlsx"
-            else exports.to_csv_bytes(table))
-    try:
-        out_file.write_bytes(data)
-    except OSError as exc:
-        _fail(ArboardError(f"The file cannot be written: {exc.strerror or exc}", where=str(out_file)))
+    _write(out_file, explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if xlsx
+           else exports.to_csv_bytes(table))
     out.print(f"{len(table):,} debtors written to {out_file}")
 
 
