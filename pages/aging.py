@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import aging, model
+from arboard import aging
 from arboard.aging import AgingSpec
-from arboard.errors import ArboardError
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
 from ui.format import number
@@ -55,15 +54,7 @@ f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
 search = f1.text_input("Search name or ID", key="aging_search")
 countries = f2.multiselect("Country", sorted(customers["country"].dropna().unique()), key="aging_countries")
 only_overdue = f3.toggle("Overdue only", value=True, key="aging_overdue_only")
-with_risk = f4.toggle("Risk scores", key="aging_risk", help="Probability of paying 30+ days late, from the "
-                      "late-payment model (trained on this ledger, then cached).")
-view = customers
-if with_risk:
-    try:
-        min_risk = st.slider("Risk score at least", 0, 100, 0, key="aging_min_risk")
-        view = model.with_risk(view, cache.risk_scores(as_of)[1], min_risk=min_risk)
-    except ArboardError as exc:
-        st.warning(str(exc))
+view = controls.risk_scores(customers, as_of, prefix="aging", toggle_in=f4)
 if search:
     needle = search.strip().lower()
     view = view[view["name"].str.lower().str.contains(needle, regex=False)

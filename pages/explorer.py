@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import explorer, exports, model
+from arboard import explorer, exports
 from arboard.aging import AgingSpec
-from arboard.errors import ArboardError
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
 from ui.format import number
@@ -30,17 +29,10 @@ with st.expander("Filters", expanded=True):
     channels = r2[3].multiselect("Channel", ["email", "sms", "letter", "phone", "portal"], key="ex_channels")
     disputed = r2[4].toggle("Disputed items only", key="ex_disputed")
     r3 = st.columns([1, 3])
-    with_risk = r3[0].toggle("Risk scores", key="ex_risk", help="From the late-payment model (trained, then cached).")
-    min_risk = r3[1].slider("Risk score at least", 0, 100, 0, key="ex_min_risk", disabled=not with_risk)
-
-if with_risk:
-    try:
-        table = model.with_risk(table, cache.risk_scores(as_of)[1])
-    except ArboardError as exc:
-        st.warning(str(exc))
+    table = controls.risk_scores(table, as_of, prefix="ex", toggle_in=r3[0], slider_in=r3[1])
 filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countries=tuple(countries),
                            channels=tuple(channels), min_amount=lo or None, max_amount=hi or None,
-                           min_days_past_due=int(dpd), min_risk=min_risk if with_risk else None,
+                           min_days_past_due=int(dpd),
                            disputed_only=disputed, text=text)
 view = explorer.filter_debtors(table, filters)
 SHOWN = 5_000  # the browser gets the largest balances; the export has every match

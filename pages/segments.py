@@ -6,10 +6,10 @@ from dataclasses import fields
 
 import streamlit as st
 
-from arboard import exports, model, segments
+from arboard import exports, segments
 from arboard.errors import ArboardError
 from arboard.segments import GROUPS, SUBGROUP_LABELS, SegmentConfig
-from ui import cache, charts, state
+from ui import cache, charts, controls, state
 from ui.format import number
 
 as_of = state.ledger_page(__file__, "Segments")
@@ -132,16 +132,9 @@ with h[1]:
 st.subheader("Debtors by group")
 g1, g2, g3 = st.columns([2, 1, 1])
 chosen = g1.selectbox("Group", list(SUBGROUP_LABELS), format_func=SUBGROUP_LABELS.get, key="seg_group")
-with_risk = g2.toggle("Add risk scores", key="seg_risk",
-                      help="Trains the late-payment model on this ledger (a few seconds, then cached).")
 table = profiles.assign(group=groups.map(SUBGROUP_LABELS))
 table = table[groups != "no_information"] if chosen == "information_available" else table[groups == chosen]
-if with_risk:
-    try:
-        min_risk = g3.slider("Risk score at least", 0, 100, 0, key="seg_min_risk")
-        table = model.with_risk(table, cache.risk_scores(as_of)[1], min_risk=min_risk)
-    except ArboardError as exc:
-        st.warning(str(exc))
+table = controls.risk_scores(table, as_of, prefix="seg", toggle_in=g2, slider_in=g3)
 cols = ["name", "customer_id", "group", "open_ar", "overdue_ar", "days_beyond_terms", "on_time_share",
         "response_rate", "promise_kept_share", "partial_share", "utilisation", "best_channel",
         *(["risk_score"] if "risk_score" in table else [])]

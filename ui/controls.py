@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from arboard import model
+from arboard.errors import ArboardError
 from arboard.openitems import DIMENSIONS  # noqa: F401 - re-exported for pages
 from ui import cache
 
@@ -51,3 +53,21 @@ def aging_buckets() -> tuple[tuple[int, ...], str]:
 def dimension(label: str = "Break down by", *, key: str = "dimension", with_segment: bool = False) -> str:
     options = {**DIMENSIONS, **({"segment": "Segment (the five groups)"} if with_segment else {})}
     return st.selectbox(label, list(options), format_func=options.get, key=key)
+
+
+def risk_scores(table, as_of, *, prefix: str, toggle_in=st, slider_in=st):
+    """A "Risk scores" toggle; when on, adds ``risk_score`` to ``table`` and filters on a minimum.
+
+    Keys are ``<prefix>_risk`` and ``<prefix>_min_risk``. A ledger too small to train the model gives a
+    warning and the table unchanged.
+    """
+    if not toggle_in.toggle("Risk scores", key=f"{prefix}_risk",
+                            help="Probability of paying 30+ days late, from the late-payment model "
+                                 "(trained on this ledger, then cached)."):
+        return table
+    try:
+        min_risk = slider_in.slider("Risk score at least", 0, 100, 0, key=f"{prefix}_min_risk")
+        return model.with_risk(table, cache.risk_scores(as_of)[1], min_risk=min_risk)
+    except ArboardError as exc:
+        st.warning(str(exc))
+        return table
