@@ -21,8 +21,7 @@ with c3:
                           help="Countback walks back month by month through credit sales: insensitive to "
                                "seasonality. Off: standard DSO (AR / sales × days).")
 
-dim = st.session_state.get("dimension", "country")
-ov = cache.overview_for(as_of, currency, window, cei_average, dim)
+ov = cache.overview_for(as_of, currency, window, cei_average)
 previous = ov.previous
 points = ov.tiles.set_index("as_of")
 now, before = points.loc[as_of], points.loc[previous]
@@ -119,8 +118,8 @@ with right:
         st.info("Not enough history: a month is measured 90 days after it ends.")
 
 st.subheader("By customer attribute")
-controls.dimension()
-by = ov.breakdown
+dim = controls.dimension()
+by = cache.breakdown(as_of, currency, window, cei_average, dim)
 st.dataframe(
     by[["dim", "open_ar", "overdue_ar", "pct_past_due", dso_key, bp_key, add_key]],
     hide_index=True, width="stretch",

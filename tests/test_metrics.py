@@ -166,3 +166,14 @@ def test_cli_report_json_and_csv(duck_url):
     assert csv.exit_code == 0 and "aging:Over 45:amount" in csv.stdout
     bad = runner.invoke(app, ["report", "--as-of", "31/09/2026", "--db", duck_url])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_overview_breakdown_by_another_attribute(duck_engine):
+    from arboard import generate, overview
+    from tests.conftest import SMALL_SAMPLE
+
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    ov = overview.overview(duck_engine, SMALL_SAMPLE.end, currency="EUR")
+    assert overview.breakdown_by(duck_engine, ov, "country") is ov.breakdown
+    direct = overview.overview(duck_engine, SMALL_SAMPLE.end, currency="EUR", dimension="industry").breakdown
+    pd.testing.assert_frame_equal(overview.breakdown_by(duck_engine, ov, "industry"), direct)

@@ -86,16 +86,26 @@ def debtor_timeline(customer_id: str, as_of: date) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Computing the overview…")
-def _overview(url, version, as_of, currency, window, cei_average, dimension):
+def _overview(url, version, as_of, currency, window, cei_average):
     return overview.overview(state._engine(url), as_of, settings=settings(window, cei_average, (30, 60, 90, 120),
-                                                                          "due"), currency=currency,
-                             dimension=dimension)
+                                                                          "due"), currency=currency)
 
 
-def overview_for(as_of: date, currency: str | None, window: int, cei_average: bool,
-                 dimension: str) -> overview.Overview:
-    """Everything the Overview page shows, in one cached computation."""
-    return _overview(*_key(), as_of, currency, window, cei_average, dimension)
+def overview_for(as_of: date, currency: str | None, window: int, cei_average: bool) -> overview.Overview:
+    """Everything the Overview page shows, in one cached computation (broken down by country)."""
+    return _overview(*_key(), as_of, currency, window, cei_average)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _breakdown(url, version, as_of, currency, window, cei_average, dimension) -> pd.DataFrame:
+    ov = _overview(url, version, as_of, currency, window, cei_average)
+    return overview.breakdown_by(state._engine(url), ov, dimension,
+                                 settings=settings(window, cei_average, (30, 60, 90, 120), "due"))
+
+
+def breakdown(as_of: date, currency: str | None, window: int, cei_average: bool, dimension: str) -> pd.DataFrame:
+    """The Overview's breakdown by another attribute, without recomputing the rest of the Overview."""
+    return _breakdown(*_key(), as_of, currency, window, cei_average, dimension)
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building debtor profiles…")

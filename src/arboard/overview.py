@@ -27,6 +27,8 @@ class Overview:
     at_risk: pd.DataFrame
     customers: pd.DataFrame  # aging by customer, largest overdue first
     breakdown: pd.DataFrame  # by ``dimension``: open, overdue, DSO, BPDSO, ADD
+    dimension: str = "country"
+    currency: str | None = None
 
 
 def breakdown(customers: pd.DataFrame, daily: pd.DataFrame, as_of: date, *, dimension: str,
@@ -102,7 +104,19 @@ def overview(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings
         daily = kpis.daily_sales(engine, add_months(as_of, -COUNTBACK_MONTHS - 1), as_of, currency=currency,
                                  dimension=dimension)
         table = breakdown(customers, daily, as_of, dimension=dimension, settings=settings)
-    return Overview(as_of, previous, tiles, trend, aging_trend, risk, customers, table)
+    return Overview(as_of, previous, tiles, trend, aging_trend, risk, customers, table, dimension, currency)
+
+
+def breakdown_by(engine: Engine, ov: Overview, dimension: str, *, settings: KpiSettings = KpiSettings()
+                 ) -> pd.DataFrame:
+    """The breakdown of an already computed Overview by another attribute (one small sales query)."""
+    if dimension == ov.dimension:
+        return ov.breakdown
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    daily = kpis.daily_sales(engine, add_months(ov.as_of, -COUNTBACK_MONTHS - 1), ov.as_of, currency=ov.currency,
+                             dimension=dimension)
+    return breakdown(ov.customers, daily, ov.as_of, dimension=dimension, settings=settings)
 
 
 class _Clock:

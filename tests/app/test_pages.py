@@ -21,6 +21,8 @@ def test_overview_switches_method_and_currency(app_env):
     at.selectbox(key="currency").set_value("USD").run()
     assert not at.exception
     assert "USD" in at.caption[0].value
+    at.selectbox(key="dimension").set_value("industry").run()
+    assert not at.exception
 
 
 def test_aging_page(app_env):
