@@ -135,8 +135,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     active_days = (end.to_datetime64() - window_start).astype("timedelta64[D]").astype(float) + 1
     weight = cust["_volume"].to_numpy() * active_days
     ci = rng.choice(len(cust), size=size, p=weight / weight.sum())
-    c = {k: cust[k].to_numpy()[ci] for k in ("customer_id", "_arche", "_b2b", "_currency", "_terms", "_missing",
-                                            "_new")}
+    c = {k: cust[k].to_numpy()[ci] for k in ("customer_id", "_arche", "_b2b", "_currency", "_terms", "_missing")}
     offset = (rng.random(size) * active_days[ci]).astype("int64")
     inv_date = window_start[ci] + offset.astype("timedelta64[D]")
     t = (inv_date - start.to_datetime64()).astype("timedelta64[D]").astype(float) / max((end - start).days, 1)
