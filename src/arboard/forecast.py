@@ -47,6 +47,59 @@ def _delays(engine: Engine, as_of: date, lookback_days: int) -> tuple[pd.Series,
     return delay, overall, max(disputed_avg - overall, 0.0)
 
 
+def open_invoices(engine: Engine, as_of: date, *, currency: str | None = None,
+                  settled_since: date | None = None) -> pd.DataFrame:
+    """Invoices (positive amounts) open as of ``as_of``, net of the partial payments made by then.
+
+    With ``settled_since``, invoices settled in ``(settled_since, as_of]`` come too (what-if
+    scenarios re-open them when payments move later).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``invoice_id, customer_id, invoice_date, due_date, amount, open_amount, disputed, paid_date``
+        (dates as timestamps; ``open_amount`` is what was left before settlement, for both kinds).
+    """
+    inv, pay = schema.invoices, schema.payments
+    far = sa.literal(date(9999, 12, 31), sa.Date)
+    partial = (sa.select(pay.c.invoice_id, sa.func.sum(sa.cast(pay.c.amount, sa.Float)).label("paid"))
+               .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
+               .where(pay.c.payment_date <= as_of, pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, far),
+                      sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > (settled_since or as_of)))
+               .group_by(pay.c.invoice_id).subquery("partial"))
+    amount = sa.cast(inv.c.amount, sa.Float)
+    q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date, amount.label("amount"),
+                   (amount - sa.func.coalesce(partial.c.paid, 0.0)).label("open_amount"), inv.c.disputed,
+                   inv.c.paid_date)
+         .select_from(inv.outerjoin(partial, partial.c.invoice_id == inv.c.invoice_id))
+         .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
+                sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > (settled_since or as_of))))
+    if currency:
+        q = q.where(inv.c.currency == currency)
+    with engine.connect() as conn:
+        items = fetch_frame(conn, q, ["invoice_id", "customer_id", "invoice_date", "due_date", "amount",
+                                      "open_amount", "disputed", "paid_date"])
+    for col in ("invoice_date", "due_date", "paid_date"):
+        items[col] = pd.to_datetime(items[col])
+    for col in ("amount", "open_amount"):
+        items[col] = items[col].astype(float)
+    items["disputed"] = items["disputed"].astype(bool)
+    return items
+
+
+def expected_dates(engine: Engine, items: pd.DataFrame, as_of: date, *,
+                   lookback_days: int = 365) -> tuple[pd.Series, pd.Series]:
+    """Expected payment date and "doubtful" flag of open ``items`` (``customer_id, due_date, disputed``)."""
+    delay_by_customer, overall, dispute_extra = _delays(engine, as_of, lookback_days)
+    delay = items["customer_id"].map(delay_by_customer).fillna(overall).clip(lower=0)
+    delay = delay + np.where(items["disputed"].astype(bool), dispute_extra, 0.0)
+    today = pd.Timestamp(as_of)
+    expected = items["due_date"] + pd.to_timedelta(delay.round(), unit="D")
+    # Already later than usual: expect it after the debtor's usual delay from today (at least a week).
+    expected = expected.where(expected > today, today + pd.to_timedelta(delay.clip(lower=7).round(), unit="D"))
+    return expected, (today - items["due_date"]).dt.days > DOUBTFUL_DAYS
+
+
 def expected_payments(engine: Engine, as_of: date, *, currency: str | None = None,
                       lookback_days: int = 365) -> pd.DataFrame:
     """Open invoices as of ``as_of`` with their expected payment date.
@@ -56,26 +109,9 @@ def expected_payments(engine: Engine, as_of: date, *, currency: str | None = Non
     pandas.DataFrame
         ``invoice_id, customer_id, due_date, open_amount, disputed, expected_date, doubtful``.
     """
-    inv = schema.invoices
-    q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.due_date, sa.cast(inv.c.amount, sa.Float).label("amount"),
-                   inv.c.disputed)
-         .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
-                sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of)))
-    if currency:
-        q = q.where(inv.c.currency == currency)
-    with engine.connect() as conn:
-        items = fetch_frame(conn, q, ["invoice_id", "customer_id", "due_date", "open_amount", "disputed"])
-    items["due_date"] = pd.to_datetime(items["due_date"])
-    delay_by_customer, overall, dispute_extra = _delays(engine, as_of, lookback_days)
-    delay = items["customer_id"].map(delay_by_customer).fillna(overall).clip(lower=0)
-    delay = delay + np.where(items["disputed"].astype(bool), dispute_extra, 0.0)
-    today = pd.Timestamp(as_of)
-    expected = items["due_date"] + pd.to_timedelta(delay.round(), unit="D")
-    # Already later than usual: expect it after the debtor's usual delay from today (at least a week).
-    expected = expected.where(expected > today, today + pd.to_timedelta(delay.clip(lower=7).round(), unit="D"))
-    items["expected_date"] = expected
-    items["doubtful"] = (today - items["due_date"]).dt.days > DOUBTFUL_DAYS
-    return items
+    items = open_invoices(engine, as_of, currency=currency)
+    items["expected_date"], items["doubtful"] = expected_dates(engine, items, as_of, lookback_days=lookback_days)
+    return items[["invoice_id", "customer_id", "due_date", "open_amount", "disputed", "expected_date", "doubtful"]]
 
 
 def weekly(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> pd.DataFrame:

@@ -139,6 +139,15 @@ segment_configs = sa.Table(
     sa.Column("saved_at", sa.DateTime, nullable=False),
 )
 
+# Named what-if scenarios (levers and thresholds as JSON, see arboard.scenarios).
+scenarios = sa.Table(
+    "scenarios",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("spec", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+)
+
 # Outreach playbooks, one row per saved version of a group's playbook.
 playbooks = sa.Table(
     "playbooks",

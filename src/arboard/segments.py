@@ -17,16 +17,13 @@ passed and failed with its own values.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
+from arboard import named, schema
 from arboard.errors import ArboardError
 
 GROUPS = {
@@ -219,28 +216,14 @@ def balance_bands(open_ar: pd.Series, *, small: float = 1_000.0, large: float = 
 
 def save_config(engine: Engine, name: str, config: SegmentConfig) -> None:
     """Save (or overwrite) a named configuration in the database."""
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ArboardError("A configuration needs a name of 1 to 100 characters.")
-    t = schema.segment_configs
-    with engine.begin() as conn:
-        conn.execute(sa.delete(t).where(t.c.name == name))
-        conn.execute(sa.insert(t).values(name=name, config=json.dumps(config.to_dict()),
-                                         saved_at=datetime.now(UTC).replace(tzinfo=None)))
+    named.save(engine, schema.segment_configs, name, config.to_dict(), what="configuration")
 
 
 def load_config(engine: Engine, name: str) -> SegmentConfig:
     """Load a named configuration; :class:`ArboardError` when there is none."""
-    t = schema.segment_configs
-    with engine.connect() as conn:
-        text = conn.execute(sa.select(t.c.config).where(t.c.name == name)).scalar()
-    if text is None:
-        raise ArboardError(f"No segment configuration is saved under the name {name!r}.")
-    return SegmentConfig.from_dict(json.loads(text))
+    return SegmentConfig.from_dict(named.load(engine, schema.segment_configs, name, what="segment configuration"))
 
 
 def config_names(engine: Engine) -> list[str]:
     """Names of the saved configurations, newest first."""
-    t = schema.segment_configs
-    with engine.connect() as conn:
-        return list(conn.execute(sa.select(t.c.name).order_by(t.c.saved_at.desc())).scalars())
+    return named.names(engine, schema.segment_configs)
