@@ -22,9 +22,13 @@ PAGES = {
                                  url_path="debtors"),
     "pages/outreach.py": st.Page("pages/outreach.py", title="Outreach", icon=":material/campaign:",
                                  url_path="outreach"),
+    "pages/forecast.py": st.Page("pages/forecast.py", title="Cash forecast", icon=":material/payments:",
+                                 url_path="forecast"),
+    "pages/whatif.py": st.Page("pages/whatif.py", title="What-if", icon=":material/tune:", url_path="what-if"),
     "pages/data.py": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 }
-nav = st.navigation(list(PAGES.values()))
+presenting = state.presenting()
+nav = st.navigation(list(PAGES.values()), position="hidden" if presenting else "sidebar")
 deep_link = st.session_state.pop("_deep_link", None)
 if deep_link in PAGES:
     st.switch_page(PAGES[deep_link])
@@ -33,6 +37,8 @@ engine, url, origin = state.database()
 state.ensure_sample(url, origin)
 summary = state.ledger_summary()
 
+if presenting:
+    state.presentation_chrome()
 with st.sidebar:
     st.markdown("### arboard")
     latest = summary.last_activity or date.today()

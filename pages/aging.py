@@ -40,9 +40,10 @@ with right:
 st.subheader("By attribute")
 dim = controls.dimension(key="aging_dimension", with_segment=True)
 if dim == "segment":
+    config_name, config = controls.segment_config(st.columns([1, 2])[0])
     by_dim = aging.aging_by_group(cache.aging_by_customer(as_of, currency, edges, basis),
-                                  cache.segment_groups(as_of), spec=spec, labels=SUBGROUP_LABELS)
-    st.caption("Segments with the default thresholds (tune them on the Segments page).")
+                                  cache.segment_groups(as_of, config=config), spec=spec, labels=SUBGROUP_LABELS)
+    st.caption("Thresholds are tuned and saved on the Segments page.")
 else:
     by_dim = cache.aging_trend([as_of], currency, edges, basis, dimension=dim)
 title = "Segment" if dim == "segment" else controls.DIMENSIONS[dim]

@@ -4,32 +4,45 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import explorer, exports
+from arboard import explorer, exports, timeline
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
 from ui.format import number
 
 as_of = state.ledger_page(__file__, "Debtors")
-currency = controls.currency()
+c1, c2, _ = st.columns([1, 1.5, 2])
+with c1:
+    currency = controls.currency()
+config_name, config = controls.segment_config(c2)
 cur = currency or "EUR"
-table = cache.debtor_table(as_of, currency)
+table = cache.debtor_table(as_of, currency, config)
 labels = AgingSpec().labels
+CHANNELS = ["email", "sms", "letter", "phone", "portal"]
+# Filters live in the URL so that a link reproduces the list. The free-text search stays out: it
+# may hold a debtor's name, and no personal data goes into a URL.
+FILTERS = {"ex_groups": ("group", []), "ex_buckets": ("bucket", []), "ex_countries": ("country", []),
+           "ex_channels": ("channel", []), "ex_lo": ("min", 0.0), "ex_hi": ("max", 0.0), "ex_dpd": ("dpd", 0),
+           "ex_disputed": ("disputed", False), "ex_risk": ("risk", False), "ex_min_risk": ("min_risk", 0)}
+countries_all = sorted(table["country"].dropna().unique())
+controls.restore(FILTERS, {"ex_groups": list(SUBGROUP_LABELS), "ex_buckets": labels, "ex_countries": countries_all,
+                           "ex_channels": CHANNELS})
 
 with st.expander("Filters", expanded=True):
     r1 = st.columns(4)
-    text = r1[0].text_input("Search name or ID", key="ex_text")
+    text = r1[0].text_input("Search name or ID", key="ex_text", help="Not kept in the page's link.")
     groups = r1[1].multiselect("Segment", list(SUBGROUP_LABELS), format_func=SUBGROUP_LABELS.get, key="ex_groups")
     buckets = r1[2].multiselect("Oldest open item in", labels, key="ex_buckets")
-    countries = r1[3].multiselect("Country", sorted(table["country"].dropna().unique()), key="ex_countries")
+    countries = r1[3].multiselect("Country", countries_all, key="ex_countries")
     r2 = st.columns(5)
-    lo = r2[0].number_input(f"Open balance from ({cur})", value=0.0, step=100.0, key="ex_lo")
-    hi = r2[1].number_input(f"… to ({cur}, 0 = no limit)", value=0.0, step=1000.0, key="ex_hi")
-    dpd = r2[2].number_input("Days past due at least", 0, 3650, 0, key="ex_dpd")
-    channels = r2[3].multiselect("Channel", ["email", "sms", "letter", "phone", "portal"], key="ex_channels")
+    lo = r2[0].number_input(f"Open balance from ({cur})", step=100.0, key="ex_lo")
+    hi = r2[1].number_input(f"… to ({cur}, 0 = no limit)", step=1000.0, key="ex_hi")
+    dpd = r2[2].number_input("Days past due at least", 0, 3650, key="ex_dpd")
+    channels = r2[3].multiselect("Channel", CHANNELS, key="ex_channels")
     disputed = r2[4].toggle("Disputed items only", key="ex_disputed")
     r3 = st.columns([1, 3])
     table = controls.risk_scores(table, as_of, prefix="ex", toggle_in=r3[0], slider_in=r3[1])
+controls.publish(FILTERS)
 filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countries=tuple(countries),
                            channels=tuple(channels), min_amount=lo or None, max_amount=hi or None,
                            min_days_past_due=int(dpd),
@@ -67,11 +80,19 @@ rows = picked.selection.rows if picked is not None else []
 if rows:
     debtor = shown.iloc[rows[0]]
     st.subheader(f"{debtor['name']} ({debtor['customer_id']})")
-    events = cache.debtor_timeline(debtor["customer_id"], as_of)
+    plan = cache.debtor_plan(as_of, debtor["customer_id"], config)
+    events = timeline.with_plan(cache.debtor_timeline(debtor["customer_id"], as_of), plan)
     if len(events):
         charts.show(charts.timeline_chart(events, cur))
-        st.dataframe(events, hide_index=True, width="stretch", height=260)
+        st.caption(f"{len(plan)} planned contacts in the next weeks from the "
+                   f"{SUBGROUP_LABELS.get(debtor['group'], debtor['group'])} playbook (Outreach page)."
+                   if len(plan) else "No contact is planned for this debtor in the next weeks.")
+        st.dataframe(events, hide_index=True, width="stretch", height=260,
+                     column_config={"date": st.column_config.DateColumn("Date"), "event": "Event",
+                                    "reference": "Reference",
+                                    "amount": st.column_config.NumberColumn("Amount", format="localized"),
+                                    "detail": "Detail"})
     else:
         st.info("No history up to the as-of date.")
 else:
-    st.caption("Select a debtor to see its invoices, payments and contacts on one timeline.")
+    st.caption("Select a debtor to see its invoices, payments, contacts and planned contacts on one timeline.")

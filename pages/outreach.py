@@ -8,13 +8,15 @@ from arboard import exports, outreach
 from arboard.errors import ArboardError
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
-from ui import cache, charts, state
+from ui import cache, charts, controls, state
 from ui.format import money, number
 
 as_of = state.ledger_page(__file__, "Outreach")
 engine = state.engine()
 st.caption("The right message, to the right debtor, at the right time, on the right channel. Each group has its "
            "playbook; steps are days relative to the due date (negative = before it).")
+
+config_name, config = controls.segment_config(st.columns([1, 2])[0])
 
 with st.expander("Plan settings", expanded=False):
     c = st.columns(5)
@@ -56,7 +58,7 @@ with tab_books:
     p1, p2 = st.columns([1, 2])
     step_no = p1.selectbox("Step", list(range(len(edited))), key="out_prev_step",
                            format_func=lambda i: f"{i + 1}. {edited.iloc[i]['name'] or 'unnamed'}")
-    plan_for_preview, _v, _r = cache.outreach_plan(as_of, settings, enforce)
+    plan_for_preview, _v, _r = cache.outreach_plan(as_of, settings, enforce, config)
     candidates = plan_for_preview.drop_duplicates("customer_id").head(500)
     debtor = p2.selectbox("For debtor", candidates["customer_id"].tolist(), key="out_prev_debtor",
                           format_func=dict(zip(candidates["customer_id"], candidates["name"], strict=True)).get)
@@ -81,7 +83,7 @@ with tab_books:
 
 with tab_plan:
     try:
-        plan, violations, rates = cache.outreach_plan(as_of, settings, enforce)
+        plan, violations, rates = cache.outreach_plan(as_of, settings, enforce, config)
     except ArboardError as exc:
         st.error(str(exc))
         st.stop()

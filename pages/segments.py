@@ -20,10 +20,15 @@ KEYS = [f.name for f in fields(SegmentConfig)]
 # Thresholds live in session state under "seg_<field>"; a shared link (?seg=...) or a saved
 # configuration fills them before the widgets are drawn.
 if "seg_initialised" not in st.session_state:
-    shared = st.query_params.get("seg")
+    shared, shared_name = st.query_params.get("seg"), st.query_params.get("config")
     try:
-        start = SegmentConfig.from_dict(dict(p.split(":", 1) for p in shared.split(",") if ":" in p)) \
-            if shared else DEFAULTS
+        if shared:
+            start = SegmentConfig.from_dict(dict(p.split(":", 1) for p in shared.split(",") if ":" in p))
+        elif shared_name:
+            start = segments.load_config(engine, shared_name)
+            st.session_state["seg_pick"] = st.session_state["_config_pick"] = shared_name
+        else:
+            start = DEFAULTS
     except ArboardError as exc:
         st.warning(f"The shared link's settings could not be read ({exc}); defaults are used.")
         start = DEFAULTS
@@ -47,6 +52,8 @@ with top[1]:
     b1, b2 = st.columns(2)
     if b1.button("Load", key="seg_load_btn"):
         st.session_state["seg_load"] = DEFAULTS if pick == "(defaults)" else segments.load_config(engine, pick)
+        # The other pages use the configuration loaded here (its name is in their links too).
+        st.session_state["_config_pick"] = controls.DEFAULT_CONFIG if pick == "(defaults)" else pick
         st.rerun()
     if b2.button("Reset to defaults", key="seg_reset"):
         st.session_state["seg_load"] = DEFAULTS
@@ -80,10 +87,16 @@ with st.sidebar:
 config = SegmentConfig.from_dict({k: st.session_state[f"seg_{k}"] for k in KEYS})
 changed = {k: v for k, v in config.to_dict().items() if v != getattr(DEFAULTS, k)}
 st.query_params["seg"] = ",".join(f"{k}:{v}" for k, v in changed.items())  # thresholds only, never personal data
+loaded = st.session_state.get("_config_pick")
+if loaded and loaded != controls.DEFAULT_CONFIG:
+    st.query_params["config"] = loaded
+else:
+    st.query_params.pop("config", None)
 if save:
     try:
         segments.save_config(engine, name, config)
-        st.success(f"Saved as “{name.strip()}”.")
+        st.toast(f"Saved as “{name.strip()}”.")
+        st.rerun()  # list the new name among the saved configurations
     except ArboardError as exc:
         st.error(str(exc))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pandas as pd
 from typer.testing import CliRunner
 
 from arboard import db, explorer, generate
@@ -35,3 +36,21 @@ def test_cli_export(duck_url, tmp_path):
     assert text.startswith("customer_id,name") and "wont_pay" in text
     bad = CliRunner().invoke(app, ["export", "--group", "nope", "--out", str(out), "--db", duck_url])
     assert bad.exit_code == 2
+
+
+def test_debtor_timeline_shows_planned_contacts(duck_engine):
+    from arboard import outreach, profiles, timeline
+
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    as_of = SMALL_SAMPLE.end
+    full = outreach.make_plan(duck_engine, as_of)
+    debtor = full["customer_id"].iloc[0]
+    plan = outreach.debtor_plan(duck_engine, as_of, debtor,
+                                profile_frame=profiles.debtor_profiles(duck_engine, as_of))
+    mine = full[full["customer_id"] == debtor]
+    assert list(plan["date"]) == list(mine["date"]) and list(plan["step"]) == list(mine["step"])
+    events = timeline.with_plan(timeline.debtor_timeline(duck_engine, debtor, as_of=as_of), plan)
+    planned = events[events["event"].str.startswith("Planned: ")]
+    assert len(planned) == len(plan)
+    assert (pd.to_datetime(planned["date"]) > pd.Timestamp(as_of)).all()
+    assert pd.to_datetime(events["date"]).is_monotonic_decreasing

@@ -7,14 +7,16 @@ so a cross-session cache holds nothing that another user of the same server may 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from arboard import aging, explorer, model, openitems, outreach, overview, profiles, timeline
+from arboard import aging, explorer, forecast, model, openitems, outreach, overview, profiles, scenarios, timeline
 from arboard.aging import AgingSpec
 from arboard.kpis import KpiSettings
+from arboard.segments import SegmentConfig
 from ui import state
 
 TTL = 3600
@@ -38,8 +40,6 @@ def currencies() -> list[tuple[str, float]]:
     return _currencies(*_key())
 
 
-
-
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="Computing aging…")
 def _aging_trend(url, version, dates: tuple[date, ...], currency, edges, basis, dimension) -> pd.DataFrame:
     return aging.aging_trend(state._engine(url), list(dates), spec=AgingSpec(edges=edges, basis=basis),
@@ -59,10 +59,6 @@ def _aging_by_customer(url, version, as_of, currency, edges, basis) -> pd.DataFr
 
 def aging_by_customer(as_of: date, currency: str | None, edges: tuple[int, ...], basis: str) -> pd.DataFrame:
     return _aging_by_customer(*_key(), as_of, currency, edges, basis)
-
-
-
-
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
@@ -150,42 +146,110 @@ def balance_bands(as_of: date, lookback: int) -> pd.Series:
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Assigning segments…")
-def _segment_groups(url, version, as_of, lookback) -> pd.Series:
+def _segment_groups(url, version, as_of, lookback, config_json) -> pd.Series:
     from arboard.segments import assign
 
     prof = _profiles(url, version, as_of, lookback)
-    return pd.Series(assign(prof).to_numpy(), index=prof["customer_id"])
+    return pd.Series(assign(prof, _config(config_json)).to_numpy(), index=prof["customer_id"])
 
 
-def segment_groups(as_of: date, lookback: int = 365) -> pd.Series:
-    """Default-threshold segment of each customer id (for breakdowns on other pages)."""
-    return _segment_groups(*_key(), as_of, lookback)
+def segment_groups(as_of: date, lookback: int = 365, config: SegmentConfig | None = None) -> pd.Series:
+    """Segment of each customer id under ``config`` (for breakdowns on other pages)."""
+    return _segment_groups(*_key(), as_of, lookback, _json(config))
+
+
+def _json(config: SegmentConfig | None) -> str:
+    return json.dumps((config or SegmentConfig()).to_dict(), sort_keys=True)
+
+
+def _config(config_json: str) -> SegmentConfig:
+    return SegmentConfig.from_dict(json.loads(config_json))
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Planning contacts…")
-def _plan(url, version, as_of, weeks, agents, calls, max_week, enforce, playbook_key):
+def _plan(url, version, as_of, weeks, agents, calls, max_week, enforce, playbook_key, config_json):
     settings = outreach.PlanSettings(weeks=weeks, agents=agents, calls_per_agent_per_day=calls,
                                      max_contacts_per_7_days=max_week)
     engine = state._engine(url)
-    raw = outreach.make_plan(engine, as_of, settings=settings, enforce=False)
+    raw = outreach.make_plan(engine, as_of, settings=settings, enforce=False, config=_config(config_json))
     violations = outreach.pressure_violations(raw, settings)
     plan = outreach.enforce_pressure(raw, settings) if enforce else raw
     return plan, violations, outreach.response_rates(engine, as_of)
 
 
-def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool):
+def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, config: SegmentConfig | None = None):
     """(plan, pressure violations before enforcement, response rates per channel), cached."""
     engine = state.engine()
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
     return _plan(*_key(), as_of, settings.weeks, settings.agents, settings.calls_per_agent_per_day,
-                 settings.max_contacts_per_7_days, enforce, hash(key))
+                 settings.max_contacts_per_7_days, enforce, hash(key), _json(config))
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
-def _debtors(url, version, as_of, currency) -> pd.DataFrame:
-    return explorer.debtor_table(state._engine(url), as_of, currency=currency)
+def _debtors(url, version, as_of, currency, config_json) -> pd.DataFrame:
+    return explorer.debtor_table(state._engine(url), as_of, currency=currency, config=_config(config_json),
+                                 profile_frame=_profiles(url, version, as_of, 365))
 
 
-def debtor_table(as_of: date, currency: str | None) -> pd.DataFrame:
+def debtor_table(as_of: date, currency: str | None, config: SegmentConfig | None = None) -> pd.DataFrame:
     """Every debtor with an open balance (cached; filters run on the cached table)."""
-    return _debtors(*_key(), as_of, currency)
+    return _debtors(*_key(), as_of, currency, _json(config))
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _debtor_plan(url, version, as_of, customer_id, config_json) -> pd.DataFrame:
+    prof = _profiles(url, version, as_of, 365)
+    return outreach.debtor_plan(state._engine(url), as_of, customer_id, profile_frame=prof,
+                                config=_config(config_json))
+
+
+def debtor_plan(as_of: date, customer_id: str, config: SegmentConfig | None = None) -> pd.DataFrame:
+    """The planned contacts of one debtor (from its group's playbook)."""
+    return _debtor_plan(*_key(), as_of, customer_id, _json(config))
+
+
+# --- forecast and what-if ------------------------------------------------------------------------
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting receipts…")
+def _forecast(url, version, as_of, currency) -> tuple[pd.DataFrame, dict]:
+    expected = forecast.expected_payments(state._engine(url), as_of, currency=currency)
+    return forecast.weekly(expected, as_of), forecast.outlook(expected, as_of)
+
+
+def cash_forecast(as_of: date, currency: str | None) -> tuple[pd.DataFrame, dict]:
+    """(13 weekly expected receipts, totals outside them), cached."""
+    return _forecast(*_key(), as_of, currency)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Running the backtest…")
+def _backtest(url, version, as_of, currency) -> forecast.Backtest:
+    return forecast.backtest(state._engine(url), as_of, currency=currency)
+
+
+def backtest(as_of: date, currency: str | None) -> forecast.Backtest:
+    return _backtest(*_key(), as_of, currency)
+
+
+@st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Loading the ledger for what-if scenarios…")
+def _simulator(url, version, as_of, currency, window, config_json) -> scenarios.Simulator:
+    # A resource, not data: it holds the engine and reads more history on demand. Read-only for callers.
+    return scenarios.Simulator(state._engine(url), as_of, base_config=_config(config_json),
+                               settings=KpiSettings(window_days=window), currency=currency,
+                               profile_frame=_profiles(url, version, as_of, 365))
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner="Projecting…")
+def _projection(url, version, as_of, currency, window, config_json, scenario_json) -> scenarios.Projection:
+    sim = _simulator(url, version, as_of, currency, window, config_json)
+    return sim.project(scenarios.Scenario.from_dict(json.loads(scenario_json)))
+
+
+def projection(as_of: date, currency: str | None, window: int, config: SegmentConfig | None,
+               scenario: scenarios.Scenario) -> scenarios.Projection:
+    """One scenario against the baseline (cached per scenario, so comparing two costs nothing more)."""
+    return _projection(*_key(), as_of, currency, window, _json(config), json.dumps(scenario.to_dict(), sort_keys=True))
+
+
+def kept_share(as_of: date, currency: str | None, window: int, config: SegmentConfig | None) -> float | None:
+    """The ledger's share of promises kept in the window (the promises lever starts there)."""
+    return _simulator(*_key(), as_of, currency, window, _json(config)).kept_share

@@ -104,10 +104,12 @@ def at_risk_bars(risk: pd.DataFrame) -> alt.Chart:
 
 def timeline_chart(events: pd.DataFrame, currency: str) -> alt.Chart:
     data = events.assign(date=lambda d: pd.to_datetime(d["date"]),
-                         kind=lambda d: d["event"].str.replace(r"^Contact: .*", "Contact", regex=True))
+                         kind=lambda d: d["event"].str.replace(r"^Contact: .*", "Contact", regex=True)
+                         .str.replace(r"^Planned: .*", "Planned contact", regex=True))
     return alt.Chart(data).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X("date:T", title=None),
-        y=alt.Y("kind:N", title=None, sort=["Invoice", "Credit note", "Payment", "Settled", "Contact"]),
+        y=alt.Y("kind:N", title=None,
+                sort=["Invoice", "Credit note", "Payment", "Settled", "Contact", "Planned contact"]),
         color=alt.Color("kind:N", legend=None),
         tooltip=[alt.Tooltip("date:T", format="%d %b %Y"), "event:N", "reference:N",
                  alt.Tooltip("amount:Q", title=currency, format=",.2f"), "detail:N"],
@@ -224,3 +226,84 @@ def workload_chart(load: pd.DataFrame) -> alt.Chart:
     capacity = pd.DataFrame({"capacity": [int(load["capacity"].iloc[0]) if len(load) else 0]})
     line = alt.Chart(capacity).mark_rule(color="#1b2430", strokeDash=[4, 3], strokeWidth=2).encode(y="capacity:Q")
     return (bars + line).properties(height=220)
+
+
+SERIES_COLOURS = ["#90a4ae", "#1f5f8b", "#fb8c00"]
+
+
+def forecast_chart(weeks: pd.DataFrame, currency: str) -> alt.Chart:
+    """Expected receipts per week (bars) and their running total (line)."""
+    data = weeks.assign(start=lambda d: pd.to_datetime(d["start"]), cumulative=lambda d: d["expected"].cumsum())
+    x = alt.X("start:T", title="Week starting", axis=alt.Axis(format="%d %b"))
+    tooltip = [alt.Tooltip("start:T", title="Week of", format="%d %b %Y"),
+               alt.Tooltip("expected:Q", title=f"Expected ({currency})", format=",.0f"),
+               alt.Tooltip("cumulative:Q", title=f"Running total ({currency})", format=",.0f")]
+    bars = alt.Chart(data).mark_bar(color="#1f5f8b", size=30).encode(
+        x=x, y=alt.Y("expected:Q", title=f"Expected receipts ({currency})", axis=alt.Axis(format="~s")),
+        tooltip=tooltip)
+    line = alt.Chart(data).mark_line(color="#fb8c00", point=True).encode(
+        x=x, y=alt.Y("cumulative:Q", title=f"Running total ({currency})", axis=alt.Axis(format="~s")),
+        tooltip=tooltip)
+    return alt.layer(bars, line).resolve_scale(y="independent").properties(height=320)
+
+
+def backtest_chart(table: pd.DataFrame, currency: str) -> alt.Chart:
+    """Forecast against what came in, week by week."""
+    data = table.rename(columns={"expected": "Forecast", "actual": "Came in"}).melt(
+        ["week", "start"], ["Forecast", "Came in"], var_name="Series", value_name="amount")
+    data["start"] = pd.to_datetime(data["start"])
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("start:T", title="Week starting", axis=alt.Axis(format="%d %b")),
+        xOffset=alt.XOffset("Series:N", sort=["Forecast", "Came in"]),
+        y=alt.Y("amount:Q", title=currency, axis=alt.Axis(format="~s")),
+        color=alt.Color("Series:N", sort=["Forecast", "Came in"], scale=alt.Scale(range=["#90a4ae", "#1f5f8b"]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[alt.Tooltip("start:T", title="Week of", format="%d %b %Y"), "Series:N",
+                 alt.Tooltip("amount:Q", title=currency, format=",.0f")],
+    ).properties(height=280)
+
+
+def scenario_days(metrics: dict[str, pd.DataFrame], *, height: int = 300) -> alt.Chart:
+    """DSO, best possible DSO and days delinquent: one bar per scenario, grouped by measure."""
+    rows = []
+    for name, m in metrics.items():
+        for _, r in m[m["unit"] == "days"].iterrows():
+            rows.append({"Measure": r["label"], "Scenario": name, "Days": r["value"]})
+    data = pd.DataFrame(rows)
+    names = list(metrics)
+    order = ["DSO", "Best possible DSO", "Average days delinquent", "Countback DSO"]
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("Measure:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=200)),
+        xOffset=alt.XOffset("Scenario:N", sort=names),
+        y=alt.Y("Days:Q", title="Days"),
+        color=alt.Color("Scenario:N", sort=names, scale=alt.Scale(domain=names, range=SERIES_COLOURS[:len(names)]),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=300)),
+        tooltip=["Measure:N", "Scenario:N", alt.Tooltip("Days:Q", format=".1f")],
+    ).properties(height=height)
+
+
+def scenario_receipts(weeks: dict[str, pd.Series], starts: pd.Series, currency: str, *, height: int = 300
+                      ) -> alt.Chart:
+    """Expected receipts per week under each scenario."""
+    data = pd.concat([pd.DataFrame({"start": pd.to_datetime(starts), "Scenario": name, "amount": values.to_numpy()})
+                      for name, values in weeks.items()], ignore_index=True)
+    names = list(weeks)
+    return alt.Chart(data).mark_line(point=True, strokeWidth=3).encode(
+        x=alt.X("start:T", title="Week starting", axis=alt.Axis(format="%d %b")),
+        y=alt.Y("amount:Q", title=f"Expected receipts ({currency})", axis=alt.Axis(format="~s")),
+        color=alt.Color("Scenario:N", sort=names, scale=alt.Scale(domain=names, range=SERIES_COLOURS[:len(names)]),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=300)),
+        tooltip=[alt.Tooltip("start:T", title="Week of", format="%d %b %Y"), "Scenario:N",
+                 alt.Tooltip("amount:Q", title=currency, format=",.0f")],
+    ).properties(height=height)
+
+
+def lever_bars(levers: pd.DataFrame, currency: str) -> alt.Chart:
+    """Cash released by each lever on its own (negative: cash tied up)."""
+    data = levers.assign(released=-levers["ar_change"])
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("lever:N", title=None),
+        x=alt.X("released:Q", title=f"Cash released on its own ({currency})", axis=alt.Axis(format="~s")),
+        color=alt.condition("datum.released >= 0", alt.value("#2e7d32"), alt.value("#c62828")),
+        tooltip=["lever:N", alt.Tooltip("released:Q", title=currency, format=",.0f")],
+    ).properties(height=alt.Step(34))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import model
+from arboard import model, segments
 from arboard.errors import ArboardError
 from arboard.openitems import DIMENSIONS  # noqa: F401 - re-exported for pages
-from ui import cache
+from arboard.segments import SegmentConfig
+from ui import cache, state
 
 WINDOWS = {30: "30 days", 60: "60 days", 90: "90 days", 180: "180 days", 365: "12 months"}
 
@@ -66,8 +67,99 @@ def risk_scores(table, as_of, *, prefix: str, toggle_in=st, slider_in=st):
                                  "(trained on this ledger, then cached)."):
         return table
     try:
-        min_risk = slider_in.slider("Risk score at least", 0, 100, 0, key=f"{prefix}_min_risk")
+        min_risk = slider_in.slider("Risk score at least", 0, 100, key=f"{prefix}_min_risk")
         return model.with_risk(table, cache.risk_scores(as_of)[1], min_risk=min_risk)
     except ArboardError as exc:
         st.warning(str(exc))
         return table
+
+
+DEFAULT_CONFIG = "(default thresholds)"
+
+
+def remembered(key: str, options: list[str], default: str, *, url_key: str | None = None) -> None:
+    """Seed the widget ``key`` from a value kept across pages (``_<key>``), else from the URL.
+
+    Streamlit forgets a widget's value on pages that do not draw it; the copy under ``_<key>``
+    survives, and :func:`remember` (the widget's ``on_change``) updates it.
+    """
+    kept = st.session_state.get(f"_{key}")
+    if kept is None and url_key:
+        kept = st.query_params.get(url_key)
+    st.session_state[key] = kept if kept in options else default
+    st.session_state[f"_{key}"] = st.session_state[key]
+
+
+def remember(key: str) -> None:
+    st.session_state[f"_{key}"] = st.session_state[key]
+
+
+def segment_config(container=st) -> tuple[str | None, SegmentConfig]:
+    """Pick a saved segment configuration (kept in the URL as ``?config=NAME``; names only).
+
+    Returns the name (None for the default thresholds) and the configuration.
+    """
+    engine = state.engine()
+    names = segments.config_names(engine)
+    options = [DEFAULT_CONFIG, *names]
+    wanted = st.query_params.get("config")
+    remembered("config_pick", options, DEFAULT_CONFIG, url_key="config")
+    if wanted and wanted not in names:
+        st.warning(f"The link asks for the segment configuration “{wanted}”, which is not saved here; "
+                   "the default thresholds are used.")
+    name = container.selectbox("Segment thresholds", options, key="config_pick", on_change=remember,
+                               args=("config_pick",),
+                               help="A configuration saved on the Segments page decides who is in which group.")
+    if name == DEFAULT_CONFIG:
+        st.query_params.pop("config", None)
+        return None, SegmentConfig()
+    st.query_params["config"] = name
+    try:
+        return name, segments.load_config(engine, name)
+    except ArboardError as exc:
+        st.warning(str(exc))
+        return None, SegmentConfig()
+
+
+def restore(fields: dict[str, tuple[str, object]], options: dict[str, list] | None = None) -> None:
+    """Before drawing a page's widgets: give each its value from the copy kept across pages, else
+    from the URL (a shared link), else its default.
+
+    ``fields`` maps a widget key to (URL name, default); the default's type decides how the URL
+    text is read (list, bool, int, float). ``options`` lists the allowed values of list widgets.
+    """
+    options = options or {}
+    for key, (name, default) in fields.items():
+        if key in st.session_state:
+            continue
+        if f"_{key}" in st.session_state:
+            st.session_state[key] = st.session_state[f"_{key}"]
+            continue
+        value = default
+        try:
+            if isinstance(default, list):
+                allowed = options.get(key)
+                got = [v for v in st.query_params.get_all(name) if allowed is None or v in allowed]
+                value = got or default
+            elif name in st.query_params:
+                text = st.query_params[name]
+                value = (text == "1" if isinstance(default, bool) else int(text) if isinstance(default, int)
+                         else float(text))
+        except ValueError:
+            value = default  # a mangled link falls back to the default
+        st.session_state[key] = value
+
+
+def publish(fields: dict[str, tuple[str, object]]) -> None:
+    """After the widgets: keep their values across pages and put the non-default ones in the URL."""
+    for key, (name, default) in fields.items():
+        value = st.session_state.get(key, default)
+        st.session_state[f"_{key}"] = value
+        if value == default or value in (None, []):
+            st.query_params.pop(name, None)
+        elif isinstance(value, bool):
+            st.query_params[name] = "1"
+        elif isinstance(value, list):
+            st.query_params[name] = [str(v) for v in value]
+        else:
+            st.query_params[name] = f"{value:g}" if isinstance(value, float) else str(value)

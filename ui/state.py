@@ -107,3 +107,25 @@ def ledger_page(page_file: str, title: str) -> date:
         st.info("No invoices are loaded yet. Load a ledger on the **Data** page, or run `arboard generate`.")
         st.stop()
     return as_of()
+
+
+PRESENTATION_CSS = """
+<style>
+section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+div[data-testid="stToolbar"] {display: none !important;}
+div[data-testid="stMainBlockContainer"] {padding-top: 1.5rem; max-width: 100%;}
+div[data-testid="stMetricValue"] {font-size: 3.2rem;}
+div[data-testid="stMetricLabel"] p {font-size: 1.25rem;}
+div[data-testid="stMetricDelta"] {font-size: 1.2rem;}
+</style>
+"""
+
+
+def presenting() -> bool:
+    """Presentation mode (``?present=1``): wide charts and big numbers, no sidebar or menu."""
+    return st.query_params.get("present") == "1"
+
+
+def presentation_chrome() -> None:
+    """Hide the sidebar, the page menu and the toolbar (app.py calls this in presentation mode)."""
+    st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)  # a constant: no user text goes in

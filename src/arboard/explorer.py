@@ -22,10 +22,15 @@ COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", 
 
 
 def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, spec: AgingSpec = AgingSpec(),
-                 config: segments.SegmentConfig | None = None) -> pd.DataFrame:
-    """Every debtor with an open balance: balances by bucket, the oldest bucket, segment and behaviour."""
+                 config: segments.SegmentConfig | None = None, profile_frame: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """Every debtor with an open balance: balances by bucket, the oldest bucket, segment and behaviour.
+
+    ``profile_frame`` (from :func:`arboard.profiles.debtor_profiles` as of the same date) saves
+    recomputing the profiles when the caller has them already.
+    """
     per = aging.aging_by_customer(engine, as_of, spec=spec, currency=currency)
-    prof = profiles.debtor_profiles(engine, as_of)
+    prof = profile_frame if profile_frame is not None else profiles.debtor_profiles(engine, as_of)
     groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(), index=prof["customer_id"])
     keep = ["customer_id", "days_beyond_terms", "response_rate", "best_channel", "preferred_channel"]
     table = per.merge(prof[keep], on="customer_id", how="left")

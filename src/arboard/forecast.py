@@ -126,6 +126,17 @@ def weekly(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> pd.Dat
     return out
 
 
+def outlook(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> dict:
+    """What the weekly figures leave out: ``open, in_horizon, later, doubtful`` amounts and ``items``."""
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=7 * weeks)
+    ok = ~expected["doubtful"]
+    inside = ok & (expected["expected_date"] <= end)
+    amount = expected["open_amount"]
+    return {"open": float(amount.sum()), "in_horizon": float(amount[inside].sum()),
+            "later": float(amount[ok & ~inside].sum()), "doubtful": float(amount[~ok].sum()),
+            "items": int(len(expected)), "doubtful_items": int((~ok).sum())}
+
+
 @dataclass
 class Backtest:
     """A forecast made in the past against the receipts that followed."""

@@ -203,8 +203,8 @@ class PlanSettings:
     unit_costs: tuple[tuple[str, float], ...] = tuple(UNIT_COSTS.items())
 
 
-def open_items_for_plan(engine: Engine, as_of: date) -> pd.DataFrame:
-    """Open invoices (positive amounts) as of ``as_of`` with the customer's contact data."""
+def open_items_for_plan(engine: Engine, as_of: date, *, customer_id: str | None = None) -> pd.DataFrame:
+    """Open invoices (positive amounts) as of ``as_of`` with the customer's contact data (of one customer)."""
     inv, cust = schema.invoices, schema.customers
     q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.due_date, sa.cast(inv.c.amount, sa.Float).label("amount"),
                    inv.c.currency, sa.func.coalesce(cust.c.name, inv.c.customer_id).label("name"), cust.c.email,
@@ -212,6 +212,8 @@ def open_items_for_plan(engine: Engine, as_of: date) -> pd.DataFrame:
          .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id))
          .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
                 sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of)))
+    if customer_id is not None:
+        q = q.where(inv.c.customer_id == customer_id)
     with engine.connect() as conn:
         df = fetch_frame(conn, q)
     df["due_date"] = pd.to_datetime(df["due_date"])
@@ -413,6 +415,21 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
     plan = build_plan(open_items_for_plan(engine, as_of), groups, best, load_playbooks(engine), as_of,
                       settings=settings)
     return enforce_pressure(plan, settings) if enforce else plan
+
+
+def debtor_plan(engine: Engine, as_of: date, customer_id: str, *, settings: PlanSettings = PlanSettings(),
+                profile_frame: pd.DataFrame | None = None, config=None) -> pd.DataFrame:
+    """The planned contacts of one debtor, as :func:`make_plan` would schedule them (for its timeline).
+
+    ``profile_frame`` (debtor profiles as of ``as_of``) saves recomputing them.
+    """
+    from arboard import profiles, segments
+
+    prof = profile_frame if profile_frame is not None else profiles.debtor_profiles(engine, as_of)
+    groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(), index=prof["customer_id"])
+    best = prof.set_index("customer_id")["best_channel"]
+    items = open_items_for_plan(engine, as_of, customer_id=customer_id)
+    return enforce_pressure(build_plan(items, groups, best, load_playbooks(engine), as_of, settings=settings), settings)
 
 
 def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -65,3 +65,22 @@ def find_customers(engine: Engine, text: str, *, limit: int = 50) -> pd.DataFram
          .order_by(c.c.customer_id).limit(limit))
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(q).all(), columns=["customer_id", "name"])
+
+
+def with_plan(events: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
+    """A debtor's timeline with its planned contacts (from :func:`arboard.outreach.debtor_plan`) on top.
+
+    Planned rows read ``Planned: <step>``, refer to the invoices the contact is about and carry the
+    amount it asks for; the detail names the channel and tone. Newest first, as the timeline.
+    """
+    if plan is None or plan.empty:
+        return events
+    planned = pd.DataFrame({
+        "date": pd.to_datetime(plan["date"]).dt.date,
+        "event": "Planned: " + plan["step"].astype(str),
+        "reference": plan["invoices"].astype(str),
+        "amount": plan["amount"].astype(float),
+        "detail": plan["channel"].astype(str) + " · " + plan["tone"].astype(str),
+    })
+    out = pd.concat([planned, events], ignore_index=True) if len(events) else planned
+    return out.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)

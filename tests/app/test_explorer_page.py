@@ -14,3 +14,35 @@ def test_explorer_filters(app_env):
     assert "**0** of" in at.caption[0].value or any("**0** of" in c.value for c in at.caption)
     at.toggle(key="ex_risk").set_value(True).run()
     assert not at.exception
+
+
+def test_explorer_filters_live_in_the_url_but_not_the_search(app_env):
+    at = run_page("pages/explorer.py")
+    at.multiselect(key="ex_groups").set_value(["wont_pay", "unable_to_pay"]).run()
+    at.number_input(key="ex_dpd").set_value(30).run()
+    at.toggle(key="ex_disputed").set_value(True).run()
+    at.text_input(key="ex_text").set_value("Müller GmbH").run()
+    assert not at.exception
+    params = at.query_params
+    assert params["group"] == ["wont_pay", "unable_to_pay"] and params["dpd"] == "30" and params["disputed"] == "1"
+    assert "Müller" not in str(dict(params))  # the free-text search may be a name: never in the link
+    caption = next(c.value for c in at.caption if "debtors with an open balance match" in c.value)
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    fresh.run()
+    fresh.switch_page("pages/explorer.py")
+    for key in ("group", "dpd", "disputed"):
+        fresh.query_params[key] = params[key]
+    fresh.query_params["country"] = ["Atlantis"]  # not in the data: ignored, not an error
+    fresh.run()
+    assert not fresh.exception
+    assert fresh.multiselect(key="ex_groups").value == ["wont_pay", "unable_to_pay"]
+    assert fresh.number_input(key="ex_dpd").value == 30
+    assert fresh.toggle(key="ex_disputed").value is True
+    assert fresh.multiselect(key="ex_countries").value == []
+    fresh_caption = next(c.value for c in fresh.caption if "debtors with an open balance match" in c.value)
+    # The link has no search text, so it lists at least what the search narrowed down.
+    assert int(fresh_caption.split("**")[1].replace(",", "")) >= int(caption.split("**")[1].replace(",", ""))

@@ -23,6 +23,7 @@ def test_segments_save_and_share(app_env):
     at.text_input(key="seg_name").set_value("strict").run()
     at.button(key="seg_save").click().run()
     assert not at.exception
-    assert any("Saved" in s.value for s in at.success)
+    assert any("Saved" in t.value for t in at.toast)
+    assert "strict" in at.selectbox(key="seg_pick").options
     at.toggle(key="seg_model").set_value(True).run()
     assert not at.exception

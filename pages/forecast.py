@@ -1,0 +1,57 @@
+"""Cash forecast: what should come in over the next 13 weeks, and how well the method did before."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from ui import cache, charts, controls, state
+from ui.format import money, number
+
+as_of = state.ledger_page(__file__, "Cash forecast")
+c1, _ = st.columns([1, 3])
+with c1:
+    currency = controls.currency()
+cur = currency or "EUR"
+st.caption(f"Each invoice open on **{as_of:%d %b %Y}** is expected on its due date plus its debtor's usual delay "
+           "(amount-weighted, last 12 months; the ledger's average for debtors without history). Disputed items "
+           "also wait the typical time a dispute takes; items over 180 days past due are doubtful and left out.")
+
+weeks, outlook = cache.cash_forecast(as_of, currency)
+if not outlook["items"]:
+    st.info("Nothing is open on this date, so nothing is expected to come in.")
+    st.stop()
+m = st.columns(4)
+m[0].metric("Expected in 13 weeks", money(outlook["in_horizon"], cur, compact=True),
+            help="Open invoices expected to be paid within the next 13 weeks.")
+m[1].metric("Expected later", money(outlook["later"], cur, compact=True),
+            help="Open, not doubtful, but expected after the 13 weeks.")
+m[2].metric("Doubtful", money(outlook["doubtful"], cur, compact=True),
+            help=f"{number(outlook['doubtful_items'])} invoices more than 180 days past due: not counted on.")
+m[3].metric("Open invoices", money(outlook["open"], cur, compact=True),
+            help=f"{number(outlook['items'])} open invoices, net of partial payments.")
+charts.show(charts.forecast_chart(weeks, cur))
+with st.expander("Week by week"):
+    st.dataframe(weeks, hide_index=True, width="stretch",
+                 column_config={"week": "Week", "start": st.column_config.DateColumn("Starting"),
+                                "expected": st.column_config.NumberColumn(f"Expected ({cur})", format="localized")})
+
+st.subheader("Backtest: the same forecast made in the past")
+first = state.ledger_summary().first_invoice or as_of
+latest = as_of - timedelta(weeks=13)  # the 13 weeks after it are known by the as-of date
+if latest <= first:
+    st.info("A backtest needs a ledger that starts more than 13 weeks before the as-of date.")
+    st.stop()
+when = st.date_input("Forecast made as of", value=latest, min_value=first, max_value=latest, key="fc_backtest",
+                     format="YYYY-MM-DD",
+                     help="The forecast uses only what was known on this date; the 13 weeks after show what came in.")
+bt = cache.backtest(when, currency)
+b = st.columns(4)
+b[0].metric("Average error per week", money(bt.mae_per_week, cur, compact=True),
+            help="Mean absolute difference between forecast and receipts, over the 13 weeks (MAE).")
+b[1].metric("Forecast, 13 weeks", money(bt.total_expected, cur, compact=True))
+b[2].metric("Came in, 13 weeks", money(bt.total_actual, cur, compact=True))
+b[3].metric("Error over 13 weeks", money(bt.total_expected - bt.total_actual, cur, compact=True),
+            help="Forecast minus receipts: positive means the forecast was too optimistic.")
+charts.show(charts.backtest_chart(bt.table, cur))

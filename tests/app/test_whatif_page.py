@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from tests.app.conftest import run_page
+
+
+def test_forecast_page(app_env):
+    at = run_page("pages/forecast.py")
+    assert not at.exception
+    assert at.title[0].value == "Cash forecast"
+    labels = [m.label for m in at.metric]
+    assert "Expected in 13 weeks" in labels and "Average error per week" in labels
+    assert any(s.value.startswith("Backtest") for s in at.subheader)
+
+
+def test_whatif_levers_save_compare_and_present(app_env):
+    at = run_page("pages/whatif.py")
+    assert not at.exception
+    assert at.title[0].value == "What-if"
+    assert [m.label for m in at.metric] == ["Projected DSO", "Best possible DSO", "Average days delinquent",
+                                            "Cash released"]
+    assert at.metric[3].value.startswith("€0")  # the baseline releases nothing
+    at.slider(key="wi_late_unable_to_pay").set_value(-20).run()
+    assert not at.exception
+    assert not at.metric[3].value.startswith("€0")
+    at.toggle(key="wi_promises_on").set_value(True).run()
+    at.slider(key="wi_promises").set_value(90).run()
+    at.toggle(key="wi_thr_on").set_value(True).run()
+    at.slider(key="wi_thr_wont").set_value(10.0).run()
+    at.number_input(key="wi_terms_wont_pay").set_value(14).run()
+    assert not at.exception
+    at.text_input(key="wi_name").set_value("Plans for unable").run()
+    at.button(key="wi_save").click().run()
+    assert not at.exception
+    assert at.query_params["scenario"] == "Plans for unable"
+    # A second scenario, compared with the first.
+    at.text_input(key="wi_name").set_value("Sooner only").run()
+    at.number_input(key="wi_terms_wont_pay").set_value(0).run()
+    at.button(key="wi_save").click().run()
+    at.selectbox(key="wi_compare").set_value("Plans for unable").run()
+    assert not at.exception
+    assert any("Sooner only" in s.value and "Plans for unable" in s.value for s in at.subheader)
+    assert at.query_params["compare"] == "Plans for unable"
+    # Presentation mode: the four numbers and the two charts, no editor.
+    at.button(key="wi_present").click().run()
+    assert not at.exception
+    assert at.query_params["present"] == "1"
+    assert len(at.metric) == 4 and not at.expander and not at.dataframe
+    at.button(key="wi_leave").click().run()
+    assert not at.exception
+    assert at.slider(key="wi_late_unable_to_pay").value == -20  # the edits survived the presentation
+
+
+def test_whatif_shared_link_reproduces_the_view(app_env):
+    at = run_page("pages/whatif.py")
+    at.slider(key="wi_late_wont_pay").set_value(-30).run()
+    at.text_input(key="wi_name").set_value("Link test").run()
+    at.button(key="wi_save").click().run()
+    released = at.metric[3].value
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    fresh.query_params["scenario"] = "Link test"
+    fresh.run()
+    fresh.switch_page("pages/whatif.py")
+    fresh.query_params["scenario"] = "Link test"
+    fresh.run()
+    assert not fresh.exception
+    assert fresh.metric[3].value == released
+    assert fresh.slider(key="wi_late_wont_pay").value == -30
+
+
+def test_segment_configuration_name_travels_in_links(app_env):
+    at = run_page("pages/segments.py")
+    at.slider(key="seg_wont_min_days_late").set_value(5.0).run()
+    at.text_input(key="seg_name").set_value("Strict on won't pay").run()
+    at.button(key="seg_save").click().run()
+    at.run()  # the list of saved configurations was drawn before the save
+    at.selectbox(key="seg_pick").set_value("Strict on won't pay").run()
+    at.button(key="seg_load_btn").click().run()
+    assert not at.exception
+    assert at.query_params["config"] == "Strict on won't pay"
+    at.switch_page("pages/explorer.py")
+    at.run()
+    assert at.selectbox(key="config_pick").value == "Strict on won't pay"  # carried over from Segments
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT
+    for name, expected in (("Strict on won't pay", "Strict on won't pay"), ("Gone", "(default thresholds)")):
+        fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        fresh.run()
+        fresh.switch_page("pages/whatif.py")
+        fresh.query_params["config"] = name
+        fresh.run()
+        assert not fresh.exception
+        assert fresh.selectbox(key="config_pick").value == expected
+        if name == "Gone":
+            assert any("not saved here" in w.value for w in fresh.warning)
