@@ -43,9 +43,9 @@ latest = as_of - timedelta(weeks=13)  # the 13 weeks after it are known by the a
 if latest <= first:
     st.info("A backtest needs a ledger that starts more than 13 weeks before the as-of date.")
     st.stop()
-when = st.date_input("Forecast made as of", value=latest, min_value=first, max_value=latest, key="fc_backtest",
-                     format="YYYY-MM-DD",
-                     help="The forecast uses only what was known on this date; the 13 weeks after show what came in.")
+when = st.columns([1, 3])[0].date_input(
+    "Forecast made as of", value=latest, min_value=first, max_value=latest, key="fc_backtest", format="YYYY-MM-DD",
+    help="The forecast uses only what was known on this date; the 13 weeks after show what came in.")
 bt = cache.backtest(when, currency)
 b = st.columns(4)
 b[0].metric("Average error per week", money(bt.mae_per_week, cur, compact=True),

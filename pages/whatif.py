@@ -21,14 +21,15 @@ LEVER_KEYS = [*(f"wi_late_{g}" for g in LEVER_GROUPS), *(f"wi_terms_{g}" for g i
               "wi_promises", "wi_thr_on", "wi_thr_able", "wi_thr_unable", "wi_thr_wont", "wi_name", "wi_note"]
 
 
-def seed(s: Scenario, base) -> None:
+def seed(s: Scenario, base, kept_now: float | None) -> None:
     """Put a scenario's levers into the editor's widgets."""
     late, terms = dict(s.days_late), dict(s.terms)
     for g in LEVER_GROUPS:
         st.session_state[f"wi_late_{g}"] = late.get(g, 0)
         st.session_state[f"wi_terms_{g}"] = terms.get(g, 0)
     st.session_state["wi_promises_on"] = s.promise_kept_share is not None
-    st.session_state["wi_promises"] = round((s.promise_kept_share or 0.5) * 100)
+    share = s.promise_kept_share if s.promise_kept_share is not None else kept_now
+    st.session_state["wi_promises"] = round((share if share is not None else 0.5) * 100)
     t = s.thresholds or base
     st.session_state["wi_thr_on"] = s.thresholds is not None
     st.session_state["wi_thr_able"] = float(t.able_max_days_late)
@@ -48,8 +49,14 @@ def load(name: str) -> Scenario:
 
 # --- what is shown: the parameters (kept across pages and into presentation mode) -----------------
 if present:
+    # A shared presentation link carries currency and window; a session remembers them too.
     params = st.session_state.get("_wi_params") or {}
-    currency, window = params.get("currency"), params.get("window", 90)
+    currency = st.query_params.get("currency") or params.get("currency") or controls.default_currency()
+    try:
+        window = int(st.query_params.get("window") or params.get("window") or 90)
+    except ValueError:
+        window = 90
+    window = window if window in controls.WINDOWS else 90
     config_name = params.get("config") or st.query_params.get("config")
     try:
         base_config = segments.load_config(engine, config_name) if config_name else None
@@ -72,6 +79,9 @@ else:
     top[4].selectbox("Compare with", ["(none)", *names], key="wi_compare", on_change=controls.remember,
                      args=("wi_compare",), help="Show a second saved scenario side by side.")
     st.session_state["_wi_params"] = {"currency": currency, "window": window, "config": config_name}
+    if currency:
+        st.query_params["currency"] = currency
+    st.query_params["window"] = str(window)
 cur = currency or "EUR"
 base = base_config or segments.SegmentConfig()
 pick = st.session_state.get("_wi_pick") or st.query_params.get("scenario") or BASELINE
@@ -84,13 +94,14 @@ if present:
     doc = st.session_state.get("_wi_current")
     scenario = Scenario.from_dict(doc) if doc else load(pick)
 else:
+    kept_now = cache.kept_share(as_of, currency, window, base_config)
     if st.session_state.get("_wi_source") != pick:
-        seed(load(pick), base)
+        seed(load(pick), base, kept_now)
         st.session_state["_wi_source"] = pick
     elif any(k not in st.session_state for k in LEVER_KEYS):
         # Widgets are forgotten on other pages: bring back the unsaved edits.
         doc = st.session_state.get("_wi_current")
-        seed(Scenario.from_dict(doc) if doc else load(pick), base)
+        seed(Scenario.from_dict(doc) if doc else load(pick), base, kept_now)
     with st.expander("Levers", expanded=True, icon=":material/tune:"):
         st.caption("Negative days: the group pays sooner. Terms of 0 leave a group's terms as they are. "
                    "Settlements move with the terms (debtors keep paying as many days after due as before).")
@@ -101,8 +112,7 @@ else:
             col.number_input("Payment terms (days, 0 = as is)", 0, scenarios.MAX_TERMS_DAYS, step=1,
                              key=f"wi_terms_{g}")
         p1, p2, p3 = st.columns([1, 1, 2])
-        kept_now = cache.kept_share(as_of, currency, window, base_config)
-        p1.toggle("Change the share of promises kept", key="wi_promises_on",
+        p1.toggle("Promises kept: change", key="wi_promises_on",
                   help="Kept: paid within 3 days of the promised date. "
                        + (f"In the window the ledger kept {kept_now:.0%}." if kept_now is not None
                           else "The ledger has no promises in the window."))
@@ -182,7 +192,8 @@ if present:
     st.markdown(f"## {title.replace('#', '')}  \n{', '.join(scenario.describe())} · as of {as_of:%d %b %Y} · {cur}")
 else:
     st.markdown(f"#### {title.replace('#', '')}")
-    st.caption(f"{'; '.join(scenario.describe()).capitalize()}. As of **{as_of:%d %b %Y}**, in {cur}, credit sales "
+    levers = "; ".join(scenario.describe())
+    st.caption(f"{levers[:1].upper() + levers[1:]}. As of **{as_of:%d %b %Y}**, in {cur}, credit sales "
                f"over the last {window} days ({money(proj.daily_sales, cur, compact=True)} a day).")
 tiles = st.columns(4)
 tiles[0].metric("Projected DSO", days(proj.value("dso")), delta=change(proj.value("dso", "change")),

@@ -13,6 +13,12 @@ from ui import cache, state
 WINDOWS = {30: "30 days", 60: "60 days", 90: "90 days", 180: "180 days", 365: "12 months"}
 
 
+def default_currency() -> str | None:
+    """The currency with the largest open balance (what :func:`currency` starts on)."""
+    options = [c for c, _ in cache.currencies()]
+    return options[0] if options else None
+
+
 def currency() -> str | None:
     """Currency picker (amounts in different currencies are never added up)."""
     options = [c for c, _ in cache.currencies()]

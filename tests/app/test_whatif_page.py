@@ -68,6 +68,16 @@ def test_whatif_shared_link_reproduces_the_view(app_env):
     assert not fresh.exception
     assert fresh.metric[3].value == released
     assert fresh.slider(key="wi_late_wont_pay").value == -30
+    # A presentation link opened in a new session shows the same numbers (currency and window travel along).
+    link = {k: at.query_params[k] for k in ("scenario", "currency", "window")}
+    shown = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    shown.run()
+    shown.switch_page("pages/whatif.py")
+    for k, v in {**link, "present": "1"}.items():
+        shown.query_params[k] = v
+    shown.run()
+    assert not shown.exception
+    assert [m.value for m in shown.metric] == [m.value for m in at.metric]
 
 
 def test_segment_configuration_name_travels_in_links(app_env):
