@@ -27,8 +27,12 @@ points = ov.tiles.set_index("as_of")
 now, before = points.loc[as_of], points.loc[previous]
 risk = ov.at_risk
 cur = currency or "EUR"
-st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**; changes are against {previous:%d %b %Y}. "
-           f"DSO and CEI use the {controls.WINDOWS[window]} before each date.")
+cap, pdf = st.columns([5, 1], vertical_alignment="center")
+cap.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**; changes are against {previous:%d %b %Y}. "
+            f"DSO and CEI use the {controls.WINDOWS[window]} before each date.")
+config_name, config = controls.current_config()
+controls.pdf_button(pdf, lambda: cache.summary_pdf(as_of, currency, window, cei_average, countback, config_name,
+                                                   config), as_of, key="ov_pdf")
 
 
 def delta(key: str, digits: int = 1) -> str | None:

@@ -262,7 +262,12 @@ st.caption(f"{number(len(names) - 1)} saved scenarios. "
            + (f"Promises kept in the window: {kept:.0%}. " if kept is not None else "")
            + "Open invoices settle on their forecast date (Cash forecast page); doubtful items (over 180 days past "
              "due) are not expected to pay under any scenario.")
-if st.button("Presentation mode", icon=":material/slideshow:", key="wi_present",
+b1, b2, _ = st.columns([1, 1, 3])
+if b1.button("Presentation mode", icon=":material/slideshow:", key="wi_present",
              help="Big numbers and wide charts, nothing else on screen. The link can be shared."):
     st.query_params["present"] = "1"
     st.rerun()
+# Standard DSO throughout, as the projection (cash released = ΔDSO × daily sales holds for it).
+controls.pdf_button(b2, lambda: cache.summary_pdf(as_of, currency, window, False, False, config_name, base_config,
+                                                  scenario), as_of, key="wi_pdf",
+                    label="One-page PDF with this scenario")

@@ -253,3 +253,26 @@ def projection(as_of: date, currency: str | None, window: int, config: SegmentCo
 def kept_share(as_of: date, currency: str | None, window: int, config: SegmentConfig | None) -> float | None:
     """The ledger's share of promises kept in the window (the promises lever starts there)."""
     return _simulator(*_key(), as_of, currency, window, _json(config)).kept_share
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner="Writing the one-page summary…")
+def _pdf(url, version, as_of, currency, window, cei_average, countback, config_json, config_name,
+         scenario_json) -> bytes:
+    from arboard import briefing
+
+    projection = (_projection(url, version, as_of, currency, window, config_json, scenario_json)
+                  if scenario_json else None)
+    weeks, outlook = _forecast(url, version, as_of, currency)
+    extras = briefing.Extras(groups=_segment_groups(url, version, as_of, 365, config_json), forecast_weeks=weeks,
+                             forecast_outlook=outlook, projection=projection, config_name=config_name)
+    return briefing.summary_pdf(_overview(url, version, as_of, currency, window, cei_average), countback=countback,
+                                window_days=window, extras=extras)
+
+
+def summary_pdf(as_of: date, currency: str | None, window: int, cei_average: bool, countback: bool,
+                config_name: str | None, config: SegmentConfig | None,
+                scenario: scenarios.Scenario | None = None) -> bytes:
+    """The one-page PDF of the current view (with a what-if scenario when one is given)."""
+    scenario_json = (json.dumps(scenario.to_dict(), sort_keys=True)
+                     if scenario is not None and not scenario.is_baseline else None)
+    return _pdf(*_key(), as_of, currency, window, cei_average, countback, _json(config), config_name, scenario_json)

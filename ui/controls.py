@@ -169,3 +169,22 @@ def publish(fields: dict[str, tuple[str, object]]) -> None:
             st.query_params[name] = [str(v) for v in value]
         else:
             st.query_params[name] = f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def current_config() -> tuple[str | None, SegmentConfig]:
+    """The segment configuration picked on another page (or in the link), without drawing a widget."""
+    name = st.session_state.get("_config_pick") or st.query_params.get("config")
+    if not name or name == DEFAULT_CONFIG:
+        return None, SegmentConfig()
+    try:
+        return name, segments.load_config(state.engine(), name)
+    except ArboardError:
+        return None, SegmentConfig()
+
+
+def pdf_button(container, data, as_of, *, key: str, label: str = "One-page PDF") -> None:
+    """Download button for the one-page summary; ``data`` is called only when clicked."""
+    container.download_button(label, data, f"arboard-summary-{as_of.isoformat()}.pdf", "application/pdf", key=key,
+                              icon=":material/picture_as_pdf:",
+                              help="KPIs, DSO trend, aging, the five groups, the 13-week forecast and the largest "
+                                   "overdue balances on one A4 page, for a meeting.")

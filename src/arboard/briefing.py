@@ -1,0 +1,335 @@
+"""A one-page PDF summary of the dashboard for a meeting: KPIs, DSO trend, aging, groups, forecast, what-if.
+
+Charts are Vega-Lite specs rendered to PNG by vl-convert (the same grammar the pages draw with
+Altair), laid out on one A4 page with fpdf2. Besides aggregates, the page names the debtors
+with the largest overdue balances (what a collections meeting discusses); like an export, it is
+company data. Text uses DejaVu Sans when the system has it (any script) and falls back to the
+PDF core font, with characters outside Latin-1 replaced.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from babel.numbers import format_compact_decimal, format_decimal
+
+from arboard.overview import Overview
+
+LOCALE = "en_GB"
+FONT_PATHS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+              Path("/usr/share/fonts/TTF/DejaVuSans.ttf")]
+INK, MUTED, ACCENT, GOOD, BAD = (27, 36, 48), (110, 120, 130), (31, 95, 139), (46, 125, 50), (198, 40, 40)
+BUCKET_COLOURS = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#e53935", "#8e0000", "#6d0000", "#4a0000"]
+
+
+@dataclass
+class Extras:
+    """Optional parts of the page, each computed by its own module."""
+
+    groups: pd.Series | None = None  # subgroup per customer id (arboard.segments.assign)
+    forecast_weeks: pd.DataFrame | None = None  # arboard.forecast.weekly(...)
+    forecast_outlook: dict | None = None  # arboard.forecast.outlook(...)
+    projection: object | None = None  # arboard.scenarios.Projection
+    config_name: str | None = None
+
+
+def _money(value: float | None, currency: str, *, compact: bool = True) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    text = (format_compact_decimal(value, locale=LOCALE, fraction_digits=1) if compact
+            else format_decimal(round(value), locale=LOCALE))
+    return f"{text} {currency}"
+
+
+def _days(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:,.1f} days"
+
+
+def _png(spec: dict, width: int, height: int) -> bytes:
+    import vl_convert as vlc  # imported here: loading its JavaScript engine takes a moment
+
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": width, "height": height,
+            "config": {"font": "DejaVu Sans", "axis": {"labelFontSize": 11, "titleFontSize": 11},
+                       "legend": {"labelFontSize": 11}, "view": {"stroke": None}}, **spec}
+    return vlc.vegalite_to_png(spec, scale=2)
+
+
+def dso_chart(trend: pd.DataFrame, *, countback: bool) -> dict:
+    """DSO, best possible DSO and days delinquent per month end (Vega-Lite)."""
+    cols = ({"countback_dso": "DSO", "countback_bpdso": "Best possible DSO", "countback_add": "Days delinquent"}
+            if countback else {"dso": "DSO", "bpdso": "Best possible DSO", "add": "Days delinquent"})
+    data = trend[["as_of", *cols]].rename(columns=cols).melt("as_of", var_name="m", value_name="days").dropna()
+    data["as_of"] = pd.to_datetime(data["as_of"]).dt.strftime("%Y-%m-%d")
+    return {"data": {"values": data.to_dict("records")}, "mark": {"type": "line", "point": True},
+            "encoding": {"x": {"field": "as_of", "type": "temporal", "title": None, "axis": {"format": "%b %y"}},
+                         "y": {"field": "days", "type": "quantitative", "title": "Days"},
+                         "color": {"field": "m", "type": "nominal", "title": None,
+                                   "scale": {"domain": list(cols.values()),
+                                             "range": ["#1f5f8b", "#2e7d32", "#e53935"]},
+                                   "legend": {"orient": "bottom"}}}}
+
+
+def aging_chart(aging: pd.DataFrame, currency: str) -> dict:
+    """Open amounts per aging bucket (Vega-Lite)."""
+    labels = list(aging["bucket"])
+    return {"data": {"values": aging[["bucket", "amount"]].to_dict("records")}, "mark": "bar",
+            "encoding": {"x": {"field": "bucket", "type": "nominal", "sort": labels, "title": None,
+                               "axis": {"labelAngle": -30}},
+                         "y": {"field": "amount", "type": "quantitative", "title": currency,
+                               "axis": {"format": "~s"}},
+                         "color": {"field": "bucket", "type": "nominal", "legend": None,
+                                   "scale": {"domain": labels,
+                                             "range": (BUCKET_COLOURS * 2)[:len(labels) - 1] + ["#9e9e9e"]}}}}
+
+
+def forecast_chart(weeks: pd.DataFrame, currency: str) -> dict:
+    """Expected receipts per week (Vega-Lite)."""
+    data = weeks.assign(start=pd.to_datetime(weeks["start"]).dt.strftime("%Y-%m-%d"))[["start", "expected"]]
+    return {"data": {"values": data.to_dict("records")}, "mark": {"type": "bar", "color": "#1f5f8b"},
+            "encoding": {"x": {"field": "start", "type": "ordinal", "title": "Week starting",
+                               "timeUnit": "yearmonthdate", "axis": {"format": "%d %b", "labelAngle": -45}},
+                         "y": {"field": "expected", "type": "quantitative", "title": currency,
+                               "axis": {"format": "~s"}}}}
+
+
+def group_rows(customers: pd.DataFrame, groups: pd.Series) -> list[tuple[str, int, float]]:
+    """(label, debtors, open balance) of the five groups, from aging by customer in one currency."""
+    from arboard.segments import GROUPS
+
+    g = customers["customer_id"].map(groups).fillna("no_information")
+    rows = []
+    for key, label in GROUPS.items():
+        mask = g != "no_information" if key == "information_available" else g == key
+        rows.append((label, int(mask.sum()), float(customers.loc[mask, "total"].sum())))
+    return rows
+
+
+class _Page:
+    """fpdf2 with the font decided once and text made safe for it."""
+
+    def __init__(self):
+        from fpdf import FPDF
+
+        self.pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        self.pdf.set_auto_page_break(False)
+        self.pdf.set_margins(12, 12, 12)
+        self.pdf.add_page()
+        font = next((p for p in FONT_PATHS if p.exists()), None)
+        if font is not None:
+            self.pdf.add_font("body", "", str(font))
+            bold = font.with_name("DejaVuSans-Bold.ttf")
+            self.pdf.add_font("body", "B", str(bold if bold.exists() else font))
+            self.family, self.unicode = "body", True
+        else:
+            self.family, self.unicode = "helvetica", False
+
+    def text(self, value: str) -> str:
+        if self.unicode:
+            return value
+        for a, b in (("–", "-"), ("—", "-"), ("≥", ">="), ("≤", "<="), ("€", "EUR"), ("’", "'"), ("“", '"'),
+                     ("”", '"'), ("−", "-")):
+            value = value.replace(a, b)
+        return value.encode("latin-1", "replace").decode("latin-1")
+
+    def font(self, size: float, *, bold: bool = False, colour=INK) -> None:
+        self.pdf.set_font(self.family, "B" if bold else "", size)
+        self.pdf.set_text_color(*colour)
+
+    def at(self, x: float, y: float, w: float, h: float, value: str, *, align: str = "L") -> None:
+        self.pdf.set_xy(x, y)
+        self.pdf.cell(w, h, self.text(value), align=align)
+
+    def image(self, png: bytes, x: float, y: float, w: float) -> None:
+        self.pdf.image(io.BytesIO(png), x=x, y=y, w=w)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
+
+def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, extras: Extras | None = None,
+                generated: datetime | None = None) -> bytes:
+    """Render the one-page summary.
+
+    Parameters
+    ----------
+    ov
+        The Overview as of the reporting date (:func:`arboard.overview.overview`) in one currency.
+    countback
+        Report countback DSO (else standard DSO) — the Overview's setting.
+    extras
+        Groups, forecast and a what-if projection, when the caller has them.
+
+    Returns
+    -------
+    bytes
+        A one-page A4 PDF.
+    """
+    extras = extras or Extras()
+    cur = ov.currency or "mixed currencies"
+    points = ov.tiles.set_index("as_of")
+    now, before = points.loc[ov.as_of], points.loc[ov.previous]
+    dso_k, bp_k, add_k = ("countback_dso", "countback_bpdso", "countback_add") if countback else ("dso", "bpdso", "add")
+    page = _Page()
+    pdf = page.pdf
+    left, width = 12.0, 186.0
+
+    page.font(17, bold=True)
+    page.at(left, 12, width, 8, f"Receivables summary as of {ov.as_of:%d %B %Y}")
+    page.font(8.5, colour=MUTED)
+    stamp = (generated or datetime.now()).strftime("%d %b %Y %H:%M")
+    page.at(left, 20.5, width, 5,
+            f"In {cur}; {'countback' if countback else 'standard'} DSO over {window_days} days of credit sales; "
+            f"changes against {ov.previous:%d %b %Y}; segments: {extras.config_name or 'default thresholds'}.")
+
+    def delta(key: str, unit: str) -> tuple[str, tuple]:
+        a, b = now.get(key), before.get(key)
+        if a is None or b is None or pd.isna(a) or pd.isna(b):
+            return "", MUTED
+        d = float(a) - float(b)
+        text = (f"{d:+,.1f} days" if unit == "days" else f"{d:+,.1f} pts" if unit == "pct"
+                else ("+" if d >= 0 else "") + _money(d, cur))
+        good = d >= 0 if key == "cei" else d <= 0
+        return f"{text} vs last month", (GOOD if good else BAD) if abs(d) > 1e-9 else MUTED
+
+    risk = ov.at_risk["rate"].dropna()
+    tiles = [
+        ("Open receivables", _money(now["open_ar"], cur), delta("open_ar", "money")),
+        (f"Overdue ({now['pct_past_due']:.0f} %)" if not pd.isna(now["pct_past_due"]) else "Overdue",
+         _money(now["overdue_ar"], cur), delta("overdue_ar", "money")),
+        ("DSO", _days(now[dso_k]), delta(dso_k, "days")),
+        ("Best possible DSO", _days(now[bp_k]), delta(bp_k, "days")),
+        ("Average days delinquent", _days(now[add_k]), delta(add_k, "days")),
+        ("CEI", "–" if pd.isna(now["cei"]) else f"{now['cei']:.1f} %", delta("cei", "pct")),
+        ("Days beyond terms (weighted)", _days(now["wadbt"]), delta("wadbt", "days")),
+        ("At-risk rate", "–" if risk.empty else f"{risk.iloc[-1]:.1f} %",
+         (f"invoices of {ov.at_risk['month'].iloc[-1]}, 90 days on" if len(ov.at_risk) else "", MUTED)),
+    ]
+    box_w, box_h, gap = (width - 3 * 3) / 4, 17.0, 3.0
+    for i, (label, value, (change, colour)) in enumerate(tiles):
+        x, y = left + (i % 4) * (box_w + gap), 28 + (i // 4) * (box_h + gap)
+        pdf.set_fill_color(244, 246, 248)
+        pdf.rect(x, y, box_w, box_h, style="F")
+        page.font(7.5, colour=MUTED)
+        page.at(x + 2, y + 1.2, box_w - 4, 4, label)
+        page.font(13, bold=True)
+        page.at(x + 2, y + 5.5, box_w - 4, 6, value)
+        page.font(7, colour=colour)
+        page.at(x + 2, y + 11.8, box_w - 4, 4, change)
+
+    y = 28 + 2 * (box_h + gap) + 2
+    half = (width - 6) / 2
+    page.font(10, bold=True)
+    page.at(left, y, half, 5, "DSO over 24 months")
+    page.at(left + half + 6, y, half, 5, f"Aging as of {ov.as_of:%d %b %Y}")
+    aging_now = ov.aging_trend[ov.aging_trend["as_of"] == ov.as_of].groupby("bucket", sort=False)["amount"].sum()
+    aging_now = aging_now.reset_index()
+    page.image(_png(dso_chart(ov.trend, countback=countback), 400, 210), left, y + 6, half)
+    page.image(_png(aging_chart(aging_now, cur), 400, 235), left + half + 6, y + 6, half)
+
+    y += 6 + half * 0.62 + 4
+    if extras.groups is not None:
+        page.font(10, bold=True)
+        page.at(left, y, half, 5, "The five groups (debtors with a balance)")
+        rows = [("Group", "Debtors", f"Open ({cur})")]
+        rows += [(label, format_decimal(n, locale=LOCALE), _money(amount, cur))
+                 for label, n, amount in group_rows(ov.customers, extras.groups)]
+        for j, row in enumerate(rows):
+            yy = y + 6 + j * 5.2
+            page.font(8, bold=j == 0, colour=INK if j else MUTED)
+            page.at(left, yy, half * 0.6, 5, row[0])
+            page.at(left + half * 0.6, yy, half * 0.15, 5, row[1], align="R")
+            page.at(left + half * 0.75, yy, half * 0.25, 5, row[2], align="R")
+    if extras.forecast_weeks is not None and extras.forecast_outlook is not None:
+        x = left + half + 6
+        o = extras.forecast_outlook
+        page.font(10, bold=True)
+        page.at(x, y, half, 5, "Cash expected in the next 13 weeks")
+        page.font(8, colour=MUTED)
+        page.at(x, y + 5.5, half, 4, f"{_money(o['in_horizon'], cur)} expected; {_money(o['later'], cur)} later; "
+                                     f"{_money(o['doubtful'], cur)} doubtful")
+        page.image(_png(forecast_chart(extras.forecast_weeks, cur), 400, 150), x, y + 10, half)
+
+    y = max(y + 6 + 7 * 5.2, y + 10 + half * 0.48) + 3
+    p = extras.projection
+    if p is not None:
+        pdf.set_draw_color(*ACCENT)
+        pdf.set_line_width(0.4)
+        pdf.rect(left, y, width, 24)
+        page.font(10, bold=True, colour=ACCENT)
+        page.at(left + 3, y + 2, width - 6, 5, f"What-if: {p.scenario.name}")
+        page.font(8, colour=MUTED)
+        page.at(left + 3, y + 7.5, width - 6, 4, "; ".join(p.scenario.describe())[:160])
+        cells = [("Projected DSO (standard)", p.value("dso"), p.value("dso", "change")),
+                 ("Best possible DSO", p.value("bpdso"), p.value("bpdso", "change")),
+                 ("Average days delinquent", p.value("add"), p.value("add", "change"))]
+        cw = (width - 6) / 4
+        for i, (label, value, change) in enumerate(cells):
+            page.font(7.5, colour=MUTED)
+            page.at(left + 3 + i * cw, y + 12.5, cw, 4, label)
+            page.font(11, bold=True)
+            extra = "" if change is None else f"  ({change:+.1f})"
+            page.at(left + 3 + i * cw, y + 16.5, cw, 5, _days(value) + extra)
+        page.font(7.5, colour=MUTED)
+        page.at(left + 3 + 3 * cw, y + 12.5, cw, 4, "Cash released")
+        page.font(11, bold=True, colour=GOOD if p.cash_released >= 0 else BAD)
+        page.at(left + 3 + 3 * cw, y + 16.5, cw, 5, _money(p.cash_released, cur))
+        y += 27
+
+    top = ov.customers[ov.customers["overdue"] > 0.005].nlargest(8, "overdue")
+    if len(top):
+        page.font(10, bold=True)
+        page.at(left, y, width, 5, "Largest overdue balances")
+        cols = [("Debtor", 0.44, "L"), ("Country", 0.09, "L"), (f"Overdue ({cur})", 0.17, "R"),
+                (f"Open ({cur})", 0.17, "R"), ("Days past due", 0.13, "R")]
+        rows = [[c for c, _, _ in cols]] + [
+            [str(r.name), str(r.country or ""), _money(r.overdue, cur, compact=False),
+             _money(r.total, cur, compact=False), format_decimal(int(r.days_past_due), locale=LOCALE)]
+            for r in top.itertuples()]
+        for j, row in enumerate(rows):
+            x = left
+            page.font(8, bold=j == 0, colour=INK if j else MUTED)
+            for (_, share, align), value in zip(cols, row, strict=True):
+                page.at(x, y + 6 + j * 4.8, width * share, 4.8, value[:60], align=align)
+                x += width * share
+        y += 6 + len(rows) * 4.8 + 3
+
+    page.font(6.8, colour=MUTED)
+    pdf.set_xy(left, max(y, 270))
+    pdf.multi_cell(width, 3.3, page.text(
+        "DSO = open receivables / credit sales in the window × its days (countback: walks back month by month). "
+        "Best possible DSO counts only what is not yet due; average days delinquent = DSO − best possible DSO. "
+        "CEI = (begin AR + sales − end AR) / (begin AR + sales − end current AR). At-risk rate: share of a month's "
+        "invoices still unpaid 90 days after its end. Cash released = fall in DSO × average daily credit sales. "
+        "Forecast: due date + the debtor's usual delay; disputes add their typical resolution time. "
+        f"Made with arboard on {stamp}."))
+    return page.output()
+
+
+def build(engine, as_of: date, *, currency: str | None = None, window_days: int = 90, countback: bool | None = None,
+          config=None, config_name: str | None = None, scenario=None) -> bytes:
+    """Compute everything the page shows and render it (the CLI's path; the dashboard reuses its caches).
+
+    ``countback`` defaults to True, or to False with a scenario (projections use the standard DSO).
+    """
+    if countback is None:
+        countback = scenario is None or scenario.is_baseline
+    from arboard import forecast, kpis, overview, profiles, scenarios, segments
+
+    settings = kpis.KpiSettings(window_days=window_days)
+    ov = overview.overview(engine, as_of, settings=settings, currency=currency)
+    prof = profiles.debtor_profiles(engine, as_of)
+    config = config or segments.SegmentConfig()
+    groups = pd.Series(segments.assign(prof, config).to_numpy(), index=prof["customer_id"].to_numpy())
+    expected = forecast.expected_payments(engine, as_of, currency=currency)
+    projection = None
+    if scenario is not None and not scenario.is_baseline:
+        projection = scenarios.Simulator(engine, as_of, base_config=config, settings=settings, currency=currency,
+                                         profile_frame=prof).project(scenario)
+    extras = Extras(groups=groups, forecast_weeks=forecast.weekly(expected, as_of),
+                    forecast_outlook=forecast.outlook(expected, as_of), projection=projection,
+                    config_name=config_name)
+    return summary_pdf(ov, countback=countback, window_days=window_days, extras=extras)
