@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from babel.numbers import format_compact_decimal, format_decimal
 
+from arboard.errors import ArboardError
 from arboard.overview import Overview
 
 LOCALE = "en_GB"
@@ -317,7 +318,12 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
     """
     if countback is None:
         countback = scenario is None or scenario.is_baseline
-    from arboard import forecast, kpis, overview, profiles, scenarios, segments
+    from arboard import forecast, kpis, overview, profiles, scenarios, segments, summary
+
+    first = summary.ledger_summary(engine).first_invoice
+    if first is None or first > as_of:
+        raise ArboardError(f"There are no invoices dated on or before {as_of:%d %b %Y} to summarise"
+                           + (f"; the ledger starts on {first:%d %b %Y}." if first else "; the ledger is empty."))
 
     settings = kpis.KpiSettings(window_days=window_days)
     ov = overview.overview(engine, as_of, settings=settings, currency=currency)

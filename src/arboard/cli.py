@@ -15,10 +15,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from arboard import (
+    briefing,
     db,
     events,
     explorer,
     exports,
+    forecast,
     generate,
     importer,
     kpis,
@@ -26,6 +28,7 @@ from arboard import (
     outreach,
     profiles,
     readers,
+    scenarios,
     segments,
     summary,
 )
@@ -244,10 +247,7 @@ def segments_cmd(
     engine = _open(db_url)
     if fmt not in ("json", "csv"):
         _fail(ArboardError("--format must be json or csv."), 2)
-    try:
-        cfg = segments.load_config(engine, config) if config else segments.SegmentConfig()
-    except ArboardError as exc:
-        _fail(exc, 2)
+    cfg = _config(engine, config)
     day = _as_of(as_of, engine)
     prof = profiles.debtor_profiles(engine, day, lookback_days=lookback)
     groups = segments.assign(prof, cfg)
@@ -327,6 +327,115 @@ def export_cmd(
     out.print(f"{len(table):,} debtors written to {out_file}")
 
 
+def _config(engine, name: str | None):
+    try:
+        return segments.load_config(engine, name) if name else segments.SegmentConfig()
+    except ArboardError as exc:
+        _fail(exc, 2)
+
+
+def _scenario(engine, name: str | None) -> scenarios.Scenario | None:
+    if not name or name == scenarios.BASELINE:
+        return None
+    try:
+        return scenarios.load_scenario(engine, name)
+    except ArboardError as exc:
+        _fail(exc, 2)
+
+
+@app.command("forecast")
+def forecast_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest).")] = None,
+    backtest: Annotated[bool, typer.Option("--backtest", help="Set the forecast against what actually came in "
+                                           "(needs 13 weeks of data after --as-of).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="json or csv (one row per week).")] = "json",
+) -> None:
+    """The 13-week cash forecast: expected receipts per week, or a backtest with its error."""
+    engine = _open(db_url)
+    if fmt not in ("json", "csv"):
+        _fail(ArboardError("--format must be json or csv."), 2)
+    day, cur = _as_of(as_of, engine), _currency(currency, engine)
+    if backtest:
+        bt = forecast.backtest(engine, day, currency=cur)
+        table, head = bt.table, {"mae_per_week": round(bt.mae_per_week, 2), "total_expected":
+                                 round(bt.total_expected, 2), "total_actual": round(bt.total_actual, 2)}
+    else:
+        expected = forecast.expected_payments(engine, day, currency=cur)
+        table, head = forecast.weekly(expected, day), forecast.outlook(expected, day)
+    if fmt == "csv":
+        sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
+        return
+    result = {"as_of": day.isoformat(), "currency": cur, **head,
+              "weeks": json.loads(table.to_json(orient="records", date_format="iso"))}
+    sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+
+
+@app.command("whatif")
+def whatif_cmd(
+    scenario: Annotated[str | None, typer.Argument(help="A saved scenario (omit to list them).")] = None,
+    compare_with: Annotated[str | None, typer.Option("--compare", help="A second saved scenario to set beside it.")]
+    = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest).")] = None,
+    window: Annotated[int, typer.Option(min=1, help="DSO window in days.")] = 90,
+    config: Annotated[str | None, typer.Option(help="The saved segment configuration of the baseline.")] = None,
+) -> None:
+    """Project a saved what-if scenario: DSO, best possible DSO, days delinquent and cash released (JSON)."""
+    engine = _open(db_url)
+    if not scenario:
+        for name in scenarios.scenario_names(engine):
+            desc = "; ".join(scenarios.load_scenario(engine, name).describe()) if name != scenarios.BASELINE else ""
+            out.print(f"{name}" + (f": {desc}" if desc else ""))
+        return
+    chosen = [_scenario(engine, scenario) or scenarios.Scenario()]
+    if compare_with:
+        chosen.append(_scenario(engine, compare_with) or scenarios.Scenario())
+    sim = scenarios.Simulator(engine, _as_of(as_of, engine), base_config=_config(engine, config),
+                              settings=KpiSettings(window_days=window), currency=_currency(currency, engine))
+    projections = [sim.project(s) for s in chosen]
+
+    def records(frame: pd.DataFrame) -> list[dict]:
+        return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+    result = {"as_of": sim.as_of.isoformat(), "currency": sim.currency, "window_days": window,
+              "scenarios": [{"name": p.scenario.name, "levers": p.scenario.describe(),
+                             "cash_released": round(p.cash_released, 2), "metrics": records(p.metrics),
+                             "groups": records(p.groups)} for p in projections]}
+    if len(projections) == 2:
+        result["comparison"] = records(scenarios.compare(*projections))
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
+@app.command("summary")
+def summary_cmd(
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.pdf")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest).")] = None,
+    window: Annotated[int, typer.Option(min=1, help="DSO window in days.")] = 90,
+    config: Annotated[str | None, typer.Option(help="A saved segment configuration.")] = None,
+    scenario: Annotated[str | None, typer.Option(help="A saved what-if scenario to add to the page.")] = None,
+) -> None:
+    """Write the one-page PDF summary for a meeting (KPIs, trend, aging, groups, forecast, what-if)."""
+    if out_file.suffix.lower() != ".pdf":
+        _fail(ArboardError("--out must end in .pdf."), 2)
+    engine = _open(db_url)
+    try:
+        data = briefing.build(engine, _as_of(as_of, engine), currency=_currency(currency, engine),
+                              window_days=window, config=_config(engine, config), config_name=config,
+                              scenario=_scenario(engine, scenario))
+    except ArboardError as exc:
+        _fail(exc)
+    _write(out_file, data)
+    out.print(f"One-page summary written to {out_file}")
+
+
 @app.command("refresh")
 def refresh_cmd(db_url: DbOption = None) -> None:
     """Rebuild derived data (balance events) after tables were written by another tool."""
@@ -350,6 +459,9 @@ def main() -> None:  # pragma: no cover - console entry point
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ArboardError as exc:  # a safety net: commands report their own errors with a specific exit code
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m arboard.cli`

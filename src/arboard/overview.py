@@ -61,7 +61,9 @@ def breakdown(customers: pd.DataFrame, daily: pd.DataFrame, as_of: date, *, dime
         out["add"] = dso.average_days_delinquent(out["dso"], out["bpdso"])
         out["countback_add"] = dso.average_days_delinquent(out["countback_dso"], out["countback_bpdso"])
         rows.append(out)
-    return pd.DataFrame(rows).sort_values("open_ar", ascending=False).reset_index(drop=True)
+    columns = ["dim", "open_ar", "overdue_ar", "pct_past_due", "dso", "bpdso", "countback_dso", "countback_bpdso",
+               "add", "countback_add"]  # named so that a date before the first invoice gives an empty table
+    return pd.DataFrame(rows, columns=columns).sort_values("open_ar", ascending=False).reset_index(drop=True)
 
 
 def overview(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings(), currency: str | None = None,

@@ -21,6 +21,7 @@ sales, which for the standard DSO equals the fall in open AR.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -105,12 +106,16 @@ class Scenario:
     def describe(self, labels: dict[str, str] | None = None) -> list[str]:
         """The levers in plain words, one line each."""
         labels = labels or segments.SUBGROUP_LABELS
+
+        def who(g: str) -> str:  # "4 · Unable to pay" reads as "Unable to pay" in a sentence
+            return re.sub(r"^\d+ · ", "", labels.get(g, g)).split(" (")[0]
+
         out = []
         for g, d in self.days_late:
             if d:
-                out.append(f"{labels.get(g, g)} pays {abs(d)} days {'sooner' if d < 0 else 'later'}")
+                out.append(f"{who(g)}: pays {abs(d)} days {'sooner' if d < 0 else 'later'}")
         for g, d in self.terms:
-            out.append(f"{labels.get(g, g)} on {d}-day terms")
+            out.append(f"{who(g)}: {d}-day terms")
         if self.promise_kept_share is not None:
             out.append(f"{self.promise_kept_share:.0%} of promises to pay kept")
         if self.thresholds:

@@ -61,3 +61,30 @@ def test_aging_by_segment_and_risk(app_env):
     assert not at.exception
     at.toggle(key="aging_risk").set_value(True).run()
     assert not at.exception
+
+
+def test_one_page_pdf_from_the_dashboard(app_env):
+    """Overview and What-if offer the PDF; the cached path the button calls renders one page."""
+    at = run_page()
+    assert [b.proto.label for b in at.get("download_button")] == ["One-page PDF"]
+    at.switch_page("pages/whatif.py").run()
+    assert not at.exception
+    assert "One-page PDF with this scenario" in [b.proto.label for b in at.get("download_button")]
+
+    def script():
+        from datetime import date
+
+        import streamlit as st
+
+        from arboard.scenarios import Scenario
+        from ui import cache
+
+        pdf = cache.summary_pdf(date(2026, 10, 31), "EUR", 90, False, True, None, None,
+                                Scenario(name="Sooner", days_late=(("wont_pay", -30),)))
+        st.write(f"{pdf[:5].decode()} {pdf.count(b'/Type /Page') - pdf.count(b'/Type /Pages')}")
+
+    from streamlit.testing.v1 import AppTest
+
+    made = AppTest.from_function(script, default_timeout=60).run()
+    assert not made.exception
+    assert made.markdown[0].value == "%PDF- 1"

@@ -1,0 +1,85 @@
+"""The one-page PDF summary and the forecast / what-if / summary commands."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from arboard import briefing, db, generate, scenarios, schema
+from arboard.cli import app
+from arboard.errors import ArboardError
+from arboard.scenarios import Scenario
+from tests.conftest import SMALL_SAMPLE
+
+AS_OF = SMALL_SAMPLE.end
+
+
+def _pages(pdf: bytes) -> int:
+    assert pdf.startswith(b"%PDF-")
+    return len(re.findall(rb"/Type /Page(?!s)\b", pdf))
+
+
+def test_summary_is_one_page_with_a_scenario(duck_engine):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    plans = Scenario(name="Plans", days_late=(("unable_to_pay", -15),))
+    pdf = briefing.build(duck_engine, AS_OF, currency="EUR", scenario=plans)
+    assert _pages(pdf) == 1
+
+
+def test_hostile_names_and_other_scripts_render_without_dejavu(duck_engine, monkeypatch):
+    """Formula-looking names and CJK text are plain text in a PDF; the core font replaces what it lacks."""
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    with duck_engine.begin() as conn:
+        conn.execute(sa.update(schema.customers).values(name='=HYPERLINK("http://x","株式会社 Müller")'))
+    monkeypatch.setattr(briefing, "FONT_PATHS", [])
+    assert _pages(briefing.build(duck_engine, AS_OF, currency="EUR")) == 1
+
+
+def test_summary_before_the_first_invoice_is_refused(duck_engine):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    with pytest.raises(ArboardError, match="no invoices dated on or before"):
+        briefing.build(duck_engine, SMALL_SAMPLE.end.replace(year=2000))
+    empty = db.open_database(str(duck_engine.url).replace(".duckdb", "-empty.duckdb"))
+    with pytest.raises(ArboardError, match="ledger is empty"):
+        briefing.build(empty, AS_OF)
+
+
+def test_cli_forecast_whatif_and_summary(duck_url, tmp_path):
+    engine = db.open_database(duck_url)
+    generate.write_sample(engine, SMALL_SAMPLE)
+    scenarios.save_scenario(engine, Scenario(name="Plans", days_late=(("unable_to_pay", -15),)))
+    engine.dispose()  # one writer per DuckDB file: let the commands open it
+    run = CliRunner().invoke
+    day = AS_OF.isoformat()
+
+    weeks = run(app, ["forecast", "--as-of", day, "--format", "csv", "--db", duck_url])
+    assert weeks.exit_code == 0, weeks.output
+    assert weeks.stdout.splitlines()[0] == "week,start,expected" and len(weeks.stdout.splitlines()) == 14
+    back = run(app, ["forecast", "--as-of", "2026-06-30", "--backtest", "--db", duck_url])
+    assert back.exit_code == 0, back.output
+    result = json.loads(back.stdout)
+    assert len(result["weeks"]) == 13 and result["mae_per_week"] >= 0
+
+    listing = run(app, ["whatif", "--db", duck_url])
+    assert listing.stdout.splitlines()[:2] == ["Baseline", "Plans: Unable to pay: pays 15 days sooner"]
+    both = run(app, ["whatif", "Plans", "--compare", "Baseline", "--as-of", day, "--db", duck_url])
+    assert both.exit_code == 0, both.output
+    result = json.loads(both.stdout)
+    assert [s["name"] for s in result["scenarios"]] == ["Plans", "Baseline"]
+    assert result["scenarios"][0]["cash_released"] > 0 and result["scenarios"][1]["cash_released"] == 0
+    assert result["comparison"][-1]["label"] == "Cash released vs baseline"
+    unknown = run(app, ["whatif", "Nope", "--db", duck_url])
+    assert unknown.exit_code == 2 and "No scenario" in unknown.output
+
+    out = tmp_path / "meeting.pdf"
+    made = run(app, ["summary", "--as-of", day, "--scenario", "Plans", "--out", str(out), "--db", duck_url])
+    assert made.exit_code == 0, made.output
+    assert _pages(out.read_bytes()) == 1
+    wrong = run(app, ["summary", "--out", str(tmp_path / "x.txt"), "--db", duck_url])
+    assert wrong.exit_code == 2 and ".pdf" in wrong.output
+    early = run(app, ["summary", "--as-of", "2001-01-01", "--out", str(out), "--db", duck_url])
+    assert early.exit_code == 1 and "no invoices" in early.output
