@@ -18,20 +18,20 @@ PAGES = {
     "pages/aging.py": st.Page("pages/aging.py", title="Aging", icon=":material/hourglass_bottom:", url_path="aging"),
     "pages/segments.py": st.Page("pages/segments.py", title="Segments", icon=":material/groups:",
                                  url_path="segments"),
-    "pages/explorer.py": st.Page("pages/explorer.py", title="Debtors", icon=":material/person_search:",
+    "pages/debtors.py": st.Page("pages/debtors.py", title="Debtors", icon=":material/person_search:",
                                  url_path="debtors"),
     "pages/outreach.py": st.Page("pages/outreach.py", title="Outreach", icon=":material/campaign:",
                                  url_path="outreach"),
     "pages/forecast.py": st.Page("pages/forecast.py", title="Cash forecast", icon=":material/payments:",
                                  url_path="forecast"),
-    "pages/whatif.py": st.Page("pages/whatif.py", title="What-if", icon=":material/tune:", url_path="what-if"),
+    "pages/whatif.py": st.Page("pages/whatif.py", title="What-if", icon=":material/tune:", url_path="whatif"),
     "pages/data.py": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 }
 presenting = state.presenting()
 nav = st.navigation(list(PAGES.values()), position="hidden" if presenting else "sidebar")
 deep_link = st.session_state.pop("_deep_link", None)
 if deep_link in PAGES:
-    st.switch_page(PAGES[deep_link])
+    st.switch_page(PAGES[deep_link], query_params=st.query_params.to_dict())
 
 engine, url, origin = state.database()
 state.ensure_sample(url, origin)

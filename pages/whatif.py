@@ -11,7 +11,7 @@ from arboard.errors import ArboardError
 from arboard.scenarios import BASELINE, LEVER_GROUPS, Scenario
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import money, number
+from ui.format import measures, money, number
 
 as_of = state.ledger_page(__file__, "What-if")
 engine = state.engine()
@@ -228,19 +228,17 @@ if present:
 if other is not None:
     st.subheader(f"“{proj.scenario.name}” and “{other.scenario.name}”")
     table = scenarios.compare(proj, other)
-    st.dataframe(table.drop(columns="unit"), hide_index=True, width="stretch",
-                 column_config={"label": "Measure", **{c: st.column_config.NumberColumn(c, format="localized")
-                                                      for c in table.columns if c not in ("label", "unit")}})
+    values = [c for c in table.columns if c not in ("label", "unit")]
+    st.dataframe(measures(table, values, cur, signed=("difference",)), hide_index=True, width="stretch",
+                 column_order=["label", *values], column_config={"label": "Measure", "difference": "Difference"})
 
 t1, t2 = st.columns([3, 2])
 with t1:
     st.markdown("**Baseline and scenario**")
-    st.dataframe(proj.metrics[["label", "baseline", "scenario", "change"]], hide_index=True, width="stretch",
-                 column_config={"label": "Measure",
-                                "baseline": st.column_config.NumberColumn("Baseline", format="localized"),
-                                "scenario": st.column_config.NumberColumn("Scenario", format="localized"),
-                                "change": st.column_config.NumberColumn("Change", format="localized")})
-    st.caption("Amounts in " + cur + "; DSO, best possible DSO and days delinquent in days.")
+    st.dataframe(measures(proj.metrics, ["baseline", "scenario", "change"], cur, signed=("change",)),
+                 hide_index=True, width="stretch", column_order=["label", "baseline", "scenario", "change"],
+                 column_config={"label": "Measure", "baseline": "Baseline", "scenario": "Scenario",
+                                "change": "Change"})
 with t2:
     st.markdown("**Each lever on its own**")
     if proj.levers.empty:
@@ -249,7 +247,9 @@ with t2:
         charts.show(charts.lever_bars(proj.levers, cur))
         st.caption("Levers interact, so these need not add up to the total.")
 st.markdown("**By group**")
-groups = proj.groups.assign(group=proj.groups["group"].map(SUBGROUP_LABELS), released=-proj.groups["ar_change"])
+groups = proj.groups.assign(group=proj.groups["group"].map(SUBGROUP_LABELS),
+                            released=-proj.groups["ar_change"].round(0) + 0.0,  # + 0.0: no "-0"
+                            open_invoices=proj.groups["open_invoices"].round(0))
 st.dataframe(groups[["group", "customers_base", "customers_scn", "open_invoices", "released"]], hide_index=True,
              width="stretch",
              column_config={"group": "Group", "customers_base": st.column_config.NumberColumn("Debtors (baseline)"),
@@ -258,7 +258,8 @@ st.dataframe(groups[["group", "customers_base", "customers_scn", "open_invoices"
                                                                            format="localized"),
                             "released": st.column_config.NumberColumn(f"Cash released ({cur})", format="localized")})
 kept = proj.promise_kept_share
-st.caption(f"{number(len(names) - 1)} saved scenarios. "
+saved = len(names) - 1
+st.caption(f"{number(saved)} saved scenario{'' if saved == 1 else 's'}. "
            + (f"Promises kept in the window: {kept:.0%}. " if kept is not None else "")
            + "Open invoices settle on their forecast date (Cash forecast page); doubtful items (over 180 days past "
              "due) are not expected to pay under any scenario.")
@@ -270,4 +271,4 @@ if b1.button("Presentation mode", icon=":material/slideshow:", key="wi_present",
 # Standard DSO throughout, as the projection (cash released = ΔDSO × daily sales holds for it).
 controls.pdf_button(b2, lambda: cache.summary_pdf(as_of, currency, window, False, False, config_name, base_config,
                                                   scenario), as_of, key="wi_pdf",
-                    label="One-page PDF with this scenario")
+                    label="One-page PDF")

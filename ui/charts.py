@@ -241,7 +241,7 @@ def forecast_chart(weeks: pd.DataFrame, currency: str) -> alt.Chart:
     bars = alt.Chart(data).mark_bar(color="#1f5f8b", size=30).encode(
         x=x, y=alt.Y("expected:Q", title=f"Expected receipts ({currency})", axis=alt.Axis(format="~s")),
         tooltip=tooltip)
-    line = alt.Chart(data).mark_line(color="#fb8c00", point=True).encode(
+    line = alt.Chart(data).mark_line(color="#fb8c00", point=alt.OverlayMarkDef(color="#fb8c00")).encode(
         x=x, y=alt.Y("cumulative:Q", title=f"Running total ({currency})", axis=alt.Axis(format="~s")),
         tooltip=tooltip)
     return alt.layer(bars, line).resolve_scale(y="independent").properties(height=320)
@@ -251,14 +251,15 @@ def backtest_chart(table: pd.DataFrame, currency: str) -> alt.Chart:
     """Forecast against what came in, week by week."""
     data = table.rename(columns={"expected": "Forecast", "actual": "Came in"}).melt(
         ["week", "start"], ["Forecast", "Came in"], var_name="Series", value_name="amount")
-    data["start"] = pd.to_datetime(data["start"])
+    # Side-by-side bars need a discrete axis (an offset is dropped on a time axis).
+    data["week_of"] = pd.to_datetime(data["start"]).dt.strftime("%d %b")
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("start:T", title="Week starting", axis=alt.Axis(format="%d %b")),
+        x=alt.X("week_of:O", title="Week starting", sort=None, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("Series:N", sort=["Forecast", "Came in"]),
         y=alt.Y("amount:Q", title=currency, axis=alt.Axis(format="~s")),
         color=alt.Color("Series:N", sort=["Forecast", "Came in"], scale=alt.Scale(range=["#90a4ae", "#1f5f8b"]),
                         legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=[alt.Tooltip("start:T", title="Week of", format="%d %b %Y"), "Series:N",
+        tooltip=[alt.Tooltip("week_of:O", title="Week of"), "Series:N",
                  alt.Tooltip("amount:Q", title=currency, format=",.0f")],
     ).properties(height=280)
 
@@ -273,7 +274,9 @@ def scenario_days(metrics: dict[str, pd.DataFrame], *, height: int = 300) -> alt
     names = list(metrics)
     order = ["DSO", "Best possible DSO", "Average days delinquent", "Countback DSO"]
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("Measure:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=200)),
+        # One word per line: four measures fit side by side even in a half-width column.
+        x=alt.X("Measure:N", title=None, sort=order,
+                axis=alt.Axis(labelAngle=0, labelOverlap=False, labelExpr="split(datum.label, ' ')")),
         xOffset=alt.XOffset("Scenario:N", sort=names),
         y=alt.Y("Days:Q", title="Days"),
         color=alt.Color("Scenario:N", sort=names, scale=alt.Scale(domain=names, range=SERIES_COLOURS[:len(names)]),

@@ -21,3 +21,31 @@ def number(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return "–"
     return format_decimal(round(value, digits), locale=LOCALE, format=f"#,##0.{'0' * digits}" if digits else "#,##0")
+
+
+def _cell(unit: str, currency: str, signed: bool):
+    def fmt(value) -> str:
+        if value is None or value != value:
+            return "–"
+        if abs(value) < (0.5 if unit == "money" else 0.05):
+            value = 0.0  # no "-0" or "+€0"
+        sign = "+" if signed and value > 0 else ""
+        if unit == "money":
+            return sign + format_currency(value, currency, locale=LOCALE, format="¤#,##0", currency_digits=False)
+        return sign + format_decimal(value, locale=LOCALE, format="#,##0.0") + " days"
+    return fmt
+
+
+def measures(frame, columns: list[str], currency: str, *, unit: str = "unit", signed: tuple[str, ...] = ()):
+    """Style a table whose rows mix money and days: each cell formatted by its row's ``unit``.
+
+    Returns a pandas Styler for ``st.dataframe`` (hide the unit column with ``column_order``).
+    """
+    import pandas as pd
+
+    styler = frame.style
+    for u in frame[unit].unique():
+        rows = frame.index[frame[unit] == u]
+        for col in columns:
+            styler = styler.format(_cell(u, currency, col in signed), subset=pd.IndexSlice[rows, [col]])
+    return styler

@@ -96,7 +96,8 @@ def through_router(page_file: str) -> None:
     if getattr(_run, "routed", False):
         return
     st.session_state["_deep_link"] = "pages/" + os.path.basename(page_file)
-    st.switch_page("app.py")
+    # switch_page clears the URL's query: carry it along, or a shared link loses its view.
+    st.switch_page("app.py", query_params=st.query_params.to_dict())
 
 
 def ledger_page(page_file: str, title: str) -> date:

@@ -90,7 +90,7 @@ def test_segment_configuration_name_travels_in_links(app_env):
     at.button(key="seg_load_btn").click().run()
     assert not at.exception
     assert at.query_params["config"] == "Strict on won't pay"
-    at.switch_page("pages/explorer.py")
+    at.switch_page("pages/debtors.py")
     at.run()
     assert at.selectbox(key="config_pick").value == "Strict on won't pay"  # carried over from Segments
 

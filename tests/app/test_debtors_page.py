@@ -4,7 +4,7 @@ from tests.app.conftest import run_page
 
 
 def test_explorer_filters(app_env):
-    at = run_page("pages/explorer.py")
+    at = run_page("pages/debtors.py")
     assert not at.exception
     assert at.title[0].value == "Debtors"
     at.multiselect(key="ex_groups").set_value(["wont_pay"]).run()
@@ -17,7 +17,7 @@ def test_explorer_filters(app_env):
 
 
 def test_explorer_filters_live_in_the_url_but_not_the_search(app_env):
-    at = run_page("pages/explorer.py")
+    at = run_page("pages/debtors.py")
     at.multiselect(key="ex_groups").set_value(["wont_pay", "unable_to_pay"]).run()
     at.number_input(key="ex_dpd").set_value(30).run()
     at.toggle(key="ex_disputed").set_value(True).run()
@@ -33,7 +33,7 @@ def test_explorer_filters_live_in_the_url_but_not_the_search(app_env):
     from tests.app.conftest import ROOT
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     fresh.run()
-    fresh.switch_page("pages/explorer.py")
+    fresh.switch_page("pages/debtors.py")
     for key in ("group", "dpd", "disputed"):
         fresh.query_params[key] = params[key]
     fresh.query_params["country"] = ["Atlantis"]  # not in the data: ignored, not an error
