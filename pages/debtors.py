@@ -23,7 +23,8 @@ CHANNELS = ["email", "sms", "letter", "phone", "portal"]
 # may hold a debtor's name, and no personal data goes into a URL.
 FILTERS = {"ex_groups": ("group", []), "ex_buckets": ("bucket", []), "ex_countries": ("country", []),
            "ex_channels": ("channel", []), "ex_lo": ("min", 0.0), "ex_hi": ("max", 0.0), "ex_dpd": ("dpd", 0),
-           "ex_disputed": ("disputed", False), "ex_risk": ("risk", False), "ex_min_risk": ("min_risk", 0)}
+           "ex_disputed": ("disputed", False), "ex_risk": ("risk", False), "ex_min_risk": ("min_risk", 0),
+           "ex_sort": ("sort", "overdue"), "ex_asc": ("asc", False)}
 countries_all = sorted(table["country"].dropna().unique())
 controls.restore(FILTERS, {"ex_groups": list(SUBGROUP_LABELS), "ex_buckets": labels, "ex_countries": countries_all,
                            "ex_channels": CHANNELS})
@@ -40,19 +41,26 @@ with st.expander("Filters", expanded=True):
     dpd = r2[2].number_input("Days past due at least", 0, 3650, key="ex_dpd")
     channels = r2[3].multiselect("Channel", CHANNELS, key="ex_channels")
     disputed = r2[4].toggle("Disputed items only", key="ex_disputed")
-    r3 = st.columns([1, 3])
+    r3 = st.columns([1, 2, 1, 1])
     table = controls.risk_scores(table, as_of, prefix="ex", toggle_in=r3[0], slider_in=r3[1])
+    sorts = [k for k in explorer.SORTS if k in table]
+    if st.session_state.get("ex_sort") not in sorts:
+        st.session_state["ex_sort"] = "overdue"
+    sort_by = r3[2].selectbox("Sort by", sorts, format_func=explorer.SORTS.get, key="ex_sort",
+                              help="Orders every match, not only the rows listed.")
+    ascending = r3[3].toggle("Smallest first", key="ex_asc")
 controls.publish(FILTERS)
 filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countries=tuple(countries),
                            channels=tuple(channels), min_amount=lo or None, max_amount=hi or None,
                            min_days_past_due=int(dpd),
                            disputed_only=disputed, text=text)
-view = explorer.filter_debtors(table, filters)
-SHOWN = 5_000  # the browser gets the largest balances; the export has every match
+view = explorer.sort_debtors(explorer.filter_debtors(table, filters), sort_by, descending=not ascending)
+SHOWN = 5_000  # the browser gets the first rows in the chosen order; the export has every match
 shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS))
 st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an open balance match, "
            f"{number(view['total'].sum())} {cur} open, {number(view['overdue'].sum())} overdue."
-           + (f" The {number(SHOWN)} largest are listed; the export has all." if len(view) > SHOWN else ""))
+           + (f" The first {number(SHOWN)} by {explorer.SORTS[sort_by].lower()} are listed; the export has all."
+              if len(view) > SHOWN else ""))
 cols = ["name", "customer_id", "group", "country", "total", "overdue", "days_past_due", "oldest_bucket", "disputed",
         "days_beyond_terms", "response_rate", "best_channel", *(["risk_score"] if "risk_score" in view else [])]
 picked = st.dataframe(

@@ -54,3 +54,17 @@ def test_debtor_timeline_shows_planned_contacts(duck_engine):
     assert len(planned) == len(plan)
     assert (pd.to_datetime(planned["date"]) > pd.Timestamp(as_of)).all()
     assert pd.to_datetime(events["date"]).is_monotonic_decreasing
+
+
+def test_sort_orders_all_matches_with_missing_values_last():
+    import pandas as pd
+
+    from arboard.explorer import sort_debtors
+
+    table = pd.DataFrame({"customer_id": ["b", "a", "c", "d"], "name": ["beta", "Alpha", "gamma", "delta"],
+                          "overdue": [5.0, 5.0, 9.0, 1.0], "risk_score": [None, 10.0, 90.0, 50.0]})
+    assert list(sort_debtors(table)["customer_id"]) == ["c", "a", "b", "d"]  # ties by id
+    assert list(sort_debtors(table, "risk_score", descending=False)["customer_id"]) == ["a", "d", "c", "b"]
+    assert list(sort_debtors(table, "risk_score")["customer_id"]) == ["c", "d", "a", "b"]
+    assert list(sort_debtors(table, "name", descending=False)["name"]) == ["Alpha", "beta", "delta", "gamma"]
+    assert list(sort_debtors(table, "no such column")["customer_id"]) == ["c", "a", "b", "d"]

@@ -132,7 +132,8 @@ def restore(fields: dict[str, tuple[str, object]], options: dict[str, list] | No
     from the URL (a shared link), else its default.
 
     ``fields`` maps a widget key to (URL name, default); the default's type decides how the URL
-    text is read (list, bool, int, float). ``options`` lists the allowed values of list widgets.
+    text is read (list, bool, int, float, str; a page checks a str against its options).
+    ``options`` lists the allowed values of list widgets.
     """
     options = options or {}
     for key, (name, default) in fields.items():
@@ -150,7 +151,7 @@ def restore(fields: dict[str, tuple[str, object]], options: dict[str, list] | No
             elif name in st.query_params:
                 text = st.query_params[name]
                 value = (text == "1" if isinstance(default, bool) else int(text) if isinstance(default, int)
-                         else float(text))
+                         else text if isinstance(default, str) else float(text))
         except ValueError:
             value = default  # a mangled link falls back to the default
         st.session_state[key] = value

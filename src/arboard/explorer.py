@@ -88,6 +88,26 @@ def filter_debtors(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
     return table[mask]
 
 
+SORTS = {"overdue": "Overdue", "total": "Open balance", "days_past_due": "Days past due (oldest item)",
+         "days_beyond_terms": "Days late (weighted)", "disputed": "Disputed amount", "risk_score": "Risk score",
+         "name": "Name"}
+
+
+def sort_debtors(table: pd.DataFrame, by: str = "overdue", *, descending: bool = True) -> pd.DataFrame:
+    """Every matching debtor in the chosen order, so that the first rows a page lists are the right ones.
+
+    Ties are broken by the customer id (a stable order for a shared link); missing values go last
+    either way. An unknown column or one the table lacks (``risk_score`` without scores) falls back
+    to ``overdue``.
+    """
+    if by not in SORTS or by not in table:
+        by = "overdue"
+    key = table[by].str.lower() if by == "name" else table[by]
+    order = pd.DataFrame({"k": key.to_numpy(), "id": table["customer_id"].to_numpy()}).sort_values(
+        ["k", "id"], ascending=[not descending, True], na_position="last", kind="stable").index
+    return table.iloc[order.to_numpy()]
+
+
 def to_xlsx(table: pd.DataFrame, *, sheet_per_group: bool = False) -> bytes:
     """The debtor list as a formatted workbook (one sheet, or one per group plus "All")."""
     money = ("total", "overdue", "disputed", "unapplied", *[c for c in table.columns if c[:1].isdigit()

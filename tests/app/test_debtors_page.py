@@ -46,3 +46,26 @@ def test_explorer_filters_live_in_the_url_but_not_the_search(app_env):
     fresh_caption = next(c.value for c in fresh.caption if "debtors with an open balance match" in c.value)
     # The link has no search text, so it lists at least what the search narrowed down.
     assert int(fresh_caption.split("**")[1].replace(",", "")) >= int(caption.split("**")[1].replace(",", ""))
+
+
+def test_sorting_orders_every_match_and_travels_in_the_link(app_env):
+    at = run_page("pages/debtors.py")
+    at.selectbox(key="ex_sort").set_value("days_past_due").run()
+    at.toggle(key="ex_asc").set_value(True).run()
+    assert not at.exception
+    listed = at.dataframe[0].value
+    assert listed["days_past_due"].is_monotonic_increasing
+    assert at.query_params["sort"] == "days_past_due" and at.query_params["asc"] == "1"
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT
+    for sort, expected in (("days_past_due", "days_past_due"), ("'; DROP TABLE invoices", "overdue")):
+        fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        fresh.run()
+        fresh.switch_page("pages/debtors.py")
+        fresh.query_params["sort"] = sort
+        fresh.run()
+        assert not fresh.exception
+        assert fresh.selectbox(key="ex_sort").value == expected
+        assert fresh.dataframe[0].value[expected].is_monotonic_decreasing
