@@ -55,3 +55,10 @@ b[2].metric("Came in, 13 weeks", money(bt.total_actual, cur, compact=True))
 b[3].metric("Error over 13 weeks", money(bt.total_expected - bt.total_actual, cur, compact=True),
             help="Forecast minus receipts: positive means the forecast was too optimistic.")
 charts.show(charts.backtest_chart(bt.table, cur))
+with st.expander("Week by week"):
+    money_col = {c: st.column_config.NumberColumn(f"{label} ({cur})", format="localized")
+                 for c, label in (("expected", "Forecast"), ("actual", "Came in"), ("error", "Error"),
+                                  ("abs_error", "Absolute error"))}
+    st.dataframe(bt.table, hide_index=True, width="stretch",
+                 column_config={"week": "Week", "start": st.column_config.DateColumn("Starting"), **money_col})
+    st.caption("Error = forecast − came in. The average of the absolute errors is the error per week above (MAE).")

@@ -142,7 +142,7 @@ class Backtest:
     """A forecast made in the past against the receipts that followed."""
 
     as_of: date
-    table: pd.DataFrame  # week, start, expected, actual, error
+    table: pd.DataFrame  # week, start, expected, actual, error, abs_error
     mae_per_week: float
     total_expected: float
     total_actual: float
@@ -168,5 +168,6 @@ def backtest(engine: Engine, as_of: date, *, weeks: int = WEEKS, currency: str |
     actual = merged.assign(week=k)[(k >= 1) & (k <= weeks)].groupby("week")["open_amount"].sum()
     table["actual"] = table["week"].map(actual).fillna(0.0).to_numpy()
     table["error"] = table["expected"] - table["actual"]
-    return Backtest(as_of, table, float(table["error"].abs().mean()), float(table["expected"].sum()),
+    table["abs_error"] = table["error"].abs()
+    return Backtest(as_of, table, float(table["abs_error"].mean()), float(table["expected"].sum()),
                     float(table["actual"].sum()))

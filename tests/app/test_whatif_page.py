@@ -10,6 +10,9 @@ def test_forecast_page(app_env):
     labels = [m.label for m in at.metric]
     assert "Expected in 13 weeks" in labels and "Average error per week" in labels
     assert any(s.value.startswith("Backtest") for s in at.subheader)
+    backtest = at.dataframe[-1].value  # week by week: the error of each week and its absolute value
+    assert list(backtest.columns) == ["week", "start", "expected", "actual", "error", "abs_error"]
+    assert len(backtest) == 13
 
 
 def test_whatif_levers_save_compare_and_present(app_env):
