@@ -13,14 +13,9 @@ rows, whatever matches.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
 
-from bench_segments import ROOT, _v2_navigation, median_rerun
+from apptest_bench import generate, median_rerun, open_page, report
 
 
 def main() -> None:
@@ -30,28 +25,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"duckdb:///{Path(tmp) / 'bench.duckdb'}"
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "arboard.cli", "generate", "--customers", str(args.customers),
-                        "--invoices", str(args.invoices), "--end", "2026-10-31", "--db", url],
-                       check=True, capture_output=True, cwd=ROOT)
-        print(f"generated {args.invoices:,} invoices / {args.customers:,} customers in {time.perf_counter() - t:.0f} s")
-        os.environ["ARBOARD_DB_URL"] = url
-        os.chdir(ROOT)
-        _v2_navigation()
-        from streamlit.testing.v1 import AppTest
-
-        empty = AppTest.from_string("import streamlit as st\nst.write('baseline')", default_timeout=60)
-        empty.run()
-        base = median_rerun(empty, lambda at, i: None, args.repeats)
-
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-        at.run()
-        at.switch_page("pages/debtors.py")
-        t = time.perf_counter()
-        at.run()
-        first = time.perf_counter() - t
-        assert not at.exception, at.exception
+        url = generate(tmp, customers=args.customers, invoices=args.invoices)
+        at, first, base = open_page(url, "pages/debtors.py", args.repeats)
         debtors = next(c.value for c in at.caption if "debtors with an open balance match" in c.value)
         groups = [["wont_pay"], ["unable_to_pay", "wont_pay"], [], ["willing_and_able"]]
         sorts = ["days_past_due", "total", "name", "overdue"]
@@ -65,10 +40,7 @@ def main() -> None:
                 at, lambda a, i: a.text_input(key="ex_text").set_value(texts[i % 4]), args.repeats),
         }
     print(f"first Debtors run (debtor table built and cached): {first:.2f} s; {debtors.split(' match')[0]}")
-    for name, seconds in timings.items():
-        print(f"{name} change, median of {args.repeats}: {seconds * 1000:.0f} ms server time "
-              f"({seconds / base:.0f}x the empty page)")
-    print(f"empty Streamlit page rerun, same run: {base * 1000:.0f} ms")
+    report(timings, args.repeats, base)
 
 
 if __name__ == "__main__":

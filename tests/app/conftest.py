@@ -58,3 +58,16 @@ def run_page(page: str | None = None, timeout: float = 60):
         at.switch_page(page)
         at.run()
     return at
+
+
+def open_link(page: str, params: dict, timeout: float = 60):
+    """A new browser session opening a shared link: ``page`` with the query ``params``; return the AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.run()
+    at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    return at

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.app.conftest import run_page
+from tests.app.conftest import open_link, run_page
 
 
 def test_explorer_filters(app_env):
@@ -28,16 +28,9 @@ def test_explorer_filters_live_in_the_url_but_not_the_search(app_env):
     assert "Müller" not in str(dict(params))  # the free-text search may be a name: never in the link
     caption = next(c.value for c in at.caption if "debtors with an open balance match" in c.value)
 
-    from streamlit.testing.v1 import AppTest
-
-    from tests.app.conftest import ROOT
-    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    fresh.run()
-    fresh.switch_page("pages/debtors.py")
-    for key in ("group", "dpd", "disputed"):
-        fresh.query_params[key] = params[key]
-    fresh.query_params["country"] = ["Atlantis"]  # not in the data: ignored, not an error
-    fresh.run()
+    # "Atlantis" is not in the data: ignored, not an error.
+    fresh = open_link("pages/debtors.py", {**{k: params[k] for k in ("group", "dpd", "disputed")},
+                                           "country": ["Atlantis"]})
     assert not fresh.exception
     assert fresh.multiselect(key="ex_groups").value == ["wont_pay", "unable_to_pay"]
     assert fresh.number_input(key="ex_dpd").value == 30
@@ -57,15 +50,8 @@ def test_sorting_orders_every_match_and_travels_in_the_link(app_env):
     assert listed["days_past_due"].is_monotonic_increasing
     assert at.query_params["sort"] == "days_past_due" and at.query_params["asc"] == "1"
 
-    from streamlit.testing.v1 import AppTest
-
-    from tests.app.conftest import ROOT
     for sort, expected in (("days_past_due", "days_past_due"), ("'; DROP TABLE invoices", "overdue")):
-        fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        fresh.run()
-        fresh.switch_page("pages/debtors.py")
-        fresh.query_params["sort"] = sort
-        fresh.run()
+        fresh = open_link("pages/debtors.py", {"sort": sort})
         assert not fresh.exception
         assert fresh.selectbox(key="ex_sort").value == expected
         assert fresh.dataframe[0].value[expected].is_monotonic_decreasing

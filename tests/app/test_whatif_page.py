@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.app.conftest import run_page
+from tests.app.conftest import open_link, run_page
 
 
 def test_forecast_page(app_env):
@@ -59,26 +59,13 @@ def test_whatif_shared_link_reproduces_the_view(app_env):
     at.text_input(key="wi_name").set_value("Link test").run()
     at.button(key="wi_save").click().run()
     released = at.metric[3].value
-    from streamlit.testing.v1 import AppTest
-
-    from tests.app.conftest import ROOT
-    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    fresh.query_params["scenario"] = "Link test"
-    fresh.run()
-    fresh.switch_page("pages/whatif.py")
-    fresh.query_params["scenario"] = "Link test"
-    fresh.run()
+    fresh = open_link("pages/whatif.py", {"scenario": "Link test"})
     assert not fresh.exception
     assert fresh.metric[3].value == released
     assert fresh.slider(key="wi_late_wont_pay").value == -30
     # A presentation link opened in a new session shows the same numbers (currency and window travel along).
     link = {k: at.query_params[k] for k in ("scenario", "currency", "window")}
-    shown = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    shown.run()
-    shown.switch_page("pages/whatif.py")
-    for k, v in {**link, "present": "1"}.items():
-        shown.query_params[k] = v
-    shown.run()
+    shown = open_link("pages/whatif.py", {**link, "present": "1"})
     assert not shown.exception
     assert [m.value for m in shown.metric] == [m.value for m in at.metric]
 
@@ -97,15 +84,8 @@ def test_segment_configuration_name_travels_in_links(app_env):
     at.run()
     assert at.selectbox(key="config_pick").value == "Strict on won't pay"  # carried over from Segments
 
-    from streamlit.testing.v1 import AppTest
-
-    from tests.app.conftest import ROOT
     for name, expected in (("Strict on won't pay", "Strict on won't pay"), ("Gone", "(default thresholds)")):
-        fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        fresh.run()
-        fresh.switch_page("pages/whatif.py")
-        fresh.query_params["config"] = name
-        fresh.run()
+        fresh = open_link("pages/whatif.py", {"config": name})
         assert not fresh.exception
         assert fresh.selectbox(key="config_pick").value == expected
         if name == "Gone":
