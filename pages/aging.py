@@ -32,10 +32,10 @@ with left:
 with right:
     st.dataframe(ag[["bucket", "amount", "count", "credit_notes"]], hide_index=True, width="stretch",
                  column_config={"bucket": "Bucket",
-                                "amount": st.column_config.NumberColumn(f"Amount ({cur})", format="localized"),
+                                "amount": st.column_config.NumberColumn(f"Amount ({cur})", format="accounting"),
                                 "count": st.column_config.NumberColumn("Items", format="localized"),
                                 "credit_notes": st.column_config.NumberColumn(f"of which credit notes ({cur})",
-                                                                              format="localized")})
+                                                                              format="accounting")})
 
 st.subheader("By attribute")
 dim = controls.dimension(key="aging_dimension", with_segment=True)
@@ -64,7 +64,7 @@ if countries:
     view = view[view["country"].isin(countries)]
 if only_overdue:
     view = view[view["overdue"] > 0]
-money_cols = {label: st.column_config.NumberColumn(label, format="localized") for label in labels}
+money_cols = {label: st.column_config.NumberColumn(label, format="accounting") for label in labels}
 picked = st.dataframe(
     view[["name", "customer_id", "country", "customer_type", *labels, "unapplied", "total", "overdue",
           "days_past_due", "disputed", "open_items", *(["risk_score"] if "risk_score" in view else [])]],
@@ -72,12 +72,12 @@ picked = st.dataframe(
     key="aging_customers",
     column_config={"name": "Debtor", "customer_id": "ID", "country": "Country", "customer_type": "Type",
                    **money_cols,
-                   "unapplied": st.column_config.NumberColumn("Unapplied", format="localized"),
-                   "total": st.column_config.NumberColumn(f"Total ({cur})", format="localized"),
-                   "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
+                   "unapplied": st.column_config.NumberColumn("Unapplied", format="accounting"),
+                   "total": st.column_config.NumberColumn(f"Total ({cur})", format="accounting"),
+                   "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
-                   "disputed": st.column_config.NumberColumn("Disputed", format="localized"),
-                   "open_items": st.column_config.NumberColumn("Items", format="%d"),
+                   "disputed": st.column_config.NumberColumn("Disputed", format="accounting"),
+                   "open_items": st.column_config.NumberColumn("Items", format="localized"),
                    "risk_score": st.column_config.ProgressColumn("Risk (30+ days late)", min_value=0,
                                                                  max_value=100, format="%.0f")})
 st.caption(f"{number(len(view))} of {number(len(customers))} debtors with an open balance. Click a row to see the "
@@ -93,8 +93,8 @@ else:
                  column_config={"invoice_id": "Invoice", "customer_id": "Customer ID", "name": "Debtor",
                                 "invoice_date": st.column_config.DateColumn("Invoice date"),
                                 "due_date": st.column_config.DateColumn("Due date"),
-                                "amount": st.column_config.NumberColumn(f"Amount ({cur})", format="localized"),
-                                "open_amount": st.column_config.NumberColumn(f"Open ({cur})", format="localized"),
+                                "amount": st.column_config.NumberColumn(f"Amount ({cur})", format="accounting"),
+                                "open_amount": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
                                 "disputed": "Disputed", "days_past_due": "Days past due"})
     st.caption(f"The {number(len(inv))} largest open items in this bucket.")
 
@@ -114,5 +114,5 @@ else:
         st.dataframe(events, hide_index=True, width="stretch", height=300,
                      column_config={"date": st.column_config.DateColumn("Date"), "event": "Event",
                                     "reference": "Reference",
-                                    "amount": st.column_config.NumberColumn("Amount", format="localized"),
+                                    "amount": st.column_config.NumberColumn("Amount", format="accounting"),
                                     "detail": "Detail"})

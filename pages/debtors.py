@@ -67,11 +67,11 @@ picked = st.dataframe(
     shown[cols], hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
     key="ex_table",
     column_config={"name": "Debtor", "customer_id": "ID", "group": "Segment", "country": "Country",
-                   "total": st.column_config.NumberColumn(f"Open ({cur})", format="localized"),
-                   "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
+                   "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
+                   "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
                    "oldest_bucket": "Oldest bucket",
-                   "disputed": st.column_config.NumberColumn("Disputed", format="localized"),
+                   "disputed": st.column_config.NumberColumn("Disputed", format="accounting"),
                    "days_beyond_terms": st.column_config.NumberColumn("Days late (weighted)", format="%.1f"),
                    "response_rate": st.column_config.NumberColumn("Responds", format="percent"),
                    "best_channel": "Best channel",
@@ -98,7 +98,7 @@ if rows:
         st.dataframe(events, hide_index=True, width="stretch", height=260,
                      column_config={"date": st.column_config.DateColumn("Date"), "event": "Event",
                                     "reference": "Reference",
-                                    "amount": st.column_config.NumberColumn("Amount", format="localized"),
+                                    "amount": st.column_config.NumberColumn("Amount", format="accounting"),
                                     "detail": "Detail"})
     else:
         st.info("No history up to the as-of date.")

@@ -35,7 +35,7 @@ charts.show(charts.forecast_chart(weeks, cur))
 with st.expander("Week by week"):
     st.dataframe(weeks, hide_index=True, width="stretch",
                  column_config={"week": "Week", "start": st.column_config.DateColumn("Starting"),
-                                "expected": st.column_config.NumberColumn(f"Expected ({cur})", format="localized")})
+                                "expected": st.column_config.NumberColumn(f"Expected ({cur})", format="accounting")})
 
 st.subheader("Backtest: the same forecast made in the past")
 first = state.ledger_summary().first_invoice or as_of
@@ -56,7 +56,7 @@ b[3].metric("Error over 13 weeks", money(bt.total_expected - bt.total_actual, cu
             help="Forecast minus receipts: positive means the forecast was too optimistic.")
 charts.show(charts.backtest_chart(bt.table, cur))
 with st.expander("Week by week"):
-    money_col = {c: st.column_config.NumberColumn(f"{label} ({cur})", format="localized")
+    money_col = {c: st.column_config.NumberColumn(f"{label} ({cur})", format="accounting")
                  for c, label in (("expected", "Forecast"), ("actual", "Came in"), ("error", "Error"),
                                   ("abs_error", "Absolute error"))}
     st.dataframe(bt.table, hide_index=True, width="stretch",

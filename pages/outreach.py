@@ -124,9 +124,9 @@ with tab_plan:
         st.markdown("**Expected collections** (from each channel's past results)")
         st.dataframe(expected.assign(group=expected["group"].map(SUBGROUP_LABELS)), hide_index=True,
                      width="stretch",
-                     column_config={"targeted": st.column_config.NumberColumn("Amount contacted", format="localized"),
+                     column_config={"targeted": st.column_config.NumberColumn("Amount contacted", format="accounting"),
                                     "expected": st.column_config.NumberColumn("Expected to come in",
-                                                                              format="localized")})
+                                                                              format="accounting")})
         st.caption("Amounts add up the debtors' currencies at face value.")
     st.markdown(f"**Contact pressure**: {number(len(violations))} debtor(s) would get more than "
                 f"{settings.max_contacts_per_7_days} contacts in 7 days"

@@ -109,10 +109,10 @@ with left:
             hide_index=True, width="stretch",
             column_config={
                 "name": "Debtor", "customer_id": "ID", "country": "Country",
-                "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
-                "total": st.column_config.NumberColumn(f"Open ({cur})", format="localized"),
+                "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
+                "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
                 "days_past_due": st.column_config.NumberColumn("Oldest item, days past due", format="%d"),
-                "disputed": st.column_config.NumberColumn(f"Disputed ({cur})", format="localized"),
+                "disputed": st.column_config.NumberColumn(f"Disputed ({cur})", format="accounting"),
             })
 with right:
     st.subheader("At-risk rate by invoice month")
@@ -129,8 +129,8 @@ st.dataframe(
     hide_index=True, width="stretch",
     column_config={
         "dim": controls.DIMENSIONS[dim],
-        "open_ar": st.column_config.NumberColumn(f"Open ({cur})", format="localized"),
-        "overdue_ar": st.column_config.NumberColumn(f"Overdue ({cur})", format="localized"),
+        "open_ar": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
+        "overdue_ar": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
         "pct_past_due": st.column_config.NumberColumn("Overdue %", format="%.1f"),
         dso_key: st.column_config.NumberColumn("DSO", format="%.1f"),
         bp_key: st.column_config.NumberColumn("Best possible DSO", format="%.1f"),

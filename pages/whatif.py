@@ -255,8 +255,8 @@ st.dataframe(groups[["group", "customers_base", "customers_scn", "open_invoices"
              column_config={"group": "Group", "customers_base": st.column_config.NumberColumn("Debtors (baseline)"),
                             "customers_scn": st.column_config.NumberColumn("Debtors (scenario thresholds)"),
                             "open_invoices": st.column_config.NumberColumn(f"Open invoices ({cur})",
-                                                                           format="localized"),
-                            "released": st.column_config.NumberColumn(f"Cash released ({cur})", format="localized")})
+                                                                           format="accounting"),
+                            "released": st.column_config.NumberColumn(f"Cash released ({cur})", format="accounting")})
 kept = proj.promise_kept_share
 saved = len(names) - 1
 st.caption(f"{number(saved)} saved scenario{'' if saved == 1 else 's'}. "
