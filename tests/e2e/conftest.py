@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -40,16 +41,20 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """A running app on a fresh embedded database with a small sample; yields its base URL."""
+@contextlib.contextmanager
+def serve(data: Path, prepare=None):
+    """Run the app on a fresh embedded database with a small sample; yield its base URL.
+
+    ``prepare(engine)`` may add to the database before the server starts (a saved scenario, ...).
+    """
     from arboard import db, generate
     from tests.conftest import SMALL_SAMPLE
 
-    data = tmp_path_factory.mktemp("e2e")
     url = f"duckdb:///{data / 'arboard.duckdb'}"
     engine = db.open_database(url)
     generate.write_sample(engine, SMALL_SAMPLE)
+    if prepare:
+        prepare(engine)
     engine.dispose()  # DuckDB allows one writer process: release the file for the app
     port = _free_port()
     env = {**os.environ, "ARBOARD_DB_URL": url, "ARBOARD_NO_SAMPLE": "1"}
@@ -78,7 +83,14 @@ def app_server(tmp_path_factory):
             proc.kill()
         log.close()
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(data / "streamlit.log", ARTIFACTS / "streamlit.log")
+        shutil.copy(data / "streamlit.log", ARTIFACTS / f"streamlit-{data.name}.log")
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """A running app on a fresh embedded database with a small sample; yields its base URL."""
+    with serve(tmp_path_factory.mktemp("e2e")) as base:
+        yield base
 
 
 @pytest.fixture
