@@ -23,10 +23,10 @@ def _pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type /Page(?!s)\b", pdf))
 
 
-def test_summary_is_one_page_with_a_scenario(duck_engine):
-    generate.write_sample(duck_engine, SMALL_SAMPLE)
+def test_summary_is_one_page_with_a_scenario(engine):
+    generate.write_sample(engine, SMALL_SAMPLE)
     plans = Scenario(name="Plans", days_late=(("unable_to_pay", -15),))
-    pdf = briefing.build(duck_engine, AS_OF, currency="EUR", scenario=plans)
+    pdf = briefing.build(engine, AS_OF, currency="EUR", scenario=plans)
     assert _pages(pdf) == 1
 
 
