@@ -8,7 +8,7 @@ from arboard import aging
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import number
+from ui.format import md, number
 
 as_of = state.ledger_page(__file__, "Aging")
 
@@ -105,7 +105,7 @@ if not rows:
 else:
     debtor = view.iloc[rows[0]]
     events = cache.debtor_timeline(debtor["customer_id"], as_of)
-    st.markdown(f"**{debtor['name']}** ({debtor['customer_id']}) · {number(debtor['total'])} {cur} open, "
+    st.markdown(f"**{md(debtor['name'])}** ({md(debtor['customer_id'])}) · {number(debtor['total'])} {cur} open, "
                 f"{number(debtor['overdue'])} overdue")
     if events.empty:
         st.info("No history for this debtor up to the as-of date.")

@@ -11,7 +11,7 @@ from arboard.errors import ArboardError
 from arboard.fields import KINDS, fields_for
 from arboard.mapping import load_saved
 from ui import state
-from ui.format import money, number
+from ui.format import md, money, number
 
 state.through_router(__file__)
 engine, url, origin = state.database()
@@ -55,7 +55,7 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
     try:
         plan = importer.plan_import(raw, kind=kind, saved=saved if saved and saved.kind == kind else None)
     except ArboardError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     if plan.from_saved:
         st.success("This file layout was imported before: the saved mapping is applied. Change it below if needed.")
@@ -74,7 +74,7 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
     try:
         plan = importer.plan_import(raw, spec=spec)
     except ArboardError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
 
     if plan.detections:
@@ -121,7 +121,7 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
         try:
             _plan, batch = importer.check_import(engine, raw, spec=plan.spec, today=date.today())
         except ArboardError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             st.info(f"{number(batch.rows_read)} rows read: {number(batch.rejected_rows)} would be rejected, "
                     f"{number(batch.suspicious_rows)} are suspicious but would load.")
@@ -134,7 +134,7 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
                 result = importer.run_import(engine, raw, spec=plan.spec, mode=mode, skip_invalid=skip,
                                              today=date.today())
         except ArboardError as exc:
-            st.error(f"**Nothing was loaded.** {exc}")
+            st.error(f"**Nothing was loaded.** {md(exc)}")
             if exc.report is not None:
                 show_report(exc.report, key=f"fail-{key}")
         else:
@@ -150,7 +150,7 @@ with tab_file:
         try:
             raw = readers.read_bytes(upload.getvalue(), name=upload.name)
         except ArboardError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             mapping_flow(raw, key=f"f{upload.file_id}")
 with tab_db:
@@ -162,13 +162,13 @@ with tab_db:
         try:
             st.session_state["db_raw"] = readers.read_sql(src_url, src_table)
         except ArboardError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
     if st.session_state.get("db_raw") is not None:
         mapping_flow(st.session_state["db_raw"], key="db")
 
 result = st.session_state.get("last_import")
 if result is not None:
-    st.success(f"Imported {number(result.rows_read)} rows of {result.kind} from {result.source}: "
+    st.success(f"Imported {number(result.rows_read)} rows of {result.kind} from {md(result.source)}: "
                f"{number(result.inserted)} new, {number(result.updated)} updated, {number(result.rejected)} "
                f"rejected, {number(result.suspicious)} suspicious, {number(result.customers_added)} new customers.")
     if len(result.report):

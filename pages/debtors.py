@@ -8,7 +8,7 @@ from arboard import explorer, exports, timeline
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import number
+from ui.format import md, number
 
 as_of = state.ledger_page(__file__, "Debtors")
 c1, c2, _ = st.columns([1, 1.5, 2])
@@ -87,7 +87,7 @@ e2.download_button("Export (Excel)", lambda: explorer.to_xlsx(view, sheet_per_gr
 rows = picked.selection.rows if picked is not None else []
 if rows:
     debtor = shown.iloc[rows[0]]
-    st.subheader(f"{debtor['name']} ({debtor['customer_id']})")
+    st.subheader(f"{md(debtor['name'])} ({md(debtor['customer_id'])})")
     plan = cache.debtor_plan(as_of, debtor["customer_id"], config)
     events = timeline.with_plan(cache.debtor_timeline(debtor["customer_id"], as_of), plan)
     if len(events):

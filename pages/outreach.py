@@ -9,7 +9,7 @@ from arboard.errors import ArboardError
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import money, number
+from ui.format import md, money, number
 
 as_of = state.ledger_page(__file__, "Outreach")
 engine = state.engine()
@@ -50,7 +50,7 @@ with tab_books:
             version = outreach.save_playbook(engine, outreach.playbook_from_table(group, edited))
             st.success(f"Saved version {version} of the {SUBGROUP_LABELS[group]} playbook.")
         except ArboardError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
     versions = outreach.playbook_versions(engine, group)
     st.caption(f"{len(versions)} saved version(s)" if len(versions) else "Using the default playbook.")
 
@@ -74,7 +74,7 @@ with tab_books:
         try:
             text = render(str(step["template"] or ""), ctx)
         except TemplateProblem as exc:
-            st.error(f"Template problem: {exc}")
+            st.error(f"Template problem: {md(exc)}")
         else:
             st.code(text, language=None, wrap_lines=True)
             if step["channel"] == "sms":
@@ -85,7 +85,7 @@ with tab_plan:
     try:
         plan, violations, rates = cache.outreach_plan(as_of, settings, enforce, config)
     except ArboardError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
     if plan.empty:
         st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")

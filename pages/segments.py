@@ -10,7 +10,7 @@ from arboard import exports, segments
 from arboard.errors import ArboardError
 from arboard.segments import GROUPS, SUBGROUP_LABELS, SegmentConfig
 from ui import cache, charts, controls, state
-from ui.format import number
+from ui.format import md, number
 
 as_of = state.ledger_page(__file__, "Segments")
 engine = state.engine()
@@ -30,7 +30,7 @@ if "seg_initialised" not in st.session_state:
         else:
             start = DEFAULTS
     except ArboardError as exc:
-        st.warning(f"The shared link's settings could not be read ({exc}); defaults are used.")
+        st.warning(f"The shared link's settings could not be read ({md(exc)}); defaults are used.")
         start = DEFAULTS
     for key, value in start.to_dict().items():
         st.session_state[f"seg_{key}"] = value
@@ -95,10 +95,10 @@ else:
 if save:
     try:
         segments.save_config(engine, name, config)
-        st.toast(f"Saved as “{name.strip()}”.")
+        st.toast(f"Saved as “{md(name.strip())}”.")
         st.rerun()  # list the new name among the saved configurations
     except ArboardError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
 
 profiles = cache.debtor_profiles(as_of, lookback)
 if profiles.empty:
@@ -176,7 +176,7 @@ st.download_button(f"Export these {number(len(table))} debtors (CSV)", lambda: e
 rows = picked.selection.rows if picked is not None else []
 if rows:
     debtor = shown.iloc[rows[0]]
-    st.markdown(f"**Why {debtor['name']} is in “{debtor['group']}”**")
+    st.markdown(f"**Why {md(debtor['name'])} is in “{debtor['group']}”**")
     why = segments.explain(profiles[profiles["customer_id"] == debtor["customer_id"]].iloc[0], config)
     st.dataframe(why, hide_index=True, width="stretch",
                  column_config={"rule": "Rule", "threshold": "Threshold", "value": "This debtor",

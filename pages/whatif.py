@@ -11,7 +11,7 @@ from arboard.errors import ArboardError
 from arboard.scenarios import BASELINE, LEVER_GROUPS, Scenario
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import measures, money, number
+from ui.format import md, measures, money, number
 
 as_of = state.ledger_page(__file__, "What-if")
 engine = state.engine()
@@ -143,7 +143,7 @@ else:
             promise_kept_share=ss["wi_promises"] / 100 if ss["wi_promises_on"] else None,
             thresholds=thresholds if thresholds != base else None, note=ss["wi_note"])
     except ArboardError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
     if scenario.is_baseline and not ss["wi_name"].strip():
         scenario = Scenario()
@@ -153,10 +153,10 @@ else:
             saved = scenarios.save_scenario(engine, scenario)
             st.session_state["_wi_pick"] = st.session_state["_wi_source"] = saved
             st.query_params["scenario"] = saved
-            st.toast(f"Saved “{saved}”.")
+            st.toast(f"Saved “{md(saved)}”.")
             st.rerun()
         except ArboardError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
     if delete:
         scenarios.delete_scenario(engine, pick)
         st.session_state["_wi_pick"] = BASELINE
@@ -189,9 +189,9 @@ def change(v, unit="days") -> str | None:
 
 title = scenario.name if scenario.name != BASELINE else "Baseline (no change)"
 if present:
-    st.markdown(f"## {title.replace('#', '')}  \n{', '.join(scenario.describe())} · as of {as_of:%d %b %Y} · {cur}")
+    st.markdown(f"## {md(title)}  \n{', '.join(scenario.describe())} · as of {as_of:%d %b %Y} · {cur}")
 else:
-    st.markdown(f"#### {title.replace('#', '')}")
+    st.markdown(f"#### {md(title)}")
     levers = "; ".join(scenario.describe())
     st.caption(f"{levers[:1].upper() + levers[1:]}. As of **{as_of:%d %b %Y}**, in {cur}, credit sales "
                f"over the last {window} days ({money(proj.daily_sales, cur, compact=True)} a day).")
@@ -226,7 +226,7 @@ if present:
     st.stop()
 
 if other is not None:
-    st.subheader(f"“{proj.scenario.name}” and “{other.scenario.name}”")
+    st.subheader(f"“{md(proj.scenario.name)}” and “{md(other.scenario.name)}”")
     table = scenarios.compare(proj, other)
     values = [c for c in table.columns if c not in ("label", "unit")]
     st.dataframe(measures(table, values, cur, signed=("difference",)), hide_index=True, width="stretch",

@@ -9,6 +9,7 @@ from arboard.errors import ArboardError
 from arboard.openitems import DIMENSIONS  # noqa: F401 - re-exported for pages
 from arboard.segments import SegmentConfig
 from ui import cache, state
+from ui.format import md
 
 WINDOWS = {30: "30 days", 60: "60 days", 90: "90 days", 180: "180 days", 365: "12 months"}
 
@@ -111,7 +112,7 @@ def segment_config(container=st) -> tuple[str | None, SegmentConfig]:
     wanted = st.query_params.get("config")
     remembered("config_pick", options, DEFAULT_CONFIG, url_key="config")
     if wanted and wanted not in names:
-        st.warning(f"The link asks for the segment configuration “{wanted}”, which is not saved here; "
+        st.warning(f"The link asks for the segment configuration “{md(wanted)}”, which is not saved here; "
                    "the default thresholds are used.")
     name = container.selectbox("Segment thresholds", options, key="config_pick", on_change=remember,
                                args=("config_pick",),

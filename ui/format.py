@@ -49,3 +49,15 @@ def measures(frame, columns: list[str], currency: str, *, unit: str = "unit", si
         for col in columns:
             styler = styler.format(_cell(u, currency, col in signed), subset=pd.IndexSlice[rows, [col]])
     return styler
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
+
+
+def md(text) -> str:
+    """Show data (a debtor's or a scenario's name) literally inside Streamlit markdown.
+
+    A company called ``*Star*_Trading`` must not turn italic, and a name holding ``[x](http://…)``
+    must not become a link.
+    """
+    return str(text).translate(_MARKDOWN)

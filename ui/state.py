@@ -11,6 +11,7 @@ import streamlit as st
 
 from arboard import db, generate, summary
 from arboard.errors import ArboardError
+from ui.format import md
 
 DEFAULT_SAMPLE = generate.SampleSpec(customers=5_000, invoices=100_000, seed=7)
 
@@ -28,7 +29,7 @@ def database() -> tuple[object, str, str]:
         url, origin = db.resolve_url(st.session_state.get("db_url_override"))
         return _engine(url), url, origin
     except ArboardError as exc:
-        st.error(f"**The database is not available.** {exc}")
+        st.error(f"**The database is not available.** {md(exc)}")
         st.info("Check ARBOARD_DB_URL or .streamlit/secrets.toml, or unset them to use the embedded database.")
         st.stop()
 

@@ -90,3 +90,7 @@ def test_segment_configuration_name_travels_in_links(app_env):
         assert fresh.selectbox(key="config_pick").value == expected
         if name == "Gone":
             assert any("not saved here" in w.value for w in fresh.warning)
+    # A crafted link cannot put a link or formatting into the page: the name is shown literally.
+    crafted = open_link("pages/whatif.py", {"config": "[Log in again](http://evil.example) **now**"})
+    warning = next(w.value for w in crafted.warning if "not saved here" in w.value)
+    assert r"\[Log in again\]\(http\:" in warning and r"\*\*now\*\*" in warning

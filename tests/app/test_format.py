@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from ui.format import md, measures
+
+
+def test_markdown_in_data_is_shown_literally():
+    assert md("*Star*_Trading") == r"\*Star\*\_Trading"
+    assert md("[x](javascript:alert(1)) :smile: $x$ <b>") == (
+        r"\[x\]\(javascript\:alert\(1\)\) \:smile\: \$x\$ \<b\>")
+    assert md(42) == "42"
+
+
+def test_measures_format_each_row_by_its_unit():
+    import pandas as pd
+
+    frame = pd.DataFrame({"label": ["Open", "DSO"], "unit": ["money", "days"], "base": [1234567.4, 64.71],
+                          "change": [-0.2, 1.26]})
+    shown = measures(frame, ["base", "change"], "EUR", signed=("change",)).to_html()
+    assert "€1,234,567" in shown and "64.7 days" in shown and "+1.3 days" in shown
+    assert "-€0" not in shown and "€0" in shown  # a rounding residue is no "-0"
