@@ -25,6 +25,12 @@ if grep -rnE '^\s*(import streamlit|from streamlit)' src/arboard; then
   echo "LAYER RULE: src/arboard must not import streamlit" >&2
   exit 1
 fi
+# Pages are thin: widgets, calls into arboard, charts. Data work (pandas, SQL) belongs in the library.
+if grep -nE '^\s*(import|from) (pandas|numpy|sqlalchemy|duckdb|sklearn)\b|\.(groupby|merge|pivot_table|agg)\(' \
+    pages/*.py app.py; then
+  echo "LAYER RULE: pages hold no data logic; move it into src/arboard" >&2
+  exit 1
+fi
 
 export ARBOARD_REQUIRE_PG=1 ARBOARD_REQUIRE_BROWSER=1
 python3 -m pytest -q -p no:cacheprovider "$@"
