@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from arboard import exports
 from ui import cache, charts, controls, state
 from ui.format import money, number
 
@@ -36,6 +37,14 @@ with st.expander("Week by week"):
     st.dataframe(weeks, hide_index=True, width="stretch",
                  column_config={"week": "Week", "start": st.column_config.DateColumn("Starting"),
                                 "expected": st.column_config.NumberColumn(f"Expected ({cur})", format="accounting")})
+    d1, d2, _ = st.columns([1, 1, 3])
+    name = f"cash-forecast-{cur}-{as_of.isoformat()}"
+    d1.download_button("Download (CSV)", lambda: exports.to_csv_bytes(weeks), f"{name}.csv", "text/csv",
+                       key="fc_csv")
+    d2.download_button("Download (Excel)",
+                       lambda: exports.to_xlsx_bytes(weeks, sheet="Forecast", money_columns=("expected",)),
+                       f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="fc_xlsx")
 
 st.subheader("Backtest: the same forecast made in the past")
 first = state.ledger_summary().first_invoice or as_of

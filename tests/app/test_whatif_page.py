@@ -10,6 +10,7 @@ def test_forecast_page(app_env):
     labels = [m.label for m in at.metric]
     assert "Expected in 13 weeks" in labels and "Average error per week" in labels
     assert any(s.value.startswith("Backtest") for s in at.subheader)
+    assert [b.proto.label for b in at.get("download_button")] == ["Download (CSV)", "Download (Excel)"]
     backtest = at.dataframe[-1].value  # week by week: the error of each week and its absolute value
     assert list(backtest.columns) == ["week", "start", "expected", "actual", "error", "abs_error"]
     assert len(backtest) == 13
