@@ -110,10 +110,10 @@ def sort_debtors(table: pd.DataFrame, by: str = "overdue", *, descending: bool =
 
 def to_xlsx(table: pd.DataFrame, *, sheet_per_group: bool = False) -> bytes:
     """The debtor list as a formatted workbook (one sheet, or one per group plus "All")."""
-    money = ("total", "overdue", "disputed", "unapplied", *[c for c in table.columns if c[:1].isdigit()
-                                                              or c.startswith(("Not due", "Over"))])
+    buckets = ("unapplied", *[c for c in table.columns if c[:1].isdigit() or c.startswith(("Not due", "Over"))])
+    money = ("total", "overdue", "disputed", *buckets)
     if not sheet_per_group:
-        return exports.to_xlsx_bytes(table, sheet="Debtors", money_columns=money)
+        return exports.to_xlsx_bytes(table, sheet="Debtors", money_columns=money, blank_zero_columns=buckets)
     sheets = {"All": table, **{segments.SUBGROUP_LABELS.get(g, g)[:31].replace("'", ""): t
                                for g, t in table.groupby("group")}}
-    return exports.to_xlsx_sheets(sheets, money_columns=money)
+    return exports.to_xlsx_sheets(sheets, money_columns=money, blank_zero_columns=buckets)
