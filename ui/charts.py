@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from arboard.aging import UNAPPLIED
+from arboard.aging import UNAPPLIED, bucket_colours
 
 
 def show(chart: alt.TopLevelMixin | dict) -> None:
@@ -18,13 +18,9 @@ def show(chart: alt.TopLevelMixin | dict) -> None:
     spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     st.vega_lite_chart(spec, width="stretch")
 
-# Not due in green, then warmer colours the older the money; unapplied cash in grey.
-BUCKET_COLOURS = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#e53935", "#8e0000", "#6d0000", "#4a0000"]
-
 
 def _bucket_scale(labels: list[str]) -> alt.Scale:
-    colours = (BUCKET_COLOURS * 2)[: len(labels)]
-    return alt.Scale(domain=[*labels, UNAPPLIED], range=[*colours, "#9e9e9e"])
+    return alt.Scale(domain=[*labels, UNAPPLIED], range=bucket_colours([*labels, UNAPPLIED]))
 
 
 def dso_trend(trend: pd.DataFrame, *, countback: bool) -> alt.Chart:

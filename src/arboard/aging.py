@@ -21,6 +21,15 @@ from arboard.db import fetch_frame
 from arboard.openitems import days_past, open_items
 
 UNAPPLIED = "Unapplied cash"
+# Not due in green, then warmer colours the older the money; unapplied cash in grey (pages and PDF alike).
+BUCKET_COLOURS = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#e53935", "#8e0000", "#6d0000", "#4a0000"]
+UNAPPLIED_COLOUR = "#9e9e9e"
+
+
+def bucket_colours(labels: Sequence[str]) -> list[str]:
+    """One colour per bucket label, oldest warmest; the unapplied-cash line grey."""
+    colours = iter(BUCKET_COLOURS * 2)
+    return [UNAPPLIED_COLOUR if label == UNAPPLIED else next(colours) for label in labels]
 
 
 @dataclass(frozen=True)

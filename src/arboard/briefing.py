@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from babel.numbers import format_compact_decimal, format_decimal
 
+from arboard.aging import bucket_colours
 from arboard.errors import ArboardError
 from arboard.overview import Overview
 
@@ -24,7 +25,6 @@ LOCALE = "en_GB"
 FONT_PATHS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
               Path("/usr/share/fonts/TTF/DejaVuSans.ttf")]
 INK, MUTED, ACCENT, GOOD, BAD = (27, 36, 48), (110, 120, 130), (31, 95, 139), (46, 125, 50), (198, 40, 40)
-BUCKET_COLOURS = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#e53935", "#8e0000", "#6d0000", "#4a0000"]
 
 
 @dataclass
@@ -84,7 +84,7 @@ def aging_chart(aging: pd.DataFrame, currency: str) -> dict:
                                "axis": {"format": "~s"}},
                          "color": {"field": "bucket", "type": "nominal", "legend": None,
                                    "scale": {"domain": labels,
-                                             "range": (BUCKET_COLOURS * 2)[:len(labels) - 1] + ["#9e9e9e"]}}}}
+                                             "range": bucket_colours(labels)}}}}
 
 
 def forecast_chart(weeks: pd.DataFrame, currency: str) -> dict:
