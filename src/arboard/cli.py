@@ -184,6 +184,22 @@ def _currency(value: str | None, engine) -> str | None:
     return known[0] if known else None  # amounts in different currencies are never added up silently
 
 
+def _config(engine, name: str | None):
+    try:
+        return segments.load_config(engine, name) if name else segments.SegmentConfig()
+    except ArboardError as exc:
+        _fail(exc, 2)
+
+
+def _scenario(engine, name: str | None) -> scenarios.Scenario | None:
+    if not name or name == scenarios.BASELINE:
+        return None
+    try:
+        return scenarios.load_scenario(engine, name)
+    except ArboardError as exc:
+        _fail(exc, 2)
+
+
 def _aging_spec(edges: str, basis: str) -> AgingSpec:
     try:
         return AgingSpec(edges=tuple(int(e) for e in edges.split(",")), basis=basis)  # type: ignore[arg-type]
@@ -287,10 +303,7 @@ def plan_cmd(
     """Export the outreach plan: one row per planned contact with the rendered message."""
     xlsx = _check_out(out_file)
     engine = _open(db_url)
-    try:
-        cfg = segments.load_config(engine, config) if config else None
-    except ArboardError as exc:
-        _fail(exc, 2)
+    cfg = _config(engine, config)
     settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week)
     plan = outreach.render_messages(outreach.make_plan(engine, _as_of(as_of, engine), settings=settings, config=cfg))
     table = outreach.export_table(plan)
@@ -325,22 +338,6 @@ def export_cmd(
     _write(out_file, explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if xlsx
            else exports.to_csv_bytes(table))
     out.print(f"{len(table):,} debtors written to {out_file}")
-
-
-def _config(engine, name: str | None):
-    try:
-        return segments.load_config(engine, name) if name else segments.SegmentConfig()
-    except ArboardError as exc:
-        _fail(exc, 2)
-
-
-def _scenario(engine, name: str | None) -> scenarios.Scenario | None:
-    if not name or name == scenarios.BASELINE:
-        return None
-    try:
-        return scenarios.load_scenario(engine, name)
-    except ArboardError as exc:
-        _fail(exc, 2)
 
 
 @app.command("forecast")
