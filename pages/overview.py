@@ -6,7 +6,7 @@ import streamlit as st
 
 from arboard.aging import AgingSpec
 from ui import cache, charts, controls, state
-from ui.format import money, number
+from ui.format import days, money, number
 
 as_of = state.ledger_page(__file__, "Overview")
 
@@ -41,10 +41,6 @@ def delta(key: str, digits: int = 1) -> str | None:
         return None
     change = round(a - b, digits)
     return f"{change:+,.{digits}f}" if change else "no change"
-
-
-def days(value) -> str:
-    return "–" if value is None or value != value else f"{value:,.1f} days"
 
 
 def pct(value) -> str:

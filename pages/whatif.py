@@ -11,7 +11,7 @@ from arboard.errors import ArboardError
 from arboard.scenarios import BASELINE, LEVER_GROUPS, Scenario
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import md, measures, money, number
+from ui.format import days, md, measures, money, number
 
 as_of = state.ledger_page(__file__, "What-if")
 engine = state.engine()
@@ -177,14 +177,10 @@ if compare_with != "(none)":
     other = cache.projection(as_of, currency, window, base_config, load(compare_with))
 
 
-def days(v) -> str:
-    return "–" if v is None else f"{v:,.1f} days"
-
-
 def change(v, unit="days") -> str | None:
     if v is None or abs(v) < 0.05:
         return None
-    return f"{v:+,.1f} days" if unit == "days" else money(v, cur, compact=True)
+    return days(v, signed=True) if unit == "days" else money(v, cur, compact=True)
 
 
 title = scenario.name if scenario.name != BASELINE else "Baseline (no change)"

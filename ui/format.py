@@ -16,6 +16,13 @@ def money(value: float | None, currency: str = "EUR", *, compact: bool = False) 
     return format_currency(value, currency, locale=LOCALE)
 
 
+def days(value: float | None, *, signed: bool = False) -> str:
+    """Format a number of days: ``64.7 days`` (``+1.5 days`` when signed); "–" when missing."""
+    if value is None or value != value:
+        return "–"
+    return ("+" if signed and value > 0 else "") + format_decimal(value, locale=LOCALE, format="#,##0.0") + " days"
+
+
 def number(value: float | int | None, digits: int = 0) -> str:
     """Format a count or ratio with thousands separators."""
     if value is None:
@@ -29,10 +36,10 @@ def _cell(unit: str, currency: str, signed: bool):
             return "–"
         if abs(value) < (0.5 if unit == "money" else 0.05):
             value = 0.0  # no "-0" or "+€0"
+        if unit != "money":
+            return days(value, signed=signed)
         sign = "+" if signed and value > 0 else ""
-        if unit == "money":
-            return sign + format_currency(value, currency, locale=LOCALE, format="¤#,##0", currency_digits=False)
-        return sign + format_decimal(value, locale=LOCALE, format="#,##0.0") + " days"
+        return sign + format_currency(value, currency, locale=LOCALE, format="¤#,##0", currency_digits=False)
     return fmt
 
 
