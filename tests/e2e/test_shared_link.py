@@ -31,5 +31,5 @@ def test_presentation_link_on_a_fresh_server(browser, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "presentation-link.png"))
         # The same page with the editor, through the app's own navigation.
         page.get_by_role("button", name="Leave presentation").click()
-        expect(page.get_by_text("Levers")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Levers", exact=True)).to_be_visible(timeout=30_000)
         expect(page.get_by_role("link", name="Debtors")).to_be_visible()
