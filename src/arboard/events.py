@@ -14,7 +14,7 @@ without it (a database written by an older arboard). Writers outside arboard run
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +30,7 @@ FAR_FUTURE = date(9999, 12, 31)
 inv, pay, ev, daily = schema.invoices, schema.payments, schema.ar_events, schema.ar_daily
 
 
-def _events_select() -> sa.CompoundSelect:
+def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay) -> sa.CompoundSelect:
     far = sa.literal(FAR_FUTURE, sa.Date)
     is_partial = pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, far)
     partial_sum = (sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
@@ -65,23 +65,54 @@ def _events_select() -> sa.CompoundSelect:
     return sa.union_all(opened, closed, partial, unapplied)
 
 
-def rebuild(conn: sa.Connection) -> None:
-    """Recompute ``ar_events`` and its rollup from the ledger tables (inside the caller's transaction)."""
-    conn.execute(sa.delete(ev))
-    conn.execute(sa.insert(ev).from_select([c.name for c in ev.columns], _events_select()))
-    keys = [ev.c.day, ev.c.currency, ev.c.invoice_date, ev.c.due_date, ev.c.disputed, ev.c.credit_note]
-    conn.execute(sa.delete(daily))
-    conn.execute(sa.insert(daily).from_select(
-        [c.name for c in daily.columns],
-        sa.select(*keys, sa.func.sum(ev.c.delta), sa.func.sum(ev.c.n_items), sa.func.sum(ev.c.sales),
-                  sa.func.sum(ev.c.settled)).group_by(*keys)))
-    sd, cust = schema.sales_daily, schema.customers
-    keys = [inv.c.invoice_date, inv.c.currency, cust.c.country, cust.c.industry, cust.c.customer_type]
-    conn.execute(sa.delete(sd))
-    conn.execute(sa.insert(sd).from_select(
-        [c.name for c in sd.columns],
-        sa.select(*keys, sa.func.sum(sa.cast(inv.c.amount, sa.Float)))
-        .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id)).group_by(*keys)))
+# Which ledger tables each derived table is computed from.
+SOURCES = {"ar_events": ("invoices", "payments"), "ar_daily": ("invoices", "payments"),
+           "sales_daily": ("invoices", "customers")}
+
+
+def affected_by(*tables: str) -> list[sa.Table]:
+    """The derived tables a write to these ledger tables makes stale."""
+    return [t for t in schema.DERIVED_TABLES if set(SOURCES[t.name]) & set(tables)]
+
+
+def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None = None,
+            tables: Sequence[sa.Table] = schema.DERIVED_TABLES) -> None:
+    """Recompute the derived tables from the ledger (inside the caller's transaction).
+
+    Parameters
+    ----------
+    sources
+        Stand-ins for ledger tables by name, with the same columns: the importer passes the
+        tables as they will be after its write (:func:`arboard.store.after_write`), so the derived
+        tables are computed from committed rows and the stage before the write.
+    tables
+        The derived tables to recompute (default: all; see :func:`affected_by`).
+    """
+    src = {"invoices": inv, "payments": pay, "customers": schema.customers, **(sources or {})}
+    names = {t.name for t in tables}
+    events = _events_select(src["invoices"], src["payments"])
+    if "ar_events" in names:
+        conn.execute(sa.delete(ev))
+        conn.execute(sa.insert(ev).from_select([c.name for c in ev.columns], events))
+    if "ar_daily" in names:
+        # From the events query rather than from ar_events: rows just written in this transaction
+        # are slower to scan on DuckDB than the ledger and the stage.
+        e = events.subquery("e")
+        keys = [e.c.day, e.c.currency, e.c.invoice_date, e.c.due_date, e.c.disputed, e.c.credit_note]
+        conn.execute(sa.delete(daily))
+        conn.execute(sa.insert(daily).from_select(
+            [c.name for c in daily.columns],
+            sa.select(*keys, sa.func.sum(sa.cast(e.c.delta, sa.Float)), sa.func.sum(e.c.n_items),
+                      sa.func.sum(sa.cast(e.c.sales, sa.Float)), sa.func.sum(sa.cast(e.c.settled, sa.Float)))
+            .group_by(*keys)))
+    if "sales_daily" in names:
+        sd, i, cust = schema.sales_daily, src["invoices"], src["customers"]
+        keys = [i.c.invoice_date, i.c.currency, cust.c.country, cust.c.industry, cust.c.customer_type]
+        conn.execute(sa.delete(sd))
+        conn.execute(sa.insert(sd).from_select(
+            [c.name for c in sd.columns],
+            sa.select(*keys, sa.func.sum(sa.cast(i.c.amount, sa.Float)))
+            .select_from(i.outerjoin(cust, cust.c.customer_id == i.c.customer_id)).group_by(*keys)))
     set_meta(conn, "events_version", str(int(get_meta(conn, "data_version") or 0) + 1))
 
 

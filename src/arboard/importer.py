@@ -472,12 +472,55 @@ def check_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = No
     return plan, batch
 
 
-def _fill_payment_currency(conn: sa.Connection, default: str) -> None:
-    """Payments without a currency take their invoice's; unapplied ones the import's default."""
-    pay, inv = schema.payments, schema.invoices
-    conn.execute(sa.update(pay).where(pay.c.currency.is_(None), pay.c.invoice_id == inv.c.invoice_id)
-                 .values(currency=inv.c.currency))
-    conn.execute(sa.update(pay).where(pay.c.currency.is_(None)).values(currency=default))
+def _stage(conn: sa.Connection, batch: Batch, default_currency: str) -> dict[str, store.Staged]:
+    """Stage the batch's tables; payments without a currency take their invoice's, else the default."""
+    staged: dict[str, store.Staged] = {}
+    try:
+        for name, frame in batch.tables.items():
+            if name == "payments" and "currency" not in frame:
+                frame = frame.assign(currency=pd.Series(pd.NA, index=frame.index, dtype="string"))
+            staged[name] = store.stage(conn, schema.LEDGER_TABLES[name], frame)
+        if "payments" in staged:
+            st, inv = staged["payments"].table, schema.invoices
+            conn.execute(sa.update(st).where(st.c.currency.is_(None), st.c.invoice_id == inv.c.invoice_id)
+                         .values(currency=inv.c.currency))
+            conn.execute(sa.update(st).where(st.c.currency.is_(None)).values(currency=default_currency))
+    except BaseException:
+        _drop(conn, staged)
+        raise
+    return staged
+
+
+def _drop(conn: sa.Connection, staged: dict[str, store.Staged]) -> None:
+    if conn.invalidated:
+        return
+    if conn.in_transaction():
+        conn.rollback()
+    with conn.begin():
+        for s in staged.values():
+            s.drop()
+
+
+def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], mode: str) -> tuple[int, int, int]:
+    """Upsert (or replace) the staged rows and recompute the derived tables they affect.
+
+    The derived tables are computed first, from the tables as they will be after the write
+    (:func:`arboard.store.after_write`), so that DuckDB reads committed rows and the stage.
+
+    Returns (inserted, updated, customers added).
+    """
+    kind = batch.kind
+    table = schema.LEDGER_TABLES[kind]
+    customers_added = 0
+    if kind != "customers":
+        customers_added, _ = store.upsert_staged(conn, staged["customers"], on_conflict="fill")
+    main = staged[kind]
+    events.rebuild(conn, sources={kind: store.after_write(main, replace=mode == "replace")},
+                   tables=events.affected_by(kind, "customers"))
+    if mode == "replace":
+        conn.execute(sa.delete(table))
+    inserted, updated = store.upsert_staged(conn, main)
+    return inserted, updated, inserted if kind == "customers" else customers_added
 
 
 @dataclass
@@ -540,27 +583,25 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         raise ArboardError("No valid rows are left to load; nothing was changed.", where=raw.source,
                            report=batch.report)
     say("Writing to the database", 0.6)
-    table = schema.LEDGER_TABLES[batch.kind]
     try:
-        with engine.begin() as conn:
-            if mode == "replace":
-                conn.execute(sa.delete(table))
-            customers_added = 0
-            if batch.kind != "customers":
-                customers_added, _ = store.upsert(conn, schema.customers, batch.tables["customers"], on_conflict="fill")
-            inserted, updated = store.upsert(conn, table, batch.tables[batch.kind])
-            if batch.kind == "payments":
-                _fill_payment_currency(conn, plan.spec.default_currency)
-            if batch.kind == "customers":
-                customers_added = inserted
-            if remember:
-                save_mapping(conn, raw.columns, plan.spec)
-            conn.execute(sa.insert(schema.import_log).values(
-                import_id=str(uuid.uuid4()), at=datetime.now(UTC).replace(tzinfo=None), source=raw.source[:500],
-                kind=batch.kind, mode=mode, rows_read=batch.rows_read, inserted=inserted, updated=updated,
-                rejected=batch.rejected_rows, suspicious=batch.suspicious_rows))
-            events.rebuild(conn)
-            version = bump_data_version(conn)
+        with engine.connect() as conn:
+            # Staged in a transaction of its own (temporary tables are private to this connection);
+            # see arboard.store on why the write transaction should not create them.
+            with conn.begin():
+                staged = _stage(conn, batch, plan.spec.default_currency)
+            try:
+                with conn.begin():
+                    inserted, updated, customers_added = _write(conn, batch, staged, mode)
+                    if remember:
+                        save_mapping(conn, raw.columns, plan.spec)
+                    conn.execute(sa.insert(schema.import_log).values(
+                        import_id=str(uuid.uuid4()), at=datetime.now(UTC).replace(tzinfo=None),
+                        source=raw.source[:500], kind=batch.kind, mode=mode, rows_read=batch.rows_read,
+                        inserted=inserted, updated=updated, rejected=batch.rejected_rows,
+                        suspicious=batch.suspicious_rows))
+                    version = bump_data_version(conn)
+            finally:
+                _drop(conn, staged)
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
         raise ArboardError(f"The database refused the import ({reason}); nothing was changed.",

@@ -1,11 +1,15 @@
 """Bulk writes of DataFrames into the ledger tables, on DuckDB and PostgreSQL alike.
 
-Rows are first staged (DuckDB: an Arrow table registered as a view, zero-copy; PostgreSQL: COPY
-into a temporary table), then moved with plain SQL that casts to the target types. An upsert is
-an ``UPDATE ... FROM`` for the ids already present plus an ``INSERT ... SELECT`` for the new
-ones: the same two statements on both backends, and it keeps ids unique on DuckDB, where the
-tables carry no primary-key index (see :mod:`arboard.schema`). Everything runs inside the
-caller's transaction, so an import is all or nothing.
+Rows are first staged into a temporary table typed like the target (DuckDB: from an Arrow table,
+zero-copy; PostgreSQL: COPY), then moved with plain SQL. An upsert is an ``UPDATE ... FROM`` for
+the ids already present plus an ``INSERT ... SELECT`` for the new ones: the same two statements on
+both backends, and it keeps ids unique on DuckDB, where the tables carry no primary-key index (see
+:mod:`arboard.schema`). :func:`after_write` describes a table as it will be once a stage is written,
+so derived tables can be computed from it before the write.
+
+Stage outside the transaction that writes (a stage is private to its connection, so nothing is
+shared early): DuckDB scans rows written in the open transaction on one thread only, so a stage
+created inside it would halve the speed of every statement that reads it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 _counter = itertools.count()
+OnConflict = Literal["replace", "fill"]
 
 
 def _prepare(df: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
@@ -37,67 +42,115 @@ def _prepare(df: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
     return out
 
 
-class _Stage:
-    """A staged DataFrame usable as a FROM clause; call :meth:`drop` when done."""
+class Staged:
+    """Rows staged in a temporary table typed like ``target``; call :meth:`drop` when done.
 
-    def __init__(self, conn: sa.Connection, df: pd.DataFrame, table: sa.Table):
+    Use :func:`stage` to create one. ``table`` is the temporary table (a FROM clause), ``columns``
+    the target columns it holds.
+    """
+
+    def __init__(self, conn: sa.Connection, df: pd.DataFrame, target: sa.Table):
         self.conn = conn
-        self.name = f"arboard_stage_{table.name}_{next(_counter)}"
+        self.target = target
+        self.name = f"arboard_stage_{target.name}_{next(_counter)}"
         self.columns = list(df.columns)
         dialect = conn.dialect.name
+        # Text rather than VARCHAR(n) on PostgreSQL: lengths were checked while validating, and COPY
+        # must not fail on a limit the report already covers.
+        cols = [sa.Column(c, sa.Text() if isinstance(target.c[c].type, sa.String) else target.c[c].type)
+                for c in self.columns]
+        self.table = sa.Table(self.name, sa.MetaData(), *cols, prefixes=["TEMPORARY"])
+        self.table.create(conn)
+        if df.empty:
+            return
         if dialect == "duckdb":
-            conn.connection.driver_connection.register(self.name, pa.Table.from_pandas(df, preserve_index=False))
+            raw = conn.connection.driver_connection
+            view = f"{self.name}_arrow"
+            raw.register(view, pa.Table.from_pandas(df, preserve_index=False))
+            try:
+                src = sa.table(view, *(sa.column(c) for c in self.columns))
+                conn.execute(sa.insert(self.table).from_select(
+                    self.columns, sa.select(*(sa.cast(src.c[c], self.table.c[c].type) for c in self.columns))))
+            finally:
+                raw.unregister(view)
+        elif dialect == "postgresql":
+            frame = df.copy()
+            for c in frame.columns:
+                if pd.api.types.is_datetime64_any_dtype(frame[c]):
+                    frame[c] = frame[c].dt.strftime("%Y-%m-%d")
+            buf = io.StringIO()
+            frame.to_csv(buf, index=False, header=False, na_rep="")
+            cur = conn.connection.driver_connection.cursor()
+            quoted = ", ".join(f'"{c}"' for c in self.columns)
+            with cur.copy(f'COPY "{self.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)') as copy:
+                data = buf.getvalue()
+                for i in range(0, len(data), 1 << 20):
+                    copy.write(data[i:i + (1 << 20)])
         else:
-            cols = [sa.Column(c, table.c[c].type.__class__() if not isinstance(table.c[c].type, sa.String)
-                              else sa.Text()) for c in self.columns]
-            tmp = sa.Table(self.name, sa.MetaData(), *cols, prefixes=["TEMPORARY"])
-            tmp.create(conn)
-            if dialect == "postgresql":
-                frame = df.copy()
-                for c in frame.columns:
-                    if pd.api.types.is_datetime64_any_dtype(frame[c]):
-                        frame[c] = frame[c].dt.strftime("%Y-%m-%d")
-                buf = io.StringIO()
-                frame.to_csv(buf, index=False, header=False, na_rep="")
-                cur = conn.connection.driver_connection.cursor()
-                quoted = ", ".join(f'"{c}"' for c in self.columns)
-                with cur.copy(f'COPY "{self.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)') as copy:
-                    data = buf.getvalue()
-                    for i in range(0, len(data), 1 << 20):
-                        copy.write(data[i:i + (1 << 20)])
-            else:
-                records = df.astype(object).where(df.notna(), None).to_dict("records")
-                if records:
-                    conn.execute(tmp.insert(), records)
-        self.table = sa.table(self.name, *(sa.column(c) for c in self.columns))
+            conn.execute(self.table.insert(), df.astype(object).where(df.notna(), None).to_dict("records"))
 
     def drop(self) -> None:
-        if self.conn.dialect.name == "duckdb":
-            self.conn.connection.driver_connection.unregister(self.name)
+        self.conn.execute(sa.text(f'DROP TABLE IF EXISTS "{self.name}"'))
+
+
+def stage(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> Staged:
+    """Stage ``df`` (columns named as ``table``'s) in a temporary table typed like ``table``."""
+    return Staged(conn, _prepare(df, table), table)
+
+
+def _select(staged: Staged, table: sa.Table) -> sa.Select:
+    src = staged.table
+    return sa.select(*(sa.cast(src.c[c], table.c[c].type).label(c) for c in staged.columns))
+
+
+def _default(column: sa.Column) -> sa.ColumnElement:
+    """What an INSERT that leaves ``column`` out stores in it."""
+    if column.server_default is not None:
+        return sa.cast(column.server_default.arg, column.type)
+    return sa.cast(sa.null(), column.type)  # typed: PostgreSQL reads a bare NULL in a subquery as text
+
+
+def after_write(staged: Staged, *, replace: bool = False, on_conflict: OnConflict = "replace") -> sa.Subquery:
+    """The target table as it will read once ``staged`` is upserted into it (or replaces it).
+
+    Lets derived tables be computed before the write, from committed rows and the stage, which
+    DuckDB scans in parallel (see the module docstring).
+    """
+    t, s = staged.target, staged.table
+    pk = schema_pk(t)
+    if replace:
+        cols = [(sa.cast(s.c[c.name], c.type) if c.name in staged.columns else _default(c)).label(c.name)
+                for c in t.columns]
+        return sa.select(*cols).subquery(t.name)
+    old = sa.exists().where(t.c[pk] == s.c[pk])
+    cols = []
+    for c in t.columns:
+        if c.name in staged.columns:
+            new = sa.cast(s.c[c.name], c.type)
+            value = sa.func.coalesce(new, t.c[c.name]) if on_conflict == "fill" and c.name != pk else new
         else:
-            self.conn.execute(sa.text(f'DROP TABLE IF EXISTS "{self.name}"'))
-
-
-def _select(stage: _Stage, table: sa.Table) -> sa.Select:
-    return sa.select(*(sa.cast(stage.table.c[c], table.c[c].type).label(c) for c in stage.columns))
+            value = sa.case((t.c[pk].is_(None), _default(c)), else_=t.c[c.name]) if c.server_default is not None \
+                else t.c[c.name]
+        cols.append(value.label(c.name))
+    updated = sa.select(*cols).select_from(s.outerjoin(t, t.c[pk] == s.c[pk]))
+    kept = sa.select(*t.columns).where(~old)
+    return sa.union_all(kept, updated).subquery(t.name)
 
 
 def append(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> int:
     """Insert all rows of ``df`` (columns named as the table's) into ``table``."""
     if df.empty:
         return 0
-    frame = _prepare(df, table)
-    stage = _Stage(conn, frame, table)
+    staged = stage(conn, table, df)
     try:
-        conn.execute(sa.insert(table).from_select(stage.columns, _select(stage, table)))
+        conn.execute(sa.insert(table).from_select(staged.columns, _select(staged, table)))
     finally:
-        stage.drop()
-    return len(frame)
+        staged.drop()
+    return len(df)
 
 
-def upsert(conn: sa.Connection, table: sa.Table, df: pd.DataFrame, *,
-           on_conflict: Literal["replace", "fill"] = "replace") -> tuple[int, int]:
-    """Insert rows, updating those whose primary key exists.
+def upsert_staged(conn: sa.Connection, staged: Staged, *, on_conflict: OnConflict = "replace") -> tuple[int, int]:
+    """Insert the staged rows into their table, updating those whose primary key exists.
 
     Parameters
     ----------
@@ -109,32 +162,40 @@ def upsert(conn: sa.Connection, table: sa.Table, df: pd.DataFrame, *,
     -------
     (inserted, updated)
     """
+    table, src = staged.target, staged.table
+    pk = schema_pk(table)
+    total = conn.execute(sa.select(sa.func.count()).select_from(src)).scalar_one()
+    if not total:
+        return 0, 0
+    existing = conn.execute(
+        sa.select(sa.func.count()).select_from(src.join(table, src.c[pk] == table.c[pk]))
+    ).scalar_one()
+    if existing:
+        values = {}
+        for c in staged.columns:
+            if c == pk:
+                continue
+            new = sa.cast(src.c[c], table.c[c].type)
+            values[c] = new if on_conflict == "replace" else sa.func.coalesce(new, table.c[c])
+        if values:
+            conn.execute(sa.update(table).where(table.c[pk] == src.c[pk]).values(values))
+    select = _select(staged, table)
+    if existing:
+        select = select.where(~sa.exists().where(table.c[pk] == src.c[pk]))
+    conn.execute(sa.insert(table).from_select(staged.columns, select))
+    return int(total) - int(existing), int(existing)
+
+
+def upsert(conn: sa.Connection, table: sa.Table, df: pd.DataFrame, *,
+           on_conflict: OnConflict = "replace") -> tuple[int, int]:
+    """Stage ``df`` and upsert it into ``table`` (see :func:`upsert_staged`)."""
     if df.empty:
         return 0, 0
-    pk = schema_pk(table)
-    frame = _prepare(df, table)
-    stage = _Stage(conn, frame, table)
+    staged = stage(conn, table, df)
     try:
-        src = stage.table
-        existing = conn.execute(
-            sa.select(sa.func.count()).select_from(src.join(table, src.c[pk] == table.c[pk]))
-        ).scalar_one()
-        if existing:
-            values = {}
-            for c in stage.columns:
-                if c == pk:
-                    continue
-                new = sa.cast(src.c[c], table.c[c].type)
-                values[c] = new if on_conflict == "replace" else sa.func.coalesce(new, table.c[c])
-            if values:
-                conn.execute(sa.update(table).where(table.c[pk] == src.c[pk]).values(values))
-        select = _select(stage, table)
-        if existing:
-            select = select.where(~sa.exists().where(table.c[pk] == src.c[pk]))
-        conn.execute(sa.insert(table).from_select(stage.columns, select))
+        return upsert_staged(conn, staged, on_conflict=on_conflict)
     finally:
-        stage.drop()
-    return len(frame) - int(existing), int(existing)
+        staged.drop()
 
 
 def schema_pk(table: sa.Table) -> str:
