@@ -26,8 +26,15 @@ with st.expander("Plan settings", expanded=False):
     max_week = c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, 2, key="out_max")
     enforce = c[4].toggle("Enforce the limit", value=True, key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way).")
+    days = st.multiselect("Contact days", outreach.WEEKDAYS, default=[outreach.WEEKDAYS[d] for d in
+                                                                         outreach.WORKING_WEEK], key="out_days",
+                          help="A step that falls on another day moves to the next contact day; a step before "
+                               "the due date moves to the previous one, so it still arrives before the due date.")
+if not days:
+    st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),
-                                 max_contacts_per_7_days=int(max_week))
+                                 max_contacts_per_7_days=int(max_week),
+                                 contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"))
 
 tab_plan, tab_books = st.tabs(["Plan", "Playbooks and messages"])
 

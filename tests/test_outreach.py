@@ -101,6 +101,39 @@ def test_plan_arithmetic(sample):
     guarded = outreach.enforce_pressure(plan, settings)
     assert outreach.pressure_violations(guarded, settings).empty
     assert len(guarded) <= len(plan) and (len(violations) == 0) == (len(guarded) == len(plan))
+    assert (plan["date"].dt.weekday < 5).all()  # Monday to Friday by default
+
+
+def test_plan_moves_steps_to_contact_days():
+    settings = outreach.PlanSettings(holidays=(date(2026, 12, 25),))
+    days = pd.Series(pd.to_datetime(["2026-11-21", "2026-11-22", "2026-11-24", "2026-12-25"]))  # Sat, Sun, Tue, Fri
+    assert outreach.on_contact_days(days, settings).dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-11-23", "2026-11-23", "2026-11-24", "2026-12-28"]
+    # Before the due date a step moves back, so that the reminder still comes before the due date.
+    assert outreach.on_contact_days(days, settings, before_due=True).dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-11-20", "2026-11-20", "2026-11-24", "2026-12-24"]
+    every_day = outreach.PlanSettings(contact_days=tuple(range(7)))
+    assert outreach.on_contact_days(days, every_day).equals(days)
+    items = pd.DataFrame({"invoice_id": ["I1"], "customer_id": ["C1"], "due_date": pd.to_datetime(["2026-11-28"]),
+                          "amount": [100.0], "currency": ["EUR"], "name": ["Ann"], "email": ["a@x.org"],
+                          "phone": [None], "locale": [None], "opt_out": [None]})  # due on a Saturday
+    book = outreach.DEFAULT_PLAYBOOKS["willing_and_able"]  # -3, +3, +14 days: Wed, Tue, Sat
+    plan = outreach.build_plan(items, pd.Series({"C1": "willing_and_able"}), pd.Series(dtype=object),
+                               {"willing_and_able": book}, date(2026, 11, 1), settings=settings)
+    assert [s.offset_days for s in book.steps] == [-3, 3, 14]
+    assert plan["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-25", "2026-12-01", "2026-12-14"]
+
+
+@pytest.mark.parametrize(("text", "days"), [("Mon-Fri", (0, 1, 2, 3, 4)), ("sat, Sunday", (5, 6)),
+                                            ("Fri-Mon", (0, 4, 5, 6)), ("Mon;Wed", (0, 2))])
+def test_parse_days(text, days):
+    assert outreach.parse_days(text) == days
+
+
+@pytest.mark.parametrize("text", ["", "Funday", "Mon-Tue-Wed", ","])
+def test_parse_days_refuses_what_is_not_a_weekday(text):
+    with pytest.raises(ArboardError):
+        outreach.parse_days(text)
 
 
 def test_playbooks_are_versioned(engine):
@@ -136,3 +169,5 @@ def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
     bad = CliRunner().invoke(app, ["plan", "--out", str(tmp_path / "plan.pdf"), "--db", duck_url])
     assert bad.exit_code == 2
+    bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--contact-days", "Funday"])
+    assert bad.exit_code == 2 and "not a weekday" in bad.output

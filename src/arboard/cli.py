@@ -299,12 +299,18 @@ def plan_cmd(
     db_url: DbOption = None,
     config: Annotated[str | None, typer.Option(help="A saved segment configuration.")] = None,
     max_per_week: Annotated[int, typer.Option(min=1, help="Contacts per debtor per 7 days at most.")] = 2,
+    contact_days: Annotated[str, typer.Option(help="Days contacts go out, e.g. Mon-Fri or Mon,Wed,Fri.")]
+    = "Mon-Fri",
 ) -> None:
     """Export the outreach plan: one row per planned contact with the rendered message."""
     xlsx = _check_out(out_file)
+    try:
+        days = outreach.parse_days(contact_days)
+    except ArboardError as exc:
+        _fail(exc, code=2)
     engine = _open(db_url)
     cfg = _config(engine, config)
-    settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week)
+    settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week, contact_days=days)
     plan = outreach.render_messages(outreach.make_plan(engine, _as_of(as_of, engine), settings=settings, config=cfg))
     table = outreach.export_table(plan)
     _write(out_file, exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount",)) if xlsx

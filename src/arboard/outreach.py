@@ -192,15 +192,64 @@ def resolve_channel(step_channel: str, *, group: str, best_channel: str | None, 
 
 # --- the plan -----------------------------------------------------------------------------------
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WORKING_WEEK = (0, 1, 2, 3, 4)
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """Weekdays from text such as ``"Mon,Tue,Wed"`` or ``"Mon-Fri"`` (Monday is 0).
+
+    Raises
+    ------
+    ArboardError
+        On a name that is not a weekday, or when no day is left.
+    """
+    days: set[int] = set()
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        ends = [e.strip()[:3].title() for e in part.split("-")]
+        if any(e not in WEEKDAYS for e in ends) or len(ends) > 2:
+            raise ArboardError(f"“{part}” is not a weekday or a range of weekdays; use Mon, Tue, … Sun or Mon-Fri.")
+        first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
+        days.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)])
+    if not days:
+        raise ArboardError("Choose at least one day of the week for contacts.")
+    return tuple(sorted(days))
+
+
 @dataclass(frozen=True)
 class PlanSettings:
-    """Capacity, costs and the contact-pressure guard."""
+    """Capacity, costs, the contact-pressure guard and the days contacts go out.
+
+    ``contact_days`` are weekdays (Monday is 0); ``holidays`` are dates without contacts.
+    """
 
     weeks: int = 8
     agents: int = 2
     calls_per_agent_per_day: int = 25
     max_contacts_per_7_days: int = 2
     unit_costs: tuple[tuple[str, float], ...] = tuple(UNIT_COSTS.items())
+    contact_days: tuple[int, ...] = WORKING_WEEK
+    holidays: tuple[date, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.contact_days or not set(self.contact_days) <= set(range(7)):
+            raise ArboardError("Choose at least one day of the week for contacts.")
+
+
+def on_contact_days(days: pd.Series, settings: PlanSettings, *, before_due: bool = False) -> pd.Series:
+    """Move planned dates that fall on a day without contacts to a day with them.
+
+    Forward to the next contact day; for steps before the due date backward, so that a pre-due
+    reminder never arrives after the due date it announces.
+    """
+    if (len(set(settings.contact_days)) == 7 and not settings.holidays) or days.empty:
+        return days
+    mask = [d in settings.contact_days for d in range(7)]
+    rolled = np.busday_offset(days.to_numpy().astype("datetime64[D]"), 0, roll="backward" if before_due else "forward",
+                              weekmask=mask, holidays=np.array(settings.holidays, dtype="datetime64[D]"))
+    return pd.Series(rolled.astype(days.dtype), index=days.index)
 
 
 def open_items_for_plan(engine: Engine, as_of: date, *, customer_id: str | None = None) -> pd.DataFrame:
@@ -246,7 +295,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         if mine.empty:
             continue
         for no, step in enumerate(book.steps, start=1):
-            when = mine["due_date"] + pd.Timedelta(days=step.offset_days)
+            when = on_contact_days(mine["due_date"] + pd.Timedelta(days=step.offset_days), settings,
+                                   before_due=step.offset_days < 0)
             hit = mine[(when > start) & (when <= end)].assign(date=when[(when > start) & (when <= end)])
             if hit.empty:
                 continue

@@ -12,3 +12,6 @@ def test_outreach_page(app_env):
     assert not at.exception
     at.toggle(key="out_enforce").set_value(False).run()
     assert not at.exception
+    assert at.multiselect(key="out_days").value == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    at.multiselect(key="out_days").set_value([]).run()
+    assert not at.exception and any("Monday to Friday" in w.value for w in at.warning)
