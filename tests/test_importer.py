@@ -311,3 +311,47 @@ def test_derived_tables_after_each_import_equal_a_full_rebuild(engine):
     load(engine, "invoice_id,customer_id,invoice_date,due_date,amount\nN1,C9,2026-01-01,2026-01-31,5\n", "n.csv",
          mode="replace")
     check()
+
+
+def test_small_appends_refresh_only_their_customers_and_match_a_full_rebuild(engine, monkeypatch):
+    """Appends to a ledger refresh the events of the customers they touch only; whatever they
+    change (paid dates, customers, amounts, payments that become applied), the derived tables must
+    equal a full rebuild."""
+    from arboard import events, generate
+
+    from tests.conftest import SMALL_SAMPLE
+
+    generate.write_sample(engine, SMALL_SAMPLE)
+    refreshed = []
+    real = events._refresh_customers
+    monkeypatch.setattr(events, "_refresh_customers", lambda *a: (refreshed.append(1), real(*a)))
+    monkeypatch.setattr(importer, "INCREMENTAL_SHARE", 0.5)
+    with engine.connect() as conn:
+        old = pd.DataFrame(conn.execute(sa.select(schema.invoices).order_by("invoice_id").limit(40)).mappings().all())
+        pays = pd.DataFrame(conn.execute(sa.select(schema.payments).order_by("payment_id").limit(5)).mappings().all())
+
+    def check():
+        got = derived(engine)
+        events.refresh(engine)
+        assert got == derived(engine)
+
+    header = "invoice_id,customer_id,invoice_date,due_date,amount,currency,paid_date,disputed\n"
+    rows = []
+    for n, r in enumerate(old.itertuples()):
+        paid = "" if n % 3 == 0 else (r.paid_date or r.due_date).isoformat()  # reopen a third, settle the rest
+        customer = "C-NEW-1" if n % 5 == 0 else r.customer_id  # and move some to another customer
+        rows.append(f"{r.invoice_id},{customer},{r.invoice_date},{r.due_date},{float(r.amount) + n},{r.currency},"
+                    f"{paid},{'yes' if n % 4 == 0 else 'no'}")
+    rows.append("NEW-1,C-NEW-2,2026-09-01,2026-10-01,500,EUR,,no")
+    load(engine, header + "\n".join(rows) + "\n", "changes.csv")
+    assert refreshed
+    check()
+    # A payment for an invoice nobody has loaded yet is unapplied cash ...
+    load(engine, "payment_id,invoice_id,customer_id,payment_date,amount\nPX-1,LATE-1,C-NEW-3,2026-09-10,70\n"
+         + "".join(f"{p.payment_id},NEW-1,C-NEW-2,2026-09-15,{float(p.amount)}\n" for p in pays.itertuples()),
+         "pay.csv")
+    check()
+    # ... until the invoice arrives, for another customer: then it lowers that invoice.
+    load(engine, header + "LATE-1,C-NEW-4,2026-09-01,2026-10-01,100,EUR,,no\n", "late.csv")
+    check()
+    assert len(refreshed) == 3

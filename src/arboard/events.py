@@ -14,6 +14,7 @@ without it (a database written by an older arboard). Writers outside arboard run
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,15 +28,22 @@ from arboard import schema
 from arboard.db import fetch_frame, get_meta, set_meta
 
 FAR_FUTURE = date(9999, 12, 31)
+_temp_ids = itertools.count()
 inv, pay, ev, daily = schema.invoices, schema.payments, schema.ar_events, schema.ar_daily
 
 
-def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay) -> sa.CompoundSelect:
+def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
+                   customers: sa.Select | None = None) -> sa.CompoundSelect:
+    """The balance events of the ledger (of some customers: a SELECT of their ids)."""
     far = sa.literal(FAR_FUTURE, sa.Date)
     is_partial = pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, far)
+    # Each branch filters on its own customer column: a filter above the UNION is not pushed into
+    # every branch's joins by both backends.
+    theirs = sa.true() if customers is None else inv.c.customer_id.in_(customers)
+    payers = sa.true() if customers is None else pay.c.customer_id.in_(customers)
     partial_sum = (sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
                    .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
-                   .where(is_partial).group_by(pay.c.invoice_id).cte("partial_sum"))
+                   .where(is_partial, theirs).group_by(pay.c.invoice_id).cte("partial_sum"))
     credit = (inv.c.amount < 0).label("credit_note")
     # invoice_id is kept on partial-payment rows only (what single-date drill-downs need): storing
     # millions of unique strings would double the cost of every rebuild.
@@ -44,24 +52,24 @@ def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay) -> sa.Com
                        inv.c.invoice_date,
                        inv.c.due_date, inv.c.disputed, credit, inv.c.amount.label("delta"),
                        sa.literal(1, sa.Integer).label("n_items"), inv.c.amount.label("sales"),
-                       sa.literal(0.0).label("settled"))
+                       sa.literal(0.0).label("settled")).where(theirs)
     closed = (sa.select(inv.c.paid_date, inv.c.customer_id, sa.null(), inv.c.currency, inv.c.invoice_date,
                         inv.c.due_date,
                         inv.c.disputed, credit, -(inv.c.amount - sa.func.coalesce(partial_sum.c.paid, 0)),
                         sa.literal(-1, sa.Integer), sa.literal(0.0),
                         sa.case((inv.c.amount > 0, inv.c.amount), else_=0.0))
               .select_from(inv.outerjoin(partial_sum, partial_sum.c.invoice_id == inv.c.invoice_id))
-              .where(inv.c.paid_date.is_not(None)))
+              .where(inv.c.paid_date.is_not(None), theirs))
     # A payment dated before its invoice counts from the invoice date, when the invoice exists.
     partial = (sa.select(sa.func.greatest(pay.c.payment_date, inv.c.invoice_date), inv.c.customer_id,
                          inv.c.invoice_id, inv.c.currency, inv.c.invoice_date, inv.c.due_date, inv.c.disputed,
                          credit, -pay.c.amount, sa.literal(0, sa.Integer), sa.literal(0.0), sa.literal(0.0))
-               .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial))
+               .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial, theirs))
     known = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)
     unapplied = (sa.select(pay.c.payment_date, pay.c.customer_id, sa.null(), pay.c.currency, sa.null(), sa.null(),
                            sa.false(), sa.false(), -pay.c.amount, sa.literal(1, sa.Integer), sa.literal(0.0),
                            sa.literal(0.0))
-                 .where(sa.or_(pay.c.invoice_id.is_(None), ~known)))
+                 .where(sa.or_(pay.c.invoice_id.is_(None), ~known), payers))
     return sa.union_all(opened, closed, partial, unapplied)
 
 
@@ -76,7 +84,7 @@ def affected_by(*tables: str) -> list[sa.Table]:
 
 
 def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None = None,
-            tables: Sequence[sa.Table] = schema.DERIVED_TABLES) -> None:
+            tables: Sequence[sa.Table] = schema.DERIVED_TABLES, only_customers: sa.Select | None = None) -> None:
     """Recompute the derived tables from the ledger (inside the caller's transaction).
 
     Parameters
@@ -87,10 +95,17 @@ def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None 
         tables are computed from committed rows and the stage before the write.
     tables
         The derived tables to recompute (default: all; see :func:`affected_by`).
+    only_customers
+        A SELECT of customer ids: the write changed nothing else, so ``ar_events`` is recomputed for
+        these customers only and ``ar_daily`` for the days and dates their events touch (before and
+        after). Appending a month to a large ledger then costs in proportion to the month.
     """
     src = {"invoices": inv, "payments": pay, "customers": schema.customers, **(sources or {})}
     names = {t.name for t in tables}
     events = _events_select(src["invoices"], src["payments"])
+    if only_customers is not None and {"ar_events", "ar_daily"} <= names:
+        _refresh_customers(conn, (src["invoices"], src["payments"]), only_customers)
+        names -= {"ar_events", "ar_daily"}
     if "ar_events" in names:
         conn.execute(sa.delete(ev))
         conn.execute(sa.insert(ev).from_select([c.name for c in ev.columns], events))
@@ -98,13 +113,8 @@ def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None 
         # From the events query rather than from ar_events: rows just written in this transaction
         # are slower to scan on DuckDB than the ledger and the stage.
         e = events.subquery("e")
-        keys = [e.c.day, e.c.currency, e.c.invoice_date, e.c.due_date, e.c.disputed, e.c.credit_note]
         conn.execute(sa.delete(daily))
-        conn.execute(sa.insert(daily).from_select(
-            [c.name for c in daily.columns],
-            sa.select(*keys, sa.func.sum(sa.cast(e.c.delta, sa.Float)), sa.func.sum(e.c.n_items),
-                      sa.func.sum(sa.cast(e.c.sales, sa.Float)), sa.func.sum(sa.cast(e.c.settled, sa.Float)))
-            .group_by(*keys)))
+        conn.execute(sa.insert(daily).from_select([c.name for c in daily.columns], _daily_select(e)))
     if "sales_daily" in names:
         sd, i, cust = schema.sales_daily, src["invoices"], src["customers"]
         keys = [i.c.invoice_date, i.c.currency, cust.c.country, cust.c.industry, cust.c.customer_type]
@@ -114,6 +124,58 @@ def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None 
             sa.select(*keys, sa.func.sum(sa.cast(i.c.amount, sa.Float)))
             .select_from(i.outerjoin(cust, cust.c.customer_id == i.c.customer_id)).group_by(*keys)))
     set_meta(conn, "events_version", str(int(get_meta(conn, "data_version") or 0) + 1))
+
+
+_KEYS = ("day", "currency", "invoice_date", "due_date", "disputed", "credit_note")
+_NO_DATE = date(1, 1, 1)
+
+
+def _daily_select(e: sa.FromClause) -> sa.Select:
+    keys = [e.c[k] for k in _KEYS]
+    return (sa.select(*keys, sa.func.sum(sa.cast(e.c.delta, sa.Float)), sa.func.sum(e.c.n_items),
+                      sa.func.sum(sa.cast(e.c.sales, sa.Float)), sa.func.sum(sa.cast(e.c.settled, sa.Float)))
+            .group_by(*keys))
+
+
+def _key(t: sa.FromClause) -> list[sa.ColumnElement]:
+    """The rollup key of ``t`` with NULLs replaced, so that keys compare with ``=`` on both backends."""
+    no_date = sa.literal(_NO_DATE, sa.Date)
+    return [t.c.day, sa.func.coalesce(t.c.currency, ""), sa.func.coalesce(t.c.invoice_date, no_date),
+            sa.func.coalesce(t.c.due_date, no_date), t.c.disputed, t.c.credit_note]
+
+
+def _temp(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
+    table = sa.Table(f"arboard_{name}_{next(_temp_ids)}", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(conn)
+    return table
+
+
+def _refresh_customers(conn: sa.Connection, sources: tuple[sa.FromClause, sa.FromClause],
+                       only_customers: sa.Select) -> None:
+    """Recompute the events of some customers and the rollup rows they touch (see :func:`rebuild`)."""
+    ids = _temp(conn, "ids", sa.Column("customer_id", sa.String))
+    given = only_customers.subquery("given")
+    conn.execute(sa.insert(ids).from_select(["customer_id"], sa.select(*given.c).distinct()))
+    mine = sa.select(ids.c.customer_id)
+    new = _temp(conn, "events", *(sa.Column(c.name, c.type) for c in ev.columns))
+    conn.execute(sa.insert(new).from_select([c.name for c in ev.columns], _events_select(*sources, customers=mine)))
+    keys = _temp(conn, "keys", sa.Column("day", sa.Date), sa.Column("currency", sa.String),
+                 sa.Column("invoice_date", sa.Date), sa.Column("due_date", sa.Date),
+                 sa.Column("disputed", sa.Boolean), sa.Column("credit_note", sa.Boolean))
+    # The rollup rows these customers' events fall into, before the change and after it.
+    conn.execute(sa.insert(keys).from_select(list(_KEYS), sa.union(
+        sa.select(*_key(ev)).where(ev.c.customer_id.in_(mine)), sa.select(*_key(new)))))
+    conn.execute(sa.delete(ev).where(ev.c.customer_id.in_(mine)))
+    conn.execute(sa.insert(ev).from_select([c.name for c in ev.columns], sa.select(new)))
+
+    def touched(t: sa.FromClause) -> sa.Exists:
+        return sa.exists().where(*(a == b for a, b in zip(_key(t), (keys.c[k] for k in _KEYS), strict=True)))
+
+    conn.execute(sa.delete(daily).where(touched(daily)))
+    conn.execute(sa.insert(daily).from_select([c.name for c in daily.columns],
+                                              _daily_select(sa.select(ev).where(touched(ev)).subquery("t"))))
+    for table in (keys, new, ids):
+        table.drop(conn)
 
 
 def ensure_current(engine: Engine) -> None:

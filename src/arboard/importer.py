@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import amounts, dates, events, schema, store
-from arboard.db import bump_data_version, redact
+from arboard.db import bump_data_version, get_meta, redact
 from arboard.errors import ArboardError
 from arboard.fields import (
     DERIVED_COLUMNS,
@@ -483,40 +483,73 @@ def check_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = No
     return plan, batch
 
 
-def _stage(conn: sa.Connection, batch: Batch, default_currency: str) -> dict[str, store.Staged]:
-    """Stage the batch's tables; payments without a currency take their invoice's, else the default."""
-    staged: dict[str, store.Staged] = {}
-    try:
-        for name, frame in batch.tables.items():
-            if name == "payments" and "currency" not in frame:
-                frame = frame.assign(currency=pd.Series(pd.NA, index=frame.index, dtype="string"))
-            staged[name] = store.stage(conn, schema.LEDGER_TABLES[name], frame)
-        if "payments" in staged:
-            st, inv = staged["payments"].table, schema.invoices
-            conn.execute(sa.update(st).where(st.c.currency.is_(None), st.c.invoice_id == inv.c.invoice_id)
-                         .values(currency=inv.c.currency))
-            conn.execute(sa.update(st).where(st.c.currency.is_(None)).values(currency=default_currency))
-    except BaseException:
-        _drop(conn, staged)
-        raise
-    return staged
+def _stage(conn: sa.Connection, batch: Batch, default_currency: str, staged: dict[str, store.Staged]) -> None:
+    """Stage the batch's tables into ``staged``; payments without a currency take their invoice's,
+    else the default."""
+    for name, frame in batch.tables.items():
+        if name == "payments" and "currency" not in frame:
+            frame = frame.assign(currency=pd.Series(pd.NA, index=frame.index, dtype="string"))
+        staged[name] = store.stage(conn, schema.LEDGER_TABLES[name], frame)
+    if "payments" in staged:
+        st, inv = staged["payments"].table, schema.invoices
+        conn.execute(sa.update(st).where(st.c.currency.is_(None), st.c.invoice_id == inv.c.invoice_id)
+                     .values(currency=inv.c.currency))
+        conn.execute(sa.update(st).where(st.c.currency.is_(None)).values(currency=default_currency))
 
 
 def _drop(conn: sa.Connection, staged: dict[str, store.Staged]) -> None:
-    if conn.invalidated:
+    if not staged or conn.invalidated:
         return
-    if conn.in_transaction():
-        conn.rollback()
-    with conn.begin():
-        for s in staged.values():
-            s.drop()
+    try:
+        with conn.begin():
+            for s in staged.values():
+                s.drop()
+    except sa.exc.SQLAlchemyError:
+        pass  # the connection is gone, and its temporary tables with it; keep the error that got us here
+
+
+# Appends up to this share of the ledger refresh the derived rows of the customers they touch only.
+INCREMENTAL_SHARE = 0.25
+
+
+def _affected_customers(kind: str, staged: store.Staged) -> sa.Select | None:
+    """Customers whose balance events an upsert of ``staged`` can change (None: not an events source).
+
+    Besides the rows' own customers: the customers of rows being replaced, and for invoices the
+    payers of payments that referred to them (an unapplied payment becomes a partial one); for
+    payments the customers of the invoices they refer to, before and after.
+    """
+    s, i, p = staged.table, schema.invoices, schema.payments
+    if kind == "invoices":
+        new_ids = sa.select(s.c.invoice_id)
+        return sa.union_all(sa.select(s.c.customer_id), sa.select(i.c.customer_id).where(i.c.invoice_id.in_(new_ids)),
+                            sa.select(p.c.customer_id).where(p.c.invoice_id.in_(new_ids)))
+    if kind == "payments":
+        replaced = p.c.payment_id.in_(sa.select(s.c.payment_id))
+        parts = [sa.select(s.c.customer_id), sa.select(p.c.customer_id).where(replaced),
+                 sa.select(i.c.customer_id).where(i.c.invoice_id.in_(sa.select(p.c.invoice_id).where(replaced)))]
+        if "invoice_id" in staged.columns:
+            parts.append(sa.select(i.c.customer_id).where(i.c.invoice_id.in_(sa.select(s.c.invoice_id))))
+        return sa.union_all(*parts)
+    return None
+
+
+def _incremental(conn: sa.Connection, kind: str, staged: store.Staged, mode: str) -> sa.Select | None:
+    """The customers to refresh when an incremental refresh is right, else None (a full rebuild)."""
+    affected = _affected_customers(kind, staged)
+    if affected is None or mode != "append" or get_meta(conn, "events_version") != get_meta(conn, "data_version"):
+        return None
+    ledger = conn.execute(sa.select(sa.func.count()).select_from(schema.invoices)).scalar_one()
+    rows = conn.execute(sa.select(sa.func.count()).select_from(staged.table)).scalar_one()
+    return affected if ledger and rows <= INCREMENTAL_SHARE * ledger else None
 
 
 def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], mode: str) -> tuple[int, int, int]:
     """Upsert (or replace) the staged rows and recompute the derived tables they affect.
 
     The derived tables are computed first, from the tables as they will be after the write
-    (:func:`arboard.store.after_write`), so that DuckDB reads committed rows and the stage.
+    (:func:`arboard.store.after_write`), so that DuckDB reads committed rows and the stage; a
+    small append refreshes only the customers it touches.
 
     Returns (inserted, updated, customers added).
     """
@@ -527,7 +560,7 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
         customers_added, _ = store.upsert_staged(conn, staged["customers"], on_conflict="fill")
     main = staged[kind]
     events.rebuild(conn, sources={kind: store.after_write(main, replace=mode == "replace")},
-                   tables=events.affected_by(kind, "customers"))
+                   tables=events.affected_by(kind, "customers"), only_customers=_incremental(conn, kind, main, mode))
     if mode == "replace":
         conn.execute(sa.delete(table))
     inserted, updated = store.upsert_staged(conn, main)
@@ -596,11 +629,12 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
     say("Writing to the database", 0.6)
     try:
         with engine.connect() as conn:
-            # Staged in a transaction of its own (temporary tables are private to this connection);
-            # see arboard.store on why the write transaction should not create them.
-            with conn.begin():
-                staged = _stage(conn, batch, plan.spec.default_currency)
+            staged: dict[str, store.Staged] = {}
             try:
+                # Staged in a transaction of its own (temporary tables are private to this
+                # connection); see arboard.store on why the write transaction should not create them.
+                with conn.begin():
+                    _stage(conn, batch, plan.spec.default_currency, staged)
                 with conn.begin():
                     inserted, updated, customers_added = _write(conn, batch, staged, mode)
                     if remember:
