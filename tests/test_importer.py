@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import db, importer, readers, schema
+from arboard import db, events, generate, importer, readers, schema
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.mapping import MappingSpec, fingerprint, load_saved
-from tests.conftest import snapshot
+from tests.conftest import SMALL_SAMPLE, snapshot
 
 TODAY = date(2026, 11, 22)
 
@@ -271,9 +271,9 @@ def derived(engine) -> dict[str, list[tuple]]:
 
 
 def test_derived_tables_after_each_import_equal_a_full_rebuild(engine):
-    """Imports compute the derived tables from the ledger as it will be after the write (before
-    writing it); after every kind of import they must equal a rebuild from the tables themselves."""
-    from arboard import events
+    """Imports compute the derived tables from the stage before writing (into an empty table, or
+    replacing it) or from the tables after writing (for every customer, or those a small append
+    touches); after every kind of import they must equal a rebuild from the tables themselves."""
 
     def check():
         got = derived(engine)
@@ -317,10 +317,6 @@ def test_small_appends_refresh_only_their_customers_and_match_a_full_rebuild(eng
     """Appends to a ledger refresh the events of the customers they touch only; whatever they
     change (paid dates, customers, amounts, payments that become applied), the derived tables must
     equal a full rebuild."""
-    from arboard import events, generate
-
-    from tests.conftest import SMALL_SAMPLE
-
     generate.write_sample(engine, SMALL_SAMPLE)
     refreshed = []
     real = events._refresh_customers

@@ -14,7 +14,6 @@ without it (a database written by an older arboard). Writers outside arboard run
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,9 +25,9 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 from arboard.db import fetch_frame, get_meta, set_meta
+from arboard.store import temp_table
 
 FAR_FUTURE = date(9999, 12, 31)
-_temp_ids = itertools.count()
 inv, pay, ev, daily = schema.invoices, schema.payments, schema.ar_events, schema.ar_daily
 
 
@@ -36,14 +35,18 @@ def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
                    customers: sa.Select | None = None) -> sa.CompoundSelect:
     """The balance events of the ledger (of some customers: a SELECT of their ids)."""
     far = sa.literal(FAR_FUTURE, sa.Date)
+    known = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)  # against all invoices
+    payers = sa.true()
+    if customers is not None:
+        # Their invoices once, rather than a filter above the UNION that not every backend pushes
+        # into each branch's joins.
+        inv = sa.select(*inv.c).where(inv.c.customer_id.in_(customers)).cte("their_invoices") \
+            .prefix_with("MATERIALIZED")
+        payers = pay.c.customer_id.in_(customers)
     is_partial = pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, far)
-    # Each branch filters on its own customer column: a filter above the UNION is not pushed into
-    # every branch's joins by both backends.
-    theirs = sa.true() if customers is None else inv.c.customer_id.in_(customers)
-    payers = sa.true() if customers is None else pay.c.customer_id.in_(customers)
     partial_sum = (sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
                    .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
-                   .where(is_partial, theirs).group_by(pay.c.invoice_id).cte("partial_sum"))
+                   .where(is_partial).group_by(pay.c.invoice_id).cte("partial_sum"))
     credit = (inv.c.amount < 0).label("credit_note")
     # invoice_id is kept on partial-payment rows only (what single-date drill-downs need): storing
     # millions of unique strings would double the cost of every rebuild.
@@ -52,20 +55,19 @@ def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
                        inv.c.invoice_date,
                        inv.c.due_date, inv.c.disputed, credit, inv.c.amount.label("delta"),
                        sa.literal(1, sa.Integer).label("n_items"), inv.c.amount.label("sales"),
-                       sa.literal(0.0).label("settled")).where(theirs)
+                       sa.literal(0.0).label("settled"))
     closed = (sa.select(inv.c.paid_date, inv.c.customer_id, sa.null(), inv.c.currency, inv.c.invoice_date,
                         inv.c.due_date,
                         inv.c.disputed, credit, -(inv.c.amount - sa.func.coalesce(partial_sum.c.paid, 0)),
                         sa.literal(-1, sa.Integer), sa.literal(0.0),
                         sa.case((inv.c.amount > 0, inv.c.amount), else_=0.0))
               .select_from(inv.outerjoin(partial_sum, partial_sum.c.invoice_id == inv.c.invoice_id))
-              .where(inv.c.paid_date.is_not(None), theirs))
+              .where(inv.c.paid_date.is_not(None)))
     # A payment dated before its invoice counts from the invoice date, when the invoice exists.
     partial = (sa.select(sa.func.greatest(pay.c.payment_date, inv.c.invoice_date), inv.c.customer_id,
                          inv.c.invoice_id, inv.c.currency, inv.c.invoice_date, inv.c.due_date, inv.c.disputed,
                          credit, -pay.c.amount, sa.literal(0, sa.Integer), sa.literal(0.0), sa.literal(0.0))
-               .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial, theirs))
-    known = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)
+               .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial))
     unapplied = (sa.select(pay.c.payment_date, pay.c.customer_id, sa.null(), pay.c.currency, sa.null(), sa.null(),
                            sa.false(), sa.false(), -pay.c.amount, sa.literal(1, sa.Integer), sa.literal(0.0),
                            sa.literal(0.0))
@@ -90,9 +92,9 @@ def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None 
     Parameters
     ----------
     sources
-        Stand-ins for ledger tables by name, with the same columns: the importer passes the
-        tables as they will be after its write (:func:`arboard.store.after_write`), so the derived
-        tables are computed from committed rows and the stage before the write.
+        Stand-ins for ledger tables by name, with the same columns: the importer passes a table
+        as it will be after its write (:func:`arboard.store.as_written`), so the derived tables
+        are computed from the stage before the write.
     tables
         The derived tables to recompute (default: all; see :func:`affected_by`).
     only_customers
@@ -110,11 +112,8 @@ def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None 
         conn.execute(sa.delete(ev))
         conn.execute(sa.insert(ev).from_select([c.name for c in ev.columns], events))
     if "ar_daily" in names:
-        # From the events query rather than from ar_events: rows just written in this transaction
-        # are slower to scan on DuckDB than the ledger and the stage.
-        e = events.subquery("e")
         conn.execute(sa.delete(daily))
-        conn.execute(sa.insert(daily).from_select([c.name for c in daily.columns], _daily_select(e)))
+        conn.execute(sa.insert(daily).from_select([c.name for c in daily.columns], _daily_select(ev)))
     if "sales_daily" in names:
         sd, i, cust = schema.sales_daily, src["invoices"], src["customers"]
         keys = [i.c.invoice_date, i.c.currency, cust.c.country, cust.c.industry, cust.c.customer_type]
@@ -133,7 +132,8 @@ _NO_DATE = date(1, 1, 1)
 def _daily_select(e: sa.FromClause) -> sa.Select:
     keys = [e.c[k] for k in _KEYS]
     return (sa.select(*keys, sa.func.sum(sa.cast(e.c.delta, sa.Float)), sa.func.sum(e.c.n_items),
-                      sa.func.sum(sa.cast(e.c.sales, sa.Float)), sa.func.sum(sa.cast(e.c.settled, sa.Float)))
+                      sa.func.sum(sa.cast(e.c.sales, sa.Float)), sa.func.sum(sa.cast(e.c.settled, sa.Float)),
+                      sa.func.count())
             .group_by(*keys))
 
 
@@ -144,37 +144,44 @@ def _key(t: sa.FromClause) -> list[sa.ColumnElement]:
             sa.func.coalesce(t.c.due_date, no_date), t.c.disputed, t.c.credit_note]
 
 
-def _temp(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
-    table = sa.Table(f"arboard_{name}_{next(_temp_ids)}", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
-    table.create(conn)
-    return table
-
-
 def _refresh_customers(conn: sa.Connection, sources: tuple[sa.FromClause, sa.FromClause],
                        only_customers: sa.Select) -> None:
-    """Recompute the events of some customers and the rollup rows they touch (see :func:`rebuild`)."""
-    ids = _temp(conn, "ids", sa.Column("customer_id", sa.String))
+    """Recompute the events of some customers and update the rollup rows they touch (see :func:`rebuild`).
+
+    The rollup is updated by difference: each touched row plus the customers' new events minus their
+    old ones, so that only those rows are read, not the whole of ``ar_events``.
+    """
+    ids = temp_table(conn, "ids", sa.Column("customer_id", sa.String))
     given = only_customers.subquery("given")
     conn.execute(sa.insert(ids).from_select(["customer_id"], sa.select(*given.c).distinct()))
     mine = sa.select(ids.c.customer_id)
-    new = _temp(conn, "events", *(sa.Column(c.name, c.type) for c in ev.columns))
+    new = temp_table(conn, "events", *(sa.Column(c.name, c.type) for c in ev.columns))
     conn.execute(sa.insert(new).from_select([c.name for c in ev.columns], _events_select(*sources, customers=mine)))
-    keys = _temp(conn, "keys", sa.Column("day", sa.Date), sa.Column("currency", sa.String),
-                 sa.Column("invoice_date", sa.Date), sa.Column("due_date", sa.Date),
-                 sa.Column("disputed", sa.Boolean), sa.Column("credit_note", sa.Boolean))
-    # The rollup rows these customers' events fall into, before the change and after it.
-    conn.execute(sa.insert(keys).from_select(list(_KEYS), sa.union(
-        sa.select(*_key(ev)).where(ev.c.customer_id.in_(mine)), sa.select(*_key(new)))))
+    sums = ("delta", "n_items", "sales", "settled", "n_events")
+    rollup = [sa.Column(c.name, c.type) for c in daily.columns]
+    change = temp_table(conn, "change", *(sa.Column(c.name, c.type) for c in daily.columns))
+
+    def signed(t: sa.FromClause, sign: int) -> sa.Select:
+        return sa.select(*(t.c[k] for k in _KEYS), *((sign * t.c[c]).label(c) for c in sums[:-1]),
+                         sa.literal(sign).label("n"))
+
+    moves = sa.union_all(signed(new, 1), signed(ev, -1).where(ev.c.customer_id.in_(mine))).subquery("m")
+    conn.execute(sa.insert(change).from_select(
+        [c.name for c in daily.columns],
+        sa.select(*(moves.c[k] for k in _KEYS), *(sa.func.sum(moves.c[c]) for c in (*sums[:-1], "n")))
+        .group_by(*(moves.c[k] for k in _KEYS))))
+    hit = sa.exists().where(*(a == b for a, b in zip(_key(daily), _key(change), strict=True)))
+    merged = temp_table(conn, "merged", *rollup)
+    both = sa.union_all(sa.select(*daily.c).where(hit), sa.select(*change.c)).subquery("b")
+    conn.execute(sa.insert(merged).from_select(
+        [c.name for c in daily.columns],
+        sa.select(*(both.c[k] for k in _KEYS), *(sa.func.sum(both.c[c]) for c in sums))
+        .group_by(*(both.c[k] for k in _KEYS)).having(sa.func.sum(both.c.n_events) > 0)))
     conn.execute(sa.delete(ev).where(ev.c.customer_id.in_(mine)))
     conn.execute(sa.insert(ev).from_select([c.name for c in ev.columns], sa.select(new)))
-
-    def touched(t: sa.FromClause) -> sa.Exists:
-        return sa.exists().where(*(a == b for a, b in zip(_key(t), (keys.c[k] for k in _KEYS), strict=True)))
-
-    conn.execute(sa.delete(daily).where(touched(daily)))
-    conn.execute(sa.insert(daily).from_select([c.name for c in daily.columns],
-                                              _daily_select(sa.select(ev).where(touched(ev)).subquery("t"))))
-    for table in (keys, new, ids):
+    conn.execute(sa.delete(daily).where(hit))
+    conn.execute(sa.insert(daily).from_select([c.name for c in daily.columns], sa.select(merged)))
+    for table in (merged, change, new, ids):
         table.drop(conn)
 
 

@@ -534,37 +534,51 @@ def _affected_customers(kind: str, staged: store.Staged) -> sa.Select | None:
     return None
 
 
-def _incremental(conn: sa.Connection, kind: str, staged: store.Staged, mode: str) -> sa.Select | None:
-    """The customers to refresh when an incremental refresh is right, else None (a full rebuild)."""
-    affected = _affected_customers(kind, staged)
-    if affected is None or mode != "append" or get_meta(conn, "events_version") != get_meta(conn, "data_version"):
-        return None
-    ledger = conn.execute(sa.select(sa.func.count()).select_from(schema.invoices)).scalar_one()
-    rows = conn.execute(sa.select(sa.func.count()).select_from(staged.table)).scalar_one()
-    return affected if ledger and rows <= INCREMENTAL_SHARE * ledger else None
-
-
 def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], mode: str) -> tuple[int, int, int]:
     """Upsert (or replace) the staged rows and recompute the derived tables they affect.
 
-    The derived tables are computed first, from the tables as they will be after the write
-    (:func:`arboard.store.after_write`), so that DuckDB reads committed rows and the stage; a
-    small append refreshes only the customers it touches.
+    Into an empty table (or replacing it) the derived tables are computed first, from the table
+    as it will be (:func:`arboard.store.as_written`), so that DuckDB reads the stage rather than
+    rows written in the open transaction. Into a ledger, the rows are written first and the derived
+    tables recomputed from the tables: only for the customers the rows touch when they are at most
+    :data:`INCREMENTAL_SHARE` of the ledger.
 
     Returns (inserted, updated, customers added).
     """
     kind = batch.kind
     table = schema.LEDGER_TABLES[kind]
+    derived = events.affected_by(kind, "customers")
     customers_added = 0
     if kind != "customers":
         customers_added, _ = store.upsert_staged(conn, staged["customers"], on_conflict="fill")
     main = staged[kind]
-    events.rebuild(conn, sources={kind: store.after_write(main, replace=mode == "replace")},
-                   tables=events.affected_by(kind, "customers"), only_customers=_incremental(conn, kind, main, mode))
-    if mode == "replace":
-        conn.execute(sa.delete(table))
-    inserted, updated = store.upsert_staged(conn, main)
+    present = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    if mode == "replace" or not present:
+        events.rebuild(conn, sources={kind: store.as_written(main)}, tables=derived)
+        if mode == "replace":
+            conn.execute(sa.delete(table))
+        inserted, updated = store.upsert_staged(conn, main)
+    else:
+        ids = _remember_affected(conn, kind, main)  # before the write: it changes whose rows they were
+        inserted, updated = store.upsert_staged(conn, main)
+        events.rebuild(conn, tables=derived, only_customers=None if ids is None else sa.select(ids.c.customer_id))
+        if ids is not None:
+            ids.drop(conn)
     return inserted, updated, inserted if kind == "customers" else customers_added
+
+
+def _remember_affected(conn: sa.Connection, kind: str, staged: store.Staged) -> sa.Table | None:
+    """A temporary table of the customers to refresh, when an incremental refresh is right."""
+    affected = _affected_customers(kind, staged)
+    if affected is None or get_meta(conn, "events_version") != get_meta(conn, "data_version"):
+        return None
+    ledger = conn.execute(sa.select(sa.func.count()).select_from(schema.invoices)).scalar_one()
+    rows = conn.execute(sa.select(sa.func.count()).select_from(staged.table)).scalar_one()
+    if not ledger or rows > INCREMENTAL_SHARE * ledger:
+        return None
+    ids = store.temp_table(conn, "affected", sa.Column("customer_id", sa.String))
+    conn.execute(sa.insert(ids).from_select(["customer_id"], affected))
+    return ids
 
 
 @dataclass

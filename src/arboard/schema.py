@@ -206,6 +206,7 @@ ar_daily = sa.Table(
     sa.Column("n_items", sa.Integer, nullable=False),
     sa.Column("sales", sa.Float, nullable=False),
     sa.Column("settled", sa.Float, nullable=False),
+    sa.Column("n_events", sa.Integer, nullable=False),  # ar_events rows behind it: an update can tell when none is left
 )
 
 # Credit sales per day and customer attribute: what breakdowns by country, industry or type read.
