@@ -322,6 +322,7 @@ def test_small_appends_refresh_only_their_customers_and_match_a_full_rebuild(eng
     real = events._refresh_customers
     monkeypatch.setattr(events, "_refresh_customers", lambda *a: (refreshed.append(1), real(*a)))
     monkeypatch.setattr(importer, "INCREMENTAL_SHARE", 0.5)
+    monkeypatch.setattr(importer, "INCREMENTAL_MIN_LEDGER", 0)
     with engine.connect() as conn:
         old = pd.DataFrame(conn.execute(sa.select(schema.invoices).order_by("invoice_id").limit(40)).mappings().all())
         pays = pd.DataFrame(conn.execute(sa.select(schema.payments).order_by("payment_id").limit(5)).mappings().all())
