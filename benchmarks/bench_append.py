@@ -1,8 +1,9 @@
-"""Append benchmark: a correction file of 1,000 invoices imported into a large ledger.
+"""Append benchmark: 1,000 changed invoices, and 1,000 new payments, imported into a large ledger.
 
 Generates a ledger (default 10M invoices, 200k customers) into a DuckDB file, or uses --db-file,
 takes 1,000 of its invoices at random, settles half of them and imports that file into a copy of
-the ledger twice: once as arboard does it (the balance events of the customers the file touches
+the ledger, then does the same with 1,000 partial payments on other invoices. Each file is imported
+twice: once as arboard does it (the balance events of the customers the file touches
 are recomputed, and the rollup rows they fall into updated) and once with that turned off (every
 derived table rebuilt), which is the baseline measured in the same run. Each import runs in its own
 process on its own copy of the file.
@@ -41,6 +42,10 @@ df = con.execute("SELECT * FROM invoices USING SAMPLE {} ROWS (reservoir, 7)".fo
 settle = (df.index % 2 == 1) & df["paid_date"].isna() & (df["due_date"] <= pd.Timestamp("2026-10-01"))
 df.loc[settle, "paid_date"] = df.loc[settle, "due_date"]
 df.to_csv(sys.argv[2], index=False, date_format="%Y-%m-%d")
+pay = con.execute("SELECT 'BENCH-' || row_number() OVER () AS payment_id, invoice_id, customer_id, "
+                  "DATE '2026-10-15' AS payment_date, 1.0 AS amount FROM invoices "
+                  "USING SAMPLE {} ROWS (reservoir, 5)".format(int(sys.argv[3]))).df()
+pay.to_csv(sys.argv[4], index=False)
 print('{"ledger": %d}' % con.execute("SELECT count(*) FROM invoices").fetchone()[0])
 """
 
@@ -62,19 +67,21 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "arboard.cli", "generate", "--customers",
                             str(max(1000, args.invoices // 50)), "--invoices", str(args.invoices), "--seed", "3",
                             "--db", f"duckdb:///{ledger}"], check=True, capture_output=True)
-        csv = Path(tmp) / "corrections.csv"
-        size = run(SAMPLE, str(ledger), str(csv), str(args.rows))["ledger"]
-        figures = {}
-        for label, share in (("customers touched only", "0.25"), ("full rebuild (baseline)", "0")):
-            copy = Path(tmp) / "copy.duckdb"
-            shutil.copy(ledger, copy)
-            figures[label] = run(IMPORT, f"duckdb:///{copy}", str(csv), share)["seconds"]
-            copy.unlink()
-    print(f"importing {args.rows:,} changed invoices into a ledger of {size:,}:")
-    for label, seconds in figures.items():
-        print(f"  {label:<24} {seconds:6.2f} s")
-    base = figures["full rebuild (baseline)"]
-    print(f"ratio to a full rebuild: {figures['customers touched only'] / base:.2f}x")
+        files = {"changed invoices": Path(tmp) / "corrections.csv", "new payments": Path(tmp) / "payments.csv"}
+        size = run(SAMPLE, str(ledger), str(files["changed invoices"]), str(args.rows),
+                   str(files["new payments"]))["ledger"]
+        figures: dict[str, dict[str, float]] = {}
+        for what, csv in files.items():
+            for label, share in (("customers touched only", "0.25"), ("full rebuild (baseline)", "0")):
+                copy = Path(tmp) / "copy.duckdb"
+                shutil.copy(ledger, copy)
+                figures.setdefault(what, {})[label] = run(IMPORT, f"duckdb:///{copy}", str(csv), share)["seconds"]
+                copy.unlink()
+    for what, times in figures.items():
+        print(f"importing {args.rows:,} {what} into a ledger of {size:,} invoices:")
+        for label, seconds in times.items():
+            print(f"  {label:<24} {seconds:6.2f} s")
+        print(f"  ratio to a full rebuild: {times['customers touched only'] / times['full rebuild (baseline)']:.2f}x")
 
 
 if __name__ == "__main__":
