@@ -7,6 +7,7 @@ so a cross-session cache holds nothing that another user of the same server may 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
@@ -167,9 +168,8 @@ def _config(config_json: str) -> SegmentConfig:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Planning contacts…")
-def _plan(url, version, as_of, weeks, agents, calls, max_week, enforce, playbook_key, config_json):
-    settings = outreach.PlanSettings(weeks=weeks, agents=agents, calls_per_agent_per_day=calls,
-                                     max_contacts_per_7_days=max_week)
+def _plan(url, version, as_of, settings_items, enforce, playbook_key, config_json):
+    settings = outreach.PlanSettings(**dict(settings_items))
     engine = state._engine(url)
     raw = outreach.make_plan(engine, as_of, settings=settings, enforce=False, config=_config(config_json))
     violations = outreach.pressure_violations(raw, settings)
@@ -181,8 +181,9 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     """(plan, pressure violations before enforcement, response rates per channel), cached."""
     engine = state.engine()
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
-    return _plan(*_key(), as_of, settings.weeks, settings.agents, settings.calls_per_agent_per_day,
-                 settings.max_contacts_per_7_days, enforce, hash(key), _json(config))
+    # Every setting is part of the key (a field left out would be silently ignored).
+    items = tuple((f.name, getattr(settings, f.name)) for f in dataclasses.fields(settings))
+    return _plan(*_key(), as_of, items, enforce, hash(key), _json(config))
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
