@@ -26,10 +26,14 @@ with st.expander("Plan settings", expanded=False):
     max_week = c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, 2, key="out_max")
     enforce = c[4].toggle("Enforce the limit", value=True, key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way).")
-    days = st.multiselect("Contact days", outreach.WEEKDAYS, default=[outreach.WEEKDAYS[d] for d in
+    d = st.columns([3, 2], vertical_alignment="bottom")
+    days = d[0].multiselect("Contact days", outreach.WEEKDAYS, default=[outreach.WEEKDAYS[i] for i in
                                                                          outreach.WORKING_WEEK], key="out_days",
-                          help="A step that falls on another day moves to the next contact day; a step before "
-                               "the due date moves to the previous one, so it still arrives before the due date.")
+                            help="A step that falls on another day moves to the next contact day; a step before "
+                                 "the due date moves to the previous one, so it still arrives before the due date.")
+    spread = d[1].toggle("Spread calls over capacity", value=True, key="out_spread", width="stretch",
+                         help="Calls beyond the team's daily capacity move to the next contact day with room; "
+                              "the largest balances keep their day.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),
@@ -65,7 +69,7 @@ with tab_books:
     p1, p2 = st.columns([1, 2])
     step_no = p1.selectbox("Step", list(range(len(edited))), key="out_prev_step",
                            format_func=lambda i: f"{i + 1}. {edited.iloc[i]['name'] or 'unnamed'}")
-    plan_for_preview, _v, _r = cache.outreach_plan(as_of, settings, enforce, config)
+    plan_for_preview, *_ = cache.outreach_plan(as_of, settings, enforce, config, spread=spread)
     candidates = plan_for_preview.drop_duplicates("customer_id").head(500)
     debtor = p2.selectbox("For debtor", candidates["customer_id"].tolist(), key="out_prev_debtor",
                           format_func=dict(zip(candidates["customer_id"], candidates["name"], strict=True)).get)
@@ -90,7 +94,8 @@ with tab_books:
 
 with tab_plan:
     try:
-        plan, violations, rates = cache.outreach_plan(as_of, settings, enforce, config)
+        plan, violations, rates, (moved, left_out) = cache.outreach_plan(as_of, settings, enforce, config,
+                                                                         spread=spread)
     except ArboardError as exc:
         st.error(md(exc))
         st.stop()
@@ -121,6 +126,11 @@ with tab_plan:
         st.caption("No calls planned.")
     else:
         charts.show(charts.workload_chart(load))
+    if spread and moved:
+        st.caption(f"{number(moved)} call(s) moved to a later day to stay within the team's capacity.")
+    if spread and left_out:
+        st.warning(f"{number(left_out)} call(s) do not fit in the next {settings.weeks} weeks at this capacity and "
+                   "are left out of the plan: add agents or calls per agent, or plan more weeks.")
     c1, c2 = st.columns(2)
     with c1:
         st.markdown("**Cost per channel**")

@@ -102,6 +102,9 @@ def test_plan_arithmetic(sample):
     assert outreach.pressure_violations(guarded, settings).empty
     assert len(guarded) <= len(plan) and (len(violations) == 0) == (len(guarded) == len(plan))
     assert (plan["date"].dt.weekday < 5).all()  # Monday to Friday by default
+    spread, moved, left_out = outreach.spread_calls(plan, settings, until=outreach.plan_end(SMALL_SAMPLE.end, settings))
+    assert not outreach.workload(spread, settings)["overload"].any()
+    assert len(spread) + left_out == len(plan) and moved > 0
 
 
 def test_plan_moves_steps_to_contact_days():
@@ -122,6 +125,24 @@ def test_plan_moves_steps_to_contact_days():
                                {"willing_and_able": book}, date(2026, 11, 1), settings=settings)
     assert [s.offset_days for s in book.steps] == [-3, 3, 14]
     assert plan["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-25", "2026-12-01", "2026-12-14"]
+
+
+def test_spread_calls_keeps_the_largest_and_fills_the_next_days():
+    settings = outreach.PlanSettings(agents=1, calls_per_agent_per_day=2)
+    mon, tue = pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-24")
+    plan = pd.DataFrame({"date": [mon] * 5 + [tue, mon], "customer_id": list("ABCDEFG"),
+                         "channel": ["phone"] * 6 + ["email"], "amount": [5.0, 4, 3, 2, 1, 9, 1], "step_no": 1})
+    out, moved, left_out = outreach.spread_calls(plan, settings, until=date(2026, 12, 31))
+    day = dict(zip(out["customer_id"], out["date"].dt.strftime("%a"), strict=True))
+    assert day == {"A": "Mon", "B": "Mon", "C": "Tue", "D": "Tue", "E": "Wed", "F": "Wed", "G": "Mon"}
+    assert (moved, left_out) == (4, 0)
+    assert out.groupby("date")["channel"].apply(lambda c: (c == "phone").sum()).max() <= 2
+    # Up to Tuesday only: what does not fit is left out and counted.
+    out, moved, left_out = outreach.spread_calls(plan, settings, until=date(2026, 11, 24))
+    assert left_out == 2 and set(out["customer_id"]) == set("ABCDG")
+    # No capacity: nothing to spread over, the plan stays as it is.
+    none = outreach.PlanSettings(agents=0)
+    assert outreach.spread_calls(plan, none, until=date(2026, 12, 31))[0].equals(plan)
 
 
 @pytest.mark.parametrize(("text", "days"), [("Mon-Fri", (0, 1, 2, 3, 4)), ("sat, Sunday", (5, 6)),
@@ -160,13 +181,15 @@ def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
     generate.write_sample(db.open_database(duck_url), SMALL_SAMPLE)
     out = tmp_path / "plan.xlsx"
     result = CliRunner().invoke(app, ["plan", "--as-of", "2026-10-31", "--weeks", "3", "--out", str(out),
-                                      "--db", duck_url])
+                                      "--db", duck_url, "--agents", "1", "--calls-per-agent", "5"])
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(out).active
     header = [c.value for c in ws[1]]
     assert header[:6] == ["date", "customer_id", "name", "group", "step", "channel"] and "message" in header
     assert ws.max_row > 1
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+    rows = pd.DataFrame(list(ws.iter_rows(min_row=2, values_only=True)), columns=header)
+    assert rows[rows["channel"] == "phone"].groupby("date").size().max() <= 5  # 1 agent x 5 calls, spread
     bad = CliRunner().invoke(app, ["plan", "--out", str(tmp_path / "plan.pdf"), "--db", duck_url])
     assert bad.exit_code == 2
     bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--contact-days", "Funday"])

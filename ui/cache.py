@@ -168,22 +168,23 @@ def _config(config_json: str) -> SegmentConfig:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Planning contacts…")
-def _plan(url, version, as_of, settings_items, enforce, playbook_key, config_json):
+def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json):
     settings = outreach.PlanSettings(**dict(settings_items))
     engine = state._engine(url)
     raw = outreach.make_plan(engine, as_of, settings=settings, enforce=False, config=_config(config_json))
-    violations = outreach.pressure_violations(raw, settings)
-    plan = outreach.enforce_pressure(raw, settings) if enforce else raw
-    return plan, violations, outreach.response_rates(engine, as_of)
+    done = outreach.finish_plan(raw, as_of, settings, enforce=enforce, spread=spread)
+    return done.plan, done.violations, outreach.response_rates(engine, as_of), (done.calls_moved, done.calls_left_out)
 
 
-def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, config: SegmentConfig | None = None):
-    """(plan, pressure violations before enforcement, response rates per channel), cached."""
+def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, config: SegmentConfig | None = None,
+                  *, spread: bool = False):
+    """(plan, pressure violations before enforcement, response rates per channel, (calls moved, calls
+    left out) by spreading), cached."""
     engine = state.engine()
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
     # Every setting is part of the key (a field left out would be silently ignored).
     items = tuple((f.name, getattr(settings, f.name)) for f in dataclasses.fields(settings))
-    return _plan(*_key(), as_of, items, enforce, hash(key), _json(config))
+    return _plan(*_key(), as_of, items, enforce, spread, hash(key), _json(config))
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")

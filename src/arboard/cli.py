@@ -301,6 +301,9 @@ def plan_cmd(
     max_per_week: Annotated[int, typer.Option(min=1, help="Contacts per debtor per 7 days at most.")] = 2,
     contact_days: Annotated[str, typer.Option(help="Days contacts go out, e.g. Mon-Fri or Mon,Wed,Fri.")]
     = "Mon-Fri",
+    agents: Annotated[int, typer.Option(min=0, help="Agents on the phone.")] = 2,
+    calls_per_agent: Annotated[int, typer.Option(min=1, help="Calls per agent per day.")] = 25,
+    spread_calls: Annotated[bool, typer.Option(help="Move calls beyond the daily capacity to later days.")] = True,
 ) -> None:
     """Export the outreach plan: one row per planned contact with the rendered message."""
     xlsx = _check_out(out_file)
@@ -310,8 +313,10 @@ def plan_cmd(
         _fail(exc, code=2)
     engine = _open(db_url)
     cfg = _config(engine, config)
-    settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week, contact_days=days)
-    plan = outreach.render_messages(outreach.make_plan(engine, _as_of(as_of, engine), settings=settings, config=cfg))
+    settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week, contact_days=days,
+                                     agents=agents, calls_per_agent_per_day=calls_per_agent)
+    plan = outreach.render_messages(outreach.make_plan(engine, _as_of(as_of, engine), settings=settings, config=cfg,
+                                                       spread=spread_calls))
     table = outreach.export_table(plan)
     _write(out_file, exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount",)) if xlsx
            else exports.to_csv_bytes(table))

@@ -238,6 +238,11 @@ class PlanSettings:
             raise ArboardError("Choose at least one day of the week for contacts.")
 
 
+def plan_end(as_of: date, settings: PlanSettings) -> date:
+    """The last day a plan made as of ``as_of`` covers."""
+    return as_of + timedelta(days=7 * settings.weeks)
+
+
 def on_contact_days(days: pd.Series, settings: PlanSettings, *, before_due: bool = False) -> pd.Series:
     """Move planned dates that fall on a day without contacts to a day with them.
 
@@ -286,7 +291,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         ``date, customer_id, name, group, step, step_no, channel, tone, actions, contact, currency,
         amount, invoices`` (the open invoice numbers the contact is about), sorted by date.
     """
-    end = pd.Timestamp(as_of) + pd.Timedelta(days=7 * settings.weeks)
+    end = pd.Timestamp(plan_end(as_of, settings))
     start = pd.Timestamp(as_of)
     df = items.assign(group=items["customer_id"].map(groups).fillna("no_information"))
     rows = []
@@ -329,6 +334,52 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan = plan.sort_values(["date", "customer_id", "step_no"]).reset_index(drop=True)
     return plan[["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
                  "currency", "amount", "invoices", "oldest_due", "locale", "template"]]
+
+
+def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date) -> tuple[pd.DataFrame, int, int]:
+    """Move phone calls beyond a day's capacity to the next contact days with room.
+
+    Calls are taken day by day, the largest amounts first, so those keep their day; the rest move
+    to the earliest later contact day with room. Calls that find no room up to ``until`` (the end
+    of the plan) are left out.
+
+    Returns
+    -------
+    (plan, moved, unplaced)
+        The plan sorted as :func:`build_plan` sorts it, and the number of calls moved and left out.
+    """
+    capacity = settings.agents * settings.calls_per_agent_per_day
+    is_call = (plan["channel"] == "phone").to_numpy()
+    if capacity <= 0 or not is_call.any():
+        return plan, 0, 0
+    calls = plan[is_call].sort_values(["date", "amount"], ascending=[True, False], kind="stable")
+    first = calls["date"].min().to_datetime64().astype("datetime64[D]")
+    last = np.datetime64(until, "D")
+    mask = [d in settings.contact_days for d in range(7)]
+    holidays = np.array(settings.holidays, dtype="datetime64[D]")
+    days = np.arange(first, max(first, last) + 1)
+    days = days[np.is_busday(days, weekmask=mask, holidays=holidays)]
+    wanted = np.searchsorted(days, calls["date"].to_numpy().astype("datetime64[D]"))
+    used = np.zeros(len(days) + 1, dtype=np.int64)  # the extra slot collects what does not fit
+    given = np.empty(len(calls), dtype=np.int64)
+    free = 0  # days before it are full; calls come in date order, so it only moves forward
+    for i, want in enumerate(wanted):
+        day = max(int(want), free)
+        while day < len(days) and used[day] >= capacity:
+            day += 1
+        if int(want) <= free:
+            free = day
+        used[day] += 1
+        given[i] = day
+    fits = given < len(days)
+    new_dates = pd.Series(pd.NaT, index=calls.index, dtype=plan["date"].dtype)
+    new_dates[fits] = days[given[fits]].astype(plan["date"].dtype)
+    moved = int((fits & (given != wanted)).sum())
+    out = plan.copy()
+    out.loc[calls.index, "date"] = new_dates
+    out = out[out["date"].notna()]
+    out = out.sort_values(["date", "customer_id", "step_no"], kind="stable").reset_index(drop=True)
+    return out, moved, int((~fits).sum())
 
 
 def workload(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
@@ -445,7 +496,7 @@ def export_table(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSettings(), config=None,
-              enforce: bool = True, lookback_days: int = 365) -> pd.DataFrame:
+              enforce: bool = True, spread: bool = False, lookback_days: int = 365) -> pd.DataFrame:
     """The whole pipeline as the CLI and the page use it: profiles → groups → playbooks → plan.
 
     Parameters
@@ -455,6 +506,9 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
     enforce
         Drop contacts beyond the pressure limit (they are listed by :func:`pressure_violations`
         on the plan before enforcement).
+    spread
+        Move calls beyond the team's daily capacity to later days (:func:`spread_calls`), before
+        the pressure limit is applied.
     """
     from arboard import profiles, segments
 
@@ -464,7 +518,35 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
     best = prof.set_index("customer_id")["best_channel"]
     plan = build_plan(open_items_for_plan(engine, as_of), groups, best, load_playbooks(engine), as_of,
                       settings=settings)
-    return enforce_pressure(plan, settings) if enforce else plan
+    return finish_plan(plan, as_of, settings, enforce=enforce, spread=spread).plan
+
+
+@dataclass
+class FinishedPlan:
+    """A plan after the pressure limit and the call capacity, with what they did."""
+
+    plan: pd.DataFrame
+    violations: pd.DataFrame  # of the plan as the playbooks made it (see pressure_violations)
+    calls_moved: int = 0
+    calls_left_out: int = 0
+
+
+def finish_plan(plan: pd.DataFrame, as_of: date, settings: PlanSettings, *, enforce: bool = True,
+                spread: bool = False) -> FinishedPlan:
+    """Apply the contact-pressure limit and spread calls over the team's capacity.
+
+    The limit goes first, so that calls it drops free room for others; spreading moves calls to
+    later days, so the limit is applied once more on the result (the limit always wins).
+    """
+    violations = pressure_violations(plan, settings)
+    if enforce:
+        plan = enforce_pressure(plan, settings)
+    moved = left_out = 0
+    if spread:
+        plan, moved, left_out = spread_calls(plan, settings, until=plan_end(as_of, settings))
+        if enforce:
+            plan = enforce_pressure(plan, settings)
+    return FinishedPlan(plan, violations, moved, left_out)
 
 
 def debtor_plan(engine: Engine, as_of: date, customer_id: str, *, settings: PlanSettings = PlanSettings(),
