@@ -553,7 +553,9 @@ def debtor_plan(engine: Engine, as_of: date, customer_id: str, *, settings: Plan
                 profile_frame: pd.DataFrame | None = None, config=None) -> pd.DataFrame:
     """The planned contacts of one debtor, as :func:`make_plan` would schedule them (for its timeline).
 
-    ``profile_frame`` (debtor profiles as of ``as_of``) saves recomputing them.
+    Calls are shown on the day the playbook sets: spreading them over the team's capacity depends
+    on every other debtor's plan. ``profile_frame`` (debtor profiles as of ``as_of``) saves
+    recomputing them.
     """
     from arboard import profiles, segments
 
