@@ -15,8 +15,10 @@ created inside it would slow every statement that reads it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
+from collections.abc import Iterator
 from typing import Literal
 
 import pandas as pd
@@ -43,6 +45,18 @@ def _prepare(df: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
     return out
 
 
+@contextlib.contextmanager
+def _arrow(conn: sa.Connection, df: pd.DataFrame) -> Iterator[sa.TableClause]:
+    """A DataFrame as a DuckDB view over its Arrow table (zero-copy), usable as a FROM clause."""
+    raw = conn.connection.driver_connection
+    name = f"arboard_arrow_{next(_counter)}"
+    raw.register(name, pa.Table.from_pandas(df, preserve_index=False))
+    try:
+        yield sa.table(name, *(sa.column(c) for c in df.columns))
+    finally:
+        raw.unregister(name)
+
+
 class Staged:
     """Rows staged in a temporary table typed like ``target``; call :meth:`drop` when done.
 
@@ -65,15 +79,9 @@ class Staged:
         if df.empty:
             return
         if dialect == "duckdb":
-            raw = conn.connection.driver_connection
-            view = f"{self.name}_arrow"
-            raw.register(view, pa.Table.from_pandas(df, preserve_index=False))
-            try:
-                src = sa.table(view, *(sa.column(c) for c in self.columns))
+            with _arrow(conn, df) as src:
                 conn.execute(sa.insert(self.table).from_select(
                     self.columns, sa.select(*(sa.cast(src.c[c], self.table.c[c].type) for c in self.columns))))
-            finally:
-                raw.unregister(view)
         elif dialect == "postgresql":
             frame = df.copy()
             for c in frame.columns:
@@ -134,6 +142,12 @@ def append(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> int:
     """Insert all rows of ``df`` (columns named as the table's) into ``table``."""
     if df.empty:
         return 0
+    if conn.dialect.name == "duckdb":  # one pass: straight from the Arrow view, no temporary table
+        frame = _prepare(df, table)
+        with _arrow(conn, frame) as src:
+            conn.execute(sa.insert(table).from_select(
+                list(frame.columns), sa.select(*(sa.cast(src.c[c], table.c[c].type) for c in frame.columns))))
+        return len(frame)
     staged = stage(conn, table, df)
     try:
         conn.execute(sa.insert(table).from_select(staged.columns, _select(staged, table)))
