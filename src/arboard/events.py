@@ -35,14 +35,19 @@ def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
                    customers: sa.Select | None = None) -> sa.CompoundSelect:
     """The balance events of the ledger (of some customers: a SELECT of their ids)."""
     far = sa.literal(FAR_FUTURE, sa.Date)
-    known = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)  # against all invoices
-    payers = sa.true()
+    all_inv, paid_by = inv, pay
     if customers is not None:
-        # Their invoices once, rather than a filter above the UNION that not every backend pushes
-        # into each branch's joins.
+        # Their invoices and payments once, rather than a filter above the UNION that not every
+        # backend pushes into each branch's joins.
         inv = sa.select(*inv.c).where(inv.c.customer_id.in_(customers)).cte("their_invoices") \
             .prefix_with("MATERIALIZED")
-        payers = pay.c.customer_id.in_(customers)
+        paid_by = sa.select(*pay.c).where(pay.c.customer_id.in_(customers)).cte("their_payments") \
+            .prefix_with("MATERIALIZED")
+    if customers is None:
+        known = sa.exists().where(all_inv.c.invoice_id == paid_by.c.invoice_id)
+    else:  # the invoice numbers their payments name first: no hash table of every invoice number
+        named = sa.select(paid_by.c.invoice_id).where(paid_by.c.invoice_id.is_not(None))
+        known = paid_by.c.invoice_id.in_(sa.select(all_inv.c.invoice_id).where(all_inv.c.invoice_id.in_(named)))
     is_partial = pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, far)
     partial_sum = (sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
                    .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
@@ -68,10 +73,11 @@ def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
                          inv.c.invoice_id, inv.c.currency, inv.c.invoice_date, inv.c.due_date, inv.c.disputed,
                          credit, -pay.c.amount, sa.literal(0, sa.Integer), sa.literal(0.0), sa.literal(0.0))
                .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial))
-    unapplied = (sa.select(pay.c.payment_date, pay.c.customer_id, sa.null(), pay.c.currency, sa.null(), sa.null(),
-                           sa.false(), sa.false(), -pay.c.amount, sa.literal(1, sa.Integer), sa.literal(0.0),
+    p = paid_by
+    unapplied = (sa.select(p.c.payment_date, p.c.customer_id, sa.null(), p.c.currency, sa.null(), sa.null(),
+                           sa.false(), sa.false(), -p.c.amount, sa.literal(1, sa.Integer), sa.literal(0.0),
                            sa.literal(0.0))
-                 .where(sa.or_(pay.c.invoice_id.is_(None), ~known), payers))
+                 .where(sa.or_(p.c.invoice_id.is_(None), ~known)))
     return sa.union_all(opened, closed, partial, unapplied)
 
 
