@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import exports, outreach
+from arboard import exports, holds, outreach
 from arboard.errors import ArboardError
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
@@ -40,7 +40,7 @@ settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per
                                  max_contacts_per_7_days=int(max_week),
                                  contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"))
 
-tab_plan, tab_books = st.tabs(["Plan", "Playbooks and messages"])
+tab_plan, tab_books, tab_holds = st.tabs(["Plan", "Playbooks and messages", "Holds"])
 
 with tab_books:
     books = outreach.load_playbooks(engine)
@@ -92,6 +92,43 @@ with tab_books:
                 n = sms_segments(text)
                 (st.warning if n > 1 else st.caption)(f"SMS: {len(text)} characters, {n} segment(s).")
 
+with tab_holds:
+    st.caption("Keep a debtor, or one invoice, out of the plan: in negotiation, under review, handled by the "
+               "account manager. Contacts up to the hold's end are left out; later ones go ahead as planned.")
+    with st.form("out_hold_form", clear_on_submit=True):
+        h = st.columns([2, 2, 2, 3])
+        who = h[0].text_input("Debtor (customer number)", key="out_hold_who")
+        invoice = h[1].text_input("Invoice number (optional)", key="out_hold_inv",
+                                  help="Empty: every invoice of the debtor.")
+        until = h[2].date_input("Until", value=None, min_value=as_of, key="out_hold_until",
+                                help="The last day without contacts. Empty: until the hold is lifted.")
+        reason = h[3].text_input("Reason", max_chars=300, key="out_hold_reason")
+        if st.form_submit_button("Put on hold"):
+            try:
+                holds.add(engine, who, invoice_id=invoice or None, until=until, reason=reason, today=as_of)
+                st.success(md(f"{invoice or who} is on hold "
+                              + (f"until {until.isoformat()}." if until else "until you lift it.")))
+            except ArboardError as exc:
+                st.error(md(exc))
+    current = holds.active(engine, as_of)
+    if current.empty:
+        st.info("No debtor or invoice is on hold.")
+    else:
+        st.dataframe(current.drop(columns=["hold_id"]), hide_index=True, width="stretch",
+                     column_config={"customer_id": "Debtor", "invoice_id": "Invoice (empty: all)",
+                                    "until": st.column_config.DateColumn("Until (empty: until lifted)"),
+                                    "reason": "Reason", "created_at": st.column_config.DatetimeColumn("Since")})
+        labels = {r.hold_id: f"{r.customer_id}{' · ' + r.invoice_id if r.invoice_id else ''}"
+                  for r in current.itertuples()}
+        l1, l2 = st.columns([3, 1], vertical_alignment="bottom")
+        chosen = l1.selectbox("Lift a hold", list(labels), format_func=labels.get, key="out_lift_which")
+        if l2.button("Lift", key="out_lift"):
+            try:
+                holds.lift(engine, chosen)
+                st.rerun()
+            except ArboardError as exc:  # lifted meanwhile, in another session
+                st.error(md(exc))
+
 with tab_plan:
     try:
         plan, violations, rates, (moved, left_out) = cache.outreach_plan(as_of, settings, enforce, config,
@@ -111,6 +148,8 @@ with tab_plan:
     m[2].metric("Cost of the plan", money(cost["cost"].sum(), "EUR"))
     m[3].metric("Days over phone capacity", number(int(load["overload"].sum())),
                 help=f"Capacity: {settings.agents} agents × {settings.calls_per_agent_per_day} calls a day.")
+    if not current.empty:
+        st.caption(f"{number(len(current))} hold(s) keep debtors or invoices out of this plan (see Holds).")
     left, right = st.columns(2)
     with left:
         st.markdown("**By channel**")

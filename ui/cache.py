@@ -14,7 +14,19 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from arboard import aging, explorer, forecast, model, openitems, outreach, overview, profiles, scenarios, timeline
+from arboard import (
+    aging,
+    explorer,
+    forecast,
+    holds,
+    model,
+    openitems,
+    outreach,
+    overview,
+    profiles,
+    scenarios,
+    timeline,
+)
 from arboard.aging import AgingSpec
 from arboard.kpis import KpiSettings
 from arboard.segments import SegmentConfig
@@ -168,7 +180,7 @@ def _config(config_json: str) -> SegmentConfig:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Planning contacts…")
-def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json):
+def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids):
     settings = outreach.PlanSettings(**dict(settings_items))
     engine = state._engine(url)
     raw = outreach.make_plan(engine, as_of, settings=settings, enforce=False, config=_config(config_json))
@@ -184,7 +196,8 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
     # Every setting is part of the key (a field left out would be silently ignored).
     items = tuple((f.name, getattr(settings, f.name)) for f in dataclasses.fields(settings))
-    return _plan(*_key(), as_of, items, enforce, spread, hash(key), _json(config))
+    hold_ids = tuple(sorted(holds.active(engine, as_of)["hold_id"]))  # holds are added or lifted, never edited
+    return _plan(*_key(), as_of, items, enforce, spread, hash(key), _json(config), hold_ids)
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
@@ -199,7 +212,7 @@ def debtor_table(as_of: date, currency: str | None, config: SegmentConfig | None
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _debtor_plan(url, version, as_of, customer_id, config_json) -> pd.DataFrame:
+def _debtor_plan(url, version, as_of, customer_id, config_json, hold_ids) -> pd.DataFrame:
     prof = _profiles(url, version, as_of, 365)
     return outreach.debtor_plan(state._engine(url), as_of, customer_id, profile_frame=prof,
                                 config=_config(config_json))
@@ -207,7 +220,8 @@ def _debtor_plan(url, version, as_of, customer_id, config_json) -> pd.DataFrame:
 
 def debtor_plan(as_of: date, customer_id: str, config: SegmentConfig | None = None) -> pd.DataFrame:
     """The planned contacts of one debtor (from its group's playbook)."""
-    return _debtor_plan(*_key(), as_of, customer_id, _json(config))
+    hold_ids = tuple(sorted(holds.active(state.engine(), as_of)["hold_id"]))
+    return _debtor_plan(*_key(), as_of, customer_id, _json(config), hold_ids)
 
 
 # --- forecast and what-if ------------------------------------------------------------------------

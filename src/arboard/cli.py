@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from arboard import (
     briefing,
@@ -22,6 +23,7 @@ from arboard import (
     exports,
     forecast,
     generate,
+    holds,
     importer,
     kpis,
     openitems,
@@ -159,7 +161,7 @@ def _print_report(frame, console: Console, limit: int = 15) -> None:
     for col in frame.columns:
         t.add_column(str(col))
     for row in frame.head(limit).itertuples(index=False):
-        t.add_row(*(str(v) for v in row))
+        t.add_row(*(Text(str(v)) for v in row))  # Text: values from files are never read as markup
     console.print(t)
 
 
@@ -460,6 +462,64 @@ def info_cmd(db_url: DbOption = None) -> None:
     out.print(f"Database: {db.redact(url)} (from {origin}), data version {db.data_version(engine)}")
     for name, n in db.row_counts(engine).items():
         out.print(f"  {name}: {n:,}")
+
+
+hold_app = typer.Typer(help="Keep debtors or single invoices out of the outreach plan for a while.",
+                       no_args_is_help=True)
+app.add_typer(hold_app, name="hold")
+
+
+@hold_app.command("add")
+def hold_add_cmd(
+    customer_id: Annotated[str, typer.Argument(help="The debtor's customer number.")],
+    invoice: Annotated[str | None, typer.Option(help="Only this invoice of the debtor.")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day without contacts, YYYY-MM-DD (default: until "
+                                                    "lifted).")] = None,
+    reason: Annotated[str, typer.Option(help="Why, for the team.")] = "",
+    db_url: DbOption = None,
+) -> None:
+    """Put a debtor, or one of its invoices, on hold."""
+    try:
+        end = date.fromisoformat(until) if until else None
+    except ValueError:
+        _fail(ArboardError(f"--until must be a date like 2026-12-31, not {until!r}."), 2)
+    engine = _open(db_url)
+    try:
+        hold_id = holds.add(engine, customer_id, invoice_id=invoice, until=end, reason=reason, today=date.today())
+    except ArboardError as exc:
+        _fail(exc, 2)
+    out.print(f"On hold{' until ' + end.isoformat() if end else ' until lifted'}: {invoice or customer_id} "
+              f"(hold {hold_id})", highlight=False, markup=False)
+
+
+@hold_app.command("list")
+def hold_list_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """List the holds that still keep contacts out."""
+    engine = _open(db_url)
+    day = date.today() if as_of is None else _as_of(as_of, engine)
+    current = holds.active(engine, day)
+    if current.empty:
+        out.print("No debtor or invoice is on hold.")
+        return
+    for h in current.itertuples():
+        out.print(f"{h.hold_id}  {h.customer_id}  {h.invoice_id or 'every invoice'}  "
+                  f"until {h.until.isoformat() if h.until else 'lifted'}  {h.reason or ''}".rstrip(),
+                  markup=False, highlight=False)
+
+
+@hold_app.command("lift")
+def hold_lift_cmd(hold_id: Annotated[str, typer.Argument(help="The hold's id (see arboard hold list).")],
+                  db_url: DbOption = None) -> None:
+    """Lift a hold: its contacts are planned again."""
+    engine = _open(db_url)
+    try:
+        holds.lift(engine, hold_id)
+    except ArboardError as exc:
+        _fail(exc, 2)
+    out.print(f"Hold {hold_id} lifted.")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -26,6 +26,8 @@ from sqlalchemy.engine import Engine
 from arboard import schema
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
+from arboard.holds import active as active_holds
+from arboard.holds import held_until
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 
 CHANNELS = ("email", "sms", "letter", "phone", "portal", "preferred")
@@ -275,7 +277,8 @@ def open_items_for_plan(engine: Engine, as_of: date, *, customer_id: str | None 
 
 
 def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, playbooks: dict[str, Playbook],
-               as_of: date, *, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
+               as_of: date, *, settings: PlanSettings = PlanSettings(),
+               holds: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per planned contact in the next ``settings.weeks`` weeks.
 
     Parameters
@@ -284,6 +287,9 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         From :func:`open_items_for_plan`.
     groups, best_channel
         Per customer id: the segment and the most responsive channel.
+    holds
+        Active holds (:func:`arboard.holds.active`): an invoice on hold is left out of the
+        contacts dated up to the hold's end.
 
     Returns
     -------
@@ -293,7 +299,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     """
     end = pd.Timestamp(plan_end(as_of, settings))
     start = pd.Timestamp(as_of)
-    df = items.assign(group=items["customer_id"].map(groups).fillna("no_information"))
+    df = items.assign(group=items["customer_id"].map(groups).fillna("no_information"),
+                      held=held_until(items, holds if holds is not None else pd.DataFrame()).astype("datetime64[us]"))
     rows = []
     for group, book in playbooks.items():
         mine = df[df["group"] == group]
@@ -302,7 +309,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         for no, step in enumerate(book.steps, start=1):
             when = on_contact_days(mine["due_date"] + pd.Timedelta(days=step.offset_days), settings,
                                    before_due=step.offset_days < 0)
-            hit = mine[(when > start) & (when <= end)].assign(date=when[(when > start) & (when <= end)])
+            due = (when > start) & (when <= end) & ~(when <= mine["held"])
+            hit = mine[due].assign(date=when[due])
             if hit.empty:
                 continue
             # One contact per debtor, step and day, listing everything that step is about.
@@ -517,7 +525,7 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
                        index=prof["customer_id"])
     best = prof.set_index("customer_id")["best_channel"]
     plan = build_plan(open_items_for_plan(engine, as_of), groups, best, load_playbooks(engine), as_of,
-                      settings=settings)
+                      settings=settings, holds=active_holds(engine, as_of))
     return finish_plan(plan, as_of, settings, enforce=enforce, spread=spread).plan
 
 
@@ -563,7 +571,8 @@ def debtor_plan(engine: Engine, as_of: date, customer_id: str, *, settings: Plan
     groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(), index=prof["customer_id"])
     best = prof.set_index("customer_id")["best_channel"]
     items = open_items_for_plan(engine, as_of, customer_id=customer_id)
-    return enforce_pressure(build_plan(items, groups, best, load_playbooks(engine), as_of, settings=settings), settings)
+    return enforce_pressure(build_plan(items, groups, best, load_playbooks(engine), as_of, settings=settings,
+                                       holds=active_holds(engine, as_of)), settings)
 
 
 def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:

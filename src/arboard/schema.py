@@ -158,6 +158,19 @@ playbooks = sa.Table(
     sa.Column("saved_at", sa.DateTime, nullable=False),
 )
 
+# Debtors or single invoices kept out of the outreach plan (in negotiation, under review, handled by
+# the account manager), until a date or until lifted.
+outreach_holds = sa.Table(
+    "outreach_holds",
+    metadata,
+    sa.Column("hold_id", sa.String(36), primary_key=True),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("invoice_id", sa.String(100)),  # NULL: every invoice of the debtor
+    sa.Column("until", sa.Date),  # the last day without contacts; NULL: until lifted
+    sa.Column("reason", sa.String(300)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 # Derived: the ledger as dated changes of open balances, rebuilt in the same transaction as every
 # write (see arboard.events). Any as-of date's open AR is the sum of the changes up to that day.
 ar_events = sa.Table(

@@ -23,3 +23,22 @@ def test_outreach_plan_uses_the_chosen_contact_days(app_env):
     assert not at.exception
     schedule = next(d.value for d in at.dataframe if "message" in d.value.columns)
     assert len(schedule) and all(d.weekday() == 5 for d in schedule["date"])
+
+
+def test_outreach_holds_tab(app_env):
+    at = run_page("pages/outreach.py")
+    assert any("No debtor or invoice is on hold" in i.value for i in at.info)
+    who = at.selectbox(key="out_who").value  # the first debtor of the plan (its customer number)
+    name = at.selectbox(key="out_who").options[0]  # shown by name
+    at.text_input(key="out_hold_who").input(who)
+    at.text_input(key="out_hold_reason").input("**talks** [x](http://evil)")
+    at.button[[b.label for b in at.button].index("Put on hold")].click().run()
+    assert not at.exception
+    assert any("is on hold until you lift it" in s.value for s in at.success)
+    assert any("1 hold(s) keep" in c.value for c in at.caption)
+    assert name not in at.selectbox(key="out_who").options  # out of the plan
+    at.button(key="out_lift").click().run()
+    assert not at.exception and any("No debtor or invoice is on hold" in i.value for i in at.info)
+    at.text_input(key="out_hold_who").input("NOBODY")
+    at.button[[b.label for b in at.button].index("Put on hold")].click().run()
+    assert any("no debtor" in e.value for e in at.error)
