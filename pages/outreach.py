@@ -6,7 +6,7 @@ import streamlit as st
 
 from arboard import exports, holds, outreach
 from arboard.errors import ArboardError
-from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
+from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
 from ui.format import md, money, number
@@ -48,7 +48,8 @@ with tab_books:
     st.caption("Channels: email, sms, letter, phone, portal, or preferred (the debtor's most responsive channel). "
                "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
-               "amount), {{ pay_link }}.")
+               "amount), {{ pay_link }}. A message lists what its step is about and everything else the debtor "
+               "has overdue on that day; {{ open_amount }} is their total.")
     edited = st.data_editor(
         outreach.steps_table(books[group]), num_rows="dynamic", width="stretch", key=f"out_steps_{group}",
         column_config={
@@ -74,13 +75,7 @@ with tab_books:
     debtor = p2.selectbox("For debtor", candidates["customer_id"].tolist(), key="out_prev_debtor",
                           format_func=dict(zip(candidates["customer_id"], candidates["name"], strict=True)).get)
     if debtor is not None and len(edited):
-        row = candidates[candidates["customer_id"] == debtor].iloc[0]
-        ctx = MessageContext(debtor_name=row["name"], open_amount=float(row["amount"]), currency=row["currency"],
-                             oldest_due_date=row["oldest_due"].date(),
-                             invoices=tuple((n.strip(), row["oldest_due"].date(), 0.0)
-                                            for n in str(row["invoices"]).split(",")),
-                             pay_link=outreach.PAY_LINK.format(customer_id=debtor),
-                             locale=row["locale"] if isinstance(row["locale"], str) else None)
+        ctx = outreach.message_context(next(candidates[candidates["customer_id"] == debtor].itertuples(index=False)))
         step = edited.iloc[step_no]
         try:
             text = render(str(step["template"] or ""), ctx)

@@ -194,3 +194,25 @@ def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
     assert bad.exit_code == 2
     bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--contact-days", "Funday"])
     assert bad.exit_code == 2 and "not a weekday" in bad.output
+
+
+def test_messages_list_everything_overdue_with_its_own_due_date_and_amount():
+    items = pd.DataFrame({"invoice_id": ["I1", "I2"], "customer_id": ["C1", "C1"],
+                          "due_date": pd.to_datetime(["2026-11-02", "2026-11-20"]), "amount": [100.0, 50.0],
+                          "currency": ["EUR", "EUR"], "name": ["Ann", "Ann"], "email": ["a@x.org"] * 2,
+                          "phone": [None] * 2, "locale": ["en_GB"] * 2, "opt_out": [None] * 2})
+    book = outreach.Playbook("wont_pay", (outreach.Step(1, "email", "neutral", "{{ open_amount }}|"
+                                                        "{% for i in invoices %}{{ i.number }} {{ i.due_date }} "
+                                                        "{{ i.amount }};{% endfor %}", name="Reminder"),))
+    groups = pd.Series({"C1": "wont_pay"})
+    plan = outreach.build_plan(items, groups, pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1))
+    messages = outreach.render_messages(plan)["message"].tolist()
+    # I1's reminder (3 Nov) lists I1 alone; I2's (23 Nov, a Monday) lists I1, still overdue, and I2.
+    assert messages == ["€100.00|I1 2 Nov 2026 €100.00;",
+                        "€150.00|I1 2 Nov 2026 €100.00;I2 20 Nov 2026 €50.00;"]
+    assert plan["amount"].tolist() == [100.0, 50.0] and plan["total_due"].tolist() == [100.0, 150.0]
+    # I1 on hold until the end of the year: not reminded, and not listed on I2's reminder.
+    held = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["I1"], "until": [date(2026, 12, 31)]})
+    plan = outreach.build_plan(items, groups, pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1),
+                               holds=held)
+    assert outreach.render_messages(plan)["message"].tolist() == ["€50.00|I2 20 Nov 2026 €50.00;"]

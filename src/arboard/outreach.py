@@ -318,14 +318,16 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
                 name=("name", "first"), email=("email", "first"), phone=("phone", "first"),
                 opt_out=("opt_out", "first"),
                 currency=("currency", "first"), locale=("locale", "first"), amount=("amount", "sum"),
-                invoices=("invoice_id", lambda s: ", ".join(s)), oldest_due=("due_date", "min")).reset_index()
+                invoices=("invoice_id", lambda s: ", ".join(s)), ids=("invoice_id", tuple),
+                oldest_due=("due_date", "min")).reset_index()
             agg["group"], agg["step"], agg["step_no"] = group, step.name or f"Step {no}", no
             agg["tone"], agg["actions"], agg["template"] = step.tone, ", ".join(step.actions), step.template
             agg["step_channel"] = step.channel
             rows.append(agg)
+    columns = ["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
+               "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due"]
     if not rows:
-        return pd.DataFrame(columns=["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone",
-                                     "actions", "contact", "currency", "amount", "invoices", "template"])
+        return pd.DataFrame(columns=columns)
     plan = pd.concat(rows, ignore_index=True)
     best = plan["customer_id"].map(best_channel)
     has_email = plan["email"].notna().to_numpy()
@@ -340,8 +342,29 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
     plan = plan.sort_values(["date", "customer_id", "step_no"]).reset_index(drop=True)
-    return plan[["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
-                 "currency", "amount", "invoices", "oldest_due", "locale", "template"]]
+    plan["statement"] = _statements(plan, df)
+    plan["total_due"] = [sum(a for _n, _d, a in st) for st in plan["statement"]]
+    return plan[columns]
+
+
+def _statements(plan: pd.DataFrame, items: pd.DataFrame) -> list[tuple[tuple[str, date, float], ...]]:
+    """Per contact, the items its message lists: the step's own and every other item of the debtor
+    overdue on the contact day (not on hold then), oldest first, as (number, due date, amount).
+
+    A reminder that lists everything overdue is what debtors and dunning tools expect; the plan's
+    ``amount`` stays what the step is about.
+    """
+    rows = plan[["customer_id", "date"]].reset_index(names="row")
+    pairs = rows.merge(items[["customer_id", "invoice_id", "due_date", "amount", "held"]], on="customer_id")
+    own = plan["ids"].explode().rename("invoice_id").rename_axis("row").reset_index().assign(own=True)
+    pairs = pairs.merge(own, on=["row", "invoice_id"], how="left")
+    keep = pairs["own"].notna().to_numpy() | ((pairs["due_date"] < pairs["date"]) & ~(pairs["date"] <= pairs["held"])
+                                              ).to_numpy()
+    pairs = pairs[keep].sort_values(["row", "due_date", "invoice_id"], kind="stable")
+    pairs["item"] = list(zip(pairs["invoice_id"], pairs["due_date"].dt.date, pairs["amount"].astype(float),
+                             strict=True))
+    found = pairs.groupby("row")["item"].agg(tuple)
+    return [found.get(i, ()) for i in range(len(plan))]
 
 
 def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date) -> tuple[pd.DataFrame, int, int]:
@@ -474,6 +497,15 @@ def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.Data
     return per.groupby("group").agg(targeted=("amount", "sum"), expected=("expected", "sum")).reset_index()
 
 
+def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
+    """What the message of one planned contact (a row of :func:`build_plan`) may say."""
+    statement = tuple(row.statement) or ((str(row.invoices), row.oldest_due.date(), float(row.amount)),)
+    return MessageContext(debtor_name=str(row.name), open_amount=sum(a for _n, _d, a in statement),
+                          currency=str(row.currency), oldest_due_date=min(d for _n, d, _a in statement),
+                          invoices=statement, pay_link=pay_link.format(customer_id=row.customer_id),
+                          locale=row.locale if isinstance(row.locale, str) else None)
+
+
 def render_messages(plan: pd.DataFrame, *, pay_link: str = PAY_LINK) -> pd.DataFrame:
     """Add the rendered ``message`` (and its SMS segment count) to each planned contact.
 
@@ -482,13 +514,8 @@ def render_messages(plan: pd.DataFrame, *, pay_link: str = PAY_LINK) -> pd.DataF
     """
     messages, segments = [], []
     for row in plan.itertuples(index=False):
-        invoices = tuple((n.strip(), row.oldest_due.date(), 0.0) for n in str(row.invoices).split(","))
-        ctx = MessageContext(debtor_name=str(row.name), open_amount=float(row.amount), currency=str(row.currency),
-                             oldest_due_date=row.oldest_due.date(), invoices=invoices,
-                             pay_link=pay_link.format(customer_id=row.customer_id),
-                             locale=row.locale if isinstance(row.locale, str) else None)
         try:
-            text = render(row.template, ctx)
+            text = render(row.template, message_context(row, pay_link=pay_link))
         except TemplateProblem as exc:
             text = f"[template error] {exc}"
         messages.append(text)
@@ -500,7 +527,7 @@ def export_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan as exported: one row per contact with date, debtor, group, step, channel, detail, message."""
     out = plan.assign(date=plan["date"].dt.date)
     return out[["date", "customer_id", "name", "group", "step", "channel", "tone", "actions", "contact", "currency",
-                "amount", "invoices", "message"]]
+                "amount", "invoices", "total_due", "message"]]
 
 
 def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSettings(), config=None,
