@@ -456,17 +456,27 @@ def enforce_pressure(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()
     """Drop contacts beyond the allowed number per debtor in any 7 days, keeping the earliest ones."""
     if plan.empty:
         return plan
+    plan = plan.reset_index(drop=True)
+    p = plan.sort_values(["customer_id", "date", "step_no"], kind="stable")
+    # Plain Python lists in the loop: it is sequential (what was kept decides what comes next).
+    days = p["date"].to_numpy().astype("datetime64[D]").astype(np.int64).tolist()
+    customers = pd.factorize(p["customer_id"])[0].tolist()
+    limit = settings.max_contacts_per_7_days
     keep = np.ones(len(plan), dtype=bool)
-    p = plan.sort_values(["customer_id", "date", "step_no"])
-    for _cust, idx in p.groupby("customer_id", sort=False).indices.items():
-        kept: list[np.datetime64] = []
-        for i in idx:
-            day = p["date"].iat[i]
-            recent = [d for d in kept if (day - d).days < 7]
-            if len(recent) >= settings.max_contacts_per_7_days:
-                keep[p.index[i]] = False
-            else:
-                kept.append(day)
+    kept: list[int] = []
+    previous = -1
+    for pos, day, customer in zip(p.index.tolist(), days, customers, strict=True):
+        if customer != previous:
+            kept, previous = [], customer
+        recent = 0
+        for k in reversed(kept):  # kept days ascend: stop at the first outside the window
+            if day - k >= 7:
+                break
+            recent += 1
+        if recent >= limit:
+            keep[pos] = False
+        else:
+            kept.append(day)
     return plan[keep].reset_index(drop=True)
 
 
