@@ -14,6 +14,7 @@ import operator
 from dataclasses import dataclass
 from datetime import date
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency
 from jinja2 import StrictUndefined, TemplateError, nodes
@@ -65,17 +66,39 @@ class MessageContext:
     locale: str | None = None
 
 
+@functools.lru_cache(maxsize=64)
+def _locale(name: str | None) -> Locale:
+    """A parsed Babel locale (parsing is most of the cost of formatting), the default when unknown."""
+    try:
+        return Locale.parse(name or DEFAULT_LOCALE)
+    except Exception:  # noqa: BLE001 - an unknown locale in the data: fall back rather than fail the plan
+        return Locale.parse(DEFAULT_LOCALE)
+
+
+# Cached: a plan's messages repeat the same due dates and the same invoices over and over.
+@functools.lru_cache(maxsize=100_000)
+def _money(value: float, currency: str, locale: Locale) -> str:
+    return format_currency(value, currency, locale=locale)
+
+
+@functools.lru_cache(maxsize=10_000)
+def _day(value: date | None, locale: Locale) -> str:
+    return format_date(value, "medium", locale=locale) if value else ""
+
+
 def context_fields(ctx: MessageContext) -> dict:
     """The whitelisted fields, formatted with Babel for the debtor's locale and currency."""
-    locale = ctx.locale or DEFAULT_LOCALE
+    locale = _locale(ctx.locale)
     try:
-        money = lambda v: format_currency(v, ctx.currency, locale=locale)  # noqa: E731
-        day = lambda d: format_date(d, "medium", locale=locale) if d else ""  # noqa: E731
-        money(0)
-    except Exception:  # an unknown locale in the data: fall back rather than fail the plan
-        locale = DEFAULT_LOCALE
-        money = lambda v: format_currency(v, ctx.currency, locale=locale)  # noqa: E731
-        day = lambda d: format_date(d, "medium", locale=locale) if d else ""  # noqa: E731
+        _money(0.0, ctx.currency, locale)
+    except Exception:  # noqa: BLE001 - e.g. a currency code Babel does not know: format in the default locale
+        locale = _locale(DEFAULT_LOCALE)
+
+    def money(v: float) -> str:
+        return _money(float(v), ctx.currency, locale)
+
+    def day(d: date | None) -> str:
+        return _day(d, locale)
     return {
         "debtor_name": ctx.debtor_name,
         "open_amount": money(ctx.open_amount),
