@@ -48,15 +48,20 @@ with tab_books:
     st.caption("Channels: email, sms, letter, phone, portal, or preferred (the debtor's most responsive channel). "
                "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
-               "amount), {{ pay_link }}. A message lists what its step is about and everything else the debtor "
-               "has overdue on that day; {{ open_amount }} is their total.")
+               "amount), {{ pay_link }}, {{ fee }} (empty without a fee), {{ total_due }}. A message lists what its "
+               "step is about and everything else the debtor has overdue on that day; {{ open_amount }} is their "
+               "total.")
     edited = st.data_editor(
         outreach.steps_table(books[group]), num_rows="dynamic", width="stretch", key=f"out_steps_{group}",
         column_config={
             "offset_days": st.column_config.NumberColumn("Days from due", min_value=-60, max_value=365, step=1),
             "name": "Step", "channel": st.column_config.SelectboxColumn("Channel", options=list(outreach.CHANNELS)),
             "tone": st.column_config.SelectboxColumn("Tone", options=list(outreach.TONES)),
-            "actions": "Actions", "template": st.column_config.TextColumn("Message template", width="large")})
+            "actions": "Actions",
+            "fee": st.column_config.NumberColumn("Fee", min_value=0.0, max_value=outreach.MAX_FEE, format="%.2f",
+                                                 help="A dunning fee charged with this step, in the debtor's "
+                                                      "currency; {{ fee }} and {{ total_due }} show it."),
+            "template": st.column_config.TextColumn("Message template", width="large")})
     if st.button("Save as a new version", key="out_save"):
         try:
             version = outreach.save_playbook(engine, outreach.playbook_from_table(group, edited))

@@ -216,3 +216,26 @@ def test_messages_list_everything_overdue_with_its_own_due_date_and_amount():
     plan = outreach.build_plan(items, groups, pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1),
                                holds=held)
     assert outreach.render_messages(plan)["message"].tolist() == ["€50.00|I2 20 Nov 2026 €50.00;"]
+
+
+def test_a_step_fee_shows_on_its_message_and_in_the_total():
+    items = pd.DataFrame({"invoice_id": ["I1"], "customer_id": ["C1"], "due_date": pd.to_datetime(["2026-11-02"]),
+                          "amount": [100.0], "currency": ["EUR"], "name": ["Ann"], "email": ["a@x.org"],
+                          "phone": [None], "locale": ["de_DE"], "opt_out": [None]})
+    template = "{{ open_amount }}{% if fee %} + {{ fee }} = {{ total_due }}{% endif %}"
+    book = outreach.Playbook("wont_pay", (outreach.Step(1, "email", "firm", template, name="Reminder"),
+                                          outreach.Step(21, "letter", "firm", template, name="Letter", fee=5.0)))
+    plan = outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
+                               date(2026, 11, 1))
+    assert outreach.render_messages(plan)["message"].tolist() == ["100,00\xa0€", "100,00\xa0€ + 5,00\xa0€ = 105,00\xa0€"]
+    assert plan["fee"].tolist() == [0.0, 5.0] and plan["total_due"].tolist() == [100.0, 105.0]
+    assert "fee" in outreach.export_table(outreach.render_messages(plan)).columns
+    edited = outreach.steps_table(book)
+    assert outreach.playbook_from_table("wont_pay", edited) == book  # the fee survives the editor
+    with pytest.raises(ArboardError, match="fee"):
+        outreach.playbook_from_table("wont_pay", edited.assign(fee=[0.0, -1.0]))
+    with pytest.raises(ArboardError, match="fee"):
+        outreach.playbook_from_table("wont_pay", edited.assign(fee=[0.0, "five"]))
+    old = outreach.Playbook.from_json('{"group": "wont_pay", "steps": [{"offset_days": 1, "channel": "email", '
+                                      '"tone": "firm", "template": "x"}]}')  # saved before fees existed
+    assert old.steps[0].fee == 0.0

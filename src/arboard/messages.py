@@ -2,7 +2,8 @@
 
 A template sees only these fields, already formatted for the debtor's locale and currency (Babel):
 ``debtor_name``, ``open_amount``, ``oldest_due_date``, ``invoices`` (a list of ``number``, ``due_date``,
-``amount``) and ``pay_link``. Attribute walking (``''.__class__``), format-string tricks, huge
+``amount``), ``pay_link``, ``fee`` (empty when the step charges none) and ``total_due`` (the open
+amount plus the fee). Attribute walking (``''.__class__``), format-string tricks, huge
 repetitions and runaway output are refused with a message; a broken template never raises
 anything but :class:`TemplateProblem`.
 """
@@ -20,7 +21,7 @@ from babel.numbers import format_currency
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link")
+FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link", "fee", "total_due")
 MAX_OUTPUT = 5_000  # characters: a reminder, not a novel
 MAX_TEMPLATE = 5_000
 MAX_REPEAT = 1_000
@@ -64,6 +65,7 @@ class MessageContext:
     invoices: tuple[tuple[str, date, float], ...]
     pay_link: str
     locale: str | None = None
+    fee: float = 0.0  # a dunning fee charged with this message
 
 
 @functools.lru_cache(maxsize=64)
@@ -105,6 +107,8 @@ def context_fields(ctx: MessageContext) -> dict:
         "oldest_due_date": day(ctx.oldest_due_date),
         "invoices": [{"number": n, "due_date": day(d), "amount": money(a)} for n, d, a in ctx.invoices],
         "pay_link": ctx.pay_link,
+        "fee": money(ctx.fee) if ctx.fee else "",  # empty without a fee, so `{% if fee %}` reads naturally
+        "total_due": money(ctx.open_amount + ctx.fee),
     }
 
 

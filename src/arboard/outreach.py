@@ -38,6 +38,7 @@ FALLBACK = {"email": ("sms", "letter"), "sms": ("email", "letter"), "phone": ("l
             "portal": ("email", "sms", "letter"), "letter": ()}
 UNIT_COSTS = {"email": 0.01, "sms": 0.08, "portal": 0.01, "letter": 1.20, "phone": 4.50}
 PAY_LINK = "https://pay.example.com/{customer_id}"
+MAX_FEE = 1_000.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Step:
     template: str
     actions: tuple[str, ...] = ()
     name: str = ""
+    fee: float = 0.0  # a dunning fee charged with this step, in the debtor's currency (shown on the message)
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:
@@ -61,6 +63,8 @@ class Step:
             raise ArboardError(f"Unknown action(s) {', '.join(sorted(bad))}; use {', '.join(ACTIONS)}.")
         if not -60 <= self.offset_days <= 365:
             raise ArboardError("A step's offset must be between 60 days before and 365 days after the due date.")
+        if not 0 <= self.fee <= MAX_FEE:
+            raise ArboardError(f"A step's fee must be between 0 and {MAX_FEE:,.0f}.")
 
 
 @dataclass(frozen=True)
@@ -88,10 +92,12 @@ _NEUTRAL = ("Dear {{ debtor_name }},\n\nour records show {{ open_amount }} overd
             + _LIST + "\nPlease pay at {{ pay_link }} or tell us if something is wrong with an invoice.")
 _PLAN = ("Dear {{ debtor_name }},\n\nwe would like to help you settle {{ open_amount }}. We can spread it over "
          "several instalments: choose a plan at {{ pay_link }} or call us back." + "\n" + _LIST)
+_FEE = "{% if fee %}\nDunning fee: {{ fee }}. Total due: {{ total_due }}.\n{% endif %}"
 _FIRM = ("Dear {{ debtor_name }},\n\n{{ open_amount }} is overdue since {{ oldest_due_date }} despite our "
-         "reminders:" + _LIST + "\nPay within 7 days at {{ pay_link }}; otherwise we will take further steps.")
-_FINAL = ("Dear {{ debtor_name }},\n\nfinal notice: unless {{ open_amount }} is paid within 10 days, we will hand "
-          "the claim to a collection agency and hold further deliveries." + "\n" + _LIST)
+         "reminders:" + _LIST + _FEE + "\nPay within 7 days at {{ pay_link }}; otherwise we will take further "
+         "steps.")
+_FINAL = ("Dear {{ debtor_name }},\n\nfinal notice: unless {{ total_due }} is paid within 10 days, we will hand "
+          "the claim to a collection agency and hold further deliveries." + "\n" + _LIST + _FEE)
 _CONFIRM = ("Hello {{ debtor_name }}, {{ open_amount }} falls due on {{ oldest_due_date }}. Please confirm this is "
             "the best way to reach you, and pay at {{ pay_link }}")
 _CALL = "Call script: introduce yourself, confirm {{ open_amount }} open since {{ oldest_due_date }}, ask what " \
@@ -322,10 +328,11 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
                 oldest_due=("due_date", "min")).reset_index()
             agg["group"], agg["step"], agg["step_no"] = group, step.name or f"Step {no}", no
             agg["tone"], agg["actions"], agg["template"] = step.tone, ", ".join(step.actions), step.template
+            agg["fee"] = step.fee
             agg["step_channel"] = step.channel
             rows.append(agg)
     columns = ["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
-               "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due"]
+               "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due", "fee"]
     if not rows:
         return pd.DataFrame(columns=columns)
     plan = pd.concat(rows, ignore_index=True)
@@ -343,7 +350,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
     plan = plan.sort_values(["date", "customer_id", "step_no"]).reset_index(drop=True)
     plan["statement"] = _statements(plan, df)
-    plan["total_due"] = [sum(a for _n, _d, a in st) for st in plan["statement"]]
+    plan["total_due"] = [sum(a for _n, _d, a in st) for st in plan["statement"]] + plan["fee"]
     return plan[columns]
 
 
@@ -513,7 +520,8 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
     return MessageContext(debtor_name=str(row.name), open_amount=sum(a for _n, _d, a in statement),
                           currency=str(row.currency), oldest_due_date=min(d for _n, d, _a in statement),
                           invoices=statement, pay_link=pay_link.format(customer_id=row.customer_id),
-                          locale=row.locale if isinstance(row.locale, str) else None)
+                          locale=row.locale if isinstance(row.locale, str) else None,
+                          fee=float(getattr(row, "fee", 0.0) or 0.0))
 
 
 def render_messages(plan: pd.DataFrame, *, pay_link: str = PAY_LINK) -> pd.DataFrame:
@@ -537,7 +545,7 @@ def export_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan as exported: one row per contact with date, debtor, group, step, channel, detail, message."""
     out = plan.assign(date=plan["date"].dt.date)
     return out[["date", "customer_id", "name", "group", "step", "channel", "tone", "actions", "contact", "currency",
-                "amount", "invoices", "total_due", "message"]]
+                "amount", "invoices", "fee", "total_due", "message"]]
 
 
 def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSettings(), config=None,
@@ -623,8 +631,9 @@ def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:
 def steps_table(playbook: Playbook) -> pd.DataFrame:
     """A playbook as an editable table."""
     return pd.DataFrame([{"offset_days": s.offset_days, "name": s.name, "channel": s.channel, "tone": s.tone,
-                          "actions": ", ".join(s.actions), "template": s.template} for s in playbook.steps],
-                        columns=["offset_days", "name", "channel", "tone", "actions", "template"])
+                          "actions": ", ".join(s.actions), "fee": s.fee, "template": s.template}
+                         for s in playbook.steps],
+                        columns=["offset_days", "name", "channel", "tone", "actions", "fee", "template"])
 
 
 def playbook_from_table(group: str, table: pd.DataFrame) -> Playbook:
@@ -643,7 +652,12 @@ def playbook_from_table(group: str, table: pd.DataFrame) -> Playbook:
             check(template)
         except TemplateProblem as exc:
             raise ArboardError(f"Step {n} ({row.name or 'unnamed'}): {exc}") from None
-        steps.append(Step(offset, str(row.channel), str(row.tone), template, actions, str(row.name or "")))
+        fee = getattr(row, "fee", 0.0)
+        try:
+            fee = 0.0 if fee is None or pd.isna(fee) else float(fee)
+        except (TypeError, ValueError):
+            raise ArboardError(f"Step {n}: the fee must be an amount, like 5.00.") from None
+        steps.append(Step(offset, str(row.channel), str(row.tone), template, actions, str(row.name or ""), fee))
     if not steps:
         raise ArboardError("A playbook needs at least one step.")
     return Playbook(group, tuple(sorted(steps, key=lambda s: s.offset_days)))
