@@ -227,7 +227,8 @@ def test_a_step_fee_shows_on_its_message_and_in_the_total():
                                           outreach.Step(21, "letter", "firm", template, name="Letter", fee=5.0)))
     plan = outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
                                date(2026, 11, 1))
-    assert outreach.render_messages(plan)["message"].tolist() == ["100,00\xa0€", "100,00\xa0€ + 5,00\xa0€ = 105,00\xa0€"]
+    assert outreach.render_messages(plan)["message"].tolist() == ["100,00\xa0€",
+                                                                  "100,00\xa0€ + 5,00\xa0€ = 105,00\xa0€"]
     assert plan["fee"].tolist() == [0.0, 5.0] and plan["total_due"].tolist() == [100.0, 105.0]
     assert "fee" in outreach.export_table(outreach.render_messages(plan)).columns
     edited = outreach.steps_table(book)
