@@ -49,8 +49,8 @@ with tab_books:
                "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
                "amount), {{ pay_link }}, {{ fee }} (empty without a fee), {{ total_due }}. A message lists what its "
-               "step is about and everything else the debtor has overdue on that day; {{ open_amount }} is their "
-               "total.")
+               "step is about and, from the due date on, everything else the debtor has overdue that day; "
+               "{{ open_amount }} is their total.")
     edited = st.data_editor(
         outreach.steps_table(books[group]), num_rows="dynamic", width="stretch", key=f"out_steps_{group}",
         column_config={
@@ -76,11 +76,11 @@ with tab_books:
     step_no = p1.selectbox("Step", list(range(len(edited))), key="out_prev_step",
                            format_func=lambda i: f"{i + 1}. {edited.iloc[i]['name'] or 'unnamed'}")
     plan_for_preview, *_ = cache.outreach_plan(as_of, settings, enforce, config, spread=spread)
-    candidates = plan_for_preview.drop_duplicates("customer_id").head(500)
+    candidates = outreach.preview_candidates(plan_for_preview, group)
     debtor = p2.selectbox("For debtor", candidates["customer_id"].tolist(), key="out_prev_debtor",
                           format_func=dict(zip(candidates["customer_id"], candidates["name"], strict=True)).get)
     if debtor is not None and len(edited):
-        ctx = outreach.message_context(next(candidates[candidates["customer_id"] == debtor].itertuples(index=False)))
+        ctx = outreach.message_context(outreach.preview_contact(plan_for_preview, debtor, group, step_no + 1))
         step = edited.iloc[step_no]
         try:
             text = render(str(step["template"] or ""), ctx)

@@ -240,3 +240,26 @@ def test_a_step_fee_shows_on_its_message_and_in_the_total():
     old = outreach.Playbook.from_json('{"group": "wont_pay", "steps": [{"offset_days": 1, "channel": "email", '
                                       '"tone": "firm", "template": "x"}]}')  # saved before fees existed
     assert old.steps[0].fee == 0.0
+
+
+def test_preview_uses_the_steps_own_contact_and_the_groups_debtors(sample):
+    plan = outreach.make_plan(sample, SMALL_SAMPLE.end)
+    group = plan["group"].value_counts().index[-1]  # the smallest group: its debtors must come first anyway
+    candidates = outreach.preview_candidates(plan, group)
+    theirs = set(plan.loc[plan["group"] == group, "customer_id"])
+    assert set(candidates["customer_id"].head(len(theirs))) == theirs
+    row = plan[plan["group"] == group].iloc[-1]
+    contact = outreach.preview_contact(plan, row["customer_id"], group, int(row["step_no"]))
+    assert (contact.step_no, contact.group) == (row["step_no"], group)
+
+
+def test_a_heads_up_before_the_due_date_is_about_what_falls_due():
+    items = pd.DataFrame({"invoice_id": ["OLD", "NEW"], "customer_id": ["C1", "C1"],
+                          "due_date": pd.to_datetime(["2026-10-01", "2026-11-20"]), "amount": [70.0, 30.0],
+                          "currency": ["EUR", "EUR"], "name": ["Ann", "Ann"], "email": ["a@x.org"] * 2,
+                          "phone": [None] * 2, "locale": ["en_GB"] * 2, "opt_out": [None] * 2})
+    book = outreach.Playbook("wont_pay", (outreach.Step(-3, "email", "friendly", "{{ open_amount }}", name="Nudge"),
+                                          outreach.Step(3, "email", "firm", "{{ open_amount }}", name="Reminder")))
+    plan = outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
+                               date(2026, 11, 1))
+    assert outreach.render_messages(plan)["message"].tolist() == ["€30.00", "€100.00"]  # 17 Nov, 23 Nov

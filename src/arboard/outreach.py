@@ -328,11 +328,12 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
                 oldest_due=("due_date", "min")).reset_index()
             agg["group"], agg["step"], agg["step_no"] = group, step.name or f"Step {no}", no
             agg["tone"], agg["actions"], agg["template"] = step.tone, ", ".join(step.actions), step.template
-            agg["fee"] = step.fee
+            agg["fee"], agg["offset_days"] = step.fee, step.offset_days
             agg["step_channel"] = step.channel
             rows.append(agg)
     columns = ["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
-               "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due", "fee"]
+               "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due", "fee",
+               "offset_days"]
     if not rows:
         return pd.DataFrame(columns=columns)
     plan = pd.concat(rows, ignore_index=True)
@@ -355,18 +356,19 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
 
 
 def _statements(plan: pd.DataFrame, items: pd.DataFrame) -> list[tuple[tuple[str, date, float], ...]]:
-    """Per contact, the items its message lists: the step's own and every other item of the debtor
-    overdue on the contact day (not on hold then), oldest first, as (number, due date, amount).
+    """Per contact, the items its message lists: the step's own and, from the due date on, every other
+    item of the debtor overdue on the contact day (not on hold then), oldest first, as (number, due
+    date, amount).
 
-    A reminder that lists everything overdue is what debtors and dunning tools expect; the plan's
-    ``amount`` stays what the step is about.
+    A reminder that lists everything overdue is what debtors and dunning tools expect; a heads-up
+    before the due date is about what falls due. The plan's ``amount`` stays what the step is about.
     """
-    rows = plan[["customer_id", "date"]].reset_index(names="row")
+    rows = plan[["customer_id", "date", "offset_days"]].reset_index(names="row")
     pairs = rows.merge(items[["customer_id", "invoice_id", "due_date", "amount", "held"]], on="customer_id")
     own = plan["ids"].explode().rename("invoice_id").rename_axis("row").reset_index().assign(own=True)
     pairs = pairs.merge(own, on=["row", "invoice_id"], how="left")
-    keep = pairs["own"].notna().to_numpy() | ((pairs["due_date"] < pairs["date"]) & ~(pairs["date"] <= pairs["held"])
-                                              ).to_numpy()
+    overdue = (pairs["offset_days"] >= 0) & (pairs["due_date"] < pairs["date"]) & ~(pairs["date"] <= pairs["held"])
+    keep = pairs["own"].notna().to_numpy() | overdue.to_numpy()
     pairs = pairs[keep].sort_values(["row", "due_date", "invoice_id"], kind="stable")
     pairs["item"] = list(zip(pairs["invoice_id"], pairs["due_date"].dt.date, pairs["amount"].astype(float),
                              strict=True))
@@ -522,6 +524,21 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
                           invoices=statement, pay_link=pay_link.format(customer_id=row.customer_id),
                           locale=row.locale if isinstance(row.locale, str) else None,
                           fee=float(getattr(row, "fee", 0.0) or 0.0))
+
+
+def preview_candidates(plan: pd.DataFrame, group: str, *, limit: int = 500) -> pd.DataFrame:
+    """Debtors to preview a playbook's messages with: ``customer_id, name``, those of its group first."""
+    mine = plan["group"] == group
+    ordered = pd.concat([plan[mine], plan[~mine]])
+    return ordered.drop_duplicates("customer_id").head(limit)[["customer_id", "name"]]
+
+
+def preview_contact(plan: pd.DataFrame, customer_id: str, group: str, step_no: int):
+    """The planned contact of a debtor to preview a step with: that step's own when planned, else the
+    debtor's first (a row as :meth:`pandas.DataFrame.itertuples` gives it, for :func:`message_context`)."""
+    rows = plan[plan["customer_id"] == customer_id]
+    same = rows[(rows["group"] == group) & (rows["step_no"] == step_no)]
+    return next((same if len(same) else rows).itertuples(index=False))
 
 
 def render_messages(plan: pd.DataFrame, *, pay_link: str = PAY_LINK) -> pd.DataFrame:
