@@ -567,8 +567,8 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     if kind != "customers":
         customers_added, _ = store.upsert_staged(conn, staged["customers"], on_conflict="fill")
     main = staged[kind]
-    present = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-    if mode == "replace" or not present:
+    empty = conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
+    if mode == "replace" or empty:
         events.rebuild(conn, sources={kind: store.as_written(main)}, tables=derived)
         if mode == "replace":
             conn.execute(sa.delete(table))
