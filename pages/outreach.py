@@ -26,7 +26,7 @@ with st.expander("Plan settings", expanded=False):
     max_week = c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, 2, key="out_max")
     enforce = c[4].toggle("Enforce the limit", value=True, key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way).")
-    d = st.columns([3, 2], vertical_alignment="bottom")
+    d = st.columns([3, 1, 1], vertical_alignment="bottom")
     days = d[0].multiselect("Contact days", outreach.WEEKDAYS, default=[outreach.WEEKDAYS[i] for i in
                                                                          outreach.WORKING_WEEK], key="out_days",
                             help="A step that falls on another day moves to the next contact day; a step before "
@@ -34,11 +34,15 @@ with st.expander("Plan settings", expanded=False):
     spread = d[1].toggle("Spread calls over capacity", value=True, key="out_spread", width="stretch",
                          help="Calls beyond the team's daily capacity move to the next contact day with room; "
                               "the largest balances keep their day.")
+    disputed = d[2].toggle("Remind disputed invoices", value=False, key="out_disputed", width="stretch",
+                           help="Off: disputed invoices are left out of reminders and of the items a message "
+                                "lists, as a dunning block does; they belong to dispute resolution.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),
                                  max_contacts_per_7_days=int(max_week),
-                                 contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"))
+                                 contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"),
+                                 remind_disputed=disputed)
 
 tab_plan, tab_books, tab_holds = st.tabs(["Plan", "Playbooks and messages", "Holds"])
 

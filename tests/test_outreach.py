@@ -192,6 +192,9 @@ def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
     assert rows[rows["channel"] == "phone"].groupby("date").size().max() <= 5  # 1 agent x 5 calls, spread
     bad = CliRunner().invoke(app, ["plan", "--out", str(tmp_path / "plan.pdf"), "--db", duck_url])
     assert bad.exit_code == 2
+    both = CliRunner().invoke(app, ["plan", "--as-of", "2026-10-31", "--weeks", "3", "--out", str(tmp_path / "p.csv"),
+                                    "--db", duck_url, "--remind-disputed", "--no-spread-calls"])
+    assert both.exit_code == 0, both.output
     bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--contact-days", "Funday"])
     assert bad.exit_code == 2 and "not a weekday" in bad.output
 
@@ -263,3 +266,17 @@ def test_a_heads_up_before_the_due_date_is_about_what_falls_due():
     plan = outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
                                date(2026, 11, 1))
     assert outreach.render_messages(plan)["message"].tolist() == ["€30.00", "€100.00"]  # 17 Nov, 23 Nov
+
+
+def test_disputed_invoices_are_left_out_of_reminders_unless_asked():
+    items = pd.DataFrame({"invoice_id": ["OK", "DISPUTED"], "customer_id": ["C1", "C1"],
+                          "due_date": pd.to_datetime(["2026-11-02", "2026-11-02"]), "amount": [70.0, 30.0],
+                          "currency": ["EUR", "EUR"], "name": ["Ann", "Ann"], "email": ["a@x.org"] * 2,
+                          "phone": [None] * 2, "locale": ["en_GB"] * 2, "opt_out": [None] * 2,
+                          "disputed": [False, True]})
+    book = outreach.Playbook("wont_pay", (outreach.Step(3, "email", "firm", "{{ open_amount }}", name="Reminder"),))
+    args = (items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1))
+    plan = outreach.build_plan(*args)
+    assert plan["invoices"].tolist() == ["OK"] and outreach.render_messages(plan)["message"].tolist() == ["€70.00"]
+    plan = outreach.build_plan(*args, settings=outreach.PlanSettings(remind_disputed=True))
+    assert outreach.render_messages(plan)["message"].tolist() == ["€100.00"]

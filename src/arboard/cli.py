@@ -306,6 +306,8 @@ def plan_cmd(
     agents: Annotated[int, typer.Option(min=0, help="Agents on the phone.")] = 2,
     calls_per_agent: Annotated[int, typer.Option(min=1, help="Calls per agent per day.")] = 25,
     spread_calls: Annotated[bool, typer.Option(help="Move calls beyond the daily capacity to later days.")] = True,
+    remind_disputed: Annotated[bool, typer.Option(help="Also remind disputed invoices (default: left out).")]
+    = False,
 ) -> None:
     """Export the outreach plan: one row per planned contact with the rendered message."""
     xlsx = _check_out(out_file)
@@ -316,7 +318,8 @@ def plan_cmd(
     engine = _open(db_url)
     cfg = _config(engine, config)
     settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week, contact_days=days,
-                                     agents=agents, calls_per_agent_per_day=calls_per_agent)
+                                     agents=agents, calls_per_agent_per_day=calls_per_agent,
+                                     remind_disputed=remind_disputed)
     plan = outreach.render_messages(outreach.make_plan(engine, _as_of(as_of, engine), settings=settings, config=cfg,
                                                        spread=spread_calls))
     table = outreach.export_table(plan)

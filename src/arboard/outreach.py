@@ -230,7 +230,9 @@ def parse_days(text: str) -> tuple[int, ...]:
 class PlanSettings:
     """Capacity, costs, the contact-pressure guard and the days contacts go out.
 
-    ``contact_days`` are weekdays (Monday is 0); ``holidays`` are dates without contacts.
+    ``contact_days`` are weekdays (Monday is 0); ``holidays`` are dates without contacts. Disputed
+    invoices are left out of reminders and of the items messages list (as a dunning block does)
+    unless ``remind_disputed`` is set.
     """
 
     weeks: int = 8
@@ -240,6 +242,7 @@ class PlanSettings:
     unit_costs: tuple[tuple[str, float], ...] = tuple(UNIT_COSTS.items())
     contact_days: tuple[int, ...] = WORKING_WEEK
     holidays: tuple[date, ...] = ()
+    remind_disputed: bool = False  # disputed invoices go to dispute resolution, not to reminders
 
     def __post_init__(self) -> None:
         if not self.contact_days or not set(self.contact_days) <= set(range(7)):
@@ -270,7 +273,7 @@ def open_items_for_plan(engine: Engine, as_of: date, *, customer_id: str | None 
     inv, cust = schema.invoices, schema.customers
     q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.due_date, sa.cast(inv.c.amount, sa.Float).label("amount"),
                    inv.c.currency, sa.func.coalesce(cust.c.name, inv.c.customer_id).label("name"), cust.c.email,
-                   cust.c.phone, cust.c.locale, cust.c.opt_out)
+                   cust.c.phone, cust.c.locale, cust.c.opt_out, inv.c.disputed)
          .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id))
          .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
                 sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of)))
@@ -305,6 +308,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     """
     end = pd.Timestamp(plan_end(as_of, settings))
     start = pd.Timestamp(as_of)
+    if not settings.remind_disputed and "disputed" in items:
+        items = items[~items["disputed"].fillna(False).astype(bool)]
     df = items.assign(group=items["customer_id"].map(groups).fillna("no_information"),
                       held=held_until(items, holds if holds is not None else pd.DataFrame()).astype("datetime64[us]"))
     rows = []
