@@ -26,7 +26,7 @@ with st.expander("Plan settings", expanded=False):
     max_week = c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, 2, key="out_max")
     enforce = c[4].toggle("Enforce the limit", value=True, key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way).")
-    d = st.columns([3, 1, 1], vertical_alignment="bottom")
+    d = st.columns([2, 1, 1], vertical_alignment="bottom")
     days = d[0].multiselect("Contact days", outreach.WEEKDAYS, default=[outreach.WEEKDAYS[i] for i in
                                                                          outreach.WORKING_WEEK], key="out_days",
                             help="A step that falls on another day moves to the next contact day; a step before "
