@@ -171,9 +171,14 @@ with tab_plan:
         charts.show(charts.workload_chart(load))
     if spread and moved:
         st.caption(f"{number(moved)} call(s) moved to a later day to stay within the team's capacity.")
-    if spread and left_out:
-        st.warning(f"{number(left_out)} call(s) do not fit in the next {settings.weeks} weeks at this capacity and "
-                   "are left out of the plan: add agents or calls per agent, or plan more weeks.")
+    if spread and len(left_out):
+        st.warning(f"{number(len(left_out))} call(s) do not fit in the next {settings.weeks} weeks at this capacity "
+                   "and are left out of the plan: add agents or calls per agent, or plan more weeks.")
+        with st.expander("Calls left out"):
+            st.dataframe(left_out[["date", "customer_id", "name", "group", "step", "amount", "currency", "invoices"]],
+                         hide_index=True, width="stretch", height=240,
+                         column_config={"date": st.column_config.DateColumn("Planned for"),
+                                        "amount": st.column_config.NumberColumn("Amount", format="accounting")})
     c1, c2 = st.columns(2)
     with c1:
         st.markdown("**Cost per channel**")

@@ -104,7 +104,7 @@ def test_plan_arithmetic(sample):
     assert (plan["date"].dt.weekday < 5).all()  # Monday to Friday by default
     spread, moved, left_out = outreach.spread_calls(plan, settings, until=outreach.plan_end(SMALL_SAMPLE.end, settings))
     assert not outreach.workload(spread, settings)["overload"].any()
-    assert len(spread) + left_out == len(plan) and moved > 0
+    assert len(spread) + len(left_out) == len(plan) and moved > 0
 
 
 def test_plan_moves_steps_to_contact_days():
@@ -135,11 +135,11 @@ def test_spread_calls_keeps_the_largest_and_fills_the_next_days():
     out, moved, left_out = outreach.spread_calls(plan, settings, until=date(2026, 12, 31))
     day = dict(zip(out["customer_id"], out["date"].dt.strftime("%a"), strict=True))
     assert day == {"A": "Mon", "B": "Mon", "C": "Tue", "D": "Tue", "E": "Wed", "F": "Wed", "G": "Mon"}
-    assert (moved, left_out) == (4, 0)
+    assert moved == 4 and left_out.empty
     assert out.groupby("date")["channel"].apply(lambda c: (c == "phone").sum()).max() <= 2
     # Up to Tuesday only: what does not fit is left out and counted.
     out, moved, left_out = outreach.spread_calls(plan, settings, until=date(2026, 11, 24))
-    assert left_out == 2 and set(out["customer_id"]) == set("ABCDG")
+    assert list(left_out["customer_id"]) == ["E", "F"] and set(out["customer_id"]) == set("ABCDG")
     # No capacity: nothing to spread over, the plan stays as it is.
     none = outreach.PlanSettings(agents=0)
     assert outreach.spread_calls(plan, none, until=date(2026, 12, 31))[0].equals(plan)

@@ -190,7 +190,7 @@ def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, co
 
 def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, config: SegmentConfig | None = None,
                   *, spread: bool = False):
-    """(plan, pressure violations before enforcement, response rates per channel, (calls moved, calls
+    """(plan, pressure violations before enforcement, response rates per channel, (calls moved, the calls
     left out) by spreading), cached."""
     engine = state.engine()
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))

@@ -381,7 +381,8 @@ def _statements(plan: pd.DataFrame, items: pd.DataFrame) -> list[tuple[tuple[str
     return [found.get(i, ()) for i in range(len(plan))]
 
 
-def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date) -> tuple[pd.DataFrame, int, int]:
+def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *,
+                 until: date) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """Move phone calls beyond a day's capacity to the next contact days with room.
 
     Calls are taken day by day, the largest amounts first, so those keep their day; the rest move
@@ -390,13 +391,14 @@ def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date) -> 
 
     Returns
     -------
-    (plan, moved, unplaced)
-        The plan sorted as :func:`build_plan` sorts it, and the number of calls moved and left out.
+    (plan, moved, left_out)
+        The plan sorted as :func:`build_plan` sorts it, the number of calls moved, and the calls left
+        out (rows of the plan, on the day the playbook set).
     """
     capacity = settings.agents * settings.calls_per_agent_per_day
     is_call = (plan["channel"] == "phone").to_numpy()
     if capacity <= 0 or not is_call.any():
-        return plan, 0, 0
+        return plan, 0, plan.iloc[:0]
     calls = plan[is_call].sort_values(["date", "amount"], ascending=[True, False], kind="stable")
     first = calls["date"].min().to_datetime64().astype("datetime64[D]")
     last = np.datetime64(until, "D")
@@ -420,11 +422,12 @@ def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date) -> 
     new_dates = pd.Series(pd.NaT, index=calls.index, dtype=plan["date"].dtype)
     new_dates[fits] = days[given[fits]].astype(plan["date"].dtype)
     moved = int((fits & (given != wanted)).sum())
+    left_out = plan.loc[calls.index[~fits]].sort_values(["date", "amount"], ascending=[True, False])
     out = plan.copy()
     out.loc[calls.index, "date"] = new_dates
     out = out[out["date"].notna()]
     out = out.sort_values(["date", "customer_id", "step_no"], kind="stable").reset_index(drop=True)
-    return out, moved, int((~fits).sum())
+    return out, moved, left_out.reset_index(drop=True)
 
 
 def workload(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
@@ -603,7 +606,7 @@ class FinishedPlan:
     plan: pd.DataFrame
     violations: pd.DataFrame  # of the plan as the playbooks made it (see pressure_violations)
     calls_moved: int = 0
-    calls_left_out: int = 0
+    calls_left_out: pd.DataFrame | None = None  # rows of the plan that found no day with room
 
 
 def finish_plan(plan: pd.DataFrame, as_of: date, settings: PlanSettings, *, enforce: bool = True,
@@ -616,7 +619,7 @@ def finish_plan(plan: pd.DataFrame, as_of: date, settings: PlanSettings, *, enfo
     violations = pressure_violations(plan, settings)
     if enforce:
         plan = enforce_pressure(plan, settings)
-    moved = left_out = 0
+    moved, left_out = 0, plan.iloc[:0]
     if spread:
         plan, moved, left_out = spread_calls(plan, settings, until=plan_end(as_of, settings))
         if enforce:
