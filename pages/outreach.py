@@ -212,6 +212,7 @@ with tab_plan:
     d1.download_button("Download the plan (CSV)", lambda: exports.to_csv_bytes(full_export()),
                        f"plan-{as_of.isoformat()}.csv", "text/csv", key="out_csv")
     d2.download_button("Download the plan (Excel)",
-                       lambda: exports.to_xlsx_bytes(full_export(), sheet="Plan", money_columns=("amount",)),
+                       lambda: exports.to_xlsx_bytes(full_export(), sheet="Plan",
+                                                      money_columns=("amount", "fee", "total_due")),
                        f"plan-{as_of.isoformat()}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="out_xlsx")

@@ -320,12 +320,16 @@ def plan_cmd(
     settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week, contact_days=days,
                                      agents=agents, calls_per_agent_per_day=calls_per_agent,
                                      remind_disputed=remind_disputed)
-    plan = outreach.render_messages(outreach.make_plan(engine, _as_of(as_of, engine), settings=settings, config=cfg,
-                                                       spread=spread_calls))
-    table = outreach.export_table(plan)
-    _write(out_file, exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount",)) if xlsx
-           else exports.to_csv_bytes(table))
+    day = _as_of(as_of, engine)
+    raw = outreach.make_plan(engine, day, settings=settings, config=cfg, enforce=False)
+    done = outreach.finish_plan(raw, day, settings, spread=spread_calls)
+    table = outreach.export_table(outreach.render_messages(done.plan))
+    _write(out_file, exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount", "fee", "total_due"))
+           if xlsx else exports.to_csv_bytes(table))
     out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
+    if len(done.calls_left_out):
+        out.print(f"{len(done.calls_left_out):,} call(s) do not fit at {agents} agent(s) x {calls_per_agent} calls a "
+                  "day and were left out; raise --agents or --calls-per-agent, or plan more --weeks.")
 
 
 @app.command("export")
