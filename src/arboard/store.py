@@ -57,6 +57,13 @@ def _arrow(conn: sa.Connection, df: pd.DataFrame) -> Iterator[sa.TableClause]:
         raw.unregister(name)
 
 
+def temp_table(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
+    """Create a temporary table with a name unique in this process (drop it when done)."""
+    table = sa.Table(f"arboard_{name}_{next(_counter)}", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(conn)
+    return table
+
+
 class Staged:
     """Rows staged in a temporary table typed like ``target``; call :meth:`drop` when done.
 
@@ -67,21 +74,19 @@ class Staged:
     def __init__(self, conn: sa.Connection, df: pd.DataFrame, target: sa.Table):
         self.conn = conn
         self.target = target
-        self.name = f"arboard_stage_{target.name}_{next(_counter)}"
         self.columns = list(df.columns)
         dialect = conn.dialect.name
         # Text rather than VARCHAR(n) on PostgreSQL: lengths were checked while validating, and COPY
         # must not fail on a limit the report already covers.
         cols = [sa.Column(c, sa.Text() if isinstance(target.c[c].type, sa.String) else target.c[c].type)
                 for c in self.columns]
-        self.table = sa.Table(self.name, sa.MetaData(), *cols, prefixes=["TEMPORARY"])
-        self.table.create(conn)
+        self.table = temp_table(conn, f"stage_{target.name}", *cols)
+        self.name = self.table.name
         if df.empty:
             return
         if dialect == "duckdb":
             with _arrow(conn, df) as src:
-                conn.execute(sa.insert(self.table).from_select(
-                    self.columns, sa.select(*(sa.cast(src.c[c], self.table.c[c].type) for c in self.columns))))
+                conn.execute(sa.insert(self.table).from_select(self.columns, _cast(src, self.table, self.columns)))
         elif dialect == "postgresql":
             frame = df.copy()
             for c in frame.columns:
@@ -102,21 +107,18 @@ class Staged:
         self.conn.execute(sa.text(f'DROP TABLE IF EXISTS "{self.name}"'))
 
 
-def temp_table(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
-    """Create a temporary table with a name unique in this process (drop it when done)."""
-    table = sa.Table(f"arboard_{name}_{next(_counter)}", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
-    table.create(conn)
-    return table
-
-
 def stage(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> Staged:
     """Stage ``df`` (columns named as ``table``'s) in a temporary table typed like ``table``."""
     return Staged(conn, _prepare(df, table), table)
 
 
+def _cast(src: sa.FromClause, table: sa.Table, columns: list[str]) -> sa.Select:
+    """SELECT ``columns`` of ``src`` cast to their types in ``table``."""
+    return sa.select(*(sa.cast(src.c[c], table.c[c].type).label(c) for c in columns))
+
+
 def _select(staged: Staged, table: sa.Table) -> sa.Select:
-    src = staged.table
-    return sa.select(*(sa.cast(src.c[c], table.c[c].type).label(c) for c in staged.columns))
+    return _cast(staged.table, table, staged.columns)
 
 
 def _default(column: sa.Column) -> sa.ColumnElement:
@@ -129,8 +131,8 @@ def _default(column: sa.Column) -> sa.ColumnElement:
 def as_written(staged: Staged) -> sa.Subquery:
     """The target table as it will read once ``staged`` replaces its rows (or fills it while empty).
 
-    Lets derived tables be computed before the write, from the stage, which DuckDB scans in
-    parallel (see the module docstring).
+    Lets derived tables be computed before the write, from the stage, which DuckDB reads faster than
+    rows written in the open transaction (see the module docstring).
     """
     t, s = staged.target, staged.table
     cols = [(sa.cast(s.c[c.name], c.type) if c.name in staged.columns else _default(c)).label(c.name)
@@ -145,8 +147,7 @@ def append(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> int:
     if conn.dialect.name == "duckdb":  # one pass: straight from the Arrow view, no temporary table
         frame = _prepare(df, table)
         with _arrow(conn, frame) as src:
-            conn.execute(sa.insert(table).from_select(
-                list(frame.columns), sa.select(*(sa.cast(src.c[c], table.c[c].type) for c in frame.columns))))
+            conn.execute(sa.insert(table).from_select(list(frame.columns), _cast(src, table, list(frame.columns))))
         return len(frame)
     staged = stage(conn, table, df)
     try:
@@ -191,18 +192,6 @@ def upsert_staged(conn: sa.Connection, staged: Staged, *, on_conflict: OnConflic
         select = select.where(~sa.exists().where(table.c[pk] == src.c[pk]))
     conn.execute(sa.insert(table).from_select(staged.columns, select))
     return int(total) - int(existing), int(existing)
-
-
-def upsert(conn: sa.Connection, table: sa.Table, df: pd.DataFrame, *,
-           on_conflict: OnConflict = "replace") -> tuple[int, int]:
-    """Stage ``df`` and upsert it into ``table`` (see :func:`upsert_staged`)."""
-    if df.empty:
-        return 0, 0
-    staged = stage(conn, table, df)
-    try:
-        return upsert_staged(conn, staged, on_conflict=on_conflict)
-    finally:
-        staged.drop()
 
 
 def schema_pk(table: sa.Table) -> str:
