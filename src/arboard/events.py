@@ -36,16 +36,16 @@ def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
     """The balance events of the ledger (of some customers: a SELECT of their ids)."""
     far = sa.literal(FAR_FUTURE, sa.Date)
     all_inv, paid_by = inv, pay
-    if customers is not None:
+    if customers is None:
+        known = sa.exists().where(all_inv.c.invoice_id == paid_by.c.invoice_id)
+    else:
         # Their invoices and payments once, rather than a filter above the UNION that not every
         # backend pushes into each branch's joins.
         inv = sa.select(*inv.c).where(inv.c.customer_id.in_(customers)).cte("their_invoices") \
             .prefix_with("MATERIALIZED")
         paid_by = sa.select(*pay.c).where(pay.c.customer_id.in_(customers)).cte("their_payments") \
             .prefix_with("MATERIALIZED")
-    if customers is None:
-        known = sa.exists().where(all_inv.c.invoice_id == paid_by.c.invoice_id)
-    else:  # the invoice numbers their payments name first: no hash table of every invoice number
+        # The invoice numbers their payments name, looked up first: no hash table of every invoice number.
         named = sa.select(paid_by.c.invoice_id).where(paid_by.c.invoice_id.is_not(None))
         known = paid_by.c.invoice_id.in_(sa.select(all_inv.c.invoice_id).where(all_inv.c.invoice_id.in_(named)))
     is_partial = pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, far)
@@ -105,8 +105,9 @@ def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None 
         The derived tables to recompute (default: all; see :func:`affected_by`).
     only_customers
         A SELECT of customer ids: the write changed nothing else, so ``ar_events`` is recomputed for
-        these customers only and ``ar_daily`` for the days and dates their events touch (before and
-        after). Appending a month to a large ledger then costs in proportion to the month.
+        these customers only and the ``ar_daily`` rows their events fall into are updated by
+        difference. A correction to a large ledger then costs in proportion to the customers it
+        touches.
     """
     src = {"invoices": inv, "payments": pay, "customers": schema.customers, **(sources or {})}
     names = {t.name for t in tables}
@@ -150,6 +151,11 @@ def _key(t: sa.FromClause) -> list[sa.ColumnElement]:
             sa.func.coalesce(t.c.due_date, no_date), t.c.disputed, t.c.credit_note]
 
 
+def _columns(table: sa.Table) -> list[sa.Column]:
+    """Fresh copies of a table's columns, for a temporary table of the same shape."""
+    return [sa.Column(c.name, c.type) for c in table.columns]
+
+
 def _refresh_customers(conn: sa.Connection, sources: tuple[sa.FromClause, sa.FromClause],
                        only_customers: sa.Select) -> None:
     """Recompute the events of some customers and update the rollup rows they touch (see :func:`rebuild`).
@@ -161,11 +167,10 @@ def _refresh_customers(conn: sa.Connection, sources: tuple[sa.FromClause, sa.Fro
     given = only_customers.subquery("given")
     conn.execute(sa.insert(ids).from_select(["customer_id"], sa.select(*given.c).distinct()))
     mine = sa.select(ids.c.customer_id)
-    new = temp_table(conn, "events", *(sa.Column(c.name, c.type) for c in ev.columns))
+    new = temp_table(conn, "events", *_columns(ev))
     conn.execute(sa.insert(new).from_select([c.name for c in ev.columns], _events_select(*sources, customers=mine)))
     sums = ("delta", "n_items", "sales", "settled", "n_events")
-    rollup = [sa.Column(c.name, c.type) for c in daily.columns]
-    change = temp_table(conn, "change", *(sa.Column(c.name, c.type) for c in daily.columns))
+    change = temp_table(conn, "change", *_columns(daily))
 
     def signed(t: sa.FromClause, sign: int) -> sa.Select:
         return sa.select(*(t.c[k] for k in _KEYS), *((sign * t.c[c]).label(c) for c in sums[:-1]),
@@ -177,7 +182,7 @@ def _refresh_customers(conn: sa.Connection, sources: tuple[sa.FromClause, sa.Fro
         sa.select(*(moves.c[k] for k in _KEYS), *(sa.func.sum(moves.c[c]) for c in (*sums[:-1], "n")))
         .group_by(*(moves.c[k] for k in _KEYS))))
     hit = sa.exists().where(*(a == b for a, b in zip(_key(daily), _key(change), strict=True)))
-    merged = temp_table(conn, "merged", *rollup)
+    merged = temp_table(conn, "merged", *_columns(daily))
     both = sa.union_all(sa.select(*daily.c).where(hit), sa.select(*change.c)).subquery("b")
     conn.execute(sa.insert(merged).from_select(
         [c.name for c in daily.columns],
