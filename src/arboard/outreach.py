@@ -248,6 +248,12 @@ class PlanSettings:
         if not self.contact_days or not set(self.contact_days) <= set(range(7)):
             raise ArboardError("Choose at least one day of the week for contacts.")
 
+    @property
+    def calendar(self) -> dict:
+        """The contact days as numpy's business-day arguments (``weekmask``, ``holidays``)."""
+        return {"weekmask": [d in self.contact_days for d in range(7)],
+                "holidays": np.array(self.holidays, dtype="datetime64[D]")}
+
 
 def plan_end(as_of: date, settings: PlanSettings) -> date:
     """The last day a plan made as of ``as_of`` covers."""
@@ -262,9 +268,8 @@ def on_contact_days(days: pd.Series, settings: PlanSettings, *, before_due: bool
     """
     if (len(set(settings.contact_days)) == 7 and not settings.holidays) or days.empty:
         return days
-    mask = [d in settings.contact_days for d in range(7)]
     rolled = np.busday_offset(days.to_numpy().astype("datetime64[D]"), 0, roll="backward" if before_due else "forward",
-                              weekmask=mask, holidays=np.array(settings.holidays, dtype="datetime64[D]"))
+                              **settings.calendar)
     return pd.Series(rolled.astype(days.dtype), index=days.index)
 
 
@@ -402,10 +407,8 @@ def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *,
     calls = plan[is_call].sort_values(["date", "amount"], ascending=[True, False], kind="stable")
     first = calls["date"].min().to_datetime64().astype("datetime64[D]")
     last = np.datetime64(until, "D")
-    mask = [d in settings.contact_days for d in range(7)]
-    holidays = np.array(settings.holidays, dtype="datetime64[D]")
     days = np.arange(first, max(first, last) + 1)
-    days = days[np.is_busday(days, weekmask=mask, holidays=holidays)]
+    days = days[np.is_busday(days, **settings.calendar)]
     wanted = np.searchsorted(days, calls["date"].to_numpy().astype("datetime64[D]"))
     used = np.zeros(len(days) + 1, dtype=np.int64)  # the extra slot collects what does not fit
     given = np.empty(len(calls), dtype=np.int64)
