@@ -179,6 +179,11 @@ def _config(config_json: str) -> SegmentConfig:
     return SegmentConfig.from_dict(json.loads(config_json))
 
 
+def _holds_key(as_of: date) -> tuple[str, ...]:
+    """The active holds, for cache keys (holds are added or lifted, never edited; not in the data version)."""
+    return tuple(sorted(holds.active(state.engine(), as_of)["hold_id"]))
+
+
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Planning contacts…")
 def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids):
     settings = outreach.PlanSettings(**dict(settings_items))
@@ -196,8 +201,7 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
     # Every setting is part of the key (a field left out would be silently ignored).
     items = tuple((f.name, getattr(settings, f.name)) for f in dataclasses.fields(settings))
-    hold_ids = tuple(sorted(holds.active(engine, as_of)["hold_id"]))  # holds are added or lifted, never edited
-    return _plan(*_key(), as_of, items, enforce, spread, hash(key), _json(config), hold_ids)
+    return _plan(*_key(), as_of, items, enforce, spread, hash(key), _json(config), _holds_key(as_of))
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
@@ -220,8 +224,7 @@ def _debtor_plan(url, version, as_of, customer_id, config_json, hold_ids) -> pd.
 
 def debtor_plan(as_of: date, customer_id: str, config: SegmentConfig | None = None) -> pd.DataFrame:
     """The planned contacts of one debtor (from its group's playbook)."""
-    hold_ids = tuple(sorted(holds.active(state.engine(), as_of)["hold_id"]))
-    return _debtor_plan(*_key(), as_of, customer_id, _json(config), hold_ids)
+    return _debtor_plan(*_key(), as_of, customer_id, _json(config), _holds_key(as_of))
 
 
 # --- forecast and what-if ------------------------------------------------------------------------
