@@ -325,6 +325,7 @@ def test_small_appends_refresh_only_their_customers_and_match_a_full_rebuild(eng
     monkeypatch.setattr(events, "_refresh_customers", lambda *a: (refreshed.append(1), real(*a)))
     monkeypatch.setattr(importer, "INCREMENTAL_SHARE", 0.5)
     monkeypatch.setattr(importer, "INCREMENTAL_MIN_LEDGER", 0)
+    monkeypatch.setattr(importer, "INCREMENTAL_CUSTOMER_SHARE", 1.0)
     with engine.connect() as conn:
         old = pd.DataFrame(conn.execute(sa.select(schema.invoices).order_by("invoice_id").limit(40)).mappings().all())
         pays = pd.DataFrame(conn.execute(sa.select(schema.payments).order_by("payment_id").limit(5)).mappings().all())
@@ -400,6 +401,7 @@ def _appends(draw):
 def test_incremental_refresh_matches_a_full_rebuild_on_random_appends(engine, steps, monkeypatch):
     monkeypatch.setattr(importer, "INCREMENTAL_SHARE", 1.0)
     monkeypatch.setattr(importer, "INCREMENTAL_MIN_LEDGER", 0)
+    monkeypatch.setattr(importer, "INCREMENTAL_CUSTOMER_SHARE", 1.0)
     with engine.begin() as conn:
         for t in (*schema.LEDGER_TABLES.values(), *schema.DERIVED_TABLES):
             conn.execute(sa.delete(t))
@@ -411,3 +413,23 @@ def test_incremental_refresh_matches_a_full_rebuild_on_random_appends(engine, st
         got = derived(engine)
         events.refresh(engine)
         assert got == derived(engine), (kind, text)
+
+
+def test_an_append_touching_many_customers_takes_the_full_rebuild(duck_engine, monkeypatch):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    refreshed = []
+    real = events._refresh_customers
+    monkeypatch.setattr(events, "_refresh_customers", lambda *a: (refreshed.append(1), real(*a)))
+    monkeypatch.setattr(importer, "INCREMENTAL_MIN_LEDGER", 0)
+    with duck_engine.connect() as conn:
+        customers = conn.execute(sa.select(schema.customers.c.customer_id).order_by("customer_id")).scalars().all()
+    header = "invoice_id,customer_id,invoice_date,due_date,amount\n"
+    few = "".join(f"NEW-{c},{c},2026-10-01,2026-10-31,10\n" for c in customers[:5])
+    load(duck_engine, header + few, "few.csv")
+    assert refreshed == [1]
+    many = "".join(f"MORE-{c},{c},2026-10-01,2026-10-31,10\n" for c in customers[: len(customers) // 2])
+    load(duck_engine, header + many, "many.csv")  # half the debtors: a full rebuild is cheaper
+    assert refreshed == [1]
+    got = derived(duck_engine)
+    events.refresh(duck_engine)
+    assert got == derived(duck_engine)

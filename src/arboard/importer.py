@@ -521,10 +521,12 @@ def _drop(conn: sa.Connection, staged: dict[str, store.Staged]) -> None:
         pass  # the connection is gone, and its temporary tables with it; keep the error that got us here
 
 
-# Appends up to this share of a ledger of at least this many invoices refresh the derived rows of
-# the customers they touch only; below it a full rebuild is as fast (benchmarks/bench_append.py).
+# Appends up to this share of a ledger of at least this many invoices, touching at most this share of
+# its customers, refresh the derived rows of those customers only; otherwise a full rebuild is as fast
+# (benchmarks/bench_append.py).
 INCREMENTAL_SHARE = 0.25
 INCREMENTAL_MIN_LEDGER = 1_000_000
+INCREMENTAL_CUSTOMER_SHARE = 0.2
 
 
 def _affected_customers(kind: str, staged: store.Staged) -> sa.Select | None:
@@ -556,7 +558,8 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     as it will be (:func:`arboard.store.as_written`), so that DuckDB reads the stage rather than
     rows written in the open transaction. Into a ledger, the rows are written first and the derived
     tables recomputed from the tables: only for the customers the rows touch when they are at most
-    :data:`INCREMENTAL_SHARE` of a ledger of :data:`INCREMENTAL_MIN_LEDGER` invoices or more.
+    :data:`INCREMENTAL_SHARE` of a ledger of :data:`INCREMENTAL_MIN_LEDGER` invoices or more and touch
+    at most :data:`INCREMENTAL_CUSTOMER_SHARE` of its customers.
 
     Returns (inserted, updated, customers added).
     """
@@ -592,7 +595,12 @@ def _remember_affected(conn: sa.Connection, kind: str, staged: store.Staged) -> 
     if ledger < max(INCREMENTAL_MIN_LEDGER, 1) or rows > INCREMENTAL_SHARE * ledger:
         return None
     ids = store.temp_table(conn, "affected", sa.Column("customer_id", sa.String))
-    conn.execute(sa.insert(ids).from_select(["customer_id"], affected))
+    conn.execute(sa.insert(ids).from_select(["customer_id"], affected.subquery().select().distinct()))
+    touched = conn.execute(sa.select(sa.func.count()).select_from(ids)).scalar_one()
+    customers = conn.execute(sa.select(sa.func.count()).select_from(schema.customers)).scalar_one()
+    if touched > INCREMENTAL_CUSTOMER_SHARE * customers:  # a month's invoices touch most debtors
+        ids.drop(conn)
+        return None
     return ids
 
 
