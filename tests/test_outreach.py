@@ -280,3 +280,31 @@ def test_disputed_invoices_are_left_out_of_reminders_unless_asked():
     assert plan["invoices"].tolist() == ["OK"] and outreach.render_messages(plan)["message"].tolist() == ["€70.00"]
     plan = outreach.build_plan(*args, settings=outreach.PlanSettings(remind_disputed=True))
     assert outreach.render_messages(plan)["message"].tolist() == ["€100.00"]
+
+
+def test_reminders_ask_for_what_is_still_open_after_partial_payments(engine):
+    """A debtor who paid part of an invoice is reminded of the rest; later payments are not known yet."""
+    from arboard import events, schema, store
+
+    inv = pd.DataFrame({"invoice_id": ["A", "B", "CN"], "customer_id": ["C1"] * 3,
+                        "invoice_date": [date(2026, 9, 1)] * 3, "due_date": [date(2026, 10, 1)] * 3,
+                        "amount": [1000.0, 250.0, -50.0], "currency": ["EUR"] * 3, "paid_date": [None] * 3,
+                        "disputed": [False] * 3})
+    pay = pd.DataFrame({"payment_id": ["P1", "P2", "P3"], "invoice_id": ["A", "A", "B"], "customer_id": ["C1"] * 3,
+                        "payment_date": [date(2026, 10, 10), date(2026, 11, 10), date(2026, 10, 12)],
+                        "amount": [600.0, 100.0, 250.0], "currency": ["EUR"] * 3})
+    with engine.begin() as conn:
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1"], "name": ["Ann"],
+                                                           "email": ["ann@example.org"]}))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+    events.refresh(engine)
+    as_of = date(2026, 10, 20)
+    items = outreach.open_items_for_plan(engine, as_of)
+    # A is 400 open (the November payment has not happened yet), B is paid in full, a credit note is not dunned.
+    assert items[["invoice_id", "amount"]].values.tolist() == [["A", 400.0]]
+    book = outreach.Playbook("wont_pay", (outreach.Step(20, "email", "firm", "{{ open_amount }}", name="Reminder"),))
+    plan = outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
+                               as_of)
+    assert plan["amount"].tolist() == [400.0]
+    assert outreach.render_messages(plan)["message"].tolist() == ["€400.00"]

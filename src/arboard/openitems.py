@@ -46,7 +46,7 @@ def open_items(as_of: date, *, currency: str | None = None, dimension: str | Non
                customer_id: str | None = None) -> sa.Subquery:
     """Open invoices and credit notes as of one date, with their open amounts.
 
-    Columns: ``as_of, invoice_id, customer_id, invoice_date, due_date, amount, disputed, dim,
+    Columns: ``as_of, invoice_id, customer_id, invoice_date, due_date, amount, currency, disputed, dim,
     open_amount``; one row per item with a non-zero open amount. Partial payments come from the
     derived ``ar_events`` (rows that neither open nor close an item), so no join with the whole
     payments table is needed. Questions about many dates go to :mod:`arboard.events` instead.
@@ -58,7 +58,7 @@ def open_items(as_of: date, *, currency: str | None = None, dimension: str | Non
     source = inv.join(cust, cust.c.customer_id == inv.c.customer_id, isouter=True) \
         if dimension not in (None, "currency") else inv
     pairs = (sa.select(at.label("as_of"), inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date,
-                       inv.c.due_date, inv.c.amount, inv.c.disputed, dim).select_from(source)
+                       inv.c.due_date, inv.c.amount, inv.c.currency, inv.c.disputed, dim).select_from(source)
              .where(inv.c.invoice_date <= at, sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > at)))
     partial = (sa.select(ev.c.invoice_id, sa.func.sum(ev.c.delta).label("paid"))
                .where(ev.c.day <= at, ev.c.n_items == 0))

@@ -23,12 +23,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
+from arboard import events, schema
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
 from arboard.holds import held_until
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
+from arboard.openitems import open_items
 
 CHANNELS = ("email", "sms", "letter", "phone", "portal", "preferred")
 TONES = ("friendly", "neutral", "firm")
@@ -274,16 +275,21 @@ def on_contact_days(days: pd.Series, settings: PlanSettings, *, before_due: bool
 
 
 def open_items_for_plan(engine: Engine, as_of: date, *, customer_id: str | None = None) -> pd.DataFrame:
-    """Open invoices (positive amounts) as of ``as_of`` with the customer's contact data (of one customer)."""
-    inv, cust = schema.invoices, schema.customers
-    q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.due_date, sa.cast(inv.c.amount, sa.Float).label("amount"),
-                   inv.c.currency, sa.func.coalesce(cust.c.name, inv.c.customer_id).label("name"), cust.c.email,
-                   cust.c.phone, cust.c.locale, cust.c.opt_out, inv.c.disputed)
-         .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id))
-         .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
-                sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of)))
-    if customer_id is not None:
-        q = q.where(inv.c.customer_id == customer_id)
+    """Open invoices as of ``as_of`` with the customer's contact data (of one customer).
+
+    ``amount`` is what is still open on each invoice that day: its amount less the payments applied
+    to it by then. A debtor who paid part of an invoice is reminded of the rest, not of the whole.
+    Credit notes are not dunned.
+    """
+    events.ensure_current(engine)  # partial payments come from the derived balance events
+    cust = schema.customers
+    items = open_items(as_of, customer_id=customer_id)
+    q = (sa.select(items.c.invoice_id, items.c.customer_id, items.c.due_date, items.c.open_amount.label("amount"),
+                   items.c.currency, sa.func.coalesce(cust.c.name, items.c.customer_id).label("name"), cust.c.email,
+                   cust.c.phone, cust.c.locale, cust.c.opt_out, items.c.disputed)
+         .select_from(items.outerjoin(cust, cust.c.customer_id == items.c.customer_id))
+         .where(items.c.amount > 0, items.c.open_amount > 0.004)
+         .order_by(items.c.due_date, items.c.invoice_id))  # messages list items in a stable order
     with engine.connect() as conn:
         df = fetch_frame(conn, q)
     df["due_date"] = pd.to_datetime(df["due_date"])
