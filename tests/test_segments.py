@@ -122,3 +122,13 @@ def test_aging_by_segment_adds_up(duck_engine):
     by_group = aging.aging_by_group(per_customer, groups, labels=segments.SUBGROUP_LABELS)
     assert by_group["amount"].sum() == pytest.approx(per_customer["total"].sum(), abs=0.05)
     assert set(by_group["dim"]) <= set(segments.SUBGROUP_LABELS.values()) | {"(no group)"}
+
+
+def test_most_responsive_channel_is_the_same_whatever_the_row_order():
+    """Ties in response rate and use go to the cheaper channel, on every run (the rows come from the
+    database in no set order; the plan's channels used to flip between reloads)."""
+    rows = pd.DataFrame({"customer_id": ["C1", "C1", "C1", "C2", "C2"],
+                         "channel": ["phone", "letter", "email", "sms", "phone"],
+                         "n": [4, 4, 2, 3, 6], "ok": [2, 2, 1, 3, 6]})
+    for order in (rows, rows.iloc[::-1], rows.sample(frac=1, random_state=3)):
+        assert profiles._best_channel(order).to_dict() == {"C1": "letter", "C2": "phone"}

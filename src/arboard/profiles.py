@@ -179,11 +179,19 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365) ->
     return df[keep].sort_values("open_ar", ascending=False).reset_index(drop=True)
 
 
+# Ties in response go to the cheaper channel (digital before a letter, a letter before staff time),
+# and are broken the same way on every run: the rows come from the database in no set order.
+_CHEAPEST_FIRST = {"email": 0, "portal": 1, "sms": 2, "letter": 3, "phone": 4}
+
+
 def _best_channel(channels: pd.DataFrame, *, min_contacts: int = 2) -> pd.Series:
-    """Per customer, the channel with the best response rate among those used at least twice."""
+    """Per customer, the channel with the best response rate among those used at least twice (on a
+    tie, the one used more often, then the cheaper one)."""
     if channels.empty:
         return pd.Series(dtype=object)
     c = channels.assign(n=channels["n"].astype(float), ok=channels["ok"].astype(float))
     c = c[c["n"] >= min_contacts]
-    c = c.assign(rate=c["ok"] / c["n"]).sort_values(["customer_id", "rate", "n"], ascending=[True, False, False])
+    c = c.assign(rate=c["ok"] / c["n"], cost=c["channel"].map(_CHEAPEST_FIRST).fillna(len(_CHEAPEST_FIRST)))
+    c = c.sort_values(["customer_id", "rate", "n", "cost", "channel"], ascending=[True, False, False, True, True],
+                      kind="stable")
     return c.drop_duplicates("customer_id").set_index("customer_id")["channel"].where(lambda s: s.notna(), np.nan)
