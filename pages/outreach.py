@@ -53,8 +53,10 @@ with tab_books:
                "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
                "amount), {{ pay_link }}, {{ fee }} (empty without a fee), {{ total_due }}. A message lists what its "
-               "step is about and, from the due date on, everything else the debtor has overdue that day; "
-               "{{ open_amount }} is their total.")
+               "step is about and, from the due date on, everything else the debtor has overdue that day less "
+               "their open credit notes and payments on account; {{ open_amount }} is the balance. A reminder "
+               "whose balance is covered by credits is not sent. Amounts are what is still open after "
+               "partial payments.")
     edited = st.data_editor(
         outreach.steps_table(books[group]), num_rows="dynamic", width="stretch", key=f"out_steps_{group}",
         column_config={

@@ -308,3 +308,46 @@ def test_reminders_ask_for_what_is_still_open_after_partial_payments(engine):
                                as_of)
     assert plan["amount"].tolist() == [400.0]
     assert outreach.render_messages(plan)["message"].tolist() == ["€400.00"]
+    # What the debtor has to their credit: the open credit note and a payment on account (not a later one).
+    with engine.begin() as conn:
+        store.append(conn, schema.payments, pd.DataFrame({
+            "payment_id": ["P4", "P5"], "invoice_id": [None, None], "customer_id": ["C1"] * 2,
+            "payment_date": [date(2026, 10, 15), date(2026, 10, 25)], "amount": [30.0, 99.0], "currency": ["EUR"] * 2}))
+    events.refresh(engine)
+    credits = outreach.open_credits_for_plan(engine, as_of)
+    assert credits[["reference", "amount"]].values.tolist() == [["CN (credit note)", -50.0],
+                                                               ["P4 (payment on account)", -30.0]]
+    assert outreach.open_credits_for_plan(engine, as_of, customer_id="C2").empty
+
+
+def _items(ids, due, amounts, currency="EUR"):
+    n = len(ids)
+    return pd.DataFrame({"invoice_id": ids, "customer_id": ["C1"] * n, "due_date": pd.to_datetime(due),
+                         "amount": amounts, "currency": [currency] * n, "name": ["Ann"] * n,
+                         "email": ["a@x.org"] * n, "phone": [None] * n, "locale": ["en_GB"] * n,
+                         "opt_out": [None] * n, "disputed": [False] * n})
+
+
+def _credits(refs, days, amounts, currency="EUR"):
+    return pd.DataFrame({"customer_id": ["C1"] * len(refs), "currency": [currency] * len(refs), "reference": refs,
+                         "date": pd.to_datetime(days), "amount": amounts})
+
+
+def test_reminders_net_the_debtors_credits_and_are_not_sent_when_credits_cover_them():
+    book = outreach.Playbook("wont_pay", (
+        outreach.Step(-3, "email", "friendly", "{{ open_amount }}", name="Heads-up"),
+        outreach.Step(3, "email", "firm", "{{ open_amount }} since {{ oldest_due_date }}:"
+                      "{% for i in invoices %} {{ i.number }} {{ i.amount }};{% endfor %}", name="Reminder", fee=5),
+    ))
+    args = (pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1))
+    items = _items(["A"], ["2026-11-10"], [100.0])
+    credits = _credits(["CN1 (credit note)", "USD1 (payment on account)"], ["2026-01-05", "2026-02-01"],
+                       [-40.0, -500.0])
+    credits.loc[1, "currency"] = "USD"  # another currency is not netted
+    plan = outreach.build_plan(items, *args, credits=credits)
+    assert plan["step"].tolist() == ["Heads-up", "Reminder"]
+    assert plan["total_due"].tolist() == [100.0, 65.0]  # the heads-up is about what falls due
+    assert outreach.render_messages(plan)["message"].tolist() == [
+        "€100.00", "€60.00 since 10 Nov 2026: A €100.00; CN1 (credit note) -€40.00;"]  # credits are not overdue
+    covered = outreach.build_plan(items, *args, credits=_credits(["CN1 (credit note)"], ["2026-01-05"], [-100.0]))
+    assert covered["step"].tolist() == ["Heads-up"]  # nothing left to ask for

@@ -296,9 +296,35 @@ def open_items_for_plan(engine: Engine, as_of: date, *, customer_id: str | None 
     return df
 
 
+def open_credits_for_plan(engine: Engine, as_of: date, *, customer_id: str | None = None) -> pd.DataFrame:
+    """What the debtors have to their credit as of ``as_of``: open credit notes and payments on account.
+
+    Returns ``customer_id, currency, reference, date, amount`` with negative amounts; a reminder
+    lists them and asks for the balance (see :func:`build_plan`).
+    """
+    events.ensure_current(engine)
+    inv, pay = schema.invoices, schema.payments
+    items = open_items(as_of, customer_id=customer_id)
+    notes = (sa.select(items.c.customer_id, items.c.currency, (items.c.invoice_id + " (credit note)"),
+                       items.c.invoice_date, items.c.open_amount)
+             .where(items.c.amount < 0, items.c.open_amount < -0.004))
+    applied = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)
+    on_account = (sa.select(pay.c.customer_id, pay.c.currency, (pay.c.payment_id + " (payment on account)"),
+                            pay.c.payment_date, -sa.cast(pay.c.amount, sa.Float))
+                  .where(pay.c.payment_date <= as_of, pay.c.amount > 0,
+                         sa.or_(pay.c.invoice_id.is_(None), ~applied)))
+    if customer_id is not None:
+        on_account = on_account.where(pay.c.customer_id == customer_id)
+    with engine.connect() as conn:
+        df = fetch_frame(conn, sa.union_all(notes, on_account), ["customer_id", "currency", "reference", "date",
+                                                                 "amount"])
+    df["date"] = pd.to_datetime(df["date"])
+    return df.sort_values(["customer_id", "date", "reference"], kind="stable").reset_index(drop=True)
+
+
 def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, playbooks: dict[str, Playbook],
                as_of: date, *, settings: PlanSettings = PlanSettings(),
-               holds: pd.DataFrame | None = None) -> pd.DataFrame:
+               holds: pd.DataFrame | None = None, credits: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per planned contact in the next ``settings.weeks`` weeks.
 
     Parameters
@@ -310,6 +336,10 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     holds
         Active holds (:func:`arboard.holds.active`): an invoice on hold is left out of the
         contacts dated up to the hold's end.
+    credits
+        From :func:`open_credits_for_plan`. A reminder (a step from the due date on) lists the
+        debtor's credits in its currency and asks for the balance; when they cover everything
+        overdue, the reminder is not sent (as dunning runs do on a balance that is not positive).
 
     Returns
     -------
@@ -366,18 +396,22 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
     plan = plan.sort_values(["date", "customer_id", "step_no"]).reset_index(drop=True)
-    plan["statement"] = _statements(plan, df)
-    plan["total_due"] = [sum(a for _n, _d, a in st) for st in plan["statement"]] + plan["fee"]
-    return plan[columns]
+    plan["statement"] = _statements(plan, df, credits)
+    owed = np.array([sum(a for _n, _d, a in st) for st in plan["statement"]], dtype=float)
+    plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
+    plan["total_due"] = owed[plan.index] + plan["fee"]
+    return plan.reset_index(drop=True)[columns]
 
 
-def _statements(plan: pd.DataFrame, items: pd.DataFrame) -> list[tuple[tuple[str, date, float], ...]]:
+def _statements(plan: pd.DataFrame, items: pd.DataFrame,
+                credits: pd.DataFrame | None = None) -> list[tuple[tuple[str, date, float], ...]]:
     """Per contact, the items its message lists: the step's own and, from the due date on, every other
-    item of the debtor overdue on the contact day (not on hold then), oldest first, as (number, due
-    date, amount).
+    item of the debtor overdue on the contact day (not on hold then), oldest first, then the debtor's
+    credits in the contact's currency, as (number, due date or credit date, amount).
 
-    A reminder that lists everything overdue is what debtors and dunning tools expect; a heads-up
-    before the due date is about what falls due. The plan's ``amount`` stays what the step is about.
+    A reminder that lists everything overdue, less what the debtor has to their credit, is what
+    debtors and dunning tools expect; a heads-up before the due date is about what falls due. The
+    plan's ``amount`` stays what the step is about.
     """
     rows = plan[["customer_id", "date", "offset_days"]].reset_index(names="row")
     pairs = rows.merge(items[["customer_id", "invoice_id", "due_date", "amount", "held"]], on="customer_id")
@@ -388,7 +422,13 @@ def _statements(plan: pd.DataFrame, items: pd.DataFrame) -> list[tuple[tuple[str
     pairs = pairs[keep].sort_values(["row", "due_date", "invoice_id"], kind="stable")
     pairs["item"] = list(zip(pairs["invoice_id"], pairs["due_date"].dt.date, pairs["amount"].astype(float),
                              strict=True))
-    found = pairs.groupby("row")["item"].agg(tuple)
+    if credits is not None and len(credits):
+        reminders = plan[["customer_id", "currency", "offset_days"]].reset_index(names="row")
+        lines = reminders[reminders["offset_days"] >= 0].merge(credits, on=["customer_id", "currency"])
+        lines["item"] = list(zip(lines["reference"], lines["date"].dt.date, lines["amount"].astype(float),
+                                 strict=True))
+        pairs = pd.concat([pairs[["row", "item"]], lines[["row", "item"]]], ignore_index=True)
+    found = pairs.groupby("row", sort=False)["item"].agg(tuple)
     return [found.get(i, ()) for i in range(len(plan))]
 
 
@@ -536,8 +576,9 @@ def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.Data
 def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
     """What the message of one planned contact (a row of :func:`build_plan`) may say."""
     statement = tuple(row.statement) or ((str(row.invoices), row.oldest_due.date(), float(row.amount)),)
+    owed = [d for _n, d, a in statement if a > 0] or [d for _n, d, _a in statement]  # credits are not overdue
     return MessageContext(debtor_name=str(row.name), open_amount=sum(a for _n, _d, a in statement),
-                          currency=str(row.currency), oldest_due_date=min(d for _n, d, _a in statement),
+                          currency=str(row.currency), oldest_due_date=min(owed),
                           invoices=statement, pay_link=pay_link.format(customer_id=row.customer_id),
                           locale=row.locale if isinstance(row.locale, str) else None,
                           fee=float(getattr(row, "fee", 0.0) or 0.0))
@@ -604,7 +645,8 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
                        index=prof["customer_id"])
     best = prof.set_index("customer_id")["best_channel"]
     plan = build_plan(open_items_for_plan(engine, as_of), groups, best, load_playbooks(engine), as_of,
-                      settings=settings, holds=active_holds(engine, as_of))
+                      settings=settings, holds=active_holds(engine, as_of),
+                      credits=open_credits_for_plan(engine, as_of))
     return finish_plan(plan, as_of, settings, enforce=enforce, spread=spread).plan
 
 
@@ -650,8 +692,9 @@ def debtor_plan(engine: Engine, as_of: date, customer_id: str, *, settings: Plan
     groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(), index=prof["customer_id"])
     best = prof.set_index("customer_id")["best_channel"]
     items = open_items_for_plan(engine, as_of, customer_id=customer_id)
+    credits = open_credits_for_plan(engine, as_of, customer_id=customer_id)
     return enforce_pressure(build_plan(items, groups, best, load_playbooks(engine), as_of, settings=settings,
-                                       holds=active_holds(engine, as_of)), settings)
+                                       holds=active_holds(engine, as_of), credits=credits), settings)
 
 
 def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:
