@@ -132,3 +132,11 @@ def test_most_responsive_channel_is_the_same_whatever_the_row_order():
                          "n": [4, 4, 2, 3, 6], "ok": [2, 2, 1, 3, 6]})
     for order in (rows, rows.iloc[::-1], rows.sample(frac=1, random_state=3)):
         assert profiles._best_channel(order).to_dict() == {"C1": "letter", "C2": "phone"}
+
+
+def test_profiles_come_in_the_same_order_every_run(duck_engine):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    first = profiles.debtor_profiles(duck_engine, SMALL_SAMPLE.end)
+    assert (first["open_ar"] == 0).sum() > 1  # ties to order
+    assert first.equals(profiles.debtor_profiles(duck_engine, SMALL_SAMPLE.end))
+    assert first["open_ar"].is_monotonic_decreasing

@@ -176,7 +176,7 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365) ->
     df["best_channel"] = _best_channel(frames["channel"]).reindex(df["customer_id"]).to_numpy()
     keep = ["customer_id", "name", "country", "customer_type", "preferred_channel", "has_email", "has_phone",
             *PROFILE_COLUMNS]
-    return df[keep].sort_values("open_ar", ascending=False).reset_index(drop=True)
+    return df[keep].sort_values(["open_ar", "customer_id"], ascending=[False, True]).reset_index(drop=True)
 
 
 # Ties in response go to the cheaper channel (digital before a letter, a letter before staff time),
