@@ -22,6 +22,8 @@ PAGES = {
                                  url_path="debtors"),
     "pages/outreach.py": st.Page("pages/outreach.py", title="Outreach", icon=":material/campaign:",
                                  url_path="outreach"),
+    "pages/disputes.py": st.Page("pages/disputes.py", title="Disputes", icon=":material/gavel:",
+                                  url_path="disputes"),
     "pages/forecast.py": st.Page("pages/forecast.py", title="Cash forecast", icon=":material/payments:",
                                  url_path="forecast"),
     "pages/whatif.py": st.Page("pages/whatif.py", title="What-if", icon=":material/tune:", url_path="whatif"),

@@ -36,7 +36,8 @@ with st.expander("Plan settings", expanded=False):
                               "the largest balances keep their day.")
     disputed = d[2].toggle("Remind disputed invoices", value=False, key="out_disputed", width="stretch",
                            help="Off: disputed invoices are left out of reminders and of the items a message "
-                                "lists, as a dunning block does; they belong to dispute resolution.")
+                                "lists, as a dunning block does; they belong to dispute resolution (the Disputes "
+                                "page lists them).")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),

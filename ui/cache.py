@@ -16,6 +16,7 @@ import streamlit as st
 
 from arboard import (
     aging,
+    disputes,
     explorer,
     forecast,
     holds,
@@ -295,3 +296,15 @@ def summary_pdf(as_of: date, currency: str | None, window: int, cei_average: boo
     scenario_json = (json.dumps(scenario.to_dict(), sort_keys=True)
                      if scenario is not None and not scenario.is_baseline else None)
     return _pdf(*_key(), as_of, currency, window, cei_average, countback, _json(config), config_name, scenario_json)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Listing disputes…")
+def _disputes(url, version, as_of, currency) -> tuple[pd.DataFrame, tuple[float | None, int]]:
+    engine = state._engine(url)
+    return (disputes.open_disputes(engine, as_of, currency=currency),
+            disputes.resolution_days(engine, as_of, currency=currency))
+
+
+def open_disputes(as_of: date, currency: str | None) -> tuple[pd.DataFrame, tuple[float | None, int]]:
+    """(the open disputes, (median days disputes settled in the last 12 months took, how many)), cached."""
+    return _disputes(*_key(), as_of, currency)

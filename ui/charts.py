@@ -306,3 +306,16 @@ def lever_bars(levers: pd.DataFrame, currency: str) -> alt.Chart:
         color=alt.condition("datum.released >= 0", alt.value("#2e7d32"), alt.value("#c62828")),
         tooltip=["lever:N", alt.Tooltip("released:Q", title=currency, format=",.0f")],
     ).properties(height=alt.Step(34))
+
+
+def dispute_age_chart(bands: pd.DataFrame, currency: str) -> alt.Chart:
+    """Disputed amount by time in dispute (bands in order, the older the darker)."""
+    order = bands["band"].tolist()
+    return alt.Chart(bands).mark_bar().encode(
+        x=alt.X("band:N", title="Time in dispute", sort=order, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("amount:Q", title=f"Disputed ({currency})", axis=alt.Axis(format="~s")),
+        color=alt.Color("band:N", sort=order, legend=None,
+                        scale=alt.Scale(domain=order, range=bucket_colours(order)[:len(order)])),
+        tooltip=[alt.Tooltip("band:N", title="In dispute"), alt.Tooltip("amount:Q", title=currency, format=",.2f"),
+                 alt.Tooltip("count:Q", title="Invoices", format=",")],
+    ).properties(height=260)

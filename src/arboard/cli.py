@@ -18,6 +18,7 @@ from rich.text import Text
 from arboard import (
     briefing,
     db,
+    disputes,
     events,
     explorer,
     exports,
@@ -330,6 +331,52 @@ def plan_cmd(
     if len(done.calls_left_out):
         out.print(f"{len(done.calls_left_out):,} call(s) do not fit at {agents} agent(s) x {calls_per_agent} calls a "
                   "day and were left out; raise --agents or --calls-per-agent, or plan more --weeks.")
+
+
+@app.command("disputes")
+def disputes_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest; 'all' lists every one).")]
+    = None,
+    target_days: Annotated[int, typer.Option(min=1, help="Disputes open longer than this are over target.")] = 30,
+    over_target_only: Annotated[bool, typer.Option("--over-target-only", help="List only those over target.")]
+    = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx with every dispute listed.")]
+    = None,
+) -> None:
+    """The open disputed invoices (left out of reminders), longest in dispute first."""
+    xlsx = _check_out(out_file) if out_file else False
+    engine = _open(db_url)
+    day, cur = _as_of(as_of, engine), _currency(currency, engine)
+    table = disputes.open_disputes(engine, day, currency=cur)
+    s = disputes.summary(table, target_days=target_days)
+    typical, settled = disputes.resolution_days(engine, day, currency=cur)
+    amount = f" ({s.amount:,.2f} {cur})" if cur else ""
+    out.print(f"{s.count:,} open disputes{amount} as of {day.isoformat()}; over {target_days} days: "
+              f"{s.over_target:,}" + (f" ({s.over_target_amount:,.2f} {cur})" if cur else ""), highlight=False)
+    if settled:
+        out.print(f"Disputes settled in the 12 months before took a median of {typical:.0f} days "
+                  f"({settled:,} invoices).", highlight=False)
+    table = disputes.worklist(table, target_days=target_days, over_target_only=over_target_only)
+    if out_file:
+        export = table.rename(columns=disputes.LABELS)
+        _write(out_file, exports.to_xlsx_bytes(export, sheet="Disputes", money_columns=("Open amount",))
+               if xlsx else exports.to_csv_bytes(export))
+        out.print(f"{len(table):,} disputes written to {out_file}")
+    elif len(table):
+        t = Table(title="Longest in dispute" + (f" (first 15 of {len(table):,}; --out lists all)"
+                                                if len(table) > 15 else ""))
+        cols = {"days_open": "Days", "invoice_id": "Invoice", "customer_id": "Debtor", "name": "Name",
+                "open_amount": "Open", "due_date": "Due"}
+        for col, label in cols.items():
+            t.add_column(label, justify="right" if col in ("open_amount", "days_open") else "left",
+                         no_wrap=col != "name")
+        for row in table.head(15).itertuples(index=False):
+            t.add_row(str(row.days_open), Text(str(row.invoice_id)), Text(str(row.customer_id)), Text(str(row.name)),
+                      f"{row.open_amount:,.2f}", f"{row.due_date:%Y-%m-%d}")
+        out.print(t)
 
 
 @app.command("export")

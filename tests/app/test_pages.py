@@ -49,7 +49,7 @@ def test_empty_database_explains(monkeypatch, tmp_path):
     from tests.app.conftest import ROOT
 
     monkeypatch.chdir(ROOT)
-    for page in (None, "pages/aging.py"):
+    for page in (None, "pages/aging.py", "pages/disputes.py"):
         at = run_page(page)
         assert not at.exception
         assert "No invoices are loaded yet" in at.info[0].value
@@ -101,3 +101,20 @@ def test_deep_links_work_on_a_fresh_server():
                        flags=re.S)
     assert len(pages) >= 7
     assert all(stem == url for stem, url in pages), pages
+
+
+def test_disputes_page(app_env):
+    at = run_page("pages/disputes.py")
+    assert not at.exception
+    assert at.title[0].value == "Disputes"
+    labels = [m.label for m in at.metric]
+    for expected in ("Open disputes", "Over 30 days", "Median days in dispute", "Typical time to settle"):
+        assert expected in labels, labels
+    listed = len(at.dataframe[0].value)
+    at.number_input(key="disp_target").set_value(90).run()
+    assert not at.exception and "Over 90 days" in [m.label for m in at.metric]
+    at.toggle(key="disp_over").set_value(True).run()
+    assert not at.exception
+    assert 0 < len(at.dataframe[0].value) < listed
+    at.selectbox(key="currency").set_value("USD").run()
+    assert not at.exception

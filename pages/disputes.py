@@ -1,0 +1,69 @@
+"""Disputes: the disputed invoices reminders leave out, longest in dispute first."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from arboard import disputes, exports
+from ui import cache, charts, controls, state
+from ui.format import days, money, number
+
+as_of = state.ledger_page(__file__, "Disputes")
+c = st.columns([1, 1, 2], vertical_alignment="bottom")
+with c[0]:
+    currency = controls.currency()
+cur = currency or "EUR"
+target = c[1].number_input("Target days to resolve", 1, 365, 30, step=5, key="disp_target",
+                           help="Disputes open longer than this are over target.")
+st.caption("A dispute is an operational fix, not a behaviour signal: the outreach plan keeps disputed invoices out "
+           "of its reminders (Outreach → Plan settings), so this is the list to work instead. A dispute counts "
+           "from its first dispute contact, or from the due date when none is recorded. Amounts are what is still "
+           "open after partial payments.")
+
+table, (typical, settled) = cache.open_disputes(as_of, currency)
+typical_text = days(typical) if typical is not None else "—"
+typical_help = (f"Median days from dispute to payment of the {number(settled)} disputed invoices paid in the "
+                f"12 months to {as_of:%d %b %Y}." if settled else "No disputed invoice was paid in the last 12 months.")
+if table.empty:
+    st.info(f"No disputed invoice is open on {as_of:%d %b %Y}.")
+    st.metric("Typical time to settle a dispute", typical_text, help=typical_help)
+    st.stop()
+
+s = disputes.summary(table, target_days=int(target))
+m = st.columns(4)
+m[0].metric("Open disputes", money(s.amount, cur, compact=True),
+            help=f"{number(s.count)} disputed invoices open on {as_of:%d %b %Y}.")
+m[1].metric(f"Over {int(target)} days", money(s.over_target_amount, cur, compact=True),
+            help=f"{number(s.over_target)} disputes open longer than the target.")
+m[2].metric("Median days in dispute", days(s.median_days_open), help=f"The oldest: {number(s.oldest_days_open)} days.")
+m[3].metric("Typical time to settle", typical_text, help=typical_help)
+charts.show(charts.dispute_age_chart(disputes.by_age(table), cur))
+if s.unrecorded:
+    st.caption(f"{number(s.unrecorded)} of them have no dispute contact recorded; they count from their due date.")
+
+only_over = st.toggle(f"Only disputes over {int(target)} days", key="disp_over")
+shown = disputes.worklist(table, target_days=int(target), over_target_only=only_over)
+LIMIT = 2_000
+st.dataframe(
+    shown.head(LIMIT), hide_index=True, width="stretch",
+    column_order=["over_target", "days_open", "customer_id", "name", "invoice_id", "open_amount", "due_date",
+                  "raised", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"],
+    column_config={
+        **disputes.LABELS,
+        "open_amount": st.column_config.NumberColumn(f"Open amount ({cur})", format="accounting"),
+        "due_date": st.column_config.DateColumn("Due date"),
+        "raised": st.column_config.DateColumn(disputes.LABELS["raised"],
+                                              help="Empty: no dispute contact recorded (counted from the due date)."),
+        "last_contact": st.column_config.DateColumn("Last contact"),
+        "days_open": st.column_config.NumberColumn("Days in dispute", format="%d"),
+        "over_target": st.column_config.CheckboxColumn("Over target"),
+    })
+if len(shown) > LIMIT:
+    st.caption(f"The first {number(LIMIT)} of {number(len(shown))} are listed; the downloads hold them all.")
+d1, d2, _ = st.columns([1, 1, 3])
+name = f"disputes-{cur}-{as_of.isoformat()}"
+export = shown.rename(columns=disputes.LABELS)
+d1.download_button("Download (CSV)", lambda: exports.to_csv_bytes(export), f"{name}.csv", "text/csv", key="disp_csv")
+d2.download_button("Download (Excel)",
+                   lambda: exports.to_xlsx_bytes(export, sheet="Disputes", money_columns=("Open amount",)),
+                   f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="disp_xlsx")

@@ -1,0 +1,151 @@
+"""Disputed invoices: what is open in dispute, since when, and how long disputes take to clear.
+
+A genuine dispute (a wrong price, a missing delivery) is an operational fix, not a behaviour signal
+(domain notes): the outreach plan keeps disputed invoices out of its reminders, as a dunning block
+does, so they need a worklist of their own, oldest first, or they sit unpaid unseen. A dispute is
+*raised* on the date of the first contact of kind ``dispute`` recorded on the invoice; when none is
+recorded, the worklist counts from the due date and says so.
+
+The lists are built in the database (open items, the contact aggregates per invoice); only the
+disputed invoices reach pandas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import events, schema
+from arboard.db import fetch_frame
+from arboard.openitems import open_items
+
+COLUMNS = ["invoice_id", "customer_id", "name", "currency", "invoice_date", "due_date", "open_amount", "raised",
+           "open_since", "days_open", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"]
+AGE_EDGES = (30, 60, 90)
+UNKNOWN_RAISED = "no dispute contact recorded"
+LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor", "name": "Name", "currency": "Currency",
+          "invoice_date": "Invoice date", "due_date": "Due date", "open_amount": "Open amount",
+          "raised": "Raised (first dispute contact)", "open_since": "Open since", "days_open": "Days in dispute",
+          "days_past_due": "Days past due", "contacts": "Contacts", "last_contact": "Last contact",
+          "last_kind": "Last contact kind", "last_outcome": "Last outcome", "over_target": "Over target"}
+
+
+def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None) -> pd.DataFrame:
+    """The disputed invoices open as of ``as_of``, longest in dispute first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS`: the open amount net of partial payments; ``raised`` is the first dispute
+        contact on the invoice up to ``as_of`` (NaT when none is recorded) and ``open_since`` that
+        date or else the due date, from which ``days_open`` counts; ``contacts`` counts the
+        contacts on the invoice up to ``as_of``, the last of which is described by ``last_*``.
+    """
+    events.ensure_current(engine)  # partial payments come from the derived balance events
+    con, cust = schema.contacts, schema.customers
+    items = open_items(as_of, currency=currency)
+    disputed = (sa.select(items.c.invoice_id, items.c.customer_id, items.c.invoice_date, items.c.due_date,
+                          items.c.currency, items.c.open_amount)
+                .where(items.c.disputed, items.c.amount > 0, items.c.open_amount > 0.004).cte("disputed"))
+    # The contacts of those invoices only, numbered newest first, with the first dispute date alongside.
+    per_invoice = {"partition_by": con.c.invoice_id}
+    mine = (sa.select(con.c.invoice_id, con.c.contact_date, con.c.kind, con.c.outcome,
+                      sa.func.row_number().over(**per_invoice, order_by=(con.c.contact_date.desc(),
+                                                                         con.c.contact_id.desc())).label("newest"),
+                      sa.func.min(sa.case((con.c.kind == "dispute", con.c.contact_date)))
+                      .over(**per_invoice).label("raised"),
+                      sa.func.count().over(**per_invoice).label("contacts"))
+            .where(con.c.invoice_id.in_(sa.select(disputed.c.invoice_id)), con.c.contact_date <= as_of)
+            .subquery("mine"))
+    last = sa.select(mine).where(mine.c.newest == 1).subquery("last")
+    q = (sa.select(disputed.c.invoice_id, disputed.c.customer_id,
+                   sa.func.coalesce(cust.c.name, disputed.c.customer_id).label("name"), disputed.c.currency,
+                   disputed.c.invoice_date, disputed.c.due_date, disputed.c.open_amount, last.c.raised,
+                   sa.func.coalesce(last.c.contacts, 0).label("contacts"), last.c.contact_date.label("last_contact"),
+                   last.c.kind.label("last_kind"), last.c.outcome.label("last_outcome"))
+         .select_from(disputed.outerjoin(last, last.c.invoice_id == disputed.c.invoice_id)
+                      .outerjoin(cust, cust.c.customer_id == disputed.c.customer_id)))
+    with engine.connect() as conn:
+        df = fetch_frame(conn, q)
+    for col in ("invoice_date", "due_date", "raised", "last_contact"):
+        df[col] = pd.to_datetime(df[col])
+    df["open_amount"] = df["open_amount"].astype(float).round(2)
+    df["contacts"] = df["contacts"].astype(int)
+    df["open_since"] = df["raised"].fillna(df["due_date"])
+    day = pd.Timestamp(as_of)
+    df["days_open"] = (day - df["open_since"]).dt.days.clip(lower=0).astype(int)
+    df["days_past_due"] = (day - df["due_date"]).dt.days.astype(int)
+    df = df.sort_values(["days_open", "open_amount", "invoice_id"], ascending=[False, False, True], kind="stable")
+    return df[COLUMNS].reset_index(drop=True)
+
+
+def resolution_days(engine: Engine, as_of: date, *, lookback_days: int = 365,
+                    currency: str | None = None) -> tuple[float | None, int]:
+    """How long the disputes settled in the ``lookback_days`` before ``as_of`` took.
+
+    Returns
+    -------
+    (median days, count)
+        Days from the first dispute contact (the due date when none is recorded) to settlement;
+        the median is None when no disputed invoice was settled in the window.
+    """
+    inv, con = schema.invoices, schema.contacts
+    raised = (sa.select(con.c.invoice_id, sa.func.min(con.c.contact_date).label("raised"))
+              .where(con.c.kind == "dispute").group_by(con.c.invoice_id).subquery("raised"))
+    since = sa.func.coalesce(raised.c.raised, inv.c.due_date)
+    took = sa.func.greatest(events.days_between(inv.c.paid_date, since), 0)
+    q = (sa.select(sa.func.percentile_cont(0.5).within_group(took), sa.func.count())
+         .select_from(inv.outerjoin(raised, raised.c.invoice_id == inv.c.invoice_id))
+         .where(inv.c.disputed, inv.c.amount > 0, inv.c.paid_date > as_of - timedelta(days=lookback_days),
+                inv.c.paid_date <= as_of))
+    if currency:
+        q = q.where(inv.c.currency == currency)
+    with engine.connect() as conn:
+        median, count = conn.execute(q).one()
+    return (None if median is None else float(median)), int(count)
+
+
+@dataclass(frozen=True)
+class DisputeSummary:
+    """The headline figures of a dispute worklist (amounts in one currency)."""
+
+    count: int
+    amount: float
+    over_target: int
+    over_target_amount: float
+    median_days_open: float | None
+    oldest_days_open: int | None
+    unrecorded: int  # disputes with no dispute contact on file: counted from the due date
+
+
+def summary(disputes: pd.DataFrame, *, target_days: int) -> DisputeSummary:
+    """Count, amount, and what has been in dispute longer than ``target_days``."""
+    over = disputes["days_open"] > target_days
+    empty = disputes.empty
+    return DisputeSummary(
+        count=len(disputes), amount=float(disputes["open_amount"].sum()), over_target=int(over.sum()),
+        over_target_amount=float(disputes.loc[over, "open_amount"].sum()),
+        median_days_open=None if empty else float(disputes["days_open"].median()),
+        oldest_days_open=None if empty else int(disputes["days_open"].max()),
+        unrecorded=int(disputes["raised"].isna().sum()))
+
+
+def worklist(disputes: pd.DataFrame, *, target_days: int, over_target_only: bool = False) -> pd.DataFrame:
+    """The disputes with ``over_target`` (open longer than ``target_days``), optionally only those."""
+    out = disputes.assign(over_target=disputes["days_open"] > target_days)
+    return out[out["over_target"]].reset_index(drop=True) if over_target_only else out
+
+
+def by_age(disputes: pd.DataFrame, *, edges: tuple[int, ...] = AGE_EDGES) -> pd.DataFrame:
+    """Disputed amount and count per band of days in dispute: ``band, amount, count`` (every band, in order)."""
+    labels = [f"0–{edges[0]} days"] + [f"{a + 1}–{b} days" for a, b in zip(edges, edges[1:], strict=False)] \
+        + [f"Over {edges[-1]} days"]
+    idx = np.searchsorted(np.asarray(edges), disputes["days_open"].to_numpy(), side="left")
+    amounts = np.bincount(idx, weights=disputes["open_amount"].to_numpy(dtype=float), minlength=len(labels))
+    counts = np.bincount(idx, minlength=len(labels))
+    return pd.DataFrame({"band": labels, "amount": amounts.round(2), "count": counts})
