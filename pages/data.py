@@ -195,7 +195,7 @@ else:
         open_amount=[money(v, c) for v, c in zip(led.by_currency["open_amount"], led.by_currency["currency"],
                                                  strict=True)],
     ).rename(columns={"currency": "Currency", "invoices": "Invoices", "invoiced": "Invoiced",
-                      "open_invoices": "Open invoices", "open_amount": "Open (unsettled) amount"})
+                      "open_invoices": "Open invoices", "open_amount": "Still open (after part payments)"})
     st.dataframe(table, hide_index=True, width="stretch")
     history = summary.import_history(engine)
     if len(history):

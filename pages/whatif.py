@@ -250,7 +250,7 @@ st.dataframe(groups[["group", "customers_base", "customers_scn", "open_invoices"
              width="stretch",
              column_config={"group": "Group", "customers_base": st.column_config.NumberColumn("Debtors (baseline)"),
                             "customers_scn": st.column_config.NumberColumn("Debtors (scenario thresholds)"),
-                            "open_invoices": st.column_config.NumberColumn(f"Open invoices ({cur})",
+                            "open_invoices": st.column_config.NumberColumn(f"Open AR ({cur})",
                                                                            format="accounting"),
                             "released": st.column_config.NumberColumn(f"Cash released ({cur})", format="accounting")})
 kept = proj.promise_kept_share

@@ -21,7 +21,7 @@ class LedgerSummary:
     first_invoice: date | None
     last_invoice: date | None
     last_activity: date | None  # latest invoice, payment or contact date
-    by_currency: pd.DataFrame  # currency, invoices, invoiced, open_invoices, open_amount
+    by_currency: pd.DataFrame  # currency, invoices, invoiced, open_invoices, open_amount (net of part payments)
     source: str | None
 
     @property
@@ -46,10 +46,18 @@ def ledger_summary(engine: Engine) -> LedgerSummary:
                 sa.func.sum(sa.case((is_open, inv.c.amount), else_=0)).label("open_amount"),
             ).group_by(inv.c.currency).order_by(sa.func.sum(inv.c.amount).desc())
         ).all()
+        # Part payments on invoices not yet settled: without them the open amount would disagree with the
+        # Overview's open AR on any ledger that has payments.
+        part_paid = dict(conn.execute(
+            sa.select(inv.c.currency, sa.func.sum(pay.c.amount))
+            .select_from(inv.join(pay, pay.c.invoice_id == inv.c.invoice_id))
+            .where(is_open).group_by(inv.c.currency)
+        ).all())
         source = get_meta(conn, "source")
     by_currency = pd.DataFrame(rows, columns=["currency", "invoices", "invoiced", "open_invoices", "open_amount"])
     for col in ("invoiced", "open_amount"):
         by_currency[col] = by_currency[col].astype(float)
+    by_currency["open_amount"] -= by_currency["currency"].map(part_paid).fillna(0).astype(float)
     activity = [d for d in (last, last_pay, last_con) if d is not None]
     return LedgerSummary(row_counts(engine), first, last, max(activity) if activity else None, by_currency, source)
 
