@@ -194,10 +194,21 @@ else:
         invoiced=[money(v, c) for v, c in zip(led.by_currency["invoiced"], led.by_currency["currency"], strict=True)],
         open_amount=[money(v, c) for v, c in zip(led.by_currency["open_amount"], led.by_currency["currency"],
                                                  strict=True)],
-    ).rename(columns={"currency": "Currency", "invoices": "Invoices", "invoiced": "Invoiced",
-                      "open_invoices": "Open invoices", "open_amount": "Still open (after part payments)"})
-    st.dataframe(table, hide_index=True, width="stretch")
+    )
+    # Amounts in several currencies share a column, so they are text; right-aligned like figures.
+    right = {"alignment": "right"}
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "currency": "Currency", "invoices": st.column_config.TextColumn("Invoices", **right),
+        "invoiced": st.column_config.TextColumn("Invoiced", **right),
+        "open_invoices": st.column_config.TextColumn("Open invoices", **right),
+        "open_amount": st.column_config.TextColumn("Still open (after part payments)", **right)})
     history = summary.import_history(engine)
     if len(history):
         with st.expander("Import history"):
-            st.dataframe(history, hide_index=True, width="stretch")
+            st.dataframe(history, hide_index=True, width="stretch", column_config={
+                "at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"), "source": "Source",
+                "kind": "Table", "mode": "Mode", "rows_read": st.column_config.NumberColumn("Rows read"),
+                "inserted": st.column_config.NumberColumn("New"),
+                "updated": st.column_config.NumberColumn("Updated"),
+                "rejected": st.column_config.NumberColumn("Rejected"),
+                "suspicious": st.column_config.NumberColumn("Flagged")})

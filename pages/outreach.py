@@ -14,7 +14,9 @@ from ui.format import md, money, number
 as_of = state.ledger_page(__file__, "Outreach")
 engine = state.engine()
 st.caption("The right message, to the right debtor, at the right time, on the right channel. Each group has its "
-           "playbook; steps are days relative to the due date (negative = before it).")
+           "playbook; steps are days relative to the due date (negative = before it). Reminders escalate: a "
+           "debtor gets the firmest step any of their items has reached, with everything overdue listed, and "
+           "never a milder one after it.")
 
 config_name, config = controls.segment_config(st.columns([1, 2])[0])
 
@@ -26,7 +28,7 @@ with st.expander("Plan settings", expanded=False):
     max_week = c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, 2, key="out_max")
     enforce = c[4].toggle("Enforce the limit", value=True, key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way).")
-    d = st.columns([2, 1, 1], vertical_alignment="bottom")
+    d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
     days = d[0].multiselect("Contact days", outreach.WEEKDAYS, default=[outreach.WEEKDAYS[i] for i in
                                                                          outreach.WORKING_WEEK], key="out_days",
                             help="A step that falls on another day moves to the next contact day; a step before "
@@ -38,12 +40,18 @@ with st.expander("Plan settings", expanded=False):
                            help="Off: disputed invoices are left out of reminders and of the items a message "
                                 "lists, as a dunning block does; they belong to dispute resolution (the Disputes "
                                 "page lists them).")
+    repeat = d[3].number_input("Repeat the last step every (days)", 0, 365, 14, key="out_repeat",
+                               help="Reminders escalate step by step and never step back. A debtor at the last "
+                                    "step of their playbook gets it again at this interval while anything stays "
+                                    "overdue (0: never, or 7 to 365 days). A last step that hands the claim over "
+                                    "is never repeated.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),
                                  max_contacts_per_7_days=int(max_week),
                                  contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"),
-                                 remind_disputed=disputed)
+                                 remind_disputed=disputed,
+                                 repeat_last_step_days=int(repeat) if int(repeat) == 0 else max(7, int(repeat)))
 
 tab_plan, tab_books, tab_holds = st.tabs(["Plan", "Playbooks and messages", "Holds"])
 
@@ -138,11 +146,21 @@ with tab_holds:
 
 with tab_plan:
     try:
-        plan, violations, rates, (moved, left_out) = cache.outreach_plan(as_of, settings, enforce, config,
-                                                                         spread=spread)
+        plan, violations, rates, (moved, left_out), handed = cache.outreach_plan(as_of, settings, enforce, config,
+                                                                                  spread=spread)
     except ArboardError as exc:
         st.error(md(exc))
         st.stop()
+    if len(handed):
+        st.info(f"{number(handed['customer_id'].nunique())} debtor(s) with {number(int(handed['items'].sum()))} "
+                "overdue item(s) are past their playbook's hand-over step: their claims are taken to be with the "
+                "collection agency, so the plan sends them nothing more. To keep reminding them, end that "
+                "playbook with a step that does not hand over.")
+        with st.expander("Debtors past a hand-over"):
+            st.dataframe(outreach.readable(handed), hide_index=True, width="stretch", height=240, column_config={
+                **outreach.LABELS, "overdue": st.column_config.NumberColumn("Overdue", format="accounting"),
+                "items": st.column_config.NumberColumn("Items"),
+                "since": st.column_config.DateColumn("Hand-over due since")})
     if plan.empty:
         st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")
         st.stop()
@@ -178,21 +196,24 @@ with tab_plan:
         st.warning(f"{number(len(left_out))} call(s) do not fit in the next {settings.weeks} weeks at this capacity "
                    "and are left out of the plan: add agents or calls per agent, or plan more weeks.")
         with st.expander("Calls left out"):
-            st.dataframe(left_out[["date", "customer_id", "name", "group", "step", "amount", "currency", "invoices"]],
+            st.dataframe(outreach.readable(left_out[["date", "name", "customer_id", "group", "step", "amount",
+                                                     "currency", "invoices"]]),
                          hide_index=True, width="stretch", height=240,
-                         column_config={"date": st.column_config.DateColumn("Planned for"),
+                         column_config={**outreach.LABELS, "date": st.column_config.DateColumn("Planned for"),
                                         "amount": st.column_config.NumberColumn("Amount", format="accounting")})
     c1, c2 = st.columns(2)
     with c1:
         st.markdown("**Cost per channel**")
         st.dataframe(cost, hide_index=True, width="stretch",
-                     column_config={"unit_cost": st.column_config.NumberColumn("Unit cost (EUR)", format="%.2f"),
+                     column_config={**outreach.LABELS,
+                                    "unit_cost": st.column_config.NumberColumn("Unit cost (EUR)", format="%.2f"),
                                     "cost": st.column_config.NumberColumn("Cost (EUR)", format="%.2f")})
     with c2:
         st.markdown("**Expected collections** (from each channel's past results)")
         st.dataframe(expected.assign(group=expected["group"].map(SUBGROUP_LABELS)), hide_index=True,
                      width="stretch",
-                     column_config={"targeted": st.column_config.NumberColumn("Amount contacted", format="accounting"),
+                     column_config={**outreach.LABELS,
+                                    "targeted": st.column_config.NumberColumn("Amount contacted", format="accounting"),
                                     "expected": st.column_config.NumberColumn("Expected to come in",
                                                                               format="accounting")})
         st.caption("Amounts add up the debtors' currencies at face value.")
@@ -200,13 +221,18 @@ with tab_plan:
                 f"{settings.max_contacts_per_7_days} contacts in 7 days"
                 + (" — the extra contacts were dropped." if enforce else "."))
     if len(violations):
-        st.dataframe(violations, hide_index=True, width="stretch", height=200)
+        st.dataframe(violations, hide_index=True, width="stretch", height=200,
+                     column_order=["name", "customer_id", "window_start", "contacts"],
+                     column_config={**outreach.LABELS, "window_start": st.column_config.DateColumn("7 days from")})
 
     st.markdown("**One debtor's schedule**")
     who = st.selectbox("Debtor", plan["customer_id"].unique().tolist()[:2000], key="out_who",
                        format_func=dict(zip(plan["customer_id"], plan["name"], strict=False)).get)
     st.dataframe(outreach.render_messages(plan[plan["customer_id"] == who])
-                 .pipe(outreach.export_table), hide_index=True, width="stretch")
+                 .pipe(outreach.export_table).pipe(outreach.readable), hide_index=True, width="stretch",
+                 column_config={**outreach.LABELS, "date": st.column_config.DateColumn("Planned for"),
+                                "amount": st.column_config.NumberColumn("Amount", format="accounting"),
+                                "total_due": st.column_config.NumberColumn("Total due", format="accounting")})
 
     def full_export():
         return outreach.export_table(outreach.render_messages(plan))

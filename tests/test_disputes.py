@@ -102,7 +102,7 @@ def test_cli_disputes(tmp_path, duck_url):
                        "--out", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0].startswith("Invoice,Debtor,Name") and len(text.splitlines()) == 4
+    assert text.splitlines()[0].startswith("Invoice,Debtor ID,Debtor") and len(text.splitlines()) == 4
     assert ",=cmd" not in text and "'=cmd" in text  # a hostile debtor name stays text in a spreadsheet
     result = run(app, ["disputes", "--db", duck_url, "--out", str(tmp_path / "x.pdf")])
     assert result.exit_code == 2 and "--out must end in .csv or .xlsx" in result.output

@@ -197,6 +197,9 @@ def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
     assert both.exit_code == 0, both.output
     bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--contact-days", "Funday"])
     assert bad.exit_code == 2 and "not a weekday" in bad.output
+    bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--repeat-days", "3"])
+    assert bad.exit_code == 2 and "7 to 365 days" in bad.output and "Traceback" not in bad.output
+    assert "past a hand-over" in result.output  # the sample has won't-pay debtors long overdue
 
 
 def test_messages_list_everything_overdue_with_its_own_due_date_and_amount():
@@ -204,21 +207,26 @@ def test_messages_list_everything_overdue_with_its_own_due_date_and_amount():
                           "due_date": pd.to_datetime(["2026-11-02", "2026-11-20"]), "amount": [100.0, 50.0],
                           "currency": ["EUR", "EUR"], "name": ["Ann", "Ann"], "email": ["a@x.org"] * 2,
                           "phone": [None] * 2, "locale": ["en_GB"] * 2, "opt_out": [None] * 2})
-    book = outreach.Playbook("wont_pay", (outreach.Step(1, "email", "neutral", "{{ open_amount }}|"
-                                                        "{% for i in invoices %}{{ i.number }} {{ i.due_date }} "
-                                                        "{{ i.amount }};{% endfor %}", name="Reminder"),))
+    template = "{{ open_amount }}|{% for i in invoices %}{{ i.number }} {{ i.due_date }} {{ i.amount }};{% endfor %}"
+    book = outreach.Playbook("wont_pay", (outreach.Step(1, "email", "neutral", template, name="Reminder"),
+                                          outreach.Step(20, "email", "firm", template, name="Second")))
     groups = pd.Series({"C1": "wont_pay"})
-    plan = outreach.build_plan(items, groups, pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1))
+    once = outreach.PlanSettings(repeat_last_step_days=0)
+    plan = outreach.build_plan(items, groups, pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1),
+                               settings=once)
     messages = outreach.render_messages(plan)["message"].tolist()
-    # I1's reminder (3 Nov) lists I1 alone; I2's (23 Nov, a Monday) lists I1, still overdue, and I2.
+    # I1's reminder (3 Nov) lists I1 alone; on 23 Nov (a Monday) I1 reaches the second step and I2 its
+    # first: one contact at the firmer step lists I1, still overdue, and I2.
     assert messages == ["€100.00|I1 2 Nov 2026 €100.00;",
                         "€150.00|I1 2 Nov 2026 €100.00;I2 20 Nov 2026 €50.00;"]
-    assert plan["amount"].tolist() == [100.0, 50.0] and plan["total_due"].tolist() == [100.0, 150.0]
+    assert plan["step"].tolist() == ["Reminder", "Second"]
+    assert plan["amount"].tolist() == [100.0, 150.0] and plan["total_due"].tolist() == [100.0, 150.0]
     # I1 on hold until the end of the year: not reminded, and not listed on I2's reminder.
     held = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["I1"], "until": [date(2026, 12, 31)]})
     plan = outreach.build_plan(items, groups, pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1),
-                               holds=held)
-    assert outreach.render_messages(plan)["message"].tolist() == ["€50.00|I2 20 Nov 2026 €50.00;"]
+                               holds=held, settings=once)
+    assert outreach.render_messages(plan)["message"].tolist() == ["€50.00|I2 20 Nov 2026 €50.00;"] * 2
+    assert plan["step"].tolist() == ["Reminder", "Second"]  # I2's own two steps (23 Nov, 10 Dec)
 
 
 def test_a_step_fee_shows_on_its_message_and_in_the_total():
@@ -264,8 +272,10 @@ def test_a_heads_up_before_the_due_date_is_about_what_falls_due():
     book = outreach.Playbook("wont_pay", (outreach.Step(-3, "email", "friendly", "{{ open_amount }}", name="Nudge"),
                                           outreach.Step(3, "email", "firm", "{{ open_amount }}", name="Reminder")))
     plan = outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
-                               date(2026, 11, 1))
-    assert outreach.render_messages(plan)["message"].tolist() == ["€30.00", "€100.00"]  # 17 Nov, 23 Nov
+                               date(2026, 11, 1), settings=outreach.PlanSettings(repeat_last_step_days=0))
+    # The nudge (17 Nov) is about NEW alone. NEW's reminder (23 Nov) would not go further than OLD's,
+    # sent in October, so it is not sent again (see the escalation tests for the repeats).
+    assert outreach.render_messages(plan)["message"].tolist() == ["€30.00"]
 
 
 def test_disputed_invoices_are_left_out_of_reminders_unless_asked():
@@ -351,3 +361,63 @@ def test_reminders_net_the_debtors_credits_and_are_not_sent_when_credits_cover_t
         "€100.00", "€60.00 since 10 Nov 2026: A €100.00; CN1 (credit note) -€40.00;"]  # credits are not overdue
     covered = outreach.build_plan(items, *args, credits=_credits(["CN1 (credit note)"], ["2026-01-05"], [-100.0]))
     assert covered["step"].tolist() == ["Heads-up"]  # nothing left to ask for
+
+
+def _ladder_items(*rows):
+    n = len(rows)
+    return pd.DataFrame({"invoice_id": [r[0] for r in rows], "customer_id": ["C1"] * n,
+                         "due_date": pd.to_datetime([r[1] for r in rows]), "amount": [r[2] for r in rows],
+                         "currency": ["EUR"] * n, "name": ["Ann"] * n, "email": ["a@x.org"] * n, "phone": [None] * n,
+                         "locale": ["en_GB"] * n, "opt_out": [None] * n})
+
+
+LADDER = outreach.Playbook("unable_to_pay", (
+    outreach.Step(-5, "email", "friendly", "{{ open_amount }}", name="Heads-up"),
+    outreach.Step(2, "phone", "neutral", "{{ open_amount }}", ("payment_plan",), name="Call"),
+    outreach.Step(5, "email", "neutral", "{{ open_amount }}", ("payment_plan",), name="Plan offer"),
+    outreach.Step(30, "letter", "firm", "{{ open_amount }}", name="Formal reminder")))
+EVERY_DAY = {"contact_days": tuple(range(7))}
+
+
+def test_reminders_escalate_and_never_step_back():
+    # OLD is 20 days overdue when the plan starts (past "Plan offer"); NEW falls due on 10 Nov.
+    items = _ladder_items(("OLD", "2026-10-12", 100.0), ("NEW", "2026-11-10", 40.0))
+    plan = outreach.build_plan(items, pd.Series({"C1": "unable_to_pay"}), pd.Series(dtype=object),
+                               {"unable_to_pay": LADDER}, date(2026, 11, 1),
+                               settings=outreach.PlanSettings(repeat_last_step_days=0, **EVERY_DAY))
+    got = list(zip(plan["date"].dt.strftime("%m-%d"), plan["step"], plan["invoices"], strict=True))
+    # The heads-up before NEW falls due stays. OLD's formal reminder (11 Nov) is about OLD and lists NEW,
+    # overdue since the day before. NEW's call (12 Nov) and plan offer (15 Nov) would be milder than that
+    # letter, so they are not sent.
+    assert got == [("11-05", "Heads-up", "NEW"), ("11-11", "Formal reminder", "OLD")]
+    assert outreach.render_messages(plan)["message"].tolist() == ["€40.00", "€140.00"]
+
+
+def test_the_last_step_repeats_while_overdue_but_a_hand_over_does_not():
+    items = _ladder_items(("OLD", "2026-09-01", 100.0), ("NEW", "2026-11-10", 40.0))
+    args = (items, pd.Series({"C1": "unable_to_pay"}), pd.Series(dtype=object), {"unable_to_pay": LADDER},
+            date(2026, 11, 1))
+    plan = outreach.build_plan(*args, settings=outreach.PlanSettings(repeat_last_step_days=14, **EVERY_DAY))
+    reminders = plan[plan["step"] == "Formal reminder"]
+    # OLD reached the last step on 1 Oct: again on 15 Oct, 29 Oct (before the plan), 12 Nov, 26 Nov, 10 Dec, 24 Dec.
+    assert reminders["date"].dt.strftime("%m-%d").tolist() == ["11-12", "11-26", "12-10", "12-24"]
+    assert reminders["invoices"].tolist() == ["OLD, NEW"] * 4 and reminders["total_due"].tolist() == [140.0] * 4
+    assert set(plan["step"]) == {"Heads-up", "Formal reminder"}  # NEW's call and offer would step back
+    # A last step that hands the claim over is not repeated; the debtor is listed as handed over.
+    steps = LADDER.steps[:-1] + (outreach.Step(30, "letter", "firm", "{{ open_amount }}", ("hand_over",),
+                                               name="Hand-over"),)
+    book = {"unable_to_pay": outreach.Playbook("unable_to_pay", steps)}
+    plan = outreach.build_plan(*args[:3], book, args[4], settings=outreach.PlanSettings(**EVERY_DAY))
+    assert plan["step"].tolist() == ["Heads-up"]
+    handed = outreach.handed_over(items, args[1], book, date(2026, 11, 1), settings=outreach.PlanSettings(**EVERY_DAY))
+    assert handed[["customer_id", "overdue", "items"]].values.tolist() == [["C1", 100.0, 1]]
+    assert handed["since"].tolist() == [pd.Timestamp("2026-10-01")]
+    # With nobody past it, nobody is listed.
+    assert outreach.handed_over(items, args[1], {"unable_to_pay": LADDER}, date(2026, 11, 1)).empty
+
+
+def test_the_default_plan_never_steps_back(sample):
+    plan = outreach.make_plan(sample, SMALL_SAMPLE.end)
+    overdue = plan[plan["offset_days"] >= 0].sort_values(["customer_id", "date"], kind="stable")
+    before = overdue.groupby("customer_id")["offset_days"].cummax().groupby(overdue["customer_id"]).shift()
+    assert not (overdue["offset_days"] < before).any()

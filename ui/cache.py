@@ -189,15 +189,17 @@ def _holds_key(as_of: date) -> tuple[str, ...]:
 def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids):
     settings = outreach.PlanSettings(**dict(settings_items))
     engine = state._engine(url)
-    raw = outreach.make_plan(engine, as_of, settings=settings, enforce=False, config=_config(config_json))
-    done = outreach.finish_plan(raw, as_of, settings, enforce=enforce, spread=spread)
-    return done.plan, done.violations, outreach.response_rates(engine, as_of), (done.calls_moved, done.calls_left_out)
+    inputs = outreach.plan_inputs(engine, as_of, config=_config(config_json),
+                                  profile_frame=_profiles(url, version, as_of, 365))
+    done = outreach.finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread)
+    return (done.plan, done.violations, outreach.response_rates(engine, as_of), (done.calls_moved, done.calls_left_out),
+            inputs.handed_over(as_of, settings))
 
 
 def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, config: SegmentConfig | None = None,
                   *, spread: bool = False):
     """(plan, pressure violations before enforcement, response rates per channel, (calls moved, the calls
-    left out) by spreading), cached."""
+    left out) by spreading, debtors past a hand-over), cached."""
     engine = state.engine()
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
     # Every setting is part of the key (a field left out would be silently ignored).

@@ -309,6 +309,8 @@ def plan_cmd(
     spread_calls: Annotated[bool, typer.Option(help="Move calls beyond the daily capacity to later days.")] = True,
     remind_disputed: Annotated[bool, typer.Option(help="Also remind disputed invoices (default: left out).")]
     = False,
+    repeat_days: Annotated[int, typer.Option(help="Repeat a playbook's last step every N days while overdue "
+                                                  "(0: never; a hand-over never repeats).")] = 14,
 ) -> None:
     """Export the outreach plan: one row per planned contact with the rendered message."""
     xlsx = _check_out(out_file)
@@ -316,14 +318,18 @@ def plan_cmd(
         days = outreach.parse_days(contact_days)
     except ArboardError as exc:
         _fail(exc, code=2)
+    try:
+        settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week, contact_days=days,
+                                         agents=agents, calls_per_agent_per_day=calls_per_agent,
+                                         remind_disputed=remind_disputed, repeat_last_step_days=repeat_days)
+    except ArboardError as exc:
+        _fail(exc, code=2)
     engine = _open(db_url)
     cfg = _config(engine, config)
-    settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week, contact_days=days,
-                                     agents=agents, calls_per_agent_per_day=calls_per_agent,
-                                     remind_disputed=remind_disputed)
     day = _as_of(as_of, engine)
-    raw = outreach.make_plan(engine, day, settings=settings, config=cfg, enforce=False)
-    done = outreach.finish_plan(raw, day, settings, spread=spread_calls)
+    inputs = outreach.plan_inputs(engine, day, config=cfg)
+    done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls)
+    handed = inputs.handed_over(day, settings)
     table = outreach.export_table(outreach.render_messages(done.plan))
     _write(out_file, exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount", "fee", "total_due"))
            if xlsx else exports.to_csv_bytes(table))
@@ -331,6 +337,9 @@ def plan_cmd(
     if len(done.calls_left_out):
         out.print(f"{len(done.calls_left_out):,} call(s) do not fit at {agents} agent(s) x {calls_per_agent} calls a "
                   "day and were left out; raise --agents or --calls-per-agent, or plan more --weeks.")
+    if len(handed):
+        out.print(f"{handed['customer_id'].nunique():,} debtor(s) are past a hand-over step and get no more "
+                  "reminders (their claims are taken to be with the agency).")
 
 
 @app.command("disputes")
@@ -368,7 +377,7 @@ def disputes_cmd(
     elif len(table):
         t = Table(title="Longest in dispute" + (f" (first 15 of {len(table):,}; --out lists all)"
                                                 if len(table) > 15 else ""))
-        cols = {"days_open": "Days", "invoice_id": "Invoice", "customer_id": "Debtor", "name": "Name",
+        cols = {"days_open": "Days", "invoice_id": "Invoice", "customer_id": "Debtor ID", "name": "Debtor",
                 "open_amount": "Open", "due_date": "Due"}
         for col, label in cols.items():
             t.add_column(label, justify="right" if col in ("open_amount", "days_open") else "left",

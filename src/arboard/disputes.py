@@ -28,7 +28,7 @@ COLUMNS = ["invoice_id", "customer_id", "name", "currency", "invoice_date", "due
            "open_since", "days_open", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"]
 AGE_EDGES = (30, 60, 90)
 UNKNOWN_RAISED = "no dispute contact recorded"
-LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor", "name": "Name", "currency": "Currency",
+LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor ID", "name": "Debtor", "currency": "Currency",
           "invoice_date": "Invoice date", "due_date": "Due date", "open_amount": "Open amount",
           "raised": "Raised (first dispute contact)", "open_since": "Open since", "days_open": "Days in dispute",
           "days_past_due": "Days past due", "contacts": "Contacts", "last_contact": "Last contact",

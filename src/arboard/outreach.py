@@ -34,6 +34,7 @@ from arboard.openitems import open_items
 CHANNELS = ("email", "sms", "letter", "phone", "portal", "preferred")
 TONES = ("friendly", "neutral", "firm")
 ACTIONS = ("payment_plan", "credit_hold", "hand_over")
+ACTION_LABELS = {"payment_plan": "offer a payment plan", "credit_hold": "credit hold", "hand_over": "hand over"}
 # Where a channel cannot be used for lack of contact data, the next one that can.
 FALLBACK = {"email": ("sms", "letter"), "sms": ("email", "letter"), "phone": ("letter",),
             "portal": ("email", "sms", "letter"), "letter": ()}
@@ -244,10 +245,15 @@ class PlanSettings:
     contact_days: tuple[int, ...] = WORKING_WEEK
     holidays: tuple[date, ...] = ()
     remind_disputed: bool = False  # disputed invoices go to dispute resolution, not to reminders
+    # Once a debtor is at the last step of their playbook, it repeats at this interval while anything stays
+    # overdue (0: never); a hand-over is never repeated: the claim is with the agency.
+    repeat_last_step_days: int = 14
 
     def __post_init__(self) -> None:
         if not self.contact_days or not set(self.contact_days) <= set(range(7)):
             raise ArboardError("Choose at least one day of the week for contacts.")
+        if not (self.repeat_last_step_days == 0 or 7 <= self.repeat_last_step_days <= 365):
+            raise ArboardError("Repeat the last step every 7 to 365 days, or 0 for never.")
 
     @property
     def calendar(self) -> dict:
@@ -349,10 +355,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     """
     end = pd.Timestamp(plan_end(as_of, settings))
     start = pd.Timestamp(as_of)
-    if not settings.remind_disputed and "disputed" in items:
-        items = items[~items["disputed"].fillna(False).astype(bool)]
-    df = items.assign(group=items["customer_id"].map(groups).fillna("no_information"),
-                      held=held_until(items, holds if holds is not None else pd.DataFrame()).astype("datetime64[us]"))
+    df = _plan_items(items, groups, holds, settings)
     rows = []
     for group, book in playbooks.items():
         mine = df[df["group"] == group]
@@ -366,12 +369,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
             if hit.empty:
                 continue
             # One contact per debtor, step and day, listing everything that step is about.
-            agg = hit.groupby(["customer_id", "date"], sort=False).agg(
-                name=("name", "first"), email=("email", "first"), phone=("phone", "first"),
-                opt_out=("opt_out", "first"),
-                currency=("currency", "first"), locale=("locale", "first"), amount=("amount", "sum"),
-                invoices=("invoice_id", lambda s: ", ".join(s)), ids=("invoice_id", tuple),
-                oldest_due=("due_date", "min")).reset_index()
+            agg = _per_contact(hit)
             agg["group"], agg["step"], agg["step_no"] = group, step.name or f"Step {no}", no
             agg["tone"], agg["actions"], agg["template"] = step.tone, ", ".join(step.actions), step.template
             agg["fee"], agg["offset_days"] = step.fee, step.offset_days
@@ -382,7 +380,9 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
                "offset_days"]
     if not rows:
         return pd.DataFrame(columns=columns)
-    plan = pd.concat(rows, ignore_index=True)
+    plan = _escalate(pd.concat(rows, ignore_index=True), df, playbooks, start, end, settings)
+    if plan.empty:
+        return pd.DataFrame(columns=columns)
     best = plan["customer_id"].map(best_channel)
     has_email = plan["email"].notna().to_numpy()
     has_phone = plan["phone"].notna().to_numpy()
@@ -401,6 +401,160 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
     plan["total_due"] = owed[plan.index] + plan["fee"]
     return plan.reset_index(drop=True)[columns]
+
+
+def _per_contact(hit: pd.DataFrame) -> pd.DataFrame:
+    """One row per debtor and day from item rows: the debtor's details, the amount, the items (``ids``)."""
+    groups = hit.groupby(["customer_id", "date"], sort=False)
+    agg = groups.agg(name=("name", "first"), email=("email", "first"), phone=("phone", "first"),
+                     opt_out=("opt_out", "first"), currency=("currency", "first"), locale=("locale", "first"),
+                     amount=("amount", "sum"), oldest_due=("due_date", "min")).reset_index()
+    agg["ids"] = _tuples_by(groups.ngroup().to_numpy(), hit["invoice_id"].to_numpy(dtype=object), len(agg))
+    return agg
+
+
+def _plan_items(items: pd.DataFrame, groups: pd.Series, holds: pd.DataFrame | None,
+                settings: PlanSettings) -> pd.DataFrame:
+    """The open items a plan is about, with the debtor's group and the end of any hold."""
+    if not settings.remind_disputed and "disputed" in items:
+        items = items[~items["disputed"].fillna(False).astype(bool)]
+    return items.assign(group=items["customer_id"].map(groups).fillna("no_information"),
+                        held=held_until(items, holds if holds is not None else pd.DataFrame()).astype("datetime64[us]"))
+
+
+def _levels_at_start(items: pd.DataFrame, playbooks: dict[str, Playbook], start: pd.Timestamp,
+                     settings: PlanSettings) -> pd.DataFrame:
+    """Per debtor with an overdue level reached by ``start``: ``level`` (the highest offset reached)
+    and, when that is their playbook's last level, ``first_due``/``last_due`` (when an item first and
+    last reached it). Items on hold when the plan starts do not count."""
+    items = items[~(items["held"] >= start)]
+    reached = []
+    for group, book in playbooks.items():
+        offsets = sorted({s.offset_days for s in book.steps if s.offset_days >= 0})
+        mine = items[items["group"] == group]
+        if not offsets or mine.empty:
+            continue
+        for off in offsets:
+            when = on_contact_days(mine["due_date"] + pd.Timedelta(days=off), settings)
+            hit = when <= start
+            reached.append(pd.DataFrame({"customer_id": mine.loc[hit, "customer_id"], "level": off,
+                                         "when": when[hit] if off == offsets[-1] else pd.NaT}))
+    if not reached:
+        return pd.DataFrame(columns=["level", "first_due", "last_due"], index=pd.Index([], name="customer_id"))
+    return pd.concat(reached).groupby("customer_id").agg(level=("level", "max"), first_due=("when", "min"),
+                                                          last_due=("when", "max"))
+
+
+def _escalate(plan: pd.DataFrame, items: pd.DataFrame, playbooks: dict[str, Playbook], start: pd.Timestamp,
+              end: pd.Timestamp, settings: PlanSettings) -> pd.DataFrame:
+    """Make a debtor's reminders escalate and never step back, then repeat the last step.
+
+    Steps from the due date on are dunning levels, as in Odoo/OCA follow-ups: a debtor is at the
+    highest level any of their items has reached. A contact goes out when an item lifts the debtor
+    to a higher level (it lists everything overdue); an item reaching a level the debtor is already
+    at or past joins that contact instead of sending a milder message after a firmer one. Levels
+    reached before the plan starts count as sent. At the last level the step repeats every
+    ``settings.repeat_last_step_days`` days from when it was last due, unless it hands the claim over.
+    Steps before the due date (heads-ups about what falls due) are left as they are.
+    """
+    pre, dun = plan[plan["offset_days"] < 0], plan[plan["offset_days"] >= 0]
+    key = ["customer_id", "date"]
+    at_start = _levels_at_start(items, playbooks, start, settings)
+    level0 = at_start["level"]
+    if not dun.empty:
+        days = dun.groupby(key, sort=False)["offset_days"].max().rename("top").reset_index().sort_values(key)
+        days["before"] = days.groupby("customer_id")["top"].cummax().groupby(days["customer_id"]).shift()
+        days["before"] = np.fmax(days["before"], days["customer_id"].map(level0)).fillna(-1)
+        lifted = days.loc[days["top"] > days["before"], key + ["top"]]
+        # Items whose own (milder) step falls on a contact day are listed by that contact too.
+        dun = dun.merge(lifted, on=key)
+        day_no = dun.groupby(key, sort=False).ngroup().to_numpy()
+        days_ids = _tuples_by(day_no, dun["ids"].to_numpy(dtype=object), int(day_no.max()) + 1 if len(dun) else 0)
+        same_day = [tuple(dict.fromkeys(i for ids in day for i in ids)) for day in days_ids]
+        dun["ids"] = [same_day[d] for d in day_no]
+        dun = dun[dun["offset_days"] == dun["top"]].drop(columns="top").reset_index(drop=True)
+        each = dun["ids"].explode().rename("invoice_id").reset_index().merge(
+            items[["invoice_id", "amount", "due_date"]], on="invoice_id").groupby("index")
+        dun["amount"] = each["amount"].sum().astype(float)
+        dun["oldest_due"] = each["due_date"].min()
+    repeats = _repeats(dun, items, playbooks, start, end, settings, at_start["last_due"].dropna())
+    parts = [p for p in (pre, dun, repeats) if len(p)]
+    out = pd.concat(parts, ignore_index=True) if parts else plan.iloc[:0].copy()
+    out["invoices"] = [", ".join(ids) for ids in out["ids"]]
+    return out
+
+
+def handed_over(items: pd.DataFrame, groups: pd.Series, playbooks: dict[str, Playbook], as_of: date, *,
+                settings: PlanSettings = PlanSettings(), holds: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Debtors already past a hand-over when the plan starts: the plan sends them nothing more.
+
+    A playbook whose last step hands the claim over (``hand_over``) ends there; debtors who reached
+    it before ``as_of`` are taken to be with the agency. Listing them keeps them from looking
+    forgotten.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, name, group, currency, overdue, items, since`` (when the first item reached the
+        hand-over), largest overdue first.
+    """
+    columns = ["customer_id", "name", "group", "currency", "overdue", "items", "since"]
+    df = _plan_items(items, groups, holds, settings)
+    last = {g: max((s for s in b.steps if s.offset_days >= 0), key=lambda s: s.offset_days, default=None)
+            for g, b in playbooks.items()}
+    ends = {g for g, b in playbooks.items()
+            if last[g] is not None and any("hand_over" in s.actions for s in b.steps
+                                           if s.offset_days == last[g].offset_days)}
+    at_start = _levels_at_start(df[df["group"].isin(ends)], playbooks, pd.Timestamp(as_of), settings)
+    done = at_start[at_start["first_due"].notna()]
+    if done.empty:
+        return pd.DataFrame(columns=columns)
+    mine = df[df["customer_id"].isin(done.index) & (df["due_date"] < pd.Timestamp(as_of))]
+    out = mine.groupby(["customer_id", "currency"]).agg(name=("name", "first"), group=("group", "first"),
+                                                         overdue=("amount", "sum"), items=("invoice_id", "size"))
+    out = out.reset_index().assign(since=lambda t: t["customer_id"].map(done["first_due"]))
+    return out.sort_values(["overdue", "customer_id"], ascending=[False, True])[columns].reset_index(drop=True)
+
+
+def _repeats(dun: pd.DataFrame, items: pd.DataFrame, playbooks: dict[str, Playbook], start: pd.Timestamp,
+             end: pd.Timestamp, settings: PlanSettings, last_due: pd.Series) -> pd.DataFrame:
+    """The last step again every ``repeat_last_step_days`` for debtors at their playbook's last level."""
+    every = settings.repeat_last_step_days
+    out = []
+    for group, book in playbooks.items():
+        overdue_steps = [(no, s) for no, s in enumerate(book.steps, start=1) if s.offset_days >= 0]
+        if not every or not overdue_steps:
+            continue
+        top = max(s.offset_days for _no, s in overdue_steps)
+        last = [(no, s) for no, s in overdue_steps if s.offset_days == top]
+        if any("hand_over" in s.actions for _no, s in last):
+            continue
+        # From the last time the last level was due: in the plan, else before it started.
+        in_plan = dun[(dun["group"] == group) & (dun["offset_days"] == top)].groupby("customer_id")["date"].max()
+        mine = items[items["group"] == group]
+        anchor = pd.Series(last_due[last_due.index.isin(mine["customer_id"])], dtype="datetime64[us]")
+        anchor = anchor.astype("datetime64[us]").combine(in_plan.astype("datetime64[us]"), max, fill_value=pd.NaT)
+        anchor = anchor.dropna()
+        if anchor.empty:
+            continue
+        n = ((end - anchor).dt.days // every).clip(lower=0)
+        dates = pd.DataFrame({"customer_id": anchor.index.repeat(n), "k": np.concatenate([np.arange(1, m + 1)
+                                                                                         for m in n])})
+        dates["date"] = anchor.reindex(dates["customer_id"]).to_numpy() + pd.to_timedelta(dates["k"] * every, "D")
+        dates = dates[dates["date"] > start]
+        dates["date"] = on_contact_days(dates["date"], settings)
+        dates = dates[(dates["date"] > start) & (dates["date"] <= end)].drop_duplicates(["customer_id", "date"])
+        # Each repeat is about everything overdue that day and not on hold.
+        pairs = dates.merge(mine, on="customer_id")
+        pairs = pairs[(pairs["due_date"] < pairs["date"]) & ~(pairs["date"] <= pairs["held"])]
+        if pairs.empty:
+            continue
+        agg = _per_contact(pairs.sort_values(["due_date", "invoice_id"]))
+        for no, step in last:
+            out.append(agg.assign(group=group, step=step.name or f"Step {no}", step_no=no, tone=step.tone,
+                                  actions=", ".join(step.actions), template=step.template, fee=step.fee,
+                                  offset_days=step.offset_days, step_channel=step.channel))
+    return pd.concat(out, ignore_index=True) if out else dun.iloc[:0]
 
 
 def _statements(plan: pd.DataFrame, items: pd.DataFrame,
@@ -428,8 +582,17 @@ def _statements(plan: pd.DataFrame, items: pd.DataFrame,
         lines["item"] = list(zip(lines["reference"], lines["date"].dt.date, lines["amount"].astype(float),
                                  strict=True))
         pairs = pd.concat([pairs[["row", "item"]], lines[["row", "item"]]], ignore_index=True)
-    found = pairs.groupby("row", sort=False)["item"].agg(tuple)
-    return [found.get(i, ()) for i in range(len(plan))]
+    return _tuples_by(pairs["row"].to_numpy(), pairs["item"].to_numpy(dtype=object), len(plan))
+
+
+def _tuples_by(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:
+    """``values`` gathered per row number 0..n-1 in their order (a groupby with a Python call per group
+    costs seconds at 1M invoices)."""
+    order = np.argsort(rows, kind="stable")
+    rows, values = rows[order], values[order]
+    starts = np.searchsorted(rows, np.arange(n), side="left")
+    ends = np.searchsorted(rows, np.arange(n), side="right")
+    return [tuple(values[a:b]) for a, b in zip(starts, ends, strict=True)]
 
 
 def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *,
@@ -616,11 +779,32 @@ def render_messages(plan: pd.DataFrame, *, pay_link: str = PAY_LINK) -> pd.DataF
     return plan.assign(message=messages, sms_segments=segments)
 
 
+# Plain-language headers for the plan's columns where people read them (pages); files keep the field names.
+LABELS = {"date": "Planned for", "customer_id": "Debtor ID", "name": "Debtor", "group": "Group", "step": "Step",
+          "channel": "Channel", "tone": "Tone", "actions": "Actions", "contact": "Sent to", "currency": "Currency",
+          "amount": "Amount", "invoices": "Invoices", "fee": "Fee", "total_due": "Total due", "message": "Message",
+          "contacts": "Contacts", "window_start": "7 days from", "targeted": "Amount contacted",
+          "expected": "Expected to come in", "unit_cost": "Unit cost", "cost": "Cost"}
+
+
 def export_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan as exported: one row per contact with date, debtor, group, step, channel, detail, message."""
     out = plan.assign(date=plan["date"].dt.date)
     return out[["date", "customer_id", "name", "group", "step", "channel", "tone", "actions", "contact", "currency",
                 "amount", "invoices", "fee", "total_due", "message"]]
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A plan table (or part of one) for people: group names and actions in words."""
+    from arboard.segments import SUBGROUP_LABELS
+
+    out = table.copy()
+    if "group" in out:
+        out["group"] = out["group"].map(SUBGROUP_LABELS).fillna(out["group"])
+    if "actions" in out:
+        out["actions"] = [", ".join(ACTION_LABELS.get(a.strip(), a.strip()) for a in str(v).split(",") if a.strip())
+                          for v in out["actions"].fillna("")]
+    return out
 
 
 def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSettings(), config=None,
@@ -638,16 +822,43 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
         Move calls beyond the team's daily capacity to later days (:func:`spread_calls`), before
         the pressure limit is applied.
     """
+    inputs = plan_inputs(engine, as_of, config=config, lookback_days=lookback_days)
+    return finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread).plan
+
+
+@dataclass
+class PlanInputs:
+    """What a plan is made from, read once: open items, groups, channels, playbooks, holds, credits."""
+
+    items: pd.DataFrame
+    groups: pd.Series
+    best_channel: pd.Series
+    playbooks: dict[str, Playbook]
+    holds: pd.DataFrame
+    credits: pd.DataFrame
+
+    def build(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
+        """The plan before the pressure limit and call spreading (:func:`build_plan`)."""
+        return build_plan(self.items, self.groups, self.best_channel, self.playbooks, as_of, settings=settings,
+                          holds=self.holds, credits=self.credits)
+
+    def handed_over(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
+        """Debtors past a hand-over (:func:`handed_over`)."""
+        return handed_over(self.items, self.groups, self.playbooks, as_of, settings=settings, holds=self.holds)
+
+
+def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int = 365,
+                profile_frame: pd.DataFrame | None = None) -> PlanInputs:
+    """Read what :func:`build_plan` needs as of ``as_of`` (segments under ``config``, default thresholds
+    when None)."""
     from arboard import profiles, segments
 
-    prof = profiles.debtor_profiles(engine, as_of, lookback_days=lookback_days)
+    prof = profile_frame if profile_frame is not None else profiles.debtor_profiles(engine, as_of,
+                                                                                     lookback_days=lookback_days)
     groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(),
                        index=prof["customer_id"])
-    best = prof.set_index("customer_id")["best_channel"]
-    plan = build_plan(open_items_for_plan(engine, as_of), groups, best, load_playbooks(engine), as_of,
-                      settings=settings, holds=active_holds(engine, as_of),
-                      credits=open_credits_for_plan(engine, as_of))
-    return finish_plan(plan, as_of, settings, enforce=enforce, spread=spread).plan
+    return PlanInputs(open_items_for_plan(engine, as_of), groups, prof.set_index("customer_id")["best_channel"],
+                      load_playbooks(engine), active_holds(engine, as_of), open_credits_for_plan(engine, as_of))
 
 
 @dataclass

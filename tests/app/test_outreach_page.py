@@ -8,6 +8,12 @@ def test_outreach_page(app_env):
     assert not at.exception
     assert at.title[0].value == "Outreach"
     assert any(m.label == "Planned contacts" for m in at.metric)
+    assert any("past their playbook's hand-over" in i.value for i in at.info)
+    before = next(m.value for m in at.metric if m.label == "Planned contacts")
+    at.number_input(key="out_repeat").set_value(0).run()
+    assert not at.exception
+    assert int(next(m.value for m in at.metric if m.label == "Planned contacts").replace(",", "")) < \
+        int(before.replace(",", ""))  # no repeats of the last steps
     at.number_input(key="out_agents").set_value(0).run()
     assert not at.exception
     at.toggle(key="out_enforce").set_value(False).run()
