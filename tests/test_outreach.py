@@ -20,6 +20,9 @@ CTX = MessageContext("Café Müller", 1234.5, "EUR", date(2026, 10, 1),
                      (("INV1", date(2026, 10, 1), 1000.0), ("INV2", date(2026, 10, 15), 234.5)),
                      "https://pay.example.com/K1", "de_DE")
 
+# The steps once each: no repeat of the last step (tests about other behaviour).
+ONCE = outreach.PlanSettings(repeat_last_step_days=0)
+
 
 def test_render_formats_for_the_debtor():
     text = render("{{ debtor_name }}: {{ open_amount }} seit {{ oldest_due_date }}"
@@ -211,9 +214,8 @@ def test_messages_list_everything_overdue_with_its_own_due_date_and_amount():
     book = outreach.Playbook("wont_pay", (outreach.Step(1, "email", "neutral", template, name="Reminder"),
                                           outreach.Step(20, "email", "firm", template, name="Second")))
     groups = pd.Series({"C1": "wont_pay"})
-    once = outreach.PlanSettings(repeat_last_step_days=0)
     plan = outreach.build_plan(items, groups, pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1),
-                               settings=once)
+                               settings=ONCE)
     messages = outreach.render_messages(plan)["message"].tolist()
     # I1's reminder (3 Nov) lists I1 alone; on 23 Nov (a Monday) I1 reaches the second step and I2 its
     # first: one contact at the firmer step lists I1, still overdue, and I2.
@@ -224,7 +226,7 @@ def test_messages_list_everything_overdue_with_its_own_due_date_and_amount():
     # I1 on hold until the end of the year: not reminded, and not listed on I2's reminder.
     held = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["I1"], "until": [date(2026, 12, 31)]})
     plan = outreach.build_plan(items, groups, pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1),
-                               holds=held, settings=once)
+                               holds=held, settings=ONCE)
     assert outreach.render_messages(plan)["message"].tolist() == ["€50.00|I2 20 Nov 2026 €50.00;"] * 2
     assert plan["step"].tolist() == ["Reminder", "Second"]  # I2's own two steps (23 Nov, 10 Dec)
 
@@ -237,7 +239,7 @@ def test_a_step_fee_shows_on_its_message_and_in_the_total():
     book = outreach.Playbook("wont_pay", (outreach.Step(1, "email", "firm", template, name="Reminder"),
                                           outreach.Step(21, "letter", "firm", template, name="Letter", fee=5.0)))
     plan = outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
-                               date(2026, 11, 1))
+                               date(2026, 11, 1), settings=ONCE)
     assert outreach.render_messages(plan)["message"].tolist() == ["100,00\xa0€",
                                                                   "100,00\xa0€ + 5,00\xa0€ = 105,00\xa0€"]
     assert plan["fee"].tolist() == [0.0, 5.0] and plan["total_due"].tolist() == [100.0, 105.0]
@@ -286,9 +288,9 @@ def test_disputed_invoices_are_left_out_of_reminders_unless_asked():
                           "disputed": [False, True]})
     book = outreach.Playbook("wont_pay", (outreach.Step(3, "email", "firm", "{{ open_amount }}", name="Reminder"),))
     args = (items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book}, date(2026, 11, 1))
-    plan = outreach.build_plan(*args)
+    plan = outreach.build_plan(*args, settings=ONCE)
     assert plan["invoices"].tolist() == ["OK"] and outreach.render_messages(plan)["message"].tolist() == ["€70.00"]
-    plan = outreach.build_plan(*args, settings=outreach.PlanSettings(remind_disputed=True))
+    plan = outreach.build_plan(*args, settings=outreach.PlanSettings(remind_disputed=True, repeat_last_step_days=0))
     assert outreach.render_messages(plan)["message"].tolist() == ["€100.00"]
 
 
@@ -315,7 +317,7 @@ def test_reminders_ask_for_what_is_still_open_after_partial_payments(engine):
     assert items[["invoice_id", "amount"]].values.tolist() == [["A", 400.0]]
     book = outreach.Playbook("wont_pay", (outreach.Step(20, "email", "firm", "{{ open_amount }}", name="Reminder"),))
     plan = outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
-                               as_of)
+                               as_of, settings=ONCE)
     assert plan["amount"].tolist() == [400.0]
     assert outreach.render_messages(plan)["message"].tolist() == ["€400.00"]
     # What the debtor has to their credit: the open credit note and a payment on account (not a later one).
@@ -354,12 +356,13 @@ def test_reminders_net_the_debtors_credits_and_are_not_sent_when_credits_cover_t
     credits = _credits(["CN1 (credit note)", "USD1 (payment on account)"], ["2026-01-05", "2026-02-01"],
                        [-40.0, -500.0])
     credits.loc[1, "currency"] = "USD"  # another currency is not netted
-    plan = outreach.build_plan(items, *args, credits=credits)
+    plan = outreach.build_plan(items, *args, credits=credits, settings=ONCE)
     assert plan["step"].tolist() == ["Heads-up", "Reminder"]
     assert plan["total_due"].tolist() == [100.0, 65.0]  # the heads-up is about what falls due
     assert outreach.render_messages(plan)["message"].tolist() == [
         "€100.00", "€60.00 since 10 Nov 2026: A €100.00; CN1 (credit note) -€40.00;"]  # credits are not overdue
-    covered = outreach.build_plan(items, *args, credits=_credits(["CN1 (credit note)"], ["2026-01-05"], [-100.0]))
+    covered = outreach.build_plan(items, *args, credits=_credits(["CN1 (credit note)"], ["2026-01-05"], [-100.0]),
+                                  settings=outreach.PlanSettings())  # the repeats are not sent either
     assert covered["step"].tolist() == ["Heads-up"]  # nothing left to ask for
 
 
@@ -403,6 +406,11 @@ def test_the_last_step_repeats_while_overdue_but_a_hand_over_does_not():
     assert reminders["date"].dt.strftime("%m-%d").tolist() == ["11-12", "11-26", "12-10", "12-24"]
     assert reminders["invoices"].tolist() == ["OLD, NEW"] * 4 and reminders["total_due"].tolist() == [140.0] * 4
     assert set(plan["step"]) == {"Heads-up", "Formal reminder"}  # NEW's call and offer would step back
+    # Reaching the last step within the plan starts the repeats from that day.
+    fresh = outreach.build_plan(_ladder_items(("NEW", "2026-10-25", 40.0)), *args[1:],
+                                settings=outreach.PlanSettings(repeat_last_step_days=14, **EVERY_DAY))
+    assert list(zip(fresh["date"].dt.strftime("%m-%d"), fresh["step"], strict=True)) == [
+        ("11-24", "Formal reminder"), ("12-08", "Formal reminder"), ("12-22", "Formal reminder")]
     # A last step that hands the claim over is not repeated; the debtor is listed as handed over.
     steps = LADDER.steps[:-1] + (outreach.Step(30, "letter", "firm", "{{ open_amount }}", ("hand_over",),
                                                name="Hand-over"),)

@@ -314,16 +314,18 @@ def open_credits_for_plan(engine: Engine, as_of: date, *, customer_id: str | Non
     notes = (sa.select(items.c.customer_id, items.c.currency, (items.c.invoice_id + " (credit note)"),
                        items.c.invoice_date, items.c.open_amount)
              .where(items.c.amount < 0, items.c.open_amount < -0.004))
-    applied = sa.exists().where(inv.c.invoice_id == pay.c.invoice_id)
+    # Not applied to a known invoice: an anti-join (NOT EXISTS under an OR took 5 s at 10M invoices).
     on_account = (sa.select(pay.c.customer_id, pay.c.currency, (pay.c.payment_id + " (payment on account)"),
                             pay.c.payment_date, -sa.cast(pay.c.amount, sa.Float))
-                  .where(pay.c.payment_date <= as_of, pay.c.amount > 0,
-                         sa.or_(pay.c.invoice_id.is_(None), ~applied)))
+                  .select_from(pay.outerjoin(inv, inv.c.invoice_id == pay.c.invoice_id))
+                  .where(pay.c.payment_date <= as_of, pay.c.amount > 0, inv.c.invoice_id.is_(None)))
     if customer_id is not None:
         on_account = on_account.where(pay.c.customer_id == customer_id)
+    names = ["customer_id", "currency", "reference", "date", "amount"]
+    # Two queries, not a UNION ALL: DuckDB planned the union of these two in minutes at 10M invoices.
     with engine.connect() as conn:
-        df = fetch_frame(conn, sa.union_all(notes, on_account), ["customer_id", "currency", "reference", "date",
-                                                                 "amount"])
+        parts = [fetch_frame(conn, q, names) for q in (notes, on_account)]
+    df = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     df["date"] = pd.to_datetime(df["date"])
     return df.sort_values(["customer_id", "date", "reference"], kind="stable").reset_index(drop=True)
 
@@ -532,9 +534,8 @@ def _repeats(dun: pd.DataFrame, items: pd.DataFrame, playbooks: dict[str, Playbo
         # From the last time the last level was due: in the plan, else before it started.
         in_plan = dun[(dun["group"] == group) & (dun["offset_days"] == top)].groupby("customer_id")["date"].max()
         mine = items[items["group"] == group]
-        anchor = pd.Series(last_due[last_due.index.isin(mine["customer_id"])], dtype="datetime64[us]")
-        anchor = anchor.astype("datetime64[us]").combine(in_plan.astype("datetime64[us]"), max, fill_value=pd.NaT)
-        anchor = anchor.dropna()
+        before = last_due[last_due.index.isin(mine["customer_id"])].astype("datetime64[us]")
+        anchor = pd.concat([before, in_plan.astype("datetime64[us]")], axis=1).max(axis=1).dropna()
         if anchor.empty:
             continue
         n = ((end - anchor).dt.days // every).clip(lower=0)
