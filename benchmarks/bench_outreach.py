@@ -1,0 +1,65 @@
+"""Outreach benchmark: how long the contact plan takes to build, next to reading what it is made of.
+
+Generates a ledger (default 1M invoices, 50k customers) in a temporary DuckDB file, or uses
+``--db-file``; reads the plan's inputs once (open items, segments, channels, credits), then builds
+the 8-week plan several times (escalation, repeats, channels, statements) and applies the pressure
+limit and call spreading. The baseline is reading the open items from the database in the same run.
+
+    python benchmarks/bench_outreach.py [--invoices 1000000] [--customers 50000] [--repeats 3]
+                                        [--db-file ledger.duckdb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+
+from apptest_bench import generate
+
+from arboard import db, outreach, summary
+
+
+def _timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--db-file", help="an existing arboard DuckDB file (read only; nothing is generated)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"duckdb:///{args.db_file}" if args.db_file else generate(tmp, customers=args.customers,
+                                                                        invoices=args.invoices)
+        engine = db.make_engine(url)
+        as_of = summary.ledger_summary(engine).last_activity
+        settings = outreach.PlanSettings()
+        outreach.open_items_for_plan(engine, as_of)  # warm the database's caches for both sides
+        reads = [_timed(lambda: outreach.open_items_for_plan(engine, as_of))[1] for _ in range(args.repeats)]
+        inputs, t_inputs = _timed(lambda: outreach.plan_inputs(engine, as_of))
+        builds = []
+        for _ in range(args.repeats):
+            raw, t = _timed(lambda: inputs.build(as_of, settings))
+            builds.append(t)
+        done, t_finish = _timed(lambda: outreach.finish_plan(raw, as_of, settings, spread=True))
+        handed, t_handed = _timed(lambda: inputs.handed_over(as_of, settings))
+        engine.dispose()
+    read, build = statistics.median(reads), statistics.median(builds)
+    print(f"as of {as_of}: {len(inputs.items):,} open items, {len(raw):,} contacts planned before the pressure "
+          f"limit, {len(done.plan):,} after it; {handed['customer_id'].nunique():,} debtors past a hand-over")
+    print(f"reading the open items (baseline):   {read:6.2f} s")
+    print(f"reading all the plan's inputs:       {t_inputs:6.2f} s")
+    print(f"building the plan (median of {args.repeats}):   {build:6.2f} s  = {build / read:.1f}x the baseline")
+    print(f"pressure limit + call spreading:     {t_finish:6.2f} s")
+    print(f"debtors past a hand-over:            {t_handed:6.2f} s")
+    print(f"page's first load (inputs + build + finish): {t_inputs + build + t_finish:.2f} s; then cached")
+
+
+if __name__ == "__main__":
+    main()
