@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import hypothesis
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import strategies as hst
 from typer.testing import CliRunner
 
 from arboard import db, exports, generate, outreach
@@ -429,3 +431,38 @@ def test_the_default_plan_never_steps_back(sample):
     overdue = plan[plan["offset_days"] >= 0].sort_values(["customer_id", "date"], kind="stable")
     before = overdue.groupby("customer_id")["offset_days"].cummax().groupby(overdue["customer_id"]).shift()
     assert not (overdue["offset_days"] < before).any()
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@hypothesis.given(
+    dues=hst.lists(hst.tuples(hst.integers(0, 2), hst.integers(-120, 60)), min_size=1, max_size=12),
+    offsets=hst.lists(hst.integers(0, 60), min_size=1, max_size=4, unique=True),
+    repeat=hst.sampled_from([0, 7, 14, 30]),
+)
+def test_random_ledgers_escalate_without_stepping_back(dues, offsets, repeat):
+    """Any debtors, any playbook: overdue contacts never get milder, and each lists what is overdue that day."""
+    as_of = date(2026, 11, 1)
+    items = pd.DataFrame({"invoice_id": [f"I{i}" for i in range(len(dues))],
+                          "customer_id": [f"C{c}" for c, _d in dues],
+                          "due_date": [pd.Timestamp(as_of) + pd.Timedelta(days=d) for _c, d in dues],
+                          "amount": [10.0 * (i + 1) for i in range(len(dues))], "currency": ["EUR"] * len(dues),
+                          "name": ["Ann"] * len(dues), "email": ["a@x.org"] * len(dues), "phone": [None] * len(dues),
+                          "locale": ["en_GB"] * len(dues), "opt_out": [None] * len(dues)})
+    steps = tuple(outreach.Step(o, "email", "neutral", "{{ open_amount }}", name=f"At {o}") for o in sorted(offsets))
+    book = {"to_watch": outreach.Playbook("to_watch", (outreach.Step(-3, "email", "friendly", "x", name="Pre"),)
+                                          + steps)}
+    groups = pd.Series("to_watch", index=[f"C{c}" for c in range(3)])
+    plan = outreach.build_plan(items, groups, pd.Series(dtype=object), book, as_of,
+                               settings=outreach.PlanSettings(repeat_last_step_days=repeat))
+    if plan.empty:
+        return
+    overdue = plan[plan["offset_days"] >= 0].sort_values(["customer_id", "date"], kind="stable")
+    before = overdue.groupby("customer_id")["offset_days"].cummax().groupby(overdue["customer_id"]).shift()
+    assert not (overdue["offset_days"] < before).any()
+    assert not overdue.duplicated(["customer_id", "date", "step"]).any()
+    for row in overdue.itertuples():
+        mine = items[(items["customer_id"] == row.customer_id) & (items["due_date"] < row.date)]
+        assert {i for i, _d, _a in row.statement} >= set(mine["invoice_id"])
+    # Nothing is planned before the plan starts or after it ends.
+    assert (plan["date"] > pd.Timestamp(as_of)).all()
+    assert (plan["date"] <= pd.Timestamp(outreach.plan_end(as_of, outreach.PlanSettings()))).all()

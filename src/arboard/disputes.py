@@ -27,7 +27,6 @@ from arboard.openitems import open_items
 COLUMNS = ["invoice_id", "customer_id", "name", "currency", "invoice_date", "due_date", "open_amount", "raised",
            "open_since", "days_open", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"]
 AGE_EDGES = (30, 60, 90)
-UNKNOWN_RAISED = "no dispute contact recorded"
 LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor ID", "name": "Debtor", "currency": "Currency",
           "invoice_date": "Invoice date", "due_date": "Due date", "open_amount": "Open amount",
           "raised": "Raised (first dispute contact)", "open_since": "Open since", "days_open": "Days in dispute",
