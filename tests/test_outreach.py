@@ -466,3 +466,13 @@ def test_random_ledgers_escalate_without_stepping_back(dues, offsets, repeat):
     # Nothing is planned before the plan starts or after it ends.
     assert (plan["date"] > pd.Timestamp(as_of)).all()
     assert (plan["date"] <= pd.Timestamp(outreach.plan_end(as_of, outreach.PlanSettings()))).all()
+
+
+def test_expected_collections_count_each_invoice_once_at_the_debtors_best_rate():
+    items = _ladder_items(("OLD", "2026-09-01", 100.0), ("NEW", "2026-11-20", 40.0))
+    plan = outreach.build_plan(items, pd.Series({"C1": "unable_to_pay"}), pd.Series(dtype=object),
+                               {"unable_to_pay": LADDER}, date(2026, 11, 1),
+                               settings=outreach.PlanSettings(**EVERY_DAY))
+    assert len(plan) >= 4  # a heads-up, then OLD (and NEW) again and again
+    got = outreach.expected_collections(plan, {"email": 0.5, "letter": 0.25})
+    assert got.values.tolist() == [["unable_to_pay", 140.0, 70.0]]

@@ -726,15 +726,21 @@ def response_rates(engine: Engine, as_of: date, *, lookback_days: int = 365) -> 
 def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.DataFrame:
     """Expected cash per group: the amounts a group's contacts are about, times the channel's history.
 
-    Each debtor's amount counts once, at the best rate among its planned contacts.
+    Each invoice a debtor's contacts list counts once (a debtor reminded three times of the same
+    invoice owes it once), at the best rate among the debtor's planned contacts.
     """
     if plan.empty:
         return pd.DataFrame(columns=["group", "targeted", "expected"])
     p = plan.assign(rate=plan["channel"].map(rates).fillna(0.0))
-    best = p.sort_values("rate").drop_duplicates(["customer_id", "invoices"], keep="last")
-    best = best.assign(expected=best["amount"] * best["rate"])
-    per = best.drop_duplicates("customer_id", keep="last")
-    return per.groupby("group").agg(targeted=("amount", "sum"), expected=("expected", "sum")).reset_index()
+    lines = p[["customer_id", "statement"]].explode("statement").dropna(subset=["statement"])
+    lines = pd.DataFrame({"customer_id": lines["customer_id"].to_numpy(),
+                          "number": [s[0] for s in lines["statement"]],
+                          "amount": [float(s[2]) for s in lines["statement"]]})
+    lines = lines[lines["amount"] > 0].drop_duplicates(["customer_id", "number"])  # credits are not collected
+    per = p.groupby("customer_id").agg(group=("group", "first"), rate=("rate", "max"))
+    per["targeted"] = lines.groupby("customer_id")["amount"].sum().reindex(per.index).fillna(0.0)
+    per["expected"] = per["targeted"] * per["rate"]
+    return per.groupby("group").agg(targeted=("targeted", "sum"), expected=("expected", "sum")).reset_index()
 
 
 def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
