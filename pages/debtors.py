@@ -64,7 +64,7 @@ st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an ope
 cols = ["name", "customer_id", "group", "country", "total", "overdue", "days_past_due", "oldest_bucket", "disputed",
         "days_beyond_terms", "response_rate", "best_channel", *(["risk_score"] if "risk_score" in view else [])]
 picked = st.dataframe(
-    shown[cols], hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
+    shown[cols], hide_index=True, width="stretch", height=560, on_select="rerun", selection_mode="single-row",
     key="ex_table",
     column_config={"name": "Debtor", "customer_id": "ID", "group": "Segment", "country": "Country",
                    "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),

@@ -172,7 +172,10 @@ def threshold_histogram(hist: pd.DataFrame, lines: list[tuple[str, float]], titl
 def value_behaviour_chart(table: pd.DataFrame, labels: dict, currency: str) -> dict:
     data = table.assign(group_label=table["group"].map(labels))
     order = sorted(data["band"].unique(), key=lambda b: (not b.startswith("Small"), b.startswith("Large")))
-    enc = {"x": {"field": "band", "type": "nominal", "title": "Balance size", "sort": order, "axis": {"labelAngle": 0}},
+    # Two lines ("Medium" over "(1,000–25,000)"): one line is cut off on a narrow page.
+    two_lines = "split(replace(datum.label, ' (', '|('), '|')"
+    enc = {"x": {"field": "band", "type": "nominal", "title": "Balance size", "sort": order,
+                 "axis": {"labelAngle": 0, "labelExpr": two_lines}},
            "y": {"field": "group_label", "type": "nominal", "title": None, "axis": {"labelLimit": 300}}}
     return {
         "data": {"values": _records(data)}, "height": {"step": 40}, "width": {"step": 160},
