@@ -11,6 +11,8 @@ def money(value: float | None, currency: str = "EUR", *, compact: bool = False) 
     """Format an amount: ``€1,234.50``, or ``€1.2M`` when compact."""
     if value is None:
         return "–"
+    if abs(value) < (0.05 if compact else 0.005):
+        value = 0.0  # no "-€0" for a sum that is zero but for float noise
     if compact:
         return format_compact_currency(value, currency, locale=LOCALE, fraction_digits=1)
     return format_currency(value, currency, locale=LOCALE)

@@ -105,10 +105,17 @@ def ledger_page(page_file: str, title: str) -> date:
     """Start a page that needs a ledger: route it, title it, explain an empty database; return the as-of date."""
     through_router(page_file)
     st.title(title)
-    if ledger_summary().empty:
+    loaded = ledger_summary()
+    if loaded.empty:
         st.info("No invoices are loaded yet. Load a ledger on the **Data** page, or run `arboard generate`.")
         st.stop()
-    return as_of()
+    day = as_of()
+    if loaded.first_invoice is not None and day < loaded.first_invoice:
+        # Every figure would be zero or blank: say why instead of drawing empty charts.
+        st.info(f"Nothing is on the ledger as of {day:%d %b %Y}: the first invoice is dated "
+                f"{loaded.first_invoice:%d %b %Y}. Pick a later as-of date in the sidebar.")
+        st.stop()
+    return day
 
 
 PRESENTATION_CSS = """

@@ -18,3 +18,11 @@ def test_measures_format_each_row_by_its_unit():
     shown = measures(frame, ["base", "change"], "EUR", signed=("change",)).to_html()
     assert "€1,234,567" in shown and "64.7 days" in shown and "+1.3 days" in shown
     assert "-€0" not in shown and "€0" in shown  # a rounding residue is no "-0"
+
+
+def test_money_shows_float_noise_as_zero():
+    from ui.format import money
+
+    assert money(-1e-9, "EUR", compact=True) == money(0.0, "EUR", compact=True)
+    assert money(-0.001, "EUR") == "€0.00"
+    assert money(-0.01, "EUR") == "-€0.01"

@@ -55,6 +55,26 @@ def test_empty_database_explains(monkeypatch, tmp_path):
         assert "No invoices are loaded yet" in at.info[0].value
 
 
+def test_as_of_before_the_first_invoice_explains(app_env):
+    """A date before the ledger starts gets a sentence, not zero metrics and empty charts; Data still works."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT
+
+    for page in (None, "pages/aging.py", "pages/segments.py", "pages/outreach.py", "pages/whatif.py"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.query_params["as_of"] = "2000-01-03"
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception
+        assert "Nothing is on the ledger as of 03 Jan 2000" in at.info[0].value, page
+        assert not at.metric
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert at.metric  # what is loaded
+
+
 def test_aging_by_segment_and_risk(app_env):
     at = run_page("pages/aging.py")
     at.selectbox(key="aging_dimension").set_value("segment").run()
