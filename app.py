@@ -35,32 +35,34 @@ deep_link = st.session_state.pop("_deep_link", None)
 if deep_link in PAGES:
     st.switch_page(PAGES[deep_link], query_params=st.query_params.to_dict())
 
-engine, url, origin = state.database()
-state.ensure_sample(url, origin)
-summary = state.ledger_summary()
+# A database that stops answering while the dashboard is open gets a message, not a traceback.
+with state.database_errors():
+    engine, url, origin = state.database()
+    state.ensure_sample(url, origin)
+    summary = state.ledger_summary()
 
-if presenting:
-    state.presentation_chrome()
-with st.sidebar:
-    st.markdown("### arboard")
-    latest = summary.last_activity or date.today()
-    param = st.query_params.get("as_of")
-    try:
-        initial = date.fromisoformat(param) if param else latest
-    except ValueError:
-        initial = latest
-    if "as_of" not in st.session_state:
-        st.session_state["as_of"] = initial
-    first = summary.first_invoice or date(2000, 1, 1)
-    as_of = st.date_input("As-of date", key="as_of", format="YYYY-MM-DD", min_value=min(first, initial),
-                          max_value=max(latest, date.today(), initial),
-                          help="Every figure is computed as the ledger stood on this date. "
-                               f"The data runs to {latest.isoformat()}.")
-    st.query_params["as_of"] = as_of.isoformat()
-    st.caption("**Database**")
-    st.caption(f"{db.redact(url)}  \n({'embedded DuckDB' if origin == 'embedded' else 'from ' + origin})")
-    st.caption(f"{number(summary.counts['customers'])} customers · {number(summary.counts['invoices'])} invoices · "
-               f"{number(summary.counts['payments'])} payments · {number(summary.counts['contacts'])} contacts")
+    if presenting:
+        state.presentation_chrome()
+    with st.sidebar:
+        st.markdown("### arboard")
+        latest = summary.last_activity or date.today()
+        param = st.query_params.get("as_of")
+        try:
+            initial = date.fromisoformat(param) if param else latest
+        except ValueError:
+            initial = latest
+        if "as_of" not in st.session_state:
+            st.session_state["as_of"] = initial
+        first = summary.first_invoice or date(2000, 1, 1)
+        as_of = st.date_input("As-of date", key="as_of", format="YYYY-MM-DD", min_value=min(first, initial),
+                              max_value=max(latest, date.today(), initial),
+                              help="Every figure is computed as the ledger stood on this date. "
+                                   f"The data runs to {latest.isoformat()}.")
+        st.query_params["as_of"] = as_of.isoformat()
+        st.caption("**Database**")
+        st.caption(f"{db.redact(url)}  \n({'embedded DuckDB' if origin == 'embedded' else 'from ' + origin})")
+        st.caption(f"{number(summary.counts['customers'])} customers · {number(summary.counts['invoices'])} invoices · "
+                   f"{number(summary.counts['payments'])} payments · {number(summary.counts['contacts'])} contacts")
 
-with state.routing():
-    nav.run()
+    with state.routing():
+        nav.run()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
 from datetime import date
 
+import sqlalchemy as sa
 import streamlit as st
 
 from arboard import db, generate, summary
@@ -32,6 +34,26 @@ def database() -> tuple[object, str, str]:
         st.error(f"**The database is not available.** {md(exc)}")
         st.info("Check ARBOARD_DB_URL or .streamlit/secrets.toml, or unset them to use the embedded database.")
         st.stop()
+
+
+@contextlib.contextmanager
+def database_errors():
+    """Used by app.py around everything that reads the database: a database that goes away while
+    the dashboard is open (server stopped, network down, file locked) gets a message, not a traceback.
+
+    Only connection-type errors are caught; an error in a query itself stays loud, as it is a bug.
+    """
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        try:
+            where = db.redact(db.resolve_url(st.session_state.get("db_url_override"))[0])
+        except ArboardError:
+            where = "the configured database"
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        st.error(f"**The database stopped answering.** {md(where)}: {md(reason)}")
+        st.info("Nothing already saved is lost: it stays in the database. Reload the page once the database is "
+                "back; if it moved, check ARBOARD_DB_URL or .streamlit/secrets.toml.")
 
 
 def engine():

@@ -75,6 +75,26 @@ def test_as_of_before_the_first_invoice_explains(app_env):
     assert at.metric  # what is loaded
 
 
+def test_database_that_stops_answering_gets_a_message(app_env, monkeypatch):
+    """The server went away after the engine was cached: a sentence naming the database, no traceback."""
+    import sqlalchemy as sa
+
+    from arboard import db
+
+    at = run_page("pages/aging.py")
+    assert not at.exception
+
+    def refused(engine):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db, "data_version", refused)
+    at.run()
+    assert not at.exception
+    assert "The database stopped answering" in at.error[0].value
+    assert "connection refused" in at.error[0].value
+    assert "Nothing already saved is lost" in at.info[0].value
+
+
 def test_aging_by_segment_and_risk(app_env):
     at = run_page("pages/aging.py")
     at.selectbox(key="aging_dimension").set_value("segment").run()
