@@ -502,11 +502,7 @@ def handed_over(items: pd.DataFrame, groups: pd.Series, playbooks: dict[str, Pla
     """
     columns = ["customer_id", "name", "group", "currency", "overdue", "items", "since"]
     df = _plan_items(items, groups, holds, settings)
-    last = {g: max((s for s in b.steps if s.offset_days >= 0), key=lambda s: s.offset_days, default=None)
-            for g, b in playbooks.items()}
-    ends = {g for g, b in playbooks.items()
-            if last[g] is not None and any("hand_over" in s.actions for s in b.steps
-                                           if s.offset_days == last[g].offset_days)}
+    ends = {g for g, b in playbooks.items() if _hands_over(_last_level(b))}
     at_start = _levels_at_start(df[df["group"].isin(ends)], playbooks, pd.Timestamp(as_of), settings)
     done = at_start[at_start["first_due"].notna()]
     if done.empty:
@@ -518,19 +514,28 @@ def handed_over(items: pd.DataFrame, groups: pd.Series, playbooks: dict[str, Pla
     return out.sort_values(["overdue", "customer_id"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
+def _last_level(book: Playbook) -> list[tuple[int, Step]]:
+    """The steps (numbered from 1) at a playbook's highest level from the due date on; empty when none."""
+    overdue = [(no, s) for no, s in enumerate(book.steps, start=1) if s.offset_days >= 0]
+    top = max((s.offset_days for _no, s in overdue), default=None)
+    return [(no, s) for no, s in overdue if s.offset_days == top]
+
+
+def _hands_over(steps: list[tuple[int, Step]]) -> bool:
+    """Whether any of these steps hands the claim over: a playbook ending there sends nothing after it."""
+    return any("hand_over" in s.actions for _no, s in steps)
+
+
 def _repeats(dun: pd.DataFrame, items: pd.DataFrame, playbooks: dict[str, Playbook], start: pd.Timestamp,
              end: pd.Timestamp, settings: PlanSettings, last_due: pd.Series) -> pd.DataFrame:
     """The last step again every ``repeat_last_step_days`` for debtors at their playbook's last level."""
     every = settings.repeat_last_step_days
     out = []
     for group, book in playbooks.items():
-        overdue_steps = [(no, s) for no, s in enumerate(book.steps, start=1) if s.offset_days >= 0]
-        if not every or not overdue_steps:
+        last = _last_level(book)
+        if not every or not last or _hands_over(last):
             continue
-        top = max(s.offset_days for _no, s in overdue_steps)
-        last = [(no, s) for no, s in overdue_steps if s.offset_days == top]
-        if any("hand_over" in s.actions for _no, s in last):
-            continue
+        top = last[0][1].offset_days
         # From the last time the last level was due: in the plan, else before it started.
         in_plan = dun[(dun["group"] == group) & (dun["offset_days"] == top)].groupby("customer_id")["date"].max()
         mine = items[items["group"] == group]
