@@ -47,11 +47,14 @@ with st.expander("Plan settings", expanded=False):
                                     "is never repeated.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
-settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),
-                                 max_contacts_per_7_days=int(max_week),
-                                 contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"),
-                                 remind_disputed=disputed,
-                                 repeat_last_step_days=int(repeat) if int(repeat) == 0 else max(7, int(repeat)))
+try:
+    settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),
+                                     max_contacts_per_7_days=int(max_week),
+                                     contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"),
+                                     remind_disputed=disputed, repeat_last_step_days=int(repeat))
+except ArboardError as exc:  # e.g. a repeat of 1 to 6 days: said, not silently changed
+    st.error(f"**Plan settings:** {md(exc)}")
+    st.stop()
 
 tab_plan, tab_books, tab_holds = st.tabs(["Plan", "Playbooks and messages", "Holds"])
 

@@ -14,6 +14,10 @@ def test_outreach_page(app_env):
     assert not at.exception
     assert int(next(m.value for m in at.metric if m.label == "Planned contacts").replace(",", "")) < \
         int(before.replace(",", ""))  # no repeats of the last steps
+    at.number_input(key="out_repeat").set_value(3).run()
+    assert not at.exception
+    assert "Repeat the last step every 7 to 365 days" in at.error[0].value  # said, not silently made 7
+    at.number_input(key="out_repeat").set_value(0).run()
     at.number_input(key="out_agents").set_value(0).run()
     assert not at.exception
     at.toggle(key="out_enforce").set_value(False).run()
