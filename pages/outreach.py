@@ -27,7 +27,8 @@ with st.expander("Plan settings", expanded=False):
     calls = c[2].number_input("Calls per agent per day", 1, 200, 25, key="out_calls")
     max_week = c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, 2, key="out_max")
     enforce = c[4].toggle("Enforce the limit", value=True, key="out_enforce",
-                          help="Drop the contacts beyond the limit (they are listed below either way).")
+                          help="Drop the contacts beyond the limit (they are listed below either way). Reminders "
+                               "about overdue items are kept first, heads-ups before a due date next.")
     d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
     days = d[0].multiselect("Contact days", outreach.WEEKDAYS, default=[outreach.WEEKDAYS[i] for i in
                                                                          outreach.WORKING_WEEK], key="out_days",

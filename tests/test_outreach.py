@@ -476,3 +476,40 @@ def test_expected_collections_count_each_invoice_once_at_the_debtors_best_rate()
     assert len(plan) >= 4  # a heads-up, then OLD (and NEW) again and again
     got = outreach.expected_collections(plan, {"email": 0.5, "letter": 0.25})
     assert got.values.tolist() == [["unable_to_pay", 140.0, 70.0]]
+
+
+def _contacts(rows):
+    """A plan with only what the pressure limit reads: (debtor, day in Nov 2026, offset from the due date)."""
+    return pd.DataFrame({"customer_id": [r[0] for r in rows], "name": [r[0] for r in rows],
+                         "date": pd.to_datetime([f"2026-11-{r[1]:02d}" for r in rows]),
+                         "offset_days": [r[2] for r in rows], "step_no": [1] * len(rows)})
+
+
+def test_pressure_limit_keeps_overdue_reminders_before_heads_ups():
+    """Two heads-ups about invoices not yet due must not push out a call about one 30 days late."""
+    plan = _contacts([("C1", 2, -3), ("C1", 3, -3), ("C1", 5, 30), ("C2", 2, -3), ("C2", 3, -3)])
+    kept = outreach.enforce_pressure(plan, outreach.PlanSettings(max_contacts_per_7_days=2))
+    assert sorted(zip(kept["customer_id"], kept["date"].dt.day, kept["offset_days"], strict=True)) == [
+        ("C1", 2, -3), ("C1", 5, 30), ("C2", 2, -3), ("C2", 3, -3)]
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(rows=hst.lists(hst.tuples(hst.sampled_from(["C1", "C2"]), hst.integers(1, 30),
+                                            hst.sampled_from([-5, 0, 10, 30])), max_size=25),
+                  limit=hst.integers(1, 3))
+def test_pressure_limit_on_random_plans(rows, limit):
+    """Under the limit afterwards; nothing dropped that would fit; overdue reminders kept as if alone."""
+    settings = outreach.PlanSettings(max_contacts_per_7_days=limit)
+    plan = _contacts(rows)
+    kept = outreach.enforce_pressure(plan, settings)
+    assert outreach.pressure_violations(kept, settings).empty
+    for customer, day in zip(plan["customer_id"], plan["date"], strict=True):
+        mine = kept.loc[kept["customer_id"] == customer, "date"]
+        if (mine == day).sum() < ((plan["customer_id"] == customer) & (plan["date"] == day)).sum():
+            # A dropped contact: putting it back would break the limit in some 7-day window.
+            with_it = pd.concat([mine, pd.Series([day])])
+            assert any(((with_it >= s) & (with_it < s + pd.Timedelta(days=7))).sum() > limit
+                       for s in pd.date_range(day - pd.Timedelta(days=6), day))
+    overdue = plan[plan["offset_days"] >= 0]
+    alone = outreach.enforce_pressure(overdue, settings)
+    assert (kept["offset_days"] >= 0).sum() == len(alone)
