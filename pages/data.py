@@ -28,9 +28,12 @@ def show_report(report, *, key: str) -> None:
     if report is None or report.empty:
         st.success("Every row passed validation.")
         return
-    st.dataframe(importer.report_summary(report), hide_index=True, width="stretch")
-    st.dataframe(report.head(200), hide_index=True, width="stretch",
-                 column_config={"row": st.column_config.NumberColumn("Row", format="%d")})
+    headers = {"severity": "Severity", "reason": "Reason", "rows": st.column_config.NumberColumn("Rows"),
+               "column": "Column", "value": "Value", "row": st.column_config.NumberColumn("Row", format="%d")}
+    st.dataframe(importer.report_summary(report), hide_index=True, width="stretch", column_config=headers)
+    st.dataframe(report.head(200), hide_index=True, width="stretch", column_config=headers)
+    if len(report) > 200:
+        st.caption(f"The first 200 of {number(len(report))} findings; the download below has them all.")
     st.download_button("Download the full report (CSV)", exports.to_csv_bytes(report), "import-report.csv",
                        "text/csv", key=f"dl-{key}")
 
@@ -168,9 +171,10 @@ with tab_db:
 
 result = st.session_state.get("last_import")
 if result is not None:
-    st.success(f"Imported {number(result.rows_read)} rows of {result.kind} from {md(result.source)}: "
-               f"{number(result.inserted)} new, {number(result.updated)} updated, {number(result.rejected)} "
-               f"rejected, {number(result.suspicious)} suspicious, {number(result.customers_added)} new customers.")
+    st.success(f"Imported {number(result.inserted + result.updated)} of {number(result.rows_read)} rows of "
+               f"{result.kind} from {md(result.source)}: {number(result.inserted)} new, {number(result.updated)} "
+               f"updated, {number(result.rejected)} rejected and left out, {number(result.suspicious)} suspicious, "
+               f"{number(result.customers_added)} new customers.")
     if len(result.report):
         with st.expander("Rows worth a look"):
             show_report(result.report, key="last")
@@ -178,8 +182,10 @@ if result is not None:
 st.divider()
 st.subheader("What is loaded")
 led = state.ledger_summary()
+history = summary.import_history(engine)
 st.caption(f"Database: {db.redact(url)} · {'embedded DuckDB file' if origin == 'embedded' else origin}"
-           + (f" · {led.source}" if led.source else ""))
+           + (f" · ledger loaded from {md(led.source)}" if led.source else "")
+           + ("; every import is listed under Import history below" if len(history) and not led.empty else ""))
 if led.empty:
     st.info("No invoices are loaded yet. Upload an export above, or run `arboard generate` for a sample ledger.")
 else:
@@ -202,7 +208,6 @@ else:
         "invoiced": st.column_config.TextColumn("Invoiced", **right),
         "open_invoices": st.column_config.TextColumn("Open invoices", **right),
         "open_amount": st.column_config.TextColumn("Still open (after part payments)", **right)})
-    history = summary.import_history(engine)
     if len(history):
         with st.expander("Import history"):
             st.dataframe(history, hide_index=True, width="stretch", column_config={

@@ -150,6 +150,17 @@ def test_replace_mode_empties_the_table_first(engine):
     assert invoices(engine)["invoice_id"].tolist() == ["N1"]
 
 
+def test_the_ledger_source_follows_a_replace_not_an_append(engine):
+    """The Data page says where the ledger came from: a replace changes that, an append adds to it."""
+    from arboard import summary
+
+    load(engine, GERMAN, "a.csv", mode="replace")
+    assert summary.ledger_summary(engine).source == "a.csv"
+    load(engine, "invoice_id,customer_id,invoice_date,due_date,amount\nN1,C9,2026-01-01,2026-01-31,5\n", "b.csv")
+    assert summary.ledger_summary(engine).source == "a.csv"
+    assert summary.import_history(engine)["source"].tolist() == ["b.csv", "a.csv"]
+
+
 def test_due_date_derived_from_terms(engine):
     text = "invoice,customer,date,amount,terms\nT1,C1,2026-01-01,10,45\nT2,C1,2026-01-01,10,\n"
     result = load(engine, text, "terms.csv")

@@ -346,7 +346,7 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True,
             progress(counts["invoices"], spec.invoices)
     with engine.begin() as conn:
         events.rebuild(conn)
-        set_meta(conn, "source", f"generated sample (seed {spec.seed}, {spec.customers} customers, "
-                                 f"{spec.invoices} invoices, ending {spec.end.isoformat()})")
+        set_meta(conn, "source", f"generated sample (seed {spec.seed}, {spec.customers:,} customers, "
+                                 f"{spec.invoices:,} invoices, ending {spec.end.isoformat()})")
         bump_data_version(conn)
     return counts

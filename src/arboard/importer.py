@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import amounts, dates, events, schema, store
-from arboard.db import bump_data_version, get_meta, redact
+from arboard.db import bump_data_version, get_meta, redact, set_meta
 from arboard.errors import ArboardError
 from arboard.fields import (
     DERIVED_COLUMNS,
@@ -681,6 +681,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
                         source=raw.source[:500], kind=batch.kind, mode=mode, rows_read=batch.rows_read,
                         inserted=inserted, updated=updated, rejected=batch.rejected_rows,
                         suspicious=batch.suspicious_rows))
+                    if mode == "replace" and batch.kind == "invoices":
+                        set_meta(conn, "source", raw.source[:500])  # the ledger no longer is what it came from
                     version = bump_data_version(conn)
             finally:
                 _drop(conn, staged)

@@ -29,9 +29,9 @@ def test_upload_confirm_and_see_summary(page, app_server, tmp_path):
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("0 would be rejected")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Import").click()
-    expect(page.get_by_text("Imported 3 rows of invoices")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Imported 3 of 3 rows of invoices")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("What is loaded")).to_be_visible()
     expect(page.get_by_text("4,003").first).to_be_visible()  # 4,000 sample invoices + 3 imported
     ARTIFACTS.mkdir(exist_ok=True)
-    page.get_by_text("Imported 3 rows of invoices").scroll_into_view_if_needed()
+    page.get_by_text("Imported 3 of 3 rows of invoices").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "import-flow.png"), full_page=True)
