@@ -389,12 +389,21 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     best = plan["customer_id"].map(best_channel)
     has_email = plan["email"].notna().to_numpy()
     has_phone = plan["phone"].notna().to_numpy()
-    opted = [frozenset(x.strip().lower() for x in o.split(",")) if isinstance(o, str) else frozenset()
-             for o in plan["opt_out"]]
-    plan["channel"] = [resolve_channel(c, group=g, best_channel=b if isinstance(b, str) else None,
-                                       has_email=e, has_phone=p, opted_out=o)
-                       for c, g, b, e, p, o in zip(plan["step_channel"], plan["group"], best, has_email, has_phone,
-                                                   opted, strict=True)]
+    # A few distinct opt-out lists and channel situations among hundreds of thousands of contacts at
+    # 10M invoices: each is worked out once.
+    opted_lists = {o: frozenset(x.strip().lower() for x in o.split(",")) for o in plan["opt_out"].dropna().unique()}
+    opted = [opted_lists.get(o, frozenset()) if isinstance(o, str) else frozenset() for o in plan["opt_out"]]
+    resolved: dict[tuple, str | None] = {}
+
+    def channel_of(*case) -> str | None:
+        if case not in resolved:
+            c, g, b, e, p, o = case
+            resolved[case] = resolve_channel(c, group=g, best_channel=b if isinstance(b, str) else None,
+                                             has_email=e, has_phone=p, opted_out=o)
+        return resolved[case]
+
+    plan["channel"] = [channel_of(*case) for case in zip(plan["step_channel"], plan["group"], best,
+                                                         has_email.tolist(), has_phone.tolist(), opted, strict=True)]
     plan = plan[plan["channel"].notna()]  # opted out of everything: not contacted
     plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
