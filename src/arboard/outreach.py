@@ -392,7 +392,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     # A few distinct opt-out lists and channel situations among hundreds of thousands of contacts at
     # 10M invoices: each is worked out once.
     opted_lists = {o: frozenset(x.strip().lower() for x in o.split(",")) for o in plan["opt_out"].dropna().unique()}
-    opted = [opted_lists.get(o, frozenset()) if isinstance(o, str) else frozenset() for o in plan["opt_out"]]
+    opted = [opted_lists.get(o, frozenset()) if isinstance(o, str) else frozenset()
+             for o in plan["opt_out"].to_numpy(dtype=object)]
     resolved: dict[tuple, str | None] = {}
 
     def channel_of(*case) -> str | None:
@@ -402,14 +403,14 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
                                              has_email=e, has_phone=p, opted_out=o)
         return resolved[case]
 
-    plan["channel"] = [channel_of(*case) for case in zip(plan["step_channel"], plan["group"], best,
-                                                         has_email.tolist(), has_phone.tolist(), opted, strict=True)]
+    plan["channel"] = [channel_of(*case) for case in zip(
+        plan["step_channel"].to_numpy(dtype=object), plan["group"].to_numpy(dtype=object),
+        best.to_numpy(dtype=object), has_email.tolist(), has_phone.tolist(), opted, strict=True)]
     plan = plan[plan["channel"].notna()]  # opted out of everything: not contacted
     plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
     plan = plan.sort_values(["date", "customer_id", "step_no"]).reset_index(drop=True)
-    plan["statement"] = _statements(plan, df, credits)
-    owed = np.array([sum(a for _n, _d, a in st) for st in plan["statement"]], dtype=float)
+    plan["statement"], owed = _statements(plan, df, credits)
     plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
     plan["total_due"] = owed[plan.index] + plan["fee"]
     return plan.reset_index(drop=True)[columns]
@@ -573,11 +574,12 @@ def _repeats(dun: pd.DataFrame, items: pd.DataFrame, playbooks: dict[str, Playbo
     return pd.concat(out, ignore_index=True) if out else dun.iloc[:0]
 
 
-def _statements(plan: pd.DataFrame, items: pd.DataFrame,
-                credits: pd.DataFrame | None = None) -> list[tuple[tuple[str, date, float], ...]]:
+def _statements(plan: pd.DataFrame, items: pd.DataFrame, credits: pd.DataFrame | None = None
+                ) -> tuple[list[tuple[tuple[str, date, float], ...]], np.ndarray]:
     """Per contact, the items its message lists: the step's own and, from the due date on, every other
     item of the debtor overdue on the contact day (not on hold then), oldest first, then the debtor's
-    credits in the contact's currency, as (number, due date or credit date, amount).
+    credits in the contact's currency, as (number, due date or credit date, amount); and per contact
+    the sum of those amounts.
 
     A reminder that lists everything overdue, less what the debtor has to their credit, is what
     debtors and dunning tools expect; a heads-up before the due date is about what falls due. The
@@ -590,15 +592,18 @@ def _statements(plan: pd.DataFrame, items: pd.DataFrame,
     overdue = (pairs["offset_days"] >= 0) & (pairs["due_date"] < pairs["date"]) & ~(pairs["date"] <= pairs["held"])
     keep = pairs["own"].notna().to_numpy() | overdue.to_numpy()
     pairs = pairs[keep].sort_values(["row", "due_date", "invoice_id"], kind="stable")
-    pairs["item"] = list(zip(pairs["invoice_id"], pairs["due_date"].dt.date, pairs["amount"].astype(float),
-                             strict=True))
+    # Plain object arrays to zip: iterating an Arrow-backed column costs a Python call per value.
+    pairs["item"] = list(zip(pairs["invoice_id"].to_numpy(dtype=object), pairs["due_date"].dt.date.to_numpy(),
+                             pairs["amount"].to_numpy(dtype=float), strict=True))
     if credits is not None and len(credits):
         reminders = plan[["customer_id", "currency", "offset_days"]].reset_index(names="row")
         lines = reminders[reminders["offset_days"] >= 0].merge(credits, on=["customer_id", "currency"])
-        lines["item"] = list(zip(lines["reference"], lines["date"].dt.date, lines["amount"].astype(float),
-                                 strict=True))
-        pairs = pd.concat([pairs[["row", "item"]], lines[["row", "item"]]], ignore_index=True)
-    return _tuples_by(pairs["row"].to_numpy(), pairs["item"].to_numpy(dtype=object), len(plan))
+        lines["item"] = list(zip(lines["reference"].to_numpy(dtype=object), lines["date"].dt.date.to_numpy(),
+                                 lines["amount"].to_numpy(dtype=float), strict=True))
+        pairs = pd.concat([pairs[["row", "item", "amount"]], lines[["row", "item", "amount"]]], ignore_index=True)
+    rows = pairs["row"].to_numpy()
+    owed = np.bincount(rows, weights=pairs["amount"].to_numpy(dtype=float), minlength=len(plan))
+    return _tuples_by(rows, pairs["item"].to_numpy(dtype=object), len(plan)), owed
 
 
 def _tuples_by(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:
