@@ -682,21 +682,28 @@ def costs(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.Dat
     return out
 
 
+def _day_numbers(plan: pd.DataFrame) -> np.ndarray:
+    """The plan's contact dates as day numbers."""
+    return plan["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _contacts_in_week(codes: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Contacts ordered by debtor code and day, and for each in that order how many of the debtor's
+    contacts fall in the 7 days from its own."""
+    key = codes.astype(np.int64) * 10**6 + days
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    return order, np.searchsorted(key, key + 7, side="left") - np.arange(len(key))
+
+
 def pressure_violations(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
     """Debtors contacted more than the allowed number of times in any 7 days: the first day of each
     such window with its count (``customer_id, name, window_start, contacts``)."""
     if plan.empty:
         return pd.DataFrame(columns=["customer_id", "name", "window_start", "contacts"])
-    p = plan.sort_values(["customer_id", "date"])
-    days = p["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    cust = p["customer_id"].to_numpy()
-    # For each contact, how many contacts of the same debtor fall in [its day, its day + 6].
-    order = np.lexsort((days, cust))
-    days, cust = days[order], cust[order]
-    key = np.unique(cust, return_inverse=True)[1].astype(np.int64) * 10**6 + days
-    counts = np.searchsorted(key, key + 7, side="left") - np.arange(len(key))
+    order, counts = _contacts_in_week(pd.factorize(plan["customer_id"], sort=True)[0], _day_numbers(plan))
     bad = counts > settings.max_contacts_per_7_days
-    rows = p.iloc[order][bad]
+    rows = plan.iloc[order][bad]
     out = pd.DataFrame({"customer_id": rows["customer_id"].to_numpy(), "name": rows["name"].to_numpy(),
                         "window_start": rows["date"].dt.date.to_numpy(), "contacts": counts[bad]})
     return out.drop_duplicates("customer_id").reset_index(drop=True)
@@ -714,11 +721,10 @@ def enforce_pressure(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()
         return plan
     plan = plan.reset_index(drop=True)
     limit = settings.max_contacts_per_7_days
-    codes = pd.factorize(plan["customer_id"])[0]
-    day_no = plan["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    codes, day_no = pd.factorize(plan["customer_id"])[0], _day_numbers(plan)
     # Only debtors with a crowded week go through the loop below (a small share of them).
-    key = np.sort(codes * 10**6 + day_no)
-    crowded = np.unique(key[np.searchsorted(key, key + 7) - np.arange(len(key)) > limit] // 10**6)
+    order, counts = _contacts_in_week(codes, day_no)
+    crowded = np.unique(codes[order][counts > limit])
     if not len(crowded):
         return plan
     mine = np.isin(codes, crowded)
