@@ -210,16 +210,19 @@ with tab_plan:
         st.markdown("**Cost per channel**")
         st.dataframe(cost, hide_index=True, width="stretch",
                      column_config={**outreach.LABELS,
+                                    "contacts": st.column_config.NumberColumn("Contacts", format="localized"),
                                     "unit_cost": st.column_config.NumberColumn("Unit cost (EUR)", format="%.2f"),
                                     "cost": st.column_config.NumberColumn("Cost (EUR)", format="%.2f")})
     with c2:
         st.markdown("**Expected collections** (from each channel's past results)")
-        st.dataframe(expected.assign(group=expected["group"].map(SUBGROUP_LABELS)), hide_index=True,
-                     width="stretch",
-                     column_config={**outreach.LABELS,
-                                    "targeted": st.column_config.NumberColumn("Amount contacted", format="accounting"),
+        # Whole amounts: these are estimates, and cents would push the last column out of a half-width table.
+        st.dataframe(expected.assign(group=expected["group"].map(SUBGROUP_LABELS),
+                                     targeted=expected["targeted"].round(0), expected=expected["expected"].round(0)),
+                     hide_index=True, width="stretch",
+                     column_config={**outreach.LABELS, "group": st.column_config.TextColumn("Group", width="medium"),
+                                    "targeted": st.column_config.NumberColumn("Amount contacted", format="localized"),
                                     "expected": st.column_config.NumberColumn("Expected to come in",
-                                                                              format="accounting")})
+                                                                              format="localized")})
         st.caption("Amounts add up the debtors' currencies at face value.")
     st.markdown(f"**Contact pressure**: {number(len(violations))} debtor(s) would get more than "
                 f"{settings.max_contacts_per_7_days} contacts in 7 days"

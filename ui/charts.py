@@ -206,14 +206,19 @@ CHANNEL_COLOURS = {"email": "#1f5f8b", "sms": "#4fc3f7", "portal": "#81c784", "l
 
 def contacts_per_week_chart(table: pd.DataFrame, by: str, title: str, colours: dict | None = None) -> alt.Chart:
     colours = colours or CHANNEL_COLOURS
+    # Group names are long: one to a row, or the legend cuts them off on a half-width chart.
+    columns = 1 if max(len(str(k)) for k in colours) > 16 else 3
     colour = alt.Color(f"{by}:N", title=title, scale=alt.Scale(domain=list(colours), range=list(colours.values())),
-                       legend=alt.Legend(orient="bottom", columns=3, labelLimit=260))
+                       legend=alt.Legend(orient="bottom", columns=columns, labelLimit=260))
+    # The page fits legend and plot into the chart's height: give each extra legend row its room, so
+    # that side-by-side charts keep plots of one size.
+    rows = -(-len(colours) // columns)
     return alt.Chart(table).mark_bar(size=26).encode(
         x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%d %b")),
         y=alt.Y("contacts:Q", title="Planned contacts"), color=colour,
         tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), f"{by}:N",
                  alt.Tooltip("contacts:Q", title="Contacts")],
-    ).properties(height=280)
+    ).properties(height=280 + 18 * max(rows - 2, 0))
 
 
 def workload_chart(load: pd.DataFrame) -> alt.Chart:
