@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from arboard import db, generate, summary
-from arboard.errors import ArboardError
+from arboard.errors import ArboardError, driver_reason
 from ui.format import md
 
 DEFAULT_SAMPLE = generate.SampleSpec(customers=5_000, invoices=100_000, seed=7)
@@ -50,7 +50,7 @@ def database_errors():
             where = db.redact(db.resolve_url(st.session_state.get("db_url_override"))[0])
         except ArboardError:
             where = "the configured database"
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        reason = driver_reason(exc)
         st.error(f"**The database stopped answering.** {md(where)}: {md(reason)}")
         st.info("Nothing already saved is lost: it stays in the database. Reload the page once the database is "
                 "back; if it moved, check ARBOARD_DB_URL or .streamlit/secrets.toml.")

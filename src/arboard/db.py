@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from arboard import schema
-from arboard.errors import ArboardError
+from arboard.errors import ArboardError, driver_reason
 
 DEFAULT_DB_FILE = "arboard.duckdb"
 
@@ -118,7 +118,7 @@ def make_engine(url: str) -> Engine:
     except ArboardError:
         raise
     except Exception as exc:  # driver errors differ per backend; all mean "cannot use it"
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        reason = driver_reason(exc)
         if "lock" in reason.lower() and parsed.get_backend_name() == "duckdb":
             reason = ("another process holds the DuckDB file (is the dashboard running?). A DuckDB file has one "
                       "writer at a time: stop the other process, or use PostgreSQL for a team. Detail: " + reason)
@@ -155,7 +155,7 @@ def ensure_schema(engine: Engine) -> None:
                         ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} "
                         conn.execute(sa.text(ddl + column.type.compile(engine.dialect)))
     except Exception as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        reason = driver_reason(exc)
         raise ArboardError(f"The tables cannot be created: {reason}", where=redact(engine.url)) from exc
 
 

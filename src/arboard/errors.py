@@ -35,3 +35,10 @@ class ArboardError(Exception):
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
+
+
+def driver_reason(exc: BaseException) -> str:
+    """The first line of a database driver's message (what SQLAlchemy wraps), at most 300 characters:
+    enough to say why, without the SQL statement and parameters SQLAlchemy appends."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import amounts, dates, events, schema, store
 from arboard.db import bump_data_version, get_meta, redact, set_meta
-from arboard.errors import ArboardError
+from arboard.errors import ArboardError, driver_reason
 from arboard.fields import (
     DERIVED_COLUMNS,
     Field,
@@ -687,7 +687,7 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
             finally:
                 _drop(conn, staged)
     except sa.exc.SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        reason = driver_reason(exc)
         raise ArboardError(f"The database refused the import ({reason}); nothing was changed.",
                            where=redact(engine.url), report=batch.report) from exc
     say("Done", 1.0)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from arboard.errors import ArboardError
+from arboard.errors import ArboardError, driver_reason
 
 DELIMITERS = (",", ";", "\t", "|")
 _MAGIC = {
@@ -272,7 +272,7 @@ def read_sql(url: str, table_or_query: str) -> RawTable:
             stmt = sa.text(text) if is_query else sa.select(sa.text("*")).select_from(sa.table(text))
             df = pd.read_sql(stmt, conn)
     except Exception as exc:  # driver errors differ per backend
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        reason = driver_reason(exc)
         raise ArboardError(f"The query failed: {reason}", where=redact(url)) from exc
     finally:
         engine.dispose()
