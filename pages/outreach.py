@@ -216,8 +216,8 @@ with tab_plan:
     with c2:
         st.markdown("**Expected collections** (from each channel's past results)")
         # Whole amounts: these are estimates, and cents would push the last column out of a half-width table.
-        st.dataframe(expected.assign(group=expected["group"].map(SUBGROUP_LABELS),
-                                     targeted=expected["targeted"].round(0), expected=expected["expected"].round(0)),
+        st.dataframe(outreach.readable(expected).assign(targeted=expected["targeted"].round(0),
+                                                        expected=expected["expected"].round(0)),
                      hide_index=True, width="stretch",
                      column_config={**outreach.LABELS, "group": st.column_config.TextColumn("Group", width="medium"),
                                     "targeted": st.column_config.NumberColumn("Amount contacted", format="localized"),

@@ -246,15 +246,15 @@ st.markdown("**By group**")
 groups = proj.groups.assign(group=proj.groups["group"].map(SUBGROUP_LABELS),
                             released=-proj.groups["ar_change"].round(0) + 0.0,  # + 0.0: no "-0"
                             open_invoices=proj.groups["open_invoices"].round(0))
-count, money = "localized", "localized"  # thousands separators; whole amounts without ".00"
+# "localized": thousands separators, and whole amounts without ".00".
 st.dataframe(groups[["group", "customers_base", "customers_scn", "open_invoices", "released"]], hide_index=True,
              width="stretch",
              column_config={"group": "Group",
-                            "customers_base": st.column_config.NumberColumn("Debtors (baseline)", format=count),
+                            "customers_base": st.column_config.NumberColumn("Debtors (baseline)", format="localized"),
                             "customers_scn": st.column_config.NumberColumn("Debtors (scenario thresholds)",
-                                                                           format=count),
-                            "open_invoices": st.column_config.NumberColumn(f"Open AR ({cur})", format=money),
-                            "released": st.column_config.NumberColumn(f"Cash released ({cur})", format=money)})
+                                                                           format="localized"),
+                            "open_invoices": st.column_config.NumberColumn(f"Open AR ({cur})", format="localized"),
+                            "released": st.column_config.NumberColumn(f"Cash released ({cur})", format="localized")})
 kept = proj.promise_kept_share
 saved = len(names) - 1
 st.caption(f"{number(saved)} saved scenario{'' if saved == 1 else 's'}. "
