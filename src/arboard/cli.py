@@ -315,13 +315,10 @@ def plan_cmd(
     """Export the outreach plan: one row per planned contact with the rendered message."""
     xlsx = _check_out(out_file)
     try:
-        days = outreach.parse_days(contact_days)
-    except ArboardError as exc:
-        _fail(exc, code=2)
-    try:
-        settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week, contact_days=days,
-                                         agents=agents, calls_per_agent_per_day=calls_per_agent,
-                                         remind_disputed=remind_disputed, repeat_last_step_days=repeat_days)
+        settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week,
+                                         contact_days=outreach.parse_days(contact_days), agents=agents,
+                                         calls_per_agent_per_day=calls_per_agent, remind_disputed=remind_disputed,
+                                         repeat_last_step_days=repeat_days)
     except ArboardError as exc:
         _fail(exc, code=2)
     engine = _open(db_url)
