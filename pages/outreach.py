@@ -16,7 +16,7 @@ engine = state.engine()
 st.caption("The right message, to the right debtor, at the right time, on the right channel. Each group has its "
            "playbook; steps are days relative to the due date (negative = before it). Reminders escalate: a "
            "debtor gets the firmest step any of their items has reached, with everything overdue listed, and "
-           "never a milder one after it.")
+           "never a milder one after it. A debtor billed in several currencies gets a reminder per currency.")
 
 config_name, config = controls.segment_config(st.columns([1, 2])[0])
 
@@ -212,7 +212,7 @@ with tab_plan:
                      column_config={**outreach.LABELS,
                                     "contacts": st.column_config.NumberColumn("Contacts", format="localized"),
                                     "unit_cost": st.column_config.NumberColumn("Unit cost (EUR)", format="%.2f"),
-                                    "cost": st.column_config.NumberColumn("Cost (EUR)", format="%.2f")})
+                                    "cost": st.column_config.NumberColumn("Cost (EUR)", format="accounting")})
     with c2:
         st.markdown("**Expected collections** (from each channel's past results)")
         # Whole amounts: these are estimates, and cents would push the last column out of a half-width table.

@@ -398,6 +398,33 @@ def test_reminders_escalate_and_never_step_back():
     assert outreach.render_messages(plan)["message"].tolist() == ["€40.00", "€140.00"]
 
 
+def test_a_debtor_billed_in_two_currencies_gets_a_reminder_per_currency():
+    # Amounts in euros and dollars do not add up: each currency is an account with its own reminders,
+    # levels, statement and total (before, one "€350.00" reminder listed E1 and U1 and netted U2 in).
+    items = _ladder_items(("E1", "2026-10-12", 100.0), ("U1", "2026-10-12", 200.0), ("U2", "2026-11-10", 50.0))
+    items.loc[1:, "currency"] = "USD"
+    args = (items, pd.Series({"C1": "unable_to_pay"}), pd.Series(dtype=object), {"unable_to_pay": LADDER},
+            date(2026, 11, 1))
+    plan = outreach.build_plan(*args, settings=outreach.PlanSettings(repeat_last_step_days=0, **EVERY_DAY))
+    got = list(zip(plan["date"].dt.strftime("%m-%d"), plan["step"], plan["currency"], plan["invoices"],
+                   plan["total_due"], strict=True))
+    assert got == [("11-05", "Heads-up", "USD", "U2", 50.0), ("11-11", "Formal reminder", "EUR", "E1", 100.0),
+                   ("11-11", "Formal reminder", "USD", "U1", 250.0)]
+    assert outreach.render_messages(plan)["message"].tolist() == ["US$50.00", "€100.00", "US$250.00"]
+    for row in plan.itertuples():  # every listed item is in the contact's currency
+        assert set(items.set_index("invoice_id").loc[[i for i, _d, _a in row.statement], "currency"]) == {row.currency}
+    # Repeats and the hand-over list are per currency too.
+    again = outreach.build_plan(*args, settings=outreach.PlanSettings(repeat_last_step_days=14, **EVERY_DAY))
+    repeats = again[again["step"] == "Formal reminder"]
+    assert repeats.groupby("currency")["total_due"].max().to_dict() == {"EUR": 100.0, "USD": 250.0}
+    steps = LADDER.steps[:-1] + (outreach.Step(30, "letter", "firm", "{{ open_amount }}", ("hand_over",),
+                                               name="Hand-over"),)
+    handed = outreach.handed_over(items, args[1], {"unable_to_pay": outreach.Playbook("unable_to_pay", steps)},
+                                  date(2026, 11, 20), settings=outreach.PlanSettings(**EVERY_DAY))
+    assert handed[["currency", "overdue", "items"]].values.tolist() == [["USD", 250.0, 2], ["EUR", 100.0, 1]]
+    assert handed["since"].tolist() == [pd.Timestamp("2026-11-11")] * 2
+
+
 def test_the_last_step_repeats_while_overdue_but_a_hand_over_does_not():
     items = _ladder_items(("OLD", "2026-09-01", 100.0), ("NEW", "2026-11-10", 40.0))
     args = (items, pd.Series({"C1": "unable_to_pay"}), pd.Series(dtype=object), {"unable_to_pay": LADDER},
@@ -435,17 +462,19 @@ def test_the_default_plan_never_steps_back(sample):
 
 @hypothesis.settings(max_examples=60, deadline=None)
 @hypothesis.given(
-    dues=hst.lists(hst.tuples(hst.integers(0, 2), hst.integers(-120, 60)), min_size=1, max_size=12),
+    dues=hst.lists(hst.tuples(hst.integers(0, 2), hst.integers(-120, 60), hst.sampled_from(["EUR", "USD"])),
+                   min_size=1, max_size=12),
     offsets=hst.lists(hst.integers(0, 60), min_size=1, max_size=4, unique=True),
     repeat=hst.sampled_from([0, 7, 14, 30]),
 )
 def test_random_ledgers_escalate_without_stepping_back(dues, offsets, repeat):
-    """Any debtors, any playbook: overdue contacts never get milder, and each lists what is overdue that day."""
+    """Any debtors, any playbook: overdue contacts never get milder, and each lists what is overdue that day
+    (per account: a debtor in one currency)."""
     as_of = date(2026, 11, 1)
     items = pd.DataFrame({"invoice_id": [f"I{i}" for i in range(len(dues))],
-                          "customer_id": [f"C{c}" for c, _d in dues],
-                          "due_date": [pd.Timestamp(as_of) + pd.Timedelta(days=d) for _c, d in dues],
-                          "amount": [10.0 * (i + 1) for i in range(len(dues))], "currency": ["EUR"] * len(dues),
+                          "customer_id": [f"C{c}" for c, _d, _cur in dues],
+                          "due_date": [pd.Timestamp(as_of) + pd.Timedelta(days=d) for _c, d, _cur in dues],
+                          "amount": [10.0 * (i + 1) for i in range(len(dues))], "currency": [c for *_x, c in dues],
                           "name": ["Ann"] * len(dues), "email": ["a@x.org"] * len(dues), "phone": [None] * len(dues),
                           "locale": ["en_GB"] * len(dues), "opt_out": [None] * len(dues)})
     steps = tuple(outreach.Step(o, "email", "neutral", "{{ open_amount }}", name=f"At {o}") for o in sorted(offsets))
@@ -456,13 +485,20 @@ def test_random_ledgers_escalate_without_stepping_back(dues, offsets, repeat):
                                settings=outreach.PlanSettings(repeat_last_step_days=repeat))
     if plan.empty:
         return
-    overdue = plan[plan["offset_days"] >= 0].sort_values(["customer_id", "date"], kind="stable")
-    before = overdue.groupby("customer_id")["offset_days"].cummax().groupby(overdue["customer_id"]).shift()
+    account = ["customer_id", "currency"]
+    overdue = plan[plan["offset_days"] >= 0].sort_values([*account, "date"], kind="stable")
+    before = overdue.groupby(account)["offset_days"].cummax().groupby([overdue[k] for k in account]).shift()
     assert not (overdue["offset_days"] < before).any()
-    assert not overdue.duplicated(["customer_id", "date", "step"]).any()
+    assert not overdue.duplicated([*account, "date", "step"]).any()
+    currency = items.set_index("invoice_id")["currency"]
     for row in overdue.itertuples():
-        mine = items[(items["customer_id"] == row.customer_id) & (items["due_date"] < row.date)]
-        assert {i for i, _d, _a in row.statement} >= set(mine["invoice_id"])
+        mine = items[(items["customer_id"] == row.customer_id) & (items["currency"] == row.currency)
+                     & (items["due_date"] < row.date)]
+        listed = [i for i, _d, _a in row.statement]
+        assert set(listed) >= set(mine["invoice_id"])
+        assert set(currency[listed]) == {row.currency}
+        assert row.total_due == pytest.approx(float(currency[listed].size and items.set_index("invoice_id")
+                                                    .loc[listed, "amount"].sum()))
     # Nothing is planned before the plan starts or after it ends.
     assert (plan["date"] > pd.Timestamp(as_of)).all()
     assert (plan["date"] <= pd.Timestamp(outreach.plan_end(as_of, outreach.PlanSettings()))).all()

@@ -408,7 +408,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan = plan[plan["channel"].notna()]  # opted out of everything: not contacted
     plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
-    plan = plan.sort_values(["date", "customer_id", "step_no"]).reset_index(drop=True)
+    plan = plan.sort_values(["date", "customer_id", "currency", "step_no"]).reset_index(drop=True)
     plan["statement"], owed = _statements(plan, df, credits)
     plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
     plan["total_due"] = owed[plan.index] + plan["fee"]
@@ -416,10 +416,12 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
 
 
 def _per_contact(hit: pd.DataFrame) -> pd.DataFrame:
-    """One row per debtor and day from item rows: the debtor's details, the amount, the items (``ids``)."""
-    groups = hit.groupby(["customer_id", "date"], sort=False)
-    agg = groups.agg(name=("name", "first"), email=("email", "first"), phone=("phone", "first"),
-                     opt_out=("opt_out", "first"), currency=("currency", "first"), locale=("locale", "first"),
+    """One row per account (debtor and currency) and day from item rows: the debtor's details, the amount,
+    the items (``ids``)."""
+    groups = hit.groupby(["account", "date"], sort=False)
+    agg = groups.agg(customer_id=("customer_id", "first"), name=("name", "first"), email=("email", "first"),
+                     phone=("phone", "first"), opt_out=("opt_out", "first"), currency=("currency", "first"),
+                     locale=("locale", "first"),
                      amount=("amount", "sum"), oldest_due=("due_date", "min")).reset_index()
     agg["ids"] = _tuples_by(groups.ngroup().to_numpy(), hit["invoice_id"].to_numpy(dtype=object), len(agg))
     return agg
@@ -427,16 +429,22 @@ def _per_contact(hit: pd.DataFrame) -> pd.DataFrame:
 
 def _plan_items(items: pd.DataFrame, groups: pd.Series, holds: pd.DataFrame | None,
                 settings: PlanSettings) -> pd.DataFrame:
-    """The open items a plan is about, with the debtor's group and the end of any hold."""
+    """The open items a plan is about, with the debtor's group, the end of any hold and the account.
+
+    An account is a debtor in one currency, numbered: reminders, their levels and their totals are
+    per account, since amounts in two currencies do not add up (a debtor billed in euros and in
+    dollars gets a reminder for each, as from two customer accounts in an ERP).
+    """
     if not settings.remind_disputed and "disputed" in items:
         items = items[~items["disputed"].fillna(False).astype(bool)]
-    return items.assign(group=items["customer_id"].map(groups).fillna("no_information"),
+    account = items.groupby(["customer_id", "currency"], sort=False, dropna=False).ngroup().to_numpy()
+    return items.assign(account=account, group=items["customer_id"].map(groups).fillna("no_information"),
                         held=held_until(items, holds if holds is not None else pd.DataFrame()).astype("datetime64[us]"))
 
 
 def _levels_at_start(items: pd.DataFrame, playbooks: dict[str, Playbook], start: pd.Timestamp,
                      settings: PlanSettings) -> pd.DataFrame:
-    """Per debtor with an overdue level reached by ``start``: ``level`` (the highest offset reached)
+    """Per account with an overdue level reached by ``start``: ``level`` (the highest offset reached)
     and, when that is their playbook's last level, ``first_due``/``last_due`` (when an item first and
     last reached it). Items on hold when the plan starts do not count."""
     items = items[~(items["held"] >= start)]
@@ -449,11 +457,11 @@ def _levels_at_start(items: pd.DataFrame, playbooks: dict[str, Playbook], start:
         for off in offsets:
             when = on_contact_days(mine["due_date"] + pd.Timedelta(days=off), settings)
             hit = when <= start
-            reached.append(pd.DataFrame({"customer_id": mine.loc[hit, "customer_id"], "level": off,
+            reached.append(pd.DataFrame({"account": mine.loc[hit, "account"], "level": off,
                                          "when": when[hit] if off == offsets[-1] else pd.NaT}))
     if not reached:
-        return pd.DataFrame(columns=["level", "first_due", "last_due"], index=pd.Index([], name="customer_id"))
-    return pd.concat(reached).groupby("customer_id").agg(level=("level", "max"), first_due=("when", "min"),
+        return pd.DataFrame(columns=["level", "first_due", "last_due"], index=pd.Index([], name="account"))
+    return pd.concat(reached).groupby("account").agg(level=("level", "max"), first_due=("when", "min"),
                                                           last_due=("when", "max"))
 
 
@@ -462,7 +470,8 @@ def _escalate(plan: pd.DataFrame, items: pd.DataFrame, playbooks: dict[str, Play
     """Make a debtor's reminders escalate and never step back, then repeat the last step.
 
     Steps from the due date on are dunning levels, as in Odoo/OCA follow-ups: a debtor is at the
-    highest level any of their items has reached. A contact goes out when an item lifts the debtor
+    highest level any of their items has reached (per account: a debtor billed in two currencies
+    has two, each with its own reminders). A contact goes out when an item lifts the debtor
     to a higher level (it lists everything overdue); an item reaching a level the debtor is already
     at or past joins that contact instead of sending a milder message after a firmer one. Levels
     reached before the plan starts count as sent. At the last level the step repeats every
@@ -470,13 +479,13 @@ def _escalate(plan: pd.DataFrame, items: pd.DataFrame, playbooks: dict[str, Play
     Steps before the due date (heads-ups about what falls due) are left as they are.
     """
     pre, dun = plan[plan["offset_days"] < 0], plan[plan["offset_days"] >= 0]
-    key = ["customer_id", "date"]
+    key = ["account", "date"]
     at_start = _levels_at_start(items, playbooks, start, settings)
     level0 = at_start["level"]
     if not dun.empty:
         days = dun.groupby(key, sort=False)["offset_days"].max().rename("top").reset_index().sort_values(key)
-        days["before"] = days.groupby("customer_id")["top"].cummax().groupby(days["customer_id"]).shift()
-        days["before"] = np.fmax(days["before"], days["customer_id"].map(level0)).fillna(-1)
+        days["before"] = days.groupby("account")["top"].cummax().groupby(days["account"]).shift()
+        days["before"] = np.fmax(days["before"], days["account"].map(level0)).fillna(-1)
         lifted = days.loc[days["top"] > days["before"], key + ["top"]]
         # Items whose own (milder) step falls on a contact day are listed by that contact too.
         dun = dun.merge(lifted, on=key)
@@ -517,10 +526,11 @@ def handed_over(items: pd.DataFrame, groups: pd.Series, playbooks: dict[str, Pla
     done = at_start[at_start["first_due"].notna()]
     if done.empty:
         return pd.DataFrame(columns=columns)
-    mine = df[df["customer_id"].isin(done.index) & (df["due_date"] < pd.Timestamp(as_of))]
-    out = mine.groupby(["customer_id", "currency"]).agg(name=("name", "first"), group=("group", "first"),
+    mine = df[df["account"].isin(done.index) & (df["due_date"] < pd.Timestamp(as_of))]
+    out = mine.groupby(["customer_id", "currency"]).agg(account=("account", "first"), name=("name", "first"),
+                                                         group=("group", "first"),
                                                          overdue=("amount", "sum"), items=("invoice_id", "size"))
-    out = out.reset_index().assign(since=lambda t: t["customer_id"].map(done["first_due"]))
+    out = out.reset_index().assign(since=lambda t: t["account"].map(done["first_due"]))
     return out.sort_values(["overdue", "customer_id"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
@@ -547,22 +557,22 @@ def _repeats(dun: pd.DataFrame, items: pd.DataFrame, playbooks: dict[str, Playbo
             continue
         top = last[0][1].offset_days
         # From the last time the last level was due: in the plan, else before it started.
-        in_plan = dun[(dun["group"] == group) & (dun["offset_days"] == top)].groupby("customer_id")["date"].max()
+        in_plan = dun[(dun["group"] == group) & (dun["offset_days"] == top)].groupby("account")["date"].max()
         mine = items[items["group"] == group]
         # The unique ids first: isin against every item row of a large ledger took seconds.
-        before = last_due[last_due.index.isin(mine["customer_id"].unique())].astype("datetime64[us]")
+        before = last_due[last_due.index.isin(mine["account"].unique())].astype("datetime64[us]")
         anchor = pd.concat([before, in_plan.astype("datetime64[us]")], axis=1).max(axis=1).dropna()
         if anchor.empty:
             continue
         n = ((end - anchor).dt.days // every).clip(lower=0)
-        dates = pd.DataFrame({"customer_id": anchor.index.repeat(n), "k": np.concatenate([np.arange(1, m + 1)
+        dates = pd.DataFrame({"account": anchor.index.repeat(n), "k": np.concatenate([np.arange(1, m + 1)
                                                                                          for m in n])})
-        dates["date"] = anchor.reindex(dates["customer_id"]).to_numpy() + pd.to_timedelta(dates["k"] * every, "D")
+        dates["date"] = anchor.reindex(dates["account"]).to_numpy() + pd.to_timedelta(dates["k"] * every, "D")
         dates = dates[dates["date"] > start]
         dates["date"] = on_contact_days(dates["date"], settings)
-        dates = dates[(dates["date"] > start) & (dates["date"] <= end)].drop_duplicates(["customer_id", "date"])
+        dates = dates[(dates["date"] > start) & (dates["date"] <= end)].drop_duplicates(["account", "date"])
         # Each repeat is about everything overdue that day and not on hold.
-        pairs = dates.merge(mine, on="customer_id")
+        pairs = dates.merge(mine, on="account")
         pairs = pairs[(pairs["due_date"] < pairs["date"]) & ~(pairs["date"] <= pairs["held"])]
         if pairs.empty:
             continue
@@ -585,8 +595,8 @@ def _statements(plan: pd.DataFrame, items: pd.DataFrame, credits: pd.DataFrame |
     debtors and dunning tools expect; a heads-up before the due date is about what falls due. The
     plan's ``amount`` stays what the step is about.
     """
-    rows = plan[["customer_id", "date", "offset_days"]].reset_index(names="row")
-    pairs = rows.merge(items[["customer_id", "invoice_id", "due_date", "amount", "held"]], on="customer_id")
+    rows = plan[["account", "date", "offset_days"]].reset_index(names="row")
+    pairs = rows.merge(items[["account", "invoice_id", "due_date", "amount", "held"]], on="account")
     own = plan["ids"].explode().rename("invoice_id").rename_axis("row").reset_index().assign(own=True)
     pairs = pairs.merge(own, on=["row", "invoice_id"], how="left")
     overdue = (pairs["offset_days"] >= 0) & (pairs["due_date"] < pairs["date"]) & ~(pairs["date"] <= pairs["held"])
