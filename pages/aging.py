@@ -110,9 +110,9 @@ else:
     if events.empty:
         st.info("No history for this debtor up to the as-of date.")
     else:
-        st.altair_chart(charts.timeline_chart(events, cur), width="stretch")
+        st.altair_chart(charts.timeline_chart(events), width="stretch")
         st.dataframe(events, hide_index=True, width="stretch", height=300,
                      column_config={"date": st.column_config.DateColumn("Date"), "event": "Event",
                                     "reference": "Reference",
                                     "amount": st.column_config.NumberColumn("Amount", format="accounting"),
-                                    "detail": "Detail"})
+                                    "currency": "Currency", "detail": "Detail"})

@@ -91,7 +91,7 @@ if rows:
     plan = cache.debtor_plan(as_of, debtor["customer_id"], config)
     events = timeline.with_plan(cache.debtor_timeline(debtor["customer_id"], as_of), plan)
     if len(events):
-        charts.show(charts.timeline_chart(events, cur))
+        charts.show(charts.timeline_chart(events))
         st.caption(f"{len(plan)} planned contacts in the next weeks from the "
                    f"{SUBGROUP_LABELS.get(debtor['group'], debtor['group'])} playbook (Outreach page)."
                    if len(plan) else "No contact is planned for this debtor in the next weeks.")
@@ -99,7 +99,7 @@ if rows:
                      column_config={"date": st.column_config.DateColumn("Date"), "event": "Event",
                                     "reference": "Reference",
                                     "amount": st.column_config.NumberColumn("Amount", format="accounting"),
-                                    "detail": "Detail"})
+                                    "currency": "Currency", "detail": "Detail"})
     else:
         st.info("No history up to the as-of date.")
 else:

@@ -68,3 +68,29 @@ def test_sort_orders_all_matches_with_missing_values_last():
     assert list(sort_debtors(table, "risk_score")["customer_id"]) == ["c", "d", "a", "b"]
     assert list(sort_debtors(table, "name", descending=False)["name"]) == ["Alpha", "beta", "delta", "gamma"]
     assert list(sort_debtors(table, "no such column")["customer_id"]) == ["c", "a", "b", "d"]
+
+
+def test_timeline_amounts_carry_their_currency(engine):
+    """A debtor billed in euros and dollars: every amount on the timeline says which."""
+    from datetime import date
+
+    from arboard import schema, store, timeline
+
+    inv = pd.DataFrame({"invoice_id": ["E1", "U1"], "customer_id": ["C1", "C1"],
+                        "invoice_date": [date(2026, 9, 1)] * 2, "due_date": [date(2026, 10, 1)] * 2,
+                        "amount": [100.0, 200.0], "currency": ["EUR", "USD"], "paid_date": [None, date(2026, 10, 5)],
+                        "disputed": [False] * 2})
+    pay = pd.DataFrame({"payment_id": ["P1"], "invoice_id": ["U1"], "customer_id": ["C1"],
+                        "payment_date": [date(2026, 10, 5)], "amount": [200.0], "currency": ["USD"]})
+    con = pd.DataFrame({"contact_id": ["K1"], "customer_id": ["C1"], "invoice_id": ["E1"],
+                        "contact_date": [date(2026, 10, 8)], "channel": ["phone"], "kind": ["promise_to_pay"],
+                        "outcome": ["promised"], "promised_date": [date(2026, 10, 20)], "promised_amount": [100.0]})
+    with engine.begin() as conn:
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1"], "name": ["Ann"]}))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+        store.append(conn, schema.contacts, con)
+    events = timeline.debtor_timeline(engine, "C1", as_of=date(2026, 10, 31))
+    got = {(e, r): c for e, r, c in zip(events["event"], events["reference"], events["currency"], strict=True)}
+    assert got == {("Invoice", "E1"): "EUR", ("Invoice", "U1"): "USD", ("Settled", "U1"): "USD",
+                   ("Payment", "U1"): "USD", ("Contact: promise_to_pay", "E1"): "EUR"}

@@ -50,6 +50,10 @@ def test_ledger_is_consistent():
     assert (joined.loc[~settled, "paid"] < joined.loc[~settled, "amount"]).all()  # partial payments stay short
     assert (~settled).any()
     assert pay["invoice_id"].isna().any()  # unapplied payments
+    # Some business customers are billed in two currencies; a payment is in its invoice's currency.
+    assert (inv.groupby("customer_id")["currency"].nunique() > 1).any()
+    paid_in = pay.dropna(subset=["invoice_id"]).merge(inv[["invoice_id", "currency"]], on="invoice_id")
+    assert (paid_in["currency_x"] == paid_in["currency_y"]).all()
     assert (pay["payment_date"] <= end).all()
 
 

@@ -98,7 +98,7 @@ def at_risk_bars(risk: pd.DataFrame) -> alt.Chart:
     ).properties(height=260)
 
 
-def timeline_chart(events: pd.DataFrame, currency: str) -> alt.Chart:
+def timeline_chart(events: pd.DataFrame) -> alt.Chart:
     data = events.assign(date=lambda d: pd.to_datetime(d["date"]),
                          kind=lambda d: d["event"].str.replace(r"^Contact: .*", "Contact", regex=True)
                          .str.replace(r"^Planned: .*", "Planned contact", regex=True))
@@ -108,7 +108,8 @@ def timeline_chart(events: pd.DataFrame, currency: str) -> alt.Chart:
                 sort=["Invoice", "Credit note", "Payment", "Settled", "Contact", "Planned contact"]),
         color=alt.Color("kind:N", legend=None),
         tooltip=[alt.Tooltip("date:T", format="%d %b %Y"), "event:N", "reference:N",
-                 alt.Tooltip("amount:Q", title=currency, format=",.2f"), "detail:N"],
+                 alt.Tooltip("amount:Q", title="Amount", format=",.2f"), alt.Tooltip("currency:N", title="Currency"),
+                 "detail:N"],
     ).properties(height=200)
 
 

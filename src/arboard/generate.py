@@ -10,7 +10,8 @@ Customers follow behaviour archetypes a credit manager recognises:
 - ``wont_pay``: ignores contact, disputes without substance, often never pays;
 - ``new``: joined in the last two months, no history yet (behaves like one of the others).
 
-About 8 % have missing contact data (no e-mail, sometimes no phone either). Invoices are written
+About 8 % have missing contact data (no e-mail, sometimes no phone either), and about 8 % of business
+customers are also billed in a second currency (euros, or dollars for euro customers). Invoices are written
 in chunks with numpy, so 10 million invoices take minutes and memory stays bounded.
 """
 
@@ -33,6 +34,7 @@ ARCHETYPES = ("punctual", "forgetful", "late_responsive", "unable", "wont_pay")
 ARCHETYPE_SHARES = (0.45, 0.22, 0.17, 0.09, 0.07)
 NEW_SHARE = 0.08
 MISSING_CONTACT_SHARE = 0.08
+SECOND_CURRENCY_SHARE = 0.08  # of business customers; about a third of their invoices are in it
 
 _COUNTRIES = [  # code, currency, locale, weight
     ("DE", "EUR", "de_DE", 0.26), ("FR", "EUR", "fr_FR", 0.14), ("NL", "EUR", "nl_NL", 0.08),
@@ -102,6 +104,10 @@ def _customers(spec: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
     channel = np.where(b2b, rng.choice(["email", "email", "portal", "letter"], n),
                        rng.choice(["sms", "email", "email"], n))
     channel = np.where(missing, "letter", channel)
+    home = np.array([c[1] for c in _COUNTRIES])[country_idx]
+    # Drawn from a stream of their own, so that adding them left the rest of the sample as it was.
+    extra = np.random.default_rng([spec.seed, 0, 1])
+    second = np.where(b2b & (extra.random(n) < SECOND_CURRENCY_SHARE), np.where(home == "EUR", "USD", "EUR"), None)
     return pd.DataFrame({
         "customer_id": ids,
         "name": names,
@@ -121,7 +127,8 @@ def _customers(spec: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
         "_arche": arche,
         "_new": is_new,
         "_b2b": b2b,
-        "_currency": np.array([c[1] for c in _COUNTRIES])[country_idx],
+        "_currency": home,
+        "_second_currency": second,
         "_volume": volume,
         "_terms": np.where(b2b, rng.choice([14, 30, 30, 30, 45, 60], n), 14),
         "_missing": missing,
@@ -135,7 +142,11 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     active_days = (end.to_datetime64() - window_start).astype("timedelta64[D]").astype(float) + 1
     weight = cust["_volume"].to_numpy() * active_days
     ci = rng.choice(len(cust), size=size, p=weight / weight.sum())
-    c = {k: cust[k].to_numpy()[ci] for k in ("customer_id", "_arche", "_b2b", "_currency", "_terms", "_missing")}
+    c = {k: cust[k].to_numpy()[ci] for k in ("customer_id", "_arche", "_b2b", "_currency", "_second_currency", "_terms",
+                                             "_missing")}
+    extra = np.random.default_rng([spec.seed, first, 1])  # a stream of its own (see _customers)
+    second = pd.notna(c["_second_currency"]) & (extra.random(size) < 0.35)
+    billed = np.where(second, c["_second_currency"], c["_currency"]).astype(object)
     offset = (rng.random(size) * active_days[ci]).astype("int64")
     inv_date = window_start[ci] + offset.astype("timedelta64[D]")
     t = (inv_date - start.to_datetime64()).astype("timedelta64[D]").astype(float) / max((end - start).days, 1)
@@ -174,7 +185,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     ids = np.char.add("INV", np.char.zfill(np.arange(first, first + size).astype(str), 9))
     invoices = pd.DataFrame({
         "invoice_id": ids, "customer_id": c["customer_id"], "invoice_date": inv_date, "due_date": due,
-        "amount": amount, "currency": c["_currency"], "paid_date": final_paid, "disputed": disputed,
+        "amount": amount, "currency": billed, "paid_date": final_paid, "disputed": disputed,
     })
 
     # Payments: one per settled invoice; unable payers pay in 2-4 instalments, also on open items.
@@ -203,7 +214,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     payments = pd.DataFrame({
         "payment_id": pay_ids[keep], "invoice_id": ids[rep][keep], "customer_id": c["customer_id"][rep][keep],
         "payment_date": pay_date[keep], "amount": pay_amt[keep], "method": method[keep],
-        "currency": c["_currency"][rep][keep],
+        "currency": billed[rep][keep],
     })
     # A few on-account payments not applied to any invoice.
     n_unapplied = int(size * 0.003)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 
-COLUMNS = ["date", "event", "reference", "amount", "detail"]
+COLUMNS = ["date", "event", "reference", "amount", "currency", "detail"]
 
 
 def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int = 2_000) -> pd.DataFrame:
@@ -19,30 +19,33 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
     Returns
     -------
     pandas.DataFrame
-        ``date, event, reference, amount, detail``: invoices and credit notes issued and settled,
-        payments received, contacts made (channel, kind, outcome, promises).
+        ``date, event, reference, amount, currency, detail``: invoices and credit notes issued and
+        settled, payments received, contacts made (channel, kind, outcome, promises). Each amount
+        carries its currency: a debtor may be billed in more than one.
     """
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
     issued = sa.select(
         inv.c.invoice_date.label("date"),
         sa.case((inv.c.amount < 0, "Credit note"), else_="Invoice").label("event"),
-        inv.c.invoice_id.label("reference"), inv.c.amount.label("amount"),
+        inv.c.invoice_id.label("reference"), inv.c.amount.label("amount"), inv.c.currency.label("currency"),
         sa.func.concat("due ", sa.cast(inv.c.due_date, sa.String),
                        sa.case((inv.c.disputed, " · disputed"), else_="")).label("detail"),
     ).where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of)
     settled = sa.select(
         inv.c.paid_date.label("date"), sa.literal("Settled").label("event"), inv.c.invoice_id.label("reference"),
-        sa.literal(None, sa.Numeric).label("amount"),
+        sa.literal(None, sa.Numeric).label("amount"), inv.c.currency,
         sa.func.concat(sa.cast(inv.c.paid_date - inv.c.due_date, sa.String), " days after due").label("detail"),
     ).where(inv.c.customer_id == customer_id, inv.c.paid_date <= as_of)
     paid = sa.select(
         pay.c.payment_date.label("date"), sa.literal("Payment").label("event"),
         sa.func.coalesce(pay.c.invoice_id, "unapplied").label("reference"), pay.c.amount.label("amount"),
-        sa.func.coalesce(pay.c.method, "").label("detail"),
+        pay.c.currency, sa.func.coalesce(pay.c.method, "").label("detail"),
     ).where(pay.c.customer_id == customer_id, pay.c.payment_date <= as_of)
     contacted = sa.select(
         con.c.contact_date.label("date"), sa.func.concat("Contact: ", con.c.kind).label("event"),
         sa.func.coalesce(con.c.invoice_id, "").label("reference"), con.c.promised_amount.label("amount"),
+        # A promise is in the currency of the invoice it is about.
+        sa.select(inv.c.currency).where(inv.c.invoice_id == con.c.invoice_id).scalar_subquery(),
         sa.func.concat(con.c.channel, " · ", sa.func.coalesce(con.c.outcome, ""),
                        sa.case((con.c.promised_date.is_not(None),
                                 sa.func.concat(" · promised for ", sa.cast(con.c.promised_date, sa.String))),
@@ -80,6 +83,7 @@ def with_plan(events: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
         "event": "Planned: " + plan["step"].astype(str),
         "reference": plan["invoices"].astype(str),
         "amount": plan["amount"].astype(float),
+        "currency": plan["currency"].astype(str),
         "detail": plan["channel"].astype(str) + " · " + plan["tone"].astype(str),
     })
     out = pd.concat([planned, events], ignore_index=True) if len(events) else planned
