@@ -205,6 +205,15 @@ def importance_chart(importance: pd.DataFrame) -> alt.Chart:
 CHANNEL_COLOURS = {"email": "#1f5f8b", "sms": "#4fc3f7", "portal": "#81c784", "letter": "#ffb74d", "phone": "#e57373"}
 
 
+def _week_axis(field: str, dates: pd.Series) -> alt.X:
+    """An x axis of weeks with a tick on each week's first day: left to itself, Vega puts week ticks on
+    Sundays, so under "Week starting" a bar for the week from Monday 30 Nov read "29 Nov"."""
+    days = sorted(pd.to_datetime(dates).dt.normalize().unique())
+    return alt.X(f"{field}:T", title="Week starting",
+                 axis=alt.Axis(format="%d %b", labelOverlap=True,
+                               values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]))
+
+
 def contacts_per_week_chart(table: pd.DataFrame, by: str, title: str, colours: dict | None = None) -> alt.Chart:
     colours = colours or CHANNEL_COLOURS
     # Group names are long: one to a row, or the legend cuts them off on a half-width chart.
@@ -215,7 +224,7 @@ def contacts_per_week_chart(table: pd.DataFrame, by: str, title: str, colours: d
     # that side-by-side charts keep plots of one size.
     rows = -(-len(colours) // columns)
     return alt.Chart(table).mark_bar(size=26).encode(
-        x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%d %b")),
+        x=_week_axis("week", table["week"]),
         y=alt.Y("contacts:Q", title="Planned contacts"), color=colour,
         tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), f"{by}:N",
                  alt.Tooltip("contacts:Q", title="Contacts")],
@@ -239,7 +248,7 @@ SERIES_COLOURS = ["#90a4ae", "#1f5f8b", "#fb8c00"]
 def forecast_chart(weeks: pd.DataFrame, currency: str) -> alt.Chart:
     """Expected receipts per week (bars) and their running total (line)."""
     data = weeks.assign(start=lambda d: pd.to_datetime(d["start"]), cumulative=lambda d: d["expected"].cumsum())
-    x = alt.X("start:T", title="Week starting", axis=alt.Axis(format="%d %b"))
+    x = _week_axis("start", data["start"])
     tooltip = [alt.Tooltip("start:T", title="Week of", format="%d %b %Y"),
                alt.Tooltip("expected:Q", title=f"Expected ({currency})", format=",.0f"),
                alt.Tooltip("cumulative:Q", title=f"Running total ({currency})", format=",.0f")]
@@ -297,7 +306,7 @@ def scenario_receipts(weeks: dict[str, pd.Series], starts: pd.Series, currency: 
                       for name, values in weeks.items()], ignore_index=True)
     names = list(weeks)
     return alt.Chart(data).mark_line(point=True, strokeWidth=3).encode(
-        x=alt.X("start:T", title="Week starting", axis=alt.Axis(format="%d %b")),
+        x=_week_axis("start", data["start"]),
         y=alt.Y("amount:Q", title=f"Expected receipts ({currency})", axis=alt.Axis(format="~s")),
         color=alt.Color("Scenario:N", sort=names, scale=alt.Scale(domain=names, range=SERIES_COLOURS[:len(names)]),
                         legend=alt.Legend(orient="bottom", title=None, labelLimit=300)),
