@@ -30,7 +30,7 @@ def dso_trend(trend: pd.DataFrame, *, countback: bool) -> alt.Chart:
     data = trend[["as_of", *cols]].rename(columns=cols).melt("as_of", var_name="Measure", value_name="Days")
     data["as_of"] = pd.to_datetime(data["as_of"])
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("as_of:T", title=None, axis=alt.Axis(format="%b %y")),
+        x=_ticks_on_data("as_of", data["as_of"], fmt="%b %y", title=None),
         y=alt.Y("Days:Q", title="Days"),
         color=alt.Color("Measure:N", scale=alt.Scale(domain=list(cols.values()),
                                                      range=["#1f5f8b", "#2e7d32", "#e53935"]),
@@ -43,7 +43,7 @@ def dso_trend(trend: pd.DataFrame, *, countback: bool) -> alt.Chart:
 def cei_trend(trend: pd.DataFrame) -> alt.Chart:
     data = trend[["as_of", "cei"]].dropna().assign(as_of=lambda d: pd.to_datetime(d["as_of"]))
     return alt.Chart(data).mark_line(point=True, color="#1f5f8b").encode(
-        x=alt.X("as_of:T", title=None, axis=alt.Axis(format="%b %y")),
+        x=_ticks_on_data("as_of", data["as_of"], fmt="%b %y", title=None),
         y=alt.Y("cei:Q", title="CEI (%)", scale=alt.Scale(domain=[0, 100])),
         tooltip=[alt.Tooltip("as_of:T", title="As of", format="%d %b %Y"), alt.Tooltip("cei:Q", title="CEI %",
                                                                                        format=".1f")],
@@ -205,13 +205,18 @@ def importance_chart(importance: pd.DataFrame) -> alt.Chart:
 CHANNEL_COLOURS = {"email": "#1f5f8b", "sms": "#4fc3f7", "portal": "#81c784", "letter": "#ffb74d", "phone": "#e57373"}
 
 
-def _week_axis(field: str, dates: pd.Series) -> alt.X:
-    """An x axis of weeks with a tick on each week's first day: left to itself, Vega puts week ticks on
-    Sundays, so under "Week starting" a bar for the week from Monday 30 Nov read "29 Nov"."""
+def _ticks_on_data(field: str, dates: pd.Series, *, fmt: str, title: str | None) -> alt.X:
+    """A time axis with its ticks on the data's own dates. Left to itself, Vega puts week ticks on
+    Sundays and month ticks on the 1st: a bar for the week from Monday 30 Nov read "29 Nov", and the
+    DSO at 31 March sat on the "Apr" tick."""
     days = sorted(pd.to_datetime(dates).dt.normalize().unique())
-    return alt.X(f"{field}:T", title="Week starting",
-                 axis=alt.Axis(format="%d %b", labelOverlap=True,
+    return alt.X(f"{field}:T", title=title,
+                 axis=alt.Axis(format=fmt, labelOverlap=True,
                                values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]))
+
+
+def _week_axis(field: str, dates: pd.Series) -> alt.X:
+    return _ticks_on_data(field, dates, fmt="%d %b", title="Week starting")
 
 
 def contacts_per_week_chart(table: pd.DataFrame, by: str, title: str, colours: dict | None = None) -> alt.Chart:
