@@ -511,7 +511,7 @@ def _levels_at_start(items: pd.DataFrame, playbooks: dict[str, Playbook], start:
     if not reached:
         return pd.DataFrame(columns=["level", "first_due", "last_due"], index=pd.Index([], name="account"))
     return pd.concat(reached).groupby("account").agg(level=("level", "max"), first_due=("when", "min"),
-                                                          last_due=("when", "max"))
+                                                     last_due=("when", "max"))
 
 
 def _escalate(plan: pd.DataFrame, items: pd.DataFrame, steps: _Steps, start: pd.Timestamp,
@@ -614,8 +614,8 @@ def _repeats(dun: pd.DataFrame, items: pd.DataFrame, steps: _Steps, start: pd.Ti
         if anchor.empty:
             continue
         n = ((end - anchor).dt.days // every).clip(lower=0)
-        dates = pd.DataFrame({"account": anchor.index.repeat(n), "k": np.concatenate([np.arange(1, m + 1)
-                                                                                         for m in n])})
+        dates = pd.DataFrame({"account": anchor.index.repeat(n),
+                              "k": np.concatenate([np.arange(1, m + 1) for m in n])})
         dates["date"] = anchor.reindex(dates["account"]).to_numpy() + pd.to_timedelta(dates["k"] * every, "D")
         dates = dates[dates["date"] > start]
         dates["date"] = on_contact_days(dates["date"], settings)
