@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from arboard import exports, holds, outreach
@@ -189,6 +191,9 @@ with tab_plan:
         charts.show(charts.contacts_per_week_chart(
             outreach.contacts_per_week(plan.assign(group=plan["group"].map(SUBGROUP_LABELS)), "group"), "group",
             "Group", {SUBGROUP_LABELS[k]: v for k, v in charts.GROUP_COLOURS.items()}))
+    end = outreach.plan_end(as_of, settings)
+    st.caption(f"Weeks run Monday to Sunday. The plan covers {as_of + timedelta(days=1):%d %b %Y} to "
+               f"{end:%d %b %Y}, so its first and last weeks can be part-weeks with fewer contacts.")
     st.markdown("**Phone workload** (red: more calls than the team can make; dashed: capacity)")
     if load.empty:
         st.caption("No calls planned.")
