@@ -23,6 +23,20 @@ def _bucket_scale(labels: list[str]) -> alt.Scale:
     return alt.Scale(domain=[*labels, UNAPPLIED], range=bucket_colours([*labels, UNAPPLIED]))
 
 
+def _ticks_on_data(field: str, dates: pd.Series, *, fmt: str, title: str | None) -> alt.X:
+    """A time axis with its ticks on the data's own dates. Left to itself, Vega puts week ticks on
+    Sundays and month ticks on the 1st: a bar for the week from Monday 30 Nov read "29 Nov", and the
+    DSO at 31 March sat on the "Apr" tick."""
+    days = sorted(pd.to_datetime(dates).dt.normalize().unique())
+    return alt.X(f"{field}:T", title=title,
+                 axis=alt.Axis(format=fmt, labelOverlap=True,
+                               values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]))
+
+
+def _week_axis(field: str, dates: pd.Series) -> alt.X:
+    return _ticks_on_data(field, dates, fmt="%d %b", title="Week starting")
+
+
 def dso_trend(trend: pd.DataFrame, *, countback: bool) -> alt.Chart:
     """DSO, best possible DSO and average days delinquent per month end."""
     cols = ({"countback_dso": "DSO", "countback_bpdso": "Best possible DSO", "countback_add": "Days delinquent"}
@@ -203,20 +217,6 @@ def importance_chart(importance: pd.DataFrame) -> alt.Chart:
 
 
 CHANNEL_COLOURS = {"email": "#1f5f8b", "sms": "#4fc3f7", "portal": "#81c784", "letter": "#ffb74d", "phone": "#e57373"}
-
-
-def _ticks_on_data(field: str, dates: pd.Series, *, fmt: str, title: str | None) -> alt.X:
-    """A time axis with its ticks on the data's own dates. Left to itself, Vega puts week ticks on
-    Sundays and month ticks on the 1st: a bar for the week from Monday 30 Nov read "29 Nov", and the
-    DSO at 31 March sat on the "Apr" tick."""
-    days = sorted(pd.to_datetime(dates).dt.normalize().unique())
-    return alt.X(f"{field}:T", title=title,
-                 axis=alt.Axis(format=fmt, labelOverlap=True,
-                               values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]))
-
-
-def _week_axis(field: str, dates: pd.Series) -> alt.X:
-    return _ticks_on_data(field, dates, fmt="%d %b", title="Week starting")
 
 
 def contacts_per_week_chart(table: pd.DataFrame, by: str, title: str, colours: dict | None = None) -> alt.Chart:

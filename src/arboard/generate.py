@@ -34,7 +34,8 @@ ARCHETYPES = ("punctual", "forgetful", "late_responsive", "unable", "wont_pay")
 ARCHETYPE_SHARES = (0.45, 0.22, 0.17, 0.09, 0.07)
 NEW_SHARE = 0.08
 MISSING_CONTACT_SHARE = 0.08
-SECOND_CURRENCY_SHARE = 0.08  # of business customers; about a third of their invoices are in it
+SECOND_CURRENCY_SHARE = 0.08  # of business customers
+SECOND_CURRENCY_INVOICES = 0.35  # of those customers' invoices
 
 _COUNTRIES = [  # code, currency, locale, weight
     ("DE", "EUR", "de_DE", 0.26), ("FR", "EUR", "fr_FR", 0.14), ("NL", "EUR", "nl_NL", 0.08),
@@ -145,7 +146,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     c = {k: cust[k].to_numpy()[ci] for k in ("customer_id", "_arche", "_b2b", "_currency", "_second_currency", "_terms",
                                              "_missing")}
     extra = np.random.default_rng([spec.seed, first, 1])  # a stream of its own (see _customers)
-    second = pd.notna(c["_second_currency"]) & (extra.random(size) < 0.35)
+    second = pd.notna(c["_second_currency"]) & (extra.random(size) < SECOND_CURRENCY_INVOICES)
     billed = np.where(second, c["_second_currency"], c["_currency"]).astype(object)
     offset = (rng.random(size) * active_days[ci]).astype("int64")
     inv_date = window_start[ci] + offset.astype("timedelta64[D]")
