@@ -44,11 +44,20 @@ def test_ledger_is_consistent():
     assert (inv["amount"] < 0).mean() > 0.01  # credit notes
     assert inv["disputed"].mean() > 0.01
     applied = pay.dropna(subset=["invoice_id"]).groupby("invoice_id")["amount"].sum()
-    joined = inv.set_index("invoice_id").join(applied.rename("paid"), how="inner")
-    settled = joined["paid_date"].notna()
-    assert (joined.loc[settled, "paid"].round(2) == joined.loc[settled, "amount"].round(2)).all()
-    assert (joined.loc[~settled, "paid"] < joined.loc[~settled, "amount"]).all()  # partial payments stay short
-    assert (~settled).any()
+    joined = inv[inv["amount"] > 0].set_index("invoice_id").join(applied.rename("paid")).fillna({"paid": 0.0})
+    cleared = joined["paid_date"].notna()
+    short = joined["paid"].round(2) < joined["amount"].round(2)
+    assert (joined.loc[cleared & ~short, "paid"].round(2) == joined.loc[cleared & ~short, "amount"].round(2)).all()
+    assert (joined.loc[~cleared, "paid"] < joined.loc[~cleared, "amount"]).all()  # partial payments stay short
+    assert (~cleared & (joined["paid"] > 0)).any()
+    # Nothing, disputed or not, stays open past the write-off: the oldest open item has a bound.
+    assert ((end - joined.loc[~cleared, "due_date"]).dt.days < generate.WRITE_OFF_DAYS[1]).all()
+    # Cleared but not paid in full: written off, 8-14 months after the due date, after any part payments.
+    written_off = joined[cleared & short]
+    lag = (written_off["paid_date"] - written_off["due_date"]).dt.days
+    assert len(written_off) and lag.between(*generate.WRITE_OFF_DAYS).all()
+    parts = pay.merge(written_off[["paid_date"]], left_on="invoice_id", right_index=True)
+    assert len(parts) and (parts["payment_date"] < parts["paid_date"]).all()
     assert pay["invoice_id"].isna().any()  # unapplied payments
     # Some business customers are billed in two currencies; a payment is in its invoice's currency.
     assert (inv.groupby("customer_id")["currency"].nunique() > 1).any()

@@ -7,7 +7,8 @@ Customers follow behaviour archetypes a credit manager recognises:
 - ``late_responsive``: chronically 2–6 weeks late, but answers and keeps most promises;
 - ``unable``: willing but short of cash: partial payments, broken promises, lateness and
   balance rising over time, utilisation near the credit limit;
-- ``wont_pay``: ignores contact, disputes without substance, often never pays;
+- ``wont_pay``: ignores contact, disputes without substance, often never pays (written off after
+  8–14 months, cleared without payment);
 - ``new``: joined in the last two months, no history yet (behaves like one of the others).
 
 About 8 % have missing contact data (no e-mail, sometimes no phone either), and about 8 % of business
@@ -36,6 +37,8 @@ NEW_SHARE = 0.08
 MISSING_CONTACT_SHARE = 0.08
 SECOND_CURRENCY_SHARE = 0.08  # of business customers
 SECOND_CURRENCY_INVOICES = 0.35  # of those customers' invoices
+DISPUTES_SETTLED = 0.8  # share of disputes on otherwise unpaid invoices that end in payment
+WRITE_OFF_DAYS = (240, 420)  # an invoice never paid is written off this many days after its due date
 
 _COUNTRIES = [  # code, currency, locale, weight
     ("DE", "EUR", "de_DE", 0.26), ("FR", "EUR", "fr_FR", 0.14), ("NL", "EUR", "nl_NL", 0.08),
@@ -173,6 +176,8 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     m = arche == 4
     delay[m] = 55 + rng.gamma(2.0, 35.0, m.sum())
     never = (arche == 4) & (rng.random(size) < 0.2) | (arche == 3) & (rng.random(size) < 0.05 + 0.15 * t)
+    # Most disputes end in payment once they are settled; the rest stay open until written off.
+    never &= ~(disputed & (extra.random(size) < DISPUTES_SETTLED))
     delay = np.where(disputed, delay + rng.integers(20, 70, size), delay)
     paid = due + np.round(delay).astype("timedelta64[D]")
     paid = np.maximum(paid, inv_date)
@@ -180,8 +185,12 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     # Credit notes are applied within a month; a few stay open as unapplied credit.
     cn_paid = inv_date + rng.integers(0, 30, size).astype("timedelta64[D]")
     paid_dt = np.where(credit_note, np.where(rng.random(size) < 0.85, cn_paid, np.datetime64("NaT")), paid_dt)
-    settled = ~np.isnat(paid_dt) & (paid_dt <= end.to_datetime64())
-    final_paid = np.where(settled, paid_dt, np.datetime64("NaT"))
+    settled = ~np.isnat(paid_dt) & (paid_dt <= end.to_datetime64())  # by cash
+    # What is never paid is written off once the collection agency gives up: cleared with no payment,
+    # as a write-off shows in an ERP's cleared items. Without it, overdue balances would only grow.
+    write_off_on = due + extra.integers(*WRITE_OFF_DAYS, size).astype("timedelta64[D]")
+    written_off = never & ~credit_note & (write_off_on <= end.to_datetime64())
+    final_paid = np.where(settled, paid_dt, np.where(written_off, write_off_on, np.datetime64("NaT")))
 
     ids = np.char.add("INV", np.char.zfill(np.arange(first, first + size).astype(str), 9))
     invoices = pd.DataFrame({
@@ -193,7 +202,8 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     pos = ~credit_note
     partial = pos & (arche == 3) & (rng.random(size) < 0.6)
     k = np.where(partial, rng.integers(2, 5, size), 1)
-    last = np.where(settled, paid_dt, np.where(never, end.to_datetime64(), np.datetime64("NaT")))
+    last = np.where(settled, paid_dt, np.where(never, np.minimum(write_off_on, end.to_datetime64()),
+                                               np.datetime64("NaT")))
     eligible = pos & (settled | partial)
     rep = np.repeat(np.flatnonzero(eligible), k[eligible])
     j = np.concatenate([np.arange(n) for n in k[eligible]]) if len(rep) else np.array([], dtype=int)
