@@ -83,3 +83,11 @@ def test_cli_forecast_whatif_and_summary(duck_url, tmp_path):
     assert wrong.exit_code == 2 and ".pdf" in wrong.output
     early = run(app, ["summary", "--as-of", "2001-01-01", "--out", str(out), "--db", duck_url])
     assert early.exit_code == 1 and "no invoices" in early.output
+
+
+def test_compact_amounts_below_a_thousand_are_whole_units():
+    from arboard.briefing import _money
+
+    assert _money(348.9099999777, "EUR") == "349 EUR"  # Babel alone prints "348.9099999777"
+    assert _money(999.6, "EUR") == "1K EUR"
+    assert _money(93412.3, "EUR") == "93.4K EUR"

@@ -41,7 +41,9 @@ class Extras:
 def _money(value: float | None, currency: str, *, compact: bool = True) -> str:
     if value is None or pd.isna(value):
         return "–"
-    text = (format_compact_decimal(value, locale=LOCALE, fraction_digits=1) if compact
+    if abs(value) < 1000:
+        value = round(value)  # Babel has no compact form below a thousand and prints every digit there
+    text = (format_compact_decimal(value, locale=LOCALE, fraction_digits=1) if compact and abs(value) >= 1000
             else format_decimal(round(value), locale=LOCALE))
     return f"{text} {currency}"
 

@@ -26,3 +26,13 @@ def test_money_shows_float_noise_as_zero():
     assert money(-1e-9, "EUR", compact=True) == money(0.0, "EUR", compact=True)
     assert money(-0.001, "EUR") == "€0.00"
     assert money(-0.01, "EUR") == "-€0.01"
+
+
+def test_compact_money_below_a_thousand_is_whole_units():
+    from ui.format import money
+
+    assert money(348.9099999777, "EUR", compact=True) == "€349"
+    assert money(-12.3456, "EUR", compact=True) == "-€12"
+    assert money(999.4, "EUR", compact=True) == "€999"
+    assert money(999.6, "EUR", compact=True) == "€1K"
+    assert money(93412.3, "EUR", compact=True) == "€93.4K"
