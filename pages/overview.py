@@ -93,29 +93,28 @@ st.subheader("Open receivables by age")
 labels = AgingSpec().labels
 st.altair_chart(charts.aging_over_time(ov.aging_trend, labels, cur), width="stretch")
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("Top overdue debtors")
-    top = ov.customers.head(15)
-    if top.empty or top["overdue"].max() <= 0:
-        st.info("Nobody is overdue as of this date.")
-    else:
-        st.dataframe(
-            top[["name", "customer_id", "country", "overdue", "total", "days_past_due", "disputed"]],
-            hide_index=True, width="stretch",
-            column_config={
-                "name": "Debtor", "customer_id": "ID", "country": "Country",
-                "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
-                "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
-                "days_past_due": st.column_config.NumberColumn("Oldest item, days past due", format="%d"),
-                "disputed": st.column_config.NumberColumn(f"Disputed ({cur})", format="accounting"),
-            })
-with right:
-    st.subheader("At-risk rate by invoice month")
-    if risk["rate"].notna().any():
-        st.altair_chart(charts.at_risk_bars(risk), width="stretch")
-    else:
-        st.info("Not enough history: a month is measured 90 days after it ends.")
+st.subheader("Top overdue debtors")
+top = ov.customers.head(15)
+if top.empty or top["overdue"].max() <= 0:
+    st.info("Nobody is overdue as of this date.")
+else:
+    st.dataframe(
+        top[["name", "customer_id", "country", "overdue", "total", "days_past_due", "disputed"]],
+        hide_index=True, width="stretch",
+        column_config={
+            "name": "Debtor", "customer_id": "ID", "country": "Country",
+            "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
+            "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
+            "days_past_due": st.column_config.NumberColumn("Oldest item, days past due", format="%d"),
+            "disputed": st.column_config.NumberColumn(f"Disputed ({cur})", format="accounting"),
+        })
+
+st.subheader("At-risk rate by invoice month")
+if risk["rate"].notna().any():
+    st.caption("The share of each month's invoiced amount still unpaid 90 days after the month ended.")
+    st.altair_chart(charts.at_risk_bars(risk), width="stretch")
+else:
+    st.info("Not enough history: a month is measured 90 days after it ends.")
 
 st.subheader("By customer attribute")
 dim = controls.dimension()
