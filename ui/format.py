@@ -14,9 +14,11 @@ def money(value: float | None, currency: str = "EUR", *, compact: bool = False) 
     if abs(value) < (0.05 if compact else 0.005):
         value = 0.0  # no "-€0" for a sum that is zero but for float noise
     if compact:
-        # Babel has no compact pattern below a thousand and prints every digit it gets there (float
-        # noise included: "€348.9099999777"); a compact figure is in whole units.
-        if abs(value) < 1000 and abs(value := round(value)) < 1000:
+        if abs(value) < 1000:
+            # Babel has no compact pattern below a thousand and prints every digit it gets there (float
+            # noise included: "€348.9099999777"); a compact figure is in whole units.
+            value = round(value)
+        if abs(value) < 1000:
             return format_currency(value, currency, locale=LOCALE, format="¤#,##0", currency_digits=False)
         return format_compact_currency(value, currency, locale=LOCALE, fraction_digits=1)
     return format_currency(value, currency, locale=LOCALE)

@@ -7,9 +7,11 @@ Customers follow behaviour archetypes a credit manager recognises:
 - ``late_responsive``: chronically 2–6 weeks late, but answers and keeps most promises;
 - ``unable``: willing but short of cash: partial payments, broken promises, lateness and
   balance rising over time, utilisation near the credit limit;
-- ``wont_pay``: ignores contact, disputes without substance, often never pays (written off after
-  8–14 months, cleared without payment);
+- ``wont_pay``: ignores contact, disputes without substance, often never pays;
 - ``new``: joined in the last two months, no history yet (behaves like one of the others).
+
+Most disputes end in payment once resolved. What is never paid is written off 8–14 months after its due
+date: cleared with no payment, as a write-off shows among an ERP's cleared items.
 
 About 8 % have missing contact data (no e-mail, sometimes no phone either), and about 8 % of business
 customers are also billed in a second currency (euros, or dollars for euro customers). Invoices are written
@@ -176,7 +178,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     m = arche == 4
     delay[m] = 55 + rng.gamma(2.0, 35.0, m.sum())
     never = (arche == 4) & (rng.random(size) < 0.2) | (arche == 3) & (rng.random(size) < 0.05 + 0.15 * t)
-    # Most disputes end in payment once they are settled; the rest stay open until written off.
+    # Most disputes end in payment once resolved; the rest stay open until written off.
     never &= ~(disputed & (extra.random(size) < DISPUTES_SETTLED))
     delay = np.where(disputed, delay + rng.integers(20, 70, size), delay)
     paid = due + np.round(delay).astype("timedelta64[D]")
