@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import briefing, db, generate, scenarios, schema
+from arboard import briefing, db, generate, scenarios, schema, summary
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.scenarios import Scenario
@@ -52,6 +53,7 @@ def test_cli_forecast_whatif_and_summary(duck_url, tmp_path):
     engine = db.open_database(duck_url)
     generate.write_sample(engine, SMALL_SAMPLE)
     scenarios.save_scenario(engine, Scenario(name="Plans", days_late=(("unable_to_pay", -15),)))
+    data_end = summary.ledger_summary(engine).last_activity  # the commands' default as-of
     engine.dispose()  # one writer per DuckDB file: let the commands open it
     run = CliRunner().invoke
     day = AS_OF.isoformat()
@@ -63,6 +65,17 @@ def test_cli_forecast_whatif_and_summary(duck_url, tmp_path):
     assert back.exit_code == 0, back.output
     result = json.loads(back.stdout)
     assert len(result["weeks"]) == 13 and result["mae_per_week"] >= 0
+    # Rounded as `report` rounds, dates without a time: what a script reading the JSON expects.
+    assert result["weeks"][0]["start"] == "2026-07-01"
+    assert all(round(v, 2) == v for w in result["weeks"] for v in w.values() if isinstance(v, float))
+    # By default the backtest is made 13 weeks before the data ends, so that what came in is known.
+    latest = run(app, ["forecast", "--backtest", "--db", duck_url])
+    assert latest.exit_code == 0, latest.output
+    result = json.loads(latest.stdout)
+    assert date.fromisoformat(result["as_of"]) == data_end - timedelta(weeks=13) and result["total_actual"] > 0
+    late = run(app, ["forecast", "--backtest", "--as-of", (data_end - timedelta(weeks=12)).isoformat(),
+                     "--db", duck_url])
+    assert late.exit_code == 2 and "13 weeks of data after --as-of" in late.output
 
     listing = run(app, ["whatif", "--db", duck_url])
     assert listing.stdout.splitlines()[:2] == ["Baseline", "Plans: Unable to pay: pays 15 days sooner"]
@@ -72,6 +85,8 @@ def test_cli_forecast_whatif_and_summary(duck_url, tmp_path):
     assert [s["name"] for s in result["scenarios"]] == ["Plans", "Baseline"]
     assert result["scenarios"][0]["cash_released"] > 0 and result["scenarios"][1]["cash_released"] == 0
     assert result["comparison"][-1]["label"] == "Cash released vs baseline"
+    dso = next(m for m in result["scenarios"][0]["metrics"] if m["metric"] == "dso")
+    assert round(dso["baseline"], 2) == dso["baseline"]
     unknown = run(app, ["whatif", "Nope", "--db", duck_url])
     assert unknown.exit_code == 2 and "No scenario" in unknown.output
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -420,7 +420,8 @@ def forecast_cmd(
     db_url: DbOption = None,
     currency: Annotated[str | None, typer.Option(help="Currency (default: the largest).")] = None,
     backtest: Annotated[bool, typer.Option("--backtest", help="Set the forecast against what actually came in "
-                                           "(needs 13 weeks of data after --as-of).")] = False,
+                                           "(needs 13 weeks of data after --as-of; by default it is 13 "
+                                           "weeks before the data ends).")] = False,
     fmt: Annotated[str, typer.Option("--format", help="json or csv (one row per week).")] = "json",
 ) -> None:
     """The 13-week cash forecast: expected receipts per week, or a backtest with its error."""
@@ -429,18 +430,31 @@ def forecast_cmd(
         _fail(ArboardError("--format must be json or csv."), 2)
     day, cur = _as_of(as_of, engine), _currency(currency, engine)
     if backtest:
+        # What came in is known up to the end of the data: the forecast is made that many weeks before.
+        latest = _as_of(None, engine) - timedelta(weeks=forecast.WEEKS)
+        if as_of is None:
+            day = latest
+        elif day > latest:
+            _fail(ArboardError(f"A backtest needs {forecast.WEEKS} weeks of data after --as-of, and the data ends "
+                               f"on {latest + timedelta(weeks=forecast.WEEKS)}: use --as-of {latest} or earlier."), 2)
         bt = forecast.backtest(engine, day, currency=cur)
-        table, head = bt.table, {"mae_per_week": round(bt.mae_per_week, 2), "total_expected":
-                                 round(bt.total_expected, 2), "total_actual": round(bt.total_actual, 2)}
+        table, head = bt.table, {"mae_per_week": bt.mae_per_week, "total_expected": bt.total_expected,
+                                 "total_actual": bt.total_actual}
     else:
         expected = forecast.expected_payments(engine, day, currency=cur)
         table, head = forecast.weekly(expected, day), forecast.outlook(expected, day)
     if fmt == "csv":
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
         return
-    result = {"as_of": day.isoformat(), "currency": cur, **head,
-              "weeks": json.loads(table.to_json(orient="records", date_format="iso"))}
-    sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    result = {"as_of": day.isoformat(), "currency": cur, **{k: kpis.json_value(v) for k, v in head.items()},
+              "weeks": _records(table)}
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """A table as JSON rows, rounded as ``report`` rounds (cents, hundredths) and dates as YYYY-MM-DD."""
+    return [{k: v.strftime("%Y-%m-%d") if isinstance(v, date) else kpis.json_value(v) for k, v in row.items()}
+            for row in frame.to_dict("records")]
 
 
 @app.command("whatif")
@@ -468,16 +482,12 @@ def whatif_cmd(
     sim = scenarios.Simulator(engine, _as_of(as_of, engine), base_config=_config(engine, config),
                               settings=KpiSettings(window_days=window), currency=_currency(currency, engine))
     projections = [sim.project(s) for s in chosen]
-
-    def records(frame: pd.DataFrame) -> list[dict]:
-        return json.loads(frame.to_json(orient="records", date_format="iso"))
-
     result = {"as_of": sim.as_of.isoformat(), "currency": sim.currency, "window_days": window,
               "scenarios": [{"name": p.scenario.name, "levers": p.scenario.describe(),
-                             "cash_released": round(p.cash_released, 2), "metrics": records(p.metrics),
-                             "groups": records(p.groups)} for p in projections]}
+                             "cash_released": round(p.cash_released, 2), "metrics": _records(p.metrics),
+                             "groups": _records(p.groups)} for p in projections]}
     if len(projections) == 2:
-        result["comparison"] = records(scenarios.compare(*projections))
+        result["comparison"] = _records(scenarios.compare(*projections))
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 

@@ -229,11 +229,12 @@ def kpis(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings(),
         pct_past_due, disputed_share, wadp, wadbt, at_risk_rate, at_risk_month, aging``.
     """
     row = compute(engine, [as_of], settings=settings, currency=currency).iloc[0].to_dict()
-    out = {k: _clean(v) for k, v in row.items() if k != "dim"}
+    out = {k: json_value(v) for k, v in row.items() if k != "dim"}
     out["as_of"] = as_of.isoformat()
     out["currency"] = currency
     risk = at_risk(engine, as_of, months=1, currency=currency)
-    out["at_risk_rate"] = _clean(float(risk["rate"].iloc[-1])) if len(risk) and risk["rate"].notna().iloc[-1] else None
+    last_rate = risk["rate"].iloc[-1] if len(risk) else None
+    out["at_risk_rate"] = json_value(float(last_rate)) if last_rate is not None and pd.notna(last_rate) else None
     out["at_risk_month"] = risk["month"].iloc[-1] if len(risk) else None
     ag = aging(engine, as_of, spec=settings.aging, currency=currency)
     out["aging"] = [{"bucket": b, "amount": round(a, 2), "count": int(n)}
@@ -241,7 +242,7 @@ def kpis(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings(),
     return out
 
 
-def _clean(value):
+def json_value(value):
     """JSON-friendly: NaN to None, floats rounded to cents (money) or hundredths (days, percent)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
