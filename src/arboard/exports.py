@@ -3,6 +3,9 @@
 A text cell that starts with ``=``, ``+``, ``-``, ``@``, tab, CR or LF would be run as a formula
 by Excel or LibreOffice (CSV injection). Every text cell written here is prefixed with an
 apostrophe when it starts that way; numbers and dates are written as numbers and dates.
+
+Numbers are rounded to four decimals: cents stay exact, while float noise (``12646324.780000048``)
+and sixteen-digit days and shares (``164.47557457337206``) do not reach the reader.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pandas as pd
 import xlsxwriter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+DECIMALS = 4
 
 
 def neutralise(value: object) -> object:
@@ -37,7 +41,8 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV (UTF-8 with BOM so Excel reads accents) with formula-like cells neutralised."""
     buf = io.StringIO()
-    neutralise_frame(df).to_csv(buf, index=False)
+    floats = df.select_dtypes("float").columns
+    neutralise_frame(df.assign(**{c: df[c].round(DECIMALS) for c in floats})).to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -63,7 +68,7 @@ def _cells(s: pd.Series) -> tuple[str, list]:
         stamps = pd.to_datetime(s, errors="coerce")
         out, kind = (stamps - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1), "date"  # Excel's day count
     elif pd.api.types.is_numeric_dtype(s) or kind in ("integer", "floating", "decimal", "mixed-integer-float"):
-        out, kind = pd.to_numeric(s, errors="coerce").astype(float), "number"
+        out, kind = pd.to_numeric(s, errors="coerce").astype(float).round(DECIMALS), "number"
         out = out.where(np.isfinite(out))
     else:
         out, kind = s.map(lambda v: neutralise(str(v)), na_action="ignore"), "text"
