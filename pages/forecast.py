@@ -63,6 +63,9 @@ b[1].metric("Forecast, 13 weeks", money(bt.total_expected, cur, compact=True))
 b[2].metric("Came in, 13 weeks", money(bt.total_actual, cur, compact=True))
 b[3].metric("Error over 13 weeks", money(bt.total_expected - bt.total_actual, cur, compact=True),
             help="Forecast minus receipts: positive means the forecast was too optimistic.")
+if bt.doubtful_cleared:
+    st.caption(f"Items over 180 days past due on {when:%d %b %Y} are left out of both sides, like for like; "
+               f"{money(bt.doubtful_cleared, cur)} of such items cleared in these 13 weeks, paid or written off.")
 charts.show(charts.backtest_chart(bt.table, cur))
 with st.expander("Week by week"):
     money_col = {c: st.column_config.NumberColumn(f"{label} ({cur})", format="accounting")

@@ -439,7 +439,7 @@ def forecast_cmd(
                                f"on {latest + timedelta(weeks=forecast.WEEKS)}: use --as-of {latest} or earlier."), 2)
         bt = forecast.backtest(engine, day, currency=cur)
         table, head = bt.table, {"mae_per_week": bt.mae_per_week, "total_expected": bt.total_expected,
-                                 "total_actual": bt.total_actual}
+                                 "total_actual": bt.total_actual, "doubtful_cleared": bt.doubtful_cleared}
     else:
         expected = forecast.expected_payments(engine, day, currency=cur)
         table, head = forecast.weekly(expected, day), forecast.outlook(expected, day)

@@ -5,7 +5,8 @@ average delay (settlement minus due date, over the look-back window; the ledger-
 debtors without history). An invoice already later than that is expected after its debtor's usual
 delay from today; disputed items also wait the ledger's typical dispute-resolution time; items more
 than 180 days overdue are "doubtful" and left out of the weekly figures. The backtest runs the same
-forecast as of an earlier date and sets it against the settlements of the following weeks.
+forecast as of an earlier date and sets it against the settlements of the following weeks (of the
+same items: doubtful ones are reported apart).
 """
 
 from __future__ import annotations
@@ -146,13 +147,16 @@ class Backtest:
     mae_per_week: float
     total_expected: float
     total_actual: float
+    doubtful_cleared: float = 0.0  # what the doubtful items (left out of both sides) cleared in the weeks
 
 
 def backtest(engine: Engine, as_of: date, *, weeks: int = WEEKS, currency: str | None = None) -> Backtest:
     """Forecast as of ``as_of`` and compare with what those invoices actually paid in each week.
 
     "Actual" is the settlement of the invoices open at ``as_of`` (their remaining amount on the
-    settlement date), which is what the forecast predicts.
+    settlement date), which is what the forecast predicts. Doubtful items are left out of both sides,
+    like for like: the forecast expects nothing of them, and what clears them after so long is as
+    often a write-off as cash. What they cleared is reported apart (``doubtful_cleared``).
     """
     expected = expected_payments(engine, as_of, currency=currency)
     table = weekly(expected, as_of, weeks=weeks)
@@ -165,9 +169,10 @@ def backtest(engine: Engine, as_of: date, *, weeks: int = WEEKS, currency: str |
     paid["paid_date"] = pd.to_datetime(paid["paid_date"])
     merged = expected.merge(paid, on="invoice_id", how="left")
     k = ((merged["paid_date"] - pd.Timestamp(as_of)).dt.days - 1) // 7 + 1
-    actual = merged.assign(week=k)[(k >= 1) & (k <= weeks)].groupby("week")["open_amount"].sum()
+    cleared = merged.assign(week=k)[(k >= 1) & (k <= weeks)]
+    actual = cleared[~cleared["doubtful"]].groupby("week")["open_amount"].sum()
     table["actual"] = table["week"].map(actual).fillna(0.0).to_numpy()
     table["error"] = table["expected"] - table["actual"]
     table["abs_error"] = table["error"].abs()
     return Backtest(as_of, table, float(table["abs_error"].mean()), float(table["expected"].sum()),
-                    float(table["actual"].sum()))
+                    float(table["actual"].sum()), float(cleared.loc[cleared["doubtful"], "open_amount"].sum()))
