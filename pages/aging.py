@@ -26,16 +26,18 @@ total = ag["amount"].sum()
 st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**: {number(total)} {cur} open in {number(ag['count'].sum())} "
            "items. The buckets add up to the total; credit notes sit in the bucket of their due date, unapplied cash "
            "on its own line.")
-left, right = st.columns([3, 2])
+left, right = st.columns([5, 4])  # room for the table's four columns and the seven bar labels
 with left:
     st.altair_chart(charts.aging_bars(ag, labels, cur), width="stretch")
 with right:
     st.dataframe(ag[["bucket", "amount", "count", "credit_notes"]], hide_index=True, width="stretch",
+                 height=(len(ag) + 1) * 35 + 3,  # every bucket in view, however many edges
                  column_config={"bucket": "Bucket",
                                 "amount": st.column_config.NumberColumn(f"Amount ({cur})", format="accounting"),
                                 "count": st.column_config.NumberColumn("Items", format="localized"),
-                                "credit_notes": st.column_config.NumberColumn(f"of which credit notes ({cur})",
-                                                                              format="accounting")})
+                                "credit_notes": st.column_config.NumberColumn(
+                                    f"Credit notes ({cur})", format="accounting",
+                                    help="The part of the bucket's amount that is credit notes (negative)")})
 
 st.subheader("By attribute")
 dim = controls.dimension(key="aging_dimension", with_segment=True)

@@ -45,6 +45,19 @@ def test_aging_labels():
         aging.AgingSpec(edges=(30, 10))
 
 
+def test_bucket_colours_warm_up_however_many_buckets():
+    default = [*aging.AgingSpec().labels, aging.UNAPPLIED]
+    assert aging.bucket_colours(default) == [*aging.BUCKET_COLOURS[:6], aging.UNAPPLIED_COLOUR]
+    many = aging.AgingSpec(edges=(7, 15, 30, 45, 60, 90, 120, 180, 270, 365)).labels
+    assert len(many) == 12 > len(aging.BUCKET_COLOURS)
+    colours = aging.bucket_colours([*many, aging.UNAPPLIED])
+    assert len(set(colours)) == 13 and colours[-1] == aging.UNAPPLIED_COLOUR
+    # The ramp is spread, not cycled: the oldest buckets were painted the green of "not due".
+    assert colours[0] == aging.BUCKET_COLOURS[0] and colours[11] == aging.BUCKET_COLOURS[-1]
+    rgb = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in colours[:12]]
+    assert all(r > g for r, g, _b in rgb[4:])  # the older half is warm
+
+
 # --- SQL against the reference on random ledgers -------------------------------------------------
 
 START = date(2025, 1, 1)

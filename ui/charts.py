@@ -80,7 +80,11 @@ def aging_over_time(trend: pd.DataFrame, labels: list[str], currency: str) -> al
 
 def aging_bars(ag: pd.DataFrame, labels: list[str], currency: str) -> alt.Chart:
     return alt.Chart(ag).mark_bar().encode(
-        x=alt.X("bucket:N", title=None, sort=[*labels, UNAPPLIED], axis=alt.Axis(labelAngle=0)),
+        # Every bucket keeps its label in a narrow column (none hidden): words on lines of their own,
+        # or slanted when the user's edges make many buckets.
+        x=alt.X("bucket:N", title=None, sort=[*labels, UNAPPLIED],
+                axis=alt.Axis(labelAngle=-40, labelOverlap=False) if len(labels) > 7 else
+                alt.Axis(labelAngle=0, labelOverlap=False, labelExpr="split(datum.label, ' ')")),
         y=alt.Y("amount:Q", title=f"Open AR ({currency})", axis=alt.Axis(format="~s")),
         color=alt.Color("bucket:N", scale=_bucket_scale(labels), legend=None),
         tooltip=[alt.Tooltip("bucket:N", title="Bucket"), alt.Tooltip("amount:Q", title=currency, format=",.2f"),

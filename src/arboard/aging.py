@@ -27,9 +27,23 @@ UNAPPLIED_COLOUR = "#9e9e9e"
 
 
 def bucket_colours(labels: Sequence[str]) -> list[str]:
-    """One colour per bucket label, oldest warmest; the unapplied-cash line grey."""
-    colours = iter(BUCKET_COLOURS * 2)
+    """One colour per bucket label, oldest warmest; the unapplied-cash line grey.
+
+    More buckets than colours (edges are the user's) spread the same ramp over them: cycling it
+    painted the oldest debt in the green of money not yet due.
+    """
+    n = sum(label != UNAPPLIED for label in labels)
+    colours = iter(BUCKET_COLOURS[:n] if n <= len(BUCKET_COLOURS) else _ramp(BUCKET_COLOURS, n))
     return [UNAPPLIED_COLOUR if label == UNAPPLIED else next(colours) for label in labels]
+
+
+def _ramp(anchors: Sequence[str], n: int) -> list[str]:
+    """``n`` colours evenly along the anchors (hex ``#rrggbb``), the first and last included."""
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in anchors], dtype=float)
+    pos = np.linspace(0, len(anchors) - 1, n)
+    lo = np.minimum(pos.astype(int), len(anchors) - 2)
+    mix = rgb[lo] + (rgb[lo + 1] - rgb[lo]) * (pos - lo)[:, None]
+    return ["#{:02x}{:02x}{:02x}".format(*np.rint(row).astype(int)) for row in mix]
 
 
 @dataclass(frozen=True)
