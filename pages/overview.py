@@ -43,6 +43,17 @@ def delta(key: str, digits: int = 1) -> str | None:
     return f"{change:+,.{digits}f}" if change else "no change"
 
 
+def money_delta(key: str) -> str:
+    change = now[key] - before[key]
+    return money(change, cur, compact=True) if abs(change) >= 0.5 else "no change"
+
+
+def moved(change: str | None, colour: str = "normal") -> dict:
+    """A tile's delta arguments: neither arrow nor colour when nothing changed (it read "↑ no change")."""
+    still = change == "no change"
+    return {"delta": change, "delta_color": "off" if still else colour, "delta_arrow": "off" if still else "auto"}
+
+
 def pct(value) -> str:
     return "–" if value is None or value != value else f"{value:,.1f} %"
 
@@ -51,27 +62,27 @@ dso_key, bp_key, add_key = ("countback_dso", "countback_bpdso", "countback_add")
                                                                                                      "add")
 row1 = st.columns(6)
 row1[0].metric("Open receivables", money(now["open_ar"], cur, compact=True),
-               delta=money(now["open_ar"] - before["open_ar"], cur, compact=True), delta_color="off",
+               **moved(money_delta("open_ar"), "off"),
                help="Open invoices and credit notes, less unapplied cash.")
 row1[1].metric(f"Overdue ({pct(now['pct_past_due'])})", money(now["overdue_ar"], cur, compact=True),
-               delta=money(now["overdue_ar"] - before["overdue_ar"], cur, compact=True), delta_color="inverse",
+               **moved(money_delta("overdue_ar"), "inverse"),
                help="Past their due date; the share is of open invoices.")
-row1[2].metric("DSO", days(now[dso_key]), delta=delta(dso_key), delta_color="inverse",
+row1[2].metric("DSO", days(now[dso_key]), **moved(delta(dso_key), "inverse"),
                help="Days sales outstanding: how many days of credit sales are still unpaid.")
-row1[3].metric("Best possible DSO", days(now[bp_key]), delta=delta(bp_key), delta_color="inverse",
+row1[3].metric("Best possible DSO", days(now[bp_key]), **moved(delta(bp_key), "inverse"),
                help="DSO counting only receivables not yet due: the floor your terms set.")
-row1[4].metric("Days delinquent", days(now[add_key]), delta=delta(add_key), delta_color="inverse",
+row1[4].metric("Days delinquent", days(now[add_key]), **moved(delta(add_key), "inverse"),
                help="Average days delinquent (ADD): DSO minus best possible DSO. A widening gap means "
                     "collection is slipping, not terms.")
-row1[5].metric("CEI", pct(now["cei"]), delta=delta("cei"),
+row1[5].metric("CEI", pct(now["cei"]), **moved(delta("cei")),
                help="Collection effectiveness index: the share of what could be collected that was collected.")
 row2 = st.columns(6)
-row2[0].metric("Not yet due", pct(now["pct_current"]), delta=delta("pct_current"))
-row2[1].metric("Days to pay", days(now["wadp"]), delta=delta("wadp"), delta_color="inverse",
+row2[0].metric("Not yet due", pct(now["pct_current"]), **moved(delta("pct_current")))
+row2[1].metric("Days to pay", days(now["wadp"]), **moved(delta("wadp"), "inverse"),
                help="Amount-weighted days from invoice to settlement, for invoices settled in the window.")
-row2[2].metric("Days late", days(now["wadbt"]), delta=delta("wadbt"), delta_color="inverse",
+row2[2].metric("Days late", days(now["wadbt"]), **moved(delta("wadbt"), "inverse"),
                help="Amount-weighted days beyond terms of invoices settled in the window (early payments count as 0).")
-row2[3].metric("Disputed", pct(now["disputed_share"]), delta=delta("disputed_share"), delta_color="inverse",
+row2[3].metric("Disputed", pct(now["disputed_share"]), **moved(delta("disputed_share"), "inverse"),
                help="Share of open invoices under dispute.")
 last_risk = risk.dropna(subset=["rate"]).tail(1)
 row2[4].metric("At-risk rate", pct(last_risk["rate"].iloc[0]) if len(last_risk) else "–",

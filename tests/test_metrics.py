@@ -35,6 +35,7 @@ def test_weighted_days_vector():
 def test_add_never_negative():
     assert dso.average_days_delinquent(30, 40) == 0
     assert dso.countback_dso(0, [(10, 30)]) == 0
+    assert dso.countback_dso(0, [(0, 30), (None, 31)]) is None  # before the ledger starts, as standard DSO
     assert dso.countback_dso(1_000, [(10, 30), (0, 31)]) == 61  # AR beyond all sales: a lower bound
 
 

@@ -42,8 +42,9 @@ def countback_dso(ar: float, periods: Sequence[tuple[float, int]]) -> float | No
     Returns
     -------
     float or None
-        Days; ``None`` when there are no periods. When AR exceeds all the sales given, the result
-        is the total of their days (a lower bound).
+        Days; ``None`` when there are no periods, or nothing is owed and nothing was sold in them
+        (as of a date before the ledger starts: nothing to measure, as with the standard method).
+        When AR exceeds all the sales given, the result is the total of their days (a lower bound).
 
     Examples
     --------
@@ -53,6 +54,8 @@ def countback_dso(ar: float, periods: Sequence[tuple[float, int]]) -> float | No
     if not periods:
         return None
     remaining = max(ar, 0.0)
+    if remaining <= EPS and not any(sales is not None and sales > EPS for sales, _days in periods):
+        return None
     total = 0.0
     for sales, days in periods:
         if remaining <= EPS:

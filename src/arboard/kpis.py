@@ -253,8 +253,17 @@ def json_value(value):
 
 def kpi_trend(engine: Engine, as_of: date, *, months: int = 24, settings: KpiSettings = KpiSettings(),
               currency: str | None = None) -> pd.DataFrame:
-    """KPIs at the previous ``months - 1`` month ends and at ``as_of``: one row per point."""
-    return compute(engine, trend_dates(as_of, months), settings=settings, currency=currency).drop(columns="dim")
+    """KPIs at the previous ``months - 1`` month ends and at ``as_of``: one row per point, from the
+    first with anything owed or sold (:func:`from_first_activity`)."""
+    return from_first_activity(compute(engine, trend_dates(as_of, months), settings=settings, currency=currency)
+                               .drop(columns="dim"))
+
+
+def from_first_activity(trend: pd.DataFrame) -> pd.DataFrame:
+    """A trend from its first point with anything owed or sold in the window: the month ends before the
+    ledger starts measure nothing (a chart drew them as years of DSO at 0)."""
+    started = (trend["open_ar"].abs() > dso.EPS) | (trend["sales_window"].abs() > dso.EPS)
+    return trend[started.cummax()].reset_index(drop=True)
 
 
 def kpis_by(engine: Engine, as_of: date, dimension: str, *, settings: KpiSettings = KpiSettings(),

@@ -95,7 +95,7 @@ def overview(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings
         points = kpis.compute(engine, [*trend_dates(as_of, months), previous], settings=settings,
                               currency=currency, hist=hist)
     tiles = points[points["as_of"].isin([previous, as_of])].reset_index(drop=True)
-    trend = points[points["as_of"].isin(trend_dates(as_of, months))].reset_index(drop=True)
+    trend = kpis.from_first_activity(points[points["as_of"].isin(trend_dates(as_of, months))])
     with clock("24-month aging trend"):
         aging_trend = aging.aging_from_history(hist, trend_dates(as_of, months), spec=settings.aging)
     with clock("at-risk rates"):
