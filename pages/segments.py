@@ -125,22 +125,28 @@ charts.show(charts.value_behaviour_chart(segments.value_behaviour(profiles, grou
 st.subheader("Where the thresholds cut")
 h = st.columns(2)
 c = config
+
+
+def cut(values, lines, title: str, missing: str, *, pct: bool = False, clip=None) -> None:
+    hist = segments.histogram(values, clip=clip)
+    if hist.empty:
+        st.info(f"**{title}**: {missing}")
+    else:
+        charts.show(charts.threshold_histogram(hist, lines, title, pct=pct))
+
+
+settled = "no debtor has an invoice settled in the behaviour window yet."
 with h[0]:
-    charts.show(charts.threshold_histogram(
-        segments.histogram(profiles["days_beyond_terms"], clip=(0, 180)),
+    cut(profiles["days_beyond_terms"],
         [("Able ≤", c.able_max_days_late), ("Unable ≥", c.unable_min_days_late), ("Won't pay ≥", c.wont_min_days_late)],
-        "Days beyond terms (amount-weighted)"))
-    charts.show(charts.threshold_histogram(
-        segments.histogram(profiles["partial_share"]), [("Unable ≥", c.unable_min_partial_share)],
-        "Share of invoices paid in parts", pct=True))
+        "Days beyond terms (amount-weighted)", settled, clip=(0, 180))
+    cut(profiles["partial_share"], [("Unable ≥", c.unable_min_partial_share)], "Share of invoices paid in parts",
+        settled, pct=True, clip=(0, 1))
 with h[1]:
-    charts.show(charts.threshold_histogram(
-        segments.histogram(profiles["response_rate"]),
-        [("Unable ≥", c.unable_min_response), ("Won't pay ≤", c.wont_max_response)], "Response rate to contacts",
-        pct=True))
-    charts.show(charts.threshold_histogram(
-        segments.histogram(profiles["history_days"], clip=(0, 1000)), [("Informed ≥", c.min_history_days)],
-        "Days since the first invoice"))
+    cut(profiles["response_rate"], [("Unable ≥", c.unable_min_response), ("Won't pay ≤", c.wont_max_response)],
+        "Response rate to contacts", "no debtor was contacted in the behaviour window yet.", pct=True, clip=(0, 1))
+    cut(profiles["history_days"], [("Informed ≥", c.min_history_days)], "Days since the first invoice",
+        "no debtor has an invoice yet.", clip=(0, 1000))
 
 st.subheader("Debtors by group")
 g1, g2, g3 = st.columns([2, 1, 1])

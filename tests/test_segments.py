@@ -140,3 +140,13 @@ def test_profiles_come_in_the_same_order_every_run(duck_engine):
     assert (first["open_ar"] == 0).sum() > 1  # ties to order
     assert first.equals(profiles.debtor_profiles(duck_engine, SMALL_SAMPLE.end))
     assert first["open_ar"].is_monotonic_decreasing
+
+
+def test_histogram_bins_and_a_single_value():
+    spread = segments.histogram(pd.Series([0.0, 90.0, 400.0, None]), clip=(0, 180))
+    assert spread["count"].sum() == 3 and spread["end"].max() == 180  # clipped, missing left out
+    # One value only: the bins span the clip range (a share axis ran from -50 % to 50 %), or one unit.
+    same = segments.histogram(pd.Series([0.0, 0.0]), clip=(0, 1))
+    assert (same["start"].min(), same["end"].max(), same["count"].sum()) == (0, 1, 2)
+    assert segments.histogram(pd.Series([5.0]))["start"].min() == 5
+    assert segments.histogram(pd.Series([], dtype=float)).empty

@@ -184,7 +184,13 @@ def histogram(values: pd.Series, *, bins: int = 30, clip: tuple[float, float] | 
         v = v.clip(*clip)
     if v.empty:
         return pd.DataFrame(columns=["start", "end", "count"])
-    counts, edges = np.histogram(v, bins=bins)
+    span = None  # numpy's: from the smallest value to the largest
+    if v.min() == v.max():
+        # One value only (every debtor at 0 % paid in parts, say): numpy would centre a unit range on
+        # it, and a share axis would run from -50 % to 50 %.
+        lo = v.min()
+        span = clip if clip is not None and clip[1] > lo else (lo, lo + 1)
+    counts, edges = np.histogram(v, bins=bins, range=span)
     return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts})
 
 
