@@ -194,6 +194,7 @@ else:
         col.metric(name.capitalize(), number(n))
     st.markdown(f"Invoices dated **{led.first_invoice:%d %b %Y}** to **{led.last_invoice:%d %b %Y}**; "
                 f"latest activity **{led.last_activity:%d %b %Y}**.")
+    state.history_warning("DSO, CEI, days to pay, the cash forecast's delays and the behaviour groups")
     table = led.by_currency.assign(
         invoices=led.by_currency["invoices"].map(number),
         open_invoices=led.by_currency["open_invoices"].map(number),

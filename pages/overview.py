@@ -33,6 +33,7 @@ cap.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**; changes are against {prev
 config_name, config = controls.current_config()
 controls.pdf_button(pdf, lambda: cache.summary_pdf(as_of, currency, window, cei_average, countback, config_name,
                                                    config), as_of, key="ov_pdf")
+state.history_warning("DSO, CEI, days to pay and the at-risk rate")
 
 
 def delta(key: str, digits: int = 1) -> str | None:

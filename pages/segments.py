@@ -43,6 +43,7 @@ if pending is not None:
 st.caption("Debtors split by how they pay and respond, as of "
            f"**{as_of:%d %b %Y}**. Groups 3–5 refine group 1; informed debtors matching none stay in group 1 as "
            "*to watch*. Move a threshold and everything below updates.")
+state.history_warning("the groups (every debtor is in *no information*)")
 top = st.columns([1, 2, 2])
 lookback = top[0].selectbox("Behaviour measured over", [180, 365, 730], index=1, key="seg_lookback",
                             format_func=lambda d: f"{d // 30} months")

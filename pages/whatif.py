@@ -171,6 +171,7 @@ for key, value in (("scenario", pick), ("compare", compare_with)):
         st.query_params[key] = value
 
 # --- results -------------------------------------------------------------------------------------
+state.history_warning("projected DSO and days delinquent")
 proj = cache.projection(as_of, currency, window, base_config, scenario)
 other = None
 if compare_with != "(none)":

@@ -34,3 +34,20 @@ def test_open_amount_is_net_of_part_payments(engine):
     assert by.loc["EUR", "open_amount"] == 650.0  # 1000 - 300 + (-50)
     assert by.loc["USD", "open_amount"] == 200.0
     assert led.last_activity == d(2026, 10, 6) and not led.empty
+    assert not led.open_items_only
+
+
+def test_an_open_items_report_is_told_apart(engine):
+    d = date
+    inv = pd.DataFrame([("I1", "C1", d(2026, 9, 1), d(2026, 10, 1), 1000.0, "EUR", None),
+                        ("I2", "C2", d(2026, 9, 5), d(2026, 10, 5), -50.0, "EUR", None)],
+                       columns=["invoice_id", "customer_id", "invoice_date", "due_date", "amount", "currency",
+                                "paid_date"])
+    with engine.begin() as conn:
+        store.append(conn, schema.invoices, inv)
+    events.refresh(engine)
+    assert summary.ledger_summary(engine).open_items_only  # DSO and behaviour would be measured on nothing
+    with engine.begin() as conn:
+        store.append(conn, schema.invoices, inv.iloc[:1].assign(invoice_id="I0", paid_date=d(2026, 9, 20)))
+    events.refresh(engine)
+    assert not summary.ledger_summary(engine).open_items_only

@@ -25,10 +25,12 @@ def money(value: float | None, currency: str = "EUR", *, compact: bool = False) 
 
 
 def days(value: float | None, *, signed: bool = False) -> str:
-    """Format a number of days: ``64.7 days`` (``+1.5 days`` when signed); "–" when missing."""
+    """Format a number of days: ``64.7 days`` (``+1.5 days`` when signed), ``356 days`` from a hundred on
+    (a tenth of a day is noise there, and the longer figure did not fit a tile); "–" when missing."""
     if value is None or value != value:
         return "–"
-    return ("+" if signed and value > 0 else "") + format_decimal(value, locale=LOCALE, format="#,##0.0") + " days"
+    pattern = "#,##0" if abs(value) >= 99.95 else "#,##0.0"
+    return ("+" if signed and value > 0 else "") + format_decimal(value, locale=LOCALE, format=pattern) + " days"
 
 
 def number(value: float | int | None, digits: int = 0) -> str:

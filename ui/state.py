@@ -160,3 +160,11 @@ def presenting() -> bool:
 def presentation_chrome() -> None:
     """Hide the sidebar, the page menu and the toolbar (app.py calls this in presentation mode)."""
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)  # a constant: no user text goes in
+
+
+def history_warning(what: str) -> None:
+    """Warn when the ledger is an open-items report: ``what`` (e.g. "DSO and CEI") needs settled invoices."""
+    if ledger_summary().open_items_only:
+        st.warning(f"This ledger holds open items only: no invoice is settled and no payment is loaded. Balances "
+                   f"and aging are exact, but {what} need the settled history too. Import the invoices paid in the "
+                   "last 12 months or more, with their paid dates, on the **Data** page.", icon=":material/history:")

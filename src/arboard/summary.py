@@ -28,6 +28,13 @@ class LedgerSummary:
     def empty(self) -> bool:
         return self.counts.get("invoices", 0) == 0
 
+    @property
+    def open_items_only(self) -> bool:
+        """Nothing settled and no payment loaded: an open-items report, without the history that DSO,
+        CEI, days to pay and every behaviour measure are made of (balances and aging are exact)."""
+        return (not self.empty and self.counts.get("payments", 0) == 0
+                and int(self.by_currency["open_invoices"].sum()) == int(self.by_currency["invoices"].sum()))
+
 
 def ledger_summary(engine: Engine) -> LedgerSummary:
     """Summarise the ledger in a few aggregate queries (nothing row-level leaves the database)."""

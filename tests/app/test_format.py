@@ -36,3 +36,11 @@ def test_compact_money_below_a_thousand_is_whole_units():
     assert money(999.4, "EUR", compact=True) == "€999"
     assert money(999.6, "EUR", compact=True) == "€1K"
     assert money(93412.3, "EUR", compact=True) == "€93.4K"
+
+
+def test_days_from_a_hundred_without_tenths():
+    from ui.format import days
+
+    assert days(64.71) == "64.7 days" and days(1.26, signed=True) == "+1.3 days"
+    assert days(356.3) == "356 days" and days(99.96) == "100 days" and days(1234.5) == "1,234 days"
+    assert days(None) == "–" and days(float("nan")) == "–"

@@ -55,6 +55,28 @@ def test_empty_database_explains(monkeypatch, tmp_path):
         assert "No invoices are loaded yet" in at.info[0].value
 
 
+def test_open_items_report_is_flagged_where_history_counts(monkeypatch, tmp_path):
+    from datetime import date
+
+    from arboard import db, importer, readers
+
+    url = f"duckdb:///{tmp_path / 'open-items.duckdb'}"
+    engine = db.open_database(url)
+    csv = ("Document No,Customer No,Posting Date,Due Date,Remaining Amount\n"
+           "D1,K1,2026-09-01,2026-10-01,1200.00\nD2,K2,2026-10-15,2026-11-14,300.00\n")
+    importer.run_import(engine, readers.read_bytes(csv.encode(), name="open-items.csv"), today=date(2026, 11, 22))
+    engine.dispose()
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    from tests.app.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    for page in (None, "pages/segments.py", "pages/forecast.py", "pages/whatif.py", "pages/data.py"):
+        at = run_page(page)
+        assert not at.exception
+        assert any("open items only" in w.value for w in at.warning), page
+    assert not any("open items only" in w.value for w in run_page("pages/aging.py").warning)  # aging is exact
+
+
 def test_as_of_before_the_first_invoice_explains(app_env):
     """A date before the ledger starts gets a sentence, not zero metrics and empty charts; Data still works."""
     from streamlit.testing.v1 import AppTest
