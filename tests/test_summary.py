@@ -51,3 +51,24 @@ def test_an_open_items_report_is_told_apart(engine):
         store.append(conn, schema.invoices, inv.iloc[:1].assign(invoice_id="I0", paid_date=d(2026, 9, 20)))
     events.refresh(engine)
     assert not summary.ledger_summary(engine).open_items_only
+
+
+def test_cli_notes_an_open_items_report(duck_url):
+    import json
+
+    from typer.testing import CliRunner
+
+    from arboard import db
+    from arboard.cli import app
+
+    engine = db.open_database(duck_url)
+    with engine.begin() as conn:
+        store.append(conn, schema.invoices, pd.DataFrame([("I1", "C1", date(2026, 9, 1), date(2026, 10, 1), 1000.0,
+                                                           "EUR", None)],
+                                                         columns=["invoice_id", "customer_id", "invoice_date",
+                                                                  "due_date", "amount", "currency", "paid_date"]))
+    events.refresh(engine)
+    engine.dispose()
+    result = CliRunner().invoke(app, ["report", "--db", duck_url])
+    assert result.exit_code == 0, result.output
+    assert "open items only" in result.stderr and json.loads(result.stdout)["open_ar"] == 1000.0

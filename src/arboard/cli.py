@@ -61,6 +61,13 @@ def _open(url: str | None):
         _fail(exc)
 
 
+def _history_note(engine, what: str) -> None:
+    """On stderr, as the pages warn: an open-items report has no history for ``what``."""
+    if summary.ledger_summary(engine).open_items_only:
+        err.print(f"Note: this ledger holds open items only (nothing settled, no payments): balances and aging "
+                  f"are exact, but {what} need the settled invoices too.")
+
+
 @app.command("generate")
 def generate_cmd(
     customers: Annotated[int, typer.Option(min=1, help="Number of customers.")] = 5_000,
@@ -232,6 +239,7 @@ def report_cmd(
     settings = KpiSettings(window_days=window, cei_average_sales=cei_variant == "average",
                            aging=_aging_spec(edges, basis))
     result = kpis.kpis(engine, _as_of(as_of, engine), settings=settings, currency=_currency(currency, engine))
+    _history_note(engine, "DSO, CEI and days to pay")
     _emit(result, fmt)
 
 
@@ -270,6 +278,7 @@ def segments_cmd(
     day = _as_of(as_of, engine)
     prof = profiles.debtor_profiles(engine, day, lookback_days=lookback)
     groups = segments.assign(prof, cfg)
+    _history_note(engine, "the groups (every debtor is in no_information)")
     if fmt == "json":
         result = {"as_of": day.isoformat(), "config": config or "default", **segments.summary(prof, groups)}
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
@@ -443,6 +452,7 @@ def forecast_cmd(
     else:
         expected = forecast.expected_payments(engine, day, currency=cur)
         table, head = forecast.weekly(expected, day), forecast.outlook(expected, day)
+        _history_note(engine, "each debtor's usual delay (every invoice is expected on its due date)")
     if fmt == "csv":
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
         return
