@@ -19,6 +19,7 @@ st.caption("The right message, to the right debtor, at the right time, on the ri
            "playbook; steps are days relative to the due date (negative = before it). Reminders escalate: a "
            "debtor gets the firmest step any of their items has reached, with everything overdue listed, and "
            "never a milder one after it. A debtor billed in several currencies gets a reminder per currency.")
+state.history_warning("the groups (every debtor gets the *no information* playbook) and the expected collections")
 
 config_name, config = controls.segment_config(st.columns([1, 2])[0])
 
