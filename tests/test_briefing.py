@@ -6,11 +6,12 @@ import json
 import re
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import briefing, db, generate, scenarios, schema, summary
+from arboard import briefing, db, events, generate, scenarios, schema, store, summary
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.scenarios import Scenario
@@ -106,3 +107,27 @@ def test_compact_amounts_below_a_thousand_are_whole_units():
     assert _money(348.9099999777, "EUR") == "349 EUR"  # Babel alone prints "348.9099999777"
     assert _money(999.6, "EUR") == "1K EUR"
     assert _money(93412.3, "EUR") == "93.4K EUR"
+
+
+def _text(pdf: bytes) -> bytes:
+    """The page's drawing commands (core-font text stays readable in them)."""
+    import contextlib
+    import zlib
+
+    out = b""
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        with contextlib.suppress(zlib.error):  # fonts and images are not page text
+            out += zlib.decompress(stream)
+    return out
+
+
+def test_an_open_items_report_is_said_so_on_the_page(duck_engine, monkeypatch):
+    with duck_engine.begin() as conn:
+        store.append(conn, schema.invoices, pd.DataFrame(
+            [("I1", "C1", date(2026, 9, 1), date(2026, 10, 1), 1000.0, "EUR", None)],
+            columns=["invoice_id", "customer_id", "invoice_date", "due_date", "amount", "currency", "paid_date"]))
+    events.refresh(duck_engine)
+    monkeypatch.setattr(briefing, "FONT_PATHS", [])  # core font: the text is readable in the stream
+    assert b"Open items only" in _text(briefing.build(duck_engine, date(2026, 11, 22)))
+    generate.write_sample(duck_engine, SMALL_SAMPLE, replace=True)
+    assert b"Open items only" not in _text(briefing.build(duck_engine, AS_OF))

@@ -293,7 +293,8 @@ def _pdf(url, version, as_of, currency, window, cei_average, countback, config_j
                   if scenario_json else None)
     weeks, outlook = _forecast(url, version, as_of, currency)
     extras = briefing.Extras(groups=_segment_groups(url, version, as_of, 365, config_json), forecast_weeks=weeks,
-                             forecast_outlook=outlook, projection=projection, config_name=config_name)
+                             forecast_outlook=outlook, projection=projection, config_name=config_name,
+                             open_items_only=state._summary(url, version).open_items_only)
     return briefing.summary_pdf(_overview(url, version, as_of, currency, window, cei_average), countback=countback,
                                 window_days=window, extras=extras)
 

@@ -36,6 +36,7 @@ class Extras:
     forecast_outlook: dict | None = None  # arboard.forecast.outlook(...)
     projection: object | None = None  # arboard.scenarios.Projection
     config_name: str | None = None
+    open_items_only: bool = False  # arboard.summary.LedgerSummary.open_items_only: say what lacks history
 
 
 def _money(value: float | None, currency: str, *, compact: bool = True) -> str:
@@ -187,6 +188,10 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
     page.at(left, 20.5, width, 5,
             f"In {cur}; {'countback' if countback else 'standard'} DSO over {window_days} days of credit sales; "
             f"changes against {ov.previous:%d %b %Y}; segments: {extras.config_name or 'default thresholds'}.")
+    if extras.open_items_only:
+        page.font(8, colour=BAD)
+        page.at(left, 24.4, width, 3.5, "Open items only (nothing settled): balances and aging are exact; DSO, CEI "
+                                        "and the groups lack the settled history.")
 
     def delta(key: str, unit: str) -> tuple[str, tuple]:
         a, b = now.get(key), before.get(key)
@@ -322,7 +327,8 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
         countback = scenario is None or scenario.is_baseline
     from arboard import forecast, kpis, overview, profiles, scenarios, segments, summary
 
-    first = summary.ledger_summary(engine).first_invoice
+    ledger = summary.ledger_summary(engine)
+    first = ledger.first_invoice
     if first is None or first > as_of:
         raise ArboardError(f"There are no invoices dated on or before {as_of:%d %b %Y} to summarise"
                            + (f"; the ledger starts on {first:%d %b %Y}." if first else "; the ledger is empty."))
@@ -339,5 +345,5 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
                                          profile_frame=prof).project(scenario)
     extras = Extras(groups=groups, forecast_weeks=forecast.weekly(expected, as_of),
                     forecast_outlook=forecast.outlook(expected, as_of), projection=projection,
-                    config_name=config_name)
+                    config_name=config_name, open_items_only=ledger.open_items_only)
     return summary_pdf(ov, countback=countback, window_days=window_days, extras=extras)
