@@ -440,7 +440,7 @@ def forecast_cmd(
     day, cur = _as_of(as_of, engine), _currency(currency, engine)
     if backtest:
         # What came in is known up to the end of the data: the forecast is made that many weeks before.
-        latest = _as_of(None, engine) - timedelta(weeks=forecast.WEEKS)
+        latest = (day if as_of is None else _as_of(None, engine)) - timedelta(weeks=forecast.WEEKS)
         if as_of is None:
             day = latest
         elif day > latest:
