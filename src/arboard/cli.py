@@ -334,6 +334,7 @@ def plan_cmd(
     cfg = _config(engine, config)
     day = _as_of(as_of, engine)
     inputs = outreach.plan_inputs(engine, day, config=cfg)
+    _history_note(engine, "the groups (every debtor gets the no-information playbook)")
     done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls)
     handed = inputs.handed_over(day, settings)
     table = outreach.export_table(outreach.render_messages(done.plan))
