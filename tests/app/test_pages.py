@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.app.conftest import run_page
+from tests.app.conftest import open_link, run_page
 
 
 def test_overview_page(app_env):
@@ -181,3 +181,13 @@ def test_disputes_page(app_env):
     assert 0 < len(at.dataframe[0].value) < listed
     at.selectbox(key="currency").set_value("USD").run()
     assert not at.exception
+
+
+def test_presentation_mode_is_what_ifs_alone(app_env):
+    """A shared link with ?present=1 to another page keeps its menu: only What-if offers the way back."""
+    at = open_link("pages/aging.py", {"present": "1"})
+    assert not at.exception
+    assert "present" not in at.query_params and at.title[0].value == "Aging"
+    at = open_link("pages/whatif.py", {"present": "1"})
+    assert not at.exception
+    assert at.query_params["present"] == "1" and at.button(key="wi_leave")
