@@ -94,7 +94,8 @@ if rows:
         charts.show(charts.timeline_chart(events))
         st.caption(f"{len(plan)} planned contacts in the next weeks from the "
                    f"{SUBGROUP_LABELS.get(debtor['group'], debtor['group'])} playbook (Outreach page)."
-                   if len(plan) else "No contact is planned for this debtor in the next weeks.")
+                   if len(plan) else "No contact is planned for this debtor in the next weeks: "
+                   f"{cache.why_no_contact(as_of, debtor['customer_id'], config)}.")
         st.dataframe(events, hide_index=True, width="stretch", height=260,
                      column_config={"date": st.column_config.DateColumn("Date"), "event": "Event",
                                     "reference": "Reference",

@@ -94,3 +94,23 @@ def test_timeline_amounts_carry_their_currency(engine):
     got = {(e, r): c for e, r, c in zip(events["event"], events["reference"], events["currency"], strict=True)}
     assert got == {("Invoice", "E1"): "EUR", ("Invoice", "U1"): "USD", ("Settled", "U1"): "USD",
                    ("Payment", "U1"): "USD", ("Contact: promise_to_pay", "E1"): "EUR"}
+    assert "not covered" not in events.loc[events["event"] == "Settled", "detail"].iloc[0]  # paid in full
+
+
+def test_timeline_says_what_a_settlement_left_uncovered(engine):
+    """An invoice cleared for more than its payments (a write-off, say) says by how much, on both backends."""
+    from datetime import date
+
+    from arboard import schema, store, timeline
+
+    inv = pd.DataFrame({"invoice_id": ["W1"], "customer_id": ["C1"], "invoice_date": [date(2025, 9, 1)],
+                        "due_date": [date(2025, 10, 1)], "amount": [1000.0], "currency": ["EUR"],
+                        "paid_date": [date(2026, 7, 1)], "disputed": [False]})
+    pay = pd.DataFrame({"payment_id": ["P1"], "invoice_id": ["W1"], "customer_id": ["C1"],
+                        "payment_date": [date(2025, 12, 1)], "amount": [250.0], "currency": ["EUR"]})
+    with engine.begin() as conn:
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+    events = timeline.debtor_timeline(engine, "C1", as_of=date(2026, 10, 31))
+    detail = events.loc[events["event"] == "Settled", "detail"].iloc[0]
+    assert detail == "273 days after due · 750.00 not covered by the payments loaded (credited or written off?)"

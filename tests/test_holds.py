@@ -93,3 +93,23 @@ def test_cli_holds(tmp_path, duck_url):
     assert "No debtor" in runner.invoke(app, ["hold", "list", "--db", duck_url]).output
     assert runner.invoke(app, ["hold", "add", "NOBODY", "--db", duck_url]).exit_code == 2
     assert runner.invoke(app, ["hold", "add", customer, "--until", "soon", "--db", duck_url]).exit_code == 2
+
+
+def test_why_a_debtor_gets_no_contact(duck_engine):
+    """A debtor with no planned contact is told apart from a forgotten one, in plain words."""
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    inputs = outreach.plan_inputs(duck_engine, AS_OF)
+    handed = inputs.handed_over(AS_OF, outreach.PlanSettings())["customer_id"]
+    gone = next(c for c in handed if outreach.debtor_plan(duck_engine, AS_OF, c).empty)
+    assert outreach.why_no_contact(duck_engine, AS_OF, gone).startswith("they passed the hand-over step")
+    plan = outreach.make_plan(duck_engine, AS_OF, enforce=False)
+    someone = plan["customer_id"].iloc[0]
+    holds.add(duck_engine, someone, reason="talking to their CFO", today=AS_OF)
+    assert outreach.debtor_plan(duck_engine, AS_OF, someone).empty
+    assert outreach.why_no_contact(duck_engine, AS_OF, someone) == "they are on hold until lifted"
+    assert outreach.why_no_contact(duck_engine, AS_OF, "NOBODY") == "nothing of theirs is open"
+    # Everything open is disputed: left to dispute resolution (the default setting).
+    disputed = inputs.items.groupby("customer_id")["disputed"].all()
+    who = disputed[disputed].index[0]  # the sample has two such debtors
+    assert outreach.debtor_plan(duck_engine, AS_OF, who).empty
+    assert outreach.why_no_contact(duck_engine, AS_OF, who).startswith("everything they have open is disputed")

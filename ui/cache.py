@@ -237,6 +237,17 @@ def debtor_plan(as_of: date, customer_id: str, config: SegmentConfig | None = No
     return _debtor_plan(*_key(), as_of, customer_id, _json(config), _holds_key(as_of))
 
 
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _why_no_contact(url, version, as_of, customer_id, config_json, hold_ids) -> str:
+    return outreach.why_no_contact(state._engine(url), as_of, customer_id,
+                                   profile_frame=_profiles(url, version, as_of, 365), config=_config(config_json))
+
+
+def why_no_contact(as_of: date, customer_id: str, config: SegmentConfig | None = None) -> str:
+    """Why a debtor has no planned contact (:func:`arboard.outreach.why_no_contact`)."""
+    return _why_no_contact(*_key(), as_of, customer_id, _json(config), _holds_key(as_of))
+
+
 # --- forecast and what-if ------------------------------------------------------------------------
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting receipts…")

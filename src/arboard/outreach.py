@@ -962,17 +962,18 @@ class PlanInputs:
 
 
 def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int = 365,
-                profile_frame: pd.DataFrame | None = None) -> PlanInputs:
+                profile_frame: pd.DataFrame | None = None, customer_id: str | None = None) -> PlanInputs:
     """Read what :func:`build_plan` needs as of ``as_of`` (segments under ``config``, default thresholds
-    when None)."""
+    when None); the open items and credits of one debtor with ``customer_id``."""
     from arboard import profiles, segments
 
     prof = profile_frame if profile_frame is not None else profiles.debtor_profiles(engine, as_of,
                                                                                      lookback_days=lookback_days)
     groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(),
                        index=prof["customer_id"])
-    return PlanInputs(open_items_for_plan(engine, as_of), groups, prof.set_index("customer_id")["best_channel"],
-                      load_playbooks(engine), active_holds(engine, as_of), open_credits_for_plan(engine, as_of))
+    return PlanInputs(open_items_for_plan(engine, as_of, customer_id=customer_id), groups,
+                      prof.set_index("customer_id")["best_channel"], load_playbooks(engine),
+                      active_holds(engine, as_of), open_credits_for_plan(engine, as_of, customer_id=customer_id))
 
 
 @dataclass
@@ -1011,15 +1012,31 @@ def debtor_plan(engine: Engine, as_of: date, customer_id: str, *, settings: Plan
     on every other debtor's plan. ``profile_frame`` (debtor profiles as of ``as_of``) saves
     recomputing them.
     """
-    from arboard import profiles, segments
+    inputs = plan_inputs(engine, as_of, config=config, profile_frame=profile_frame, customer_id=customer_id)
+    return enforce_pressure(inputs.build(as_of, settings), settings)
 
-    prof = profile_frame if profile_frame is not None else profiles.debtor_profiles(engine, as_of)
-    groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(), index=prof["customer_id"])
-    best = prof.set_index("customer_id")["best_channel"]
-    items = open_items_for_plan(engine, as_of, customer_id=customer_id)
-    credits = open_credits_for_plan(engine, as_of, customer_id=customer_id)
-    return enforce_pressure(build_plan(items, groups, best, load_playbooks(engine), as_of, settings=settings,
-                                       holds=active_holds(engine, as_of), credits=credits), settings)
+
+def why_no_contact(engine: Engine, as_of: date, customer_id: str, *, settings: PlanSettings = PlanSettings(),
+                   profile_frame: pd.DataFrame | None = None, config=None) -> str:
+    """Why :func:`debtor_plan` has nothing for a debtor, in a credit manager's words (a debtor with a
+    large overdue balance and no contact looks forgotten otherwise)."""
+    inputs = plan_inputs(engine, as_of, config=config, profile_frame=profile_frame, customer_id=customer_id)
+    items = inputs.items
+    if items.empty:
+        return "nothing of theirs is open"
+    handed = inputs.handed_over(as_of, settings)
+    if len(handed):
+        return (f"they passed the hand-over step of their playbook on {handed['since'].min():%d %b %Y}, so the "
+                "claim is taken to be with the collection agency")
+    mine = inputs.holds[inputs.holds["customer_id"] == customer_id]
+    whole = mine[mine["invoice_id"].isna()]
+    if len(whole):
+        until = whole["until"]
+        return "they are on hold " + ("until lifted" if until.isna().any() else f"until {max(until):%d %b %Y}")
+    if not settings.remind_disputed and items["disputed"].fillna(False).astype(bool).all():
+        return "everything they have open is disputed, and disputes are left to dispute resolution"
+    return "no step of their playbook falls due on their open items in the plan's weeks"
+
 
 
 def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -31,10 +31,20 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         sa.func.concat("due ", sa.cast(inv.c.due_date, sa.String),
                        sa.case((inv.c.disputed, " · disputed"), else_="")).label("detail"),
     ).where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of)
+    # What the loaded payments left of an invoice when it was cleared: a credit, a write-off, or a
+    # payment the export does not hold. Said only when the ledger has payments at all.
+    paid_by_then = (sa.select(sa.func.coalesce(sa.func.sum(pay.c.amount), 0))
+                    .where(pay.c.invoice_id == inv.c.invoice_id, pay.c.payment_date <= inv.c.paid_date)
+                    .scalar_subquery())
+    uncovered = inv.c.amount - paid_by_then
     settled = sa.select(
         inv.c.paid_date.label("date"), sa.literal("Settled").label("event"), inv.c.invoice_id.label("reference"),
         sa.literal(None, sa.Numeric).label("amount"), inv.c.currency,
-        sa.func.concat(sa.cast(inv.c.paid_date - inv.c.due_date, sa.String), " days after due").label("detail"),
+        sa.func.concat(sa.cast(inv.c.paid_date - inv.c.due_date, sa.String), " days after due",
+                       sa.case((sa.and_(inv.c.amount > 0, uncovered > 0.005, sa.exists(sa.select(pay.c.payment_id))),
+                                sa.func.concat(" · ", sa.cast(uncovered, sa.String),
+                                               " not covered by the payments loaded (credited or written off?)")),
+                               else_="")).label("detail"),
     ).where(inv.c.customer_id == customer_id, inv.c.paid_date <= as_of)
     paid = sa.select(
         pay.c.payment_date.label("date"), sa.literal("Payment").label("event"),
