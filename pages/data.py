@@ -175,6 +175,8 @@ if result is not None:
                f"{result.kind} from {md(result.source)}: {number(result.inserted)} new, {number(result.updated)} "
                f"updated, {number(result.rejected)} rejected and left out, {number(result.suspicious)} suspicious, "
                f"{number(result.customers_added)} new customers.")
+    for note in result.notes:
+        st.caption(f"Note: {md(note)}")
     if len(result.report):
         with st.expander("Rows worth a look"):
             show_report(result.report, key="last")

@@ -334,6 +334,15 @@ def test_small_appends_refresh_only_their_customers_and_match_a_full_rebuild(eng
     refreshed = []
     real = events._refresh_customers
     monkeypatch.setattr(events, "_refresh_customers", lambda *a: (refreshed.append(1), real(*a)))
+    settled = []  # imports after which payments settled invoices: those refresh their customers once more
+    real_settle = importer._settle_from_payments
+
+    def settle(*args):
+        found = real_settle(*args)
+        settled.append(found is not None)
+        return found
+
+    monkeypatch.setattr(importer, "_settle_from_payments", settle)
     monkeypatch.setattr(importer, "INCREMENTAL_SHARE", 0.5)
     monkeypatch.setattr(importer, "INCREMENTAL_MIN_LEDGER", 0)
     monkeypatch.setattr(importer, "INCREMENTAL_CUSTOMER_SHARE", 1.0)
@@ -365,7 +374,9 @@ def test_small_appends_refresh_only_their_customers_and_match_a_full_rebuild(eng
     # ... until the invoice arrives, for another customer: then it lowers that invoice.
     load(engine, header + "LATE-1,C-NEW-4,2026-09-01,2026-10-01,100,EUR,,no\n", "late.csv")
     check()
-    assert len(refreshed) == 3
+    # Reopened invoices that payments cover, and NEW-1 once paid, are settled again; LATE-1 (70 of 100) is not.
+    assert settled == [True, True, False]
+    assert len(refreshed) == 3 + sum(settled)
 
 
 _DAY0 = date(2025, 1, 1)
@@ -444,3 +455,30 @@ def test_an_append_touching_many_customers_takes_the_full_rebuild(duck_engine, m
     got = derived(duck_engine)
     events.refresh(duck_engine)
     assert got == derived(duck_engine)
+
+
+def test_payments_settle_invoices_that_came_without_a_paid_date(engine):
+    """An ERP's invoice list without a clearing date, and the payments applied to it (either file first):
+    an invoice paid in full is settled on the day its payments covered it, the rest stay open."""
+    inv = ("invoice_id,customer_id,invoice_date,due_date,amount\nA1,K1,2026-01-05,2026-02-04,1000\n"
+           "A2,K1,2026-01-10,2026-02-09,300\nA3,K2,2026-01-12,2026-02-11,80\n")
+    pay = ("payment_id,invoice_id,customer_id,payment_date,amount\nP1,A1,K1,2026-02-01,400\n"
+           "P2,A1,K1,2026-02-20,600\nP3,A2,K1,2026-02-15,100\nP4,A3,K2,2026-01-12,80\n")
+    load(engine, inv, "inv.csv")
+    result = load(engine, pay, "pay.csv")
+    assert any("paid in full by their payments" in note for note in result.notes)
+    paid = invoices(engine).set_index("invoice_id")["paid_date"]
+    assert paid["A1"] == date(2026, 2, 20) and paid["A3"] == date(2026, 1, 12) and pd.isna(paid["A2"])
+    # The other way round: the payments first (their invoices unknown yet), then the invoices.
+    load(engine, pay.replace("A", "B").replace("P", "Q"), "pay2.csv")  # invoices B1-B3, payments Q1-Q4
+    result = load(engine, inv.replace("A", "B"), "inv2.csv")
+    assert any("paid in full by their payments" in note for note in result.notes)
+    paid = invoices(engine).set_index("invoice_id")["paid_date"]
+    assert paid["B1"] == date(2026, 2, 20) and pd.isna(paid["B2"])
+    # A paid date the file gives is kept; the balance events agree with a rebuild from the tables.
+    load(engine, "invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+                 "A2,K1,2026-01-10,2026-02-09,300,2026-03-01\n", "a2.csv")
+    assert invoices(engine).set_index("invoice_id").loc["A2", "paid_date"] == date(2026, 3, 1)
+    got = derived(engine)
+    events.refresh(engine)
+    assert got == derived(engine)

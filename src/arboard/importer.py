@@ -582,7 +582,52 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
         events.rebuild(conn, tables=derived, only_customers=None if ids is None else sa.select(ids.c.customer_id))
         if ids is not None:
             ids.drop(conn)
+    settled = _settle_from_payments(conn, kind, main)
+    if settled is not None:
+        # A paid date changes the balance events, as a payment does; not the sales.
+        events.rebuild(conn, tables=events.affected_by("payments"),
+                       only_customers=sa.select(settled.c.customer_id).distinct())
+        count = conn.execute(sa.select(sa.func.count()).select_from(settled)).scalar_one()
+        settled.drop(conn)
+        batch.notes.append(f"{count:,} invoice(s) had no paid date but are paid in full by their payments: each is "
+                           "now settled on the day its payments covered it.")
     return inserted, updated, inserted if kind == "customers" else customers_added
+
+
+def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged) -> sa.Table | None:
+    """Give a paid date to the invoices the staged rows name that their payments cover but that have none.
+
+    Many ERPs export invoices without a clearing date beside a file of the payments applied to them;
+    an invoice is then settled on the day its payments first covered it (not before it was issued).
+    Without this, paid invoices would count as open items of zero and no days to pay would be known.
+    Returns a temporary table ``invoice_id, customer_id, settled_on`` of those settled (the caller
+    refreshes their customers' balance events and drops it), or None when there are none.
+    """
+    if kind not in ("invoices", "payments") or "invoice_id" not in staged.columns:
+        return None
+    inv, pay, s = schema.invoices, schema.payments, staged.table
+    if conn.execute(sa.select(sa.literal(1)).select_from(pay).limit(1)).first() is None:
+        return None
+    named = sa.select(s.c.invoice_id).where(s.c.invoice_id.is_not(None))
+    running = (sa.select(pay.c.invoice_id, pay.c.payment_date,
+                         sa.func.sum(sa.cast(pay.c.amount, sa.Float))
+                         .over(partition_by=pay.c.invoice_id, order_by=[pay.c.payment_date, pay.c.payment_id])
+                         .label("so_far"))
+               .where(pay.c.invoice_id.in_(named)).subquery())
+    covered = (sa.select(inv.c.invoice_id, inv.c.customer_id,
+                         sa.func.greatest(sa.func.min(running.c.payment_date), inv.c.invoice_date))
+               .join_from(running, inv, inv.c.invoice_id == running.c.invoice_id)
+               .where(inv.c.paid_date.is_(None), inv.c.amount > 0,
+                      running.c.so_far >= sa.cast(inv.c.amount, sa.Float) - 0.005)
+               .group_by(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date))
+    found = store.temp_table(conn, "settled", sa.Column("invoice_id", sa.String), sa.Column("customer_id", sa.String),
+                             sa.Column("settled_on", sa.Date))
+    conn.execute(sa.insert(found).from_select(["invoice_id", "customer_id", "settled_on"], covered))
+    if conn.execute(sa.select(sa.literal(1)).select_from(found).limit(1)).first() is None:
+        found.drop(conn)
+        return None
+    conn.execute(sa.update(inv).where(inv.c.invoice_id == found.c.invoice_id).values(paid_date=found.c.settled_on))
+    return found
 
 
 def _remember_affected(conn: sa.Connection, kind: str, staged: store.Staged) -> sa.Table | None:
