@@ -31,14 +31,14 @@ PAGES = {
 }
 presenting = state.presenting()
 nav = st.navigation(list(PAGES.values()), position="hidden" if presenting else "sidebar")
+deep_link = st.session_state.pop("_deep_link", None)
+if deep_link in PAGES:
+    st.switch_page(PAGES[deep_link], query_params=st.query_params.to_dict())
 if presenting and nav is not PAGES["pages/whatif.py"]:
     # Only What-if presents (and offers the way back): elsewhere, e.g. from a shared link, the hidden
     # menu would leave no way out.
     st.query_params.pop("present", None)
     st.rerun()
-deep_link = st.session_state.pop("_deep_link", None)
-if deep_link in PAGES:
-    st.switch_page(PAGES[deep_link], query_params=st.query_params.to_dict())
 
 # A database that stops answering while the dashboard is open gets a message, not a traceback.
 with state.database_errors():

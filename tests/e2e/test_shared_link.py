@@ -33,3 +33,8 @@ def test_presentation_link_on_a_fresh_server(browser, tmp_path):
         page.get_by_role("button", name="Leave presentation").click()
         expect(page.get_by_text("Levers", exact=True)).to_be_visible(timeout=30_000)
         expect(page.get_by_role("link", name="Debtors")).to_be_visible()
+        # Only What-if presents: a link asking another page to, keeps its menu (the way out).
+        other = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        other.goto(base + "/aging?present=1")
+        expect(other.get_by_role("heading", name="Aging")).to_be_visible(timeout=60_000)
+        expect(other.get_by_role("link", name="Debtors")).to_be_visible()
