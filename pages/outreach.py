@@ -23,39 +23,37 @@ state.history_warning("the groups (every debtor gets the *no information* playbo
 
 config_name, config = controls.segment_config(st.columns([1, 2])[0])
 
+for key, default in controls.PLAN_SETTINGS.items():
+    controls.kept(key, default)
 with st.expander("Plan settings", expanded=False):
     c = st.columns(5)
-    weeks = c[0].number_input("Weeks ahead", 1, 26, 8, key="out_weeks")
-    agents = c[1].number_input("Agents on the phone", 0, 200, 2, key="out_agents")
-    calls = c[2].number_input("Calls per agent per day", 1, 200, 25, key="out_calls")
-    max_week = c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, 2, key="out_max")
-    enforce = c[4].toggle("Enforce the limit", value=True, key="out_enforce",
+    c[0].number_input("Weeks ahead", 1, 26, key="out_weeks")
+    c[1].number_input("Agents on the phone", 0, 200, key="out_agents")
+    c[2].number_input("Calls per agent per day", 1, 200, key="out_calls")
+    c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, key="out_max")
+    enforce = c[4].toggle("Enforce the limit", key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way). Reminders "
                                "about overdue items are kept first, heads-ups before a due date next.")
     d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
-    days = d[0].multiselect("Contact days", outreach.WEEKDAYS, default=[outreach.WEEKDAYS[i] for i in
-                                                                         outreach.WORKING_WEEK], key="out_days",
+    days = d[0].multiselect("Contact days", outreach.WEEKDAYS, key="out_days",
                             help="A step that falls on another day moves to the next contact day; a step before "
                                  "the due date moves to the previous one, so it still arrives before the due date.")
-    spread = d[1].toggle("Spread calls over capacity", value=True, key="out_spread", width="stretch",
+    spread = d[1].toggle("Spread calls over capacity", key="out_spread", width="stretch",
                          help="Calls beyond the team's daily capacity move to the next contact day with room; "
                               "the largest balances keep their day.")
-    disputed = d[2].toggle("Remind disputed invoices", value=False, key="out_disputed", width="stretch",
-                           help="Off: disputed invoices are left out of reminders and of the items a message "
-                                "lists, as a dunning block does; they belong to dispute resolution (the Disputes "
-                                "page lists them).")
-    repeat = d[3].number_input("Repeat the last step every (days)", 0, 365, 14, key="out_repeat",
-                               help="Reminders escalate step by step and never step back. A debtor at the last "
-                                    "step of their playbook gets it again at this interval while anything stays "
-                                    "overdue (0: never, or 7 to 365 days). A last step that hands the claim over "
-                                    "is never repeated.")
+    d[2].toggle("Remind disputed invoices", key="out_disputed", width="stretch",
+                help="Off: disputed invoices are left out of reminders and of the items a message "
+                     "lists, as a dunning block does; they belong to dispute resolution (the Disputes "
+                     "page lists them).")
+    d[3].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
+                      help="Reminders escalate step by step and never step back. A debtor at the last "
+                           "step of their playbook gets it again at this interval while anything stays "
+                           "overdue (0: never, or 7 to 365 days). A last step that hands the claim over "
+                           "is never repeated.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 try:
-    settings = outreach.PlanSettings(weeks=int(weeks), agents=int(agents), calls_per_agent_per_day=int(calls),
-                                     max_contacts_per_7_days=int(max_week),
-                                     contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"),
-                                     remind_disputed=disputed, repeat_last_step_days=int(repeat))
+    settings = controls.plan_settings()
 except ArboardError as exc:  # e.g. a repeat of 1 to 6 days: said, not silently changed
     st.error(f"**Plan settings:** {md(exc)}")
     st.stop()

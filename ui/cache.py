@@ -205,8 +205,7 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     left out) by spreading, debtors past a hand-over), cached."""
     engine = state.engine()
     key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
-    # Every setting is part of the key (a field left out would be silently ignored).
-    items = tuple((f.name, getattr(settings, f.name)) for f in dataclasses.fields(settings))
+    items = _settings_items(settings)
     plan, violations, rates, calls, handed = _plan(*_key(), as_of, items, enforce, spread, hash(key), _json(config),
                                                    _holds_key(as_of))
     moved, left_out = calls
@@ -225,27 +224,35 @@ def debtor_table(as_of: date, currency: str | None, config: SegmentConfig | None
     return _debtors(*_key(), as_of, currency, _json(config))
 
 
+def _settings_items(settings: outreach.PlanSettings) -> tuple:
+    """Every plan setting, for a cache key (a field left out would be silently ignored)."""
+    return tuple((f.name, getattr(settings, f.name)) for f in dataclasses.fields(settings))
+
+
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _debtor_plan(url, version, as_of, customer_id, config_json, hold_ids) -> pd.DataFrame:
+def _debtor_plan(url, version, as_of, customer_id, config_json, hold_ids, settings_items) -> pd.DataFrame:
     prof = _profiles(url, version, as_of, 365)
     return outreach.debtor_plan(state._engine(url), as_of, customer_id, profile_frame=prof,
-                                config=_config(config_json))
+                                config=_config(config_json), settings=outreach.PlanSettings(**dict(settings_items)))
 
 
-def debtor_plan(as_of: date, customer_id: str, config: SegmentConfig | None = None) -> pd.DataFrame:
+def debtor_plan(as_of: date, customer_id: str, config: SegmentConfig | None = None,
+                settings: outreach.PlanSettings = outreach.PlanSettings()) -> pd.DataFrame:
     """The planned contacts of one debtor (from its group's playbook)."""
-    return _debtor_plan(*_key(), as_of, customer_id, _json(config), _holds_key(as_of))
+    return _debtor_plan(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings))
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _why_no_contact(url, version, as_of, customer_id, config_json, hold_ids) -> str:
+def _why_no_contact(url, version, as_of, customer_id, config_json, hold_ids, settings_items) -> str:
     return outreach.why_no_contact(state._engine(url), as_of, customer_id,
-                                   profile_frame=_profiles(url, version, as_of, 365), config=_config(config_json))
+                                   profile_frame=_profiles(url, version, as_of, 365), config=_config(config_json),
+                                   settings=outreach.PlanSettings(**dict(settings_items)))
 
 
-def why_no_contact(as_of: date, customer_id: str, config: SegmentConfig | None = None) -> str:
+def why_no_contact(as_of: date, customer_id: str, config: SegmentConfig | None = None,
+                   settings: outreach.PlanSettings = outreach.PlanSettings()) -> str:
     """Why a debtor has no planned contact (:func:`arboard.outreach.why_no_contact`)."""
-    return _why_no_contact(*_key(), as_of, customer_id, _json(config), _holds_key(as_of))
+    return _why_no_contact(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings))
 
 
 # --- forecast and what-if ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import model, segments
+from arboard import model, outreach, segments
 from arboard.errors import ArboardError
 from arboard.openitems import DIMENSIONS  # noqa: F401 - re-exported for pages
 from arboard.segments import SegmentConfig
@@ -99,6 +99,43 @@ def remembered(key: str, options: list[str], default: str, *, url_key: str | Non
 
 def remember(key: str) -> None:
     st.session_state[f"_{key}"] = st.session_state[key]
+
+
+def kept(key: str, default) -> None:
+    """Seed the widget ``key`` (drawn right after, without its own default) from the copy kept across
+    pages, else ``default``; and keep its value. Streamlit forgets a widget's value on pages that do
+    not draw it: the Outreach settings went back to their defaults after a look at another page."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"_{key}", default)
+    st.session_state[f"_{key}"] = st.session_state[key]
+
+
+# The Outreach page's plan settings: widget key -> default.
+PLAN_SETTINGS = {"out_weeks": 8, "out_agents": 2, "out_calls": 25, "out_max": 2, "out_enforce": True,
+                 "out_days": [outreach.WEEKDAYS[i] for i in outreach.WORKING_WEEK], "out_spread": True,
+                 "out_disputed": False, "out_repeat": 14}
+
+
+def plan_setting(key: str):
+    """A plan setting as last set on the Outreach page (on any page), else its default."""
+    return st.session_state.get(key, st.session_state.get(f"_{key}", PLAN_SETTINGS[key]))
+
+
+def plan_settings(*, strict: bool = True) -> outreach.PlanSettings:
+    """The Outreach page's plan settings. Inconsistent ones raise :class:`ArboardError` (the Outreach
+    page says what is wrong), or give the defaults when not ``strict`` (another page's plan)."""
+    days = plan_setting("out_days")
+    try:
+        return outreach.PlanSettings(weeks=int(plan_setting("out_weeks")), agents=int(plan_setting("out_agents")),
+                                     calls_per_agent_per_day=int(plan_setting("out_calls")),
+                                     max_contacts_per_7_days=int(plan_setting("out_max")),
+                                     contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"),
+                                     remind_disputed=bool(plan_setting("out_disputed")),
+                                     repeat_last_step_days=int(plan_setting("out_repeat")))
+    except ArboardError:
+        if strict:
+            raise
+        return outreach.PlanSettings()
 
 
 def segment_config(container=st) -> tuple[str | None, SegmentConfig]:

@@ -52,3 +52,15 @@ def test_outreach_holds_tab(app_env):
     at.text_input(key="out_hold_who").input("NOBODY")
     at.button[[b.label for b in at.button].index("Put on hold")].click().run()
     assert any("no debtor" in e.value for e in at.error)
+
+
+def test_plan_settings_survive_a_look_at_another_page(app_env):
+    """Streamlit forgets a widget's value on pages that do not draw it; the plan settings are kept."""
+    at = run_page("pages/outreach.py")
+    at.number_input(key="out_weeks").set_value(12).run()
+    at.toggle(key="out_disputed").set_value(True).run()
+    at.switch_page("pages/debtors.py").run()
+    assert not at.exception
+    at.switch_page("pages/outreach.py").run()
+    assert not at.exception
+    assert at.number_input(key="out_weeks").value == 12 and at.toggle(key="out_disputed").value
