@@ -13,7 +13,8 @@ c = st.columns([1, 1, 2], vertical_alignment="bottom")
 with c[0]:
     currency = controls.currency()
 cur = currency or "EUR"
-target = c[1].number_input("Target days to resolve", 1, 365, 30, step=5, key="disp_target",
+controls.kept("disp_target", 30)
+target = c[1].number_input("Target days to resolve", 1, 365, step=5, key="disp_target",
                            help="Disputes open longer than this are over target.")
 st.caption("A dispute is an operational fix, not a behaviour signal: the outreach plan keeps disputed invoices out "
            "of its reminders (Outreach → Plan settings), so this is the list to work instead. A dispute counts "
@@ -41,6 +42,7 @@ charts.show(charts.dispute_age_chart(disputes.by_age(table), cur))
 if s.unrecorded:
     st.caption(f"{number(s.unrecorded)} of them have no dispute contact recorded; they count from their due date.")
 
+controls.kept("disp_over", False)
 only_over = st.toggle(f"Only disputes over {int(target)} days", key="disp_over")
 shown = disputes.worklist(table, target_days=int(target), over_target_only=only_over)
 LIMIT = 2_000

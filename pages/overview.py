@@ -17,7 +17,8 @@ with c2:
     window = controls.window()
 with c3:
     cei_average = controls.cei_average()
-    countback = st.toggle("Countback method for DSO", value=True, key="countback",
+    controls.kept("countback", True)
+    countback = st.toggle("Countback method for DSO", key="countback",
                           help="Countback walks back month by month through credit sales: insensitive to "
                                "seasonality. Off: standard DSO (AR / sales × days).")
 

@@ -39,13 +39,16 @@ pending = st.session_state.pop("seg_load", None)
 if pending is not None:
     for key, value in pending.to_dict().items():
         st.session_state[f"seg_{key}"] = value
+for key, value in DEFAULTS.to_dict().items():  # back from another page, the sliders are where they were left
+    controls.kept(f"seg_{key}", value)
 
 st.caption("Debtors split by how they pay and respond, as of "
            f"**{as_of:%d %b %Y}**. Groups 3–5 refine group 1; informed debtors matching none stay in group 1 as "
            "*to watch*. Move a threshold and everything below updates.")
 state.history_warning("the groups (every debtor is in *no information*)")
 top = st.columns([1, 2, 2])
-lookback = top[0].selectbox("Behaviour measured over", [180, 365, 730], index=1, key="seg_lookback",
+controls.kept("seg_lookback", 365)
+lookback = top[0].selectbox("Behaviour measured over", [180, 365, 730], key="seg_lookback",
                             format_func=lambda d: f"{d // 30} months")
 names = segments.config_names(engine)
 with top[1]:
@@ -114,6 +117,7 @@ for col, key in zip(tiles, GROUPS, strict=True):
     col.caption(f"{number(summary[key]['open_ar'])} open")
 st.caption("Open balances add up all currencies of a debtor at face value; they size the groups, they are not "
            "a reporting figure (use Overview for that).")
+controls.kept("seg_measure", "customers")
 measure = st.radio("Show", ["customers", "open_ar"], horizontal=True, key="seg_measure",
                    format_func={"customers": "Debtors", "open_ar": "Open balance"}.get)
 charts.show(charts.groups_chart(summary, SUBGROUP_LABELS, "all currencies", measure))

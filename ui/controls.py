@@ -27,24 +27,28 @@ def currency() -> str | None:
         return None
     if len(options) == 1:
         return options[0]
-    if st.session_state.get("currency") not in options:
+    if st.session_state.get("currency", st.session_state.get("_currency")) not in options:
         st.session_state["currency"] = options[0]
+    kept("currency", options[0])
     return st.selectbox("Currency", options, key="currency", help="Figures are per currency; the largest comes first.")
 
 
 def window() -> int:
-    return st.selectbox("DSO and CEI window", list(WINDOWS), index=2, format_func=WINDOWS.get, key="window",
+    kept("window", 90)
+    return st.selectbox("DSO and CEI window", list(WINDOWS), format_func=WINDOWS.get, key="window",
                         help="Credit sales and collections are measured over this many days before the as-of date.")
 
 
 def cei_average() -> bool:
+    kept("cei_average", False)
     return st.toggle("CEI on average monthly sales", key="cei_average",
                      help="Divide the window's sales by its number of months (a textbook variant). Off: total sales.")
 
 
 def aging_buckets() -> tuple[tuple[int, ...], str]:
     """Bucket edges and basis."""
-    text = st.text_input("Bucket edges (days)", "30, 60, 90, 120", key="edges",
+    kept("edges", "30, 60, 90, 120")
+    text = st.text_input("Bucket edges (days)", key="edges",
                          help="Upper ends of the buckets, e.g. 30, 60, 90, 120 → 1–30, 31–60, …, Over 120.")
     try:
         edges = tuple(sorted({int(x) for x in text.replace(";", ",").split(",") if x.strip()}))
@@ -53,6 +57,7 @@ def aging_buckets() -> tuple[tuple[int, ...], str]:
     except ValueError:
         st.warning("Bucket edges must be positive whole numbers of days, separated by commas. Using 30, 60, 90, 120.")
         edges = (30, 60, 90, 120)
+    kept("basis", "due")
     basis = st.radio("Measured from", ["due", "invoice"], horizontal=True, key="basis",
                      format_func={"due": "Due date (days past due)", "invoice": "Invoice date (age)"}.get)
     return edges, basis
@@ -60,6 +65,7 @@ def aging_buckets() -> tuple[tuple[int, ...], str]:
 
 def dimension(label: str = "Break down by", *, key: str = "dimension", with_segment: bool = False) -> str:
     options = {**DIMENSIONS, **({"segment": "Segment (the five groups)"} if with_segment else {})}
+    kept(key, next(iter(options)))
     return st.selectbox(label, list(options), format_func=options.get, key=key)
 
 

@@ -191,3 +191,31 @@ def test_presentation_mode_is_what_ifs_alone(app_env):
     at = open_link("pages/whatif.py", {"present": "1"})
     assert not at.exception
     assert at.query_params["present"] == "1" and at.button(key="wi_leave")
+
+
+def test_view_settings_survive_a_look_at_other_pages(app_env):
+    """Streamlit forgets a widget's value on pages that do not draw it: the DSO window, the aging edges,
+    the segment thresholds (they fell to the sliders' minimum) and the dispute target are kept."""
+    at = run_page()
+    at.selectbox(key="window").set_value(180).run()
+    at.toggle(key="cei_average").set_value(True).run()
+    at.toggle(key="countback").set_value(False).run()
+    at.switch_page("pages/aging.py").run()
+    at.text_input(key="edges").set_value("15, 45").run()
+    at.radio(key="basis").set_value("invoice").run()
+    at.switch_page("pages/segments.py").run()
+    at.slider(key="seg_able_max_days_late").set_value(20.0).run()
+    at.selectbox(key="seg_lookback").set_value(180).run()
+    at.switch_page("pages/disputes.py").run()
+    at.number_input(key="disp_target").set_value(45).run()
+    at.switch_page("pages/data.py").run()
+    at.switch_page("pages/overview.py").run()
+    assert (at.selectbox(key="window").value, at.toggle(key="cei_average").value,
+            at.toggle(key="countback").value) == (180, True, False)
+    at.switch_page("pages/aging.py").run()
+    assert (at.text_input(key="edges").value, at.radio(key="basis").value) == ("15, 45", "invoice")
+    at.switch_page("pages/segments.py").run()
+    assert at.slider(key="seg_able_max_days_late").value == 20.0 and at.selectbox(key="seg_lookback").value == 180
+    at.switch_page("pages/disputes.py").run()
+    assert at.number_input(key="disp_target").value == 45
+    assert not at.exception
