@@ -181,24 +181,24 @@ def restore(fields: dict[str, tuple[str, object]], options: dict[str, list] | No
     """
     options = options or {}
     for key, (name, default) in fields.items():
-        if key in st.session_state:
-            continue
-        if f"_{key}" in st.session_state:
-            st.session_state[key] = st.session_state[f"_{key}"]
-            continue
-        value = default
-        try:
-            if isinstance(default, list):
-                allowed = options.get(key)
-                got = [v for v in st.query_params.get_all(name) if allowed is None or v in allowed]
-                value = got or default
-            elif name in st.query_params:
-                text = st.query_params[name]
-                value = (text == "1" if isinstance(default, bool) else int(text) if isinstance(default, int)
-                         else text if isinstance(default, str) else float(text))
-        except ValueError:
-            value = default  # a mangled link falls back to the default
-        st.session_state[key] = value
+        if key not in st.session_state and f"_{key}" not in st.session_state:
+            default = _from_url(name, default, options.get(key))
+        kept(key, default)
+
+
+def _from_url(name: str, default, allowed: list | None):
+    """The value a shared link gives a widget (read as the default's type), else the default."""
+    try:
+        if isinstance(default, list):
+            got = [v for v in st.query_params.get_all(name) if allowed is None or v in allowed]
+            return got or default
+        if name in st.query_params:
+            text = st.query_params[name]
+            return (text == "1" if isinstance(default, bool) else int(text) if isinstance(default, int)
+                    else text if isinstance(default, str) else float(text))
+    except ValueError:
+        pass  # a mangled link falls back to the default
+    return default
 
 
 def publish(fields: dict[str, tuple[str, object]]) -> None:
