@@ -1038,7 +1038,6 @@ def why_no_contact(engine: Engine, as_of: date, customer_id: str, *, settings: P
     return "no step of their playbook falls due on their open items in the plan's weeks"
 
 
-
 def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:
     """Planned contacts per week (starting Monday) and ``by`` (channel or group): ``week, <by>, contacts``."""
     if plan.empty:
