@@ -16,6 +16,7 @@ with c1:
     currency = controls.currency()
 config_name, config = controls.segment_config(c2)
 cur = currency or "EUR"
+state.history_warning("the segments and days late (every debtor is in *no information*)")
 table = cache.debtor_table(as_of, currency, config)
 labels = AgingSpec().labels
 CHANNELS = ["email", "sms", "letter", "phone", "portal"]

@@ -70,8 +70,8 @@ def test_open_items_report_is_flagged_where_history_counts(monkeypatch, tmp_path
     from tests.app.conftest import ROOT
 
     monkeypatch.chdir(ROOT)
-    for page in (None, "pages/segments.py", "pages/outreach.py", "pages/forecast.py", "pages/whatif.py",
-                 "pages/data.py"):
+    for page in (None, "pages/segments.py", "pages/debtors.py", "pages/outreach.py", "pages/disputes.py",
+                 "pages/forecast.py", "pages/whatif.py", "pages/data.py"):
         at = run_page(page)
         assert not at.exception
         assert any("open items only" in w.value for w in at.warning), page
