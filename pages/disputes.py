@@ -20,7 +20,7 @@ st.caption("A dispute is an operational fix, not a behaviour signal: the outreac
            "of its reminders (Outreach → Plan settings), so this is the list to work instead. A dispute counts "
            "from its first dispute contact, or from the due date when none is recorded. Amounts are what is still "
            "open after partial payments.")
-state.history_warning("the typical time a dispute takes to settle")
+state.history_warning("the times disputes took to settle")
 
 table, (typical, settled) = cache.open_disputes(as_of, currency)
 typical_text = days(typical) if typical is not None else "—"
