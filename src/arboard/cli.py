@@ -453,7 +453,7 @@ def forecast_cmd(
     else:
         expected = forecast.expected_payments(engine, day, currency=cur)
         table, head = forecast.weekly(expected, day), forecast.outlook(expected, day)
-        _history_note(engine, "each debtor's usual delay (every invoice is expected on its due date)")
+        _history_note(engine, "the debtors' usual delays (every invoice is expected on its due date)")
     if fmt == "csv":
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
         return
