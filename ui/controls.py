@@ -116,10 +116,12 @@ def kept(key: str, default) -> None:
     st.session_state[f"_{key}"] = st.session_state[key]
 
 
-# The Outreach page's plan settings: widget key -> default.
-PLAN_SETTINGS = {"out_weeks": 8, "out_agents": 2, "out_calls": 25, "out_max": 2, "out_enforce": True,
-                 "out_days": [outreach.WEEKDAYS[i] for i in outreach.WORKING_WEEK], "out_spread": True,
-                 "out_disputed": False, "out_repeat": 14}
+# The Outreach page's plan settings: widget key -> default (the library's, and the two page switches).
+_PLAN = outreach.PlanSettings()
+PLAN_SETTINGS = {"out_weeks": _PLAN.weeks, "out_agents": _PLAN.agents, "out_calls": _PLAN.calls_per_agent_per_day,
+                 "out_max": _PLAN.max_contacts_per_7_days, "out_enforce": True,
+                 "out_days": [outreach.WEEKDAYS[i] for i in _PLAN.contact_days], "out_spread": True,
+                 "out_disputed": _PLAN.remind_disputed, "out_repeat": _PLAN.repeat_last_step_days}
 
 
 def plan_setting(key: str):

@@ -570,7 +570,7 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     if kind != "customers":
         customers_added, _ = store.upsert_staged(conn, staged["customers"], on_conflict="fill")
     main = staged[kind]
-    empty = conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
+    empty = _no_rows(conn, table)
     if mode == "replace" or empty:
         events.rebuild(conn, sources={kind: store.as_written(main)}, tables=derived)
         if mode == "replace":
@@ -584,29 +584,33 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
             ids.drop(conn)
     settled = _settle_from_payments(conn, kind, main)
     if settled is not None:
+        found, count = settled
         # A paid date changes the balance events, as a payment does; not the sales.
         events.rebuild(conn, tables=events.affected_by("payments"),
-                       only_customers=sa.select(settled.c.customer_id).distinct())
-        count = conn.execute(sa.select(sa.func.count()).select_from(settled)).scalar_one()
-        settled.drop(conn)
+                       only_customers=sa.select(found.c.customer_id).distinct())
+        found.drop(conn)
         batch.notes.append(f"{count:,} invoice(s) had no paid date but are paid in full by their payments: each is "
                            "now settled on the day its payments covered it.")
     return inserted, updated, inserted if kind == "customers" else customers_added
 
 
-def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged) -> sa.Table | None:
+def _no_rows(conn: sa.Connection, table: sa.Table) -> bool:
+    return conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
+
+
+def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged) -> tuple[sa.Table, int] | None:
     """Give a paid date to the invoices the staged rows name that their payments cover but that have none.
 
     Many ERPs export invoices without a clearing date beside a file of the payments applied to them;
     an invoice is then settled on the day its payments first covered it (not before it was issued).
     Without this, paid invoices would count as open items of zero and no days to pay would be known.
     Returns a temporary table ``invoice_id, customer_id, settled_on`` of those settled (the caller
-    refreshes their customers' balance events and drops it), or None when there are none.
+    refreshes their customers' balance events and drops it) and their number, or None when there are none.
     """
     if kind not in ("invoices", "payments") or "invoice_id" not in staged.columns:
         return None
     inv, pay, s = schema.invoices, schema.payments, staged.table
-    if conn.execute(sa.select(sa.literal(1)).select_from(pay).limit(1)).first() is None:
+    if _no_rows(conn, pay):
         return None
     named = sa.select(s.c.invoice_id).where(s.c.invoice_id.is_not(None))
     running = (sa.select(pay.c.invoice_id, pay.c.payment_date,
@@ -623,11 +627,12 @@ def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged) 
     found = store.temp_table(conn, "settled", sa.Column("invoice_id", sa.String), sa.Column("customer_id", sa.String),
                              sa.Column("settled_on", sa.Date))
     conn.execute(sa.insert(found).from_select(["invoice_id", "customer_id", "settled_on"], covered))
-    if conn.execute(sa.select(sa.literal(1)).select_from(found).limit(1)).first() is None:
+    count = conn.execute(sa.select(sa.func.count()).select_from(found)).scalar_one()
+    if not count:
         found.drop(conn)
         return None
     conn.execute(sa.update(inv).where(inv.c.invoice_id == found.c.invoice_id).values(paid_date=found.c.settled_on))
-    return found
+    return found, count
 
 
 def _remember_affected(conn: sa.Connection, kind: str, staged: store.Staged) -> sa.Table | None:
