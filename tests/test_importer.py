@@ -483,3 +483,48 @@ def test_payments_settle_invoices_that_came_without_a_paid_date(engine):
     got = derived(engine)
     events.refresh(engine)
     assert got == derived(engine)
+
+
+def test_paid_dates_taken_from_payments_follow_the_payments(engine):
+    """A paid date arboard derived from payments is withdrawn when those payments change: a bounced
+    direct debit, a payment re-applied to another invoice, a payments file that replaces the last one.
+    A paid date the invoice file gives is the ERP's word and stays."""
+    head = "payment_id,invoice_id,customer_id,payment_date,amount\n"
+    load(engine, "invoice_id,customer_id,invoice_date,due_date,amount\nA1,K1,2026-01-05,2026-02-04,1000\n"
+                 "A2,K1,2026-01-10,2026-02-09,300\n", "inv.csv")
+    load(engine, head + "P1,A1,K1,2026-02-01,400\nP2,A1,K1,2026-02-20,600\nP3,A2,K1,2026-02-15,300\n", "pay.csv")
+
+    def paid(invoice_id):
+        row = invoices(engine).set_index("invoice_id").loc[invoice_id]
+        return (None if pd.isna(row["paid_date"]) else row["paid_date"]), row["paid_from_payments"]
+
+    def consistent():
+        got = derived(engine)
+        events.refresh(engine)
+        assert got == derived(engine)
+
+    assert paid("A1") == (date(2026, 2, 20), True) and paid("A2") == (date(2026, 2, 15), True)
+    # The bank reverses P2: A1 is open again, for the 600 the reversal takes back.
+    result = load(engine, head + "P4,A1,K1,2026-03-03,-600\n", "bounce.csv")
+    assert paid("A1")[0] is None and paid("A2")[0] == date(2026, 2, 15)
+    assert any(n.startswith("1 invoice(s) settled earlier from their payments are open again") for n in result.notes)
+    consistent()
+    # Paid again on 10 March: settled from then on, not from the reversed payment of 20 February.
+    load(engine, head + "P5,A1,K1,2026-03-10,600\n", "again.csv")
+    assert paid("A1") == (date(2026, 3, 10), True)
+    # P3 belonged to another invoice: A2, which it alone paid, is open again.
+    load(engine, head + "P3,A9,K1,2026-02-15,300\n", "moved.csv")
+    assert paid("A2")[0] is None
+    consistent()
+    # A payments file that replaces the last one, without the bounce: A1 settles on 20 February again.
+    result = load(engine, head + "P1,A1,K1,2026-02-01,400\nP2,A1,K1,2026-02-20,600\n", "all.csv", mode="replace")
+    assert paid("A1") == (date(2026, 2, 20), True)
+    assert any(n.startswith("1 invoice(s) settled earlier from their payments are now settled on another day")
+               for n in result.notes)
+    consistent()
+    # The invoice file's own date wins and is not withdrawn by later payments.
+    load(engine, "invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+                 "A1,K1,2026-01-05,2026-02-04,1000,2026-02-21\n", "a1.csv")
+    load(engine, head + "P1,A1,K1,2026-02-01,400\n", "only.csv", mode="replace")
+    assert paid("A1")[0] == date(2026, 2, 21) and not paid("A1")[1]
+    consistent()

@@ -570,6 +570,7 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     if kind != "customers":
         customers_added, _ = store.upsert_staged(conn, staged["customers"], on_conflict="fill")
     main = staged[kind]
+    reopened = _reopen_derived(conn, kind, main, mode)  # before anything reads the invoices' paid dates
     empty = _no_rows(conn, table)
     if mode == "replace" or empty:
         events.rebuild(conn, sources={kind: store.as_written(main)}, tables=derived)
@@ -582,47 +583,125 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
         events.rebuild(conn, tables=derived, only_customers=None if ids is None else sa.select(ids.c.customer_id))
         if ids is not None:
             ids.drop(conn)
-    settled = _settle_from_payments(conn, kind, main)
+    settled = _settle_from_payments(conn, kind, main, reopened)
     if settled is not None:
-        found, count = settled
+        found, _count = settled
         # A paid date changes the balance events, as a payment does; not the sales.
         events.rebuild(conn, tables=events.affected_by("payments"),
                        only_customers=sa.select(found.c.customer_id).distinct())
-        found.drop(conn)
-        batch.notes.append(f"{count:,} invoice(s) had no paid date but are paid in full by their payments: each is "
-                           "now settled on the day its payments covered it.")
+    batch.notes.extend(_settling_notes(conn, None if settled is None else settled[0], reopened))
+    for temp in (None if settled is None else settled[0], reopened):
+        if temp is not None:
+            temp.drop(conn)
     return inserted, updated, inserted if kind == "customers" else customers_added
+
+
+def _reopen_derived(conn: sa.Connection, kind: str, staged: store.Staged, mode: str) -> sa.Table | None:
+    """Withdraw the paid dates arboard derived from payments (:func:`_settle_from_payments`) that this
+    import may change: those of the invoices it loads, and, for payments, of the invoices the staged
+    payments name or named before (every one when the payments are replaced).
+
+    A reversed direct debit or a payment re-applied to another invoice would otherwise leave an
+    invoice settled that nothing pays. The settling that follows derives the dates again from the
+    payments as they then are. Returns a temporary table ``invoice_id, customer_id, was`` (the
+    withdrawn date), or None when no such date is affected.
+    """
+    if kind not in ("invoices", "payments"):
+        return None
+    inv, pay, s = schema.invoices, schema.payments, staged.table
+    derived = inv.c.paid_from_payments.is_(True)
+    if conn.execute(sa.select(sa.literal(1)).select_from(inv).where(derived).limit(1)).first() is None:
+        return None
+    if kind == "invoices":
+        hit = inv.c.invoice_id.in_(sa.select(s.c.invoice_id))
+    elif mode == "replace":
+        hit = sa.true()
+    else:
+        named = [sa.select(pay.c.invoice_id).where(pay.c.payment_id.in_(sa.select(s.c.payment_id)))]
+        if "invoice_id" in staged.columns:
+            named.append(sa.select(s.c.invoice_id))
+        hit = inv.c.invoice_id.in_(sa.union_all(*named))
+    reopened = store.temp_table(conn, "reopened", sa.Column("invoice_id", sa.String),
+                                sa.Column("customer_id", sa.String), sa.Column("was", sa.Date))
+    conn.execute(sa.insert(reopened).from_select(["invoice_id", "customer_id", "was"],
+                                                 sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.paid_date)
+                                                 .where(derived, hit)))
+    if _no_rows(conn, reopened):
+        reopened.drop(conn)
+        return None
+    conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(sa.select(reopened.c.invoice_id)))
+                 .values(paid_date=None, paid_from_payments=None))
+    return reopened
+
+
+def _settling_notes(conn: sa.Connection, found: sa.Table | None, reopened: sa.Table | None) -> list[str]:
+    """What settling from payments changed, in words: invoices newly settled, settled on another day
+    than before, and open again because their payments no longer cover them."""
+    inv = schema.invoices
+
+    def count(stmt: sa.Select) -> int:
+        return conn.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
+
+    new = moved = again = 0
+    if found is not None:
+        new = count(sa.select(found.c.invoice_id) if reopened is None else
+                    sa.select(found.c.invoice_id).where(found.c.invoice_id.not_in(sa.select(reopened.c.invoice_id))))
+    if reopened is not None:
+        now = sa.select(reopened.c.was, inv.c.paid_date, inv.c.paid_from_payments).join_from(
+            reopened, inv, inv.c.invoice_id == reopened.c.invoice_id).subquery()
+        moved = count(sa.select(now.c.was).where(now.c.paid_from_payments.is_(True), now.c.paid_date != now.c.was))
+        again = count(sa.select(now.c.was).where(now.c.paid_date.is_(None)))
+    notes = []
+    if new:
+        notes.append(f"{new:,} invoice(s) had no paid date but are paid in full by their payments: each is now "
+                     "settled on the day its payments covered it.")
+    if moved:
+        notes.append(f"{moved:,} invoice(s) settled earlier from their payments are now settled on another day: "
+                     "the payments loaded cover them on a different date.")
+    if again:
+        notes.append(f"{again:,} invoice(s) settled earlier from their payments are open again: the payments "
+                     "loaded no longer cover them (a reversed or re-applied payment).")
+    return notes
 
 
 def _no_rows(conn: sa.Connection, table: sa.Table) -> bool:
     return conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
 
 
-def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged) -> tuple[sa.Table, int] | None:
-    """Give a paid date to the invoices the staged rows name that their payments cover but that have none.
+def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged,
+                          reopened: sa.Table | None = None) -> tuple[sa.Table, int] | None:
+    """Give a paid date to the invoices the staged rows name (or ``reopened`` lists) that their payments
+    cover but that have none, marking it as derived (``paid_from_payments``).
 
     Many ERPs export invoices without a clearing date beside a file of the payments applied to them;
-    an invoice is then settled on the day its payments first covered it (not before it was issued).
+    an invoice is then settled on the day from which its payments cover it for good (not before it was
+    issued).
     Without this, paid invoices would count as open items of zero and no days to pay would be known.
     Returns a temporary table ``invoice_id, customer_id, settled_on`` of those settled (the caller
     refreshes their customers' balance events and drops it) and their number, or None when there are none.
     """
-    if kind not in ("invoices", "payments") or "invoice_id" not in staged.columns:
-        return None
     inv, pay, s = schema.invoices, schema.payments, staged.table
-    if _no_rows(conn, pay):
+    lists = [sa.select(reopened.c.invoice_id)] if reopened is not None else []
+    if kind in ("invoices", "payments") and "invoice_id" in staged.columns:
+        lists.append(sa.select(s.c.invoice_id).where(s.c.invoice_id.is_not(None)))
+    if not lists or _no_rows(conn, pay):
         return None
-    named = sa.select(s.c.invoice_id).where(s.c.invoice_id.is_not(None))
-    running = (sa.select(pay.c.invoice_id, pay.c.payment_date,
+    named = sa.union(*lists) if len(lists) > 1 else lists[0]
+    running = (sa.select(pay.c.invoice_id, pay.c.payment_date, pay.c.payment_id,
                          sa.func.sum(sa.cast(pay.c.amount, sa.Float))
                          .over(partition_by=pay.c.invoice_id, order_by=[pay.c.payment_date, pay.c.payment_id])
                          .label("so_far"))
                .where(pay.c.invoice_id.in_(named)).subquery())
+    # The lowest running total from each payment on: an invoice is settled from the first payment
+    # after which it never drops below the amount (a reversed payment, a negative amount, reopens it).
+    lowest = sa.select(running.c.invoice_id, running.c.payment_date, sa.func.min(running.c.so_far).over(
+        partition_by=running.c.invoice_id, order_by=[running.c.payment_date, running.c.payment_id], rows=(0, None)
+    ).label("low_after")).subquery()
     covered = (sa.select(inv.c.invoice_id, inv.c.customer_id,
-                         sa.func.greatest(sa.func.min(running.c.payment_date), inv.c.invoice_date))
-               .join_from(running, inv, inv.c.invoice_id == running.c.invoice_id)
+                         sa.func.greatest(sa.func.min(lowest.c.payment_date), inv.c.invoice_date))
+               .join_from(lowest, inv, inv.c.invoice_id == lowest.c.invoice_id)
                .where(inv.c.paid_date.is_(None), inv.c.amount > 0,
-                      running.c.so_far >= sa.cast(inv.c.amount, sa.Float) - 0.005)
+                      lowest.c.low_after >= sa.cast(inv.c.amount, sa.Float) - 0.005)
                .group_by(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date))
     found = store.temp_table(conn, "settled", sa.Column("invoice_id", sa.String), sa.Column("customer_id", sa.String),
                              sa.Column("settled_on", sa.Date))
@@ -631,7 +710,8 @@ def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged) 
     if not count:
         found.drop(conn)
         return None
-    conn.execute(sa.update(inv).where(inv.c.invoice_id == found.c.invoice_id).values(paid_date=found.c.settled_on))
+    conn.execute(sa.update(inv).where(inv.c.invoice_id == found.c.invoice_id)
+                 .values(paid_date=found.c.settled_on, paid_from_payments=True))
     return found, count
 
 
