@@ -196,6 +196,10 @@ else:
         col.metric(name.capitalize(), number(n))
     st.markdown(f"Invoices dated **{led.first_invoice:%d %b %Y}** to **{led.last_invoice:%d %b %Y}**; "
                 f"latest activity **{led.last_activity:%d %b %Y}**.")
+    if led.derived_paid_dates:
+        st.caption(f"{number(led.derived_paid_dates)} paid date(s) were worked out from the payments, since the "
+                   "invoice files gave none: each is the day the payments covered the invoice for good, and it "
+                   "follows the payments when they change.")
     state.history_warning("DSO, CEI, days to pay, the cash forecast's delays and the behaviour groups")
     table = led.by_currency.assign(
         invoices=led.by_currency["invoices"].map(number),

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from arboard import db, events, generate, importer, readers, schema
+from arboard import db, events, generate, importer, readers, schema, summary
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.mapping import MappingSpec, fingerprint, load_saved
@@ -504,6 +504,7 @@ def test_paid_dates_taken_from_payments_follow_the_payments(engine):
         assert got == derived(engine)
 
     assert paid("A1") == (date(2026, 2, 20), True) and paid("A2") == (date(2026, 2, 15), True)
+    assert summary.ledger_summary(engine).derived_paid_dates == 2  # the Data page says so
     # The bank reverses P2: A1 is open again, for the 600 the reversal takes back.
     result = load(engine, head + "P4,A1,K1,2026-03-03,-600\n", "bounce.csv")
     assert paid("A1")[0] is None and paid("A2")[0] == date(2026, 2, 15)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import date
+
+from arboard.db import open_database as db_open
 from tests.app.conftest import run_page
 
 
@@ -34,3 +37,21 @@ def test_an_imports_notes_are_shown_after_it(app_env):
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert any(md(note) in c.value for c in at.caption)  # as text, not markdown
+
+
+def test_paid_dates_worked_out_from_payments_are_counted(tmp_path, monkeypatch, app_env):
+    """A ledger whose invoice file had no paid dates: the Data page says how many were derived."""
+    from arboard import importer, readers
+
+    url = f"duckdb:///{tmp_path / 'derived.duckdb'}"
+    engine = db_open(url)
+    for text, name in (("invoice_id,customer_id,invoice_date,due_date,amount\nA1,K1,2026-01-05,2026-02-04,1000\n"
+                        "A2,K1,2026-01-10,2026-02-09,300\n", "inv.csv"),
+                       ("payment_id,invoice_id,customer_id,payment_date,amount\nP1,A1,K1,2026-02-20,1000\n",
+                        "pay.csv")):
+        importer.run_import(engine, readers.read_bytes(text.encode(), name=name), today=date(2026, 11, 22))
+    engine.dispose()
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    at = run_page("pages/data.py")
+    assert not at.exception
+    assert any(c.value.startswith("1 paid date(s) were worked out from the payments") for c in at.caption)
