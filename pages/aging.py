@@ -54,9 +54,15 @@ st.altair_chart(charts.aging_by_dimension(by_dim, labels, cur, title), width="st
 st.subheader("By customer")
 customers = cache.aging_by_customer(as_of, currency, edges, basis)
 f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
+# The filters survive a look at another page, as the Debtors page's do.
+country_options = sorted(customers["country"].dropna().unique())
+for key, default in (("aging_search", ""), ("aging_overdue_only", True), ("aging_risk", False),
+                     ("aging_min_risk", 0)):
+    controls.kept(key, default)
+controls.kept_among("aging_countries", country_options, [])
 search = f1.text_input("Search name or ID", key="aging_search")
-countries = f2.multiselect("Country", sorted(customers["country"].dropna().unique()), key="aging_countries")
-only_overdue = f3.toggle("Overdue only", value=True, key="aging_overdue_only")
+countries = f2.multiselect("Country", country_options, key="aging_countries")
+only_overdue = f3.toggle("Overdue only", key="aging_overdue_only")
 view = controls.risk_scores(customers, as_of, prefix="aging", toggle_in=f4)
 if search:
     needle = search.strip().lower()
@@ -86,7 +92,8 @@ st.caption(f"{number(len(view))} of {number(len(customers))} debtors with an ope
            "debtor's timeline below; sort by clicking a column header.")
 
 st.subheader("Invoices in a bucket")
-bucket = st.selectbox("Bucket", labels, index=len(labels) - 1, key="aging_bucket")
+controls.kept_among("aging_bucket", labels, labels[-1])
+bucket = st.selectbox("Bucket", labels, key="aging_bucket")
 inv = cache.items(as_of, currency, edges, basis, bucket=bucket)
 if inv.empty:
     st.info(f"No open items in {bucket} as of {as_of:%d %b %Y}.")

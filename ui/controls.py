@@ -116,6 +116,19 @@ def kept(key: str, default) -> None:
     st.session_state[f"_{key}"] = st.session_state[key]
 
 
+def kept_among(key: str, options: list, default) -> None:
+    """:func:`kept` for a selectbox (``default`` a value) or multiselect (``default`` a list) whose
+    options change with other settings (the currency, the aging edges): a kept value no longer
+    offered gives way to the default, or is dropped from the list."""
+    kept(key, default)
+    value = st.session_state[key]
+    if isinstance(default, list):
+        value = [v for v in value if v in options]
+    elif value not in options:
+        value = default
+    st.session_state[key] = st.session_state[f"_{key}"] = value
+
+
 # The Outreach page's plan settings: widget key -> default (the library's, and the two page switches).
 _PLAN = outreach.PlanSettings()
 PLAN_SETTINGS = {"out_weeks": _PLAN.weeks, "out_agents": _PLAN.agents, "out_calls": _PLAN.calls_per_agent_per_day,

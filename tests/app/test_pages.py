@@ -203,6 +203,12 @@ def test_view_settings_survive_a_look_at_other_pages(app_env):
     at.switch_page("pages/aging.py").run()
     at.text_input(key="edges").set_value("15, 45").run()
     at.radio(key="basis").set_value("invoice").run()
+    country = at.multiselect(key="aging_countries").options[0]
+    bucket = at.selectbox(key="aging_bucket").options[1]
+    at.multiselect(key="aging_countries").select(country).run()
+    at.toggle(key="aging_overdue_only").set_value(False).run()
+    at.text_input(key="aging_search").set_value("a").run()
+    at.selectbox(key="aging_bucket").set_value(bucket).run()
     at.switch_page("pages/segments.py").run()
     at.slider(key="seg_able_max_days_late").set_value(20.0).run()
     at.selectbox(key="seg_lookback").set_value(180).run()
@@ -214,6 +220,11 @@ def test_view_settings_survive_a_look_at_other_pages(app_env):
             at.toggle(key="countback").value) == (180, True, False)
     at.switch_page("pages/aging.py").run()
     assert (at.text_input(key="edges").value, at.radio(key="basis").value) == ("15, 45", "invoice")
+    assert (at.multiselect(key="aging_countries").value, at.toggle(key="aging_overdue_only").value,
+            at.text_input(key="aging_search").value, at.selectbox(key="aging_bucket").value) == (
+        [country], False, "a", bucket)
+    at.text_input(key="edges").set_value("30, 60").run()  # that bucket is no longer offered: the oldest is
+    assert at.selectbox(key="aging_bucket").value == at.selectbox(key="aging_bucket").options[-1]
     at.switch_page("pages/segments.py").run()
     assert at.slider(key="seg_able_max_days_late").value == 20.0 and at.selectbox(key="seg_lookback").value == 180
     at.switch_page("pages/disputes.py").run()
