@@ -32,12 +32,13 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--db-file", help="an existing arboard DuckDB file (read only; nothing is generated)")
+    parser.add_argument("--db-file", help="an existing arboard DuckDB file (nothing is generated; a file from an older "
+                        "arboard gets the columns added since, as the app would add them)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"duckdb:///{args.db_file}" if args.db_file else generate(tmp, customers=args.customers,
                                                                         invoices=args.invoices)
-        engine = db.make_engine(url)
+        engine = db.open_database(url)
         as_of = summary.ledger_summary(engine).last_activity
         settings = outreach.PlanSettings()
         outreach.open_items_for_plan(engine, as_of)  # warm the database's caches for both sides
