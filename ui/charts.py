@@ -213,7 +213,9 @@ def value_behaviour_chart(table: pd.DataFrame, labels: dict, currency: str) -> d
 
 def importance_chart(importance: pd.DataFrame) -> alt.Chart:
     return alt.Chart(importance).mark_bar(color="#1f5f8b").encode(
-        y=alt.Y("label:N", title=None, sort="-x"),
+        # The factors are sentences ("Customer's share of late invoices so far"); cut at Vega's default
+        # 180 px, two of them read "Customer's share…" alike.
+        y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=400)),
         x=alt.X("importance:Q", title="Drop in ROC AUC when the factor is shuffled"),
         tooltip=[alt.Tooltip("label:N", title="Factor"), alt.Tooltip("importance:Q", format=".4f"),
                  alt.Tooltip("std:Q", title="± (std)", format=".4f")],

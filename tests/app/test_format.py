@@ -44,3 +44,15 @@ def test_days_from_a_hundred_without_tenths():
     assert days(64.71) == "64.7 days" and days(1.26, signed=True) == "+1.3 days"
     assert days(356.3) == "356 days" and days(99.96) == "100 days" and days(1234.5) == "1,234 days"
     assert days(None) == "–" and days(float("nan")) == "–"
+
+
+def test_late_payment_factors_are_named_in_full():
+    """Vega cuts axis labels at 180 px: two factors read "Customer's share…" alike."""
+    import pandas as pd
+
+    from arboard.model import FEATURES
+    from ui import charts
+
+    table = pd.DataFrame({"label": list(FEATURES.values()), "importance": 0.01, "std": 0.0})
+    limit = charts.importance_chart(table).to_dict()["encoding"]["y"]["axis"]["labelLimit"]
+    assert limit >= 7 * max(map(len, FEATURES.values()))  # about 7 px a character at the axis' font size
