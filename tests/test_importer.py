@@ -262,6 +262,18 @@ def test_cli_import_with_mapping_file_and_replace(tmp_path, duck_url):
     assert invoices(engine)["invoice_date"].tolist() == [date(2026, 1, 2)]
 
 
+def test_cli_info_counts_paid_dates_worked_out_from_payments(tmp_path, duck_url):
+    inv, pay = tmp_path / "inv.csv", tmp_path / "pay.csv"
+    inv.write_text("invoice_id,customer_id,invoice_date,due_date,amount\nA1,K1,2026-01-05,2026-02-04,1000\n")
+    pay.write_text("payment_id,invoice_id,customer_id,payment_date,amount\nP1,A1,K1,2026-02-20,1000\n")
+    for f in (inv, pay):
+        result = CliRunner().invoke(app, ["import", str(f), "--db", duck_url])
+        assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(app, ["info", "--db", duck_url])
+    assert result.exit_code == 0, result.output
+    assert "invoices: 1" in result.output and "1 paid date(s) worked out from the payments" in result.output
+
+
 def test_cli_date_format_option(tmp_path, duck_url):
     f = tmp_path / "amb.csv"
     f.write_text("invoice_id,customer_id,invoice_date,due_date,amount\nI1,C1,03/04/2026,05/06/2026,10\n")

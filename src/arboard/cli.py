@@ -541,8 +541,12 @@ def info_cmd(db_url: DbOption = None) -> None:
     url, origin = db.resolve_url(db_url)
     engine = _open(db_url)
     out.print(f"Database: {db.redact(url)} (from {origin}), data version {db.data_version(engine)}")
-    for name, n in db.row_counts(engine).items():
+    led = summary.ledger_summary(engine)
+    for name, n in led.counts.items():
         out.print(f"  {name}: {n:,}")
+    if led.derived_paid_dates:
+        out.print(f"  {led.derived_paid_dates:,} paid date(s) worked out from the payments "
+                  "(the invoice files gave none)")
 
 
 hold_app = typer.Typer(help="Keep debtors or single invoices out of the outreach plan for a while.",
