@@ -117,18 +117,20 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365) ->
                  .where(promise).group_by(con.c.customer_id))
 
     # First reminder after the due date, per invoice; paid within a few days of it?
-    first_rem = (sa.select(con.c.invoice_id, sa.func.min(con.c.contact_date).label("first_reminder"))
+    # The invoice's customer and paid date ride along (one value per invoice): joining the invoices
+    # a second time took a second at 10M invoices.
+    first_rem = (sa.select(con.c.invoice_id, inv.c.customer_id, inv.c.paid_date,
+                           sa.func.min(con.c.contact_date).label("first_reminder"))
                  .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id))
                  .where(con.c.kind == "reminder", con.c.contact_date >= inv.c.due_date, con.c.contact_date <= at,
                         inv.c.invoice_date > start)
-                 .group_by(con.c.invoice_id).subquery("first_reminder"))
-    reminded_q = (sa.select(inv.c.customer_id, sa.func.count().label("reminded"),
+                 .group_by(con.c.invoice_id, inv.c.customer_id, inv.c.paid_date).subquery("first_reminder"))
+    reminded_q = (sa.select(first_rem.c.customer_id, sa.func.count().label("reminded"),
                             sa.func.sum(sa.case((sa.and_(
-                                inv.c.paid_date.is_not(None), inv.c.paid_date <= at,
-                                inv.c.paid_date <= first_rem.c.first_reminder + sa.literal(REMINDER_EFFECT_DAYS)),
-                                1), else_=0)).label("paid_after_reminder"))
-                  .select_from(first_rem.join(inv, inv.c.invoice_id == first_rem.c.invoice_id))
-                  .group_by(inv.c.customer_id))
+                                first_rem.c.paid_date.is_not(None), first_rem.c.paid_date <= at,
+                                first_rem.c.paid_date <= first_rem.c.first_reminder
+                                + sa.literal(REMINDER_EFFECT_DAYS)), 1), else_=0)).label("paid_after_reminder"))
+                  .group_by(first_rem.c.customer_id))
 
     channel_q = (sa.select(con.c.customer_id, con.c.channel, sa.func.count().label("n"),
                            sa.func.sum(sa.case((con.c.outcome.in_(RESPONSIVE), 1), else_=0)).label("ok"))
