@@ -114,3 +114,25 @@ def test_timeline_says_what_a_settlement_left_uncovered(engine):
     events = timeline.debtor_timeline(engine, "C1", as_of=date(2026, 10, 31))
     detail = events.loc[events["event"] == "Settled", "detail"].iloc[0]
     assert detail == "273 days after due · 750.00 not covered by the payments loaded (credited or written off?)"
+
+
+def test_timeline_shows_reversed_payments_and_derived_paid_dates(engine):
+    """A bounced direct debit reads as a reversal, and a paid date arboard worked out says so."""
+    from datetime import date
+
+    from arboard import schema, store, timeline
+
+    inv = pd.DataFrame({"invoice_id": ["R1", "R2"], "customer_id": ["C1"] * 2, "invoice_date": [date(2026, 9, 1)] * 2,
+                        "due_date": [date(2026, 10, 1)] * 2, "amount": [100.0, 50.0], "currency": ["EUR"] * 2,
+                        "paid_date": [None, date(2026, 10, 3)], "disputed": [False] * 2,
+                        "paid_from_payments": [None, True]})
+    pay = pd.DataFrame({"payment_id": ["P1", "P2", "P3"], "invoice_id": ["R1", "R1", "R2"], "customer_id": ["C1"] * 3,
+                        "payment_date": [date(2026, 10, 2), date(2026, 10, 9), date(2026, 10, 3)],
+                        "amount": [100.0, -100.0, 50.0], "currency": ["EUR"] * 3})
+    with engine.begin() as conn:
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+    events = timeline.debtor_timeline(engine, "C1", as_of=date(2026, 10, 31))
+    assert events.loc[events["amount"] == -100.0, "event"].tolist() == ["Payment reversed"]
+    assert events.loc[events["event"] == "Settled", "detail"].tolist() == [
+        "2 days after due · date worked out from the payments"]

@@ -119,7 +119,8 @@ def at_risk_bars(risk: pd.DataFrame) -> alt.Chart:
 def timeline_chart(events: pd.DataFrame) -> alt.Chart:
     data = events.assign(date=lambda d: pd.to_datetime(d["date"]),
                          kind=lambda d: d["event"].str.replace(r"^Contact: .*", "Contact", regex=True)
-                         .str.replace(r"^Planned: .*", "Planned contact", regex=True))
+                         .str.replace(r"^Planned: .*", "Planned contact", regex=True)
+                         .str.replace("Payment reversed", "Payment", regex=False))  # on the payments' row
     return alt.Chart(data).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("kind:N", title=None,

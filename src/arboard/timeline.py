@@ -44,10 +44,13 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
                        sa.case((sa.and_(inv.c.amount > 0, uncovered > 0.005, sa.exists(sa.select(pay.c.payment_id))),
                                 sa.func.concat(" · ", sa.cast(uncovered, sa.String),
                                                " not covered by the payments loaded (credited or written off?)")),
+                               else_=""),
+                       sa.case((inv.c.paid_from_payments.is_(True), " · date worked out from the payments"),
                                else_="")).label("detail"),
     ).where(inv.c.customer_id == customer_id, inv.c.paid_date <= as_of)
     paid = sa.select(
-        pay.c.payment_date.label("date"), sa.literal("Payment").label("event"),
+        pay.c.payment_date.label("date"),
+        sa.case((pay.c.amount < 0, "Payment reversed"), else_="Payment").label("event"),  # a bounced debit
         sa.func.coalesce(pay.c.invoice_id, "unapplied").label("reference"), pay.c.amount.label("amount"),
         pay.c.currency, sa.func.coalesce(pay.c.method, "").label("detail"),
     ).where(pay.c.customer_id == customer_id, pay.c.payment_date <= as_of)
