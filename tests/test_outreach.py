@@ -440,6 +440,11 @@ def test_the_last_step_repeats_while_overdue_but_a_hand_over_does_not():
                                 settings=outreach.PlanSettings(repeat_last_step_days=14, **EVERY_DAY))
     assert list(zip(fresh["date"].dt.strftime("%m-%d"), fresh["step"], strict=True)) == [
         ("11-24", "Formal reminder"), ("12-08", "Formal reminder"), ("12-22", "Formal reminder")]
+    # With only OLD open, no step falls due in the plan's weeks: the repeats still come (a debtor's own
+    # plan, for its timeline, had none of the reminders the whole ledger's plan sends it).
+    alone = outreach.build_plan(_ladder_items(("OLD", "2026-09-01", 100.0)), *args[1:],
+                                settings=outreach.PlanSettings(repeat_last_step_days=14, **EVERY_DAY))
+    assert alone["date"].dt.strftime("%m-%d").tolist() == ["11-12", "11-26", "12-10", "12-24"]
     # A last step that hands the claim over is not repeated; the debtor is listed as handed over.
     steps = LADDER.steps[:-1] + (outreach.Step(30, "letter", "firm", "{{ open_amount }}", ("hand_over",),
                                                name="Hand-over"),)

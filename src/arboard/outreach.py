@@ -382,9 +382,12 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     columns = ["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
                "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due", "fee",
                "offset_days"]
-    if not rows:
+    if df.empty:
         return pd.DataFrame(columns=columns)
-    plan = _escalate(pd.concat(rows, ignore_index=True), df, steps, start, end, settings)
+    # With no step due in the plan's weeks, a last level reached before them still repeats: a debtor's
+    # own plan (its timeline) had none of the calls the whole ledger's plan makes.
+    made = pd.concat(rows, ignore_index=True) if rows else _no_contacts(df)
+    plan = _escalate(made, df, steps, start, end, settings)
     if plan.empty:
         return pd.DataFrame(columns=columns)
     plan = steps.attach(plan.join(details, on="account"))
@@ -456,6 +459,15 @@ class _Steps:
 
 # Per debtor (and, for the currency, per account): what a contact says and where it goes.
 _DETAILS = ("customer_id", "name", "email", "phone", "opt_out", "currency", "locale")
+
+
+def _no_contacts(items: pd.DataFrame) -> pd.DataFrame:
+    """Contacts as :meth:`_Steps.stamp` makes them, none of them."""
+    return pd.DataFrame({"account": pd.Series(dtype=np.int64), "date": items["due_date"].iloc[:0],
+                         "amount": pd.Series(dtype=float), "oldest_due": items["due_date"].iloc[:0],
+                         "ids": pd.Series(dtype=object), "group": pd.Series(dtype=object),
+                         "step_key": pd.Series(dtype=np.int64), "step_no": pd.Series(dtype=np.int64),
+                         "fee": pd.Series(dtype=float), "offset_days": pd.Series(dtype=np.int64)})
 
 
 def _per_contact(hit: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
