@@ -220,14 +220,20 @@ with tab_plan:
     with c2:
         st.markdown("**Expected collections** (from each channel's past results)")
         # Whole amounts: these are estimates, and cents would push the last column out of a half-width table.
-        st.dataframe(outreach.readable(expected).assign(targeted=expected["targeted"].round(0),
-                                                        expected=expected["expected"].round(0)),
+        # Text, so that a group with nothing to go by reads "–", not "None".
+        shown = expected["expected"].map(lambda v: "–" if v != v else number(round(v)))  # NaN: no rate
+        st.dataframe(outreach.readable(expected.drop(columns="unknown")).assign(
+                         targeted=expected["targeted"].round(0), expected=shown),
                      hide_index=True, width="stretch",
                      column_config={**outreach.LABELS, "group": st.column_config.TextColumn("Group", width="medium"),
                                     "targeted": st.column_config.NumberColumn("Amount contacted", format="localized"),
-                                    "expected": st.column_config.NumberColumn("Expected to come in",
-                                                                              format="localized")})
-        st.caption("Amounts add up the debtors' currencies at face value.")
+                                    "expected": st.column_config.TextColumn("Expected to come in",
+                                                                            alignment="right")})
+        unknown = float(expected["unknown"].sum())
+        st.caption("Amounts add up the debtors' currencies at face value."
+                   + (f" {number(round(unknown))} of the amount contacted goes out only on channels with no past "
+                      "contacts in the last year to learn from, and is left out of what is expected (–: nothing "
+                      "to go by)." if unknown > 0.5 else ""))
     st.markdown(f"**Contact pressure**: {number(len(violations))} debtor(s) would get more than "
                 f"{settings.max_contacts_per_7_days} contacts in 7 days"
                 + (" — the extra contacts were dropped." if enforce else "."))

@@ -518,7 +518,10 @@ def test_expected_collections_count_each_invoice_once_at_the_debtors_best_rate()
                                settings=outreach.PlanSettings(**EVERY_DAY))
     assert len(plan) >= 4  # a heads-up, then OLD (and NEW) again and again
     got = outreach.expected_collections(plan, {"email": 0.5, "letter": 0.25})
-    assert got.values.tolist() == [["unable_to_pay", 140.0, 70.0]]
+    assert got.values.tolist() == [["unable_to_pay", 140.0, 70.0, 0.0]]
+    # Channels nobody was contacted on before have no rate: nothing to go by, not "nothing comes in".
+    unknown = outreach.expected_collections(plan, {})
+    assert unknown[["targeted", "unknown"]].values.tolist() == [[140.0, 140.0]] and unknown["expected"].isna().all()
 
 
 def _contacts(rows):

@@ -223,6 +223,9 @@ def importance_chart(importance: pd.DataFrame) -> alt.Chart:
     ).properties(height=alt.Step(26))
 
 
+# Counts of contacts or calls: whole ticks (a small plan's axis read 0.0, 0.5, 1.0 contacts).
+COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d")
+
 CHANNEL_COLOURS = {"email": "#1f5f8b", "sms": "#4fc3f7", "portal": "#81c784", "letter": "#ffb74d", "phone": "#e57373"}
 
 
@@ -237,7 +240,7 @@ def contacts_per_week_chart(table: pd.DataFrame, by: str, title: str, colours: d
     rows = -(-len(colours) // columns)
     return alt.Chart(table).mark_bar(size=26).encode(
         x=_week_axis("week", table["week"]),
-        y=alt.Y("contacts:Q", title="Planned contacts"), color=colour,
+        y=alt.Y("contacts:Q", title="Planned contacts", axis=COUNT_AXIS), color=colour,
         tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"), f"{by}:N",
                  alt.Tooltip("contacts:Q", title="Contacts")],
     ).properties(height=280 + 18 * max(rows - 2, 0))
@@ -246,7 +249,7 @@ def contacts_per_week_chart(table: pd.DataFrame, by: str, title: str, colours: d
 def workload_chart(load: pd.DataFrame) -> alt.Chart:
     bars = alt.Chart(load).mark_bar().encode(
         x=alt.X("date:T", title=None, axis=alt.Axis(format="%d %b")),
-        y=alt.Y("calls:Q", title="Calls planned"),
+        y=alt.Y("calls:Q", title="Calls planned", axis=COUNT_AXIS),
         color=alt.condition("datum.overload", alt.value("#c62828"), alt.value("#90a4ae")),
         tooltip=[alt.Tooltip("date:T", format="%a %d %b"), "calls:Q", "capacity:Q"])
     capacity = pd.DataFrame({"capacity": [int(load["capacity"].iloc[0]) if len(load) else 0]})

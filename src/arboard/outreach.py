@@ -866,11 +866,14 @@ def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.Data
     """Expected cash per group: the amounts a group's contacts are about, times the channel's history.
 
     Each invoice a debtor's contacts list counts once (a debtor reminded three times of the same
-    invoice owes it once), at the best rate among the debtor's planned contacts.
+    invoice owes it once), at the best rate among the debtor's planned contacts. A channel with no
+    past contacts has no rate: a debtor contacted only on such channels is in ``targeted`` and
+    ``unknown`` (the amount no history speaks for), not in ``expected`` (NaN when no debtor of the
+    group has a rate). A ledger loaded without contacts would otherwise expect nothing at all.
     """
     if plan.empty:
-        return pd.DataFrame(columns=["group", "targeted", "expected"])
-    p = plan.assign(rate=plan["channel"].map(rates).fillna(0.0))
+        return pd.DataFrame(columns=["group", "targeted", "expected", "unknown"])
+    p = plan.assign(rate=plan["channel"].map(rates).astype(float))
     statements = p["statement"].tolist()
     lengths = np.fromiter(map(len, statements), dtype=np.int64, count=len(statements))
     flat = list(itertools.chain.from_iterable(statements))
@@ -885,7 +888,10 @@ def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.Data
     per = p.groupby("customer_id").agg(group=("group", "first"), rate=("rate", "max"))
     per["targeted"] = lines.groupby("customer_id")["amount"].sum().reindex(per.index).fillna(0.0)
     per["expected"] = per["targeted"] * per["rate"]
-    return per.groupby("group").agg(targeted=("targeted", "sum"), expected=("expected", "sum")).reset_index()
+    per["unknown"] = per["targeted"].where(per["rate"].isna(), 0.0)
+    out = per.groupby("group").agg(targeted=("targeted", "sum"), unknown=("unknown", "sum"))
+    out["expected"] = per.groupby("group")["expected"].sum(min_count=1)
+    return out.reset_index()[["group", "targeted", "expected", "unknown"]]
 
 
 def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
