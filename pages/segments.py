@@ -163,37 +163,41 @@ cols = ["name", "customer_id", "group", "open_ar", "overdue_ar", "days_beyond_te
         "response_rate", "promise_kept_share", "partial_share", "utilisation", "best_channel",
         *(["risk_score"] if "risk_score" in table else [])]
 SHOWN = 2_000  # the browser gets the largest balances; the export has everyone
-shown = table.head(SHOWN)
-picked = st.dataframe(
-    shown[cols], hide_index=True, width="stretch", height=360, on_select="rerun", selection_mode="single-row",
-    key="seg_table",
-    column_config={"name": "Debtor", "customer_id": "ID", "group": "Group",
-                   "open_ar": st.column_config.NumberColumn("Open", format="accounting"),
-                   "overdue_ar": st.column_config.NumberColumn("Overdue", format="accounting"),
-                   "days_beyond_terms": st.column_config.NumberColumn("Days late", format="%.1f"),
-                   "on_time_share": st.column_config.NumberColumn("On time", format="percent"),
-                   "response_rate": st.column_config.NumberColumn("Responds", format="percent"),
-                   "promise_kept_share": st.column_config.NumberColumn("Promises kept", format="percent"),
-                   "partial_share": st.column_config.NumberColumn("Pays in parts", format="percent"),
-                   "utilisation": st.column_config.NumberColumn("Limit used", format="percent"),
-                   "best_channel": "Best channel",
-                   "risk_score": st.column_config.ProgressColumn("Risk (30+ days late)", min_value=0, max_value=100,
-                                                                 format="%.0f")})
-if len(table) > SHOWN:
-    st.caption(f"The {number(SHOWN)} largest balances of {number(len(table))} are shown; the export has them all.")
-# The CSV is built only when the button is clicked, not on every slider move.
-st.download_button(f"Export these {number(len(table))} debtors (CSV)", lambda: exports.to_csv_bytes(table[cols]),
-                   f"debtors-{chosen}-{as_of.isoformat()}.csv", "text/csv", key="seg_export")
-rows = picked.selection.rows if picked is not None else []
-if rows:
-    debtor = shown.iloc[rows[0]]
-    st.markdown(f"**Why {md(debtor['name'])} is in “{debtor['group']}”**")
-    why = segments.explain(profiles[profiles["customer_id"] == debtor["customer_id"]].iloc[0], config)
-    st.dataframe(why, hide_index=True, width="stretch",
-                 column_config={"rule": "Rule", "threshold": "Threshold", "value": "This debtor",
-                                "passed": st.column_config.CheckboxColumn("Met")})
+if table.empty:
+    st.info(f"No debtor is in “{SUBGROUP_LABELS[chosen]}” as of {as_of:%d %b %Y}: pick another group, or move "
+            "the thresholds in the sidebar.")
 else:
-    st.caption("Select a debtor to see the rules it met and missed, with its own values.")
+    shown = table.head(SHOWN)
+    picked = st.dataframe(
+        shown[cols], hide_index=True, width="stretch", height=360, on_select="rerun", selection_mode="single-row",
+        key="seg_table",
+        column_config={"name": "Debtor", "customer_id": "ID", "group": "Group",
+                       "open_ar": st.column_config.NumberColumn("Open", format="accounting"),
+                       "overdue_ar": st.column_config.NumberColumn("Overdue", format="accounting"),
+                       "days_beyond_terms": st.column_config.NumberColumn("Days late", format="%.1f"),
+                       "on_time_share": st.column_config.NumberColumn("On time", format="percent"),
+                       "response_rate": st.column_config.NumberColumn("Responds", format="percent"),
+                       "promise_kept_share": st.column_config.NumberColumn("Promises kept", format="percent"),
+                       "partial_share": st.column_config.NumberColumn("Pays in parts", format="percent"),
+                       "utilisation": st.column_config.NumberColumn("Limit used", format="percent"),
+                       "best_channel": "Best channel",
+                       "risk_score": st.column_config.ProgressColumn("Risk (30+ days late)", min_value=0, max_value=100,
+                                                                     format="%.0f")})
+    if len(table) > SHOWN:
+        st.caption(f"The {number(SHOWN)} largest balances of {number(len(table))} are shown; the export has them all.")
+    # The CSV is built only when the button is clicked, not on every slider move.
+    st.download_button(f"Export these {number(len(table))} debtors (CSV)", lambda: exports.to_csv_bytes(table[cols]),
+                       f"debtors-{chosen}-{as_of.isoformat()}.csv", "text/csv", key="seg_export")
+    rows = picked.selection.rows if picked is not None else []
+    if rows:
+        debtor = shown.iloc[rows[0]]
+        st.markdown(f"**Why {md(debtor['name'])} is in “{debtor['group']}”**")
+        why = segments.explain(profiles[profiles["customer_id"] == debtor["customer_id"]].iloc[0], config)
+        st.dataframe(why, hide_index=True, width="stretch",
+                     column_config={"rule": "Rule", "threshold": "Threshold", "value": "This debtor",
+                                    "passed": st.column_config.CheckboxColumn("Met")})
+    else:
+        st.caption("Select a debtor to see the rules it met and missed, with its own values.")
 
 st.subheader("What drives late payment")
 if st.toggle("Train and evaluate the model", key="seg_model",

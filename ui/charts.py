@@ -154,7 +154,9 @@ def groups_chart(summary: dict, labels: dict, currency: str, measure: str = "cus
         "data": {"values": rows}, "mark": {"type": "bar", "tooltip": True}, "height": {"step": 48},
         "encoding": {
             "y": {"field": "bar", "type": "nominal", "title": None, "axis": {"labelLimit": 260}},
-            "x": {"field": "value", "type": "quantitative", "title": title, "axis": {"format": "~s"}},
+            # Whole debtors on the axis (a one-debtor ledger read 0.05, 0.1, ...); money in k and M.
+            "x": {"field": "value", "type": "quantitative", "title": title,
+                  "axis": COUNT_AXIS_SPEC if measure == "customers" else {"format": "~s"}},
             "color": {"field": "key", "type": "nominal", "legend": None,
                       "scale": {"domain": list(GROUP_COLOURS), "range": list(GROUP_COLOURS.values())}},
             "order": {"field": "key"},
@@ -176,7 +178,7 @@ def threshold_histogram(hist: pd.DataFrame, lines: list[tuple[str, float]], titl
                  "x": {"field": "start", "type": "quantitative", "bin": "binned", "title": title,
                        "axis": {"format": fmt}},
                  "x2": {"field": "end"},
-                 "y": {"field": "count", "type": "quantitative", "title": "Debtors"},
+                 "y": {"field": "count", "type": "quantitative", "title": "Debtors", "axis": COUNT_AXIS_SPEC},
                  "tooltip": [{"field": "start", "type": "quantitative", "title": "From", "format": fmt},
                              {"field": "end", "type": "quantitative", "title": "To", "format": fmt},
                              {"field": "count", "type": "quantitative", "title": "Debtors"}]}},
@@ -202,7 +204,7 @@ def value_behaviour_chart(table: pd.DataFrame, labels: dict, currency: str) -> d
         "layer": [
             {"mark": "rect", "encoding": {**enc, "color": {
                 "field": "open_ar", "type": "quantitative", "title": f"Open balance ({currency})",
-                "scale": {"scheme": "oranges"}},
+                "scale": {"scheme": "oranges"}, "legend": {"format": "~s"}},
                 "tooltip": [{"field": "group_label", "title": "Group"}, {"field": "band", "title": "Balance"},
                             {"field": "customers", "type": "quantitative", "title": "Debtors", "format": ","},
                             {"field": "open_ar", "type": "quantitative", "title": currency, "format": ",.0f"}]}},
@@ -223,8 +225,9 @@ def importance_chart(importance: pd.DataFrame) -> alt.Chart:
     ).properties(height=alt.Step(26))
 
 
-# Counts of contacts or calls: whole ticks (a small plan's axis read 0.0, 0.5, 1.0 contacts).
-COUNT_AXIS = alt.Axis(tickMinStep=1, format=",d")
+# Counts of debtors, contacts or calls: whole ticks (a small ledger's axes read 0.0, 0.5, 1.0).
+COUNT_AXIS_SPEC = {"tickMinStep": 1, "format": ",d"}
+COUNT_AXIS = alt.Axis(**COUNT_AXIS_SPEC)
 
 CHANNEL_COLOURS = {"email": "#1f5f8b", "sms": "#4fc3f7", "portal": "#81c784", "letter": "#ffb74d", "phone": "#e57373"}
 
