@@ -585,12 +585,11 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
             ids.drop(conn)
     settled = _settle_from_payments(conn, kind, main, reopened)
     if settled is not None:
-        found, _count = settled
         # A paid date changes the balance events, as a payment does; not the sales.
         events.rebuild(conn, tables=events.affected_by("payments"),
-                       only_customers=sa.select(found.c.customer_id).distinct())
-    batch.notes.extend(_settling_notes(conn, None if settled is None else settled[0], reopened))
-    for temp in (None if settled is None else settled[0], reopened):
+                       only_customers=sa.select(settled.c.customer_id).distinct())
+    batch.notes.extend(_settling_notes(conn, settled, reopened))
+    for temp in (settled, reopened):
         if temp is not None:
             temp.drop(conn)
     return inserted, updated, inserted if kind == "customers" else customers_added
@@ -669,16 +668,15 @@ def _no_rows(conn: sa.Connection, table: sa.Table) -> bool:
 
 
 def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged,
-                          reopened: sa.Table | None = None) -> tuple[sa.Table, int] | None:
+                          reopened: sa.Table | None = None) -> sa.Table | None:
     """Give a paid date to the invoices the staged rows name (or ``reopened`` lists) that their payments
     cover but that have none, marking it as derived (``paid_from_payments``).
 
     Many ERPs export invoices without a clearing date beside a file of the payments applied to them;
     an invoice is then settled on the day from which its payments cover it for good (not before it was
-    issued).
-    Without this, paid invoices would count as open items of zero and no days to pay would be known.
-    Returns a temporary table ``invoice_id, customer_id, settled_on`` of those settled (the caller
-    refreshes their customers' balance events and drops it) and their number, or None when there are none.
+    issued). Without this, paid invoices would count as open items of zero and no days to pay would be
+    known. Returns a temporary table ``invoice_id, customer_id, settled_on`` of those settled (the caller
+    refreshes their customers' balance events and drops it), or None when there are none.
     """
     inv, pay, s = schema.invoices, schema.payments, staged.table
     lists = [sa.select(reopened.c.invoice_id)] if reopened is not None else []
@@ -706,13 +704,12 @@ def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged,
     found = store.temp_table(conn, "settled", sa.Column("invoice_id", sa.String), sa.Column("customer_id", sa.String),
                              sa.Column("settled_on", sa.Date))
     conn.execute(sa.insert(found).from_select(["invoice_id", "customer_id", "settled_on"], covered))
-    count = conn.execute(sa.select(sa.func.count()).select_from(found)).scalar_one()
-    if not count:
+    if _no_rows(conn, found):
         found.drop(conn)
         return None
     conn.execute(sa.update(inv).where(inv.c.invoice_id == found.c.invoice_id)
                  .values(paid_date=found.c.settled_on, paid_from_payments=True))
-    return found, count
+    return found
 
 
 def _remember_affected(conn: sa.Connection, kind: str, staged: store.Staged) -> sa.Table | None:

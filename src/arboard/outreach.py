@@ -561,7 +561,8 @@ def _escalate(plan: pd.DataFrame, items: pd.DataFrame, steps: _Steps, start: pd.
         dun = dun[dun["offset_days"] == dun["top"]].drop(columns="top").reset_index(drop=True)
         row_no, pos = _flatten(dun["ids"])
         dun["amount"] = np.bincount(row_no, weights=items["amount"].to_numpy(dtype=float)[pos], minlength=len(dun))
-        dun["oldest_due"] = pd.Series(items["due_date"].to_numpy()[pos]).groupby(row_no).min().to_numpy()
+        dun["oldest_due"] = (pd.Series(items["due_date"].to_numpy()[pos]).groupby(row_no).min()
+                             .reindex(range(len(dun))).to_numpy())
     repeats = _repeats(dun, items, steps, start, end, settings, at_start["last_due"].dropna())
     parts = [p for p in (pre, dun, repeats) if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else plan.iloc[:0].copy()
@@ -679,10 +680,10 @@ def _statements(plan: pd.DataFrame, items: pd.DataFrame, credits: pd.DataFrame |
     first = np.cumsum(per_row) - per_row  # each contact's first pair
     row_no = np.repeat(np.arange(len(plan)), per_row)
     pos = by_account[np.repeat(starts[row_account] - first, per_row) + np.arange(int(per_row.sum()))]
-    date = plan["date"].to_numpy()[row_no]
+    day = plan["date"].to_numpy()[row_no]
     held = items["held"].to_numpy()[pos]
-    keep = ((plan["offset_days"].to_numpy() >= 0)[row_no] & (items["due_date"].to_numpy()[pos] < date)
-            & ~(date <= held))
+    keep = ((plan["offset_days"].to_numpy() >= 0)[row_no] & (items["due_date"].to_numpy()[pos] < day)
+            & ~(day <= held))
     # The step's own items (item positions, _per_contact), wherever their due date falls.
     own_row, own_pos = _flatten(plan["ids"])
     keep[first[own_row] + rank[own_pos]] = True
