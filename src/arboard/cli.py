@@ -541,12 +541,10 @@ def info_cmd(db_url: DbOption = None) -> None:
     url, origin = db.resolve_url(db_url)
     engine = _open(db_url)
     out.print(f"Database: {db.redact(url)} (from {origin}), data version {db.data_version(engine)}")
-    led = summary.ledger_summary(engine)
-    for name, n in led.counts.items():
+    for name, n in db.row_counts(engine).items():
         out.print(f"  {name}: {n:,}")
-    if led.derived_paid_dates:
-        out.print(f"  {led.derived_paid_dates:,} paid date(s) worked out from the payments "
-                  "(the invoice files gave none)")
+    if derived := summary.derived_paid_dates(engine):
+        out.print(f"  {derived:,} paid date(s) worked out from the payments (the invoice files gave none)")
 
 
 hold_app = typer.Typer(help="Keep debtors or single invoices out of the outreach plan for a while.",

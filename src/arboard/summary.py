@@ -62,14 +62,21 @@ def ledger_summary(engine: Engine) -> LedgerSummary:
             .where(is_open).group_by(inv.c.currency)
         ).all())
         source = get_meta(conn, "source")
-        derived = conn.execute(sa.select(sa.func.count()).where(inv.c.paid_from_payments.is_(True))).scalar_one()
     by_currency = pd.DataFrame(rows, columns=["currency", "invoices", "invoiced", "open_invoices", "open_amount"])
     for col in ("invoiced", "open_amount"):
         by_currency[col] = by_currency[col].astype(float)
     by_currency["open_amount"] -= by_currency["currency"].map(part_paid).fillna(0).astype(float)
     activity = [d for d in (last, last_pay, last_con) if d is not None]
     return LedgerSummary(row_counts(engine), first, last, max(activity) if activity else None, by_currency, source,
-                         int(derived))
+                         derived_paid_dates(engine))
+
+
+def derived_paid_dates(engine: Engine) -> int:
+    """How many paid dates arboard worked out from the payments (:mod:`arboard.importer`), the invoice
+    files having given none."""
+    inv = schema.invoices
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).where(inv.c.paid_from_payments.is_(True))).scalar_one())
 
 
 def import_history(engine: Engine, *, limit: int = 20) -> pd.DataFrame:
