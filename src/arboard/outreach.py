@@ -571,10 +571,10 @@ def _escalate(plan: pd.DataFrame, items: pd.DataFrame, steps: _Steps, start: pd.
     return out
 
 
-def _flatten(tuples: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Tuples of item positions as (row number, position) arrays, row by row in order."""
+def _flatten(tuples: pd.Series, dtype=np.int64) -> tuple[np.ndarray, np.ndarray]:
+    """Tuples (of item positions, by default) as (row number, value) arrays, row by row in order."""
     lengths = np.fromiter(map(len, tuples), dtype=np.int64, count=len(tuples))
-    flat = np.fromiter(itertools.chain.from_iterable(tuples), dtype=np.int64, count=int(lengths.sum()))
+    flat = np.fromiter(itertools.chain.from_iterable(tuples), dtype=dtype, count=int(lengths.sum()))
     return np.repeat(np.arange(len(tuples)), lengths), flat
 
 
@@ -875,14 +875,11 @@ def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.Data
     if plan.empty:
         return pd.DataFrame(columns=["group", "targeted", "expected", "unknown"])
     p = plan.assign(rate=plan["channel"].map(rates).astype(float))
-    statements = p["statement"].tolist()
-    lengths = np.fromiter(map(len, statements), dtype=np.int64, count=len(statements))
-    flat = list(itertools.chain.from_iterable(statements))
+    row_no, flat = _flatten(p["statement"], dtype=object)
     # The contacts listing an item share one tuple for it (_statements): distinct tuples first, a cheap
     # cut of the millions of lines at 10M invoices (exploding them took 4 s), then distinct numbers.
     _, first = np.unique(np.fromiter(map(id, flat), dtype=np.uint64, count=len(flat)), return_index=True)
-    rows = np.repeat(np.arange(len(p)), lengths)[first]
-    lines = pd.DataFrame({"customer_id": p["customer_id"].to_numpy(dtype=object)[rows],
+    lines = pd.DataFrame({"customer_id": p["customer_id"].to_numpy(dtype=object)[row_no[first]],
                           "number": [flat[i][0] for i in first.tolist()],
                           "amount": [float(flat[i][2]) for i in first.tolist()]})
     lines = lines[lines["amount"] > 0].drop_duplicates(["customer_id", "number"])  # credits are not collected
