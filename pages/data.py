@@ -6,11 +6,11 @@ from datetime import date
 
 import streamlit as st
 
-from arboard import dates, db, exports, importer, readers, summary
+from arboard import dates, db, exports, fx, importer, readers, summary
 from arboard.errors import ArboardError
 from arboard.fields import KINDS, fields_for
 from arboard.mapping import load_saved
-from ui import state
+from ui import cache, state
 from ui.format import md, money, number
 
 state.through_router(__file__)
@@ -181,6 +181,42 @@ if result is not None:
         with st.expander("Rows worth a look"):
             show_report(result.report, key="last")
 
+def exchange_rates(currencies: list[str]) -> None:
+    """Reporting currency and rates, for the figures that add up a debtor's currencies."""
+    saved = cache.exchange_rates()
+    if len(currencies) < 2 and not saved.active:
+        return
+    title = f"Exchange rates: reporting in {saved.reporting}" if saved.active else "Exchange rates (none set)"
+    with st.expander(title):
+        st.caption("Reports per currency never mix currencies. Segment sizes, balance bands, credit-limit use, the "
+                   "late-payment model's invoice amounts and the outreach plan's expected collections add up a "
+                   "debtor's currencies: in the reporting currency at these rates, or at face value without them. "
+                   "Credit limits are taken to be in the reporting currency. The month-end closing rate is the "
+                   "usual choice; a currency left blank counts at face value.")
+        options = ["(none: face value)", *sorted(set(currencies) | ({saved.reporting} if saved.active else set()))]
+        chosen = st.selectbox("Reporting currency", options,
+                              index=options.index(saved.reporting) if saved.active else 0, key="fx_reporting")
+        reporting = None if chosen == options[0] else chosen
+        edited = None
+        if reporting:
+            edited = st.data_editor(
+                fx.rate_table(saved, currencies, reporting), hide_index=True, width="stretch",
+                key=f"fx_rates_{reporting}", disabled=["currency"], num_rows="fixed",
+                column_config={"currency": "Currency",
+                               "per_unit": st.column_config.NumberColumn(
+                                   f"One unit in {reporting}", min_value=0.000001, max_value=1_000_000.0,
+                                   format="%.6f", help=f"What one unit of the currency is worth in {reporting}, "
+                                                       f"e.g. 0.087 for SEK into EUR.")})
+        if st.button("Save the rates", key="fx_save"):
+            try:
+                fx.save(engine, reporting, dict(zip(edited["currency"], edited["per_unit"], strict=True))
+                        if edited is not None else {})
+                st.toast(f"Reporting currency: {reporting}." if reporting else "Amounts add up at face value.")
+                st.rerun()
+            except ArboardError as exc:
+                st.error(md(exc))
+
+
 st.divider()
 st.subheader("What is loaded")
 led = state.ledger_summary()
@@ -215,6 +251,7 @@ else:
         "invoiced": st.column_config.TextColumn("Invoiced", **right),
         "open_invoices": st.column_config.TextColumn("Open invoices", **right),
         "open_amount": st.column_config.TextColumn("Still open (after part payments)", **right)})
+    exchange_rates(list(led.by_currency["currency"]))
     if len(history):
         with st.expander("Import history"):
             st.dataframe(history, hide_index=True, width="stretch", column_config={

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from arboard import exports, holds, outreach
+from arboard import exports, fx, holds, outreach
 from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
@@ -171,7 +171,7 @@ with tab_plan:
         st.stop()
     load = outreach.workload(plan, settings)
     cost = outreach.costs(plan, settings)
-    expected = outreach.expected_collections(plan, rates)
+    expected = outreach.expected_collections(plan, rates, fx_rates=cache.exchange_rates())
     m = st.columns(4)
     m[0].metric("Planned contacts", number(len(plan)))
     m[1].metric("Debtors contacted", number(plan["customer_id"].nunique()))
@@ -209,7 +209,9 @@ with tab_plan:
                          hide_index=True, width="stretch", height=240,
                          column_config={**outreach.LABELS, "date": st.column_config.DateColumn("Planned for"),
                                         "amount": st.column_config.NumberColumn("Amount", format="accounting")})
-    c1, c2 = st.columns(2)
+    # The expected collections have the longer labels and figures; the costs fit in less.
+    c1, c2 = st.columns([5, 7])
+    fx_rates = cache.exchange_rates()
     with c1:
         st.markdown("**Cost per channel**")
         st.dataframe(cost, hide_index=True, width="stretch",
@@ -218,22 +220,25 @@ with tab_plan:
                                     "unit_cost": st.column_config.NumberColumn("Unit cost (EUR)", format="%.2f"),
                                     "cost": st.column_config.NumberColumn("Cost (EUR)", format="accounting")})
     with c2:
-        st.markdown("**Expected collections** (from each channel's past results)")
+        st.markdown("**Expected collections**" + (f" in {fx_rates.reporting}" if fx_rates.active else "")
+                    + " (from each channel's past results)")
         # Whole amounts: these are estimates, and cents would push the last column out of a half-width table.
         # Text, so that a group with nothing to go by reads "–", not "None".
         shown = expected["expected"].map(lambda v: "–" if v != v else number(round(v)))  # NaN: no rate
+        # The group column gets the width of its longest label.
         st.dataframe(outreach.readable(expected.drop(columns="unknown")).assign(
                          targeted=expected["targeted"].round(0), expected=shown),
                      hide_index=True, width="stretch",
-                     column_config={**outreach.LABELS, "group": st.column_config.TextColumn("Group", width="medium"),
-                                    "targeted": st.column_config.NumberColumn("Amount contacted", format="localized"),
+                     column_config={**outreach.LABELS, "group": st.column_config.TextColumn("Group", width=235),
+                                    "targeted": st.column_config.NumberColumn("Amount contacted",
+                                                                              format="localized"),
                                     "expected": st.column_config.TextColumn("Expected to come in",
                                                                             alignment="right")})
         unknown = float(expected["unknown"].sum())
-        st.caption("Amounts add up the debtors' currencies at face value."
-                   + (f" {number(round(unknown))} of the amount contacted goes out only on channels with no past "
+        st.caption(((fx.note(fx_rates, plan["currency"].unique()) or "")
+                    + (f" {number(round(unknown))} of the amount contacted goes out only on channels with no past "
                       "contacts in the last year to learn from, and is left out of what is expected (–: nothing "
-                      "to go by)." if unknown > 0.5 else ""))
+                      "to go by)." if unknown > 0.5 else "")).strip())
     st.markdown(f"**Contact pressure**: {number(len(violations))} debtor(s) would get more than "
                 f"{settings.max_contacts_per_7_days} contacts in 7 days"
                 + (" — the extra contacts were dropped." if enforce else "."))

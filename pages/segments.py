@@ -6,11 +6,11 @@ from dataclasses import fields
 
 import streamlit as st
 
-from arboard import exports, segments
+from arboard import exports, fx, segments
 from arboard.errors import ArboardError
 from arboard.segments import GROUPS, SUBGROUP_LABELS, SegmentConfig
 from ui import cache, charts, controls, state
-from ui.format import md, number
+from ui.format import md, money, number
 
 as_of = state.ledger_page(__file__, "Segments")
 engine = state.engine()
@@ -111,21 +111,23 @@ if profiles.empty:
 groups = segments.assign(profiles, config)
 summary = segments.summary(profiles, groups)
 
+rates = cache.exchange_rates()
 tiles = st.columns(5)
 for col, key in zip(tiles, GROUPS, strict=True):
     col.metric(GROUPS[key], number(summary[key]["customers"]))
-    col.caption(f"{number(summary[key]['open_ar'])} open")
-st.caption("Open balances add up all currencies of a debtor at face value; they size the groups, they are not "
-           "a reporting figure (use Overview for that).")
+    open_ar = summary[key]["open_ar"]
+    col.caption(f"{money(open_ar, rates.reporting, compact=True) if rates.active else number(open_ar)} open")
+st.caption(((fx.note(rates, [c for c, _ in cache.currencies()]) or "")
+            + " Open balances size the groups; they are not a reporting figure (use Overview for that).").strip())
 controls.kept("seg_measure", "customers")
 measure = st.radio("Show", ["customers", "open_ar"], horizontal=True, key="seg_measure",
                    format_func={"customers": "Debtors", "open_ar": "Open balance"}.get)
-charts.show(charts.groups_chart(summary, SUBGROUP_LABELS, "all currencies", measure))
+charts.show(charts.groups_chart(summary, SUBGROUP_LABELS, rates.label(), measure))
 st.markdown("**Value × behaviour**: contact large poor payers early and often, leave large good payers alone, "
             "route small balances to automation.")
 bands = cache.balance_bands(as_of, lookback)
 charts.show(charts.value_behaviour_chart(segments.value_behaviour(profiles, groups, bands=bands), SUBGROUP_LABELS,
-                                             "all currencies"))
+                                             rates.label()))
 
 st.subheader("Where the thresholds cut")
 h = st.columns(2)

@@ -19,6 +19,7 @@ from arboard import (
     disputes,
     explorer,
     forecast,
+    fx,
     holds,
     model,
     openitems,
@@ -52,6 +53,16 @@ def _currencies(url: str, version: int) -> list[tuple[str, float]]:
 
 def currencies() -> list[tuple[str, float]]:
     return _currencies(*_key())
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _rates(url: str, version: int) -> fx.Rates:
+    return fx.load(state._engine(url))
+
+
+def exchange_rates() -> fx.Rates:
+    """The saved reporting currency and rates (saving them bumps the data version)."""
+    return _rates(*_key())
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="Computing aging…")

@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, schema
+from arboard import events, fx, schema
 from arboard.db import fetch_frame
 from arboard.openitems import days_past, open_items
 
@@ -142,20 +142,24 @@ def aging_from_history(hist: events.History, dates: Sequence[date], *, spec: Agi
 
 
 def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
-                      customer_ids: Sequence[str] | None = None) -> pd.DataFrame:
+                      customer_ids: Sequence[str] | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
     """One row per customer with an open balance: name, attributes, one column per bucket.
 
     Columns: ``customer_id, name, country, industry, customer_type, <bucket labels>, unapplied,
     total, overdue, disputed, oldest_due, open_items, days_past_due``; sorted by overdue amount,
-    largest first.
+    largest first. Without a ``currency``, a debtor's currencies add up: in the reporting currency
+    of ``rates`` when given, else at face value.
     """
     events.ensure_current(engine)
     ev, cust = schema.ar_events, schema.customers
     at = sa.literal(as_of, sa.Date)
     b = _bucketed(as_of, spec, currency=currency)
-    item_rows = sa.select(b.c.customer_id, b.c.bucket, b.c.open_amount.label("amount"), b.c.due_date,
+    rates = rates if rates is not None and not currency else fx.Rates()
+    item_rows = sa.select(b.c.customer_id, b.c.bucket,
+                          rates.to_reporting(b.c.open_amount, b.c.currency).label("amount"), b.c.due_date,
                           b.c.disputed, (b.c.amount > 0).label("invoice"), sa.literal(1).label("n"))
-    cash_rows = sa.select(ev.c.customer_id, sa.literal(UNAPPLIED).label("bucket"), ev.c.delta, sa.null(),
+    cash_rows = sa.select(ev.c.customer_id, sa.literal(UNAPPLIED).label("bucket"),
+                          rates.to_reporting(ev.c.delta, ev.c.currency), sa.null(),
                           sa.false(), sa.false(), sa.literal(0)).where(ev.c.day <= at, ev.c.due_date.is_(None))
     if currency:
         cash_rows = cash_rows.where(ev.c.currency == currency)

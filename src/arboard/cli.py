@@ -23,6 +23,7 @@ from arboard import (
     explorer,
     exports,
     forecast,
+    fx,
     generate,
     holds,
     importer,
@@ -545,6 +546,46 @@ def info_cmd(db_url: DbOption = None) -> None:
         out.print(f"  {name}: {n:,}")
     if derived := summary.derived_paid_dates(engine):
         out.print(f"  {derived:,} paid date(s) worked out from the payments (the invoice files gave none)")
+
+
+@app.command("rates")
+def rates_cmd(
+    reporting: Annotated[str | None, typer.Option(help="Reporting currency, e.g. EUR; 'none' adds currencies up "
+                                                       "at face value again.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="A rate as CUR=VALUE: one unit of CUR in the "
+                                                                "reporting currency, e.g. --set SEK=0.087. "
+                                                                "Repeat for each currency.")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """Show or set the reporting currency and exchange rates that add up a debtor's currencies."""
+    engine = _open(db_url)
+    current = fx.load(engine)
+    if reporting is not None or set_:
+        chosen = current.reporting if reporting is None else (None if reporting.strip().lower() == "none"
+                                                               else reporting)
+        if set_ and not chosen:
+            _fail(ArboardError("Rates need a reporting currency: add --reporting EUR (or another code)."), 2)
+        # Rates into another reporting currency mean nothing for the new one: start afresh.
+        same = chosen is not None and current.reporting == chosen.strip().upper()
+        new_rates: dict[str, object] = dict(current.per_unit) if same else {}
+        for item in set_ or []:
+            code, sep, value = item.partition("=")
+            if not sep:
+                _fail(ArboardError(f"--set takes CUR=VALUE, e.g. SEK=0.087, not {item!r}."), 2)
+            new_rates[code.strip().upper()] = value
+        try:
+            current = fx.save(engine, chosen, new_rates)
+        except ArboardError as exc:
+            _fail(exc, 2)
+    if not current.active:
+        out.print("No reporting currency: amounts that add up currencies are at face value.")
+        return
+    out.print(f"Reporting currency: {current.reporting}")
+    currencies = [c for c, _ in openitems.currencies(engine)]
+    for code in sorted(set(current.per_unit) | set(currencies) - {current.reporting}):
+        rate = current.per_unit.get(code)
+        out.print(f"  1 {code} = {rate:.6g} {current.reporting}" if rate is not None
+                  else f"  {code}: no rate (counts at face value)", highlight=False, markup=False)
 
 
 hold_app = typer.Typer(help="Keep debtors or single invoices out of the outreach plan for a while.",

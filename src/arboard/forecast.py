@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
+from arboard import fx, schema
 from arboard.db import fetch_frame
 
 WEEKS = 13
@@ -31,7 +31,8 @@ def _delays(engine: Engine, as_of: date, lookback_days: int) -> tuple[pd.Series,
     inv = schema.invoices
     start = as_of - timedelta(days=lookback_days)
     late = sa.cast(inv.c.paid_date - inv.c.due_date, sa.Integer)
-    amount = sa.cast(inv.c.amount, sa.Float)
+    # Weights in one currency (the saved rates), so that a debtor's larger invoices count more in any currency.
+    amount = fx.load(engine).to_reporting(sa.cast(inv.c.amount, sa.Float), inv.c.currency)
     settled = sa.and_(inv.c.paid_date > start, inv.c.paid_date <= as_of, inv.c.amount > 0)
     q = (sa.select(inv.c.customer_id, inv.c.disputed, sa.func.sum(amount * late).label("w"),
                    sa.func.sum(amount).label("a"))

@@ -24,7 +24,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import accuracy_score, recall_score, roc_auc_score
 from sqlalchemy.engine import Engine
 
-from arboard import schema
+from arboard import fx, schema
 from arboard.db import fetch_frame
 
 LATE_GRACE_DAYS = 5  # "late" = settled more than 5 days after the due date (as in the published study)
@@ -47,10 +47,17 @@ LEAKY = frozenset({"paid_date", "days_to_settle", "days_late", "late", "very_lat
 
 
 def invoice_frame(engine: Engine, as_of: date, *, currency: str | None = None) -> pd.DataFrame:
-    """Invoices issued up to ``as_of`` with customer attributes and their outcome as known at ``as_of``."""
+    """Invoices issued up to ``as_of`` with customer attributes and their outcome as known at ``as_of``.
+
+    Without a ``currency``, amounts are in the reporting currency of the saved rates (:mod:`arboard.fx`),
+    so that an invoice's size means the same in every currency; at face value when none are saved.
+    """
     inv, cust = schema.invoices, schema.customers
+    amount = sa.cast(inv.c.amount, sa.Float)
+    if not currency:
+        amount = fx.load(engine).to_reporting(amount, inv.c.currency)
     q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
-                   sa.cast(inv.c.amount, sa.Float).label("amount"), inv.c.disputed, inv.c.paid_date,
+                   amount.label("amount"), inv.c.disputed, inv.c.paid_date,
                    cust.c.customer_type, cust.c.credit_score)
          .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id))
          .where(inv.c.invoice_date <= as_of, inv.c.amount > 0))

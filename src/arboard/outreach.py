@@ -25,7 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, schema
+from arboard import events, fx, schema
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
@@ -863,7 +863,8 @@ def response_rates(engine: Engine, as_of: date, *, lookback_days: int = 365) -> 
         return {c: float(ok or 0) / n for c, n, ok in conn.execute(q).all() if n}
 
 
-def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.DataFrame:
+def expected_collections(plan: pd.DataFrame, rates: dict[str, float], *, fx_rates: fx.Rates | None = None
+                         ) -> pd.DataFrame:
     """Expected cash per group: the amounts a group's contacts are about, times the channel's history.
 
     Each invoice a debtor's contacts list counts once (a debtor reminded three times of the same
@@ -871,6 +872,7 @@ def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.Data
     past contacts has no rate: a debtor contacted only on such channels is in ``targeted`` and
     ``unknown`` (the amount no history speaks for), not in ``expected`` (NaN when no debtor of the
     group has a rate). A ledger loaded without contacts would otherwise expect nothing at all.
+    Amounts add up in the reporting currency of ``fx_rates`` when given, else at face value.
     """
     if plan.empty:
         return pd.DataFrame(columns=["group", "targeted", "expected", "unknown"])
@@ -882,6 +884,9 @@ def expected_collections(plan: pd.DataFrame, rates: dict[str, float]) -> pd.Data
     lines = pd.DataFrame({"customer_id": p["customer_id"].to_numpy(dtype=object)[row_no[first]],
                           "number": [flat[i][0] for i in first.tolist()],
                           "amount": [float(flat[i][2]) for i in first.tolist()]})
+    if fx_rates is not None and fx_rates.active:
+        lines["amount"] = fx_rates.convert(lines["amount"],
+                                           pd.Series(p["currency"].to_numpy(dtype=object)[row_no[first]]))
     lines = lines[lines["amount"] > 0].drop_duplicates(["customer_id", "number"])  # credits are not collected
     per = p.groupby("customer_id").agg(group=("group", "first"), rate=("rate", "max"))
     per["targeted"] = lines.groupby("customer_id")["amount"].sum().reindex(per.index).fillna(0.0)

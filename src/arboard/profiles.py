@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import aging, events, schema
+from arboard import aging, events, fx, schema
 from arboard.db import fetch_frame
 
 inv, con, cust, ev = schema.invoices, schema.contacts, schema.customers, schema.ar_events
@@ -51,8 +51,12 @@ def _days(later, earlier):
     return sa.cast(later - earlier, sa.Integer)
 
 
-def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365) -> pd.DataFrame:
+def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, rates: fx.Rates | None = None
+                    ) -> pd.DataFrame:
     """One row per customer with invoices up to ``as_of``.
+
+    A debtor billed in several currencies has one balance: in the reporting currency of the saved
+    exchange rates (:mod:`arboard.fx`), else at face value. Amount weights convert the same way.
 
     Parameters
     ----------
@@ -62,6 +66,8 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365) ->
         Nothing after this date is used.
     lookback_days
         Behaviour is measured over this window ending at ``as_of``.
+    rates
+        Exchange rates to add up currencies with; by default the ones saved in the database.
 
     Returns
     -------
@@ -74,7 +80,8 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365) ->
     start = sa.literal(as_of - timedelta(days=lookback_days), sa.Date)
     recent = sa.literal(as_of - timedelta(days=91), sa.Date)
     before = sa.literal(as_of - timedelta(days=274), sa.Date)
-    amount = sa.cast(inv.c.amount, sa.Float)
+    rates = fx.load(engine) if rates is None else rates
+    amount = rates.to_reporting(sa.cast(inv.c.amount, sa.Float), inv.c.currency)
     late = sa.func.greatest(_days(inv.c.paid_date, inv.c.due_date), 0)
     settled_in = sa.and_(inv.c.paid_date > start, inv.c.paid_date <= at, inv.c.amount > 0)
     settled_recent = sa.and_(settled_in, inv.c.paid_date > recent)
@@ -146,7 +153,7 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365) ->
         frames = {name: fetch_frame(conn, q) for name, q in [
             ("inv", inv_q), ("partial", partial_q), ("con", con_q), ("promise", promise_q),
             ("reminded", reminded_q), ("channel", channel_q), ("cust", cust_q)]}
-    balances = aging.aging_by_customer(engine, as_of)[["customer_id", "total", "overdue"]]
+    balances = aging.aging_by_customer(engine, as_of, rates=rates)[["customer_id", "total", "overdue"]]
 
     df = frames["inv"]
     for name in ("partial", "con", "promise", "reminded"):

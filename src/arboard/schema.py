@@ -174,6 +174,15 @@ outreach_holds = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# Exchange rates into the reporting currency (arboard_meta "reporting_currency"); see arboard.fx.
+fx_rates = sa.Table(
+    "fx_rates",
+    metadata,
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("per_unit", sa.Numeric(20, 10), nullable=False),  # one unit in the reporting currency
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
 # Derived: the ledger as dated changes of open balances, rebuilt in the same transaction as every
 # write (see arboard.events). Any as-of date's open AR is the sum of the changes up to that day.
 ar_events = sa.Table(

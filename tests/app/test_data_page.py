@@ -55,3 +55,31 @@ def test_paid_dates_worked_out_from_payments_are_counted(tmp_path, monkeypatch, 
     at = run_page("pages/data.py")
     assert not at.exception
     assert any(c.value.startswith("1 paid date(s) were worked out from the payments") for c in at.caption)
+
+
+def test_exchange_rates_are_set_on_the_data_page(tmp_path, monkeypatch, app_env):
+    """A reporting currency chosen and saved on the Data page; Segments then says the amounts are in it."""
+    import shutil
+
+    from arboard import fx
+
+    copy = tmp_path / "rates.duckdb"
+    shutil.copy(app_env.removeprefix("duckdb:///"), copy)
+    url = f"duckdb:///{copy}"
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    at = run_page("pages/data.py")
+    assert not at.exception
+    assert any(e.label == "Exchange rates (none set)" for e in at.expander)
+    box = at.selectbox(key="fx_reporting")
+    reporting = box.options[1]
+    box.select(reporting).run()
+    assert not at.exception
+    at.button(key="fx_save").click().run()
+    assert not at.exception
+    engine = db_open(url)
+    assert fx.load(engine) == fx.Rates(reporting, {})
+    engine.dispose()
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception
+    assert any(c.value.startswith(f"Amounts are in {reporting} at the exchange rates saved on the Data page.")
+               for c in at.caption)

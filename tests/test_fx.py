@@ -1,0 +1,162 @@
+"""Exchange rates: a debtor's currencies add up in one reporting currency where figures must mix them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from arboard import aging, db, events, fx, generate, model, outreach, profiles
+from arboard.cli import app
+from arboard.errors import ArboardError
+from tests.conftest import SMALL_SAMPLE
+
+AS_OF = SMALL_SAMPLE.end
+
+
+def _rates_for(currencies) -> dict[str, float]:
+    # Far from 1, so that a missed conversion shows.
+    return {c: [0.087, 1.17, 1.06, 0.92, 11.5, 0.5][i % 6] for i, c in enumerate(sorted(currencies))}
+
+
+@pytest.fixture
+def ledger(engine):
+    generate.write_sample(engine, SMALL_SAMPLE)
+    return engine
+
+
+def test_saved_rates_round_trip_and_bad_input_changes_nothing(ledger):
+    assert fx.load(ledger) == fx.Rates()
+    saved = fx.save(ledger, " eur ", {"sek": "0,087", "USD": 0.92, "EUR": 3.0, "GBP": "", "CHF": float("nan")})
+    assert saved == fx.Rates("EUR", {"SEK": 0.087, "USD": 0.92})  # own rate 1; blanks stay at face value
+    assert fx.load(ledger) == saved
+    version = db.data_version(ledger)
+    for reporting, rates in [("EURO", {}), ("EUR", {"S€K": 1}), ("EUR", {"SEK": -1}), ("EUR", {"SEK": "abc"}),
+                             ("EUR", {"SEK": math.inf}), ("EUR", {"SEK": 0}), ("=HYPERLINK(1)", {}),
+                             ("EUR", {"SEK": "=1+1"})]:
+        with pytest.raises(ArboardError) as info:
+            fx.save(ledger, reporting, rates)
+        assert "exchange rates" in str(info.value)
+        assert fx.load(ledger) == saved and db.data_version(ledger) == version
+    assert fx.save(ledger, None, {"SEK": 1}) == fx.Rates() == fx.load(ledger)
+
+
+def test_saving_rates_refreshes_cached_figures_but_not_the_balance_events(ledger):
+    events.ensure_current(ledger)
+    before = db.data_version(ledger)
+    fx.save(ledger, "EUR", {"SEK": 0.087})
+    assert db.data_version(ledger) == before + 1  # the pages' caches key on it
+    with ledger.connect() as conn:
+        assert db.get_meta(conn, "events_version") == str(before + 1)  # nothing to rebuild
+
+
+def test_balances_add_up_in_the_reporting_currency(ledger):
+    """Against a reference: each debtor's per-currency balances, converted in pandas and summed."""
+    per_currency = []
+    currencies = sorted(_currencies(ledger))
+    assert len(currencies) > 1
+    rates = _rates_for(currencies)
+    reporting = currencies[0]
+    for cur in currencies:
+        frame = aging.aging_by_customer(ledger, AS_OF, currency=cur)[["customer_id", "total", "overdue"]]
+        factor = 1.0 if cur == reporting else rates[cur]
+        per_currency.append(frame.assign(total=frame["total"] * factor, overdue=frame["overdue"] * factor))
+    expected = pd.concat(per_currency).groupby("customer_id")[["total", "overdue"]].sum()
+
+    saved = fx.save(ledger, reporting, rates)
+    got = aging.aging_by_customer(ledger, AS_OF, rates=saved).set_index("customer_id")
+    np.testing.assert_allclose(got.loc[expected.index, "total"], expected["total"], atol=0.02)
+    np.testing.assert_allclose(got.loc[expected.index, "overdue"], expected["overdue"], atol=0.02)
+
+    prof = profiles.debtor_profiles(ledger, AS_OF).set_index("customer_id")  # uses the saved rates
+    shared = expected.index.intersection(prof.index)
+    np.testing.assert_allclose(prof.loc[shared, "open_ar"], expected.loc[shared, "total"], atol=0.02)
+    # Credit limits are taken to be in the reporting currency.
+    use = prof.loc[shared, "open_ar"].clip(lower=0) / _limits(ledger).reindex(shared)
+    np.testing.assert_allclose(prof.loc[shared, "utilisation"], use, rtol=1e-9)
+    # Face value again once the reporting currency is dropped.
+    fx.save(ledger, None, {})
+    face = profiles.debtor_profiles(ledger, AS_OF).set_index("customer_id")
+    raw = pd.concat(aging.aging_by_customer(ledger, AS_OF, currency=c)[["customer_id", "total"]]
+                    for c in currencies).groupby("customer_id")["total"].sum()
+    np.testing.assert_allclose(face.loc[shared, "open_ar"], raw.loc[shared], atol=0.02)
+
+
+def _currencies(engine) -> list[str]:
+    from arboard import openitems
+
+    return [c for c, _ in openitems.currencies(engine)]
+
+
+def _limits(engine) -> pd.Series:
+    import sqlalchemy as sa
+
+    from arboard import schema
+
+    c = schema.customers
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(c.c.customer_id, c.c.credit_limit)).all()
+    return pd.Series({k: float(v) if v is not None else np.nan for k, v in rows})
+
+
+def test_model_amounts_are_in_the_reporting_currency(ledger):
+    face = model.invoice_frame(ledger, AS_OF).set_index("invoice_id")
+    currencies = _currencies(ledger)
+    fx.save(ledger, currencies[0], {c: 0.5 for c in currencies[1:]})
+    converted = model.invoice_frame(ledger, AS_OF).set_index("invoice_id")
+    one = model.invoice_frame(ledger, AS_OF, currency=currencies[1]).set_index("invoice_id")
+    assert (converted.loc[one.index, "amount"] == face.loc[one.index, "amount"] * 0.5).all()
+    home = model.invoice_frame(ledger, AS_OF, currency=currencies[0])["invoice_id"]
+    assert (converted.loc[home, "amount"] == face.loc[home, "amount"]).all()
+    assert (one["amount"] > 0).all()  # one currency is never converted
+
+
+def test_expected_collections_convert_each_debtors_currency():
+    plan = pd.DataFrame({
+        "customer_id": ["K1", "K2", "K2"], "group": ["unable", "unable", "unable"], "channel": ["email"] * 3,
+        "currency": ["EUR", "SEK", "SEK"],
+        "statement": [(("A1", None, 100.0),), (("B1", None, 1000.0),), (("B1", None, 1000.0), ("B2", None, 500.0))],
+    })
+    face = outreach.expected_collections(plan, {"email": 0.5})
+    assert face["targeted"].tolist() == [1600.0] and face["expected"].tolist() == [800.0]
+    eur = outreach.expected_collections(plan, {"email": 0.5}, fx_rates=fx.Rates("EUR", {"SEK": 0.1}))
+    assert eur["targeted"].tolist() == pytest.approx([250.0]) and eur["expected"].tolist() == pytest.approx([125.0])
+
+
+def test_notes_say_how_amounts_add_up():
+    assert fx.note(fx.Rates(), ["EUR"]) is None
+    assert "EUR, SEK at face value" in fx.note(fx.Rates(), ["SEK", "EUR"])
+    assert fx.note(fx.Rates("EUR", {}), ["EUR"]) is None
+    assert fx.note(fx.Rates("EUR", {"SEK": 0.1}), ["EUR", "SEK"]) == \
+        "Amounts are in EUR at the exchange rates saved on the Data page."
+    assert fx.note(fx.Rates("EUR", {"SEK": 0.1}), ["EUR", "SEK", "USD", "CHF"]).endswith(
+        "CHF, USD have no rate and count at face value.")
+    assert fx.note(fx.Rates("EUR", {}), ["EUR", "USD"]).endswith("USD has no rate and counts at face value.")
+    table = fx.rate_table(fx.Rates("EUR", {"SEK": 0.1}), ["EUR", "SEK", "USD"], "EUR")
+    assert table["currency"].tolist() == ["SEK", "USD"] and table["per_unit"].iloc[0] == 0.1
+    assert np.isnan(table["per_unit"].iloc[1])
+    # Rates into EUR say nothing about rates into USD.
+    assert fx.rate_table(fx.Rates("EUR", {"SEK": 0.1}), ["EUR", "SEK", "USD"], "USD")["per_unit"].isna().all()
+
+
+def test_cli_shows_and_sets_rates(duck_url):
+    engine = db.open_database(duck_url)
+    generate.write_sample(engine, SMALL_SAMPLE)
+    engine.dispose()
+    runner = CliRunner()
+    shown = runner.invoke(app, ["rates", "--db", duck_url])
+    assert shown.exit_code == 0 and "face value" in shown.output
+    currencies = _currencies(db.open_database(duck_url))
+    other = currencies[1]
+    done = runner.invoke(app, ["rates", "--db", duck_url, "--reporting", currencies[0], "--set", f"{other}=0,5"])
+    assert done.exit_code == 0, done.output
+    assert f"1 {other} = 0.5 {currencies[0]}" in done.output
+    assert "no rate (counts at face value)" in done.output or len(currencies) == 2
+    bad = runner.invoke(app, ["rates", "--db", duck_url, "--set", f"{other}=-2"])
+    assert bad.exit_code == 2 and "positive number" in bad.output
+    assert fx.load(db.open_database(duck_url)).per_unit == {other: 0.5}
+    off = runner.invoke(app, ["rates", "--db", duck_url, "--reporting", "none"])
+    assert off.exit_code == 0 and fx.load(db.open_database(duck_url)) == fx.Rates()
