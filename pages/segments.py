@@ -112,6 +112,8 @@ groups = segments.assign(profiles, config)
 summary = segments.summary(profiles, groups)
 
 rates = cache.exchange_rates()
+unit = rates.unit(c for c, _ in cache.currencies())
+in_unit = f" ({unit})" if unit else ""
 tiles = st.columns(5)
 for col, key in zip(tiles, GROUPS, strict=True):
     col.metric(GROUPS[key], number(summary[key]["customers"]))
@@ -174,8 +176,8 @@ else:
         shown[cols], hide_index=True, width="stretch", height=360, on_select="rerun", selection_mode="single-row",
         key="seg_table",
         column_config={"name": "Debtor", "customer_id": "ID", "group": "Group",
-                       "open_ar": st.column_config.NumberColumn("Open", format="accounting"),
-                       "overdue_ar": st.column_config.NumberColumn("Overdue", format="accounting"),
+                       "open_ar": st.column_config.NumberColumn(f"Open{in_unit}", format="accounting"),
+                       "overdue_ar": st.column_config.NumberColumn(f"Overdue{in_unit}", format="accounting"),
                        "days_beyond_terms": st.column_config.NumberColumn("Days late", format="%.1f"),
                        "on_time_share": st.column_config.NumberColumn("On time", format="percent"),
                        "response_rate": st.column_config.NumberColumn("Responds", format="percent"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -135,6 +136,8 @@ def test_notes_say_how_amounts_add_up():
     assert fx.note(fx.Rates("EUR", {"SEK": 0.1}), ["EUR", "SEK", "USD", "CHF"]).endswith(
         "CHF, USD have no rate and count at face value.")
     assert fx.note(fx.Rates("EUR", {}), ["EUR", "USD"]).endswith("USD has no rate and counts at face value.")
+    assert fx.Rates("EUR", {}).unit(["SEK", "USD"]) == "EUR" and fx.Rates().unit(["SEK"]) == "SEK"
+    assert fx.Rates().unit(["SEK", "USD"]) is None
     table = fx.rate_table(fx.Rates("EUR", {"SEK": 0.1}), ["EUR", "SEK", "USD"], "EUR")
     assert table["currency"].tolist() == ["SEK", "USD"] and table["per_unit"].iloc[0] == 0.1
     assert np.isnan(table["per_unit"].iloc[1])
@@ -158,5 +161,9 @@ def test_cli_shows_and_sets_rates(duck_url):
     bad = runner.invoke(app, ["rates", "--db", duck_url, "--set", f"{other}=-2"])
     assert bad.exit_code == 2 and "positive number" in bad.output
     assert fx.load(db.open_database(duck_url)).per_unit == {other: 0.5}
+    seg = runner.invoke(app, ["segments", "--db", duck_url])
+    assert seg.exit_code == 0 and json.loads(seg.stdout)["open_ar_currency"] == currencies[0]
     off = runner.invoke(app, ["rates", "--db", duck_url, "--reporting", "none"])
     assert off.exit_code == 0 and fx.load(db.open_database(duck_url)) == fx.Rates()
+    seg = runner.invoke(app, ["segments", "--db", duck_url])
+    assert json.loads(seg.stdout)["open_ar_currency"] is None  # several currencies at face value

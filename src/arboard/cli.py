@@ -281,7 +281,10 @@ def segments_cmd(
     groups = segments.assign(prof, cfg)
     _history_note(engine, "the groups (every debtor is in no_information)")
     if fmt == "json":
-        result = {"as_of": day.isoformat(), "config": config or "default", **segments.summary(prof, groups)}
+        # open_ar adds up a debtor's currencies: in this currency, or at face value when it is null.
+        unit = fx.load(engine).unit(c for c, _ in openitems.currencies(engine))
+        result = {"as_of": day.isoformat(), "config": config or "default", "open_ar_currency": unit,
+                  **segments.summary(prof, groups)}
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
         table = prof.assign(group=groups)[["customer_id", "name", "group", "open_ar", "overdue_ar",

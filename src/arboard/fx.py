@@ -72,6 +72,14 @@ class Rates:
         factor = currencies.map(lambda c: self.rate(c) if isinstance(c, str) else None)
         return amounts.astype(float) * pd.to_numeric(factor, errors="coerce").fillna(1.0).to_numpy()
 
+    def unit(self, currencies: Iterable[str]) -> str | None:
+        """The one currency a sum over ``currencies`` is in: the reporting currency, or the only
+        currency there is; None for a sum at face value over several."""
+        present = {str(c) for c in currencies if isinstance(c, str)}
+        if self.active:
+            return self.reporting
+        return next(iter(present)) if len(present) == 1 else None
+
     def label(self) -> str:
         """How amounts that add up currencies are expressed, for captions and axis titles."""
         return self.reporting if self.active else "all currencies at face value"
