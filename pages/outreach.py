@@ -171,11 +171,14 @@ with tab_plan:
         st.stop()
     load = outreach.workload(plan, settings)
     cost = outreach.costs(plan, settings)
-    expected = outreach.expected_collections(plan, rates, fx_rates=cache.exchange_rates())
+    fx_rates = cache.exchange_rates()
+    expected = outreach.expected_collections(plan, rates, fx_rates=fx_rates)
+    # Contact costs are the company's own: in its reporting currency once one is set.
+    cost_cur = fx_rates.reporting if fx_rates.active else "EUR"
     m = st.columns(4)
     m[0].metric("Planned contacts", number(len(plan)))
     m[1].metric("Debtors contacted", number(plan["customer_id"].nunique()))
-    m[2].metric("Cost of the plan", money(cost["cost"].sum(), "EUR"))
+    m[2].metric("Cost of the plan", money(cost["cost"].sum(), cost_cur))
     m[3].metric("Days over phone capacity", number(int(load["overload"].sum())),
                 help=f"Capacity: {settings.agents} agents × {settings.calls_per_agent_per_day} calls a day.")
     if not current.empty:
@@ -211,14 +214,15 @@ with tab_plan:
                                         "amount": st.column_config.NumberColumn("Amount", format="accounting")})
     # The expected collections have the longer labels and figures; the costs fit in less.
     c1, c2 = st.columns([5, 7])
-    fx_rates = cache.exchange_rates()
     with c1:
         st.markdown("**Cost per channel**")
         st.dataframe(cost, hide_index=True, width="stretch",
                      column_config={**outreach.LABELS,
                                     "contacts": st.column_config.NumberColumn("Contacts", format="localized"),
-                                    "unit_cost": st.column_config.NumberColumn("Unit cost (EUR)", format="%.2f"),
-                                    "cost": st.column_config.NumberColumn("Cost (EUR)", format="accounting")})
+                                    "unit_cost": st.column_config.NumberColumn(f"Unit cost ({cost_cur})",
+                                                                               format="%.2f"),
+                                    "cost": st.column_config.NumberColumn(f"Cost ({cost_cur})",
+                                                                          format="accounting")})
     with c2:
         st.markdown("**Expected collections**" + (f" in {fx_rates.reporting}" if fx_rates.active else "")
                     + " (from each channel's past results)")

@@ -83,3 +83,7 @@ def test_exchange_rates_are_set_on_the_data_page(tmp_path, monkeypatch, app_env)
     assert not at.exception
     assert any(c.value.startswith(f"Amounts are in {reporting} at the exchange rates saved on the Data page.")
                for c in at.caption)
+    at.switch_page("pages/outreach.py").run()
+    assert not at.exception
+    assert any(m.value.startswith(f"**Expected collections** in {reporting}") for m in at.markdown)
+    assert any(m.label == "Cost of the plan" for m in at.metric)
