@@ -112,14 +112,15 @@ groups = segments.assign(profiles, config)
 summary = segments.summary(profiles, groups)
 
 rates = cache.exchange_rates()
-unit = rates.unit(c for c, _ in cache.currencies())
+present = [c for c, _ in cache.currencies()]
+unit = rates.unit(present)
 in_unit = f" ({unit})" if unit else ""
 tiles = st.columns(5)
 for col, key in zip(tiles, GROUPS, strict=True):
     col.metric(GROUPS[key], number(summary[key]["customers"]))
     open_ar = summary[key]["open_ar"]
     col.caption(f"{money(open_ar, rates.reporting, compact=True) if rates.active else number(open_ar)} open")
-st.caption(((fx.note(rates, [c for c, _ in cache.currencies()]) or "")
+st.caption(((fx.note(rates, present) or "")
             + " Open balances size the groups; they are not a reporting figure (use Overview for that).").strip())
 controls.kept("seg_measure", "customers")
 measure = st.radio("Show", ["customers", "open_ar"], horizontal=True, key="seg_measure",

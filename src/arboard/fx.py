@@ -31,6 +31,11 @@ _CODE = re.compile(r"^[A-Z]{3}$")
 REPORTING_KEY = "reporting_currency"
 
 
+def _codes(currencies: Iterable[str]) -> set[str]:
+    """The currency codes among ``currencies`` (a missing currency, None or NaN, is none)."""
+    return {c for c in currencies if isinstance(c, str)}
+
+
 @dataclass(frozen=True)
 class Rates:
     """The reporting currency and what one unit of each other currency is worth in it.
@@ -54,7 +59,7 @@ class Rates:
 
     def missing(self, currencies: Iterable[str]) -> list[str]:
         """The currencies among ``currencies`` that have no rate (all stay at face value when inactive)."""
-        return sorted({str(c) for c in currencies if isinstance(c, str) and self.rate(c) is None})
+        return sorted(c for c in _codes(currencies) if self.rate(c) is None)
 
     def to_reporting(self, amount: sa.ColumnElement, currency: sa.ColumnElement) -> sa.ColumnElement:
         """``amount`` in the reporting currency, as one SQL expression for every backend (a CASE on
@@ -75,7 +80,7 @@ class Rates:
     def unit(self, currencies: Iterable[str]) -> str | None:
         """The one currency a sum over ``currencies`` is in: the reporting currency, or the only
         currency there is; None for a sum at face value over several."""
-        present = {str(c) for c in currencies if isinstance(c, str)}
+        present = _codes(currencies)
         if self.active:
             return self.reporting
         return next(iter(present)) if len(present) == 1 else None
@@ -88,7 +93,7 @@ class Rates:
 def note(rates: Rates, currencies: Iterable[str]) -> str | None:
     """One sentence on how a figure that adds up ``currencies`` is expressed (None for one currency
     that needs no converting)."""
-    present = sorted({str(c) for c in currencies if isinstance(c, str)})
+    present = sorted(_codes(currencies))
     if not rates.active:
         if len(present) <= 1:
             return None
@@ -108,7 +113,7 @@ def rate_table(rates: Rates, currencies: Iterable[str], reporting: str | None) -
     """The rates to edit for a (perhaps newly chosen) ``reporting`` currency: ``currency, per_unit``,
     one row per other currency in ``currencies``. Saved rates only carry over for the saved reporting
     currency: a rate into EUR says nothing about one into USD."""
-    others = sorted({str(c) for c in currencies if isinstance(c, str)} - {reporting or ""})
+    others = sorted(_codes(currencies) - {reporting or ""})
     same = reporting is not None and reporting == rates.reporting
     return pd.DataFrame({"currency": others,
                          "per_unit": [rates.per_unit.get(c) if same else None for c in others]},

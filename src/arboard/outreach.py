@@ -886,12 +886,12 @@ def expected_collections(plan: pd.DataFrame, rates: dict[str, float], *, fx_rate
     # The contacts listing an item share one tuple for it (_statements): distinct tuples first, a cheap
     # cut of the millions of lines at 10M invoices (exploding them took 4 s), then distinct numbers.
     _, first = np.unique(np.fromiter(map(id, flat), dtype=np.uint64, count=len(flat)), return_index=True)
-    lines = pd.DataFrame({"customer_id": p["customer_id"].to_numpy(dtype=object)[row_no[first]],
+    rows = row_no[first]
+    lines = pd.DataFrame({"customer_id": p["customer_id"].to_numpy(dtype=object)[rows],
                           "number": [flat[i][0] for i in first.tolist()],
                           "amount": [float(flat[i][2]) for i in first.tolist()]})
     if fx_rates is not None and fx_rates.active:
-        lines["amount"] = fx_rates.convert(lines["amount"],
-                                           pd.Series(p["currency"].to_numpy(dtype=object)[row_no[first]]))
+        lines["amount"] = fx_rates.convert(lines["amount"], pd.Series(p["currency"].to_numpy(dtype=object)[rows]))
     lines = lines[lines["amount"] > 0].drop_duplicates(["customer_id", "number"])  # credits are not collected
     per = p.groupby("customer_id").agg(group=("group", "first"), rate=("rate", "max"))
     per["targeted"] = lines.groupby("customer_id")["amount"].sum().reindex(per.index).fillna(0.0)
