@@ -167,3 +167,11 @@ def test_cli_shows_and_sets_rates(duck_url):
     assert off.exit_code == 0 and fx.load(db.open_database(duck_url)) == fx.Rates()
     seg = runner.invoke(app, ["segments", "--db", duck_url])
     assert json.loads(seg.stdout)["open_ar_currency"] is None  # several currencies at face value
+
+
+def test_balance_bands_name_their_currency():
+    from arboard.segments import balance_bands
+
+    bands = balance_bands(pd.Series([10.0, 5_000.0, 1e6]), unit="EUR").tolist()
+    assert bands == ["Small (< 1,000 EUR)", "Medium (1,000–25,000 EUR)", "Large (> 25,000 EUR)"]
+    assert balance_bands(pd.Series([10.0])).tolist() == ["Small (< 1,000)"]  # several currencies at face value

@@ -162,7 +162,8 @@ def risk_scores(as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _bands(url, version, as_of, lookback) -> pd.Series:
     from arboard.segments import balance_bands
 
-    return balance_bands(_profiles(url, version, as_of, lookback)["open_ar"])
+    unit = _rates(url, version).unit(c for c, _ in _currencies(url, version))
+    return balance_bands(_profiles(url, version, as_of, lookback)["open_ar"], unit=unit)
 
 
 def balance_bands(as_of: date, lookback: int) -> pd.Series:

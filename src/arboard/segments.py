@@ -211,11 +211,16 @@ def value_behaviour(profiles: pd.DataFrame, groups: pd.Series, *, bands: pd.Seri
     return out[out["customers"] > 0].reset_index(drop=True)
 
 
-def balance_bands(open_ar: pd.Series, *, small: float = 1_000.0, large: float = 25_000.0) -> pd.Series:
-    """Value bands for the value x behaviour view: small balances can be fully automated."""
+def balance_bands(open_ar: pd.Series, *, small: float = 1_000.0, large: float = 25_000.0,
+                  unit: str | None = None) -> pd.Series:
+    """Value bands for the value x behaviour view: small balances can be fully automated.
+
+    ``unit`` names the currency the balances are in (see :meth:`arboard.fx.Rates.unit`), for the labels.
+    """
+    u = f" {unit}" if unit else ""
     return pd.cut(open_ar, [-np.inf, small, large, np.inf],
-                  labels=[f"Small (< {small:,.0f})", f"Medium ({small:,.0f}–{large:,.0f})",
-                          f"Large (> {large:,.0f})"]).astype(str)
+                  labels=[f"Small (< {small:,.0f}{u})", f"Medium ({small:,.0f}–{large:,.0f}{u})",
+                          f"Large (> {large:,.0f}{u})"]).astype(str)
 
 
 # --- saved configurations ----------------------------------------------------------------------
