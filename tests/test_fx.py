@@ -8,12 +8,16 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from arboard import aging, db, events, fx, generate, model, outreach, profiles
 from arboard.cli import app
 from arboard.errors import ArboardError
+from tests import reference
 from tests.conftest import SMALL_SAMPLE
+from tests.test_metrics import _load, ledgers
 
 AS_OF = SMALL_SAMPLE.end
 
@@ -175,3 +179,29 @@ def test_balance_bands_name_their_currency():
     bands = balance_bands(pd.Series([10.0, 5_000.0, 1e6]), unit="EUR").tolist()
     assert bands == ["Small (< 1,000 EUR)", "Medium (1,000–25,000 EUR)", "Large (> 25,000 EUR)"]
     assert balance_bands(pd.Series([10.0])).tolist() == ["Small (< 1,000)"]  # several currencies at face value
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=ledgers(), picks=st.lists(st.sampled_from(["EUR", "SEK", "USD"]), min_size=16, max_size=16),
+       sek=st.floats(0.01, 20), usd=st.floats(0.01, 20))
+def test_debtor_balances_in_the_reporting_currency_match_a_reference(engine, ledger, picks, sek, usd):
+    """Random ledgers in three currencies: each debtor's balance is its open items and unapplied cash,
+    item by item, times the rate of the item's currency (naive pandas, tests/reference.py)."""
+    inv, pay, as_of = ledger
+    inv = inv.assign(currency=[picks[i % len(picks)] for i in range(len(inv))])
+    by_invoice = dict(zip(inv["invoice_id"], inv["currency"], strict=True))
+    pay = pay.assign(currency=[by_invoice.get(i, picks[-1 - k % 4]) for k, i in enumerate(pay["invoice_id"])])
+    _load(engine, inv, pay)
+    rates = fx.Rates("EUR", {"SEK": sek, "USD": usd})
+    factor = {"EUR": 1.0, "SEK": sek, "USD": usd}
+    expected: dict[str, float] = {}
+    for invoice_id, amount in reference.open_amounts(inv, pay, as_of).items():
+        row = inv[inv["invoice_id"] == invoice_id].iloc[0]
+        expected[row.customer_id] = expected.get(row.customer_id, 0.0) + amount * factor[row.currency]
+    for p in pay[pay["invoice_id"].isna()].itertuples():
+        if p.payment_date <= as_of:
+            expected[p.customer_id] = expected.get(p.customer_id, 0.0) - p.amount * factor[p.currency]
+    got = aging.aging_by_customer(engine, as_of, rates=rates)
+    got = dict(zip(got["customer_id"], got["total"], strict=True))
+    for customer in set(expected) | set(got):
+        assert got.get(customer, 0.0) == pytest.approx(expected.get(customer, 0.0), abs=0.02), customer
