@@ -167,6 +167,8 @@ def test_cli_shows_and_sets_rates(duck_url):
     assert fx.load(db.open_database(duck_url)).per_unit == {other: 0.5}
     seg = runner.invoke(app, ["segments", "--db", duck_url])
     assert seg.exit_code == 0 and json.loads(seg.stdout)["open_ar_currency"] == currencies[0]
+    csv = runner.invoke(app, ["segments", "--db", duck_url, "--format", "csv"])
+    assert csv.exit_code == 0 and f",{currencies[0]}," in csv.stdout.splitlines()[1]
     off = runner.invoke(app, ["rates", "--db", duck_url, "--reporting", "none"])
     assert off.exit_code == 0 and fx.load(db.open_database(duck_url)) == fx.Rates()
     seg = runner.invoke(app, ["segments", "--db", duck_url])

@@ -280,15 +280,16 @@ def segments_cmd(
     prof = profiles.debtor_profiles(engine, day, lookback_days=lookback)
     groups = segments.assign(prof, cfg)
     _history_note(engine, "the groups (every debtor is in no_information)")
+    # open_ar adds up a debtor's currencies: in this currency, or at face value when it is None.
+    unit = fx.load(engine).unit(c for c, _ in openitems.currencies(engine))
     if fmt == "json":
-        # open_ar adds up a debtor's currencies: in this currency, or at face value when it is null.
-        unit = fx.load(engine).unit(c for c, _ in openitems.currencies(engine))
         result = {"as_of": day.isoformat(), "config": config or "default", "open_ar_currency": unit,
                   **segments.summary(prof, groups)}
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
-        table = prof.assign(group=groups)[["customer_id", "name", "group", "open_ar", "overdue_ar",
-                                           "days_beyond_terms", "response_rate"]]
+        table = prof.assign(group=groups, amounts_in=unit or "several currencies at face value")[
+            ["customer_id", "name", "group", "open_ar", "overdue_ar", "amounts_in", "days_beyond_terms",
+             "response_rate"]]
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
 
 
