@@ -27,9 +27,7 @@ def currency() -> str | None:
         return None
     if len(options) == 1:
         return options[0]
-    if st.session_state.get("currency", st.session_state.get("_currency")) not in options:
-        st.session_state["currency"] = options[0]
-    kept("currency", options[0])
+    kept_among("currency", options, options[0])
     return st.selectbox("Currency", options, key="currency", help="Figures are per currency; the largest comes first.")
 
 

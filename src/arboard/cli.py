@@ -569,9 +569,7 @@ def rates_cmd(
                                                                else reporting)
         if set_ and not chosen:
             _fail(ArboardError("Rates need a reporting currency: add --reporting EUR (or another code)."), 2)
-        # Rates into another reporting currency mean nothing for the new one: start afresh.
-        same = chosen is not None and current.reporting == chosen.strip().upper()
-        new_rates: dict[str, object] = dict(current.per_unit) if same else {}
+        new_rates: dict[str, object] = dict(current.carried_to(chosen))
         for item in set_ or []:
             code, sep, value = item.partition("=")
             if not sep:
@@ -585,8 +583,8 @@ def rates_cmd(
         out.print("No reporting currency: amounts that add up currencies are at face value.")
         return
     out.print(f"Reporting currency: {current.reporting}")
-    currencies = [c for c, _ in openitems.currencies(engine)]
-    for code in sorted(set(current.per_unit) | set(currencies) - {current.reporting}):
+    missing = current.missing(c for c, _ in openitems.currencies(engine))
+    for code in sorted({*current.per_unit, *missing}):
         rate = current.per_unit.get(code)
         out.print(f"  1 {code} = {rate:.6g} {current.reporting}" if rate is not None
                   else f"  {code}: no rate (counts at face value)", highlight=False, markup=False)

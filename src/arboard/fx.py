@@ -77,6 +77,12 @@ class Rates:
         factor = currencies.map(lambda c: self.rate(c) if isinstance(c, str) else None)
         return amounts.astype(float) * pd.to_numeric(factor, errors="coerce").fillna(1.0).to_numpy()
 
+    def carried_to(self, reporting: str | None) -> dict[str, float]:
+        """The rates that still hold with ``reporting`` as the reporting currency: all of them for the
+        same one, none for another (a rate into EUR says nothing about one into USD)."""
+        same = reporting is not None and reporting.strip().upper() == self.reporting
+        return dict(self.per_unit) if same else {}
+
     def unit(self, currencies: Iterable[str]) -> str | None:
         """The one currency a sum over ``currencies`` is in: the reporting currency, or the only
         currency there is; None for a sum at face value over several."""
@@ -111,12 +117,10 @@ def note(rates: Rates, currencies: Iterable[str]) -> str | None:
 
 def rate_table(rates: Rates, currencies: Iterable[str], reporting: str | None) -> pd.DataFrame:
     """The rates to edit for a (perhaps newly chosen) ``reporting`` currency: ``currency, per_unit``,
-    one row per other currency in ``currencies``. Saved rates only carry over for the saved reporting
-    currency: a rate into EUR says nothing about one into USD."""
+    one row per other currency in ``currencies``, with the rates that carry over (:meth:`Rates.carried_to`)."""
     others = sorted(_codes(currencies) - {reporting or ""})
-    same = reporting is not None and reporting == rates.reporting
-    return pd.DataFrame({"currency": others,
-                         "per_unit": [rates.per_unit.get(c) if same else None for c in others]},
+    kept = rates.carried_to(reporting)
+    return pd.DataFrame({"currency": others, "per_unit": [kept.get(c) for c in others]},
                         columns=["currency", "per_unit"]).astype({"per_unit": float})
 
 

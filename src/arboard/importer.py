@@ -609,7 +609,7 @@ def _reopen_derived(conn: sa.Connection, kind: str, staged: store.Staged, mode: 
         return None
     inv, pay, s = schema.invoices, schema.payments, staged.table
     derived = inv.c.paid_from_payments.is_(True)
-    if conn.execute(sa.select(sa.literal(1)).select_from(inv).where(derived).limit(1)).first() is None:
+    if _no_rows(conn, inv, derived):
         return None
     if kind == "invoices":
         hit = inv.c.invoice_id.in_(sa.select(s.c.invoice_id))
@@ -663,8 +663,9 @@ def _settling_notes(conn: sa.Connection, found: sa.Table | None, reopened: sa.Ta
     return notes
 
 
-def _no_rows(conn: sa.Connection, table: sa.Table) -> bool:
-    return conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
+def _no_rows(conn: sa.Connection, table: sa.Table, *where: sa.ColumnElement) -> bool:
+    """Whether ``table`` has no row (meeting ``where``)."""
+    return conn.execute(sa.select(sa.literal(1)).select_from(table).where(*where).limit(1)).first() is None
 
 
 def _settle_from_payments(conn: sa.Connection, kind: str, staged: store.Staged,
