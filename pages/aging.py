@@ -14,18 +14,19 @@ as_of = state.ledger_page(__file__, "Aging")
 
 c1, c2 = st.columns([1, 3])
 with c1:
-    currency = controls.currency()
+    currency = controls.currency(all_in=True)
 with c2:
     edges, basis = controls.aging_buckets()
-cur = currency or "EUR"
+cur = controls.unit(currency)
+consolidated = controls.consolidated_note(currency)
 spec = AgingSpec(edges=edges, basis=basis)
 labels = spec.labels
 
 ag = cache.aging_trend([as_of], currency, edges, basis)
 total = ag["amount"].sum()
-st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**: {number(total)} {cur} open in {number(ag['count'].sum())} "
-           "items. The buckets add up to the total; credit notes sit in the bucket of their due date, unapplied cash "
-           "on its own line.")
+st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**{' (all currencies)' if consolidated else ''}: {number(total)} "
+           f"{cur} open in {number(ag['count'].sum())} items. The buckets add up to the total; credit notes sit in the "
+           "bucket of their due date, unapplied cash on its own line." + (f" {consolidated}" if consolidated else ""))
 left, right = st.columns([5, 4])  # room for the table's four columns and the seven bar labels
 with left:
     st.altair_chart(charts.aging_bars(ag, labels, cur), width="stretch")
@@ -102,10 +103,14 @@ else:
                  column_config={"invoice_id": "Invoice", "customer_id": "Customer ID", "name": "Debtor",
                                 "invoice_date": st.column_config.DateColumn("Invoice date"),
                                 "due_date": st.column_config.DateColumn("Due date"),
-                                "amount": st.column_config.NumberColumn(f"Amount ({cur})", format="accounting"),
-                                "open_amount": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
-                                "disputed": "Disputed", "days_past_due": "Days past due"})
-    st.caption(f"The {number(len(inv))} largest open items in this bucket.")
+                                # Items keep their own currency; the column says which when all are shown.
+                                "amount": st.column_config.NumberColumn(
+                                    "Amount" if consolidated else f"Amount ({cur})", format="accounting"),
+                                "open_amount": st.column_config.NumberColumn(
+                                    "Open" if consolidated else f"Open ({cur})", format="accounting"),
+                                "currency": "Currency", "disputed": "Disputed", "days_past_due": "Days past due"})
+    st.caption(f"The {number(len(inv))} largest open items in this bucket"
+               + (f" (largest in {cur}; each amount in its own currency)." if consolidated else "."))
 
 st.subheader("Debtor timeline")
 rows = picked.selection.rows if picked is not None else []

@@ -13,11 +13,13 @@ from ui.format import money, number
 as_of = state.ledger_page(__file__, "Cash forecast")
 c1, _ = st.columns([1, 3])
 with c1:
-    currency = controls.currency()
-cur = currency or "EUR"
+    currency = controls.currency(all_in=True)
+cur = controls.unit(currency)
+consolidated = controls.consolidated_note(currency)
 st.caption(f"Each invoice open on **{as_of:%d %b %Y}** is expected on its due date plus its debtor's usual delay "
            "(amount-weighted, last 12 months; the ledger's average for debtors without history). Disputed items "
-           "also wait the typical time a dispute takes; items over 180 days past due are doubtful and left out.")
+           "also wait the typical time a dispute takes; items over 180 days past due are doubtful and left out."
+           + (f" {consolidated}" if consolidated else ""))
 state.history_warning("the debtors' usual delays (every invoice is expected on its due date)")
 
 weeks, outlook = cache.cash_forecast(as_of, currency)
@@ -39,7 +41,7 @@ with st.expander("Week by week"):
                  column_config={"week": "Week", "start": st.column_config.DateColumn("Starting"),
                                 "expected": st.column_config.NumberColumn(f"Expected ({cur})", format="accounting")})
     d1, d2, _ = st.columns([1, 1, 3])
-    name = f"cash-forecast-{cur}-{as_of.isoformat()}"
+    name = f"cash-forecast-{'all-in-' if consolidated else ''}{cur}-{as_of.isoformat()}"
     d1.download_button("Download (CSV)", lambda: exports.to_csv_bytes(weeks), f"{name}.csv", "text/csv",
                        key="fc_csv")
     d2.download_button("Download (Excel)",

@@ -12,7 +12,7 @@ as_of = state.ledger_page(__file__, "Overview")
 
 c1, c2, c3 = st.columns([1, 1, 2])
 with c1:
-    currency = controls.currency()
+    currency = controls.currency(all_in=True)
 with c2:
     window = controls.window()
 with c3:
@@ -27,10 +27,12 @@ previous = ov.previous
 points = ov.tiles.set_index("as_of")
 now, before = points.loc[as_of], points.loc[previous]
 risk = ov.at_risk
-cur = currency or "EUR"
+cur = controls.unit(currency)
+consolidated = controls.consolidated_note(currency)
 cap, pdf = st.columns([5, 1], vertical_alignment="center")
-cap.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**; changes are against {previous:%d %b %Y}. "
-            f"DSO and CEI use the {controls.WINDOWS[window]} before each date.")
+cap.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**{' (all currencies)' if consolidated else ''}; changes are "
+            f"against {previous:%d %b %Y}. DSO and CEI use the {controls.WINDOWS[window]} before each date."
+            + (f" {consolidated}" if consolidated else ""))
 config_name, config = controls.current_config()
 controls.pdf_button(pdf, lambda: cache.summary_pdf(as_of, currency, window, cei_average, countback, config_name,
                                                    config), as_of, key="ov_pdf")
@@ -144,4 +146,6 @@ st.dataframe(
         bp_key: st.column_config.NumberColumn("Best possible DSO", format="%.1f"),
         add_key: st.column_config.NumberColumn("Days delinquent", format="%.1f"),
     })
-st.caption(f"{number(len(by))} groups. Amounts are in {cur} only; other currencies are reported separately.")
+st.caption(f"{number(len(by))} groups. "
+           + (f"Amounts are all currencies in {cur}." if consolidated
+              else f"Amounts are in {cur} only; other currencies are reported separately."))

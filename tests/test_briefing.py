@@ -131,3 +131,14 @@ def test_an_open_items_report_is_said_so_on_the_page(duck_engine, monkeypatch):
     assert b"Open items only" in _text(briefing.build(duck_engine, date(2026, 11, 22)))
     generate.write_sample(duck_engine, SMALL_SAMPLE, replace=True)
     assert b"Open items only" not in _text(briefing.build(duck_engine, AS_OF))
+
+
+def test_a_long_subtitle_is_fitted_to_the_page():
+    """A long configuration name no longer runs off the page: smaller type, then an ellipsis."""
+    page = briefing._Page()
+    short, size = page.fitted(12, 20, 186, 5, "In EUR; segments: default thresholds.", size=8.5)
+    assert size == 8.5 and short == "In EUR; segments: default thresholds."
+    text, size = page.fitted(12, 20, 186, 5, "In EUR (all currencies); segments: " + "a long name " * 40, size=8.5)
+    assert size == 6.5 and text.endswith(("…", "~"))
+    page.font(size)
+    assert page.pdf.get_string_width(text) <= 186

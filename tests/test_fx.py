@@ -207,3 +207,122 @@ def test_debtor_balances_in_the_reporting_currency_match_a_reference(engine, led
     got = dict(zip(got["customer_id"], got["total"], strict=True))
     for customer in set(expected) | set(got):
         assert got.get(customer, 0.0) == pytest.approx(expected.get(customer, 0.0), abs=0.02), customer
+
+
+def _three_currencies(ledger, picks):
+    """A random ledger's invoices and payments spread over EUR, SEK and USD (a payment on an invoice
+    in the invoice's currency)."""
+    inv, pay, as_of = ledger
+    inv = inv.assign(currency=[picks[i % len(picks)] for i in range(len(inv))])
+    by_invoice = dict(zip(inv["invoice_id"], inv["currency"], strict=True))
+    pay = pay.assign(currency=[by_invoice.get(i, picks[-1 - k % 4]) for k, i in enumerate(pay["invoice_id"])])
+    return inv, pay, as_of
+
+
+def _converted(frame: pd.DataFrame, factor: dict[str, float]) -> pd.DataFrame:
+    """The naive consolidation: every amount times its currency's rate, all of it then in EUR."""
+    return frame.assign(amount=frame["amount"] * frame["currency"].map(factor).astype(float), currency="EUR")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=ledgers(), picks=st.lists(st.sampled_from(["EUR", "SEK", "USD"]), min_size=16, max_size=16),
+       sek=st.floats(0.01, 20), usd=st.floats(0.01, 20))
+def test_all_currencies_in_the_reporting_currency_match_a_reference(engine, ledger, picks, sek, usd):
+    """Random three-currency ledgers: the KPIs and aging of all currencies together equal those of
+    the ledger converted item by item at the rates (constant-currency figures), in naive pandas."""
+    from arboard import kpis
+
+    inv, pay, as_of = _three_currencies(ledger, picks)
+    _load(engine, inv, pay)
+    rates = fx.Rates("EUR", {"SEK": sek, "USD": usd})
+    factor = {"EUR": 1.0, "SEK": sek, "USD": usd}
+    ref_inv, ref_pay = _converted(inv, factor), _converted(pay, factor)
+    got = kpis.kpis(engine, as_of, rates=rates)
+    assert got["currency"] == "EUR"
+    for key, value in reference.kpis(ref_inv, ref_pay, as_of).items():
+        if value is None or got[key] is None:
+            assert value is None and got[key] is None, key  # e.g. no sales in the window: no DSO
+        else:
+            assert got[key] == pytest.approx(value, rel=1e-6, abs=0.0051), key  # the report rounds to hundredths
+    buckets = aging.aging(engine, as_of, rates=rates)
+    expected = reference.aging(ref_inv, ref_pay, as_of)
+    got_buckets = dict(zip(buckets["bucket"], buckets["amount"], strict=True))
+    for bucket in set(got_buckets) | set(expected):  # a bucket under half a cent is not shown
+        assert got_buckets.get(bucket, 0.0) == pytest.approx(expected.get(bucket, 0.0), abs=0.011), bucket
+    # A single currency is never converted, whatever the rates.
+    sek_only = kpis.kpis(engine, as_of, currency="SEK", rates=rates)
+    sek_ref = reference.kpis(inv[inv["currency"] == "SEK"], pay[pay["currency"] == "SEK"], as_of)
+    assert sek_only["currency"] == "SEK"
+    assert sek_only["open_ar"] == pytest.approx(sek_ref["open_ar"], abs=0.011)
+
+
+def test_overview_forecast_and_what_if_add_up_the_currencies(ledger):
+    """All currencies in the reporting currency are the per-currency figures times their rates, for
+    every additive figure the Overview, the cash forecast and the what-if baseline show."""
+    from arboard import forecast, kpis, overview, scenarios
+
+    currencies = _currencies(ledger)
+    saved = fx.save(ledger, currencies[0], _rates_for(currencies[1:]))
+
+    def weighted(fn):
+        return sum(fn(c) * saved.rate(c) for c in currencies)
+
+    ov = overview.overview(ledger, AS_OF, rates=saved)
+    assert ov.unit == currencies[0] and ov.currency is None
+    per = {c: overview.overview(ledger, AS_OF, currency=c, rates=saved) for c in currencies}
+    assert all(p.unit == c and not p.rates.active for c, p in per.items())  # one currency stays in it
+    now = ov.tiles.set_index("as_of").loc[AS_OF]
+    for key in ("open_ar", "overdue_ar", "not_due_ar", "unapplied", "disputed_ar", "sales_window"):
+        assert now[key] == pytest.approx(weighted(lambda c, k=key: per[c].tiles.set_index("as_of").loc[AS_OF, k]),
+                                         rel=1e-9, abs=0.05), key
+    assert now["dso"] == pytest.approx(now["open_ar"] / now["sales_window"] * 90, rel=1e-9)
+    trend = ov.trend.set_index("as_of")["open_ar"]
+    for d, value in trend.items():
+        assert value == pytest.approx(weighted(lambda c, d=d: per[c].trend.set_index("as_of")["open_ar"].get(d, 0.0)),
+                                      rel=1e-9, abs=0.05)
+    risk = ov.at_risk.set_index("month")
+    assert risk["invoiced"].to_numpy() == pytest.approx(
+        sum(per[c].at_risk.set_index("month")["invoiced"].to_numpy() * saved.rate(c) for c in currencies))
+    assert ov.customers["total"].sum() == pytest.approx(now["open_ar"], abs=0.5)
+    assert ov.breakdown["open_ar"].sum() == pytest.approx(ov.customers["total"].sum(), abs=0.05)
+    by_currency = kpis.kpis_by(ledger, AS_OF, "currency", rates=saved).set_index("dim")["open_ar"]
+    for c in currencies:
+        assert by_currency[c] == pytest.approx(per[c].tiles.set_index("as_of").loc[AS_OF, "open_ar"] * saved.rate(c),
+                                               abs=0.05)
+
+    expected = forecast.weekly(forecast.expected_payments(ledger, AS_OF, rates=saved), AS_OF)["expected"]
+    assert expected.to_numpy() == pytest.approx(sum(
+        forecast.weekly(forecast.expected_payments(ledger, AS_OF, currency=c), AS_OF)["expected"].to_numpy()
+        * saved.rate(c) for c in currencies))
+    base = scenarios.Simulator(ledger, AS_OF, rates=saved).base
+    assert base["open_ar"] == pytest.approx(now["open_ar"], abs=0.05)
+    assert scenarios.Simulator(ledger, AS_OF, currency=currencies[1], rates=saved).base["open_ar"] == pytest.approx(
+        per[currencies[1]].tiles.set_index("as_of").loc[AS_OF, "open_ar"], abs=0.05)
+
+
+def test_cli_all_currencies_use_the_saved_rates(duck_url, tmp_path):
+    """`--currency all` adds the currencies up in the reporting currency once one is saved."""
+    from arboard import kpis
+
+    engine = db.open_database(duck_url)
+    generate.write_sample(engine, SMALL_SAMPLE)
+    currencies = _currencies(engine)
+    face = kpis.kpis(engine, AS_OF)["open_ar"]
+    saved = fx.save(engine, currencies[0], _rates_for(currencies[1:]))
+    expected = kpis.kpis(engine, AS_OF, rates=saved)["open_ar"]
+    engine.dispose()
+    assert expected != pytest.approx(face)
+    run, day = CliRunner().invoke, AS_OF.isoformat()
+    report = run(app, ["report", "--as-of", day, "--currency", "all", "--db", duck_url])
+    assert report.exit_code == 0, report.output
+    result = json.loads(report.stdout)
+    assert result["currency"] == currencies[0] and result["open_ar"] == pytest.approx(expected, abs=0.01)
+    one = json.loads(run(app, ["report", "--as-of", day, "--currency", currencies[1], "--db", duck_url]).stdout)
+    assert one["currency"] == currencies[1]
+    weeks = json.loads(run(app, ["forecast", "--as-of", day, "--currency", "all", "--db", duck_url]).stdout)
+    assert weeks["currency"] == currencies[0]
+    whatif = json.loads(run(app, ["whatif", "Baseline", "--as-of", day, "--currency", "all", "--db", duck_url]).stdout)
+    assert whatif["currency"] == currencies[0]
+    pdf = tmp_path / "all.pdf"
+    made = run(app, ["summary", "--as-of", day, "--currency", "all", "--out", str(pdf), "--db", duck_url])
+    assert made.exit_code == 0, made.output and pdf.read_bytes().startswith(b"%PDF-")

@@ -1,8 +1,10 @@
 """Cached calls into arboard for the pages.
 
 Every function is keyed on the database URL and its data version (so an import invalidates it)
-plus the parameters that change the answer. All users of one arboard server share one database,
-so a cross-session cache holds nothing that another user of the same server may not see.
+plus the parameters that change the answer. Saved exchange rates are read inside (saving them bumps
+the data version): a currency of None means all currencies in the reporting currency. All users
+of one arboard server share one database, so a cross-session cache holds nothing that another user
+of the same server may not see.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def exchange_rates() -> fx.Rates:
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="Computing aging…")
 def _aging_trend(url, version, dates: tuple[date, ...], currency, edges, basis, dimension) -> pd.DataFrame:
     return aging.aging_trend(state._engine(url), list(dates), spec=AgingSpec(edges=edges, basis=basis),
-                             currency=currency, dimension=dimension)
+                             currency=currency, dimension=dimension, rates=_rates(url, version))
 
 
 def aging_trend(dates: list[date], currency: str | None, edges: tuple[int, ...], basis: str,
@@ -79,7 +81,7 @@ def aging_trend(dates: list[date], currency: str | None, edges: tuple[int, ...],
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner="Computing aging by customer…")
 def _aging_by_customer(url, version, as_of, currency, edges, basis) -> pd.DataFrame:
     return aging.aging_by_customer(state._engine(url), as_of, spec=AgingSpec(edges=edges, basis=basis),
-                                   currency=currency)
+                                   currency=currency, rates=_rates(url, version))
 
 
 def aging_by_customer(as_of: date, currency: str | None, edges: tuple[int, ...], basis: str) -> pd.DataFrame:
@@ -89,7 +91,7 @@ def aging_by_customer(as_of: date, currency: str | None, edges: tuple[int, ...],
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def _items(url, version, as_of, currency, edges, basis, bucket, customer_id) -> pd.DataFrame:
     return aging.items(state._engine(url), as_of, spec=AgingSpec(edges=edges, basis=basis), currency=currency,
-                       bucket=bucket, customer_id=customer_id)
+                       bucket=bucket, customer_id=customer_id, rates=_rates(url, version))
 
 
 def items(as_of: date, currency: str | None, edges: tuple[int, ...], basis: str, *, bucket: str | None = None,
@@ -109,7 +111,8 @@ def debtor_timeline(customer_id: str, as_of: date) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Computing the overview…")
 def _overview(url, version, as_of, currency, window, cei_average):
     return overview.overview(state._engine(url), as_of, settings=settings(window, cei_average, (30, 60, 90, 120),
-                                                                          "due"), currency=currency)
+                                                                          "due"), currency=currency,
+                             rates=_rates(url, version))
 
 
 def overview_for(as_of: date, currency: str | None, window: int, cei_average: bool) -> overview.Overview:
@@ -271,7 +274,7 @@ def why_no_contact(as_of: date, customer_id: str, config: SegmentConfig | None =
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting receipts…")
 def _forecast(url, version, as_of, currency) -> tuple[pd.DataFrame, dict]:
-    expected = forecast.expected_payments(state._engine(url), as_of, currency=currency)
+    expected = forecast.expected_payments(state._engine(url), as_of, currency=currency, rates=_rates(url, version))
     return forecast.weekly(expected, as_of), forecast.outlook(expected, as_of)
 
 
@@ -282,7 +285,7 @@ def cash_forecast(as_of: date, currency: str | None) -> tuple[pd.DataFrame, dict
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Running the backtest…")
 def _backtest(url, version, as_of, currency) -> forecast.Backtest:
-    return forecast.backtest(state._engine(url), as_of, currency=currency)
+    return forecast.backtest(state._engine(url), as_of, currency=currency, rates=_rates(url, version))
 
 
 def backtest(as_of: date, currency: str | None) -> forecast.Backtest:
@@ -294,7 +297,7 @@ def _simulator(url, version, as_of, currency, window, config_json) -> scenarios.
     # A resource, not data: it holds the engine and reads more history on demand. Read-only for callers.
     return scenarios.Simulator(state._engine(url), as_of, base_config=_config(config_json),
                                settings=KpiSettings(window_days=window), currency=currency,
-                               profile_frame=_profiles(url, version, as_of, 365))
+                               profile_frame=_profiles(url, version, as_of, 365), rates=_rates(url, version))
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="Projecting…")

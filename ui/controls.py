@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import model, outreach, segments
+from arboard import fx, model, outreach, segments
 from arboard.errors import ArboardError
 from arboard.openitems import DIMENSIONS  # noqa: F401 - re-exported for pages
 from arboard.segments import SegmentConfig
@@ -20,15 +20,49 @@ def default_currency() -> str | None:
     return options[0] if options else None
 
 
-def currency() -> str | None:
-    """Currency picker (amounts in different currencies are never added up)."""
+ALL = "all"  # the currency picker's value for all currencies together in the reporting currency
+
+
+def currency(*, all_in: bool = False) -> str | None:
+    """Currency picker; returns the currency, or None for all of them in the reporting currency.
+
+    Amounts in different currencies are never added up at face value. With ``all_in`` (pages whose
+    figures convert) and a reporting currency saved on the Data page, it also offers all currencies
+    together, and starts on them. The last pick holds across pages: "all" gives way to the largest
+    currency on a page without it and comes back on the next page with it.
+    """
     options = [c for c, _ in cache.currencies()]
-    if not options:
+    if len(options) <= 1:
+        return options[0] if options else None
+    reporting = cache.exchange_rates().reporting if all_in else None
+    choices = [ALL, *options] if reporting else options
+    wish = st.session_state.get("_currency_wish", ALL)
+    st.session_state["currency"] = wish if wish in choices else choices[0]
+    picked = st.selectbox("Currency", choices, key="currency", on_change=_wish_currency,
+                          format_func=lambda c: f"All in {reporting}" if c == ALL else c,
+                          help="Figures are per currency; the largest comes first."
+                               + (f" All in {reporting}: every currency converted at the exchange rates saved "
+                                  "on the Data page." if reporting else ""))
+    return None if picked == ALL else picked
+
+
+def _wish_currency() -> None:
+    st.session_state["_currency_wish"] = st.session_state["currency"]
+
+
+def unit(currency: str | None) -> str:
+    """The currency a page's amounts are in: the one picked, else the reporting currency."""
+    return currency or cache.exchange_rates().reporting or "EUR"
+
+
+def consolidated_note(currency: str | None) -> str | None:
+    """What a page says when it shows all currencies in the reporting currency (None otherwise)."""
+    rates = cache.exchange_rates()
+    if currency or not rates.active:
         return None
-    if len(options) == 1:
-        return options[0]
-    kept_among("currency", options, options[0])
-    return st.selectbox("Currency", options, key="currency", help="Figures are per currency; the largest comes first.")
+    text = fx.note(rates, [c for c, _ in cache.currencies()]) or ""
+    return (text + " Every date is converted at these rates (constant currency), so trends follow the ledger, "
+                   "not the exchange rates.").strip()
 
 
 def window() -> int:

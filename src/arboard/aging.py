@@ -111,8 +111,9 @@ def _bucketed(as_of: date, spec: AgingSpec, **filters) -> sa.Subquery:
 
 
 def aging(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
-          dimension: str | None = None) -> pd.DataFrame:
-    """Open AR by bucket (and by ``dimension`` when given).
+          dimension: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
+    """Open AR by bucket (and by ``dimension`` when given); without a ``currency``, in the reporting
+    currency of ``rates`` when given (:func:`arboard.fx.applied`).
 
     Returns
     -------
@@ -120,13 +121,15 @@ def aging(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currenc
         ``dim, bucket, amount, count, credit_notes`` in bucket order, the unapplied-cash line
         last; ``amount`` sums to the total open AR.
     """
-    return aging_trend(engine, [as_of], spec=spec, currency=currency, dimension=dimension).drop(columns="as_of")
+    return aging_trend(engine, [as_of], spec=spec, currency=currency, dimension=dimension,
+                       rates=rates).drop(columns="as_of")
 
 
 def aging_trend(engine: Engine, dates: Sequence[date], *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
-                dimension: str | None = None) -> pd.DataFrame:
-    """Open AR by bucket for each as-of date (for the stacked trend): ``as_of, dim, bucket, amount, ...``."""
-    hist = events.history(engine, currency=currency, dimension=dimension, basis=spec.basis)
+                dimension: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
+    """Open AR by bucket for each as-of date (for the stacked trend): ``as_of, dim, bucket, amount, ...``;
+    ``rates`` as in :func:`aging`."""
+    hist = events.history(engine, currency=currency, dimension=dimension, basis=spec.basis, rates=rates)
     return aging_from_history(hist, dates, spec=spec)
 
 
@@ -154,7 +157,7 @@ def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpe
     ev, cust = schema.ar_events, schema.customers
     at = sa.literal(as_of, sa.Date)
     b = _bucketed(as_of, spec, currency=currency)
-    rates = rates if rates is not None and not currency else fx.Rates()
+    rates = fx.applied(rates, currency)
     item_rows = sa.select(b.c.customer_id, b.c.bucket,
                           rates.to_reporting(b.c.open_amount, b.c.currency).label("amount"), b.c.due_date,
                           b.c.disputed, (b.c.amount > 0).label("invoice"), sa.literal(1).label("n"))
@@ -195,22 +198,28 @@ def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpe
 
 
 def items(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpec(), currency: str | None = None,
-          bucket: str | None = None, customer_id: str | None = None, limit: int = 5_000) -> pd.DataFrame:
-    """Open items (invoices and credit notes) with their bucket, for drill-down; largest first."""
+          bucket: str | None = None, customer_id: str | None = None, limit: int = 5_000,
+          rates: fx.Rates | None = None) -> pd.DataFrame:
+    """Open items (invoices and credit notes) with their bucket, for drill-down; largest first.
+
+    Amounts stay in each item's own ``currency``; across currencies, "largest" is in the reporting
+    currency of ``rates`` when given (:func:`arboard.fx.applied`).
+    """
     b = _bucketed(as_of, spec, currency=currency, customer_id=customer_id)
     cust = schema.customers
+    size = fx.applied(rates, currency).to_reporting(b.c.open_amount, b.c.currency)
     q = (sa.select(b.c.invoice_id, b.c.customer_id, sa.func.coalesce(cust.c.name, b.c.customer_id).label("name"),
-                   b.c.invoice_date, b.c.due_date, b.c.amount, b.c.open_amount, b.c.disputed,
+                   b.c.invoice_date, b.c.due_date, b.c.amount, b.c.open_amount, b.c.currency, b.c.disputed,
                    days_past(b.c.as_of, b.c.due_date).label("days_past_due"), b.c.bucket)
          .select_from(b.outerjoin(cust, cust.c.customer_id == b.c.customer_id))
-         .order_by(b.c.open_amount.desc()).limit(limit))
+         .order_by(size.desc(), b.c.invoice_id).limit(limit))
     if bucket is not None:
         q = q.where(b.c.bucket == bucket)
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(q).mappings().all())
     if df.empty:
         return pd.DataFrame(columns=["invoice_id", "customer_id", "name", "invoice_date", "due_date", "amount",
-                                     "open_amount", "disputed", "days_past_due", "bucket"])
+                                     "open_amount", "currency", "disputed", "days_past_due", "bucket"])
     df[["amount", "open_amount"]] = df[["amount", "open_amount"]].astype(float)
     return df
 

@@ -101,7 +101,7 @@ def forecast_chart(weeks: pd.DataFrame, currency: str) -> dict:
 
 
 def group_rows(customers: pd.DataFrame, groups: pd.Series) -> list[tuple[str, int, float]]:
-    """(label, debtors, open balance) of the five groups, from aging by customer in one currency."""
+    """(label, debtors, open balance) of the five groups, from aging by customer (in its currency)."""
     from arboard.segments import GROUPS
 
     g = customers["customer_id"].map(groups).fillna("no_information")
@@ -147,6 +147,23 @@ class _Page:
         self.pdf.set_xy(x, y)
         self.pdf.cell(w, h, self.text(value), align=align)
 
+    def fitted(self, x: float, y: float, w: float, h: float, value: str, *, size: float, smallest: float = 6.5,
+               colour=INK) -> tuple[str, float]:
+        """One line in ``w`` mm: the font shrinks towards ``smallest`` for a long line (a long
+        configuration name), and what still does not fit ends in an ellipsis. Returns what was
+        written and its font size."""
+        text = self.text(value)
+        while size > smallest and self._width(text, size, colour) > w:
+            size -= 0.25
+        while len(text) > 1 and self._width(text, size, colour) > w:
+            text = text[:-2].rstrip() + ("…" if self.unicode else "~")
+        self.at(x, y, w, h, text)
+        return text, size
+
+    def _width(self, text: str, size: float, colour) -> float:
+        self.font(size, colour=colour)
+        return self.pdf.get_string_width(text)
+
     def image(self, png: bytes, x: float, y: float, w: float) -> None:
         self.pdf.image(io.BytesIO(png), x=x, y=y, w=w)
 
@@ -161,7 +178,8 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
     Parameters
     ----------
     ov
-        The Overview as of the reporting date (:func:`arboard.overview.overview`) in one currency.
+        The Overview as of the reporting date (:func:`arboard.overview.overview`), in one currency or
+        all of them in the reporting currency.
     countback
         Report countback DSO (else standard DSO) — the Overview's setting.
     extras
@@ -173,7 +191,8 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
         A one-page A4 PDF.
     """
     extras = extras or Extras()
-    cur = ov.currency or "mixed currencies"
+    cur = ov.unit or "mixed currencies"
+    every = " (all currencies)" if ov.currency is None and ov.rates.active else ""
     points = ov.tiles.set_index("as_of")
     now, before = points.loc[ov.as_of], points.loc[ov.previous]
     dso_k, bp_k, add_k = ("countback_dso", "countback_bpdso", "countback_add") if countback else ("dso", "bpdso", "add")
@@ -183,11 +202,11 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
 
     page.font(17, bold=True)
     page.at(left, 12, width, 8, f"Receivables summary as of {ov.as_of:%d %B %Y}")
-    page.font(8.5, colour=MUTED)
     stamp = (generated or datetime.now()).strftime("%d %b %Y %H:%M")
-    page.at(left, 20.5, width, 5,
-            f"In {cur}; {'countback' if countback else 'standard'} DSO over {window_days} days of credit sales; "
-            f"changes against {ov.previous:%d %b %Y}; segments: {extras.config_name or 'default thresholds'}.")
+    page.fitted(left, 20.5, width, 5,
+                f"In {cur}{every}; {'countback' if countback else 'standard'} DSO over {window_days} days of "
+                f"credit sales; changes against {ov.previous:%d %b %Y}; segments: "
+                f"{extras.config_name or 'default thresholds'}.", size=8.5, colour=MUTED)
     if extras.open_items_only:
         page.font(8, colour=BAD)
         page.at(left, 24.4, width, 3.5, "Open items only (nothing settled): balances and aging are exact; DSO, CEI "
@@ -325,7 +344,7 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
     """
     if countback is None:
         countback = scenario is None or scenario.is_baseline
-    from arboard import forecast, kpis, overview, profiles, scenarios, segments, summary
+    from arboard import forecast, fx, kpis, overview, profiles, scenarios, segments, summary
 
     ledger = summary.ledger_summary(engine)
     first = ledger.first_invoice
@@ -334,15 +353,16 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
                            + (f"; the ledger starts on {first:%d %b %Y}." if first else "; the ledger is empty."))
 
     settings = kpis.KpiSettings(window_days=window_days)
-    ov = overview.overview(engine, as_of, settings=settings, currency=currency)
+    rates = fx.applied(fx.load(engine), currency)  # all currencies: in the reporting currency when one is saved
+    ov = overview.overview(engine, as_of, settings=settings, currency=currency, rates=rates)
     prof = profiles.debtor_profiles(engine, as_of)
     config = config or segments.SegmentConfig()
     groups = pd.Series(segments.assign(prof, config).to_numpy(), index=prof["customer_id"].to_numpy())
-    expected = forecast.expected_payments(engine, as_of, currency=currency)
+    expected = forecast.expected_payments(engine, as_of, currency=currency, rates=rates)
     projection = None
     if scenario is not None and not scenario.is_baseline:
         projection = scenarios.Simulator(engine, as_of, base_config=config, settings=settings, currency=currency,
-                                         profile_frame=prof).project(scenario)
+                                         profile_frame=prof, rates=rates).project(scenario)
     extras = Extras(groups=groups, forecast_weeks=forecast.weekly(expected, as_of),
                     forecast_outlook=forecast.outlook(expected, as_of), projection=projection,
                     config_name=config_name, open_items_only=ledger.open_items_only)

@@ -48,6 +48,9 @@ err = Console(stderr=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: ARBOARD_DB_URL, "
                                               "secrets.toml, else the embedded DuckDB file).")]
+CurrencyOption = Annotated[str | None, typer.Option(help="Currency (default: the largest). 'all' adds every "
+                                                     "currency up in the reporting currency set with 'arboard "
+                                                     "rates', else at face value.")]
 
 
 def _fail(exc: ArboardError, code: int = 1) -> None:
@@ -224,8 +227,7 @@ def report_cmd(
     = None,
     db_url: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
-    currency: Annotated[str | None, typer.Option(help="Currency to report (default: the largest; 'all' mixes).")]
-    = None,
+    currency: CurrencyOption = None,
     window: Annotated[int, typer.Option(min=1, help="DSO/CEI window in days.")] = 90,
     cei_variant: Annotated[str, typer.Option(help="'total' sales or 'average' (sales / months).")] = "total",
     edges: Annotated[str, typer.Option(help="Aging bucket edges in days.")] = "30,60,90,120",
@@ -239,7 +241,8 @@ def report_cmd(
         _fail(ArboardError("--cei-variant must be total or average."), 2)
     settings = KpiSettings(window_days=window, cei_average_sales=cei_variant == "average",
                            aging=_aging_spec(edges, basis))
-    result = kpis.kpis(engine, _as_of(as_of, engine), settings=settings, currency=_currency(currency, engine))
+    result = kpis.kpis(engine, _as_of(as_of, engine), settings=settings, currency=_currency(currency, engine),
+                       rates=fx.load(engine))
     _history_note(engine, "DSO, CEI and days to pay")
     _emit(result, fmt)
 
@@ -433,7 +436,7 @@ def forecast_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     db_url: DbOption = None,
-    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest).")] = None,
+    currency: CurrencyOption = None,
     backtest: Annotated[bool, typer.Option("--backtest", help="Set the forecast against what actually came in "
                                            "(needs 13 weeks of data after --as-of; by default it is 13 "
                                            "weeks before the data ends).")] = False,
@@ -444,6 +447,7 @@ def forecast_cmd(
     if fmt not in ("json", "csv"):
         _fail(ArboardError("--format must be json or csv."), 2)
     day, cur = _as_of(as_of, engine), _currency(currency, engine)
+    rates = fx.applied(fx.load(engine), cur)
     if backtest:
         # What came in is known up to the end of the data: the forecast is made that many weeks before.
         latest = (day if as_of is None else _as_of(None, engine)) - timedelta(weeks=forecast.WEEKS)
@@ -452,18 +456,18 @@ def forecast_cmd(
         elif day > latest:
             _fail(ArboardError(f"A backtest needs {forecast.WEEKS} weeks of data after --as-of, and the data ends "
                                f"on {latest + timedelta(weeks=forecast.WEEKS)}: use --as-of {latest} or earlier."), 2)
-        bt = forecast.backtest(engine, day, currency=cur)
+        bt = forecast.backtest(engine, day, currency=cur, rates=rates)
         table, head = bt.table, {"mae_per_week": bt.mae_per_week, "total_expected": bt.total_expected,
                                  "total_actual": bt.total_actual, "doubtful_cleared": bt.doubtful_cleared}
     else:
-        expected = forecast.expected_payments(engine, day, currency=cur)
+        expected = forecast.expected_payments(engine, day, currency=cur, rates=rates)
         table, head = forecast.weekly(expected, day), forecast.outlook(expected, day)
         _history_note(engine, "the debtors' usual delays (every invoice is expected on its due date)")
     if fmt == "csv":
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
         return
-    result = {"as_of": day.isoformat(), "currency": cur, **{k: kpis.json_value(v) for k, v in head.items()},
-              "weeks": _records(table)}
+    result = {"as_of": day.isoformat(), "currency": cur or rates.reporting,
+              **{k: kpis.json_value(v) for k, v in head.items()}, "weeks": _records(table)}
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 
@@ -481,7 +485,7 @@ def whatif_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     db_url: DbOption = None,
-    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest).")] = None,
+    currency: CurrencyOption = None,
     window: Annotated[int, typer.Option(min=1, help="DSO window in days.")] = 90,
     config: Annotated[str | None, typer.Option(help="The saved segment configuration of the baseline.")] = None,
 ) -> None:
@@ -496,9 +500,10 @@ def whatif_cmd(
     if compare_with:
         chosen.append(_scenario(engine, compare_with) or scenarios.Scenario())
     sim = scenarios.Simulator(engine, _as_of(as_of, engine), base_config=_config(engine, config),
-                              settings=KpiSettings(window_days=window), currency=_currency(currency, engine))
+                              settings=KpiSettings(window_days=window), currency=_currency(currency, engine),
+                              rates=fx.load(engine))
     projections = [sim.project(s) for s in chosen]
-    result = {"as_of": sim.as_of.isoformat(), "currency": sim.currency, "window_days": window,
+    result = {"as_of": sim.as_of.isoformat(), "currency": sim.currency or sim.rates.reporting, "window_days": window,
               "scenarios": [{"name": p.scenario.name, "levers": p.scenario.describe(),
                              "cash_released": round(p.cash_released, 2), "metrics": _records(p.metrics),
                              "groups": _records(p.groups)} for p in projections]}
@@ -513,7 +518,7 @@ def summary_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     db_url: DbOption = None,
-    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest).")] = None,
+    currency: CurrencyOption = None,
     window: Annotated[int, typer.Option(min=1, help="DSO window in days.")] = 90,
     config: Annotated[str | None, typer.Option(help="A saved segment configuration.")] = None,
     scenario: Annotated[str | None, typer.Option(help="A saved what-if scenario to add to the page.")] = None,

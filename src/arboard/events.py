@@ -23,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
+from arboard import fx, schema
 from arboard.db import fetch_frame, get_meta, set_meta
 from arboard.store import temp_table
 
@@ -303,12 +303,18 @@ class History:
 
 
 def history(engine: Engine, *, currency: str | None = None, dimension: str | None = None,
-            basis: str = "due", customer_id: str | None = None) -> History:
-    """Load the grouped balance changes (one aggregate query over ``ar_events``)."""
+            basis: str = "due", customer_id: str | None = None, rates: fx.Rates | None = None) -> History:
+    """Load the grouped balance changes (one aggregate query over ``ar_events``).
+
+    Without a ``currency``, amounts add up all currencies: in the reporting currency of ``rates``
+    when given (:func:`arboard.fx.applied`), else at face value.
+    """
     ensure_current(engine)
     # Company-wide (or by currency) questions read the rollup; customer-level ones the events.
     t = daily if dimension in (None, "currency") and customer_id is None else ev
     ref = t.c.due_date if basis == "due" else t.c.invoice_date
+    rates = fx.applied(rates, currency)
+    delta, settled = rates.to_reporting(t.c.delta, t.c.currency), rates.to_reporting(t.c.settled, t.c.currency)
     if dimension is None:
         dim = sa.literal_column("'All'", sa.String).label("dim")
     elif dimension == "currency":
@@ -318,13 +324,14 @@ def history(engine: Engine, *, currency: str | None = None, dimension: str | Non
     src = t if dimension in (None, "currency") else t.outerjoin(
         schema.customers, schema.customers.c.customer_id == t.c.customer_id)
     keys = [t.c.day, ref] + ([dim] if dimension else [])
-    q = (sa.select(t.c.day, ref.label("ref"), dim, sa.func.sum(t.c.delta).label("delta"),
-                   sa.func.sum(sa.case((t.c.disputed, t.c.delta), else_=0)).label("disputed"),
-                   sa.func.sum(sa.case((t.c.credit_note, t.c.delta), else_=0)).label("credit"),
-                   sa.func.sum(t.c.n_items).label("items"), sa.func.sum(t.c.sales).label("sales"),
-                   sa.func.sum(t.c.settled).label("settled"),
-                   sa.func.sum(t.c.settled * days_between(t.c.day, t.c.invoice_date)).label("pay_days"),
-                   sa.func.sum(t.c.settled * sa.func.greatest(days_between(t.c.day, t.c.due_date), 0))
+    q = (sa.select(t.c.day, ref.label("ref"), dim, sa.func.sum(delta).label("delta"),
+                   sa.func.sum(sa.case((t.c.disputed, delta), else_=0)).label("disputed"),
+                   sa.func.sum(sa.case((t.c.credit_note, delta), else_=0)).label("credit"),
+                   sa.func.sum(t.c.n_items).label("items"),
+                   sa.func.sum(rates.to_reporting(t.c.sales, t.c.currency)).label("sales"),
+                   sa.func.sum(settled).label("settled"),
+                   sa.func.sum(settled * days_between(t.c.day, t.c.invoice_date)).label("pay_days"),
+                   sa.func.sum(settled * sa.func.greatest(days_between(t.c.day, t.c.due_date), 0))
                    .label("late_days"))
          .select_from(src).group_by(*keys))
     if currency:
@@ -343,13 +350,15 @@ def history(engine: Engine, *, currency: str | None = None, dimension: str | Non
 
 
 def snapshot(engine: Engine, dates: Sequence[date], *, currency: str | None = None,
-             dimension: str | None = None) -> pd.DataFrame:
+             dimension: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
     """Open balances at a few dates in one scan (cheaper than a history for breakdowns).
 
-    Returns the frame of :meth:`History.totals`: ``dim, open_items, current, disputed, unapplied, as_of``.
+    Returns the frame of :meth:`History.totals`: ``dim, open_items, current, disputed, unapplied, as_of``;
+    ``rates`` as in :func:`history`.
     """
     ensure_current(engine)
     dates = sorted(set(dates))
+    delta = fx.applied(rates, currency).to_reporting(ev.c.delta, ev.c.currency)
     dim = dimension_expr(dimension)
     src = ev if dimension in (None, "currency") else ev.outerjoin(
         schema.customers, schema.customers.c.customer_id == ev.c.customer_id)
@@ -358,11 +367,11 @@ def snapshot(engine: Engine, dates: Sequence[date], *, currency: str | None = No
         upto = ev.c.day <= sa.literal(d, sa.Date)
         item = sa.and_(upto, ev.c.due_date.is_not(None))
         sums += [
-            sa.func.sum(sa.case((item, ev.c.delta), else_=0.0)).label(f"open_items_{i}"),
-            sa.func.sum(sa.case((sa.and_(item, ev.c.due_date >= sa.literal(d, sa.Date)), ev.c.delta), else_=0.0))
+            sa.func.sum(sa.case((item, delta), else_=0.0)).label(f"open_items_{i}"),
+            sa.func.sum(sa.case((sa.and_(item, ev.c.due_date >= sa.literal(d, sa.Date)), delta), else_=0.0))
             .label(f"current_{i}"),
-            sa.func.sum(sa.case((sa.and_(item, ev.c.disputed), ev.c.delta), else_=0.0)).label(f"disputed_{i}"),
-            sa.func.sum(sa.case((sa.and_(upto, ev.c.due_date.is_(None)), ev.c.delta), else_=0.0))
+            sa.func.sum(sa.case((sa.and_(item, ev.c.disputed), delta), else_=0.0)).label(f"disputed_{i}"),
+            sa.func.sum(sa.case((sa.and_(upto, ev.c.due_date.is_(None)), delta), else_=0.0))
             .label(f"unapplied_{i}"),
         ]
     q = sa.select(dim, *sums).select_from(src).where(ev.c.day <= sa.literal(dates[-1], sa.Date))

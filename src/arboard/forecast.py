@@ -50,11 +50,12 @@ def _delays(engine: Engine, as_of: date, lookback_days: int) -> tuple[pd.Series,
 
 
 def open_invoices(engine: Engine, as_of: date, *, currency: str | None = None,
-                  settled_since: date | None = None) -> pd.DataFrame:
+                  settled_since: date | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
     """Invoices (positive amounts) open as of ``as_of``, net of the partial payments made by then.
 
     With ``settled_since``, invoices settled in ``(settled_since, as_of]`` come too (what-if
-    scenarios re-open them when payments move later).
+    scenarios re-open them when payments move later). Without a ``currency``, amounts are in the
+    reporting currency of ``rates`` when given (:func:`arboard.fx.applied`), else at face value.
 
     Returns
     -------
@@ -69,9 +70,12 @@ def open_invoices(engine: Engine, as_of: date, *, currency: str | None = None,
                .where(pay.c.payment_date <= as_of, pay.c.payment_date < sa.func.coalesce(inv.c.paid_date, far),
                       sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > (settled_since or as_of)))
                .group_by(pay.c.invoice_id).subquery("partial"))
+    rates = fx.applied(rates, currency)
     amount = sa.cast(inv.c.amount, sa.Float)
-    q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date, amount.label("amount"),
-                   (amount - sa.func.coalesce(partial.c.paid, 0.0)).label("open_amount"), inv.c.disputed,
+    q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
+                   rates.to_reporting(amount, inv.c.currency).label("amount"),
+                   rates.to_reporting(amount - sa.func.coalesce(partial.c.paid, 0.0), inv.c.currency)
+                   .label("open_amount"), inv.c.disputed,
                    inv.c.paid_date)
          .select_from(inv.outerjoin(partial, partial.c.invoice_id == inv.c.invoice_id))
          .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
@@ -103,15 +107,16 @@ def expected_dates(engine: Engine, items: pd.DataFrame, as_of: date, *,
 
 
 def expected_payments(engine: Engine, as_of: date, *, currency: str | None = None,
-                      lookback_days: int = 365) -> pd.DataFrame:
-    """Open invoices as of ``as_of`` with their expected payment date.
+                      lookback_days: int = 365, rates: fx.Rates | None = None) -> pd.DataFrame:
+    """Open invoices as of ``as_of`` with their expected payment date (``rates`` as in
+    :func:`open_invoices`).
 
     Returns
     -------
     pandas.DataFrame
         ``invoice_id, customer_id, due_date, open_amount, disputed, expected_date, doubtful``.
     """
-    items = open_invoices(engine, as_of, currency=currency)
+    items = open_invoices(engine, as_of, currency=currency, rates=rates)
     items["expected_date"], items["doubtful"] = expected_dates(engine, items, as_of, lookback_days=lookback_days)
     return items[["invoice_id", "customer_id", "due_date", "open_amount", "disputed", "expected_date", "doubtful"]]
 
@@ -151,15 +156,17 @@ class Backtest:
     doubtful_cleared: float = 0.0  # what the doubtful items (left out of both sides) cleared in the weeks
 
 
-def backtest(engine: Engine, as_of: date, *, weeks: int = WEEKS, currency: str | None = None) -> Backtest:
+def backtest(engine: Engine, as_of: date, *, weeks: int = WEEKS, currency: str | None = None,
+             rates: fx.Rates | None = None) -> Backtest:
     """Forecast as of ``as_of`` and compare with what those invoices actually paid in each week.
 
     "Actual" is the settlement of the invoices open at ``as_of`` (their remaining amount on the
     settlement date), which is what the forecast predicts. Doubtful items are left out of both sides,
     like for like: the forecast expects nothing of them, and what clears them after so long is as
-    often a write-off as cash. What they cleared is reported apart (``doubtful_cleared``).
+    often a write-off as cash. What they cleared is reported apart (``doubtful_cleared``). ``rates``
+    as in :func:`open_invoices`.
     """
-    expected = expected_payments(engine, as_of, currency=currency)
+    expected = expected_payments(engine, as_of, currency=currency, rates=rates)
     table = weekly(expected, as_of, weeks=weeks)
     inv = schema.invoices
     q = sa.select(inv.c.invoice_id, inv.c.paid_date).where(inv.c.invoice_id.in_(

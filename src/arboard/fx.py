@@ -1,9 +1,12 @@
 """Exchange rates into one reporting currency, for the figures that add up a debtor's currencies.
 
-Reports per currency (Overview, Aging, Debtors, Cash forecast, What-if) never mix currencies. A few
-figures must: a debtor's total balance sizes its segment and its credit-limit use, a group's open
-balance, the amounts the outreach plan is about, the invoice amount the late-payment model learns
-from. With rates saved here they are in the reporting currency; without, at face value, as before.
+Reports per currency (Overview, Aging, Debtors, Cash forecast, What-if) never mix currencies; the
+Overview and Aging also offer all currencies together in the reporting currency, at constant
+rates (every date converted at the saved rates, so a trend moves with the ledger, not with
+exchange rates). A few figures must add up currencies: a debtor's total balance sizes its segment
+and its credit-limit use, a group's open balance, the amounts the outreach plan is about, the
+invoice amount the late-payment model learns from. With rates saved here they are in the reporting
+currency; without, at face value, as before.
 
 A rate says what one unit of a currency is worth in the reporting currency (``SEK 0.087`` with
 reporting currency EUR: 1 SEK = 0.087 EUR). The rates are the user's (no internet lookups): the
@@ -94,6 +97,15 @@ class Rates:
     def label(self) -> str:
         """How amounts that add up currencies are expressed, for captions and axis titles."""
         return self.reporting if self.active else "all currencies at face value"
+
+
+NONE = Rates()
+
+
+def applied(rates: Rates | None, currency: str | None) -> Rates:
+    """The rates a figure uses: ``rates`` for all currencies together (``currency`` None), none for a
+    figure in one currency, which stays in that currency."""
+    return rates if rates is not None and not currency else NONE
 
 
 def note(rates: Rates, currencies: Iterable[str]) -> str | None:

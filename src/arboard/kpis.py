@@ -27,7 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import dso, events, schema
+from arboard import dso, events, fx, schema
 from arboard.aging import AgingSpec, aging
 from arboard.db import fetch_frame
 from arboard.openitems import days_past, dimension_column, group_keys
@@ -69,10 +69,11 @@ def trend_dates(as_of: date, months: int = 24) -> list[date]:
 
 
 def daily_sales(engine: Engine, start: date, end: date, *, currency: str | None = None,
-                dimension: str | None = None) -> pd.DataFrame:
+                dimension: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
     """Credit sales per day (credit notes netted) in ``[start, end]``: ``dim, day, sales``.
 
-    Reads the derived ``sales_daily`` rollup (one row per day and attribute combination).
+    Reads the derived ``sales_daily`` rollup (one row per day and attribute combination). Without a
+    ``currency``, in the reporting currency of ``rates`` when given (:func:`arboard.fx.applied`).
     """
     events.ensure_current(engine)
     sd = schema.sales_daily
@@ -82,7 +83,8 @@ def daily_sales(engine: Engine, start: date, end: date, *, currency: str | None 
         dim = sa.func.coalesce(sd.c[dimension], sa.literal_column("'(unknown)'")).label("dim")
     else:
         raise ValueError(f"unknown dimension {dimension!r}")
-    q = (sa.select(dim, sd.c.day, sa.func.sum(sd.c.sales)).where(sd.c.day >= start, sd.c.day <= end)
+    sales = fx.applied(rates, currency).to_reporting(sd.c.sales, sd.c.currency)
+    q = (sa.select(dim, sd.c.day, sa.func.sum(sales)).where(sd.c.day >= start, sd.c.day <= end)
          .group_by(*group_keys(dim, dimension), sd.c.day))
     if currency:
         q = q.where(sd.c.currency == currency)
@@ -94,14 +96,15 @@ def daily_sales(engine: Engine, start: date, end: date, *, currency: str | None 
 
 
 def daily_settlements(engine: Engine, start: date, end: date, *, currency: str | None = None,
-                       dimension: str | None = None) -> pd.DataFrame:
-    """Invoices settled per day: amount, and amount x days-to-pay and amount x days-late sums."""
+                       dimension: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
+    """Invoices settled per day: amount, and amount x days-to-pay and amount x days-late sums
+    (``rates`` as in :func:`daily_sales`)."""
     dim = dimension_column(dimension)
     src = inv if dimension in (None, "currency") else inv.outerjoin(
         schema.customers, schema.customers.c.customer_id == inv.c.customer_id)
     to_pay = days_past(inv.c.paid_date, inv.c.invoice_date)
     late = days_past(inv.c.paid_date, inv.c.due_date)
-    amount = sa.cast(inv.c.amount, sa.Float)
+    amount = sa.cast(fx.applied(rates, currency).to_reporting(inv.c.amount, inv.c.currency), sa.Float)
     q = (sa.select(dim, inv.c.paid_date, sa.func.sum(amount).label("settled"),
                    sa.func.sum(amount * to_pay).label("pay_days"),
                    sa.func.sum(amount * sa.case((late > 0, late), else_=0)).label("late_days"))
@@ -190,23 +193,25 @@ def _compute(bal: pd.DataFrame, sales: dict[str, _Sales], settled: dict[str, tup
 
 def compute(engine: Engine, dates: Sequence[date], *, settings: KpiSettings = KpiSettings(),
             currency: str | None = None, dimension: str | None = None,
-            hist: events.History | None = None) -> pd.DataFrame:
+            hist: events.History | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
     """All KPIs for each as-of date (and each value of ``dimension``): one row per (date, dim).
 
-    Pass ``hist`` (from :func:`arboard.events.history` with the same currency) to reuse a loaded
-    balance history across calls; a breakdown by dimension reads balances in one scan instead.
+    Pass ``hist`` (from :func:`arboard.events.history` with the same currency and rates) to reuse a
+    loaded balance history across calls; a breakdown by dimension reads balances in one scan instead.
+    Without a ``currency``, all currencies add up in the reporting currency of ``rates`` when given
+    (at the saved rates for every date: constant-currency figures), else at face value.
     """
     dates = sorted(set(dates))
     w = settings.window_days
     begins = [d - timedelta(days=w) for d in dates]
     first = min(begins[0], add_months(dates[0], -COUNTBACK_MONTHS - 1))
     if dimension is not None:
-        bal = events.snapshot(engine, [*dates, *begins], currency=currency, dimension=dimension)
-        daily = daily_sales(engine, first, dates[-1], currency=currency, dimension=dimension)
-        paid = daily_settlements(engine, begins[0], dates[-1], currency=currency, dimension=dimension)
+        bal = events.snapshot(engine, [*dates, *begins], currency=currency, dimension=dimension, rates=rates)
+        daily = daily_sales(engine, first, dates[-1], currency=currency, dimension=dimension, rates=rates)
+        paid = daily_settlements(engine, begins[0], dates[-1], currency=currency, dimension=dimension, rates=rates)
     else:
         # The balance history also carries daily sales and settlements: no further scans.
-        hist = hist or events.history(engine, currency=currency)
+        hist = hist or events.history(engine, currency=currency, rates=rates)
         bal = hist.totals([*dates, *begins])
         daily = paid = hist.flows().assign(dim="All")
     groups = sorted(set(daily["dim"]) | set(bal["dim"])) if dimension else ["All"]
@@ -218,8 +223,9 @@ def compute(engine: Engine, dates: Sequence[date], *, settings: KpiSettings = Kp
 
 
 def kpis(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings(),
-         currency: str | None = None) -> dict:
-    """The headline KPIs as of one date, with the aging and the at-risk rate.
+         currency: str | None = None, rates: fx.Rates | None = None) -> dict:
+    """The headline KPIs as of one date, with the aging and the at-risk rate (``rates`` as in
+    :func:`compute`).
 
     Returns
     -------
@@ -228,15 +234,16 @@ def kpis(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings(),
         countback_dso, bpdso, countback_bpdso, add, countback_add, cei, pct_current,
         pct_past_due, disputed_share, wadp, wadbt, at_risk_rate, at_risk_month, aging``.
     """
-    row = compute(engine, [as_of], settings=settings, currency=currency).iloc[0].to_dict()
+    rates = fx.applied(rates, currency)
+    row = compute(engine, [as_of], settings=settings, currency=currency, rates=rates).iloc[0].to_dict()
     out = {k: json_value(v) for k, v in row.items() if k != "dim"}
     out["as_of"] = as_of.isoformat()
-    out["currency"] = currency
-    risk = at_risk(engine, as_of, months=1, currency=currency)
+    out["currency"] = currency or rates.reporting
+    risk = at_risk(engine, as_of, months=1, currency=currency, rates=rates)
     last_rate = risk["rate"].iloc[-1] if len(risk) else None
     out["at_risk_rate"] = json_value(float(last_rate)) if last_rate is not None and pd.notna(last_rate) else None
     out["at_risk_month"] = risk["month"].iloc[-1] if len(risk) else None
-    ag = aging(engine, as_of, spec=settings.aging, currency=currency)
+    ag = aging(engine, as_of, spec=settings.aging, currency=currency, rates=rates)
     out["aging"] = [{"bucket": b, "amount": round(a, 2), "count": int(n)}
                     for b, a, n in zip(ag["bucket"], ag["amount"], ag["count"], strict=True)]
     return out
@@ -252,11 +259,11 @@ def json_value(value):
 
 
 def kpi_trend(engine: Engine, as_of: date, *, months: int = 24, settings: KpiSettings = KpiSettings(),
-              currency: str | None = None) -> pd.DataFrame:
+              currency: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
     """KPIs at the previous ``months - 1`` month ends and at ``as_of``: one row per point, from the
-    first with anything owed or sold (:func:`from_first_activity`)."""
-    return from_first_activity(compute(engine, trend_dates(as_of, months), settings=settings, currency=currency)
-                               .drop(columns="dim"))
+    first with anything owed or sold (:func:`from_first_activity`); ``rates`` as in :func:`compute`."""
+    return from_first_activity(compute(engine, trend_dates(as_of, months), settings=settings, currency=currency,
+                                       rates=rates).drop(columns="dim"))
 
 
 def from_first_activity(trend: pd.DataFrame) -> pd.DataFrame:
@@ -267,17 +274,20 @@ def from_first_activity(trend: pd.DataFrame) -> pd.DataFrame:
 
 
 def kpis_by(engine: Engine, as_of: date, dimension: str, *, settings: KpiSettings = KpiSettings(),
-            currency: str | None = None) -> pd.DataFrame:
-    """KPIs as of ``as_of`` for each value of ``dimension`` (country, industry, customer_type, currency)."""
-    df = compute(engine, [as_of], settings=settings, currency=currency, dimension=dimension)
+            currency: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
+    """KPIs as of ``as_of`` for each value of ``dimension`` (country, industry, customer_type, currency);
+    ``rates`` as in :func:`compute`."""
+    df = compute(engine, [as_of], settings=settings, currency=currency, dimension=dimension, rates=rates)
     return df[df["open_ar"].abs() + df["sales_window"].abs() > 0].drop(columns="as_of") \
         .sort_values("open_ar", ascending=False).reset_index(drop=True)
 
 
-def at_risk(engine: Engine, as_of: date, *, months: int = 12, currency: str | None = None) -> pd.DataFrame:
+def at_risk(engine: Engine, as_of: date, *, months: int = 12, currency: str | None = None,
+            rates: fx.Rates | None = None) -> pd.DataFrame:
     """At-risk rate per invoice month: the share still unpaid 90 days after the month's end.
 
-    Only months whose end + 90 days is on or before ``as_of`` are measured.
+    Only months whose end + 90 days is on or before ``as_of`` are measured; ``rates`` as in
+    :func:`compute`.
 
     Returns
     -------
@@ -292,14 +302,15 @@ def at_risk(engine: Engine, as_of: date, *, months: int = 12, currency: str | No
     events.ensure_current(engine)
     ev = schema.ar_daily  # the rollup: invoice dates without customers are enough here
     month = sa.func.date_trunc("month", ev.c.invoice_date)
-    q_open = (sa.select(ev.c.day, month, sa.func.sum(ev.c.delta))
+    rates = fx.applied(rates, currency)
+    q_open = (sa.select(ev.c.day, month, sa.func.sum(rates.to_reporting(ev.c.delta, ev.c.currency)))
               .where(~ev.c.credit_note, ev.c.invoice_date >= ends[0].replace(day=1), ev.c.invoice_date <= ends[-1],
                      ev.c.day <= checks[-1])
               .group_by(ev.c.day, month))
     if currency:
         q_open = q_open.where(ev.c.currency == currency)
     start = ends[0].replace(day=1)
-    q_inv = (sa.select(inv.c.invoice_date, sa.func.sum(inv.c.amount))
+    q_inv = (sa.select(inv.c.invoice_date, sa.func.sum(rates.to_reporting(inv.c.amount, inv.c.currency)))
              .where(inv.c.amount > 0, inv.c.invoice_date >= start, inv.c.invoice_date <= ends[-1])
              .group_by(inv.c.invoice_date))
     if currency:

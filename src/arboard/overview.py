@@ -10,14 +10,14 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from arboard import aging, dso, events, kpis
+from arboard import aging, dso, events, fx, kpis
 from arboard.kpis import COUNTBACK_MONTHS, KpiSettings, add_months, trend_dates
 from arboard.openitems import DIMENSIONS
 
 
 @dataclass
 class Overview:
-    """The Overview's figures as of one date, in one currency."""
+    """The Overview's figures as of one date, in one currency or all of them in the reporting currency."""
 
     as_of: date
     previous: date
@@ -29,6 +29,13 @@ class Overview:
     breakdown: pd.DataFrame  # by ``dimension``: open, overdue, DSO, BPDSO, ADD
     dimension: str = "country"
     currency: str | None = None
+    rates: fx.Rates = fx.NONE  # the rates all currencies were added up at (currency None)
+
+    @property
+    def unit(self) -> str | None:
+        """The currency the amounts are in: the one chosen, or the reporting currency for all of them
+        (None: all currencies at face value)."""
+        return self.currency or self.rates.reporting
 
 
 def breakdown(customers: pd.DataFrame, daily: pd.DataFrame, as_of: date, *, dimension: str,
@@ -67,7 +74,8 @@ def breakdown(customers: pd.DataFrame, daily: pd.DataFrame, as_of: date, *, dime
 
 
 def overview(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings(), currency: str | None = None,
-             dimension: str = "country", months: int = 24, timings: dict | None = None) -> Overview:
+             dimension: str = "country", months: int = 24, timings: dict | None = None,
+             rates: fx.Rates | None = None) -> Overview:
     """Compute the Overview: tiles, 24-month trends, at-risk rates, debtors and a breakdown.
 
     Parameters
@@ -79,18 +87,22 @@ def overview(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings
     settings
         DSO/CEI window, CEI variant, aging buckets.
     currency
-        Amounts in different currencies are never added up: pick one (None mixes them).
+        The currency to report. None adds up all currencies: in the reporting currency of ``rates``
+        when given (every date at the saved rates), else at face value.
     dimension
         Customer attribute for the breakdown (see :data:`arboard.openitems.DIMENSIONS`).
     timings
         When given, filled with the seconds each part took (for benchmarks).
+    rates
+        Exchange rates into the reporting currency (:func:`arboard.fx.load`), used without a currency.
     """
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
+    rates = fx.applied(rates, currency)
     clock = _Clock(timings)
     previous = add_months(as_of, -1)
     with clock("balance history"):
-        hist = events.history(engine, currency=currency, basis=settings.aging.basis)
+        hist = events.history(engine, currency=currency, basis=settings.aging.basis, rates=rates)
     with clock("KPI tiles and 24-month trend"):
         points = kpis.compute(engine, [*trend_dates(as_of, months), previous], settings=settings,
                               currency=currency, hist=hist)
@@ -99,14 +111,14 @@ def overview(engine: Engine, as_of: date, *, settings: KpiSettings = KpiSettings
     with clock("24-month aging trend"):
         aging_trend = aging.aging_from_history(hist, trend_dates(as_of, months), spec=settings.aging)
     with clock("at-risk rates"):
-        risk = kpis.at_risk(engine, as_of, currency=currency)
+        risk = kpis.at_risk(engine, as_of, currency=currency, rates=rates)
     with clock("aging by customer"):
-        customers = aging.aging_by_customer(engine, as_of, spec=settings.aging, currency=currency)
+        customers = aging.aging_by_customer(engine, as_of, spec=settings.aging, currency=currency, rates=rates)
     with clock(f"breakdown by {dimension}"):
         daily = kpis.daily_sales(engine, add_months(as_of, -COUNTBACK_MONTHS - 1), as_of, currency=currency,
-                                 dimension=dimension)
+                                 dimension=dimension, rates=rates)
         table = breakdown(customers, daily, as_of, dimension=dimension, settings=settings)
-    return Overview(as_of, previous, tiles, trend, aging_trend, risk, customers, table, dimension, currency)
+    return Overview(as_of, previous, tiles, trend, aging_trend, risk, customers, table, dimension, currency, rates)
 
 
 def breakdown_by(engine: Engine, ov: Overview, dimension: str, *, settings: KpiSettings = KpiSettings()
@@ -117,7 +129,7 @@ def breakdown_by(engine: Engine, ov: Overview, dimension: str, *, settings: KpiS
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     daily = kpis.daily_sales(engine, add_months(ov.as_of, -COUNTBACK_MONTHS - 1), ov.as_of, currency=ov.currency,
-                             dimension=dimension)
+                             dimension=dimension, rates=ov.rates)
     return breakdown(ov.customers, daily, ov.as_of, dimension=dimension, settings=settings)
 
 

@@ -30,7 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import dso, forecast, kpis, named, profiles, schema, segments
+from arboard import dso, forecast, fx, kpis, named, profiles, schema, segments
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.kpis import KpiSettings
@@ -151,7 +151,8 @@ def delete_scenario(engine: Engine, name: str) -> None:
 
 # --- the simulation ------------------------------------------------------------------------------
 
-def promise_items(engine: Engine, as_of: date, *, window_days: int, currency: str | None = None) -> pd.DataFrame:
+def promise_items(engine: Engine, as_of: date, *, window_days: int, currency: str | None = None,
+                  rates: fx.Rates | None = None) -> pd.DataFrame:
     """Invoices with a promise to pay falling due in the window ending at ``as_of``.
 
     Returns
@@ -159,13 +160,15 @@ def promise_items(engine: Engine, as_of: date, *, window_days: int, currency: st
     pandas.DataFrame
         ``invoice_id, made, kept, promised``: promises made and kept (paid within the grace days
         of the promised date, by ``as_of``) per invoice, the same definition as the debtor
-        profiles, and the largest amount promised (NaN when no amount was given).
+        profiles, and the largest amount promised (NaN when no amount was given), in the
+        reporting currency of ``rates`` without a ``currency`` (:func:`arboard.fx.applied`).
     """
+    rates = fx.applied(rates, currency)
     con, inv = schema.contacts, schema.invoices
     kept = sa.and_(inv.c.paid_date.is_not(None), inv.c.paid_date <= as_of,
                    inv.c.paid_date <= con.c.promised_date + sa.literal(profiles.PROMISE_GRACE_DAYS))
     q = (sa.select(con.c.invoice_id, sa.func.count().label("made"), sa.func.sum(sa.case((kept, 1), else_=0)),
-                   sa.func.max(sa.cast(con.c.promised_amount, sa.Float)))
+                   sa.func.max(rates.to_reporting(sa.cast(con.c.promised_amount, sa.Float), inv.c.currency)))
          .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id))
          .where(con.c.kind.in_(profiles.PROMISE_KINDS), con.c.contact_date <= as_of,
                 con.c.promised_date > as_of - timedelta(days=window_days), con.c.promised_date <= as_of,
@@ -269,25 +272,29 @@ class Simulator:
     """Everything a projection needs that does not depend on the levers, loaded once per as-of date.
 
     A page moving a slider re-runs :meth:`project` on the loaded items (milliseconds); only a
-    scenario reaching further back than anything loaded so far reads the database again.
+    scenario reaching further back than anything loaded so far reads the database again. Without a
+    ``currency``, every amount adds up all currencies in the reporting currency of ``rates`` when
+    given (:func:`arboard.fx.applied`), else at face value.
     """
 
     def __init__(self, engine: Engine, as_of: date, *, base_config: SegmentConfig | None = None,
                  settings: KpiSettings = KpiSettings(), currency: str | None = None,
-                 profile_frame: pd.DataFrame | None = None, lookback_days: int = 365):
+                 profile_frame: pd.DataFrame | None = None, lookback_days: int = 365,
+                 rates: fx.Rates | None = None):
         self.engine, self.as_of, self.settings, self.currency = engine, as_of, settings, currency
+        self.rates = rates = fx.applied(rates, currency)
         self.base_config = base_config or SegmentConfig()
         self.lookback_days = lookback_days
-        self.base = kpis.compute(engine, [as_of], settings=settings, currency=currency).iloc[0]
+        self.base = kpis.compute(engine, [as_of], settings=settings, currency=currency, rates=rates).iloc[0]
         w = settings.window_days
         first = kpis.add_months(as_of, -kpis.COUNTBACK_MONTHS - 1)
-        sales = kpis._Sales(kpis.daily_sales(engine, first, as_of, currency=currency), first, as_of)
+        sales = kpis._Sales(kpis.daily_sales(engine, first, as_of, currency=currency, rates=rates), first, as_of)
         self.periods = sales.months_back(as_of, kpis.COUNTBACK_MONTHS)
         self.sales_window = float(self.base["sales_window"])
         self.daily_sales = self.sales_window / w if w else 0.0
         self.profiles = (profile_frame if profile_frame is not None
                          else profiles.debtor_profiles(engine, as_of, lookback_days=lookback_days))
-        promises = promise_items(engine, as_of, window_days=w, currency=currency)
+        promises = promise_items(engine, as_of, window_days=w, currency=currency, rates=rates)
         made = int(promises["made"].sum())
         self.kept_share = float(promises["kept"].sum()) / made if made else None
         self._promises = promises.assign(promise_kept=promises["kept"] > 0)
@@ -304,7 +311,7 @@ class Simulator:
         if self._items is None or reach_days > self._reach:
             reach = max(reach_days, self.settings.window_days)
             raw = forecast.open_invoices(self.engine, self.as_of, currency=self.currency,
-                                         settled_since=self.as_of - timedelta(days=reach))
+                                         settled_since=self.as_of - timedelta(days=reach), rates=self.rates)
             is_open = raw["paid_date"].isna() | (raw["paid_date"] > pd.Timestamp(self.as_of))
             expected, doubtful = forecast.expected_dates(self.engine, raw, self.as_of,
                                                          lookback_days=self.lookback_days)

@@ -230,3 +230,40 @@ def test_view_settings_survive_a_look_at_other_pages(app_env):
     at.switch_page("pages/disputes.py").run()
     assert at.number_input(key="disp_target").value == 45
     assert not at.exception
+
+
+def test_all_currencies_in_the_reporting_currency(tmp_path, monkeypatch, app_env):
+    """With rates saved, Overview, Aging and Cash forecast start on all currencies in the reporting
+    currency; a page that stays per currency shows the largest, and the pick comes back after."""
+    import shutil
+
+    from arboard import db, fx, openitems
+
+    copy = tmp_path / "all.duckdb"
+    shutil.copy(app_env.removeprefix("duckdb:///"), copy)
+    url = f"duckdb:///{copy}"
+    engine = db.open_database(url)
+    currencies = [c for c, _ in openitems.currencies(engine)]
+    fx.save(engine, "EUR", {c: 0.5 for c in currencies if c != "EUR"})
+    engine.dispose()
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    at = run_page()
+    assert not at.exception
+    box = at.selectbox(key="currency")
+    assert box.value == "all" and box.options[0] == "All in EUR"
+    assert "(all currencies)" in at.caption[0].value and "constant currency" in at.caption[0].value
+    at.switch_page("pages/aging.py").run()
+    assert not at.exception
+    assert at.selectbox(key="currency").value == "all"
+    assert "currency" in at.dataframe[-1].value.columns  # the bucket's items say their own currency
+    at.switch_page("pages/debtors.py").run()
+    assert not at.exception
+    assert at.selectbox(key="currency").value == currencies[0]  # this page stays per currency
+    at.switch_page("pages/forecast.py").run()
+    assert not at.exception
+    assert at.selectbox(key="currency").value == "all"
+    assert any("constant currency" in c.value for c in at.caption)
+    at.selectbox(key="currency").set_value("USD").run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert at.selectbox(key="currency").value == "USD" and "USD" in at.caption[0].value
