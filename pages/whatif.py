@@ -52,6 +52,7 @@ if present:
     # A shared presentation link carries currency and window; a session remembers them too.
     params = st.session_state.get("_wi_params") or {}
     currency = st.query_params.get("currency") or params.get("currency") or controls.default_currency()
+    currency = None if currency == controls.ALL else currency  # all currencies in the reporting currency
     try:
         window = int(st.query_params.get("window") or params.get("window") or 90)
     except ValueError:
@@ -68,7 +69,7 @@ if present:
 else:
     top = st.columns([1, 1, 1.4, 1.4, 1.4])
     with top[0]:
-        currency = controls.currency()
+        currency = controls.currency(all_in=True)
     with top[1]:
         window = controls.window()
     config_name, base_config = controls.segment_config(top[2])
@@ -78,11 +79,13 @@ else:
     controls.remembered("wi_compare", ["(none)", *names], "(none)", url_key="compare")
     top[4].selectbox("Compare with", ["(none)", *names], key="wi_compare", on_change=controls.remember,
                      args=("wi_compare",), help="Show a second saved scenario side by side.")
-    st.session_state["_wi_params"] = {"currency": currency, "window": window, "config": config_name}
-    if currency:
-        st.query_params["currency"] = currency
+    shown = currency or (controls.ALL if cache.exchange_rates().active else None)
+    st.session_state["_wi_params"] = {"currency": shown, "window": window, "config": config_name}
+    if shown:
+        st.query_params["currency"] = shown
     st.query_params["window"] = str(window)
-cur = currency or "EUR"
+cur = controls.unit(currency)
+consolidated = controls.consolidated_note(currency)
 base = base_config or segments.SegmentConfig()
 pick = st.session_state.get("_wi_pick") or st.query_params.get("scenario") or BASELINE
 pick = pick if pick in names else BASELINE
@@ -186,12 +189,14 @@ def change(v, unit="days") -> str | None:
 
 title = scenario.name if scenario.name != BASELINE else "Baseline (no change)"
 if present:
-    st.markdown(f"## {md(title)}  \n{', '.join(scenario.describe())} · as of {as_of:%d %b %Y} · {cur}")
+    st.markdown(f"## {md(title)}  \n{', '.join(scenario.describe())} · as of {as_of:%d %b %Y} · "
+                f"{'all currencies in ' if consolidated else ''}{cur}")
 else:
     st.markdown(f"#### {md(title)}")
     levers = "; ".join(scenario.describe())
-    st.caption(f"{levers[:1].upper() + levers[1:]}. As of **{as_of:%d %b %Y}**, in {cur}, credit sales "
-               f"over the last {window} days ({money(proj.daily_sales, cur, compact=True)} a day).")
+    st.caption(f"{levers[:1].upper() + levers[1:]}. As of **{as_of:%d %b %Y}**, in {cur}"
+               f"{' (all currencies)' if consolidated else ''}, credit sales over the last {window} days "
+               f"({money(proj.daily_sales, cur, compact=True)} a day)." + (f" {consolidated}" if consolidated else ""))
 tiles = st.columns(4)
 tiles[0].metric("Projected DSO", days(proj.value("dso")), delta=change(proj.value("dso", "change")),
                 delta_color="inverse", help=f"Baseline {days(proj.value('dso', 'baseline'))}.")

@@ -294,8 +294,12 @@ def test_overview_forecast_and_what_if_add_up_the_currencies(ledger):
     assert expected.to_numpy() == pytest.approx(sum(
         forecast.weekly(forecast.expected_payments(ledger, AS_OF, currency=c), AS_OF)["expected"].to_numpy()
         * saved.rate(c) for c in currencies))
-    base = scenarios.Simulator(ledger, AS_OF, rates=saved).base
-    assert base["open_ar"] == pytest.approx(now["open_ar"], abs=0.05)
+    sim = scenarios.Simulator(ledger, AS_OF, rates=saved)
+    assert sim.base["open_ar"] == pytest.approx(now["open_ar"], abs=0.05)
+    faster = scenarios.Scenario(name="Faster", days_late=(("unable_to_pay", -20), ("wont_pay", -15)))
+    assert sim.project(faster).cash_released == pytest.approx(sum(
+        scenarios.Simulator(ledger, AS_OF, currency=c).project(faster).cash_released * saved.rate(c)
+        for c in currencies), rel=1e-9)
     assert scenarios.Simulator(ledger, AS_OF, currency=currencies[1], rates=saved).base["open_ar"] == pytest.approx(
         per[currencies[1]].tiles.set_index("as_of").loc[AS_OF, "open_ar"], abs=0.05)
 

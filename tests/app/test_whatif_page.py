@@ -97,3 +97,28 @@ def test_segment_configuration_name_travels_in_links(app_env):
     crafted = open_link("pages/whatif.py", {"config": "[Log in again](http://evil.example) **now**"})
     warning = next(w.value for w in crafted.warning if "not saved here" in w.value)
     assert r"\[Log in again\]\(http\:" in warning and r"\*\*now\*\*" in warning
+
+
+def test_whatif_with_all_currencies_and_its_presentation_link(tmp_path, monkeypatch, app_env):
+    """With rates saved the what-if starts on all currencies in the reporting currency, and a
+    presentation link keeps them together."""
+    import shutil
+
+    from arboard import db, fx, openitems
+
+    copy = tmp_path / "whatif-all.duckdb"
+    shutil.copy(app_env.removeprefix("duckdb:///"), copy)
+    url = f"duckdb:///{copy}"
+    engine = db.open_database(url)
+    fx.save(engine, "EUR", {c: 2.0 for c, _ in openitems.currencies(engine) if c != "EUR"})
+    engine.dispose()
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    at = run_page("pages/whatif.py")
+    assert not at.exception
+    assert at.selectbox(key="currency").value == "all" and at.query_params["currency"] == "all"
+    assert any("(all currencies)" in c.value for c in at.caption)
+    link = {k: at.query_params[k] for k in ("currency", "window")}
+    shown = open_link("pages/whatif.py", {**link, "present": "1"})
+    assert not shown.exception
+    assert [m.value for m in shown.metric] == [m.value for m in at.metric]
+    assert any("all currencies in EUR" in m.value for m in shown.markdown)
