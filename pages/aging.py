@@ -26,7 +26,7 @@ ag = cache.aging_trend([as_of], currency, edges, basis)
 total = ag["amount"].sum()
 st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**{' (all currencies)' if consolidated else ''}: {number(total)} "
            f"{cur} open in {number(ag['count'].sum())} items. The buckets add up to the total; credit notes sit in the "
-           "bucket of their due date, unapplied cash on its own line." + (f" {consolidated}" if consolidated else ""))
+           f"bucket of their due date, unapplied cash on its own line. {consolidated}")
 left, right = st.columns([5, 4])  # room for the table's four columns and the seven bar labels
 with left:
     st.altair_chart(charts.aging_bars(ag, labels, cur), width="stretch")

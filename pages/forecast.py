@@ -19,7 +19,7 @@ consolidated = controls.consolidated_note(currency)
 st.caption(f"Each invoice open on **{as_of:%d %b %Y}** is expected on its due date plus its debtor's usual delay "
            "(amount-weighted, last 12 months; the ledger's average for debtors without history). Disputed items "
            "also wait the typical time a dispute takes; items over 180 days past due are doubtful and left out."
-           + (f" {consolidated}" if consolidated else ""))
+           + f" {consolidated}")
 state.history_warning("the debtors' usual delays (every invoice is expected on its due date)")
 
 weeks, outlook = cache.cash_forecast(as_of, currency)

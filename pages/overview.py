@@ -32,7 +32,7 @@ consolidated = controls.consolidated_note(currency)
 cap, pdf = st.columns([5, 1], vertical_alignment="center")
 cap.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**{' (all currencies)' if consolidated else ''}; changes are "
             f"against {previous:%d %b %Y}. DSO and CEI use the {controls.WINDOWS[window]} before each date."
-            + (f" {consolidated}" if consolidated else ""))
+            + f" {consolidated}")
 config_name, config = controls.current_config()
 controls.pdf_button(pdf, lambda: cache.summary_pdf(as_of, currency, window, cei_average, countback, config_name,
                                                    config), as_of, key="ov_pdf")

@@ -196,7 +196,7 @@ else:
     levers = "; ".join(scenario.describe())
     st.caption(f"{levers[:1].upper() + levers[1:]}. As of **{as_of:%d %b %Y}**, in {cur}"
                f"{' (all currencies)' if consolidated else ''}, credit sales over the last {window} days "
-               f"({money(proj.daily_sales, cur, compact=True)} a day)." + (f" {consolidated}" if consolidated else ""))
+               f"({money(proj.daily_sales, cur, compact=True)} a day). {consolidated}")
 tiles = st.columns(4)
 tiles[0].metric("Projected DSO", days(proj.value("dso")), delta=change(proj.value("dso", "change")),
                 delta_color="inverse", help=f"Baseline {days(proj.value('dso', 'baseline'))}.")

@@ -55,11 +55,11 @@ def unit(currency: str | None) -> str:
     return currency or cache.exchange_rates().reporting or "EUR"
 
 
-def consolidated_note(currency: str | None) -> str | None:
-    """What a page says when it shows all currencies in the reporting currency (None otherwise)."""
+def consolidated_note(currency: str | None) -> str:
+    """What a page says when it shows all currencies in the reporting currency ("" otherwise)."""
     rates = cache.exchange_rates()
     if currency or not rates.active:
-        return None
+        return ""
     text = fx.note(rates, [c for c, _ in cache.currencies()]) or ""
     return (text + " Every date is converted at these rates (constant currency), so trends follow the ledger, "
                    "not the exchange rates.").strip()
