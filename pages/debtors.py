@@ -13,9 +13,10 @@ from ui.format import md, number
 as_of = state.ledger_page(__file__, "Debtors")
 c1, c2, _ = st.columns([1, 1.5, 2])
 with c1:
-    currency = controls.currency()
+    currency = controls.currency(all_in=True)
 config_name, config = controls.segment_config(c2)
-cur = currency or "EUR"
+cur = controls.unit(currency)
+consolidated = controls.consolidated_note(currency, over_time=False)
 state.history_warning("the segments and days late (every debtor is in *no information*)")
 table = cache.debtor_table(as_of, currency, config)
 labels = AgingSpec().labels
@@ -61,7 +62,8 @@ shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS))
 st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an open balance match, "
            f"{number(view['total'].sum())} {cur} open, {number(view['overdue'].sum())} overdue."
            + (f" The first {number(SHOWN)} by {explorer.SORTS[sort_by].lower()} are listed; the export has all."
-              if len(view) > SHOWN else ""))
+              if len(view) > SHOWN else "") + (f" Balances add up each debtor's currencies. {consolidated}"
+                                                 if consolidated else ""))
 cols = ["name", "customer_id", "group", "country", "total", "overdue", "days_past_due", "oldest_bucket", "disputed",
         "days_beyond_terms", "response_rate", "best_channel", *(["risk_score"] if "risk_score" in view else [])]
 picked = st.dataframe(

@@ -192,7 +192,7 @@ else:
         st.caption(f"The {number(SHOWN)} largest balances of {number(len(table))} are shown; the export has them all.")
     # The CSV is built only when the button is clicked, not on every slider move.
     st.download_button(f"Export these {number(len(table))} debtors (CSV)", lambda: exports.to_csv_bytes(
-                           table[cols].assign(amounts_in=unit or "several currencies at face value")),
+                           table[cols].assign(amounts_in=rates.amounts_in(present))),
                        f"debtors-{chosen}-{as_of.isoformat()}.csv", "text/csv", key="seg_export")
     rows = picked.selection.rows if picked is not None else []
     if rows:

@@ -330,3 +330,20 @@ def test_cli_all_currencies_use_the_saved_rates(duck_url, tmp_path):
     pdf = tmp_path / "all.pdf"
     made = run(app, ["summary", "--as-of", day, "--currency", "all", "--out", str(pdf), "--db", duck_url])
     assert made.exit_code == 0, made.output and pdf.read_bytes().startswith(b"%PDF-")
+
+
+def test_debtor_list_adds_up_each_debtors_currencies(ledger):
+    from arboard import explorer
+
+    currencies = _currencies(ledger)
+    face = explorer.debtor_table(ledger, AS_OF)
+    assert set(face["amounts_in"]) == {"several currencies at face value"}
+    saved = fx.save(ledger, currencies[0], _rates_for(currencies[1:]))
+    table = explorer.debtor_table(ledger, AS_OF, rates=saved)
+    assert set(table["amounts_in"]) == {currencies[0]}
+    expected = aging.aging_by_customer(ledger, AS_OF, rates=saved).set_index("customer_id")["total"]
+    np.testing.assert_allclose(table.set_index("customer_id").loc[expected.index, "total"], expected, atol=0.01)
+    one = explorer.debtor_table(ledger, AS_OF, currency=currencies[1], rates=saved)
+    assert set(one["amounts_in"]) == {currencies[1]}
+    assert one["total"].sum() == pytest.approx(
+        aging.aging_by_customer(ledger, AS_OF, currency=currencies[1])["total"].sum(), abs=0.05)

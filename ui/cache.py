@@ -231,7 +231,7 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
 def _debtors(url, version, as_of, currency, config_json) -> pd.DataFrame:
     return explorer.debtor_table(state._engine(url), as_of, currency=currency, config=_config(config_json),
-                                 profile_frame=_profiles(url, version, as_of, 365))
+                                 profile_frame=_profiles(url, version, as_of, 365), rates=_rates(url, version))
 
 
 def debtor_table(as_of: date, currency: str | None, config: SegmentConfig | None = None) -> pd.DataFrame:

@@ -55,14 +55,17 @@ def unit(currency: str | None) -> str:
     return currency or cache.exchange_rates().reporting or "EUR"
 
 
-def consolidated_note(currency: str | None) -> str:
-    """What a page says when it shows all currencies in the reporting currency ("" otherwise)."""
+def consolidated_note(currency: str | None, *, over_time: bool = True) -> str:
+    """What a page says when it shows all currencies in the reporting currency ("" otherwise);
+    ``over_time`` for pages with figures at past dates (trends, backtests)."""
     rates = cache.exchange_rates()
     if currency or not rates.active:
         return ""
     text = fx.note(rates, [c for c, _ in cache.currencies()]) or ""
-    return (text + " Every date is converted at these rates (constant currency), so trends follow the ledger, "
-                   "not the exchange rates.").strip()
+    if over_time:
+        text += (" Every date is converted at these rates (constant currency), so trends follow the ledger, not "
+                 "the exchange rates.")
+    return text.strip()
 
 
 def window() -> int:

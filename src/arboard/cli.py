@@ -284,13 +284,14 @@ def segments_cmd(
     groups = segments.assign(prof, cfg)
     _history_note(engine, "the groups (every debtor is in no_information)")
     # open_ar adds up a debtor's currencies: in this currency, or at face value when it is None.
-    unit = fx.load(engine).unit(c for c, _ in openitems.currencies(engine))
+    rates, currencies = fx.load(engine), [c for c, _ in openitems.currencies(engine)]
+    unit = rates.unit(currencies)
     if fmt == "json":
         result = {"as_of": day.isoformat(), "config": config or "default", "open_ar_currency": unit,
                   **segments.summary(prof, groups)}
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
-        table = prof.assign(group=groups, amounts_in=unit or "several currencies at face value")[
+        table = prof.assign(group=groups, amounts_in=rates.amounts_in(currencies))[
             ["customer_id", "name", "group", "open_ar", "overdue_ar", "amounts_in", "days_beyond_terms",
              "response_rate"]]
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
@@ -411,7 +412,7 @@ def export_cmd(
     group: Annotated[str | None, typer.Option(help="Only this segment: " + ", ".join(segments.SUBGROUPS) + ", or "
                                               "no_information.")] = None,
     min_overdue: Annotated[float, typer.Option(help="Only debtors with at least this much overdue.")] = 0.0,
-    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest; 'all' mixes).")] = None,
+    currency: CurrencyOption = None,
     sheet_per_group: Annotated[bool, typer.Option("--sheet-per-group", help="Excel: one sheet per segment.")]
     = False,
     db_url: DbOption = None,
@@ -422,7 +423,8 @@ def export_cmd(
     if group and group not in known:
         _fail(ArboardError(f"Unknown group {group!r}; use one of {', '.join(sorted(known))}."), 2)
     engine = _open(db_url)
-    table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=_currency(currency, engine))
+    table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=_currency(currency, engine),
+                                  rates=fx.load(engine))
     table = table[table["overdue"] >= min_overdue]
     if group:
         table = table[table["group"] == group]

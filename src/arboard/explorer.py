@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from arboard import aging, exports, profiles, segments
+from arboard import aging, exports, fx, openitems, profiles, segments
 from arboard.aging import AgingSpec
 
 COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", "overdue", "days_past_due",
@@ -22,14 +22,17 @@ COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", 
 
 
 def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, spec: AgingSpec = AgingSpec(),
-                 config: segments.SegmentConfig | None = None, profile_frame: pd.DataFrame | None = None
-                 ) -> pd.DataFrame:
+                 config: segments.SegmentConfig | None = None, profile_frame: pd.DataFrame | None = None,
+                 rates: fx.Rates | None = None) -> pd.DataFrame:
     """Every debtor with an open balance: balances by bucket, the oldest bucket, segment and behaviour.
 
     ``profile_frame`` (from :func:`arboard.profiles.debtor_profiles` as of the same date) saves
-    recomputing the profiles when the caller has them already.
+    recomputing the profiles when the caller has them already. Without a ``currency``, a debtor's
+    currencies add up in the reporting currency of ``rates`` when given (:func:`arboard.fx.applied`);
+    the last column, ``amounts_in``, says which currency the amounts are in, for exports.
     """
-    per = aging.aging_by_customer(engine, as_of, spec=spec, currency=currency)
+    rates = fx.applied(rates, currency)
+    per = aging.aging_by_customer(engine, as_of, spec=spec, currency=currency, rates=rates)
     prof = profile_frame if profile_frame is not None else profiles.debtor_profiles(engine, as_of)
     groups = pd.Series(segments.assign(prof, config or segments.SegmentConfig()).to_numpy(), index=prof["customer_id"])
     keep = ["customer_id", "days_beyond_terms", "response_rate", "best_channel", "preferred_channel"]
@@ -40,7 +43,8 @@ def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, sp
     values = table[spec.labels].to_numpy(dtype=float) > 0.004
     last = np.where(values.any(axis=1), values.shape[1] - 1 - np.argmax(values[:, ::-1], axis=1), -1)
     table["oldest_bucket"] = np.where(last >= 0, buckets[np.maximum(last, 0)], "")
-    return table[[*COLUMNS, *spec.labels, "unapplied"]]
+    table["amounts_in"] = currency or rates.amounts_in(c for c, _ in openitems.currencies(engine))
+    return table[[*COLUMNS, *spec.labels, "unapplied", "amounts_in"]]
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,11 @@ class Rates:
             return self.reporting
         return next(iter(present)) if len(present) == 1 else None
 
+    def amounts_in(self, currencies: Iterable[str]) -> str:
+        """What an export's ``amounts_in`` column says: :meth:`unit`, or that several currencies add
+        up at face value."""
+        return self.unit(currencies) or "several currencies at face value"
+
     def label(self) -> str:
         """How amounts that add up currencies are expressed, for captions and axis titles."""
         return self.reporting if self.active else "all currencies at face value"

@@ -233,8 +233,8 @@ def test_view_settings_survive_a_look_at_other_pages(app_env):
 
 
 def test_all_currencies_in_the_reporting_currency(tmp_path, monkeypatch, app_env):
-    """With rates saved, Overview, Aging and Cash forecast start on all currencies in the reporting
-    currency; a page that stays per currency shows the largest, and the pick comes back after."""
+    """With rates saved, the pages start on all currencies in the reporting currency; Disputes, which
+    stays per currency, shows the largest, and the pick comes back after."""
     import shutil
 
     from arboard import db, fx, openitems
@@ -258,7 +258,11 @@ def test_all_currencies_in_the_reporting_currency(tmp_path, monkeypatch, app_env
     assert "currency" in at.dataframe[-1].value.columns  # the bucket's items say their own currency
     at.switch_page("pages/debtors.py").run()
     assert not at.exception
-    assert at.selectbox(key="currency").value == currencies[0]  # this page stays per currency
+    assert at.selectbox(key="currency").value == "all"
+    assert "Balances add up each debtor's currencies" in at.caption[0].value
+    at.switch_page("pages/disputes.py").run()
+    assert not at.exception
+    assert at.selectbox(key="currency").value == currencies[0]  # a list of items stays per currency
     at.switch_page("pages/forecast.py").run()
     assert not at.exception
     assert at.selectbox(key="currency").value == "all"
