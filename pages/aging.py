@@ -14,7 +14,7 @@ as_of = state.ledger_page(__file__, "Aging")
 
 c1, c2 = st.columns([1, 3])
 with c1:
-    currency = controls.currency(all_in=True)
+    currency = controls.currency()
 with c2:
     edges, basis = controls.aging_buckets()
 cur = controls.unit(currency)

@@ -188,13 +188,12 @@ def exchange_rates(currencies: list[str]) -> None:
         return
     title = f"Exchange rates: reporting in {saved.reporting}" if saved.active else "Exchange rates (none set)"
     with st.expander(title):
-        st.caption("With a reporting currency, Overview, Aging, Debtors, Cash forecast and What-if offer all "
-                   "currencies together in it (every date at these rates: constant currency); each currency on its "
-                   "own is never converted. Segment sizes, balance bands, credit-limit use, the late-payment model's "
-                   "invoice amounts and the outreach plan's expected collections add up a debtor's currencies: at "
-                   "these rates, or at face value without them. Credit limits are taken to be in the reporting "
-                   "currency. The month-end closing rate is the usual choice; a currency left blank counts at face "
-                   "value.")
+        st.caption("With a reporting currency, every page offers all currencies together in it (every date at "
+                   "these rates: constant currency); each currency on its own is never converted. Segment sizes, "
+                   "balance bands, credit-limit use, the late-payment model's invoice amounts and the outreach "
+                   "plan's expected collections add up a debtor's currencies: at these rates, or at face value "
+                   "without them. Credit limits are taken to be in the reporting currency. The month-end closing "
+                   "rate is the usual choice; a currency left blank counts at face value.")
         options = ["(none: face value)", *sorted(set(currencies) | ({saved.reporting} if saved.active else set()))]
         chosen = st.selectbox("Reporting currency", options,
                               index=options.index(saved.reporting) if saved.active else 0, key="fx_reporting")

@@ -13,7 +13,7 @@ from ui.format import md, number
 as_of = state.ledger_page(__file__, "Debtors")
 c1, c2, _ = st.columns([1, 1.5, 2])
 with c1:
-    currency = controls.currency(all_in=True)
+    currency = controls.currency()
 config_name, config = controls.segment_config(c2)
 cur = controls.unit(currency)
 consolidated = controls.consolidated_note(currency, over_time=False)

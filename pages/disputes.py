@@ -12,14 +12,15 @@ as_of = state.ledger_page(__file__, "Disputes")
 c = st.columns([1, 1, 2], vertical_alignment="bottom")
 with c[0]:
     currency = controls.currency()
-cur = currency or "EUR"
+cur = controls.unit(currency)
+consolidated = controls.consolidated_note(currency, over_time=False)
 controls.kept("disp_target", 30)
 target = c[1].number_input("Target days to resolve", 1, 365, step=5, key="disp_target",
                            help="Disputes open longer than this are over target.")
 st.caption("A dispute is an operational fix, not a behaviour signal: the outreach plan keeps disputed invoices out "
            "of its reminders (Outreach → Plan settings), so this is the list to work instead. A dispute counts "
            "from its first dispute contact, or from the due date when none is recorded. Amounts are what is still "
-           "open after partial payments.")
+           f"open after partial payments. {consolidated}")
 state.history_warning("the times disputes took to settle")
 
 table, (typical, settled) = cache.open_disputes(as_of, currency)
@@ -49,11 +50,15 @@ shown = disputes.worklist(table, target_days=int(target), over_target_only=only_
 LIMIT = 2_000
 st.dataframe(
     shown.head(LIMIT), hide_index=True, width="stretch",
-    column_order=["over_target", "days_open", "name", "customer_id", "invoice_id", "open_amount", "due_date",
+    column_order=["over_target", "days_open", "name", "customer_id", "invoice_id",
+                  *(["open_value", "open_amount", "currency"] if consolidated else ["open_amount"]), "due_date",
                   "raised", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"],
     column_config={
         **disputes.LABELS,
-        "open_amount": st.column_config.NumberColumn(f"Open amount ({cur})", format="accounting"),
+        # All currencies: the amount in the reporting currency first, then in the invoice's own.
+        "open_value": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
+        "open_amount": st.column_config.NumberColumn("Open amount" if consolidated else f"Open amount ({cur})",
+                                                     format="accounting"),
         "due_date": st.column_config.DateColumn("Due date"),
         "raised": st.column_config.DateColumn(disputes.LABELS["raised"],
                                               help="Empty: no dispute contact recorded (counted from the due date)."),
@@ -64,9 +69,9 @@ st.dataframe(
 if len(shown) > LIMIT:
     st.caption(f"The first {number(LIMIT)} of {number(len(shown))} are listed; the downloads hold them all.")
 d1, d2, _ = st.columns([1, 1, 3])
-name = f"disputes-{cur}-{as_of.isoformat()}"
+name = f"disputes-{'all-in-' if consolidated else ''}{cur}-{as_of.isoformat()}"
 export = shown.rename(columns=disputes.LABELS)
 d1.download_button("Download (CSV)", lambda: exports.to_csv_bytes(export), f"{name}.csv", "text/csv", key="disp_csv")
 d2.download_button("Download (Excel)",
-                   lambda: exports.to_xlsx_bytes(export, sheet="Disputes", money_columns=("Open amount",)),
+                   lambda: exports.to_xlsx_bytes(export, sheet="Disputes", money_columns=disputes.MONEY),
                    f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="disp_xlsx")

@@ -13,7 +13,7 @@ from ui.format import money, number
 as_of = state.ledger_page(__file__, "Cash forecast")
 c1, _ = st.columns([1, 3])
 with c1:
-    currency = controls.currency(all_in=True)
+    currency = controls.currency()
 cur = controls.unit(currency)
 consolidated = controls.consolidated_note(currency)
 st.caption(f"Each invoice open on **{as_of:%d %b %Y}** is expected on its due date plus its debtor's usual delay "

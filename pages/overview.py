@@ -12,7 +12,7 @@ as_of = state.ledger_page(__file__, "Overview")
 
 c1, c2, c3 = st.columns([1, 1, 2])
 with c1:
-    currency = controls.currency(all_in=True)
+    currency = controls.currency()
 with c2:
     window = controls.window()
 with c3:

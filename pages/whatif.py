@@ -69,7 +69,7 @@ if present:
 else:
     top = st.columns([1, 1, 1.4, 1.4, 1.4])
     with top[0]:
-        currency = controls.currency(all_in=True)
+        currency = controls.currency()
     with top[1]:
         window = controls.window()
     config_name, base_config = controls.segment_config(top[2])

@@ -327,6 +327,12 @@ def test_cli_all_currencies_use_the_saved_rates(duck_url, tmp_path):
     assert weeks["currency"] == currencies[0]
     whatif = json.loads(run(app, ["whatif", "Baseline", "--as-of", day, "--currency", "all", "--db", duck_url]).stdout)
     assert whatif["currency"] == currencies[0]
+    listed = run(app, ["disputes", "--as-of", day, "--currency", "all", "--db", duck_url])
+    assert listed.exit_code == 0 and f" {currencies[0]}) as of {day}" in listed.stdout, listed.output
+    exported = tmp_path / "debtors.csv"
+    assert run(app, ["export", "--as-of", day, "--currency", "all", "--out", str(exported), "--db", duck_url]
+               ).exit_code == 0
+    assert set(pd.read_csv(exported)["amounts_in"]) == {currencies[0]}
     pdf = tmp_path / "all.pdf"
     made = run(app, ["summary", "--as-of", day, "--currency", "all", "--out", str(pdf), "--db", duck_url])
     assert made.exit_code == 0, made.output and pdf.read_bytes().startswith(b"%PDF-")
@@ -347,3 +353,23 @@ def test_debtor_list_adds_up_each_debtors_currencies(ledger):
     assert set(one["amounts_in"]) == {currencies[1]}
     assert one["total"].sum() == pytest.approx(
         aging.aging_by_customer(ledger, AS_OF, currency=currencies[1])["total"].sum(), abs=0.05)
+
+
+def test_disputes_of_all_currencies_add_up_in_the_reporting_currency(ledger):
+    from arboard import disputes
+
+    currencies = _currencies(ledger)
+    assert "open_value" not in disputes.open_disputes(ledger, AS_OF).columns  # no rates: as before
+    saved = fx.save(ledger, currencies[0], _rates_for(currencies[1:]))
+    table = disputes.open_disputes(ledger, AS_OF, rates=saved)
+    np.testing.assert_allclose(table["open_value"], table["open_amount"] * table["currency"].map(saved.rate),
+                               atol=0.011)
+    per = {c: disputes.open_disputes(ledger, AS_OF, currency=c, rates=saved) for c in currencies}
+    assert all("open_value" not in p.columns for p in per.values())  # one currency stays in it
+    assert sorted(table["invoice_id"]) == sorted(i for p in per.values() for i in p["invoice_id"])
+    got = disputes.summary(table, target_days=30)
+    parts = {c: disputes.summary(p, target_days=30) for c, p in per.items()}
+    assert got.amount == pytest.approx(sum(s.amount * saved.rate(c) for c, s in parts.items()), abs=0.05)
+    assert got.over_target_amount == pytest.approx(
+        sum(s.over_target_amount * saved.rate(c) for c, s in parts.items()), abs=0.05)
+    assert disputes.by_age(table)["amount"].sum() == pytest.approx(got.amount, abs=0.05)

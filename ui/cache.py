@@ -344,7 +344,7 @@ def summary_pdf(as_of: date, currency: str | None, window: int, cei_average: boo
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Listing disputes…")
 def _disputes(url, version, as_of, currency) -> tuple[pd.DataFrame, tuple[float | None, int]]:
     engine = state._engine(url)
-    return (disputes.open_disputes(engine, as_of, currency=currency),
+    return (disputes.open_disputes(engine, as_of, currency=currency, rates=_rates(url, version)),
             disputes.resolution_days(engine, as_of, currency=currency))
 
 

@@ -23,31 +23,25 @@ def default_currency() -> str | None:
 ALL = "all"  # the currency picker's value for all currencies together in the reporting currency
 
 
-def currency(*, all_in: bool = False) -> str | None:
+def currency() -> str | None:
     """Currency picker; returns the currency, or None for all of them in the reporting currency.
 
-    Amounts in different currencies are never added up at face value. With ``all_in`` (pages whose
-    figures convert) and a reporting currency saved on the Data page, it also offers all currencies
-    together, and starts on them. The last pick holds across pages: "all" gives way to the largest
-    currency on a page without it and comes back on the next page with it.
+    Amounts in different currencies are never added up at face value. With a reporting currency
+    saved on the Data page, the picker also offers all currencies together, converted at the saved
+    rates, and starts on them.
     """
     options = [c for c, _ in cache.currencies()]
     if len(options) <= 1:
         return options[0] if options else None
-    reporting = cache.exchange_rates().reporting if all_in else None
+    reporting = cache.exchange_rates().reporting
     choices = [ALL, *options] if reporting else options
-    wish = st.session_state.get("_currency_wish", ALL)
-    st.session_state["currency"] = wish if wish in choices else choices[0]
-    picked = st.selectbox("Currency", choices, key="currency", on_change=_wish_currency,
+    kept_among("currency", choices, choices[0])
+    picked = st.selectbox("Currency", choices, key="currency",
                           format_func=lambda c: f"All in {reporting}" if c == ALL else c,
                           help="Figures are per currency; the largest comes first."
                                + (f" All in {reporting}: every currency converted at the exchange rates saved "
                                   "on the Data page." if reporting else ""))
     return None if picked == ALL else picked
-
-
-def _wish_currency() -> None:
-    st.session_state["_currency_wish"] = st.session_state["currency"]
 
 
 def unit(currency: str | None) -> str:

@@ -363,8 +363,7 @@ def disputes_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     db_url: DbOption = None,
-    currency: Annotated[str | None, typer.Option(help="Currency (default: the largest; 'all' lists every one).")]
-    = None,
+    currency: CurrencyOption = None,
     target_days: Annotated[int, typer.Option(min=1, help="Disputes open longer than this are over target.")] = 30,
     over_target_only: Annotated[bool, typer.Option("--over-target-only", help="List only those over target.")]
     = False,
@@ -375,19 +374,21 @@ def disputes_cmd(
     xlsx = _check_out(out_file) if out_file else False
     engine = _open(db_url)
     day, cur = _as_of(as_of, engine), _currency(currency, engine)
-    table = disputes.open_disputes(engine, day, currency=cur)
+    rates = fx.applied(fx.load(engine), cur)
+    table = disputes.open_disputes(engine, day, currency=cur, rates=rates)
     s = disputes.summary(table, target_days=target_days)
     typical, settled = disputes.resolution_days(engine, day, currency=cur)
-    amount = f" ({s.amount:,.2f} {cur})" if cur else ""
+    unit = cur or rates.reporting  # the totals' currency (none: several at face value, not printed)
+    amount = f" ({s.amount:,.2f} {unit})" if unit else ""
     out.print(f"{s.count:,} open disputes{amount} as of {day.isoformat()}; over {target_days} days: "
-              f"{s.over_target:,}" + (f" ({s.over_target_amount:,.2f} {cur})" if cur else ""), highlight=False)
+              f"{s.over_target:,}" + (f" ({s.over_target_amount:,.2f} {unit})" if unit else ""), highlight=False)
     if settled:
         out.print(f"Disputes settled in the 12 months before took a median of {typical:.0f} days "
                   f"({settled:,} invoices).", highlight=False)
     table = disputes.worklist(table, target_days=target_days, over_target_only=over_target_only)
     if out_file:
         export = table.rename(columns=disputes.LABELS)
-        _write(out_file, exports.to_xlsx_bytes(export, sheet="Disputes", money_columns=("Open amount",))
+        _write(out_file, exports.to_xlsx_bytes(export, sheet="Disputes", money_columns=disputes.MONEY)
                if xlsx else exports.to_csv_bytes(export))
         out.print(f"{len(table):,} disputes written to {out_file}")
     elif len(table):

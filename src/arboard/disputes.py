@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, schema
+from arboard import events, fx, schema
 from arboard.db import fetch_frame
 from arboard.openitems import open_items
 
@@ -31,25 +31,33 @@ LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor ID", "name": "Debtor",
           "invoice_date": "Invoice date", "due_date": "Due date", "open_amount": "Open amount",
           "raised": "Raised (first dispute contact)", "open_since": "Open since", "days_open": "Days in dispute",
           "days_past_due": "Days past due", "contacts": "Contacts", "last_contact": "Last contact",
-          "last_kind": "Last contact kind", "last_outcome": "Last outcome", "over_target": "Over target"}
+          "last_kind": "Last contact kind", "last_outcome": "Last outcome", "over_target": "Over target",
+          "open_value": "Open in reporting currency"}
+MONEY = (LABELS["open_amount"], LABELS["open_value"])  # the money columns of an export (labelled)
 
 
-def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None) -> pd.DataFrame:
+def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None,
+                  rates: fx.Rates | None = None) -> pd.DataFrame:
     """The disputed invoices open as of ``as_of``, longest in dispute first.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`COLUMNS`: the open amount net of partial payments; ``raised`` is the first dispute
-        contact on the invoice up to ``as_of`` (NaT when none is recorded) and ``open_since`` that
-        date or else the due date, from which ``days_open`` counts; ``contacts`` counts the
-        contacts on the invoice up to ``as_of``, the last of which is described by ``last_*``.
+        :data:`COLUMNS`: the open amount net of partial payments, in the invoice's currency;
+        ``raised`` is the first dispute contact on the invoice up to ``as_of`` (NaT when none is
+        recorded) and ``open_since`` that date or else the due date, from which ``days_open``
+        counts; ``contacts`` counts the contacts on the invoice up to ``as_of``, the last of which is
+        described by ``last_*``. Without a ``currency`` and with active ``rates``
+        (:func:`arboard.fx.applied`), a last column ``open_value`` holds the open amount in the
+        reporting currency, which the totals then add up.
     """
     events.ensure_current(engine)  # partial payments come from the derived balance events
     con, cust = schema.contacts, schema.customers
+    rates = fx.applied(rates, currency)
     items = open_items(as_of, currency=currency)
     disputed = (sa.select(items.c.invoice_id, items.c.customer_id, items.c.invoice_date, items.c.due_date,
-                          items.c.currency, items.c.open_amount)
+                          items.c.currency, items.c.open_amount,
+                          rates.to_reporting(items.c.open_amount, items.c.currency).label("open_value"))
                 .where(items.c.disputed, items.c.amount > 0, items.c.open_amount > 0.004).cte("disputed"))
     # The contacts of those invoices only, numbered newest first, with the first dispute date alongside.
     per_invoice = {"partition_by": con.c.invoice_id}
@@ -64,7 +72,8 @@ def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None) -
     last = sa.select(mine).where(mine.c.newest == 1).subquery("last")
     q = (sa.select(disputed.c.invoice_id, disputed.c.customer_id,
                    sa.func.coalesce(cust.c.name, disputed.c.customer_id).label("name"), disputed.c.currency,
-                   disputed.c.invoice_date, disputed.c.due_date, disputed.c.open_amount, last.c.raised,
+                   disputed.c.invoice_date, disputed.c.due_date, disputed.c.open_amount, disputed.c.open_value,
+                   last.c.raised,
                    sa.func.coalesce(last.c.contacts, 0).label("contacts"), last.c.contact_date.label("last_contact"),
                    last.c.kind.label("last_kind"), last.c.outcome.label("last_outcome"))
          .select_from(disputed.outerjoin(last, last.c.invoice_id == disputed.c.invoice_id)
@@ -74,13 +83,19 @@ def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None) -
     for col in ("invoice_date", "due_date", "raised", "last_contact"):
         df[col] = pd.to_datetime(df[col])
     df["open_amount"] = df["open_amount"].astype(float).round(2)
+    df["open_value"] = df["open_value"].astype(float).round(2)
     df["contacts"] = df["contacts"].astype(int)
     df["open_since"] = df["raised"].fillna(df["due_date"])
     day = pd.Timestamp(as_of)
     df["days_open"] = (day - df["open_since"]).dt.days.clip(lower=0).astype(int)
     df["days_past_due"] = (day - df["due_date"]).dt.days.astype(int)
-    df = df.sort_values(["days_open", "open_amount", "invoice_id"], ascending=[False, False, True], kind="stable")
-    return df[COLUMNS].reset_index(drop=True)
+    df = df.sort_values(["days_open", "open_value", "invoice_id"], ascending=[False, False, True], kind="stable")
+    return df[[*COLUMNS, *(["open_value"] if rates.active else [])]].reset_index(drop=True)
+
+
+def _value(disputes: pd.DataFrame) -> pd.Series:
+    """The amounts a total adds up: in the reporting currency when the list spans currencies."""
+    return disputes["open_value"] if "open_value" in disputes else disputes["open_amount"]
 
 
 def resolution_days(engine: Engine, as_of: date, *, lookback_days: int = 365,
@@ -111,7 +126,7 @@ def resolution_days(engine: Engine, as_of: date, *, lookback_days: int = 365,
 
 @dataclass(frozen=True)
 class DisputeSummary:
-    """The headline figures of a dispute worklist (amounts in one currency)."""
+    """The headline figures of a dispute worklist (amounts in one currency, or the reporting one)."""
 
     count: int
     amount: float
@@ -126,9 +141,10 @@ def summary(disputes: pd.DataFrame, *, target_days: int) -> DisputeSummary:
     """Count, amount, and what has been in dispute longer than ``target_days``."""
     over = disputes["days_open"] > target_days
     empty = disputes.empty
+    value = _value(disputes)
     return DisputeSummary(
-        count=len(disputes), amount=float(disputes["open_amount"].sum()), over_target=int(over.sum()),
-        over_target_amount=float(disputes.loc[over, "open_amount"].sum()),
+        count=len(disputes), amount=float(value.sum()), over_target=int(over.sum()),
+        over_target_amount=float(value[over].sum()),
         median_days_open=None if empty else float(disputes["days_open"].median()),
         oldest_days_open=None if empty else int(disputes["days_open"].max()),
         unrecorded=int(disputes["raised"].isna().sum()))
@@ -145,6 +161,6 @@ def by_age(disputes: pd.DataFrame, *, edges: tuple[int, ...] = AGE_EDGES) -> pd.
     labels = [f"0–{edges[0]} days"] + [f"{a + 1}–{b} days" for a, b in zip(edges, edges[1:], strict=False)] \
         + [f"Over {edges[-1]} days"]
     idx = np.searchsorted(np.asarray(edges), disputes["days_open"].to_numpy(), side="left")
-    amounts = np.bincount(idx, weights=disputes["open_amount"].to_numpy(dtype=float), minlength=len(labels))
+    amounts = np.bincount(idx, weights=_value(disputes).to_numpy(dtype=float), minlength=len(labels))
     counts = np.bincount(idx, minlength=len(labels))
     return pd.DataFrame({"band": labels, "amount": amounts.round(2), "count": counts})

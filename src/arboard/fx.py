@@ -1,9 +1,9 @@
 """Exchange rates into one reporting currency, for the figures that add up a debtor's currencies.
 
-Reports per currency (Overview, Aging, Debtors, Cash forecast, What-if) never mix currencies; the
-Overview and Aging also offer all currencies together in the reporting currency, at constant
-rates (every date converted at the saved rates, so a trend moves with the ledger, not with
-exchange rates). A few figures must add up currencies: a debtor's total balance sizes its segment
+Reports per currency never mix currencies; every page also offers all currencies together in the
+reporting currency (currency None with :func:`applied` rates), at constant rates: every date
+converted at the saved rates, so a trend moves with the ledger, not with exchange rates. A few
+figures must add up currencies whatever the page shows: a debtor's total balance sizes its segment
 and its credit-limit use, a group's open balance, the amounts the outreach plan is about, the
 invoice amount the late-payment model learns from. With rates saved here they are in the reporting
 currency; without, at face value, as before.
