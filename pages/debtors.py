@@ -92,14 +92,14 @@ if rows:
     debtor = shown.iloc[rows[0]]
     st.subheader(f"{md(debtor['name'])} ({md(debtor['customer_id'])})")
     settings = controls.plan_settings(strict=False)  # as the Outreach page plans
-    plan = cache.debtor_plan(as_of, debtor["customer_id"], config, settings)
+    plan, why_none = cache.debtor_outlook(as_of, debtor["customer_id"], config, settings)
     events = timeline.with_plan(cache.debtor_timeline(debtor["customer_id"], as_of), plan)
     if len(events):
         charts.show(charts.timeline_chart(events))
         st.caption(f"{len(plan)} planned contacts in the next weeks from the "
                    f"{SUBGROUP_LABELS.get(debtor['group'], debtor['group'])} playbook (Outreach page)."
                    if len(plan) else "No contact is planned for this debtor in the next weeks: "
-                   f"{cache.why_no_contact(as_of, debtor['customer_id'], config, settings)}.")
+                   f"{why_none}.")
         st.dataframe(events, hide_index=True, width="stretch", height=260,
                      column_config={"date": st.column_config.DateColumn("Date"), "event": "Event",
                                     "reference": "Reference",

@@ -113,3 +113,9 @@ def test_why_a_debtor_gets_no_contact(duck_engine):
     who = disputed[disputed].index[0]  # the sample has two such debtors
     assert outreach.debtor_plan(duck_engine, AS_OF, who).empty
     assert outreach.why_no_contact(duck_engine, AS_OF, who).startswith("everything they have open is disputed")
+    # The Debtors page reads both from one set of plan inputs.
+    empty, why = outreach.debtor_outlook(duck_engine, AS_OF, who)
+    assert empty.empty and why == outreach.why_no_contact(duck_engine, AS_OF, who)
+    busy = plan["customer_id"].iloc[-1]
+    planned, none = outreach.debtor_outlook(duck_engine, AS_OF, busy)
+    assert none is None and len(planned) == len(outreach.debtor_plan(duck_engine, AS_OF, busy)) > 0

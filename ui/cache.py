@@ -245,29 +245,18 @@ def _settings_items(settings: outreach.PlanSettings) -> tuple:
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _debtor_plan(url, version, as_of, customer_id, config_json, hold_ids, settings_items) -> pd.DataFrame:
-    prof = _profiles(url, version, as_of, 365)
-    return outreach.debtor_plan(state._engine(url), as_of, customer_id, profile_frame=prof,
-                                config=_config(config_json), settings=outreach.PlanSettings(**dict(settings_items)))
-
-
-def debtor_plan(as_of: date, customer_id: str, config: SegmentConfig | None = None,
-                settings: outreach.PlanSettings = outreach.PlanSettings()) -> pd.DataFrame:
-    """The planned contacts of one debtor (from its group's playbook)."""
-    return _debtor_plan(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings))
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _why_no_contact(url, version, as_of, customer_id, config_json, hold_ids, settings_items) -> str:
-    return outreach.why_no_contact(state._engine(url), as_of, customer_id,
+def _debtor_outlook(url, version, as_of, customer_id, config_json, hold_ids, settings_items
+                    ) -> tuple[pd.DataFrame, str | None]:
+    return outreach.debtor_outlook(state._engine(url), as_of, customer_id,
                                    profile_frame=_profiles(url, version, as_of, 365), config=_config(config_json),
                                    settings=outreach.PlanSettings(**dict(settings_items)))
 
 
-def why_no_contact(as_of: date, customer_id: str, config: SegmentConfig | None = None,
-                   settings: outreach.PlanSettings = outreach.PlanSettings()) -> str:
-    """Why a debtor has no planned contact (:func:`arboard.outreach.why_no_contact`)."""
-    return _why_no_contact(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings))
+def debtor_outlook(as_of: date, customer_id: str, config: SegmentConfig | None = None,
+                   settings: outreach.PlanSettings = outreach.PlanSettings()) -> tuple[pd.DataFrame, str | None]:
+    """One debtor's planned contacts, and why there are none when there are none
+    (:func:`arboard.outreach.debtor_outlook`)."""
+    return _debtor_outlook(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings))
 
 
 # --- forecast and what-if ------------------------------------------------------------------------

@@ -1074,8 +1074,8 @@ def debtor_plan(engine: Engine, as_of: date, customer_id: str, *, settings: Plan
     on every other debtor's plan. ``profile_frame`` (debtor profiles as of ``as_of``) saves
     recomputing them.
     """
-    inputs = plan_inputs(engine, as_of, config=config, profile_frame=profile_frame, customer_id=customer_id)
-    return enforce_pressure(inputs.build(as_of, settings), settings)
+    return debtor_outlook(engine, as_of, customer_id, settings=settings, profile_frame=profile_frame,
+                          config=config)[0]
 
 
 def why_no_contact(engine: Engine, as_of: date, customer_id: str, *, settings: PlanSettings = PlanSettings(),
@@ -1083,6 +1083,19 @@ def why_no_contact(engine: Engine, as_of: date, customer_id: str, *, settings: P
     """Why :func:`debtor_plan` has nothing for a debtor, in a credit manager's words (a debtor with a
     large overdue balance and no contact looks forgotten otherwise)."""
     inputs = plan_inputs(engine, as_of, config=config, profile_frame=profile_frame, customer_id=customer_id)
+    return _why_no_contact(inputs, as_of, customer_id, settings)
+
+
+def debtor_outlook(engine: Engine, as_of: date, customer_id: str, *, settings: PlanSettings = PlanSettings(),
+                   profile_frame: pd.DataFrame | None = None, config=None) -> tuple[pd.DataFrame, str | None]:
+    """:func:`debtor_plan` and, when it is empty, :func:`why_no_contact`, from one read of the
+    debtor's plan inputs (the Debtors page shows both)."""
+    inputs = plan_inputs(engine, as_of, config=config, profile_frame=profile_frame, customer_id=customer_id)
+    plan = enforce_pressure(inputs.build(as_of, settings), settings)
+    return plan, (_why_no_contact(inputs, as_of, customer_id, settings) if plan.empty else None)
+
+
+def _why_no_contact(inputs: PlanInputs, as_of: date, customer_id: str, settings: PlanSettings) -> str:
     items = inputs.items
     if items.empty:
         return "nothing of theirs is open"
