@@ -52,7 +52,8 @@ if present:
     # A shared presentation link carries currency and window; a session remembers them too.
     params = st.session_state.get("_wi_params") or {}
     currency = st.query_params.get("currency") or params.get("currency") or controls.default_currency()
-    currency = None if currency == controls.ALL else currency  # all currencies in the reporting currency
+    if currency == controls.ALL:  # all currencies in the reporting currency, while one is saved
+        currency = None if cache.exchange_rates().active else controls.default_currency()
     try:
         window = int(st.query_params.get("window") or params.get("window") or 90)
     except ValueError:
