@@ -108,11 +108,6 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
                  .where(ev.c.n_items == 0, ev.c.day <= at, ev.c.invoice_date > start).group_by(ev.c.customer_id))
 
     in_window = sa.and_(con.c.contact_date > start, con.c.contact_date <= at)
-    con_q = (sa.select(
-        con.c.customer_id,
-        sa.func.sum(sa.case((sa.and_(in_window, con.c.outcome != "bounced"), 1), else_=0)).label("contacts"),
-        sa.func.sum(sa.case((sa.and_(in_window, con.c.outcome.in_(RESPONSIVE)), 1), else_=0)).label("responses"),
-    ).group_by(con.c.customer_id))
 
     promise = sa.and_(con.c.kind.in_(PROMISE_KINDS), con.c.promised_date.is_not(None), con.c.promised_date <= at,
                       con.c.contact_date > start)
@@ -139,6 +134,7 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
                                 + sa.literal(REMINDER_EFFECT_DAYS)), 1), else_=0)).label("paid_after_reminder"))
                   .group_by(first_rem.c.customer_id))
 
+    # Contacts (bounced ones left out) and responses per channel; a debtor's totals are their sums.
     channel_q = (sa.select(con.c.customer_id, con.c.channel, sa.func.count().label("n"),
                            sa.func.sum(sa.case((con.c.outcome.in_(RESPONSIVE), 1), else_=0)).label("ok"))
                  .where(in_window, con.c.outcome != "bounced").group_by(con.c.customer_id, con.c.channel))
@@ -151,8 +147,10 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
 
     with engine.connect() as conn:
         frames = {name: fetch_frame(conn, q) for name, q in [
-            ("inv", inv_q), ("partial", partial_q), ("con", con_q), ("promise", promise_q),
-            ("reminded", reminded_q), ("channel", channel_q), ("cust", cust_q)]}
+            ("inv", inv_q), ("partial", partial_q), ("promise", promise_q), ("reminded", reminded_q),
+            ("channel", channel_q), ("cust", cust_q)]}
+    frames["con"] = (frames["channel"].astype({"n": float, "ok": float}).groupby("customer_id")[["n", "ok"]].sum()
+                     .rename(columns={"n": "contacts", "ok": "responses"}).reset_index())
     balances = aging.aging_by_customer(engine, as_of, rates=rates)[["customer_id", "total", "overdue"]]
 
     df = frames["inv"]
