@@ -29,7 +29,7 @@ def _rates_for(currencies) -> dict[str, float]:
 
 @pytest.fixture
 def ledger(engine):
-    generate.write_sample(engine, SMALL_SAMPLE)
+    generate.write_sample(engine, SMALL_SAMPLE, rates=False)
     return engine
 
 
@@ -151,7 +151,7 @@ def test_notes_say_how_amounts_add_up():
 
 def test_cli_shows_and_sets_rates(duck_url):
     engine = db.open_database(duck_url)
-    generate.write_sample(engine, SMALL_SAMPLE)
+    generate.write_sample(engine, SMALL_SAMPLE, rates=False)
     engine.dispose()
     runner = CliRunner()
     shown = runner.invoke(app, ["rates", "--db", duck_url])

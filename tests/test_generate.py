@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import db, generate
+from arboard import db, fx, generate
 from arboard.cli import app
 from tests.conftest import SMALL_SAMPLE
 
@@ -90,11 +90,30 @@ def test_behaviours_span_the_playbook():
     assert set(cust["customer_type"]) == {"B2B", "B2C"}
 
 
+def test_amounts_are_sized_in_their_currency():
+    """A kronor invoice is about eleven times a euro one: converted at the sample's rates, currencies compare."""
+    f = frames(dataclasses.replace(SMALL_SAMPLE, customers=2_000, invoices=40_000))
+    inv = f["invoices"][f["invoices"]["amount"] > 0]
+    median = inv.groupby("currency")["amount"].median()
+    in_eur = median * median.index.map(lambda c: generate.SAMPLE_RATES.get(c, 1.0))
+    assert median["SEK"] > 5 * median["EUR"]
+    assert (in_eur / in_eur["EUR"]).between(0.6, 1.6).all(), in_eur
+    pay = f["payments"]
+    unapplied = pay[pay["invoice_id"].isna()].merge(f["customers"][["customer_id", "country"]], on="customer_id")
+    assert unapplied.loc[unapplied["country"] == "SE", "amount"].median() > 3 * unapplied.loc[
+        unapplied["country"] == "DE", "amount"].median()
+
+
 def test_write_sample_on_both_backends(engine):
     counts = generate.write_sample(engine, SMALL_SAMPLE)
     assert db.row_counts(engine) == counts
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(DISTINCT customer_id) FROM invoices")).scalar() <= 300
+    # The sample's currencies add up from the start; rates a user saved are kept on a second sample.
+    assert fx.load(engine) == fx.Rates(generate.REPORTING, generate.SAMPLE_RATES)
+    fx.save(engine, "USD", {"EUR": 1.09})
+    generate.write_sample(engine, SMALL_SAMPLE)
+    assert fx.load(engine) == fx.Rates("USD", {"EUR": 1.09})
 
 
 def test_cli_generate(duck_url):
@@ -102,6 +121,11 @@ def test_cli_generate(duck_url):
                                       "--end", "2026-06-30", "--db", duck_url])
     assert result.exit_code == 0, result.output
     assert db.row_counts(db.open_database(duck_url))["invoices"] == 700
+    assert fx.load(db.open_database(duck_url)).reporting == "EUR"
+    plain = CliRunner().invoke(app, ["generate", "--invoices", "100", "--customers", "10", "--no-rates",
+                                     "--db", duck_url.replace(".duckdb", "-plain.duckdb")])
+    assert plain.exit_code == 0, plain.output
+    assert not fx.load(db.open_database(duck_url.replace(".duckdb", "-plain.duckdb"))).active
 
 
 def test_generate_never_mixes_with_existing_data(duck_url):

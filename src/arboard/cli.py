@@ -81,6 +81,8 @@ def generate_cmd(
     months: Annotated[int, typer.Option(min=24, help="Months of history.")] = 27,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a database that already holds invoices.")]
     = False,
+    rates: Annotated[bool, typer.Option("--rates/--no-rates", help="Save the sample's exchange rates into EUR "
+                                        "when none are saved, so its currencies add up.")] = True,
     db_url: DbOption = None,
 ) -> None:
     """Write a realistic, seeded sample ledger into an empty database (or --replace)."""
@@ -94,7 +96,7 @@ def generate_cmd(
                   TimeElapsedColumn(), console=err, transient=False) as bar:
         task = bar.add_task("Generating invoices", total=invoices)
         try:
-            counts = generate.write_sample(engine, spec, replace=replace,
+            counts = generate.write_sample(engine, spec, replace=replace, rates=rates,
                                            progress=lambda n, _t: bar.update(task, completed=n))
         except ArboardError as exc:
             _fail(exc)

@@ -14,7 +14,9 @@ Most disputes end in payment once resolved. What is never paid is written off 8â
 date: cleared with no payment, as a write-off shows among an ERP's cleared items.
 
 About 8 % have missing contact data (no e-mail, sometimes no phone either), and about 8 % of business
-customers are also billed in a second currency (euros, or dollars for euro customers). Invoices are written
+customers are also billed in a second currency (euros, or dollars for euro customers). Amounts are sized in
+each currency (a Swedish invoice in kronor is about eleven times its euro value) and the sample saves its
+exchange rates into euros, so all currencies add up from the start. Invoices are written
 in chunks with numpy, so 10 million invoices take minutes and memory stays bounded.
 """
 
@@ -29,7 +31,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, schema, store
+from arboard import events, fx, schema, store
 from arboard.db import bump_data_version, set_meta
 from arboard.errors import ArboardError
 
@@ -41,6 +43,11 @@ SECOND_CURRENCY_SHARE = 0.08  # of business customers
 SECOND_CURRENCY_INVOICES = 0.35  # of those customers' invoices
 DISPUTES_SETTLED = 0.8  # share of disputes on otherwise unpaid invoices that end in payment
 WRITE_OFF_DAYS = (240, 420)  # an invoice never paid is written off this many days after its due date
+# Illustrative rates into the sample's reporting currency (one unit in EUR). Amounts are drawn in euros
+# and written in the currency billed at these rates, so a Swedish invoice is SEK-sized; credit limits
+# stay in euros, the reporting currency their balances are compared with.
+REPORTING = "EUR"
+SAMPLE_RATES = {"CHF": 1.06, "GBP": 1.17, "SEK": 0.087, "USD": 0.92}
 
 _COUNTRIES = [  # code, currency, locale, weight
     ("DE", "EUR", "de_DE", 0.26), ("FR", "EUR", "fr_FR", 0.14), ("NL", "EUR", "nl_NL", 0.08),
@@ -158,7 +165,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     t = (inv_date - start.to_datetime64()).astype("timedelta64[D]").astype(float) / max((end - start).days, 1)
     terms = c["_terms"]
     due = inv_date + terms.astype("timedelta64[D]")
-    amount = np.round(rng.lognormal(np.where(c["_b2b"], 7.6, 4.6), 0.9), 2)
+    amount = np.round(rng.lognormal(np.where(c["_b2b"], 7.6, 4.6), 0.9) / _per_unit(billed), 2)
     credit_note = rng.random(size) < 0.03
     amount = np.where(credit_note, -np.round(amount * rng.uniform(0.05, 0.6, size), 2), amount)
     arche = c["_arche"]
@@ -238,13 +245,19 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
         unapplied = pd.DataFrame({
             "payment_id": np.char.add("ONA", np.char.zfill((first + ui).astype(str), 9))[ok],
             "invoice_id": None, "customer_id": c["customer_id"][ui][ok], "payment_date": ud[ok],
-            "amount": np.round(rng.lognormal(5, 1, n_unapplied), 2)[ok], "method": "bank_transfer",
+            "amount": np.round(rng.lognormal(5, 1, n_unapplied) / _per_unit(c["_currency"][ui]), 2)[ok],
+            "method": "bank_transfer",
             "currency": c["_currency"][ui][ok],
         }).drop_duplicates("payment_id")
         payments = pd.concat([payments, unapplied], ignore_index=True)
 
     contacts = _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first)
     return {"invoices": invoices, "payments": payments, "contacts": contacts}
+
+
+def _per_unit(currencies: np.ndarray) -> np.ndarray:
+    """The value in euros of one unit of each currency (the sample's rates)."""
+    return pd.Series(currencies).map(SAMPLE_RATES).fillna(1.0).to_numpy()
 
 
 def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first) -> pd.DataFrame:
@@ -326,7 +339,7 @@ def iter_ledger(spec: SampleSpec) -> Iterator[dict[str, pd.DataFrame]]:
         done += size
 
 
-def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True,
+def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True, rates: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Generate a ledger into the database.
 
@@ -340,6 +353,9 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True,
     replace
         Empty the ledger tables first. Without it, a database that already holds invoices is
         refused, so a sample never mixes with real data.
+    rates
+        Save the sample's reporting currency (EUR) and exchange rates (:data:`SAMPLE_RATES`) when
+        none are saved, so its currencies add up (:mod:`arboard.fx`). Rates already saved are kept.
     progress
         Called with (invoices written, invoices total) after each chunk.
 
@@ -368,6 +384,8 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True,
                 counts[name] += store.append(conn, schema.LEDGER_TABLES[name], frame)
         if progress:
             progress(counts["invoices"], spec.invoices)
+    if rates and not fx.load(engine).active:
+        fx.save(engine, REPORTING, SAMPLE_RATES)
     with engine.begin() as conn:
         events.rebuild(conn)
         set_meta(conn, "source", f"generated sample (seed {spec.seed}, {spec.customers:,} customers, "

@@ -66,6 +66,9 @@ def test_exchange_rates_are_set_on_the_data_page(tmp_path, monkeypatch, app_env)
     copy = tmp_path / "rates.duckdb"
     shutil.copy(app_env.removeprefix("duckdb:///"), copy)
     url = f"duckdb:///{copy}"
+    engine = db_open(url)
+    fx.save(engine, None, {})  # the sample's own rates forgotten
+    engine.dispose()
     monkeypatch.setenv("ARBOARD_DB_URL", url)
     at = run_page("pages/data.py")
     assert not at.exception
