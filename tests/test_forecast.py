@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from arboard import forecast, generate
+from arboard import events, forecast, generate, schema, store
 from tests.conftest import SMALL_SAMPLE
 
 
@@ -35,3 +36,57 @@ def test_forecast_and_backtest(engine):
     assert bt.total_actual == pytest.approx(then.loc[inside & ~then["doubtful"], "open_amount"].sum())
     assert bt.doubtful_cleared == pytest.approx(then.loc[inside & then["doubtful"], "open_amount"].sum())
     assert bt.doubtful_cleared > 0  # the sample writes off what is never paid
+
+
+def test_remaining_days_is_the_mean_wait_of_invoices_as_late():
+    lateness = pd.DataFrame({"late": [0.0, 10.0, 30.0], "amount": [100.0, 100.0, 200.0]})
+    got = forecast.remaining_days(lateness, np.array([-1.0, 5.0, 10.0, 30.0]))
+    # Later than 5 days: 10 (100) and 30 (200): (1,000 + 6,000) / 300 = 23.3, so 18.3 days to go.
+    assert got[:3] == pytest.approx([7_000 / 400 + 1, 7_000 / 300 - 5, 20.0])
+    assert np.isnan(got[3])  # nothing was ever later: the caller falls back
+
+
+def _invoices(rows):
+    return pd.DataFrame(rows, columns=["invoice_id", "customer_id", "invoice_date", "due_date", "amount",
+                                       "currency", "paid_date", "disputed"])
+
+
+def test_early_payers_late_items_and_no_history(engine):
+    """An early payer is expected before the due date, on it once that has passed; a late item after
+    the time invoices as late took, at its debtor's pace; a debtor without history at the ledger's."""
+    as_of = date(2026, 6, 30)
+    d = lambda n: as_of + timedelta(days=n)  # noqa: E731
+    rows = []
+    for k in range(40):  # settled history: EARLY pays 4 days before due, SLOW 40 days after
+        due = d(-350 + 7 * k)  # all settled within the 12 months before as_of
+        rows.append((f"E{k}", "EARLY", due - timedelta(days=30), due, 100.0, "EUR", due - timedelta(days=4), False))
+        rows.append((f"S{k}", "SLOW", due - timedelta(days=30), due, 100.0, "EUR", due + timedelta(days=40), False))
+    rows += [("E-open-far", "EARLY", d(-10), d(20), 50.0, "EUR", None, False),
+             ("E-open-near", "EARLY", d(-28), d(2), 50.0, "EUR", None, False),
+             ("S-open-late", "SLOW", d(-90), d(-60), 50.0, "EUR", None, False),
+             ("N-open", "NEW", d(-5), d(25), 50.0, "EUR", None, False)]
+    inv = _invoices(rows)
+    with engine.begin() as conn:
+        store.append(conn, schema.invoices, inv)
+    events.refresh(engine)
+    got = forecast.expected_payments(engine, as_of).set_index("invoice_id")["expected_date"]
+    assert got["E-open-far"] == pd.Timestamp(d(16))  # 4 days early
+    assert got["E-open-near"] == pd.Timestamp(d(2))  # its early date has passed: the due date
+    # 60 days late at SLOW's pace (40 days against the ledger's 18): as late as 27 days at the ledger's,
+    # when only SLOW's 40-day invoices were later, 13 days before they cleared; 13 x 2.2 = 29 days.
+    overall = (40 * 100 * 40 - 40 * 100 * 4) / (80 * 100)
+    pace = 40 / overall
+    assert got["S-open-late"] == pd.Timestamp(d(round((40 - 60 / pace) * pace)))
+    assert got["N-open"] == pd.Timestamp(d(25 + round(overall)))  # no history: the ledger's delay
+
+
+def test_forecast_beats_expecting_every_invoice_on_its_due_date(engine):
+    generate.write_sample(engine, SMALL_SAMPLE)
+    as_of = SMALL_SAMPLE.end - timedelta(days=150)
+    bt = forecast.backtest(engine, as_of)
+    naive = forecast.expected_payments(engine, as_of)
+    today = pd.Timestamp(as_of)
+    naive["expected_date"] = naive["due_date"].where(naive["due_date"] > today, today + pd.Timedelta(days=1))
+    weeks = forecast.weekly(naive, as_of).assign(actual=bt.table["actual"])
+    assert bt.mae_per_week < 0.5 * (weeks["expected"] - weeks["actual"]).abs().mean()
+    assert bt.total_expected == pytest.approx(bt.total_actual, rel=0.15)
