@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from arboard import exports, fx, holds, outreach
+from arboard import exports, fx, holds, outreach, promises
 from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
@@ -34,7 +34,7 @@ with st.expander("Plan settings", expanded=False):
     enforce = c[4].toggle("Enforce the limit", key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way). Reminders "
                                "about overdue items are kept first, heads-ups before a due date next.")
-    d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+    d = st.columns([2, 1, 1, 1, 1], vertical_alignment="bottom")
     days = d[0].multiselect("Contact days", outreach.WEEKDAYS, key="out_days",
                             help="A step that falls on another day moves to the next contact day; a step before "
                                  "the due date moves to the previous one, so it still arrives before the due date.")
@@ -45,7 +45,11 @@ with st.expander("Plan settings", expanded=False):
                 help="Off: disputed invoices are left out of reminders and of the items a message "
                      "lists, as a dunning block does; they belong to dispute resolution (the Disputes "
                      "page lists them).")
-    d[3].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
+    d[3].toggle("Wait for promises to pay", key="out_promised", width="stretch",
+                help="On: an invoice the debtor promised to pay (a promise to pay or a payment plan) gets no "
+                     "reminder until the promised date plus 3 days' grace; if it is still open then, the step "
+                     "it has reached goes out on the next contact day (the Promises tab lists both).")
+    d[4].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
                       help="Reminders escalate step by step and never step back. A debtor at the last "
                            "step of their playbook gets it again at this interval while anything stays "
                            "overdue (0: never, or 7 to 365 days). A last step that hands the claim over "
@@ -58,7 +62,7 @@ except ArboardError as exc:  # e.g. a repeat of 1 to 6 days: said, not silently 
     st.error(f"**Plan settings:** {md(exc)}")
     st.stop()
 
-tab_plan, tab_books, tab_holds = st.tabs(["Plan", "Playbooks and messages", "Holds"])
+tab_plan, tab_books, tab_promises, tab_holds = st.tabs(["Plan", "Playbooks and messages", "Promises", "Holds"])
 
 with tab_books:
     books = outreach.load_playbooks(engine)
@@ -114,7 +118,8 @@ with tab_books:
 
 with tab_holds:
     st.caption("Keep a debtor, or one invoice, out of the plan: in negotiation, under review, handled by the "
-               "account manager. Contacts up to the hold's end are left out; later ones go ahead as planned.")
+               "account manager. Contacts up to the hold's end are left out; when it ends, the step the items "
+               "reached meanwhile goes out on the next contact day, and the playbook goes on from there.")
     with st.form("out_hold_form", clear_on_submit=True):
         h = st.columns([2, 2, 2, 3])
         who = h[0].text_input("Debtor (customer number)", key="out_hold_who")
@@ -149,6 +154,45 @@ with tab_holds:
             except ArboardError as exc:  # lifted meanwhile, in another session
                 st.error(md(exc))
 
+with tab_promises:
+    promised = cache.promises_list(as_of)
+    counts = promises.summary(promised)
+    st.caption(f"Promises to pay and payment plans on invoices still open on {as_of:%d %b %Y}: the latest promise "
+               "about each invoice counts. A promise runs until its promised date plus "
+               f"{promises.PROMISE_GRACE_DAYS} days' grace for the payment to arrive"
+               + (", and the plan sends no reminder of the invoice until then. "
+                  if settings.pause_promised else " (the plan reminds them anyway: see Plan settings). ")
+               + f"Broken ones (still open after that) are listed for {promises.BROKEN_LISTED_DAYS} days: "
+                 "call the debtor.")
+    if promised.empty:
+        st.info("No open invoice has a running promise to pay, and none was broken in the last "
+                f"{promises.BROKEN_LISTED_DAYS} days.")
+    else:
+        m = st.columns(2)
+        m[0].metric("Promises running", number(counts["running"]),
+                    help=f"Invoices; {number(counts['running_debtors'])} debtor(s).")
+        m[1].metric(f"Broken in the last {promises.BROKEN_LISTED_DAYS} days", number(counts["broken"]),
+                    help=f"Invoices still open after their promised date and the grace; "
+                         f"{number(counts['broken_debtors'])} debtor(s).")
+        show = st.segmented_control("Show", ["Running", "Broken", "All"], default="All", key="out_promises_show")
+        listed = promises.only(promised, None if show in (None, "All") else show == "Broken")
+        st.dataframe(promises.readable(listed), hide_index=True, width="stretch", height=380, column_config={
+            **promises.LABELS,
+            "kind": st.column_config.TextColumn("Promise"),
+            "open_amount": st.column_config.NumberColumn("Open amount", format="accounting"),
+            "promised_amount": st.column_config.NumberColumn("Amount promised", format="accounting"),
+            **{c: st.column_config.DateColumn(promises.LABELS[c])
+               for c in ("due_date", "made_on", "promised_date", "runs_until")},
+            "broken": st.column_config.CheckboxColumn("Broken")})
+        p1, p2, _ = st.columns([1, 1, 3])
+        export = promises.readable(promised, labels=True)
+        p1.download_button("Download (CSV)", lambda: exports.to_csv_bytes(export), f"promises-{as_of}.csv",
+                           "text/csv", key="out_promises_csv")
+        p2.download_button("Download (Excel)",
+                           lambda: exports.to_xlsx_bytes(export, sheet="Promises", money_columns=promises.MONEY),
+                           f"promises-{as_of}.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="out_promises_xlsx")
+
 with tab_plan:
     try:
         plan, violations, rates, (moved, left_out), handed = cache.outreach_plan(as_of, settings, enforce, config,
@@ -166,6 +210,10 @@ with tab_plan:
                 **outreach.LABELS, "overdue": st.column_config.NumberColumn("Overdue", format="accounting"),
                 "items": st.column_config.NumberColumn("Items"),
                 "since": st.column_config.DateColumn("Hand-over due since")})
+    if settings.pause_promised and counts["running"]:
+        st.caption(f"{number(counts['running'])} invoice(s) of {number(counts['running_debtors'])} debtor(s) wait "
+                   "for a promise to pay: no reminder until the promised date and its grace (the **Promises** tab "
+                   "lists them, and the promises broken lately).")
     if plan.empty:
         st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")
         st.stop()

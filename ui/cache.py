@@ -28,6 +28,7 @@ from arboard import (
     outreach,
     overview,
     profiles,
+    promises,
     scenarios,
     timeline,
 )
@@ -212,6 +213,16 @@ def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, co
     done = outreach.finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread)
     return (done.plan, done.violations, outreach.response_rates(engine, as_of), (done.calls_moved, done.calls_left_out),
             inputs.handed_over(as_of, settings))
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _promises(url, version, as_of) -> pd.DataFrame:
+    return promises.promises(state._engine(url), as_of)
+
+
+def promises_list(as_of: date) -> pd.DataFrame:
+    """Running and lately broken promises to pay on open invoices (cached per data version)."""
+    return _promises(*_key(), as_of).copy(deep=False)
 
 
 def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, config: SegmentConfig | None = None,

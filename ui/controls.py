@@ -163,7 +163,8 @@ _PLAN = outreach.PlanSettings()
 PLAN_SETTINGS = {"out_weeks": _PLAN.weeks, "out_agents": _PLAN.agents, "out_calls": _PLAN.calls_per_agent_per_day,
                  "out_max": _PLAN.max_contacts_per_7_days, "out_enforce": True,
                  "out_days": [outreach.WEEKDAYS[i] for i in _PLAN.contact_days], "out_spread": True,
-                 "out_disputed": _PLAN.remind_disputed, "out_repeat": _PLAN.repeat_last_step_days}
+                 "out_disputed": _PLAN.remind_disputed, "out_repeat": _PLAN.repeat_last_step_days,
+                 "out_promised": _PLAN.pause_promised}
 
 
 def plan_setting(key: str):
@@ -181,6 +182,7 @@ def plan_settings(*, strict: bool = True) -> outreach.PlanSettings:
                                      max_contacts_per_7_days=int(plan_setting("out_max")),
                                      contact_days=outreach.parse_days(",".join(days) or "Mon-Fri"),
                                      remind_disputed=bool(plan_setting("out_disputed")),
+                                     pause_promised=bool(plan_setting("out_promised")),
                                      repeat_last_step_days=int(plan_setting("out_repeat")))
     except ArboardError:
         if strict:

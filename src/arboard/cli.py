@@ -31,6 +31,7 @@ from arboard import (
     openitems,
     outreach,
     profiles,
+    promises,
     readers,
     scenarios,
     segments,
@@ -329,6 +330,8 @@ def plan_cmd(
     spread_calls: Annotated[bool, typer.Option(help="Move calls beyond the daily capacity to later days.")] = True,
     remind_disputed: Annotated[bool, typer.Option(help="Also remind disputed invoices (default: left out).")]
     = False,
+    wait_for_promises: Annotated[bool, typer.Option(help="No reminder of an invoice with a running promise to pay "
+                                                         "(until the promised date + 3 days).")] = True,
     repeat_days: Annotated[int, typer.Option(help="Repeat a playbook's last step every N days while overdue "
                                                   "(0: never; a hand-over never repeats).")] = 14,
 ) -> None:
@@ -338,7 +341,7 @@ def plan_cmd(
         settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week,
                                          contact_days=outreach.parse_days(contact_days), agents=agents,
                                          calls_per_agent_per_day=calls_per_agent, remind_disputed=remind_disputed,
-                                         repeat_last_step_days=repeat_days)
+                                         pause_promised=wait_for_promises, repeat_last_step_days=repeat_days)
     except ArboardError as exc:
         _fail(exc, code=2)
     engine = _open(db_url)
@@ -358,6 +361,41 @@ def plan_cmd(
     if len(handed):
         out.print(f"{handed['customer_id'].nunique():,} debtor(s) are past a hand-over step and get no more "
                   "reminders (their claims are taken to be with the agency).")
+
+
+@app.command("promises")
+def promises_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+    broken_only: Annotated[bool, typer.Option("--broken-only", help="List only the promises broken lately.")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx with every promise listed.")]
+    = None,
+) -> None:
+    """Running promises to pay on open invoices (no reminder until they end), and those broken lately."""
+    xlsx = _check_out(out_file) if out_file else False
+    engine = _open(db_url)
+    day = _as_of(as_of, engine)
+    table = promises.promises(engine, day)
+    n = promises.summary(table)
+    out.print(f"As of {day.isoformat()}: {n['running']:,} running promises ({n['running_debtors']:,} debtors); "
+              f"{n['broken']:,} broken in the last {promises.BROKEN_LISTED_DAYS} days ({n['broken_debtors']:,} "
+              "debtors).", highlight=False)
+    table = promises.only(table, True if broken_only else None)
+    if out_file:
+        _write(out_file, exports.to_xlsx_bytes(promises.readable(table, labels=True), sheet="Promises",
+                                               money_columns=promises.MONEY)
+               if xlsx else exports.to_csv_bytes(promises.readable(table, labels=True)))
+        out.print(f"{len(table):,} promises written to {out_file}")
+    elif len(table):
+        t = Table(title="Promises" + (f" (first 15 of {len(table):,}; --out lists all)" if len(table) > 15 else ""))
+        t.add_column("Debtor", min_width=12, max_width=22, overflow="ellipsis", no_wrap=True)
+        for label in ("Invoice", "Open", "Promised for", "State"):
+            t.add_column(label, justify="right" if label == "Open" else "left", no_wrap=True)
+        for row in table.head(15).itertuples(index=False):
+            t.add_row(Text(str(row.name)), Text(str(row.invoice_id)), f"{row.open_amount:,.2f} {row.currency}",
+                      f"{row.promised_date:%Y-%m-%d}", "broken" if row.broken else "runs")
+        out.print(t)
 
 
 @app.command("disputes")

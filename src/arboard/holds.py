@@ -3,7 +3,9 @@
 A credit manager pauses reminders for a debtor in negotiation, an invoice under review or a key
 account the sales team handles. A hold covers one debtor (every invoice) or one invoice, up to and
 including a date or until it is lifted; contacts the playbooks would make in that time are left
-out of the plan, later ones go ahead as planned.
+out of the plan. When it ends with the items still open, the reminder step they reached meanwhile
+goes out on the next contact day, and the playbook goes on from there. Running promises to pay
+(:mod:`arboard.promises`) hold their invoices the same way.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, fx, schema
+from arboard import events, fx, promises, schema
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
@@ -236,7 +236,8 @@ class PlanSettings:
 
     ``contact_days`` are weekdays (Monday is 0); ``holidays`` are dates without contacts. Disputed
     invoices are left out of reminders and of the items messages list (as a dunning block does)
-    unless ``remind_disputed`` is set.
+    unless ``remind_disputed`` is set. An invoice with a running promise to pay waits until the
+    promise ends (:mod:`arboard.promises`) unless ``pause_promised`` is off.
     """
 
     weeks: int = 8
@@ -247,6 +248,7 @@ class PlanSettings:
     contact_days: tuple[int, ...] = WORKING_WEEK
     holidays: tuple[date, ...] = ()
     remind_disputed: bool = False  # disputed invoices go to dispute resolution, not to reminders
+    pause_promised: bool = True  # no reminder of an invoice the debtor promised to pay, until the promise ends
     # Once a debtor is at the last step of their playbook, it repeats at this interval while anything stays
     # overdue (0: never); a hand-over is never repeated: the claim is with the agency.
     repeat_last_step_days: int = 14
@@ -345,8 +347,9 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     groups, best_channel
         Per customer id: the segment and the most responsive channel.
     holds
-        Active holds (:func:`arboard.holds.active`): an invoice on hold is left out of the
-        contacts dated up to the hold's end.
+        Active holds (:func:`arboard.holds.active`), with any running promises to pay
+        (:func:`arboard.promises.pauses`): an invoice on hold is left out of the contacts dated up
+        to the hold's end; a reminder step it reached meanwhile goes out on the next contact day.
     credits
         From :func:`open_credits_for_plan`. A reminder (a step from the due date on) lists the
         debtor's credits in its currency and asks for the balance; when they cover everything
@@ -374,10 +377,17 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         mine = df[df["group"] == group]
         if mine.empty:
             continue
+        # A reminder step an item reached while held (or while its promise to pay ran) goes out on the
+        # first contact day after: the playbook resumes where the item is, and escalation keeps the
+        # firmest of them. Heads-ups before the due date are not caught up.
+        held = mine["held"]
+        resume = on_contact_days((held + pd.Timedelta(days=1)).where(held < end), settings)
         for no, step in enumerate(book.steps, start=1):
             when = on_contact_days(mine["due_date"] + pd.Timedelta(days=step.offset_days), settings,
                                    before_due=step.offset_days < 0)
-            due = (when > start) & (when <= end) & ~(when <= mine["held"])
+            if step.offset_days >= 0:
+                when = when.where(~(when <= held), resume)
+            due = (when > start) & (when <= end) & ~(when <= held)
             hit = mine[due].assign(date=when[due])
             if hit.empty:
                 continue
@@ -1002,14 +1012,22 @@ class PlanInputs:
     playbooks: dict[str, Playbook]
     holds: pd.DataFrame
     credits: pd.DataFrame
-    # The items prepared for a plan, per "remind disputed" setting (the only setting they depend on):
+    promises: pd.DataFrame  # running and lately broken promises to pay (arboard.promises.promises)
+    # The items prepared for a plan, per the two settings they depend on (remind disputed, pause promised):
     # the plan and the hand-over list share them (preparing them twice took 0.7 s at 10M invoices).
     _prepared: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def pauses(self, settings: PlanSettings) -> pd.DataFrame:
+        """The holds, and the running promises as invoice holds when the settings pause promised invoices."""
+        if not settings.pause_promised or self.promises.empty:
+            return self.holds
+        paused = promises.pauses(self.promises)
+        return pd.concat([self.holds[paused.columns], paused], ignore_index=True) if len(self.holds) else paused
+
     def _items_for(self, settings: PlanSettings) -> pd.DataFrame:
-        key = settings.remind_disputed
+        key = (settings.remind_disputed, settings.pause_promised)
         if key not in self._prepared:
-            self._prepared[key] = _plan_items(self.items, self.groups, self.holds, settings)
+            self._prepared[key] = _plan_items(self.items, self.groups, self.pauses(settings), settings)
         return self._prepared[key]
 
     def build(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
@@ -1035,7 +1053,8 @@ def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int 
                        index=prof["customer_id"])
     return PlanInputs(open_items_for_plan(engine, as_of, customer_id=customer_id), groups,
                       prof.set_index("customer_id")["best_channel"], load_playbooks(engine),
-                      active_holds(engine, as_of), open_credits_for_plan(engine, as_of, customer_id=customer_id))
+                      active_holds(engine, as_of), open_credits_for_plan(engine, as_of, customer_id=customer_id),
+                      promises.promises(engine, as_of, customer_id=customer_id))
 
 
 @dataclass
@@ -1110,6 +1129,12 @@ def _why_no_contact(inputs: PlanInputs, as_of: date, customer_id: str, settings:
         return "they are on hold " + ("until lifted" if until.isna().any() else f"until {max(until):%d %b %Y}")
     if not settings.remind_disputed and items["disputed"].fillna(False).astype(bool).all():
         return "everything they have open is disputed, and disputes are left to dispute resolution"
+    running = inputs.promises[~inputs.promises["broken"].astype(bool)]
+    reminded = items if settings.remind_disputed else items[~items["disputed"].fillna(False).astype(bool)]
+    if settings.pause_promised and len(running) and set(reminded["invoice_id"]) <= set(running["invoice_id"]):
+        return (f"they promised to pay by {running['promised_date'].max():%d %b %Y}; reminders wait until "
+                f"{running['runs_until'].max():%d %b %Y} ({promises.PROMISE_GRACE_DAYS} days' grace for the payment "
+                "to arrive), and resume if the promise is broken")
     return "no step of their playbook falls due on their open items in the plan's weeks"
 
 

@@ -64,3 +64,24 @@ def test_plan_settings_survive_a_look_at_another_page(app_env):
     at.switch_page("pages/outreach.py").run()
     assert not at.exception
     assert at.number_input(key="out_weeks").value == 12 and at.toggle(key="out_disputed").value
+
+
+def test_outreach_promises_tab(app_env):
+    """Running and broken promises listed; the plan says how many invoices wait, and can stop waiting."""
+    at = run_page("pages/outreach.py")
+    assert not at.exception
+    running = int(next(m.value for m in at.metric if m.label == "Promises running").replace(",", ""))
+    assert running > 0 and any(m.label.startswith("Broken in the last 30 days") for m in at.metric)
+    assert any(f"{running:,} invoice(s) of" in c.value and "wait for a promise to pay" in c.value for c in at.caption)
+    table = next(d.value for d in at.dataframe if "runs_until" in d.value.columns)
+    assert len(table) >= running and set(table["kind"]) <= {"Promise to pay", "Payment plan"}
+    at.segmented_control(key="out_promises_show").set_value("Broken").run()
+    assert not at.exception
+    broken = next(d.value for d in at.dataframe if "runs_until" in d.value.columns)
+    assert broken["broken"].all()
+    before = next(m.value for m in at.metric if m.label == "Planned contacts")
+    at.toggle(key="out_promised").set_value(False).run()
+    assert not at.exception
+    assert not any("wait for a promise to pay" in c.value for c in at.caption)
+    assert any("the plan reminds them anyway" in c.value for c in at.caption)
+    assert next(m.value for m in at.metric if m.label == "Planned contacts") != before

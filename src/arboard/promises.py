@@ -1,0 +1,124 @@
+"""Promises to pay: while one runs its invoice gets no reminder; once broken, it is the collector's to chase.
+
+A promise is a contact of kind ``promise_to_pay`` or ``payment_plan`` with a promised date, about one
+invoice. The latest promise made about an invoice by the as-of date is the one that counts (a new
+promise replaces the one before). It *runs* until its promised date plus
+:data:`arboard.profiles.PROMISE_GRACE_DAYS` (a payment takes a few days to arrive: the same grace
+that counts a promise as kept in the debtor profiles). Reminding a debtor of an invoice they have
+just promised to pay on a date reads as not listening, so the outreach plan holds a promised
+invoice until its promise ends, as collection suites block dunning for a promise to pay. An
+invoice still open after that has a *broken* promise: the playbook resumes and the collector's
+list shows it for a follow-up call.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import events, schema
+from arboard.db import fetch_frame
+from arboard.openitems import open_items
+from arboard.profiles import PROMISE_GRACE_DAYS, PROMISE_KINDS
+
+BROKEN_LISTED_DAYS = 30  # how long a broken promise stays on the list (then it is the playbook's again)
+KINDS = {"promise_to_pay": "Promise to pay", "payment_plan": "Payment plan"}
+COLUMNS = ["name", "customer_id", "invoice_id", "currency", "open_amount", "kind", "promised_date",
+           "promised_amount", "runs_until", "broken", "made_on", "due_date"]
+_READ = ["customer_id", "name", "invoice_id", "currency", "open_amount", "due_date", "kind", "made_on",
+         "promised_date", "promised_amount"]
+LABELS = {"customer_id": "Debtor ID", "name": "Debtor", "invoice_id": "Invoice", "currency": "Currency",
+          "open_amount": "Open amount", "due_date": "Due date", "kind": "Promise", "made_on": "Made on",
+          "promised_date": "Promised for", "promised_amount": "Amount promised", "runs_until": "Reminders wait until",
+          "broken": "Broken"}
+MONEY = (LABELS["open_amount"], LABELS["promised_amount"])  # the money columns of an export (labelled)
+
+
+def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LISTED_DAYS,
+             customer_id: str | None = None) -> pd.DataFrame:
+    """Open invoices with a running promise to pay as of ``as_of``, and those whose promise broke lately.
+
+    Parameters
+    ----------
+    engine
+        The ledger database.
+    as_of
+        The day the promises are judged on; only promises made by then count.
+    broken_within_days
+        Broken promises are listed when they ended at most this many days before ``as_of`` (an older
+        broken promise is the playbook's again, not news); 0 lists running promises only.
+    customer_id
+        One debtor's promises only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``COLUMNS``, one row per open invoice (amounts in the invoice's currency; ``open_amount`` is
+        what is left after partial payments); ``runs_until`` is the promised date plus the grace days,
+        ``broken`` whether that is before ``as_of``. Running ones first, the soonest first; then
+        broken ones, the latest broken first.
+    """
+    events.ensure_current(engine)  # the open amounts come from the derived balance events
+    con, cust = schema.contacts, schema.customers
+    items = open_items(as_of, customer_id=customer_id)
+    last = sa.func.row_number().over(partition_by=con.c.invoice_id,
+                                     order_by=(con.c.contact_date.desc(), con.c.contact_id.desc())).label("last")
+    made = (sa.select(con.c.invoice_id, con.c.kind, con.c.contact_date, con.c.promised_date,
+                      con.c.promised_amount, last)
+            .where(con.c.kind.in_(PROMISE_KINDS), con.c.promised_date.is_not(None), con.c.invoice_id.is_not(None),
+                   con.c.contact_date <= as_of))
+    if customer_id is not None:
+        made = made.where(con.c.customer_id == customer_id)
+    made = made.subquery("made")
+    # Ended at most broken_within_days ago: promised date + grace >= as_of - broken_within_days.
+    earliest = as_of - timedelta(days=broken_within_days + PROMISE_GRACE_DAYS)
+    q = (sa.select(items.c.customer_id, sa.func.coalesce(cust.c.name, items.c.customer_id), items.c.invoice_id,
+                   items.c.currency, items.c.open_amount, items.c.due_date, made.c.kind, made.c.contact_date,
+                   made.c.promised_date, sa.cast(made.c.promised_amount, sa.Float))
+         .select_from(items.join(made, made.c.invoice_id == items.c.invoice_id)
+                      .outerjoin(cust, cust.c.customer_id == items.c.customer_id))
+         .where(made.c.last == 1, items.c.amount > 0, items.c.open_amount > 0.004,
+                made.c.promised_date >= earliest))
+    with engine.connect() as conn:
+        df = fetch_frame(conn, q, _READ)
+    for col in ("due_date", "made_on", "promised_date"):
+        df[col] = pd.to_datetime(df[col])
+    df["open_amount"] = df["open_amount"].astype(float)
+    df["promised_amount"] = df["promised_amount"].astype(float)
+    df["runs_until"] = df["promised_date"] + pd.Timedelta(days=PROMISE_GRACE_DAYS)
+    df["broken"] = df["runs_until"] < pd.Timestamp(as_of)
+    keys = ["runs_until", "customer_id", "invoice_id"]
+    running = df[~df["broken"]].sort_values(keys)
+    broken = df[df["broken"]].sort_values(keys, ascending=[False, True, True])
+    return pd.concat([running, broken], ignore_index=True)[COLUMNS]
+
+
+def pauses(table: pd.DataFrame) -> pd.DataFrame:
+    """The running promises of :func:`promises` as invoice holds (``customer_id, invoice_id, until``)
+    for :func:`arboard.holds.held_until`: the plan leaves their contacts out up to the end of the grace."""
+    running = table[~table["broken"].astype(bool)]
+    return pd.DataFrame({"customer_id": running["customer_id"].to_numpy(dtype=object),
+                         "invoice_id": running["invoice_id"].to_numpy(dtype=object),
+                         "until": running["runs_until"].dt.date.to_numpy(dtype=object)},
+                        columns=["customer_id", "invoice_id", "until"])
+
+
+def summary(table: pd.DataFrame) -> dict[str, int]:
+    """Counts for a headline: running and broken promises (invoices) and their debtors."""
+    broken = table["broken"].astype(bool)
+    return {"running": int((~broken).sum()), "running_debtors": int(table.loc[~broken, "customer_id"].nunique()),
+            "broken": int(broken.sum()), "broken_debtors": int(table.loc[broken, "customer_id"].nunique())}
+
+
+def only(table: pd.DataFrame, broken: bool | None) -> pd.DataFrame:
+    """The running (``broken=False``) or broken (True) promises of :func:`promises`; all with None."""
+    return table if broken is None else table[table["broken"].astype(bool) == broken]
+
+
+def readable(table: pd.DataFrame, *, labels: bool = False) -> pd.DataFrame:
+    """:func:`promises` with the kinds in words (and the column ``LABELS`` as headers, for an export)."""
+    out = table.assign(kind=table["kind"].map(KINDS).fillna(table["kind"]))
+    return out.rename(columns=LABELS) if labels else out

@@ -1,0 +1,144 @@
+"""Promises to pay: running ones hold their invoice's reminders, broken ones are listed and resume them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from arboard import events, generate, outreach, promises, schema, store
+from arboard.cli import app
+from tests.conftest import SMALL_SAMPLE
+
+AS_OF = date(2026, 6, 30)  # a Tuesday
+D = pd.Timestamp
+
+
+def _ledger(engine):
+    """Debtor C1's invoices, each with a promise story (see the test)."""
+    ids = ["RUN", "BROKE", "OLD", "PAID", "TWICE", "LATER", "CN"]
+    due = [date(2026, 5, 31), date(2026, 5, 15), date(2026, 3, 1), date(2026, 5, 20), date(2026, 5, 25),
+           date(2026, 5, 25), date(2026, 5, 25)]
+    inv = pd.DataFrame({"invoice_id": ids, "customer_id": ["C1"] * 7, "invoice_date": [date(2026, 2, 1)] * 7,
+                        "due_date": due, "amount": [1000.0, 200.0, 300.0, 400.0, 500.0, 600.0, -70.0],
+                        "currency": ["EUR"] * 7, "paid_date": [None, None, None, date(2026, 6, 25), None, None, None],
+                        "disputed": [False] * 7})
+    pay = pd.DataFrame({"payment_id": ["P1"], "invoice_id": ["RUN"], "customer_id": ["C1"],
+                        "payment_date": [date(2026, 6, 10)], "amount": [300.0], "currency": ["EUR"]})
+    promised = [("RUN", date(2026, 6, 20), date(2026, 7, 10), 700.0, "promise_to_pay"),
+                ("BROKE", date(2026, 6, 1), date(2026, 6, 20), 200.0, "promise_to_pay"),
+                ("OLD", date(2026, 3, 10), date(2026, 4, 1), 300.0, "payment_plan"),
+                ("PAID", date(2026, 6, 1), date(2026, 7, 5), 400.0, "promise_to_pay"),
+                ("TWICE", date(2026, 6, 1), date(2026, 6, 10), 500.0, "promise_to_pay"),
+                ("TWICE", date(2026, 6, 15), date(2026, 7, 20), None, "payment_plan"),
+                ("LATER", date(2026, 7, 5), date(2026, 7, 30), 600.0, "promise_to_pay"),  # made after AS_OF
+                ("CN", date(2026, 6, 1), date(2026, 7, 30), 70.0, "promise_to_pay")]
+    con = pd.DataFrame([{"contact_id": f"K{n}", "customer_id": "C1", "invoice_id": i, "contact_date": made,
+                         "channel": "phone", "kind": kind, "outcome": "promised", "promised_date": when,
+                         "promised_amount": amount} for n, (i, made, when, amount, kind) in enumerate(promised)])
+    with engine.begin() as conn:
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1"], "name": ["=cmd|' /C calc'!A0"],
+                                                           "email": ["ann@example.org"]}))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+        store.append(conn, schema.contacts, con)
+    events.refresh(engine)
+
+
+def test_running_and_lately_broken_promises(engine):
+    _ledger(engine)
+    table = promises.promises(engine, AS_OF)
+    # Running first (soonest end first), then broken; an old broken promise, a paid invoice, a promise
+    # made after the as-of date and a credit note are not listed; the latest of two promises counts.
+    assert table["invoice_id"].tolist() == ["RUN", "TWICE", "BROKE"]
+    row = table.set_index("invoice_id")
+    assert row.loc["RUN", "open_amount"] == 700.0  # net of the partial payment
+    assert row.loc["RUN", "runs_until"] == D("2026-07-13") and not row.loc["RUN", "broken"]
+    assert row.loc["TWICE", "kind"] == "payment_plan" and pd.isna(row.loc["TWICE", "promised_amount"])
+    assert row.loc["BROKE", "broken"] and row.loc["BROKE", "runs_until"] == D("2026-06-23")
+    assert promises.summary(table) == {"running": 2, "running_debtors": 1, "broken": 1, "broken_debtors": 1}
+    assert promises.promises(engine, AS_OF, broken_within_days=0)["invoice_id"].tolist() == ["RUN", "TWICE"]
+    assert promises.promises(engine, AS_OF, customer_id="C2").empty
+    paused = promises.pauses(table)
+    assert paused.values.tolist() == [["C1", "RUN", date(2026, 7, 13)], ["C1", "TWICE", date(2026, 7, 23)]]
+    assert promises.readable(promises.only(table, True))["kind"].tolist() == ["Promise to pay"]
+
+
+def _about(plan: pd.DataFrame, invoice: str) -> pd.Series:
+    return plan["invoices"].str.split(", ").apply(lambda ids: invoice in ids)
+
+
+def test_the_plan_waits_for_a_running_promise(engine):
+    _ledger(engine)
+    inputs = outreach.plan_inputs(engine, AS_OF)
+    plan = inputs.build(AS_OF, outreach.PlanSettings(weeks=6))
+    # C1 is at its playbook's last step (repeated every 14 days): RUN is not among what the repeats list
+    # while its promise runs (to 13 July, grace included), TWICE not before 23 July; BROKE's is over.
+    assert not plan.loc[_about(plan, "RUN"), "date"].le(D("2026-07-13")).any()
+    assert plan.loc[_about(plan, "RUN"), "date"].gt(D("2026-07-13")).any()
+    assert not plan.loc[_about(plan, "TWICE"), "date"].le(D("2026-07-23")).any()
+    assert plan.loc[_about(plan, "BROKE"), "date"].le(D("2026-07-13")).any()
+    anyway = inputs.build(AS_OF, outreach.PlanSettings(weeks=6, pause_promised=False))
+    assert anyway.loc[_about(anyway, "RUN"), "date"].le(D("2026-07-13")).any()
+
+
+def test_a_hold_ending_resumes_at_the_step_reached_meanwhile():
+    """The step an item reached while held goes out on the first contact day after the hold, once."""
+    items = pd.DataFrame({"invoice_id": ["A"], "customer_id": ["C1"], "due_date": pd.to_datetime(["2026-06-01"]),
+                          "amount": [100.0], "currency": ["EUR"], "name": ["Ann"], "email": ["a@x.org"],
+                          "phone": [None], "locale": ["en_GB"], "opt_out": [None], "disputed": [False]})
+    book = outreach.Playbook("wont_pay", tuple(outreach.Step(d, "email", "firm", "{{ open_amount }}", name=f"+{d}")
+                                               for d in (3, 14, 30, 60)))
+    args = (items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book}, AS_OF)
+    once = outreach.PlanSettings(weeks=6, repeat_last_step_days=0)
+    free = outreach.build_plan(*args, settings=once)
+    assert free[["date", "step"]].values.tolist() == [[D("2026-07-01"), "+30"], [D("2026-07-31"), "+60"]]
+    hold = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["A"], "until": [date(2026, 7, 12)]})  # a Sunday
+    held = outreach.build_plan(*args, settings=once, holds=hold)
+    assert held[["date", "step"]].values.tolist() == [[D("2026-07-13"), "+30"], [D("2026-07-31"), "+60"]]
+
+
+def test_why_no_contact_names_the_promise(duck_engine):
+    _ledger(duck_engine)
+    with duck_engine.begin() as conn:  # only the running promises left open
+        conn.execute(schema.invoices.delete().where(schema.invoices.c.invoice_id.in_(["BROKE", "OLD", "LATER"])))
+    events.refresh(duck_engine)
+    plan, why = outreach.debtor_outlook(duck_engine, AS_OF, "C1", settings=outreach.PlanSettings(weeks=1))
+    assert plan.empty
+    assert why.startswith("they promised to pay by 20 Jul 2026; reminders wait until 23 Jul 2026")
+
+
+def test_cli_promises(tmp_path, duck_url):
+    from arboard import db, exports
+
+    engine = db.open_database(duck_url)
+    _ledger(engine)
+    engine.dispose()
+    runner = CliRunner()
+    shown = runner.invoke(app, ["promises", "--db", duck_url, "--as-of", AS_OF.isoformat()])
+    assert shown.exit_code == 0, shown.output
+    assert "2 running promises (1 debtors); 1 broken" in shown.output.replace("\n", " ")
+    out = tmp_path / "promises.xlsx"
+    done = runner.invoke(app, ["promises", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--broken-only",
+                               "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    back = pd.read_excel(out, engine="calamine")
+    assert back["Invoice"].tolist() == ["BROKE"] and back["Promise"].tolist() == ["Promise to pay"]
+    assert not str(back.loc[0, "Debtor"]).startswith("=")  # the hostile name is neutralised
+    assert exports  # the writer is the shared, formula-safe one
+
+
+@pytest.mark.parametrize("wait", [True, False])
+def test_sample_plan_respects_promises(duck_engine, wait):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    as_of = SMALL_SAMPLE.end
+    inputs = outreach.plan_inputs(duck_engine, as_of)
+    running = promises.only(inputs.promises, False)
+    assert len(running)  # the sample has promises running at its end
+    plan = inputs.build(as_of, outreach.PlanSettings(pause_promised=wait))
+    ends = dict(zip(running["invoice_id"], running["runs_until"], strict=True))
+    listed = plan.assign(ids=plan["invoices"].str.split(", ")).explode("ids")
+    during = listed["ids"].map(ends).notna() & (listed["date"] <= listed["ids"].map(ends))
+    assert during.any() != wait
