@@ -7,8 +7,9 @@ for arboard's forecast and for two baselines computed on the same items:
 
 - ``due date``: every open invoice expected on its due date (the day after the as-of date when
   that has passed);
-- ``delay >= 0``: arboard's rule before session 13: the debtor's usual delay, never negative, and an
-  invoice past its expected date waits the debtor's delay again (at least a week).
+- ``delay >= 0``: arboard's rule before session 13: the debtor's usual delay, never negative, an
+  invoice past its expected date waits the debtor's delay again (at least a week), and promises to
+  pay are not read.
 
     python benchmarks/bench_forecast.py [--seeds 7,3] [--customers 5000] [--invoices 100000]
 """

@@ -19,7 +19,8 @@ consolidated = controls.consolidated_note(currency)
 st.caption(f"Each invoice open on **{as_of:%d %b %Y}** is expected on its due date plus its debtor's usual delay "
            "(amount-weighted, last 12 months; before the due date for a debtor who pays early; the ledger's "
            "average for debtors without history). An invoice already later than that is expected after the time "
-           "invoices just as late still took to clear, at its debtor's pace. Disputed items also wait the typical "
+           "invoices just as late still took to clear, at its debtor's pace; one with a running promise to pay, on "
+           "the promised date. Disputed items also wait the typical "
            "time a dispute takes; items over 180 days past due are doubtful and left out."
            + f" {consolidated}")
 state.history_warning("the debtors' usual delays (every invoice is expected on its due date)")

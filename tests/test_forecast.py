@@ -78,15 +78,31 @@ def test_early_payers_late_items_and_no_history(engine):
     pace = 40 / overall
     assert got["S-open-late"] == pd.Timestamp(d(round((40 - 60 / pace) * pace)))
     assert got["N-open"] == pd.Timestamp(d(25 + round(overall)))  # no history: the ledger's delay
+    # A running promise says when: the promised date, or tomorrow while its grace runs; a broken one does not.
+    promised = [("S-open-late", d(-3), d(9)), ("N-open", d(-10), d(-1)), ("E-open-far", d(-20), d(-10))]
+    with engine.begin() as conn:
+        store.append(conn, schema.contacts, pd.DataFrame([
+            {"contact_id": f"K{n}", "customer_id": "X", "invoice_id": i, "contact_date": made, "channel": "phone",
+             "kind": "promise_to_pay", "outcome": "promised", "promised_date": when}
+            for n, (i, made, when) in enumerate(promised)]))
+    got = forecast.expected_payments(engine, as_of).set_index("invoice_id")["expected_date"]
+    assert got["S-open-late"] == pd.Timestamp(d(9)) and got["N-open"] == pd.Timestamp(d(1))
+    assert got["E-open-far"] == pd.Timestamp(d(16))  # broken (ended d(-7)): the model's date
 
 
 def test_forecast_beats_expecting_every_invoice_on_its_due_date(engine):
+    """A regression guard, not a benchmark (benchmarks/bench_forecast.py has the figures): over four
+    backtests on the small sample, the weekly error is well under the naive forecast's."""
     generate.write_sample(engine, SMALL_SAMPLE)
-    as_of = SMALL_SAMPLE.end - timedelta(days=150)
-    bt = forecast.backtest(engine, as_of)
-    naive = forecast.expected_payments(engine, as_of)
-    today = pd.Timestamp(as_of)
-    naive["expected_date"] = naive["due_date"].where(naive["due_date"] > today, today + pd.Timedelta(days=1))
-    weeks = forecast.weekly(naive, as_of).assign(actual=bt.table["actual"])
-    assert bt.mae_per_week < 0.5 * (weeks["expected"] - weeks["actual"]).abs().mean()
-    assert bt.total_expected == pytest.approx(bt.total_actual, rel=0.15)
+    ours, naive_errors = [], []
+    for days in (90, 120, 150, 180):
+        as_of = SMALL_SAMPLE.end - timedelta(days=days)
+        bt = forecast.backtest(engine, as_of)
+        naive = forecast.expected_payments(engine, as_of)
+        today = pd.Timestamp(as_of)
+        naive["expected_date"] = naive["due_date"].where(naive["due_date"] > today, today + pd.Timedelta(days=1))
+        weeks = forecast.weekly(naive, as_of).assign(actual=bt.table["actual"])
+        ours.append(bt.mae_per_week)
+        naive_errors.append((weeks["expected"] - weeks["actual"]).abs().mean())
+        assert bt.total_expected == pytest.approx(bt.total_actual, rel=0.2)
+    assert np.mean(ours) < 0.6 * np.mean(naive_errors)

@@ -332,7 +332,7 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
         "CEI = (begin AR + sales − end AR) / (begin AR + sales − end current AR). At-risk rate: share of a month's "
         "invoices still unpaid 90 days after its end. Cash released = fall in DSO × average daily credit sales. "
         "Forecast: due date + the debtor's usual delay (late items: the time invoices as late still took, at the "
-        "debtor's pace); disputes add their typical resolution time. "
+        "debtor's pace; promised items: the promised date); disputes add their typical resolution time. "
         f"Made with arboard on {stamp}."))
     return page.output()
 
