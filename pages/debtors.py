@@ -25,18 +25,23 @@ CHANNELS = ["email", "sms", "letter", "phone", "portal"]
 # may hold a debtor's name, and no personal data goes into a URL.
 FILTERS = {"ex_groups": ("group", []), "ex_buckets": ("bucket", []), "ex_countries": ("country", []),
            "ex_channels": ("channel", []), "ex_lo": ("min", 0.0), "ex_hi": ("max", 0.0), "ex_dpd": ("dpd", 0),
-           "ex_disputed": ("disputed", False), "ex_risk": ("risk", False), "ex_min_risk": ("min_risk", 0),
+           "ex_disputed": ("disputed", False), "ex_promise": ("promise", []), "ex_risk": ("risk", False),
+           "ex_min_risk": ("min_risk", 0),
            "ex_sort": ("sort", "overdue"), "ex_asc": ("asc", False)}
 countries_all = sorted(table["country"].dropna().unique())
 controls.restore(FILTERS, {"ex_groups": list(SUBGROUP_LABELS), "ex_buckets": labels, "ex_countries": countries_all,
-                           "ex_channels": CHANNELS})
+                           "ex_channels": CHANNELS, "ex_promise": list(explorer.PROMISE_STATES)})
 
 with st.expander("Filters", expanded=True):
-    r1 = st.columns(4)
+    r1 = st.columns(5)
     text = r1[0].text_input("Search name or ID", key="ex_text", help="Not kept in the page's link.")
     groups = r1[1].multiselect("Segment", list(SUBGROUP_LABELS), format_func=SUBGROUP_LABELS.get, key="ex_groups")
     buckets = r1[2].multiselect("Oldest open item in", labels, key="ex_buckets")
     countries = r1[3].multiselect("Country", countries_all, key="ex_countries")
+    promised = r1[4].multiselect("Promise to pay", list(explorer.PROMISE_STATES),
+                                 format_func=explorer.PROMISE_STATES.get, key="ex_promise",
+                                 help="Broken lately: a promise on an open invoice ended (promised date + 3 days) "
+                                      "in the last 30 days without payment: call. Running: reminders wait for it.")
     r2 = st.columns(5)
     lo = r2[0].number_input(f"Open balance from ({cur})", step=100.0, key="ex_lo")
     hi = r2[1].number_input(f"… to ({cur}, 0 = no limit)", step=1000.0, key="ex_hi")
@@ -55,17 +60,19 @@ controls.publish(FILTERS)
 filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countries=tuple(countries),
                            channels=tuple(channels), min_amount=lo or None, max_amount=hi or None,
                            min_days_past_due=int(dpd),
-                           disputed_only=disputed, text=text)
+                           disputed_only=disputed, promise=tuple(promised), text=text)
 view = explorer.sort_debtors(explorer.filter_debtors(table, filters), sort_by, descending=not ascending)
 SHOWN = 5_000  # the browser gets the first rows in the chosen order; the export has every match
-shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS))
+shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS),
+                                promise=lambda d: d["promise"].map(explorer.PROMISE_STATES))
 st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an open balance match, "
            f"{number(view['total'].sum())} {cur} open, {number(view['overdue'].sum())} overdue."
            + (f" The first {number(SHOWN)} by {explorer.SORTS[sort_by].lower()} are listed; the export has all."
               if len(view) > SHOWN else "") + (f" Balances add up each debtor's currencies. {consolidated}"
                                                  if consolidated else ""))
 cols = ["name", "customer_id", "group", "country", "total", "overdue", "days_past_due", "oldest_bucket", "disputed",
-        "days_beyond_terms", "response_rate", "best_channel", *(["risk_score"] if "risk_score" in view else [])]
+        "days_beyond_terms", "response_rate", "best_channel", "promise", "promised_for",
+        *(["risk_score"] if "risk_score" in view else [])]
 picked = st.dataframe(
     shown[cols], hide_index=True, width="stretch", height=560, on_select="rerun", selection_mode="single-row",
     key="ex_table",
@@ -77,7 +84,8 @@ picked = st.dataframe(
                    "disputed": st.column_config.NumberColumn("Disputed", format="accounting"),
                    "days_beyond_terms": st.column_config.NumberColumn("Days late (weighted)", format="%.1f"),
                    "response_rate": st.column_config.NumberColumn("Responds", format="percent"),
-                   "best_channel": "Best channel",
+                   "best_channel": "Best channel", "promise": "Promise to pay",
+                   "promised_for": st.column_config.DateColumn("Promised for"),
                    "risk_score": st.column_config.ProgressColumn("Risk", min_value=0, max_value=100, format="%.0f")})
 e1, e2, e3 = st.columns([1, 1, 2])
 by_group = e3.toggle("Excel: one sheet per segment", key="ex_by_group")

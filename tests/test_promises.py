@@ -142,3 +142,29 @@ def test_sample_plan_respects_promises(duck_engine, wait):
     listed = plan.assign(ids=plan["invoices"].str.split(", ")).explode("ids")
     during = listed["ids"].map(ends).notna() & (listed["date"] <= listed["ids"].map(ends))
     assert during.any() != wait
+
+
+def test_debtor_list_shows_and_filters_promises(duck_engine, tmp_path):
+    """A broken promise wins over a running one (it needs the call); the list filters on both."""
+    from arboard import explorer
+
+    _ledger(duck_engine)
+    table = explorer.debtor_table(duck_engine, AS_OF).set_index("customer_id")
+    assert table.loc["C1", "promise"] == "broken" and table.loc["C1", "promised_for"] == date(2026, 6, 20)
+    with duck_engine.begin() as conn:
+        conn.execute(schema.invoices.delete().where(schema.invoices.c.invoice_id == "BROKE"))
+    events.refresh(duck_engine)
+    table = explorer.debtor_table(duck_engine, AS_OF)
+    assert table.set_index("customer_id").loc["C1", "promise"] == "running"
+    assert table.set_index("customer_id").loc["C1", "promised_for"] == date(2026, 7, 10)  # the next one
+    assert len(explorer.filter_debtors(table, explorer.Filters(promise=("running",)))) == 1
+    assert explorer.filter_debtors(table, explorer.Filters(promise=("broken",))).empty
+    out = tmp_path / "running.csv"
+    url = str(duck_engine.url)
+    duck_engine.dispose()
+    done = CliRunner().invoke(app, ["export", "--as-of", AS_OF.isoformat(), "--promise", "running", "--out", str(out),
+                                    "--db", url])
+    assert done.exit_code == 0, done.output
+    assert pd.read_csv(out, encoding="utf-8-sig")["promise"].tolist() == ["running"]
+    bad = CliRunner().invoke(app, ["export", "--promise", "kept", "--out", str(out), "--db", url])
+    assert bad.exit_code == 2 and "--promise takes broken or running" in bad.output

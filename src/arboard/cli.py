@@ -453,6 +453,8 @@ def export_cmd(
     group: Annotated[str | None, typer.Option(help="Only this segment: " + ", ".join(segments.SUBGROUPS) + ", or "
                                               "no_information.")] = None,
     min_overdue: Annotated[float, typer.Option(help="Only debtors with at least this much overdue.")] = 0.0,
+    promise: Annotated[str | None, typer.Option(help="Only debtors with a promise to pay that is 'broken' (lately) "
+                                                "or 'running'.")] = None,
     currency: CurrencyOption = None,
     sheet_per_group: Annotated[bool, typer.Option("--sheet-per-group", help="Excel: one sheet per segment.")]
     = False,
@@ -463,12 +465,14 @@ def export_cmd(
     known = {*segments.SUBGROUPS, "no_information"}
     if group and group not in known:
         _fail(ArboardError(f"Unknown group {group!r}; use one of {', '.join(sorted(known))}."), 2)
+    if promise and promise not in explorer.PROMISE_STATES:
+        _fail(ArboardError(f"--promise takes {' or '.join(explorer.PROMISE_STATES)}, not {promise!r}."), 2)
     engine = _open(db_url)
     table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=_currency(currency, engine),
                                   rates=fx.load(engine))
+    table = explorer.filter_debtors(table, explorer.Filters(groups=(group,) if group else (),
+                                                            promise=(promise,) if promise else ()))
     table = table[table["overdue"] >= min_overdue]
-    if group:
-        table = table[table["group"] == group]
     _write(out_file, explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if xlsx
            else exports.to_csv_bytes(table))
     out.print(f"{len(table):,} debtors written to {out_file}")

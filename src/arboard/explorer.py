@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from arboard import aging, exports, fx, openitems, profiles, segments
+from arboard import aging, exports, fx, openitems, profiles, promises, segments
 from arboard.aging import AgingSpec
 
 COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", "overdue", "days_past_due",
            "oldest_bucket", "disputed", "open_items", "days_beyond_terms", "response_rate", "best_channel",
-           "preferred_channel"]
+           "preferred_channel", "promise", "promised_for"]
+PROMISE_STATES = {"broken": "Broken", "running": "Running"}  # broken: in the last 30 days
 
 
 def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, spec: AgingSpec = AgingSpec(),
@@ -30,6 +31,10 @@ def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, sp
     recomputing the profiles when the caller has them already. Without a ``currency``, a debtor's
     currencies add up in the reporting currency of ``rates`` when given (:func:`arboard.fx.applied`);
     the last column, ``amounts_in``, says which currency the amounts are in, for exports.
+
+    ``promise`` is "broken" when a promise to pay on one of the debtor's open invoices broke in the
+    last :data:`arboard.promises.BROKEN_LISTED_DAYS` days, else "running" when one runs, else
+    empty; ``promised_for`` is the latest broken promised date (the next running one).
     """
     rates = fx.applied(rates, currency)
     per = aging.aging_by_customer(engine, as_of, spec=spec, currency=currency, rates=rates)
@@ -44,7 +49,21 @@ def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, sp
     last = np.where(values.any(axis=1), values.shape[1] - 1 - np.argmax(values[:, ::-1], axis=1), -1)
     table["oldest_bucket"] = np.where(last >= 0, buckets[np.maximum(last, 0)], "")
     table["amounts_in"] = currency or rates.amounts_in(c for c, _ in openitems.currencies(engine))
+    status = _promise_status(promises.promises(engine, as_of))
+    table["promise"] = table["customer_id"].map(status["promise"]).fillna("")
+    table["promised_for"] = table["customer_id"].map(status["promised_for"])
     return table[[*COLUMNS, *spec.labels, "unapplied", "amounts_in"]]
+
+
+def _promise_status(table: pd.DataFrame) -> pd.DataFrame:
+    """Per debtor: "broken" (the latest broken promised date), else "running" (the next promised date).
+    A broken promise wins: it is the one that needs a call, whatever else the debtor promised."""
+    broken = promises.only(table, True).groupby("customer_id")["promised_date"].max()
+    running = promises.only(table, False).groupby("customer_id")["promised_date"].min().drop(broken.index,
+                                                                                           errors="ignore")
+    return pd.DataFrame({"promise": ["broken"] * len(broken) + ["running"] * len(running),
+                         "promised_for": pd.concat([broken, running]).dt.date.to_numpy()},
+                        index=pd.Index([*broken.index, *running.index], name="customer_id"))
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,7 @@ class Filters:
     min_days_past_due: int | None = None
     min_risk: float | None = None
     disputed_only: bool = False
+    promise: tuple[str, ...] = ()  # "broken", "running": debtors in one of these promise states
     text: str = ""
 
 
@@ -85,6 +105,8 @@ def filter_debtors(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
         mask &= (table["risk_score"].fillna(0) >= f.min_risk).to_numpy()
     if f.disputed_only:
         mask &= (table["disputed"] > 0).to_numpy()
+    if f.promise:
+        mask &= table["promise"].isin(f.promise).to_numpy()
     if f.text.strip():
         needle = f.text.strip().lower()
         mask &= (table["name"].str.lower().str.contains(needle, regex=False)

@@ -55,3 +55,12 @@ def test_sorting_orders_every_match_and_travels_in_the_link(app_env):
         assert not fresh.exception
         assert fresh.selectbox(key="ex_sort").value == expected
         assert fresh.dataframe[0].value[expected].is_monotonic_decreasing
+
+
+def test_explorer_filters_on_promises(app_env):
+    at = run_page("pages/debtors.py")
+    at.multiselect(key="ex_promise").set_value(["broken"]).run()
+    assert not at.exception
+    assert at.query_params["promise"] in ("broken", ["broken"])  # one value reads back as a string
+    listed = next(d.value for d in at.dataframe if "promise" in d.value.columns)
+    assert len(listed) and set(listed["promise"]) == {"Broken"} and listed["promised_for"].notna().all()
