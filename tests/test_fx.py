@@ -309,22 +309,30 @@ def test_cli_all_currencies_use_the_saved_rates(duck_url, tmp_path):
     from arboard import kpis
 
     engine = db.open_database(duck_url)
-    generate.write_sample(engine, SMALL_SAMPLE)
+    generate.write_sample(engine, SMALL_SAMPLE, rates=False)
     currencies = _currencies(engine)
     face = kpis.kpis(engine, AS_OF)["open_ar"]
+    engine.dispose()
+    run, day = CliRunner().invoke, AS_OF.isoformat()
+    # Without rates, no --currency means the largest currency, never a face-value sum.
+    plain = json.loads(run(app, ["report", "--as-of", day, "--db", duck_url]).stdout)
+    assert plain["currency"] == currencies[0] and plain["all_currencies"] is False
+    engine = db.open_database(duck_url)
     saved = fx.save(engine, currencies[0], _rates_for(currencies[1:]))
     expected = kpis.kpis(engine, AS_OF, rates=saved)["open_ar"]
     engine.dispose()
     assert expected != pytest.approx(face)
-    run, day = CliRunner().invoke, AS_OF.isoformat()
+    # With rates, as the pages start: all currencies in the reporting currency, and the JSON says so.
+    default = json.loads(run(app, ["report", "--as-of", day, "--db", duck_url]).stdout)
+    assert default["all_currencies"] is True and default["open_ar"] == pytest.approx(expected, abs=0.01)
     report = run(app, ["report", "--as-of", day, "--currency", "all", "--db", duck_url])
     assert report.exit_code == 0, report.output
     result = json.loads(report.stdout)
     assert result["currency"] == currencies[0] and result["open_ar"] == pytest.approx(expected, abs=0.01)
     one = json.loads(run(app, ["report", "--as-of", day, "--currency", currencies[1], "--db", duck_url]).stdout)
-    assert one["currency"] == currencies[1]
+    assert one["currency"] == currencies[1] and one["all_currencies"] is False
     weeks = json.loads(run(app, ["forecast", "--as-of", day, "--currency", "all", "--db", duck_url]).stdout)
-    assert weeks["currency"] == currencies[0]
+    assert weeks["currency"] == currencies[0] and weeks["all_currencies"] is True
     whatif = json.loads(run(app, ["whatif", "Baseline", "--as-of", day, "--currency", "all", "--db", duck_url]).stdout)
     assert whatif["currency"] == currencies[0]
     listed = run(app, ["disputes", "--as-of", day, "--currency", "all", "--db", duck_url])

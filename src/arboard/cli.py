@@ -49,9 +49,9 @@ err = Console(stderr=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: ARBOARD_DB_URL, "
                                               "secrets.toml, else the embedded DuckDB file).")]
-CurrencyOption = Annotated[str | None, typer.Option(help="Currency (default: the largest). 'all' adds every "
-                                                     "currency up in the reporting currency set with 'arboard "
-                                                     "rates', else at face value.")]
+CurrencyOption = Annotated[str | None, typer.Option(help="Currency. 'all' adds every currency up in the reporting "
+                                                     "currency set with 'arboard rates', else at face value. "
+                                                     "Default: 'all' once rates are set, else the largest.")]
 
 
 def _fail(exc: ArboardError, code: int = 1) -> None:
@@ -191,6 +191,8 @@ def _as_of(value: str | None, engine) -> date:
 
 
 def _currency(value: str | None, engine) -> str | None:
+    """The --currency asked for (None: all). Without one, as the pages start: all currencies in the
+    reporting currency once rates are saved, else the largest (never added up at face value unasked)."""
     known = [c for c, _ in openitems.currencies(engine)]
     if value and value.lower() == "all":
         return None
@@ -198,7 +200,9 @@ def _currency(value: str | None, engine) -> str | None:
         if value.upper() not in known:
             _fail(ArboardError(f"No invoices in {value!r}; the ledger has {', '.join(known) or 'none'}."), 2)
         return value.upper()
-    return known[0] if known else None  # amounts in different currencies are never added up silently
+    if fx.load(engine).active:
+        return None
+    return known[0] if known else None
 
 
 def _config(engine, name: str | None):
@@ -244,8 +248,9 @@ def report_cmd(
         _fail(ArboardError("--cei-variant must be total or average."), 2)
     settings = KpiSettings(window_days=window, cei_average_sales=cei_variant == "average",
                            aging=_aging_spec(edges, basis))
-    result = kpis.kpis(engine, _as_of(as_of, engine), settings=settings, currency=_currency(currency, engine),
-                       rates=fx.load(engine))
+    cur = _currency(currency, engine)
+    result = kpis.kpis(engine, _as_of(as_of, engine), settings=settings, currency=cur, rates=fx.load(engine))
+    result["all_currencies"] = cur is None  # "currency" is then the reporting currency (or None: face value)
     _history_note(engine, "DSO, CEI and days to pay")
     _emit(result, fmt)
 
@@ -513,7 +518,7 @@ def forecast_cmd(
     if fmt == "csv":
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
         return
-    result = {"as_of": day.isoformat(), "currency": cur or rates.reporting,
+    result = {"as_of": day.isoformat(), "currency": cur or rates.reporting, "all_currencies": cur is None,
               **{k: kpis.json_value(v) for k, v in head.items()}, "weeks": _records(table)}
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
@@ -550,7 +555,8 @@ def whatif_cmd(
                               settings=KpiSettings(window_days=window), currency=_currency(currency, engine),
                               rates=fx.load(engine))
     projections = [sim.project(s) for s in chosen]
-    result = {"as_of": sim.as_of.isoformat(), "currency": sim.currency or sim.rates.reporting, "window_days": window,
+    result = {"as_of": sim.as_of.isoformat(), "currency": sim.currency or sim.rates.reporting,
+              "all_currencies": sim.currency is None, "window_days": window,
               "scenarios": [{"name": p.scenario.name, "levers": p.scenario.describe(),
                              "cash_released": round(p.cash_released, 2), "metrics": _records(p.metrics),
                              "groups": _records(p.groups)} for p in projections]}
