@@ -18,13 +18,14 @@ D = pd.Timestamp
 
 def _ledger(engine):
     """Debtor C1's invoices, each with a promise story (see the test)."""
-    ids = ["RUN", "BROKE", "OLD", "PAID", "TWICE", "LATER", "CN"]
+    ids = ["RUN", "BROKE", "OLD", "PAID", "TWICE", "LATER", "CN", "CALL"]
     due = [date(2026, 5, 31), date(2026, 5, 15), date(2026, 3, 1), date(2026, 5, 20), date(2026, 5, 25),
-           date(2026, 5, 25), date(2026, 5, 25)]
-    inv = pd.DataFrame({"invoice_id": ids, "customer_id": ["C1"] * 7, "invoice_date": [date(2026, 2, 1)] * 7,
-                        "due_date": due, "amount": [1000.0, 200.0, 300.0, 400.0, 500.0, 600.0, -70.0],
-                        "currency": ["EUR"] * 7, "paid_date": [None, None, None, date(2026, 6, 25), None, None, None],
-                        "disputed": [False] * 7})
+           date(2026, 5, 25), date(2026, 5, 25), date(2026, 5, 28)]
+    inv = pd.DataFrame({"invoice_id": ids, "customer_id": ["C1"] * 8, "invoice_date": [date(2026, 2, 1)] * 8,
+                        "due_date": due, "amount": [1000.0, 200.0, 300.0, 400.0, 500.0, 600.0, -70.0, 80.0],
+                        "currency": ["EUR"] * 8,
+                        "paid_date": [None, None, None, date(2026, 6, 25), None, None, None, None],
+                        "disputed": [False] * 8})
     pay = pd.DataFrame({"payment_id": ["P1"], "invoice_id": ["RUN"], "customer_id": ["C1"],
                         "payment_date": [date(2026, 6, 10)], "amount": [300.0], "currency": ["EUR"]})
     promised = [("RUN", date(2026, 6, 20), date(2026, 7, 10), 700.0, "promise_to_pay"),
@@ -35,9 +36,14 @@ def _ledger(engine):
                 ("TWICE", date(2026, 6, 15), date(2026, 7, 20), None, "payment_plan"),
                 ("LATER", date(2026, 7, 5), date(2026, 7, 30), 600.0, "promise_to_pay"),  # made after AS_OF
                 ("CN", date(2026, 6, 1), date(2026, 7, 30), 70.0, "promise_to_pay")]
+    promised += [("CALL", date(2026, 6, 25), date(2026, 7, 15), None, "call")]  # a call that ended in a promise
     con = pd.DataFrame([{"contact_id": f"K{n}", "customer_id": "C1", "invoice_id": i, "contact_date": made,
                          "channel": "phone", "kind": kind, "outcome": "promised", "promised_date": when,
                          "promised_amount": amount} for n, (i, made, when, amount, kind) in enumerate(promised)])
+    # A call that only responded promises nothing, even with a date in the field.
+    con.loc[len(con)] = {"contact_id": "K99", "customer_id": "C1", "invoice_id": "OLD",
+                         "contact_date": date(2026, 6, 2), "channel": "phone", "kind": "call",
+                         "outcome": "responded", "promised_date": date(2026, 7, 1), "promised_amount": None}
     with engine.begin() as conn:
         store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1"], "name": ["=cmd|' /C calc'!A0"],
                                                            "email": ["ann@example.org"]}))
@@ -52,18 +58,20 @@ def test_running_and_lately_broken_promises(engine):
     table = promises.promises(engine, AS_OF)
     # Running first (soonest end first), then broken; an old broken promise, a paid invoice, a promise
     # made after the as-of date and a credit note are not listed; the latest of two promises counts.
-    assert table["invoice_id"].tolist() == ["RUN", "TWICE", "BROKE"]
+    assert table["invoice_id"].tolist() == ["RUN", "CALL", "TWICE", "BROKE"]
     row = table.set_index("invoice_id")
     assert row.loc["RUN", "open_amount"] == 700.0  # net of the partial payment
     assert row.loc["RUN", "runs_until"] == D("2026-07-13") and not row.loc["RUN", "broken"]
     assert row.loc["TWICE", "kind"] == "payment_plan" and pd.isna(row.loc["TWICE", "promised_amount"])
     assert row.loc["BROKE", "broken"] and row.loc["BROKE", "runs_until"] == D("2026-06-23")
-    assert promises.summary(table) == {"running": 2, "running_debtors": 1, "broken": 1, "broken_debtors": 1}
-    assert promises.promises(engine, AS_OF, broken_within_days=0)["invoice_id"].tolist() == ["RUN", "TWICE"]
+    assert promises.summary(table) == {"running": 3, "running_debtors": 1, "broken": 1, "broken_debtors": 1}
+    assert promises.promises(engine, AS_OF, broken_within_days=0)["invoice_id"].tolist() == ["RUN", "CALL", "TWICE"]
     assert promises.promises(engine, AS_OF, customer_id="C2").empty
     paused = promises.pauses(table)
-    assert paused.values.tolist() == [["C1", "RUN", date(2026, 7, 13)], ["C1", "TWICE", date(2026, 7, 23)]]
+    assert paused.values.tolist() == [["C1", "RUN", date(2026, 7, 13)], ["C1", "CALL", date(2026, 7, 18)],
+                                      ["C1", "TWICE", date(2026, 7, 23)]]
     assert promises.readable(promises.only(table, True))["kind"].tolist() == ["Promise to pay"]
+    assert promises.readable(table)["kind"].tolist()[:2] == ["Promise to pay", "Promised (call)"]
 
 
 def _about(plan: pd.DataFrame, invoice: str) -> pd.Series:
@@ -119,7 +127,7 @@ def test_cli_promises(tmp_path, duck_url):
     runner = CliRunner()
     shown = runner.invoke(app, ["promises", "--db", duck_url, "--as-of", AS_OF.isoformat()])
     assert shown.exit_code == 0, shown.output
-    assert "2 running promises (1 debtors); 1 broken" in shown.output.replace("\n", " ")
+    assert "3 running promises (1 debtors); 1 broken" in shown.output.replace("\n", " ")
     out = tmp_path / "promises.xlsx"
     done = runner.invoke(app, ["promises", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--broken-only",
                                "--out", str(out)])

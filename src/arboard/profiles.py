@@ -21,6 +21,13 @@ inv, con, cust, ev = schema.invoices, schema.contacts, schema.customers, schema.
 RESPONSIVE = ("responded", "promised", "paid")
 PROMISE_KINDS = ("promise_to_pay", "payment_plan")
 PROMISE_GRACE_DAYS = 3
+
+
+def promise_made() -> sa.ColumnElement[bool]:
+    """A contact that records a promise to pay: a promise or payment-plan contact, or any contact (a
+    call, say) whose outcome is "promised", with a promised date. One definition for the profiles,
+    the what-if promises and the outreach plan's pauses."""
+    return sa.and_(sa.or_(con.c.kind.in_(PROMISE_KINDS), con.c.outcome == "promised"), con.c.promised_date.is_not(None))
 REMINDER_EFFECT_DAYS = 10
 
 PROFILE_COLUMNS = {
@@ -109,7 +116,7 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
 
     in_window = sa.and_(con.c.contact_date > start, con.c.contact_date <= at)
 
-    promise = sa.and_(con.c.kind.in_(PROMISE_KINDS), con.c.promised_date.is_not(None), con.c.promised_date <= at,
+    promise = sa.and_(promise_made(), con.c.promised_date <= at,
                       con.c.contact_date > start)
     kept = sa.and_(inv.c.paid_date.is_not(None),
                    inv.c.paid_date <= con.c.promised_date + sa.literal(PROMISE_GRACE_DAYS))

@@ -1,13 +1,14 @@
 """Promises to pay: while one runs its invoice gets no reminder; once broken, it is the collector's to chase.
 
-A promise is a contact of kind ``promise_to_pay`` or ``payment_plan`` with a promised date, about one
-invoice. The latest promise made about an invoice by the as-of date is the one that counts (a new
-promise replaces the one before). It *runs* until its promised date plus
-:data:`arboard.profiles.PROMISE_GRACE_DAYS` (a payment takes a few days to arrive: the same grace
-that counts a promise as kept in the debtor profiles). Reminding a debtor of an invoice they have
-just promised to pay on a date reads as not listening, so the outreach plan holds a promised
-invoice until its promise ends, as collection suites block dunning for a promise to pay. An
-invoice still open after that has a *broken* promise: the playbook resumes and the collector's
+A promise is a contact about one invoice with a promised date, of kind ``promise_to_pay`` or
+``payment_plan`` or with the outcome ``promised`` (a call that ended in one:
+:func:`arboard.profiles.promise_made`). The latest promise made about an invoice by the as-of
+date is the one that counts (a new promise replaces the one before). It *runs* until its promised
+date plus :data:`arboard.profiles.PROMISE_GRACE_DAYS` (a payment takes a few days to arrive: the
+same grace that counts a promise as kept in the debtor profiles). Reminding a debtor of an invoice
+they have just promised to pay on a date reads as not listening, so the outreach plan holds a
+promised invoice until its promise ends, as collection suites block dunning for a promise to pay.
+An invoice still open after that has a *broken* promise: the playbook resumes and the collector's
 list shows it for a follow-up call.
 """
 
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 from arboard.db import fetch_frame
-from arboard.profiles import PROMISE_GRACE_DAYS, PROMISE_KINDS
+from arboard.profiles import PROMISE_GRACE_DAYS, promise_made
 
 BROKEN_LISTED_DAYS = 30  # how long a broken promise stays on the list (then it is the playbook's again)
 KINDS = {"promise_to_pay": "Promise to pay", "payment_plan": "Payment plan"}
@@ -63,7 +64,7 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
     con, inv, pay, cust = schema.contacts, schema.invoices, schema.payments, schema.customers
     # Ended at most broken_within_days ago: promised date + grace >= as_of - broken_within_days.
     earliest = as_of - timedelta(days=broken_within_days + PROMISE_GRACE_DAYS)
-    promise = sa.and_(con.c.kind.in_(PROMISE_KINDS), con.c.contact_date <= as_of)
+    promise = sa.and_(promise_made(), con.c.contact_date <= as_of)
     # Only invoices with a promise that could count are ranked (a third of the time at 10M invoices):
     # the latest promise must itself end late enough.
     recent = sa.select(con.c.invoice_id).where(promise, con.c.promised_date >= earliest)
@@ -71,7 +72,7 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
                                      order_by=(con.c.contact_date.desc(), con.c.contact_id.desc())).label("last")
     made = (sa.select(con.c.invoice_id, con.c.kind, con.c.contact_date, con.c.promised_date,
                       con.c.promised_amount, last)
-            .where(promise, con.c.promised_date.is_not(None), con.c.invoice_id.in_(recent)))
+            .where(promise, con.c.invoice_id.in_(recent)))
     if customer_id is not None:
         made = made.where(con.c.customer_id == customer_id)
     made = made.subquery("made")
@@ -129,5 +130,5 @@ def only(table: pd.DataFrame, broken: bool | None) -> pd.DataFrame:
 
 def readable(table: pd.DataFrame, *, labels: bool = False) -> pd.DataFrame:
     """:func:`promises` with the kinds in words (and the column ``LABELS`` as headers, for an export)."""
-    out = table.assign(kind=table["kind"].map(KINDS).fillna(table["kind"]))
+    out = table.assign(kind=table["kind"].map(KINDS).fillna("Promised (" + table["kind"].astype(str) + ")"))
     return out.rename(columns=LABELS) if labels else out

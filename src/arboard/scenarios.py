@@ -170,7 +170,7 @@ def promise_items(engine: Engine, as_of: date, *, window_days: int, currency: st
     q = (sa.select(con.c.invoice_id, sa.func.count().label("made"), sa.func.sum(sa.case((kept, 1), else_=0)),
                    sa.func.max(rates.to_reporting(sa.cast(con.c.promised_amount, sa.Float), inv.c.currency)))
          .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id))
-         .where(con.c.kind.in_(profiles.PROMISE_KINDS), con.c.contact_date <= as_of,
+         .where(profiles.promise_made(), con.c.contact_date <= as_of,
                 con.c.promised_date > as_of - timedelta(days=window_days), con.c.promised_date <= as_of,
                 inv.c.amount > 0)
          .group_by(con.c.invoice_id))
