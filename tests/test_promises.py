@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from arboard import events, generate, outreach, promises, schema, store
@@ -176,3 +180,91 @@ def test_debtor_list_shows_and_filters_promises(duck_engine, tmp_path):
     assert pd.read_csv(out, encoding="utf-8-sig")["promise"].tolist() == ["running"]
     bad = CliRunner().invoke(app, ["export", "--promise", "kept", "--out", str(out), "--db", url])
     assert bad.exit_code == 2 and "--promise takes broken or running" in bad.output
+
+
+# --- against a naive pandas reference, on random ledgers --------------------------------------
+
+@st.composite
+def promise_ledgers(draw):
+    """A few invoices (some settled, some part-paid, a credit note) and random contacts about them."""
+    start = date(2026, 1, 1)
+    n = draw(st.integers(1, 6))
+    inv, pay, con = [], [], []
+    for i in range(n):
+        d0 = start + timedelta(days=draw(st.integers(0, 150)))
+        amount = 1000.0 if i else draw(st.sampled_from([1000.0, -50.0]))
+        settled = draw(st.one_of(st.none(), st.integers(0, 200)))
+        inv.append({"invoice_id": f"I{i}", "customer_id": f"C{i % 2}", "invoice_date": d0,
+                    "due_date": d0 + timedelta(days=30), "amount": amount, "currency": "EUR",
+                    "paid_date": d0 + timedelta(days=settled) if settled is not None else None, "disputed": False})
+        if draw(st.booleans()):
+            pay.append({"payment_id": f"P{i}", "invoice_id": f"I{i}", "customer_id": f"C{i % 2}",
+                        "payment_date": d0 + timedelta(days=draw(st.integers(0, 100))),
+                        "amount": draw(st.sampled_from([100.0, 1000.0])), "currency": "EUR"})
+        for k in range(draw(st.integers(0, 3))):
+            made = d0 + timedelta(days=draw(st.integers(0, 120)))
+            con.append({"contact_id": f"K{i}-{k}", "customer_id": f"C{i % 2}", "invoice_id": f"I{i}",
+                        "contact_date": made, "channel": "phone",
+                        "kind": draw(st.sampled_from(["promise_to_pay", "payment_plan", "call", "reminder"])),
+                        "outcome": draw(st.sampled_from(["promised", "responded"])),
+                        "promised_date": draw(st.one_of(st.none(), st.just(made + timedelta(
+                            days=draw(st.integers(0, 40)))))),
+                        "promised_amount": None})
+    as_of = start + timedelta(days=draw(st.integers(0, 300)))
+    return pd.DataFrame(inv), pd.DataFrame(pay, columns=["payment_id", "invoice_id", "customer_id", "payment_date",
+                                                         "amount", "currency"]), pd.DataFrame(con), as_of
+
+
+def _reference(inv: pd.DataFrame, pay: pd.DataFrame, con: pd.DataFrame, as_of: date, within: int) -> list:
+    """The promises list, written the obvious way."""
+    out = []
+    for row in inv.itertuples():
+        is_open = row.invoice_date <= as_of and (row.paid_date is None or pd.isna(row.paid_date)
+                                                 or row.paid_date > as_of)
+        paid = pay.loc[(pay["invoice_id"] == row.invoice_id) & (pay["payment_date"] <= as_of), "amount"].sum() \
+            if len(pay) else 0.0
+        if not is_open or row.amount <= 0 or row.amount - paid <= 0.004 or con.empty:
+            continue
+        mine = con[(con["invoice_id"] == row.invoice_id) & (con["contact_date"] <= as_of)
+                   & con["promised_date"].notna()
+                   & (con["kind"].isin(["promise_to_pay", "payment_plan"]) | (con["outcome"] == "promised"))]
+        if mine.empty:
+            continue
+        last = mine.sort_values(["contact_date", "contact_id"]).iloc[-1]
+        ends = last["promised_date"] + timedelta(days=promises.PROMISE_GRACE_DAYS)
+        if ends >= as_of - timedelta(days=within):
+            out.append((row.invoice_id, round(row.amount - paid, 2), last["promised_date"], ends < as_of))
+    return sorted(out)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=promise_ledgers(), within=st.sampled_from([0, 30]))
+def test_promises_match_a_naive_reference(engine, ledger, within):
+    inv, pay, con, as_of = ledger
+    with engine.begin() as conn:
+        for t in (schema.invoices, schema.payments, schema.contacts):
+            conn.execute(sa.delete(t))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+        if len(con):
+            store.append(conn, schema.contacts, con)
+    got = promises.promises(engine, as_of, broken_within_days=within)
+    mine = sorted(zip(got["invoice_id"], got["open_amount"].round(2), got["promised_date"].dt.date,
+                      got["broken"].astype(bool), strict=True))
+    assert mine == _reference(inv, pay, con, as_of, within)
+
+
+@given(st.lists(st.tuples(st.integers(-30, 400), st.floats(0.01, 1e6)), min_size=0, max_size=30),
+       st.lists(st.floats(-40, 450, allow_nan=False), min_size=1, max_size=10))
+def test_remaining_days_match_brute_force(rows, ages):
+    from arboard import forecast
+
+    late = pd.DataFrame(rows, columns=["late", "amount"]).astype(float).groupby("late", as_index=False).sum()
+    got = forecast.remaining_days(late.sort_values("late", ignore_index=True), np.array(ages))
+    for age, value in zip(ages, got, strict=True):
+        later = late[late["late"] > age]
+        if later.empty:
+            assert np.isnan(value)
+        else:
+            want = float(((later["late"] - age) * later["amount"]).sum() / later["amount"].sum())
+            assert value == pytest.approx(want, rel=1e-9, abs=1e-6)
