@@ -43,6 +43,7 @@ SECOND_CURRENCY_SHARE = 0.08  # of business customers
 SECOND_CURRENCY_INVOICES = 0.35  # of those customers' invoices
 DISPUTES_SETTLED = 0.8  # share of disputes on otherwise unpaid invoices that end in payment
 WRITE_OFF_DAYS = (240, 420)  # an invoice never paid is written off this many days after its due date
+UNAPPLIED_DAYS = 45  # payments on account stay unapplied for at most this long
 # Illustrative rates into the sample's reporting currency (one unit in EUR). Amounts are drawn in euros
 # and written in the currency billed at these rates, so a Swedish invoice is SEK-sized; credit limits
 # stay in euros, the reporting currency their balances are compared with.
@@ -236,12 +237,14 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
         "payment_date": pay_date[keep], "amount": pay_amt[keep], "method": method[keep],
         "currency": billed[rep][keep],
     })
-    # A few on-account payments not applied to any invoice.
-    n_unapplied = int(size * 0.003)
+    # A few payments on account, not yet applied to an invoice: received in the last weeks (cash
+    # application matches older ones, so they do not pile up over the years).
+    recent = np.flatnonzero(inv_date >= end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS + 60, "D"))
+    n_unapplied = int(size * 0.003) if len(recent) else 0
     if n_unapplied:
-        ui = rng.integers(0, size, n_unapplied)
+        ui = recent[rng.integers(0, len(recent), n_unapplied)]
         ud = inv_date[ui] + rng.integers(0, 60, n_unapplied).astype("timedelta64[D]")
-        ok = ud <= end.to_datetime64()
+        ok = (ud <= end.to_datetime64()) & (ud > end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS, "D"))
         unapplied = pd.DataFrame({
             "payment_id": np.char.add("ONA", np.char.zfill((first + ui).astype(str), 9))[ok],
             "invoice_id": None, "customer_id": c["customer_id"][ui][ok], "payment_date": ud[ok],
