@@ -64,7 +64,8 @@ def test_early_payers_late_items_and_no_history(engine):
     rows += [("E-open-far", "EARLY", d(-10), d(20), 50.0, "EUR", None, False),
              ("E-open-near", "EARLY", d(-28), d(2), 50.0, "EUR", None, False),
              ("S-open-late", "SLOW", d(-90), d(-60), 50.0, "EUR", None, False),
-             ("N-open", "NEW", d(-5), d(25), 50.0, "EUR", None, False)]
+             ("N-open", "NEW", d(-5), d(25), 50.0, "EUR", None, False),
+             ("S-old", "SLOW", d(-260), d(-230), 50.0, "EUR", None, False)]
     inv = _invoices(rows)
     with engine.begin() as conn:
         store.append(conn, schema.invoices, inv)
@@ -79,14 +80,19 @@ def test_early_payers_late_items_and_no_history(engine):
     assert got["S-open-late"] == pd.Timestamp(d(round((40 - 60 / pace) * pace)))
     assert got["N-open"] == pd.Timestamp(d(25 + round(overall)))  # no history: the ledger's delay
     # A running promise says when: the promised date, or tomorrow while its grace runs; a broken one does not.
-    promised = [("S-open-late", d(-3), d(9)), ("N-open", d(-10), d(-1)), ("E-open-far", d(-20), d(-10))]
+    assert forecast.expected_payments(engine, as_of).set_index("invoice_id").loc["S-old", "doubtful"]
+    promised = [("S-open-late", d(-3), d(9)), ("N-open", d(-10), d(-1)), ("E-open-far", d(-20), d(-10)),
+                ("S-old", d(-5), d(30))]
     with engine.begin() as conn:
         store.append(conn, schema.contacts, pd.DataFrame([
             {"contact_id": f"K{n}", "customer_id": "X", "invoice_id": i, "contact_date": made, "channel": "phone",
              "kind": "promise_to_pay", "outcome": "promised", "promised_date": when}
             for n, (i, made, when) in enumerate(promised)]))
-    got = forecast.expected_payments(engine, as_of).set_index("invoice_id")["expected_date"]
+    after = forecast.expected_payments(engine, as_of).set_index("invoice_id")
+    got = after["expected_date"]
     assert got["S-open-late"] == pd.Timestamp(d(9)) and got["N-open"] == pd.Timestamp(d(1))
+    # A payment plan on old debt is cash expected: the promise brings it back into the figures.
+    assert got["S-old"] == pd.Timestamp(d(30)) and not after.loc["S-old", "doubtful"]
     assert got["E-open-far"] == pd.Timestamp(d(16))  # broken (ended d(-7)): the model's date
 
 

@@ -9,7 +9,7 @@ still took to clear in the look-back window, at the debtor's pace (an accelerate
 reading of the ledger's lateness: a debtor twice as slow as the ledger is "as late" at twice the
 days, and takes twice the remaining time). An invoice with a running promise to pay
 (:mod:`arboard.promises`) is expected on the promised date instead (the day after the as-of date
-while its grace runs). Disputed items also wait the ledger's typical dispute-resolution time;
+while its grace runs), and is never doubtful. Disputed items also wait the ledger's typical dispute-resolution time;
 items more than 180 days overdue are "doubtful" and left out of the weekly figures. The backtest
 runs the same forecast as of an earlier date and sets it against the settlements of the following
 weeks (of the same items: doubtful ones are reported apart).
@@ -156,15 +156,17 @@ def expected_dates(engine: Engine, items: pd.DataFrame, as_of: date, *,
     # Not due yet but past an early payer's usual date: the due date is the next one to expect.
     late = late.where(items["due_date"] <= today, items["due_date"])
     expected = expected.where(expected > today, late)
-    # A running promise says when: the promised date (tomorrow while its grace runs).
+    # A running promise says when: the promised date (tomorrow while its grace runs). It also brings an
+    # item over 180 days past due back into the figures: a payment plan on old debt is cash expected.
     running = promises.promises(engine, as_of, broken_within_days=0)
+    has = pd.Series(False, index=items.index)
     if len(running):
         promised = items["invoice_id"].map(pd.Series(running["promised_date"].to_numpy(),
                                                      index=running["invoice_id"].to_numpy()))
         has = promised.notna()
         promised = promised.where(promised > today, today + pd.Timedelta(days=1))
         expected = expected.where(~has, promised)
-    return expected, (today - items["due_date"]).dt.days > DOUBTFUL_DAYS
+    return expected, ((today - items["due_date"]).dt.days > DOUBTFUL_DAYS) & ~has
 
 
 def expected_payments(engine: Engine, as_of: date, *, currency: str | None = None,
