@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import explorer, exports, timeline
+from arboard import explorer, exports, promises, timeline
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
@@ -40,8 +40,10 @@ with st.expander("Filters", expanded=True):
     countries = r1[3].multiselect("Country", countries_all, key="ex_countries")
     promised = r1[4].multiselect("Promise to pay", list(explorer.PROMISE_STATES),
                                  format_func=explorer.PROMISE_STATES.get, key="ex_promise",
-                                 help="Broken lately: a promise on an open invoice ended (promised date + 3 days) "
-                                      "in the last 30 days without payment: call. Running: reminders wait for it.")
+                                 help=f"Broken: a promise on an open invoice ended (promised date + "
+                                      f"{promises.PROMISE_GRACE_DAYS} days) in the last "
+                                      f"{promises.BROKEN_LISTED_DAYS} days without payment: call. Running: "
+                                      "reminders wait for it.")
     r2 = st.columns(5)
     lo = r2[0].number_input(f"Open balance from ({cur})", step=100.0, key="ex_lo")
     hi = r2[1].number_input(f"… to ({cur}, 0 = no limit)", step=1000.0, key="ex_hi")

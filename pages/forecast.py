@@ -20,8 +20,8 @@ st.caption(f"Each invoice open on **{as_of:%d %b %Y}** is expected on its due da
            "(amount-weighted, last 12 months; before the due date for a debtor who pays early; the ledger's "
            "average for debtors without history). An invoice already later than that is expected after the time "
            "invoices just as late still took to clear, at its debtor's pace; one with a running promise to pay, on "
-           "the promised date. Disputed items also wait the typical "
-           "time a dispute takes; items over 180 days past due are doubtful and left out, unless promised."
+           "the promised date. Disputed items also wait the typical time a dispute takes; items over 180 days "
+           "past due are doubtful and left out, unless promised."
            + f" {consolidated}")
 state.history_warning("the debtors' usual delays (every invoice is expected on its due date)")
 

@@ -47,8 +47,9 @@ with st.expander("Plan settings", expanded=False):
                      "page lists them).")
     d[3].toggle("Wait for promises to pay", key="out_promised", width="stretch",
                 help="On: an invoice the debtor promised to pay (a promise to pay or a payment plan) gets no "
-                     "reminder until the promised date plus 3 days' grace; if it is still open then, the step "
-                     "it has reached goes out on the next contact day (the Promises tab lists both).")
+                     f"reminder until the promised date plus {promises.PROMISE_GRACE_DAYS} days' grace; if it is "
+                     "still open then, the step it has reached goes out on the next contact day (the Promises tab "
+                     "lists both).")
     d[4].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
                       help="Reminders escalate step by step and never step back. A debtor at the last "
                            "step of their playbook gets it again at this interval while anything stays "
@@ -62,6 +63,7 @@ except ArboardError as exc:  # e.g. a repeat of 1 to 6 days: said, not silently 
     st.error(f"**Plan settings:** {md(exc)}")
     st.stop()
 
+PROMISES_LISTED = 5_000
 tab_plan, tab_books, tab_promises, tab_holds = st.tabs(["Plan", "Playbooks and messages", "Promises", "Holds"])
 
 with tab_books:
@@ -176,14 +178,18 @@ with tab_promises:
                          f"{number(counts['broken_debtors'])} debtor(s).")
         show = st.segmented_control("Show", ["Running", "Broken", "All"], default="All", key="out_promises_show")
         listed = promises.only(promised, None if show in (None, "All") else show == "Broken")
-        st.dataframe(promises.readable(listed), hide_index=True, width="stretch", height=380, column_config={
-            **promises.LABELS,
-            "kind": st.column_config.TextColumn("Promise"),
-            "open_amount": st.column_config.NumberColumn("Open amount", format="accounting"),
-            "promised_amount": st.column_config.NumberColumn("Amount promised", format="accounting"),
-            **{c: st.column_config.DateColumn(promises.LABELS[c])
-               for c in ("due_date", "made_on", "promised_date", "runs_until")},
-            "broken": st.column_config.CheckboxColumn("Broken")})
+        columns = {**promises.LABELS,
+                   "open_amount": st.column_config.NumberColumn("Open amount", format="accounting"),
+                   "promised_amount": st.column_config.NumberColumn("Amount promised", format="accounting"),
+                   **{c: st.column_config.DateColumn(promises.LABELS[c])
+                      for c in ("due_date", "made_on", "promised_date", "runs_until")},
+                   "broken": st.column_config.CheckboxColumn("Broken")}
+        # The browser gets the first rows (running soonest first, then the latest broken); downloads hold all.
+        st.dataframe(promises.readable(listed.head(PROMISES_LISTED)), hide_index=True, width="stretch", height=380,
+                     column_config=columns)
+        if len(listed) > PROMISES_LISTED:
+            st.caption(f"The first {number(PROMISES_LISTED)} of {number(len(listed))} are listed; the downloads hold "
+                       "them all.")
         p1, p2, _ = st.columns([1, 1, 3])
         export = promises.readable(promised, labels=True)
         p1.download_button("Download (CSV)", lambda: exports.to_csv_bytes(export), f"promises-{as_of}.csv",

@@ -336,7 +336,8 @@ def plan_cmd(
     remind_disputed: Annotated[bool, typer.Option(help="Also remind disputed invoices (default: left out).")]
     = False,
     wait_for_promises: Annotated[bool, typer.Option(help="No reminder of an invoice with a running promise to pay "
-                                                         "(until the promised date + 3 days).")] = True,
+                                                         f"(until the promised date + {promises.PROMISE_GRACE_DAYS} "
+                                                         "days).")] = True,
     repeat_days: Annotated[int, typer.Option(help="Repeat a playbook's last step every N days while overdue "
                                                   "(0: never; a hand-over never repeats).")] = 14,
 ) -> None:

@@ -19,7 +19,7 @@ from arboard.aging import AgingSpec
 COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", "overdue", "days_past_due",
            "oldest_bucket", "disputed", "open_items", "days_beyond_terms", "response_rate", "best_channel",
            "preferred_channel", "promise", "promised_for"]
-PROMISE_STATES = {"broken": "Broken", "running": "Running"}  # broken: in the last 30 days
+PROMISE_STATES = {"broken": "Broken", "running": "Running"}  # broken: within promises.BROKEN_LISTED_DAYS
 
 
 def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, spec: AgingSpec = AgingSpec(),

@@ -9,10 +9,10 @@ still took to clear in the look-back window, at the debtor's pace (an accelerate
 reading of the ledger's lateness: a debtor twice as slow as the ledger is "as late" at twice the
 days, and takes twice the remaining time). An invoice with a running promise to pay
 (:mod:`arboard.promises`) is expected on the promised date instead (the day after the as-of date
-while its grace runs), and is never doubtful. Disputed items also wait the ledger's typical dispute-resolution time;
-items more than 180 days overdue are "doubtful" and left out of the weekly figures. The backtest
-runs the same forecast as of an earlier date and sets it against the settlements of the following
-weeks (of the same items: doubtful ones are reported apart).
+while its grace runs), and is never doubtful. Disputed items also wait the ledger's typical
+dispute-resolution time; items more than 180 days overdue are "doubtful" and left out of the
+weekly figures. The backtest runs the same forecast as of an earlier date and sets it against the
+settlements of the following weeks (of the same items: doubtful ones are reported apart).
 
 On the sample ledger's backtests (six dates over the last year, two seeds) the weekly error is about
 half of what it was when delays stopped at zero, late items waited the debtor's delay again and

@@ -1131,10 +1131,11 @@ def _why_no_contact(inputs: PlanInputs, as_of: date, customer_id: str, settings:
     if len(whole):
         until = whole["until"]
         return "they are on hold " + ("until lifted" if until.isna().any() else f"until {max(until):%d %b %Y}")
-    if not settings.remind_disputed and items["disputed"].fillna(False).astype(bool).all():
+    disputed = items["disputed"].fillna(False).astype(bool)
+    if not settings.remind_disputed and disputed.all():
         return "everything they have open is disputed, and disputes are left to dispute resolution"
-    running = inputs.promises[~inputs.promises["broken"].astype(bool)]
-    reminded = items if settings.remind_disputed else items[~items["disputed"].fillna(False).astype(bool)]
+    running = promises.only(inputs.promises, False)
+    reminded = items if settings.remind_disputed else items[~disputed]
     if settings.pause_promised and len(running) and set(reminded["invoice_id"]) <= set(running["invoice_id"]):
         return (f"they promised to pay by {running['promised_date'].max():%d %b %Y}; reminders wait until "
                 f"{running['runs_until'].max():%d %b %Y} ({promises.PROMISE_GRACE_DAYS} days' grace for the payment "

@@ -21,13 +21,6 @@ inv, con, cust, ev = schema.invoices, schema.contacts, schema.customers, schema.
 RESPONSIVE = ("responded", "promised", "paid")
 PROMISE_KINDS = ("promise_to_pay", "payment_plan")
 PROMISE_GRACE_DAYS = 3
-
-
-def promise_made() -> sa.ColumnElement[bool]:
-    """A contact that records a promise to pay: a promise or payment-plan contact, or any contact (a
-    call, say) whose outcome is "promised", with a promised date. One definition for the profiles,
-    the what-if promises and the outreach plan's pauses."""
-    return sa.and_(sa.or_(con.c.kind.in_(PROMISE_KINDS), con.c.outcome == "promised"), con.c.promised_date.is_not(None))
 REMINDER_EFFECT_DAYS = 10
 
 PROFILE_COLUMNS = {
@@ -52,6 +45,13 @@ PROFILE_COLUMNS = {
     "has_contact": "Contact data present",
     "best_channel": "Most responsive channel",
 }
+
+
+def promise_made() -> sa.ColumnElement[bool]:
+    """A contact that records a promise to pay: a promise or payment-plan contact, or any contact (a
+    call, say) whose outcome is "promised", with a promised date. One definition for the profiles,
+    the what-if promises and the outreach plan's pauses."""
+    return sa.and_(sa.or_(con.c.kind.in_(PROMISE_KINDS), con.c.outcome == "promised"), con.c.promised_date.is_not(None))
 
 
 def _days(later, earlier):
