@@ -30,7 +30,7 @@ END = date(2026, 10, 31)
 WORKLOAD = """
 import json, sys, time
 from datetime import date
-from arboard import db, fx
+from arboard import db, fx, generate
 from arboard.kpis import KpiSettings
 from arboard.overview import overview
 import sqlalchemy as sa
@@ -38,9 +38,9 @@ import sqlalchemy as sa
 engine = db.make_engine(sys.argv[1])
 as_of = date.fromisoformat(sys.argv[2])
 currency = None if sys.argv[3] == "all" else sys.argv[3]
-# All currencies in EUR: the ledger's saved rates, else fixed ones (nothing is written).
+# All currencies in EUR: the ledger's saved rates, else the sample's (nothing is written).
 rates = fx.load(engine)
-rates = rates if rates.active else fx.Rates("EUR", {"CHF": 1.06, "GBP": 1.17, "SEK": 0.087, "USD": 0.92})
+rates = rates if rates.active else fx.Rates(generate.REPORTING, generate.SAMPLE_RATES)
 timings = {}
 t_all = time.perf_counter()
 s = KpiSettings()
