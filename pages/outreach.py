@@ -34,7 +34,7 @@ with st.expander("Plan settings", expanded=False):
     enforce = c[4].toggle("Enforce the limit", key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way). Reminders "
                                "about overdue items are kept first, heads-ups before a due date next.")
-    d = st.columns([2, 1, 1, 1, 1], vertical_alignment="bottom")
+    d = st.columns([2, 1, 1, 1, 1, 1], vertical_alignment="bottom")
     days = d[0].multiselect("Contact days", outreach.WEEKDAYS, key="out_days",
                             help="A step that falls on another day moves to the next contact day; a step before "
                                  "the due date moves to the previous one, so it still arrives before the due date.")
@@ -50,7 +50,12 @@ with st.expander("Plan settings", expanded=False):
                      f"reminder until the promised date plus {promises.PROMISE_GRACE_DAYS} days' grace; if it is "
                      "still open then, the step it has reached goes out on the next contact day (the Promises tab "
                      "lists both).")
-    d[4].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
+    d[4].toggle("Call when a promise is broken", key="out_call_broken", width="stretch",
+                help="On: when a promise ends with its invoice still open, the debtor gets a call on the next contact "
+                     "day (the step “Broken promise: call”, whatever their playbook's level), unless someone spoke "
+                     "with them since: a call or a new promise. A promise broken before the plan starts is called "
+                     f"about for {promises.BROKEN_LISTED_DAYS} days.")
+    d[5].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
                       help="Reminders escalate step by step and never step back. A debtor at the last "
                            "step of their playbook gets it again at this interval while anything stays "
                            "overdue (0: never, or 7 to 365 days). A last step that hands the claim over "
@@ -164,8 +169,9 @@ with tab_promises:
                f"{promises.PROMISE_GRACE_DAYS} days' grace for the payment to arrive"
                + (", and the plan sends no reminder of the invoice until then. "
                   if settings.pause_promised else " (the plan reminds them anyway: see Plan settings). ")
-               + f"Broken ones (still open after that) are listed for {promises.BROKEN_LISTED_DAYS} days: "
-                 "call the debtor.")
+               + f"Broken ones (still open after that) are listed for {promises.BROKEN_LISTED_DAYS} days"
+               + (": the plan calls the debtor on the next contact day, unless someone has spoken with them since."
+                  if settings.call_broken_promises else ": call the debtor (the plan does not; see Plan settings)."))
     if promised.empty:
         st.info("No open invoice has a running promise to pay, and none was broken in the last "
                 f"{promises.BROKEN_LISTED_DAYS} days.")
@@ -182,7 +188,7 @@ with tab_promises:
                    "open_amount": st.column_config.NumberColumn("Open amount", format="accounting"),
                    "promised_amount": st.column_config.NumberColumn("Amount promised", format="accounting"),
                    **{c: st.column_config.DateColumn(promises.LABELS[c])
-                      for c in ("due_date", "made_on", "promised_date", "runs_until")},
+                      for c in ("due_date", "made_on", "promised_date", "runs_until", "followed_up")},
                    "broken": st.column_config.CheckboxColumn("Broken")}
         # The browser gets the first rows (running soonest first, then the latest broken); downloads hold all.
         st.dataframe(promises.readable(listed.head(PROMISES_LISTED)), hide_index=True, width="stretch", height=380,
@@ -220,6 +226,12 @@ with tab_plan:
         st.caption(f"{number(counts['running'])} invoice(s) of {number(counts['running_debtors'])} debtor(s) wait "
                    "for a promise to pay: no reminder until the promised date and its grace (the **Promises** tab "
                    "lists them, and the promises broken lately).")
+    promise_calls = outreach.broken_promise_calls(plan)
+    if len(promise_calls):
+        st.caption(f"{number(len(promise_calls))} call(s) to {number(promise_calls['customer_id'].nunique())} "
+                   "debtor(s) about a broken promise to pay (the step “Broken promise: call”): promises that ended "
+                   "lately without anyone speaking with the debtor since, and running ones on the day after they "
+                   "end, should the invoice still be open then.")
     if plan.empty:
         st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")
         st.stop()

@@ -33,6 +33,18 @@ def test_render_formats_for_the_debtor():
                    "https://pay.example.com/K1"
 
 
+def test_default_letters_list_one_invoice_a_line():
+    """Block tags keep the line breaks around them (Jinja's default): the default letters had run their
+    list into one line ("reminders:- INV1, due …: 1.000,00 €- INV2 …Pay within 7 days")."""
+    book = outreach.DEFAULT_PLAYBOOKS["unable_to_pay"]
+    firm = next(s for s in book.steps if s.name == "Formal reminder")
+    text = render(firm.template, CTX)
+    assert "\n- INV1, due 01.10.2026: 1.000,00\xa0€\n- INV2, due 15.10.2026: " \
+        "234,50\xa0€\n\nPay within 7 days" in text
+    fee = render(firm.template, MessageContext(**{**CTX.__dict__, "fee": 5.0}))
+    assert "234,50\xa0€\n\nDunning fee: 5,00\xa0€. Total due: 1.239,50\xa0€.\n\nPay within" in fee
+
+
 @pytest.mark.parametrize("template", [
     "{{ ''.__class__ }}",
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
@@ -200,6 +212,13 @@ def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
     both = CliRunner().invoke(app, ["plan", "--as-of", "2026-10-31", "--weeks", "3", "--out", str(tmp_path / "p.csv"),
                                     "--db", duck_url, "--remind-disputed", "--no-spread-calls"])
     assert both.exit_code == 0, both.output
+    steps = pd.read_csv(tmp_path / "p.csv", encoding="utf-8-sig")["step"]
+    assert (steps == outreach.BROKEN_PROMISE_CALL.name).any()  # the sample breaks promises
+    quiet = CliRunner().invoke(app, ["plan", "--as-of", "2026-10-31", "--weeks", "3", "--out", str(tmp_path / "q.csv"),
+                                     "--db", duck_url, "--no-call-broken-promises"])
+    assert quiet.exit_code == 0, quiet.output
+    quiet_steps = pd.read_csv(tmp_path / "q.csv", encoding="utf-8-sig")["step"]
+    assert not (quiet_steps == outreach.BROKEN_PROMISE_CALL.name).any()
     bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--contact-days", "Funday"])
     assert bad.exit_code == 2 and "not a weekday" in bad.output
     bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--repeat-days", "3"])
@@ -462,7 +481,8 @@ def test_the_default_plan_never_steps_back(sample):
     plan = outreach.make_plan(sample, SMALL_SAMPLE.end)
     account = ["customer_id", "currency"]  # a debtor billed in two currencies has a ladder in each
     assert (plan.groupby("customer_id")["currency"].nunique() > 1).any()  # the sample has such debtors
-    overdue = plan[plan["offset_days"] >= 0].sort_values([*account, "date"], kind="stable")
+    # The reminders: a call about a broken promise (step 0) is not a level of the ladder.
+    overdue = plan[(plan["offset_days"] >= 0) & (plan["step_no"] > 0)].sort_values([*account, "date"], kind="stable")
     before = overdue.groupby(account)["offset_days"].cummax().groupby([overdue[k] for k in account]).shift()
     assert not (overdue["offset_days"] < before).any()
 
@@ -493,7 +513,8 @@ def test_random_ledgers_escalate_without_stepping_back(dues, offsets, repeat):
     if plan.empty:
         return
     account = ["customer_id", "currency"]
-    overdue = plan[plan["offset_days"] >= 0].sort_values([*account, "date"], kind="stable")
+    # The reminders: a call about a broken promise (step 0) is not a level of the ladder.
+    overdue = plan[(plan["offset_days"] >= 0) & (plan["step_no"] > 0)].sort_values([*account, "date"], kind="stable")
     before = overdue.groupby(account)["offset_days"].cummax().groupby([overdue[k] for k in account]).shift()
     assert not (overdue["offset_days"] < before).any()
     assert not overdue.duplicated([*account, "date", "step"]).any()

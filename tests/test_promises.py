@@ -68,6 +68,9 @@ def test_running_and_lately_broken_promises(engine):
     assert row.loc["RUN", "runs_until"] == D("2026-07-13") and not row.loc["RUN", "broken"]
     assert row.loc["TWICE", "kind"] == "payment_plan" and pd.isna(row.loc["TWICE", "promised_amount"])
     assert row.loc["BROKE", "broken"] and row.loc["BROKE", "runs_until"] == D("2026-06-23")
+    # The call of 25 June (about another invoice) followed the broken promise up; running ones have none.
+    assert row.loc["BROKE", "followed_up"] == D("2026-06-25")
+    assert row.loc[["RUN", "CALL", "TWICE"], "followed_up"].isna().all()
     assert promises.summary(table) == {"running": 3, "running_debtors": 1, "broken": 1, "broken_debtors": 1}
     assert promises.promises(engine, AS_OF, broken_within_days=0)["invoice_id"].tolist() == ["RUN", "CALL", "TWICE"]
     assert promises.promises(engine, AS_OF, customer_id="C2").empty
@@ -110,6 +113,79 @@ def test_a_hold_ending_resumes_at_the_step_reached_meanwhile():
     hold = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["A"], "until": [date(2026, 7, 12)]})  # a Sunday
     held = outreach.build_plan(*args, settings=once, holds=hold)
     assert held[["date", "step"]].values.tolist() == [[D("2026-07-13"), "+30"], [D("2026-07-31"), "+60"]]
+
+
+def _promise_plan(promised: list[tuple], *, holds=None, book=None, phone="+44 20 7946 0000",
+                  **settings) -> pd.DataFrame:
+    """Debtor C1's plan with invoices A (due 1 June), B (due 1 June) and C (due 20 June), and these
+    promises (invoice, runs until, followed up on); a playbook with one reminder unless given."""
+    items = pd.DataFrame({"invoice_id": ["A", "B", "C"], "customer_id": ["C1"] * 3,
+                          "due_date": pd.to_datetime(["2026-06-01", "2026-06-01", "2026-06-20"]),
+                          "amount": [100.0, 200.0, 400.0], "currency": ["EUR"] * 3, "name": ["Ann"] * 3,
+                          "email": ["a@x.org"] * 3, "phone": [phone] * 3, "locale": ["en_GB"] * 3,
+                          "opt_out": [None] * 3, "disputed": [False] * 3})
+    table = pd.DataFrame(promised, columns=["invoice_id", "runs_until", "followed_up"]).assign(customer_id="C1")
+    table["runs_until"] = pd.to_datetime(table["runs_until"])
+    table["followed_up"] = pd.to_datetime(table["followed_up"])
+    table["broken"] = table["runs_until"] < D(AS_OF)
+    book = book or outreach.Playbook("wont_pay", (outreach.Step(3, "email", "neutral", "{{ open_amount }}",
+                                                                name="Reminder"),))
+    pauses = promises.pauses(table)
+    holds = pd.concat([holds, pauses], ignore_index=True) if holds is not None else pauses
+    return outreach.build_plan(items, pd.Series({"C1": "wont_pay"}), pd.Series(dtype=object), {"wont_pay": book},
+                               AS_OF, settings=outreach.PlanSettings(**{"weeks": 4, **settings}), holds=holds,
+                               promised=table)
+
+
+def test_a_broken_promise_brings_a_call():
+    """Broken before the plan and not followed up: a call on its first contact day; one that breaks in
+    the plan: a call on the first contact day after its grace; followed up: none."""
+    stories = [("A", "2026-06-23", None), ("B", "2026-07-12", None), ("C", "2026-06-25", "2026-06-26")]
+    plan = _promise_plan(stories)
+    calls = plan[plan["step"] == outreach.BROKEN_PROMISE_CALL.name]
+    assert calls[["date", "invoices", "channel", "step_no"]].values.tolist() == [
+        [D("2026-07-01"), "A", "phone", 0], [D("2026-07-13"), "B", "phone", 0]]
+    assert calls["amount"].tolist() == [100.0, 200.0] and (calls["tone"] == "firm").all()
+    # The call's script lists everything overdue, as a reminder does.
+    assert [n for n, _d, _a in calls["statement"].iloc[0]] == ["A", "C"]
+    assert "promised to pay and the payment has not arrived" in outreach.render_messages(calls)["message"].iloc[0]
+    # The same day twice: one call about both.
+    both = _promise_plan([("A", "2026-06-23", None), ("B", "2026-06-20", None)])
+    assert both.loc[both["step_no"] == 0, "invoices"].tolist() == ["A, B"]
+    assert _promise_plan(stories, call_broken_promises=False)["step_no"].gt(0).all()
+    # Without a phone number the call falls back as a playbook call does (a letter).
+    assert _promise_plan(stories, phone=None).query("step_no == 0")["channel"].tolist() == ["letter", "letter"]
+
+
+def test_a_broken_promise_call_waits_for_a_hold_and_stops_at_a_hand_over():
+    hold = pd.DataFrame({"customer_id": ["C1"], "invoice_id": [None], "until": [date(2026, 7, 5)]})  # a Sunday
+    plan = _promise_plan([("A", "2026-06-23", None)], holds=hold)
+    assert plan.loc[plan["step_no"] == 0, "date"].tolist() == [D("2026-07-06")]
+    # Past a hand-over before the plan: the claim is with the agency, no call.
+    book = outreach.Playbook("wont_pay", (outreach.Step(3, "email", "neutral", "{{ open_amount }}"),
+                                          outreach.Step(20, "letter", "firm", "{{ open_amount }}", ("hand_over",))))
+    assert not (_promise_plan([("A", "2026-06-23", None)], book=book)["step_no"] == 0).any()
+    # Handed over in the plan (A reaches +60 on 31 July): a promise breaking after that brings no call.
+    later = outreach.Playbook("wont_pay", (outreach.Step(3, "email", "neutral", "{{ open_amount }}"),
+                                           outreach.Step(60, "letter", "firm", "{{ open_amount }}", ("hand_over",))))
+    plan = _promise_plan([("A", "2026-06-23", None), ("B", "2026-07-22", None)], book=later, weeks=6)
+    assert plan.loc[plan["step_no"] == 2, "date"].min() == D("2026-07-31")
+    assert plan.loc[plan["step_no"] == 0, "date"].tolist() == [D("2026-07-01"), D("2026-07-23")]
+    plan = _promise_plan([("A", "2026-06-23", None), ("B", "2026-08-05", None)], book=later, weeks=6)
+    assert plan.loc[plan["step_no"] == 0, "date"].tolist() == [D("2026-07-01")]
+
+
+def test_the_ledger_plan_calls_about_a_broken_promise(engine):
+    _ledger(engine)
+    with engine.begin() as conn:  # nobody spoke with C1 after BROKE's promise broke
+        conn.execute(schema.contacts.delete().where(schema.contacts.c.contact_id == "K8"))
+    inputs = outreach.plan_inputs(engine, AS_OF)
+    assert pd.isna(promises.only(inputs.promises, True).iloc[0]["followed_up"])
+    plan = inputs.build(AS_OF, outreach.PlanSettings(weeks=6))
+    calls = plan[plan["step_no"] == 0]
+    assert calls.iloc[0][["date", "invoices"]].tolist() == [D("2026-07-01"), "BROKE"]
+    # RUN's promise ends 13 July (grace included): the call comes on the 14th.
+    assert calls.loc[calls["invoices"] == "RUN", "date"].tolist() == [D("2026-07-14")]
 
 
 def test_why_no_contact_names_the_promise(duck_engine):
@@ -203,7 +279,7 @@ def promise_ledgers(draw):
         for k in range(draw(st.integers(0, 3))):
             made = d0 + timedelta(days=draw(st.integers(0, 120)))
             con.append({"contact_id": f"K{i}-{k}", "customer_id": f"C{i % 2}", "invoice_id": f"I{i}",
-                        "contact_date": made, "channel": "phone",
+                        "contact_date": made, "channel": draw(st.sampled_from(["phone", "email"])),
                         "kind": draw(st.sampled_from(["promise_to_pay", "payment_plan", "call", "reminder"])),
                         "outcome": draw(st.sampled_from(["promised", "responded"])),
                         "promised_date": draw(st.one_of(st.none(), st.just(made + timedelta(
@@ -231,8 +307,12 @@ def _reference(inv: pd.DataFrame, pay: pd.DataFrame, con: pd.DataFrame, as_of: d
             continue
         last = mine.sort_values(["contact_date", "contact_id"]).iloc[-1]
         ends = last["promised_date"] + timedelta(days=promises.PROMISE_GRACE_DAYS)
+        spoke = con[(con["customer_id"] == row.customer_id) & (con["contact_date"] <= as_of)
+                    & ((con["channel"] == "phone") | con["kind"].isin(["call", "promise_to_pay", "payment_plan"]))]
+        latest = spoke["contact_date"].max() if len(spoke) else None
         if ends >= as_of - timedelta(days=within):
-            out.append((row.invoice_id, round(row.amount - paid, 2), last["promised_date"], ends < as_of))
+            out.append((row.invoice_id, round(row.amount - paid, 2), last["promised_date"], ends < as_of,
+                        latest if latest is not None and latest > ends else None))
     return sorted(out)
 
 
@@ -248,8 +328,9 @@ def test_promises_match_a_naive_reference(engine, ledger, within):
         if len(con):
             store.append(conn, schema.contacts, con)
     got = promises.promises(engine, as_of, broken_within_days=within)
+    followed = [None if pd.isna(d) else d.date() for d in got["followed_up"]]
     mine = sorted(zip(got["invoice_id"], got["open_amount"].round(2), got["promised_date"].dt.date,
-                      got["broken"].astype(bool), strict=True))
+                      got["broken"].astype(bool), followed, strict=True))
     assert mine == _reference(inv, pay, con, as_of, within)
 
 

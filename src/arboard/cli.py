@@ -338,6 +338,9 @@ def plan_cmd(
     wait_for_promises: Annotated[bool, typer.Option(help="No reminder of an invoice with a running promise to pay "
                                                          f"(until the promised date + {promises.PROMISE_GRACE_DAYS} "
                                                          "days).")] = True,
+    call_broken_promises: Annotated[bool, typer.Option(help="Call a debtor on the next contact day when a promise to "
+                                                            "pay ends with the invoice open (unless spoken to "
+                                                            "since).")] = True,
     repeat_days: Annotated[int, typer.Option(help="Repeat a playbook's last step every N days while overdue "
                                                   "(0: never; a hand-over never repeats).")] = 14,
 ) -> None:
@@ -347,7 +350,8 @@ def plan_cmd(
         settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week,
                                          contact_days=outreach.parse_days(contact_days), agents=agents,
                                          calls_per_agent_per_day=calls_per_agent, remind_disputed=remind_disputed,
-                                         pause_promised=wait_for_promises, repeat_last_step_days=repeat_days)
+                                         pause_promised=wait_for_promises, call_broken_promises=call_broken_promises,
+                                         repeat_last_step_days=repeat_days)
     except ArboardError as exc:
         _fail(exc, code=2)
     engine = _open(db_url)

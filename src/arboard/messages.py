@@ -50,7 +50,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return operator.mul(left, right)
 
 
-_env = _Sandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+_env = _Sandbox(undefined=StrictUndefined, autoescape=False, lstrip_blocks=True)
 _env.globals.clear()
 
 

@@ -106,6 +106,13 @@ _CONFIRM = ("Hello {{ debtor_name }}, {{ open_amount }} falls due on {{ oldest_d
             "the best way to reach you, and pay at {{ pay_link }}")
 _CALL = "Call script: introduce yourself, confirm {{ open_amount }} open since {{ oldest_due_date }}, ask what " \
         "would help, offer a payment plan, agree a date."
+_BROKEN = ("Call script: {{ debtor_name }} promised to pay and the payment has not arrived. Confirm {{ open_amount }} "
+           "open since {{ oldest_due_date }}, ask what happened, agree a new date or a payment plan, and log the new "
+           "promise." + "\n" + _LIST)
+# Not a playbook step: a call on the first contact day after a promise to pay ends with the invoice still
+# open, whatever level the debtor's reminders are at (PlanSettings.call_broken_promises). Collection
+# suites raise a collector's task on a broken promise for the same reason: it is news, and it needs a talk.
+BROKEN_PROMISE_CALL = Step(0, "phone", "firm", _BROKEN, name="Broken promise: call")
 
 DEFAULT_PLAYBOOKS: dict[str, Playbook] = {
     "willing_and_able": Playbook("willing_and_able", (
@@ -237,7 +244,9 @@ class PlanSettings:
     ``contact_days`` are weekdays (Monday is 0); ``holidays`` are dates without contacts. Disputed
     invoices are left out of reminders and of the items messages list (as a dunning block does)
     unless ``remind_disputed`` is set. An invoice with a running promise to pay waits until the
-    promise ends (:mod:`arboard.promises`) unless ``pause_promised`` is off.
+    promise ends (:mod:`arboard.promises`) unless ``pause_promised`` is off; when it ends with the
+    invoice open, the debtor gets a call (:data:`BROKEN_PROMISE_CALL`) unless
+    ``call_broken_promises`` is off.
     """
 
     weeks: int = 8
@@ -249,6 +258,7 @@ class PlanSettings:
     holidays: tuple[date, ...] = ()
     remind_disputed: bool = False  # disputed invoices go to dispute resolution, not to reminders
     pause_promised: bool = True  # no reminder of an invoice the debtor promised to pay, until the promise ends
+    call_broken_promises: bool = True  # a call (BROKEN_PROMISE_CALL) when a promise ends with its invoice open
     # Once a debtor is at the last step of their playbook, it repeats at this interval while anything stays
     # overdue (0: never); a hand-over is never repeated: the claim is with the agency.
     repeat_last_step_days: int = 14
@@ -337,7 +347,7 @@ def open_credits_for_plan(engine: Engine, as_of: date, *, customer_id: str | Non
 def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, playbooks: dict[str, Playbook],
                as_of: date, *, settings: PlanSettings = PlanSettings(),
                holds: pd.DataFrame | None = None, credits: pd.DataFrame | None = None,
-               prepared: pd.DataFrame | None = None) -> pd.DataFrame:
+               promised: pd.DataFrame | None = None, prepared: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per planned contact in the next ``settings.weeks`` weeks.
 
     Parameters
@@ -354,6 +364,11 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         From :func:`open_credits_for_plan`. A reminder (a step from the due date on) lists the
         debtor's credits in its currency and asks for the balance; when they cover everything
         overdue, the reminder is not sent (as dunning runs do on a balance that is not positive).
+    promised
+        Running and lately broken promises to pay (:func:`arboard.promises.promises`): with
+        ``settings.call_broken_promises``, a promise that ends in the plan's weeks, or ended before
+        them and was not followed up, brings a call (:func:`_promise_calls`). Their pauses come in
+        ``holds``.
     prepared
         The items as :func:`_plan_items` prepares them for these groups, holds and settings, when the
         caller has them already (:class:`PlanInputs` shares them with :func:`handed_over`).
@@ -402,8 +417,13 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     # own plan (its timeline) had none of the calls the whole ledger's plan makes.
     made = pd.concat(rows, ignore_index=True) if rows else _no_contacts(df)
     plan = _escalate(made, df, steps, start, end, settings)
+    calls = _promise_calls(plan, df, promised, steps, start, end, settings)
+    if len(calls):
+        plan = pd.concat([plan, calls], ignore_index=True)
     if plan.empty:
         return pd.DataFrame(columns=columns)
+    numbers = df["invoice_id"].to_numpy(dtype=object).tolist()
+    plan["invoices"] = [", ".join([numbers[i] for i in ids]) for ids in plan["ids"]]
     plan = steps.attach(plan.join(details, on="account"))
     best = plan["customer_id"].map(best_channel)
     has_email = plan["email"].notna().to_numpy()
@@ -446,6 +466,7 @@ class _Steps:
         self.groups = list(playbooks)
         self.rows = [(group, no, step) for group, book in playbooks.items()
                      for no, step in enumerate(book.steps, start=1)]
+        self.rows += [(group, 0, BROKEN_PROMISE_CALL) for group in playbooks]  # step 0: not the playbook's
         self.key = {(group, no): k for k, (group, no, _s) in enumerate(self.rows)}
 
     def stamp(self, agg: pd.DataFrame, group: str, no: int) -> pd.DataFrame:
@@ -582,10 +603,45 @@ def _escalate(plan: pd.DataFrame, items: pd.DataFrame, steps: _Steps, start: pd.
                              .reindex(range(len(dun))).to_numpy())
     repeats = _repeats(dun, items, steps, start, end, settings, at_start["last_due"].dropna())
     parts = [p for p in (pre, dun, repeats) if len(p)]
-    out = pd.concat(parts, ignore_index=True) if parts else plan.iloc[:0].copy()
-    numbers = items["invoice_id"].to_numpy(dtype=object).tolist()
-    out["invoices"] = [", ".join([numbers[i] for i in ids]) for ids in out["ids"]]
-    return out
+    return pd.concat(parts, ignore_index=True) if parts else plan.iloc[:0].copy()
+
+
+def _promise_calls(plan: pd.DataFrame, items: pd.DataFrame, promised: pd.DataFrame | None, steps: _Steps,
+                   start: pd.Timestamp, end: pd.Timestamp, settings: PlanSettings) -> pd.DataFrame:
+    """Calls about broken promises to pay: :data:`BROKEN_PROMISE_CALL` per account and day.
+
+    A promise that ends in the plan's weeks with its invoice open (the plan assumes nothing more is
+    paid, as for every step) brings a call on the first contact day after it ends; one that ended
+    before the plan starts, on the first contact day of the plan, unless someone spoke with the
+    debtor since (``followed_up``). A call listing several invoices whose promises end the same day
+    is one call. An invoice on hold then is called about when the hold ends. A debtor past a
+    hand-over step (before the plan or in it) gets no call: the claim is with the agency.
+    """
+    if not settings.call_broken_promises or promised is None or promised.empty:
+        return plan.iloc[:0]
+    todo = promised[promised["followed_up"].isna()]
+    ends = pd.Series(todo["runs_until"].to_numpy(), index=todo["invoice_id"].to_numpy())
+    mine = items[items["invoice_id"].isin(ends.index)]  # open and reminded (not disputed, unless set so)
+    if mine.empty:
+        return plan.iloc[:0]
+    ended = pd.Series(mine["invoice_id"].map(ends).to_numpy(dtype="datetime64[us]"), index=mine.index)
+    when = on_contact_days(ended.clip(lower=start) + pd.Timedelta(days=1), settings)
+    held = mine["held"]
+    when = when.where(~(when <= held), on_contact_days(held + pd.Timedelta(days=1), settings))
+    hit = mine[when <= end].assign(date=when[when <= end])
+    # Past a hand-over: before the plan starts (as handed_over() finds), or by the day of the call.
+    handing = {g for g, b in steps.playbooks.items() if _hands_over(_last_level(b))}
+    accounts = items[items["account"].isin(hit["account"].unique())]
+    at_start = _levels_at_start(accounts[accounts["group"].isin(handing)], steps.playbooks, start, settings)
+    gone = at_start.index[at_start["first_due"].notna()]
+    over = [k for k, (_g, _no, step) in enumerate(steps.rows) if "hand_over" in step.actions]
+    handed = plan[plan["step_key"].isin(over)].groupby("account")["date"].min()
+    hit = hit[~hit["account"].isin(gone)]
+    if len(handed):
+        hit = hit[~(hit["date"] >= hit["account"].map(handed).astype(hit["date"].dtype))]
+    out = [steps.stamp(_per_contact(part, part.index.to_numpy()), str(group), 0)
+           for group, part in hit.groupby("group", observed=True) if len(part)]
+    return pd.concat(out, ignore_index=True) if out else plan.iloc[:0]
 
 
 def _flatten(tuples: pd.Series, dtype=np.int64) -> tuple[np.ndarray, np.ndarray]:
@@ -1037,7 +1093,8 @@ class PlanInputs:
     def build(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
         """The plan before the pressure limit and call spreading (:func:`build_plan`)."""
         return build_plan(self.items, self.groups, self.best_channel, self.playbooks, as_of, settings=settings,
-                          holds=self.holds, credits=self.credits, prepared=self._items_for(settings))
+                          holds=self.holds, credits=self.credits, promised=self.promises,
+                          prepared=self._items_for(settings))
 
     def handed_over(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
         """Debtors past a hand-over (:func:`handed_over`)."""
@@ -1141,6 +1198,11 @@ def _why_no_contact(inputs: PlanInputs, as_of: date, customer_id: str, settings:
                 f"{running['runs_until'].max():%d %b %Y} ({promises.PROMISE_GRACE_DAYS} days' grace for the payment "
                 "to arrive), and resume if the promise is broken")
     return "no step of their playbook falls due on their open items in the plan's weeks"
+
+
+def broken_promise_calls(plan: pd.DataFrame) -> pd.DataFrame:
+    """The contacts of a plan that are calls about a broken promise (:data:`BROKEN_PROMISE_CALL`)."""
+    return plan[plan["step_no"] == 0]
 
 
 def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:

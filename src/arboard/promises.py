@@ -8,8 +8,9 @@ date plus :data:`arboard.profiles.PROMISE_GRACE_DAYS` (a payment takes a few day
 same grace that counts a promise as kept in the debtor profiles). Reminding a debtor of an invoice
 they have just promised to pay on a date reads as not listening, so the outreach plan holds a
 promised invoice until its promise ends, as collection suites block dunning for a promise to pay.
-An invoice still open after that has a *broken* promise: the playbook resumes and the collector's
-list shows it for a follow-up call.
+An invoice still open after that has a *broken* promise: the playbook resumes, the collector's list
+shows it, and the plan calls the debtor on the next contact day unless someone has spoken to them
+since (a call, or a new promise: :func:`follow_up`).
 """
 
 from __future__ import annotations
@@ -27,14 +28,21 @@ from arboard.profiles import PROMISE_GRACE_DAYS, promise_made
 BROKEN_LISTED_DAYS = 30  # how long a broken promise stays on the list (then it is the playbook's again)
 KINDS = {"promise_to_pay": "Promise to pay", "payment_plan": "Payment plan"}
 COLUMNS = ["name", "customer_id", "invoice_id", "currency", "open_amount", "kind", "promised_date",
-           "promised_amount", "runs_until", "broken", "made_on", "due_date"]
+           "promised_amount", "runs_until", "broken", "followed_up", "made_on", "due_date"]
 _READ = ["customer_id", "name", "invoice_id", "currency", "open_amount", "due_date", "kind", "made_on",
-         "promised_date", "promised_amount"]
+         "promised_date", "promised_amount", "spoke"]
 LABELS = {"customer_id": "Debtor ID", "name": "Debtor", "invoice_id": "Invoice", "currency": "Currency",
           "open_amount": "Open amount", "due_date": "Due date", "kind": "Promise", "made_on": "Made on",
           "promised_date": "Promised for", "promised_amount": "Amount promised", "runs_until": "Reminders wait until",
-          "broken": "Broken"}
+          "broken": "Broken", "followed_up": "Spoken to since"}
 MONEY = (LABELS["open_amount"], LABELS["promised_amount"])  # the money columns of an export (labelled)
+
+
+def follow_up() -> sa.ColumnElement[bool]:
+    """A contact in which someone spoke with the debtor: a call (or any contact by phone), or a promise
+    to pay or payment plan agreed. After a promise broke, one of these means it has been followed up."""
+    con = schema.contacts
+    return sa.or_(con.c.channel == "phone", con.c.kind.in_(("call", "promise_to_pay", "payment_plan")))
 
 
 def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LISTED_DAYS,
@@ -58,7 +66,9 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
     pandas.DataFrame
         ``COLUMNS``, one row per open invoice (amounts in the invoice's currency; ``open_amount`` is
         what is left after partial payments); ``runs_until`` is the promised date plus the grace days,
-        ``broken`` whether that is before ``as_of``. Running ones first, the soonest first; then
+        ``broken`` whether that is before ``as_of``, ``followed_up`` the day of the latest
+        :func:`follow_up` with the debtor after that (by ``as_of``; empty when none, and for running
+        promises). Running ones first, the soonest first; then
         broken ones, the latest broken first.
     """
     con, inv, pay, cust = schema.contacts, schema.invoices, schema.payments, schema.customers
@@ -70,7 +80,7 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
     recent = sa.select(con.c.invoice_id).where(promise, con.c.promised_date >= earliest)
     last = sa.func.row_number().over(partition_by=con.c.invoice_id,
                                      order_by=(con.c.contact_date.desc(), con.c.contact_id.desc())).label("last")
-    made = (sa.select(con.c.invoice_id, con.c.kind, con.c.contact_date, con.c.promised_date,
+    made = (sa.select(con.c.invoice_id, con.c.customer_id, con.c.kind, con.c.contact_date, con.c.promised_date,
                       con.c.promised_amount, last)
             .where(promise, con.c.invoice_id.in_(recent)))
     if customer_id is not None:
@@ -83,23 +93,29 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
     paid = (sa.select(pay.c.invoice_id, sa.func.sum(sa.cast(pay.c.amount, sa.Float)).label("paid"))
             .where(pay.c.invoice_id.in_(sa.select(latest.c.invoice_id)), pay.c.payment_date <= as_of)
             .group_by(pay.c.invoice_id).subquery("paid"))
+    # The latest time anyone spoke with these debtors, by as_of.
+    spoke = (sa.select(con.c.customer_id, sa.func.max(con.c.contact_date).label("day"))
+             .where(follow_up(), con.c.contact_date <= as_of, con.c.customer_id.in_(sa.select(latest.c.customer_id)))
+             .group_by(con.c.customer_id).subquery("spoke"))
     open_amount = sa.cast(inv.c.amount, sa.Float) - sa.func.coalesce(paid.c.paid, 0.0)
     q = (sa.select(inv.c.customer_id, sa.func.coalesce(cust.c.name, inv.c.customer_id), inv.c.invoice_id,
                    inv.c.currency, open_amount, inv.c.due_date, latest.c.kind, latest.c.contact_date,
-                   latest.c.promised_date, sa.cast(latest.c.promised_amount, sa.Float))
+                   latest.c.promised_date, sa.cast(latest.c.promised_amount, sa.Float), spoke.c.day)
          .select_from(latest.join(inv, inv.c.invoice_id == latest.c.invoice_id)
                       .outerjoin(paid, paid.c.invoice_id == inv.c.invoice_id)
-                      .outerjoin(cust, cust.c.customer_id == inv.c.customer_id))
+                      .outerjoin(cust, cust.c.customer_id == inv.c.customer_id)
+                      .outerjoin(spoke, spoke.c.customer_id == inv.c.customer_id))
          .where(inv.c.invoice_date <= as_of, sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of),
                 inv.c.amount > 0, open_amount > 0.004))
     with engine.connect() as conn:
         df = fetch_frame(conn, q, _READ)
-    for col in ("due_date", "made_on", "promised_date"):
+    for col in ("due_date", "made_on", "promised_date", "spoke"):
         df[col] = pd.to_datetime(df[col])
     df["open_amount"] = df["open_amount"].astype(float)
     df["promised_amount"] = df["promised_amount"].astype(float)
     df["runs_until"] = df["promised_date"] + pd.Timedelta(days=PROMISE_GRACE_DAYS)
     df["broken"] = df["runs_until"] < pd.Timestamp(as_of)
+    df["followed_up"] = df["spoke"].where(df["spoke"] > df["runs_until"])  # spoken to after it broke
     keys = ["runs_until", "customer_id", "invoice_id"]
     running = df[~df["broken"]].sort_values(keys)
     broken = df[df["broken"]].sort_values(keys, ascending=[False, True, True])

@@ -79,7 +79,14 @@ def test_outreach_promises_tab(app_env):
     assert not at.exception
     broken = next(d.value for d in at.dataframe if "runs_until" in d.value.columns)
     assert broken["broken"].all()
+    assert any("about a broken promise to pay" in c.value for c in at.caption)
+    assert "followed_up" in broken.columns
     before = next(m.value for m in at.metric if m.label == "Planned contacts")
+    at.toggle(key="out_call_broken").set_value(False).run()
+    assert not at.exception
+    assert not any("about a broken promise to pay" in c.value for c in at.caption)
+    assert any("the plan does not; see Plan settings" in c.value for c in at.caption)
+    assert next(m.value for m in at.metric if m.label == "Planned contacts") != before
     at.toggle(key="out_promised").set_value(False).run()
     assert not at.exception
     assert not any("wait for a promise to pay" in c.value for c in at.caption)
