@@ -157,6 +157,18 @@ def test_a_broken_promise_brings_a_call():
     assert _promise_plan(stories, phone=None).query("step_no == 0")["channel"].tolist() == ["letter", "letter"]
 
 
+def test_a_broken_promise_call_takes_the_place_of_that_day_s_reminder():
+    book = outreach.Playbook("wont_pay", (outreach.Step(3, "email", "neutral", "{{ open_amount }}", name="Reminder"),
+                                          outreach.Step(41, "phone", "firm", "{{ open_amount }}", name="Call")))
+    # A and B reach the call step on Monday 13 July, the day after C's promise ends: one call, about
+    # everything overdue.
+    plan = _promise_plan([("C", "2026-07-12", None)], book=book, repeat_last_step_days=0)
+    assert plan[["date", "step"]].values.tolist() == [[D("2026-07-13"), "Broken promise: call"]]
+    assert [n for n, _d, _a in plan["statement"].iloc[0]] == ["A", "B", "C"]
+    kept = _promise_plan([("C", "2026-07-12", None)], book=book, repeat_last_step_days=0, call_broken_promises=False)
+    assert kept[["date", "step"]].values.tolist() == [[D("2026-07-13"), "Call"]]
+
+
 def test_a_broken_promise_call_waits_for_a_hold_and_stops_at_a_hand_over():
     hold = pd.DataFrame({"customer_id": ["C1"], "invoice_id": [None], "until": [date(2026, 7, 5)]})  # a Sunday
     plan = _promise_plan([("A", "2026-06-23", None)], holds=hold)

@@ -419,7 +419,11 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan = _escalate(made, df, steps, start, end, settings)
     calls = _promise_calls(plan, df, promised, steps, start, end, settings)
     if len(calls):
-        plan = pd.concat([plan, calls], ignore_index=True)
+        # The call is about everything overdue: it takes the place of the account's reminder that day
+        # (two calls to one debtor on one day, or a call and a letter saying the same, would be noise).
+        same = pd.MultiIndex.from_frame(plan[["account", "date"]]).isin(
+            pd.MultiIndex.from_frame(calls[["account", "date"]]))
+        plan = pd.concat([plan[~(same & (plan["offset_days"] >= 0).to_numpy())], calls], ignore_index=True)
     if plan.empty:
         return pd.DataFrame(columns=columns)
     numbers = df["invoice_id"].to_numpy(dtype=object).tolist()
@@ -614,8 +618,10 @@ def _promise_calls(plan: pd.DataFrame, items: pd.DataFrame, promised: pd.DataFra
     paid, as for every step) brings a call on the first contact day after it ends; one that ended
     before the plan starts, on the first contact day of the plan, unless someone spoke with the
     debtor since (``followed_up``). A call listing several invoices whose promises end the same day
-    is one call. An invoice on hold then is called about when the hold ends. A debtor past a
-    hand-over step (before the plan or in it) gets no call: the claim is with the agency.
+    is one call; it takes the place of the account's reminder that day (:func:`build_plan`). An
+    invoice on hold then is called about when the hold ends. A debtor past a hand-over step (before
+    the plan or in it) gets no call: the claim is with the agency, and a hand-over that falls on the
+    day of a call goes out instead of it.
     """
     if not settings.call_broken_promises or promised is None or promised.empty:
         return plan.iloc[:0]
