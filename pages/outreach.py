@@ -77,8 +77,9 @@ with tab_books:
     st.caption("Channels: email, sms, letter, phone, portal, or preferred (the debtor's most responsive channel). "
                "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
-               "amount), {{ pay_link }}, {{ fee }} (empty without a fee), {{ total_due }}. A message lists what its "
-               "step is about and, from the due date on, everything else the debtor has overdue that day less "
+               "amount, credit: true for a credit note or payment on account), {{ pay_link }}, {{ fee }} (empty "
+               "without a fee), {{ total_due }}. A message lists what its step is about and, from the due date "
+               "on, everything else the debtor has overdue that day less "
                "their open credit notes and payments on account; {{ open_amount }} is the balance. A reminder "
                "whose balance is covered by credits is not sent. Amounts are what is still open after "
                "partial payments.")
@@ -100,7 +101,9 @@ with tab_books:
         except ArboardError as exc:
             st.error(md(exc))
     versions = outreach.playbook_versions(engine, group)
-    st.caption(f"{len(versions)} saved version(s)" if len(versions) else "Using the default playbook.")
+    st.caption((f"{len(versions)} saved version(s)." if len(versions) else "Using the default playbook.")
+               + " Besides these steps, a debtor whose promise to pay is broken gets a call on the next contact "
+                 "day (“Broken promise: call”; see Plan settings).")
 
     st.markdown("#### Preview a message")
     p1, p2 = st.columns([1, 2])

@@ -43,6 +43,10 @@ def test_default_letters_list_one_invoice_a_line():
         "234,50\xa0€\n\nPay within 7 days" in text
     fee = render(firm.template, MessageContext(**{**CTX.__dict__, "fee": 5.0}))
     assert "234,50\xa0€\n\nDunning fee: 5,00\xa0€. Total due: 1.239,50\xa0€.\n\nPay within" in fee
+    # A credit's date is when it was issued or received, not a due date.
+    credit = MessageContext(**{**CTX.__dict__, "invoices": (*CTX.invoices, ("P9 (payment on account)",
+                                                                              date(2026, 10, 20), -34.5))})
+    assert "\n- P9 (payment on account), dated 20.10.2026: -34,50\xa0€\n" in render(firm.template, credit)
 
 
 @pytest.mark.parametrize("template", [

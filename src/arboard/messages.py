@@ -105,7 +105,9 @@ def context_fields(ctx: MessageContext) -> dict:
         "debtor_name": ctx.debtor_name,
         "open_amount": money(ctx.open_amount),
         "oldest_due_date": day(ctx.oldest_due_date),
-        "invoices": [{"number": n, "due_date": day(d), "amount": money(a)} for n, d, a in ctx.invoices],
+        # ``credit``: a credit note or payment on account the message deducts (its date is not a due date).
+        "invoices": [{"number": n, "due_date": day(d), "amount": money(a), "credit": a < 0}
+                     for n, d, a in ctx.invoices],
         "pay_link": ctx.pay_link,
         "fee": money(ctx.fee) if ctx.fee else "",  # empty without a fee, so `{% if fee %}` reads naturally
         "total_due": money(ctx.open_amount + ctx.fee),

@@ -91,7 +91,8 @@ _FRIENDLY = ("Hello {{ debtor_name }}, a friendly reminder: {{ open_amount }} fa
              "Pay in one click: {{ pay_link }}")
 _FORGOT = ("Hello {{ debtor_name }}, it looks like {{ open_amount }} slipped through (due {{ oldest_due_date }}). "
            "Pay here: {{ pay_link }}")
-_LIST = ("{% for i in invoices %}\n- {{ i.number }}, due {{ i.due_date }}: {{ i.amount }}{% endfor %}\n")
+_LIST = ("{% for i in invoices %}\n- {{ i.number }}, {{ 'dated' if i.credit else 'due' }} {{ i.due_date }}: "
+         "{{ i.amount }}{% endfor %}\n")
 _NEUTRAL = ("Dear {{ debtor_name }},\n\nour records show {{ open_amount }} overdue since {{ oldest_due_date }}:"
             + _LIST + "\nPlease pay at {{ pay_link }} or tell us if something is wrong with an invoice.")
 _PLAN = ("Dear {{ debtor_name }},\n\nwe would like to help you settle {{ open_amount }}. We can spread it over "
