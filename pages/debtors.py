@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import explorer, exports, promises, timeline
+from arboard import explorer, exports, outreach, promises, timeline
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
@@ -106,8 +106,10 @@ if rows:
     events = timeline.with_plan(cache.debtor_timeline(debtor["customer_id"], as_of), plan)
     if len(events):
         charts.show(charts.timeline_chart(events))
+        calls = len(outreach.broken_promise_calls(plan))
         st.caption(f"{len(plan)} planned contacts in the next weeks from the "
-                   f"{SUBGROUP_LABELS.get(debtor['group'], debtor['group'])} playbook (Outreach page)."
+                   f"{SUBGROUP_LABELS.get(debtor['group'], debtor['group'])} playbook (Outreach page)"
+                   + (f", {calls} of them a call about a broken promise to pay." if calls else ".")
                    if len(plan) else "No contact is planned for this debtor in the next weeks: "
                    f"{why_none}.")
         st.dataframe(events, hide_index=True, width="stretch", height=260,
