@@ -44,6 +44,7 @@ SECOND_CURRENCY_INVOICES = 0.35  # of those customers' invoices
 DISPUTES_SETTLED = 0.8  # share of disputes on otherwise unpaid invoices that end in payment
 WRITE_OFF_DAYS = (240, 420)  # an invoice never paid is written off this many days after its due date
 UNAPPLIED_DAYS = 45  # payments on account stay unapplied for at most this long
+PLAN_CALL_DAYS = 32  # days after the due date the call comes that offers unable payers a payment plan
 # Illustrative rates into the sample's reporting currency (one unit in EUR). Amounts are drawn in euros
 # and written in the currency billed at these rates, so a Swedish invoice is SEK-sized; credit limits
 # stay in euros, the reporting currency their balances are compared with.
@@ -254,7 +255,11 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
         }).drop_duplicates("payment_id")
         payments = pd.concat([payments, unapplied], ignore_index=True)
 
-    contacts = _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first)
+    # What is still open when the payment-plan call comes: the plan is for that, not the whole invoice.
+    early = keep & (pay_date < due[rep] + np.timedelta64(PLAN_CALL_DAYS, "D"))
+    open_at_call = np.round(amount - np.bincount(rep[early], weights=pay_amt[early], minlength=size), 2)
+    contacts = _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first,
+                         open_at_call)
     return {"invoices": invoices, "payments": payments, "contacts": contacts}
 
 
@@ -263,7 +268,8 @@ def _per_unit(currencies: np.ndarray) -> np.ndarray:
     return pd.Series(currencies).map(SAMPLE_RATES).fillna(1.0).to_numpy()
 
 
-def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first) -> pd.DataFrame:
+def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first,
+              open_at_call) -> pd.DataFrame:
     size = len(ids)
     arche = c["_arche"]
     end64 = end.to_datetime64()
@@ -311,11 +317,11 @@ def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed
     step("-PTP", unpaid_at(r2) & promises, r2, np.where(has_email, "email", "phone"), "promise_to_pay",
          "promised", promise_date, np.where(arche == 3, np.round(amount * 0.5, 2), amount))
     # A call after a month; unable payers get a payment plan, won't-pay debtors do not pick up.
-    r3 = due + d(32)
+    r3 = due + d(PLAN_CALL_DAYS)
     call_out = np.select([arche == 3, arche == 4], ["promised", "no_response"], "responded")
     step("-C", unpaid_at(r3) & (arche != 3), r3, "phone", "call", call_out)
     step("-PP", unpaid_at(r3) & (arche == 3), r3, "phone", "payment_plan", "promised",
-         r3 + d(rng.integers(14, 45, size)), np.round(amount, 2))
+         r3 + d(rng.integers(14, 45, size)), open_at_call)
     # Disputes are raised by the debtor around the due date.
     step("-D", disputed, due + d(rng.integers(-5, 10, size)), np.where(has_email, "email", "phone"), "dispute",
          "responded")

@@ -11,6 +11,7 @@ import glob
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,7 +52,15 @@ def new_database(server) -> str:
     import psycopg
 
     name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(host="127.0.0.1", port=server.port, user="postgres", dbname="postgres",
-                         autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+    # A few tries: once in a full run the first connection was refused just after the server started.
+    for attempt in range(10):
+        try:
+            with psycopg.connect(host="127.0.0.1", port=server.port, user="postgres", dbname="postgres",
+                                 autocommit=True, connect_timeout=10) as conn:
+                conn.execute(f"CREATE DATABASE {name}")
+            break
+        except psycopg.OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(1)
     return f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{name}"
