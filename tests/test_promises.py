@@ -198,6 +198,11 @@ def test_the_ledger_plan_calls_about_a_broken_promise(engine):
     assert calls.iloc[0][["date", "invoices"]].tolist() == [D("2026-07-01"), "BROKE"]
     # RUN's promise ends 13 July (grace included): the call comes on the 14th.
     assert calls.loc[calls["invoices"] == "RUN", "date"].tolist() == [D("2026-07-14")]
+    # The promises read once for the page (the Promises tab) make the same plan.
+    given = outreach.plan_inputs(engine, AS_OF, promise_frame=promises.promises(engine, AS_OF))
+    pd.testing.assert_frame_equal(given.build(AS_OF, outreach.PlanSettings(weeks=6)), plan)
+    one = outreach.plan_inputs(engine, AS_OF, promise_frame=inputs.promises, customer_id="C1")
+    assert one.promises["invoice_id"].tolist() == inputs.promises["invoice_id"].tolist()
 
 
 def test_why_no_contact_names_the_promise(duck_engine):

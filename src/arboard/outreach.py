@@ -1110,9 +1110,12 @@ class PlanInputs:
 
 
 def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int = 365,
-                profile_frame: pd.DataFrame | None = None, customer_id: str | None = None) -> PlanInputs:
+                profile_frame: pd.DataFrame | None = None, promise_frame: pd.DataFrame | None = None,
+                customer_id: str | None = None) -> PlanInputs:
     """Read what :func:`build_plan` needs as of ``as_of`` (segments under ``config``, default thresholds
-    when None); the open items and credits of one debtor with ``customer_id``."""
+    when None); the open items and credits of one debtor with ``customer_id``. ``profile_frame`` and
+    ``promise_frame`` (:func:`arboard.promises.promises` of every debtor as of ``as_of``) save
+    reading them again when the caller has them."""
     from arboard import profiles, segments
 
     prof = profile_frame if profile_frame is not None else profiles.debtor_profiles(engine, as_of,
@@ -1122,7 +1125,9 @@ def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int 
     return PlanInputs(open_items_for_plan(engine, as_of, customer_id=customer_id), groups,
                       prof.set_index("customer_id")["best_channel"], load_playbooks(engine),
                       active_holds(engine, as_of), open_credits_for_plan(engine, as_of, customer_id=customer_id),
-                      promises.promises(engine, as_of, customer_id=customer_id))
+                      promises.promises(engine, as_of, customer_id=customer_id) if promise_frame is None
+                      else promise_frame if customer_id is None
+                      else promise_frame[promise_frame["customer_id"] == customer_id])
 
 
 @dataclass
