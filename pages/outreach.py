@@ -11,7 +11,7 @@ from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import md, money, number
+from ui.format import md, money, number, pct
 
 as_of = state.ledger_page(__file__, "Outreach")
 engine = state.engine()
@@ -175,16 +175,22 @@ with tab_promises:
                + f"Broken ones (still open after that) are listed for {promises.BROKEN_LISTED_DAYS} days"
                + (": the plan calls the debtor on the next contact day, unless someone has spoken with them since."
                   if settings.call_broken_promises else ": call the debtor (the plan does not; see Plan settings)."))
+    kept = cache.promises_kept(as_of)
+    m = st.columns(3)
+    m[0].metric("Promises running", number(counts["running"]),
+                help=f"Invoices; {number(counts['running_debtors'])} debtor(s).")
+    m[1].metric(f"Broken in the last {promises.BROKEN_LISTED_DAYS} days", number(counts["broken"]),
+                help=f"Invoices still open after their promised date and the grace; "
+                     f"{number(counts['broken_debtors'])} debtor(s).")
+    m[2].metric(f"Kept, last {promises.KEPT_WINDOW_DAYS} days",
+                pct(None if kept["rate"] is None else 100 * kept["rate"]),
+                help=f"Of the {number(kept['due'])} promise(s) by {number(kept['debtors'])} debtor(s) whose promised "
+                     f"date and grace ended in the last {promises.KEPT_WINDOW_DAYS} days, {number(kept['kept'])} "
+                     "were paid in time: every promise counts, also one a later promise replaced.")
     if promised.empty:
         st.info("No open invoice has a running promise to pay, and none was broken in the last "
                 f"{promises.BROKEN_LISTED_DAYS} days.")
     else:
-        m = st.columns(2)
-        m[0].metric("Promises running", number(counts["running"]),
-                    help=f"Invoices; {number(counts['running_debtors'])} debtor(s).")
-        m[1].metric(f"Broken in the last {promises.BROKEN_LISTED_DAYS} days", number(counts["broken"]),
-                    help=f"Invoices still open after their promised date and the grace; "
-                         f"{number(counts['broken_debtors'])} debtor(s).")
         show = st.segmented_control("Show", ["Running", "Broken", "All"], default="All", key="out_promises_show")
         listed = promises.only(promised, None if show in (None, "All") else show == "Broken")
         columns = {**promises.LABELS,

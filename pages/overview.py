@@ -6,7 +6,7 @@ import streamlit as st
 
 from arboard.aging import AgingSpec
 from ui import cache, charts, controls, state
-from ui.format import days, money, number
+from ui.format import days, money, number, pct
 
 as_of = state.ledger_page(__file__, "Overview")
 
@@ -56,10 +56,6 @@ def moved(change: str | None, colour: str = "normal") -> dict:
     """A tile's delta arguments: neither arrow nor colour when nothing changed (it read "↑ no change")."""
     still = change == "no change"
     return {"delta": change, "delta_color": "off" if still else colour, "delta_arrow": "off" if still else "auto"}
-
-
-def pct(value) -> str:
-    return "–" if value is None or value != value else f"{value:,.1f} %"
 
 
 dso_key, bp_key, add_key = ("countback_dso", "countback_bpdso", "countback_add") if countback else ("dso", "bpdso",

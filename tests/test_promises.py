@@ -81,6 +81,16 @@ def test_running_and_lately_broken_promises(engine):
     assert promises.readable(table)["kind"].tolist()[:2] == ["Promise to pay", "Promised (call)"]
 
 
+def test_kept_rate_judges_every_promise_once_its_grace_is_over(engine):
+    _ledger(engine)
+    # By 30 June: BROKE's (ended 23 June), OLD's (4 April) and TWICE's first (13 June) are over, all broken.
+    assert promises.kept_rate(engine, AS_OF) == {"due": 3, "kept": 0, "rate": 0.0, "debtors": 1}
+    # By 20 July also PAID's (paid 25 June, before 8 July: kept), RUN's and CALL's; OLD's is 90+ days old.
+    later = promises.kept_rate(engine, date(2026, 7, 20))
+    assert later == {"due": 5, "kept": 1, "rate": 0.2, "debtors": 1}
+    assert promises.kept_rate(engine, date(2026, 1, 1))["rate"] is None
+
+
 def _about(plan: pd.DataFrame, invoice: str) -> pd.Series:
     return plan["invoices"].str.split(", ").apply(lambda ids: invoice in ids)
 
@@ -225,6 +235,7 @@ def test_cli_promises(tmp_path, duck_url):
     shown = runner.invoke(app, ["promises", "--db", duck_url, "--as-of", AS_OF.isoformat()])
     assert shown.exit_code == 0, shown.output
     assert "3 running promises (1 debtors); 1 broken" in shown.output.replace("\n", " ")
+    assert "Kept: 0 of the 3 promises" in shown.output.replace("\n", " ")
     out = tmp_path / "promises.xlsx"
     done = runner.invoke(app, ["promises", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--broken-only",
                                "--out", str(out)])
@@ -349,6 +360,15 @@ def test_promises_match_a_naive_reference(engine, ledger, within):
     mine = sorted(zip(got["invoice_id"], got["open_amount"].round(2), got["promised_date"].dt.date,
                       got["broken"].astype(bool), followed, strict=True))
     assert mine == _reference(inv, pay, con, as_of, within)
+    judged = con.merge(inv[["invoice_id", "paid_date"]], on="invoice_id") if len(con) else con
+    if len(judged):
+        judged = judged[judged["promised_date"].notna() & (judged["contact_date"] <= as_of)
+                        & (judged["kind"].isin(["promise_to_pay", "payment_plan"]) | (judged["outcome"] == "promised"))]
+        ends = judged["promised_date"].map(lambda d: d + timedelta(days=promises.PROMISE_GRACE_DAYS))
+        judged = judged.assign(ends=ends)[(ends < as_of) & (ends >= as_of - timedelta(days=90))]
+        kept = sum(not pd.isna(p) and p <= e for p, e in zip(judged["paid_date"], judged["ends"], strict=True))
+        got = promises.kept_rate(engine, as_of)
+        assert (got["due"], got["kept"]) == (len(judged), kept)
 
 
 @given(st.lists(st.tuples(st.integers(-30, 400), st.floats(0.01, 1e6)), min_size=0, max_size=30),

@@ -221,6 +221,16 @@ def _promises(url, version, as_of) -> pd.DataFrame:
     return promises.promises(state._engine(url), as_of)
 
 
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _kept(url, version, as_of) -> dict:
+    return promises.kept_rate(state._engine(url), as_of)
+
+
+def promises_kept(as_of: date) -> dict:
+    """How many promises to pay were kept lately (:func:`arboard.promises.kept_rate`), cached."""
+    return dict(_kept(*_key(), as_of))
+
+
 def promises_list(as_of: date) -> pd.DataFrame:
     """Running and lately broken promises to pay on open invoices (cached per data version)."""
     return _promises(*_key(), as_of).copy(deep=False)

@@ -33,6 +33,11 @@ def days(value: float | None, *, signed: bool = False) -> str:
     return ("+" if signed and value > 0 else "") + format_decimal(value, locale=LOCALE, format=pattern) + " days"
 
 
+def pct(value: float | None) -> str:
+    """Format a value in percent (``42.3 %``); "–" when missing."""
+    return "–" if value is None or value != value else f"{value:,.1f} %"
+
+
 def number(value: float | int | None, digits: int = 0) -> str:
     """Format a count or ratio with thousands separators."""
     if value is None:

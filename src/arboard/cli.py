@@ -391,6 +391,10 @@ def promises_cmd(
     out.print(f"As of {day.isoformat()}: {n['running']:,} running promises ({n['running_debtors']:,} debtors); "
               f"{n['broken']:,} broken in the last {promises.BROKEN_LISTED_DAYS} days ({n['broken_debtors']:,} "
               "debtors).", highlight=False)
+    kept = promises.kept_rate(engine, day)
+    if kept["due"]:
+        out.print(f"Kept: {kept['kept']:,} of the {kept['due']:,} promises whose promised date and grace ended in the "
+                  f"last {promises.KEPT_WINDOW_DAYS} days ({100 * kept['rate']:.1f} %).", highlight=False)
     table = promises.only(table, True if broken_only else None)
     if out_file:
         _write(out_file, exports.to_xlsx_bytes(promises.readable(table, labels=True), sheet="Promises",
@@ -404,7 +408,8 @@ def promises_cmd(
             t.add_column(label, justify="right" if label == "Open" else "left", no_wrap=True)
         for row in table.head(15).itertuples(index=False):
             t.add_row(Text(str(row.name)), Text(str(row.invoice_id)), f"{row.open_amount:,.2f} {row.currency}",
-                      f"{row.promised_date:%Y-%m-%d}", "broken" if row.broken else "runs")
+                      f"{row.promised_date:%Y-%m-%d}",
+                      ("broken, spoken to since" if pd.notna(row.followed_up) else "broken") if row.broken else "runs")
         out.print(t)
 
 

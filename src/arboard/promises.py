@@ -122,6 +122,37 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
     return pd.concat([running, broken], ignore_index=True)[COLUMNS]
 
 
+KEPT_WINDOW_DAYS = 90  # the promises judged for the kept rate: those whose grace ended in these days
+
+
+def kept_rate(engine: Engine, as_of: date, *, days: int = KEPT_WINDOW_DAYS) -> dict[str, float | int | None]:
+    """How many promises to pay were kept: of those whose grace ended in the ``days`` up to ``as_of``.
+
+    Every promise counts (not only an invoice's latest): a debtor who promised twice and paid after
+    the second broke one promise and kept one. Kept means the invoice was settled by the end of the
+    grace (the debtor profiles' definition); a promise about no known invoice cannot be judged and is
+    left out. Judged only once its grace is over, so nothing after ``as_of`` is read.
+
+    Returns
+    -------
+    dict
+        ``due`` (promises judged), ``kept``, ``rate`` (kept / due; None when none was due) and
+        ``debtors`` (who made them).
+    """
+    con, inv = schema.contacts, schema.invoices
+    ends = con.c.promised_date + sa.literal(PROMISE_GRACE_DAYS)
+    kept = sa.and_(inv.c.paid_date.is_not(None), inv.c.paid_date <= ends)
+    q = (sa.select(sa.func.count(), sa.func.sum(sa.case((kept, 1), else_=0)),
+                   sa.func.count(sa.distinct(con.c.customer_id)))
+         .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id))
+         .where(promise_made(), con.c.contact_date <= as_of, ends < as_of,
+                ends >= as_of - timedelta(days=days)))
+    with engine.connect() as conn:
+        due, n_kept, debtors = conn.execute(q).one()
+    due, n_kept = int(due or 0), int(n_kept or 0)
+    return {"due": due, "kept": n_kept, "rate": n_kept / due if due else None, "debtors": int(debtors or 0)}
+
+
 def pauses(table: pd.DataFrame) -> pd.DataFrame:
     """The running promises of :func:`promises` as invoice holds (``customer_id, invoice_id, until``)
     for :func:`arboard.holds.held_until`: the plan leaves their contacts out up to the end of the grace."""

@@ -56,3 +56,9 @@ def test_late_payment_factors_are_named_in_full():
     table = pd.DataFrame({"label": list(FEATURES.values()), "importance": 0.01, "std": 0.0})
     limit = charts.importance_chart(table).to_dict()["encoding"]["y"]["axis"]["labelLimit"]
     assert limit >= 7 * max(map(len, FEATURES.values()))  # about 7 px a character at the axis' font size
+
+
+def test_pct_shows_one_decimal_and_a_dash_when_missing():
+    from ui.format import pct
+
+    assert pct(42.26) == "42.3 %" and pct(None) == "–" and pct(float("nan")) == "–"

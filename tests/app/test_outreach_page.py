@@ -72,6 +72,8 @@ def test_outreach_promises_tab(app_env):
     assert not at.exception
     running = int(next(m.value for m in at.metric if m.label == "Promises running").replace(",", ""))
     assert running > 0 and any(m.label.startswith("Broken in the last 30 days") for m in at.metric)
+    kept = next(m.value for m in at.metric if m.label == "Kept, last 90 days")
+    assert kept.endswith(" %") and 0 < float(kept.removesuffix(" %")) < 100
     assert any(f"{running:,} invoice(s) of" in c.value and "wait for a promise to pay" in c.value for c in at.caption)
     table = next(d.value for d in at.dataframe if "runs_until" in d.value.columns)
     assert len(table) >= running and set(table["kind"]) <= {"Promise to pay", "Payment plan"}
