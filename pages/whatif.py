@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from arboard import scenarios, segments
+from arboard import promises, scenarios, segments
 from arboard.errors import ArboardError
 from arboard.scenarios import BASELINE, LEVER_GROUPS, Scenario
 from arboard.segments import SUBGROUP_LABELS
@@ -117,7 +117,8 @@ else:
                              key=f"wi_terms_{g}")
         p1, p2, p3 = st.columns([1, 1, 2])
         p1.toggle("Promises kept: change", key="wi_promises_on",
-                  help="Kept: paid within 3 days of the promised date. "
+                  help=f"Kept: paid within {promises.PROMISE_GRACE_DAYS} days of the promised date; promises "
+                       "whose grace ended in the window count, as in the Outreach page's kept rate. "
                        + (f"In the window the ledger kept {kept_now:.0%}." if kept_now is not None
                           else "The ledger has no promises in the window."))
         p2.slider("Promises kept (%)", 0, 100, key="wi_promises", disabled=not st.session_state["wi_promises_on"])

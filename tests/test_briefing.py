@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import briefing, db, events, generate, scenarios, schema, store, summary
+from arboard import briefing, db, events, generate, promises, scenarios, schema, store, summary
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.scenarios import Scenario
@@ -29,7 +29,9 @@ def test_summary_is_one_page_with_a_scenario(engine):
     generate.write_sample(engine, SMALL_SAMPLE)
     plans = Scenario(name="Plans", days_late=(("unable_to_pay", -15),))
     pdf = briefing.build(engine, AS_OF, currency="EUR", scenario=plans)
-    assert _pages(pdf) == 1
+    assert _pages(pdf) == 1  # with the what-if block and the promises line
+    line = briefing.promise_line(promises.promises(engine, AS_OF), promises.kept_rate(engine, AS_OF))
+    assert line["running"] > 0 and 0 < line["kept"]["rate"] < 1
 
 
 def test_hostile_names_and_other_scripts_render_without_dejavu(duck_engine, monkeypatch):

@@ -338,7 +338,8 @@ def _pdf(url, version, as_of, currency, window, cei_average, countback, config_j
     weeks, outlook = _forecast(url, version, as_of, currency)
     extras = briefing.Extras(groups=_segment_groups(url, version, as_of, 365, config_json), forecast_weeks=weeks,
                              forecast_outlook=outlook, projection=projection, config_name=config_name,
-                             open_items_only=state._summary(url, version).open_items_only)
+                             open_items_only=state._summary(url, version).open_items_only,
+                             promises=briefing.promise_line(_promises(url, version, as_of), _kept(url, version, as_of)))
     return briefing.summary_pdf(_overview(url, version, as_of, currency, window, cei_average), countback=countback,
                                 window_days=window, extras=extras)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from babel.numbers import format_compact_decimal, format_decimal
 
+from arboard import promises
 from arboard.aging import bucket_colours
 from arboard.errors import ArboardError
 from arboard.overview import Overview
@@ -37,6 +38,7 @@ class Extras:
     projection: object | None = None  # arboard.scenarios.Projection
     config_name: str | None = None
     open_items_only: bool = False  # arboard.summary.LedgerSummary.open_items_only: say what lacks history
+    promises: dict | None = None  # arboard.promises.summary(...) with kept_rate(...) under "kept"
 
 
 def _money(value: float | None, currency: str, *, compact: bool = True) -> str:
@@ -169,6 +171,12 @@ class _Page:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
+
+
+def promise_line(table: pd.DataFrame, kept: dict) -> dict:
+    """What the page says about promises to pay: :func:`arboard.promises.summary` of ``table`` (from
+    :func:`arboard.promises.promises`) and ``kept`` (:func:`arboard.promises.kept_rate`)."""
+    return {**promises.summary(table), "kept": dict(kept)}
 
 
 def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, extras: Extras | None = None,
@@ -324,6 +332,19 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
                 x += width * share
         y += 6 + len(rows) * 4.8 + 3
 
+    if extras.promises is not None:
+        n, kept = extras.promises, extras.promises["kept"]
+        page.font(10, bold=True)
+        page.at(left, y, width, 5, "Promises to pay")
+        page.font(8)
+        page.at(left, y + 6, width, 4.8, page.text(
+            f"{n['running']:,} running ({n['running_debtors']:,} debtors) · {n['broken']:,} broken "
+            f"in the last {promises.BROKEN_LISTED_DAYS} days ({n['broken_debtors']:,} debtors) · "
+            + (f"{100 * kept['rate']:.0f} % kept of the {kept['due']:,} whose grace ended in the last "
+               f"{promises.KEPT_WINDOW_DAYS} days" if kept["rate"] is not None
+               else f"none judged in the last {promises.KEPT_WINDOW_DAYS} days")))
+        y += 13
+
     page.font(6.8, colour=MUTED)
     pdf.set_xy(left, max(y, 270))
     pdf.multi_cell(width, 3.3, page.text(
@@ -366,5 +387,6 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
                                          profile_frame=prof, rates=rates).project(scenario)
     extras = Extras(groups=groups, forecast_weeks=forecast.weekly(expected, as_of),
                     forecast_outlook=forecast.outlook(expected, as_of), projection=projection,
-                    config_name=config_name, open_items_only=ledger.open_items_only)
+                    config_name=config_name, open_items_only=ledger.open_items_only,
+                    promises=promise_line(promises.promises(engine, as_of), promises.kept_rate(engine, as_of)))
     return summary_pdf(ov, countback=countback, window_days=window_days, extras=extras)

@@ -125,6 +125,20 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
 KEPT_WINDOW_DAYS = 90  # the promises judged for the kept rate: those whose grace ended in these days
 
 
+def judged(as_of: date, *, days: int) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    """Which promises are judged as of ``as_of``, and which of them were kept: the one definition of
+    :func:`kept_rate` and the what-if's promises lever (:func:`arboard.scenarios.promise_items`).
+
+    Judged: a promise (:func:`arboard.profiles.promise_made`) made by ``as_of`` whose promised date
+    plus grace ended in the ``days`` before it. Kept: its invoice settled by then. For a query over
+    the contacts joined to their invoices.
+    """
+    con, inv = schema.contacts, schema.invoices
+    ends = con.c.promised_date + sa.literal(PROMISE_GRACE_DAYS)
+    due = sa.and_(promise_made(), con.c.contact_date <= as_of, ends < as_of, ends >= as_of - timedelta(days=days))
+    return due, sa.and_(inv.c.paid_date.is_not(None), inv.c.paid_date <= ends)
+
+
 def kept_rate(engine: Engine, as_of: date, *, days: int = KEPT_WINDOW_DAYS) -> dict[str, float | int | None]:
     """How many promises to pay were kept: of those whose grace ended in the ``days`` up to ``as_of``.
 
@@ -140,13 +154,10 @@ def kept_rate(engine: Engine, as_of: date, *, days: int = KEPT_WINDOW_DAYS) -> d
         ``debtors`` (who made them).
     """
     con, inv = schema.contacts, schema.invoices
-    ends = con.c.promised_date + sa.literal(PROMISE_GRACE_DAYS)
-    kept = sa.and_(inv.c.paid_date.is_not(None), inv.c.paid_date <= ends)
+    due, kept = judged(as_of, days=days)
     q = (sa.select(sa.func.count(), sa.func.sum(sa.case((kept, 1), else_=0)),
                    sa.func.count(sa.distinct(con.c.customer_id)))
-         .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id))
-         .where(promise_made(), con.c.contact_date <= as_of, ends < as_of,
-                ends >= as_of - timedelta(days=days)))
+         .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id)).where(due))
     with engine.connect() as conn:
         due, n_kept, debtors = conn.execute(q).one()
     due, n_kept = int(due or 0), int(n_kept or 0)

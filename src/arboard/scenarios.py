@@ -30,7 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import dso, forecast, fx, kpis, named, profiles, schema, segments
+from arboard import dso, forecast, fx, kpis, named, profiles, promises, schema, segments
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.kpis import KpiSettings
@@ -153,26 +153,23 @@ def delete_scenario(engine: Engine, name: str) -> None:
 
 def promise_items(engine: Engine, as_of: date, *, window_days: int, currency: str | None = None,
                   rates: fx.Rates | None = None) -> pd.DataFrame:
-    """Invoices with a promise to pay falling due in the window ending at ``as_of``.
+    """Invoices with a promise to pay judged in the window ending at ``as_of``.
 
     Returns
     -------
     pandas.DataFrame
-        ``invoice_id, made, kept, promised``: promises made and kept (paid within the grace days
-        of the promised date, by ``as_of``) per invoice, the same definition as the debtor
-        profiles, and the largest amount promised (NaN when no amount was given), in the
-        reporting currency of ``rates`` without a ``currency`` (:func:`arboard.fx.applied`).
+        ``invoice_id, made, kept, promised``: promises judged and kept per invoice (whose grace
+        ended in the window; kept when the invoice was settled by then: :func:`arboard.promises.judged`,
+        as the Promises tab's kept rate), and the largest amount promised (NaN when no amount was
+        given), in the reporting currency of ``rates`` without a ``currency`` (:func:`arboard.fx.applied`).
     """
     rates = fx.applied(rates, currency)
     con, inv = schema.contacts, schema.invoices
-    kept = sa.and_(inv.c.paid_date.is_not(None), inv.c.paid_date <= as_of,
-                   inv.c.paid_date <= con.c.promised_date + sa.literal(profiles.PROMISE_GRACE_DAYS))
+    due, kept = promises.judged(as_of, days=window_days)
     q = (sa.select(con.c.invoice_id, sa.func.count().label("made"), sa.func.sum(sa.case((kept, 1), else_=0)),
                    sa.func.max(rates.to_reporting(sa.cast(con.c.promised_amount, sa.Float), inv.c.currency)))
          .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id))
-         .where(profiles.promise_made(), con.c.contact_date <= as_of,
-                con.c.promised_date > as_of - timedelta(days=window_days), con.c.promised_date <= as_of,
-                inv.c.amount > 0)
+         .where(due, inv.c.amount > 0)
          .group_by(con.c.invoice_id))
     if currency:
         q = q.where(inv.c.currency == currency)
@@ -294,10 +291,10 @@ class Simulator:
         self.daily_sales = self.sales_window / w if w else 0.0
         self.profiles = (profile_frame if profile_frame is not None
                          else profiles.debtor_profiles(engine, as_of, lookback_days=lookback_days))
-        promises = promise_items(engine, as_of, window_days=w, currency=currency, rates=rates)
-        made = int(promises["made"].sum())
-        self.kept_share = float(promises["kept"].sum()) / made if made else None
-        self._promises = promises.assign(promise_kept=promises["kept"] > 0)
+        judged = promise_items(engine, as_of, window_days=w, currency=currency, rates=rates)
+        made = int(judged["made"].sum())
+        self.kept_share = float(judged["kept"].sum()) / made if made else None
+        self._promises = judged.assign(promise_kept=judged["kept"] > 0)
         self._items: pd.DataFrame | None = None
         self._reach = -1
 
