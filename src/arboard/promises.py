@@ -68,8 +68,7 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
         what is left after partial payments); ``runs_until`` is the promised date plus the grace days,
         ``broken`` whether that is before ``as_of``, ``followed_up`` the day of the latest
         :func:`follow_up` with the debtor after that (by ``as_of``; empty when none, and for running
-        promises). Running ones first, the soonest first; then
-        broken ones, the latest broken first.
+        promises). Running ones first, the soonest first; then broken ones, the latest broken first.
     """
     con, inv, pay, cust = schema.contacts, schema.invoices, schema.payments, schema.customers
     # Ended at most broken_within_days ago: promised date + grace >= as_of - broken_within_days.
