@@ -92,9 +92,11 @@ def promises(engine: Engine, as_of: date, *, broken_within_days: int = BROKEN_LI
     paid = (sa.select(pay.c.invoice_id, sa.func.sum(sa.cast(pay.c.amount, sa.Float)).label("paid"))
             .where(pay.c.invoice_id.in_(sa.select(latest.c.invoice_id)), pay.c.payment_date <= as_of)
             .group_by(pay.c.invoice_id).subquery("paid"))
-    # The latest time anyone spoke with these debtors, by as_of.
+    # The latest time anyone spoke with these debtors, by as_of: only after the earliest end of a listed
+    # promise can it follow one up.
     spoke = (sa.select(con.c.customer_id, sa.func.max(con.c.contact_date).label("day"))
-             .where(follow_up(), con.c.contact_date <= as_of, con.c.customer_id.in_(sa.select(latest.c.customer_id)))
+             .where(follow_up(), con.c.contact_date <= as_of, con.c.contact_date > earliest,
+                    con.c.customer_id.in_(sa.select(latest.c.customer_id)))
              .group_by(con.c.customer_id).subquery("spoke"))
     open_amount = sa.cast(inv.c.amount, sa.Float) - sa.func.coalesce(paid.c.paid, 0.0)
     q = (sa.select(inv.c.customer_id, sa.func.coalesce(cust.c.name, inv.c.customer_id), inv.c.invoice_id,
