@@ -637,10 +637,8 @@ def _promise_calls(plan: pd.DataFrame, items: pd.DataFrame, promised: pd.DataFra
     when = when.where(~(when <= held), on_contact_days(held + pd.Timedelta(days=1), settings))
     hit = mine[when <= end].assign(date=when[when <= end])
     # Past a hand-over: before the plan starts (as handed_over() finds), or by the day of the call.
-    handing = {g for g, b in steps.playbooks.items() if _hands_over(_last_level(b))}
-    accounts = items[items["account"].isin(hit["account"].unique())]
-    at_start = _levels_at_start(accounts[accounts["group"].isin(handing)], steps.playbooks, start, settings)
-    gone = at_start.index[at_start["first_due"].notna()]
+    gone = _past_hand_over(items[items["account"].isin(hit["account"].unique())], steps.playbooks, start,
+                           settings).index
     over = [k for k, (_g, _no, step) in enumerate(steps.rows) if "hand_over" in step.actions]
     handed = plan[plan["step_key"].isin(over)].groupby("account")["date"].min()
     hit = hit[~hit["account"].isin(gone)]
@@ -675,18 +673,25 @@ def handed_over(items: pd.DataFrame, groups: pd.Series, playbooks: dict[str, Pla
     """
     columns = ["customer_id", "name", "group", "currency", "overdue", "items", "since"]
     df = _plan_items(items, groups, holds, settings) if prepared is None else prepared
-    ends = {g for g, b in playbooks.items() if _hands_over(_last_level(b))}
-    at_start = _levels_at_start(df[df["group"].isin(ends)], playbooks, pd.Timestamp(as_of), settings)
-    done = at_start[at_start["first_due"].notna()]
+    done = _past_hand_over(df, playbooks, pd.Timestamp(as_of), settings)
     if done.empty:
         return pd.DataFrame(columns=columns)
     mine = df[df["account"].isin(done.index) & (df["due_date"] < pd.Timestamp(as_of))]
     out = mine.groupby(["customer_id", "currency"]).agg(account=("account", "first"), name=("name", "first"),
                                                          group=("group", "first"),
                                                          overdue=("amount", "sum"), items=("invoice_id", "size"))
-    out = out.reset_index().assign(since=lambda t: t["account"].map(done["first_due"]),
+    out = out.reset_index().assign(since=lambda t: t["account"].map(done),
                                    group=lambda t: t["group"].astype(str))
     return out.sort_values(["overdue", "customer_id"], ascending=[False, True])[columns].reset_index(drop=True)
+
+
+def _past_hand_over(items: pd.DataFrame, playbooks: dict[str, Playbook], start: pd.Timestamp,
+                    settings: PlanSettings) -> pd.Series:
+    """When the first item of each account past its playbook's hand-over step by ``start`` reached it
+    (indexed by account): those claims are taken to be with the agency."""
+    ends = {g for g, b in playbooks.items() if _hands_over(_last_level(b))}
+    first_due = _levels_at_start(items[items["group"].isin(ends)], playbooks, start, settings)["first_due"]
+    return first_due.dropna()
 
 
 def _last_level(book: Playbook) -> list[tuple[int, Step]]:
