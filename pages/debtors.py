@@ -42,8 +42,9 @@ with st.expander("Filters", expanded=True):
                                  format_func=explorer.PROMISE_STATES.get, key="ex_promise",
                                  help=f"Broken: a promise on an open invoice ended (promised date + "
                                       f"{promises.PROMISE_GRACE_DAYS} days) in the last "
-                                      f"{promises.BROKEN_LISTED_DAYS} days without payment: call. Running: "
-                                      "reminders wait for it.")
+                                      f"{promises.BROKEN_LISTED_DAYS} days without payment, and nobody has "
+                                      "spoken with the debtor since: call. Broken, spoken to since: followed up "
+                                      "by a call or a new promise. Running: reminders wait for it.")
     r2 = st.columns(5)
     lo = r2[0].number_input(f"Open balance from ({cur})", step=100.0, key="ex_lo")
     hi = r2[1].number_input(f"… to ({cur}, 0 = no limit)", step=1000.0, key="ex_hi")

@@ -259,11 +259,31 @@ def test_sample_plan_respects_promises(duck_engine, wait):
     assert during.any() != wait
 
 
+def test_a_debtor_s_promise_state_is_the_one_that_needs_most_attention():
+    from arboard.explorer import _promise_status
+
+    rows = [("A", "2026-06-01", True, None), ("A", "2026-06-05", True, "2026-06-20"), ("A", "2026-07-09", False, None),
+            ("B", "2026-06-05", True, "2026-06-20"), ("B", "2026-07-09", False, None),
+            ("C", "2026-07-09", False, None), ("C", "2026-07-02", False, None)]
+    table = pd.DataFrame(rows, columns=["customer_id", "promised_date", "broken", "followed_up"])
+    table["promised_date"] = pd.to_datetime(table["promised_date"])
+    table["followed_up"] = pd.to_datetime(table["followed_up"])
+    status = _promise_status(table)
+    assert status.loc[["A", "B", "C"], "promise"].tolist() == ["broken", "spoken", "running"]
+    assert status.loc[["A", "B", "C"], "promised_for"].tolist() == [date(2026, 6, 1), date(2026, 6, 5),
+                                                                     date(2026, 7, 2)]
+
+
 def test_debtor_list_shows_and_filters_promises(duck_engine, tmp_path):
     """A broken promise wins over a running one (it needs the call); the list filters on both."""
     from arboard import explorer
 
     _ledger(duck_engine)
+    # BROKE's promise broke on 23 June; the call of 25 June followed it up.
+    table = explorer.debtor_table(duck_engine, AS_OF).set_index("customer_id")
+    assert table.loc["C1", "promise"] == "spoken" and table.loc["C1", "promised_for"] == date(2026, 6, 20)
+    with duck_engine.begin() as conn:
+        conn.execute(schema.contacts.delete().where(schema.contacts.c.contact_id == "K8"))
     table = explorer.debtor_table(duck_engine, AS_OF).set_index("customer_id")
     assert table.loc["C1", "promise"] == "broken" and table.loc["C1", "promised_for"] == date(2026, 6, 20)
     with duck_engine.begin() as conn:
@@ -282,7 +302,7 @@ def test_debtor_list_shows_and_filters_promises(duck_engine, tmp_path):
     assert done.exit_code == 0, done.output
     assert pd.read_csv(out, encoding="utf-8-sig")["promise"].tolist() == ["running"]
     bad = CliRunner().invoke(app, ["export", "--promise", "kept", "--out", str(out), "--db", url])
-    assert bad.exit_code == 2 and "--promise takes broken or running" in bad.output
+    assert bad.exit_code == 2 and "--promise takes broken, spoken or running" in bad.output
 
 
 # --- against a naive pandas reference, on random ledgers --------------------------------------

@@ -468,8 +468,9 @@ def export_cmd(
     group: Annotated[str | None, typer.Option(help="Only this segment: " + ", ".join(segments.SUBGROUPS) + ", or "
                                               "no_information.")] = None,
     min_overdue: Annotated[float, typer.Option(help="Only debtors with at least this much overdue.")] = 0.0,
-    promise: Annotated[str | None, typer.Option(help="Only debtors with a promise to pay that is 'broken' (lately) "
-                                                "or 'running'.")] = None,
+    promise: Annotated[str | None, typer.Option(help="Only debtors with a promise to pay that is 'broken' (lately, "
+                                                "nobody spoke with them since), 'spoken' (broken, followed up) or "
+                                                "'running'.")] = None,
     currency: CurrencyOption = None,
     sheet_per_group: Annotated[bool, typer.Option("--sheet-per-group", help="Excel: one sheet per segment.")]
     = False,
@@ -481,7 +482,8 @@ def export_cmd(
     if group and group not in known:
         _fail(ArboardError(f"Unknown group {group!r}; use one of {', '.join(sorted(known))}."), 2)
     if promise and promise not in explorer.PROMISE_STATES:
-        _fail(ArboardError(f"--promise takes {' or '.join(explorer.PROMISE_STATES)}, not {promise!r}."), 2)
+        *first, last = explorer.PROMISE_STATES
+        _fail(ArboardError(f"--promise takes {', '.join(first)} or {last}, not {promise!r}."), 2)
     engine = _open(db_url)
     table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=_currency(currency, engine),
                                   rates=fx.load(engine))

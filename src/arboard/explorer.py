@@ -19,7 +19,9 @@ from arboard.aging import AgingSpec
 COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", "overdue", "days_past_due",
            "oldest_bucket", "disputed", "open_items", "days_beyond_terms", "response_rate", "best_channel",
            "preferred_channel", "promise", "promised_for"]
-PROMISE_STATES = {"broken": "Broken", "running": "Running"}  # broken: within promises.BROKEN_LISTED_DAYS
+# broken: within promises.BROKEN_LISTED_DAYS and nobody spoke with the debtor since (call them); spoken:
+# broken, but followed up (promises.follow_up).
+PROMISE_STATES = {"broken": "Broken", "spoken": "Broken, spoken to since", "running": "Running"}
 
 
 def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, spec: AgingSpec = AgingSpec(),
@@ -56,14 +58,21 @@ def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, sp
 
 
 def _promise_status(table: pd.DataFrame) -> pd.DataFrame:
-    """Per debtor: "broken" (the latest broken promised date), else "running" (the next promised date).
-    A broken promise wins: it is the one that needs a call, whatever else the debtor promised."""
-    broken = promises.only(table, True).groupby("customer_id")["promised_date"].max()
-    running = promises.only(table, False).groupby("customer_id")["promised_date"].min().drop(broken.index,
-                                                                                           errors="ignore")
-    return pd.DataFrame({"promise": ["broken"] * len(broken) + ["running"] * len(running),
-                         "promised_for": pd.concat([broken, running]).dt.date.to_numpy()},
-                        index=pd.Index([*broken.index, *running.index], name="customer_id"))
+    """Per debtor: "broken" (the latest broken promised date nobody followed up), else "spoken" (the
+    latest broken one, followed up), else "running" (the next promised date). A broken promise wins:
+    it is the one that needs a call, whatever else the debtor promised."""
+    broken = promises.only(table, True)
+    open_call = broken["followed_up"].isna()
+    states = {"broken": broken[open_call].groupby("customer_id")["promised_date"].max(),
+              "spoken": broken[~open_call].groupby("customer_id")["promised_date"].max(),
+              "running": promises.only(table, False).groupby("customer_id")["promised_date"].min()}
+    seen: set = set()
+    for state, dates in states.items():  # in order of precedence
+        states[state] = dates.drop(list(seen & set(dates.index)))
+        seen |= set(dates.index)
+    return pd.DataFrame({"promise": [s for s, d in states.items() for _ in range(len(d))],
+                         "promised_for": pd.concat(states.values()).dt.date.to_numpy()},
+                        index=pd.Index([c for d in states.values() for c in d.index], name="customer_id"))
 
 
 @dataclass(frozen=True)
