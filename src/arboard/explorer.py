@@ -34,9 +34,11 @@ def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, sp
     currencies add up in the reporting currency of ``rates`` when given (:func:`arboard.fx.applied`);
     the last column, ``amounts_in``, says which currency the amounts are in, for exports.
 
-    ``promise`` is "broken" when a promise to pay on one of the debtor's open invoices broke in the
-    last :data:`arboard.promises.BROKEN_LISTED_DAYS` days, else "running" when one runs, else
-    empty; ``promised_for`` is the latest broken promised date (the next running one).
+    ``promise`` is one of :data:`PROMISE_STATES`: "broken" when a promise to pay on one of the
+    debtor's open invoices broke in the last :data:`arboard.promises.BROKEN_LISTED_DAYS` days and
+    nobody spoke with the debtor since, else "spoken" when such a promise was followed up, else
+    "running" when one runs, else empty; ``promised_for`` is the latest broken promised date (the
+    next running one).
     """
     rates = fx.applied(rates, currency)
     per = aging.aging_by_customer(engine, as_of, spec=spec, currency=currency, rates=rates)
@@ -88,7 +90,7 @@ class Filters:
     min_days_past_due: int | None = None
     min_risk: float | None = None
     disputed_only: bool = False
-    promise: tuple[str, ...] = ()  # "broken", "running": debtors in one of these promise states
+    promise: tuple[str, ...] = ()  # keys of PROMISE_STATES: debtors in one of these promise states
     text: str = ""
 
 

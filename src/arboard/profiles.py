@@ -54,6 +54,16 @@ def promise_made() -> sa.ColumnElement[bool]:
     return sa.and_(sa.or_(con.c.kind.in_(PROMISE_KINDS), con.c.outcome == "promised"), con.c.promised_date.is_not(None))
 
 
+def promise_ended() -> sa.ColumnElement:
+    """The last day a promise runs: its promised date plus the grace for the payment to arrive."""
+    return con.c.promised_date + sa.literal(PROMISE_GRACE_DAYS)
+
+
+def promise_kept() -> sa.ColumnElement[bool]:
+    """A promise (a contact joined to its invoice) kept: the invoice settled by the end of the grace."""
+    return sa.and_(inv.c.paid_date.is_not(None), inv.c.paid_date <= promise_ended())
+
+
 def _days(later, earlier):
     return sa.cast(later - earlier, sa.Integer)
 
@@ -118,10 +128,8 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
 
     promise = sa.and_(promise_made(), con.c.promised_date <= at,
                       con.c.contact_date > start)
-    kept = sa.and_(inv.c.paid_date.is_not(None),
-                   inv.c.paid_date <= con.c.promised_date + sa.literal(PROMISE_GRACE_DAYS))
     promise_q = (sa.select(con.c.customer_id, sa.func.count().label("promises_made"),
-                           sa.func.sum(sa.case((kept, 1), else_=0)).label("promises_kept"))
+                           sa.func.sum(sa.case((promise_kept(), 1), else_=0)).label("promises_kept"))
                  .select_from(con.outerjoin(inv, inv.c.invoice_id == con.c.invoice_id))
                  .where(promise).group_by(con.c.customer_id))
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 from arboard.db import fetch_frame
-from arboard.profiles import PROMISE_GRACE_DAYS, promise_made
+from arboard.profiles import PROMISE_GRACE_DAYS, promise_ended, promise_kept, promise_made
 
 BROKEN_LISTED_DAYS = 30  # how long a broken promise stays on the list (then it is the playbook's again)
 KINDS = {"promise_to_pay": "Promise to pay", "payment_plan": "Payment plan"}
@@ -134,10 +134,10 @@ def judged(as_of: date, *, days: int) -> tuple[sa.ColumnElement[bool], sa.Column
     plus grace ended in the ``days`` before it. Kept: its invoice settled by then. For a query over
     the contacts joined to their invoices.
     """
-    con, inv = schema.contacts, schema.invoices
-    ends = con.c.promised_date + sa.literal(PROMISE_GRACE_DAYS)
+    con = schema.contacts
+    ends = promise_ended()
     due = sa.and_(promise_made(), con.c.contact_date <= as_of, ends < as_of, ends >= as_of - timedelta(days=days))
-    return due, sa.and_(inv.c.paid_date.is_not(None), inv.c.paid_date <= ends)
+    return due, promise_kept()
 
 
 def kept_rate(engine: Engine, as_of: date, *, days: int = KEPT_WINDOW_DAYS) -> dict[str, float | int | None]:
