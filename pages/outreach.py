@@ -52,7 +52,7 @@ with st.expander("Plan settings", expanded=False):
                      "lists both).")
     d[4].toggle("Call when a promise is broken", key="out_call_broken", width="stretch",
                 help="On: when a promise ends with its invoice still open, the debtor gets a call on the next contact "
-                     "day (the step “Broken promise: call”, whatever their playbook's level), unless someone spoke "
+                     "day (whatever their playbook's level; its wording is on the Playbooks tab), unless someone spoke "
                      "with them since: a call or a new promise. A promise broken before the plan starts is called "
                      f"about for {promises.BROKEN_LISTED_DAYS} days.")
     d[5].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
@@ -73,18 +73,29 @@ tab_plan, tab_books, tab_promises, tab_holds = st.tabs(["Plan", "Playbooks and m
 
 with tab_books:
     books = outreach.load_playbooks(engine)
-    group = st.selectbox("Playbook of", list(books), format_func=SUBGROUP_LABELS.get, key="out_group")
+    call_key = outreach.PROMISE_CALL_KEY
+    labels = {**SUBGROUP_LABELS, call_key: "Call about a broken promise (any group)"}
+    group = st.selectbox("Playbook of", [*books, call_key], format_func=labels.get, key="out_group")
+    is_call = group == call_key
     st.caption("Channels: email, sms, letter, phone, portal, or preferred (the debtor's most responsive channel). "
                "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
-               "amount, credit: true for a credit note or payment on account), {{ pay_link }}, {{ fee }} (empty "
-               "without a fee), {{ total_due }}. A message lists what its step is about and, from the due date "
-               "on, everything else the debtor has overdue that day less "
+               "amount, credit: true for a credit note or payment on account, promised_for), {{ pay_link }}, "
+               "{{ fee }} (empty without a fee), {{ total_due }}, and in the call about a broken promise "
+               "{{ promised_amount }} and {{ promised_date }}. A message lists what its step is about and, from "
+               "the due date on, everything else the debtor has overdue that day less "
                "their open credit notes and payments on account; {{ open_amount }} is the balance. A reminder "
                "whose balance is covered by credits is not sent. Amounts are what is still open after "
                "partial payments.")
+    if is_call:
+        st.caption("The call goes out on the first contact day after a promise to pay ends with its invoice open, "
+                   "whatever level the debtor's playbook is at (see Plan settings): its day is not a step's, and "
+                   "it cannot hand a claim over.")
+    shown = outreach.Playbook(call_key, (outreach.load_promise_call(engine),)) if is_call else books[group]
     edited = st.data_editor(
-        outreach.steps_table(books[group]), num_rows="dynamic", width="stretch", key=f"out_steps_{group}",
+        outreach.steps_table(shown), num_rows="fixed" if is_call else "dynamic", width="stretch",
+        key=f"out_steps_{group}",
+        column_order=["name", "channel", "tone", "actions", "fee", "template"] if is_call else None,  # no day
         column_config={
             "offset_days": st.column_config.NumberColumn("Days from due", min_value=-60, max_value=365, step=1),
             "name": "Step", "channel": st.column_config.SelectboxColumn("Channel", options=list(outreach.CHANNELS)),
@@ -96,25 +107,35 @@ with tab_books:
             "template": st.column_config.TextColumn("Message template", width="large")})
     if st.button("Save as a new version", key="out_save"):
         try:
-            version = outreach.save_playbook(engine, outreach.playbook_from_table(group, edited))
-            st.success(f"Saved version {version} of the {SUBGROUP_LABELS[group]} playbook.")
+            if is_call:
+                version = outreach.save_promise_call(engine, outreach.promise_call_from_table(edited))
+            else:
+                version = outreach.save_playbook(engine, outreach.playbook_from_table(group, edited))
+            what = "the call about a broken promise" if is_call else f"the {labels[group]} playbook"
+            st.success(f"Saved version {version} of {what}.")
         except ArboardError as exc:
             st.error(md(exc))
     versions = outreach.playbook_versions(engine, group)
-    st.caption((f"{len(versions)} saved version(s)." if len(versions) else "Using the default playbook.")
-               + " Besides these steps, a debtor whose promise to pay is broken gets a call on the next contact "
-                 "day (“Broken promise: call”; see Plan settings).")
+    st.caption((f"{len(versions)} saved version(s)." if len(versions) else "Using the default wording.")
+               + ("" if is_call else " Besides these steps, a debtor whose promise to pay is broken gets a call on "
+                                     "the next contact day (choose “Call about a broken promise” above to change "
+                                     "what it says; see Plan settings)."))
 
     st.markdown("#### Preview a message")
     p1, p2 = st.columns([1, 2])
-    step_no = p1.selectbox("Step", list(range(len(edited))), key="out_prev_step",
+    step_no = p1.selectbox("Step", list(range(len(edited))), key=f"out_prev_step_{group}",
                            format_func=lambda i: f"{i + 1}. {edited.iloc[i]['name'] or 'unnamed'}")
     plan_for_preview, *_ = cache.outreach_plan(as_of, settings, enforce, config, spread=spread)
     candidates = outreach.preview_candidates(plan_for_preview, group)
-    debtor = p2.selectbox("For debtor", candidates["customer_id"].tolist(), key="out_prev_debtor",
+    # Keyed per playbook: a debtor chosen for another group's preview would otherwise stay chosen.
+    debtor = p2.selectbox("For debtor", candidates["customer_id"].tolist(), key=f"out_prev_debtor_{group}",
                           format_func=dict(zip(candidates["customer_id"], candidates["name"], strict=True)).get)
     if debtor is not None and len(edited):
-        ctx = outreach.message_context(outreach.preview_contact(plan_for_preview, debtor, group, step_no + 1))
+        contact = outreach.preview_contact(plan_for_preview, debtor, group, step_no + 1)
+        if is_call and contact.step_no != 0:
+            st.caption("The plan has no call about a broken promise for this debtor: the preview uses their first "
+                       "planned contact, with no promise to name.")
+        ctx = outreach.message_context(contact)
         step = edited.iloc[step_no]
         try:
             text = render(str(step["template"] or ""), ctx)
@@ -237,8 +258,9 @@ with tab_plan:
                    "lists them, and the promises broken lately).")
     promise_calls = outreach.broken_promise_calls(plan)
     if len(promise_calls):
-        st.caption(f"{number(len(promise_calls))} call(s) to {number(promise_calls['customer_id'].nunique())} "
-                   "debtor(s) about a broken promise to pay (the step “Broken promise: call”): promises that ended "
+        st.caption(f"{number(len(promise_calls))} contact(s) with {number(promise_calls['customer_id'].nunique())} "
+                   f"debtor(s) about a broken promise to pay (the step “{promise_calls['step'].iloc[0]}”): promises "
+                   "that ended "
                    "lately without anyone speaking with the debtor since, and running ones on the day after they "
                    "end, should the invoice still be open then.")
     if plan.empty:

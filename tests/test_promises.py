@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from arboard import events, generate, outreach, promises, schema, store
 from arboard.cli import app
+from arboard.errors import ArboardError
 from tests.conftest import SMALL_SAMPLE
 
 AS_OF = date(2026, 6, 30)  # a Tuesday
@@ -138,6 +139,9 @@ def _promise_plan(promised: list[tuple], *, holds=None, book=None, phone="+44 20
     table["runs_until"] = pd.to_datetime(table["runs_until"])
     table["followed_up"] = pd.to_datetime(table["followed_up"])
     table["broken"] = table["runs_until"] < D(AS_OF)
+    table["promised_date"] = table["runs_until"] - pd.Timedelta(days=promises.PROMISE_GRACE_DAYS)
+    table["open_amount"] = table["invoice_id"].map(dict(zip(items["invoice_id"], items["amount"], strict=True)))
+    table["promised_amount"] = table["open_amount"].where(table["invoice_id"] != "A")  # A's amount not recorded
     book = book or outreach.Playbook("wont_pay", (outreach.Step(3, "email", "neutral", "{{ open_amount }}",
                                                                 name="Reminder"),))
     pauses = promises.pauses(table)
@@ -158,7 +162,12 @@ def test_a_broken_promise_brings_a_call():
     assert calls["amount"].tolist() == [100.0, 200.0] and (calls["tone"] == "firm").all()
     # The call's script lists everything overdue, as a reminder does.
     assert [n for n, _d, _a in calls["statement"].iloc[0]] == ["A", "C"]
-    assert "promised to pay and the payment has not arrived" in outreach.render_messages(calls)["message"].iloc[0]
+    # It says what was promised, for when, and which invoice (an amount not recorded: what is open).
+    first = outreach.render_messages(calls)["message"].iloc[0]
+    assert "promised to pay €100.00 by 20 Jun 2026 and the payment has not arrived" in first
+    assert "- A, due 1 Jun 2026: €100.00 (promised for 20 Jun 2026)\n- C, due 20 Jun 2026: €400.00" in first
+    assert calls["promised"].tolist() == [(("A", date(2026, 6, 20), 100.0),), (("B", date(2026, 7, 9), 200.0),)]
+    assert (plan.loc[plan["step_no"] > 0, "promised"] == ()).all()
     # The same day twice: one call about both.
     both = _promise_plan([("A", "2026-06-23", None), ("B", "2026-06-20", None)])
     assert both.loc[both["step_no"] == 0, "invoices"].tolist() == ["A, B"]
@@ -405,3 +414,30 @@ def test_remaining_days_match_brute_force(rows, ages):
         else:
             want = float(((later["late"] - age) * later["amount"]).sum() / later["amount"].sum())
             assert value == pytest.approx(want, rel=1e-9, abs=1e-6)
+
+
+def test_the_call_about_a_broken_promise_can_be_reworded(engine):
+    """Saved like a playbook (its own versions), used by the plan, and not a playbook itself."""
+    _ledger(engine)
+    with engine.begin() as conn:
+        conn.execute(schema.contacts.delete().where(schema.contacts.c.contact_id == "K8"))
+    assert outreach.load_promise_call(engine) == outreach.BROKEN_PROMISE_CALL
+    table = outreach.steps_table(outreach.Playbook("x", (outreach.BROKEN_PROMISE_CALL,))).assign(
+        channel="email", offset_days=12, name="Promise missed",
+        template="{{ debtor_name }}: we have not seen {{ promised_amount }} promised for {{ promised_date }}.")
+    step = outreach.promise_call_from_table(table)
+    assert (step.offset_days, step.channel) == (0, "email")  # the day is the plan's, not the table's
+    assert outreach.save_promise_call(engine, step) == 1
+    assert outreach.load_promise_call(engine) == step
+    assert outreach.PROMISE_CALL_KEY not in outreach.load_playbooks(engine)
+    assert outreach.playbook_versions(engine, outreach.PROMISE_CALL_KEY)["version"].tolist() == [1]
+    plan = outreach.plan_inputs(engine, AS_OF).build(AS_OF, outreach.PlanSettings(weeks=6))
+    calls = outreach.render_messages(outreach.broken_promise_calls(plan))
+    assert set(calls["step"]) == {"Promise missed"} and set(calls["channel"]) == {"email"}
+    assert calls["message"].str.contains("we have not seen").all()
+    with pytest.raises(ArboardError, match="cannot hand the claim over"):
+        outreach.promise_call_from_table(table.assign(actions="hand_over"))
+    with pytest.raises(ArboardError, match="one step"):
+        outreach.promise_call_from_table(pd.concat([table, table]))
+    with pytest.raises(ArboardError, match="Unknown field"):
+        outreach.promise_call_from_table(table.assign(template="{{ promise }}"))

@@ -201,6 +201,12 @@ def _holds_key(as_of: date) -> tuple[str, ...]:
     return tuple(sorted(holds.active(state.engine(), as_of)["hold_id"]))
 
 
+def _playbooks_key(engine) -> int:
+    """The saved playbooks and call about a broken promise, for cache keys (saving one is not a data version)."""
+    books = sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items())
+    return hash((tuple(books), repr(outreach.load_promise_call(engine))))
+
+
 # A resource, not data: at 10M invoices a plan of 600,000 contacts with their statements pickled to
 # 0.5 GB in 9 s, and every rerun of the page unpickled it again (4 s). Readers get shallow copies,
 # which copy-on-write keeps from changing the cached frames.
@@ -241,10 +247,9 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     """(plan, pressure violations before enforcement, response rates per channel, (calls moved, the calls
     left out) by spreading, debtors past a hand-over), cached."""
     engine = state.engine()
-    key = tuple(sorted((g, b.to_json()) for g, b in outreach.load_playbooks(engine).items()))
     items = _settings_items(settings)
-    plan, violations, rates, calls, handed = _plan(*_key(), as_of, items, enforce, spread, hash(key), _json(config),
-                                                   _holds_key(as_of))
+    plan, violations, rates, calls, handed = _plan(*_key(), as_of, items, enforce, spread, _playbooks_key(engine),
+                                                   _json(config), _holds_key(as_of))
     moved, left_out = calls
     left_out = None if left_out is None else left_out.copy(deep=False)
     return plan.copy(deep=False), violations.copy(deep=False), dict(rates), (moved, left_out), handed.copy(deep=False)
@@ -267,7 +272,7 @@ def _settings_items(settings: outreach.PlanSettings) -> tuple:
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _debtor_outlook(url, version, as_of, customer_id, config_json, hold_ids, settings_items
+def _debtor_outlook(url, version, as_of, customer_id, config_json, hold_ids, settings_items, playbook_key
                     ) -> tuple[pd.DataFrame, str | None]:
     return outreach.debtor_outlook(state._engine(url), as_of, customer_id,
                                    profile_frame=_profiles(url, version, as_of, 365), config=_config(config_json),
@@ -278,7 +283,8 @@ def debtor_outlook(as_of: date, customer_id: str, config: SegmentConfig | None =
                    settings: outreach.PlanSettings = outreach.PlanSettings()) -> tuple[pd.DataFrame, str | None]:
     """One debtor's planned contacts, and why there are none when there are none
     (:func:`arboard.outreach.debtor_outlook`)."""
-    return _debtor_outlook(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings))
+    return _debtor_outlook(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings),
+                           _playbooks_key(state.engine()))
 
 
 # --- forecast and what-if ------------------------------------------------------------------------

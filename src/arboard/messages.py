@@ -2,10 +2,11 @@
 
 A template sees only these fields, already formatted for the debtor's locale and currency (Babel):
 ``debtor_name``, ``open_amount``, ``oldest_due_date``, ``invoices`` (a list of ``number``, ``due_date``,
-``amount``), ``pay_link``, ``fee`` (empty when the step charges none) and ``total_due`` (the open
-amount plus the fee). Attribute walking (``''.__class__``), format-string tricks, huge
-repetitions and runaway output are refused with a message; a broken template never raises
-anything but :class:`TemplateProblem`.
+``amount``, ``credit``, ``promised_for``), ``pay_link``, ``fee`` (empty when the step charges none),
+``total_due`` (the open amount plus the fee), and for a call about a broken promise to pay
+``promised_amount`` and ``promised_date`` (empty otherwise). Attribute walking (``''.__class__``),
+format-string tricks, huge repetitions and runaway output are refused with a message; a broken
+template never raises anything but :class:`TemplateProblem`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from babel.numbers import format_currency
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link", "fee", "total_due")
+FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link", "fee", "total_due",
+          "promised_amount", "promised_date")
 MAX_OUTPUT = 5_000  # characters: a reminder, not a novel
 MAX_TEMPLATE = 5_000
 MAX_REPEAT = 1_000
@@ -66,6 +68,8 @@ class MessageContext:
     pay_link: str
     locale: str | None = None
     fee: float = 0.0  # a dunning fee charged with this message
+    # The broken promises to pay a call is about: (invoice number, promised date, amount promised).
+    promised: tuple[tuple[str, date, float], ...] = ()
 
 
 @functools.lru_cache(maxsize=64)
@@ -101,16 +105,20 @@ def context_fields(ctx: MessageContext) -> dict:
 
     def day(d: date | None) -> str:
         return _day(d, locale)
+    promised_for = {n: d for n, d, _a in ctx.promised}
     return {
         "debtor_name": ctx.debtor_name,
         "open_amount": money(ctx.open_amount),
         "oldest_due_date": day(ctx.oldest_due_date),
         # ``credit``: a credit note or payment on account the message deducts (its date is not a due date).
-        "invoices": [{"number": n, "due_date": day(d), "amount": money(a), "credit": a < 0}
-                     for n, d, a in ctx.invoices],
+        "invoices": [{"number": n, "due_date": day(d), "amount": money(a), "credit": a < 0,
+                      "promised_for": day(promised_for.get(n))} for n, d, a in ctx.invoices],
         "pay_link": ctx.pay_link,
         "fee": money(ctx.fee) if ctx.fee else "",  # empty without a fee, so `{% if fee %}` reads naturally
         "total_due": money(ctx.open_amount + ctx.fee),
+        # Empty without a promise, like ``fee``; several promises: their sum, by the latest date.
+        "promised_amount": money(sum(a for _n, _d, a in ctx.promised)) if ctx.promised else "",
+        "promised_date": day(max(d for _n, d, _a in ctx.promised)) if ctx.promised else "",
     }
 
 

@@ -107,13 +107,17 @@ _CONFIRM = ("Hello {{ debtor_name }}, {{ open_amount }} falls due on {{ oldest_d
             "the best way to reach you, and pay at {{ pay_link }}")
 _CALL = "Call script: introduce yourself, confirm {{ open_amount }} open since {{ oldest_due_date }}, ask what " \
         "would help, offer a payment plan, agree a date."
-_BROKEN = ("Call script: {{ debtor_name }} promised to pay and the payment has not arrived. Confirm {{ open_amount }} "
-           "open since {{ oldest_due_date }}, ask what happened, agree a new date or a payment plan, and log the new "
-           "promise." + "\n" + _LIST)
+_BROKEN = ("Call script: {{ debtor_name }} promised to pay {{ promised_amount }} by {{ promised_date }} and the "
+           "payment has not arrived. Confirm {{ open_amount }} open since {{ oldest_due_date }}, ask what happened, "
+           "agree a new date or a payment plan, and log the new promise.\n"
+           "{% for i in invoices %}\n- {{ i.number }}, {{ 'dated' if i.credit else 'due' }} {{ i.due_date }}: "
+           "{{ i.amount }}{% if i.promised_for %} (promised for {{ i.promised_for }}){% endif %}{% endfor %}\n")
 # Not a playbook step: a call on the first contact day after a promise to pay ends with the invoice still
 # open, whatever level the debtor's reminders are at (PlanSettings.call_broken_promises). Collection
 # suites raise a collector's task on a broken promise for the same reason: it is news, and it needs a talk.
+# Its wording and channel can be changed and are saved like a playbook's (save_promise_call).
 BROKEN_PROMISE_CALL = Step(0, "phone", "firm", _BROKEN, name="Broken promise: call")
+PROMISE_CALL_KEY = "broken_promise_call"  # its versions in the playbooks table
 
 DEFAULT_PLAYBOOKS: dict[str, Playbook] = {
     "willing_and_able": Playbook("willing_and_able", (
@@ -173,8 +177,38 @@ def load_playbooks(engine: Engine) -> dict[str, Playbook]:
             latest, sa.and_(latest.c.group_key == t.c.group_key, latest.c.v == t.c.version))).all()
     out = dict(DEFAULT_PLAYBOOKS)
     for group, spec in rows:
-        out[group] = Playbook.from_json(spec)
+        if group != PROMISE_CALL_KEY:
+            out[group] = Playbook.from_json(spec)
     return out
+
+
+def load_promise_call(engine: Engine) -> Step:
+    """The latest saved version of the call about a broken promise, :data:`BROKEN_PROMISE_CALL` when none."""
+    t = schema.playbooks
+    with engine.connect() as conn:
+        spec = conn.execute(sa.select(t.c.spec).where(t.c.group_key == PROMISE_CALL_KEY)
+                            .order_by(t.c.version.desc()).limit(1)).scalar()
+    return Playbook.from_json(spec).steps[0] if spec else BROKEN_PROMISE_CALL
+
+
+def save_promise_call(engine: Engine, step: Step) -> int:
+    """Save a new version of the call about a broken promise (:func:`promise_call_from_table`)."""
+    return save_playbook(engine, Playbook(PROMISE_CALL_KEY, (step,)))
+
+
+def promise_call_from_table(table: pd.DataFrame) -> Step:
+    """Read the edited call about a broken promise back from a one-row steps table.
+
+    It goes out on the first contact day after the promise ends, so its offset is not the user's;
+    it cannot hand a claim over (a hand-over belongs to a playbook's ladder, which it is not on).
+    """
+    steps = playbook_from_table(PROMISE_CALL_KEY, table.assign(offset_days=0)).steps
+    if len(steps) != 1:
+        raise ArboardError("The call about a broken promise is one step.")
+    if "hand_over" in steps[0].actions:
+        raise ArboardError("The call about a broken promise cannot hand the claim over; put a hand-over step "
+                           "in the group's playbook.")
+    return steps[0]
 
 
 def playbook_versions(engine: Engine, group: str) -> pd.DataFrame:
@@ -348,7 +382,8 @@ def open_credits_for_plan(engine: Engine, as_of: date, *, customer_id: str | Non
 def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, playbooks: dict[str, Playbook],
                as_of: date, *, settings: PlanSettings = PlanSettings(),
                holds: pd.DataFrame | None = None, credits: pd.DataFrame | None = None,
-               promised: pd.DataFrame | None = None, prepared: pd.DataFrame | None = None) -> pd.DataFrame:
+               promised: pd.DataFrame | None = None, prepared: pd.DataFrame | None = None,
+               promise_call: Step = BROKEN_PROMISE_CALL) -> pd.DataFrame:
     """One row per planned contact in the next ``settings.weeks`` weeks.
 
     Parameters
@@ -370,6 +405,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         ``settings.call_broken_promises``, a promise that ends in the plan's weeks, or ended before
         them and was not followed up, brings a call (:func:`_promise_calls`). Their pauses come in
         ``holds``.
+    promise_call
+        What that call is (:func:`load_promise_call`): its channel, tone, wording.
     prepared
         The items as :func:`_plan_items` prepares them for these groups, holds and settings, when the
         caller has them already (:class:`PlanInputs` shares them with :func:`handed_over`).
@@ -378,7 +415,9 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     -------
     pandas.DataFrame
         ``date, customer_id, name, group, step, step_no, channel, tone, actions, contact, currency,
-        amount, invoices`` (the open invoice numbers the contact is about), sorted by date.
+        amount, invoices`` (the open invoice numbers the contact is about), ..., ``promised`` (on a call
+        about broken promises, step 0: ``(invoice, promised date, amount promised)`` of each), sorted
+        by date.
     """
     end = pd.Timestamp(plan_end(as_of, settings))
     start = pd.Timestamp(as_of)
@@ -387,7 +426,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     # columns through every filter and merge of item rows took seconds at 10M invoices.
     details = df.drop_duplicates("account").set_index("account")[list(_DETAILS)]
     df = df[["invoice_id", "account", "due_date", "amount", "group", "held"]]
-    steps = _Steps(playbooks)
+    steps = _Steps(playbooks, promise_call)
     rows = []
     for group, book in playbooks.items():
         mine = df.loc[df["group"] == group, ["account", "due_date", "amount", "held"]]
@@ -411,7 +450,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
             rows.append(steps.stamp(_per_contact(hit, hit.index.to_numpy()), group, no))
     columns = ["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
                "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due", "fee",
-               "offset_days"]
+               "offset_days", "promised"]
     if df.empty:
         return pd.DataFrame(columns=columns)
     # With no step due in the plan's weeks, a last level reached before them still repeats: a debtor's
@@ -430,6 +469,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     numbers = df["invoice_id"].to_numpy(dtype=object).tolist()
     plan["invoices"] = [", ".join([numbers[i] for i in ids]) for ids in plan["ids"]]
     plan = steps.attach(plan.join(details, on="account"))
+    plan["promised"] = _promised(plan, numbers, promised)
     best = plan["customer_id"].map(best_channel)
     has_email = plan["email"].notna().to_numpy()
     has_phone = plan["phone"].notna().to_numpy()
@@ -466,12 +506,12 @@ class _Steps:
     Text columns repeated on every contact made each filter and merge copy them (a template is
     hundreds of characters, on each of 800,000 contacts at 10M invoices)."""
 
-    def __init__(self, playbooks: dict[str, Playbook]):
+    def __init__(self, playbooks: dict[str, Playbook], promise_call: Step = BROKEN_PROMISE_CALL):
         self.playbooks = playbooks
         self.groups = list(playbooks)
         self.rows = [(group, no, step) for group, book in playbooks.items()
                      for no, step in enumerate(book.steps, start=1)]
-        self.rows += [(group, 0, BROKEN_PROMISE_CALL) for group in playbooks]  # step 0: not the playbook's
+        self.rows += [(group, 0, promise_call) for group in playbooks]  # step 0: not the playbook's
         self.key = {(group, no): k for k, (group, no, _s) in enumerate(self.rows)}
 
     def stamp(self, agg: pd.DataFrame, group: str, no: int) -> pd.DataFrame:
@@ -647,6 +687,22 @@ def _promise_calls(plan: pd.DataFrame, items: pd.DataFrame, promised: pd.DataFra
     out = [steps.stamp(_per_contact(part, part.index.to_numpy()), str(group), 0)
            for group, part in hit.groupby("group", observed=True) if len(part)]
     return pd.concat(out, ignore_index=True) if out else plan.iloc[:0]
+
+
+def _promised(plan: pd.DataFrame, numbers: list, promised: pd.DataFrame | None) -> np.ndarray:
+    """Per contact, the broken promises a call (step 0) is about: ``(invoice, promised date, amount)``;
+    an empty tuple on every other contact. A promise with no amount recorded is for what is open."""
+    out = np.empty(len(plan), dtype=object)
+    out[:] = [()] * len(plan)
+    calls = np.flatnonzero(plan["step_no"].to_numpy() == 0)
+    if not len(calls) or promised is None:
+        return out
+    terms = dict(zip(promised["invoice_id"], zip(
+        promised["promised_date"].dt.date, promised["promised_amount"].fillna(promised["open_amount"]).astype(float),
+        strict=True), strict=True))
+    ids = plan["ids"].to_numpy()
+    out[calls] = [tuple((numbers[i], *terms[numbers[i]]) for i in ids[k] if numbers[i] in terms) for k in calls]
+    return out
 
 
 def _flatten(tuples: pd.Series, dtype=np.int64) -> tuple[np.ndarray, np.ndarray]:
@@ -988,25 +1044,35 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
     """What the message of one planned contact (a row of :func:`build_plan`) may say."""
     statement = tuple(row.statement) or ((str(row.invoices), row.oldest_due.date(), float(row.amount)),)
     owed = [d for _n, d, a in statement if a > 0] or [d for _n, d, _a in statement]  # credits are not overdue
+    promised = getattr(row, "promised", ())  # missing (or NaN) on plans made before promise calls said more
     return MessageContext(debtor_name=str(row.name), open_amount=sum(a for _n, _d, a in statement),
                           currency=str(row.currency), oldest_due_date=min(owed),
                           invoices=statement, pay_link=pay_link.format(customer_id=row.customer_id),
                           locale=row.locale if isinstance(row.locale, str) else None,
-                          fee=float(getattr(row, "fee", 0.0) or 0.0))
+                          fee=float(getattr(row, "fee", 0.0) or 0.0),
+                          promised=promised if isinstance(promised, tuple) else ())
+
+
+def _previewed(plan: pd.DataFrame, group: str) -> pd.Series:
+    """The contacts a playbook's steps made (``group``), or the calls about broken promises
+    (:data:`PROMISE_CALL_KEY`: any group's)."""
+    return plan["step_no"] == 0 if group == PROMISE_CALL_KEY else plan["group"] == group
 
 
 def preview_candidates(plan: pd.DataFrame, group: str, *, limit: int = 500) -> pd.DataFrame:
-    """Debtors to preview a playbook's messages with: ``customer_id, name``, those of its group first."""
-    mine = plan["group"] == group
+    """Debtors to preview a playbook's messages with (``group``, or :data:`PROMISE_CALL_KEY` for the
+    call about a broken promise): ``customer_id, name``, those it planned contacts for first."""
+    mine = _previewed(plan, group)
     ordered = pd.concat([plan[mine], plan[~mine]])
     return ordered.drop_duplicates("customer_id").head(limit)[["customer_id", "name"]]
 
 
 def preview_contact(plan: pd.DataFrame, customer_id: str, group: str, step_no: int):
     """The planned contact of a debtor to preview a step with: that step's own when planned, else the
-    debtor's first (a row as :meth:`pandas.DataFrame.itertuples` gives it, for :func:`message_context`)."""
+    debtor's first (a row as :meth:`pandas.DataFrame.itertuples` gives it, for :func:`message_context`).
+    ``group`` :data:`PROMISE_CALL_KEY`: the debtor's call about a broken promise."""
     rows = plan[plan["customer_id"] == customer_id]
-    same = rows[(rows["group"] == group) & (rows["step_no"] == step_no)]
+    same = rows[_previewed(rows, group) & (rows["step_no"] == (0 if group == PROMISE_CALL_KEY else step_no))]
     return next((same if len(same) else rows).itertuples(index=False))
 
 
@@ -1085,6 +1151,7 @@ class PlanInputs:
     holds: pd.DataFrame
     credits: pd.DataFrame
     promises: pd.DataFrame  # running and lately broken promises to pay (arboard.promises.promises)
+    promise_call: Step = BROKEN_PROMISE_CALL  # what the call about a broken promise is (load_promise_call)
     # The items prepared for a plan, per the two settings they depend on (remind disputed, pause promised):
     # the plan and the hand-over list share them (preparing them twice took 0.7 s at 10M invoices).
     _prepared: dict = field(default_factory=dict, repr=False, compare=False)
@@ -1106,7 +1173,7 @@ class PlanInputs:
         """The plan before the pressure limit and call spreading (:func:`build_plan`)."""
         return build_plan(self.items, self.groups, self.best_channel, self.playbooks, as_of, settings=settings,
                           holds=self.holds, credits=self.credits, promised=self.promises,
-                          prepared=self._items_for(settings))
+                          prepared=self._items_for(settings), promise_call=self.promise_call)
 
     def handed_over(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
         """Debtors past a hand-over (:func:`handed_over`)."""
@@ -1132,7 +1199,8 @@ def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int 
                       active_holds(engine, as_of), open_credits_for_plan(engine, as_of, customer_id=customer_id),
                       promises.promises(engine, as_of, customer_id=customer_id) if promise_frame is None
                       else promise_frame if customer_id is None
-                      else promise_frame[promise_frame["customer_id"] == customer_id])
+                      else promise_frame[promise_frame["customer_id"] == customer_id],
+                      load_promise_call(engine))
 
 
 @dataclass

@@ -94,3 +94,15 @@ def test_outreach_promises_tab(app_env):
     assert not any("wait for a promise to pay" in c.value for c in at.caption)
     assert any("the plan reminds them anyway" in c.value for c in at.caption)
     assert next(m.value for m in at.metric if m.label == "Planned contacts") != before
+
+
+def test_the_call_about_a_broken_promise_is_previewed_and_saved(app_env):
+    at = run_page("pages/outreach.py")
+    at.selectbox(key="out_group").set_value("broken_promise_call").run()
+    assert not at.exception
+    assert any("its day is not a step's" in c.value for c in at.caption)
+    preview = at.code[0].value  # a debtor the plan calls about a broken promise, with what was promised
+    assert "promised to pay" in preview and "(promised for " in preview
+    at.button(key="out_save").click().run()
+    assert not at.exception
+    assert any("of the call about a broken promise" in s.value for s in at.success)
