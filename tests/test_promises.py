@@ -441,3 +441,32 @@ def test_the_call_about_a_broken_promise_can_be_reworded(engine):
         outreach.promise_call_from_table(pd.concat([table, table]))
     with pytest.raises(ArboardError, match="Unknown field"):
         outreach.promise_call_from_table(table.assign(template="{{ promise }}"))
+
+
+def test_debtor_profiles_judge_a_promise_once_its_grace_is_over(engine):
+    """Kept or broken is known when the grace ends: before that a promise is not counted, so a payment
+    after the as-of date never makes one kept (and one still in its grace is not broken)."""
+    from arboard import profiles
+
+    inv = pd.DataFrame({"invoice_id": ["X", "Y"], "customer_id": ["C1"] * 2, "invoice_date": [date(2026, 5, 1)] * 2,
+                        "due_date": [date(2026, 6, 1)] * 2, "amount": [100.0, 200.0], "currency": ["EUR"] * 2,
+                        "paid_date": [date(2026, 6, 12), None], "disputed": [False] * 2})
+    con = pd.DataFrame({"contact_id": ["K1", "K2"], "customer_id": ["C1"] * 2, "invoice_id": ["X", "Y"],
+                        "contact_date": [date(2026, 6, 5)] * 2, "channel": ["phone"] * 2,
+                        "kind": ["promise_to_pay"] * 2, "outcome": ["promised"] * 2,
+                        "promised_date": [date(2026, 6, 10)] * 2, "promised_amount": [100.0, 200.0]})
+    with engine.begin() as conn:
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1"], "name": ["Ann"]}))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.contacts, con)
+    events.refresh(engine)
+    ends = date(2026, 6, 10) + timedelta(days=promises.PROMISE_GRACE_DAYS)
+
+    def counted(as_of):
+        row = profiles.debtor_profiles(engine, as_of).set_index("customer_id").loc["C1"]
+        return int(row["promises_made"]), int(row["promises_kept"])
+    assert counted(date(2026, 6, 11)) == (0, 0)  # X is paid on the 12th: not known on the 11th
+    assert counted(ends) == (0, 0)  # the grace's last day
+    assert counted(ends + timedelta(days=1)) == (2, 1)
+    rate = promises.kept_rate(engine, ends + timedelta(days=1))
+    assert (rate["due"], rate["kept"]) == (2, 1)  # one definition with the Promises tab

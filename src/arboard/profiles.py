@@ -126,8 +126,9 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
 
     in_window = sa.and_(con.c.contact_date > start, con.c.contact_date <= at)
 
-    promise = sa.and_(promise_made(), con.c.promised_date <= at,
-                      con.c.contact_date > start)
+    # Judged once its grace is over, as promises.judged does: earlier, a payment after ``at`` could
+    # count it kept (the future leaking into an as-of figure), and one still in its grace broken.
+    promise = sa.and_(promise_made(), promise_ended() < at, con.c.contact_date > start)
     promise_q = (sa.select(con.c.customer_id, sa.func.count().label("promises_made"),
                            sa.func.sum(sa.case((promise_kept(), 1), else_=0)).label("promises_kept"))
                  .select_from(con.outerjoin(inv, inv.c.invoice_id == con.c.invoice_id))
