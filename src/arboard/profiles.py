@@ -128,7 +128,7 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
 
     # Judged once its grace is over, as promises.judged does: earlier, a payment after ``at`` could
     # count it kept (the future leaking into an as-of figure), and one still in its grace broken.
-    promise = sa.and_(promise_made(), promise_ended() < at, con.c.contact_date > start)
+    promise = sa.and_(promise_made(), promise_ended() < at, in_window)
     promise_q = (sa.select(con.c.customer_id, sa.func.count().label("promises_made"),
                            sa.func.sum(sa.case((promise_kept(), 1), else_=0)).label("promises_kept"))
                  .select_from(con.outerjoin(inv, inv.c.invoice_id == con.c.invoice_id))
