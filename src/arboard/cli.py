@@ -404,12 +404,13 @@ def promises_cmd(
     elif len(table):
         t = Table(title="Promises" + (f" (first 15 of {len(table):,}; --out lists all)" if len(table) > 15 else ""))
         t.add_column("Debtor", min_width=12, max_width=22, overflow="ellipsis", no_wrap=True)
-        for label in ("Invoice", "Open", "Promised for", "State"):
+        for label in ("Invoice", "Open", "Promised for"):
             t.add_column(label, justify="right" if label == "Open" else "left", no_wrap=True)
-        for row in table.head(15).itertuples(index=False):
+        t.add_column("State", min_width=7)  # wraps ("broken, spoken to since") rather than cut to "runni…"
+        head = table.head(15)
+        for row, now in zip(head.itertuples(index=False), promises.state(head), strict=True):
             t.add_row(Text(str(row.name)), Text(str(row.invoice_id)), f"{row.open_amount:,.2f} {row.currency}",
-                      f"{row.promised_date:%Y-%m-%d}",
-                      ("broken, spoken to since" if pd.notna(row.followed_up) else "broken") if row.broken else "runs")
+                      f"{row.promised_date:%Y-%m-%d}", promises.STATES[now].lower())
         out.print(t)
 
 

@@ -21,7 +21,7 @@ COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", 
            "preferred_channel", "promise", "promised_for"]
 # broken: within promises.BROKEN_LISTED_DAYS and nobody spoke with the debtor since (call them); spoken:
 # broken, but followed up (promises.follow_up).
-PROMISE_STATES = {"broken": "Broken", "spoken": "Broken, spoken to since", "running": "Running"}
+PROMISE_STATES = promises.STATES
 
 
 def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, spec: AgingSpec = AgingSpec(),
@@ -63,11 +63,9 @@ def _promise_status(table: pd.DataFrame) -> pd.DataFrame:
     """Per debtor: "broken" (the latest broken promised date nobody followed up), else "spoken" (the
     latest broken one, followed up), else "running" (the next promised date). A broken promise wins:
     it is the one that needs a call, whatever else the debtor promised."""
-    broken = promises.only(table, True)
-    open_call = broken["followed_up"].isna()
-    states = {"broken": broken[open_call].groupby("customer_id")["promised_date"].max(),
-              "spoken": broken[~open_call].groupby("customer_id")["promised_date"].max(),
-              "running": promises.only(table, False).groupby("customer_id")["promised_date"].min()}
+    by = table.groupby([promises.state(table), "customer_id"])["promised_date"]
+    latest, first = by.max(), by.min()
+    states = {s: (first if s == "running" else latest).get(s, latest.iloc[:0]) for s in promises.STATES}
     seen: set = set()
     for state, dates in states.items():  # in order of precedence
         states[state] = dates.drop(list(seen & set(dates.index)))

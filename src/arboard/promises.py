@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -180,6 +181,18 @@ def summary(table: pd.DataFrame) -> dict[str, int]:
     broken = table["broken"].astype(bool)
     return {"running": int((~broken).sum()), "running_debtors": int(table.loc[~broken, "customer_id"].nunique()),
             "broken": int(broken.sum()), "broken_debtors": int(table.loc[broken, "customer_id"].nunique())}
+
+
+# What a promise of :func:`promises` is now, in words: broken and nobody spoke with the debtor since
+# (call them), broken but followed up (:func:`follow_up`), or still running.
+STATES = {"broken": "Broken", "spoken": "Broken, spoken to since", "running": "Running"}
+
+
+def state(table: pd.DataFrame) -> pd.Series:
+    """Each promise's key of :data:`STATES` (a table of :func:`promises`)."""
+    broken = table["broken"].astype(bool).to_numpy()
+    return pd.Series(np.where(~broken, "running", np.where(table["followed_up"].isna(), "broken", "spoken")),
+                     index=table.index, dtype=object)
 
 
 def only(table: pd.DataFrame, broken: bool | None) -> pd.DataFrame:
