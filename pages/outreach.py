@@ -357,6 +357,37 @@ with tab_plan:
                                 "amount": st.column_config.NumberColumn("Amount", format="accounting"),
                                 "total_due": st.column_config.NumberColumn("Total due", format="accounting")})
 
+    st.markdown("**Work list for one day**: the contacts to make that day, largest balances first"
+                + (f" (in {fx_rates.reporting})" if fx_rates.active else "") + ", with their messages and "
+                "call scripts.")
+    w1, w2 = st.columns([1, 3], vertical_alignment="bottom")
+    work_day = w1.selectbox("Day", outreach.work_days(plan), key="out_work_day",
+                            format_func=lambda d: f"{d:%a %d %b %Y}")
+    channel_words = {"all": "All", "phone": "Calls", "letter": "Letters", "email": "E-mails", "sms": "SMS",
+                     "portal": "Portal"}
+    work_channel = w2.segmented_control("Channel", list(channel_words), format_func=channel_words.get,
+                                        default="phone", key="out_work_channel") or "all"
+    work = outreach.work_list(plan, work_day, channel=None if work_channel == "all" else work_channel,
+                              rates=fx_rates)
+    if work.empty:
+        st.caption(f"No {channel_words[work_channel].lower()} contact on that day.")
+    else:
+        # What the collector needs first, from the left: who, what, where to, how much; the day is chosen.
+        st.dataframe(outreach.readable(work), hide_index=True, width="stretch", height=280,
+                     column_order=["name", "customer_id", "step", "channel", "contact", "currency", "total_due",
+                                   "invoices", "message", "group", "tone", "actions", "amount", "fee"],
+                     column_config={**outreach.LABELS, "date": st.column_config.DateColumn("Planned for"),
+                                    "amount": st.column_config.NumberColumn("Amount", format="accounting"),
+                                    "total_due": st.column_config.NumberColumn("Total due", format="accounting")})
+        name = f"worklist-{work_day.isoformat()}-{work_channel}"
+        k1, k2 = st.columns(2)
+        k1.download_button(f"Download this list (CSV, {number(len(work))} rows)", lambda: exports.to_csv_bytes(work),
+                           f"{name}.csv", "text/csv", key="out_work_csv")
+        k2.download_button("Download this list (Excel)", lambda: exports.to_xlsx_bytes(
+                               work, sheet="Work list", money_columns=("amount", "fee", "total_due")),
+                           f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="out_work_xlsx")
+
     def full_export():
         return outreach.export_table(outreach.render_messages(plan))
 

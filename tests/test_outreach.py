@@ -12,7 +12,7 @@ import pytest
 from hypothesis import strategies as hst
 from typer.testing import CliRunner
 
-from arboard import db, exports, generate, outreach
+from arboard import db, exports, fx, generate, outreach
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
@@ -166,6 +166,36 @@ def test_spread_calls_keeps_the_largest_and_fills_the_next_days():
     assert outreach.spread_calls(plan, none, until=date(2026, 12, 31))[0].equals(plan)
 
 
+def test_calls_and_work_lists_rank_amounts_across_currencies():
+    """SEK 20,000 is less than EUR 5,000 at the saved rates: the euro call keeps its day, and heads the
+    day's work list; at face value (no rates) the krona call would."""
+    settings = outreach.PlanSettings(agents=1, calls_per_agent_per_day=1)
+    mon = pd.Timestamp("2026-11-23")
+    plan = pd.DataFrame({"date": [mon] * 3, "customer_id": ["S", "E", "M"], "name": ["Sven", "Eva", "Mo"],
+                         "channel": ["phone", "phone", "email"], "amount": [20_000.0, 5_000.0, 100.0],
+                         "currency": ["SEK", "EUR", "EUR"], "step_no": 1})
+    rates = fx.Rates("EUR", {"SEK": 0.087})
+    out, _moved, _left = outreach.spread_calls(plan, settings, until=date(2026, 12, 31), rates=rates)
+    assert out.loc[out["date"] == mon, "customer_id"].tolist() == ["E", "M"]
+    face, _moved, _left = outreach.spread_calls(plan, settings, until=date(2026, 12, 31))
+    assert face.loc[face["date"] == mon, "customer_id"].tolist() == ["M", "S"]
+
+
+def test_work_list_of_a_day(duck_engine):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    plan = outreach.make_plan(duck_engine, SMALL_SAMPLE.end)
+    days = outreach.work_days(plan)
+    assert days == sorted(days) and days[0] > SMALL_SAMPLE.end
+    calls = outreach.work_list(plan, days[0], channel="phone", rates=fx.load(duck_engine))
+    assert len(calls) and set(calls["channel"]) == {"phone"} and set(calls["date"]) == {days[0]}
+    assert calls["message"].str.len().gt(0).all()
+    worth = fx.load(duck_engine).convert(calls["total_due"], calls["currency"])
+    assert worth.is_monotonic_decreasing
+    everything = outreach.work_list(plan, days[0])
+    assert len(everything) == int((plan["date"] == pd.Timestamp(days[0])).sum()) >= len(calls)
+    assert outreach.work_list(plan, SMALL_SAMPLE.end).empty  # no contact on the as-of date itself
+
+
 @pytest.mark.parametrize(("text", "days"), [("Mon-Fri", (0, 1, 2, 3, 4)), ("sat, Sunday", (5, 6)),
                                             ("Fri-Mon", (0, 4, 5, 6)), ("Mon;Wed", (0, 2))])
 def test_parse_days(text, days):
@@ -228,6 +258,19 @@ def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
     bad = CliRunner().invoke(app, ["plan", "--out", str(out), "--db", duck_url, "--repeat-days", "3"])
     assert bad.exit_code == 2 and "7 to 365 days" in bad.output and "Traceback" not in bad.output
     assert "past a hand-over" in result.output  # the sample has won't-pay debtors long overdue
+    # One day's work list: the calls of Monday 2 November, the largest balances first.
+    day = CliRunner().invoke(app, ["plan", "--as-of", "2026-10-31", "--out", str(tmp_path / "d.csv"), "--db", duck_url,
+                                   "--day", "2026-11-02", "--channel", "phone"])
+    assert day.exit_code == 0, day.output
+    calls = pd.read_csv(tmp_path / "d.csv", encoding="utf-8-sig")
+    assert len(calls) and set(calls["date"]) == {"2026-11-02"} and set(calls["channel"]) == {"phone"}
+    assert f"{len(calls)} phone contact(s) on 2026-11-02" in day.output
+    for args, says in [(["--day", "2026-10-31"], "must fall in the plan"), (["--day", "2/11"], "a date like"),
+                       (["--channel", "phone"], "goes with --day"), (["--day", "2026-11-02", "--channel", "fax"],
+                                                                     "goes with --day")]:
+        bad = CliRunner().invoke(app, ["plan", "--as-of", "2026-10-31", "--out", str(tmp_path / "x.csv"), "--db",
+                                       duck_url, *args])
+        assert bad.exit_code == 2 and says in bad.output, bad.output
 
 
 def test_messages_list_everything_overdue_with_its_own_due_date_and_amount():

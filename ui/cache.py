@@ -217,7 +217,8 @@ def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, co
     inputs = outreach.plan_inputs(engine, as_of, config=_config(config_json),
                                   profile_frame=_profiles(url, version, as_of, 365),
                                   promise_frame=_promises(url, version, as_of).copy(deep=False))  # the Promises tab's
-    done = outreach.finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread)
+    done = outreach.finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread,
+                                rates=_rates(url, version))
     return (done.plan, done.violations, outreach.response_rates(engine, as_of), (done.calls_moved, done.calls_left_out),
             inputs.handed_over(as_of, settings))
 

@@ -343,9 +343,21 @@ def plan_cmd(
                                                             "since).")] = True,
     repeat_days: Annotated[int, typer.Option(help="Repeat a playbook's last step every N days while overdue "
                                                   "(0: never; a hand-over never repeats).")] = 14,
+    on_day: Annotated[str | None, typer.Option("--day", help="YYYY-MM-DD: only that day's work list, the largest "
+                                                          "balances first.")] = None,
+    channel: Annotated[str | None, typer.Option(help="With --day: only phone, letter, email, sms or portal "
+                                                     "contacts.")] = None,
 ) -> None:
-    """Export the outreach plan: one row per planned contact with the rendered message."""
+    """Export the outreach plan: one row per planned contact with the rendered message (or one day's work list)."""
     xlsx = _check_out(out_file)
+    work_day = None
+    if on_day:
+        try:
+            work_day = date.fromisoformat(on_day)
+        except ValueError:
+            _fail(ArboardError(f"--day must be a date like 2026-11-23, not {on_day!r}."), 2)
+    if channel and (not on_day or channel not in set(outreach.CHANNELS) - {"preferred"}):
+        _fail(ArboardError("--channel goes with --day and is one of phone, letter, email, sms, portal."), 2)
     try:
         settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week,
                                          contact_days=outreach.parse_days(contact_days), agents=agents,
@@ -359,12 +371,23 @@ def plan_cmd(
     day = _as_of(as_of, engine)
     inputs = outreach.plan_inputs(engine, day, config=cfg)
     _history_note(engine, "the groups (every debtor gets the no-information playbook)")
-    done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls)
+    done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls, rates=fx.load(engine))
     handed = inputs.handed_over(day, settings)
-    table = outreach.export_table(outreach.render_messages(done.plan))
-    _write(out_file, exports.to_xlsx_bytes(table, sheet="Plan", money_columns=("amount", "fee", "total_due"))
+    if work_day is not None:
+        end = outreach.plan_end(day, settings)
+        if not day < work_day <= end:
+            _fail(ArboardError(f"--day must fall in the plan: {day + timedelta(days=1)} to {end}."), 2)
+        table = outreach.work_list(done.plan, work_day, channel=channel, rates=fx.load(engine))
+    else:
+        table = outreach.export_table(outreach.render_messages(done.plan))
+    _write(out_file, exports.to_xlsx_bytes(table, sheet="Work list" if work_day else "Plan",
+                                           money_columns=("amount", "fee", "total_due"))
            if xlsx else exports.to_csv_bytes(table))
-    out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
+    if work_day is not None:
+        out.print(f"{len(table):,} {channel or ''} contact(s) on {work_day}, the largest balances first, written to "
+                  f"{out_file}".replace("  ", " "))
+    else:
+        out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
     if len(done.calls_left_out):
         out.print(f"{len(done.calls_left_out):,} call(s) do not fit at {agents} agent(s) x {calls_per_agent} calls a "
                   "day and were left out; raise --agents or --calls-per-agent, or plan more --weeks.")

@@ -856,13 +856,13 @@ def _tuples_by(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:
     return [tuple(listed[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *,
-                 until: date) -> tuple[pd.DataFrame, int, pd.DataFrame]:
+def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date,
+                 rates: fx.Rates | None = None) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """Move phone calls beyond a day's capacity to the next contact days with room.
 
-    Calls are taken day by day, the largest amounts first, so those keep their day; the rest move
-    to the earliest later contact day with room. Calls that find no room up to ``until`` (the end
-    of the plan) are left out.
+    Calls are taken day by day, the largest balances first (in the reporting currency of ``rates``
+    when given, else at face value), so those keep their day; the rest move to the earliest later
+    contact day with room. Calls that find no room up to ``until`` (the end of the plan) are left out.
 
     Returns
     -------
@@ -874,7 +874,8 @@ def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *,
     is_call = (plan["channel"] == "phone").to_numpy()
     if capacity <= 0 or not is_call.any():
         return plan, 0, plan.iloc[:0]
-    calls = plan[is_call].sort_values(["date", "amount"], ascending=[True, False], kind="stable")
+    calls = plan[is_call].assign(_worth=_worth(plan[is_call], rates))
+    calls = calls.sort_values(["date", "_worth"], ascending=[True, False], kind="stable")
     first = calls["date"].min().to_datetime64().astype("datetime64[D]")
     last = np.datetime64(until, "D")
     days = np.arange(first, max(first, last) + 1)
@@ -895,7 +896,7 @@ def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *,
     new_dates = pd.Series(pd.NaT, index=calls.index, dtype=plan["date"].dtype)
     new_dates[fits] = days[given[fits]].astype(plan["date"].dtype)
     moved = int((fits & (given != wanted)).sum())
-    left_out = plan.loc[calls.index[~fits]].sort_values(["date", "amount"], ascending=[True, False])
+    left_out = plan.loc[calls.index[~fits]]  # in the order of ``calls``: by day, the largest first
     out = plan.copy()
     out.loc[calls.index, "date"] = new_dates
     out = out[out["date"].notna()]
@@ -1101,6 +1102,40 @@ LABELS = {"date": "Planned for", "customer_id": "Debtor ID", "name": "Debtor", "
           "expected": "Expected to come in", "unit_cost": "Unit cost", "cost": "Cost"}
 
 
+def _worth(plan: pd.DataFrame, rates: fx.Rates | None) -> pd.Series:
+    """The balance each contact asks for (``total_due``: everything overdue it lists, less credits,
+    plus any fee; ``amount`` on a plan without it), comparable across currencies: in the reporting
+    currency of ``rates`` when given and set, else at face value (a rate missing: face value)."""
+    due = plan["total_due" if "total_due" in plan else "amount"]
+    if rates is None or not rates.active:
+        return due.astype(float)
+    return rates.convert(due, plan["currency"])
+
+
+def work_list(plan: pd.DataFrame, day: date, *, channel: str | None = None, rates: fx.Rates | None = None,
+              pay_link: str = PAY_LINK) -> pd.DataFrame:
+    """One day's contacts to work through (on one ``channel``, or all), the largest balances first.
+
+    What a collector takes on a morning: the calls with their scripts, the letters to print, the
+    e-mails and texts to send. Balances (``total_due``) rank in the reporting currency of ``rates``
+    when given, as :func:`spread_calls` ranks calls; ties by debtor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`export_table` columns, rendered messages included.
+    """
+    mine = plan[(plan["date"] == pd.Timestamp(day)) & ((plan["channel"] == channel) if channel else True)]
+    mine = mine.assign(_worth=_worth(mine, rates)).sort_values(["_worth", "customer_id"], ascending=[False, True],
+                                                               kind="stable")
+    return export_table(render_messages(mine.drop(columns="_worth"), pay_link=pay_link)).reset_index(drop=True)
+
+
+def work_days(plan: pd.DataFrame) -> list[date]:
+    """The days a plan has contacts on, in order."""
+    return sorted(pd.to_datetime(plan["date"]).dt.date.unique())
+
+
 def export_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan as exported: one row per contact with date, debtor, group, step, channel, detail, message."""
     out = plan.assign(date=plan["date"].dt.date)
@@ -1137,7 +1172,8 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
         the pressure limit is applied.
     """
     inputs = plan_inputs(engine, as_of, config=config, lookback_days=lookback_days)
-    return finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread).plan
+    return finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread,
+                       rates=fx.load(engine)).plan
 
 
 @dataclass
@@ -1214,18 +1250,19 @@ class FinishedPlan:
 
 
 def finish_plan(plan: pd.DataFrame, as_of: date, settings: PlanSettings, *, enforce: bool = True,
-                spread: bool = False) -> FinishedPlan:
+                spread: bool = False, rates: fx.Rates | None = None) -> FinishedPlan:
     """Apply the contact-pressure limit and spread calls over the team's capacity.
 
     The limit goes first, so that calls it drops free room for others; spreading moves calls to
-    later days, so the limit is applied once more on the result (the limit always wins).
+    later days, so the limit is applied once more on the result (the limit always wins). ``rates``
+    rank calls of several currencies (:func:`spread_calls`).
     """
     violations = pressure_violations(plan, settings)
     if enforce:
         plan = enforce_pressure(plan, settings)
     moved, left_out = 0, plan.iloc[:0]
     if spread:
-        plan, moved, left_out = spread_calls(plan, settings, until=plan_end(as_of, settings))
+        plan, moved, left_out = spread_calls(plan, settings, until=plan_end(as_of, settings), rates=rates)
         if enforce:
             plan = enforce_pressure(plan, settings)
     return FinishedPlan(plan, violations, moved, left_out)

@@ -106,3 +106,17 @@ def test_the_call_about_a_broken_promise_is_previewed_and_saved(app_env):
     at.button(key="out_save").click().run()
     assert not at.exception
     assert any("of the call about a broken promise" in s.value for s in at.success)
+
+
+def test_the_work_list_of_a_day(app_env):
+    at = run_page("pages/outreach.py")
+    assert len(at.selectbox(key="out_work_day").options) > 5
+
+    def work_list():  # the table whose rows are all on one day, with the channel chosen
+        return [d.value for d in at.dataframe if "message" in d.value.columns and len(d.value)
+                and d.value["date"].nunique() == 1 and d.value["customer_id"].nunique() == len(d.value)]
+    calls = work_list()[-1]
+    assert set(calls["channel"]) == {"phone"} and calls["message"].str.startswith("Call script").all()
+    at.segmented_control(key="out_work_channel").set_value("letter").run()
+    assert not at.exception
+    assert set(work_list()[-1]["channel"]) == {"letter"}
