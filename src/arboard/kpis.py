@@ -182,8 +182,9 @@ def _compute(bal: pd.DataFrame, sales: dict[str, _Sales], settled: dict[str, tup
                 "pct_current": current / invoice_ar * 100 if invoice_ar > 0 else None,
                 "pct_past_due": overdue / invoice_ar * 100 if invoice_ar > 0 else None,
                 "disputed_share": get(d, "disputed") / invoice_ar * 100 if invoice_ar > 0 else None,
-                "wadp": pay_days / amount if amount > 0 else None,
-                "wadbt": late_days / amount if amount > 0 else None,
+                # Under a cent settled is no basis for an average (as dso.weighted_days has it).
+                "wadp": pay_days / amount if amount > dso.EPS else None,
+                "wadbt": late_days / amount if amount > dso.EPS else None,
             }
             row["add"] = dso.average_days_delinquent(row["dso"], row["bpdso"])
             row["countback_add"] = dso.average_days_delinquent(row["countback_dso"], row["countback_bpdso"])
