@@ -28,6 +28,7 @@ from arboard import (
     holds,
     importer,
     kpis,
+    logbook,
     openitems,
     outreach,
     profiles,
@@ -394,6 +395,39 @@ def plan_cmd(
     if len(handed):
         out.print(f"{handed['customer_id'].nunique():,} debtor(s) are past a hand-over step and get no more "
                   "reminders (their claims are taken to be with the agency).")
+
+
+@app.command("log-contact")
+def log_contact_cmd(
+    customer_id: Annotated[str, typer.Argument(help="The debtor's customer number.")],
+    channel: Annotated[str, typer.Option(help="email, sms, letter, phone or portal.")],
+    kind: Annotated[str, typer.Option(help="reminder, call, letter, promise_to_pay, payment_plan or dispute.")],
+    outcome: Annotated[str | None, typer.Option(help="no_response, responded, promised, paid or bounced.")] = None,
+    contact_date: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
+    invoice: Annotated[list[str] | None, typer.Option("--invoice", help="An invoice it was about (repeat for "
+                                                                         "several).")] = None,
+    promised_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD the debtor promised to pay by.")] = None,
+    promised_amount: Annotated[float | None, typer.Option(help="The amount promised (one invoice only; "
+                                                                "several are each promised in full).")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """Log a contact with a debtor: a call and its outcome, a promise to pay, a dispute (see arboard.logbook)."""
+    def day(value: str | None, option: str) -> date | None:
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            _fail(ArboardError(f"{option} must be a date like 2026-11-23, not {value!r}."), 2)
+
+    today = date.today()
+    entry = logbook.Entry(day(contact_date, "--date") or today, channel, kind, outcome, tuple(invoice or ()),
+                          day(promised_date, "--promised-date"), promised_amount)
+    engine = _open(db_url)
+    try:
+        ids = logbook.log(engine, customer_id, entry, today=today)
+    except ArboardError as exc:
+        _fail(exc)
+    out.print(f"{len(ids)} contact(s) logged with {customer_id} on {entry.contact_date}: {', '.join(ids)}",
+              highlight=False)
 
 
 @app.command("promises")

@@ -1,0 +1,165 @@
+"""Contacts logged in arboard: the call just made, the promise just given.
+
+A collector working through a day's list records what happened without waiting for the next export
+from the ERP: a call with its outcome, a promise to pay (by when, how much), a dispute raised. The
+entry goes into the ledger's ``contacts`` table like an imported contact, so everything that reads
+contacts sees it at once: a promise pauses the invoice's reminders and is judged when it ends; a
+call after a broken promise counts as its follow-up; responses feed the debtor's profile.
+
+Logged contacts carry ids starting with :data:`PREFIX`, so they can be told from imported ones and
+removed again (an imported contact is changed by importing its file again). Replacing the contacts
+by an import removes them too, as it removes every contact.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.db import bump_data_version
+from arboard.errors import ArboardError
+from arboard.profiles import PROMISE_KINDS
+
+PREFIX = "ARB-"
+MAX_PROMISE_DAYS = 366  # a promised date further out than this is a payment plan's end at most, not a promise
+COLUMNS = ["contact_id", "contact_date", "channel", "kind", "outcome", "invoice_id", "promised_date",
+           "promised_amount"]
+
+
+KIND_WORDS = {"call": "Call", "reminder": "Reminder", "letter": "Letter", "promise_to_pay": "Promise to pay",
+              "payment_plan": "Payment plan", "dispute": "Dispute"}
+OUTCOME_WORDS = {"responded": "Responded", "promised": "Promised to pay", "paid": "Says it is paid",
+                 "no_response": "No response", "bounced": "Did not reach them"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What happened in one contact with a debtor (about some of their invoices, or none)."""
+
+    contact_date: date
+    channel: str
+    kind: str
+    outcome: str | None = None
+    invoice_ids: tuple[str, ...] = field(default_factory=tuple)
+    promised_date: date | None = None
+    promised_amount: float | None = None  # only with one invoice: several are each promised in full
+
+    @property
+    def promises(self) -> bool:
+        """Whether it records a promise to pay (as :func:`arboard.profiles.promise_made` reads it)."""
+        return self.kind in PROMISE_KINDS or self.outcome == "promised"
+
+
+def check(entry: Entry, *, today: date) -> None:
+    """Refuse an entry that cannot be true, with what is wrong (:class:`ArboardError`)."""
+    if entry.channel not in schema.CHANNELS:
+        raise ArboardError(f"Unknown channel “{entry.channel}”; use one of {', '.join(schema.CHANNELS)}.")
+    if entry.kind not in schema.CONTACT_KINDS:
+        raise ArboardError(f"Unknown kind of contact “{entry.kind}”; use one of {', '.join(schema.CONTACT_KINDS)}.")
+    if entry.outcome is not None and entry.outcome not in schema.OUTCOMES:
+        raise ArboardError(f"Unknown outcome “{entry.outcome}”; use one of {', '.join(schema.OUTCOMES)}.")
+    if entry.contact_date > today:
+        raise ArboardError(f"The contact is dated {entry.contact_date.isoformat()}, after today "
+                           f"({today.isoformat()}): log contacts once they happened.")
+    if not entry.promises:
+        if entry.promised_date is not None or entry.promised_amount is not None:
+            raise ArboardError("A promised date or amount goes with a promise to pay, a payment plan or the "
+                               "outcome “promised”.")
+        return
+    if not entry.invoice_ids:
+        raise ArboardError("A promise to pay is kept or broken per invoice: choose the invoice(s) it covers.")
+    if entry.promised_date is None:
+        raise ArboardError("A promise to pay needs the date the debtor promised to pay by.")
+    if entry.promised_date < entry.contact_date:
+        raise ArboardError(f"The promised date {entry.promised_date.isoformat()} is before the contact "
+                           f"({entry.contact_date.isoformat()}).")
+    if entry.promised_date > entry.contact_date + timedelta(days=MAX_PROMISE_DAYS):
+        raise ArboardError(f"The promised date {entry.promised_date.isoformat()} is more than a year after the "
+                           "contact.")
+    if entry.promised_amount is not None:
+        if len(entry.invoice_ids) > 1:
+            raise ArboardError("An amount promised goes with one invoice; for several, each is promised in full "
+                               "(leave the amount empty).")
+        if not 0 < entry.promised_amount < 1e12:
+            raise ArboardError("The amount promised must be positive.")
+
+
+def log(engine: Engine, customer_id: str, entry: Entry, *, today: date) -> list[str]:
+    """Record a contact with a debtor (one row per invoice it is about); returns the new contact ids.
+
+    One transaction, which also moves the data version on so that every cached figure is read again.
+
+    Raises
+    ------
+    ArboardError
+        What is wrong with the entry (:func:`check`), an unknown debtor, or an invoice that is
+        unknown or another debtor's.
+    """
+    check(entry, today=today)
+    customer_id = (customer_id or "").strip()
+    inv, cust = schema.invoices, schema.customers
+    with engine.begin() as conn:
+        if conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id == customer_id)).scalar() is None:
+            raise ArboardError(f"There is no debtor “{customer_id}”.")
+        if entry.invoice_ids:
+            owners = dict(conn.execute(sa.select(inv.c.invoice_id, inv.c.customer_id)
+                                       .where(inv.c.invoice_id.in_(entry.invoice_ids))).all())
+            for invoice_id in entry.invoice_ids:
+                if invoice_id not in owners:
+                    raise ArboardError(f"There is no invoice “{invoice_id}”.")
+                if owners[invoice_id] != customer_id:
+                    raise ArboardError(f"Invoice “{invoice_id}” belongs to debtor “{owners[invoice_id]}”, "
+                                       f"not “{customer_id}”.")
+        # Ids in the order contacts were logged: of two promises logged the same day, the later one
+        # is the invoice's latest (promises rank a day's contacts by id).
+        stamp = f"{PREFIX}{datetime.now(UTC):%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:6]}"
+        rows = [{"contact_id": f"{stamp}-{k}", "customer_id": customer_id,
+                 "invoice_id": invoice_id, "contact_date": entry.contact_date, "channel": entry.channel,
+                 "kind": entry.kind, "outcome": entry.outcome, "promised_date": entry.promised_date,
+                 "promised_amount": entry.promised_amount}
+                for k, invoice_id in enumerate(entry.invoice_ids or (None,))]
+        conn.execute(sa.insert(schema.contacts), rows)
+        bump_data_version(conn)
+    return [r["contact_id"] for r in rows]
+
+
+def open_invoices(engine: Engine, customer_id: str, as_of: date) -> pd.DataFrame:
+    """A debtor's invoices not settled as of ``as_of`` (what a contact can be about), oldest due first:
+    ``invoice_id, due_date, amount, currency`` (the invoice's amount, before partial payments)."""
+    inv = schema.invoices
+    q = (sa.select(inv.c.invoice_id, inv.c.due_date, sa.cast(inv.c.amount, sa.Float), inv.c.currency)
+         .where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of, inv.c.amount > 0,
+                sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of))
+         .order_by(inv.c.due_date, inv.c.invoice_id))
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(q).all(), columns=["invoice_id", "due_date", "amount", "currency"])
+
+
+def logged(engine: Engine, customer_id: str) -> pd.DataFrame:
+    """The contacts logged in arboard with a debtor, latest first (``COLUMNS``)."""
+    con = schema.contacts
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(*(con.c[c] for c in COLUMNS))
+                            .where(con.c.customer_id == customer_id, con.c.contact_id.startswith(PREFIX))
+                            .order_by(con.c.contact_date.desc(), con.c.contact_id)).all()
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out["promised_amount"] = pd.to_numeric(out["promised_amount"]).astype(float)
+    return out
+
+
+def remove(engine: Engine, contact_id: str) -> None:
+    """Remove a contact logged in arboard (a mistake, say); imported contacts are not removed here."""
+    if not contact_id.startswith(PREFIX):
+        raise ArboardError(f"“{contact_id}” was not logged in arboard: change imported contacts by importing "
+                           "their file again.")
+    con = schema.contacts
+    with engine.begin() as conn:
+        if not conn.execute(sa.delete(con).where(con.c.contact_id == contact_id)).rowcount:
+            raise ArboardError(f"There is no contact “{contact_id}”.")
+        bump_data_version(conn)

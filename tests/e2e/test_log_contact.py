@@ -1,0 +1,63 @@
+"""A collector logs a promise to pay on the Debtors page; the database holds it afterwards."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, serve
+
+pytestmark = pytest.mark.e2e
+
+
+def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    from arboard import db, logbook
+
+    with serve(tmp_path) as base:
+        page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
+
+        def settle():  # until Streamlit's "running" indicator is gone
+            time.sleep(1)
+            for _ in range(120):
+                if not page.locator('[data-testid="stStatusWidget"]').count():
+                    return
+                time.sleep(0.5)
+
+        page.goto(base + "/debtors")
+        expect(page.get_by_text("debtors with an open balance match")).to_be_visible(timeout=60_000)
+        settle()
+        grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+        page.mouse.click(grid["x"] + 15, grid["y"] + 55)  # the first debtor's row
+        expect(page.get_by_text("Log a contact with this debtor")).to_be_visible(timeout=60_000)
+        settle()
+        page.get_by_text("Log a contact with this debtor").click()
+        settle()
+        form = page.locator('[data-testid="stForm"]')
+        form.get_by_role("combobox", name="What").click()
+        page.get_by_role("option", name="Call", exact=True).click()
+        form.get_by_role("combobox", name="Outcome").click()
+        page.get_by_role("option", name="Promised to pay").click()
+        invoices = form.get_by_role("combobox", name="About invoice(s)")
+        invoices.click()
+        invoices.press_sequentially("INV")
+        page.keyboard.press("Enter")  # every open invoice matching "INV": the promise covers them all
+        page.keyboard.press("Escape")
+        form.get_by_role("spinbutton", name="year, Promised to pay by").click()
+        page.keyboard.type("20261110")
+        form.get_by_role("button", name="Log the contact").click()
+        expect(page.get_by_text("Logged: call on")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Logged here")).to_be_visible()
+        settle()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "log-contact.png"), full_page=True)
+        customer = page.get_by_role("heading").filter(has_text=re.compile(r"\(C\d+\)")).first.inner_text()
+    engine = db.open_database(f"duckdb:///{tmp_path / 'arboard.duckdb'}")
+    cid = re.search(r"\((C\d+)\)", customer).group(1)
+    logged = logbook.logged(engine, cid)
+    assert len(logged) >= 1 and logged["invoice_id"].is_unique  # one contact per invoice
+    assert set(map(tuple, logged[["kind", "outcome"]].values)) == {("call", "promised")}
+    assert set(map(str, logged["promised_date"])) == {"2026-11-10"}
