@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from arboard import explorer, exports, logbook, outreach, promises, timeline
+from arboard import explorer, exports, outreach, promises, timeline
 from arboard.aging import AgingSpec
-from arboard.errors import ArboardError
 from arboard.segments import SUBGROUP_LABELS
-from ui import cache, charts, controls, state
+from ui import cache, charts, controls, logform, state
 from ui.format import md, number
 
 as_of = state.ledger_page(__file__, "Debtors")
@@ -103,76 +100,6 @@ e2.download_button("Export (Excel)", lambda: explorer.to_xlsx(view, sheet_per_gr
 
 
 
-def log_contact_form(customer_id: str) -> None:
-    """Record a call, a promise, a dispute with the debtor; list and undo what was logged here."""
-    engine = state.engine()
-    flash = st.session_state.pop("log_flash", None)
-    with st.expander("Log a contact with this debtor", expanded=flash is not None):
-        if flash:
-            st.success(flash)
-        st.caption("A call just made, a promise just given: it counts at once, as an imported contact does. A "
-                   "promise to pay (or the outcome “Promised to pay”) needs its invoice(s) and date; it pauses "
-                   "their reminders and brings a call if it is broken. An amount goes with one invoice; several "
-                   "are each promised in full.")
-        invoices = logbook.open_invoices(engine, customer_id, as_of)
-        words = {r.invoice_id: f"{r.invoice_id} · due {r.due_date:%d %b %Y} · {r.amount:,.2f} {r.currency}"
-                 for r in invoices.itertuples(index=False)}
-        today = date.today()
-        with st.form(f"log_{customer_id}", clear_on_submit=True):
-            f = st.columns(4)
-            when = f[0].date_input("Date", value=min(as_of, today), max_value=today)
-            channel = f[1].selectbox("Channel", CHANNELS, index=CHANNELS.index("phone"))
-            kind = f[2].selectbox("What", list(logbook.KIND_WORDS), format_func=logbook.KIND_WORDS.get)
-            outcome = f[3].selectbox("Outcome", [None, *logbook.OUTCOME_WORDS],
-                                     format_func=lambda o: "(none)" if o is None else logbook.OUTCOME_WORDS[o])
-            g = st.columns([3, 1, 1])
-            about = g[0].multiselect("About invoice(s)", list(words), format_func=words.get,
-                                     placeholder="None: about the account")
-            by = g[1].date_input("Promised to pay by", value=None, min_value=when)
-            amount = g[2].number_input("Amount promised", value=None, min_value=0.01, format="%.2f")
-            sent = st.form_submit_button("Log the contact")
-        if sent:
-            entry = logbook.Entry(when, channel, kind, outcome, tuple(about), by, amount)
-            try:
-                ids = logbook.log(engine, customer_id, entry, today=today)
-            except ArboardError as exc:
-                st.error(md(exc))
-            else:
-                st.session_state["log_flash"] = (f"Logged: {logbook.KIND_WORDS[kind].lower()} on "
-                                                 f"{when:%d %b %Y}" + (f" ({len(ids)} invoices)." if len(ids) > 1
-                                                                        else "."))
-                st.rerun()  # the timeline, the promises and the plan read the new contact
-        mine = logbook.logged(engine, customer_id)
-        if len(mine):
-            st.markdown("**Logged here**")
-            st.dataframe(mine.assign(kind=mine["kind"].map(logbook.KIND_WORDS),
-                                     outcome=mine["outcome"].map(logbook.OUTCOME_WORDS)),
-                         hide_index=True, width="stretch", height=min(35 * len(mine) + 38, 220),
-                         column_order=["contact_date", "channel", "kind", "outcome", "invoice_id", "promised_date",
-                                       "promised_amount"],
-                         column_config={"contact_date": st.column_config.DateColumn("Date"), "channel": "Channel",
-                                        "kind": "What", "outcome": "Outcome", "invoice_id": "Invoice",
-                                        "promised_date": st.column_config.DateColumn("Promised by"),
-                                        "promised_amount": st.column_config.NumberColumn("Amount promised",
-                                                                                         format="accounting")})
-            h = st.columns([3, 1], vertical_alignment="bottom")
-            undo = h[0].selectbox("Remove a contact logged by mistake", mine["contact_id"].tolist(), index=None,
-                                  key=f"log_undo_{customer_id}", format_func=dict(zip(
-                                      mine["contact_id"], [f"{d:%d %b %Y} · {logbook.KIND_WORDS.get(k, k)}"
-                                                           + (f" · {i}" if isinstance(i, str) else "")
-                                                           for d, k, i in zip(mine["contact_date"], mine["kind"],
-                                                                              mine["invoice_id"], strict=True)],
-                                      strict=True)).get)
-            if h[1].button("Remove", key=f"log_remove_{customer_id}", disabled=undo is None):
-                try:
-                    logbook.remove(engine, undo)
-                except ArboardError as exc:
-                    st.error(md(exc))
-                else:
-                    st.session_state["log_flash"] = "Removed the contact."
-                    st.rerun()
-
-
 rows = picked.selection.rows if picked is not None else []
 if rows:
     debtor = shown.iloc[rows[0]]
@@ -195,6 +122,6 @@ if rows:
                                     "currency": "Currency", "detail": "Detail"})
     else:
         st.info("No history up to the as-of date.")
-    log_contact_form(debtor["customer_id"])
+    logform.log_contact(debtor["customer_id"], as_of)
 else:
     st.caption("Select a debtor to see its invoices, payments, contacts and planned contacts on one timeline.")

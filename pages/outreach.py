@@ -10,7 +10,7 @@ from arboard import exports, fx, holds, outreach, promises
 from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
-from ui import cache, charts, controls, state
+from ui import cache, charts, controls, logform, state
 from ui.format import md, money, number, pct
 
 as_of = state.ledger_page(__file__, "Outreach")
@@ -373,12 +373,24 @@ with tab_plan:
         st.caption(f"No {channel_words[work_channel].lower()} contact on that day.")
     else:
         # What the collector needs first, from the left: who, what, where to, how much; the day is chosen.
-        st.dataframe(outreach.readable(work), hide_index=True, width="stretch", height=280,
-                     column_order=["name", "customer_id", "step", "channel", "contact", "currency", "total_due",
-                                   "invoices", "message", "group", "tone", "actions", "amount", "fee"],
-                     column_config={**outreach.LABELS, "date": st.column_config.DateColumn("Planned for"),
-                                    "amount": st.column_config.NumberColumn("Amount", format="accounting"),
-                                    "total_due": st.column_config.NumberColumn("Total due", format="accounting")})
+        logform.flash("work")
+        money_col = {c: st.column_config.NumberColumn(outreach.LABELS[c], format="accounting")
+                     for c in ("amount", "total_due")}
+        done = st.dataframe(outreach.readable(work), hide_index=True, width="stretch", height=280,
+                            on_select="rerun", selection_mode="single-row",
+                            key=f"out_work_{work_day}_{work_channel}_{logform.rounds('work')}",
+                            column_order=["name", "customer_id", "step", "channel", "contact", "currency",
+                                          "total_due", "invoices", "message", "group", "tone", "actions",
+                                          "amount", "fee"],
+                            column_config={**outreach.LABELS, **money_col})
+        if done.selection.rows:
+            row = work.iloc[done.selection.rows[0]]
+            st.markdown(f"**{md(row['name'])}** ({md(row['customer_id'])}): {md(row['step'])}, {row['channel']}")
+            logform.log_contact(row["customer_id"], as_of, channel=row["channel"], on=work_day,
+                                invoices=[i.strip() for i in str(row["invoices"]).split(",")], key="work",
+                                expanded=True)
+        else:
+            st.caption("Select a row to log what came of the contact (a promise to pay, say).")
         name = f"worklist-{work_day.isoformat()}-{work_channel}"
         k1, k2 = st.columns(2)
         k1.download_button(f"Download this list (CSV, {number(len(work))} rows)", lambda: exports.to_csv_bytes(work),

@@ -49,7 +49,7 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         form.get_by_role("spinbutton", name="year, Promised to pay by").click()
         page.keyboard.type("20261110")
         form.get_by_role("button", name="Log the contact").click()
-        expect(page.get_by_text("Logged: call on")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Logged with")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Logged here")).to_be_visible()
         settle()
         ARTIFACTS.mkdir(exist_ok=True)
@@ -61,3 +61,32 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
     assert len(logged) >= 1 and logged["invoice_id"].is_unique  # one contact per invoice
     assert set(map(tuple, logged[["kind", "outcome"]].values)) == {("call", "promised")}
     assert set(map(str, logged["promised_date"])) == {"2026-11-10"}
+
+
+def test_log_the_outcome_of_a_call_from_the_day_s_work_list(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    from arboard import db, logbook
+
+    with serve(tmp_path) as base:
+        page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
+        page.goto(base + "/outreach")
+        expect(page.get_by_text("Work list for one day")).to_be_visible(timeout=90_000)
+        time.sleep(2)
+        grid = page.locator('[class*="st-key-out_work_"] [data-testid="stDataFrame"]').first
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 15, box["y"] + 55)  # the day's largest call
+        form = page.get_by_role("tabpanel", name="Plan").locator('[data-testid="stForm"]')  # not the Holds tab's
+        expect(form).to_be_visible(timeout=60_000)
+        form.get_by_role("combobox", name="Outcome").click()
+        page.get_by_role("option", name="No response").click()
+        form.get_by_role("button", name="Log the contact").click()
+        expect(page.get_by_text("Logged with")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Select a row to log what came of the contact")).to_be_visible()  # selection reset
+        message = page.get_by_text("Logged with").inner_text()
+    cid = re.search(r"Logged with (\S+):", message).group(1)
+    logged = logbook.logged(db.open_database(f"duckdb:///{tmp_path / 'arboard.duckdb'}"), cid)
+    # The planned contact's channel and invoices came with the row.
+    assert set(logged["channel"]) == {"phone"} and set(logged["outcome"]) == {"no_response"}
+    assert logged["invoice_id"].notna().all()
