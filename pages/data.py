@@ -110,7 +110,8 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
     st.markdown("#### Load")
     c1, c2, c3 = st.columns(3)
     mode = c1.radio("Mode", ["append", "replace"], key=f"mode-{key}", format_func={
-        "append": "Add and update (same id = update)", "replace": f"Replace all {kind}"}.get)
+        "append": "Add and update (same id = update)",
+        "replace": f"Replace all {kind}" + (" (those logged in arboard stay)" if kind == "contacts" else "")}.get)
     if kind == "invoices":
         spec.default_currency = c2.text_input("Currency when the file has none", "EUR", max_chars=3,
                                               key=f"cur-{key}").upper()

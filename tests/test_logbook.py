@@ -98,3 +98,19 @@ def test_cli_log_contact(duck_url):
     assert bad.exit_code == 1 and "choose the invoice" in bad.output and "Traceback" not in bad.output
     engine = db.open_database(duck_url)
     assert len(logbook.logged(engine, "C1")) == 2
+
+
+def test_replacing_the_contacts_by_an_import_keeps_those_logged_here(engine):
+    from arboard import importer, readers
+
+    _ledger(engine)
+    mine = logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "call", "responded"), today=TODAY)
+    text = ("contact_id,customer_id,contact_date,channel,kind,outcome\n"
+            "K1,C1,2026-06-01,email,reminder,no_response\n")
+    importer.run_import(engine, readers.read_bytes(text.encode(), name="contacts.csv"), kind="contacts",
+                        today=TODAY)
+    importer.run_import(engine, readers.read_bytes(text.replace("K1", "K2").encode(), name="contacts.csv"),
+                        kind="contacts", mode="replace", today=TODAY)
+    with engine.connect() as conn:
+        ids = sorted(conn.execute(schema.contacts.select().with_only_columns(schema.contacts.c.contact_id)).scalars())
+    assert ids == sorted(["K2", *mine])  # K1 replaced by the file, the logged call kept

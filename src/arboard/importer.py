@@ -575,7 +575,10 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     if mode == "replace" or empty:
         events.rebuild(conn, sources={kind: store.as_written(main)}, tables=derived)
         if mode == "replace":
-            conn.execute(sa.delete(table))
+            gone = sa.delete(table)
+            if kind == "contacts":  # those logged in arboard are in no file: replacing keeps them
+                gone = gone.where(~table.c.contact_id.startswith(schema.LOGGED_CONTACT_PREFIX))
+            conn.execute(gone)
         inserted, updated = store.upsert_staged(conn, main)
     else:
         ids = _remember_affected(conn, kind, main)  # before the write: it changes whose rows they were

@@ -7,8 +7,8 @@ contacts sees it at once: a promise pauses the invoice's reminders and is judged
 call after a broken promise counts as its follow-up; responses feed the debtor's profile.
 
 Logged contacts carry ids starting with :data:`PREFIX`, so they can be told from imported ones and
-removed again (an imported contact is changed by importing its file again). Replacing the contacts
-by an import removes them too, as it removes every contact.
+removed again (an imported contact is changed by importing its file again). An import that replaces
+the contacts keeps them: the file cannot hold them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from arboard.db import bump_data_version
 from arboard.errors import ArboardError
 from arboard.profiles import PROMISE_KINDS
 
-PREFIX = "ARB-"
+PREFIX = schema.LOGGED_CONTACT_PREFIX
 MAX_PROMISE_DAYS = 366  # a promised date further out than this is a payment plan's end at most, not a promise
 COLUMNS = ["contact_id", "contact_date", "channel", "kind", "outcome", "invoice_id", "promised_date",
            "promised_amount"]

@@ -26,6 +26,8 @@ Money = sa.Numeric(18, 2)
 CHANNELS = ("email", "sms", "letter", "phone", "portal")
 CONTACT_KINDS = ("reminder", "call", "letter", "promise_to_pay", "payment_plan", "dispute")
 OUTCOMES = ("no_response", "responded", "promised", "paid", "bounced")
+# Ids of the contacts logged in arboard itself (arboard.logbook): an import that replaces the contacts keeps them.
+LOGGED_CONTACT_PREFIX = "ARB-"
 CUSTOMER_TYPES = ("B2B", "B2C")
 
 customers = sa.Table(
