@@ -19,9 +19,7 @@ from arboard.aging import AgingSpec
 COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", "overdue", "days_past_due",
            "oldest_bucket", "disputed", "open_items", "days_beyond_terms", "response_rate", "best_channel",
            "preferred_channel", "promise", "promised_for"]
-# broken: within promises.BROKEN_LISTED_DAYS and nobody spoke with the debtor since (call them); spoken:
-# broken, but followed up (promises.follow_up).
-PROMISE_STATES = promises.STATES
+PROMISE_STATES = promises.STATES  # what the promise filter offers
 
 
 def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, spec: AgingSpec = AgingSpec(),

@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
+from arboard import promises, schema
 from arboard.db import bump_data_version
 from arboard.errors import ArboardError
 from arboard.profiles import PROMISE_KINDS
@@ -32,8 +32,7 @@ COLUMNS = ["contact_id", "contact_date", "channel", "kind", "outcome", "invoice_
            "promised_amount"]
 
 
-KIND_WORDS = {"call": "Call", "reminder": "Reminder", "letter": "Letter", "promise_to_pay": "Promise to pay",
-              "payment_plan": "Payment plan", "dispute": "Dispute"}
+KIND_WORDS = {"call": "Call", "reminder": "Reminder", "letter": "Letter", **promises.KINDS, "dispute": "Dispute"}
 OUTCOME_WORDS = {"responded": "Responded", "promised": "Promised to pay", "paid": "Says it is paid",
                  "no_response": "No response", "bounced": "Did not reach them"}
 

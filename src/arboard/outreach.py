@@ -92,7 +92,7 @@ _FRIENDLY = ("Hello {{ debtor_name }}, a friendly reminder: {{ open_amount }} fa
 _FORGOT = ("Hello {{ debtor_name }}, it looks like {{ open_amount }} slipped through (due {{ oldest_due_date }}). "
            "Pay here: {{ pay_link }}")
 _LIST = ("{% for i in invoices %}\n- {{ i.number }}, {{ 'dated' if i.credit else 'due' }} {{ i.due_date }}: "
-         "{{ i.amount }}{% endfor %}\n")
+         "{{ i.amount }}{% if i.promised_for %} (promised for {{ i.promised_for }}){% endif %}{% endfor %}\n")
 _NEUTRAL = ("Dear {{ debtor_name }},\n\nour records show {{ open_amount }} overdue since {{ oldest_due_date }}:"
             + _LIST + "\nPlease pay at {{ pay_link }} or tell us if something is wrong with an invoice.")
 _PLAN = ("Dear {{ debtor_name }},\n\nwe would like to help you settle {{ open_amount }}. We can spread it over "
@@ -109,9 +109,7 @@ _CALL = "Call script: introduce yourself, confirm {{ open_amount }} open since {
         "would help, offer a payment plan, agree a date."
 _BROKEN = ("Call script: {{ debtor_name }} promised to pay {{ promised_amount }} by {{ promised_date }} and the "
            "payment has not arrived. Confirm {{ open_amount }} open since {{ oldest_due_date }}, ask what happened, "
-           "agree a new date or a payment plan, and log the new promise.\n"
-           "{% for i in invoices %}\n- {{ i.number }}, {{ 'dated' if i.credit else 'due' }} {{ i.due_date }}: "
-           "{{ i.amount }}{% if i.promised_for %} (promised for {{ i.promised_for }}){% endif %}{% endfor %}\n")
+           "agree a new date or a payment plan, and log the new promise.\n" + _LIST)
 # Not a playbook step: a call on the first contact day after a promise to pay ends with the invoice still
 # open, whatever level the debtor's reminders are at (PlanSettings.call_broken_promises). Collection
 # suites raise a collector's task on a broken promise for the same reason: it is news, and it needs a talk.
