@@ -98,8 +98,6 @@ e2.download_button("Export (Excel)", lambda: explorer.to_xlsx(view, sheet_per_gr
                    f"debtors-{as_of.isoformat()}.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ex_xlsx")
 
-
-
 rows = picked.selection.rows if picked is not None else []
 if rows:
     debtor = shown.iloc[rows[0]]

@@ -372,21 +372,22 @@ def plan_cmd(
     day = _as_of(as_of, engine)
     inputs = outreach.plan_inputs(engine, day, config=cfg)
     _history_note(engine, "the groups (every debtor gets the no-information playbook)")
-    done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls, rates=fx.load(engine))
+    rates = fx.load(engine)
+    done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls, rates=rates)
     handed = inputs.handed_over(day, settings)
     if work_day is not None:
         end = outreach.plan_end(day, settings)
         if not day < work_day <= end:
             _fail(ArboardError(f"--day must fall in the plan: {day + timedelta(days=1)} to {end}."), 2)
-        table = outreach.work_list(done.plan, work_day, channel=channel, rates=fx.load(engine))
+        table = outreach.work_list(done.plan, work_day, channel=channel, rates=rates)
     else:
         table = outreach.export_table(outreach.render_messages(done.plan))
     _write(out_file, exports.to_xlsx_bytes(table, sheet="Work list" if work_day else "Plan",
                                            money_columns=("amount", "fee", "total_due"))
            if xlsx else exports.to_csv_bytes(table))
     if work_day is not None:
-        out.print(f"{len(table):,} {channel or ''} contact(s) on {work_day}, the largest balances first, written to "
-                  f"{out_file}".replace("  ", " "))
+        what = f"{channel} contact(s)" if channel else "contact(s)"
+        out.print(f"{len(table):,} {what} on {work_day}, the largest balances first, written to {out_file}")
     else:
         out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
     if len(done.calls_left_out):
