@@ -369,13 +369,13 @@ with tab_plan:
                                         default="phone", key="out_work_channel") or "all"
     work = outreach.work_list(plan, work_day, channel=None if work_channel == "all" else work_channel,
                               rates=fx_rates)
+    logform.flash("work")  # what the last log from this list did (its row may have left the list)
     if work.empty:
         st.caption(f"No {channel_words[work_channel].lower()} contact on that day.")
     else:
-        # What the collector needs first, from the left: who, what, where to, how much; the day is chosen.
-        logform.flash("work")
         money_col = {c: st.column_config.NumberColumn(outreach.LABELS[c], format="accounting")
                      for c in ("amount", "total_due")}
+        # What the collector needs first, from the left: who, what, where to, how much; the day is chosen.
         done = st.dataframe(outreach.readable(work), hide_index=True, width="stretch", height=280,
                             on_select="rerun", selection_mode="single-row",
                             key=f"out_work_{work_day}_{work_channel}_{logform.rounds('work')}",
