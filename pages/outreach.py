@@ -367,8 +367,8 @@ with tab_plan:
                      "portal": "Portal"}
     work_channel = w2.segmented_control("Channel", list(channel_words), format_func=channel_words.get,
                                         default="phone", key="out_work_channel") or "all"
-    work = outreach.work_list(plan, work_day, channel=None if work_channel == "all" else work_channel,
-                              rates=fx_rates)
+    work = cache.work_list(as_of, settings, enforce, config, spread=spread, day=work_day,
+                           channel=None if work_channel == "all" else work_channel)
     logform.flash("work")  # what the last log from this list did (its row may have left the list)
     if work.empty:
         st.caption(f"No {channel_words[work_channel].lower()} contact on that day.")

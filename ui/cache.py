@@ -256,6 +256,21 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     return plan.copy(deep=False), violations.copy(deep=False), dict(rates), (moved, left_out), handed.copy(deep=False)
 
 
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _work_list(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids, day,
+               channel) -> pd.DataFrame:
+    plan = _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids)[0]
+    return outreach.work_list(plan, day, channel=channel, rates=_rates(url, version))
+
+
+def work_list(as_of: date, settings: outreach.PlanSettings, enforce: bool, config: SegmentConfig | None, *,
+              spread: bool, day: date, channel: str | None) -> pd.DataFrame:
+    """One day's contacts of the cached plan with their messages (:func:`arboard.outreach.work_list`),
+    cached: rendering a busy day's messages took 0.3 s at 1M invoices, on every rerun of the page."""
+    return _work_list(*_key(), as_of, _settings_items(settings), enforce, spread, _playbooks_key(state.engine()),
+                      _json(config), _holds_key(as_of), day, channel)
+
+
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
 def _debtors(url, version, as_of, currency, config_json) -> pd.DataFrame:
     return explorer.debtor_table(state._engine(url), as_of, currency=currency, config=_config(config_json),
