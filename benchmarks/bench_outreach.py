@@ -19,7 +19,7 @@ import time
 
 from apptest_bench import generate
 
-from arboard import db, outreach, summary
+from arboard import db, fx, outreach, summary
 
 
 def _timed(fn):
@@ -53,6 +53,11 @@ def main() -> None:
         handed, t_handed = _timed(lambda: inputs.handed_over(as_of, settings))
         rates = outreach.response_rates(engine, as_of)
         _, t_expected = _timed(lambda: outreach.expected_collections(done.plan, rates))
+        busiest = done.plan.groupby(done.plan["date"].dt.date).size()
+        fx_rates = fx.load(engine)
+        work, t_work = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), rates=fx_rates))
+        calls, t_calls = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), channel="phone",
+                                                           rates=fx_rates))
         engine.dispose()
     read, build = statistics.median(reads), statistics.median(builds)
     print(f"as of {as_of}: {len(inputs.items):,} open items, {len(raw):,} contacts planned before the pressure "
@@ -64,6 +69,8 @@ def main() -> None:
     print(f"debtors past a hand-over:            {t_handed:6.2f} s")
     print(f"expected collections (each rerun):   {t_expected:6.2f} s")
     print(f"page's first load (inputs + build + finish): {t_inputs + build + t_finish:.2f} s; then cached")
+    print(f"work list of the busiest day ({busiest.idxmax()}): all {len(work):,} contacts {t_work:.2f} s, "
+          f"its {len(calls):,} calls {t_calls:.2f} s (cached per day and channel on the page)")
 
 
 if __name__ == "__main__":
