@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from arboard import logbook, schema
+from arboard import aging, logbook, schema
 from arboard.errors import ArboardError
 from ui import state
 from ui.format import md
@@ -49,8 +49,9 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
                    "promise to pay (or the outcome “Promised to pay”) needs its invoice(s) and date; it pauses "
                    "their reminders and brings a call if it is broken. An amount goes with one invoice; several "
                    "are each promised in full.")
-        open_now = logbook.open_invoices(engine, customer_id, as_of)
-        words = {r.invoice_id: f"{r.invoice_id} · due {r.due_date:%d %b %Y} · {r.amount:,.2f} {r.currency}"
+        open_now = aging.items(engine, as_of, customer_id=customer_id)  # the ledger's own open items
+        open_now = open_now[open_now["open_amount"] > 0].sort_values(["due_date", "invoice_id"])  # not credits
+        words = {r.invoice_id: f"{r.invoice_id} · due {r.due_date:%d %b %Y} · {r.open_amount:,.2f} {r.currency} open"
                  for r in open_now.itertuples(index=False)}
         today = date.today()
         channels = list(schema.CHANNELS)

@@ -128,18 +128,6 @@ def log(engine: Engine, customer_id: str, entry: Entry, *, today: date) -> list[
     return [r["contact_id"] for r in rows]
 
 
-def open_invoices(engine: Engine, customer_id: str, as_of: date) -> pd.DataFrame:
-    """A debtor's invoices not settled as of ``as_of`` (what a contact can be about), oldest due first:
-    ``invoice_id, due_date, amount, currency`` (the invoice's amount, before partial payments)."""
-    inv = schema.invoices
-    q = (sa.select(inv.c.invoice_id, inv.c.due_date, sa.cast(inv.c.amount, sa.Float), inv.c.currency)
-         .where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of, inv.c.amount > 0,
-                sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > as_of))
-         .order_by(inv.c.due_date, inv.c.invoice_id))
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(q).all(), columns=["invoice_id", "due_date", "amount", "currency"])
-
-
 def logged(engine: Engine, customer_id: str) -> pd.DataFrame:
     """The contacts logged in arboard with a debtor, latest first (``COLUMNS``)."""
     con = schema.contacts
