@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import explorer, exports, outreach, promises, timeline
+from arboard import explorer, exports, outreach, promises, schema, timeline
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, logform, state
@@ -20,7 +20,7 @@ consolidated = controls.consolidated_note(currency, over_time=False)
 state.history_warning("the segments and days late (every debtor is in *no information*)")
 table = cache.debtor_table(as_of, currency, config)
 labels = AgingSpec().labels
-CHANNELS = ["email", "sms", "letter", "phone", "portal"]
+CHANNELS = list(schema.CHANNELS)
 # Filters live in the URL so that a link reproduces the list. The free-text search stays out: it
 # may hold a debtor's name, and no personal data goes into a URL.
 FILTERS = {"ex_groups": ("group", []), "ex_buckets": ("bucket", []), "ex_countries": ("country", []),
