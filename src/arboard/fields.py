@@ -128,6 +128,19 @@ CUSTOMER_ATTRIBUTES: tuple[Field, ...] = (
         "kein kontakt", "opposition"), table="customers"),
     Field("locale", "text", "Locale (e.g. de_DE)", synonyms=_s("locale", "language", "sprache", "langue", "idioma"),
           table="customers"),
+    Field("street", "text", "Street address", synonyms=_s(
+        "street", "street address", "address", "address line", "address line 1", "address 1", "billing address",
+        "postal address", "strasse", "straße", "anschrift", "adresse", "rue", "calle", "direccion", "domicilio",
+        "straat", "adres", "indirizzo",
+    ), table="customers"),
+    Field("postal_code", "text", "Postal code", synonyms=_s(
+        "postal code", "postcode", "post code", "zip", "zip code", "zipcode", "plz", "postleitzahl",
+        "code postal", "cp", "codigo postal", "cap", "codice postale",
+    ), table="customers"),
+    Field("city", "text", "City", synonyms=_s(
+        "city", "town", "ort", "stadt", "wohnort", "ville", "localite", "ciudad", "poblacion", "localidad",
+        "plaats", "woonplaats", "citta", "localita", "comune",
+    ), table="customers"),
 )
 
 _BY_KIND: dict[str, tuple[Field, ...]] = {

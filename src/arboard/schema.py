@@ -49,6 +49,10 @@ customers = sa.Table(
     sa.Column("locale", sa.String(20)),
     # Channels the customer has not consented to (comma-separated: "email,sms"); consent wins.
     sa.Column("opt_out", sa.String(100)),
+    # Postal address, for letters and statements of account (the country is ``country``).
+    sa.Column("street", sa.String(300)),
+    sa.Column("postal_code", sa.String(20)),
+    sa.Column("city", sa.String(100)),
 )
 
 invoices = sa.Table(
