@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import explorer, exports, outreach, promises, schema, timeline
+from arboard import explorer, exports, letters, outreach, promises, schema, sender, statement, timeline
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, logform, state
@@ -120,6 +120,16 @@ if rows:
                                     "currency": "Currency", "detail": "Detail"})
     else:
         st.info("No history up to the as-of date.")
+    who = str(debtor["customer_id"])
+    s1, s2 = st.columns([1, 3], vertical_alignment="center")
+    s1.download_button(
+        "Statement of account (PDF)",
+        lambda: letters.statement_pdf(statement.account_statement(state.engine(), who, as_of),
+                                      sender=sender.load(state.engine())),
+        f"statement-{who}-{as_of.isoformat()}.pdf", "application/pdf", key="deb_statement",
+        help="Every open item as of the as-of date, the balance by age and how to pay, on your letterhead "
+             "(Outreach page, Playbooks tab), addressed for a window envelope.")
+    s2.caption("To send with a reminder or on request: what the debtor reconciles against their own books.")
     logform.log_contact(debtor["customer_id"], as_of)
 else:
     st.caption("Select a debtor to see its invoices, payments, contacts and planned contacts on one timeline.")

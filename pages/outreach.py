@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from arboard import exports, fx, holds, outreach, promises
+from arboard import exports, fx, holds, letters, outreach, promises, sender
 from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
@@ -15,6 +15,7 @@ from ui.format import md, money, number, pct
 
 as_of = state.ledger_page(__file__, "Outreach")
 engine = state.engine()
+company = sender.load(engine)
 st.caption("The right message, to the right debtor, at the right time, on the right channel. Each group has its "
            "playbook; steps are days relative to the due date (negative = before it). Reminders escalate: a "
            "debtor gets the firmest step any of their items has reached, with everything overdue listed, and "
@@ -135,7 +136,7 @@ with tab_books:
         if is_call and contact.step_no != 0:
             st.caption("The plan has no call about a broken promise for this debtor: the preview uses their first "
                        "planned contact, with no promise to name.")
-        ctx = outreach.message_context(contact)
+        ctx = outreach.message_context(contact, pay_link=company.pay_link)
         step = edited.iloc[step_no]
         try:
             text = render(str(step["template"] or ""), ctx)
@@ -146,6 +147,28 @@ with tab_books:
             if step["channel"] == "sms":
                 n = sms_segments(text)
                 (st.warning if n > 1 else st.caption)(f"SMS: {len(text)} characters, {n} segment(s).")
+
+    with st.expander("Sender: letterhead, bank details and pay link"
+                     + ("" if company.is_set else " (not set: letters print without a letterhead)")):
+        st.caption("Who letters, statements of account and messages come from. The pay link is what "
+                   "{{ pay_link }} says in every message; {customer_id} in it stands for the debtor's number.")
+        with st.form("out_sender"):
+            f1, f2 = st.columns(2)
+            s_name = f1.text_input("Company name", company.name, max_chars=sender.MAX_LINE)
+            s_country = f2.text_input("Country (two letters, e.g. DE)", company.country, max_chars=2,
+                                      help="A letter to a debtor in another country prints the country's name.")
+            s_address = f1.text_area("Address (one line each: street, postal code and city)",
+                                     "\n".join(company.address), height=90)
+            s_contact = f2.text_input("Contact (phone · e-mail · web)", company.contact, max_chars=sender.MAX_LINE)
+            s_payment = f2.text_input("Bank details (footer)", company.payment, max_chars=sender.MAX_LINE)
+            s_link = st.text_input("Pay link", company.pay_link, max_chars=300)
+            if st.form_submit_button("Save sender"):
+                try:
+                    sender.save(engine, sender.Sender(s_name, tuple(s_address.splitlines()), s_country, s_contact,
+                                                      s_payment, s_link))
+                    st.success("Saved. Letters, statements and messages use it from now on.")
+                except ArboardError as exc:
+                    st.error(md(exc))
 
 with tab_holds:
     st.caption("Keep a debtor, or one invoice, out of the plan: in negotiation, under review, handled by the "
@@ -351,7 +374,7 @@ with tab_plan:
     st.markdown("**One debtor's schedule**")
     who = st.selectbox("Debtor", plan["customer_id"].unique().tolist()[:2000], key="out_who",
                        format_func=dict(zip(plan["customer_id"], plan["name"], strict=False)).get)
-    st.dataframe(outreach.render_messages(plan[plan["customer_id"] == who])
+    st.dataframe(outreach.render_messages(plan[plan["customer_id"] == who], pay_link=company.pay_link)
                  .pipe(outreach.export_table).pipe(outreach.readable), hide_index=True, width="stretch",
                  column_config={**outreach.LABELS, "date": st.column_config.DateColumn("Planned for"),
                                 "amount": st.column_config.NumberColumn("Amount", format="accounting"),
@@ -392,7 +415,21 @@ with tab_plan:
         else:
             st.caption("Select a row to log what came of the contact (a promise to pay, say).")
         name = f"worklist-{work_day.isoformat()}-{work_channel}"
-        k1, k2 = st.columns(2)
+        in_letters = letters.letters_of(work)
+        missing = letters.missing_addresses(work)
+        if missing:
+            st.warning(f"{number(len(missing))} letter(s) have no postal address on file: "
+                       + md(", ".join(missing[:10])) + (" …" if len(missing) > 10 else "")
+                       + ". Add the address to the customers file and import it.")
+        k1, k2, k3 = st.columns(3)
+        if len(in_letters):
+            k3.download_button(
+                f"Print the letters (PDF, {number(len(in_letters))})",
+                lambda: letters.letters_pdf(in_letters, letters.addresses(engine, in_letters["customer_id"]),
+                                            sender=company),
+                f"letters-{work_day.isoformat()}.pdf", "application/pdf", key="out_work_pdf",
+                help="One letter per page with your letterhead and the debtor's address in the envelope window."
+                     + ("" if company.is_set else " Set the sender on the Playbooks tab first."))
         k1.download_button(f"Download this list (CSV, {number(len(work))} rows)", lambda: exports.to_csv_bytes(work),
                            f"{name}.csv", "text/csv", key="out_work_csv")
         k2.download_button("Download this list (Excel)", lambda: exports.to_xlsx_bytes(
@@ -401,7 +438,7 @@ with tab_plan:
                            key="out_work_xlsx")
 
     def full_export():
-        return outreach.export_table(outreach.render_messages(plan))
+        return outreach.export_table(outreach.render_messages(plan, pay_link=company.pay_link))
 
     d1, d2 = st.columns(2)
     d1.download_button("Download the plan (CSV)", lambda: exports.to_csv_bytes(full_export()),

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import briefing, db, events, generate, promises, scenarios, schema, store, summary
+from arboard import briefing, db, events, generate, pdf, promises, scenarios, schema, store, summary
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.scenarios import Scenario
@@ -39,7 +39,7 @@ def test_hostile_names_and_other_scripts_render_without_dejavu(duck_engine, monk
     generate.write_sample(duck_engine, SMALL_SAMPLE)
     with duck_engine.begin() as conn:
         conn.execute(sa.update(schema.customers).values(name='=HYPERLINK("http://x","株式会社 Müller")'))
-    monkeypatch.setattr(briefing, "FONT_PATHS", [])
+    monkeypatch.setattr(pdf, "FONT_PATHS", [])
     assert _pages(briefing.build(duck_engine, AS_OF, currency="EUR")) == 1
 
 
@@ -129,7 +129,7 @@ def test_an_open_items_report_is_said_so_on_the_page(duck_engine, monkeypatch):
             [("I1", "C1", date(2026, 9, 1), date(2026, 10, 1), 1000.0, "EUR", None)],
             columns=["invoice_id", "customer_id", "invoice_date", "due_date", "amount", "currency", "paid_date"]))
     events.refresh(duck_engine)
-    monkeypatch.setattr(briefing, "FONT_PATHS", [])  # core font: the text is readable in the stream
+    monkeypatch.setattr(pdf, "FONT_PATHS", [])  # core font: the text is readable in the stream
     assert b"Open items only" in _text(briefing.build(duck_engine, date(2026, 11, 22)))
     generate.write_sample(duck_engine, SMALL_SAMPLE, replace=True)
     assert b"Open items only" not in _text(briefing.build(duck_engine, AS_OF))
@@ -137,7 +137,7 @@ def test_an_open_items_report_is_said_so_on_the_page(duck_engine, monkeypatch):
 
 def test_a_long_subtitle_is_fitted_to_the_page():
     """A long configuration name no longer runs off the page: smaller type, then an ellipsis."""
-    page = briefing._Page()
+    page = pdf.Page()
     short, size = page.fitted(12, 20, 186, 5, "In EUR; segments: default thresholds.", size=8.5)
     assert size == 8.5 and short == "In EUR; segments: default thresholds."
     text, size = page.fitted(12, 20, 186, 5, "In EUR (all currencies); segments: " + "a long name " * 40, size=8.5)

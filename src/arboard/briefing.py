@@ -3,16 +3,13 @@
 Charts are Vega-Lite specs rendered to PNG by vl-convert (the same grammar the pages draw with
 Altair), laid out on one A4 page with fpdf2. Besides aggregates, the page names the debtors
 with the largest overdue balances (what a collections meeting discusses); like an export, it is
-company data. Text uses DejaVu Sans when the system has it (any script) and falls back to the
-PDF core font, with characters outside Latin-1 replaced.
+company data. Fonts and page helpers: :mod:`arboard.pdf`.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import pandas as pd
 from babel.numbers import format_compact_decimal, format_decimal
@@ -21,11 +18,9 @@ from arboard import promises
 from arboard.aging import bucket_colours
 from arboard.errors import ArboardError
 from arboard.overview import Overview
+from arboard.pdf import ACCENT, BAD, GOOD, INK, MUTED, Page
 
 LOCALE = "en_GB"
-FONT_PATHS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-              Path("/usr/share/fonts/TTF/DejaVuSans.ttf")]
-INK, MUTED, ACCENT, GOOD, BAD = (27, 36, 48), (110, 120, 130), (31, 95, 139), (46, 125, 50), (198, 40, 40)
 
 
 @dataclass
@@ -114,65 +109,6 @@ def group_rows(customers: pd.DataFrame, groups: pd.Series) -> list[tuple[str, in
     return rows
 
 
-class _Page:
-    """fpdf2 with the font decided once and text made safe for it."""
-
-    def __init__(self):
-        from fpdf import FPDF
-
-        self.pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-        self.pdf.set_auto_page_break(False)
-        self.pdf.set_margins(12, 12, 12)
-        self.pdf.add_page()
-        font = next((p for p in FONT_PATHS if p.exists()), None)
-        if font is not None:
-            self.pdf.add_font("body", "", str(font))
-            bold = font.with_name("DejaVuSans-Bold.ttf")
-            self.pdf.add_font("body", "B", str(bold if bold.exists() else font))
-            self.family, self.unicode = "body", True
-        else:
-            self.family, self.unicode = "helvetica", False
-
-    def text(self, value: str) -> str:
-        if self.unicode:
-            return value
-        for a, b in (("–", "-"), ("—", "-"), ("≥", ">="), ("≤", "<="), ("€", "EUR"), ("’", "'"), ("“", '"'),
-                     ("”", '"'), ("−", "-")):
-            value = value.replace(a, b)
-        return value.encode("latin-1", "replace").decode("latin-1")
-
-    def font(self, size: float, *, bold: bool = False, colour=INK) -> None:
-        self.pdf.set_font(self.family, "B" if bold else "", size)
-        self.pdf.set_text_color(*colour)
-
-    def at(self, x: float, y: float, w: float, h: float, value: str, *, align: str = "L") -> None:
-        self.pdf.set_xy(x, y)
-        self.pdf.cell(w, h, self.text(value), align=align)
-
-    def fitted(self, x: float, y: float, w: float, h: float, value: str, *, size: float, smallest: float = 6.5,
-               colour=INK) -> tuple[str, float]:
-        """One line in ``w`` mm: the font shrinks towards ``smallest`` for a long line (a long
-        configuration name), and what still does not fit ends in an ellipsis. Returns what was
-        written and its font size."""
-        text = self.text(value)
-        while size > smallest and self._width(text, size, colour) > w:
-            size -= 0.25
-        while len(text) > 1 and self._width(text, size, colour) > w:
-            text = text[:-2].rstrip() + ("…" if self.unicode else "~")
-        self.at(x, y, w, h, text)
-        return text, size
-
-    def _width(self, text: str, size: float, colour) -> float:
-        self.font(size, colour=colour)
-        return self.pdf.get_string_width(text)
-
-    def image(self, png: bytes, x: float, y: float, w: float) -> None:
-        self.pdf.image(io.BytesIO(png), x=x, y=y, w=w)
-
-    def output(self) -> bytes:
-        return bytes(self.pdf.output())
-
-
 def promise_line(table: pd.DataFrame, kept: dict) -> dict:
     """What the page says about promises to pay: :func:`arboard.promises.summary` of ``table`` (from
     :func:`arboard.promises.promises`) and ``kept`` (:func:`arboard.promises.kept_rate`)."""
@@ -204,7 +140,7 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
     points = ov.tiles.set_index("as_of")
     now, before = points.loc[ov.as_of], points.loc[ov.previous]
     dso_k, bp_k, add_k = ("countback_dso", "countback_bpdso", "countback_add") if countback else ("dso", "bpdso", "add")
-    page = _Page()
+    page = Page()
     pdf = page.pdf
     left, width = 12.0, 186.0
 

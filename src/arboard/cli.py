@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ from arboard import (
     holds,
     importer,
     kpis,
+    letters,
     logbook,
     openitems,
     outreach,
@@ -36,6 +38,8 @@ from arboard import (
     readers,
     scenarios,
     segments,
+    sender,
+    statement,
     summary,
 )
 from arboard.aging import AgingSpec
@@ -306,10 +310,11 @@ def segments_cmd(
         sys.stdout.write(exports.to_csv_bytes(table).decode("utf-8-sig"))
 
 
-def _check_out(out_file: Path) -> bool:
-    """Validate an export path; True when it asks for Excel."""
-    if out_file.suffix.lower() not in (".csv", ".xlsx"):
-        _fail(ArboardError("--out must end in .csv or .xlsx."), 2)
+def _check_out(out_file: Path, *, pdf: bool = False) -> bool:
+    """Validate an export path (.csv, .xlsx, and .pdf when ``pdf``); True when it asks for Excel."""
+    allowed = (".csv", ".xlsx", ".pdf") if pdf else (".csv", ".xlsx")
+    if out_file.suffix.lower() not in allowed:
+        _fail(ArboardError("--out must end in " + ", ".join(allowed[:-1]) + f" or {allowed[-1]}."), 2)
     return out_file.suffix.lower() == ".xlsx"
 
 
@@ -322,7 +327,8 @@ def _write(out_file: Path, data: bytes) -> None:
 
 @app.command("plan")
 def plan_cmd(
-    out_file: Annotated[Path, typer.Option("--out", help="FILE.csv or FILE.xlsx")],
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.csv or FILE.xlsx (FILE.pdf: the day's letters, "
+                                                          "with --day and --channel letter)")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     weeks: Annotated[int, typer.Option(min=1, max=26, help="Weeks ahead to plan.")] = 8,
@@ -349,8 +355,12 @@ def plan_cmd(
     channel: Annotated[str | None, typer.Option(help="With --day: only phone, letter, email, sms or portal "
                                                      "contacts.")] = None,
 ) -> None:
-    """Export the outreach plan: one row per planned contact with the rendered message (or one day's work list)."""
-    xlsx = _check_out(out_file)
+    """Export the outreach plan: one row per planned contact with the rendered message (or one day's work list,
+    or that day's letters to print as a PDF)."""
+    xlsx = _check_out(out_file, pdf=True)
+    pdf = out_file.suffix.lower() == ".pdf"
+    if pdf and (not on_day or channel != "letter"):
+        _fail(ArboardError("A PDF holds the letters of one day: use it with --day and --channel letter."), 2)
     work_day = None
     if on_day:
         try:
@@ -373,21 +383,36 @@ def plan_cmd(
     inputs = outreach.plan_inputs(engine, day, config=cfg)
     _history_note(engine, "the groups (every debtor gets the no-information playbook)")
     rates = fx.load(engine)
+    company = sender.load(engine)
     done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls, rates=rates)
     handed = inputs.handed_over(day, settings)
     if work_day is not None:
         end = outreach.plan_end(day, settings)
         if not day < work_day <= end:
             _fail(ArboardError(f"--day must fall in the plan: {day + timedelta(days=1)} to {end}."), 2)
-        table = outreach.work_list(done.plan, work_day, channel=channel, rates=rates)
+        table = outreach.work_list(done.plan, work_day, channel=channel, rates=rates, pay_link=company.pay_link)
+        found = letters.addresses(engine, letters.letters_of(table)["customer_id"])
+        table = letters.with_addresses(table, found, sender=company)
     else:
-        table = outreach.export_table(outreach.render_messages(done.plan))
-    _write(out_file, exports.to_xlsx_bytes(table, sheet="Work list" if work_day else "Plan",
-                                           money_columns=("amount", "fee", "total_due"))
-           if xlsx else exports.to_csv_bytes(table))
+        table = outreach.export_table(outreach.render_messages(done.plan, pay_link=company.pay_link))
+    if pdf:
+        try:
+            _write(out_file, letters.letters_pdf(table, found, sender=company))
+        except ArboardError as exc:
+            _fail(exc)
+    else:
+        _write(out_file, exports.to_xlsx_bytes(table, sheet="Work list" if work_day else "Plan",
+                                               money_columns=("amount", "fee", "total_due"))
+               if xlsx else exports.to_csv_bytes(table))
     if work_day is not None:
         what = f"{channel} contact(s)" if channel else "contact(s)"
         out.print(f"{len(table):,} {what} on {work_day}, the largest balances first, written to {out_file}")
+        missing = letters.missing_addresses(table)
+        if missing:
+            out.print(f"{len(missing):,} letter(s) have no postal address on file: "
+                      f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+        if pdf and not company.is_set:
+            out.print("The letters have no letterhead: set it with `arboard sender --name ...`.")
     else:
         out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
     if len(done.calls_left_out):
@@ -396,6 +421,67 @@ def plan_cmd(
     if len(handed):
         out.print(f"{handed['customer_id'].nunique():,} debtor(s) are past a hand-over step and get no more "
                   "reminders (their claims are taken to be with the agency).")
+
+
+@app.command("statement")
+def statement_cmd(
+    customer_id: Annotated[str, typer.Argument(help="The debtor's customer id.")],
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.pdf (to send), FILE.csv or FILE.xlsx (its lines)")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+) -> None:
+    """A debtor's statement of account: every open item, the balance by age, how to pay."""
+    xlsx = _check_out(out_file, pdf=True)
+    engine = _open(db_url)
+    day = _as_of(as_of, engine)
+    try:
+        st = statement.account_statement(engine, customer_id, day)
+    except ArboardError as exc:
+        _fail(exc)
+    if out_file.suffix.lower() == ".pdf":
+        company = sender.load(engine)
+        _write(out_file, letters.statement_pdf(st, sender=company))
+        if not letters.address_lines(st.customer):
+            out.print(f"{customer_id} has no postal address on file; the statement says so where it would be.")
+    else:
+        lines = statement.export_lines(st)
+        _write(out_file, exports.to_xlsx_bytes(lines, sheet="Statement", money_columns=("amount", "open_amount"))
+               if xlsx else exports.to_csv_bytes(lines))
+    balances = ", ".join(f"{r.currency} {r.balance:,.2f} (overdue {r.overdue:,.2f})"
+                         for r in st.totals.itertuples(index=False)) or "nothing open"
+    out.print(f"Statement of {customer_id} as of {day}: {len(st.lines):,} open item(s), {balances}; "
+              f"written to {out_file}")
+
+
+@app.command("sender")
+def sender_cmd(
+    name: Annotated[str | None, typer.Option(help="Your company's name (letterhead, footer).")] = None,
+    address: Annotated[list[str] | None, typer.Option(help="An address line (repeat: street, postal code and "
+                                                           "city).")] = None,
+    country: Annotated[str | None, typer.Option(help="Your country (two letters): letters abroad print the "
+                                                     "debtor's country.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Phone, e-mail, web site (one line).")] = None,
+    payment: Annotated[str | None, typer.Option(help="Bank details for the footer (one line).")] = None,
+    pay_link: Annotated[str | None, typer.Option(help="The pay link messages carry; {customer_id} stands for the "
+                                                      "debtor.")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """Who letters, statements and messages come from. Without options: show it."""
+    engine = _open(db_url)
+    current = sender.load(engine)
+    given = {"name": name, "address": tuple(address) if address is not None else None, "country": country,
+             "contact": contact, "payment": payment, "pay_link": pay_link}
+    changes = {k: v for k, v in given.items() if v is not None}
+    if changes:
+        try:
+            current = sender.save(engine, dataclasses.replace(current, **changes))
+        except ArboardError as exc:
+            _fail(exc, 2)
+    for label, value in [("Name", current.name), ("Address", " / ".join(current.address)),
+                         ("Country", current.country), ("Contact", current.contact), ("Payment", current.payment),
+                         ("Pay link", current.pay_link)]:
+        out.print(f"{label:9} {value or '(not set)'}", markup=False, highlight=False)
 
 
 @app.command("log-contact")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -92,19 +93,26 @@ def _day(value: date | None, locale: Locale) -> str:
     return format_date(value, "medium", locale=locale) if value else ""
 
 
-def context_fields(ctx: MessageContext) -> dict:
-    """The whitelisted fields, formatted with Babel for the debtor's locale and currency."""
-    locale = _locale(ctx.locale)
+def formatters(locale_name: str | None, currency: str) -> tuple[Callable[[float], str], Callable[[date | None], str]]:
+    """Money in ``currency`` and dates, formatted with Babel for a debtor's locale (the default locale
+    when it is unknown, or does not know the currency). A date of None is empty."""
+    locale = _locale(locale_name)
     try:
-        _money(0.0, ctx.currency, locale)
+        _money(0.0, currency, locale)
     except Exception:  # noqa: BLE001 - e.g. a currency code Babel does not know: format in the default locale
         locale = _locale(DEFAULT_LOCALE)
 
     def money(v: float) -> str:
-        return _money(float(v), ctx.currency, locale)
+        return _money(float(v), currency, locale)
 
     def day(d: date | None) -> str:
         return _day(d, locale)
+    return money, day
+
+
+def context_fields(ctx: MessageContext) -> dict:
+    """The whitelisted fields, formatted with Babel for the debtor's locale and currency."""
+    money, day = formatters(ctx.locale, ctx.currency)
     promised_for = {n: d for n, d, _a in ctx.promised}
     return {
         "debtor_name": ctx.debtor_name,

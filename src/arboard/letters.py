@@ -1,0 +1,273 @@
+"""Letters to print and statements of account, as A4 PDFs for a window envelope.
+
+A day's work list has the letters' wording (:func:`arboard.outreach.work_list`); this module puts
+each on a page with the sender's letterhead (:mod:`arboard.sender`), the debtor's postal address
+where a window envelope shows it (DIN 5008 / C5 with a left window), the date and the customer
+number, and the bank details in the footer. A letter that runs long continues on a second page.
+A debtor without a postal address on file is still printed, with the gap marked, and counted by
+:func:`missing_addresses` so the page can say so before anything is posted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+from babel import Locale
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.db import fetch_frame
+from arboard.errors import ArboardError
+from arboard.messages import formatters
+from arboard.pdf import ACCENT, BAD, INK, MUTED, Page
+from arboard.sender import Sender
+from arboard.statement import KIND_LABELS, ON_ACCOUNT, Statement
+
+NO_ADDRESS = "no postal address on file"
+ADDRESS_FIELDS = ("customer_id", "name", "street", "postal_code", "city", "country", "locale")
+# Page geometry in mm: DIN 5008 form B (left window 20 mm in, 45 mm down, 85 x 45 mm).
+LEFT, WIDTH, WINDOW_TOP, BODY_BOTTOM, FOOTER_Y = 25.0, 165.0, 50.0, 268.0, 279.0
+_ENGLISH = Locale.parse("en")
+
+
+def address_lines(customer: Mapping, *, home_country: str = "") -> list[str]:
+    """A debtor's postal address as a window envelope shows it: name, street, postal code and city
+    (city then postcode in Great Britain), and the country's name when it is not ``home_country``.
+    An empty list when no street and city are on file."""
+    street, postal, city = (_text(customer.get(k)) for k in ("street", "postal_code", "city"))
+    if not street and not city:
+        return []
+    country = _text(customer.get("country")).upper()
+    place = [city, postal] if country == "GB" else [f"{postal} {city}".strip()]
+    lines = [_text(customer.get("name")) or _text(customer.get("customer_id")), street, *place]
+    if country and country != home_country.upper():
+        lines.append(_ENGLISH.territories.get(country, country).upper())
+    return [line for line in lines if line]
+
+
+def one_line(customer: Mapping, *, home_country: str = "") -> str:
+    """The postal address on one line (a work list's "Sent to"), or :data:`NO_ADDRESS`."""
+    lines = address_lines(customer, home_country=home_country)
+    return ", ".join(lines[1:]) if lines else NO_ADDRESS
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+
+
+def addresses(engine: Engine, customer_ids: Sequence[str]) -> pd.DataFrame:
+    """The postal addresses (and locale) of some debtors, indexed by customer id; debtors the
+    customers table does not hold have a row of blanks."""
+    cust = schema.customers
+    ids = list(dict.fromkeys(str(c) for c in customer_ids))
+    frames = []
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 5_000):  # bounded IN lists
+            frames.append(fetch_frame(conn, sa.select(*(cust.c[f] for f in ADDRESS_FIELDS))
+                                      .where(cust.c.customer_id.in_(ids[start:start + 5_000])),
+                                      list(ADDRESS_FIELDS)))
+    found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(ADDRESS_FIELDS))
+    return found.set_index("customer_id").reindex(pd.Index(ids, name="customer_id"))
+
+
+def with_addresses(table: pd.DataFrame, found: pd.DataFrame, *, sender: Sender = Sender()) -> pd.DataFrame:
+    """A work list (:func:`arboard.outreach.work_list`) whose letters say where they go: "Sent to" is
+    the postal address on one line, or :data:`NO_ADDRESS`. ``found``: :func:`addresses`."""
+    letters = table["channel"] == "letter"
+    if not letters.any():
+        return table
+    rows = found.reindex(table.loc[letters, "customer_id"].astype(str))
+    out = table.copy()
+    out.loc[letters, "contact"] = [one_line({**row._asdict(), "customer_id": cid}, home_country=sender.country)
+                                   for cid, row in zip(rows.index, rows.itertuples(index=False), strict=True)]
+    return out
+
+
+def letters_of(table: pd.DataFrame) -> pd.DataFrame:
+    """The letters among a work list's (or plan's) contacts."""
+    return table[table["channel"] == "letter"]
+
+
+def missing_addresses(table: pd.DataFrame) -> list[str]:
+    """The debtors among a work list's letters with no postal address on file (after
+    :func:`with_addresses`)."""
+    mine = letters_of(table)
+    return list(dict.fromkeys(mine.loc[mine["contact"] == NO_ADDRESS, "customer_id"].astype(str)))
+
+
+def _document(sender: Sender) -> Page:
+    def footer(page: Page) -> None:
+        lines = [" · ".join(p for p in (sender.name, sender.contact) if p), sender.payment]
+        for i, line in enumerate(line for line in lines if line):
+            page.fitted(LEFT, FOOTER_Y + i * 3.8, WIDTH - 15, 4, line, size=7.5, smallest=5.5, colour=MUTED)
+        page.font(7.5, colour=MUTED)
+        page.at(LEFT, FOOTER_Y, WIDTH, 4, f"Page {page.pdf.page_no()}", align="R")
+
+    return Page(first_page=False, margins=(LEFT, 20, 20), footer=footer)
+
+
+def _head(page: Page, sender: Sender, customer: Mapping, *, rows: list[tuple[str, str]]) -> None:
+    """Letterhead, return line, address window and the reference block of a letter's first page."""
+    pdf = page.pdf
+    pdf.add_page()
+    if sender.is_set:
+        page.font(12, bold=True, colour=ACCENT)
+        page.fitted(125, 15, 65, 6, sender.name, size=12, smallest=8, colour=ACCENT)
+        page.font(8.5, colour=INK)
+        # The contact details one per line ("phone · e-mail · web" is too wide for the block).
+        contact = [p.strip() for p in sender.contact.replace(",", "·").split("·") if p.strip()]
+        for i, line in enumerate([*sender.address, *contact][:7]):
+            page.fitted(125, 22 + i * 4, 65, 4, line, size=8.5, smallest=6.5)
+        page.fitted(LEFT, WINDOW_TOP - 5, 85, 4, " · ".join([sender.name, *sender.address]), size=7,
+                    smallest=5.5, colour=MUTED)
+    lines = address_lines(customer, home_country=sender.country)
+    if lines:
+        page.font(10)
+        for i, line in enumerate(lines[:6]):
+            page.fitted(LEFT, WINDOW_TOP + 1 + i * 5, 85, 5, line, size=10, smallest=7.5)
+    else:
+        page.font(10)
+        page.fitted(LEFT, WINDOW_TOP + 1, 85, 5, _text(customer.get("name")) or _text(customer.get("customer_id")),
+                    size=10, smallest=7.5)
+        page.font(9, bold=True, colour=BAD)
+        page.at(LEFT, WINDOW_TOP + 7, 85, 5, f"({NO_ADDRESS})")
+    for i, (label, value) in enumerate(rows):
+        page.font(8.5, colour=MUTED)
+        page.at(125, WINDOW_TOP + 1 + i * 5, 30, 5, label)
+        page.font(8.5)
+        page.fitted(155, WINDOW_TOP + 1 + i * 5, 35, 5, value, size=8.5, smallest=6.5)
+
+
+def letters_pdf(letters: pd.DataFrame, found: pd.DataFrame, *, sender: Sender = Sender()) -> bytes:
+    """The letters among a work list's rows, one letter per page (two when it runs long).
+
+    Parameters
+    ----------
+    letters
+        Rows of :func:`arboard.outreach.work_list` (``date, customer_id, name, step, channel, message``);
+        rows on another channel are left out.
+    found
+        :func:`addresses` of their debtors.
+    sender
+        The letterhead, return line and footer.
+    """
+    rows = letters_of(letters) if "channel" in letters else letters
+    if rows.empty:
+        raise ArboardError("There are no letters to print on this day.")
+    page = _document(sender)
+    for row in rows.itertuples(index=False):
+        customer = {"customer_id": row.customer_id, "name": row.name,
+                    **(found.loc[str(row.customer_id)].to_dict() if str(row.customer_id) in found.index else {})}
+        customer["name"] = row.name  # as the message addresses them
+        _money, day = formatters(_text(customer.get("locale")) or None, str(getattr(row, "currency", "EUR")))
+        _head(page, sender, customer, rows=[("Customer no.", str(row.customer_id)),
+                                            ("Date", day(pd.Timestamp(row.date).date()))])
+        page.font(11, bold=True)
+        page.fitted(LEFT, 100, WIDTH, 6, str(row.step), size=11, smallest=8)
+        page.pdf.set_xy(LEFT, 110)
+        page.font(10)
+        page.paragraph(LEFT, WIDTH, 5, str(row.message), bottom=BODY_BOTTOM)
+    return page.output()
+
+
+def statement_pdf(st: Statement, *, sender: Sender = Sender()) -> bytes:
+    """A statement of account (:func:`arboard.statement.account_statement`) on A4: every open item
+    per currency with its amount, what is open and days overdue, the balance by age, and how to pay."""
+    page = _document(sender)
+    customer = st.customer
+    currencies = list(st.totals["currency"]) or ["EUR"]
+    money_of = {c: formatters(_text(customer.get("locale")) or None, c)[0] for c in currencies}
+    day = formatters(_text(customer.get("locale")) or None, currencies[0])[1]
+    _head(page, sender, customer, rows=[("Customer no.", str(customer["customer_id"])),
+                                        ("Statement date", day(st.as_of))])
+    page.font(13, bold=True)
+    page.at(LEFT, 100, WIDTH, 7, "Statement of account")
+    page.font(9, colour=MUTED)
+    page.at(LEFT, 107, WIDTH, 5, f"Open items as of {day(st.as_of)}")
+    y = 116.0
+    if st.empty:
+        page.font(10)
+        page.pdf.set_xy(LEFT, y)
+        page.paragraph(LEFT, WIDTH, 5, f"Nothing is open on your account as of {day(st.as_of)}. Thank you.",
+                       bottom=BODY_BOTTOM)
+        return page.output()
+    widths = [32, 27, 21, 21, 24, 24, 16]
+    heads = ["Document", "Type", "Date", "Due", "Amount", "Open", "Days late"]
+    right = {4, 5, 6}
+
+    def header_row(y: float) -> float:
+        page.font(8, bold=True, colour=MUTED)
+        x = LEFT
+        for w, h, i in zip(widths, heads, range(len(heads)), strict=True):
+            page.at(x, y, w - 1, 5, h, align="R" if i in right else "L")
+            x += w
+        page.pdf.set_draw_color(*MUTED)
+        page.pdf.line(LEFT, y + 5.5, LEFT + WIDTH, y + 5.5)
+        return y + 7
+
+    for currency, lines in st.lines.groupby("currency", sort=False):
+        money = money_of.get(currency) or formatters(_text(customer.get("locale")) or None, currency)[0]
+        if y > BODY_BOTTOM - 30:
+            page.pdf.add_page()
+            y = 20.0
+        if len(currencies) > 1:
+            page.font(10, bold=True)
+            page.at(LEFT, y, WIDTH, 5, f"In {currency}")
+            y += 6
+        y = header_row(y)
+        for line in lines.itertuples(index=False):
+            if y > BODY_BOTTOM - 5:
+                page.pdf.add_page()
+                y = header_row(20.0)
+            due = pd.Timestamp(line.due_date).date() if line.kind != "payment" and pd.notna(line.due_date) else None
+            days = "" if line.kind == "payment" or pd.isna(line.days_past_due) else \
+                str(int(line.days_past_due)) if line.days_past_due > 0 else ""
+            cells = [str(line.reference), KIND_LABELS.get(line.kind, line.kind) + (" (in dispute)" if line.disputed
+                                                                                   else ""),
+                     day(pd.Timestamp(line.date).date()) if pd.notna(line.date) else "", day(due),
+                     money(line.amount) if line.kind != "payment" else "", money(line.open_amount), days]
+            x = LEFT
+            for i, (w, cell) in enumerate(zip(widths, cells, strict=True)):
+                colour = BAD if i == 6 and days else INK
+                page.font(8, colour=colour)
+                page.fitted(x, y, w - 1, 4.5, cell, size=8, smallest=6, colour=colour,
+                            align="R" if i in right else "L")
+                x += w
+            y += 4.8
+        y = _totals(page, st, currency, money, y + 2)
+    total_overdue = {c: o for c, o in zip(st.totals["currency"], st.totals["overdue"], strict=True) if o > 0.004}
+    closing = ("Please pay the overdue amount of " + " and ".join(money_of[c](v) for c, v in total_overdue.items())
+               + f" at {sender.link_for(customer['customer_id'])}." if total_overdue else
+               "Nothing on your account is overdue.")
+    closing += " If anything on this statement does not match your records, please tell us"
+    closing += f": {sender.contact}." if sender.contact else "."
+    if y > BODY_BOTTOM - 15:
+        page.pdf.add_page()
+        y = 20.0
+    page.pdf.set_xy(LEFT, y + 3)
+    page.font(9.5)
+    page.paragraph(LEFT, WIDTH, 5, closing, bottom=BODY_BOTTOM)
+    return page.output()
+
+
+def _totals(page: Page, st: Statement, currency: str, money, y: float) -> float:
+    """The balance of one currency by age, under its lines; returns the next free line."""
+    if y > BODY_BOTTOM - 18:
+        page.pdf.add_page()
+        y = 20.0
+    row = st.totals.set_index("currency").loc[currency]
+    labels = [b for b in st.buckets if b != ON_ACCOUNT or abs(row[b]) > 0.004]
+    w = WIDTH / (len(labels) + 1)
+    page.pdf.set_draw_color(*MUTED)
+    page.pdf.line(LEFT, y, LEFT + WIDTH, y)
+    for i, label in enumerate([*labels, "Balance"]):
+        page.font(7.5, bold=True, colour=MUTED)
+        page.at(LEFT + i * w, y + 1, w - 1, 4, label if label != "Not due" else "Not yet due", align="R")
+        value = row["balance"] if label == "Balance" else row[label]
+        overdue = label in st.buckets[1:] and label != ON_ACCOUNT and value > 0.004
+        page.font(8.5, bold=label == "Balance", colour=BAD if overdue else INK)
+        page.fitted(LEFT + i * w, y + 5.5, w - 1, 4.5, money(value), size=8.5, smallest=6,
+                    colour=BAD if overdue else INK, align="R")
+    return y + 13

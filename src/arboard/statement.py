@@ -1,0 +1,124 @@
+"""A debtor's statement of account: every open item as of a date, with balances and their age.
+
+What a collector sends with a reminder or on request ("please send us a statement"), and what
+the debtor reconciles against their own books: the open invoices and credit notes (what is still
+open after partial payments), the payments on account not applied to an invoice, and per
+currency the balance, what of it is overdue, and how long overdue. The lines and totals are
+the ledger's own as the Aging page reads it (:func:`arboard.aging.items`), so a statement adds
+up to the debtor's row there. The PDF is laid out by :func:`arboard.letters.statement_pdf`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import aging, schema
+from arboard.db import fetch_frame
+from arboard.errors import ArboardError
+
+# Statements age by due date in the buckets most of them print: current, then 30-day steps to 90.
+STATEMENT_AGING = aging.AgingSpec(edges=(30, 60, 90))
+ON_ACCOUNT = "On account"
+KIND_LABELS = {"invoice": "Invoice", "credit_note": "Credit note", "payment": "Payment on account"}
+LINE_COLUMNS = ["kind", "reference", "date", "due_date", "amount", "open_amount", "currency", "days_past_due",
+                "disputed", "bucket"]
+CUSTOMER_FIELDS = ("customer_id", "name", "street", "postal_code", "city", "country", "locale", "email", "phone")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement of account (:func:`account_statement`)."""
+
+    customer: dict  # CUSTOMER_FIELDS (None where unknown)
+    as_of: date
+    lines: pd.DataFrame  # LINE_COLUMNS, by currency then due date
+    totals: pd.DataFrame  # per currency: balance, overdue, one column per bucket and ON_ACCOUNT
+    buckets: tuple[str, ...]  # the bucket columns of ``totals``, in order
+
+    @property
+    def empty(self) -> bool:
+        """Nothing open: the statement says the account is settled."""
+        return self.lines.empty
+
+
+def account_statement(engine: Engine, customer_id: str, as_of: date, *,
+                      spec: aging.AgingSpec = STATEMENT_AGING) -> Statement:
+    """The statement of account of one debtor as of ``as_of``.
+
+    Parameters
+    ----------
+    engine
+        The ledger database.
+    customer_id
+        The debtor; an id the ledger does not know is refused with an :class:`ArboardError`.
+    as_of
+        Items and payments dated after it are left out; days overdue count to it.
+    spec
+        The buckets (always by due date: a statement says how long items are overdue).
+
+    Returns
+    -------
+    Statement
+        Its lines: open invoices and credit notes with their amount, what is still open, days past
+        due and bucket; payments on account (not applied to a known invoice) as negative lines.
+    """
+    spec = aging.AgingSpec(edges=spec.edges, basis="due")
+    customer = _customer(engine, customer_id)
+    items = aging.items(engine, as_of, spec=spec, customer_id=customer_id, limit=1_000_000)
+    items = items.assign(kind=(items["amount"] < 0).map({True: "credit_note", False: "invoice"}),
+                         reference=items["invoice_id"], date=items["invoice_date"])
+    pay, inv = schema.payments, schema.invoices
+    # Not applied to a known invoice, as the balance events count it (arboard.events): a payment
+    # naming an invoice the ledger does not hold is cash on the account.
+    q = (sa.select(pay.c.payment_id, pay.c.payment_date, sa.cast(pay.c.amount, sa.Float).label("amount"),
+                   pay.c.currency)
+         .select_from(pay.outerjoin(inv, inv.c.invoice_id == pay.c.invoice_id))
+         .where(pay.c.customer_id == customer_id, pay.c.payment_date <= as_of, inv.c.invoice_id.is_(None)))
+    with engine.connect() as conn:
+        paid = fetch_frame(conn, q, ["payment_id", "payment_date", "amount", "currency"])
+    paid = pd.DataFrame({"kind": "payment", "reference": paid["payment_id"], "date": paid["payment_date"],
+                         "due_date": None, "amount": -paid["amount"].astype(float),
+                         "open_amount": -paid["amount"].astype(float), "currency": paid["currency"],
+                         "days_past_due": None, "disputed": False, "bucket": ON_ACCOUNT})
+    lines = pd.concat([frame for frame in (items[LINE_COLUMNS], paid[LINE_COLUMNS]) if len(frame)]
+                      or [items[LINE_COLUMNS]], ignore_index=True)
+    lines = lines[lines["open_amount"].abs() > 0.004]
+    order = lines.assign(_due=pd.to_datetime(lines["due_date"]), _date=pd.to_datetime(lines["date"]))
+    lines = lines.loc[order.sort_values(["currency", "_due", "_date", "reference"], na_position="last",
+                                        kind="stable").index].reset_index(drop=True)
+    lines["disputed"] = lines["disputed"].fillna(False).astype(bool)
+    buckets = (*spec.labels, ON_ACCOUNT)
+    totals = (lines.pivot_table(index="currency", columns="bucket", values="open_amount", aggfunc="sum",
+                                fill_value=0.0, observed=False)
+              .reindex(columns=list(buckets), fill_value=0.0).round(2)) if len(lines) else \
+        pd.DataFrame(columns=list(buckets), index=pd.Index([], name="currency"))
+    totals.columns.name = None
+    totals.insert(0, "balance", totals[list(buckets)].sum(axis=1).round(2))
+    totals.insert(1, "overdue", totals[spec.overdue_labels].sum(axis=1).round(2))
+    return Statement(customer, as_of, lines, totals.reset_index(), buckets)
+
+
+def _customer(engine: Engine, customer_id: str) -> dict:
+    cust, inv = schema.customers, schema.invoices
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(*(cust.c[f] for f in CUSTOMER_FIELDS))
+                           .where(cust.c.customer_id == customer_id)).mappings().first()
+        if row is None and conn.execute(sa.select(inv.c.invoice_id).where(inv.c.customer_id == customer_id)
+                                        .limit(1)).first() is None:
+            raise ArboardError(f"No debtor {customer_id!r} in the ledger.", where="customer_id")
+    out = dict(row) if row is not None else dict.fromkeys(CUSTOMER_FIELDS)
+    out["customer_id"] = customer_id
+    out["name"] = out.get("name") or customer_id
+    return out
+
+
+def export_lines(st: Statement) -> pd.DataFrame:
+    """The statement's lines as a file has them: plain-language kinds, dates as dates."""
+    out = st.lines.assign(kind=st.lines["kind"].map(KIND_LABELS))
+    out.insert(0, "customer_id", st.customer["customer_id"])
+    return out.rename(columns={"date": "document_date"})
