@@ -627,3 +627,22 @@ def test_pressure_limit_on_random_plans(rows, limit):
     overdue = plan[plan["offset_days"] >= 0]
     alone = outreach.enforce_pressure(overdue, settings)
     assert (kept["offset_days"] >= 0).sum() == len(alone)
+
+
+def test_a_call_that_goes_out_in_writing_speaks_to_the_debtor(duck_engine):
+    """No phone number (or calls opted out): the call's script is for the collector, so the letter or
+    e-mail that replaces it asks the debtor to get in touch, and one about a broken promise names it."""
+    as_of = date(2026, 11, 20)
+    generate.write_sample(duck_engine, generate.SampleSpec(customers=150, invoices=4000, seed=3, end=as_of))
+    plan = outreach.render_messages(outreach.make_plan(duck_engine, as_of))
+    written = plan[plan["channel"] != "phone"]
+    assert not written["message"].str.startswith("Call script").any()
+    assert plan.loc[(plan["channel"] == "phone") & plan["step"].isin(["Call", "Broken promise: call"]),
+                    "message"].str.startswith("Call script").all()
+    instead = written[written["step"].isin(["Please contact us", "Your promise to pay"])]
+    assert len(instead) and (instead["channel"] == "letter").all()  # the sample's debtors without a phone
+    promised = instead[instead["step"] == "Your promise to pay"]
+    assert len(promised) and promised["message"].str.contains("you promised to pay").all()
+    assert instead["message"].str.contains("Please call us|call us today").all()
+    # Two steps of a day that fall back to one channel send one contact, not the same letter twice.
+    assert not plan.duplicated(["customer_id", "currency", "date", "channel"]).any()

@@ -25,13 +25,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, fx, promises, schema
+from arboard import events, fx, promises, schema, sender
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
 from arboard.holds import held_until
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 from arboard.openitems import open_items
+from arboard.sender import PAY_LINK
 
 CHANNELS = ("email", "sms", "letter", "phone", "portal", "preferred")
 TONES = ("friendly", "neutral", "firm")
@@ -41,7 +42,6 @@ ACTION_LABELS = {"payment_plan": "offer a payment plan", "credit_hold": "credit 
 FALLBACK = {"email": ("sms", "letter"), "sms": ("email", "letter"), "phone": ("letter",),
             "portal": ("email", "sms", "letter"), "letter": ()}
 UNIT_COSTS = {"email": 0.01, "sms": 0.08, "portal": 0.01, "letter": 1.20, "phone": 4.50}
-PAY_LINK = "https://pay.example.com/{customer_id}"
 MAX_FEE = 1_000.0
 
 
@@ -110,6 +110,17 @@ _CALL = "Call script: introduce yourself, confirm {{ open_amount }} open since {
 _BROKEN = ("Call script: {{ debtor_name }} promised to pay {{ promised_amount }} by {{ promised_date }} and the "
            "payment has not arrived. Confirm {{ open_amount }} open since {{ oldest_due_date }}, ask what happened, "
            "agree a new date or a payment plan, and log the new promise.\n" + _LIST)
+# A call script is for the collector, not the debtor: a call that goes out in writing (no phone number, or
+# the debtor opted out of calls) says instead what the call would have asked, to the debtor (see build_plan).
+_CALL_WRITTEN = ("Dear {{ debtor_name }},\n\nwe would like to talk with you about {{ open_amount }} open since "
+                 "{{ oldest_due_date }}:" + _LIST + _FEE + "\nPlease call us to agree how and when it will be paid "
+                 "(we can spread it over instalments), or pay at {{ pay_link }}.")
+_BROKEN_WRITTEN = ("Dear {{ debtor_name }},\n\nyou promised to pay {{ promised_amount }} by {{ promised_date }}, and "
+                   "we have not received the payment. {{ open_amount }} is open since {{ oldest_due_date }}:"
+                   + _LIST + "\nPlease pay at {{ pay_link }}, or call us today to agree a new date.")
+WRITTEN_INSTEAD = {"call": ("Please contact us", _CALL_WRITTEN), "broken_promise": ("Your promise to pay",
+                                                                                    _BROKEN_WRITTEN)}
+
 # Not a playbook step: a call on the first contact day after a promise to pay ends with the invoice still
 # open, whatever level the debtor's reminders are at (PlanSettings.call_broken_promises). Collection
 # suites raise a collector's task on a broken promise for the same reason: it is news, and it needs a talk.
@@ -415,7 +426,9 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         ``date, customer_id, name, group, step, step_no, channel, tone, actions, contact, currency,
         amount, invoices`` (the open invoice numbers the contact is about), ..., ``promised`` (on a call
         about broken promises, step 0: ``(invoice, promised date, amount promised)`` of each), sorted
-        by date.
+        by date. A call step that goes out on another channel (no phone number, calls opted out)
+        carries :data:`WRITTEN_INSTEAD`'s wording, not the collector's script; of two steps of one day
+        on one channel, only the later goes.
     """
     end = pd.Timestamp(plan_end(as_of, settings))
     start = pd.Timestamp(as_of)
@@ -488,10 +501,21 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         plan["step_channel"].to_numpy(dtype=object), plan["group"].to_numpy(dtype=object),
         best.to_numpy(dtype=object), has_email.tolist(), has_phone.tolist(), opt_codes.tolist(), strict=True)]
     plan = plan[plan["channel"].notna()]  # opted out of everything: not contacted
+    written = ((plan["step_channel"] == "phone") & (plan["channel"] != "phone")).to_numpy()
+    if written.any():  # a call script must not reach the debtor: what the call would have asked, in writing
+        broken = written & (plan["step_no"] == 0).to_numpy()
+        for mask, key in ((written & ~broken, "call"), (broken, "broken_promise")):
+            for column, value in zip(("step", "template"), WRITTEN_INSTEAD[key], strict=True):
+                if isinstance(plan[column].dtype, pd.CategoricalDtype) and value not in plan[column].cat.categories:
+                    plan[column] = plan[column].cat.add_categories([value])
+                plan.loc[mask, column] = value
     plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
     # Accounts are numbered in the order of debtor and currency (_plan_items).
     plan = plan.sort_values(["date", "account", "step_no"]).reset_index(drop=True)
+    # Two steps of one day that end up on one channel (a welcome by e-mail and by SMS, both by letter for a
+    # debtor with neither) would send the same debtor the same thing twice: the later step's goes.
+    plan = plan.drop_duplicates(["account", "date", "channel"], keep="last").reset_index(drop=True)
     plan["statement"], owed = _statements(plan, df, credits)
     plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
     plan["total_due"] = owed[plan.index] + plan["fee"]
@@ -1046,7 +1070,7 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
     promised = getattr(row, "promised", ())  # missing (or NaN) on plans made before promise calls said more
     return MessageContext(debtor_name=str(row.name), open_amount=sum(a for _n, _d, a in statement),
                           currency=str(row.currency), oldest_due_date=min(owed),
-                          invoices=statement, pay_link=pay_link.format(customer_id=row.customer_id),
+                          invoices=statement, pay_link=sender.link(pay_link, row.customer_id),
                           locale=row.locale if isinstance(row.locale, str) else None,
                           fee=float(getattr(row, "fee", 0.0) or 0.0),
                           promised=promised if isinstance(promised, tuple) else ())
