@@ -154,14 +154,17 @@ with tab_books:
                    "{{ pay_link }} says in every message; {customer_id} in it stands for the debtor's number.")
         with st.form("out_sender"):
             f1, f2 = st.columns(2)
-            s_name = f1.text_input("Company name", company.name, max_chars=sender.MAX_LINE)
+            s_name = f1.text_input("Company name", company.name, max_chars=sender.MAX_LINE, key="out_sender_name")
             s_country = f2.text_input("Country (two letters, e.g. DE)", company.country, max_chars=2,
+                                      key="out_sender_country",
                                       help="A letter to a debtor in another country prints the country's name.")
             s_address = f1.text_area("Address (one line each: street, postal code and city)",
-                                     "\n".join(company.address), height=90)
-            s_contact = f2.text_input("Contact (phone · e-mail · web)", company.contact, max_chars=sender.MAX_LINE)
-            s_payment = f2.text_input("Bank details (footer)", company.payment, max_chars=sender.MAX_LINE)
-            s_link = st.text_input("Pay link", company.pay_link, max_chars=300)
+                                     "\n".join(company.address), height=90, key="out_sender_address")
+            s_contact = f2.text_input("Contact (phone · e-mail · web)", company.contact, max_chars=sender.MAX_LINE,
+                                      key="out_sender_contact")
+            s_payment = f2.text_input("Bank details (footer)", company.payment, max_chars=sender.MAX_LINE,
+                                      key="out_sender_payment")
+            s_link = st.text_input("Pay link", company.pay_link, max_chars=300, key="out_sender_link")
             if st.form_submit_button("Save sender"):
                 try:
                     sender.save(engine, sender.Sender(s_name, tuple(s_address.splitlines()), s_country, s_contact,

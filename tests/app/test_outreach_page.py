@@ -120,3 +120,28 @@ def test_the_work_list_of_a_day(app_env):
     at.segmented_control(key="out_work_channel").set_value("letter").run()
     assert not at.exception
     assert set(work_list()[-1]["channel"]) == {"letter"}
+    letters = work_list()[-1]
+    assert letters["contact"].str.contains(r"\d").all()  # the postal address, not "on file"
+    assert any(b.proto.label.startswith("Print the letters (PDF") for b in at.get("download_button"))
+
+
+def test_the_sender_is_saved_and_its_pay_link_goes_into_messages(app_env):
+    from arboard import db, sender
+
+    at = run_page("pages/outreach.py")
+    at.text_input(key="out_sender_link").input("ftp://nowhere")
+    at.button[[b.label for b in at.button].index("Save sender")].click().run()
+    assert not at.exception and any("not a web address" in e.value for e in at.error)
+    at.text_input(key="out_sender_name").input("Acme & Co")
+    at.text_area(key="out_sender_address").input("Road 1\n1000 Town")
+    at.text_input(key="out_sender_link").input("https://pay.acme.example/{customer_id}")
+    at.button[[b.label for b in at.button].index("Save sender")].click().run()
+    assert not at.exception and any("Saved." in s.value for s in at.success)
+    engine = db.open_database(app_env)
+    try:
+        assert sender.load(engine).address == ("Road 1", "1000 Town")
+        at.run()
+        assert "https://pay.acme.example/" in at.code[0].value  # the preview
+    finally:
+        sender.save(engine, sender.Sender())  # the session's database is shared by the other page tests
+        engine.dispose()

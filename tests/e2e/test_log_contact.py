@@ -1,11 +1,14 @@
-"""A collector logs a promise to pay on the Debtors page; the database holds it afterwards."""
+"""A collector logs a promise to pay on the Debtors page; the database holds it afterwards. On the way, the
+debtor's statement of account is downloaded."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 
 import pytest
+from pypdf import PdfReader
 
 from tests.e2e.conftest import ARTIFACTS, serve
 
@@ -34,6 +37,9 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         page.mouse.click(grid["x"] + 15, grid["y"] + 55)  # the first debtor's row
         expect(page.get_by_text("Log a contact with this debtor")).to_be_visible(timeout=60_000)
         settle()
+        with page.expect_download() as download:  # the debtor's statement of account, for the same debtor
+            page.get_by_role("button", name="Statement of account (PDF)").click()
+        statement = download.value.path().read_bytes()
         page.get_by_text("Log a contact with this debtor").click()
         settle()
         form = page.locator('[data-testid="stForm"]')
@@ -57,6 +63,8 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         customer = page.get_by_role("heading").filter(has_text=re.compile(r"\(C\d+\)")).first.inner_text()
     engine = db.open_database(f"duckdb:///{tmp_path / 'arboard.duckdb'}")
     cid = re.search(r"\((C\d+)\)", customer).group(1)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(statement)).pages)
+    assert "Statement of account" in text and cid in text
     logged = logbook.logged(engine, cid)
     assert len(logged) >= 1 and logged["invoice_id"].is_unique  # one contact per invoice
     assert set(map(tuple, logged[["kind", "outcome"]].values)) == {("call", "promised")}
