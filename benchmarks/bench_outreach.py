@@ -3,7 +3,8 @@
 Generates a ledger (default 1M invoices, 50k customers) in a temporary DuckDB file, or uses
 ``--db-file``; reads the plan's inputs once (open items, segments, channels, credits), then builds
 the 8-week plan several times (escalation, repeats, channels, statements), applies the pressure
-limit and call spreading, and sums the expected collections (as the page does on every rerun). The
+limit and call spreading, and sums the expected collections (as the page does on every rerun); then
+the busiest day's work list, and the busiest letter day's letters as the PDF to print. The
 baseline is reading the open items from the database in the same run.
 
     python benchmarks/bench_outreach.py [--invoices 1000000] [--customers 50000] [--repeats 3]
@@ -19,7 +20,7 @@ import time
 
 from apptest_bench import generate
 
-from arboard import db, fx, outreach, summary
+from arboard import db, fx, letters, outreach, summary
 
 
 def _timed(fn):
@@ -58,6 +59,12 @@ def main() -> None:
         work, t_work = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), rates=fx_rates))
         calls, t_calls = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), channel="phone",
                                                            rates=fx_rates))
+        in_writing = letters.letters_of(done.plan)
+        letter_day = in_writing["date"].value_counts().idxmax().date()
+        mail, t_mail = _timed(lambda: outreach.work_list(done.plan, letter_day, channel="letter", rates=fx_rates))
+        found, t_found = _timed(lambda: letters.addresses(engine, mail["customer_id"]))
+        letters.letters_pdf(mail.head(1), found)  # the font is read once per process
+        pdf, t_pdf = _timed(lambda: letters.letters_pdf(letters.with_addresses(mail, found), found))
         engine.dispose()
     read, build = statistics.median(reads), statistics.median(builds)
     print(f"as of {as_of}: {len(inputs.items):,} open items, {len(raw):,} contacts planned before the pressure "
@@ -71,6 +78,9 @@ def main() -> None:
     print(f"page's first load (inputs + build + finish): {t_inputs + build + t_finish:.2f} s; then cached")
     print(f"work list of the busiest day ({busiest.idxmax()}): all {len(work):,} contacts {t_work:.2f} s, "
           f"its {len(calls):,} calls {t_calls:.2f} s (cached per day and channel on the page)")
+    print(f"letters of the busiest letter day ({letter_day}): {len(mail):,} letters {t_mail:.2f} s, their addresses "
+          f"{t_found:.2f} s, the PDF to print {t_pdf:.2f} s ({t_pdf / max(len(mail), 1) * 1000:.1f} ms a letter, "
+          f"{len(pdf) / 2**20:.1f} MiB)")
 
 
 if __name__ == "__main__":

@@ -172,8 +172,13 @@ def test_a_broken_promise_brings_a_call():
     both = _promise_plan([("A", "2026-06-23", None), ("B", "2026-06-20", None)])
     assert both.loc[both["step_no"] == 0, "invoices"].tolist() == ["A, B"]
     assert _promise_plan(stories, call_broken_promises=False)["step_no"].gt(0).all()
-    # Without a phone number the call falls back as a playbook call does (a letter).
-    assert _promise_plan(stories, phone=None).query("step_no == 0")["channel"].tolist() == ["letter", "letter"]
+    # Without a phone number the call falls back as a playbook call does (a letter), which speaks to the
+    # debtor rather than giving the collector's script.
+    written = outreach.render_messages(_promise_plan(stories, phone=None).query("step_no == 0"))
+    assert written["channel"].tolist() == ["letter", "letter"]
+    assert written["step"].tolist() == ["Your promise to pay"] * 2
+    assert written["message"].iloc[0].startswith("Dear Ann,\n\nyou promised to pay €100.00 by 20 Jun 2026, and we "
+                                                 "have not received the payment.")
 
 
 def test_a_broken_promise_call_takes_the_place_of_that_day_s_reminder():

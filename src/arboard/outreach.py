@@ -514,8 +514,12 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     # Accounts are numbered in the order of debtor and currency (_plan_items).
     plan = plan.sort_values(["date", "account", "step_no"]).reset_index(drop=True)
     # Two steps of one day that end up on one channel (a welcome by e-mail and by SMS, both by letter for a
-    # debtor with neither) would send the same debtor the same thing twice: the later step's goes.
-    plan = plan.drop_duplicates(["account", "date", "channel"], keep="last").reset_index(drop=True)
+    # debtor with neither) would send the same debtor the same thing twice: one goes, the call about a
+    # broken promise (step 0) before any other, else the later step's.
+    rank = plan["step_no"].where(plan["step_no"] != 0, np.iinfo(np.int64).max)
+    keep = ~plan.assign(_rank=rank).sort_values("_rank", kind="stable") \
+        .duplicated(["account", "date", "channel"], keep="last").sort_index()
+    plan = plan[keep.to_numpy()].reset_index(drop=True)
     plan["statement"], owed = _statements(plan, df, credits)
     plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
     plan["total_due"] = owed[plan.index] + plan["fee"]
