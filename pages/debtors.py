@@ -131,5 +131,6 @@ if rows:
              "(Outreach page, Playbooks tab), addressed for a window envelope.")
     s2.caption("To send with a reminder or on request: what the debtor reconciles against their own books.")
     logform.log_contact(debtor["customer_id"], as_of)
+    logform.payment_plan(debtor["customer_id"], as_of)
 else:
     st.caption("Select a debtor to see its invoices, payments, contacts and planned contacts on one timeline.")

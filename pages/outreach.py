@@ -82,7 +82,10 @@ with tab_books:
                "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
                "amount, credit: true for a credit note or payment on account, promised_for), {{ pay_link }}, "
-               "{{ fee }} (empty without a fee), {{ total_due }}, and in the call about a broken promise "
+               "{{ fee }} (empty without a fee), {{ total_due }}, {{ instalments }} (a payment plan to offer: "
+               "due_date, amount of three monthly instalments of the balance, the first two weeks after the "
+               "message), and "
+               "in the call about a broken promise "
                "{{ promised_amount }} and {{ promised_date }}. A message lists what its step is about and, from "
                "the due date on, everything else the debtor has overdue that day less "
                "their open credit notes and payments on account; {{ open_amount }} is the balance. A reminder "
@@ -415,6 +418,9 @@ with tab_plan:
             logform.log_contact(row["customer_id"], as_of, channel=row["channel"], on=work_day,
                                 invoices=[i.strip() for i in str(row["invoices"]).split(",")], key="work",
                                 expanded=True)
+            if "payment_plan" in str(row["actions"]):  # the step offers one: agree it here
+                logform.payment_plan(row["customer_id"], as_of, on=work_day,
+                                     invoices=[i.strip() for i in str(row["invoices"]).split(",")], key="work")
         else:
             st.caption("Select a row to log what came of the contact (a promise to pay, say).")
         name = f"worklist-{work_day.isoformat()}-{work_channel}"

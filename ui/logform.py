@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
-from arboard import aging, logbook, schema
+from arboard import aging, instalments, logbook, schema
 from arboard.errors import ArboardError
 from ui import state
 from ui.format import md
@@ -111,3 +111,55 @@ def _logged_here(customer_id: str, key: str) -> None:
             st.error(md(exc))
         else:
             _done(key, "Removed the contact.")
+
+
+def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoices: Sequence[str] = (),
+                 key: str = "", expanded: bool = False) -> None:
+    """An expander to agree a payment plan with the debtor: invoices, instalments, the schedule it makes,
+    and the button that logs it (:func:`arboard.logbook.log_payment_plan`)."""
+    engine = state.engine()
+    with st.expander("Agree a payment plan", expanded=expanded):
+        st.caption("The balance of the invoices chosen in equal monthly instalments. Each invoice is promised "
+                   "for the instalment that pays it off (oldest due first): its reminders wait until then, and "
+                   "a missed instalment is a broken promise, which brings a call.")
+        today = date.today()
+        open_now = aging.items(engine, as_of, customer_id=customer_id)
+        open_now = open_now[open_now["open_amount"] > 0].sort_values(["due_date", "invoice_id"])
+        if open_now.empty:
+            st.info("The debtor has no open invoice to spread over instalments.")
+            return
+        words = {r.invoice_id: f"{r.invoice_id} · due {r.due_date:%d %b %Y} · {r.open_amount:,.2f} {r.currency} open"
+                 for r in open_now.itertuples(index=False)}
+        overdue = [r.invoice_id for r in open_now.itertuples(index=False) if r.days_past_due > 0]
+        wanted = [i for i in invoices if i in words] or overdue or list(words)[:1]
+        k = f"{key}_{customer_id}"
+        about = st.multiselect("Invoices", list(words), default=wanted, format_func=words.get, key=f"pp_inv_{k}")
+        c = st.columns(4)
+        agreed_on = c[0].date_input("Agreed on", value=min(on or as_of, today), max_value=today, key=f"pp_on_{k}")
+        count = c[1].number_input("Instalments", 1, instalments.MAX_COUNT, instalments.DEFAULT_COUNT,
+                                  key=f"pp_n_{k}")
+        first = c[2].date_input("First instalment", value=agreed_on + timedelta(days=instalments.FIRST_AFTER_DAYS),
+                                min_value=agreed_on, key=f"pp_first_{k}")
+        every = c[3].selectbox("Every", [1, 2, 3], format_func=lambda m: "month" if m == 1 else f"{m} months",
+                               key=f"pp_every_{k}")
+        try:
+            agreed = logbook.plan_for(engine, customer_id, about, on=agreed_on, first=first, count=int(count),
+                                      every_months=every)
+        except ArboardError as exc:
+            st.warning(md(exc))
+            return
+        st.dataframe(logbook.plan_table(agreed), hide_index=True, width="stretch",
+                     column_config={"instalment": st.column_config.NumberColumn("No.", format="%d"),
+                                    "due": st.column_config.DateColumn("Due"),
+                                    "amount": st.column_config.NumberColumn(f"Amount ({agreed.currency})",
+                                                                            format="accounting"),
+                                    "pays_off": "Pays off"})
+        if st.button("Agree this payment plan", key=f"pp_log_{k}"):
+            try:
+                done = logbook.log_payment_plan(engine, customer_id, about, on=agreed_on, first=first,
+                                                count=int(count), every_months=every, today=today)
+            except ArboardError as exc:
+                st.error(md(exc))
+            else:
+                _done(key, f"Payment plan agreed with {customer_id}: {len(done.instalments)} instalment(s) "
+                           f"from {first:%d %b %Y}, covering {len(done.paid_off)} invoice(s).")

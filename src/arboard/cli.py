@@ -28,6 +28,7 @@ from arboard import (
     generate,
     holds,
     importer,
+    instalments,
     kpis,
     letters,
     logbook,
@@ -515,6 +516,44 @@ def log_contact_cmd(
         _fail(exc)
     out.print(f"{len(ids)} contact(s) logged with {customer_id} on {entry.contact_date}: {', '.join(ids)}",
               highlight=False)
+
+
+@app.command("payment-plan")
+def payment_plan_cmd(
+    customer_id: Annotated[str, typer.Argument(help="The debtor's customer number.")],
+    invoice: Annotated[list[str], typer.Option("--invoice", help="An invoice the plan covers (repeat for several).")],
+    first: Annotated[str, typer.Option(help="YYYY-MM-DD of the first instalment.")],
+    count: Annotated[int, typer.Option("--instalments", help="How many instalments.")] = instalments.DEFAULT_COUNT,
+    every_months: Annotated[int, typer.Option(help="Months between instalments (1 to 3).")] = 1,
+    agreed_on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD it was agreed (default: today).")]
+    = None,
+    channel: Annotated[str, typer.Option(help="email, sms, letter, phone or portal.")] = "phone",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the schedule; log nothing.")] = False,
+    db_url: DbOption = None,
+) -> None:
+    """Agree a payment plan: the invoices' open balance in instalments, each invoice promised for the
+    instalment that pays it off (see arboard.instalments)."""
+    today = date.today()
+    try:
+        on = date.fromisoformat(agreed_on) if agreed_on else today
+        start = date.fromisoformat(first)
+    except ValueError:
+        _fail(ArboardError("--first and --date are dates like 2026-12-07."), 2)
+    engine = _open(db_url)
+    try:
+        if dry_run:
+            agreed = logbook.plan_for(engine, customer_id, invoice, on=on, first=start, count=count,
+                                      every_months=every_months)
+        else:
+            agreed = logbook.log_payment_plan(engine, customer_id, invoice, on=on, first=start, count=count,
+                                              every_months=every_months, channel=channel, today=today)
+    except ArboardError as exc:
+        _fail(exc)
+    for row in logbook.plan_table(agreed).itertuples(index=False):
+        out.print(f"{row.instalment:>3}  {row.due}  {row.amount:>14,.2f} {agreed.currency}  {row.pays_off}",
+                  highlight=False, markup=False)
+    out.print(("Not logged (--dry-run)." if dry_run else
+               f"Logged: {len(agreed.contact_ids)} invoice(s) promised for their instalment."), highlight=False)
 
 
 @app.command("promises")

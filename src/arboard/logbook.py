@@ -14,6 +14,7 @@ the contacts keeps them: the file cannot hold them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import promises, schema
+from arboard import aging, instalments, promises, schema
 from arboard.db import bump_data_version
 from arboard.errors import ArboardError
 from arboard.profiles import PROMISE_KINDS
@@ -101,31 +102,110 @@ def log(engine: Engine, customer_id: str, entry: Entry, *, today: date) -> list[
         unknown or another debtor's.
     """
     check(entry, today=today)
+    with engine.begin() as conn:
+        return _insert(conn, customer_id, [entry])
+
+
+def _insert(conn: sa.Connection, customer_id: str, entries: Sequence[Entry]) -> list[str]:
+    """Write checked entries of one debtor (one row per invoice) and move the data version on."""
     customer_id = (customer_id or "").strip()
     inv, cust = schema.invoices, schema.customers
-    with engine.begin() as conn:
-        if conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id == customer_id)).scalar() is None:
-            raise ArboardError(f"There is no debtor “{customer_id}”.")
-        if entry.invoice_ids:
-            owners = dict(conn.execute(sa.select(inv.c.invoice_id, inv.c.customer_id)
-                                       .where(inv.c.invoice_id.in_(entry.invoice_ids))).all())
-            for invoice_id in entry.invoice_ids:
-                if invoice_id not in owners:
-                    raise ArboardError(f"There is no invoice “{invoice_id}”.")
-                if owners[invoice_id] != customer_id:
-                    raise ArboardError(f"Invoice “{invoice_id}” belongs to debtor “{owners[invoice_id]}”, "
-                                       f"not “{customer_id}”.")
-        # Ids in the order contacts were logged: of two promises logged the same day, the later one
-        # is the invoice's latest (promises rank a day's contacts by id).
-        stamp = f"{PREFIX}{datetime.now(UTC):%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:6]}"
-        rows = [{"contact_id": f"{stamp}-{k}", "customer_id": customer_id,
-                 "invoice_id": invoice_id, "contact_date": entry.contact_date, "channel": entry.channel,
-                 "kind": entry.kind, "outcome": entry.outcome, "promised_date": entry.promised_date,
-                 "promised_amount": entry.promised_amount}
-                for k, invoice_id in enumerate(entry.invoice_ids or (None,))]
-        conn.execute(sa.insert(schema.contacts), rows)
-        bump_data_version(conn)
+    if conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id == customer_id)).scalar() is None:
+        raise ArboardError(f"There is no debtor “{customer_id}”.")
+    named = sorted({i for e in entries for i in e.invoice_ids})
+    if named:
+        owners = dict(conn.execute(sa.select(inv.c.invoice_id, inv.c.customer_id)
+                                   .where(inv.c.invoice_id.in_(named))).all())
+        for invoice_id in named:
+            if invoice_id not in owners:
+                raise ArboardError(f"There is no invoice “{invoice_id}”.")
+            if owners[invoice_id] != customer_id:
+                raise ArboardError(f"Invoice “{invoice_id}” belongs to debtor “{owners[invoice_id]}”, "
+                                   f"not “{customer_id}”.")
+    # Ids in the order contacts were logged: of two promises logged the same day, the later one
+    # is the invoice's latest (promises rank a day's contacts by id).
+    stamp = f"{PREFIX}{datetime.now(UTC):%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:6]}"
+    rows = [{"contact_id": f"{stamp}-{k:04d}", "customer_id": customer_id,  # zero-padded: they sort as logged
+             "invoice_id": invoice_id, "contact_date": e.contact_date, "channel": e.channel, "kind": e.kind,
+             "outcome": e.outcome, "promised_date": e.promised_date, "promised_amount": e.promised_amount}
+            for k, (e, invoice_id) in enumerate((e, i) for e in entries for i in (e.invoice_ids or (None,)))]
+    conn.execute(sa.insert(schema.contacts), rows)
+    bump_data_version(conn)
     return [r["contact_id"] for r in rows]
+
+
+@dataclass(frozen=True)
+class AgreedPlan:
+    """A payment plan as logged (:func:`log_payment_plan`)."""
+
+    contact_ids: list[str]
+    instalments: list[tuple[date, float]]  # (due, amount)
+    paid_off: dict[str, date]  # invoice → the instalment date it is paid off by (its promised date), oldest due first
+    currency: str
+    open_amounts: dict[str, float]  # invoice → what was open on the day of the agreement
+
+
+def plan_for(engine: Engine, customer_id: str, invoice_ids: Sequence[str], *, on: date, first: date, count: int,
+             every_months: int = 1) -> AgreedPlan:
+    """The payment plan over these invoices as it would be logged on ``on`` (nothing is written): their
+    amounts open that day in ``count`` instalments from ``first``, each invoice promised for the
+    instalment that pays it off, oldest due first.
+
+    Raises
+    ------
+    ArboardError
+        No invoice chosen, one that is not the debtor's open invoice on ``on``, invoices in several
+        currencies, a first instalment before ``on``, or a last one more than a year after it.
+    """
+    if not invoice_ids:
+        raise ArboardError("Choose the invoice(s) the payment plan covers.")
+    if first < on:
+        raise ArboardError(f"The first instalment ({first.isoformat()}) is before the agreement "
+                           f"({on.isoformat()}).")
+    open_now = aging.items(engine, on, customer_id=customer_id, limit=1_000_000)
+    open_now = open_now[open_now["open_amount"] > 0.004].set_index("invoice_id")
+    missing = [i for i in invoice_ids if i not in open_now.index]
+    if missing:
+        raise ArboardError(f"Invoice “{missing[0]}” is not an open invoice of debtor “{customer_id}” on "
+                           f"{on.isoformat()}.")
+    chosen = open_now.loc[sorted(set(invoice_ids))].sort_values(["due_date"], kind="stable")  # ties: by number
+    if chosen["currency"].nunique() > 1:
+        raise ArboardError("A payment plan is in one currency: choose the invoices of one currency.")
+    plan = instalments.schedule(float(chosen["open_amount"].sum()), first=first, count=count,
+                                every_months=every_months)
+    if plan[-1][0] > on + timedelta(days=MAX_PROMISE_DAYS):
+        raise ArboardError(f"The last instalment ({plan[-1][0].isoformat()}) is more than a year after the "
+                           "agreement: fewer instalments, or closer together.")
+    paid_off = instalments.allocate(list(zip(chosen.index, chosen["open_amount"].astype(float), strict=True)), plan)
+    return AgreedPlan([], plan, paid_off, str(chosen["currency"].iloc[0]),
+                      {i: round(float(a), 2) for i, a in zip(chosen.index, chosen["open_amount"], strict=True)})
+
+
+def plan_table(agreed: AgreedPlan) -> pd.DataFrame:
+    """A payment plan's instalments for people: ``instalment, due, amount, pays_off`` (the invoices it
+    completes, oldest due first)."""
+    done: dict[date, list[str]] = {}
+    for invoice_id, due in agreed.paid_off.items():
+        done.setdefault(due, []).append(invoice_id)
+    return pd.DataFrame({"instalment": range(1, len(agreed.instalments) + 1),
+                         "due": [d for d, _a in agreed.instalments], "amount": [a for _d, a in agreed.instalments],
+                         "pays_off": [", ".join(done.get(d, [])) for d, _a in agreed.instalments]})
+
+
+def log_payment_plan(engine: Engine, customer_id: str, invoice_ids: Sequence[str], *, on: date, first: date,
+                     count: int, every_months: int = 1, channel: str = "phone", today: date) -> AgreedPlan:
+    """Record a payment plan the debtor agreed to (:func:`plan_for`): one ``payment_plan`` contact per
+    invoice, promised for the date of the instalment that pays it off and for its open amount. Each
+    invoice then waits for its instalment as a promised one does, and a missed instalment is a broken
+    promise. One transaction, like :func:`log`."""
+    agreed = plan_for(engine, customer_id, invoice_ids, on=on, first=first, count=count, every_months=every_months)
+    entries = [Entry(on, channel, "payment_plan", "promised", (invoice_id,), due, agreed.open_amounts[invoice_id])
+               for invoice_id, due in agreed.paid_off.items()]
+    for entry in entries:
+        check(entry, today=today)
+    with engine.begin() as conn:
+        ids = _insert(conn, customer_id, entries)
+    return AgreedPlan(ids, agreed.instalments, agreed.paid_off, agreed.currency, agreed.open_amounts)
 
 
 def logged(engine: Engine, customer_id: str) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link", "fee", "total_due",
-          "promised_amount", "promised_date")
+          "promised_amount", "promised_date", "instalments")
 MAX_OUTPUT = 5_000  # characters: a reminder, not a novel
 MAX_TEMPLATE = 5_000
 MAX_REPEAT = 1_000
@@ -71,6 +71,7 @@ class MessageContext:
     fee: float = 0.0  # a dunning fee charged with this message
     # The broken promises to pay a call is about: (invoice number, promised date, amount promised).
     promised: tuple[tuple[str, date, float], ...] = ()
+    day: date | None = None  # the day the message goes out (a payment plan's offer starts from it)
 
 
 @functools.lru_cache(maxsize=64)
@@ -110,9 +111,12 @@ def formatters(locale_name: str | None, currency: str) -> tuple[Callable[[float]
     return money, day
 
 
-def context_fields(ctx: MessageContext) -> dict:
-    """The whitelisted fields, formatted with Babel for the debtor's locale and currency."""
+def context_fields(ctx: MessageContext, *, instalments: bool = True) -> dict:
+    """The whitelisted fields, formatted with Babel for the debtor's locale and currency
+    (``instalments`` False: that field is left empty, for a template that does not use it)."""
     money, day = formatters(ctx.locale, ctx.currency)
+    # A payment plan to offer: the balance in monthly instalments (arboard.instalments.propose).
+    offer = instalments_proposed(ctx) if instalments else []
     promised_for = {n: d for n, d, _a in ctx.promised}
     return {
         "debtor_name": ctx.debtor_name,
@@ -127,7 +131,15 @@ def context_fields(ctx: MessageContext) -> dict:
         # Empty without a promise, like ``fee``; several promises: their sum, by the latest date.
         "promised_amount": money(sum(a for _n, _d, a in ctx.promised)) if ctx.promised else "",
         "promised_date": day(max(d for _n, d, _a in ctx.promised)) if ctx.promised else "",
+        "instalments": [{"due_date": day(d), "amount": money(a)} for d, a in offer],
     }
+
+
+def instalments_proposed(ctx: MessageContext) -> list[tuple[date, float]]:
+    """The payment plan a message to this debtor offers (none without a day or a balance)."""
+    from arboard.instalments import propose
+
+    return propose(ctx.open_amount, on=ctx.day) if ctx.day is not None else []
 
 
 def check(source: str) -> None:
@@ -168,7 +180,7 @@ def render(source: str, ctx: MessageContext) -> str:
     template = _compiled(source)
     try:
         out, size = [], 0
-        for chunk in template.generate(**context_fields(ctx)):
+        for chunk in template.generate(**context_fields(ctx, instalments="instalments" in source)):
             size += len(chunk)
             if size > MAX_OUTPUT:
                 raise TemplateProblem(f"The message is longer than {MAX_OUTPUT:,} characters.")

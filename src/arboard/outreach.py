@@ -96,7 +96,9 @@ _LIST = ("{% for i in invoices %}\n- {{ i.number }}, {{ 'dated' if i.credit else
 _NEUTRAL = ("Dear {{ debtor_name }},\n\nour records show {{ open_amount }} overdue since {{ oldest_due_date }}:"
             + _LIST + "\nPlease pay at {{ pay_link }} or tell us if something is wrong with an invoice.")
 _PLAN = ("Dear {{ debtor_name }},\n\nwe would like to help you settle {{ open_amount }}. We can spread it over "
-         "several instalments: choose a plan at {{ pay_link }} or call us back." + "\n" + _LIST)
+         "{{ instalments|length }} monthly instalments:\n{% for i in instalments %}- {{ i.amount }} by "
+         "{{ i.due_date }}\n{% endfor %}\nAccept this plan or choose another at {{ pay_link }}, or call us back."
+         "\n\nWhat is open:" + _LIST)
 _FEE = "{% if fee %}\nDunning fee: {{ fee }}. Total due: {{ total_due }}.\n{% endif %}"
 _FIRM = ("Dear {{ debtor_name }},\n\n{{ open_amount }} is overdue since {{ oldest_due_date }} despite our "
          "reminders:" + _LIST + _FEE + "\nPay within 7 days at {{ pay_link }}; otherwise we will take further "
@@ -1077,7 +1079,8 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
                           invoices=statement, pay_link=sender.link(pay_link, row.customer_id),
                           locale=row.locale if isinstance(row.locale, str) else None,
                           fee=float(getattr(row, "fee", 0.0) or 0.0),
-                          promised=promised if isinstance(promised, tuple) else ())
+                          promised=promised if isinstance(promised, tuple) else (),
+                          day=pd.Timestamp(row.date).date() if pd.notna(row.date) else None)
 
 
 def _previewed(plan: pd.DataFrame, group: str) -> pd.Series:

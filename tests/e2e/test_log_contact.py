@@ -1,5 +1,5 @@
 """A collector logs a promise to pay on the Debtors page; the database holds it afterwards. On the way, the
-debtor's statement of account is downloaded."""
+debtor's statement of account is downloaded, and a payment plan agreed."""
 
 from __future__ import annotations
 
@@ -61,14 +61,23 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "log-contact.png"), full_page=True)
         customer = page.get_by_role("heading").filter(has_text=re.compile(r"\(C\d+\)")).first.inner_text()
+        # Then a payment plan over the overdue invoices, as proposed: three monthly instalments.
+        page.get_by_text("Agree a payment plan").click()
+        settle()
+        agree = page.get_by_role("button", name="Agree this payment plan")  # under the schedule it would log
+        expect(agree).to_be_visible(timeout=60_000)
+        agree.click()
+        expect(page.get_by_text("Payment plan agreed with")).to_be_visible(timeout=60_000)
     engine = db.open_database(f"duckdb:///{tmp_path / 'arboard.duckdb'}")
     cid = re.search(r"\((C\d+)\)", customer).group(1)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(statement)).pages)
     assert "Statement of account" in text and cid in text
     logged = logbook.logged(engine, cid)
-    assert len(logged) >= 1 and logged["invoice_id"].is_unique  # one contact per invoice
-    assert set(map(tuple, logged[["kind", "outcome"]].values)) == {("call", "promised")}
-    assert set(map(str, logged["promised_date"])) == {"2026-11-10"}
+    calls, plan = logged[logged["kind"] == "call"], logged[logged["kind"] == "payment_plan"]
+    assert len(calls) >= 1 and calls["invoice_id"].is_unique  # one contact per invoice
+    assert set(calls["outcome"]) == {"promised"} and set(map(str, calls["promised_date"])) == {"2026-11-10"}
+    assert len(plan) >= 1 and plan["invoice_id"].is_unique and set(plan["outcome"]) == {"promised"}
+    assert 1 <= plan["promised_date"].nunique() <= 3  # each invoice promised for its instalment
 
 
 def test_log_the_outcome_of_a_call_from_the_day_s_work_list(browser, tmp_path):
