@@ -114,7 +114,7 @@ def _head(page: Page, sender: Sender, customer: Mapping, *, rows: list[tuple[str
     pdf.add_page()
     if sender.is_set:
         page.font(12, bold=True, colour=ACCENT)
-        page.fitted(125, 15, 65, 6, sender.name, size=12, smallest=8, colour=ACCENT)
+        page.fitted(125, 15, 65, 6, sender.name, size=12, smallest=8, colour=ACCENT, bold=True)
         page.font(8.5, colour=INK)
         # The contact details one per line ("phone · e-mail · web" is too wide for the block).
         contact = [p.strip() for p in sender.contact.replace(",", "·").split("·") if p.strip()]
@@ -165,7 +165,7 @@ def letters_pdf(letters: pd.DataFrame, found: pd.DataFrame, *, sender: Sender = 
         _head(page, sender, customer, rows=[("Customer no.", str(row.customer_id)),
                                             ("Date", day(pd.Timestamp(row.date).date()))])
         page.font(11, bold=True)
-        page.fitted(LEFT, 100, WIDTH, 6, str(row.step), size=11, smallest=8)
+        page.fitted(LEFT, 100, WIDTH, 6, str(row.step), size=11, smallest=8, bold=True)
         page.pdf.set_xy(LEFT, 110)
         page.font(10)
         page.paragraph(LEFT, WIDTH, 5, str(row.message), bottom=BODY_BOTTOM)

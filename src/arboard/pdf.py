@@ -61,20 +61,20 @@ class Page:
         self.pdf.cell(w, h, self.text(value), align=align)
 
     def fitted(self, x: float, y: float, w: float, h: float, value: str, *, size: float, smallest: float = 6.5,
-               colour=INK, align: str = "L") -> tuple[str, float]:
+               colour=INK, align: str = "L", bold: bool = False) -> tuple[str, float]:
         """One line in ``w`` mm: the font shrinks towards ``smallest`` for a long line (a long
         configuration name), and what still does not fit ends in an ellipsis. Returns what was
         written and its font size."""
         text = self.text(value)
-        while size > smallest and self._width(text, size, colour) > w:
+        while size > smallest and self._width(text, size, colour, bold) > w:
             size -= 0.25
-        while len(text) > 1 and self._width(text, size, colour) > w:
+        while len(text) > 1 and self._width(text, size, colour, bold) > w:
             text = text[:-2].rstrip() + ("…" if self.unicode else "~")
         self.at(x, y, w, h, text, align=align)
         return text, size
 
-    def _width(self, text: str, size: float, colour) -> float:
-        self.font(size, colour=colour)
+    def _width(self, text: str, size: float, colour, bold: bool = False) -> float:
+        self.font(size, bold=bold, colour=colour)
         return self.pdf.get_string_width(text)
 
     def paragraph(self, x: float, w: float, h: float, value: str, *, bottom: float) -> None:
