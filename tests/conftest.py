@@ -75,3 +75,15 @@ def snapshot(engine: sa.Engine) -> dict[str, list]:
         for table in schema.metadata.sorted_tables:
             out[table.name] = sorted(map(tuple, conn.execute(sa.select(table)).all()), key=repr)
     return out
+
+
+def write_ledger(engine: sa.Engine, **tables) -> None:
+    """Write ledger tables (``customers=``, ``invoices=``, ``payments=``, ``contacts=`` frames) in one
+    transaction, then the derived tables, as an import leaves them."""
+    from arboard import events, schema, store
+
+    with engine.begin() as conn:
+        for name in ("customers", "invoices", "payments", "contacts"):
+            if name in tables:
+                store.append(conn, schema.LEDGER_TABLES[name], tables[name])
+    events.refresh(engine)

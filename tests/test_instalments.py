@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from arboard import events, instalments, logbook, outreach, promises, schema, store
+from arboard import instalments, logbook, outreach, promises
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.messages import MessageContext, render
-from tests.conftest import snapshot
+from tests.conftest import snapshot, write_ledger
 
 AS_OF = date(2026, 6, 30)
 TODAY = date(2026, 7, 1)
@@ -61,12 +61,8 @@ def _ledger(engine) -> None:
                         "paid_date": [None] * 5, "disputed": [False] * 5})
     pay = pd.DataFrame({"payment_id": ["P1"], "invoice_id": ["C"], "customer_id": ["C1"],
                         "payment_date": [date(2026, 6, 1)], "amount": [60.0], "currency": ["EUR"]})
-    with engine.begin() as conn:
-        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["Ann", "Bo"],
-                                                           "phone": ["+44 20 7946 0000", None]}))
-        store.append(conn, schema.invoices, inv)
-        store.append(conn, schema.payments, pay)
-    events.refresh(engine)
+    write_ledger(engine, customers=pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["Ann", "Bo"],
+                                                 "phone": ["+44 20 7946 0000", None]}), invoices=inv, payments=pay)
 
 
 def test_an_agreed_plan_promises_each_invoice_for_its_instalment(engine):

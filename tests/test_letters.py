@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from arboard import aging, db, events, fields, generate, letters, outreach, schema, sender, statement, store
+from arboard import aging, db, fields, generate, letters, outreach, sender, statement
 from arboard.cli import app
 from arboard.errors import ArboardError
-from tests.conftest import snapshot
+from tests.conftest import snapshot, write_ledger
 
 AS_OF = date(2026, 11, 20)
 NORDLICHT = sender.Sender(name="Nordlicht Components GmbH", address=("Industriestraße 12", "20095 Hamburg"),
@@ -48,11 +48,7 @@ def _ledger(engine) -> None:
     cust = pd.DataFrame([("K1", "Kunde & Söhne KG", "DE", "Hauptstraße 5", "10115", "Berlin", "de_DE"),
                          ("K2", "Far Away Ltd", "GB", "1 High Street", "SW1A 1AA", "London", "en_GB")],
                         columns=["customer_id", "name", "country", "street", "postal_code", "city", "locale"])
-    with engine.begin() as conn:
-        store.append(conn, schema.customers, cust)
-        store.append(conn, schema.invoices, inv)
-        store.append(conn, schema.payments, pay)
-    events.refresh(engine)
+    write_ledger(engine, customers=cust, invoices=inv, payments=pay)
 
 
 def test_statement_lists_every_open_item_and_adds_up_to_aging(engine):
@@ -103,9 +99,7 @@ def test_a_long_statement_runs_over_pages(duck_engine):
     many = pd.DataFrame({"invoice_id": [f"N{i:04d}" for i in range(120)], "customer_id": "K1",
                          "invoice_date": date(2026, 9, 1), "due_date": date(2026, 10, 1), "amount": 10.0,
                          "currency": "EUR", "paid_date": None})
-    with duck_engine.begin() as conn:
-        store.append(conn, schema.invoices, many)
-    events.refresh(duck_engine)
+    write_ledger(duck_engine, invoices=many)
     pages, text = _text(letters.statement_pdf(statement.account_statement(duck_engine, "K1", AS_OF)))
     assert pages >= 3 and "N0000" in text and "N0119" in text and "Page 3" in text
     assert "no postal address on file" in text  # no customers row

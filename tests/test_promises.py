@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from arboard import events, generate, outreach, promises, schema, store
 from arboard.cli import app
 from arboard.errors import ArboardError
-from tests.conftest import SMALL_SAMPLE
+from tests.conftest import SMALL_SAMPLE, write_ledger
 
 AS_OF = date(2026, 6, 30)  # a Tuesday
 D = pd.Timestamp
@@ -49,13 +49,9 @@ def _ledger(engine):
     con.loc[len(con)] = {"contact_id": "K99", "customer_id": "C1", "invoice_id": "OLD",
                          "contact_date": date(2026, 6, 2), "channel": "phone", "kind": "call",
                          "outcome": "responded", "promised_date": date(2026, 7, 1), "promised_amount": None}
-    with engine.begin() as conn:
-        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1"], "name": ["=cmd|' /C calc'!A0"],
-                                                           "email": ["ann@example.org"]}))
-        store.append(conn, schema.invoices, inv)
-        store.append(conn, schema.payments, pay)
-        store.append(conn, schema.contacts, con)
-    events.refresh(engine)
+    write_ledger(engine, customers=pd.DataFrame({"customer_id": ["C1"], "name": ["=cmd|' /C calc'!A0"],
+                                                 "email": ["ann@example.org"]}), invoices=inv, payments=pay,
+                 contacts=con)
 
 
 def test_running_and_lately_broken_promises(engine):
