@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from arboard import exports, fx, holds, letters, outreach, promises, sender
+from arboard import exports, fx, holds, instalments, letters, outreach, promises, sender
 from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
@@ -27,7 +27,7 @@ config_name, config = controls.segment_config(st.columns([1, 2])[0])
 for key, default in controls.PLAN_SETTINGS.items():
     controls.kept(key, default)
 with st.expander("Plan settings", expanded=False):
-    c = st.columns(5)
+    c = st.columns(6)
     c[0].number_input("Weeks ahead", 1, 26, key="out_weeks")
     c[1].number_input("Agents on the phone", 0, 200, key="out_agents")
     c[2].number_input("Calls per agent per day", 1, 200, key="out_calls")
@@ -35,6 +35,9 @@ with st.expander("Plan settings", expanded=False):
     enforce = c[4].toggle("Enforce the limit", key="out_enforce",
                           help="Drop the contacts beyond the limit (they are listed below either way). Reminders "
                                "about overdue items are kept first, heads-ups before a due date next.")
+    c[5].number_input("Instalments offered", 1, instalments.MAX_COUNT, key="out_instalments",
+                      help="A payment-plan offer ({{ instalments }} in its message) proposes the balance in this "
+                           "many monthly instalments, the first two weeks after the message.")
     d = st.columns([2, 1, 1, 1, 1, 1], vertical_alignment="bottom")
     days = d[0].multiselect("Contact days", outreach.WEEKDAYS, key="out_days",
                             help="A step that falls on another day moves to the next contact day; a step before "
@@ -83,8 +86,8 @@ with tab_books:
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
                "amount, credit: true for a credit note or payment on account, promised_for), {{ pay_link }}, "
                "{{ fee }} (empty without a fee), {{ total_due }}, {{ instalments }} (a payment plan to offer: "
-               "due_date, amount of three monthly instalments of the balance, the first two weeks after the "
-               "message), and "
+               "due_date, amount of each monthly instalment of the balance, as many as Plan settings offer, the "
+               "first two weeks after the message), and "
                "in the call about a broken promise "
                "{{ promised_amount }} and {{ promised_date }}. A message lists what its step is about and, from "
                "the due date on, everything else the debtor has overdue that day less "

@@ -130,3 +130,17 @@ def test_cli_payment_plan(duck_url):
     refused = run(app, ["payment-plan", "C1", "--invoice", "Z", "--first", "2026-07-15", "--date", AS_OF.isoformat(),
                         "--db", duck_url])
     assert refused.exit_code == 1 and "not an open invoice" in refused.output
+
+
+def test_the_plan_offers_as_many_instalments_as_its_settings_say(duck_engine):
+    from arboard import generate
+
+    generate.write_sample(duck_engine, generate.SampleSpec(customers=150, invoices=4000, seed=3, end=AS_OF))
+    for count in (1, 6):
+        plan = outreach.make_plan(duck_engine, AS_OF, settings=outreach.PlanSettings(instalments_offered=count))
+        offers = outreach.render_messages(plan[plan["step"] == "Payment-plan offer"])
+        assert len(offers) and offers["message"].str.contains(f"over {count} monthly instalments:").all()
+        listed = [m.split("instalments:\n")[1].split("\n\n")[0].splitlines() for m in offers["message"]]
+        assert all(len(lines) == count and all(" by " in line for line in lines) for lines in listed)
+    with pytest.raises(ArboardError, match="1 to 12 instalments"):
+        outreach.PlanSettings(instalments_offered=13)

@@ -164,7 +164,8 @@ PLAN_SETTINGS = {"out_weeks": _PLAN.weeks, "out_agents": _PLAN.agents, "out_call
                  "out_max": _PLAN.max_contacts_per_7_days, "out_enforce": True,
                  "out_days": [outreach.WEEKDAYS[i] for i in _PLAN.contact_days], "out_spread": True,
                  "out_disputed": _PLAN.remind_disputed, "out_repeat": _PLAN.repeat_last_step_days,
-                 "out_promised": _PLAN.pause_promised, "out_call_broken": _PLAN.call_broken_promises}
+                 "out_promised": _PLAN.pause_promised, "out_call_broken": _PLAN.call_broken_promises,
+                 "out_instalments": _PLAN.instalments_offered}
 
 
 def plan_setting(key: str):
@@ -184,7 +185,8 @@ def plan_settings(*, strict: bool = True) -> outreach.PlanSettings:
                                      remind_disputed=bool(plan_setting("out_disputed")),
                                      pause_promised=bool(plan_setting("out_promised")),
                                      call_broken_promises=bool(plan_setting("out_call_broken")),
-                                     repeat_last_step_days=int(plan_setting("out_repeat")))
+                                     repeat_last_step_days=int(plan_setting("out_repeat")),
+                                     instalments_offered=int(plan_setting("out_instalments")))
     except ArboardError:
         if strict:
             raise

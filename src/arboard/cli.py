@@ -351,6 +351,8 @@ def plan_cmd(
                                                             "since).")] = True,
     repeat_days: Annotated[int, typer.Option(help="Repeat a playbook's last step every N days while overdue "
                                                   "(0: never; a hand-over never repeats).")] = 14,
+    instalments_offered: Annotated[int, typer.Option(help="Monthly instalments a payment-plan offer proposes.")]
+    = instalments.DEFAULT_COUNT,
     on_day: Annotated[str | None, typer.Option("--day", help="YYYY-MM-DD: only that day's work list, the largest "
                                                           "balances first.")] = None,
     channel: Annotated[str | None, typer.Option(help="With --day: only phone, letter, email, sms or portal "
@@ -375,7 +377,8 @@ def plan_cmd(
                                          contact_days=outreach.parse_days(contact_days), agents=agents,
                                          calls_per_agent_per_day=calls_per_agent, remind_disputed=remind_disputed,
                                          pause_promised=wait_for_promises, call_broken_promises=call_broken_promises,
-                                         repeat_last_step_days=repeat_days)
+                                         repeat_last_step_days=repeat_days,
+                                         instalments_offered=instalments_offered)
     except ArboardError as exc:
         _fail(exc, code=2)
     engine = _open(db_url)

@@ -23,6 +23,8 @@ from babel.numbers import format_currency
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from arboard.instalments import DEFAULT_COUNT, propose
+
 FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link", "fee", "total_due",
           "promised_amount", "promised_date", "instalments")
 MAX_OUTPUT = 5_000  # characters: a reminder, not a novel
@@ -72,6 +74,7 @@ class MessageContext:
     # The broken promises to pay a call is about: (invoice number, promised date, amount promised).
     promised: tuple[tuple[str, date, float], ...] = ()
     day: date | None = None  # the day the message goes out (a payment plan's offer starts from it)
+    offer_count: int = DEFAULT_COUNT  # instalments a payment plan's offer proposes (PlanSettings.instalments_offered)
 
 
 @functools.lru_cache(maxsize=64)
@@ -137,9 +140,7 @@ def context_fields(ctx: MessageContext, *, instalments: bool = True) -> dict:
 
 def instalments_proposed(ctx: MessageContext) -> list[tuple[date, float]]:
     """The payment plan a message to this debtor offers (none without a day or a balance)."""
-    from arboard.instalments import propose
-
-    return propose(ctx.open_amount, on=ctx.day) if ctx.day is not None else []
+    return propose(ctx.open_amount, on=ctx.day, count=ctx.offer_count) if ctx.day is not None else []
 
 
 def check(source: str) -> None:

@@ -25,7 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, fx, promises, schema, sender
+from arboard import events, fx, instalments, promises, schema, sender
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
@@ -308,12 +308,16 @@ class PlanSettings:
     # Once a debtor is at the last step of their playbook, it repeats at this interval while anything stays
     # overdue (0: never); a hand-over is never repeated: the claim is with the agency.
     repeat_last_step_days: int = 14
+    # How many monthly instalments a payment-plan offer proposes ({{ instalments }} in its message).
+    instalments_offered: int = instalments.DEFAULT_COUNT
 
     def __post_init__(self) -> None:
         if not self.contact_days or not set(self.contact_days) <= set(range(7)):
             raise ArboardError("Choose at least one day of the week for contacts.")
         if not (self.repeat_last_step_days == 0 or 7 <= self.repeat_last_step_days <= 365):
             raise ArboardError("Repeat the last step every 7 to 365 days, or 0 for never.")
+        if not 1 <= self.instalments_offered <= instalments.MAX_COUNT:
+            raise ArboardError(f"Offer 1 to {instalments.MAX_COUNT} instalments.")
 
     @property
     def calendar(self) -> dict:
@@ -463,7 +467,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
             rows.append(steps.stamp(_per_contact(hit, hit.index.to_numpy()), group, no))
     columns = ["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
                "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due", "fee",
-               "offset_days", "promised"]
+               "offset_days", "promised", "offer_count"]
     if df.empty:
         return pd.DataFrame(columns=columns)
     # With no step due in the plan's weeks, a last level reached before them still repeats: a debtor's
@@ -525,6 +529,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan["statement"], owed = _statements(plan, df, credits)
     plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
     plan["total_due"] = owed[plan.index] + plan["fee"]
+    plan["offer_count"] = settings.instalments_offered  # what its messages' payment-plan offers propose
     return plan.reset_index(drop=True)[columns]
 
 
@@ -1080,7 +1085,9 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
                           locale=row.locale if isinstance(row.locale, str) else None,
                           fee=float(getattr(row, "fee", 0.0) or 0.0),
                           promised=promised if isinstance(promised, tuple) else (),
-                          day=pd.Timestamp(row.date).date() if pd.notna(row.date) else None)
+                          day=pd.Timestamp(row.date).date() if pd.notna(row.date) else None,
+                          offer_count=int(offered) if pd.notna(offered := getattr(row, "offer_count", None))
+                          else instalments.DEFAULT_COUNT)
 
 
 def _previewed(plan: pd.DataFrame, group: str) -> pd.Series:

@@ -25,6 +25,8 @@ def test_outreach_page(app_env):
     assert at.multiselect(key="out_days").value == ["Mon", "Tue", "Wed", "Thu", "Fri"]
     at.multiselect(key="out_days").set_value([]).run()
     assert not at.exception and any("Monday to Friday" in w.value for w in at.warning)
+    at.number_input(key="out_instalments").set_value(6).run()  # what payment-plan offers propose
+    assert not at.exception
 
 
 def test_outreach_plan_uses_the_chosen_contact_days(app_env):
