@@ -113,9 +113,7 @@ def _head(page: Page, sender: Sender, customer: Mapping, *, rows: list[tuple[str
     pdf = page.pdf
     pdf.add_page()
     if sender.is_set:
-        page.font(12, bold=True, colour=ACCENT)
         page.fitted(125, 15, 65, 6, sender.name, size=12, smallest=8, colour=ACCENT, bold=True)
-        page.font(8.5, colour=INK)
         # The contact details one per line ("phone · e-mail · web" is too wide for the block).
         contact = [p.strip() for p in sender.contact.replace(",", "·").split("·") if p.strip()]
         for i, line in enumerate([*sender.address, *contact][:7]):
@@ -124,11 +122,9 @@ def _head(page: Page, sender: Sender, customer: Mapping, *, rows: list[tuple[str
                     smallest=5.5, colour=MUTED)
     lines = address_lines(customer, home_country=sender.country)
     if lines:
-        page.font(10)
         for i, line in enumerate(lines[:6]):
             page.fitted(LEFT, WINDOW_TOP + 1 + i * 5, 85, 5, line, size=10, smallest=7.5)
     else:
-        page.font(10)
         page.fitted(LEFT, WINDOW_TOP + 1, 85, 5, _text(customer.get("name")) or _text(customer.get("customer_id")),
                     size=10, smallest=7.5)
         page.font(9, bold=True, colour=BAD)
@@ -164,7 +160,6 @@ def letters_pdf(letters: pd.DataFrame, found: pd.DataFrame, *, sender: Sender = 
         _money, day = formatters(_text(customer.get("locale")) or None, str(getattr(row, "currency", "EUR")))
         _head(page, sender, customer, rows=[("Customer no.", str(row.customer_id)),
                                             ("Date", day(pd.Timestamp(row.date).date()))])
-        page.font(11, bold=True)
         page.fitted(LEFT, 100, WIDTH, 6, str(row.step), size=11, smallest=8, bold=True)
         page.pdf.set_xy(LEFT, 110)
         page.font(10)
@@ -200,15 +195,15 @@ def statement_pdf(st: Statement, *, sender: Sender = Sender()) -> bytes:
     def header_row(y: float) -> float:
         page.font(8, bold=True, colour=MUTED)
         x = LEFT
-        for w, h, i in zip(widths, heads, range(len(heads)), strict=True):
-            page.at(x, y, w - 1, 5, h, align="R" if i in right else "L")
+        for i, (w, head) in enumerate(zip(widths, heads, strict=True)):
+            page.at(x, y, w - 1, 5, head, align="R" if i in right else "L")
             x += w
         page.pdf.set_draw_color(*MUTED)
         page.pdf.line(LEFT, y + 5.5, LEFT + WIDTH, y + 5.5)
         return y + 7
 
     for currency, lines in st.lines.groupby("currency", sort=False):
-        money = money_of.get(currency) or formatters(_text(customer.get("locale")) or None, currency)[0]
+        money = money_of[currency]
         if y > BODY_BOTTOM - 30:
             page.pdf.add_page()
             y = 20.0
@@ -222,8 +217,9 @@ def statement_pdf(st: Statement, *, sender: Sender = Sender()) -> bytes:
                 page.pdf.add_page()
                 y = header_row(20.0)
             due = pd.Timestamp(line.due_date).date() if line.kind != "payment" and pd.notna(line.due_date) else None
-            days = "" if line.kind == "payment" or pd.isna(line.days_past_due) else \
-                str(int(line.days_past_due)) if line.days_past_due > 0 else ""
+            # Only an invoice is late: a credit note's or a payment's date is not a due date.
+            days = str(int(line.days_past_due)) if line.kind == "invoice" and pd.notna(line.days_past_due) \
+                and line.days_past_due > 0 else ""
             cells = [str(line.reference), KIND_LABELS.get(line.kind, line.kind) + (" (in dispute)" if line.disputed
                                                                                    else ""),
                      day(pd.Timestamp(line.date).date()) if pd.notna(line.date) else "", day(due),
@@ -231,7 +227,6 @@ def statement_pdf(st: Statement, *, sender: Sender = Sender()) -> bytes:
             x = LEFT
             for i, (w, cell) in enumerate(zip(widths, cells, strict=True)):
                 colour = BAD if i == 6 and days else INK
-                page.font(8, colour=colour)
                 page.fitted(x, y, w - 1, 4.5, cell, size=8, smallest=6, colour=colour,
                             align="R" if i in right else "L")
                 x += w

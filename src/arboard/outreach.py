@@ -433,8 +433,9 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
         amount, invoices`` (the open invoice numbers the contact is about), ..., ``promised`` (on a call
         about broken promises, step 0: ``(invoice, promised date, amount promised)`` of each), sorted
         by date. A call step that goes out on another channel (no phone number, calls opted out)
-        carries :data:`WRITTEN_INSTEAD`'s wording, not the collector's script; of two steps of one day
-        on one channel, only the later goes.
+        carries :data:`WRITTEN_INSTEAD`'s wording, not the collector's script; of two contacts of one
+        day on one channel, one goes (a call about a broken promise first, else the later step).
+        ``offer_count``: the instalments a payment-plan offer proposes (``settings.instalments_offered``).
     """
     end = pd.Timestamp(plan_end(as_of, settings))
     start = pd.Timestamp(as_of)
@@ -1079,6 +1080,7 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
     statement = tuple(row.statement) or ((str(row.invoices), row.oldest_due.date(), float(row.amount)),)
     owed = [d for _n, d, a in statement if a > 0] or [d for _n, d, _a in statement]  # credits are not overdue
     promised = getattr(row, "promised", ())  # missing (or NaN) on plans made before promise calls said more
+    offered = getattr(row, "offer_count", None)  # missing on plans made before instalments were offered
     return MessageContext(debtor_name=str(row.name), open_amount=sum(a for _n, _d, a in statement),
                           currency=str(row.currency), oldest_due_date=min(owed),
                           invoices=statement, pay_link=sender.link(pay_link, row.customer_id),
@@ -1086,8 +1088,7 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
                           fee=float(getattr(row, "fee", 0.0) or 0.0),
                           promised=promised if isinstance(promised, tuple) else (),
                           day=pd.Timestamp(row.date).date() if pd.notna(row.date) else None,
-                          offer_count=int(offered) if pd.notna(offered := getattr(row, "offer_count", None))
-                          else instalments.DEFAULT_COUNT)
+                          offer_count=int(offered) if pd.notna(offered) else instalments.DEFAULT_COUNT)
 
 
 def _previewed(plan: pd.DataFrame, group: str) -> pd.Series:
