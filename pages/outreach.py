@@ -418,12 +418,11 @@ with tab_plan:
         if done.selection.rows:
             row = work.iloc[done.selection.rows[0]]
             st.markdown(f"**{md(row['name'])}** ({md(row['customer_id'])}): {md(row['step'])}, {row['channel']}")
-            logform.log_contact(row["customer_id"], as_of, channel=row["channel"], on=work_day,
-                                invoices=[i.strip() for i in str(row["invoices"]).split(",")], key="work",
-                                expanded=True)
+            named = [i.strip() for i in str(row["invoices"]).split(",")]
+            logform.log_contact(row["customer_id"], as_of, channel=row["channel"], on=work_day, invoices=named,
+                                key="work", expanded=True)
             if "payment_plan" in str(row["actions"]):  # the step offers one: agree it here
-                logform.payment_plan(row["customer_id"], as_of, on=work_day,
-                                     invoices=[i.strip() for i in str(row["invoices"]).split(",")], key="work")
+                logform.payment_plan(row["customer_id"], as_of, on=work_day, invoices=named, key="work")
         else:
             st.caption("Select a row to log what came of the contact (a promise to pay, say).")
         name = f"worklist-{work_day.isoformat()}-{work_channel}"

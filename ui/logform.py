@@ -49,10 +49,7 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
                    "promise to pay (or the outcome “Promised to pay”) needs its invoice(s) and date; it pauses "
                    "their reminders and brings a call if it is broken. An amount goes with one invoice; several "
                    "are each promised in full.")
-        open_now = aging.items(engine, as_of, customer_id=customer_id)  # the ledger's own open items
-        open_now = open_now[open_now["open_amount"] > 0].sort_values(["due_date", "invoice_id"])  # not credits
-        words = {r.invoice_id: f"{r.invoice_id} · due {r.due_date:%d %b %Y} · {r.open_amount:,.2f} {r.currency} open"
-                 for r in open_now.itertuples(index=False)}
+        words = _open_invoices(customer_id, as_of)[1]
         today = date.today()
         channels = list(schema.CHANNELS)
         with st.form(f"log_{key}_{customer_id}", clear_on_submit=True):
@@ -80,6 +77,16 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
                 _done(key, f"Logged with {customer_id}: {logbook.KIND_WORDS[kind].lower()} on {when:%d %b %Y}"
                       + (f" ({len(ids)} invoices)." if len(ids) > 1 else ".") + later)
         _logged_here(customer_id, key)
+
+
+def _open_invoices(customer_id: str, as_of: date) -> tuple:
+    """The debtor's open invoices as of ``as_of`` (the ledger's own open items, credits left out), oldest due
+    first, and their labels for a picker."""
+    open_now = aging.items(state.engine(), as_of, customer_id=customer_id)
+    open_now = open_now[open_now["open_amount"] > 0].sort_values(["due_date", "invoice_id"])
+    words = {r.invoice_id: f"{r.invoice_id} · due {r.due_date:%d %b %Y} · {r.open_amount:,.2f} {r.currency} open"
+             for r in open_now.itertuples(index=False)}
+    return open_now, words
 
 
 def _logged_here(customer_id: str, key: str) -> None:
@@ -123,13 +130,10 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
                    "for the instalment that pays it off (oldest due first): its reminders wait until then, and "
                    "a missed instalment is a broken promise, which brings a call.")
         today = date.today()
-        open_now = aging.items(engine, as_of, customer_id=customer_id)
-        open_now = open_now[open_now["open_amount"] > 0].sort_values(["due_date", "invoice_id"])
+        open_now, words = _open_invoices(customer_id, as_of)
         if open_now.empty:
             st.info("The debtor has no open invoice to spread over instalments.")
             return
-        words = {r.invoice_id: f"{r.invoice_id} · due {r.due_date:%d %b %Y} · {r.open_amount:,.2f} {r.currency} open"
-                 for r in open_now.itertuples(index=False)}
         overdue = [r.invoice_id for r in open_now.itertuples(index=False) if r.days_past_due > 0]
         wanted = [i for i in invoices if i in words] or overdue or list(words)[:1]
         k = f"{key}_{customer_id}"
