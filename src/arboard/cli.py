@@ -93,10 +93,7 @@ def generate_cmd(
     db_url: DbOption = None,
 ) -> None:
     """Write a realistic, seeded sample ledger into an empty database (or --replace)."""
-    try:
-        end_date = date.fromisoformat(end) if end else date.today()
-    except ValueError:
-        _fail(ArboardError(f"--end must be a date like 2026-11-30, not {end!r}."), 2)
+    end_date = _date_option(end, "--end") or date.today()
     engine = _open(db_url)
     spec = generate.SampleSpec(customers=customers, invoices=invoices, seed=seed, end=end_date, months=months)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
@@ -186,14 +183,16 @@ def _print_report(frame, console: Console, limit: int = 15) -> None:
     console.print(t)
 
 
+def _date_option(value: str | None, option: str) -> date | None:
+    """The date an option gives (None when it is not given), or exit 2 saying what is wrong."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        _fail(ArboardError(f"{option} must be a date like 2026-11-23, not {value!r}."), 2)
+
+
 def _as_of(value: str | None, engine) -> date:
-    if value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            _fail(ArboardError(f"--as-of must be a date like 2026-10-31, not {value!r}."), 2)
-    last = summary.ledger_summary(engine).last_activity
-    return last or date.today()
+    return _date_option(value, "--as-of") or summary.ledger_summary(engine).last_activity or date.today()
 
 
 def _currency(value: str | None, engine) -> str | None:
@@ -364,12 +363,7 @@ def plan_cmd(
     pdf = out_file.suffix.lower() == ".pdf"
     if pdf and (not on_day or channel != "letter"):
         _fail(ArboardError("A PDF holds the letters of one day: use it with --day and --channel letter."), 2)
-    work_day = None
-    if on_day:
-        try:
-            work_day = date.fromisoformat(on_day)
-        except ValueError:
-            _fail(ArboardError(f"--day must be a date like 2026-11-23, not {on_day!r}."), 2)
+    work_day = _date_option(on_day, "--day")
     if channel and (not on_day or channel not in set(outreach.CHANNELS) - {"preferred"}):
         _fail(ArboardError("--channel goes with --day and is one of phone, letter, email, sms, portal."), 2)
     try:
@@ -503,15 +497,9 @@ def log_contact_cmd(
     db_url: DbOption = None,
 ) -> None:
     """Log a contact with a debtor: a call and its outcome, a promise to pay, a dispute (see arboard.logbook)."""
-    def day(value: str | None, option: str) -> date | None:
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            _fail(ArboardError(f"{option} must be a date like 2026-11-23, not {value!r}."), 2)
-
     today = date.today()
-    entry = logbook.Entry(day(contact_date, "--date") or today, channel, kind, outcome, tuple(invoice or ()),
-                          day(promised_date, "--promised-date"), promised_amount)
+    entry = logbook.Entry(_date_option(contact_date, "--date") or today, channel, kind, outcome,
+                          tuple(invoice or ()), _date_option(promised_date, "--promised-date"), promised_amount)
     engine = _open(db_url)
     try:
         ids = logbook.log(engine, customer_id, entry, today=today)
@@ -537,11 +525,8 @@ def payment_plan_cmd(
     """Agree a payment plan: the invoices' open balance in instalments, each invoice promised for the
     instalment that pays it off (see arboard.instalments)."""
     today = date.today()
-    try:
-        on = date.fromisoformat(agreed_on) if agreed_on else today
-        start = date.fromisoformat(first)
-    except ValueError:
-        _fail(ArboardError("--first and --date are dates like 2026-12-07."), 2)
+    on = _date_option(agreed_on, "--date") or today
+    start = _date_option(first, "--first")
     engine = _open(db_url)
     try:
         if dry_run:
@@ -862,10 +847,7 @@ def hold_add_cmd(
     db_url: DbOption = None,
 ) -> None:
     """Put a debtor, or one of its invoices, on hold."""
-    try:
-        end = date.fromisoformat(until) if until else None
-    except ValueError:
-        _fail(ArboardError(f"--until must be a date like 2026-12-31, not {until!r}."), 2)
+    end = _date_option(until, "--until")
     engine = _open(db_url)
     try:
         hold_id = holds.add(engine, customer_id, invoice_id=invoice, until=end, reason=reason, today=date.today())
