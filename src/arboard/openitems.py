@@ -77,6 +77,20 @@ def open_items(as_of: date, *, currency: str | None = None, dimension: str | Non
     return q.subquery("open_items")
 
 
+def payments_on_account(as_of: date, *, customer_id: str | None = None) -> sa.Select:
+    """Payments dated by ``as_of`` that are not applied to an invoice the ledger holds (no invoice named,
+    or one it does not know): cash on the debtor's account, as the balance events count it.
+
+    Columns: ``customer_id, payment_id, payment_date, amount`` (positive: received), ``currency``. An
+    anti-join: NOT EXISTS under an OR took 5 s at 10M invoices.
+    """
+    q = (sa.select(pay.c.customer_id, pay.c.payment_id, pay.c.payment_date,
+                   sa.cast(pay.c.amount, sa.Float).label("amount"), pay.c.currency)
+         .select_from(pay.outerjoin(inv, inv.c.invoice_id == pay.c.invoice_id))
+         .where(pay.c.payment_date <= as_of, inv.c.invoice_id.is_(None)))
+    return q.where(pay.c.customer_id == customer_id) if customer_id is not None else q
+
+
 def days_past(as_of: sa.ColumnElement, column: sa.ColumnElement) -> sa.ColumnElement:
     """Whole days from ``column`` to ``as_of`` (DATE - DATE is an integer on both backends)."""
     return sa.cast(as_of - column, sa.Integer)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from arboard import aging, schema
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
+from arboard.openitems import payments_on_account
 
 # Statements age by due date in the buckets most of them print: current, then 30-day steps to 90.
 STATEMENT_AGING = aging.AgingSpec(edges=(30, 60, 90))
@@ -72,15 +73,9 @@ def account_statement(engine: Engine, customer_id: str, as_of: date, *,
     items = aging.items(engine, as_of, spec=spec, customer_id=customer_id, limit=1_000_000)
     items = items.assign(kind=(items["amount"] < 0).map({True: "credit_note", False: "invoice"}),
                          reference=items["invoice_id"], date=items["invoice_date"])
-    pay, inv = schema.payments, schema.invoices
-    # Not applied to a known invoice, as the balance events count it (arboard.events): a payment
-    # naming an invoice the ledger does not hold is cash on the account.
-    q = (sa.select(pay.c.payment_id, pay.c.payment_date, sa.cast(pay.c.amount, sa.Float).label("amount"),
-                   pay.c.currency)
-         .select_from(pay.outerjoin(inv, inv.c.invoice_id == pay.c.invoice_id))
-         .where(pay.c.customer_id == customer_id, pay.c.payment_date <= as_of, inv.c.invoice_id.is_(None)))
     with engine.connect() as conn:
-        paid = fetch_frame(conn, q, ["payment_id", "payment_date", "amount", "currency"])
+        paid = fetch_frame(conn, payments_on_account(as_of, customer_id=customer_id),
+                           ["customer_id", "payment_id", "payment_date", "amount", "currency"])
     paid = pd.DataFrame({"kind": "payment", "reference": paid["payment_id"], "date": paid["payment_date"],
                          "due_date": None, "amount": -paid["amount"].astype(float),
                          "open_amount": -paid["amount"].astype(float), "currency": paid["currency"],
