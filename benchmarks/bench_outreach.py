@@ -4,7 +4,8 @@ Generates a ledger (default 1M invoices, 50k customers) in a temporary DuckDB fi
 ``--db-file``; reads the plan's inputs once (open items, segments, channels, credits), then builds
 the 8-week plan several times (escalation, repeats, channels, statements), applies the pressure
 limit and call spreading, and sums the expected collections (as the page does on every rerun); then
-the busiest day's work list, and the busiest letter day's letters as the PDF to print. The
+the busiest day's work list, the busiest letter day's letters as the PDF to print, and a
+statement run of the 500 largest balances. The
 baseline is reading the open items from the database in the same run.
 
     python benchmarks/bench_outreach.py [--invoices 1000000] [--customers 50000] [--repeats 3]
@@ -20,7 +21,7 @@ import time
 
 from apptest_bench import generate
 
-from arboard import db, fx, letters, outreach, summary
+from arboard import aging, db, fx, letters, outreach, statement, summary
 
 
 def _timed(fn):
@@ -65,6 +66,9 @@ def main() -> None:
         found, t_found = _timed(lambda: letters.addresses(engine, mail["customer_id"]))
         letters.letters_pdf(mail.head(1), found)  # the font is read once per process
         pdf, t_pdf = _timed(lambda: letters.letters_pdf(letters.with_addresses(mail, found), found))
+        largest = aging.aging_by_customer(engine, as_of)["customer_id"].head(500).tolist()
+        run, t_run = _timed(lambda: statement.account_statements(engine, largest, as_of))
+        run_pdf, t_run_pdf = _timed(lambda: letters.statements_pdf(run))
         engine.dispose()
     read, build = statistics.median(reads), statistics.median(builds)
     print(f"as of {as_of}: {len(inputs.items):,} open items, {len(raw):,} contacts planned before the pressure "
@@ -81,6 +85,9 @@ def main() -> None:
     print(f"letters of the busiest letter day ({letter_day}): {len(mail):,} letters {t_mail:.2f} s, their addresses "
           f"{t_found:.2f} s, the PDF to print {t_pdf:.2f} s ({t_pdf / max(len(mail), 1) * 1000:.1f} ms a letter, "
           f"{len(pdf) / 2**20:.1f} MiB)")
+    print(f"statement run of the {len(run):,} largest balances: {sum(len(st.lines) for st in run):,} open items "
+          f"{t_run:.2f} s, the PDF {t_run_pdf:.2f} s ({t_run_pdf / max(len(run), 1) * 1000:.1f} ms a statement, "
+          f"{len(run_pdf) / 2**20:.1f} MiB)")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countri
                            min_days_past_due=int(dpd),
                            disputed_only=disputed, promise=tuple(promised), text=text)
 view = explorer.sort_debtors(explorer.filter_debtors(table, filters), sort_by, descending=not ascending)
+STATEMENT_RUN = 500  # statements in one PDF from the page (arboard statement --all-overdue has no limit)
 SHOWN = 5_000  # the browser gets the first rows in the chosen order; the export has every match
 shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS),
                                 promise=lambda d: d["promise"].map(explorer.PROMISE_STATES))
@@ -90,8 +91,16 @@ picked = st.dataframe(
                    "best_channel": "Best channel", "promise": "Promise to pay",
                    "promised_for": st.column_config.DateColumn("Promised for"),
                    "risk_score": st.column_config.ProgressColumn("Risk", min_value=0, max_value=100, format="%.0f")})
-e1, e2, e3 = st.columns([1, 1, 2])
+e1, e2, e3, e4 = st.columns([1, 1, 1.4, 1.6])
 by_group = e3.toggle("Excel: one sheet per segment", key="ex_by_group")
+run = view["customer_id"].head(STATEMENT_RUN).tolist()  # largest first, as sorted
+e4.download_button(
+    f"Statements of account (PDF, {number(len(run))})",
+    lambda: letters.statements_pdf(statement.account_statements(state.engine(), run, as_of),
+                                   sender=sender.load(state.engine())),
+    f"statements-{as_of.isoformat()}.pdf", "application/pdf", key="ex_statements", disabled=not run,
+    help=f"One statement per debtor listed, in this order (the first {number(STATEMENT_RUN)} at most), to print "
+         "and post: a month-end statement run. About a second for every hundred.")
 e1.download_button("Export (CSV)", lambda: exports.to_csv_bytes(view), f"debtors-{as_of.isoformat()}.csv",
                    "text/csv", key="ex_csv")
 e2.download_button("Export (Excel)", lambda: explorer.to_xlsx(view, sheet_per_group=by_group),

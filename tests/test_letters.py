@@ -219,3 +219,32 @@ def test_cli_sender_statement_and_the_days_letters(duck_url, tmp_path):
     assert pages >= 1 and "Acme" in text and "https://pay.acme.example/C0" in text
     wrong = run(app, ["plan", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--out", str(letters_file)])
     assert wrong.exit_code == 2 and "--channel" in wrong.output and "one day" in wrong.output
+
+
+def test_a_statement_run_matches_the_statements_one_by_one(engine):
+    _ledger(engine)
+    run = statement.account_statements(engine, ["K2", "K1", "K1"], AS_OF)
+    assert [st.customer["customer_id"] for st in run] == ["K2", "K1"]  # in the order asked, once each
+    alone = statement.account_statement(engine, "K1", AS_OF)
+    pd.testing.assert_frame_equal(run[1].lines, alone.lines)
+    pd.testing.assert_frame_equal(run[1].totals, alone.totals)
+    assert run[0].empty and statement.overdue_debtors(engine, AS_OF) == ["K1"]
+    with pytest.raises(ArboardError, match="No debtor 'K8' in the ledger \\(nor 1 more\\)"):
+        statement.account_statements(engine, ["K1", "K8", "K9"], AS_OF)
+    pages, text = _text(letters.statements_pdf(run, sender=NORDLICHT))
+    assert pages == 2 and text.count("Page 1") == 2  # each numbered on its own
+    with pytest.raises(ArboardError, match="no statements"):
+        letters.statements_pdf([])
+
+
+def test_cli_statement_run(duck_url, tmp_path):
+    engine = db.open_database(duck_url)
+    _ledger(engine)
+    engine.dispose()
+    run = CliRunner().invoke
+    out = tmp_path / "run.pdf"
+    made = run(app, ["statement", "--all-overdue", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--out", str(out)])
+    assert made.exit_code == 0 and "1 statement(s)" in made.output
+    assert "Kunde & Söhne KG" in _text(out.read_bytes())[1]
+    both = run(app, ["statement", "K1", "--all-overdue", "--db", duck_url, "--out", str(out)])
+    assert both.exit_code == 2 and "Name one debtor, or ask for --all-overdue" in both.output

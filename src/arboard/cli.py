@@ -423,33 +423,43 @@ def plan_cmd(
 
 @app.command("statement")
 def statement_cmd(
-    customer_id: Annotated[str, typer.Argument(help="The debtor's customer id.")],
     out_file: Annotated[Path, typer.Option("--out", help="FILE.pdf (to send), FILE.csv or FILE.xlsx (its lines)")],
+    customer_id: Annotated[str | None, typer.Argument(help="The debtor's customer id.")] = None,
+    all_overdue: Annotated[bool, typer.Option("--all-overdue", help="Instead of one debtor: every debtor with an "
+                                                                   "overdue balance, largest first.")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     db_url: DbOption = None,
 ) -> None:
-    """A debtor's statement of account: every open item, the balance by age, how to pay."""
+    """Statements of account: every open item, the balance by age, how to pay (one debtor, or a run)."""
     xlsx = _check_out(out_file, pdf=True)
+    if bool(customer_id) == all_overdue:
+        _fail(ArboardError("Name one debtor, or ask for --all-overdue."), 2)
     engine = _open(db_url)
     day = _as_of(as_of, engine)
+    ids = [customer_id] if customer_id else statement.overdue_debtors(engine, day)
     try:
-        st = statement.account_statement(engine, customer_id, day)
+        runs = statement.account_statements(engine, ids, day)
+        if out_file.suffix.lower() == ".pdf":
+            _write(out_file, letters.statements_pdf(runs, sender=sender.load(engine)))
     except ArboardError as exc:
         _fail(exc)
-    if out_file.suffix.lower() == ".pdf":
-        company = sender.load(engine)
-        _write(out_file, letters.statement_pdf(st, sender=company))
-        if not letters.address_lines(st.customer):
-            out.print(f"{customer_id} has no postal address on file; the statement says so where it would be.")
-    else:
-        lines = statement.export_lines(st)
+    if out_file.suffix.lower() != ".pdf":
+        lines = pd.concat([statement.export_lines(st) for st in runs] or [pd.DataFrame()], ignore_index=True)
         _write(out_file, exports.to_xlsx_bytes(lines, sheet="Statement", money_columns=("amount", "open_amount"))
                if xlsx else exports.to_csv_bytes(lines))
-    balances = ", ".join(f"{r.currency} {r.balance:,.2f} (overdue {r.overdue:,.2f})"
-                         for r in st.totals.itertuples(index=False)) or "nothing open"
-    out.print(f"Statement of {customer_id} as of {day}: {len(st.lines):,} open item(s), {balances}; "
-              f"written to {out_file}")
+    unaddressed = [st.customer["customer_id"] for st in runs if not letters.address_lines(st.customer)]
+    if customer_id:
+        st = runs[0]
+        balances = ", ".join(f"{r.currency} {r.balance:,.2f} (overdue {r.overdue:,.2f})"
+                             for r in st.totals.itertuples(index=False)) or "nothing open"
+        out.print(f"Statement of {customer_id} as of {day}: {len(st.lines):,} open item(s), {balances}; "
+                  f"written to {out_file}")
+    else:
+        out.print(f"{len(runs):,} statement(s) of debtors with an overdue balance as of {day} written to {out_file}")
+    if unaddressed and out_file.suffix.lower() == ".pdf":
+        out.print(f"{len(unaddressed):,} with no postal address on file (the statement says so where it would be): "
+                  f"{', '.join(unaddressed[:10])}{' ...' if len(unaddressed) > 10 else ''}")
 
 
 @app.command("sender")

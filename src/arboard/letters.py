@@ -103,7 +103,8 @@ def _document(sender: Sender) -> Page:
         for i, line in enumerate(line for line in lines if line):
             page.fitted(LEFT, FOOTER_Y + i * 3.8, WIDTH - 15, 4, line, size=7.5, smallest=5.5, colour=MUTED)
         page.font(7.5, colour=MUTED)
-        page.at(LEFT, FOOTER_Y, WIDTH, 4, f"Page {page.pdf.page_no()}", align="R")
+        # Counted per letter or statement: a batch prints many in one file.
+        page.at(LEFT, FOOTER_Y, WIDTH, 4, f"Page {page.pdf.page_no() - page.first_of_document + 1}", align="R")
 
     return Page(first_page=False, margins=(LEFT, 20, 20), footer=footer)
 
@@ -112,6 +113,7 @@ def _head(page: Page, sender: Sender, customer: Mapping, *, rows: list[tuple[str
     """Letterhead, return line, address window and the reference block of a letter's first page."""
     pdf = page.pdf
     pdf.add_page()
+    page.first_of_document = pdf.page_no()
     if sender.is_set:
         page.fitted(125, 15, 65, 6, sender.name, size=12, smallest=8, colour=ACCENT, bold=True)
         # The contact details one per line ("phone · e-mail · web" is too wide for the block).
@@ -170,7 +172,21 @@ def letters_pdf(letters: pd.DataFrame, found: pd.DataFrame, *, sender: Sender = 
 def statement_pdf(st: Statement, *, sender: Sender = Sender()) -> bytes:
     """A statement of account (:func:`arboard.statement.account_statement`) on A4: every open item
     per currency with its amount, what is open and days overdue, the balance by age, and how to pay."""
+    return statements_pdf([st], sender=sender)
+
+
+def statements_pdf(statements: Sequence[Statement], *, sender: Sender = Sender()) -> bytes:
+    """Several statements of account in one file to print (a statement run), each from a new page and
+    numbered on its own (:func:`statement_pdf`)."""
+    if not statements:
+        raise ArboardError("There are no statements to print.")
     page = _document(sender)
+    for st in statements:
+        _statement_pages(page, st, sender)
+    return page.output()
+
+
+def _statement_pages(page: Page, st: Statement, sender: Sender) -> None:
     customer = st.customer
     currencies = list(st.totals["currency"]) or ["EUR"]
     money_of = {c: formatters(_text(customer.get("locale")) or None, c)[0] for c in currencies}
@@ -187,7 +203,7 @@ def statement_pdf(st: Statement, *, sender: Sender = Sender()) -> bytes:
         page.pdf.set_xy(LEFT, y)
         page.paragraph(LEFT, WIDTH, 5, f"Nothing is open on your account as of {day(st.as_of)}. Thank you.",
                        bottom=BODY_BOTTOM)
-        return page.output()
+        return
     widths = [32, 27, 21, 21, 24, 24, 16]
     heads = ["Document", "Type", "Date", "Due", "Amount", "Open", "Days late"]
     right = {4, 5, 6}
@@ -244,7 +260,6 @@ def statement_pdf(st: Statement, *, sender: Sender = Sender()) -> bytes:
     page.pdf.set_xy(LEFT, y + 3)
     page.font(9.5)
     page.paragraph(LEFT, WIDTH, 5, closing, bottom=BODY_BOTTOM)
-    return page.output()
 
 
 def _totals(page: Page, st: Statement, currency: str, money, y: float) -> float:

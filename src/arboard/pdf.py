@@ -30,6 +30,7 @@ class Page:
                     owner.on_footer(owner)
 
         self.on_footer = footer
+        self.first_of_document = 1  # the page a letter or statement starts on, in a file that holds many
         self.pdf = _PDF(orientation="portrait", unit="mm", format="A4")
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margins(*margins)

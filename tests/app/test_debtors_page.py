@@ -7,10 +7,13 @@ def test_explorer_filters(app_env):
     at = run_page("pages/debtors.py")
     assert not at.exception
     assert at.title[0].value == "Debtors"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any(label.startswith("Statements of account (PDF, ") for label in labels)  # a statement run
     at.multiselect(key="ex_groups").set_value(["wont_pay"]).run()
     assert not at.exception
     at.text_input(key="ex_text").set_value("zz-nobody").run()
     assert not at.exception
+    assert "Statements of account (PDF, 0)" in [b.proto.label for b in at.get("download_button")]
     assert "**0** of" in at.caption[0].value or any("**0** of" in c.value for c in at.caption)
     at.toggle(key="ex_risk").set_value(True).run()
     assert not at.exception
