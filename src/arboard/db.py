@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -185,6 +186,18 @@ def fetch_frame(conn: sa.Connection, stmt: sa.Executable, columns: list[str] | N
     if columns is not None:
         df.columns = columns
     return df
+
+
+def fetch_keyed(engine: Engine, table: sa.Table, key: str, values: Sequence, columns: Sequence[str],
+                *, chunk: int = 5_000) -> pd.DataFrame:
+    """``columns`` of the rows of ``table`` whose ``key`` is one of ``values`` (IN lists of at most
+    ``chunk`` values: a statement run or a day's letters can name thousands of debtors)."""
+    values = list(dict.fromkeys(values))
+    with engine.connect() as conn:
+        frames = [fetch_frame(conn, sa.select(*(table.c[c] for c in columns))
+                              .where(table.c[key].in_(values[start:start + chunk])), list(columns))
+                  for start in range(0, len(values), chunk)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(columns))
 
 
 def get_meta(conn: sa.Connection, key: str) -> str | None:

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
-import sqlalchemy as sa
 from babel import Locale
 from sqlalchemy.engine import Engine
 
 from arboard import schema
-from arboard.db import fetch_frame
+from arboard.db import fetch_keyed
 from arboard.errors import ArboardError
 from arboard.messages import formatters
 from arboard.pdf import ACCENT, BAD, INK, MUTED, Page
@@ -60,15 +59,8 @@ def _text(value: object) -> str:
 def addresses(engine: Engine, customer_ids: Sequence[str]) -> pd.DataFrame:
     """The postal addresses (and locale) of some debtors, indexed by customer id; debtors the
     customers table does not hold have a row of blanks."""
-    cust = schema.customers
     ids = list(dict.fromkeys(str(c) for c in customer_ids))
-    frames = []
-    with engine.connect() as conn:
-        for start in range(0, len(ids), 5_000):  # bounded IN lists
-            frames.append(fetch_frame(conn, sa.select(*(cust.c[f] for f in ADDRESS_FIELDS))
-                                      .where(cust.c.customer_id.in_(ids[start:start + 5_000])),
-                                      list(ADDRESS_FIELDS)))
-    found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(ADDRESS_FIELDS))
+    found = fetch_keyed(engine, schema.customers, "customer_id", ids, ADDRESS_FIELDS)
     return found.set_index("customer_id").reindex(pd.Index(ids, name="customer_id"))
 
 

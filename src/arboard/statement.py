@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import aging, schema
-from arboard.db import fetch_frame
+from arboard.db import fetch_frame, fetch_keyed
 from arboard.errors import ArboardError
 from arboard.openitems import payments_on_account
 
@@ -120,19 +119,11 @@ def account_statements(engine: Engine, customer_ids: Sequence[str], as_of: date,
 def _customers(engine: Engine, ids: list[str]) -> dict[str, dict]:
     """The customers' details by id; an id the ledger knows neither as a customer nor from an invoice
     is refused."""
-    cust, inv = schema.customers, schema.invoices
-    found, billed = {}, set()
-    with engine.connect() as conn:
-        for start in range(0, len(ids), 5_000):  # bounded IN lists
-            chunk = ids[start:start + 5_000]
-            for row in conn.execute(sa.select(*(cust.c[f] for f in CUSTOMER_FIELDS))
-                                    .where(cust.c.customer_id.in_(chunk))).mappings():
-                found[row["customer_id"]] = dict(row)
-            unknown = [c for c in chunk if c not in found]
-            if unknown:
-                billed |= set(conn.execute(sa.select(inv.c.customer_id).where(inv.c.customer_id.in_(unknown))
-                                           .distinct()).scalars())
-    missing = [c for c in ids if c not in found and c not in billed]
+    rows = fetch_keyed(engine, schema.customers, "customer_id", ids, CUSTOMER_FIELDS)
+    found = {r["customer_id"]: r for r in rows.astype(object).where(rows.notna(), None).to_dict("records")}
+    unknown = [c for c in ids if c not in found]
+    billed = set(fetch_keyed(engine, schema.invoices, "customer_id", unknown, ["customer_id"])["customer_id"])
+    missing = [c for c in unknown if c not in billed]
     if missing:
         raise ArboardError(f"No debtor {missing[0]!r} in the ledger"
                            + (f" (nor {len(missing) - 1} more)." if len(missing) > 1 else "."), where="customer_id")
