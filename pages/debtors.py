@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import explorer, exports, letters, outreach, promises, schema, sender, statement, timeline
+from arboard import collectors, explorer, exports, letters, outreach, promises, schema, sender, statement, timeline
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
-from ui import cache, charts, controls, logform, state
+from ui import assignform, cache, charts, controls, logform, state
 from ui.format import md, number
 
 as_of = state.ledger_page(__file__, "Debtors")
@@ -51,18 +51,21 @@ with st.expander("Filters", expanded=True):
     dpd = r2[2].number_input("Days past due at least", 0, 3650, key="ex_dpd")
     channels = r2[3].multiselect("Channel", CHANNELS, key="ex_channels")
     disputed = r2[4].toggle("Disputed items only", key="ex_disputed")
-    r3 = st.columns([1, 2, 1, 1])
+    r3 = st.columns([1, 1.6, 1.4, 1, 1])
     table = controls.risk_scores(table, as_of, prefix="ex", toggle_in=r3[0], slider_in=r3[1])
+    # Not kept in the link either: collectors are people.
+    worked_by = r3[2].multiselect("Collector", [*cache.collector_names(), collectors.NO_COLLECTOR],
+                                  key="ex_collectors", placeholder="Everyone")
     sorts = [k for k in explorer.SORTS if k in table]
     if st.session_state.get("ex_sort") not in sorts:
         st.session_state["ex_sort"] = "overdue"
-    sort_by = r3[2].selectbox("Sort by", sorts, format_func=explorer.SORTS.get, key="ex_sort",
+    sort_by = r3[3].selectbox("Sort by", sorts, format_func=explorer.SORTS.get, key="ex_sort",
                               help="Orders every match, not only the rows listed.")
-    ascending = r3[3].toggle("Smallest first", key="ex_asc")
+    ascending = r3[4].toggle("Smallest first", key="ex_asc")
 controls.publish(FILTERS)
 filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countries=tuple(countries),
-                           channels=tuple(channels), min_amount=lo or None, max_amount=hi or None,
-                           min_days_past_due=int(dpd),
+                           collectors=tuple(worked_by), channels=tuple(channels), min_amount=lo or None,
+                           max_amount=hi or None, min_days_past_due=int(dpd),
                            disputed_only=disputed, promise=tuple(promised), text=text)
 view = explorer.sort_debtors(explorer.filter_debtors(table, filters), sort_by, descending=not ascending)
 STATEMENT_RUN = 500  # statements in one PDF from the page (arboard statement --all-overdue has no limit)
@@ -74,13 +77,14 @@ st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an ope
            + (f" The first {number(SHOWN)} by {explorer.SORTS[sort_by].lower()} are listed; the export has all."
               if len(view) > SHOWN else "") + (f" Balances add up each debtor's currencies. {consolidated}"
                                                  if consolidated else ""))
-cols = ["name", "customer_id", "group", "country", "total", "overdue", "days_past_due", "oldest_bucket", "disputed",
-        "days_beyond_terms", "response_rate", "best_channel", "promise", "promised_for",
+cols = ["name", "customer_id", "group", "collector", "country", "total", "overdue", "days_past_due", "oldest_bucket",
+        "disputed", "days_beyond_terms", "response_rate", "best_channel", "promise", "promised_for",
         *(["risk_score"] if "risk_score" in view else [])]
 picked = st.dataframe(
     shown[cols], hide_index=True, width="stretch", height=560, on_select="rerun", selection_mode="single-row",
-    key="ex_table",
-    column_config={"name": "Debtor", "customer_id": "ID", "group": "Segment", "country": "Country",
+    key=f"ex_table_{logform.rounds('assign')}",  # a new list after an assignment: the selection may be stale
+    column_config={"name": "Debtor", "customer_id": "ID", "group": "Segment", "collector": "Collector",
+                   "country": "Country",
                    "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
                    "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
@@ -106,6 +110,7 @@ e1.download_button("Export (CSV)", lambda: exports.to_csv_bytes(view), f"debtors
 e2.download_button("Export (Excel)", lambda: explorer.to_xlsx(view, sheet_per_group=by_group),
                    f"debtors-{as_of.isoformat()}.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ex_xlsx")
+assignform.share(view, table, unit=cur)
 
 rows = picked.selection.rows if picked is not None else []
 if rows:
@@ -139,6 +144,7 @@ if rows:
         help="Every open item as of the as-of date, the balance by age and how to pay, on your letterhead "
              "(Outreach page, Playbooks tab), addressed for a window envelope.")
     s2.caption("To send with a reminder or on request: what the debtor reconciles against their own books.")
+    assignform.one(who, debtor["collector"], key="assign" if worked_by else "assign_one")
     logform.log_contact(debtor["customer_id"], as_of)
     logform.payment_plan(debtor["customer_id"], as_of)
 else:

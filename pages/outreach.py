@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from arboard import exports, fx, holds, instalments, letters, outreach, promises, sender
+from arboard import collectors, exports, fx, holds, instalments, letters, outreach, promises, sender
 from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
@@ -392,18 +392,25 @@ with tab_plan:
     st.markdown("**Work list for one day**: the contacts to make that day, largest balances first"
                 + (f" (in {fx_rates.reporting})" if fx_rates.active else "") + ", with their messages and "
                 "call scripts.")
-    w1, w2 = st.columns([1, 3], vertical_alignment="bottom")
+    w1, w2, w3 = st.columns([1, 2, 1], vertical_alignment="bottom")
     work_day = w1.selectbox("Day", outreach.work_days(plan), key="out_work_day",
                             format_func=lambda d: f"{d:%a %d %b %Y}")
     channel_words = {"all": "All", "phone": "Calls", "letter": "Letters", "email": "E-mails", "sms": "SMS",
                      "portal": "Portal"}
     work_channel = w2.segmented_control("Channel", list(channel_words), format_func=channel_words.get,
                                         default="phone", key="out_work_channel") or "all"
+    team = cache.collector_names()
+    everyone = "Everyone"
+    who = w3.selectbox("Collector", [everyone, *team, collectors.NO_COLLECTOR], key="out_work_collector",
+                       help="The debtors one collector works (Debtors page, or the customers file's collector "
+                            "column); the ones nobody works.")
     work = cache.work_list(as_of, settings, enforce, config, spread=spread, day=work_day,
-                           channel=None if work_channel == "all" else work_channel)
+                           channel=None if work_channel == "all" else work_channel,
+                           collector=None if who == everyone else who)
     logform.flash("work")  # what the last log from this list did (its row may have left the list)
     if work.empty:
-        st.caption(f"No {channel_words[work_channel].lower()} contact on that day.")
+        st.caption(f"No {channel_words[work_channel].lower()} contact on that day"
+                   + ("." if who == everyone else f" for {md(who)}."))
     else:
         money_col = {c: st.column_config.NumberColumn(outreach.LABELS[c], format="accounting")
                      for c in ("amount", "total_due")}
@@ -412,8 +419,8 @@ with tab_plan:
                             on_select="rerun", selection_mode="single-row",
                             key=f"out_work_{work_day}_{work_channel}_{logform.rounds('work')}",
                             column_order=["name", "customer_id", "step", "channel", "contact", "currency",
-                                          "total_due", "invoices", "message", "group", "tone", "actions",
-                                          "amount", "fee"],
+                                          "total_due", "invoices", "message", "collector", "group", "tone",
+                                          "actions", "amount", "fee"],
                             column_config={**outreach.LABELS, **money_col})
         if done.selection.rows:
             row = work.iloc[done.selection.rows[0]]
@@ -426,6 +433,7 @@ with tab_plan:
         else:
             st.caption("Select a row to log what came of the contact (a promise to pay, say).")
         name = f"worklist-{work_day.isoformat()}-{work_channel}"
+        name += "" if who == everyone else "-" + exports.file_slug(who)
         in_letters = letters.letters_of(work)
         missing = letters.missing_addresses(work)
         if missing:

@@ -28,7 +28,7 @@ def rounds(key: str = "") -> int:
     return int(st.session_state.get(f"log_round_{key}", 0))
 
 
-def _done(key: str, message: str) -> None:
+def done(key: str, message: str) -> None:
     st.session_state[f"log_flash_{key}"] = message
     st.session_state[f"log_round_{key}"] = rounds(key) + 1
     st.rerun()  # every figure reads the new contact (the data version moved on)
@@ -74,7 +74,7 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             else:
                 later = (f" The pages count it once the as-of date reaches {when:%d %b %Y}." if when > as_of
                          else "")
-                _done(key, f"Logged with {customer_id}: {logbook.KIND_WORDS[kind].lower()} on {when:%d %b %Y}"
+                done(key, f"Logged with {customer_id}: {logbook.KIND_WORDS[kind].lower()} on {when:%d %b %Y}"
                       + (f" ({len(ids)} invoices)." if len(ids) > 1 else ".") + later)
         _logged_here(customer_id, key)
 
@@ -117,7 +117,7 @@ def _logged_here(customer_id: str, key: str) -> None:
         except ArboardError as exc:
             st.error(md(exc))
         else:
-            _done(key, "Removed the contact.")
+            done(key, "Removed the contact.")
 
 
 def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoices: Sequence[str] = (),
@@ -165,5 +165,5 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
             except ArboardError as exc:
                 st.error(md(exc))
             else:
-                _done(key, f"Payment plan agreed with {customer_id}: {len(done.instalments)} instalment(s) "
+                done(key, f"Payment plan agreed with {customer_id}: {len(done.instalments)} instalment(s) "
                            f"from {first:%d %b %Y}, covering {len(done.paid_off)} invoice(s).")

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -18,6 +19,7 @@ from rich.text import Text
 
 from arboard import (
     briefing,
+    collectors,
     db,
     disputes,
     events,
@@ -356,6 +358,8 @@ def plan_cmd(
                                                           "balances first.")] = None,
     channel: Annotated[str | None, typer.Option(help="With --day: only phone, letter, email, sms or portal "
                                                      "contacts.")] = None,
+    collector: Annotated[str | None, typer.Option(help="With --day: only the debtors this collector works "
+                                                       f"('{collectors.NO_COLLECTOR}': nobody's).")] = None,
 ) -> None:
     """Export the outreach plan: one row per planned contact with the rendered message (or one day's work list,
     or that day's letters to print as a PDF)."""
@@ -366,6 +370,8 @@ def plan_cmd(
     work_day = _date_option(on_day, "--day")
     if channel and (not on_day or channel not in set(outreach.CHANNELS) - {"preferred"}):
         _fail(ArboardError("--channel goes with --day and is one of phone, letter, email, sms, portal."), 2)
+    if collector is not None and not on_day:
+        _fail(ArboardError("--collector goes with --day: one collector's work list."), 2)
     try:
         settings = outreach.PlanSettings(weeks=weeks, max_contacts_per_7_days=max_per_week,
                                          contact_days=outreach.parse_days(contact_days), agents=agents,
@@ -388,7 +394,8 @@ def plan_cmd(
         end = outreach.plan_end(day, settings)
         if not day < work_day <= end:
             _fail(ArboardError(f"--day must fall in the plan: {day + timedelta(days=1)} to {end}."), 2)
-        table = outreach.work_list(done.plan, work_day, channel=channel, rates=rates, pay_link=company.pay_link)
+        table = outreach.work_list(done.plan, work_day, channel=channel, rates=rates, pay_link=company.pay_link,
+                                   collectors=collectors.assigned(engine), collector=collector)
         found = letters.addresses(engine, letters.letters_of(table)["customer_id"])
         table = letters.with_addresses(table, found, sender=company)
     else:
@@ -403,7 +410,7 @@ def plan_cmd(
                                                money_columns=("amount", "fee", "total_due"))
                if xlsx else exports.to_csv_bytes(table))
     if work_day is not None:
-        what = f"{channel} contact(s)" if channel else "contact(s)"
+        what = (f"{channel} contact(s)" if channel else "contact(s)") + (f" for {collector}" if collector else "")
         out.print(f"{len(table):,} {what} on {work_day}, the largest balances first, written to {out_file}")
         missing = letters.missing_addresses(table)
         if missing:
@@ -650,6 +657,8 @@ def export_cmd(
     group: Annotated[str | None, typer.Option(help="Only this segment: " + ", ".join(segments.SUBGROUPS) + ", or "
                                               "no_information.")] = None,
     min_overdue: Annotated[float, typer.Option(help="Only debtors with at least this much overdue.")] = 0.0,
+    collector: Annotated[str | None, typer.Option(help="Only the debtors this collector works "
+                                                       f"('{collectors.NO_COLLECTOR}': nobody's).")] = None,
     promise: Annotated[str | None, typer.Option(help="Only debtors with a promise to pay that is 'broken' (lately, "
                                                 "nobody spoke with them since), 'spoken' (broken, followed up) or "
                                                 "'running'.")] = None,
@@ -670,11 +679,105 @@ def export_cmd(
     table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=_currency(currency, engine),
                                   rates=fx.load(engine))
     table = explorer.filter_debtors(table, explorer.Filters(groups=(group,) if group else (),
-                                                            promise=(promise,) if promise else ()))
+                                                            promise=(promise,) if promise else (),
+                                                            collectors=(collector,) if collector else ()))
     table = table[table["overdue"] >= min_overdue]
     _write(out_file, explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if xlsx
            else exports.to_csv_bytes(table))
     out.print(f"{len(table):,} debtors written to {out_file}")
+
+
+@app.command("collectors")
+def collectors_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    currency: CurrencyOption = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx instead of the table.")]
+    = None,
+    db_url: DbOption = None,
+) -> None:
+    """Each collector's portfolio: debtors with a balance, open, overdue, over 90 days, broken promises
+    (--out adds the overdue share)."""
+    xlsx = _check_out(out_file) if out_file else False
+    engine = _open(db_url)
+    cur = _currency(currency, engine)
+    table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=cur, rates=fx.load(engine))
+    result = collectors.portfolios(table)
+    if out_file:
+        _write(out_file, exports.to_xlsx_bytes(result, sheet="Portfolios", money_columns=("total", "overdue",
+                                                                                         "over_90"))
+               if xlsx else exports.to_csv_bytes(result))
+        out.print(f"{len(result):,} portfolios written to {out_file}")
+        return
+    unit = cur or fx.applied(fx.load(engine), cur).amounts_in(c for c, _ in openitems.currencies(engine))
+    out.print(_figures_table(f"Portfolios ({unit})", result, {
+        "collector": ("Collector", str), "debtors": ("Debtors", "{:,}".format), "total": ("Open", "{:,.2f}".format),
+        "overdue": ("Overdue", "{:,.2f}".format),
+        "over_90": ("Over 90 days", "{:,.2f}".format), "broken_promises": ("Broken promises", "{:,}".format)}))
+
+
+def _figures_table(title: str | None, frame: pd.DataFrame, columns: dict) -> Table:
+    """A table of names and figures: the first column (names) wraps, figures are never cut short.
+
+    ``columns``: column → (label, format function).
+    """
+    t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))  # fits 80 characters
+    for k, (col, (label, fmt)) in enumerate(columns.items()):
+        cells = [fmt(v) for v in frame[col]]
+        if k == 0:
+            t.add_column(label, justify="left", overflow="fold", min_width=min(10, max(map(len, cells), default=1)))
+        else:
+            t.add_column(label, justify="right", overflow="fold", min_width=max(map(len, cells), default=1))
+        columns[col] = cells
+    for row in zip(*columns.values(), strict=True):
+        t.add_row(Text(row[0]), *row[1:])  # Text: names from files are never read as markup
+    return t
+
+
+@app.command("assign")
+def assign_cmd(
+    customer_ids: Annotated[list[str] | None, typer.Argument(help="Debtors (customer ids) to assign.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="The collector who works them from now on.")] = None,
+    nobody: Annotated[bool, typer.Option("--nobody", help="Nobody works them from now on.")] = False,
+    share_among: Annotated[str | None, typer.Option(help="Instead of ids: share the debtors with an open balance "
+                                                   "that nobody works among these collectors, comma-separated, "
+                                                   "evening out their loads.")] = None,
+    by: Annotated[str, typer.Option(help="With --share-among: even out the overdue balance, the open balance "
+                                         "(total) or the number of debtors.")] = "overdue",
+    reshare: Annotated[bool, typer.Option("--reshare", help="With --share-among: share these collectors' own "
+                                                            "debtors out afresh too.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="With --share-among: the date of the balances "
+                                                              "(default: the latest date in the data).")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """Set who works which debtor (a customers file with a collector column does the same on import)."""
+    ids = list(customer_ids or [])
+    if share_among is None and (bool(to) == nobody or not ids):
+        _fail(ArboardError("Name the debtors and one of --to NAME or --nobody; or use --share-among NAMES."), 2)
+    if share_among is not None and (ids or to or nobody):
+        _fail(ArboardError("--share-among picks the debtors itself: give no ids, --to or --nobody with it."), 2)
+    if by not in collectors.SHARE_BY:
+        _fail(ArboardError(f"--by is one of {', '.join(collectors.SHARE_BY)}, not {by!r}."), 2)
+    engine = _open(db_url)
+    try:
+        if share_among is None:
+            changed = collectors.assign(engine, ids, collector=None if nobody else to)
+            out.print(f"{changed:,} of {len(set(ids)):,} debtor(s) assigned to {to or 'nobody'}.")
+            return
+        team = [n for n in share_among.split(",") if n.strip()]
+        table = explorer.debtor_table(engine, _as_of(as_of, engine), rates=fx.load(engine))
+        team_names = [collectors.check_name(n) for n in team]
+        mine = table[table["collector"].isna() | table["collector"].isin(team_names)]
+        plan = collectors.share(mine, team, by=by, only_unassigned=not reshare, loads_from=table)
+        changed = collectors.assign(engine, plan)
+    except ArboardError as exc:
+        _fail(exc)
+    out.print(f"{changed:,} debtor(s) assigned; each collector's portfolio now:")
+    count, money = "{:,}".format, "{:,.2f}".format
+    out.print(_figures_table(None, collectors.preview(table, plan), {
+        "collector": ("Collector", str), "debtors_before": ("Debtors before", count),
+        "debtors_after": ("Debtors after", count), "overdue_before": ("Overdue before", money),
+        "overdue_after": ("Overdue after", money)}))
 
 
 @app.command("forecast")

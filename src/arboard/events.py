@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import fx, schema
 from arboard.db import fetch_frame, get_meta, set_meta
+from arboard.openitems import missing_label
 from arboard.store import temp_table
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -123,7 +124,8 @@ def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None 
         conn.execute(sa.insert(daily).from_select([c.name for c in daily.columns], _daily_select(ev)))
     if "sales_daily" in names:
         sd, i, cust = schema.sales_daily, src["invoices"], src["customers"]
-        keys = [i.c.invoice_date, i.c.currency, cust.c.country, cust.c.industry, cust.c.customer_type]
+        keys = [i.c.invoice_date, i.c.currency, cust.c.country, cust.c.industry, cust.c.customer_type,
+                cust.c.collector]
         conn.execute(sa.delete(sd))
         conn.execute(sa.insert(sd).from_select(
             [c.name for c in sd.columns],
@@ -225,7 +227,7 @@ def dimension_expr(dimension: str | None, source: sa.FromClause | None = None) -
         return sa.literal_column("'All'", sa.String).label("dim")
     if dimension == "currency":
         return ev.c.currency.label("dim")
-    return sa.func.coalesce(schema.customers.c[dimension], sa.literal_column("'(unknown)'")).label("dim")
+    return sa.func.coalesce(schema.customers.c[dimension], missing_label(dimension)).label("dim")
 
 
 @dataclass

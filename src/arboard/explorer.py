@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 
 from arboard import aging, exports, fx, openitems, profiles, promises, segments
 from arboard.aging import AgingSpec
+from arboard.openitems import NO_COLLECTOR
 
-COLUMNS = ["customer_id", "name", "country", "customer_type", "group", "total", "overdue", "days_past_due",
+COLUMNS = ["customer_id", "name", "country", "customer_type", "collector", "group", "total", "overdue", "days_past_due",
            "oldest_bucket", "disputed", "open_items", "days_beyond_terms", "response_rate", "best_channel",
            "preferred_channel", "promise", "promised_for"]
 PROMISE_STATES = promises.STATES  # what the promise filter offers
@@ -80,6 +81,7 @@ class Filters:
     groups: tuple[str, ...] = ()
     buckets: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    collectors: tuple[str, ...] = ()  # names, or arboard.collectors.NO_COLLECTOR for debtors nobody works
     channels: tuple[str, ...] = ()
     min_amount: float | None = None
     max_amount: float | None = None
@@ -99,6 +101,8 @@ def filter_debtors(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
         mask &= table["oldest_bucket"].isin(f.buckets).to_numpy()
     if f.countries:
         mask &= table["country"].isin(f.countries).to_numpy()
+    if f.collectors:
+        mask &= table["collector"].fillna(NO_COLLECTOR).isin(f.collectors).to_numpy()
     if f.channels:
         channel = table["best_channel"].fillna(table["preferred_channel"])
         mask &= channel.isin(f.channels).to_numpy()

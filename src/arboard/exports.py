@@ -11,6 +11,8 @@ and sixteen-digit days and shares (``164.47557457337206``) do not reach the read
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,12 @@ import xlsxwriter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 DECIMALS = 4
+
+
+def file_slug(text: str, *, limit: int = 40) -> str:
+    """``text`` as part of a file name: ASCII letters, digits and dashes ("Élodie O'Neil" → "elodie-o-neil")."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-") or "x"
 
 
 def neutralise(value: object) -> object:

@@ -141,6 +141,15 @@ CUSTOMER_ATTRIBUTES: tuple[Field, ...] = (
         "city", "town", "ort", "stadt", "wohnort", "ville", "localite", "ciudad", "poblacion", "localidad",
         "plaats", "woonplaats", "citta", "localita", "comune",
     ), table="customers"),
+    # Who works the account: SAP's accounting clerk, Dynamics' collections agent, Oracle's collector.
+    Field("collector", "text", "Collector (who works the account)", synonyms=_s(
+        "collector", "collections agent", "collection agent", "collection specialist", "collections specialist",
+        "credit controller", "credit analyst", "credit representative", "credit rep", "ar specialist",
+        "accounting clerk", "account clerk", "dunning clerk", "sachbearbeiter", "debitorenbuchhalter",
+        "forderungsmanager", "mahnsachbearbeiter", "gestionnaire recouvrement", "charge de recouvrement",
+        "recouvreur", "gestor de cobro", "gestor de cobros", "cobrador", "incassomedewerker",
+        "debiteurenbeheerder", "addetto recupero crediti", "responsabile recupero crediti",
+    ), table="customers"),
 )
 
 _BY_KIND: dict[str, tuple[Field, ...]] = {

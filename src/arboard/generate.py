@@ -131,6 +131,20 @@ def _addresses(codes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
     return street, postal, city
 
 
+# The credit team of the sample: business debtors by region, consumers on one desk.
+_COLLECTORS = {"DE": "Katrin Vogel", "CH": "Katrin Vogel", "FR": "Julien Moreau", "NL": "Julien Moreau",
+               "ES": "Elena Ruiz", "IT": "Elena Ruiz", "GB": "Oliver Hughes", "US": "Oliver Hughes",
+               "SE": "Oliver Hughes"}
+CONSUMER_DESK = "Consumer desk"
+
+
+def _collectors(codes: np.ndarray, b2b: np.ndarray, is_new: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Who works each debtor (a stream of its own, as for addresses); half the new debtors have
+    nobody yet, as in a team that assigns new accounts once a week."""
+    who = np.where(b2b, pd.Series(codes).map(_COLLECTORS).to_numpy(dtype=object), CONSUMER_DESK)
+    return np.where(is_new & (rng.random(len(codes)) < 0.5), None, who)
+
+
 def _customers(spec: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
     n = spec.customers
     start = spec.end - timedelta(days=round(spec.months * 30.44))
@@ -188,6 +202,7 @@ def _customers(spec: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
         "street": street,
         "postal_code": postal_code,
         "city": city,
+        "collector": _collectors(codes, b2b, is_new, np.random.default_rng([spec.seed, 0, 3])),
         # generation-only columns
         "_arche": arche,
         "_new": is_new,

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from arboard import dso, events, fx, schema
 from arboard.aging import AgingSpec, aging
 from arboard.db import fetch_frame
-from arboard.openitems import days_past, dimension_column, group_keys
+from arboard.openitems import DIMENSIONS, days_past, dimension_column, group_keys, missing_label
 
 COUNTBACK_MONTHS = 24
 AT_RISK_DAYS = 90
@@ -79,8 +79,8 @@ def daily_sales(engine: Engine, start: date, end: date, *, currency: str | None 
     sd = schema.sales_daily
     if dimension is None:
         dim = sa.literal_column("'All'", sa.String).label("dim")
-    elif dimension in ("currency", "country", "industry", "customer_type"):
-        dim = sa.func.coalesce(sd.c[dimension], sa.literal_column("'(unknown)'")).label("dim")
+    elif dimension in DIMENSIONS:
+        dim = sa.func.coalesce(sd.c[dimension], missing_label(dimension)).label("dim")
     else:
         raise ValueError(f"unknown dimension {dimension!r}")
     sales = fx.applied(rates, currency).to_reporting(sd.c.sales, sd.c.currency)
@@ -276,7 +276,7 @@ def from_first_activity(trend: pd.DataFrame) -> pd.DataFrame:
 
 def kpis_by(engine: Engine, as_of: date, dimension: str, *, settings: KpiSettings = KpiSettings(),
             currency: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
-    """KPIs as of ``as_of`` for each value of ``dimension`` (country, industry, customer_type, currency);
+    """KPIs as of ``as_of`` for each value of ``dimension`` (see :data:`arboard.openitems.DIMENSIONS`);
     ``rates`` as in :func:`compute`."""
     df = compute(engine, [as_of], settings=settings, currency=currency, dimension=dimension, rates=rates)
     return df[df["open_ar"].abs() + df["sales_window"].abs() > 0].drop(columns="as_of") \

@@ -20,10 +20,18 @@ DIMENSIONS = {
     "country": "Country",
     "industry": "Industry",
     "customer_type": "Customer type",
+    "collector": "Collector",
     "currency": "Currency",
 }
 
 inv, pay, cust = schema.invoices, schema.payments, schema.customers
+NO_COLLECTOR = "(no collector)"
+
+
+def missing_label(dimension: str) -> sa.ColumnElement:
+    """What a debtor without a value of ``dimension`` is grouped as (the same in every query: balances
+    and sales of one group are matched by it)."""
+    return sa.literal_column(f"'{NO_COLLECTOR}'" if dimension == "collector" else "'(unknown)'", sa.String)
 
 
 def dimension_column(dimension: str | None) -> sa.ColumnElement:
@@ -34,7 +42,7 @@ def dimension_column(dimension: str | None) -> sa.ColumnElement:
         return inv.c.currency.label("dim")
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
-    return sa.func.coalesce(cust.c[dimension], sa.literal("(unknown)")).label("dim")
+    return sa.func.coalesce(cust.c[dimension], missing_label(dimension)).label("dim")
 
 
 def group_keys(dim: sa.ColumnElement, dimension: str | None) -> list[sa.ColumnElement]:

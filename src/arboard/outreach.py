@@ -31,7 +31,7 @@ from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
 from arboard.holds import held_until
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
-from arboard.openitems import open_items, payments_on_account
+from arboard.openitems import NO_COLLECTOR, open_items, payments_on_account
 from arboard.sender import PAY_LINK
 
 CHANNELS = ("email", "sms", "letter", "phone", "portal", "preferred")
@@ -1129,7 +1129,8 @@ def render_messages(plan: pd.DataFrame, *, pay_link: str = PAY_LINK) -> pd.DataF
 
 
 # Plain-language headers for the plan's columns where people read them (pages); files keep the field names.
-LABELS = {"date": "Planned for", "customer_id": "Debtor ID", "name": "Debtor", "group": "Group", "step": "Step",
+LABELS = {"date": "Planned for", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
+          "group": "Group", "step": "Step",
           "channel": "Channel", "tone": "Tone", "actions": "Actions", "contact": "Sent to", "currency": "Currency",
           "amount": "Amount", "invoices": "Invoices", "fee": "Fee", "total_due": "Total due", "message": "Message",
           "contacts": "Contacts", "window_start": "7 days from", "targeted": "Amount contacted",
@@ -1147,12 +1148,20 @@ def _worth(plan: pd.DataFrame, rates: fx.Rates | None) -> pd.Series:
 
 
 def work_list(plan: pd.DataFrame, day: date, *, channel: str | None = None, rates: fx.Rates | None = None,
-              pay_link: str = PAY_LINK) -> pd.DataFrame:
+              pay_link: str = PAY_LINK, collectors: pd.Series | None = None,
+              collector: str | None = None) -> pd.DataFrame:
     """One day's contacts to work through (on one ``channel``, or all), the largest balances first.
 
     What a collector takes on a morning: the calls with their scripts, the letters to print, the
     e-mails and texts to send. Balances (``total_due``) rank in the reporting currency of ``rates``
     when given, as :func:`spread_calls` ranks calls; ties by debtor.
+
+    Parameters
+    ----------
+    collectors
+        Customer id → collector (:func:`arboard.collectors.assigned`): the list gets a ``collector``
+        column, and with ``collector`` holds that collector's debtors only
+        (:data:`arboard.openitems.NO_COLLECTOR`: the debtors nobody works).
 
     Returns
     -------
@@ -1160,6 +1169,10 @@ def work_list(plan: pd.DataFrame, day: date, *, channel: str | None = None, rate
         :func:`export_table` columns, rendered messages included.
     """
     mine = plan[(plan["date"] == pd.Timestamp(day)) & ((plan["channel"] == channel) if channel else True)]
+    if collectors is not None:
+        mine = mine.assign(collector=mine["customer_id"].map(collectors))
+        if collector is not None:
+            mine = mine[mine["collector"].fillna(NO_COLLECTOR) == collector]
     mine = mine.assign(_worth=_worth(mine, rates)).sort_values(["_worth", "customer_id"], ascending=[False, True],
                                                                kind="stable")
     return export_table(render_messages(mine.drop(columns="_worth"), pay_link=pay_link)).reset_index(drop=True)
@@ -1173,8 +1186,9 @@ def work_days(plan: pd.DataFrame) -> list[date]:
 def export_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan as exported: one row per contact with date, debtor, group, step, channel, detail, message."""
     out = plan.assign(date=plan["date"].dt.date)
-    return out[["date", "customer_id", "name", "group", "step", "channel", "tone", "actions", "contact", "currency",
-                "amount", "invoices", "fee", "total_due", "message"]]
+    who = ["collector"] if "collector" in plan else []  # a work list with the collectors named
+    return out[["date", "customer_id", "name", *who, "group", "step", "channel", "tone", "actions", "contact",
+                "currency", "amount", "invoices", "fee", "total_due", "message"]]
 
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:

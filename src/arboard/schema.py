@@ -53,6 +53,9 @@ customers = sa.Table(
     sa.Column("street", sa.String(300)),
     sa.Column("postal_code", sa.String(20)),
     sa.Column("city", sa.String(100)),
+    # Who in the credit team works this debtor (their portfolio): the work list, the debtor list and
+    # every breakdown filter or group by it. Set from the customer master or on the Debtors page.
+    sa.Column("collector", sa.String(100)),
 )
 
 invoices = sa.Table(
@@ -249,6 +252,7 @@ sales_daily = sa.Table(
     sa.Column("country", sa.String(100)),
     sa.Column("industry", sa.String(200)),
     sa.Column("customer_type", sa.String(3)),
+    sa.Column("collector", sa.String(100)),
     sa.Column("sales", sa.Float, nullable=False),
 )
 
