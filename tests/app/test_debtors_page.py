@@ -67,3 +67,29 @@ def test_explorer_filters_on_promises(app_env):
     assert at.query_params["promise"] in ("broken", ["broken"])  # one value reads back as a string
     listed = next(d.value for d in at.dataframe if "promise" in d.value.columns)
     assert len(listed) and set(listed["promise"]) == {"Broken"} and listed["promised_for"].notna().all()
+
+
+def test_the_debtors_nobody_works_are_shared_out(app_env):
+    from arboard import collectors, db, explorer
+    from tests.conftest import SMALL_SAMPLE
+
+    at = run_page("pages/debtors.py")
+    at.multiselect(key="ex_collectors").set_value([collectors.NO_COLLECTOR]).run()
+    assert not at.exception
+    listed = at.dataframe[0].value
+    assert len(listed) and listed["collector"].isna().all()
+    assert "collector" not in str(dict(at.query_params))  # collectors are people: not in the link
+    at.multiselect(key="assign_among").set_value(["Katrin Vogel", "Elena Ruiz"]).run()
+    preview = next(d.value for d in at.dataframe if "debtors_after" in d.value.columns)
+    assert preview.set_index("collector").loc[["Katrin Vogel", "Elena Ruiz"], "debtors_after"].sum() \
+        == preview.set_index("collector").loc[["Katrin Vogel", "Elena Ruiz"], "debtors_before"].sum() + len(listed)
+    at.button(key="assign_go").click().run()
+    assert not at.exception and any("Assigned" in s.value for s in at.success)
+    engine = db.open_database(app_env)
+    try:
+        table = explorer.debtor_table(engine, SMALL_SAMPLE.end)
+        moved = table[table["customer_id"].isin(listed["customer_id"])]
+        assert set(moved["collector"]) <= {"Katrin Vogel", "Elena Ruiz"} and len(moved) == len(listed)
+    finally:  # the session's database is shared by the other page tests
+        collectors.assign(engine, dict.fromkeys(listed["customer_id"]))
+        engine.dispose()

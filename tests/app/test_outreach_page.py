@@ -125,6 +125,14 @@ def test_the_work_list_of_a_day(app_env):
     letters = work_list()[-1]
     assert letters["contact"].str.contains(r"\d").all()  # the postal address, not "on file"
     assert any(b.proto.label.startswith("Print the letters (PDF") for b in at.get("download_button"))
+    at.segmented_control(key="out_work_channel").set_value("phone").run()
+    everyone = work_list()[-1]
+    assert "collector" in everyone and everyone["collector"].notna().any()
+    name = everyone["collector"].dropna().iloc[0]
+    at.selectbox(key="out_work_collector").set_value(name).run()
+    assert not at.exception
+    theirs = work_list()[-1]
+    assert set(theirs["collector"]) == {name} and len(theirs) == (everyone["collector"] == name).sum()
 
 
 def test_the_sender_is_saved_and_its_pay_link_goes_into_messages(app_env):

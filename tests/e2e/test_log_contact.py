@@ -1,5 +1,5 @@
 """A collector logs a promise to pay on the Debtors page; the database holds it afterwards. On the way, the
-debtor's statement of account is downloaded, and a payment plan agreed."""
+debtor's statement of account is downloaded, a payment plan agreed and the debtor given to a new collector."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
     from playwright.sync_api import expect
 
-    from arboard import db, logbook
+    from arboard import collectors, db, logbook
 
     with serve(tmp_path) as base:
         page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
@@ -68,8 +68,19 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         expect(agree).to_be_visible(timeout=60_000)
         agree.click()
         expect(page.get_by_text("Payment plan agreed with")).to_be_visible(timeout=60_000)
+        settle()
+        # And someone new works this debtor from now on.
+        page.locator('[class*="st-key-assign_one_"]').get_by_role("combobox").click()
+        page.get_by_role("option", name="Someone new…").click()
+        settle()
+        page.locator('[class*="st-key-assign_one_"][class*="_new"]').get_by_role("textbox").fill("Zoë Lind")
+        page.keyboard.press("Enter")
+        settle()
+        page.get_by_role("button", name="Assign", exact=True).click()
+        expect(page.get_by_text("is now worked by Zoë Lind")).to_be_visible(timeout=60_000)
     engine = db.open_database(f"duckdb:///{tmp_path / 'arboard.duckdb'}")
     cid = re.search(r"\((C\d+)\)", customer).group(1)
+    assert collectors.collector_of(engine, [cid])[cid] == "Zoë Lind"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(statement)).pages)
     assert "Statement of account" in text and cid in text
     logged = logbook.logged(engine, cid)
