@@ -432,6 +432,11 @@ with tab_plan:
                 logform.payment_plan(row["customer_id"], as_of, on=work_day, invoices=named, key="work")
         else:
             st.caption("Select a row to log what came of the contact (a promise to pay, say).")
+        if who == everyone and work["collector"].notna().any():
+            st.caption("Contacts by collector: " + "; ".join(
+                f"{md(r.collector)} {number(r.contacts)}"
+                + (f" ({number(r.calls)} calls)" if 0 < r.calls < r.contacts else "")
+                for r in collectors.workload(work).itertuples()) + ".")
         name = f"worklist-{work_day.isoformat()}-{work_channel}"
         name += "" if who == everyone else "-" + exports.file_slug(who)
         in_letters = letters.letters_of(work)

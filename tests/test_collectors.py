@@ -115,8 +115,10 @@ def test_work_list_and_debtor_list_filter_by_collector(duck_engine):
     table = explorer.debtor_table(duck_engine, AS_OF)
     mine = explorer.filter_debtors(table, explorer.Filters(collectors=("Katrin Vogel", NO_COLLECTOR)))
     assert len(mine) and set(mine["collector"].fillna(NO_COLLECTOR)) <= {"Katrin Vogel", NO_COLLECTOR}
-    folios = collectors.portfolios(table, plan_day=whole)
-    assert folios["debtors"].sum() == len(table) and folios["contacts"].sum() == len(whole)
+    folios = collectors.portfolios(table)
+    assert folios["debtors"].sum() == len(table)
+    load = collectors.workload(whole)
+    assert load["contacts"].sum() == len(whole) and load["calls"].sum() == (whole["channel"] == "phone").sum()
     assert folios["overdue"].sum() == pytest.approx(table["overdue"].sum())
     assert np.all(folios["overdue_share"].between(0, 1))
 
@@ -153,3 +155,18 @@ def test_cli_collectors_assign_and_a_collectors_work_list(duck_url, tmp_path):
     work = pd.read_csv(plan_file, encoding="utf-8-sig")
     assert set(work["collector"]) <= {"Katrin Vogel"}
     assert run(app, ["plan", "--db", duck_url, "--collector", "X", "--out", str(plan_file)]).exit_code == 2
+
+
+def test_the_overview_breaks_down_by_collector_with_sales_matched_to_balances(duck_engine):
+    from arboard import overview
+
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    ov = overview.overview(duck_engine, AS_OF, currency="EUR")
+    by = overview.breakdown_by(duck_engine, ov, "collector").set_index("dim")
+    assert NO_COLLECTOR in by.index and "(unknown)" not in by.index
+    # Debtors nobody works are new: their balance is at most what they were sold in the window, so their
+    # DSO is at most the window's 90 days. A label that differed between balances and sales left them
+    # with the wrong sales (a DSO of 723 days on the 100k sample).
+    assert by.loc[NO_COLLECTOR, "dso"] <= 90
+    direct = kpis.kpis_by(duck_engine, AS_OF, "collector", currency="EUR").set_index("dim")
+    assert set(direct.index) >= set(by.index) - {NO_COLLECTOR} and NO_COLLECTOR in direct.index

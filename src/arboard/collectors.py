@@ -27,7 +27,7 @@ SHARE_BY = {"overdue": "Overdue balance", "total": "Open balance", "debtors": "N
 cust = schema.customers
 
 __all__ = ["NAME_MAX", "NO_COLLECTOR", "SHARE_BY", "assign", "assigned", "check_name", "collector_of", "names",
-           "portfolios", "preview", "share"]
+           "portfolios", "preview", "share", "workload"]
 
 
 def check_name(name: str | None) -> str | None:
@@ -196,23 +196,21 @@ def share(debtors: pd.DataFrame, collectors: Sequence[str], *, by: str = "overdu
     return pd.Series(out, index=pd.Index(ids[order], name="customer_id"), name="collector")
 
 
-def portfolios(debtors: pd.DataFrame, *, plan_day: pd.DataFrame | None = None) -> pd.DataFrame:
+def portfolios(debtors: pd.DataFrame) -> pd.DataFrame:
     """Each collector's portfolio as of the debtor list's date: debtors, open, overdue, what is over 90
-    days, broken promises, and (with ``plan_day``, one day of the outreach plan) the contacts planned.
+    days past due, broken promises.
 
     Parameters
     ----------
     debtors
         The debtor list (:func:`arboard.explorer.debtor_table`): one row per debtor with an open
         balance, with ``collector``, ``total``, ``overdue``, ``days_past_due`` and ``promise``.
-    plan_day
-        Contacts of one day (with ``customer_id``, ``channel``) to count per collector.
 
     Returns
     -------
     pandas.DataFrame
-        ``collector, debtors, total, overdue, overdue_share, over_90, broken_promises`` (and ``contacts,
-        calls``), the largest overdue first; debtors nobody works are one row, :data:`NO_COLLECTOR`.
+        ``collector, debtors, total, overdue, overdue_share, over_90, broken_promises``, the largest
+        overdue first; debtors nobody works are one row, :data:`NO_COLLECTOR`.
     """
     who = debtors["collector"].fillna(NO_COLLECTOR)
     late = debtors["days_past_due"] > 90
@@ -223,18 +221,21 @@ def portfolios(debtors: pd.DataFrame, *, plan_day: pd.DataFrame | None = None) -
                                          overdue=("overdue", "sum"), over_90=("over_90", "sum"),
                                          broken_promises=("broken", "sum"))
     out["overdue_share"] = np.where(out["total"] > 0, out["overdue"] / out["total"].where(out["total"] > 0), 0.0)
-    if plan_day is not None:
-        of = debtors.set_index("customer_id")["collector"]
-        named = plan_day["collector"] if "collector" in plan_day else plan_day["customer_id"].map(of)
-        day = plan_day.assign(collector=named.fillna(NO_COLLECTOR))
-        per = day.groupby("collector").agg(contacts=("channel", "size"),
-                                           calls=("channel", lambda c: int((c == "phone").sum())))
-        out = out.join(per, how="outer").fillna(0)
-        out[["contacts", "calls", "debtors"]] = out[["contacts", "calls", "debtors"]].astype(int)
     out = out.reset_index().sort_values(["overdue", "collector"], ascending=[False, True], kind="stable")
-    cols = ["collector", "debtors", "total", "overdue", "overdue_share", "over_90", "broken_promises"]
-    return out[cols + (["contacts", "calls"] if plan_day is not None else [])].reset_index(drop=True)
+    return out[["collector", "debtors", "total", "overdue", "overdue_share", "over_90", "broken_promises"]] \
+        .reset_index(drop=True)
 
+
+def workload(work: pd.DataFrame) -> pd.DataFrame:
+    """One day's contacts per collector (a work list with its ``collector`` column): how many, of which
+    calls and letters, and the balance they ask for; the most contacts first, nobody's last."""
+    frame = work.assign(collector=work["collector"].fillna(NO_COLLECTOR), call=work["channel"] == "phone",
+                        letter=work["channel"] == "letter")
+    out = frame.groupby("collector").agg(contacts=("channel", "size"), calls=("call", "sum"),
+                                         letters=("letter", "sum")).reset_index()
+    out["nobody"] = out["collector"] == NO_COLLECTOR
+    out = out.sort_values(["nobody", "contacts", "collector"], ascending=[True, False, True], kind="stable")
+    return out.drop(columns="nobody").astype({"calls": int, "letters": int}).reset_index(drop=True)
 
 
 def preview(debtors: pd.DataFrame, assignments: pd.Series) -> pd.DataFrame:

@@ -28,10 +28,15 @@ inv, pay, cust = schema.invoices, schema.payments, schema.customers
 NO_COLLECTOR = "(no collector)"
 
 
+def missing_value(dimension: str) -> str:
+    """What a debtor without a value of ``dimension`` is grouped as, the same everywhere: balances and
+    sales of one group are matched by it."""
+    return NO_COLLECTOR if dimension == "collector" else "(unknown)"
+
+
 def missing_label(dimension: str) -> sa.ColumnElement:
-    """What a debtor without a value of ``dimension`` is grouped as (the same in every query: balances
-    and sales of one group are matched by it)."""
-    return sa.literal_column(f"'{NO_COLLECTOR}'" if dimension == "collector" else "'(unknown)'", sa.String)
+    """:func:`missing_value` in SQL."""
+    return sa.literal_column(f"'{missing_value(dimension)}'", sa.String)
 
 
 def dimension_column(dimension: str | None) -> sa.ColumnElement:

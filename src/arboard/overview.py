@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import aging, dso, events, fx, kpis
 from arboard.kpis import COUNTBACK_MONTHS, KpiSettings, add_months, trend_dates
-from arboard.openitems import DIMENSIONS
+from arboard.openitems import DIMENSIONS, missing_value
 
 
 @dataclass
@@ -48,7 +48,7 @@ def breakdown(customers: pd.DataFrame, daily: pd.DataFrame, as_of: date, *, dime
     key = "currency" if dimension == "currency" else dimension
     first = add_months(as_of, -COUNTBACK_MONTHS - 1)
     current_label = settings.aging.labels[0] if settings.aging.basis == "due" else None
-    groups = customers.assign(dim=customers[key].fillna("(unknown)") if key in customers else "All")
+    groups = customers.assign(dim=customers[key].fillna(missing_value(key)) if key in customers else "All")
     agg = groups.groupby("dim").agg(open_ar=("total", "sum"), overdue_ar=("overdue", "sum"),
                                     not_due=(current_label, "sum") if current_label else ("total", "size"))
     rows = []
