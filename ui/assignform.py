@@ -59,13 +59,13 @@ def share(view: pd.DataFrame, table: pd.DataFrame, *, unit: str, key: str = "ass
             ok, name = _pick(st, "Collector", f"{key}_one")
             plan = pd.Series(name if ok else None, index=view["customer_id"].to_numpy(), dtype=object)
         else:
-            c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+            c1, c2, c3 = st.columns([2.2, 1, 1.1], vertical_alignment="bottom")
             team = cache.collector_names()
             among = c1.multiselect("Among", team, default=team, key=f"{key}_among", accept_new_options=True,
                                    help="Type a name to add someone new.")
             by = c2.selectbox("Even out", list(collectors.SHARE_BY), format_func=collectors.SHARE_BY.get,
                               key=f"{key}_by")
-            keep = c3.toggle("Keep debtors they have", value=True, key=f"{key}_keep",
+            keep = c3.toggle("Keep their debtors", value=True, key=f"{key}_keep",
                              help="Only the debtors listed that have none of these collectors move. Off: every "
                                   "debtor listed is shared out afresh. Either way each collector's other "
                                   "debtors count toward their load.")
