@@ -4,8 +4,9 @@ Generates a ledger (default 1M invoices, 50k customers) in a temporary DuckDB fi
 ``--db-file``; reads the plan's inputs once (open items, segments, channels, credits), then builds
 the 8-week plan several times (escalation, repeats, channels, statements), applies the pressure
 limit and call spreading, and sums the expected collections (as the page does on every rerun); then
-the busiest day's work list, the busiest letter day's letters as the PDF to print, and a
-statement run of the 500 largest balances. The
+the busiest day's work list, the busiest letter day's letters as the PDF to print, a
+statement run of the 500 largest balances, one collector's work list, and (on a generated ledger)
+every debtor shared out among five collectors and one reassigned. The
 baseline is reading the open items from the database in the same run.
 
     python benchmarks/bench_outreach.py [--invoices 1000000] [--customers 50000] [--repeats 3]
@@ -21,7 +22,9 @@ import time
 
 from apptest_bench import generate
 
-from arboard import aging, db, fx, letters, outreach, statement, summary
+from arboard import aging, collectors, db, explorer, fx, letters, outreach, statement, summary
+
+TEAM = ["Katrin Vogel", "Julien Moreau", "Elena Ruiz", "Oliver Hughes", "Consumer desk"]
 
 
 def _timed(fn):
@@ -69,6 +72,16 @@ def main() -> None:
         largest = aging.aging_by_customer(engine, as_of)["customer_id"].head(500).tolist()
         run, t_run = _timed(lambda: statement.account_statements(engine, largest, as_of))
         run_pdf, t_run_pdf = _timed(lambda: letters.statements_pdf(run))
+        who, t_who = _timed(lambda: collectors.assigned(engine))
+        mine, t_mine = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), rates=fx_rates, collectors=who,
+                                                         collector=who.iloc[0] if len(who) else None))
+        team = None
+        if not args.db_file:  # the share-out writes: only into the ledger generated here
+            debtors, t_debtors = _timed(lambda: explorer.debtor_table(engine, as_of))
+            shared, t_share = _timed(lambda: collectors.share(debtors, TEAM, by="overdue"))
+            _, t_assign = _timed(lambda: collectors.assign(engine, shared))
+            _, t_one = _timed(lambda: collectors.assign(engine, shared.index[:1].tolist(), collector="Someone new"))
+            team = (len(debtors), t_debtors, t_share, t_assign, t_one)
         engine.dispose()
     read, build = statistics.median(reads), statistics.median(builds)
     print(f"as of {as_of}: {len(inputs.items):,} open items, {len(raw):,} contacts planned before the pressure "
@@ -88,6 +101,13 @@ def main() -> None:
     print(f"statement run of the {len(run):,} largest balances: {sum(len(st.lines) for st in run):,} open items "
           f"{t_run:.2f} s, the PDF {t_run_pdf:.2f} s ({t_run_pdf / max(len(run), 1) * 1000:.1f} ms a statement, "
           f"{len(run_pdf) / 2**20:.1f} MiB)")
+    print(f"collectors: who works which debtor {t_who:.2f} s ({len(who):,} debtors assigned); one collector's "
+          f"work list of the busiest day {t_mine:.2f} s ({len(mine):,} contacts)")
+    if team:
+        n, t_debtors, t_share, t_assign, t_one = team
+        print(f"sharing all {n:,} debtors with a balance out among {len(TEAM)} collectors: the debtor list "
+              f"{t_debtors:.2f} s, the share-out {t_share:.2f} s, writing it {t_assign:.2f} s; one debtor "
+              f"reassigned {t_one:.2f} s (the sales rollup by attribute is rebuilt)")
 
 
 if __name__ == "__main__":
