@@ -75,12 +75,12 @@ if only_overdue:
     view = view[view["overdue"] > 0]
 money_cols = {label: st.column_config.NumberColumn(label, format="accounting") for label in labels}
 picked = st.dataframe(
-    view[["name", "customer_id", "country", "customer_type", *labels, "unapplied", "total", "overdue",
+    view[["name", "customer_id", "country", "customer_type", "collector", *labels, "unapplied", "total", "overdue",
           "days_past_due", "disputed", "open_items", *(["risk_score"] if "risk_score" in view else [])]],
     hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
     key="aging_customers",
     column_config={"name": "Debtor", "customer_id": "ID", "country": "Country", "customer_type": "Type",
-                   **money_cols,
+                   "collector": "Collector", **money_cols,
                    "unapplied": st.column_config.NumberColumn("Unapplied", format="accounting"),
                    "total": st.column_config.NumberColumn(f"Total ({cur})", format="accounting"),
                    "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),

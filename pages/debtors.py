@@ -26,6 +26,7 @@ CHANNELS = list(schema.CHANNELS)
 FILTERS = {"ex_groups": ("group", []), "ex_buckets": ("bucket", []), "ex_countries": ("country", []),
            "ex_channels": ("channel", []), "ex_lo": ("min", 0.0), "ex_hi": ("max", 0.0), "ex_dpd": ("dpd", 0),
            "ex_disputed": ("disputed", False), "ex_promise": ("promise", []), "ex_risk": ("risk", False),
+           "ex_limit": ("limit", 0),
            "ex_min_risk": ("min_risk", 0),
            "ex_sort": ("sort", "overdue"), "ex_asc": ("asc", False)}
 countries_all = sorted(table["country"].dropna().unique())
@@ -45,12 +46,16 @@ with st.expander("Filters", expanded=True):
                                       f"{promises.BROKEN_LISTED_DAYS} days without payment, and nobody has "
                                       "spoken with the debtor since: call. Broken, spoken to since: followed up "
                                       "by a call or a new promise. Running: reminders wait for it.")
-    r2 = st.columns(5)
+    r2 = st.columns(6)
     lo = r2[0].number_input(f"Open balance from ({cur})", step=100.0, key="ex_lo")
     hi = r2[1].number_input(f"… to ({cur}, 0 = no limit)", step=1000.0, key="ex_hi")
     dpd = r2[2].number_input("Days past due at least", 0, 3650, key="ex_dpd")
-    channels = r2[3].multiselect("Channel", CHANNELS, key="ex_channels")
-    disputed = r2[4].toggle("Disputed items only", key="ex_disputed")
+    limit_used = r2[3].number_input("Credit limit used, % at least", 0, 10_000, step=10, key="ex_limit",
+                                    help="The open balance against the debtor's credit limit (customers file); "
+                                         "100 lists those at or over their limit. Debtors without a limit are "
+                                         "left out once this is above 0.")
+    channels = r2[4].multiselect("Channel", CHANNELS, key="ex_channels")
+    disputed = r2[5].toggle("Disputed only", key="ex_disputed", help="Debtors with a disputed open item.")
     r3 = st.columns([1, 1.6, 1.4, 1, 1])
     table = controls.risk_scores(table, as_of, prefix="ex", toggle_in=r3[0], slider_in=r3[1])
     # Not kept in the link either: collectors are people.
@@ -66,19 +71,23 @@ controls.publish(FILTERS)
 filters = explorer.Filters(groups=tuple(groups), buckets=tuple(buckets), countries=tuple(countries),
                            collectors=tuple(worked_by), channels=tuple(channels), min_amount=lo or None,
                            max_amount=hi or None, min_days_past_due=int(dpd),
+                           min_utilisation=limit_used / 100 if limit_used else None,
                            disputed_only=disputed, promise=tuple(promised), text=text)
 view = explorer.sort_debtors(explorer.filter_debtors(table, filters), sort_by, descending=not ascending)
 STATEMENT_RUN = 500  # statements in one PDF from the page (arboard statement --all-overdue has no limit)
 SHOWN = 5_000  # the browser gets the first rows in the chosen order; the export has every match
 shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS),
                                 promise=lambda d: d["promise"].map(explorer.PROMISE_STATES))
+over, above = explorer.over_limit(view)
 st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an open balance match, "
-           f"{number(view['total'].sum())} {cur} open, {number(view['overdue'].sum())} overdue."
+           f"{number(view['total'].sum())} {cur} open, {number(view['overdue'].sum())} overdue"
+           + (f"; {number(over)} owe more than their credit limit, {number(above)} {cur} above it." if over else ".")
            + (f" The first {number(SHOWN)} by {explorer.SORTS[sort_by].lower()} are listed; the export has all."
               if len(view) > SHOWN else "") + (f" Balances add up each debtor's currencies. {consolidated}"
                                                  if consolidated else ""))
 cols = ["name", "customer_id", "group", "collector", "country", "total", "overdue", "days_past_due", "oldest_bucket",
-        "disputed", "days_beyond_terms", "response_rate", "best_channel", "promise", "promised_for",
+        "disputed", "credit_limit", "utilisation", "days_beyond_terms", "response_rate", "best_channel", "promise",
+        "promised_for",
         *(["risk_score"] if "risk_score" in view else [])]
 picked = st.dataframe(
     shown[cols], hide_index=True, width="stretch", height=560, on_select="rerun", selection_mode="single-row",
@@ -90,6 +99,8 @@ picked = st.dataframe(
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
                    "oldest_bucket": "Oldest bucket",
                    "disputed": st.column_config.NumberColumn("Disputed", format="accounting"),
+                   "credit_limit": st.column_config.NumberColumn("Credit limit", format="accounting"),
+                   "utilisation": st.column_config.NumberColumn("Limit used", format="percent"),
                    "days_beyond_terms": st.column_config.NumberColumn("Days late (weighted)", format="%.1f"),
                    "response_rate": st.column_config.NumberColumn("Responds", format="percent"),
                    "best_channel": "Best channel", "promise": "Promise to pay",

@@ -4,6 +4,7 @@ import io
 
 import openpyxl
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from arboard import db, explorer, generate
@@ -24,6 +25,26 @@ def test_filters_and_exports(duck_engine, tmp_path):
     assert wb.sheetnames[0] == "All" and len(wb.sheetnames) > 2
     assert wb["All"].freeze_panes == "A2" and wb["All"].auto_filter.ref
     assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
+
+
+def test_credit_limit_use(duck_url, tmp_path):
+    engine = db.open_database(duck_url)
+    generate.write_sample(engine, SMALL_SAMPLE)
+    table = explorer.debtor_table(engine, SMALL_SAMPLE.end, currency="EUR")
+    engine.dispose()
+    limited = table[table["credit_limit"] > 0]
+    assert len(limited) and table.loc[table["credit_limit"].isna(), "utilisation"].isna().all()
+    assert (limited["utilisation"] * limited["credit_limit"]).round(2).equals(limited["total"].clip(lower=0).round(2))
+    over = explorer.filter_debtors(table, explorer.Filters(min_utilisation=1.0))
+    count, above = explorer.over_limit(table)
+    assert len(over) >= count > 0 and (over["total"] >= over["credit_limit"]).all()
+    assert above == pytest.approx((over["total"] - over["credit_limit"]).sum(), abs=0.05)
+    assert explorer.sort_debtors(over, "utilisation")["utilisation"].is_monotonic_decreasing
+    out = tmp_path / "over.csv"
+    made = CliRunner().invoke(app, ["export", "--over-limit", "--currency", "EUR", "--out", str(out), "--db", duck_url,
+                                    "--as-of", SMALL_SAMPLE.end.isoformat()])
+    assert made.exit_code == 0, made.output
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == len(over)
 
 
 def test_cli_export(duck_url, tmp_path):

@@ -148,8 +148,8 @@ def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpe
                       customer_ids: Sequence[str] | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
     """One row per customer with an open balance: name, attributes, one column per bucket.
 
-    Columns: ``customer_id, name, country, industry, customer_type, collector, <bucket labels>, unapplied,
-    total, overdue, disputed, oldest_due, open_items, days_past_due``; sorted by overdue amount,
+    Columns: ``customer_id, name, country, industry, customer_type, collector, credit_limit, <bucket
+    labels>, unapplied, total, overdue, disputed, oldest_due, open_items, days_past_due``; sorted by overdue amount,
     largest first. Without a ``currency``, a debtor's currencies add up: in the reporting currency
     of ``rates`` when given, else at face value.
     """
@@ -181,7 +181,8 @@ def aging_by_customer(engine: Engine, as_of: date, *, spec: AgingSpec = AgingSpe
         sa.func.sum(r.c.n).label("open_items"),
     ).group_by(r.c.customer_id).subquery("per_customer"))
     cols = [per.c.customer_id, sa.func.coalesce(cust.c.name, per.c.customer_id).label("name"), cust.c.country,
-            cust.c.industry, cust.c.customer_type, cust.c.collector, *(per.c[label] for label in spec.labels),
+            cust.c.industry, cust.c.customer_type, cust.c.collector,
+            sa.cast(cust.c.credit_limit, sa.Float).label("credit_limit"), *(per.c[label] for label in spec.labels),
             per.c[UNAPPLIED].label("unapplied"), per.c.overdue, per.c.disputed, per.c.oldest_due, per.c.open_items]
     q = sa.select(*cols).select_from(per.outerjoin(cust, cust.c.customer_id == per.c.customer_id))
     with engine.connect() as conn:

@@ -662,6 +662,8 @@ def export_cmd(
     promise: Annotated[str | None, typer.Option(help="Only debtors with a promise to pay that is 'broken' (lately, "
                                                 "nobody spoke with them since), 'spoken' (broken, followed up) or "
                                                 "'running'.")] = None,
+    over_limit: Annotated[bool, typer.Option("--over-limit", help="Only debtors whose open balance is at or over "
+                                                                 "their credit limit.")] = False,
     currency: CurrencyOption = None,
     sheet_per_group: Annotated[bool, typer.Option("--sheet-per-group", help="Excel: one sheet per segment.")]
     = False,
@@ -680,7 +682,8 @@ def export_cmd(
                                   rates=fx.load(engine))
     table = explorer.filter_debtors(table, explorer.Filters(groups=(group,) if group else (),
                                                             promise=(promise,) if promise else (),
-                                                            collectors=(collector,) if collector else ()))
+                                                            collectors=(collector,) if collector else (),
+                                                            min_utilisation=1.0 if over_limit else None))
     table = table[table["overdue"] >= min_overdue]
     _write(out_file, explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if xlsx
            else exports.to_csv_bytes(table))

@@ -19,7 +19,7 @@ from arboard.openitems import NO_COLLECTOR
 
 COLUMNS = ["customer_id", "name", "country", "customer_type", "collector", "group", "total", "overdue", "days_past_due",
            "oldest_bucket", "disputed", "open_items", "days_beyond_terms", "response_rate", "best_channel",
-           "preferred_channel", "promise", "promised_for"]
+           "preferred_channel", "promise", "promised_for", "credit_limit", "utilisation"]
 PROMISE_STATES = promises.STATES  # what the promise filter offers
 
 
@@ -46,6 +46,8 @@ def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, sp
     keep = ["customer_id", "days_beyond_terms", "response_rate", "best_channel", "preferred_channel"]
     table = per.merge(prof[keep], on="customer_id", how="left")
     table["group"] = table["customer_id"].map(groups).fillna("no_information")
+    # The limit is read in the currency the balances are in (the reporting currency when they are added up).
+    table["utilisation"] = (table["total"].clip(lower=0) / table["credit_limit"].where(table["credit_limit"] > 0))
     # The oldest bucket that holds a positive amount.
     buckets = np.array(spec.labels, dtype=object)
     values = table[spec.labels].to_numpy(dtype=float) > 0.004
@@ -87,6 +89,7 @@ class Filters:
     max_amount: float | None = None
     min_days_past_due: int | None = None
     min_risk: float | None = None
+    min_utilisation: float | None = None  # share of the credit limit in use (1.0: at or over the limit)
     disputed_only: bool = False
     promise: tuple[str, ...] = ()  # keys of PROMISE_STATES: debtors in one of these promise states
     text: str = ""
@@ -112,6 +115,8 @@ def filter_debtors(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
         mask &= (table["total"] <= f.max_amount).to_numpy()
     if f.min_days_past_due:
         mask &= (table["days_past_due"] >= f.min_days_past_due).to_numpy()
+    if f.min_utilisation is not None:
+        mask &= (table["utilisation"].fillna(0) >= f.min_utilisation).to_numpy()
     if f.min_risk is not None and "risk_score" in table:
         mask &= (table["risk_score"].fillna(0) >= f.min_risk).to_numpy()
     if f.disputed_only:
@@ -126,7 +131,8 @@ def filter_debtors(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
 
 
 SORTS = {"overdue": "Overdue", "total": "Open balance", "days_past_due": "Days past due (oldest item)",
-         "days_beyond_terms": "Days late (weighted)", "disputed": "Disputed amount", "risk_score": "Risk score",
+         "days_beyond_terms": "Days late (weighted)", "disputed": "Disputed amount", "utilisation": "Credit limit used",
+         "risk_score": "Risk score",
          "name": "Name"}
 
 
@@ -145,10 +151,17 @@ def sort_debtors(table: pd.DataFrame, by: str = "overdue", *, descending: bool =
     return table.iloc[order.to_numpy()]
 
 
+def over_limit(table: pd.DataFrame) -> tuple[int, float]:
+    """How many debtors owe more than their credit limit, and by how much in all (a debtor without a
+    limit is never over it)."""
+    above = (table["total"] - table["credit_limit"]).where(table["credit_limit"] > 0)
+    return int((above > 0.004).sum()), float(above[above > 0.004].sum())
+
+
 def to_xlsx(table: pd.DataFrame, *, sheet_per_group: bool = False) -> bytes:
     """The debtor list as a formatted workbook (one sheet, or one per group plus "All")."""
     buckets = ("unapplied", *[c for c in table.columns if c[:1].isdigit() or c.startswith(("Not due", "Over"))])
-    money = ("total", "overdue", "disputed", *buckets)
+    money = ("total", "overdue", "disputed", "credit_limit", *buckets)
     if not sheet_per_group:
         return exports.to_xlsx_bytes(table, sheet="Debtors", money_columns=money, blank_zero_columns=buckets)
     sheets = {"All": table, **{segments.SUBGROUP_LABELS.get(g, g)[:31].replace("'", ""): t

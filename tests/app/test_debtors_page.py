@@ -93,3 +93,11 @@ def test_the_debtors_nobody_works_are_shared_out(app_env):
     finally:  # the session's database is shared by the other page tests
         collectors.assign(engine, dict.fromkeys(listed["customer_id"]))
         engine.dispose()
+
+
+def test_a_link_lists_the_debtors_over_their_credit_limit(app_env):
+    fresh = open_link("pages/debtors.py", {"limit": "100", "sort": "utilisation"})
+    assert not fresh.exception
+    listed = fresh.dataframe[0].value
+    assert len(listed) and (listed["utilisation"] >= 1).all() and listed["utilisation"].is_monotonic_decreasing
+    assert any("owe more than their credit limit" in c.value for c in fresh.caption)
