@@ -50,7 +50,7 @@ shown = disputes.worklist(table, target_days=int(target), over_target_only=only_
 LIMIT = 2_000
 st.dataframe(
     shown.head(LIMIT), hide_index=True, width="stretch",
-    column_order=["over_target", "days_open", "name", "customer_id", "invoice_id",
+    column_order=["over_target", "days_open", "name", "customer_id", "invoice_id", "collector",
                   *(["open_value", "open_amount", "currency"] if consolidated else ["open_amount"]), "due_date",
                   "raised", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"],
     column_config={

@@ -24,10 +24,12 @@ from arboard import events, fx, schema
 from arboard.db import fetch_frame
 from arboard.openitems import open_items
 
-COLUMNS = ["invoice_id", "customer_id", "name", "currency", "invoice_date", "due_date", "open_amount", "raised",
-           "open_since", "days_open", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"]
+COLUMNS = ["invoice_id", "customer_id", "name", "collector", "currency", "invoice_date", "due_date", "open_amount",
+           "raised", "open_since", "days_open", "days_past_due", "contacts", "last_contact", "last_kind",
+           "last_outcome"]
 AGE_EDGES = (30, 60, 90)
-LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor ID", "name": "Debtor", "currency": "Currency",
+LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
+          "currency": "Currency",
           "invoice_date": "Invoice date", "due_date": "Due date", "open_amount": "Open amount",
           "raised": "Raised (first dispute contact)", "open_since": "Open since", "days_open": "Days in dispute",
           "days_past_due": "Days past due", "contacts": "Contacts", "last_contact": "Last contact",
@@ -71,7 +73,8 @@ def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None,
             .subquery("mine"))
     last = sa.select(mine).where(mine.c.newest == 1).subquery("last")
     q = (sa.select(disputed.c.invoice_id, disputed.c.customer_id,
-                   sa.func.coalesce(cust.c.name, disputed.c.customer_id).label("name"), disputed.c.currency,
+                   sa.func.coalesce(cust.c.name, disputed.c.customer_id).label("name"), cust.c.collector,
+                   disputed.c.currency,
                    disputed.c.invoice_date, disputed.c.due_date, disputed.c.open_amount, disputed.c.open_value,
                    last.c.raised,
                    sa.func.coalesce(last.c.contacts, 0).label("contacts"), last.c.contact_date.label("last_contact"),
