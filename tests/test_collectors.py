@@ -170,3 +170,23 @@ def test_the_overview_breaks_down_by_collector_with_sales_matched_to_balances(du
     assert by.loc[NO_COLLECTOR, "dso"] <= 90
     direct = kpis.kpis_by(duck_engine, AS_OF, "collector", currency="EUR").set_index("dim")
     assert set(direct.index) >= set(by.index) - {NO_COLLECTOR} and NO_COLLECTOR in direct.index
+
+
+def test_letters_and_statements_name_the_debtors_collector(duck_engine):
+    import io
+
+    from pypdf import PdfReader
+
+    from arboard import letters, statement
+
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    table = explorer.debtor_table(duck_engine, AS_OF)
+    who = table[table["collector"].notna()].iloc[0]
+    pdf = letters.statement_pdf(statement.account_statement(duck_engine, who["customer_id"], AS_OF))
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Your contact" in text and who["collector"] in text
+    nobody = table[table["collector"].isna()].iloc[0]["customer_id"]
+    pdf = letters.statement_pdf(statement.account_statement(duck_engine, nobody, AS_OF))
+    assert "Your contact" not in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    found = letters.addresses(duck_engine, [who["customer_id"]])
+    assert found.loc[who["customer_id"], "collector"] == who["collector"]

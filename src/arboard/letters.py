@@ -25,7 +25,8 @@ from arboard.sender import Sender
 from arboard.statement import KIND_LABELS, ON_ACCOUNT, Statement
 
 NO_ADDRESS = "no postal address on file"
-ADDRESS_FIELDS = ("customer_id", "name", "street", "postal_code", "city", "country", "locale")
+# With the collector, whom the letter names as the debtor's contact.
+ADDRESS_FIELDS = ("customer_id", "name", "street", "postal_code", "city", "country", "locale", "collector")
 # Page geometry in mm: DIN 5008 form B (left window 20 mm in, 45 mm down, 85 x 45 mm).
 LEFT, WIDTH, WINDOW_TOP, BODY_BOTTOM, FOOTER_Y = 25.0, 165.0, 50.0, 268.0, 279.0
 _ENGLISH = Locale.parse("en")
@@ -123,6 +124,8 @@ def _head(page: Page, sender: Sender, customer: Mapping, *, rows: list[tuple[str
                     size=10, smallest=7.5)
         page.font(9, bold=True, colour=BAD)
         page.at(LEFT, WINDOW_TOP + 7, 85, 5, f"({NO_ADDRESS})")
+    if _text(customer.get("collector")):  # the person who works the account, as a dunning letter names them
+        rows = [*rows, ("Your contact", _text(customer.get("collector")))]
     for i, (label, value) in enumerate(rows):
         page.font(8.5, colour=MUTED)
         page.at(125, WINDOW_TOP + 1 + i * 5, 30, 5, label)

@@ -28,7 +28,8 @@ ON_ACCOUNT = "On account"
 KIND_LABELS = {"invoice": "Invoice", "credit_note": "Credit note", "payment": "Payment on account"}
 LINE_COLUMNS = ["kind", "reference", "date", "due_date", "amount", "open_amount", "currency", "days_past_due",
                 "disputed", "bucket"]
-CUSTOMER_FIELDS = ("customer_id", "name", "street", "postal_code", "city", "country", "locale", "email", "phone")
+CUSTOMER_FIELDS = ("customer_id", "name", "street", "postal_code", "city", "country", "locale", "email", "phone",
+                   "collector")
 
 
 @dataclass(frozen=True)
