@@ -38,7 +38,7 @@ with st.expander("Plan settings", expanded=False):
     c[5].number_input("Instalments offered", 1, instalments.MAX_COUNT, key="out_instalments",
                       help="A payment-plan offer ({{ instalments }} in its message) proposes the balance in this "
                            "many monthly instalments, the first two weeks after the message.")
-    d = st.columns([2, 1, 1, 1, 1, 1], vertical_alignment="bottom")
+    d = st.columns([2, 1, 1, 1, 1, 1, 1], vertical_alignment="bottom")
     days = d[0].multiselect("Contact days", outreach.WEEKDAYS, key="out_days",
                             help="A step that falls on another day moves to the next contact day; a step before "
                                  "the due date moves to the previous one, so it still arrives before the due date.")
@@ -64,6 +64,10 @@ with st.expander("Plan settings", expanded=False):
                            "step of their playbook gets it again at this interval while anything stays "
                            "overdue (0: never, or 7 to 365 days). A last step that hands the claim over "
                            "is never repeated.")
+    d[6].toggle("Collectors call their own debtors", key="out_per_collector", width="stretch",
+                help="On: each collector calls the debtors they work (Debtors page), at most the calls per agent "
+                     "a day, and the agents call the debtors nobody works; spreading keeps each collector's "
+                     "calls within their own day. Off: the agents share every call.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 try:
@@ -298,7 +302,7 @@ with tab_plan:
     if plan.empty:
         st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")
         st.stop()
-    load = outreach.workload(plan, settings)
+    load = outreach.workload(plan, settings, collectors=cache.assigned())
     cost = outreach.costs(plan, settings)
     fx_rates = cache.exchange_rates()
     expected = outreach.expected_collections(plan, rates, fx_rates=fx_rates)
@@ -309,7 +313,9 @@ with tab_plan:
     m[1].metric("Debtors contacted", number(plan["customer_id"].nunique()))
     m[2].metric("Cost of the plan", money(cost["cost"].sum(), cost_cur))
     m[3].metric("Days over phone capacity", number(int(load["overload"].sum())),
-                help=f"Capacity: {settings.agents} agents × {settings.calls_per_agent_per_day} calls a day.")
+                help=f"Capacity: {settings.agents} agents × {settings.calls_per_agent_per_day} calls a day"
+                     + (", and as many for each collector, on their own debtors." if settings.calls_per_collector
+                        else "."))
     if not current.empty:
         st.caption(f"{number(len(current))} hold(s) keep debtors or invoices out of this plan (see Holds).")
     left, right = st.columns(2)

@@ -190,3 +190,32 @@ def test_letters_and_statements_name_the_debtors_collector(duck_engine):
     assert "Your contact" not in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     found = letters.addresses(duck_engine, [who["customer_id"]])
     assert found.loc[who["customer_id"], "collector"] == who["collector"]
+
+
+def test_collectors_call_their_own_debtors_within_their_day(duck_engine):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    who = collectors.assigned(duck_engine)
+    inputs = outreach.plan_inputs(duck_engine, AS_OF)
+    settings = outreach.PlanSettings(agents=1, calls_per_agent_per_day=2, calls_per_collector=True)
+    raw = inputs.build(AS_OF, settings)
+    done = outreach.finish_plan(raw, AS_OF, settings, spread=True, collectors=who)
+    calls = done.plan[done.plan["channel"] == "phone"]
+    per = calls.groupby([calls["date"], calls["customer_id"].map(who).fillna("")]).size()
+    assert per.max() <= 2  # each collector 2 a day; the one agent 2 a day on the debtors nobody works
+    assert len(calls) + len(done.calls_left_out) == (raw["channel"] == "phone").sum() - _dropped(raw, settings)
+    load = outreach.workload(done.plan, settings, collectors=who)
+    assert not load["overload"].any() and (load["capacity"] == 2 + 2 * who.nunique()).all()
+    # The same calls shared by the agents alone: two a day in all, so more are left out.
+    shared = outreach.finish_plan(raw, AS_OF, outreach.PlanSettings(agents=1, calls_per_agent_per_day=2),
+                                  spread=True, collectors=who)
+    assert len(shared.calls_left_out) > len(done.calls_left_out)
+    assert (shared.plan[shared.plan["channel"] == "phone"].groupby("date").size() <= 2).all()
+    # Without spreading, a day where one collector has too many calls is overloaded.
+    unspread = outreach.finish_plan(raw, AS_OF, settings, collectors=who).plan
+    assert outreach.workload(unspread, settings, collectors=who)["overload"].any()
+
+
+def _dropped(raw: pd.DataFrame, settings: outreach.PlanSettings) -> int:
+    """Calls the contact-pressure limit drops before spreading."""
+    kept = outreach.enforce_pressure(raw, settings)
+    return int((raw["channel"] == "phone").sum() - (kept["channel"] == "phone").sum())

@@ -221,7 +221,7 @@ def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, co
                                   profile_frame=_profiles(url, version, as_of, 365),
                                   promise_frame=_promises(url, version, as_of).copy(deep=False))  # the Promises tab's
     done = outreach.finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread,
-                                rates=_rates(url, version))
+                                rates=_rates(url, version), collectors=_assigned(url, version))
     return (done.plan, done.violations, outreach.response_rates(engine, as_of), (done.calls_moved, done.calls_left_out),
             inputs.handed_over(as_of, settings))
 
@@ -262,6 +262,11 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
 @st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
 def _assigned(url, version) -> pd.Series:
     return collectors.assigned(state._engine(url))
+
+
+def assigned() -> pd.Series:
+    """Customer id → collector, for every customer somebody works (cached per data version)."""
+    return _assigned(*_key())
 
 
 def collector_names() -> list[str]:

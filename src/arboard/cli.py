@@ -360,6 +360,9 @@ def plan_cmd(
                                                      "contacts.")] = None,
     collector: Annotated[str | None, typer.Option(help="With --day: only the debtors this collector works "
                                                        f"('{collectors.NO_COLLECTOR}': nobody's).")] = None,
+    calls_per_collector: Annotated[bool, typer.Option("--calls-per-collector", help="Each collector calls their own "
+                                                      "debtors, --calls-per-agent a day at most; the agents call "
+                                                      "the debtors nobody works.")] = False,
 ) -> None:
     """Export the outreach plan: one row per planned contact with the rendered message (or one day's work list,
     or that day's letters to print as a PDF)."""
@@ -378,7 +381,8 @@ def plan_cmd(
                                          calls_per_agent_per_day=calls_per_agent, remind_disputed=remind_disputed,
                                          pause_promised=wait_for_promises, call_broken_promises=call_broken_promises,
                                          repeat_last_step_days=repeat_days,
-                                         instalments_offered=instalments_offered)
+                                         instalments_offered=instalments_offered,
+                                         calls_per_collector=calls_per_collector)
     except ArboardError as exc:
         _fail(exc, code=2)
     engine = _open(db_url)
@@ -388,14 +392,16 @@ def plan_cmd(
     _history_note(engine, "the groups (every debtor gets the no-information playbook)")
     rates = fx.load(engine)
     company = sender.load(engine)
-    done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls, rates=rates)
+    who = collectors.assigned(engine)
+    done = outreach.finish_plan(inputs.build(day, settings), day, settings, spread=spread_calls, rates=rates,
+                                collectors=who)
     handed = inputs.handed_over(day, settings)
     if work_day is not None:
         end = outreach.plan_end(day, settings)
         if not day < work_day <= end:
             _fail(ArboardError(f"--day must fall in the plan: {day + timedelta(days=1)} to {end}."), 2)
         table = outreach.work_list(done.plan, work_day, channel=channel, rates=rates, pay_link=company.pay_link,
-                                   collectors=collectors.assigned(engine), collector=collector)
+                                   collectors=who, collector=collector)
         found = letters.addresses(engine, letters.letters_of(table)["customer_id"])
         table = letters.with_addresses(table, found, sender=company)
     else:

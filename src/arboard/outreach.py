@@ -310,6 +310,8 @@ class PlanSettings:
     repeat_last_step_days: int = 14
     # How many monthly instalments a payment-plan offer proposes ({{ instalments }} in its message).
     instalments_offered: int = instalments.DEFAULT_COUNT
+    # Each collector calls their own debtors, calls_per_agent_per_day at most; the agents call the rest.
+    calls_per_collector: bool = False
 
     def __post_init__(self) -> None:
         if not self.contact_days or not set(self.contact_days) <= set(range(7)):
@@ -887,13 +889,18 @@ def _tuples_by(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:
     return [tuple(listed[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date,
-                 rates: fx.Rates | None = None) -> tuple[pd.DataFrame, int, pd.DataFrame]:
+def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date, rates: fx.Rates | None = None,
+                 collectors: pd.Series | None = None) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """Move phone calls beyond a day's capacity to the next contact days with room.
 
     Calls are taken day by day, the largest balances first (in the reporting currency of ``rates``
     when given, else at face value), so those keep their day; the rest move to the earliest later
     contact day with room. Calls that find no room up to ``until`` (the end of the plan) are left out.
+
+    With ``settings.calls_per_collector`` and ``collectors`` (customer id → the collector who works
+    the debtor, :func:`arboard.collectors.assigned`), each collector calls their own debtors, at most
+    ``calls_per_agent_per_day`` a day; the agents call the debtors nobody works. Otherwise the team's
+    ``agents × calls_per_agent_per_day`` calls a day are shared by all.
 
     Returns
     -------
@@ -901,9 +908,10 @@ def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date,
         The plan sorted as :func:`build_plan` sorts it, the number of calls moved, and the calls left
         out (rows of the plan, on the day the playbook set).
     """
-    capacity = settings.agents * settings.calls_per_agent_per_day
     is_call = (plan["channel"] == "phone").to_numpy()
-    if capacity <= 0 or not is_call.any():
+    per_collector = settings.calls_per_collector and collectors is not None
+    pool = settings.agents * settings.calls_per_agent_per_day
+    if (pool <= 0 and not per_collector) or not is_call.any():
         return plan, 0, plan.iloc[:0]
     calls = plan[is_call].assign(_worth=_worth(plan[is_call], rates))
     calls = calls.sort_values(["date", "_worth"], ascending=[True, False], kind="stable")
@@ -912,17 +920,14 @@ def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date,
     days = np.arange(first, max(first, last) + 1)
     days = days[np.is_busday(days, **settings.calendar)]
     wanted = np.searchsorted(days, calls["date"].to_numpy().astype("datetime64[D]"))
-    used = np.zeros(len(days) + 1, dtype=np.int64)  # the extra slot collects what does not fit
     given = np.empty(len(calls), dtype=np.int64)
-    free = 0  # days before it are full; calls come in date order, so it only moves forward
-    for i, want in enumerate(wanted):
-        day = max(int(want), free)
-        while day < len(days) and used[day] >= capacity:
-            day += 1
-        if int(want) <= free:
-            free = day
-        used[day] += 1
-        given[i] = day
+    if per_collector:
+        who = calls["customer_id"].map(collectors).fillna("").to_numpy(dtype=object)
+        for name in pd.unique(who):  # each collector's own day; "": the agents' pool
+            mine = np.flatnonzero(who == name)
+            given[mine] = _fit(wanted[mine], settings.calls_per_agent_per_day if name else pool, len(days))
+    else:
+        given[:] = _fit(wanted, pool, len(days))
     fits = given < len(days)
     new_dates = pd.Series(pd.NaT, index=calls.index, dtype=plan["date"].dtype)
     new_dates[fits] = days[given[fits]].astype(plan["date"].dtype)
@@ -935,13 +940,49 @@ def spread_calls(plan: pd.DataFrame, settings: PlanSettings, *, until: date,
     return out, moved, left_out.reset_index(drop=True)
 
 
-def workload(plan: pd.DataFrame, settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
-    """Phone calls per working day against capacity: ``date, calls, capacity, overload``."""
-    capacity = settings.agents * settings.calls_per_agent_per_day
-    calls = plan[plan["channel"] == "phone"].groupby("date").size().rename("calls")
+def _fit(wanted: np.ndarray, capacity: int, n_days: int) -> np.ndarray:
+    """The day each call gets (``n_days``: none), in the order given (by day, the largest first): its
+    own when it has room, else the earliest later one with room."""
+    used = np.zeros(n_days + 1, dtype=np.int64)  # the extra slot collects what does not fit
+    given = np.empty(len(wanted), dtype=np.int64)
+    if capacity <= 0:
+        given[:] = n_days
+        return given
+    free = 0  # days before it are full; calls come in date order, so it only moves forward
+    for i, want in enumerate(wanted):
+        day = max(int(want), free)
+        while day < n_days and used[day] >= capacity:
+            day += 1
+        if int(want) <= free:
+            free = day
+        used[day] += 1
+        given[i] = day
+    return given
+
+
+def workload(plan: pd.DataFrame, settings: PlanSettings = PlanSettings(), *,
+             collectors: pd.Series | None = None) -> pd.DataFrame:
+    """Phone calls per working day against capacity: ``date, calls, capacity, overload``.
+
+    With ``settings.calls_per_collector`` and ``collectors`` (as :func:`spread_calls` takes them), the
+    capacity adds each collector's calls to the agents', and a day is overloaded when anyone on it has
+    more calls than they can make.
+    """
+    pool = settings.agents * settings.calls_per_agent_per_day
+    phone = plan[plan["channel"] == "phone"]
+    calls = phone.groupby("date").size().rename("calls")
     out = calls.reset_index() if len(calls) else pd.DataFrame({"date": [], "calls": []})
-    out["capacity"] = capacity
-    out["overload"] = out["calls"] > capacity
+    if settings.calls_per_collector and collectors is not None:
+        team = collectors.dropna().nunique()
+        out["capacity"] = pool + team * settings.calls_per_agent_per_day
+        who = phone["customer_id"].map(collectors).fillna("")
+        per = phone.groupby([phone["date"], who]).size()
+        limit = np.where(per.index.get_level_values(1) == "", pool, settings.calls_per_agent_per_day)
+        over = per[per.to_numpy() > limit].index.get_level_values(0).unique()
+        out["overload"] = out["date"].isin(over)
+    else:
+        out["capacity"] = pool
+        out["overload"] = out["calls"] > pool
     return out
 
 
@@ -1219,9 +1260,12 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
         Move calls beyond the team's daily capacity to later days (:func:`spread_calls`), before
         the pressure limit is applied.
     """
+    from arboard import collectors  # who works which debtor: each collector's calls, when they call their own
+
     inputs = plan_inputs(engine, as_of, config=config, lookback_days=lookback_days)
     return finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread,
-                       rates=fx.load(engine)).plan
+                       rates=fx.load(engine),
+                       collectors=collectors.assigned(engine) if settings.calls_per_collector else None).plan
 
 
 @dataclass
@@ -1298,19 +1342,22 @@ class FinishedPlan:
 
 
 def finish_plan(plan: pd.DataFrame, as_of: date, settings: PlanSettings, *, enforce: bool = True,
-                spread: bool = False, rates: fx.Rates | None = None) -> FinishedPlan:
+                spread: bool = False, rates: fx.Rates | None = None,
+                collectors: pd.Series | None = None) -> FinishedPlan:
     """Apply the contact-pressure limit and spread calls over the team's capacity.
 
     The limit goes first, so that calls it drops free room for others; spreading moves calls to
     later days, so the limit is applied once more on the result (the limit always wins). ``rates``
-    rank calls of several currencies (:func:`spread_calls`).
+    rank calls of several currencies; ``collectors`` give each collector their own calls
+    (:func:`spread_calls`).
     """
     violations = pressure_violations(plan, settings)
     if enforce:
         plan = enforce_pressure(plan, settings)
     moved, left_out = 0, plan.iloc[:0]
     if spread:
-        plan, moved, left_out = spread_calls(plan, settings, until=plan_end(as_of, settings), rates=rates)
+        plan, moved, left_out = spread_calls(plan, settings, until=plan_end(as_of, settings), rates=rates,
+                                             collectors=collectors)
         if enforce:
             plan = enforce_pressure(plan, settings)
     return FinishedPlan(plan, violations, moved, left_out)

@@ -133,6 +133,10 @@ def test_the_work_list_of_a_day(app_env):
     assert not at.exception
     theirs = work_list()[-1]
     assert set(theirs["collector"]) == {name} and len(theirs) == (everyone["collector"] == name).sum()
+    at.toggle(key="out_per_collector").set_value(True).run()  # each collector calls their own debtors
+    assert not at.exception
+    assert "as many for each collector" in next(m.proto.help for m in at.metric
+                                                if m.label == "Days over phone capacity")
 
 
 def test_the_sender_is_saved_and_its_pay_link_goes_into_messages(app_env):
