@@ -27,47 +27,50 @@ config_name, config = controls.segment_config(st.columns([1, 2])[0])
 for key, default in controls.PLAN_SETTINGS.items():
     controls.kept(key, default)
 with st.expander("Plan settings", expanded=False):
+    # Numbers on the first row, then the days and the switches three to a row: toggle labels do not
+    # wrap, and a row of seven cut every one short.
     c = st.columns(6)
     c[0].number_input("Weeks ahead", 1, 26, key="out_weeks")
     c[1].number_input("Agents on the phone", 0, 200, key="out_agents")
     c[2].number_input("Calls per agent per day", 1, 200, key="out_calls")
     c[3].number_input("Contacts per debtor per 7 days, at most", 1, 14, key="out_max")
-    enforce = c[4].toggle("Enforce the limit", key="out_enforce",
-                          help="Drop the contacts beyond the limit (they are listed below either way). Reminders "
-                               "about overdue items are kept first, heads-ups before a due date next.")
-    c[5].number_input("Instalments offered", 1, instalments.MAX_COUNT, key="out_instalments",
-                      help="A payment-plan offer ({{ instalments }} in its message) proposes the balance in this "
-                           "many monthly instalments, the first two weeks after the message.")
-    d = st.columns([2, 1, 1, 1, 1, 1, 1], vertical_alignment="bottom")
-    days = d[0].multiselect("Contact days", outreach.WEEKDAYS, key="out_days",
-                            help="A step that falls on another day moves to the next contact day; a step before "
-                                 "the due date moves to the previous one, so it still arrives before the due date.")
-    spread = d[1].toggle("Spread calls over capacity", key="out_spread", width="stretch",
-                         help="Calls beyond the team's daily capacity move to the next contact day with room; "
-                              "the largest balances keep their day.")
-    d[2].toggle("Remind disputed invoices", key="out_disputed", width="stretch",
-                help="Off: disputed invoices are left out of reminders and of the items a message "
-                     "lists, as a dunning block does; they belong to dispute resolution (the Disputes "
-                     "page lists them).")
-    d[3].toggle("Wait for promises to pay", key="out_promised", width="stretch",
-                help="On: an invoice the debtor promised to pay (a promise to pay or a payment plan) gets no "
-                     f"reminder until the promised date plus {promises.PROMISE_GRACE_DAYS} days' grace; if it is "
-                     "still open then, the step it has reached goes out on the next contact day (the Promises tab "
-                     "lists both).")
-    d[4].toggle("Call when a promise is broken", key="out_call_broken", width="stretch",
-                help="On: when a promise ends with its invoice still open, the debtor gets a call on the next contact "
-                     "day (whatever their playbook's level; its wording is on the Playbooks tab), unless someone spoke "
-                     "with them since: a call or a new promise. A promise broken before the plan starts is called "
-                     f"about for {promises.BROKEN_LISTED_DAYS} days.")
-    d[5].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
+    c[4].number_input("Repeat the last step every (days)", 0, 365, key="out_repeat",
                       help="Reminders escalate step by step and never step back. A debtor at the last "
                            "step of their playbook gets it again at this interval while anything stays "
                            "overdue (0: never, or 7 to 365 days). A last step that hands the claim over "
                            "is never repeated.")
-    d[6].toggle("Collectors call their own debtors", key="out_per_collector", width="stretch",
+    c[5].number_input("Instalments offered", 1, instalments.MAX_COUNT, key="out_instalments",
+                      help="A payment-plan offer ({{ instalments }} in its message) proposes the balance in this "
+                           "many monthly instalments, the first two weeks after the message.")
+    d = st.columns(3, vertical_alignment="bottom")
+    days = d[0].multiselect("Contact days", outreach.WEEKDAYS, key="out_days",
+                            help="A step that falls on another day moves to the next contact day; a step before "
+                                 "the due date moves to the previous one, so it still arrives before the due date.")
+    enforce = d[1].toggle("Enforce the contact limit", key="out_enforce", width="stretch",
+                          help="Drop the contacts beyond the limit (they are listed below either way). Reminders "
+                               "about overdue items are kept first, heads-ups before a due date next.")
+    spread = d[2].toggle("Spread calls over capacity", key="out_spread", width="stretch",
+                         help="Calls beyond the team's daily capacity move to the next contact day with room; "
+                              "the largest balances keep their day.")
+    e = st.columns(3, vertical_alignment="bottom")
+    e[0].toggle("Collectors call their own debtors", key="out_per_collector", width="stretch",
                 help="On: each collector calls the debtors they work (Debtors page), at most the calls per agent "
                      "a day, and the agents call the debtors nobody works; spreading keeps each collector's "
                      "calls within their own day. Off: the agents share every call.")
+    e[1].toggle("Remind disputed invoices", key="out_disputed", width="stretch",
+                help="Off: disputed invoices are left out of reminders and of the items a message "
+                     "lists, as a dunning block does; they belong to dispute resolution (the Disputes "
+                     "page lists them).")
+    e[2].toggle("Wait for promises to pay", key="out_promised", width="stretch",
+                help="On: an invoice the debtor promised to pay (a promise to pay or a payment plan) gets no "
+                     f"reminder until the promised date plus {promises.PROMISE_GRACE_DAYS} days' grace; if it is "
+                     "still open then, the step it has reached goes out on the next contact day (the Promises tab "
+                     "lists both).")
+    st.columns(3)[0].toggle("Call when a promise is broken", key="out_call_broken", width="stretch",
+                help="On: when a promise ends with its invoice still open, the debtor gets a call on the next contact "
+                     "day (whatever their playbook's level; its wording is on the Playbooks tab), unless someone spoke "
+                     "with them since: a call or a new promise. A promise broken before the plan starts is called "
+                     f"about for {promises.BROKEN_LISTED_DAYS} days.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 try:
