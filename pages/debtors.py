@@ -46,7 +46,7 @@ with st.expander("Filters", expanded=True):
                                       f"{promises.BROKEN_LISTED_DAYS} days without payment, and nobody has "
                                       "spoken with the debtor since: call. Broken, spoken to since: followed up "
                                       "by a call or a new promise. Running: reminders wait for it.")
-    r2 = st.columns(6)
+    r2 = st.columns(5)
     lo = r2[0].number_input(f"Open balance from ({cur})", step=100.0, key="ex_lo")
     hi = r2[1].number_input(f"… to ({cur}, 0 = no limit)", step=1000.0, key="ex_hi")
     dpd = r2[2].number_input("Days past due at least", 0, 3650, key="ex_dpd")
@@ -55,8 +55,8 @@ with st.expander("Filters", expanded=True):
                                          "100 lists those at or over their limit. Debtors without a limit are "
                                          "left out once this is above 0.")
     channels = r2[4].multiselect("Channel", CHANNELS, key="ex_channels")
-    disputed = r2[5].toggle("Disputed only", key="ex_disputed", help="Debtors with a disputed open item.")
-    r3 = st.columns([1, 1.6, 1.4, 1, 1])
+    r3 = st.columns([1.3, 1.3, 1.4, 1, 1], vertical_alignment="bottom")
+    disputed = r3[0].toggle("Disputed only", key="ex_disputed", help="Debtors with a disputed open item.")
     table = controls.risk_scores(table, as_of, prefix="ex", toggle_in=r3[0], slider_in=r3[1])
     # Not kept in the link either: collectors are people.
     worked_by = r3[2].multiselect("Collector", [*cache.collector_names(), collectors.NO_COLLECTOR],
