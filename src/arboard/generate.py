@@ -173,13 +173,18 @@ def _customers(spec: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
     missing = rng.random(n) < MISSING_CONTACT_SHARE
     no_phone = missing & (rng.random(n) < 0.5)
     volume = rng.lognormal(np.where(b2b, 0.4, -0.6), 0.9)
-    credit_limit = np.where(b2b, np.round(rng.lognormal(10.2, 0.8, n), -3), np.nan)
+    # A limit of about four months of the debtor's expected sales, spread as limits are (the
+    # same draws as a flat spread had, so nothing else in the sample moves); consumers have none.
+    headroom = np.sqrt(rng.lognormal(10.2, 0.8, n) / np.exp(10.2))
     score = np.clip(rng.normal(np.array([78, 70, 58, 38, 45])[arche], 12), 1, 100).round()
     score = np.where(rng.random(n) < 0.6, score, np.nan)
     channel = np.where(b2b, rng.choice(["email", "email", "portal", "letter"], n),
                        rng.choice(["sms", "email", "email"], n))
     channel = np.where(missing, "letter", channel)
     home = np.array([c[1] for c in _COUNTRIES])[country_idx]
+    active = ((pd.Timestamp(spec.end) - np.maximum(created, pd.Timestamp(start))).days + 1).to_numpy(dtype=float)
+    monthly = spec.invoices * volume / (volume * active).sum() * 30.44 * np.exp(7.6 + 0.9 ** 2 / 2)
+    credit_limit = np.where(b2b, np.maximum(1000.0, np.round(4 * monthly * headroom / _per_unit(home), -3)), np.nan)
     # Drawn from a stream of their own, so that adding them left the rest of the sample as it was.
     extra = np.random.default_rng([spec.seed, 0, 1])
     second = np.where(b2b & (extra.random(n) < SECOND_CURRENCY_SHARE), np.where(home == "EUR", "USD", "EUR"), None)
