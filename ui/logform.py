@@ -75,7 +75,7 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
                 later = (f" The pages count it once the as-of date reaches {when:%d %b %Y}." if when > as_of
                          else "")
                 done(key, f"Logged with {customer_id}: {logbook.KIND_WORDS[kind].lower()} on {when:%d %b %Y}"
-                      + (f" ({len(ids)} invoices)." if len(ids) > 1 else ".") + later)
+                     + (f" ({len(ids)} invoices)." if len(ids) > 1 else ".") + later)
         _logged_here(customer_id, key)
 
 

@@ -731,14 +731,13 @@ def _figures_table(title: str | None, frame: pd.DataFrame, columns: dict) -> Tab
     ``columns``: column → (label, format function).
     """
     t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))  # fits 80 characters
-    for k, (col, (label, fmt)) in enumerate(columns.items()):
-        cells = [fmt(v) for v in frame[col]]
+    cells = [[fmt(v) for v in frame[col]] for col, (_label, fmt) in columns.items()]
+    for k, ((label, _fmt), texts) in enumerate(zip(columns.values(), cells, strict=True)):
         if k == 0:
-            t.add_column(label, justify="left", overflow="fold", min_width=min(10, max(map(len, cells), default=1)))
+            t.add_column(label, justify="left", overflow="fold", min_width=min(10, max(map(len, texts), default=1)))
         else:
-            t.add_column(label, justify="right", overflow="fold", min_width=max(map(len, cells), default=1))
-        columns[col] = cells
-    for row in zip(*columns.values(), strict=True):
+            t.add_column(label, justify="right", overflow="fold", min_width=max(map(len, texts), default=1))
+    for row in zip(*cells, strict=True):
         t.add_row(Text(row[0]), *row[1:])  # Text: names from files are never read as markup
     return t
 
@@ -773,10 +772,9 @@ def assign_cmd(
             changed = collectors.assign(engine, ids, collector=None if nobody else to)
             out.print(f"{changed:,} of {len(set(ids)):,} debtor(s) assigned to {to or 'nobody'}.")
             return
-        team = [n for n in share_among.split(",") if n.strip()]
+        team = [collectors.check_name(n) for n in share_among.split(",") if n.strip()]
         table = explorer.debtor_table(engine, _as_of(as_of, engine), rates=fx.load(engine))
-        team_names = [collectors.check_name(n) for n in team]
-        mine = table[table["collector"].isna() | table["collector"].isin(team_names)]
+        mine = table[table["collector"].isna() | table["collector"].isin(team)]
         plan = collectors.share(mine, team, by=by, only_unassigned=not reshare, loads_from=table)
         changed = collectors.assign(engine, plan)
     except ArboardError as exc:

@@ -172,7 +172,7 @@ def share(debtors: pd.DataFrame, collectors: Sequence[str], *, by: str = "overdu
                 else frame[by].astype(float).fillna(0.0).clip(lower=0.0).to_numpy())
 
     ids = debtors["customer_id"].astype(str).to_numpy()
-    current = debtors["collector"].to_numpy(dtype=object) if "collector" in debtors else np.full(len(ids), None)
+    current = debtors["collector"].to_numpy(dtype=object)
     movable = ~np.isin(current, team) if only_unassigned else np.ones(len(ids), dtype=bool)
     base = debtors if loads_from is None else loads_from
     staying = base[~base["customer_id"].astype(str).isin(ids[movable]) & base["collector"].isin(team)]
@@ -227,8 +227,8 @@ def portfolios(debtors: pd.DataFrame) -> pd.DataFrame:
 
 
 def workload(work: pd.DataFrame) -> pd.DataFrame:
-    """One day's contacts per collector (a work list with its ``collector`` column): how many, of which
-    calls and letters, and the balance they ask for; the most contacts first, nobody's last."""
+    """One day's contacts per collector (a work list with its ``collector`` column): how many, and of
+    them how many calls and letters; the most contacts first, nobody's last."""
     frame = work.assign(collector=work["collector"].fillna(NO_COLLECTOR), call=work["channel"] == "phone",
                         letter=work["channel"] == "letter")
     out = frame.groupby("collector").agg(contacts=("channel", "size"), calls=("call", "sum"),
