@@ -40,7 +40,8 @@ def one(customer_id: str, current: str | None, *, key: str = "assign_one") -> No
         except ArboardError as exc:
             st.error(md(exc))
         else:
-            done(key, f"{customer_id} is now worked by {name}." if name else f"Nobody works {customer_id} now.")
+            done(key, f"{md(customer_id)} is now worked by {md(name)}." if name
+                 else f"Nobody works {md(customer_id)} now.")
     c3.caption("Who works this debtor: the work list on the Outreach page and the lists here filter by it.")
 
 

@@ -74,7 +74,7 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             else:
                 later = (f" The pages count it once the as-of date reaches {when:%d %b %Y}." if when > as_of
                          else "")
-                done(key, f"Logged with {customer_id}: {logbook.KIND_WORDS[kind].lower()} on {when:%d %b %Y}"
+                done(key, f"Logged with {md(customer_id)}: {logbook.KIND_WORDS[kind].lower()} on {when:%d %b %Y}"
                      + (f" ({len(ids)} invoices)." if len(ids) > 1 else ".") + later)
         _logged_here(customer_id, key)
 
@@ -160,10 +160,10 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
                                     "pays_off": "Pays off"})
         if st.button("Agree this payment plan", key=f"pp_log_{k}"):
             try:
-                done = logbook.log_payment_plan(engine, customer_id, about, on=agreed_on, first=first,
-                                                count=int(count), every_months=every, today=today)
+                logged = logbook.log_payment_plan(engine, customer_id, about, on=agreed_on, first=first,
+                                                  count=int(count), every_months=every, today=today)
             except ArboardError as exc:
                 st.error(md(exc))
             else:
-                done(key, f"Payment plan agreed with {customer_id}: {len(done.instalments)} instalment(s) "
-                           f"from {first:%d %b %Y}, covering {len(done.paid_off)} invoice(s).")
+                done(key, f"Payment plan agreed with {md(customer_id)}: {len(logged.instalments)} instalment(s) "
+                          f"from {first:%d %b %Y}, covering {len(logged.paid_off)} invoice(s).")

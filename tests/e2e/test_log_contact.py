@@ -69,6 +69,8 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         agree.click()
         expect(page.get_by_text("Payment plan agreed with")).to_be_visible(timeout=60_000)
         settle()
+        # The message, not a traceback quoting the line that would have shown it.
+        assert not page.locator('[data-testid="stException"]').count()
         # And someone new works this debtor from now on.
         page.locator('[class*="st-key-assign_one_"]').get_by_role("combobox").click()
         page.get_by_role("option", name="Someone new…").click()
@@ -78,6 +80,7 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         settle()
         page.get_by_role("button", name="Assign", exact=True).click()
         expect(page.get_by_text("is now worked by Zoë Lind")).to_be_visible(timeout=60_000)
+        assert not page.locator('[data-testid="stException"]').count()
     engine = db.open_database(f"duckdb:///{tmp_path / 'arboard.duckdb'}")
     cid = re.search(r"\((C\d+)\)", customer).group(1)
     assert collectors.collector_of(engine, [cid])[cid] == "Zoë Lind"
