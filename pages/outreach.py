@@ -80,7 +80,9 @@ except ArboardError as exc:  # e.g. a repeat of 1 to 6 days: said, not silently 
     st.stop()
 
 PROMISES_LISTED = 5_000
-tab_plan, tab_books, tab_promises, tab_holds = st.tabs(["Plan", "Playbooks and messages", "Promises", "Holds"])
+# The Team tab reads every debtor's balance: it runs only while it is open (the other tabs always run).
+tab_plan, tab_books, tab_promises, tab_holds, tab_team = st.tabs(["Plan", "Playbooks and messages", "Promises",
+                                                                  "Holds", "Team"], key="out_tab", on_change="rerun")
 
 with tab_books:
     books = outreach.load_playbooks(engine)
@@ -223,6 +225,39 @@ with tab_holds:
                 st.rerun()
             except ArboardError as exc:  # lifted meanwhile, in another session
                 st.error(md(exc))
+
+with tab_team:
+    if tab_team.open:
+        st.caption(f"Who works which debtors, as of {as_of:%d %b %Y}, and what each did in the 30 days up to then: "
+                   "the contacts they made (a contact about several invoices counts once) and the invoices promised "
+                   "to them. Debtors are given to collectors on the Debtors page or by the customers file's "
+                   "collector column; a contact names who made it when it is logged (By) or imported with a user "
+                   "column.")
+        t1, _ = st.columns([1, 3])
+        with t1:
+            team_currency = controls.currency()
+        team_cur = controls.unit(team_currency)
+        roster = collectors.team(cache.debtor_table(as_of, team_currency, config), cache.activity(as_of))
+        if (roster["collector"] == collectors.NO_COLLECTOR).all():
+            st.info("Nobody works any debtor yet: share the debtors out on the Debtors page, or import a customers "
+                    "file with a collector column.")
+        st.dataframe(roster, hide_index=True, width="stretch",
+                     column_config={"collector": "Collector",
+                                    "debtors": st.column_config.NumberColumn("Debtors", format="localized"),
+                                    "total": st.column_config.NumberColumn(f"Open ({team_cur})", format="accounting"),
+                                    "overdue": st.column_config.NumberColumn(f"Overdue ({team_cur})",
+                                                                             format="accounting"),
+                                    "overdue_share": st.column_config.NumberColumn("Overdue %", format="percent"),
+                                    "over_90": st.column_config.NumberColumn(f"Over 90 days ({team_cur})",
+                                                                             format="accounting"),
+                                    "broken_promises": st.column_config.NumberColumn("Broken promises to call",
+                                                                                     format="localized"),
+                                    "contacts": st.column_config.NumberColumn("Contacts, 30 days", format="localized"),
+                                    "calls": st.column_config.NumberColumn("Calls, 30 days", format="localized"),
+                                    "debtors_reached": st.column_config.NumberColumn("Debtors reached, 30 days",
+                                                                                     format="localized"),
+                                    "invoices_promised": st.column_config.NumberColumn("Invoices promised, 30 days",
+                                                                                       format="localized")})
 
 with tab_promises:
     promised = cache.promises_list(as_of)

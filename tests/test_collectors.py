@@ -143,7 +143,8 @@ def test_cli_collectors_assign_and_a_collectors_work_list(duck_url, tmp_path):
     assert run(app, ["assign", "NOPE", "--to", "X", "--db", duck_url]).exit_code == 1
     out_file = tmp_path / "p.csv"
     assert run(app, ["collectors", "--db", duck_url, "--out", str(out_file)]).exit_code == 0
-    assert "Zoë Lind" in out_file.read_text(encoding="utf-8-sig")
+    written = out_file.read_text(encoding="utf-8-sig")
+    assert "Zoë Lind" in written and "invoices_promised" in written
     plan_file = tmp_path / "w.csv"
     engine = db.open_database(duck_url)
     plan = outreach.make_plan(engine, AS_OF)
@@ -219,3 +220,36 @@ def _dropped(raw: pd.DataFrame, settings: outreach.PlanSettings) -> int:
     """Calls the contact-pressure limit drops before spreading."""
     kept = outreach.enforce_pressure(raw, settings)
     return int((raw["channel"] == "phone").sum() - (kept["channel"] == "phone").sum())
+
+
+def test_contacts_say_who_made_them_and_the_team_counts_them(engine):
+    from datetime import timedelta
+
+    from arboard import aging, logbook, timeline
+
+    generate.write_sample(engine, SMALL_SAMPLE)
+    before = collectors.activity(engine, AS_OF)
+    assert len(before) and (before["contacts"] >= before["calls"]).all()  # the sample's calls are the collectors'
+    table = explorer.debtor_table(engine, AS_OF)
+    debtor = table[table["collector"].notna()].iloc[0]
+    assert logbook.logged(engine, debtor["customer_id"]).empty  # nothing logged in arboard yet
+    open_now = aging.items(engine, AS_OF, customer_id=debtor["customer_id"])
+    ids = tuple(open_now.loc[open_now["open_amount"] > 0, "invoice_id"][:2])
+    with pytest.raises(ArboardError, match="control character"):
+        logbook.log(engine, debtor["customer_id"], logbook.Entry(AS_OF, "phone", "call", by="Zoë\nLind"), today=AS_OF)
+    entry = logbook.Entry(AS_OF, "phone", "call", "promised", ids, AS_OF + timedelta(days=7), by="Zoë Lind")
+    logbook.log(engine, debtor["customer_id"], entry, today=AS_OF)
+    mine = logbook.logged(engine, debtor["customer_id"])
+    assert set(mine["logged_by"]) == {"Zoë Lind"} and len(mine) == len(ids)
+    after = collectors.activity(engine, AS_OF).set_index("collector")
+    # One call about two invoices is one contact, and two invoices promised.
+    assert after.loc["Zoë Lind", ["contacts", "calls", "debtors_reached", "invoices_promised"]].tolist() == \
+        [1, 1, 1, len(ids)]
+    events = timeline.debtor_timeline(engine, debtor["customer_id"], as_of=AS_OF)
+    assert events["detail"].str.contains("by Zoë Lind", regex=False).any()
+    roster = collectors.team(table, collectors.activity(engine, AS_OF))
+    assert "Zoë Lind" in set(roster["collector"]) and roster["collector"].is_unique
+    assert roster.loc[roster["collector"] == "Zoë Lind", "debtors"].item() == 0  # works no debtor, made a call
+    assert roster["collector"].iloc[-1] == NO_COLLECTOR or NO_COLLECTOR not in set(roster["collector"])
+    assert fields.suggest_mapping(["Contact ID", "Customer", "Date", "Channel", "Kind", "User"],
+                                  "contacts")["User"] == "logged_by"

@@ -68,13 +68,14 @@ def _ledger(engine) -> None:
 def test_an_agreed_plan_promises_each_invoice_for_its_instalment(engine):
     _ledger(engine)
     agreed = logbook.log_payment_plan(engine, "C1", ["C", "A", "B"], on=AS_OF, first=date(2026, 7, 15), count=3,
-                                      today=TODAY)
+                                      by="Ann Agent", today=TODAY)
     # 100 + 200 + 240 open (C part-paid) = 540 in three of 180: A and B by the second, C by the third.
     assert agreed.instalments == [(date(2026, 7, 15), 180.0), (date(2026, 8, 15), 180.0), (date(2026, 9, 15), 180.0)]
     assert agreed.paid_off == {"A": date(2026, 7, 15), "B": date(2026, 8, 15), "C": date(2026, 9, 15)}
     assert logbook.plan_table(agreed)["pays_off"].tolist() == ["A", "B", "C"]
     logged = logbook.logged(engine, "C1").set_index("invoice_id")
     assert set(logged["kind"]) == {"payment_plan"} and set(logged["outcome"]) == {"promised"}
+    assert set(logged["logged_by"]) == {"Ann Agent"}  # who agreed it
     assert logged.loc["C", "promised_amount"] == pytest.approx(240.0)
     running = promises.promises(engine, AS_OF).set_index("invoice_id")
     assert not running["broken"].any() and running.loc["B", "promised_date"] == pd.Timestamp(2026, 8, 15)
@@ -95,6 +96,7 @@ def test_an_agreed_plan_promises_each_invoice_for_its_instalment(engine):
     (["A"], {"first": date(2026, 6, 1)}, "before the agreement"),
     (["A"], {"count": 12, "every_months": 2}, "more than a year"),
     (["A"], {"count": 0}, "1 to 12 instalments"),
+    (["A"], {"by": "Zoë\tLind"}, "control character"),
 ])
 def test_a_plan_that_cannot_be_is_refused_and_nothing_is_written(duck_engine, invoices, kwargs, says):
     _ledger(duck_engine)

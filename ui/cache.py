@@ -269,6 +269,16 @@ def assigned() -> pd.Series:
     return _assigned(*_key())
 
 
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _activity(url, version, as_of) -> pd.DataFrame:
+    return collectors.activity(state._engine(url), as_of)
+
+
+def activity(as_of: date) -> pd.DataFrame:
+    """What each collector did in the 30 days up to ``as_of`` (cached per data version)."""
+    return _activity(*_key(), as_of)
+
+
 def collector_names() -> list[str]:
     """The collectors named on any customer (cached per data version)."""
     return sorted(set(_assigned(*_key())), key=str.casefold)

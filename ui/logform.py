@@ -9,7 +9,7 @@ import streamlit as st
 
 from arboard import aging, instalments, logbook, schema
 from arboard.errors import ArboardError
-from ui import state
+from ui import cache, state
 from ui.format import md
 
 
@@ -59,14 +59,15 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             kind = f[2].selectbox("What", list(logbook.KIND_WORDS), format_func=logbook.KIND_WORDS.get)
             outcome = f[3].selectbox("Outcome", [None, *logbook.OUTCOME_WORDS],
                                      format_func=lambda o: "(none)" if o is None else logbook.OUTCOME_WORDS[o])
-            g = st.columns([3, 1, 1])
+            g = st.columns([3, 1, 1, 1.2])
             about = g[0].multiselect("About invoice(s)", list(words), default=[i for i in invoices if i in words],
                                      format_func=words.get, placeholder="None: about the account")
             by = g[1].date_input("Promised to pay by", value=None, min_value=when)
             amount = g[2].number_input("Amount promised", value=None, min_value=0.01, format="%.2f")
+            made_by = _by(g[3], customer_id)
             sent = st.form_submit_button("Log the contact")
         if sent:
-            entry = logbook.Entry(when, how, kind, outcome, tuple(about), by, amount)
+            entry = logbook.Entry(when, how, kind, outcome, tuple(about), by, amount, made_by)
             try:
                 ids = logbook.log(engine, customer_id, entry, today=today)
             except ArboardError as exc:
@@ -89,6 +90,19 @@ def _open_invoices(customer_id: str, as_of: date) -> tuple:
     return open_now, words
 
 
+NOT_RECORDED = "(not recorded)"
+
+
+def _by(container, customer_id: str, key: str | None = None) -> str | None:
+    """Who in the team made the contact: the collectors, the debtor's own first."""
+    team = cache.collector_names()
+    own = cache.assigned().get(customer_id)
+    options = [*([own] if isinstance(own, str) else []), *(n for n in team if n != own), NOT_RECORDED]
+    choice = container.selectbox("By", options, key=key, help="Who in the team made the contact: their activity "
+                                 "counts it (Outreach page, Team tab).")
+    return None if choice == NOT_RECORDED else choice
+
+
 def _logged_here(customer_id: str, key: str) -> None:
     engine = state.engine()
     mine = logbook.logged(engine, customer_id)
@@ -99,12 +113,13 @@ def _logged_here(customer_id: str, key: str) -> None:
                      logbook.OUTCOME_WORDS)),
                  hide_index=True, width="stretch", height=min(35 * len(mine) + 38, 220),
                  column_order=["contact_date", "channel", "kind", "outcome", "invoice_id", "promised_date",
-                               "promised_amount"],
+                               "promised_amount", "logged_by"],
                  column_config={"contact_date": st.column_config.DateColumn("Date"), "channel": "Channel",
                                 "kind": "What", "outcome": "Outcome", "invoice_id": "Invoice",
                                 "promised_date": st.column_config.DateColumn("Promised by"),
                                 "promised_amount": st.column_config.NumberColumn("Amount promised",
-                                                                                 format="accounting")})
+                                                                                 format="accounting"),
+                                "logged_by": "By"})
     label = {c: f"{d:%d %b %Y} · {logbook.KIND_WORDS.get(k, k)}" + (f" · {i}" if isinstance(i, str) else "")
              for c, d, k, i in zip(mine["contact_id"], mine["contact_date"], mine["kind"], mine["invoice_id"],
                                    strict=True)}
@@ -138,7 +153,7 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
         wanted = [i for i in invoices if i in words] or overdue or list(words)[:1]
         k = f"{key}_{customer_id}"
         about = st.multiselect("Invoices", list(words), default=wanted, format_func=words.get, key=f"pp_inv_{k}")
-        c = st.columns(4)
+        c = st.columns(5)
         agreed_on = c[0].date_input("Agreed on", value=min(on or as_of, today), max_value=today, key=f"pp_on_{k}")
         count = c[1].number_input("Instalments", 1, instalments.MAX_COUNT, instalments.DEFAULT_COUNT,
                                   key=f"pp_n_{k}")
@@ -146,6 +161,7 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
                                 min_value=agreed_on, key=f"pp_first_{k}")
         every = c[3].selectbox("Every", [1, 2, 3], format_func=lambda m: "month" if m == 1 else f"{m} months",
                                key=f"pp_every_{k}")
+        made_by = _by(c[4], customer_id, key=f"pp_by_{k}")
         try:
             agreed = logbook.plan_for(engine, customer_id, about, on=agreed_on, first=first, count=int(count),
                                       every_months=every)
@@ -161,7 +177,7 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
         if st.button("Agree this payment plan", key=f"pp_log_{k}"):
             try:
                 logged = logbook.log_payment_plan(engine, customer_id, about, on=agreed_on, first=first,
-                                                  count=int(count), every_months=every, today=today)
+                                                  count=int(count), every_months=every, by=made_by, today=today)
             except ArboardError as exc:
                 st.error(md(exc))
             else:

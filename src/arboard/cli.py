@@ -517,12 +517,14 @@ def log_contact_cmd(
     promised_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD the debtor promised to pay by.")] = None,
     promised_amount: Annotated[float | None, typer.Option(help="The amount promised (one invoice only; "
                                                                 "several are each promised in full).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who in the team made the contact (their activity counts it).")]
+    = None,
     db_url: DbOption = None,
 ) -> None:
     """Log a contact with a debtor: a call and its outcome, a promise to pay, a dispute (see arboard.logbook)."""
     today = date.today()
     entry = logbook.Entry(_date_option(contact_date, "--date") or today, channel, kind, outcome,
-                          tuple(invoice or ()), _date_option(promised_date, "--promised-date"), promised_amount)
+                          tuple(invoice or ()), _date_option(promised_date, "--promised-date"), promised_amount, by)
     engine = _open(db_url)
     try:
         ids = logbook.log(engine, customer_id, entry, today=today)
@@ -542,6 +544,8 @@ def payment_plan_cmd(
     agreed_on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD it was agreed (default: today).")]
     = None,
     channel: Annotated[str, typer.Option(help="email, sms, letter, phone or portal.")] = "phone",
+    by: Annotated[str | None, typer.Option(help="Who in the team agreed the plan (their activity counts it).")]
+    = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the schedule; log nothing.")] = False,
     db_url: DbOption = None,
 ) -> None:
@@ -557,7 +561,7 @@ def payment_plan_cmd(
                                       every_months=every_months)
         else:
             agreed = logbook.log_payment_plan(engine, customer_id, invoice, on=on, first=start, count=count,
-                                              every_months=every_months, channel=channel, today=today)
+                                              every_months=every_months, channel=channel, by=by, today=today)
     except ArboardError as exc:
         _fail(exc)
     for row in logbook.plan_table(agreed).itertuples(index=False):
@@ -705,24 +709,28 @@ def collectors_cmd(
     = None,
     db_url: DbOption = None,
 ) -> None:
-    """Each collector's portfolio: debtors with a balance, open, overdue, over 90 days, broken promises
-    (--out adds the overdue share)."""
+    """The team: each collector's portfolio (debtors with a balance, open, overdue, over 90 days, broken
+    promises) and what each did in the last 30 days (contacts, calls, debtors reached, invoices promised);
+    --out writes both side by side, with the overdue share."""
     xlsx = _check_out(out_file) if out_file else False
     engine = _open(db_url)
-    cur = _currency(currency, engine)
-    table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=cur, rates=fx.load(engine))
-    result = collectors.portfolios(table)
+    cur, day = _currency(currency, engine), _as_of(as_of, engine)
+    table = explorer.debtor_table(engine, day, currency=cur, rates=fx.load(engine))
+    result = collectors.team(table, collectors.activity(engine, day))
     if out_file:
-        _write(out_file, exports.to_xlsx_bytes(result, sheet="Portfolios", money_columns=("total", "overdue",
-                                                                                         "over_90"))
+        _write(out_file, exports.to_xlsx_bytes(result, sheet="Team", money_columns=("total", "overdue", "over_90"))
                if xlsx else exports.to_csv_bytes(result))
-        out.print(f"{len(result):,} portfolios written to {out_file}")
+        out.print(f"{len(result):,} collectors written to {out_file}")
         return
     unit = cur or fx.applied(fx.load(engine), cur).amounts_in(c for c, _ in openitems.currencies(engine))
-    out.print(_figures_table(f"Portfolios ({unit})", result, {
-        "collector": ("Collector", str), "debtors": ("Debtors", "{:,}".format), "total": ("Open", "{:,.2f}".format),
-        "overdue": ("Overdue", "{:,.2f}".format),
-        "over_90": ("Over 90 days", "{:,.2f}".format), "broken_promises": ("Broken promises", "{:,}".format)}))
+    count, money = "{:,}".format, "{:,.2f}".format
+    out.print(_figures_table(f"Portfolios as of {day} ({unit})", result, {
+        "collector": ("Collector", str), "debtors": ("Debtors", count), "total": ("Open", money),
+        "overdue": ("Overdue", money), "over_90": ("Over 90 days", money),
+        "broken_promises": ("Broken promises", count)}))
+    out.print(_figures_table(f"The 30 days to {day}", result[result["collector"] != collectors.NO_COLLECTOR], {
+        "collector": ("Collector", str), "contacts": ("Contacts", count), "calls": ("Calls", count),
+        "debtors_reached": ("Debtors reached", count), "invoices_promised": ("Invoices promised", count)}))
 
 
 def _figures_table(title: str | None, frame: pd.DataFrame, columns: dict) -> Table:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -21,13 +22,14 @@ from arboard import events, schema
 from arboard.db import bump_data_version, fetch_frame, fetch_keyed
 from arboard.errors import ArboardError, driver_reason
 from arboard.openitems import NO_COLLECTOR
+from arboard.profiles import promise_made
 
 NAME_MAX = 100  # customers.collector is VARCHAR(100)
 SHARE_BY = {"overdue": "Overdue balance", "total": "Open balance", "debtors": "Number of debtors"}
 cust = schema.customers
 
-__all__ = ["NAME_MAX", "NO_COLLECTOR", "SHARE_BY", "assign", "assigned", "check_name", "collector_of", "names",
-           "portfolios", "preview", "share", "workload"]
+__all__ = ["NAME_MAX", "NO_COLLECTOR", "SHARE_BY", "activity", "assign", "assigned", "check_name", "collector_of",
+           "names", "portfolios", "preview", "share", "team", "workload"]
 
 
 def check_name(name: str | None) -> str | None:
@@ -266,3 +268,47 @@ def preview(debtors: pd.DataFrame, assignments: pd.Series) -> pd.DataFrame:
     out.index.name = "collector"
     return out.reset_index().sort_values(["overdue_after", "collector"], ascending=[False, True],
                                          kind="stable").reset_index(drop=True)
+
+
+def activity(engine: Engine, as_of: date, *, days: int = 30) -> pd.DataFrame:
+    """What each person in the team did in the ``days`` up to ``as_of``, from the contacts they made
+    (``contacts.logged_by``: logged in arboard, or imported with a user column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``collector, contacts, calls, debtors_reached, invoices_promised``: a contact about several
+        invoices counts once; ``invoices_promised`` counts the invoices promised to pay (a payment plan's
+        included). The most contacts first.
+    """
+    con = schema.contacts
+    since = as_of - timedelta(days=days - 1)
+    mine = sa.and_(con.c.logged_by.is_not(None), con.c.contact_date >= since, con.c.contact_date <= as_of)
+    one = (sa.select(con.c.logged_by, con.c.customer_id, con.c.contact_date, con.c.channel, con.c.kind)
+           .where(mine).distinct().subquery("one"))
+    q = (sa.select(one.c.logged_by, sa.func.count().label("contacts"),
+                   sa.func.sum(sa.case((one.c.channel == "phone", 1), else_=0)).label("calls"),
+                   sa.func.count(sa.distinct(one.c.customer_id)).label("debtors_reached"))
+         .group_by(one.c.logged_by))
+    promised = (sa.select(con.c.logged_by, sa.func.count(sa.distinct(con.c.invoice_id)).label("invoices_promised"))
+                .where(mine, promise_made()).group_by(con.c.logged_by))
+    with engine.connect() as conn:
+        made = fetch_frame(conn, q, ["collector", "contacts", "calls", "debtors_reached"])
+        taken = fetch_frame(conn, promised, ["collector", "invoices_promised"])
+    out = made.merge(taken, on="collector", how="left").fillna({"invoices_promised": 0})
+    out = out.astype({"contacts": int, "calls": int, "debtors_reached": int, "invoices_promised": int})
+    return out.sort_values(["contacts", "collector"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def team(debtors: pd.DataFrame, done: pd.DataFrame) -> pd.DataFrame:
+    """Each collector's portfolio (:func:`portfolios`) beside what they did (:func:`activity`): one row per
+    collector, with zeros where one of the two has nothing; nobody's debtors last."""
+    out = portfolios(debtors).merge(done, on="collector", how="outer")
+    counts = ["debtors", "broken_promises", "contacts", "calls", "debtors_reached", "invoices_promised"]
+    out[counts] = out[counts].fillna(0).astype(int)
+    money = ["total", "overdue", "over_90", "overdue_share"]
+    out[money] = out[money].fillna(0.0)
+    out["nobody"] = out["collector"] == NO_COLLECTOR
+    out = out.sort_values(["nobody", "overdue", "contacts", "collector"], ascending=[True, False, False, True],
+                          kind="stable")
+    return out.drop(columns="nobody").reset_index(drop=True)

@@ -235,6 +235,11 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
         Field("promised_amount", "amount", "Promised amount", False, _s(
             "promised amount", "promise amount", "ptp amount", "zugesagter betrag", "montant promis",
         )),
+        Field("logged_by", "text", "Made by (collector)", False, _s(
+            "logged by", "made by", "created by", "user", "user name", "username", "agent", "agent name",
+            "collector", "employee", "handled by", "bearbeiter", "benutzer", "erfasst von", "sachbearbeiter",
+            "utilisateur", "agent recouvrement", "usuario", "agente", "gebruiker", "medewerker", "utente",
+        )),
     ),
 }
 

@@ -228,7 +228,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     weight = cust["_volume"].to_numpy() * active_days
     ci = rng.choice(len(cust), size=size, p=weight / weight.sum())
     c = {k: cust[k].to_numpy()[ci] for k in ("customer_id", "_arche", "_b2b", "_currency", "_second_currency", "_terms",
-                                             "_missing")}
+                                             "_missing", "collector")}
     extra = np.random.default_rng([spec.seed, first, 1])  # a stream of its own (see _customers)
     second = pd.notna(c["_second_currency"]) & (extra.random(size) < SECOND_CURRENCY_INVOICES)
     billed = np.where(second, c["_second_currency"], c["_currency"]).astype(object)
@@ -338,6 +338,9 @@ def _per_unit(currencies: np.ndarray) -> np.ndarray:
     return pd.Series(currencies).map(SAMPLE_RATES).fillna(1.0).to_numpy()
 
 
+PERSONAL_KINDS = ("call", "promise_to_pay", "payment_plan")
+
+
 def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first,
               open_at_call) -> pd.DataFrame:
     size = len(ids)
@@ -361,6 +364,8 @@ def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed
             "outcome": np.broadcast_to(outcome, size)[idx],
             "promised_date": None if promised is None else promised[idx],
             "promised_amount": None if promised_amt is None else promised_amt[idx],
+            # A person's work (a call, a promise taken) is theirs; reminders and letters go out by themselves.
+            "logged_by": c["collector"][idx] if kind in PERSONAL_KINDS else None,
         }))
 
     d = lambda n: np.asarray(n).astype("timedelta64[D]")  # noqa: E731

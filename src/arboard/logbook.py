@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import aging, instalments, promises, schema
+from arboard.collectors import check_name
 from arboard.db import bump_data_version
 from arboard.errors import ArboardError
 from arboard.profiles import PROMISE_KINDS
@@ -30,7 +31,7 @@ from arboard.profiles import PROMISE_KINDS
 PREFIX = schema.LOGGED_CONTACT_PREFIX
 MAX_PROMISE_DAYS = 366  # a promised date further out than this is a payment plan's end at most, not a promise
 COLUMNS = ["contact_id", "contact_date", "channel", "kind", "outcome", "invoice_id", "promised_date",
-           "promised_amount"]
+           "promised_amount", "logged_by"]
 
 
 KIND_WORDS = {"call": "Call", "reminder": "Reminder", "letter": "Letter", **promises.KINDS, "dispute": "Dispute"}
@@ -49,6 +50,7 @@ class Entry:
     invoice_ids: tuple[str, ...] = field(default_factory=tuple)
     promised_date: date | None = None
     promised_amount: float | None = None  # only with one invoice: several are each promised in full
+    by: str | None = None  # who in the team made the contact (arboard.collectors.check_name)
 
     @property
     def promises(self) -> bool:
@@ -64,6 +66,7 @@ def check(entry: Entry, *, today: date) -> None:
         raise ArboardError(f"Unknown kind of contact “{entry.kind}”; use one of {', '.join(schema.CONTACT_KINDS)}.")
     if entry.outcome is not None and entry.outcome not in schema.OUTCOMES:
         raise ArboardError(f"Unknown outcome “{entry.outcome}”; use one of {', '.join(schema.OUTCOMES)}.")
+    check_name(entry.by)  # the same rules as a collector's name
     if entry.contact_date > today:
         raise ArboardError(f"The contact is dated {entry.contact_date.isoformat()}, after today "
                            f"({today.isoformat()}): log contacts once they happened.")
@@ -127,7 +130,8 @@ def _insert(conn: sa.Connection, customer_id: str, entries: Sequence[Entry]) -> 
     stamp = f"{PREFIX}{datetime.now(UTC):%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:6]}"
     rows = [{"contact_id": f"{stamp}-{k:04d}", "customer_id": customer_id,  # zero-padded: they sort as logged
              "invoice_id": invoice_id, "contact_date": e.contact_date, "channel": e.channel, "kind": e.kind,
-             "outcome": e.outcome, "promised_date": e.promised_date, "promised_amount": e.promised_amount}
+             "outcome": e.outcome, "promised_date": e.promised_date, "promised_amount": e.promised_amount,
+             "logged_by": check_name(e.by)}
             for k, (e, invoice_id) in enumerate((e, i) for e in entries for i in (e.invoice_ids or (None,)))]
     conn.execute(sa.insert(schema.contacts), rows)
     bump_data_version(conn)
@@ -193,14 +197,15 @@ def plan_table(agreed: AgreedPlan) -> pd.DataFrame:
 
 
 def log_payment_plan(engine: Engine, customer_id: str, invoice_ids: Sequence[str], *, on: date, first: date,
-                     count: int, every_months: int = 1, channel: str = "phone", today: date) -> AgreedPlan:
+                     count: int, every_months: int = 1, channel: str = "phone", by: str | None = None,
+                     today: date) -> AgreedPlan:
     """Record a payment plan the debtor agreed to (:func:`plan_for`): one ``payment_plan`` contact per
     invoice, promised for the date of the instalment that pays it off and for its open amount. Each
     invoice then waits for its instalment as a promised one does, and a missed instalment is a broken
     promise. One transaction, like :func:`log`."""
     agreed = plan_for(engine, customer_id, invoice_ids, on=on, first=first, count=count, every_months=every_months)
-    entries = [Entry(on, channel, "payment_plan", "promised", (invoice_id,), due, agreed.open_amounts[invoice_id])
-               for invoice_id, due in agreed.paid_off.items()]
+    entries = [Entry(on, channel, "payment_plan", "promised", (invoice_id,), due, agreed.open_amounts[invoice_id],
+                     by) for invoice_id, due in agreed.paid_off.items()]
     for entry in entries:
         check(entry, today=today)
     with engine.begin() as conn:

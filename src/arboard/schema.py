@@ -105,6 +105,8 @@ contacts = sa.Table(
     sa.Column("outcome", sa.String(20)),
     sa.Column("promised_date", sa.Date),
     sa.Column("promised_amount", Money),
+    # Who in the team made the contact (a call, a promise taken): a collector's activity counts these.
+    sa.Column("logged_by", sa.String(100)),
 )
 
 # Key/value facts about the loaded data: data_version (bumped by every write), last import.

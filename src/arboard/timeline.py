@@ -62,6 +62,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         sa.func.concat(con.c.channel, " · ", sa.func.coalesce(con.c.outcome, ""),
                        sa.case((con.c.promised_date.is_not(None),
                                 sa.func.concat(" · promised for ", sa.cast(con.c.promised_date, sa.String))),
+                               else_=""),
+                       sa.case((con.c.logged_by.is_not(None), sa.func.concat(" · by ", con.c.logged_by)),
                                else_="")).label("detail"),
     ).where(con.c.customer_id == customer_id, con.c.contact_date <= as_of)
     q = sa.union_all(issued, settled, paid, contacted).subquery()

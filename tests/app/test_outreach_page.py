@@ -159,3 +159,14 @@ def test_the_sender_is_saved_and_its_pay_link_goes_into_messages(app_env):
     finally:
         sender.save(engine, sender.Sender())  # the session's database is shared by the other page tests
         engine.dispose()
+
+
+def test_the_team_tab_runs_when_open(app_env):
+    at = run_page("pages/outreach.py")
+    assert not [d for d in at.tabs[4].dataframe]  # closed: it reads nothing
+    at.session_state["out_tab"] = "Team"
+    at.run()
+    assert not at.exception
+    roster = at.tabs[4].dataframe[0].value
+    assert {"Katrin Vogel", "contacts", "invoices_promised"} <= set(roster["collector"]) | set(roster.columns)
+    assert roster["contacts"].sum() > 0
