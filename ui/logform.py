@@ -62,12 +62,12 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             g = st.columns([3, 1, 1, 1.2])
             about = g[0].multiselect("About invoice(s)", list(words), default=[i for i in invoices if i in words],
                                      format_func=words.get, placeholder="None: about the account")
-            by = g[1].date_input("Promised to pay by", value=None, min_value=when)
+            promised_by = g[1].date_input("Promised to pay by", value=None, min_value=when)
             amount = g[2].number_input("Amount promised", value=None, min_value=0.01, format="%.2f")
             made_by = _by(g[3], customer_id)
             sent = st.form_submit_button("Log the contact")
         if sent:
-            entry = logbook.Entry(when, how, kind, outcome, tuple(about), by, amount, made_by)
+            entry = logbook.Entry(when, how, kind, outcome, tuple(about), promised_by, amount, made_by)
             try:
                 ids = logbook.log(engine, customer_id, entry, today=today)
             except ArboardError as exc:
