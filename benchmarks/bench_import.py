@@ -116,7 +116,7 @@ con.execute("INSERT INTO ar_events " + events)
 con.execute(f"""INSERT INTO ar_daily SELECT day, currency, invoice_date, due_date, disputed, credit_note,
     sum(delta), sum(n_items), sum(sales), sum(settled), count(*) FROM ({events}) GROUP BY ALL""")
 con.execute("""INSERT INTO sales_daily SELECT s.invoice_date, s.currency, c.country, c.industry, c.customer_type,
-    sum(s.amount::DOUBLE) FROM stage s LEFT JOIN customers c USING (customer_id) GROUP BY ALL""")
+    c.collector, sum(s.amount::DOUBLE) FROM stage s LEFT JOIN customers c USING (customer_id) GROUP BY ALL""")
 con.execute("INSERT INTO invoices BY NAME SELECT * FROM stage")
 con.execute("COMMIT")
 print(json.dumps({"floor_seconds": time.perf_counter() - t0}))
