@@ -24,6 +24,8 @@ PAGES = {
                                  url_path="outreach"),
     "pages/disputes.py": st.Page("pages/disputes.py", title="Disputes", icon=":material/gavel:",
                                   url_path="disputes"),
+    "pages/credit-holds.py": st.Page("pages/credit-holds.py", title="Credit holds", icon=":material/block:",
+                                     url_path="credit-holds"),
     "pages/forecast.py": st.Page("pages/forecast.py", title="Cash forecast", icon=":material/payments:",
                                  url_path="forecast"),
     "pages/whatif.py": st.Page("pages/whatif.py", title="What-if", icon=":material/tune:", url_path="whatif"),

@@ -19,6 +19,7 @@ import streamlit as st
 from arboard import (
     aging,
     collectors,
+    creditholds,
     disputes,
     explorer,
     forecast,
@@ -104,12 +105,13 @@ def items(as_of: date, currency: str | None, edges: tuple[int, ...], basis: str,
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _timeline(url, version, customer_id, as_of) -> pd.DataFrame:
+def _timeline(url, version, customer_id, as_of, holds_key) -> pd.DataFrame:
     return timeline.debtor_timeline(state._engine(url), customer_id, as_of=as_of)
 
 
 def debtor_timeline(customer_id: str, as_of: date) -> pd.DataFrame:
-    return _timeline(*_key(), customer_id, as_of)
+    """One debtor's timeline (cached per data version and state of the credit-hold register)."""
+    return _timeline(*_key(), customer_id, as_of, creditholds.register_key(state.engine()))
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Computing the overview…")
@@ -213,13 +215,20 @@ def _playbooks_key(engine) -> int:
 # A resource, not data: at 10M invoices a plan of 600,000 contacts with their statements pickled to
 # 0.5 GB in 9 s, and every rerun of the page unpickled it again (4 s). Readers get shallow copies,
 # which copy-on-write keeps from changing the cached frames.
+# A resource: the open items and what goes with them, read once for the plan and the credit-hold list
+# (their preparation per settings is kept inside). Read-only for callers.
+@st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Reading the open items…")
+def _inputs(url, version, as_of, playbook_key, config_json, hold_ids) -> outreach.PlanInputs:
+    return outreach.plan_inputs(state._engine(url), as_of, config=_config(config_json),
+                                profile_frame=_profiles(url, version, as_of, 365),
+                                promise_frame=_promises(url, version, as_of).copy(deep=False))  # the Promises tab's
+
+
 @st.cache_resource(ttl=TTL, max_entries=6, show_spinner="Planning contacts…")
 def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids):
     settings = outreach.PlanSettings(**dict(settings_items))
     engine = state._engine(url)
-    inputs = outreach.plan_inputs(engine, as_of, config=_config(config_json),
-                                  profile_frame=_profiles(url, version, as_of, 365),
-                                  promise_frame=_promises(url, version, as_of).copy(deep=False))  # the Promises tab's
+    inputs = _inputs(url, version, as_of, playbook_key, config_json, hold_ids)
     done = outreach.finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread,
                                 rates=_rates(url, version), collectors=_assigned(url, version))
     return (done.plan, done.violations, outreach.response_rates(engine, as_of), (done.calls_moved, done.calls_left_out),
@@ -336,6 +345,29 @@ def debtor_outlook(as_of: date, customer_id: str, config: SegmentConfig | None =
     (:func:`arboard.outreach.debtor_outlook`)."""
     return _debtor_outlook(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings),
                            _playbooks_key(state.engine()))
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Finding the debtors to hold…")
+def _due_for_hold(url, version, as_of, settings_items, playbook_key, config_json, hold_ids, steps, limit_use
+                  ) -> pd.DataFrame:
+    inputs = _inputs(url, version, as_of, playbook_key, config_json, hold_ids)
+    settings = outreach.PlanSettings(**dict(settings_items))
+    return creditholds.due_for_hold(inputs.prepared(settings), _profiles(url, version, as_of, 365), inputs.playbooks,
+                                    as_of, rules=creditholds.HoldRules(playbook_steps=steps, limit_use=limit_use),
+                                    settings=settings)
+
+
+def credit_holds(as_of: date, settings: outreach.PlanSettings, config: SegmentConfig | None,
+                 rules: creditholds.HoldRules) -> pd.DataFrame:
+    """The credit-hold list (:func:`arboard.creditholds.worklist`): who meets a rule is cached per data
+    version, plan settings, playbooks and segment configuration; the register is read afresh (a hold
+    recorded is not a new data version)."""
+    engine = state.engine()
+    url, version = _key()
+    due = _due_for_hold(url, version, as_of, _settings_items(settings), _playbooks_key(engine), _json(config),
+                        _holds_key(as_of), rules.playbook_steps, rules.limit_use)
+    return creditholds.worklist(due, creditholds.placed(engine, as_of), _profiles(url, version, as_of, 365),
+                                groups=segment_groups(as_of, 365, config), collectors=_assigned(url, version))
 
 
 # --- forecast and what-if ------------------------------------------------------------------------

@@ -120,11 +120,12 @@ def timeline_chart(events: pd.DataFrame) -> alt.Chart:
     data = events.assign(date=lambda d: pd.to_datetime(d["date"]),
                          kind=lambda d: d["event"].str.replace(r"^Contact: .*", "Contact", regex=True)
                          .str.replace(r"^Planned: .*", "Planned contact", regex=True)
-                         .str.replace("Payment reversed", "Payment", regex=False))  # on the payments' row
+                         .str.replace("Payment reversed", "Payment", regex=False)  # on the payments' row
+                         .str.replace(r"^Credit hold .*", "Credit hold", regex=True))
     return alt.Chart(data).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("kind:N", title=None,
-                sort=["Invoice", "Credit note", "Payment", "Settled", "Contact", "Planned contact"]),
+                sort=["Invoice", "Credit note", "Payment", "Settled", "Contact", "Planned contact", "Credit hold"]),
         color=alt.Color("kind:N", legend=None),
         tooltip=[alt.Tooltip("date:T", format="%d %b %Y"), "event:N", "reference:N",
                  alt.Tooltip("amount:Q", title="Amount", format=",.2f"), alt.Tooltip("currency:N", title="Currency"),

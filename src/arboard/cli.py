@@ -20,6 +20,7 @@ from rich.text import Text
 from arboard import (
     briefing,
     collectors,
+    creditholds,
     db,
     disputes,
     events,
@@ -1013,6 +1014,145 @@ def hold_lift_cmd(hold_id: Annotated[str, typer.Argument(help="The hold's id (se
     except ArboardError as exc:
         _fail(exc, 2)
     out.print(f"Hold {hold_id} lifted.")
+
+
+credit_app = typer.Typer(help="Credit holds: whom to block from further sales on credit, and the register of "
+                         "holds placed and released.", no_args_is_help=True)
+app.add_typer(credit_app, name="credit-hold")
+
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+LimitOption = Annotated[float, typer.Option("--limit-use", help="Hold a debtor whose open balance is over this "
+                                            "percentage of its credit limit; 0 leaves the limit out.")]
+StepsOption = Annotated[bool, typer.Option("--steps/--no-steps", help="Hold a debtor an item of which reached a "
+                                           "playbook step with the credit-hold action.")]
+ConfigOption = Annotated[str | None, typer.Option("--config", help="A saved segment configuration (default: the "
+                                                  "default thresholds).")]
+
+
+def _hold_list(engine, as_of: str | None, limit_use: float, steps: bool, config: str | None):
+    """(as-of date, the credit-hold list) under the options given, or exit 2 saying what is wrong."""
+    day = _as_of(as_of, engine)
+    try:
+        rules = creditholds.HoldRules(playbook_steps=steps, limit_use=limit_use / 100 if limit_use else None)
+    except ArboardError as exc:
+        _fail(exc, 2)
+    return day, creditholds.build(engine, day, rules=rules, config=_config(engine, config))
+
+
+@credit_app.command("list")
+def credit_list_cmd(
+    as_of: AsOfOption = None,
+    limit_use: LimitOption = 100.0,
+    steps: StepsOption = True,
+    status: Annotated[str | None, typer.Option(help="Only 'place' (to place on hold), 'release' (can be "
+                                               "released) or 'on_hold'.")] = None,
+    config: ConfigOption = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx instead of the table "
+                                                  "(for the ERP's order block).")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """Who to place on credit hold, who can be released and who stays on hold, as of a date."""
+    if status and status not in creditholds.STATUSES:
+        _fail(ArboardError(f"--status is one of {', '.join(creditholds.STATUSES)}, not {status!r}."), 2)
+    xlsx = _check_out(out_file) if out_file else False
+    engine = _open(db_url)
+    day, table = _hold_list(engine, as_of, limit_use, steps, config)
+    if status:
+        table = table[table["status"] == status]
+    if out_file:
+        export = creditholds.for_export(table, group_labels=segments.SUBGROUP_LABELS)
+        _write(out_file, exports.to_xlsx_bytes(export, sheet="Credit holds", money_columns=creditholds.MONEY)
+               if xlsx else exports.to_csv_bytes(export))
+        out.print(f"{len(table):,} debtors written to {out_file}")
+        return
+    s = creditholds.summary(table)
+    out.print(f"As of {day}: {s.counts['place']:,} to place on hold, {s.counts['release']:,} can be released, "
+              f"{s.counts['on_hold']:,} on hold.", highlight=False)
+    for key, label in creditholds.STATUSES.items():
+        part = table[table["status"] == key]
+        if part.empty:
+            continue
+        out.print(_figures_table(f"{label} ({len(part):,})", part.head(50), {
+            "customer_id": ("Debtor", str), "overdue_ar": ("Overdue", "{:,.2f}".format),
+            "utilisation": ("Limit used", lambda v: "" if pd.isna(v) else f"{v:.0%}"),
+            "reached_on": ("Hold step reached", lambda v: "" if pd.isna(v) else f"{v:%Y-%m-%d}"),
+            "placed_on": ("On hold since", lambda v: "" if pd.isna(v) else f"{v:%Y-%m-%d}")}))
+        if len(part) > 50:
+            out.print(f"… and {len(part) - 50:,} more (--out writes them all).")
+
+
+def _hold_targets(engine, ids: list[str], listed: bool, status: str, options: tuple) -> dict[str, str | None]:
+    """The debtors named, or those the list gives this status: id → the rules it meets."""
+    if bool(ids) == listed:
+        _fail(ArboardError(f"Name the debtors, or use --all-listed for every debtor listed as "
+                           f"“{creditholds.STATUSES[status].lower()}”."), 2)
+    if ids:
+        return dict.fromkeys(ids)
+    _day, table = _hold_list(engine, *options)
+    mine = table[table["status"] == status]
+    return dict(zip(mine["customer_id"], mine["why"], strict=True))
+
+
+@credit_app.command("place")
+def credit_place_cmd(
+    customer_ids: Annotated[list[str] | None, typer.Argument(help="Debtors (customer ids) placed on hold.")] = None,
+    all_listed: Annotated[bool, typer.Option("--all-listed", help="Every debtor the list says to place on hold "
+                                             "(with --as-of, --limit-use, --steps and --config as for list).")]
+    = False,
+    on: Annotated[str | None, typer.Option(help="The day the hold was placed, YYYY-MM-DD (default: today).")] = None,
+    reason: Annotated[str, typer.Option(help="Why, for the register (default with --all-listed: the rules each "
+                                        "debtor meets).")] = "",
+    by: Annotated[str | None, typer.Option(help="Who placed it.")] = None,
+    as_of: AsOfOption = None,
+    limit_use: LimitOption = 100.0,
+    steps: StepsOption = True,
+    config: ConfigOption = None,
+    db_url: DbOption = None,
+) -> None:
+    """Record that debtors were placed on credit hold (those already on hold are left as they are)."""
+    day = _date_option(on, "--on") or date.today()
+    engine = _open(db_url)
+    ids = _hold_targets(engine, list(customer_ids or []), all_listed, "place", (as_of, limit_use, steps, config))
+    if not ids:
+        out.print("Nobody is to be placed on hold.")
+        return
+    try:
+        done = creditholds.place(engine, ids, on=day, today=date.today(), reason=reason or None, by=by,
+                                 reasons={c: w for c, w in ids.items() if w})
+    except ArboardError as exc:
+        _fail(exc, 2)
+    out.print(f"{done:,} of {len(ids):,} debtor(s) recorded as placed on hold on {day}"
+              + (f"; {len(ids) - done:,} already were." if done < len(ids) else "."), highlight=False)
+
+
+@credit_app.command("release")
+def credit_release_cmd(
+    customer_ids: Annotated[list[str] | None, typer.Argument(help="Debtors (customer ids) released.")] = None,
+    all_listed: Annotated[bool, typer.Option("--all-listed", help="Every debtor the list says can be released "
+                                             "(with --as-of, --limit-use, --steps and --config as for list).")]
+    = False,
+    on: Annotated[str | None, typer.Option(help="The day the hold was released, YYYY-MM-DD (default: today).")]
+    = None,
+    by: Annotated[str | None, typer.Option(help="Who released it.")] = None,
+    as_of: AsOfOption = None,
+    limit_use: LimitOption = 100.0,
+    steps: StepsOption = True,
+    config: ConfigOption = None,
+    db_url: DbOption = None,
+) -> None:
+    """Record that debtors' credit holds were released."""
+    day = _date_option(on, "--on") or date.today()
+    engine = _open(db_url)
+    ids = _hold_targets(engine, list(customer_ids or []), all_listed, "release", (as_of, limit_use, steps, config))
+    if not ids:
+        out.print("Nobody is to be released.")
+        return
+    try:
+        done = creditholds.release(engine, ids, on=day, today=date.today(), by=by)
+    except ArboardError as exc:
+        _fail(exc, 2)
+    out.print(f"{done:,} of {len(ids):,} debtor(s) recorded as released on {day}"
+              + (f"; {len(ids) - done:,} were not on hold." if done < len(ids) else "."), highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

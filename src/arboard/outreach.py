@@ -1291,7 +1291,9 @@ class PlanInputs:
         paused = promises.pauses(self.promises)
         return pd.concat([self.holds[paused.columns], paused], ignore_index=True) if len(self.holds) else paused
 
-    def _items_for(self, settings: PlanSettings) -> pd.DataFrame:
+    def prepared(self, settings: PlanSettings) -> pd.DataFrame:
+        """The open items as a plan under these settings sees them: with the debtor's ``group``, ``account``
+        and the end of any hold or promise pause (``held``), disputed ones left out unless reminded."""
         key = (settings.remind_disputed, settings.pause_promised)
         if key not in self._prepared:
             self._prepared[key] = _plan_items(self.items, self.groups, self.pauses(settings), settings)
@@ -1301,12 +1303,12 @@ class PlanInputs:
         """The plan before the pressure limit and call spreading (:func:`build_plan`)."""
         return build_plan(self.items, self.groups, self.best_channel, self.playbooks, as_of, settings=settings,
                           holds=self.holds, credits=self.credits, promised=self.promises,
-                          prepared=self._items_for(settings), promise_call=self.promise_call)
+                          prepared=self.prepared(settings), promise_call=self.promise_call)
 
     def handed_over(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
         """Debtors past a hand-over (:func:`handed_over`)."""
         return handed_over(self.items, self.groups, self.playbooks, as_of, settings=settings, holds=self.holds,
-                           prepared=self._items_for(settings))
+                           prepared=self.prepared(settings))
 
 
 def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int = 365,

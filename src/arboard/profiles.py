@@ -89,8 +89,8 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
     Returns
     -------
     pandas.DataFrame
-        ``customer_id, name, country, customer_type, preferred_channel`` and the columns of
-        :data:`PROFILE_COLUMNS`.
+        ``customer_id, name, country, customer_type, preferred_channel, has_email, has_phone, credit_limit``
+        and the columns of :data:`PROFILE_COLUMNS`.
     """
     events.ensure_current(engine)
     at = sa.literal(as_of, sa.Date)
@@ -201,7 +201,7 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
     df["has_contact"] = df["has_contact"].fillna(False).astype(bool)
     df["best_channel"] = _best_channel(frames["channel"]).reindex(df["customer_id"]).to_numpy()
     keep = ["customer_id", "name", "country", "customer_type", "preferred_channel", "has_email", "has_phone",
-            *PROFILE_COLUMNS]
+            "credit_limit", *PROFILE_COLUMNS]
     return df[keep].sort_values(["open_ar", "customer_id"], ascending=[False, True]).reset_index(drop=True)
 
 

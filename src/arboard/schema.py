@@ -185,6 +185,22 @@ outreach_holds = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# The register of credit holds (see arboard.creditholds): when a debtor was blocked from further
+# sales on credit in the ERP, why and by whom, and when the hold was released. Kept, never deleted:
+# a debtor's holds are its history.
+credit_holds = sa.Table(
+    "credit_holds",
+    metadata,
+    sa.Column("hold_id", sa.String(36), primary_key=True),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("placed_on", sa.Date, nullable=False),
+    sa.Column("reason", sa.String(300)),
+    sa.Column("placed_by", sa.String(100)),
+    sa.Column("released_on", sa.Date),  # NULL: still on hold
+    sa.Column("released_by", sa.String(100)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 # Exchange rates into the reporting currency (arboard_meta "reporting_currency"); see arboard.fx.
 fx_rates = sa.Table(
     "fx_rates",

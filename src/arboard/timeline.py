@@ -1,4 +1,4 @@
-"""One debtor's history on a single timeline: invoices, payments and contacts."""
+"""One debtor's history on a single timeline: invoices, payments, contacts and credit holds."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
     -------
     pandas.DataFrame
         ``date, event, reference, amount, currency, detail``: invoices and credit notes issued and
-        settled, payments received, contacts made (channel, kind, outcome, promises). Each amount
+        settled, payments received, contacts made (channel, kind, outcome, promises), credit holds placed
+        and released (:mod:`arboard.creditholds`). Each amount
         carries its currency: a debtor may be billed in more than one.
     """
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
@@ -66,7 +67,21 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
                        sa.case((con.c.logged_by.is_not(None), sa.func.concat(" · by ", con.c.logged_by)),
                                else_="")).label("detail"),
     ).where(con.c.customer_id == customer_id, con.c.contact_date <= as_of)
-    q = sa.union_all(issued, settled, paid, contacted).subquery()
+    ch = schema.credit_holds
+    no_amount = sa.literal(None, sa.Numeric)
+    held = sa.select(
+        ch.c.placed_on.label("date"), sa.literal("Credit hold placed").label("event"),
+        sa.literal("").label("reference"), no_amount, sa.literal(None, sa.String),
+        sa.func.concat(sa.func.coalesce(ch.c.reason, ""),
+                       sa.case((ch.c.placed_by.is_not(None), sa.func.concat(" · by ", ch.c.placed_by)), else_=""))
+        .label("detail"),
+    ).where(ch.c.customer_id == customer_id, ch.c.placed_on <= as_of)
+    lifted = sa.select(
+        ch.c.released_on.label("date"), sa.literal("Credit hold released").label("event"), sa.literal(""), no_amount,
+        sa.literal(None, sa.String),
+        sa.func.coalesce(sa.func.concat("by ", ch.c.released_by), "").label("detail"),
+    ).where(ch.c.customer_id == customer_id, ch.c.released_on <= as_of)
+    q = sa.union_all(issued, settled, paid, contacted, held, lifted).subquery()
     stmt = sa.select(q).order_by(q.c.date.desc(), q.c.event).limit(limit)
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)

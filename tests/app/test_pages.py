@@ -49,7 +49,7 @@ def test_empty_database_explains(monkeypatch, tmp_path):
     from tests.app.conftest import ROOT
 
     monkeypatch.chdir(ROOT)
-    for page in (None, "pages/aging.py", "pages/disputes.py"):
+    for page in (None, "pages/aging.py", "pages/disputes.py", "pages/credit-holds.py"):
         at = run_page(page)
         assert not at.exception
         assert "No invoices are loaded yet" in at.info[0].value
@@ -160,7 +160,7 @@ def test_deep_links_work_on_a_fresh_server():
 
     from tests.app.conftest import ROOT
 
-    pages = re.findall(r'st\.Page\("pages/(\w+)\.py",[^)]*?url_path="([^"]+)"', (ROOT / "app.py").read_text(),
+    pages = re.findall(r'st\.Page\("pages/([\w-]+)\.py",[^)]*?url_path="([^"]+)"', (ROOT / "app.py").read_text(),
                        flags=re.S)
     assert len(pages) >= 7
     assert all(stem == url for stem, url in pages), pages

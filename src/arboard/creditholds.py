@@ -1,0 +1,384 @@
+"""Credit holds: which debtors should get no more sales on credit, and the register of holds placed.
+
+A credit hold (an order or delivery block in the ERP) is the lever behind the firm end of the
+playbook: the domain notes prescribe it for debtors who will not pay. arboard does not block orders
+itself, the ERP does; it says whom to block, keeps a register of the holds placed and released, and
+so tells the credit manager what changed: who is to be placed on hold, who is on hold and still
+meets a rule, and who no longer meets any and can be released.
+
+Two transparent rules, each a setting (:class:`HoldRules`):
+
+- **A playbook's credit-hold step was reached.** An open item of the debtor reached the first step of
+  its group's playbook that carries the ``credit_hold`` action (the default "won't pay" ladder holds at
+  21 days past due), counted as the outreach plan counts levels: on contact days, and not while the
+  item is on hold, promised (with the plan's pause) or disputed (unless the plan reminds disputed
+  invoices). Items are judged by the plan's own preparation, so the list and the plan agree.
+- **Over the credit limit.** The open balance (all currencies, at the saved exchange rates) exceeds
+  the credit limit by the share given: at 100 %, anything over the limit; a debtor without a limit is
+  never over it.
+
+The register is one row per hold: placed on a date, why and by whom, released on a date by whom.
+A hold counts as of D when it was placed on or before D and not released by then, so the page shows
+the holds as they stood on its as-of date.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.collectors import check_name
+from arboard.errors import ArboardError
+from arboard.openitems import NO_COLLECTOR
+from arboard.outreach import PlanSettings, Playbook, on_contact_days
+
+ACTION = "credit_hold"
+STATUSES = {"place": "To place on hold", "release": "Can be released", "on_hold": "On hold"}
+REGISTER_COLUMNS = ["hold_id", "customer_id", "placed_on", "reason", "placed_by", "released_on", "released_by"]
+COLUMNS = ["status", "customer_id", "name", "collector", "group", "why", "reached_on", "open_ar", "overdue_ar",
+           "credit_limit", "utilisation", "placed_on", "placed_by", "hold_reason"]
+LABELS = {"status": "Status", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
+          "group": "Group", "why": "Why", "reached_on": "Hold step reached on", "open_ar": "Open balance",
+          "overdue_ar": "Overdue", "credit_limit": "Credit limit", "utilisation": "Credit limit used",
+          "placed_on": "On hold since", "placed_by": "Placed by", "hold_reason": "Reason recorded"}
+MONEY = (LABELS["open_ar"], LABELS["overdue_ar"], LABELS["credit_limit"])  # an export's money columns
+REASON_MAX = 300  # credit_holds.reason is VARCHAR(300)
+MAX_LIMIT_USE = 10.0
+
+
+@dataclass(frozen=True)
+class HoldRules:
+    """Which rules put a debtor on the credit-hold list.
+
+    ``playbook_steps``: a playbook step with the credit-hold action was reached. ``limit_use``: the open
+    balance exceeds the credit limit times this (1.0: anything over the limit); None leaves the limit out.
+    """
+
+    playbook_steps: bool = True
+    limit_use: float | None = 1.0
+
+    def __post_init__(self) -> None:
+        if self.limit_use is not None and not 0 < self.limit_use <= MAX_LIMIT_USE:
+            raise ArboardError(f"Hold above 1 % to {MAX_LIMIT_USE:.0%} of the credit limit, or leave the limit out.")
+
+
+def hold_steps(playbooks: Mapping[str, Playbook]) -> dict[str, tuple[int, str]]:
+    """Per group, the first step from the due date on that carries the credit-hold action: (days past
+    due, step name). Groups whose playbook has none are left out; a step before the due date cannot
+    hold credit (nothing is overdue yet) and is not counted."""
+    out = {}
+    for group, book in playbooks.items():
+        steps = [s for s in book.steps if ACTION in s.actions and s.offset_days >= 0]
+        if steps:
+            first = min(steps, key=lambda s: s.offset_days)
+            out[group] = (first.offset_days, first.name or f"Step at {first.offset_days} days")
+    return out
+
+
+def due_for_hold(items: pd.DataFrame, profiles: pd.DataFrame, playbooks: Mapping[str, Playbook], as_of: date, *,
+                 rules: HoldRules = HoldRules(), settings: PlanSettings = PlanSettings()) -> pd.DataFrame:
+    """The debtors that meet a credit-hold rule as of ``as_of``.
+
+    Parameters
+    ----------
+    items
+        The open items as the outreach plan prepares them (:meth:`arboard.outreach.PlanInputs.prepared`):
+        ``customer_id, due_date, group, held``.
+    profiles
+        :func:`arboard.profiles.debtor_profiles` as of ``as_of``: ``customer_id, utilisation``.
+    playbooks
+        The groups' playbooks; their credit-hold steps (:func:`hold_steps`).
+    rules, settings
+        Which rules apply; the contact days and the plan's pauses.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, why, reached_on``: why in words (each rule met, joined by "; "), and the day an
+        item first reached the credit-hold step (NaT when only the limit rule applies).
+    """
+    start = pd.Timestamp(as_of)
+    why: dict[str, list[str]] = {}
+    reached = pd.Series(dtype="datetime64[us]")
+    if rules.playbook_steps and len(items):
+        live = items.loc[~(items["held"] >= start), ["customer_id", "group", "due_date"]]
+        parts = []
+        for group, (offset, name) in hold_steps(playbooks).items():
+            mine = live[live["group"] == group]
+            if mine.empty:
+                continue
+            when = on_contact_days(mine["due_date"] + pd.Timedelta(days=offset), settings)
+            hit = when <= start
+            first = when[hit].groupby(mine.loc[hit, "customer_id"].to_numpy()).min()
+            parts.append(first)
+            words = f"reached “{name}” ({offset} days past due)"
+            for cid, day in first.items():
+                why.setdefault(cid, []).append(f"{words} on {day:%d %b %Y}")
+        if parts:
+            reached = pd.concat(parts).groupby(level=0).min()
+    if rules.limit_use is not None and len(profiles):
+        use = profiles.set_index("customer_id")["utilisation"].astype(float)
+        over = use[use > rules.limit_use + 1e-9]
+        for cid, share in over.items():
+            why.setdefault(cid, []).append(f"owes {share:.0%} of its credit limit")
+    if not why:
+        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "why": pd.Series(dtype=object),
+                             "reached_on": pd.Series(dtype="datetime64[us]")})
+    ids = sorted(why)
+    text = [_sentence("; ".join(why[c])) for c in ids]
+    return pd.DataFrame({"customer_id": ids, "why": text,
+                         "reached_on": reached.reindex(ids).to_numpy(dtype="datetime64[us]")})
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --- the register -------------------------------------------------------------------------------
+
+def placed(engine: Engine, as_of: date) -> pd.DataFrame:
+    """The holds in force on ``as_of`` (placed on or before it, not released by then), one per debtor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`REGISTER_COLUMNS`, oldest first.
+    """
+    h = schema.credit_holds
+    q = (sa.select(*(h.c[c] for c in REGISTER_COLUMNS))
+         .where(h.c.placed_on <= as_of, sa.or_(h.c.released_on.is_(None), h.c.released_on > as_of))
+         .order_by(h.c.placed_on, h.c.customer_id))
+    return _frame(engine, q).drop_duplicates("customer_id")
+
+
+def register_key(engine: Engine) -> tuple:
+    """A value that changes whenever a hold is placed or released: for cache keys of what shows holds
+    (recording one is not a new data version, which would recompute every page)."""
+    h = schema.credit_holds
+    with engine.connect() as conn:
+        return tuple(conn.execute(sa.select(sa.func.count(), sa.func.count(h.c.released_on),
+                                            sa.func.max(h.c.created_at))).one())
+
+
+def history(engine: Engine, customer_id: str) -> pd.DataFrame:
+    """Every hold of one debtor, newest first (:data:`REGISTER_COLUMNS`)."""
+    h = schema.credit_holds
+    q = (sa.select(*(h.c[c] for c in REGISTER_COLUMNS)).where(h.c.customer_id == customer_id)
+         .order_by(h.c.placed_on.desc(), h.c.created_at.desc()))
+    return _frame(engine, q)
+
+
+def _frame(engine: Engine, q: sa.Select) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    df = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+    for col in ("placed_on", "released_on"):
+        df[col] = pd.to_datetime(df[col]).astype("datetime64[us]")
+    return df
+
+
+def check_reason(reason: str | None) -> str | None:
+    """A hold's reason as stored: trimmed, None when blank.
+
+    Raises
+    ------
+    ArboardError
+        Longer than :data:`REASON_MAX` characters, or holding a control character other than a line break.
+    """
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ArboardError(f"A hold's reason has at most {REASON_MAX} characters; this one has {len(reason)}.")
+    if any(unicodedata.category(ch).startswith("C") and ch != "\n" for ch in reason):
+        raise ArboardError("The reason holds a control character (a tab or an invisible formatting character).")
+    return reason or None
+
+
+def place(engine: Engine, customer_ids: Iterable[str], *, on: date, today: date, reason: str | None = None,
+          by: str | None = None, reasons: Mapping[str, str] | None = None) -> int:
+    """Record credit holds placed on ``on`` for these debtors, in one transaction.
+
+    Debtors already on hold (a hold not yet released) are left as they are. Without a ``reason``, each
+    debtor's own from ``reasons`` is recorded (e.g. the rules it meets, :func:`worklist`'s ``why``),
+    cut to :data:`REASON_MAX` characters. Returns how many holds were recorded.
+
+    Raises
+    ------
+    ArboardError
+        No debtor given, an unknown debtor (nothing is recorded), ``on`` after ``today``, a bad
+        reason or name (:func:`check_reason`, :func:`arboard.collectors.check_name`).
+    """
+    ids = _ids(customer_ids)
+    if on > today:
+        raise ArboardError(f"A hold cannot be recorded as placed on {on:%d %b %Y}, after today.")
+    reason, by = check_reason(reason), check_name(by)
+    h = schema.credit_holds
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        _known(conn, ids)
+        held = set(conn.execute(sa.select(h.c.customer_id).where(h.c.customer_id.in_(ids), h.c.released_on.is_(None)))
+                   .scalars())
+        new = [c for c in ids if c not in held]
+        if new:
+            own = {c: check_reason(str(r)[:REASON_MAX]) for c, r in (reasons or {}).items() if c in new}
+            conn.execute(sa.insert(h), [{"hold_id": str(uuid.uuid4()), "customer_id": c, "placed_on": on,
+                                         "reason": reason or own.get(c), "placed_by": by, "created_at": now}
+                                        for c in new])
+    return len(new)
+
+
+def release(engine: Engine, customer_ids: Iterable[str], *, on: date, today: date, by: str | None = None) -> int:
+    """Record the release on ``on`` of these debtors' holds, in one transaction; returns how many.
+
+    Debtors not on hold are left as they are.
+
+    Raises
+    ------
+    ArboardError
+        No debtor given, an unknown debtor, ``on`` after ``today`` or before the hold was placed
+        (nothing is recorded).
+    """
+    ids = _ids(customer_ids)
+    if on > today:
+        raise ArboardError(f"A hold cannot be recorded as released on {on:%d %b %Y}, after today.")
+    by = check_name(by)
+    h = schema.credit_holds
+    with engine.begin() as conn:
+        _known(conn, ids)
+        open_ = conn.execute(sa.select(h.c.customer_id, h.c.placed_on)
+                             .where(h.c.customer_id.in_(ids), h.c.released_on.is_(None))).all()
+        early = [(c, p) for c, p in open_ if p > on]
+        if early:
+            c, p = early[0]
+            raise ArboardError(f"Debtor “{c}” was placed on hold on {p:%d %b %Y}; it cannot be released before "
+                               f"that ({on:%d %b %Y}).")
+        if open_:
+            conn.execute(sa.update(h).where(h.c.customer_id.in_([c for c, _p in open_]), h.c.released_on.is_(None))
+                         .values(released_on=on, released_by=by))
+    return len(open_)
+
+
+def _ids(customer_ids: Iterable[str]) -> list[str]:
+    ids = list(dict.fromkeys(str(c).strip() for c in customer_ids if str(c).strip()))
+    if not ids:
+        raise ArboardError("Choose at least one debtor.")
+    return ids
+
+
+def _known(conn: sa.Connection, ids: list[str]) -> None:
+    cust = schema.customers
+    found: set[str] = set()
+    for k in range(0, len(ids), 10_000):  # PostgreSQL caps bound parameters at 65,535
+        chunk = ids[k:k + 10_000]
+        found |= set(conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id.in_(chunk))).scalars())
+    unknown = [c for c in ids if c not in found]
+    if unknown:
+        more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
+        raise ArboardError(f"Unknown debtor(s): {', '.join(unknown[:5])}{more}. Nothing was recorded.")
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+def build(engine: Engine, as_of: date, *, rules: HoldRules = HoldRules(), settings: PlanSettings = PlanSettings(),
+          config=None, lookback_days: int = 365) -> pd.DataFrame:
+    """The credit-hold list as of ``as_of`` read from the database (:func:`worklist`), with the debtors
+    grouped under the segment ``config`` (default thresholds when None)."""
+    from arboard import collectors, outreach, profiles
+
+    prof = profiles.debtor_profiles(engine, as_of, lookback_days=lookback_days)
+    inputs = outreach.plan_inputs(engine, as_of, config=config, profile_frame=prof)
+    due = due_for_hold(inputs.prepared(settings), prof, inputs.playbooks, as_of, rules=rules, settings=settings)
+    return worklist(due, placed(engine, as_of), prof, groups=inputs.groups, collectors=collectors.assigned(engine))
+
+
+def worklist(due: pd.DataFrame, register: pd.DataFrame, profiles: pd.DataFrame, *,
+             groups: pd.Series | None = None, collectors: pd.Series | None = None) -> pd.DataFrame:
+    """Who to place on hold, who can be released and who stays on hold.
+
+    Parameters
+    ----------
+    due
+        :func:`due_for_hold`.
+    register
+        :func:`placed`: the holds in force on the same date.
+    profiles
+        :func:`arboard.profiles.debtor_profiles`: ``customer_id, name, open_ar, overdue_ar, credit_limit,
+        utilisation``.
+    groups, collectors
+        Customer id → group key and → collector, for the list's columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS`; ``status`` is a key of :data:`STATUSES`. To place first, then to release, then
+        on hold; largest overdue balance first within each.
+    """
+    on_hold = register.set_index("customer_id")
+    due_ids = set(due["customer_id"])
+    rows = pd.DataFrame({"customer_id": pd.Series(sorted(due_ids | set(on_hold.index)), dtype=object)})
+    held = rows["customer_id"].isin(on_hold.index)
+    meets = rows["customer_id"].isin(due_ids)
+    rows["status"] = np.select([meets & ~held, held & ~meets], ["place", "release"], "on_hold")
+    rows = rows.merge(due, on="customer_id", how="left")
+    rows["why"] = rows["why"].fillna("No rule applies any more")
+    prof = profiles.set_index("customer_id")
+    for col in ("name", "open_ar", "overdue_ar", "credit_limit", "utilisation"):
+        rows[col] = rows["customer_id"].map(prof[col]) if col in prof else np.nan
+    for col in ("open_ar", "overdue_ar"):
+        rows[col] = rows[col].astype(float).fillna(0.0)  # a debtor on hold who has paid everything
+    rows["group"] = rows["customer_id"].map(groups) if groups is not None else None
+    rows["collector"] = rows["customer_id"].map(collectors) if collectors is not None else None
+    rows = rows.merge(register[["customer_id", "placed_on", "placed_by", "reason"]]
+                      .rename(columns={"reason": "hold_reason"}), on="customer_id", how="left")
+    rows["placed_on"] = rows["placed_on"].astype("datetime64[us]")
+    order = rows["status"].map({k: i for i, k in enumerate(STATUSES)})
+    rows = rows.assign(_o=order).sort_values(["_o", "overdue_ar", "customer_id"], ascending=[True, False, True])
+    return rows[COLUMNS].reset_index(drop=True)
+
+
+def filter_list(table: pd.DataFrame, *, status: str | None = None, collector: str | None = None) -> pd.DataFrame:
+    """The rows of a :func:`worklist` with this status and of debtors this collector works
+    (:data:`arboard.openitems.NO_COLLECTOR`: nobody's); None keeps all."""
+    keep = pd.Series(True, index=table.index)
+    if status is not None:
+        keep &= table["status"] == status
+    if collector == NO_COLLECTOR:
+        keep &= table["collector"].isna()
+    elif collector is not None:
+        keep &= table["collector"] == collector
+    return table[keep]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts and balances per status of a :func:`worklist`."""
+
+    counts: dict[str, int]
+    open_ar: dict[str, float]
+    overdue_ar: dict[str, float]
+
+
+def summary(table: pd.DataFrame) -> Summary:
+    """How many debtors, and their open and overdue balances, per status."""
+    by = table.groupby("status")
+    return Summary({s: int(by.size().get(s, 0)) for s in STATUSES},
+                   {s: float(by["open_ar"].sum().get(s, 0.0)) for s in STATUSES},
+                   {s: float(by["overdue_ar"].sum().get(s, 0.0)) for s in STATUSES})
+
+
+def for_export(table: pd.DataFrame, *, group_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The list with its statuses and groups in words and its columns labelled, for CSV or Excel."""
+    out = table.assign(status=table["status"].map(STATUSES))
+    if group_labels:
+        out["group"] = out["group"].map(lambda g: group_labels.get(g, g))
+    for col in ("reached_on", "placed_on"):
+        out[col] = pd.to_datetime(out[col]).dt.date
+    return out.rename(columns=LABELS)
