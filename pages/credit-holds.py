@@ -10,7 +10,7 @@ from arboard import collectors, creditholds, exports
 from arboard.errors import ArboardError
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, controls, logform, state
-from ui.format import md, money, number
+from ui.format import count, md, money, number
 
 as_of = state.ledger_page(__file__, "Credit holds")
 config_name, config = controls.current_config()
@@ -52,9 +52,11 @@ table = creditholds.filter_list(cache.credit_holds(as_of, settings, config, rule
                                 collector=None if worked_by == EVERYONE else worked_by)
 s = creditholds.summary(table)
 
-m = st.columns(3)
-HELP = {"place": f"Debtors who meet a rule on {as_of:%d %b %Y} and are not on hold.",
-        "release": "Debtors on hold who meet no rule any more.", "on_hold": "On hold and still meeting a rule."}
+m = st.columns(4)
+HELP = {"place": f"Debtors who meet a rule on {as_of:%d %b %Y}, not on hold and not exempt.",
+        "release": "Debtors on hold who meet no rule any more, or are exempt.", "on_hold": "On hold and still meeting "
+        "a rule.", "exempt": "Debtors exempt from credit holds (key accounts, public bodies, group companies), not "
+        "on hold."}
 for col, key in zip(m, creditholds.STATUSES, strict=True):
     col.metric(creditholds.STATUSES[key], number(s.counts[key]), help=HELP[key])
     col.caption(f"{money(s.overdue_ar[key], unit or '', compact=True)} overdue, "
@@ -67,7 +69,9 @@ shown = creditholds.filter_list(table, status=status)
 if shown.empty:
     st.info({"place": f"Nobody is to be placed on hold on {as_of:%d %b %Y}.",
              "release": "No debtor on hold has stopped meeting the rules.",
-             "on_hold": f"No hold recorded in arboard is in force on {as_of:%d %b %Y}."}[status])
+             "on_hold": f"No hold recorded in arboard is in force on {as_of:%d %b %Y}.",
+             "exempt": "No debtor is exempt from credit holds. Exempt one from the list of those to place on "
+                       "hold, or with `arboard credit-hold exempt`."}[status])
     st.stop()
 
 in_unit = f" ({unit})" if unit else ""
@@ -75,8 +79,9 @@ picked = st.dataframe(
     shown.assign(group=shown["group"].map(SUBGROUP_LABELS)), hide_index=True, width="stretch",
     height=min(420, 38 + 35 * len(shown)),
     on_select="rerun", selection_mode="multi-row", key=f"ch_table_{status}_{logform.rounds('credit')}",
-    column_order=["name", "customer_id", *(["placed_on"] if status != "place" else []), "why", "overdue_ar", "open_ar",
-                  "utilisation", *(["placed_by", "hold_reason"] if status != "place" else []), "credit_limit",
+    column_order=["name", "customer_id", *(["placed_on"] if status in ("release", "on_hold") else []), "why",
+                  *(["exemption"] if status in ("release", "exempt") else []), "overdue_ar", "open_ar", "utilisation",
+                  *(["placed_by", "hold_reason"] if status in ("release", "on_hold") else []), "credit_limit",
                   "group", "collector"],
     column_config={"name": "Debtor", "customer_id": "ID", "group": "Segment", "collector": "Collector",
                    "overdue_ar": st.column_config.NumberColumn(f"Overdue{in_unit}", format="accounting"),
@@ -85,39 +90,57 @@ picked = st.dataframe(
                    "utilisation": st.column_config.NumberColumn("Limit used", format="percent"),
                    "why": st.column_config.TextColumn("Why", width="large"),
                    "placed_on": st.column_config.DateColumn("On hold since"), "placed_by": "Placed by",
-                   "hold_reason": "Reason recorded"})
+                   "hold_reason": "Reason recorded", "exemption": "Exempt from holds"})
 rows = picked.selection.rows if picked is not None else []
 chosen = shown.iloc[rows] if rows else shown
 who = f"the {number(len(chosen))} selected" if rows else f"all {number(len(chosen))} listed"
 st.caption("Select rows to act on some of them only; otherwise the buttons act on every debtor listed.")
 
-f = st.columns([1, 1.2, 1.9, 1.5], vertical_alignment="bottom")
+def record(action, message: str) -> None:
+    """Run a write to the register; say what it did, or what is wrong."""
+    try:
+        n = action()
+    except ArboardError as exc:
+        st.error(md(exc))
+    else:
+        logform.done("credit", message.format(n=count(n, "debtor")))
+
+
+ids = chosen["customer_id"]
 today = date.today()
-on = f[0].date_input("On", value=min(as_of, today), max_value=today, key="ch_on",
-                     help="The day you placed or released the holds in the ERP.")
-by = f[1].text_input("By", key="ch_by", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel")
+f = st.columns([1, 1.2, 1.9, 1.5], vertical_alignment="bottom")
+if status == "exempt":
+    f = st.columns([4.1, 1.5], vertical_alignment="center")
+    f[0].caption("The rules no longer list an exempt debtor for a hold. Lifting the exemption brings it back.")
+    if f[1].button(f"Lift {count(len(chosen), 'exemption')}", key="ch_lift", help=f"For {who}."):
+        record(lambda: creditholds.lift_exemption(state.engine(), ids), "Exemption lifted: {n}.")
+else:
+    on = f[0].date_input("On", value=min(as_of, today), max_value=today, key="ch_on",
+                         help="The day you placed or released the holds in the ERP.")
+    controls.kept("ch_by", "")  # kept while the exempt list, which has no such field, is shown
+    by = f[1].text_input("By", key="ch_by", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel")
 if status == "place":
     reason = f[2].text_input("Reason (blank: each debtor's rule)", key="ch_reason",
                              max_chars=creditholds.REASON_MAX)
-    if f[3].button(f"Record {number(len(chosen))} holds placed", type="primary", key="ch_place",
+    if f[3].button(f"Record {count(len(chosen), 'hold')} placed", type="primary", key="ch_place",
                    help=f"Record that {who} were placed on hold in the ERP on the day given."):
-        try:
-            n = creditholds.place(state.engine(), chosen["customer_id"], on=on, today=today, reason=reason, by=by,
-                                  reasons=dict(zip(chosen["customer_id"], chosen["why"], strict=True)))
-        except ArboardError as exc:
-            st.error(md(exc))
-        else:
-            logform.done("credit", f"{number(n)} debtors recorded as placed on hold on {on:%d %b %Y}.")
-else:
+        record(lambda: creditholds.place(state.engine(), ids, on=on, today=today, reason=reason, by=by,
+                                         reasons=dict(zip(ids, chosen["why"], strict=True))),
+               f"Recorded as placed on hold on {on:%d %b %Y}: {{n}}.")
+    g = st.columns([4.1, 1.5])
+    g[0].caption("A key account, a public body or a group company you never block: tick it and exempt it; the "
+                 "list names it apart from then on (with the reason and the name above).")
+    # Only ticked rows: exempting a whole list at once is hardly ever meant.
+    if g[1].button(f"Exempt {count(len(chosen), 'debtor') if rows else 'the selected'}", key="ch_exempt",
+                   disabled=not rows, help="Tick the debtors to exempt in the list first."):
+        record(lambda: creditholds.exempt(state.engine(), ids, reason=reason, by=by),
+               "Exempted from credit holds: {n}.")
+elif status in ("release", "on_hold"):
     f[2].caption("Releasing records that the block was lifted in the ERP; the debtor's holds stay in the register.")
-    if f[3].button(f"Record {number(len(chosen))} releases", type="primary" if status == "release" else "secondary",
+    if f[3].button(f"Record {count(len(chosen), 'release')}", type="primary" if status == "release" else "secondary",
                    key="ch_release", help=f"Record that the holds of {who} were lifted in the ERP on the day given."):
-        try:
-            n = creditholds.release(state.engine(), chosen["customer_id"], on=on, today=today, by=by)
-        except ArboardError as exc:
-            st.error(md(exc))
-        else:
-            logform.done("credit", f"{number(n)} debtors recorded as released on {on:%d %b %Y}.")
+        record(lambda: creditholds.release(state.engine(), ids, on=on, today=today, by=by),
+               f"Recorded as released on {on:%d %b %Y}: {{n}}.")
 
 d = st.columns([1, 1, 3])
 name = f"credit-holds-{status.replace('_', '-')}-{as_of.isoformat()}"

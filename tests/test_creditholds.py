@@ -107,6 +107,20 @@ def test_the_register_places_and_releases_holds_as_of_dates(engine):
     assert hist["released_by"].tolist()[1] == "Bo"
 
 
+def test_exemptions_are_kept_until_lifted(engine):
+    write_ledger(engine, customers=pd.DataFrame({"customer_id": ["A", "B"], "name": ["Alpha", "Beta"]}))
+    assert creditholds.exempt(engine, ["A", "A"], reason="Key account", by="Cy") == 1
+    assert creditholds.exempt(engine, ["A", "B"]) == 1  # A already is: its reason stays
+    got = creditholds.exemptions(engine).set_index("customer_id")
+    assert got.loc["A", "reason"] == "Key account" and pd.isna(got.loc["B", "reason"])
+    before = snapshot(engine)
+    with pytest.raises(ArboardError, match="Unknown debtor"):
+        creditholds.exempt(engine, ["NOPE"])
+    assert snapshot(engine) == before
+    assert creditholds.lift_exemption(engine, ["A", "NOPE"]) == 1
+    assert creditholds.exemptions(engine)["customer_id"].tolist() == ["B"]
+
+
 def test_the_register_refuses_bad_input_and_writes_nothing(duck_engine):
     write_ledger(duck_engine, customers=pd.DataFrame({"customer_id": ["A", "B"], "name": ["Alpha", "Beta"]}))
     day = date(2026, 11, 2)
@@ -148,12 +162,21 @@ def test_the_list_says_what_changed():
     assert c.loc["B", "placed_on"] == pd.Timestamp("2026-10-23") and c.loc["B", "collector"] == "Ann"
     assert c.loc["A", "group"] == "wont_pay" and pd.isna(c.loc["A", "placed_on"])
     s = creditholds.summary(table)
-    assert s.counts == {"place": 1, "release": 1, "on_hold": 1} and s.overdue_ar["place"] == 20.0
+    assert s.counts == {"place": 1, "release": 1, "on_hold": 1, "exempt": 0} and s.overdue_ar["place"] == 20.0
     assert creditholds.filter_list(table, collector="Ann")["customer_id"].tolist() == ["B"]
     assert creditholds.filter_list(table, collector="(no collector)", status="place")["customer_id"].tolist() == ["A"]
     export = creditholds.for_export(table, group_labels={"wont_pay": "5 · Won't pay"})
     assert export["Status"].tolist() == ["To place on hold", "Can be released", "On hold"]
     assert export["Group"].iloc[0] == "5 · Won't pay"
+    # Exempt: listed apart when not on hold (with the rules met, or none); on hold, to be released.
+    exempt = pd.DataFrame({"customer_id": ["A", "B", "D"], "reason": ["Key account", None, None],
+                           "exempted_by": ["Cy", None, None], "created_at": pd.Timestamp("2026-01-01")})
+    spared = creditholds.worklist(due, register, prof, exempt=exempt).set_index("customer_id")
+    assert spared["status"].to_dict() == {"A": "exempt", "C": "release", "B": "release", "D": "exempt"}
+    assert spared.loc["A", "why"] == "Owes 120% of its credit limit" and spared.loc["D", "why"] == "Meets no rule"
+    assert spared.loc["B", "why"] == "Exempt from credit holds; reached x"
+    assert spared.loc["A", "exemption"] == "Key account · by Cy" and spared.loc["B", "exemption"] == "Exempt"
+    assert pd.isna(spared.loc["C", "exemption"])
     empty = creditholds.worklist(due.iloc[:0], register.iloc[:0], prof)
     assert empty.empty and list(empty.columns) == creditholds.COLUMNS
 
@@ -210,7 +233,14 @@ def test_cli_credit_holds(tmp_path, duck_url):
     released = runner.invoke(app, ["credit-hold", "release", "--all-listed", *day, "--no-steps", "--limit-use", "0",
                                    "--db", duck_url])
     assert released.exit_code == 0 and f"{len(reasons):,} of {len(reasons):,}" in released.output
-    for bad in (["credit-hold", "place", "--db", duck_url],  # no debtor
+    exempted = runner.invoke(app, ["credit-hold", "exempt", "C000001", "--reason", "Key account", "--db", duck_url])
+    assert exempted.exit_code == 0 and "1 debtor(s) exempted" in exempted.output, exempted.output
+    assert "Exempt (1)" in runner.invoke(app, ["credit-hold", "list", *day, "--status", "exempt", "--db",
+                                               duck_url]).output
+    assert "1 exemption(s) lifted" in runner.invoke(app, ["credit-hold", "exempt", "C000001", "--lift", "--db",
+                                                          duck_url]).output
+    for bad in (["credit-hold", "exempt", "NOBODY", "--db", duck_url],
+                ["credit-hold", "place", "--db", duck_url],  # no debtor
                 ["credit-hold", "place", "NOBODY", "--db", duck_url],
                 ["credit-hold", "list", "--status", "maybe", "--db", duck_url],
                 ["credit-hold", "list", "--limit-use", "5000", "--db", duck_url],

@@ -360,14 +360,15 @@ def _due_for_hold(url, version, as_of, settings_items, playbook_key, config_json
 def credit_holds(as_of: date, settings: outreach.PlanSettings, config: SegmentConfig | None,
                  rules: creditholds.HoldRules) -> pd.DataFrame:
     """The credit-hold list (:func:`arboard.creditholds.worklist`): who meets a rule is cached per data
-    version, plan settings, playbooks and segment configuration; the register is read afresh (a hold
-    recorded is not a new data version)."""
+    version, plan settings, playbooks and segment configuration; the register and the exemptions are
+    read afresh (a hold recorded is not a new data version)."""
     engine = state.engine()
     url, version = _key()
     due = _due_for_hold(url, version, as_of, _settings_items(settings), _playbooks_key(engine), _json(config),
                         _holds_key(as_of), rules.playbook_steps, rules.limit_use)
     return creditholds.worklist(due, creditholds.placed(engine, as_of), _profiles(url, version, as_of, 365),
-                                groups=segment_groups(as_of, 365, config), collectors=_assigned(url, version))
+                                exempt=creditholds.exemptions(engine), groups=segment_groups(as_of, 365, config),
+                                collectors=_assigned(url, version))
 
 
 # --- forecast and what-if ------------------------------------------------------------------------

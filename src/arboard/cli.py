@@ -1045,7 +1045,7 @@ def credit_list_cmd(
     limit_use: LimitOption = 100.0,
     steps: StepsOption = True,
     status: Annotated[str | None, typer.Option(help="Only 'place' (to place on hold), 'release' (can be "
-                                               "released) or 'on_hold'.")] = None,
+                                               "released), 'on_hold' or 'exempt'.")] = None,
     config: ConfigOption = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx instead of the table "
                                                   "(for the ERP's order block).")] = None,
@@ -1067,7 +1067,7 @@ def credit_list_cmd(
         return
     s = creditholds.summary(table)
     out.print(f"As of {day}: {s.counts['place']:,} to place on hold, {s.counts['release']:,} can be released, "
-              f"{s.counts['on_hold']:,} on hold.", highlight=False)
+              f"{s.counts['on_hold']:,} on hold, {s.counts['exempt']:,} exempt.", highlight=False)
     for key, label in creditholds.STATUSES.items():
         part = table[table["status"] == key]
         if part.empty:
@@ -1153,6 +1153,29 @@ def credit_release_cmd(
         _fail(exc, 2)
     out.print(f"{done:,} of {len(ids):,} debtor(s) recorded as released on {day}"
               + (f"; {len(ids) - done:,} were not on hold." if done < len(ids) else "."), highlight=False)
+
+
+@credit_app.command("exempt")
+def credit_exempt_cmd(
+    customer_ids: Annotated[list[str], typer.Argument(help="Debtors (customer ids) never to be held.")],
+    reason: Annotated[str, typer.Option(help="Why, e.g. a key account or a group company.")] = "",
+    by: Annotated[str | None, typer.Option(help="Who decided it.")] = None,
+    lift: Annotated[bool, typer.Option("--lift", help="End their exemptions instead: the rules apply again.")]
+    = False,
+    db_url: DbOption = None,
+) -> None:
+    """Exempt debtors from credit holds: the list names them apart instead of asking for a hold."""
+    engine = _open(db_url)
+    try:
+        if lift:
+            done = creditholds.lift_exemption(engine, customer_ids)
+            out.print(f"{done:,} exemption(s) lifted.")
+            return
+        done = creditholds.exempt(engine, customer_ids, reason=reason or None, by=by)
+    except ArboardError as exc:
+        _fail(exc, 2)
+    out.print(f"{done:,} debtor(s) exempted from credit holds"
+              + (f"; {len(set(customer_ids)) - done:,} already were." if done < len(set(customer_ids)) else "."))
 
 
 def main() -> None:  # pragma: no cover - console entry point

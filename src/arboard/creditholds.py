@@ -19,7 +19,9 @@ Two transparent rules, each a setting (:class:`HoldRules`):
 
 The register is one row per hold: placed on a date, why and by whom, released on a date by whom.
 A hold counts as of D when it was placed on or before D and not released by then, so the page shows
-the holds as they stood on its as-of date.
+the holds as they stood on its as-of date. Debtors **exempt** from holds (a key account, a public
+body, a group company) are listed apart rather than as ones to place on hold; an exemption holds
+until it is lifted, whatever the date.
 """
 
 from __future__ import annotations
@@ -42,14 +44,17 @@ from arboard.openitems import NO_COLLECTOR
 from arboard.outreach import PlanSettings, Playbook, on_contact_days
 
 ACTION = "credit_hold"
-STATUSES = {"place": "To place on hold", "release": "Can be released", "on_hold": "On hold"}
+STATUSES = {"place": "To place on hold", "release": "Can be released", "on_hold": "On hold",
+            "exempt": "Exempt"}
 REGISTER_COLUMNS = ["hold_id", "customer_id", "placed_on", "reason", "placed_by", "released_on", "released_by"]
 COLUMNS = ["status", "customer_id", "name", "collector", "group", "why", "reached_on", "open_ar", "overdue_ar",
-           "credit_limit", "utilisation", "placed_on", "placed_by", "hold_reason"]
+           "credit_limit", "utilisation", "placed_on", "placed_by", "hold_reason", "exemption"]
 LABELS = {"status": "Status", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
           "group": "Group", "why": "Why", "reached_on": "Hold step reached on", "open_ar": "Open balance",
           "overdue_ar": "Overdue", "credit_limit": "Credit limit", "utilisation": "Credit limit used",
-          "placed_on": "On hold since", "placed_by": "Placed by", "hold_reason": "Reason recorded"}
+          "placed_on": "On hold since", "placed_by": "Placed by", "hold_reason": "Reason recorded",
+          "exemption": "Exempt from holds"}
+EXEMPTION_COLUMNS = ["customer_id", "reason", "exempted_by", "created_at"]
 MONEY = (LABELS["open_ar"], LABELS["overdue_ar"], LABELS["credit_limit"])  # an export's money columns
 REASON_MAX = 300  # credit_holds.reason is VARCHAR(300)
 MAX_LIMIT_USE = 10.0
@@ -266,6 +271,44 @@ def release(engine: Engine, customer_ids: Iterable[str], *, on: date, today: dat
     return len(open_)
 
 
+def exemptions(engine: Engine) -> pd.DataFrame:
+    """The debtors exempt from credit holds (:data:`EXEMPTION_COLUMNS`), by customer id."""
+    t = schema.credit_hold_exemptions
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(*(t.c[c] for c in EXEMPTION_COLUMNS)).order_by(t.c.customer_id)).all()
+    return pd.DataFrame(rows, columns=EXEMPTION_COLUMNS)
+
+
+def exempt(engine: Engine, customer_ids: Iterable[str], *, reason: str | None = None, by: str | None = None) -> int:
+    """Exempt these debtors from credit holds, in one transaction; returns how many were not already.
+
+    Raises
+    ------
+    ArboardError
+        As :func:`place`: no debtor, an unknown one, a bad reason or name (nothing is recorded).
+    """
+    ids = _ids(customer_ids)
+    reason, by = check_reason(reason), check_name(by)
+    t = schema.credit_hold_exemptions
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        _known(conn, ids)
+        already = set(conn.execute(sa.select(t.c.customer_id).where(t.c.customer_id.in_(ids))).scalars())
+        new = [c for c in ids if c not in already]
+        if new:
+            conn.execute(sa.insert(t), [{"customer_id": c, "reason": reason, "exempted_by": by, "created_at": now}
+                                        for c in new])
+    return len(new)
+
+
+def lift_exemption(engine: Engine, customer_ids: Iterable[str]) -> int:
+    """End these debtors' exemptions (the rules apply to them again); returns how many there were."""
+    ids = _ids(customer_ids)
+    t = schema.credit_hold_exemptions
+    with engine.begin() as conn:
+        return conn.execute(sa.delete(t).where(t.c.customer_id.in_(ids))).rowcount or 0
+
+
 def _ids(customer_ids: Iterable[str]) -> list[str]:
     ids = list(dict.fromkeys(str(c).strip() for c in customer_ids if str(c).strip()))
     if not ids:
@@ -296,12 +339,14 @@ def build(engine: Engine, as_of: date, *, rules: HoldRules = HoldRules(), settin
     prof = profiles.debtor_profiles(engine, as_of, lookback_days=lookback_days)
     inputs = outreach.plan_inputs(engine, as_of, config=config, profile_frame=prof)
     due = due_for_hold(inputs.prepared(settings), prof, inputs.playbooks, as_of, rules=rules, settings=settings)
-    return worklist(due, placed(engine, as_of), prof, groups=inputs.groups, collectors=collectors.assigned(engine))
+    return worklist(due, placed(engine, as_of), prof, exempt=exemptions(engine), groups=inputs.groups,
+                    collectors=collectors.assigned(engine))
 
 
 def worklist(due: pd.DataFrame, register: pd.DataFrame, profiles: pd.DataFrame, *,
-             groups: pd.Series | None = None, collectors: pd.Series | None = None) -> pd.DataFrame:
-    """Who to place on hold, who can be released and who stays on hold.
+             exempt: pd.DataFrame | None = None, groups: pd.Series | None = None,
+             collectors: pd.Series | None = None) -> pd.DataFrame:
+    """Who to place on hold, who can be released, who stays on hold and who is exempt.
 
     Parameters
     ----------
@@ -312,23 +357,31 @@ def worklist(due: pd.DataFrame, register: pd.DataFrame, profiles: pd.DataFrame, 
     profiles
         :func:`arboard.profiles.debtor_profiles`: ``customer_id, name, open_ar, overdue_ar, credit_limit,
         utilisation``.
+    exempt
+        :func:`exemptions`: debtors never to be held. One not on hold is listed as ``exempt`` (with the
+        rules it meets, if any); one on hold, as one that can be released.
     groups, collectors
         Customer id → group key and → collector, for the list's columns.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`COLUMNS`; ``status`` is a key of :data:`STATUSES`. To place first, then to release, then
-        on hold; largest overdue balance first within each.
+        :data:`COLUMNS`; ``status`` is a key of :data:`STATUSES`, in that order; largest overdue balance
+        first within each. ``exemption`` says why and by whom a debtor is exempt.
     """
     on_hold = register.set_index("customer_id")
-    due_ids = set(due["customer_id"])
-    rows = pd.DataFrame({"customer_id": pd.Series(sorted(due_ids | set(on_hold.index)), dtype=object)})
+    exempt = exempt if exempt is not None else pd.DataFrame(columns=EXEMPTION_COLUMNS)
+    due_ids, free = set(due["customer_id"]), set(exempt["customer_id"])
+    rows = pd.DataFrame({"customer_id": pd.Series(sorted(due_ids | set(on_hold.index) | free), dtype=object)})
     held = rows["customer_id"].isin(on_hold.index)
     meets = rows["customer_id"].isin(due_ids)
-    rows["status"] = np.select([meets & ~held, held & ~meets], ["place", "release"], "on_hold")
+    spared = rows["customer_id"].isin(free)
+    rows["status"] = np.select([spared & ~held, spared | (held & ~meets), meets & ~held],
+                               ["exempt", "release", "place"], "on_hold")
     rows = rows.merge(due, on="customer_id", how="left")
-    rows["why"] = rows["why"].fillna("No rule applies any more")
+    rows["why"] = rows["why"].fillna("No rule applies any more").where(~spared | meets, "Meets no rule")
+    lower = rows["why"].str[:1].str.lower() + rows["why"].str[1:]
+    rows["why"] = rows["why"].mask(spared & held, "Exempt from credit holds; " + lower)
     prof = profiles.set_index("customer_id")
     for col in ("name", "open_ar", "overdue_ar", "credit_limit", "utilisation"):
         rows[col] = rows["customer_id"].map(prof[col]) if col in prof else np.nan
@@ -339,6 +392,10 @@ def worklist(due: pd.DataFrame, register: pd.DataFrame, profiles: pd.DataFrame, 
     rows = rows.merge(register[["customer_id", "placed_on", "placed_by", "reason"]]
                       .rename(columns={"reason": "hold_reason"}), on="customer_id", how="left")
     rows["placed_on"] = rows["placed_on"].astype("datetime64[us]")
+    words = exempt.set_index("customer_id")
+    rows["exemption"] = rows["customer_id"].map(
+        (words["reason"].fillna("Exempt") + words["exempted_by"].map(lambda b: f" · by {b}" if isinstance(b, str)
+                                                                       else "")) if len(words) else {})
     order = rows["status"].map({k: i for i, k in enumerate(STATUSES)})
     rows = rows.assign(_o=order).sort_values(["_o", "overdue_ar", "customer_id"], ascending=[True, False, True])
     return rows[COLUMNS].reset_index(drop=True)

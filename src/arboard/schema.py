@@ -201,6 +201,17 @@ credit_holds = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# Debtors never to be put on credit hold (a key account, a public body, a group company): the
+# credit-hold list names them apart instead of asking for a hold (see arboard.creditholds).
+credit_hold_exemptions = sa.Table(
+    "credit_hold_exemptions",
+    metadata,
+    sa.Column("customer_id", sa.String(100), primary_key=True),
+    sa.Column("reason", sa.String(300)),
+    sa.Column("exempted_by", sa.String(100)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 # Exchange rates into the reporting currency (arboard_meta "reporting_currency"); see arboard.fx.
 fx_rates = sa.Table(
     "fx_rates",

@@ -12,20 +12,32 @@ def _count(at) -> dict[str, str]:
 
 
 def test_holds_are_listed_placed_and_released(app_env):
-    from arboard import db, schema
+    from arboard import creditholds, db, schema
 
     at = run_page("pages/credit-holds.py")
     assert not at.exception
     assert at.title[0].value == "Credit holds"
     counts = _count(at)
-    assert set(counts) == {"To place on hold", "Can be released", "On hold"} and counts["On hold"] == "0"
+    assert set(counts) == {"To place on hold", "Can be released", "On hold", "Exempt"} and counts["On hold"] == "0"
     listed = at.dataframe[0].value
     assert len(listed) == int(counts["To place on hold"].replace(",", "")) and listed["why"].str.len().gt(0).all()
     engine = db.open_database(app_env)
     try:
         at.text_input(key="ch_by").set_value("Ann").run()
+        # An exempt debtor is listed apart, with the reason; lifting it from the page lists it again.
+        creditholds.exempt(engine, [listed["customer_id"].iloc[0]], reason="Key account", by="Ann")
+        at.run()
+        assert _count(at)["Exempt"] == "1"
+        at.session_state["ch_status"] = "exempt"
+        at.run()
+        assert at.dataframe[0].value["exemption"].tolist() == ["Key account · by Ann"]
+        at.button(key="ch_lift").click().run()
+        assert not at.exception and any("Exemption lifted: 1 debtor." in s.value for s in at.success)
+        at.session_state["ch_status"] = "place"
+        at.run()
+        assert _count(at) == counts
         at.button(key="ch_place").click().run()  # nothing selected: every debtor listed
-        assert not at.exception and any("recorded as placed on hold" in s.value for s in at.success)
+        assert not at.exception and any("Recorded as placed on hold" in s.value for s in at.success)
         after = _count(at)
         assert after["On hold"] == counts["To place on hold"] and after["To place on hold"] == "0"
         assert any("Nobody is to be placed on hold" in i.value for i in at.info)
@@ -41,7 +53,7 @@ def test_holds_are_listed_placed_and_released(app_env):
         at.session_state["ch_status"] = "release"
         at.run()
         at.button(key="ch_release").click().run()
-        assert not at.exception and any("recorded as released" in s.value for s in at.success)
+        assert not at.exception and any("Recorded as released" in s.value for s in at.success)
         assert _count(at)["Can be released"] == "0"
         with engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).where(schema.credit_holds.c.released_on.is_(None))
@@ -49,4 +61,5 @@ def test_holds_are_listed_placed_and_released(app_env):
     finally:  # the session's database is shared by the other page tests
         with engine.begin() as conn:
             conn.execute(sa.delete(schema.credit_holds))
+            conn.execute(sa.delete(schema.credit_hold_exemptions))
         engine.dispose()
