@@ -5,8 +5,9 @@ Generates a ledger (default 1M invoices, 50k customers) in a temporary DuckDB fi
 the 8-week plan several times (escalation, repeats, channels, statements), applies the pressure
 limit and call spreading, and sums the expected collections (as the page does on every rerun); then
 the busiest day's work list, the busiest letter day's letters as the PDF to print, a
-statement run of the 500 largest balances, one collector's work list, and (on a generated ledger)
-every debtor shared out among five collectors and one reassigned. The
+statement run of the 500 largest balances, one collector's work list, the credit-hold list, and (on a
+generated ledger) every debtor recorded as placed on hold and released, and every debtor shared out
+among five collectors and one reassigned. The
 baseline is reading the open items from the database in the same run.
 
     python benchmarks/bench_outreach.py [--invoices 1000000] [--customers 50000] [--repeats 3]
@@ -22,7 +23,7 @@ import time
 
 from apptest_bench import generate
 
-from arboard import aging, collectors, db, explorer, fx, letters, outreach, statement, summary
+from arboard import aging, collectors, creditholds, db, explorer, fx, letters, outreach, profiles, statement, summary
 
 TEAM = ["Katrin Vogel", "Julien Moreau", "Elena Ruiz", "Oliver Hughes", "Consumer desk"]
 
@@ -49,7 +50,10 @@ def main() -> None:
         settings = outreach.PlanSettings()
         outreach.open_items_for_plan(engine, as_of)  # warm the database's caches for both sides
         reads = [_timed(lambda: outreach.open_items_for_plan(engine, as_of))[1] for _ in range(args.repeats)]
-        inputs, t_inputs = _timed(lambda: outreach.plan_inputs(engine, as_of))
+        # The debtor profiles first (part of the inputs), for the credit-hold list too.
+        prof, t_prof = _timed(lambda: profiles.debtor_profiles(engine, as_of))
+        inputs, t_inputs = _timed(lambda: outreach.plan_inputs(engine, as_of, profile_frame=prof))
+        t_inputs += t_prof
         builds = []
         for _ in range(args.repeats):
             raw, t = _timed(lambda: inputs.build(as_of, settings))
@@ -75,7 +79,19 @@ def main() -> None:
         who, t_who = _timed(lambda: collectors.assigned(engine))
         mine, t_mine = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), rates=fx_rates, collectors=who,
                                                          collector=who.iloc[0] if len(who) else None))
-        team = None
+        # The credit-hold list from the same inputs (the page shares them with the plan), then the register.
+        due, t_due = _timed(lambda: creditholds.due_for_hold(inputs.prepared(settings), prof, inputs.playbooks,
+                                                             as_of, settings=settings))
+        holds, t_list = _timed(lambda: creditholds.worklist(due, creditholds.placed(engine, as_of), prof,
+                                                            exempt=creditholds.exemptions(engine), groups=inputs.groups,
+                                                            collectors=who))
+        team = placing = None
+        if not args.db_file:  # the register writes: only into the ledger generated here
+            n_place, t_place = _timed(lambda: creditholds.place(engine, holds["customer_id"], on=as_of, today=as_of,
+                                                                reasons=dict(zip(holds["customer_id"], holds["why"],
+                                                                                 strict=True))))
+            _, t_release = _timed(lambda: creditholds.release(engine, holds["customer_id"], on=as_of, today=as_of))
+            placing = (n_place, t_place, t_release)
         if not args.db_file:  # the share-out writes: only into the ledger generated here
             debtors, t_debtors = _timed(lambda: explorer.debtor_table(engine, as_of))
             shared, t_share = _timed(lambda: collectors.share(debtors, TEAM, by="overdue"))
@@ -103,6 +119,9 @@ def main() -> None:
           f"{len(run_pdf) / 2**20:.1f} MiB)")
     print(f"collectors: who works which debtor {t_who:.2f} s ({len(who):,} debtors assigned); one collector's "
           f"work list of the busiest day {t_mine:.2f} s ({len(mine):,} contacts)")
+    print(f"credit holds: who meets a rule {t_due:.2f} s ({len(due):,} debtors), the list against the register "
+          f"{t_list:.2f} s" + (f"; recording all {placing[0]:,} as placed {placing[1]:.2f} s, as released "
+                               f"{placing[2]:.2f} s" if placing else ""))
     if team:
         n, t_debtors, t_share, t_assign, t_one = team
         print(f"sharing all {n:,} debtors with a balance out among {len(TEAM)} collectors: the debtor list "
