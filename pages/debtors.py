@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import collectors, explorer, exports, letters, outreach, promises, schema, sender, statement, timeline
+from arboard import (
+    collectors,
+    creditholds,
+    explorer,
+    exports,
+    letters,
+    outreach,
+    promises,
+    schema,
+    sender,
+    statement,
+    timeline,
+)
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import assignform, cache, charts, controls, logform, state
@@ -146,6 +158,9 @@ if rows:
     else:
         st.info("No history up to the as-of date.")
     who = str(debtor["customer_id"])
+    standing = creditholds.standing(state.engine(), who, as_of)
+    if standing:
+        st.caption(f"{md(standing)} See the Credit holds page.")
     s1, s2 = st.columns([1, 3], vertical_alignment="center")
     s1.download_button(
         "Statement of account (PDF)",

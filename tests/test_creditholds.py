@@ -204,6 +204,12 @@ def test_on_a_sample_the_list_agrees_with_the_plan(duck_engine):
     hold = events[events["event"] == "Credit hold placed"]
     assert hold["date"].tolist() == [AS_OF] and hold["detail"].iloc[0].endswith("· by Ann")
     assert creditholds.register_key(duck_engine)[0] == 1
+    standing = creditholds.standing(duck_engine, first, AS_OF)
+    assert standing.startswith(f"On credit hold since {AS_OF:%d %b %Y} (by Ann): ")
+    before = AS_OF - timedelta(days=1)
+    assert creditholds.standing(duck_engine, first, before) is None
+    creditholds.exempt(duck_engine, [first], reason="Key account")
+    assert creditholds.standing(duck_engine, first, before) == "Exempt from credit holds: Key account."
 
 
 def test_cli_credit_holds(tmp_path, duck_url):

@@ -150,8 +150,9 @@ def _sentence(text: str) -> str:
 
 # --- the register -------------------------------------------------------------------------------
 
-def placed(engine: Engine, as_of: date) -> pd.DataFrame:
-    """The holds in force on ``as_of`` (placed on or before it, not released by then), one per debtor.
+def placed(engine: Engine, as_of: date, *, customer_id: str | None = None) -> pd.DataFrame:
+    """The holds in force on ``as_of`` (placed on or before it, not released by then), one per debtor
+    (of one debtor with ``customer_id``).
 
     Returns
     -------
@@ -162,7 +163,28 @@ def placed(engine: Engine, as_of: date) -> pd.DataFrame:
     q = (sa.select(*(h.c[c] for c in REGISTER_COLUMNS))
          .where(h.c.placed_on <= as_of, sa.or_(h.c.released_on.is_(None), h.c.released_on > as_of))
          .order_by(h.c.placed_on, h.c.customer_id))
+    if customer_id is not None:
+        q = q.where(h.c.customer_id == customer_id)
     return _frame(engine, q).drop_duplicates("customer_id")
+
+
+def standing(engine: Engine, customer_id: str, as_of: date) -> str | None:
+    """One debtor's credit-hold standing on ``as_of`` in words (on hold since when, why, by whom; or
+    exempt), None when neither."""
+    held = placed(engine, as_of, customer_id=customer_id)
+    t = schema.credit_hold_exemptions
+    with engine.connect() as conn:
+        spared = conn.execute(sa.select(t.c.reason, t.c.exempted_by).where(t.c.customer_id == customer_id)).first()
+    parts = []
+    if len(held):
+        h = held.iloc[0]
+        parts.append(f"On credit hold since {h['placed_on']:%d %b %Y}"
+                     + (f" (by {h['placed_by']})" if isinstance(h["placed_by"], str) else "")
+                     + (f": {h['reason']}" if isinstance(h["reason"], str) else ""))
+    if spared is not None:
+        parts.append("Exempt from credit holds" + (f": {spared.reason}" if spared.reason else "")
+                     + (f" (by {spared.exempted_by})" if spared.exempted_by else ""))
+    return ". ".join(parts) + "." if parts else None
 
 
 def register_key(engine: Engine) -> tuple:
