@@ -1025,6 +1025,10 @@ LimitOption = Annotated[float, typer.Option("--limit-use", help="Hold a debtor w
                                             "percentage of its credit limit; 0 leaves the limit out.")]
 StepsOption = Annotated[bool, typer.Option("--steps/--no-steps", help="Hold a debtor an item of which reached a "
                                            "playbook step with the credit-hold action.")]
+ListedOption = Annotated[bool, typer.Option("--all-listed", help="Instead of ids: every debtor the list gives this "
+                                            "status (with --as-of, --limit-use, --steps and --config as for list).")]
+OnOption = Annotated[str | None, typer.Option(help="The day it was done in the ERP, YYYY-MM-DD (default: today).")]
+ByOption = Annotated[str | None, typer.Option(help="Who did it.")]
 ConfigOption = Annotated[str | None, typer.Option("--config", help="A saved segment configuration (default: the "
                                                   "default thresholds).")]
 
@@ -1093,16 +1097,36 @@ def _hold_targets(engine, ids: list[str], listed: bool, status: str, options: tu
     return dict(zip(mine["customer_id"], mine["why"], strict=True))
 
 
+_RECORDED = {"place": ("placed on hold", "already were"), "release": ("released", "were not on hold")}
+
+
+def _record_holds(status: str, customer_ids: list[str] | None, listed: bool, on: str | None, options: tuple,
+                  db_url: str | None, write) -> None:
+    """Write to the register for the debtors named or listed with ``status``: ``write(engine, ids, day)``
+    returns how many it recorded."""
+    day = _date_option(on, "--on") or date.today()
+    engine = _open(db_url)
+    ids = _hold_targets(engine, list(customer_ids or []), listed, status, options)
+    done_words, skipped = _RECORDED[status]
+    if not ids:
+        out.print(f"Nobody is to be {done_words}.")
+        return
+    try:
+        done = write(engine, ids, day)
+    except ArboardError as exc:
+        _fail(exc, 2)
+    out.print(f"{done:,} of {len(ids):,} debtor(s) recorded as {done_words} on {day}"
+              + (f"; {len(ids) - done:,} {skipped}." if done < len(ids) else "."), highlight=False)
+
+
 @credit_app.command("place")
 def credit_place_cmd(
     customer_ids: Annotated[list[str] | None, typer.Argument(help="Debtors (customer ids) placed on hold.")] = None,
-    all_listed: Annotated[bool, typer.Option("--all-listed", help="Every debtor the list says to place on hold "
-                                             "(with --as-of, --limit-use, --steps and --config as for list).")]
-    = False,
-    on: Annotated[str | None, typer.Option(help="The day the hold was placed, YYYY-MM-DD (default: today).")] = None,
+    all_listed: ListedOption = False,
+    on: OnOption = None,
     reason: Annotated[str, typer.Option(help="Why, for the register (default with --all-listed: the rules each "
                                         "debtor meets).")] = "",
-    by: Annotated[str | None, typer.Option(help="Who placed it.")] = None,
+    by: ByOption = None,
     as_of: AsOfOption = None,
     limit_use: LimitOption = 100.0,
     steps: StepsOption = True,
@@ -1110,30 +1134,18 @@ def credit_place_cmd(
     db_url: DbOption = None,
 ) -> None:
     """Record that debtors were placed on credit hold (those already on hold are left as they are)."""
-    day = _date_option(on, "--on") or date.today()
-    engine = _open(db_url)
-    ids = _hold_targets(engine, list(customer_ids or []), all_listed, "place", (as_of, limit_use, steps, config))
-    if not ids:
-        out.print("Nobody is to be placed on hold.")
-        return
-    try:
-        done = creditholds.place(engine, ids, on=day, today=date.today(), reason=reason or None, by=by,
-                                 reasons={c: w for c, w in ids.items() if w})
-    except ArboardError as exc:
-        _fail(exc, 2)
-    out.print(f"{done:,} of {len(ids):,} debtor(s) recorded as placed on hold on {day}"
-              + (f"; {len(ids) - done:,} already were." if done < len(ids) else "."), highlight=False)
+    _record_holds("place", customer_ids, all_listed, on, (as_of, limit_use, steps, config), db_url,
+                  lambda engine, ids, day: creditholds.place(engine, ids, on=day, today=date.today(),
+                                                             reason=reason or None, by=by,
+                                                             reasons={c: w for c, w in ids.items() if w}))
 
 
 @credit_app.command("release")
 def credit_release_cmd(
     customer_ids: Annotated[list[str] | None, typer.Argument(help="Debtors (customer ids) released.")] = None,
-    all_listed: Annotated[bool, typer.Option("--all-listed", help="Every debtor the list says can be released "
-                                             "(with --as-of, --limit-use, --steps and --config as for list).")]
-    = False,
-    on: Annotated[str | None, typer.Option(help="The day the hold was released, YYYY-MM-DD (default: today).")]
-    = None,
-    by: Annotated[str | None, typer.Option(help="Who released it.")] = None,
+    all_listed: ListedOption = False,
+    on: OnOption = None,
+    by: ByOption = None,
     as_of: AsOfOption = None,
     limit_use: LimitOption = 100.0,
     steps: StepsOption = True,
@@ -1141,18 +1153,8 @@ def credit_release_cmd(
     db_url: DbOption = None,
 ) -> None:
     """Record that debtors' credit holds were released."""
-    day = _date_option(on, "--on") or date.today()
-    engine = _open(db_url)
-    ids = _hold_targets(engine, list(customer_ids or []), all_listed, "release", (as_of, limit_use, steps, config))
-    if not ids:
-        out.print("Nobody is to be released.")
-        return
-    try:
-        done = creditholds.release(engine, ids, on=day, today=date.today(), by=by)
-    except ArboardError as exc:
-        _fail(exc, 2)
-    out.print(f"{done:,} of {len(ids):,} debtor(s) recorded as released on {day}"
-              + (f"; {len(ids) - done:,} were not on hold." if done < len(ids) else "."), highlight=False)
+    _record_holds("release", customer_ids, all_listed, on, (as_of, limit_use, steps, config), db_url,
+                  lambda engine, ids, day: creditholds.release(engine, ids, on=day, today=date.today(), by=by))
 
 
 @credit_app.command("exempt")
