@@ -100,11 +100,12 @@ def test_the_register_places_and_releases_holds_as_of_dates(engine):
     assert creditholds.release(engine, ["A"], on=day + timedelta(days=6), today=day + timedelta(days=6)) == 0
     assert creditholds.placed(engine, day + timedelta(days=4))["customer_id"].tolist() == ["A", "B", "C"]
     assert creditholds.placed(engine, day + timedelta(days=5))["customer_id"].tolist() == ["B"]
-    # Placed again later: a new hold; the history keeps both, newest first.
+    # Placed again later: a new hold; the debtor's timeline keeps both, newest first.
     assert creditholds.place(engine, ["A"], on=day + timedelta(days=9), today=day + timedelta(days=9)) == 1
-    hist = creditholds.history(engine, "A")
-    assert hist["placed_on"].dt.date.tolist() == [day + timedelta(days=9), day]
-    assert hist["released_by"].tolist()[1] == "Bo"
+    events = timeline.debtor_timeline(engine, "A", as_of=day + timedelta(days=9))
+    assert events[["date", "event", "detail"]].values.tolist() == [
+        [day + timedelta(days=9), "Credit hold placed", ""], [day + timedelta(days=5), "Credit hold released", "by Bo"],
+        [day, "Credit hold placed", "Over limit · by Ann"]]
 
 
 def test_exemptions_are_kept_until_lifted(engine):

@@ -196,14 +196,6 @@ def register_key(engine: Engine) -> tuple:
                                             sa.func.max(h.c.created_at))).one())
 
 
-def history(engine: Engine, customer_id: str) -> pd.DataFrame:
-    """Every hold of one debtor, newest first (:data:`REGISTER_COLUMNS`)."""
-    h = schema.credit_holds
-    q = (sa.select(*(h.c[c] for c in REGISTER_COLUMNS)).where(h.c.customer_id == customer_id)
-         .order_by(h.c.placed_on.desc(), h.c.created_at.desc()))
-    return _frame(engine, q)
-
-
 def _frame(engine: Engine, q: sa.Select) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(q).all()
@@ -251,8 +243,7 @@ def place(engine: Engine, customer_ids: Iterable[str], *, on: date, today: date,
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         _known(conn, ids)
-        held = set(conn.execute(sa.select(h.c.customer_id).where(h.c.customer_id.in_(ids), h.c.released_on.is_(None)))
-                   .scalars())
+        held = set(conn.execute(sa.select(h.c.customer_id).where(h.c.released_on.is_(None))).scalars())
         new = [c for c in ids if c not in held]
         if new:
             own = {c: check_reason(str(r)[:REASON_MAX]) for c, r in (reasons or {}).items() if c in new}
@@ -280,15 +271,16 @@ def release(engine: Engine, customer_ids: Iterable[str], *, on: date, today: dat
     h = schema.credit_holds
     with engine.begin() as conn:
         _known(conn, ids)
-        open_ = conn.execute(sa.select(h.c.customer_id, h.c.placed_on)
-                             .where(h.c.customer_id.in_(ids), h.c.released_on.is_(None))).all()
+        asked = set(ids)
+        open_ = [(c, p) for c, p in conn.execute(sa.select(h.c.customer_id, h.c.placed_on)
+                                                 .where(h.c.released_on.is_(None))) if c in asked]
         early = [(c, p) for c, p in open_ if p > on]
         if early:
             c, p = early[0]
             raise ArboardError(f"Debtor “{c}” was placed on hold on {p:%d %b %Y}; it cannot be released before "
                                f"that ({on:%d %b %Y}).")
-        if open_:
-            conn.execute(sa.update(h).where(h.c.customer_id.in_([c for c, _p in open_]), h.c.released_on.is_(None))
+        for chunk in _chunks([c for c, _p in open_]):
+            conn.execute(sa.update(h).where(h.c.customer_id.in_(chunk), h.c.released_on.is_(None))
                          .values(released_on=on, released_by=by))
     return len(open_)
 
@@ -315,7 +307,7 @@ def exempt(engine: Engine, customer_ids: Iterable[str], *, reason: str | None = 
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         _known(conn, ids)
-        already = set(conn.execute(sa.select(t.c.customer_id).where(t.c.customer_id.in_(ids))).scalars())
+        already = set(conn.execute(sa.select(t.c.customer_id)).scalars())
         new = [c for c in ids if c not in already]
         if new:
             conn.execute(sa.insert(t), [{"customer_id": c, "reason": reason, "exempted_by": by, "created_at": now}
@@ -328,7 +320,7 @@ def lift_exemption(engine: Engine, customer_ids: Iterable[str]) -> int:
     ids = _ids(customer_ids)
     t = schema.credit_hold_exemptions
     with engine.begin() as conn:
-        return conn.execute(sa.delete(t).where(t.c.customer_id.in_(ids))).rowcount or 0
+        return sum(conn.execute(sa.delete(t).where(t.c.customer_id.in_(chunk))).rowcount or 0 for chunk in _chunks(ids))
 
 
 def _ids(customer_ids: Iterable[str]) -> list[str]:
@@ -338,11 +330,16 @@ def _ids(customer_ids: Iterable[str]) -> list[str]:
     return ids
 
 
+def _chunks(ids: list[str], size: int = 10_000):
+    """``ids`` in lists of ``size``: PostgreSQL takes at most 65,535 bound parameters a statement."""
+    for k in range(0, len(ids), size):
+        yield ids[k:k + size]
+
+
 def _known(conn: sa.Connection, ids: list[str]) -> None:
     cust = schema.customers
     found: set[str] = set()
-    for k in range(0, len(ids), 10_000):  # PostgreSQL caps bound parameters at 65,535
-        chunk = ids[k:k + 10_000]
+    for chunk in _chunks(ids):
         found |= set(conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id.in_(chunk))).scalars())
     unknown = [c for c in ids if c not in found]
     if unknown:
@@ -414,10 +411,9 @@ def worklist(due: pd.DataFrame, register: pd.DataFrame, profiles: pd.DataFrame, 
     rows = rows.merge(register[["customer_id", "placed_on", "placed_by", "reason"]]
                       .rename(columns={"reason": "hold_reason"}), on="customer_id", how="left")
     rows["placed_on"] = rows["placed_on"].astype("datetime64[us]")
-    words = exempt.set_index("customer_id")
-    rows["exemption"] = rows["customer_id"].map(
-        (words["reason"].fillna("Exempt") + words["exempted_by"].map(lambda b: f" · by {b}" if isinstance(b, str)
-                                                                       else "")) if len(words) else {})
+    by = exempt["exempted_by"].map(lambda b: f" · by {b}" if isinstance(b, str) else "")
+    words = pd.Series((exempt["reason"].fillna("Exempt") + by).to_numpy(dtype=object), index=exempt["customer_id"])
+    rows["exemption"] = rows["customer_id"].map(words)
     order = rows["status"].map({k: i for i, k in enumerate(STATUSES)})
     rows = rows.assign(_o=order).sort_values(["_o", "overdue_ar", "customer_id"], ascending=[True, False, True])
     return rows[COLUMNS].reset_index(drop=True)
