@@ -106,6 +106,9 @@ def test_the_register_places_and_releases_holds_as_of_dates(engine):
     assert events[["date", "event", "detail"]].values.tolist() == [
         [day + timedelta(days=9), "Credit hold placed", ""], [day + timedelta(days=5), "Credit hold released", "by Bo"],
         [day, "Credit hold placed", "Over limit · by Ann"]]
+    creditholds.release(engine, ["B"], on=day + timedelta(days=9), today=day + timedelta(days=9))  # by nobody named
+    events = timeline.debtor_timeline(engine, "B", as_of=day + timedelta(days=9))
+    assert events[["event", "detail"]].values.tolist()[0] == ["Credit hold released", ""]
 
 
 def test_exemptions_are_kept_until_lifted(engine):

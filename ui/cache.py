@@ -212,9 +212,6 @@ def _playbooks_key(engine) -> int:
     return hash((tuple(books), repr(outreach.load_promise_call(engine))))
 
 
-# A resource, not data: at 10M invoices a plan of 600,000 contacts with their statements pickled to
-# 0.5 GB in 9 s, and every rerun of the page unpickled it again (4 s). Readers get shallow copies,
-# which copy-on-write keeps from changing the cached frames.
 # A resource: the open items and what goes with them, read once for the plan and the credit-hold list
 # (their preparation per settings is kept inside). Read-only for callers.
 @st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Reading the open items…")
@@ -224,6 +221,9 @@ def _inputs(url, version, as_of, playbook_key, config_json, hold_ids) -> outreac
                                 promise_frame=_promises(url, version, as_of).copy(deep=False))  # the Promises tab's
 
 
+# A resource, not data: at 10M invoices a plan of 600,000 contacts with their statements pickled to
+# 0.5 GB in 9 s, and every rerun of the page unpickled it again (4 s). Readers get shallow copies,
+# which copy-on-write keeps from changing the cached frames.
 @st.cache_resource(ttl=TTL, max_entries=6, show_spinner="Planning contacts…")
 def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids):
     settings = outreach.PlanSettings(**dict(settings_items))

@@ -76,9 +76,9 @@ def measures(frame, columns: list[str], currency: str, *, unit: str = "unit", si
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
 
 
-def count(n: int, word: str, plural: str | None = None) -> str:
-    """``n`` things in words: "1 hold", "2 holds", "1,200 debtors" (``plural``: when not word + s)."""
-    return f"{number(n)} {word if n == 1 else plural or word + 's'}"
+def count(n: int, word: str) -> str:
+    """``n`` things in words: "1 hold", "2 holds", "1,200 debtors"."""
+    return f"{number(n)} {word if n == 1 else word + 's'}"
 
 
 def md(text) -> str:

@@ -79,7 +79,7 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
     lifted = sa.select(
         ch.c.released_on.label("date"), sa.literal("Credit hold released").label("event"), sa.literal(""), no_amount,
         sa.literal(None, sa.String),
-        sa.func.coalesce(sa.func.concat("by ", ch.c.released_by), "").label("detail"),
+        sa.case((ch.c.released_by.is_not(None), sa.func.concat("by ", ch.c.released_by)), else_="").label("detail"),
     ).where(ch.c.customer_id == customer_id, ch.c.released_on <= as_of)
     q = sa.union_all(issued, settled, paid, contacted, held, lifted).subquery()
     stmt = sa.select(q).order_by(q.c.date.desc(), q.c.event).limit(limit)
