@@ -13,7 +13,7 @@ from ui import cache, controls, logform, state
 from ui.format import count, md, money, number
 
 as_of = state.ledger_page(__file__, "Credit holds")
-config_name, config = controls.current_config()
+config = controls.current_config()[1]  # the Segments page's
 settings = controls.plan_settings(strict=False)  # the Outreach page's: contact days, disputes, promises
 rates = cache.exchange_rates()
 unit = rates.reporting if rates.active else None
@@ -41,7 +41,7 @@ st.caption("A credit hold blocks new orders or deliveries on credit in your ERP;
               else " Balances add up each debtor's currencies at face value (no exchange rates are saved)."))
 
 try:
-    rules = creditholds.HoldRules(playbook_steps=steps, limit_use=limit / 100 if limit else None)
+    rules = creditholds.HoldRules.of(steps, limit)
 except ArboardError as exc:
     st.error(md(exc))
     st.stop()
@@ -96,6 +96,7 @@ chosen = shown.iloc[rows] if rows else shown
 who = f"the {number(len(chosen))} selected" if rows else f"all {number(len(chosen))} listed"
 st.caption("Select rows to act on some of them only; otherwise the buttons act on every debtor listed.")
 
+
 def record(action, message: str) -> None:
     """Run a write to the register; say what it did, or what is wrong."""
     try:
@@ -108,13 +109,13 @@ def record(action, message: str) -> None:
 
 ids = chosen["customer_id"]
 today = date.today()
-f = st.columns([1, 1.2, 1.9, 1.5], vertical_alignment="bottom")
 if status == "exempt":
     f = st.columns([4.1, 1.5], vertical_alignment="center")
     f[0].caption("The rules no longer list an exempt debtor for a hold. Lifting the exemption brings it back.")
     if f[1].button(f"Lift {count(len(chosen), 'exemption')}", key="ch_lift", help=f"For {who}."):
         record(lambda: creditholds.lift_exemption(state.engine(), ids), "Exemption lifted: {n}.")
 else:
+    f = st.columns([1, 1.2, 1.9, 1.5], vertical_alignment="bottom")
     on = f[0].date_input("On", value=min(as_of, today), max_value=today, key="ch_on",
                          help="The day you placed or released the holds in the ERP.")
     controls.kept("ch_by", "")  # kept while the exempt list, which has no such field, is shown

@@ -1037,7 +1037,7 @@ def _hold_list(engine, as_of: str | None, limit_use: float, steps: bool, config:
     """(as-of date, the credit-hold list) under the options given, or exit 2 saying what is wrong."""
     day = _as_of(as_of, engine)
     try:
-        rules = creditholds.HoldRules(playbook_steps=steps, limit_use=limit_use / 100 if limit_use else None)
+        rules = creditholds.HoldRules.of(steps, limit_use)
     except ArboardError as exc:
         _fail(exc, 2)
     return day, creditholds.build(engine, day, rules=rules, config=_config(engine, config))

@@ -75,6 +75,11 @@ class HoldRules:
         if self.limit_use is not None and not 0 < self.limit_use <= MAX_LIMIT_USE:
             raise ArboardError(f"Hold above 1 % to {MAX_LIMIT_USE:.0%} of the credit limit, or leave the limit out.")
 
+    @classmethod
+    def of(cls, playbook_steps: bool, limit_percent: float) -> HoldRules:
+        """The rules as the page and the command line set them: the limit in percent, 0 to leave it out."""
+        return cls(playbook_steps=playbook_steps, limit_use=limit_percent / 100 if limit_percent else None)
+
 
 def hold_steps(playbooks: Mapping[str, Playbook]) -> dict[str, tuple[int, str]]:
     """Per group, the first step from the due date on that carries the credit-hold action: (days past
