@@ -24,10 +24,10 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 from arboard.db import fetch_frame
-from arboard.profiles import PROMISE_GRACE_DAYS, promise_ended, promise_kept, promise_made
+from arboard.profiles import PROMISE_GRACE_DAYS, PROMISE_KINDS, promise_ended, promise_kept, promise_made
 
 BROKEN_LISTED_DAYS = 30  # how long a broken promise stays on the list (then it is the playbook's again)
-KINDS = {"promise_to_pay": "Promise to pay", "payment_plan": "Payment plan"}
+KINDS = dict(zip(PROMISE_KINDS, ("Promise to pay", "Payment plan"), strict=True))  # the kinds in words
 COLUMNS = ["name", "customer_id", "invoice_id", "currency", "open_amount", "kind", "promised_date",
            "promised_amount", "runs_until", "broken", "followed_up", "made_on", "due_date"]
 _READ = ["customer_id", "name", "invoice_id", "currency", "open_amount", "due_date", "kind", "made_on",
