@@ -23,7 +23,7 @@ st.caption("A dispute is an operational fix, not a behaviour signal: the outreac
            f"open after partial payments. {consolidated}")
 state.history_warning("the times disputes took to settle")
 
-table, (typical, settled) = cache.open_disputes(as_of, currency)
+table, (typical, settled), settled_by_reason = cache.open_disputes(as_of, currency)
 typical_text = days(typical) if typical is not None else "—"
 typical_help = (f"Median days from dispute to payment of the {number(settled)} disputed invoices paid in the "
                 f"12 months to {as_of:%d %b %Y}." if settled else "No disputed invoice was paid in the last 12 months.")
@@ -40,9 +40,25 @@ m[1].metric(f"Over {int(target)} days", money(s.over_target_amount, cur, compact
             help=f"{number(s.over_target)} disputes open longer than the target.")
 m[2].metric("Median days in dispute", days(s.median_days_open), help=f"The oldest: {number(s.oldest_days_open)} days.")
 m[3].metric("Typical time to settle", typical_text, help=typical_help)
-charts.show(charts.dispute_age_chart(disputes.by_age(table), cur))
-if s.unrecorded:
-    st.caption(f"{number(s.unrecorded)} of them have no dispute contact recorded; they count from their due date.")
+a1, a2 = st.columns(2)
+with a1:
+    charts.show(charts.dispute_age_chart(disputes.by_age(table), cur))
+    if s.unrecorded:
+        st.caption(f"{number(s.unrecorded)} of them have no dispute contact recorded; they count from their due "
+                   "date.")
+reasons = disputes.by_reason(table, settled_by_reason)
+with a2:
+    charts.show(charts.dispute_reason_chart(reasons, cur))
+with st.expander("By reason: what to fix, and how long each kind takes to settle"):
+    st.caption("A dispute's reason is its reason code in the invoices file (Dispute reason, Reason code, "
+               "Streitgrund, Motif de litige, …). Prices, deliveries and paperwork are fixed by sales, logistics "
+               "and billing, not by collections.")
+    st.dataframe(reasons, hide_index=True, width="stretch", column_config={
+        "reason": "Reason", "count": st.column_config.NumberColumn("Open", format="%d"),
+        "amount": st.column_config.NumberColumn(f"Open amount ({cur})", format="accounting"),
+        "median_days_open": st.column_config.NumberColumn("Median days in dispute", format="%.0f"),
+        "settled": st.column_config.NumberColumn("Settled in 12 months", format="%d"),
+        "median_days_to_settle": st.column_config.NumberColumn("Median days to settle", format="%.0f")})
 
 controls.kept("disp_over", False)
 only_over = st.toggle(f"Only disputes over {int(target)} days", key="disp_over")
@@ -50,7 +66,7 @@ shown = disputes.worklist(table, target_days=int(target), over_target_only=only_
 LIMIT = 2_000
 st.dataframe(
     shown.head(LIMIT), hide_index=True, width="stretch",
-    column_order=["over_target", "days_open", "name", "customer_id", "invoice_id", "collector",
+    column_order=["over_target", "days_open", "name", "customer_id", "invoice_id", "reason", "collector",
                   *(["open_value", "open_amount", "currency"] if consolidated else ["open_amount"]), "due_date",
                   "raised", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"],
     column_config={

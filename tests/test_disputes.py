@@ -27,6 +27,8 @@ def _ledger(engine):
         ("D7", d(2026, 5, 1), 100.0, "EUR", d(2026, 6, 1), True, d(2026, 4, 1)),
     ], columns=["invoice_id", "due_date", "amount", "currency", "paid_date", "disputed", "invoice_date"])
     inv["customer_id"] = ["C1", "C2", "C1", "C1", "C3", "C1", "C3"]
+    inv["dispute_reason"] = ["Price difference", None, "Price difference", None, "Not ordered", None,
+                             "Quality or damage"]
     contacts = pd.DataFrame([
         ("K1", "C1", "D1", d(2026, 8, 5), "email", "dispute", "responded"),
         ("K2", "C1", "D1", d(2026, 9, 10), "phone", "call", "responded"),
@@ -84,6 +86,23 @@ def test_resolution_days(ledger):
     assert disputes.resolution_days(ledger, AS_OF) == (30.5, 2)
     assert disputes.resolution_days(ledger, AS_OF, lookback_days=60) == (30.0, 1)
     assert disputes.resolution_days(ledger, date(2026, 1, 1)) == (None, 0)
+
+
+def test_disputes_by_reason(ledger):
+    open_ = disputes.open_disputes(ledger, AS_OF)
+    assert open_.set_index("invoice_id")["reason"].fillna("-").to_dict() == {
+        "D1": "Price difference", "D5": "Not ordered", "D2": "-"}
+    settled = disputes.resolution(ledger, AS_OF, by_reason=True).set_index("reason")
+    assert settled.loc["Price difference", "median_days"] == 30.0 and settled.loc["Quality or damage", "settled"] == 1
+    table = disputes.by_reason(open_[open_["currency"] == "EUR"], settled.reset_index())
+    assert table["reason"].tolist() == ["Price difference", "Not ordered", "Quality or damage"]  # largest open first
+    assert table.set_index("reason").loc["Price difference", ["count", "amount", "settled"]].tolist() == [1, 800.0, 1]
+    assert table.set_index("reason").loc["Quality or damage", "count"] == 0  # settled lately, nothing open
+    with_usd = disputes.by_reason(open_, settled.reset_index())
+    assert disputes.NO_REASON in with_usd["reason"].tolist()
+    none = disputes.by_reason(open_.iloc[:0], settled.iloc[:0].reset_index())
+    assert none.empty and list(none.columns) == ["reason", "count", "amount", "median_days_open", "settled",
+                                                 "median_days_to_settle"]
 
 
 def test_cli_disputes(tmp_path, duck_url):

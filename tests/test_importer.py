@@ -58,6 +58,22 @@ def test_german_export_with_decimal_comma(engine):
     assert pd.isna(df["paid_date"].tolist()[1])
 
 
+def test_dispute_reasons_are_kept_and_mark_the_invoice_disputed(engine):
+    data = ("Kunde;Rechnungsnr;Rechnungsdatum;Betrag;Streitgrund\n"
+            "K-001;R-1;03.01.2026;100,00;Preisdifferenz\n"
+            "K-001;R-2;04.01.2026;50,00;\n"
+            "K-002;R-3;05.01.2026;70,00;=HYPERLINK(\"http://x\")\n")
+    result = load(engine, data, "klaerfaelle.csv")
+    assert result.inserted == 3
+    assert result.report["reason"].str.contains("formula").sum() == 1  # flagged, stored as text
+    df = invoices(engine)
+    assert df["dispute_reason"].fillna("-").tolist()[:2] == ["Preisdifferenz", "-"]
+    assert df["disputed"].tolist() == [True, False, True]  # no flag column: a reason means a dispute
+    flagged = "Kunde;Rechnungsnr;Rechnungsdatum;Betrag;Strittig;Streitgrund\nK-001;R-4;06.01.2026;10,00;nein;Preis\n"
+    load(engine, flagged, "klaerfaelle2.csv")
+    assert invoices(engine).set_index("invoice_id").loc["R-4", "disputed"] == False  # noqa: E712 - the file says no
+
+
 def test_ibm_style_export_keeps_customer_attributes(engine):
     result = load(engine, IBM, "WA_Fn-UseC_-Accounts-Receivable.csv")
     assert result.inserted == 3 and result.customers_added == 3

@@ -444,12 +444,14 @@ def summary_pdf(as_of: date, currency: str | None, window: int, cei_average: boo
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Listing disputes…")
-def _disputes(url, version, as_of, currency) -> tuple[pd.DataFrame, tuple[float | None, int]]:
+def _disputes(url, version, as_of, currency) -> tuple[pd.DataFrame, tuple[float | None, int], pd.DataFrame]:
     engine = state._engine(url)
     return (disputes.open_disputes(engine, as_of, currency=currency, rates=_rates(url, version)),
-            disputes.resolution_days(engine, as_of, currency=currency))
+            disputes.resolution_days(engine, as_of, currency=currency),
+            disputes.resolution(engine, as_of, currency=currency, by_reason=True))
 
 
-def open_disputes(as_of: date, currency: str | None) -> tuple[pd.DataFrame, tuple[float | None, int]]:
-    """(the open disputes, (median days disputes settled in the last 12 months took, how many)), cached."""
+def open_disputes(as_of: date, currency: str | None) -> tuple[pd.DataFrame, tuple[float | None, int], pd.DataFrame]:
+    """(the open disputes, (median days disputes settled in the last 12 months took, how many), the same per
+    dispute reason), cached."""
     return _disputes(*_key(), as_of, currency)

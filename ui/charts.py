@@ -345,6 +345,18 @@ def lever_bars(levers: pd.DataFrame, currency: str) -> alt.Chart:
     ).properties(height=alt.Step(34))
 
 
+def dispute_reason_chart(reasons: pd.DataFrame, currency: str) -> alt.Chart:
+    """Open disputed amount per reason, largest first (the root causes to fix)."""
+    shown = reasons[reasons["count"] > 0]
+    return alt.Chart(shown).mark_bar(color="#c62828").encode(
+        y=alt.Y("reason:N", title=None, sort=shown["reason"].tolist(), axis=alt.Axis(labelLimit=260)),
+        x=alt.X("amount:Q", title=f"Open in dispute ({currency})", axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("amount:Q", title=currency, format=",.2f"),
+                 alt.Tooltip("count:Q", title="Invoices", format=","),
+                 alt.Tooltip("median_days_open:Q", title="Median days in dispute", format=".0f")],
+    ).properties(height=alt.Step(28))
+
+
 def dispute_age_chart(bands: pd.DataFrame, currency: str) -> alt.Chart:
     """Disputed amount by time in dispute (bands in order, the older the darker)."""
     order = bands["band"].tolist()

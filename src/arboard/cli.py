@@ -640,6 +640,14 @@ def disputes_cmd(
     if settled:
         out.print(f"Disputes settled in the 12 months before took a median of {typical:.0f} days "
                   f"({settled:,} invoices).", highlight=False)
+    reasons = disputes.by_reason(table, disputes.resolution(engine, day, currency=cur, by_reason=True))
+    if not out_file and (reasons["reason"] != disputes.NO_REASON).any():
+        days = lambda v: "" if pd.isna(v) else f"{v:.0f}"  # noqa: E731
+        out.print(_figures_table("By reason", reasons, {
+            "reason": ("Reason", str), "count": ("Open", "{:,}".format),
+            "amount": (f"Amount{f' ({unit})' if unit else ''}", "{:,.2f}".format),
+            "median_days_open": ("Median days", days), "settled": ("Settled, 12 months", "{:,}".format),
+            "median_days_to_settle": ("Days to settle", days)}))
     table = disputes.worklist(table, target_days=target_days, over_target_only=over_target_only)
     if out_file:
         export = table.rename(columns=disputes.LABELS)

@@ -24,12 +24,13 @@ from arboard import events, fx, schema
 from arboard.db import fetch_frame
 from arboard.openitems import open_items
 
-COLUMNS = ["invoice_id", "customer_id", "name", "collector", "currency", "invoice_date", "due_date", "open_amount",
-           "raised", "open_since", "days_open", "days_past_due", "contacts", "last_contact", "last_kind",
+COLUMNS = ["invoice_id", "customer_id", "name", "collector", "reason", "currency", "invoice_date", "due_date",
+           "open_amount", "raised", "open_since", "days_open", "days_past_due", "contacts", "last_contact", "last_kind",
            "last_outcome"]
 AGE_EDGES = (30, 60, 90)
+NO_REASON = "(no reason given)"
 LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
-          "currency": "Currency",
+          "reason": "Reason", "currency": "Currency",
           "invoice_date": "Invoice date", "due_date": "Due date", "open_amount": "Open amount",
           "raised": "Raised (first dispute contact)", "open_since": "Open since", "days_open": "Days in dispute",
           "days_past_due": "Days past due", "contacts": "Contacts", "last_contact": "Last contact",
@@ -54,7 +55,7 @@ def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None,
         reporting currency, which the totals then add up.
     """
     events.ensure_current(engine)  # partial payments come from the derived balance events
-    con, cust = schema.contacts, schema.customers
+    con, cust, inv = schema.contacts, schema.customers, schema.invoices
     rates = fx.applied(rates, currency)
     items = open_items(as_of, currency=currency)
     disputed = (sa.select(items.c.invoice_id, items.c.customer_id, items.c.invoice_date, items.c.due_date,
@@ -74,13 +75,14 @@ def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None,
     last = sa.select(mine).where(mine.c.newest == 1).subquery("last")
     q = (sa.select(disputed.c.invoice_id, disputed.c.customer_id,
                    sa.func.coalesce(cust.c.name, disputed.c.customer_id).label("name"), cust.c.collector,
-                   disputed.c.currency,
+                   inv.c.dispute_reason.label("reason"), disputed.c.currency,
                    disputed.c.invoice_date, disputed.c.due_date, disputed.c.open_amount, disputed.c.open_value,
                    last.c.raised,
                    sa.func.coalesce(last.c.contacts, 0).label("contacts"), last.c.contact_date.label("last_contact"),
                    last.c.kind.label("last_kind"), last.c.outcome.label("last_outcome"))
          .select_from(disputed.outerjoin(last, last.c.invoice_id == disputed.c.invoice_id)
-                      .outerjoin(cust, cust.c.customer_id == disputed.c.customer_id)))
+                      .outerjoin(cust, cust.c.customer_id == disputed.c.customer_id)
+                      .join(inv, inv.c.invoice_id == disputed.c.invoice_id)))
     with engine.connect() as conn:
         df = fetch_frame(conn, q)
     for col in ("invoice_date", "due_date", "raised", "last_contact"):
@@ -111,20 +113,62 @@ def resolution_days(engine: Engine, as_of: date, *, lookback_days: int = 365,
         Days from the first dispute contact (the due date when none is recorded) to settlement;
         the median is None when no disputed invoice was settled in the window.
     """
+    row = resolution(engine, as_of, lookback_days=lookback_days, currency=currency).iloc[0]
+    return (None if pd.isna(row["median_days"]) else float(row["median_days"])), int(row["settled"])
+
+
+def resolution(engine: Engine, as_of: date, *, lookback_days: int = 365, currency: str | None = None,
+               by_reason: bool = False) -> pd.DataFrame:
+    """:func:`resolution_days` as a frame, ``median_days, settled``: one row, or one per dispute reason
+    (``reason``, :data:`NO_REASON` when none was given) with ``by_reason``."""
     inv, con = schema.invoices, schema.contacts
     raised = (sa.select(con.c.invoice_id, sa.func.min(con.c.contact_date).label("raised"))
               .where(con.c.kind == "dispute").group_by(con.c.invoice_id).subquery("raised"))
     since = sa.func.coalesce(raised.c.raised, inv.c.due_date)
     took = sa.func.greatest(events.days_between(inv.c.paid_date, since), 0)
-    q = (sa.select(sa.func.percentile_cont(0.5).within_group(took), sa.func.count())
+    reason = sa.func.coalesce(inv.c.dispute_reason, NO_REASON).label("reason")
+    q = (sa.select(*([reason] if by_reason else []), sa.func.percentile_cont(0.5).within_group(took)
+                   .label("median_days"), sa.func.count().label("settled"))
          .select_from(inv.outerjoin(raised, raised.c.invoice_id == inv.c.invoice_id))
          .where(inv.c.disputed, inv.c.amount > 0, inv.c.paid_date > as_of - timedelta(days=lookback_days),
                 inv.c.paid_date <= as_of))
+    if by_reason:
+        q = q.group_by(reason)
     if currency:
         q = q.where(inv.c.currency == currency)
     with engine.connect() as conn:
-        median, count = conn.execute(q).one()
-    return (None if median is None else float(median)), int(count)
+        df = fetch_frame(conn, q)
+    df["median_days"] = df["median_days"].astype(float)
+    df["settled"] = df["settled"].astype(int)
+    return df
+
+
+def by_reason(disputes: pd.DataFrame, settled: pd.DataFrame) -> pd.DataFrame:
+    """Open disputes per reason beside how long those settled lately took: the root causes to fix.
+
+    Parameters
+    ----------
+    disputes
+        :func:`open_disputes`.
+    settled
+        :func:`resolution` with ``by_reason``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``reason, count, amount, median_days_open, settled, median_days_to_settle``: every reason with an
+        open or a recently settled dispute, largest open amount first.
+    """
+    open_ = (disputes.assign(reason=disputes["reason"].fillna(NO_REASON), value=_value(disputes))
+             .groupby("reason").agg(count=("invoice_id", "size"), amount=("value", "sum"),
+                                    median_days_open=("days_open", "median")))
+    past = settled.set_index("reason").rename(columns={"median_days": "median_days_to_settle"})
+    out = open_.join(past, how="outer").rename_axis("reason").reset_index()
+    out["count"] = out["count"].fillna(0).astype(int)
+    out["amount"] = out["amount"].fillna(0.0).round(2)
+    out["settled"] = out["settled"].fillna(0).astype(int)
+    return out.sort_values(["amount", "settled", "reason"], ascending=[False, False, True]).reset_index(drop=True)[
+        ["reason", "count", "amount", "median_days_open", "settled", "median_days_to_settle"]]
 
 
 @dataclass(frozen=True)

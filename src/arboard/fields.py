@@ -182,6 +182,13 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "disputed", "dispute", "in dispute", "dispute flag", "strittig", "bestritten",
             "reklamation", "litige", "en litige", "litigio", "disputa", "betwist", "contestata",
         )),
+        # SAP's dispute case reason, Dynamics' dispute reason code, a credit note request's cause.
+        Field("dispute_reason", "text", "Dispute reason", False, _s(
+            "dispute reason", "dispute code", "dispute reason code", "reason for dispute", "dispute cause",
+            "reason code", "claim reason", "streitgrund", "reklamationsgrund", "klaerungsgrund", "klarungsgrund",
+            "motif de litige", "motif litige", "cause du litige", "motivo de disputa", "motivo disputa",
+            "motivo reclamacion", "reden geschil", "reden van geschil", "motivo contestazione",
+        )),
         Field("terms_days", "int", "Payment terms (days)", False, _s(
             "terms", "payment terms", "terms days", "net days", "zahlungsziel", "zahlungsziel tage",
             "zahlungsbedingung", "delai de paiement", "delai paiement", "plazo", "plazo de pago",

@@ -43,6 +43,17 @@ SECOND_CURRENCY_SHARE = 0.08  # of business customers
 SECOND_CURRENCY_INVOICES = 0.35  # of those customers' invoices
 DISPUTES_SETTLED = 0.8  # share of disputes on otherwise unpaid invoices that end in payment
 WRITE_OFF_DAYS = (240, 420)  # an invoice never paid is written off this many days after its due date
+# Why invoices are disputed, as an ERP's dispute reason codes say; per archetype (on time, forgets,
+# late, cannot pay, won't pay): good payers dispute paperwork, those who won't pay dispute the goods.
+DISPUTE_REASONS = ("Price difference", "Quantity or delivery", "Quality or damage", "Missing purchase order",
+                   "Duplicate billing", "Not ordered")
+DISPUTE_REASON_SHARES = np.array([
+    [0.30, 0.20, 0.10, 0.25, 0.15, 0.00],
+    [0.30, 0.20, 0.10, 0.25, 0.15, 0.00],
+    [0.30, 0.25, 0.20, 0.15, 0.10, 0.00],
+    [0.25, 0.25, 0.30, 0.10, 0.05, 0.05],
+    [0.10, 0.20, 0.35, 0.05, 0.05, 0.25],
+])
 UNAPPLIED_DAYS = 45  # payments on account stay unapplied for at most this long
 PLAN_CALL_DAYS = 32  # days after the due date the call comes that offers unable payers a payment plan
 # Illustrative rates into the sample's reporting currency (one unit in EUR). Amounts are drawn in euros
@@ -273,10 +284,17 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     written_off = never & ~credit_note & (write_off_on <= end.to_datetime64())
     final_paid = np.where(settled, paid_dt, np.where(written_off, write_off_on, np.datetime64("NaT")))
 
+    # Reasons from a stream of their own, so that adding them changed no other draw.
+    pick = (np.random.default_rng([spec.seed, first, 2]).random(size)[:, None]
+            > DISPUTE_REASON_SHARES.cumsum(axis=1)[arche]).sum(axis=1)
+    reason = np.where(disputed, np.array(DISPUTE_REASONS, dtype=object)[np.minimum(pick, len(DISPUTE_REASONS) - 1)],
+                      None)
+
     ids = np.char.add("INV", np.char.zfill(np.arange(first, first + size).astype(str), 9))
     invoices = pd.DataFrame({
         "invoice_id": ids, "customer_id": c["customer_id"], "invoice_date": inv_date, "due_date": due,
         "amount": amount, "currency": billed, "paid_date": final_paid, "disputed": disputed,
+        "dispute_reason": reason,
     })
 
     # Payments: one per settled invoice; unable payers pay in 2-4 instalments, also on open items.

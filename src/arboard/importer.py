@@ -326,7 +326,9 @@ def _derive(df: pd.DataFrame, spec: MappingSpec, findings: _Findings, notes: lis
         bad_cur = cur.notna() & ~cur.str.fullmatch(r"[A-Z]{3}").fillna(False)
         findings.add(bad_cur, "currency", SUSPICIOUS, f"not an ISO currency code; {spec.default_currency} used")
         df["currency"] = cur.mask(bad_cur).fillna(spec.default_currency)
-        df["disputed"] = (df["disputed"] if "disputed" in df else pd.Series(False, index=df.index)).fillna(False)
+        # A reason with no dispute flag in the file: the reason says the invoice is disputed.
+        flagged = df["dispute_reason"].notna() if "dispute_reason" in df else pd.Series(False, index=df.index)
+        df["disputed"] = df.get("disputed", flagged).fillna(False)
     if "paperless" in df:
         channel = df["paperless"].map({True: "email", False: "letter"}).astype("string")
         df["preferred_channel"] = df["preferred_channel"].fillna(channel) if "preferred_channel" in df else channel
@@ -385,7 +387,7 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
     df = _derive(df, spec, findings, notes)
     findings.extend(validate(df, kind=kind, today=today))
     # Identifiers that start like a formula were rejected while parsing; free text is flagged here.
-    for name in [n for n in df.columns if n in ("name", "email", "phone")]:
+    for name in [n for n in df.columns if n in ("name", "email", "phone", "dispute_reason")]:
         findings.add(formula_like(df[name]), name, SUSPICIOUS,
                      "starts like a spreadsheet formula; stored as text and neutralised in exports")
     rows = raw.first_row + np.arange(len(df))

@@ -72,6 +72,8 @@ invoices = sa.Table(
     # The date the invoice was fully settled; NULL while open.
     sa.Column("paid_date", sa.Date),
     sa.Column("disputed", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Why the debtor disputes it, as the ERP's dispute case or reason code says (price, delivery, ...).
+    sa.Column("dispute_reason", sa.String(100)),
     # True when arboard derived paid_date from the payments (the file gave none): such a date is
     # withdrawn when the payments behind it change (a reversed or re-applied payment).
     sa.Column("paid_from_payments", sa.Boolean),
