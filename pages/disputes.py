@@ -40,25 +40,31 @@ m[1].metric(f"Over {int(target)} days", money(s.over_target_amount, cur, compact
             help=f"{number(s.over_target)} disputes open longer than the target.")
 m[2].metric("Median days in dispute", days(s.median_days_open), help=f"The oldest: {number(s.oldest_days_open)} days.")
 m[3].metric("Typical time to settle", typical_text, help=typical_help)
-a1, a2 = st.columns(2)
+reasons = disputes.by_reason(table, settled_by_reason)
+known = disputes.reasons_known(reasons)
+a1, a2 = st.columns(2) if known else (st.container(), None)
 with a1:
     charts.show(charts.dispute_age_chart(disputes.by_age(table), cur))
     if s.unrecorded:
         st.caption(f"{number(s.unrecorded)} of them have no dispute contact recorded; they count from their due "
                    "date.")
-reasons = disputes.by_reason(table, settled_by_reason)
-with a2:
-    charts.show(charts.dispute_reason_chart(reasons, cur))
-with st.expander("By reason: what to fix, and how long each kind takes to settle"):
-    st.caption("A dispute's reason is its reason code in the invoices file (Dispute reason, Reason code, "
-               "Streitgrund, Motif de litige, …). Prices, deliveries and paperwork are fixed by sales, logistics "
-               "and billing, not by collections.")
-    st.dataframe(reasons, hide_index=True, width="stretch", column_config={
-        "reason": "Reason", "count": st.column_config.NumberColumn("Open", format="%d"),
-        "amount": st.column_config.NumberColumn(f"Open amount ({cur})", format="accounting"),
-        "median_days_open": st.column_config.NumberColumn("Median days in dispute", format="%.0f"),
-        "settled": st.column_config.NumberColumn("Settled in 12 months", format="%d"),
-        "median_days_to_settle": st.column_config.NumberColumn("Median days to settle", format="%.0f")})
+WHERE = ("A dispute's reason is its reason code in the invoices file (Dispute reason, Reason code, Streitgrund, "
+         "Motif de litige, …).")
+if not known:
+    st.caption(f"No dispute has a reason. {WHERE} With one, this page shows what is open per reason and how long "
+               "each kind takes to settle: the root causes to fix.")
+else:
+    with a2:
+        charts.show(charts.dispute_reason_chart(reasons, cur))
+    with st.expander("By reason: what to fix, and how long each kind takes to settle"):
+        st.caption(f"{WHERE} Prices, deliveries and paperwork are fixed by sales, logistics and billing, not by "
+                   "collections.")
+        st.dataframe(reasons, hide_index=True, width="stretch", column_config={
+            "reason": "Reason", "count": st.column_config.NumberColumn("Open", format="%d"),
+            "amount": st.column_config.NumberColumn(f"Open amount ({cur})", format="accounting"),
+            "median_days_open": st.column_config.NumberColumn("Median days in dispute", format="%.0f"),
+            "settled": st.column_config.NumberColumn("Settled in 12 months", format="%d"),
+            "median_days_to_settle": st.column_config.NumberColumn("Median days to settle", format="%.0f")})
 
 controls.kept("disp_over", False)
 only_over = st.toggle(f"Only disputes over {int(target)} days", key="disp_over")
@@ -66,7 +72,8 @@ shown = disputes.worklist(table, target_days=int(target), over_target_only=only_
 LIMIT = 2_000
 st.dataframe(
     shown.head(LIMIT), hide_index=True, width="stretch",
-    column_order=["over_target", "days_open", "name", "customer_id", "invoice_id", "reason", "collector",
+    column_order=["over_target", "days_open", "name", "customer_id", "invoice_id", *(["reason"] if known else []),
+                  "collector",
                   *(["open_value", "open_amount", "currency"] if consolidated else ["open_amount"]), "due_date",
                   "raised", "days_past_due", "contacts", "last_contact", "last_kind", "last_outcome"],
     column_config={

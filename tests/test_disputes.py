@@ -100,6 +100,8 @@ def test_disputes_by_reason(ledger):
     assert table.set_index("reason").loc["Quality or damage", "count"] == 0  # settled lately, nothing open
     with_usd = disputes.by_reason(open_, settled.reset_index())
     assert disputes.NO_REASON in with_usd["reason"].tolist()
+    assert disputes.reasons_known(table)
+    assert not disputes.reasons_known(disputes.by_reason(open_[open_["reason"].isna()], settled.iloc[:0].reset_index()))
     none = disputes.by_reason(open_.iloc[:0], settled.iloc[:0].reset_index())
     assert none.empty and list(none.columns) == ["reason", "count", "amount", "median_days_open", "settled",
                                                  "median_days_to_settle"]

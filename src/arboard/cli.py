@@ -641,7 +641,7 @@ def disputes_cmd(
         out.print(f"Disputes settled in the 12 months before took a median of {typical:.0f} days "
                   f"({settled:,} invoices).", highlight=False)
     reasons = disputes.by_reason(table, disputes.resolution(engine, day, currency=cur, by_reason=True))
-    if not out_file and (reasons["reason"] != disputes.NO_REASON).any():
+    if not out_file and disputes.reasons_known(reasons):
         days = lambda v: "" if pd.isna(v) else f"{v:.0f}"  # noqa: E731
         out.print(_figures_table("By reason", reasons, {
             "reason": ("Reason", str), "count": ("Open", "{:,}".format),

@@ -171,6 +171,12 @@ def by_reason(disputes: pd.DataFrame, settled: pd.DataFrame) -> pd.DataFrame:
         ["reason", "count", "amount", "median_days_open", "settled", "median_days_to_settle"]]
 
 
+def reasons_known(reasons: pd.DataFrame) -> bool:
+    """Whether a :func:`by_reason` table says anything: some dispute has a reason (ledgers without
+    reason codes get no table of one row)."""
+    return bool((reasons["reason"] != NO_REASON).any())
+
+
 @dataclass(frozen=True)
 class DisputeSummary:
     """The headline figures of a dispute worklist (amounts in one currency, or the reporting one)."""
