@@ -126,7 +126,7 @@ def main() -> None:
         n, t_debtors, t_share, t_assign, t_one = team
         print(f"sharing all {n:,} debtors with a balance out among {len(TEAM)} collectors: the debtor list "
               f"{t_debtors:.2f} s, the share-out {t_share:.2f} s, writing it {t_assign:.2f} s; one debtor "
-              f"reassigned {t_one:.2f} s (the sales rollup by attribute is rebuilt)")
+              f"reassigned {t_one:.2f} s (its sales move across the rollup by attribute)")
 
 
 if __name__ == "__main__":

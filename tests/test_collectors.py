@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -58,6 +59,44 @@ def test_assign_is_one_transaction_and_moves_the_sales_of_a_portfolio(engine):
     assert after.loc["Anna Neu", "sales_window"] > 0  # the rollup of sales by attribute was rebuilt
     assert collectors.assign(engine, [biggest["customer_id"]], collector=None) == 1
     assert "Anna Neu" not in collectors.names(engine)
+
+
+def _sales(engine) -> pd.DataFrame:
+    """The sales rollup, its zero rows left out, in a stable order."""
+    from arboard import schema
+
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(sa.select(schema.sales_daily)).all(),
+                          columns=[c.name for c in schema.sales_daily.columns])
+    keys = [c for c in df.columns if c != "sales"]
+    df = df[df["sales"].abs() > 0.004].fillna({k: "" for k in keys if k != "day"})
+    return df.sort_values(keys).reset_index(drop=True)
+
+
+def test_a_few_debtors_move_their_sales_as_a_full_rebuild_would(engine, monkeypatch):
+    from arboard import events, schema
+
+    generate.write_sample(engine, SMALL_SAMPLE)
+    with engine.begin() as conn:  # a debtor with no attributes at all: NULL keys must match too
+        conn.execute(sa.update(schema.customers).where(schema.customers.c.customer_id == "C000002")
+                     .values(country=None, industry=None, customer_type=None, collector=None))
+    events.refresh(engine)
+    table = explorer.debtor_table(engine, AS_OF)
+    some = table["customer_id"].head(7).tolist() + ["C000002"]
+    assert collectors.assign(engine, some[:3], collector="Anna Neu") == 3
+    collectors.assign(engine, {some[3]: "Bo Berg", "C000002": "Bo Berg"})
+    collectors.assign(engine, some[:2], collector=None)
+    moved = _sales(engine)
+    events.refresh(engine)  # the rollup recomputed whole
+    full = _sales(engine)
+    pd.testing.assert_frame_equal(moved.drop(columns="sales"), full.drop(columns="sales"))
+    assert np.allclose(moved["sales"], full["sales"], atol=0.01)
+    # Past the limit, the rollup is recomputed whole: the same again.
+    monkeypatch.setattr(collectors, "MOVE_SALES_MAX", 1)
+    collectors.assign(engine, some[4:7], collector="Cy Dahl")
+    again = _sales(engine)
+    events.refresh(engine)
+    pd.testing.assert_frame_equal(again, _sales(engine))
 
 
 def _debtors(weights, current) -> pd.DataFrame:
