@@ -161,21 +161,13 @@ def attributes_changing(conn: sa.Connection, customer_ids: Sequence[str]):
     conn.execute(sa.insert(change).from_select(cols, _sales_select(inv, schema.customers, of=ids, sign=-1)))
     yield
     conn.execute(sa.insert(change).from_select(cols, _sales_select(inv, schema.customers, of=ids)))
-    keys = [c for c in cols if c != "sales"]
 
     def key(t: sa.FromClause) -> list[sa.ColumnElement]:
         # NULL attributes compare equal on both backends (a debtor with no country, say).
-        return [t.c.day, *(sa.func.coalesce(t.c[k], "\x1f") for k in keys[1:])]
+        return [t.c.day, *(sa.func.coalesce(t.c[k], "\x1f") for k in cols[1:-1])]
 
-    hit = sa.exists().where(*(a == b for a, b in zip(key(sd), key(change), strict=True)))
-    both = sa.union_all(sa.select(*sd.c).where(hit), sa.select(*change.c)).subquery("both")
-    merged = temp_table(conn, "sales_merged", *_columns(sd))
-    conn.execute(sa.insert(merged).from_select(
-        cols, sa.select(*(both.c[k] for k in keys), sa.func.sum(both.c.sales)).group_by(*(both.c[k] for k in keys))
-        .having(sa.func.abs(sa.func.sum(both.c.sales)) > 0.004)))
-    conn.execute(sa.delete(sd).where(hit))
-    conn.execute(sa.insert(sd).from_select(cols, sa.select(merged)))
-    for table in (merged, change, ids):
+    _add_rows(conn, sd, change, key, sums=("sales",), keep=lambda total: sa.func.abs(total["sales"]) > 0.004)
+    for table in (change, ids):
         table.drop(conn)
     set_meta(conn, "events_version", str(int(get_meta(conn, "data_version") or 0) + 1))
 
@@ -229,19 +221,32 @@ def _refresh_customers(conn: sa.Connection, sources: tuple[sa.FromClause, sa.Fro
         [c.name for c in daily.columns],
         sa.select(*(moves.c[k] for k in _KEYS), *(sa.func.sum(moves.c[c]) for c in (*sums[:-1], "n")))
         .group_by(*(moves.c[k] for k in _KEYS))))
-    hit = sa.exists().where(*(a == b for a, b in zip(_key(daily), _key(change), strict=True)))
-    merged = temp_table(conn, "merged", *_columns(daily))
-    both = sa.union_all(sa.select(*daily.c).where(hit), sa.select(*change.c)).subquery("b")
-    conn.execute(sa.insert(merged).from_select(
-        [c.name for c in daily.columns],
-        sa.select(*(both.c[k] for k in _KEYS), *(sa.func.sum(both.c[c]) for c in sums))
-        .group_by(*(both.c[k] for k in _KEYS)).having(sa.func.sum(both.c.n_events) > 0)))
     conn.execute(sa.delete(ev).where(ev.c.customer_id.in_(mine)))
     conn.execute(sa.insert(ev).from_select([c.name for c in ev.columns], sa.select(new)))
-    conn.execute(sa.delete(daily).where(hit))
-    conn.execute(sa.insert(daily).from_select([c.name for c in daily.columns], sa.select(merged)))
-    for table in (merged, change, new, ids):
+    _add_rows(conn, daily, change, _key, sums=sums, keep=lambda total: total["n_events"] > 0)
+    for table in (change, new, ids):
         table.drop(conn)
+
+
+def _add_rows(conn: sa.Connection, target: sa.Table, change: sa.Table, key, *, sums: Sequence[str], keep) -> None:
+    """Add the rows of ``change`` (a table shaped like the rollup ``target``: key columns, then the
+    ``sums``) to the rows of ``target`` with the same key, reading only those rows.
+
+    ``key(t)`` gives a table's key expressions, NULL-safe so that ``=`` matches on both backends;
+    ``keep(totals)``, from the summed columns by name, says which rows stay.
+    """
+    cols = [c.name for c in target.columns]
+    keys = [c for c in cols if c not in sums]
+    hit = sa.exists().where(*(a == b for a, b in zip(key(target), key(change), strict=True)))
+    both = sa.union_all(sa.select(*target.c).where(hit), sa.select(*change.c)).subquery("both")
+    totals = {c: sa.func.sum(both.c[c]) for c in cols if c not in keys}
+    merged = temp_table(conn, "merged", *_columns(target))
+    conn.execute(sa.insert(merged).from_select(
+        cols, sa.select(*(both.c[k] for k in keys), *totals.values()).group_by(*(both.c[k] for k in keys))
+        .having(keep(totals))))
+    conn.execute(sa.delete(target).where(hit))
+    conn.execute(sa.insert(target).from_select(cols, sa.select(merged)))
+    merged.drop(conn)
 
 
 def ensure_current(engine: Engine) -> None:
