@@ -36,6 +36,8 @@ def test_a_logged_promise_pauses_reminders_and_is_judged(engine):
                       today=TODAY)
     assert len(ids) == 1 and ids[0].startswith(logbook.PREFIX)
     assert db.data_version(engine) > version  # caches read again
+    with engine.connect() as conn:  # ... but a contact changes no balance: no full rebuild on the next read
+        assert db.get_meta(conn, "events_version") == db.get_meta(conn, "data_version")
     running = promises.promises(engine, AS_OF)
     assert running[["invoice_id", "promised_amount", "broken"]].values.tolist() == [["A", 80.0, False]]
     # One promise about two invoices: one contact each, each promised in full.

@@ -211,11 +211,19 @@ def set_meta(conn: sa.Connection, key: str, value: str) -> None:
     conn.execute(sa.insert(schema.meta).values(key=key, value=value))
 
 
-def bump_data_version(conn: sa.Connection) -> int:
-    """Increase the data version inside the caller's transaction; caches key on it."""
-    version = int(get_meta(conn, "data_version") or 0) + 1
+def bump_data_version(conn: sa.Connection, *, derived_unchanged: bool = False) -> int:
+    """Increase the data version inside the caller's transaction; caches key on it.
+
+    With ``derived_unchanged`` the write touched nothing the derived tables are computed from (a
+    contact, exchange rates): when they were current, they stay so, instead of being rebuilt in full
+    by the next page that reads them (:func:`arboard.events.ensure_current`).
+    """
+    previous = get_meta(conn, "data_version")
+    version = int(previous or 0) + 1
     set_meta(conn, "data_version", str(version))
     set_meta(conn, "data_changed_at", datetime.now(UTC).isoformat(timespec="seconds"))
+    if derived_unchanged and get_meta(conn, "events_version") == (previous or "0"):
+        set_meta(conn, "events_version", str(version))
     return version
 
 

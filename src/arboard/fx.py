@@ -210,8 +210,5 @@ def save(engine: Engine, reporting: str | None, per_unit: Mapping[str, object]) 
             conn.execute(sa.insert(t), [{"currency": c, "per_unit": r, "updated_at": now} for c, r in clean.items()])
         set_meta(conn, REPORTING_KEY, code or "")
         # The figures cached per data version change with the rates; the balance events do not.
-        events_current = get_meta(conn, "events_version") == get_meta(conn, "data_version")
-        version = bump_data_version(conn)
-        if events_current:
-            set_meta(conn, "events_version", str(version))
+        bump_data_version(conn, derived_unchanged=True)
     return Rates(code, clean) if code else Rates()
