@@ -23,6 +23,7 @@ from arboard import (
     creditholds,
     db,
     disputes,
+    disputestatus,
     events,
     explorer,
     exports,
@@ -520,18 +521,46 @@ def log_contact_cmd(
                                                                 "several are each promised in full).")] = None,
     by: Annotated[str | None, typer.Option(help="Who in the team made the contact (their activity counts it).")]
     = None,
+    reason: Annotated[str | None, typer.Option(help="A dispute's reason (Price difference, Not delivered, ...); "
+                                                    "with --kind dispute and its invoice(s).")] = None,
     db_url: DbOption = None,
 ) -> None:
-    """Log a contact with a debtor: a call and its outcome, a promise to pay, a dispute (see arboard.logbook)."""
+    """Log a contact with a debtor: a call and its outcome, a promise to pay, a dispute (see arboard.logbook).
+
+    A dispute about invoices disputes them at once: they leave the reminders until it is resolved
+    (arboard resolve-dispute) or the ERP's flag changes."""
     today = date.today()
     entry = logbook.Entry(_date_option(contact_date, "--date") or today, channel, kind, outcome,
-                          tuple(invoice or ()), _date_option(promised_date, "--promised-date"), promised_amount, by)
+                          tuple(invoice or ()), _date_option(promised_date, "--promised-date"), promised_amount, by,
+                          reason)
     engine = _open(db_url)
     try:
         ids = logbook.log(engine, customer_id, entry, today=today)
     except ArboardError as exc:
         _fail(exc)
     out.print(f"{len(ids)} contact(s) logged with {customer_id} on {entry.contact_date}: {', '.join(ids)}",
+              highlight=False)
+
+
+@app.command("resolve-dispute")
+def resolve_dispute_cmd(
+    invoices: Annotated[list[str], typer.Argument(help="The disputed invoice(s) settled.")],
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD it was settled (default: today).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who in the team settled it.")] = None,
+    note: Annotated[str | None, typer.Option(help="How it was settled (proof of delivery sent, price confirmed).")]
+    = None,
+    db_url: DbOption = None,
+) -> None:
+    """Record disputes as settled: the invoices are due again and the plan reminds them (see
+    arboard.disputestatus). A credit note agreed instead is loaded from the ERP and settles the invoice."""
+    today = date.today()
+    engine = _open(db_url)
+    try:
+        n = disputestatus.resolve(engine, invoices, on=_date_option(on, "--on") or today, today=today, by=by,
+                                  note=note)
+    except ArboardError as exc:
+        _fail(exc)
+    out.print(f"{n} dispute{'s' if n != 1 else ''} resolved; reminders resume from the next contact day.",
               highlight=False)
 
 

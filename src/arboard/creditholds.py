@@ -26,7 +26,6 @@ until it is lifted, whatever the date.
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 from arboard.collectors import check_name
-from arboard.errors import ArboardError
+from arboard.errors import ArboardError, check_text
 from arboard.openitems import NO_COLLECTOR
 from arboard.outreach import PlanSettings, Playbook, on_contact_days
 
@@ -211,19 +210,8 @@ def _frame(engine: Engine, q: sa.Select) -> pd.DataFrame:
 
 
 def check_reason(reason: str | None) -> str | None:
-    """A hold's reason as stored: trimmed, None when blank.
-
-    Raises
-    ------
-    ArboardError
-        Longer than :data:`REASON_MAX` characters, or holding a control character other than a line break.
-    """
-    reason = (reason or "").strip()
-    if len(reason) > REASON_MAX:
-        raise ArboardError(f"A hold's reason has at most {REASON_MAX} characters; this one has {len(reason)}.")
-    if any(unicodedata.category(ch).startswith("C") and ch != "\n" for ch in reason):
-        raise ArboardError("The reason holds a control character (a tab or an invisible formatting character).")
-    return reason or None
+    """A hold's reason as stored: trimmed, None when blank (:func:`arboard.errors.check_text`)."""
+    return check_text(reason, what="A hold's reason", max_len=REASON_MAX)
 
 
 def place(engine: Engine, customer_ids: Iterable[str], *, on: date, today: date, reason: str | None = None,

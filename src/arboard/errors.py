@@ -7,6 +7,7 @@ CLI and the pages print the message; they never show a traceback for these.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -42,3 +43,21 @@ def driver_reason(exc: BaseException) -> str:
     enough to say why, without the SQL statement and parameters SQLAlchemy appends."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def check_text(text: str | None, *, what: str, max_len: int) -> str | None:
+    """Free text typed in arboard (a reason, a note) as stored: trimmed, None when blank.
+
+    Raises
+    ------
+    ArboardError
+        Longer than ``max_len`` characters, or holding a control character other than a line break
+        (a tab, an invisible formatting character). ``what`` names the text in the message ("A hold's
+        reason").
+    """
+    text = (text or "").strip()
+    if len(text) > max_len:
+        raise ArboardError(f"{what} has at most {max_len} characters; this one has {len(text)}.")
+    if any(unicodedata.category(ch).startswith("C") and ch != "\n" for ch in text):
+        raise ArboardError(f"{what} holds a control character (a tab or an invisible formatting character).")
+    return text or None

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import amounts, dates, events, schema, store
+from arboard import amounts, dates, disputestatus, events, schema, store
 from arboard.db import bump_data_version, get_meta, redact, set_meta
 from arboard.errors import ArboardError, driver_reason
 from arboard.fields import (
@@ -553,7 +553,8 @@ def _affected_customers(kind: str, staged: store.Staged) -> sa.Select | None:
     return None
 
 
-def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], mode: str) -> tuple[int, int, int]:
+def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], mode: str,
+           today: date) -> tuple[int, int, int]:
     """Upsert (or replace) the staged rows and recompute the derived tables they affect.
 
     Into an empty table (or replacing it) the derived tables are computed first, from the table
@@ -572,6 +573,8 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     if kind != "customers":
         customers_added, _ = store.upsert_staged(conn, staged["customers"], on_conflict="fill")
     main = staged[kind]
+    if kind == "invoices":  # disputes raised or resolved in arboard outlast a file that has not heard of them
+        batch.notes.extend(disputestatus.apply_to_import(conn, main.table, today=today))
     reopened = _reopen_derived(conn, kind, main, mode)  # before anything reads the invoices' paid dates
     empty = _no_rows(conn, table)
     if mode == "replace" or empty:
@@ -787,7 +790,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
     if mode not in ("append", "replace"):
         raise ArboardError(f"Unknown mode {mode!r}; use append or replace.")
     say("Parsing and validating rows", 0.2)
-    plan, batch = check_import(engine, raw, spec=spec, kind=kind, today=today or date.today())
+    today = today or date.today()
+    plan, batch = check_import(engine, raw, spec=spec, kind=kind, today=today)
     if batch.rejected_rows and not skip_invalid:
         raise ArboardError(
             f"{batch.rejected_rows:,} of {batch.rows_read:,} rows were rejected, so nothing was loaded. "
@@ -806,7 +810,7 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
                 with conn.begin():
                     _stage(conn, batch, plan.spec.default_currency, staged)
                 with conn.begin():
-                    inserted, updated, customers_added = _write(conn, batch, staged, mode)
+                    inserted, updated, customers_added = _write(conn, batch, staged, mode, today)
                     if remember:
                         save_mapping(conn, raw.columns, plan.spec)
                     conn.execute(sa.insert(schema.import_log).values(

@@ -4,7 +4,8 @@ A collector working through a day's list records what happened without waiting f
 from the ERP: a call with its outcome, a promise to pay (by when, how much), a dispute raised. The
 entry goes into the ledger's ``contacts`` table like an imported contact, so everything that reads
 contacts sees it at once: a promise pauses the invoice's reminders and is judged when it ends; a
-call after a broken promise counts as its follow-up; responses feed the debtor's profile.
+call after a broken promise counts as its follow-up; responses feed the debtor's profile; a dispute
+about invoices disputes them (:mod:`arboard.disputestatus`).
 
 Logged contacts carry ids starting with :data:`PREFIX`, so they can be told from imported ones and
 removed again (an imported contact is changed by importing its file again). An import that replaces
@@ -22,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import aging, instalments, promises, schema
+from arboard import aging, disputestatus, instalments, promises, schema
 from arboard.collectors import check_name
 from arboard.db import bump_data_version
 from arboard.errors import ArboardError
@@ -51,6 +52,7 @@ class Entry:
     promised_date: date | None = None
     promised_amount: float | None = None  # only with one invoice: several are each promised in full
     by: str | None = None  # who in the team made the contact (arboard.collectors.check_name)
+    reason: str | None = None  # a dispute's: why the debtor disputes the invoice(s)
 
     @property
     def promises(self) -> bool:
@@ -67,6 +69,10 @@ def check(entry: Entry, *, today: date) -> None:
     if entry.outcome is not None and entry.outcome not in schema.OUTCOMES:
         raise ArboardError(f"Unknown outcome “{entry.outcome}”; use one of {', '.join(schema.OUTCOMES)}.")
     check_name(entry.by)  # the same rules as a collector's name
+    if entry.reason is not None and (entry.kind != "dispute" or not entry.invoice_ids):
+        raise ArboardError("A dispute reason goes with a dispute about some invoice(s): choose them, and the "
+                           "kind “Dispute”.")
+    disputestatus.check_reason(entry.reason)
     if entry.contact_date > today:
         raise ArboardError(f"The contact is dated {entry.contact_date.isoformat()}, after today "
                            f"({today.isoformat()}): log contacts once they happened.")
@@ -134,6 +140,13 @@ def _insert(conn: sa.Connection, customer_id: str, entries: Sequence[Entry]) -> 
              "logged_by": check_name(e.by)}
             for k, (e, invoice_id) in enumerate((e, i) for e in entries for i in (e.invoice_ids or (None,)))]
     conn.execute(sa.insert(schema.contacts), rows)
+    # A dispute raised on invoices disputes them at once, before the ERP hears of it; their balance
+    # events are recomputed then, so the derived tables stay current.
+    for e in entries:
+        if e.kind == "dispute" and e.invoice_ids:
+            mine = {r["invoice_id"]: r["contact_id"] for r in rows if r["kind"] == "dispute" and r["invoice_id"]}
+            disputestatus.decide(conn, e.invoice_ids, disputed=True, on=e.contact_date, by=check_name(e.by),
+                                 reason=disputestatus.check_reason(e.reason), contact_ids=mine)
     bump_data_version(conn, derived_unchanged=True)  # contacts feed no derived table
     return [r["contact_id"] for r in rows]
 
@@ -234,4 +247,5 @@ def remove(engine: Engine, contact_id: str) -> None:
     with engine.begin() as conn:
         if not conn.execute(sa.delete(con).where(con.c.contact_id == contact_id)).rowcount:
             raise ArboardError(f"There is no contact “{contact_id}”.")
+        disputestatus.undo_contact(conn, [contact_id])  # a dispute logged by mistake is no dispute
         bump_data_version(conn, derived_unchanged=True)

@@ -214,6 +214,29 @@ credit_hold_exemptions = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# Disputes raised or resolved in arboard (see arboard.disputestatus): the collector hears of a dispute,
+# or settles one, before the ERP's next export says so. A decision in force sets the invoice's
+# ``disputed`` flag over what the invoices file says, until the file's flag changes (the ERP caught
+# up) or a later decision replaces it. Kept, never deleted: they are the invoice's dispute history.
+dispute_decisions = sa.Table(
+    "dispute_decisions",
+    metadata,
+    sa.Column("decision_id", sa.String(36), primary_key=True),
+    sa.Column("invoice_id", sa.String(100), nullable=False),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("disputed", sa.Boolean, nullable=False),  # raised (true) or resolved (false)
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("decided_by", sa.String(100)),
+    sa.Column("reason", sa.String(100)),  # raising: why the debtor disputes it
+    sa.Column("note", sa.String(300)),  # resolving: how it was settled
+    sa.Column("file_said", sa.Boolean, nullable=False),  # the invoices file's flag when decided
+    sa.Column("contact_id", sa.String(100)),  # the dispute contact logged with it, if any
+    sa.Column("replaces", sa.String(36)),  # the decision it ended, reinstated if this one is undone
+    sa.Column("ended_on", sa.Date),  # NULL: in force
+    sa.Column("ended_why", sa.String(10)),  # decision | file | removed
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 # Exchange rates into the reporting currency (arboard_meta "reporting_currency"); see arboard.fx.
 fx_rates = sa.Table(
     "fx_rates",

@@ -1,0 +1,162 @@
+"""Disputes raised and resolved in arboard, against the invoices file's flag (DuckDB and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from arboard import db, disputes, disputestatus, events, importer, logbook, outreach, readers, schema, store
+from arboard.cli import app
+from arboard.errors import ArboardError
+from tests.conftest import snapshot
+
+AS_OF = date(2026, 6, 30)
+TODAY = date(2026, 7, 1)
+HEADER = "Invoice,Customer,Invoice date,Due date,Amount,Currency"
+
+
+def _ledger(engine) -> None:
+    inv = pd.DataFrame({"invoice_id": ["A", "B", "Z"], "customer_id": ["C1", "C1", "C2"],
+                        "invoice_date": [date(2026, 4, 1)] * 3, "due_date": [date(2026, 5, 1)] * 3,
+                        "amount": [100.0, 200.0, 50.0], "currency": ["EUR"] * 3, "paid_date": [None] * 3,
+                        "disputed": [False, True, False]})
+    with engine.begin() as conn:
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["Ann", "Bo"]}))
+        store.append(conn, schema.invoices, inv)
+    events.refresh(engine)
+
+
+def _flags(engine) -> dict[str, tuple[bool, str | None]]:
+    inv = schema.invoices
+    with engine.connect() as conn:
+        return {i: (bool(d), r) for i, d, r in conn.execute(sa.select(inv.c.invoice_id, inv.c.disputed,
+                                                                      inv.c.dispute_reason))}
+
+
+def _derived_match_a_rebuild(engine) -> None:
+    """The balance events kept current by difference equal a full rebuild, and count as current."""
+    with engine.connect() as conn:
+        assert db.get_meta(conn, "events_version") == db.get_meta(conn, "data_version")
+    kept = {t: v for t, v in snapshot(engine).items() if t in ("ar_events", "ar_daily")}
+    events.refresh(engine)
+    assert kept == {t: v for t, v in snapshot(engine).items() if t in ("ar_events", "ar_daily")}
+
+
+def _import(engine, body: str, *, disputed: bool) -> importer.ImportResult:
+    header = HEADER + (",Disputed" if disputed else "")
+    raw = readers.read_bytes(f"{header}\n{body}\n".encode(), name="erp.csv")
+    return importer.run_import(engine, raw, kind="invoices", today=TODAY, remember=False)
+
+
+def test_a_logged_dispute_disputes_the_invoice_at_once(engine):
+    _ledger(engine)
+    entry = logbook.Entry(AS_OF, "phone", "dispute", "responded", ("A",), by="Anna", reason="Price difference")
+    logbook.log(engine, "C1", entry, today=TODAY)
+    assert _flags(engine)["A"] == (True, "Price difference")
+    _derived_match_a_rebuild(engine)
+    listed = disputes.open_disputes(engine, AS_OF).set_index("invoice_id")
+    assert listed.loc["A", "reason"] == "Price difference" and listed.loc["A", "raised"] == pd.Timestamp(AS_OF)
+    # Out of the reminders, as a dispute from the ERP is.
+    plan = outreach.plan_inputs(engine, AS_OF).build(AS_OF, outreach.PlanSettings(weeks=4))
+    assert not plan["invoices"].astype(str).str.contains(r"\bA\b").any()
+    made = disputestatus.history(engine, customer_id="C1")
+    assert made[["invoice_id", "disputed", "decided_by", "file_said"]].values.tolist() == [["A", True, "Anna", False]]
+
+
+def test_the_newer_word_wins_between_arboard_and_the_file(engine):
+    _ledger(engine)
+    logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "dispute", None, ("A",), reason="Not delivered"),
+                today=TODAY)
+    # A file that has not heard of the dispute: arboard's stands, reason included.
+    rows = "A,C1,2026-04-01,2026-05-01,100,EUR\nB,C1,2026-04-01,2026-05-01,200,EUR"
+    result = _import(engine, rows, disputed=False)
+    assert _flags(engine)["A"] == (True, "Not delivered")
+    assert any("keep the dispute status set in arboard" in n for n in result.notes)
+    _derived_match_a_rebuild(engine)
+    # The ERP records it: the file now agrees and takes over; when the ERP later clears it, it is cleared.
+    _import(engine, "A,C1,2026-04-01,2026-05-01,100,EUR,Yes", disputed=True)
+    assert disputestatus.history(engine, invoice_ids=["A"])["ended_why"].tolist() == ["file"]
+    _import(engine, "A,C1,2026-04-01,2026-05-01,100,EUR,No", disputed=True)
+    assert _flags(engine)["A"][0] is False
+    _derived_match_a_rebuild(engine)
+
+
+def test_resolving_a_dispute_brings_the_reminders_back(engine):
+    _ledger(engine)
+    assert disputestatus.resolve(engine, ["B"], on=AS_OF, today=TODAY, by="Anna", note="Price confirmed") == 1
+    assert _flags(engine)["B"][0] is False
+    _derived_match_a_rebuild(engine)
+    assert "B" not in set(disputes.open_disputes(engine, AS_OF)["invoice_id"])
+    plan = outreach.plan_inputs(engine, AS_OF).build(AS_OF, outreach.PlanSettings(weeks=4))
+    assert plan["invoices"].astype(str).str.contains(r"\bB\b").any()
+    # The ERP still flags it: arboard's resolution stands until the ERP's flag changes.
+    result = _import(engine, "B,C1,2026-04-01,2026-05-01,200,EUR,Yes", disputed=True)
+    assert _flags(engine)["B"][0] is False and any("keep the dispute status" in n for n in result.notes)
+    result = _import(engine, "B,C1,2026-04-01,2026-05-01,200,EUR,No", disputed=True)
+    assert any("give way to the file" in n for n in result.notes)
+    assert disputestatus.history(engine, invoice_ids=["B"])[["note", "ended_why"]].values.tolist() == [
+        ["Price confirmed", "file"]]
+
+
+def test_removing_a_dispute_logged_by_mistake_undoes_it(engine):
+    _ledger(engine)
+    disputestatus.resolve(engine, ["B"], on=date(2026, 6, 1), today=TODAY)
+    first = logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "dispute", None, ("A", "B")), today=TODAY)
+    assert _flags(engine)["A"][0] and _flags(engine)["B"][0]
+    for contact_id in first:
+        logbook.remove(engine, contact_id)
+    # A is back to the file's word, B to its resolution, which is in force again.
+    assert not _flags(engine)["A"][0] and not _flags(engine)["B"][0]
+    made = disputestatus.history(engine, invoice_ids=["B"])
+    assert made.fillna({"ended_why": "in force"})[["disputed", "ended_why"]].values.tolist() == [
+        [True, "removed"], [False, "in force"]]
+    _derived_match_a_rebuild(engine)
+
+
+@pytest.mark.parametrize(("ids", "kwargs", "says"), [
+    ([], {}, "Choose the disputed"),
+    (["A"], {}, "is not in dispute"),
+    (["NOPE"], {}, "no invoice"),
+    (["B"], {"on": date(2026, 7, 2)}, "after today"),
+    (["B"], {"note": "x" * 301}, "at most 300"),
+    (["B"], {"note": "a\u202eb"}, "control character"),
+    (["B"], {"by": "a\tb"}, "control character"),
+])
+def test_a_wrong_resolution_is_refused_and_changes_nothing(engine, ids, kwargs, says):
+    _ledger(engine)
+    before = snapshot(engine)
+    with pytest.raises(ArboardError, match=says):
+        disputestatus.resolve(engine, ids, **{"on": AS_OF, "today": TODAY, **kwargs})
+    assert snapshot(engine) == before
+
+
+def test_a_resolution_before_the_dispute_was_raised_is_refused(engine):
+    _ledger(engine)
+    logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "dispute", None, ("A",)), today=TODAY)
+    before = snapshot(engine)
+    with pytest.raises(ArboardError, match="raised on 2026-06-30"):
+        disputestatus.resolve(engine, ["A"], on=date(2026, 6, 1), today=TODAY)
+    assert snapshot(engine) == before
+    with pytest.raises(ArboardError, match="goes with a dispute"):
+        logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "call", None, ("A",), reason="Price"), today=TODAY)
+
+
+def test_cli_raise_and_resolve(duck_url):
+    engine = db.make_engine(duck_url)
+    db.ensure_schema(engine)
+    _ledger(engine)
+    run = CliRunner().invoke
+    day = date.today().isoformat()
+    result = run(app, ["log-contact", "C1", "--channel", "phone", "--kind", "dispute", "--invoice", "A",
+                       "--reason", "Quality", "--date", day, "--db", duck_url])
+    assert result.exit_code == 0, result.output
+    assert _flags(engine)["A"] == (True, "Quality")
+    result = run(app, ["resolve-dispute", "A", "--note", "Replacement delivered", "--by", "Anna", "--db", duck_url])
+    assert result.exit_code == 0, result.output
+    assert "1 dispute resolved" in result.output and _flags(engine)["A"][0] is False
+    result = run(app, ["resolve-dispute", "A", "--db", duck_url])
+    assert result.exit_code == 1 and "not in dispute" in result.output
