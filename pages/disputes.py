@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
-from arboard import disputes, exports
-from ui import cache, charts, controls, state
-from ui.format import days, money, number
+from arboard import collectors, disputes, disputestatus, exports
+from arboard.errors import ArboardError
+from ui import cache, charts, controls, logform, state
+from ui.format import count, days, md, money, number
 
 as_of = state.ledger_page(__file__, "Disputes")
 c = st.columns([1, 1, 2], vertical_alignment="bottom")
@@ -18,7 +21,9 @@ controls.kept("disp_target", 30)
 target = c[1].number_input("Target days to resolve", 1, 365, step=5, key="disp_target",
                            help="Disputes open longer than this are over target.")
 st.caption("A dispute is an operational fix, not a behaviour signal: the outreach plan keeps disputed invoices out "
-           "of its reminders (Outreach → Plan settings), so this is the list to work instead. A dispute counts "
+           "of its reminders (Outreach → Plan settings), so this is the list to work instead. Disputes come from "
+           "the invoices file's dispute flag, or from a dispute logged with the debtor (Debtors page), which counts "
+           "at once. A dispute counts "
            "from its first dispute contact, or from the due date when none is recorded. Amounts are what is still "
            f"open after partial payments. {consolidated}")
 state.history_warning("the times disputes took to settle")
@@ -49,7 +54,7 @@ with a1:
         st.caption(f"{number(s.unrecorded)} of them have no dispute contact recorded; they count from their due "
                    "date.")
 WHERE = ("A dispute's reason is its reason code in the invoices file (Dispute reason, Reason code, Streitgrund, "
-         "Motif de litige, …).")
+         "Motif de litige, …), or the one given when the dispute was logged with the debtor.")
 if not known:
     st.caption(f"No dispute has a reason. {WHERE} With one, this page shows what is open per reason and how long "
                "each kind takes to settle: the root causes to fix.")
@@ -70,8 +75,11 @@ controls.kept("disp_over", False)
 only_over = st.toggle(f"Only disputes over {int(target)} days", key="disp_over")
 shown = disputes.worklist(table, target_days=int(target), over_target_only=only_over)
 LIMIT = 2_000
-st.dataframe(
-    shown.head(LIMIT), hide_index=True, width="stretch",
+logform.flash("disputes")
+listed = shown.head(LIMIT)
+picked = st.dataframe(
+    listed, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
+    key=f"disp_table_{logform.rounds('disputes')}",
     column_order=["over_target", "days_open", "name", "customer_id", "invoice_id", *(["reason"] if known else []),
                   "collector",
                   *(["open_value", "open_amount", "currency"] if consolidated else ["open_amount"]), "due_date",
@@ -91,6 +99,31 @@ st.dataframe(
     })
 if len(shown) > LIMIT:
     st.caption(f"The first {number(LIMIT)} of {number(len(shown))} are listed; the downloads hold them all.")
+rows = picked.selection.rows if picked is not None else []
+chosen = listed.iloc[rows]
+today = date.today()
+with st.container(border=True):
+    st.markdown("**Resolve disputes**")
+    f = st.columns([1, 1.2, 2.6, 1.4], vertical_alignment="bottom")
+    on = f[0].date_input("Settled on", value=min(as_of, today), max_value=today, key="disp_on")
+    by = f[1].text_input("By", key="disp_by", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel")
+    note = f[2].text_input("How it was settled", key="disp_note", max_chars=disputestatus.NOTE_MAX,
+                           placeholder="e.g. proof of delivery sent; price confirmed by sales")
+    # Only ticked rows: settling a whole list at once is hardly ever meant.
+    if f[3].button(f"Resolve {count(len(chosen), 'dispute')}" if rows else "Resolve the ticked", type="primary",
+                   key="disp_resolve", disabled=not rows, help="Tick the settled disputes in the list first."):
+        try:
+            n = disputestatus.resolve(state.engine(), chosen["invoice_id"].tolist(), on=on, today=today, by=by,
+                                      note=note)
+        except ArboardError as exc:
+            st.error(md(exc))
+        else:
+            logform.done("disputes", f"Resolved on {on:%d %b %Y}: {count(n, 'dispute')}. The invoices are due "
+                         "again; the outreach plan reminds them from the next contact day.")
+    st.caption("Tick the disputes settled in the debtor's disfavour (the goods were delivered, the price stands): "
+               "their invoices go back into the reminders. A dispute the company accepts ends with a credit note in "
+               "the ERP; the next import settles the invoice. Either way, once the ERP changes its own dispute flag, "
+               "the invoices file counts again.")
 d1, d2, _ = st.columns([1, 1, 3])
 name = f"disputes-{'all-in-' if consolidated else ''}{cur}-{as_of.isoformat()}"
 export = shown.rename(columns=disputes.LABELS)

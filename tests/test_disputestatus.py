@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import db, disputes, disputestatus, events, importer, logbook, outreach, readers, schema, store
+from arboard import db, disputes, disputestatus, events, importer, logbook, outreach, readers, schema, store, timeline
 from arboard.cli import app
 from arboard.errors import ArboardError
 from tests.conftest import snapshot
@@ -100,6 +100,9 @@ def test_resolving_a_dispute_brings_the_reminders_back(engine):
     assert any("give way to the file" in n for n in result.notes)
     assert disputestatus.history(engine, invoice_ids=["B"])[["note", "ended_why"]].values.tolist() == [
         ["Price confirmed", "file"]]
+    seen = timeline.debtor_timeline(engine, "C1", as_of=TODAY)
+    assert seen.loc[seen["event"] == "Dispute resolved", ["reference", "detail"]].values.tolist() == [
+        ["B", "Price confirmed · by Anna"]]
 
 
 def test_removing_a_dispute_logged_by_mistake_undoes_it(engine):

@@ -121,7 +121,8 @@ def timeline_chart(events: pd.DataFrame) -> alt.Chart:
                          kind=lambda d: d["event"].str.replace(r"^Contact: .*", "Contact", regex=True)
                          .str.replace(r"^Planned: .*", "Planned contact", regex=True)
                          .str.replace("Payment reversed", "Payment", regex=False)  # on the payments' row
-                         .str.replace(r"^Credit hold .*", "Credit hold", regex=True))
+                         .str.replace(r"^Credit hold .*", "Credit hold", regex=True)
+                         .str.replace("Dispute resolved", "Contact", regex=False))  # a step the team took
     return alt.Chart(data).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("kind:N", title=None,

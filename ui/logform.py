@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from arboard import aging, instalments, logbook, schema
+from arboard import aging, disputestatus, instalments, logbook, schema
 from arboard.errors import ArboardError
 from ui import cache, state
 from ui.format import md
@@ -48,7 +48,8 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
         st.caption("A call just made, a promise just given: it counts at once, as an imported contact does. A "
                    "promise to pay (or the outcome “Promised to pay”) needs its invoice(s) and date; it pauses "
                    "their reminders and brings a call if it is broken. An amount goes with one invoice; several "
-                   "are each promised in full.")
+                   "are each promised in full. A dispute about invoices takes them out of the reminders at once, "
+                   "until it is resolved (Disputes page).")
         words = _open_invoices(customer_id, as_of)[1]
         today = date.today()
         channels = list(schema.CHANNELS)
@@ -65,9 +66,14 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             promised_by = g[1].date_input("Promised to pay by", value=None, min_value=when)
             amount = g[2].number_input("Amount promised", value=None, min_value=0.01, format="%.2f")
             made_by = _by(g[3], customer_id)
-            sent = st.form_submit_button("Log the contact")
+            h = st.columns([3, 3.2], vertical_alignment="bottom")
+            reason = h[0].text_input("Dispute reason", max_chars=disputestatus.REASON_MAX,
+                                     placeholder="With “Dispute”: e.g. Price difference, Not delivered",
+                                     help="Why the debtor disputes the invoice(s); the Disputes page groups by it.")
+            sent = h[1].form_submit_button("Log the contact")
         if sent:
-            entry = logbook.Entry(when, how, kind, outcome, tuple(about), promised_by, amount, made_by)
+            entry = logbook.Entry(when, how, kind, outcome, tuple(about), promised_by, amount, made_by,
+                                  reason.strip() or None)
             try:
                 ids = logbook.log(engine, customer_id, entry, today=today)
             except ArboardError as exc:

@@ -21,7 +21,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
     pandas.DataFrame
         ``date, event, reference, amount, currency, detail``: invoices and credit notes issued and
         settled, payments received, contacts made (channel, kind, outcome, promises), credit holds placed
-        and released (:mod:`arboard.creditholds`). Each amount
+        and released (:mod:`arboard.creditholds`), disputes resolved in arboard
+        (:mod:`arboard.disputestatus`). Each amount
         carries its currency: a debtor may be billed in more than one.
     """
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
@@ -30,7 +31,9 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         sa.case((inv.c.amount < 0, "Credit note"), else_="Invoice").label("event"),
         inv.c.invoice_id.label("reference"), inv.c.amount.label("amount"), inv.c.currency.label("currency"),
         sa.func.concat("due ", sa.cast(inv.c.due_date, sa.String),
-                       sa.case((inv.c.disputed, " · disputed"), else_="")).label("detail"),
+                       sa.case((inv.c.disputed, " · disputed"), else_=""),
+                       sa.case((sa.and_(inv.c.disputed, inv.c.dispute_reason.is_not(None)),
+                                sa.func.concat(" (", inv.c.dispute_reason, ")")), else_="")).label("detail"),
     ).where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of)
     # What the loaded payments left of an invoice when it was cleared: a credit, a write-off, or a
     # payment the export does not hold. Said only when the ledger has payments at all.
@@ -60,7 +63,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         sa.func.coalesce(con.c.invoice_id, "").label("reference"), con.c.promised_amount.label("amount"),
         # A promise is in the currency of the invoice it is about.
         sa.select(inv.c.currency).where(inv.c.invoice_id == con.c.invoice_id).scalar_subquery(),
-        sa.func.concat(con.c.channel, " · ", sa.func.coalesce(con.c.outcome, ""),
+        sa.func.concat(con.c.channel,
+                       sa.case((con.c.outcome.is_not(None), sa.func.concat(" · ", con.c.outcome)), else_=""),
                        sa.case((con.c.promised_date.is_not(None),
                                 sa.func.concat(" · promised for ", sa.cast(con.c.promised_date, sa.String))),
                                else_=""),
@@ -81,7 +85,16 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         sa.literal(None, sa.String),
         sa.case((ch.c.released_by.is_not(None), sa.func.concat("by ", ch.c.released_by)), else_="").label("detail"),
     ).where(ch.c.customer_id == customer_id, ch.c.released_on <= as_of)
-    q = sa.union_all(issued, settled, paid, contacted, held, lifted).subquery()
+    dd = schema.dispute_decisions
+    resolved = sa.select(
+        dd.c.decided_on.label("date"), sa.literal("Dispute resolved").label("event"), dd.c.invoice_id, no_amount,
+        sa.literal(None, sa.String),
+        sa.func.concat(sa.func.coalesce(dd.c.note, ""),
+                       sa.case((dd.c.decided_by.is_not(None), sa.func.concat(" · by ", dd.c.decided_by)), else_=""))
+        .label("detail"),
+    ).where(dd.c.customer_id == customer_id, ~dd.c.disputed, dd.c.decided_on <= as_of,
+            sa.func.coalesce(dd.c.ended_why, "") != "removed")
+    q = sa.union_all(issued, settled, paid, contacted, held, lifted, resolved).subquery()
     stmt = sa.select(q).order_by(q.c.date.desc(), q.c.event).limit(limit)
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)
