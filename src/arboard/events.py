@@ -237,7 +237,9 @@ def _add_rows(conn: sa.Connection, target: sa.Table, change: sa.Table, key, *, s
     """
     cols = [c.name for c in target.columns]
     keys = [c for c in cols if c not in sums]
-    hit = sa.exists().where(*(a == b for a, b in zip(key(target), key(change), strict=True)))
+    # The days first: a plain column the scan can prune by, before the NULL-safe key comparison.
+    hit = sa.and_(target.c.day.in_(sa.select(change.c.day)),
+                  sa.exists().where(*(a == b for a, b in zip(key(target), key(change), strict=True))))
     both = sa.union_all(sa.select(*target.c).where(hit), sa.select(*change.c)).subquery("both")
     totals = {c: sa.func.sum(both.c[c]) for c in cols if c not in keys}
     merged = temp_table(conn, "merged", *_columns(target))
