@@ -12,6 +12,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def timed(fn):
+    """Call ``fn()``; return (its result, the seconds it took)."""
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
 def generate(folder: str, *, customers: int, invoices: int) -> str:
     """Write a sample ledger into a DuckDB file in ``folder``; print how long it took; return its URL."""
     url = f"duckdb:///{Path(folder) / 'bench.duckdb'}"

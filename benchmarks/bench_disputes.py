@@ -16,20 +16,13 @@ import argparse
 import shutil
 import statistics
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from apptest_bench import generate
+from apptest_bench import generate, timed
 
 from arboard import db, disputes, disputestatus, events, logbook, outreach, schema, summary
-
-
-def _timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
 
 
 def main() -> None:
@@ -50,20 +43,20 @@ def main() -> None:
         as_of = summary.ledger_summary(engine).last_activity
         today = max(as_of, date.today())
         outreach.open_items_for_plan(engine, as_of)  # warm the database's caches
-        read = statistics.median(_timed(lambda: outreach.open_items_for_plan(engine, as_of))[1] for _ in range(3))
-        table, t_list = _timed(lambda: disputes.open_disputes(engine, as_of))
-        _, t_reasons = _timed(lambda: disputes.resolution(engine, as_of, by_reason=True))
+        read = statistics.median(timed(lambda: outreach.open_items_for_plan(engine, as_of))[1] for _ in range(3))
+        table, t_list = timed(lambda: disputes.open_disputes(engine, as_of))
+        _, t_reasons = timed(lambda: disputes.resolution(engine, as_of, by_reason=True))
         inv = schema.invoices
         with engine.connect() as conn:
             customer_id, invoice_id = conn.execute(
                 sa.select(inv.c.customer_id, inv.c.invoice_id)
                 .where(inv.c.paid_date.is_(None), inv.c.amount > 0, ~inv.c.disputed).limit(1)).one()
         entry = logbook.Entry(as_of, "phone", "dispute", "responded", (invoice_id,), reason="Price difference")
-        _, t_raise = _timed(lambda: logbook.log(engine, customer_id, entry, today=today))
+        _, t_raise = timed(lambda: logbook.log(engine, customer_id, entry, today=today))
         oldest = table["invoice_id"].head(100).tolist()
-        _, t_resolve = _timed(lambda: disputestatus.resolve(engine, oldest, on=as_of, today=today,
+        _, t_resolve = timed(lambda: disputestatus.resolve(engine, oldest, on=as_of, today=today,
                                                             note="Proof of delivery sent"))
-        _, t_next = _timed(lambda: events.ensure_current(engine))
+        _, t_next = timed(lambda: events.ensure_current(engine))
         with engine.connect() as conn:
             ledger = conn.execute(sa.select(sa.func.count()).select_from(inv)).scalar_one()
         engine.dispose()

@@ -19,19 +19,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 
-from apptest_bench import generate
+from apptest_bench import generate, timed
 
 from arboard import aging, collectors, creditholds, db, explorer, fx, letters, outreach, profiles, statement, summary
 
 TEAM = ["Katrin Vogel", "Julien Moreau", "Elena Ruiz", "Oliver Hughes", "Consumer desk"]
-
-
-def _timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
 
 
 def main() -> None:
@@ -49,54 +42,54 @@ def main() -> None:
         as_of = summary.ledger_summary(engine).last_activity
         settings = outreach.PlanSettings()
         outreach.open_items_for_plan(engine, as_of)  # warm the database's caches for both sides
-        reads = [_timed(lambda: outreach.open_items_for_plan(engine, as_of))[1] for _ in range(args.repeats)]
+        reads = [timed(lambda: outreach.open_items_for_plan(engine, as_of))[1] for _ in range(args.repeats)]
         # The debtor profiles first (part of the inputs), for the credit-hold list too.
-        prof, t_prof = _timed(lambda: profiles.debtor_profiles(engine, as_of))
-        inputs, t_inputs = _timed(lambda: outreach.plan_inputs(engine, as_of, profile_frame=prof))
+        prof, t_prof = timed(lambda: profiles.debtor_profiles(engine, as_of))
+        inputs, t_inputs = timed(lambda: outreach.plan_inputs(engine, as_of, profile_frame=prof))
         t_inputs += t_prof
         builds = []
         for _ in range(args.repeats):
-            raw, t = _timed(lambda: inputs.build(as_of, settings))
+            raw, t = timed(lambda: inputs.build(as_of, settings))
             builds.append(t)
-        done, t_finish = _timed(lambda: outreach.finish_plan(raw, as_of, settings, spread=True))
-        handed, t_handed = _timed(lambda: inputs.handed_over(as_of, settings))
+        done, t_finish = timed(lambda: outreach.finish_plan(raw, as_of, settings, spread=True))
+        handed, t_handed = timed(lambda: inputs.handed_over(as_of, settings))
         rates = outreach.response_rates(engine, as_of)
-        _, t_expected = _timed(lambda: outreach.expected_collections(done.plan, rates))
+        _, t_expected = timed(lambda: outreach.expected_collections(done.plan, rates))
         busiest = done.plan.groupby(done.plan["date"].dt.date).size()
         fx_rates = fx.load(engine)
-        work, t_work = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), rates=fx_rates))
-        calls, t_calls = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), channel="phone",
+        work, t_work = timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), rates=fx_rates))
+        calls, t_calls = timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), channel="phone",
                                                            rates=fx_rates))
         in_writing = letters.letters_of(done.plan)
         letter_day = in_writing["date"].value_counts().idxmax().date()
-        mail, t_mail = _timed(lambda: outreach.work_list(done.plan, letter_day, channel="letter", rates=fx_rates))
-        found, t_found = _timed(lambda: letters.addresses(engine, mail["customer_id"]))
+        mail, t_mail = timed(lambda: outreach.work_list(done.plan, letter_day, channel="letter", rates=fx_rates))
+        found, t_found = timed(lambda: letters.addresses(engine, mail["customer_id"]))
         letters.letters_pdf(mail.head(1), found)  # the font is read once per process
-        pdf, t_pdf = _timed(lambda: letters.letters_pdf(letters.with_addresses(mail, found), found))
+        pdf, t_pdf = timed(lambda: letters.letters_pdf(letters.with_addresses(mail, found), found))
         largest = aging.aging_by_customer(engine, as_of)["customer_id"].head(500).tolist()
-        run, t_run = _timed(lambda: statement.account_statements(engine, largest, as_of))
-        run_pdf, t_run_pdf = _timed(lambda: letters.statements_pdf(run))
-        who, t_who = _timed(lambda: collectors.assigned(engine))
-        mine, t_mine = _timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), rates=fx_rates, collectors=who,
+        run, t_run = timed(lambda: statement.account_statements(engine, largest, as_of))
+        run_pdf, t_run_pdf = timed(lambda: letters.statements_pdf(run))
+        who, t_who = timed(lambda: collectors.assigned(engine))
+        mine, t_mine = timed(lambda: outreach.work_list(done.plan, busiest.idxmax(), rates=fx_rates, collectors=who,
                                                          collector=who.iloc[0] if len(who) else None))
         # The credit-hold list from the same inputs (the page shares them with the plan), then the register.
-        due, t_due = _timed(lambda: creditholds.due_for_hold(inputs.prepared(settings), prof, inputs.playbooks,
+        due, t_due = timed(lambda: creditholds.due_for_hold(inputs.prepared(settings), prof, inputs.playbooks,
                                                              as_of, settings=settings))
-        holds, t_list = _timed(lambda: creditholds.worklist(due, creditholds.placed(engine, as_of), prof,
+        holds, t_list = timed(lambda: creditholds.worklist(due, creditholds.placed(engine, as_of), prof,
                                                             exempt=creditholds.exemptions(engine), groups=inputs.groups,
                                                             collectors=who))
         team = placing = None
         if not args.db_file:  # the register writes: only into the ledger generated here
-            n_place, t_place = _timed(lambda: creditholds.place(engine, holds["customer_id"], on=as_of, today=as_of,
+            n_place, t_place = timed(lambda: creditholds.place(engine, holds["customer_id"], on=as_of, today=as_of,
                                                                 reasons=dict(zip(holds["customer_id"], holds["why"],
                                                                                  strict=True))))
-            _, t_release = _timed(lambda: creditholds.release(engine, holds["customer_id"], on=as_of, today=as_of))
+            _, t_release = timed(lambda: creditholds.release(engine, holds["customer_id"], on=as_of, today=as_of))
             placing = (n_place, t_place, t_release)
         if not args.db_file:  # the share-out writes: only into the ledger generated here
-            debtors, t_debtors = _timed(lambda: explorer.debtor_table(engine, as_of))
-            shared, t_share = _timed(lambda: collectors.share(debtors, TEAM, by="overdue"))
-            _, t_assign = _timed(lambda: collectors.assign(engine, shared))
-            _, t_one = _timed(lambda: collectors.assign(engine, shared.index[:1].tolist(), collector="Someone new"))
+            debtors, t_debtors = timed(lambda: explorer.debtor_table(engine, as_of))
+            shared, t_share = timed(lambda: collectors.share(debtors, TEAM, by="overdue"))
+            _, t_assign = timed(lambda: collectors.assign(engine, shared))
+            _, t_one = timed(lambda: collectors.assign(engine, shared.index[:1].tolist(), collector="Someone new"))
             team = (len(debtors), t_debtors, t_share, t_assign, t_one)
         engine.dispose()
     read, build = statistics.median(reads), statistics.median(builds)
