@@ -91,6 +91,13 @@ def test_resolving_a_dispute_brings_the_reminders_back(engine):
     assert _flags(engine)["B"][0] is False
     _derived_match_a_rebuild(engine)
     assert "B" not in set(disputes.open_disputes(engine, AS_OF)["invoice_id"])
+    # Once paid, it counts among the disputes settled, though no longer flagged.
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema.invoices).where(schema.invoices.c.invoice_id == "B")
+                     .values(paid_date=date(2026, 6, 20)))
+    assert disputes.resolution_days(engine, AS_OF)[1] == 1
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema.invoices).where(schema.invoices.c.invoice_id == "B").values(paid_date=None))
     plan = outreach.plan_inputs(engine, AS_OF).build(AS_OF, outreach.PlanSettings(weeks=4))
     assert plan["invoices"].astype(str).str.contains(r"\bB\b").any()
     # The ERP still flags it: arboard's resolution stands until the ERP's flag changes.
