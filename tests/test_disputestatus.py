@@ -164,7 +164,7 @@ def test_cli_raise_and_resolve(duck_url):
     result = run(app, ["log-contact", "C1", "--channel", "phone", "--kind", "dispute", "--invoice", "A",
                        "--reason", "Quality", "--date", day, "--db", duck_url])
     assert result.exit_code == 0, result.output
-    assert _flags(engine)["A"] == (True, "Quality")
+    assert "Disputed now: A" in result.output and _flags(engine)["A"] == (True, "Quality")
     result = run(app, ["resolve-dispute", "A", "--note", "Replacement delivered", "--by", "Anna", "--db", duck_url])
     assert result.exit_code == 0, result.output
     assert "1 dispute resolved" in result.output and _flags(engine)["A"][0] is False

@@ -540,6 +540,9 @@ def log_contact_cmd(
         _fail(exc)
     out.print(f"{len(ids)} contact(s) logged with {customer_id} on {entry.contact_date}: {', '.join(ids)}",
               highlight=False)
+    if kind == "dispute" and entry.invoice_ids:
+        out.print(f"Disputed now: {', '.join(entry.invoice_ids)}; out of the reminders until resolved "
+                  "(arboard resolve-dispute) or the ERP's flag changes.", highlight=False)
 
 
 @app.command("resolve-dispute")

@@ -205,9 +205,9 @@ def apply_to_import(conn: sa.Connection, staged: sa.Table, *, today: date) -> li
     conn.execute(sa.update(staged).where(mine).values(values))
     notes = []
     if kept:
-        notes.append(f"{kept:,} invoice(s) keep the dispute status set in arboard rather than the file's: the file "
-                     "still flags them as it did when the dispute was raised or resolved there. Once the ERP "
-                     "changes its flag, the file's counts again.")
+        notes.append(f"{kept:,} invoice(s) keep the dispute status set in arboard, not the file's: the ERP's flag "
+                     "has not changed since the dispute was raised or resolved there (a file without a dispute "
+                     "column never changes it). Once it changes, the file's counts again.")
     if gave_way:
         notes.append(f"{gave_way:,} dispute decision(s) made in arboard give way to the file: it flags those "
                      "invoices otherwise than when the decision was made, so the ERP has caught up.")
