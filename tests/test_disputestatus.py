@@ -71,9 +71,13 @@ def test_the_newer_word_wins_between_arboard_and_the_file(engine):
     _ledger(engine)
     logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "dispute", None, ("A",), reason="Not delivered"),
                 today=TODAY)
-    # A file that has not heard of the dispute: arboard's stands, reason included.
+    # A file without a dispute column says nothing of disputes: every flag stays, the ERP's (B) too.
     rows = "A,C1,2026-04-01,2026-05-01,100,EUR\nB,C1,2026-04-01,2026-05-01,200,EUR"
     result = _import(engine, rows, disputed=False)
+    assert _flags(engine)["A"] == (True, "Not delivered") and _flags(engine)["B"] == (True, None)
+    assert not result.notes
+    # A file that still says "not disputed", as when the dispute was raised: arboard's stands, reason included.
+    result = _import(engine, "A,C1,2026-04-01,2026-05-01,100,EUR,No", disputed=True)
     assert _flags(engine)["A"] == (True, "Not delivered")
     assert any("keep the dispute status set in arboard" in n for n in result.notes)
     _derived_match_a_rebuild(engine)

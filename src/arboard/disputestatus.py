@@ -190,8 +190,8 @@ def apply_to_import(conn: sa.Connection, staged: sa.Table, *, today: date) -> li
     leaves empty).
     """
     active = dd.c.ended_on.is_(None)
-    if conn.execute(sa.select(dd.c.decision_id).where(active).limit(1)).first() is None:
-        return []
+    if "disputed" not in staged.c or conn.execute(sa.select(dd.c.decision_id).where(active).limit(1)).first() is None:
+        return []  # a file without a dispute column leaves every flag as it is
     mine = sa.and_(active, dd.c.invoice_id == staged.c.invoice_id)
     moved_on = sa.select(dd.c.decision_id).where(mine, dd.c.file_said != staged.c.disputed)
     gave_way = conn.execute(sa.update(dd).where(dd.c.decision_id.in_(moved_on))

@@ -326,9 +326,11 @@ def _derive(df: pd.DataFrame, spec: MappingSpec, findings: _Findings, notes: lis
         bad_cur = cur.notna() & ~cur.str.fullmatch(r"[A-Z]{3}").fillna(False)
         findings.add(bad_cur, "currency", SUSPICIOUS, f"not an ISO currency code; {spec.default_currency} used")
         df["currency"] = cur.mask(bad_cur).fillna(spec.default_currency)
-        # A reason with no dispute flag in the file: the reason says the invoice is disputed.
-        flagged = df["dispute_reason"].notna() if "dispute_reason" in df else pd.Series(False, index=df.index)
-        df["disputed"] = df.get("disputed", flagged).fillna(False)
+        # A reason with no dispute flag in the file: the reason says the invoice is disputed. A file with
+        # neither says nothing of disputes: the invoices it updates keep their flag (new ones are not disputed).
+        if "disputed" in df or "dispute_reason" in df:
+            flagged = df["dispute_reason"].notna() if "dispute_reason" in df else pd.Series(False, index=df.index)
+            df["disputed"] = df.get("disputed", flagged).fillna(False)
     if "paperless" in df:
         channel = df["paperless"].map({True: "email", False: "letter"}).astype("string")
         df["preferred_channel"] = df["preferred_channel"].fillna(channel) if "preferred_channel" in df else channel
