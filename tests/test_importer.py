@@ -47,6 +47,25 @@ def load(engine, data: bytes | str, name: str, **kw):
     return importer.run_import(engine, raw, today=TODAY, **kw)
 
 
+def test_a_reimport_keeps_what_the_file_has_no_column_for(engine):
+    load(engine, "Invoice,Customer,Invoice date,Due date,Amount,Currency,Disputed,Clear Date\n"
+                 "A,C1,2026-01-10,2026-03-01,100,USD,Yes,2026-03-05\nB,C1,2026-01-12,2026-02-11,50,USD,No,\n",
+         "full.csv")
+    # An open-items export: amounts only, no currency, due date, dispute flag or paid date.
+    result = load(engine, "Invoice,Customer,Invoice date,Amount\nA,C1,2026-01-10,120\nN,C2,2026-01-20,70\n",
+                  "open_items.csv")
+    assert (result.inserted, result.updated) == (1, 1)
+    assert any("no currency and due date column" in n for n in result.notes)
+    df = invoices(engine).set_index("invoice_id")
+    assert df.loc["A", ["amount", "currency", "due_date", "disputed", "paid_date"]].tolist() == [
+        Decimal("120.00"), "USD", date(2026, 3, 1), True, date(2026, 3, 5)]
+    assert df.loc["N", ["currency", "due_date", "disputed"]].tolist() == ["EUR", date(2026, 2, 19), False]
+    with engine.connect() as conn:  # the balance events were computed from what was kept
+        kept = sorted(conn.execute(sa.select(schema.ar_events.c.currency, schema.ar_events.c.disputed)
+                                   .where(schema.ar_events.c.customer_id == "C1").distinct()).all())
+    assert kept == [("USD", False), ("USD", True)]
+
+
 def test_german_export_with_decimal_comma(engine):
     result = load(engine, GERMAN.encode("cp1252"), "offene_posten.csv")
     assert (result.inserted, result.rejected) == (3, 0)

@@ -189,6 +189,9 @@ class Batch:
     suspicious_rows: int
     rows: np.ndarray  # file row number of each parsed row; table indexes are positions into it
     notes: list[str] = field(default_factory=list)
+    # Columns the file has nothing for, filled from a setting (currency, due date from the terms): the
+    # rows it updates keep theirs, new rows take the setting.
+    defaulted: frozenset[str] = frozenset()
 
 
 class _Findings:
@@ -386,6 +389,8 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
     findings = _Findings()
     notes = list(raw.notes)
     df = _parse_columns(raw, spec, findings, notes).reset_index(drop=True)
+    defaulted = frozenset(c for c, needs in (("currency", ("currency",)), ("due_date", ("due_date", "terms_days")))
+                          if kind == "invoices" and not set(needs) & set(df.columns))
     df = _derive(df, spec, findings, notes)
     findings.extend(validate(df, kind=kind, today=today))
     # Identifiers that start like a formula were rejected while parsing; free text is flagged here.
@@ -410,7 +415,7 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
         customers = kept[["customer_id", *attr_cols]].drop_duplicates("customer_id", keep="last")
         tables["customers"] = customers
     return Batch(kind, tables, report, len(df), int(rejected_mask.sum()),
-                 len(suspicious_pos - set(np.flatnonzero(rejected_mask))), rows, notes)
+                 len(suspicious_pos - set(np.flatnonzero(rejected_mask))), rows, notes, defaulted)
 
 
 def _report(found: pd.DataFrame, raw: RawTable, spec: MappingSpec, rows: np.ndarray) -> pd.DataFrame:
@@ -589,7 +594,11 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
         inserted, updated = store.upsert_staged(conn, main)
     else:
         ids = _remember_affected(conn, kind, main)  # before the write: it changes whose rows they were
-        inserted, updated = store.upsert_staged(conn, main)
+        inserted, updated = store.upsert_staged(conn, main, keep=batch.defaulted)
+        if updated and batch.defaulted:
+            words = " and ".join({"currency": "currency", "due_date": "due date"}[c] for c in sorted(batch.defaulted))
+            batch.notes.append(f"The file has no {words} column: the {updated:,} invoice(s) it updates keep theirs; "
+                               "new ones take the setting.")
         events.rebuild(conn, tables=derived, only_customers=None if ids is None else sa.select(ids.c.customer_id))
         if ids is not None:
             ids.drop(conn)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import pandas as pd
@@ -157,7 +157,8 @@ def append(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> int:
     return len(df)
 
 
-def upsert_staged(conn: sa.Connection, staged: Staged, *, on_conflict: OnConflict = "replace") -> tuple[int, int]:
+def upsert_staged(conn: sa.Connection, staged: Staged, *, on_conflict: OnConflict = "replace",
+                  keep: Iterable[str] = ()) -> tuple[int, int]:
     """Insert the staged rows into their table, updating those whose primary key exists.
 
     Parameters
@@ -165,6 +166,9 @@ def upsert_staged(conn: sa.Connection, staged: Staged, *, on_conflict: OnConflic
     on_conflict
         ``"replace"``: the new values win. ``"fill"``: a new value only replaces the stored one
         when it is not NULL (used for customer attributes derived from invoice files).
+    keep
+        Staged columns only new rows take; rows that exist keep theirs (values a file did not hold
+        but a setting filled in).
 
     Returns
     -------
@@ -181,7 +185,7 @@ def upsert_staged(conn: sa.Connection, staged: Staged, *, on_conflict: OnConflic
     if existing:
         values = {}
         for c in staged.columns:
-            if c == pk:
+            if c == pk or c in keep:
                 continue
             new = sa.cast(src.c[c], table.c[c].type)
             values[c] = new if on_conflict == "replace" else sa.func.coalesce(new, table.c[c])
