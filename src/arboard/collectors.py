@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import events, schema
-from arboard.db import bump_data_version, fetch_frame, fetch_keyed
+from arboard.db import bump_data_version, chunks, fetch_frame, fetch_keyed
 from arboard.errors import ArboardError, driver_reason
 from arboard.openitems import NO_COLLECTOR
 from arboard.profiles import promise_made
@@ -120,10 +120,8 @@ def assign(engine: Engine, assignments: pd.Series | dict, *, collector: str | No
     def write(conn: sa.Connection) -> None:
         # One UPDATE per name, with an IN list of at most 5,000 ids (a share-out names a handful).
         for name, ids in frame.groupby(frame["collector"].fillna(""), sort=False)["customer_id"]:
-            ids = ids.tolist()
-            for start in range(0, len(ids), 5_000):
-                conn.execute(sa.update(cust).where(cust.c.customer_id.in_(ids[start:start + 5_000]))
-                             .values(collector=name or None))
+            for part in chunks(ids.tolist()):
+                conn.execute(sa.update(cust).where(cust.c.customer_id.in_(part)).values(collector=name or None))
 
     try:
         with engine.begin() as conn:

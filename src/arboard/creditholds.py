@@ -38,6 +38,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 from arboard.collectors import check_name
+from arboard.db import chunks
 from arboard.errors import ArboardError, check_text
 from arboard.openitems import NO_COLLECTOR
 from arboard.outreach import PlanSettings, Playbook, on_contact_days
@@ -272,7 +273,7 @@ def release(engine: Engine, customer_ids: Iterable[str], *, on: date, today: dat
             c, p = early[0]
             raise ArboardError(f"Debtor “{c}” was placed on hold on {p:%d %b %Y}; it cannot be released before "
                                f"that ({on:%d %b %Y}).")
-        for chunk in _chunks([c for c, _p in open_]):
+        for chunk in chunks([c for c, _p in open_], 10_000):
             conn.execute(sa.update(h).where(h.c.customer_id.in_(chunk), h.c.released_on.is_(None))
                          .values(released_on=on, released_by=by))
     return len(open_)
@@ -313,7 +314,8 @@ def lift_exemption(engine: Engine, customer_ids: Iterable[str]) -> int:
     ids = _ids(customer_ids)
     t = schema.credit_hold_exemptions
     with engine.begin() as conn:
-        return sum(conn.execute(sa.delete(t).where(t.c.customer_id.in_(chunk))).rowcount or 0 for chunk in _chunks(ids))
+        return sum(conn.execute(sa.delete(t).where(t.c.customer_id.in_(chunk))).rowcount or 0
+                   for chunk in chunks(ids, 10_000))
 
 
 def _ids(customer_ids: Iterable[str]) -> list[str]:
@@ -323,16 +325,10 @@ def _ids(customer_ids: Iterable[str]) -> list[str]:
     return ids
 
 
-def _chunks(ids: list[str], size: int = 10_000):
-    """``ids`` in lists of ``size``: PostgreSQL takes at most 65,535 bound parameters a statement."""
-    for k in range(0, len(ids), size):
-        yield ids[k:k + size]
-
-
 def _known(conn: sa.Connection, ids: list[str]) -> None:
     cust = schema.customers
     found: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, 10_000):
         found |= set(conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id.in_(chunk))).scalars())
     unknown = [c for c in ids if c not in found]
     if unknown:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -188,15 +188,22 @@ def fetch_frame(conn: sa.Connection, stmt: sa.Executable, columns: list[str] | N
     return df
 
 
+def chunks(values: Sequence, size: int = 5_000) -> Iterator[list]:
+    """``values`` in lists of at most ``size``, for IN lists: PostgreSQL takes at most 65,535 bound
+    parameters a statement, and a statement run or a share-out can name many thousands of ids."""
+    for start in range(0, len(values), size):
+        yield list(values[start:start + size])
+
+
 def fetch_keyed(engine: Engine, table: sa.Table, key: str, values: Sequence, columns: Sequence[str],
                 *, chunk: int = 5_000) -> pd.DataFrame:
     """``columns`` of the rows of ``table`` whose ``key`` is one of ``values`` (IN lists of at most
     ``chunk`` values: a statement run or a day's letters can name thousands of debtors)."""
     values = list(dict.fromkeys(values))
     with engine.connect() as conn:
-        frames = [fetch_frame(conn, sa.select(*(table.c[c] for c in columns))
-                              .where(table.c[key].in_(values[start:start + chunk])), list(columns))
-                  for start in range(0, len(values), chunk)]
+        frames = [fetch_frame(conn, sa.select(*(table.c[c] for c in columns)).where(table.c[key].in_(part)),
+                              list(columns))
+                  for part in chunks(values, chunk)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(columns))
 
 

@@ -18,7 +18,7 @@ as-of date too. When it was raised is its first dispute contact (:mod:`arboard.d
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import events, schema
 from arboard.collectors import check_name
-from arboard.db import bump_data_version, get_meta
+from arboard.db import bump_data_version, chunks, get_meta
 from arboard.errors import ArboardError, check_text
 
 dd, inv = schema.dispute_decisions, schema.invoices
@@ -49,13 +49,8 @@ def check_note(note: str | None) -> str | None:
     return check_text(note, what="The note on how the dispute was settled", max_len=NOTE_MAX)
 
 
-def _chunks(ids: Sequence[str], size: int = 1_000) -> Iterable[list[str]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start:start + size])
-
-
 def _rows(conn: sa.Connection, stmt_for: Callable[[list[str]], sa.Select], ids: Sequence[str]) -> list[sa.Row]:
-    return [row for part in _chunks(ids) for row in conn.execute(stmt_for(part)).all()]
+    return [row for part in chunks(ids) for row in conn.execute(stmt_for(part)).all()]
 
 
 def _in_force(conn: sa.Connection, ids: Sequence[str]) -> dict[str, sa.Row]:
@@ -104,12 +99,12 @@ def decide(conn: sa.Connection, invoice_ids: Sequence[str], *, disputed: bool, o
              "contact_id": (contact_ids or {}).get(i), "replaces": current[i].decision_id if i in current else None,
              "ended_on": None, "ended_why": None, "created_at": now} for i in ids]
     ending = [r.decision_id for r in current.values()]
-    for part in _chunks(ending):
+    for part in chunks(ending):
         conn.execute(sa.update(dd).where(dd.c.decision_id.in_(part)).values(ended_on=on, ended_why="decision"))
     conn.execute(sa.insert(dd), rows)
     changed = [i for i in ids if bool(found[i].disputed) != disputed]
     values = {"disputed": disputed, **({"dispute_reason": reason} if disputed and reason else {})}
-    for part in _chunks(ids if "dispute_reason" in values else changed):
+    for part in chunks(ids if "dispute_reason" in values else changed):
         conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(part)).values(**values))
     _refresh(conn, sorted({found[i].customer_id for i in changed}))
     return changed
@@ -224,7 +219,7 @@ def history(engine: Engine, *, invoice_ids: Sequence[str] | None = None,
         if invoice_ids is None:
             rows = conn.execute(q).all()
         else:
-            rows = [r for part in _chunks(list(invoice_ids)) for r in conn.execute(q.where(dd.c.invoice_id.in_(part)))]
+            rows = [r for part in chunks(list(invoice_ids)) for r in conn.execute(q.where(dd.c.invoice_id.in_(part)))]
     out = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("decided_on", "ended_on"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import fx, schema
-from arboard.db import fetch_frame, get_meta, set_meta
+from arboard.db import chunks, fetch_frame, get_meta, set_meta
 from arboard.openitems import missing_label
 from arboard.store import temp_table
 
@@ -154,8 +154,8 @@ def attributes_changing(conn: sa.Connection, customer_ids: Sequence[str]):
     """
     sd = schema.sales_daily
     ids = temp_table(conn, "moving", sa.Column("customer_id", sa.String))
-    for start in range(0, len(customer_ids), 10_000):
-        conn.execute(sa.insert(ids), [{"customer_id": c} for c in customer_ids[start:start + 10_000]])
+    for part in chunks(customer_ids, 10_000):
+        conn.execute(sa.insert(ids), [{"customer_id": c} for c in part])
     change = temp_table(conn, "sales_change", *_columns(sd))
     cols = [c.name for c in sd.columns]
     conn.execute(sa.insert(change).from_select(cols, _sales_select(inv, schema.customers, of=ids, sign=-1)))
