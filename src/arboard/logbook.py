@@ -142,11 +142,11 @@ def _insert(conn: sa.Connection, customer_id: str, entries: Sequence[Entry]) -> 
     conn.execute(sa.insert(schema.contacts), rows)
     # A dispute raised on invoices disputes them at once, before the ERP hears of it; their balance
     # events are recomputed then, so the derived tables stay current.
+    raised = {r["invoice_id"]: r["contact_id"] for r in rows if r["kind"] == "dispute" and r["invoice_id"]}
     for e in entries:
         if e.kind == "dispute" and e.invoice_ids:
-            mine = {r["invoice_id"]: r["contact_id"] for r in rows if r["kind"] == "dispute" and r["invoice_id"]}
             disputestatus.decide(conn, e.invoice_ids, disputed=True, on=e.contact_date, by=check_name(e.by),
-                                 reason=disputestatus.check_reason(e.reason), contact_ids=mine)
+                                 reason=disputestatus.check_reason(e.reason), contact_ids=raised)
     bump_data_version(conn, derived_unchanged=True)  # contacts feed no derived table
     return [r["contact_id"] for r in rows]
 
