@@ -23,7 +23,7 @@ target = c[1].number_input("Target days to resolve", 1, 365, step=5, key="disp_t
 st.caption("A dispute is an operational fix, not a behaviour signal: the outreach plan keeps disputed invoices out "
            "of its reminders (Outreach → Plan settings), so this is the list to work instead. Disputes come from "
            "the invoices file's dispute flag, or from a dispute logged with the debtor (Debtors page), which counts "
-           "at once. A dispute counts "
+           "at once and from its date: an earlier as-of date shows it as it stood then. A dispute counts "
            "from its first dispute contact, or from the due date when none is recorded. Amounts are what is still "
            f"open after partial payments. {consolidated}")
 state.history_warning("the times disputes took to settle")

@@ -380,7 +380,7 @@ def test_small_appends_refresh_only_their_customers_and_match_a_full_rebuild(eng
     generate.write_sample(engine, SMALL_SAMPLE)
     refreshed = []
     real = events._refresh_customers
-    monkeypatch.setattr(events, "_refresh_customers", lambda *a: (refreshed.append(1), real(*a)))
+    monkeypatch.setattr(events, "_refresh_customers", lambda *a, **k: (refreshed.append(1), real(*a, **k)))
     settled = []  # imports after which payments settled invoices: those refresh their customers once more
     real_settle = importer._settle_from_payments
 
@@ -488,7 +488,7 @@ def test_an_append_touching_many_customers_takes_the_full_rebuild(duck_engine, m
     generate.write_sample(duck_engine, SMALL_SAMPLE)
     refreshed = []
     real = events._refresh_customers
-    monkeypatch.setattr(events, "_refresh_customers", lambda *a: (refreshed.append(1), real(*a)))
+    monkeypatch.setattr(events, "_refresh_customers", lambda *a, **k: (refreshed.append(1), real(*a, **k)))
     monkeypatch.setattr(importer, "INCREMENTAL_MIN_LEDGER", 0)
     with duck_engine.connect() as conn:
         customers = conn.execute(sa.select(schema.customers.c.customer_id).order_by("customer_id")).scalars().all()

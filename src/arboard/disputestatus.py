@@ -11,8 +11,8 @@ still says what it said then; once the file's flag changes, the ERP has caught u
 the file counts again. So the newer word wins, whichever side it comes from, and a decision made in
 arboard survives exports that know nothing of it.
 
-The flag is the invoice's, not dated, as the ERP's is: a dispute raised today shows for an earlier
-as-of date too. When it was raised is its first dispute contact (:mod:`arboard.disputes`).
+The ERP's flag is not dated, but a decision is: a dispute raised today does not show for an earlier
+as-of date, and one resolved today still shows there (:mod:`arboard.disputeflags`).
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ def decide(conn: sa.Connection, invoice_ids: Sequence[str], *, disputed: bool, o
     """Record that these invoices are disputed (or no longer), inside the caller's transaction.
 
     Each invoice's decision in force, if any, ends and the new one replaces it; the invoice's flag
-    (and, raising with a ``reason``, its reason) follows, and the balance events of the debtors
-    whose flag changed are recomputed. The caller has checked the values and moves the data
-    version on.
+    (and, raising with a ``reason``, its reason) follows, and the balance events of the debtors are
+    recomputed (their flag is dated: it changes from ``on``). The caller has checked the values and
+    moves the data version on.
 
     Returns
     -------
@@ -106,12 +106,14 @@ def decide(conn: sa.Connection, invoice_ids: Sequence[str], *, disputed: bool, o
     values = {"disputed": disputed, **({"dispute_reason": reason} if disputed and reason else {})}
     for part in chunks(ids if "dispute_reason" in values else changed):
         conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(part)).values(**values))
-    _refresh(conn, sorted({found[i].customer_id for i in changed}))
+    # Even an unchanged flag is now dated from ``on``: a resolution today of an invoice the file
+    # flags changes nothing now but every as-of date before the file's next word.
+    _refresh(conn, sorted({found[i].customer_id for i in ids}))
     return changed
 
 
 def _refresh(conn: sa.Connection, customer_ids: Sequence[str]) -> None:
-    """Recompute the balance events of these debtors (their ``disputed`` flag changed), when the
+    """Recompute the balance events of these debtors (their dispute decisions changed), when the
     events are current; otherwise the next read rebuilds them all anyway."""
     if not customer_ids or get_meta(conn, "events_version") != (get_meta(conn, "data_version") or "0"):
         return
@@ -163,7 +165,6 @@ def undo_contact(conn: sa.Connection, contact_ids: Sequence[str]) -> None:
                                               [r.replaces for r in rows if r.replaces])}
     conn.execute(sa.update(dd).where(dd.c.decision_id.in_([r.decision_id for r in rows]))
                  .values(ended_on=date.today(), ended_why="removed"))
-    changed = set()
     for r in rows:
         back = before.get(r.replaces)
         if back is not None and back.ended_why == "decision":
@@ -172,8 +173,7 @@ def undo_contact(conn: sa.Connection, contact_ids: Sequence[str]) -> None:
         flag = back.disputed if back is not None and back.ended_why == "decision" else r.file_said
         if flag != r.disputed:
             conn.execute(sa.update(inv).where(inv.c.invoice_id == r.invoice_id).values(disputed=flag))
-            changed.add(r.customer_id)
-    _refresh(conn, sorted(changed))
+    _refresh(conn, sorted({r.customer_id for r in rows}))  # the dated flag lost a change either way
 
 
 def apply_to_import(conn: sa.Connection, staged: sa.Table, *, today: date) -> list[str]:

@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import fx, schema
+from arboard import disputeflags, fx, schema
 from arboard.db import chunks, fetch_frame, get_meta, set_meta
 from arboard.openitems import missing_label
 from arboard.store import temp_table
@@ -34,8 +34,15 @@ inv, pay, ev, daily = schema.invoices, schema.payments, schema.ar_events, schema
 
 
 def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
-                   customers: sa.Select | None = None) -> sa.CompoundSelect:
-    """The balance events of the ledger (of some customers: a SELECT of their ids)."""
+                   customers: sa.Select | None = None, *, dated: bool = False) -> sa.CompoundSelect:
+    """The balance events of the ledger (of some customers: a SELECT of their ids).
+
+    With ``dated``, the events of the invoices arboard decided a dispute on carry the dispute flag
+    of their day, and their open balance moves between the flags on the days it changed
+    (:func:`arboard.disputeflags.spans`); the others carry the invoices file's flag. Callers pass it
+    only when such a decision exists (:func:`arboard.disputeflags.any_decisions`), so a ledger
+    without one pays nothing for it.
+    """
     far = sa.literal(FAR_FUTURE, sa.Date)
     all_inv, paid_by = inv, pay
     if customers is None:
@@ -55,32 +62,64 @@ def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
                    .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id))
                    .where(is_partial).group_by(pay.c.invoice_id).cte("partial_sum"))
     credit = (inv.c.amount < 0).label("credit_note")
-    # invoice_id is kept on partial-payment rows only (what single-date drill-downs need): storing
-    # millions of unique strings would double the cost of every rebuild.
-    opened = sa.select(inv.c.invoice_date.label("day"), inv.c.customer_id, sa.null().label("invoice_id"),
-                       inv.c.currency,
-                       inv.c.invoice_date,
-                       inv.c.due_date, inv.c.disputed, credit, inv.c.amount.label("delta"),
-                       sa.literal(1, sa.Integer).label("n_items"), inv.c.amount.label("sales"),
-                       sa.literal(0.0).label("settled"))
-    closed = (sa.select(inv.c.paid_date, inv.c.customer_id, sa.null(), inv.c.currency, inv.c.invoice_date,
-                        inv.c.due_date,
-                        inv.c.disputed, credit, -(inv.c.amount - sa.func.coalesce(partial_sum.c.paid, 0)),
-                        sa.literal(-1, sa.Integer), sa.literal(0.0),
-                        sa.case((inv.c.amount > 0, inv.c.amount), else_=0.0))
-              .select_from(inv.outerjoin(partial_sum, partial_sum.c.invoice_id == inv.c.invoice_id))
-              .where(inv.c.paid_date.is_not(None)))
-    # A payment dated before its invoice counts from the invoice date, when the invoice exists.
-    partial = (sa.select(sa.func.greatest(pay.c.payment_date, inv.c.invoice_date), inv.c.customer_id,
-                         inv.c.invoice_id, inv.c.currency, inv.c.invoice_date, inv.c.due_date, inv.c.disputed,
-                         credit, -pay.c.amount, sa.literal(0, sa.Integer), sa.literal(0.0), sa.literal(0.0))
-               .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial))
+
+    def of_items(only: sa.ColumnElement | None = None, *, with_id: bool = False) -> list[sa.Select]:
+        """An item opening, closing, and paid in part; of the invoices ``only`` picks, with their
+        invoice number last when ``with_id``."""
+        extra = [inv.c.invoice_id.label("iid")] if with_id else []
+        # invoice_id is kept on partial-payment rows only (what single-date drill-downs need): storing
+        # millions of unique strings would double the cost of every rebuild.
+        opened = sa.select(inv.c.invoice_date.label("day"), inv.c.customer_id, sa.null().label("invoice_id"),
+                           inv.c.currency,
+                           inv.c.invoice_date,
+                           inv.c.due_date, inv.c.disputed, credit, inv.c.amount.label("delta"),
+                           sa.literal(1, sa.Integer).label("n_items"), inv.c.amount.label("sales"),
+                           sa.literal(0.0).label("settled"), *extra)
+        closed = (sa.select(inv.c.paid_date, inv.c.customer_id, sa.null(), inv.c.currency, inv.c.invoice_date,
+                            inv.c.due_date,
+                            inv.c.disputed, credit, -(inv.c.amount - sa.func.coalesce(partial_sum.c.paid, 0)),
+                            sa.literal(-1, sa.Integer), sa.literal(0.0),
+                            sa.case((inv.c.amount > 0, inv.c.amount), else_=0.0), *extra)
+                  .select_from(inv.outerjoin(partial_sum, partial_sum.c.invoice_id == inv.c.invoice_id))
+                  .where(inv.c.paid_date.is_not(None)))
+        # A payment dated before its invoice counts from the invoice date, when the invoice exists.
+        partial = (sa.select(sa.func.greatest(pay.c.payment_date, inv.c.invoice_date), inv.c.customer_id,
+                             inv.c.invoice_id, inv.c.currency, inv.c.invoice_date, inv.c.due_date, inv.c.disputed,
+                             credit, -pay.c.amount, sa.literal(0, sa.Integer), sa.literal(0.0), sa.literal(0.0),
+                             *extra)
+                   .select_from(pay.join(inv, pay.c.invoice_id == inv.c.invoice_id)).where(is_partial))
+        selects = [opened, closed, partial]
+        return selects if only is None else [q.where(only) for q in selects]
+
     p = paid_by
     unapplied = (sa.select(p.c.payment_date, p.c.customer_id, sa.null(), p.c.currency, sa.null(), sa.null(),
                            sa.false(), sa.false(), -p.c.amount, sa.literal(1, sa.Integer), sa.literal(0.0),
                            sa.literal(0.0))
                  .where(sa.or_(p.c.invoice_id.is_(None), ~known)))
-    return sa.union_all(opened, closed, partial, unapplied)
+    if not dated:
+        return sa.union_all(*of_items(), unapplied)
+    decided = sa.select(disputeflags.dd.c.invoice_id).where(disputeflags.dd.c.ended_why.is_distinct_from("removed"))
+    mine = sa.union_all(*of_items(inv.c.invoice_id.in_(decided), with_id=True)).cte("decided_events")
+    span = disputeflags.spans(inv).cte("dispute_spans")
+    # Each event counts in the span of its day (in full: sales, items, settlements) and its amount
+    # moves on into each later span on the day it starts (the balance only), as the flag changes.
+    seen = mine.join(span, sa.and_(span.c.invoice_id == mine.c.iid,
+                                   sa.or_(span.c.until.is_(None), span.c.until > mine.c.day)))
+    own = span.c.since <= mine.c.day
+
+    def only_own(col: sa.ColumnElement, other) -> sa.ColumnElement:
+        return sa.case((own, col), else_=other)
+
+    entering = sa.select(sa.func.greatest(mine.c.day, span.c.since), mine.c.customer_id,
+                         only_own(mine.c.invoice_id, sa.null()), mine.c.currency, mine.c.invoice_date,
+                         mine.c.due_date, span.c.disputed, mine.c.credit_note, mine.c.delta,
+                         only_own(mine.c.n_items, 0), only_own(mine.c.sales, 0.0),
+                         only_own(mine.c.settled, 0.0)).select_from(seen)
+    leaving = (sa.select(span.c.until, mine.c.customer_id, sa.null(), mine.c.currency, mine.c.invoice_date,
+                         mine.c.due_date, span.c.disputed, mine.c.credit_note, -mine.c.delta,
+                         sa.literal(0, sa.Integer), sa.literal(0.0), sa.literal(0.0))
+               .select_from(seen).where(span.c.until.is_not(None)))
+    return sa.union_all(*of_items(inv.c.invoice_id.not_in(decided)), entering, leaving, unapplied)
 
 
 # Which ledger tables each derived table is computed from.
@@ -113,9 +152,10 @@ def rebuild(conn: sa.Connection, *, sources: Mapping[str, sa.FromClause] | None 
     """
     src = {"invoices": inv, "payments": pay, "customers": schema.customers, **(sources or {})}
     names = {t.name for t in tables}
-    events = _events_select(src["invoices"], src["payments"])
+    dated = disputeflags.any_decisions(conn)
+    events = _events_select(src["invoices"], src["payments"], dated=dated)
     if only_customers is not None and {"ar_events", "ar_daily"} <= names:
-        _refresh_customers(conn, (src["invoices"], src["payments"]), only_customers)
+        _refresh_customers(conn, (src["invoices"], src["payments"]), only_customers, dated=dated)
         names -= {"ar_events", "ar_daily"}
     if "ar_events" in names:
         conn.execute(sa.delete(ev))
@@ -197,7 +237,7 @@ def _columns(table: sa.Table) -> list[sa.Column]:
 
 
 def _refresh_customers(conn: sa.Connection, sources: tuple[sa.FromClause, sa.FromClause],
-                       only_customers: sa.Select) -> None:
+                       only_customers: sa.Select, *, dated: bool = False) -> None:
     """Recompute the events of some customers and update the rollup rows they touch (see :func:`rebuild`).
 
     The rollup is updated by difference: each touched row plus the customers' new events minus their
@@ -208,7 +248,8 @@ def _refresh_customers(conn: sa.Connection, sources: tuple[sa.FromClause, sa.Fro
     conn.execute(sa.insert(ids).from_select(["customer_id"], sa.select(*given.c).distinct()))
     mine = sa.select(ids.c.customer_id)
     new = temp_table(conn, "events", *_columns(ev))
-    conn.execute(sa.insert(new).from_select([c.name for c in ev.columns], _events_select(*sources, customers=mine)))
+    theirs = _events_select(*sources, customers=mine, dated=dated)
+    conn.execute(sa.insert(new).from_select([c.name for c in ev.columns], theirs))
     sums = ("delta", "n_items", "sales", "settled", "n_events")
     change = temp_table(conn, "change", *_columns(daily))
 

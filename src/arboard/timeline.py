@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
+from arboard import disputeflags, schema
 
 COLUMNS = ["date", "event", "reference", "amount", "currency", "detail"]
 
@@ -26,15 +26,18 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         carries its currency: a debtor may be billed in more than one.
     """
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
+    dated = disputeflags.as_of(as_of)  # disputed as of that day (arboard.disputeflags)
+    disputed = sa.func.coalesce(dated.c.disputed, inv.c.disputed)
     issued = sa.select(
         inv.c.invoice_date.label("date"),
         sa.case((inv.c.amount < 0, "Credit note"), else_="Invoice").label("event"),
         inv.c.invoice_id.label("reference"), inv.c.amount.label("amount"), inv.c.currency.label("currency"),
         sa.func.concat("due ", sa.cast(inv.c.due_date, sa.String),
-                       sa.case((inv.c.disputed, " · disputed"), else_=""),
-                       sa.case((sa.and_(inv.c.disputed, inv.c.dispute_reason.is_not(None)),
+                       sa.case((disputed, " · disputed"), else_=""),
+                       sa.case((sa.and_(disputed, inv.c.dispute_reason.is_not(None)),
                                 sa.func.concat(" (", inv.c.dispute_reason, ")")), else_="")).label("detail"),
-    ).where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of)
+    ).select_from(inv.outerjoin(dated, dated.c.invoice_id == inv.c.invoice_id)) \
+        .where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of)
     # What the loaded payments left of an invoice when it was cleared: a credit, a write-off, or a
     # payment the export does not hold. Said only when the ledger has payments at all.
     paid_by_then = (sa.select(sa.func.coalesce(sa.func.sum(pay.c.amount), 0))

@@ -1,0 +1,116 @@
+"""Dispute decisions made in arboard are dated: as of an earlier date the invoice shows as it was then
+(DuckDB and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+from arboard import disputes, disputestatus, events, forecast, logbook, openitems, schema, timeline
+from tests.conftest import write_ledger
+from tests.test_disputestatus import _derived_match_a_rebuild, _import
+
+TODAY = date(2026, 7, 1)
+RAISED, RESOLVED, PAID = date(2026, 6, 10), date(2026, 6, 20), date(2026, 6, 15)
+
+
+def _ledger(engine) -> None:
+    """A (not disputed in the file) paid 30 of 100 on 15 June; B (disputed in the file); Z, E untouched."""
+    ids = ["A", "B", "Z", "E"]
+    write_ledger(
+        engine,
+        customers=pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["Ann", "Bo"]}),
+        invoices=pd.DataFrame({"invoice_id": ids, "customer_id": ["C1", "C1", "C2", "C2"],
+                               "invoice_date": [date(2026, 4, 1)] * 4, "due_date": [date(2026, 5, 1)] * 4,
+                               "amount": [100.0, 200.0, 50.0, 80.0], "currency": ["EUR"] * 4,
+                               "paid_date": [None] * 4, "disputed": [False, True, False, False]}),
+        payments=pd.DataFrame({"payment_id": ["P1"], "invoice_id": ["A"], "customer_id": ["C1"],
+                               "payment_date": [PAID], "amount": [30.0], "currency": ["EUR"]}))
+
+
+def _disputed_on(engine, day: date) -> set[str]:
+    items = openitems.open_items(day)
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(items.c.invoice_id).where(items.c.disputed)).scalars())
+
+
+def _totals_agree_with_the_lists(engine, days: list[date]) -> dict[date, float]:
+    """The disputed balance of the trends (balance events) equals the open items' of each day."""
+    trend = events.snapshot(engine, days).set_index("as_of")["disputed"]
+    history = events.history(engine).totals(days).set_index("as_of")["disputed"]
+    out = {}
+    for day in days:
+        items = openitems.open_items(day)
+        with engine.connect() as conn:
+            listed = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(items.c.open_amount), 0.0))
+                                  .where(items.c.disputed)).scalar_one()
+        assert abs(trend[day] - listed) < 0.005 and abs(history[day] - listed) < 0.005, day
+        out[day] = float(listed)
+    return out
+
+
+def test_a_dispute_shows_from_the_day_it_was_raised_to_the_day_it_was_resolved(engine):
+    _ledger(engine)
+    logbook.log(engine, "C1", logbook.Entry(RAISED, "phone", "dispute", None, ("A",), reason="Not delivered"),
+                today=TODAY)
+    disputestatus.resolve(engine, ["B"], on=RESOLVED, today=TODAY, note="Price confirmed")
+    _derived_match_a_rebuild(engine)
+    assert _disputed_on(engine, RAISED - timedelta(days=1)) == {"B"}
+    assert _disputed_on(engine, RAISED) == {"A", "B"}
+    assert _disputed_on(engine, RESOLVED - timedelta(days=1)) == {"A", "B"}
+    assert _disputed_on(engine, RESOLVED) == {"A"}
+    days = [date(2026, 4, 1) + timedelta(days=n) for n in range(0, 92, 3)] + [RAISED, PAID, RESOLVED, TODAY]
+    seen = _totals_agree_with_the_lists(engine, sorted(set(days)))
+    assert seen[RAISED - timedelta(days=1)] == 200 and seen[RAISED] == 300
+    assert seen[PAID] == 270 and seen[RESOLVED] == 70  # A's partial payment counts while in dispute
+    # The Disputes page and the cash forecast of an earlier date see it as it was then.
+    assert set(disputes.open_disputes(engine, RAISED - timedelta(days=1))["invoice_id"]) == {"B"}
+    assert set(disputes.open_disputes(engine, TODAY)["invoice_id"]) == {"A"}
+    items = forecast.open_invoices(engine, RAISED - timedelta(days=1)).set_index("invoice_id")["disputed"]
+    assert items.to_dict() == {"A": False, "B": True, "Z": False, "E": False}
+    for day, says in ((RAISED - timedelta(days=1), "due 2026-05-01"), (RAISED, "due 2026-05-01 · disputed")):
+        seen = timeline.debtor_timeline(engine, "C1", as_of=day)
+        issued = seen[(seen["reference"] == "A") & (seen["event"] == "Invoice")]
+        assert issued["detail"].tolist() == [says + (" (Not delivered)" if day == RAISED else "")]
+
+
+def test_the_file_catching_up_keeps_the_dates(engine):
+    _ledger(engine)
+    logbook.log(engine, "C1", logbook.Entry(RAISED, "phone", "dispute", None, ("A",)), today=TODAY)
+    # The ERP flags A on 1 July: the file counts from then, arboard's decision before.
+    result = _import(engine, "A,C1,2026-04-01,2026-05-01,100,EUR,Yes", disputed=True)
+    assert any("give way to the file" in n for n in result.notes)
+    _derived_match_a_rebuild(engine)
+    assert _disputed_on(engine, RAISED - timedelta(days=1)) == {"B"}
+    assert _disputed_on(engine, RAISED) == _disputed_on(engine, TODAY) == {"A", "B"}
+    _totals_agree_with_the_lists(engine, [RAISED - timedelta(days=1), RAISED, PAID, TODAY])
+
+
+def test_an_undone_dispute_never_shows_and_a_resolution_on_the_same_day_wins(engine):
+    _ledger(engine)
+    logged = logbook.log(engine, "C2", logbook.Entry(RAISED, "phone", "dispute", None, ("Z",)), today=TODAY)
+    for contact_id in logged:
+        logbook.remove(engine, contact_id)
+    logbook.log(engine, "C2", logbook.Entry(RAISED, "phone", "dispute", None, ("E",)), today=TODAY)
+    disputestatus.resolve(engine, ["E"], on=RAISED, today=TODAY)
+    _derived_match_a_rebuild(engine)
+    for day in (RAISED - timedelta(days=1), RAISED, TODAY):
+        assert _disputed_on(engine, day) == {"B"}, day
+    _totals_agree_with_the_lists(engine, [RAISED - timedelta(days=1), RAISED, TODAY])
+
+
+def test_a_full_rebuild_dates_the_flags_as_the_incremental_one(engine):
+    """A ledger written after the decisions (a replace import, a refresh) dates them the same way."""
+    _ledger(engine)
+    logbook.log(engine, "C1", logbook.Entry(RAISED, "phone", "dispute", None, ("A",)), today=TODAY)
+    events.refresh(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(schema.ar_events.c.day, schema.ar_events.c.disputed,
+                                      sa.func.sum(schema.ar_events.c.delta))
+                            .where(schema.ar_events.c.customer_id == "C1", schema.ar_events.c.disputed)
+                            .group_by(schema.ar_events.c.day, schema.ar_events.c.disputed)
+                            .order_by(schema.ar_events.c.day)).all()
+    # B opens disputed on 1 April; A's 100 enters the disputed balance on 10 June, less its 30 on 15 June.
+    assert [(d, float(s)) for d, _f, s in rows] == [(date(2026, 4, 1), 200.0), (RAISED, 100.0), (PAID, -30.0)]
