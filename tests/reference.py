@@ -91,3 +91,19 @@ def kpis(inv, pay, as_of, window=90) -> dict:
 
 def month_end(d: date) -> date:
     return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def dispute_flag(decisions: list[dict], file_flag: bool, as_of: date) -> bool:
+    """An invoice's dispute flag as of a date, from the decisions made in arboard (the rule of
+    arboard.disputeflags, spelt out): the latest decision by then while in force, else what the file
+    said at the next decision, else the file's flag today. Removed decisions never count."""
+    live = [d for d in decisions if d["ended_why"] != "removed"]
+    before = [d for d in live if d["decided_on"] <= as_of]
+    if before:
+        last = max(before, key=lambda d: (d["decided_on"], d["created_at"]))
+        if last["ended_on"] is None or last["ended_on"] > as_of:
+            return last["disputed"]
+    after = [d for d in live if d["decided_on"] > as_of]
+    if after:
+        return min(after, key=lambda d: (d["decided_on"], d["created_at"]))["file_said"]
+    return file_flag

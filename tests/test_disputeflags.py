@@ -3,14 +3,22 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from arboard import disputes, disputestatus, events, forecast, logbook, openitems, schema, timeline
+from arboard import disputes, disputestatus, events, forecast, logbook, openitems, schema, store, timeline
+from tests import reference
 from tests.conftest import write_ledger
 from tests.test_disputestatus import _derived_match_a_rebuild, _import
+from tests.test_metrics import START, _load, ledgers
+
+DECISION_COLUMNS = ["decision_id", "invoice_id", "customer_id", "disputed", "decided_on", "file_said", "ended_on",
+                    "ended_why", "created_at"]
 
 TODAY = date(2026, 7, 1)
 RAISED, RESOLVED, PAID = date(2026, 6, 10), date(2026, 6, 20), date(2026, 6, 15)
@@ -114,3 +122,44 @@ def test_a_full_rebuild_dates_the_flags_as_the_incremental_one(engine):
                             .order_by(schema.ar_events.c.day)).all()
     # B opens disputed on 1 April; A's 100 enters the disputed balance on 10 June, less its 30 on 15 June.
     assert [(d, float(s)) for d, _f, s in rows] == [(date(2026, 4, 1), 200.0), (RAISED, 100.0), (PAID, -30.0)]
+
+
+# --- against the naive reference, on random ledgers and decisions -------------------------------
+
+@st.composite
+def decided_ledgers(draw):
+    inv, pay, as_of = draw(ledgers())
+    rows, stamp = [], datetime(2026, 1, 1)
+    for r in inv.itertuples():
+        for k in range(draw(st.integers(0, 3))):
+            on = r.invoice_date + timedelta(days=draw(st.integers(-10, 200)))
+            end = draw(st.one_of(st.none(), st.integers(0, 60)))
+            stamp += timedelta(minutes=draw(st.integers(1, 30)))  # made one after the other
+            rows.append({"decision_id": f"{r.invoice_id}-{k}", "invoice_id": r.invoice_id, "customer_id": r.customer_id,
+                         "disputed": draw(st.booleans()), "decided_on": on, "file_said": draw(st.booleans()),
+                         "ended_on": None if end is None else on + timedelta(days=end),
+                         "ended_why": None if end is None else draw(st.sampled_from(["decision", "file", "removed"])),
+                         "created_at": stamp})
+    days = sorted({as_of, *(START + timedelta(days=draw(st.integers(0, 600))) for _ in range(3))})
+    return inv, pay, pd.DataFrame(rows, columns=DECISION_COLUMNS), days
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=decided_ledgers())
+def test_the_disputed_balance_matches_the_reference(engine, ledger):
+    inv, pay, made, days = ledger
+    with engine.begin() as conn:
+        conn.execute(sa.delete(schema.dispute_decisions))
+        if len(made):
+            store.append(conn, schema.dispute_decisions, made)
+    _load(engine, inv, pay)
+    trend = events.snapshot(engine, days).set_index("as_of")["disputed"]
+    history = events.history(engine).totals(days).set_index("as_of")["disputed"]
+    by_invoice = {i: made[made["invoice_id"] == i].to_dict("records") for i in inv["invoice_id"]}
+    for day in days:
+        flags = {r.invoice_id: reference.dispute_flag(by_invoice[r.invoice_id], r.disputed, day)
+                 for r in inv.itertuples()}
+        expected = sum(v for i, v in reference.open_amounts(inv, pay, day).items() if flags[i])
+        listed = _disputed_on(engine, day)
+        assert listed == {i for i in reference.open_amounts(inv, pay, day) if flags[i]}, day
+        assert trend[day] == pytest.approx(expected, abs=1e-6) and history[day] == pytest.approx(expected, abs=1e-6)

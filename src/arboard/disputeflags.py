@@ -83,8 +83,8 @@ def spans(invoices: sa.FromClause = schema.invoices) -> sa.Select:
     points = sa.union(
         sa.select(live.c.invoice_id, sa.literal(SINCE_EVER, sa.Date).label("t")),
         sa.select(live.c.invoice_id, live.c.decided_on),
-        # The day the file overtook a decision: from then the file's flag counts.
-        sa.select(live.c.invoice_id, live.c.ended_on).where(live.c.ended_why == "file"),
+        # The day a decision ended: the file overtook it (from then its flag counts), or the next one came.
+        sa.select(live.c.invoice_id, live.c.ended_on).where(live.c.ended_on.is_not(None)),
     ).subquery("points")
     flags = flags_at(points, invoices).subquery("flags")
     before = sa.func.lag(flags.c.disputed).over(partition_by=flags.c.invoice_id, order_by=flags.c.t)
