@@ -118,8 +118,9 @@ with st.container(border=True):
         except ArboardError as exc:
             st.error(md(exc))
         else:
+            later = f" This page counts it once the as-of date reaches {on:%d %b %Y}." if on > as_of else ""
             logform.done("disputes", f"Resolved on {on:%d %b %Y}: {count(n, 'dispute')}. The invoices are due "
-                         "again; the outreach plan reminds them from the next contact day.")
+                         "again; the outreach plan reminds them from the next contact day." + later)
     st.caption("Tick the disputes settled in the debtor's disfavour (the goods were delivered, the price stands): "
                "their invoices go back into the reminders. A dispute the company accepts ends with a credit note in "
                "the ERP; the next import settles the invoice. Either way, once the ERP changes its own dispute flag, "

@@ -81,8 +81,8 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             else:
                 later = (f" The pages count it once the as-of date reaches {when:%d %b %Y}." if when > as_of
                          else "")
-                disputed = (" The invoices are disputed now: out of the reminders until the dispute is resolved "
-                            "(Disputes page)." if kind == "dispute" and about else "")
+                disputed = (" The invoices are disputed from that day: out of the reminders until the dispute is "
+                            "resolved (Disputes page)." if kind == "dispute" and about else "")
                 done(key, f"Logged with {md(customer_id)}: {logbook.KIND_WORDS[kind].lower()} on {when:%d %b %Y}"
                      + (f" ({len(ids)} invoices)." if len(ids) > 1 else ".") + disputed + later)
         _logged_here(customer_id, key)
