@@ -35,8 +35,9 @@ worked_by = c[2].selectbox("Collector", [EVERYONE, *cache.collector_names(), col
                            key="ch_collector")
 st.caption("A credit hold blocks new orders or deliveries on credit in your ERP; arboard says whom to block and keeps "
            "the register of what you did there. Record a hold when you place it in the ERP and its release when you "
-           "lift it: the list then shows what changed. A debtor on hold who no longer meets any rule (paid, or back "
-           "under the limit) is listed as one that can be released."
+           "lift it: the list then shows what changed. A debtor held on a rule who no longer meets any (paid, or back "
+           "under the limit) is listed as one that can be released; one you placed on hold by hand (Debtors page: an "
+           "insolvency filed, a bounced cheque) stays on hold until you release it."
            + (f" Balances and limits are in {unit}, every currency converted at the saved rates." if unit
               else " Balances add up each debtor's currencies at face value (no exchange rates are saved)."))
 
@@ -47,16 +48,16 @@ except ArboardError as exc:
     st.stop()
 if not steps and rules.limit_use is None:
     st.info("Both rules are off: turn on the playbooks' credit-hold steps or set a share of the credit limit. "
-            "Debtors already on hold are listed as ones that can be released.")
+            "Debtors already on hold on a rule are listed as ones that can be released.")
 table = creditholds.filter_list(cache.credit_holds(as_of, settings, config, rules),
                                 collector=None if worked_by == EVERYONE else worked_by)
 s = creditholds.summary(table)
 
 m = st.columns(4)
 HELP = {"place": f"Debtors who meet a rule on {as_of:%d %b %Y}, not on hold and not exempt.",
-        "release": "Debtors on hold who meet no rule any more, or are exempt.", "on_hold": "On hold and still meeting "
-        "a rule.", "exempt": "Debtors exempt from credit holds (key accounts, public bodies, group companies), not "
-        "on hold."}
+        "release": "Debtors held on a rule who meet none any more, or are exempt.",
+        "on_hold": "On hold and still meeting a rule, or placed on hold by hand.",
+        "exempt": "Debtors exempt from credit holds (key accounts, public bodies, group companies), not on hold."}
 for col, key in zip(m, creditholds.STATUSES, strict=True):
     col.metric(creditholds.STATUSES[key], number(s.counts[key]), help=HELP[key])
     col.caption(f"{money(s.overdue_ar[key], unit or '', compact=True)} overdue, "

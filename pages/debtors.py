@@ -19,7 +19,7 @@ from arboard import (
 )
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
-from ui import assignform, cache, charts, controls, logform, state
+from ui import assignform, cache, charts, controls, holdform, logform, state
 from ui.format import md, number
 
 as_of = state.ledger_page(__file__, "Debtors")
@@ -171,6 +171,7 @@ if rows:
              "(Outreach page, Playbooks tab), addressed for a window envelope.")
     s2.caption("To send with a reminder or on request: what the debtor reconciles against their own books.")
     assignform.one(who, debtor["collector"], key="assign" if worked_by else "assign_one")
+    holdform.one(who, as_of)
     logform.log_contact(debtor["customer_id"], as_of)
     logform.payment_plan(debtor["customer_id"], as_of)
 else:

@@ -185,6 +185,36 @@ def test_the_list_says_what_changed():
     assert empty.empty and list(empty.columns) == creditholds.COLUMNS
 
 
+def test_a_hold_placed_by_hand_stays_until_released(engine):
+    """News of an insolvency, a bounced cheque: a hold no rule asks for is not offered for release."""
+    write_ledger(engine, customers=pd.DataFrame({"customer_id": ["A", "B", "C"], "name": ["Alpha", "Beta", "Gamma"]}))
+    day = date(2026, 11, 2)
+    before = snapshot(engine)
+    with pytest.raises(ArboardError, match="Say why"):
+        creditholds.place(engine, ["A", "B"], on=day, today=day, by_hand=["A"], reasons={"B": "Reached x"})
+    assert snapshot(engine) == before
+    creditholds.place(engine, ["A"], on=day, today=day, reason="Insolvency filed", by_hand=["A"])
+    creditholds.place(engine, ["B"], on=day, today=day, reasons={"B": "Reached x"})
+    register = creditholds.placed(engine, day).set_index("customer_id")
+    assert register["by_hand"].to_dict() == {"A": True, "B": False}
+    assert creditholds.standing(engine, "A", day).startswith("On credit hold (placed by hand) since 02 Nov 2026")
+    # Neither meets a rule now: B, held on one, can be released; A stays on hold.
+    no_rule = pd.DataFrame(columns=["customer_id", "why", "reached_on"])
+    prof = pd.DataFrame({"customer_id": ["A", "B"], "name": ["Alpha", "Beta"], "open_ar": [10.0, 5.0],
+                         "overdue_ar": [10.0, 5.0], "credit_limit": [None, None], "utilisation": [None, None]})
+    c = creditholds.worklist(no_rule, register.reset_index(), prof).set_index("customer_id")
+    assert c["status"].to_dict() == {"A": "on_hold", "B": "release"}
+    assert c.loc["A", "why"] == "Placed on hold by hand; meets no rule"
+    assert c.loc["A", "hold_reason"] == "Insolvency filed"
+    # An exemption still wins: an exempt debtor on hold is to be released.
+    exempt = pd.DataFrame({"customer_id": ["A"], "reason": ["Group company"], "exempted_by": [None],
+                           "created_at": pd.Timestamp("2026-01-01")})
+    assert creditholds.worklist(no_rule, register.reset_index(), prof, exempt=exempt).set_index(
+        "customer_id").loc["A", "status"] == "release"
+    creditholds.release(engine, ["A"], on=day, today=day)
+    assert creditholds.placed(engine, day)["customer_id"].tolist() == ["B"]
+
+
 def test_on_a_sample_the_list_agrees_with_the_plan(duck_engine):
     generate.write_sample(duck_engine, SMALL_SAMPLE)
     table = creditholds.build(duck_engine, AS_OF)
@@ -249,7 +279,13 @@ def test_cli_credit_holds(tmp_path, duck_url):
                                                duck_url]).output
     assert "1 exemption(s) lifted" in runner.invoke(app, ["credit-hold", "exempt", "C000001", "--lift", "--db",
                                                           duck_url]).output
+    by_hand = runner.invoke(app, ["credit-hold", "place", "C000002", "--by-hand", "--reason", "Cheque bounced", "--on",
+                                  AS_OF.isoformat(), "--db", duck_url])
+    assert by_hand.exit_code == 0 and "1 of 1" in by_hand.output, by_hand.output
+    assert "C000002" in runner.invoke(app, ["credit-hold", "list", *day, "--status", "on_hold", "--no-steps",
+                                            "--limit-use", "0", "--db", duck_url]).output
     for bad in (["credit-hold", "exempt", "NOBODY", "--db", duck_url],
+                ["credit-hold", "place", "C000003", "--by-hand", "--db", duck_url],  # no reason
                 ["credit-hold", "place", "--db", duck_url],  # no debtor
                 ["credit-hold", "place", "NOBODY", "--db", duck_url],
                 ["credit-hold", "list", "--status", "maybe", "--db", duck_url],

@@ -1167,6 +1167,9 @@ def credit_place_cmd(
     reason: Annotated[str, typer.Option(help="Why, for the register (default with --all-listed: the rules each "
                                         "debtor meets).")] = "",
     by: ByOption = None,
+    by_hand: Annotated[bool, typer.Option("--by-hand", help="Held by decision, not on a rule (needs --reason): "
+                                          "stays on hold until released, rather than being listed for release "
+                                          "once no rule applies.")] = False,
     as_of: AsOfOption = None,
     limit_use: LimitOption = 100.0,
     steps: StepsOption = True,
@@ -1177,7 +1180,8 @@ def credit_place_cmd(
     _record_holds("place", customer_ids, all_listed, on, (as_of, limit_use, steps, config), db_url,
                   lambda engine, ids, day: creditholds.place(engine, ids, on=day, today=date.today(),
                                                              reason=reason or None, by=by,
-                                                             reasons={c: w for c, w in ids.items() if w}))
+                                                             reasons={c: w for c, w in ids.items() if w},
+                                                             by_hand=list(ids) if by_hand else ()))
 
 
 @credit_app.command("release")

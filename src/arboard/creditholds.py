@@ -18,6 +18,8 @@ Two transparent rules, each a setting (:class:`HoldRules`):
   never over it.
 
 The register is one row per hold: placed on a date, why and by whom, released on a date by whom.
+A hold placed **by hand** (news of an insolvency, a bounced cheque: a decision, not a rule) stays on
+hold until someone releases it; one placed on a rule is offered for release once no rule applies.
 A hold counts as of D when it was placed on or before D and not released by then, so the page shows
 the holds as they stood on its as-of date. Debtors **exempt** from holds (a key account, a public
 body, a group company) are listed apart rather than as ones to place on hold; an exemption holds
@@ -27,7 +29,7 @@ until it is lifted, whatever the date.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -46,7 +48,8 @@ from arboard.outreach import PlanSettings, Playbook, on_contact_days
 ACTION = "credit_hold"
 STATUSES = {"place": "To place on hold", "release": "Can be released", "on_hold": "On hold",
             "exempt": "Exempt"}
-REGISTER_COLUMNS = ["hold_id", "customer_id", "placed_on", "reason", "placed_by", "released_on", "released_by"]
+REGISTER_COLUMNS = ["hold_id", "customer_id", "placed_on", "reason", "placed_by", "released_on", "released_by",
+                    "by_hand"]
 COLUMNS = ["status", "customer_id", "name", "collector", "group", "why", "reached_on", "open_ar", "overdue_ar",
            "credit_limit", "utilisation", "placed_on", "placed_by", "hold_reason", "exemption"]
 LABELS = {"status": "Status", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
@@ -183,7 +186,7 @@ def standing(engine: Engine, customer_id: str, as_of: date) -> str | None:
     parts = []
     if len(held):
         h = held.iloc[0]
-        parts.append(f"On credit hold since {h['placed_on']:%d %b %Y}"
+        parts.append(f"On credit hold{' (placed by hand)' if h['by_hand'] else ''} since {h['placed_on']:%d %b %Y}"
                      + (f" (by {h['placed_by']})" if isinstance(h["placed_by"], str) else "")
                      + (f": {h['reason']}" if isinstance(h["reason"], str) else ""))
     if spared is not None:
@@ -207,6 +210,7 @@ def _frame(engine: Engine, q: sa.Select) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
     for col in ("placed_on", "released_on"):
         df[col] = pd.to_datetime(df[col]).astype("datetime64[us]")
+    df["by_hand"] = df["by_hand"].eq(True)  # NULL: a hold placed on a rule, or before arboard knew the difference
     return df
 
 
@@ -216,23 +220,29 @@ def check_reason(reason: str | None) -> str | None:
 
 
 def place(engine: Engine, customer_ids: Iterable[str], *, on: date, today: date, reason: str | None = None,
-          by: str | None = None, reasons: Mapping[str, str] | None = None) -> int:
+          by: str | None = None, reasons: Mapping[str, str] | None = None, by_hand: Collection[str] = ()) -> int:
     """Record credit holds placed on ``on`` for these debtors, in one transaction.
 
     Debtors already on hold (a hold not yet released) are left as they are. Without a ``reason``, each
     debtor's own from ``reasons`` is recorded (e.g. the rules it meets, :func:`worklist`'s ``why``),
-    cut to :data:`REASON_MAX` characters. Returns how many holds were recorded.
+    cut to :data:`REASON_MAX` characters. The debtors in ``by_hand`` are held by decision, not on a
+    rule: they stay on hold until released (:func:`worklist`). Returns how many holds were recorded.
 
     Raises
     ------
     ArboardError
         No debtor given, an unknown debtor (nothing is recorded), ``on`` after ``today``, a bad
-        reason or name (:func:`check_reason`, :func:`arboard.collectors.check_name`).
+        reason or name (:func:`check_reason`, :func:`arboard.collectors.check_name`), a hold by hand
+        without a reason.
     """
     ids = _ids(customer_ids)
     if on > today:
         raise ArboardError(f"A hold cannot be recorded as placed on {on:%d %b %Y}, after today.")
     reason, by = check_reason(reason), check_name(by)
+    hand = {str(c).strip() for c in by_hand}
+    if hand and not reason and any(not str((reasons or {}).get(c) or "").strip() for c in hand & set(ids)):
+        raise ArboardError("Say why the debtor is placed on hold: a hold placed by hand, not on a rule, stays "
+                           "until someone releases it, and the reason is what the register shows then.")
     h = schema.credit_holds
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
@@ -242,7 +252,8 @@ def place(engine: Engine, customer_ids: Iterable[str], *, on: date, today: date,
         if new:
             own = {c: check_reason(str(r)[:REASON_MAX]) for c, r in (reasons or {}).items() if c in new}
             conn.execute(sa.insert(h), [{"hold_id": str(uuid.uuid4()), "customer_id": c, "placed_on": on,
-                                         "reason": reason or own.get(c), "placed_by": by, "created_at": now}
+                                         "reason": reason or own.get(c), "placed_by": by, "created_at": now,
+                                         "by_hand": c in hand}
                                         for c in new])
     return len(new)
 
@@ -361,7 +372,8 @@ def worklist(due: pd.DataFrame, register: pd.DataFrame, profiles: pd.DataFrame, 
     due
         :func:`due_for_hold`.
     register
-        :func:`placed`: the holds in force on the same date.
+        :func:`placed`: the holds in force on the same date. A debtor held on a rule that meets none
+        any more can be released; one held by hand (``by_hand``) stays on hold until released.
     profiles
         :func:`arboard.profiles.debtor_profiles`: ``customer_id, name, open_ar, overdue_ar, credit_limit,
         utilisation``.
@@ -384,10 +396,12 @@ def worklist(due: pd.DataFrame, register: pd.DataFrame, profiles: pd.DataFrame, 
     held = rows["customer_id"].isin(on_hold.index)
     meets = rows["customer_id"].isin(due_ids)
     spared = rows["customer_id"].isin(free)
-    rows["status"] = np.select([spared & ~held, spared | (held & ~meets), meets & ~held],
+    by_hand = rows["customer_id"].map(on_hold["by_hand"]).eq(True) if "by_hand" in on_hold else held & False
+    rows["status"] = np.select([spared & ~held, spared | (held & ~meets & ~by_hand), meets & ~held],
                                ["exempt", "release", "place"], "on_hold")
     rows = rows.merge(due, on="customer_id", how="left")
-    rows["why"] = rows["why"].fillna("No rule applies any more").where(~spared | meets, "Meets no rule")
+    rows["why"] = (rows["why"].fillna("No rule applies any more").where(~spared | meets, "Meets no rule")
+                   .where(~(by_hand & ~meets), "Placed on hold by hand; meets no rule"))
     lower = rows["why"].str[:1].str.lower() + rows["why"].str[1:]
     rows["why"] = rows["why"].mask(spared & held, "Exempt from credit holds; " + lower)
     prof = profiles.set_index("customer_id")

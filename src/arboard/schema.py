@@ -201,6 +201,9 @@ credit_holds = sa.Table(
     sa.Column("released_on", sa.Date),  # NULL: still on hold
     sa.Column("released_by", sa.String(100)),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # Placed by decision (news of an insolvency, a bounced cheque), not on a rule: it stays until
+    # released, rather than being offered for release once no rule applies. NULL: on a rule.
+    sa.Column("by_hand", sa.Boolean),
 )
 
 # Debtors never to be put on credit hold (a key account, a public body, a group company): the

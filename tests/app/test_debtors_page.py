@@ -101,3 +101,34 @@ def test_a_link_lists_the_debtors_over_their_credit_limit(app_env):
     listed = fresh.dataframe[0].value
     assert len(listed) and (listed["utilisation"] >= 1).all() and listed["utilisation"].is_monotonic_decreasing
     assert any("owe more than their credit limit" in c.value for c in fresh.caption)
+
+
+def test_a_debtor_is_placed_on_hold_by_hand_and_released(app_db, tmp_path, monkeypatch):
+    import shutil
+    from datetime import date
+
+    from arboard import creditholds, db
+
+    # A copy of the session's ledger: the register changes, and the other page tests share that one.
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(app_db.removeprefix("duckdb:///"), path)
+    monkeypatch.setenv("ARBOARD_DB_URL", f"duckdb:///{path}")
+    at = run_page("pages/debtors.py")
+    at.session_state["ex_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    who = at.dataframe[0].value.iloc[0]["customer_id"]
+    at.button(key=f"hold_one_place_go_{who}").click().run()  # no reason: refused, nothing recorded
+    assert not at.exception and any("Say why" in e.value for e in at.error)
+    at.text_input(key=f"hold_one_why_{who}").set_value("Insolvency filed")
+    at.text_input(key=f"hold_one_by_{who}").set_value("Ann")
+    at.button(key=f"hold_one_place_go_{who}").click().run()
+    assert not at.exception and any("placed on credit hold" in s.value for s in at.success)
+    engine = db.open_database(f"duckdb:///{path}")
+    try:
+        held = creditholds.placed(engine, date.today(), customer_id=who)
+        assert held[["reason", "placed_by", "by_hand"]].values.tolist() == [["Insolvency filed", "Ann", True]]
+    finally:
+        engine.dispose()
+    assert any("placed by hand" in c.value for c in at.caption)
+    at.button(key=f"hold_one_release_go_{who}").click().run()
+    assert not at.exception and any("released" in s.value for s in at.success)
