@@ -75,6 +75,15 @@ def as_of(day: date | sa.ColumnElement, invoices: sa.FromClause = schema.invoice
     return sa.select(q.c.invoice_id, q.c.disputed).subquery("dated_flags")
 
 
+def joined(source: sa.FromClause, day: date | sa.ColumnElement,
+           invoices: sa.FromClause = schema.invoices) -> tuple[sa.FromClause, sa.ColumnElement]:
+    """``source`` (which holds ``invoices``) outer-joined to the flags of :func:`as_of`, and the
+    invoice's dispute flag as of ``day``: what a query of one date selects instead of ``disputed``."""
+    dated = as_of(day, invoices)
+    return (source.outerjoin(dated, dated.c.invoice_id == invoices.c.invoice_id),
+            sa.func.coalesce(dated.c.disputed, invoices.c.disputed))
+
+
 def spans(invoices: sa.FromClause = schema.invoices) -> sa.Select:
     """The dispute flag of each invoice arboard decided on, as spans of days: ``invoice_id, since,
     until, disputed`` (from ``since``, before ``until``; the last span's ``until`` is NULL). The first

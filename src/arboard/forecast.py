@@ -85,14 +85,12 @@ def open_invoices(engine: Engine, as_of: date, *, currency: str | None = None,
                .group_by(pay.c.invoice_id).subquery("partial"))
     rates = fx.applied(rates, currency)
     amount = sa.cast(inv.c.amount, sa.Float)
-    dated = disputeflags.as_of(as_of)  # the dispute flag of that day (arboard.disputeflags)
+    source, disputed = disputeflags.joined(inv.outerjoin(partial, partial.c.invoice_id == inv.c.invoice_id), as_of)
     q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
                    rates.to_reporting(amount, inv.c.currency).label("amount"),
                    rates.to_reporting(amount - sa.func.coalesce(partial.c.paid, 0.0), inv.c.currency)
-                   .label("open_amount"), sa.func.coalesce(dated.c.disputed, inv.c.disputed).label("disputed"),
-                   inv.c.paid_date)
-         .select_from(inv.outerjoin(partial, partial.c.invoice_id == inv.c.invoice_id)
-                      .outerjoin(dated, dated.c.invoice_id == inv.c.invoice_id))
+                   .label("open_amount"), disputed.label("disputed"), inv.c.paid_date)
+         .select_from(source)
          .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
                 sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > (settled_since or as_of))))
     if currency:

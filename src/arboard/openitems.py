@@ -70,12 +70,10 @@ def open_items(as_of: date, *, currency: str | None = None, dimension: str | Non
     at = sa.literal(as_of, sa.Date)
     source = inv.join(cust, cust.c.customer_id == inv.c.customer_id, isouter=True) \
         if dimension not in (None, "currency") else inv
-    # The dispute flag of that day, where arboard decided on a dispute (arboard.disputeflags).
-    dated = disputeflags.as_of(at)
-    source = source.outerjoin(dated, dated.c.invoice_id == inv.c.invoice_id)
-    disputed = sa.func.coalesce(dated.c.disputed, inv.c.disputed).label("disputed")
+    source, disputed = disputeflags.joined(source, at)  # the dispute flag of that day
     pairs = (sa.select(at.label("as_of"), inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date,
-                       inv.c.due_date, inv.c.amount, inv.c.currency, disputed, dim).select_from(source)
+                       inv.c.due_date, inv.c.amount, inv.c.currency, disputed.label("disputed"), dim)
+             .select_from(source)
              .where(inv.c.invoice_date <= at, sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > at)))
     partial = (sa.select(ev.c.invoice_id, sa.func.sum(ev.c.delta).label("paid"))
                .where(ev.c.day <= at, ev.c.n_items == 0))

@@ -26,8 +26,7 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         carries its currency: a debtor may be billed in more than one.
     """
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
-    dated = disputeflags.as_of(as_of)  # disputed as of that day (arboard.disputeflags)
-    disputed = sa.func.coalesce(dated.c.disputed, inv.c.disputed)
+    source, disputed = disputeflags.joined(inv, as_of)  # disputed as of that day
     issued = sa.select(
         inv.c.invoice_date.label("date"),
         sa.case((inv.c.amount < 0, "Credit note"), else_="Invoice").label("event"),
@@ -36,8 +35,7 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
                        sa.case((disputed, " · disputed"), else_=""),
                        sa.case((sa.and_(disputed, inv.c.dispute_reason.is_not(None)),
                                 sa.func.concat(" (", inv.c.dispute_reason, ")")), else_="")).label("detail"),
-    ).select_from(inv.outerjoin(dated, dated.c.invoice_id == inv.c.invoice_id)) \
-        .where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of)
+    ).select_from(source).where(inv.c.customer_id == customer_id, inv.c.invoice_date <= as_of)
     # What the loaded payments left of an invoice when it was cleared: a credit, a write-off, or a
     # payment the export does not hold. Said only when the ledger has payments at all.
     paid_by_then = (sa.select(sa.func.coalesce(sa.func.sum(pay.c.amount), 0))
