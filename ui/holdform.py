@@ -18,8 +18,7 @@ def one(customer_id: str, as_of: date, *, key: str = "hold_one") -> None:
     engine = state.engine()
     today = date.today()
     held = creditholds.placed(engine, today, customer_id=customer_id)  # the register as it stands today
-    spared = creditholds.exemptions(engine)
-    spared = spared[spared["customer_id"] == customer_id]
+    spared = creditholds.exemptions(engine, customer_id=customer_id)
     shown = st.session_state.get(f"log_flash_{key}") is not None
     with st.expander("Credit hold", expanded=shown):
         flash(key)

@@ -180,9 +180,8 @@ def standing(engine: Engine, customer_id: str, as_of: date) -> str | None:
     """One debtor's credit-hold standing on ``as_of`` in words (on hold since when, why, by whom; or
     exempt), None when neither."""
     held = placed(engine, as_of, customer_id=customer_id)
-    t = schema.credit_hold_exemptions
-    with engine.connect() as conn:
-        spared = conn.execute(sa.select(t.c.reason, t.c.exempted_by).where(t.c.customer_id == customer_id)).first()
+    exempt = exemptions(engine, customer_id=customer_id)
+    spared = next(exempt.itertuples(), None)
     parts = []
     if len(held):
         h = held.iloc[0]
@@ -190,8 +189,8 @@ def standing(engine: Engine, customer_id: str, as_of: date) -> str | None:
                      + (f" (by {h['placed_by']})" if isinstance(h["placed_by"], str) else "")
                      + (f": {h['reason']}" if isinstance(h["reason"], str) else ""))
     if spared is not None:
-        parts.append("Exempt from credit holds" + (f": {spared.reason}" if spared.reason else "")
-                     + (f" (by {spared.exempted_by})" if spared.exempted_by else ""))
+        parts.append("Exempt from credit holds" + (f": {spared.reason}" if isinstance(spared.reason, str) else "")
+                     + (f" (by {spared.exempted_by})" if isinstance(spared.exempted_by, str) else ""))
     return ". ".join(parts) + "." if parts else None
 
 
@@ -290,11 +289,15 @@ def release(engine: Engine, customer_ids: Iterable[str], *, on: date, today: dat
     return len(open_)
 
 
-def exemptions(engine: Engine) -> pd.DataFrame:
-    """The debtors exempt from credit holds (:data:`EXEMPTION_COLUMNS`), by customer id."""
+def exemptions(engine: Engine, *, customer_id: str | None = None) -> pd.DataFrame:
+    """The debtors exempt from credit holds (:data:`EXEMPTION_COLUMNS`), by customer id (one debtor's
+    exemption, if any, with ``customer_id``)."""
     t = schema.credit_hold_exemptions
+    q = sa.select(*(t.c[c] for c in EXEMPTION_COLUMNS)).order_by(t.c.customer_id)
+    if customer_id is not None:
+        q = q.where(t.c.customer_id == customer_id)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(*(t.c[c] for c in EXEMPTION_COLUMNS)).order_by(t.c.customer_id)).all()
+        rows = conn.execute(q).all()
     return pd.DataFrame(rows, columns=EXEMPTION_COLUMNS)
 
 
