@@ -99,13 +99,8 @@ st.caption("Select rows to act on some of them only; otherwise the buttons act o
 
 
 def record(action, message: str) -> None:
-    """Run a write to the register; say what it did, or what is wrong."""
-    try:
-        n = action()
-    except ArboardError as exc:
-        st.error(md(exc))
-    else:
-        logform.done("credit", message.format(n=count(n, "debtor")))
+    """Run a write to the register; say what it did (``{n}``: how many debtors), or what is wrong."""
+    logform.attempt("credit", action, lambda n: message.format(n=count(n, "debtor")))
 
 
 ids = chosen["customer_id"]

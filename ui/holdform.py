@@ -7,10 +7,9 @@ from datetime import date
 import streamlit as st
 
 from arboard import collectors, creditholds
-from arboard.errors import ArboardError
 from ui import state
 from ui.format import md
-from ui.logform import done, flash
+from ui.logform import attempt, flash
 
 
 def one(customer_id: str, as_of: date, *, key: str = "hold_one") -> None:
@@ -34,8 +33,9 @@ def one(customer_id: str, as_of: date, *, key: str = "hold_one") -> None:
                 by = f[1].text_input("By", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel",
                                      key=f"{key}_offby_{customer_id}")
                 if f[2].form_submit_button("Record the release", key=f"{key}_release_go_{customer_id}"):
-                    _record(lambda: creditholds.release(engine, [customer_id], on=on, today=today, by=by or None),
-                            key, f"{md(customer_id)}: hold recorded as released on {on:%d %b %Y}.")
+                    attempt(key, lambda: creditholds.release(engine, [customer_id], on=on, today=today,
+                                                             by=by or None),
+                            f"{md(customer_id)}: hold recorded as released on {on:%d %b %Y}.")
             return
         if len(spared):
             why = spared.iloc[0]["reason"]
@@ -54,15 +54,7 @@ def one(customer_id: str, as_of: date, *, key: str = "hold_one") -> None:
                                  key=f"{key}_by_{customer_id}")
             if f[3].form_submit_button("Record the hold", key=f"{key}_place_go_{customer_id}"):
                 later = f" The pages count it once the as-of date reaches {on:%d %b %Y}." if on > as_of else ""
-                _record(lambda: creditholds.place(engine, [customer_id], on=on, today=today, reason=reason,
-                                                  by=by or None, by_hand=[customer_id]),
-                        key, f"{md(customer_id)} recorded as placed on credit hold on {on:%d %b %Y}.{later}")
+                attempt(key, lambda: creditholds.place(engine, [customer_id], on=on, today=today, reason=reason,
+                                                       by=by or None, by_hand=[customer_id]),
+                        f"{md(customer_id)} recorded as placed on credit hold on {on:%d %b %Y}.{later}")
 
-
-def _record(write, key: str, message: str) -> None:
-    try:
-        write()
-    except ArboardError as exc:
-        st.error(md(exc))
-    else:
-        done(key, message)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import streamlit as st
 
@@ -32,6 +33,17 @@ def done(key: str, message: str) -> None:
     st.session_state[f"log_flash_{key}"] = message
     st.session_state[f"log_round_{key}"] = rounds(key) + 1
     st.rerun()  # every figure reads the new contact (the data version moved on)
+
+
+def attempt(key: str, write: Callable[[], Any], message: str | Callable[[Any], str]) -> None:
+    """Run a write: say what it did after the rerun (:func:`done`; ``message`` made from what the
+    write returned when a callable), or what is wrong."""
+    try:
+        result = write()
+    except ArboardError as exc:
+        st.error(md(exc))
+    else:
+        done(key, message(result) if callable(message) else message)
 
 
 def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: date | None = None,

@@ -33,6 +33,11 @@ def _live() -> sa.Select:
                      dd.c.ended_on, dd.c.ended_why).where(dd.c.ended_why.is_distinct_from("removed"))
 
 
+def decided_invoices() -> sa.Select:
+    """The invoices with a decision that counts: those whose flag is dated."""
+    return sa.select(dd.c.invoice_id).where(dd.c.ended_why.is_distinct_from("removed")).distinct()
+
+
 def any_decisions(conn: sa.Connection) -> bool:
     """Whether any decision counts: without one, every flag is the file's and nothing needs dating."""
     return conn.execute(_live().limit(1)).first() is not None
@@ -68,8 +73,7 @@ def as_of(day: date | sa.ColumnElement, invoices: sa.FromClause = schema.invoice
     """``invoice_id, disputed`` as of ``day`` for the invoices arboard decided on; the others keep
     their flag, so callers outer-join this and fall back on ``invoices.disputed``."""
     day = day if isinstance(day, sa.ColumnElement) else sa.literal(day, sa.Date)
-    points = sa.select(dd.c.invoice_id).where(dd.c.ended_why.is_distinct_from("removed")).distinct() \
-        .subquery("decided")
+    points = decided_invoices().subquery("decided")
     points = sa.select(points.c.invoice_id, day.label("t")).subquery("points")
     q = flags_at(points, invoices).subquery("flags_at")
     return sa.select(q.c.invoice_id, q.c.disputed).subquery("dated_flags")

@@ -98,7 +98,7 @@ def _events_select(inv: sa.FromClause = inv, pay: sa.FromClause = pay,
                  .where(sa.or_(p.c.invoice_id.is_(None), ~known)))
     if not dated:
         return sa.union_all(*of_items(), unapplied)
-    decided = sa.select(disputeflags.dd.c.invoice_id).where(disputeflags.dd.c.ended_why.is_distinct_from("removed"))
+    decided = disputeflags.decided_invoices()
     mine = sa.union_all(*of_items(inv.c.invoice_id.in_(decided), with_id=True)).cte("decided_events")
     span = disputeflags.spans(inv).cte("dispute_spans")
     # Each event counts in the span of its day (in full: sales, items, settlements) and its amount
