@@ -107,3 +107,16 @@ def dispute_flag(decisions: list[dict], file_flag: bool, as_of: date) -> bool:
     if after:
         return min(after, key=lambda d: (d["decided_on"], d["created_at"]))["file_said"]
     return file_flag
+
+
+def ever_disputed(decisions: list[dict], file_flag: bool, as_of: date) -> bool:
+    """Whether an invoice was disputed on any day up to ``as_of``: :func:`dispute_flag` asked day by day,
+    from the day before its first decision (the file's flag before arboard) to ``as_of``."""
+    if not decisions:
+        return file_flag
+    day = min(min(d["decided_on"] for d in decisions) - timedelta(days=1), as_of)
+    while day <= as_of:
+        if dispute_flag(decisions, file_flag, day):
+            return True
+        day += timedelta(days=1)
+    return False

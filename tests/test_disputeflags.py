@@ -11,7 +11,20 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arboard import disputes, disputestatus, events, forecast, logbook, openitems, schema, store, timeline
+from arboard import (
+    disputeflags,
+    disputes,
+    disputestatus,
+    events,
+    forecast,
+    logbook,
+    model,
+    openitems,
+    profiles,
+    schema,
+    store,
+    timeline,
+)
 from tests import reference
 from tests.conftest import write_ledger
 from tests.test_disputestatus import _derived_match_a_rebuild, _import
@@ -42,6 +55,13 @@ def _disputed_on(engine, day: date) -> set[str]:
     items = openitems.open_items(day)
     with engine.connect() as conn:
         return set(conn.execute(sa.select(items.c.invoice_id).where(items.c.disputed)).scalars())
+
+
+def _ever_disputed(engine, day: date) -> set[str]:
+    inv = schema.invoices
+    source, was = disputeflags.joined_ever(inv, day)
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(inv.c.invoice_id).select_from(source).where(was)).scalars())
 
 
 def _totals_agree_with_the_lists(engine, days: list[date]) -> dict[date, float]:
@@ -82,6 +102,32 @@ def test_a_dispute_shows_from_the_day_it_was_raised_to_the_day_it_was_resolved(e
         seen = timeline.debtor_timeline(engine, "C1", as_of=day)
         issued = seen[(seen["reference"] == "A") & (seen["event"] == "Invoice")]
         assert issued["detail"].tolist() == [says + (" (Not delivered)" if day == RAISED else "")]
+
+
+def test_a_resolved_dispute_stays_in_the_debtors_history(engine):
+    """The profile, the drivers of late payment, the forecast's delay for disputes and the days disputes
+    take count an invoice disputed at any time by the as-of date: resolving it does not undo that, and
+    a dispute raised later is not known yet."""
+    ids = ["P", "Q", "A"]
+    write_ledger(
+        engine, customers=pd.DataFrame({"customer_id": ["C1"], "name": ["Ann"]}),
+        invoices=pd.DataFrame({"invoice_id": ids, "customer_id": ["C1"] * 3, "invoice_date": [date(2026, 4, 1)] * 3,
+                               "due_date": [date(2026, 5, 1)] * 3, "amount": [100.0, 100.0, 50.0],
+                               "currency": ["EUR"] * 3, "paid_date": [date(2026, 6, 25), date(2026, 5, 1), None],
+                               "disputed": [True, False, False]}))
+    disputestatus.resolve(engine, ["P"], on=RESOLVED, today=TODAY)  # P is paid 55 days late, after it
+    logbook.log(engine, "C1", logbook.Entry(RAISED, "phone", "dispute", None, ("A",)), today=TODAY)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema.invoices.c.disputed).where(schema.invoices.c.invoice_id == "P")
+                            ).scalar_one() is False
+    before = RAISED - timedelta(days=1)
+    for day, was in ((before, {"P"}), (TODAY, {"P", "A"})):
+        assert _ever_disputed(engine, day) == was
+        assert int(profiles.debtor_profiles(engine, day).set_index("customer_id").loc["C1", "disputes"]) == len(was)
+        frame = model.invoice_frame(engine, day).set_index("invoice_id")["disputed"].astype(bool)
+        assert set(frame[frame].index) == was
+    assert forecast._delays(engine, TODAY, 365)[2] == pytest.approx(55.0)  # P's lateness beyond the plain ones'
+    assert disputes.resolution_days(engine, TODAY) == (55.0, 1)  # from the due date (no dispute contact) to paid
 
 
 def test_the_file_catching_up_keeps_the_dates(engine):
@@ -140,7 +186,11 @@ def decided_ledgers(draw):
                          "ended_on": None if end is None else on + timedelta(days=end),
                          "ended_why": None if end is None else draw(st.sampled_from(["decision", "file", "removed"])),
                          "created_at": stamp})
-    days = sorted({as_of, *(START + timedelta(days=draw(st.integers(0, 600))) for _ in range(3))})
+    days = {as_of, *(START + timedelta(days=draw(st.integers(0, 600))) for _ in range(3))}
+    if rows:  # the days a flag changes, where an off-by-one would show
+        days.add(draw(st.sampled_from([r["decided_on"] for r in rows])))
+        days.update(r["ended_on"] for r in rows[:1] if r["ended_on"] is not None)
+    days = sorted(days)
     return inv, pay, pd.DataFrame(rows, columns=DECISION_COLUMNS), days
 
 
@@ -163,3 +213,6 @@ def test_the_disputed_balance_matches_the_reference(engine, ledger):
         listed = _disputed_on(engine, day)
         assert listed == {i for i in reference.open_amounts(inv, pay, day) if flags[i]}, day
         assert trend[day] == pytest.approx(expected, abs=1e-6) and history[day] == pytest.approx(expected, abs=1e-6)
+        ever = {r.invoice_id for r in inv.itertuples()
+                if reference.ever_disputed(by_invoice[r.invoice_id], r.disputed, day)}
+        assert _ever_disputed(engine, day) == ever, day

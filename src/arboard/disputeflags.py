@@ -13,6 +13,10 @@ shows there. As of a date D:
 Decisions removed as logged by mistake never count. Both the open items of one date
 (:func:`as_of`) and the balance events behind every trend (:func:`spans`, used by
 :mod:`arboard.events`) read the flag this way, so a page's list and its totals agree.
+
+A debtor's history asks another question: was the invoice disputed at any time up to D
+(:func:`ever`)? A dispute resolved on 21 November was a dispute all the same, for the debtor's
+profile, the drivers of late payment, the forecast's delay for disputes and how long disputes take.
 """
 
 from __future__ import annotations
@@ -83,9 +87,15 @@ def joined(source: sa.FromClause, day: date | sa.ColumnElement,
            invoices: sa.FromClause = schema.invoices) -> tuple[sa.FromClause, sa.ColumnElement]:
     """``source`` (which holds ``invoices``) outer-joined to the flags of :func:`as_of`, and the
     invoice's dispute flag as of ``day``: what a query of one date selects instead of ``disputed``."""
-    dated = as_of(day, invoices)
-    return (source.outerjoin(dated, dated.c.invoice_id == invoices.c.invoice_id),
-            sa.func.coalesce(dated.c.disputed, invoices.c.disputed))
+    return _outer(source, as_of(day, invoices), invoices)
+
+
+def _outer(source: sa.FromClause, flags: sa.Subquery, invoices: sa.FromClause) -> tuple[sa.FromClause,
+                                                                                         sa.ColumnElement]:
+    """``source`` outer-joined to ``flags`` (``invoice_id, disputed`` of the decided invoices), and the
+    flag: theirs, else the file's."""
+    return (source.outerjoin(flags, flags.c.invoice_id == invoices.c.invoice_id),
+            sa.func.coalesce(flags.c.disputed, invoices.c.disputed))
 
 
 def spans(invoices: sa.FromClause = schema.invoices) -> sa.Select:
@@ -106,3 +116,21 @@ def spans(invoices: sa.FromClause = schema.invoices) -> sa.Select:
                .where(sa.or_(steps.c.before.is_(None), steps.c.before != steps.c.disputed)).subquery("changes"))
     until = sa.func.lead(changes.c.t).over(partition_by=changes.c.invoice_id, order_by=changes.c.t)
     return sa.select(changes.c.invoice_id, changes.c.t.label("since"), until.label("until"), changes.c.disputed)
+
+
+def ever(day: date | sa.ColumnElement, invoices: sa.FromClause = schema.invoices) -> sa.Subquery:
+    """``invoice_id, disputed``: whether an invoice arboard decided on was disputed on any day up to
+    ``day`` (a resolution does not undo the history; a dispute raised after ``day`` is not in it yet).
+    The others keep their flag, so callers outer-join this as :func:`as_of`."""
+    day = day if isinstance(day, sa.ColumnElement) else sa.literal(day, sa.Date)
+    s = spans(invoices).subquery("spans")
+    was = sa.func.max(sa.case((s.c.disputed, 1), else_=0)) == 1
+    return (sa.select(s.c.invoice_id, was.label("disputed")).where(s.c.since <= day)
+            .group_by(s.c.invoice_id).subquery("ever_disputed"))
+
+
+def joined_ever(source: sa.FromClause, day: date | sa.ColumnElement,
+                invoices: sa.FromClause = schema.invoices) -> tuple[sa.FromClause, sa.ColumnElement]:
+    """:func:`joined` for :func:`ever`: ``source`` outer-joined, and whether the invoice was disputed
+    on any day up to ``day``."""
+    return _outer(source, ever(day, invoices), invoices)

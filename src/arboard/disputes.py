@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, fx, schema
+from arboard import disputeflags, events, fx, schema
 from arboard.db import fetch_frame
 from arboard.openitems import open_items
 
@@ -121,18 +121,18 @@ def resolution(engine: Engine, as_of: date, *, lookback_days: int = 365, currenc
                by_reason: bool = False) -> pd.DataFrame:
     """:func:`resolution_days` as a frame, ``median_days, settled``: one row, or one per dispute reason
     (``reason``, :data:`NO_REASON` when none was given) with ``by_reason``."""
-    inv, con, dd = schema.invoices, schema.contacts, schema.dispute_decisions
+    inv, con = schema.invoices, schema.contacts
     raised = (sa.select(con.c.invoice_id, sa.func.min(con.c.contact_date).label("raised"))
               .where(con.c.kind == "dispute").group_by(con.c.invoice_id).subquery("raised"))
     # A dispute resolved in arboard (arboard.disputestatus) is no longer flagged, but was a dispute all the same.
-    was_disputed = sa.or_(inv.c.disputed, inv.c.invoice_id.in_(
-        sa.select(dd.c.invoice_id).where(sa.func.coalesce(dd.c.ended_why, "") != "removed")))
+    source, was_disputed = disputeflags.joined_ever(inv.outerjoin(raised, raised.c.invoice_id == inv.c.invoice_id),
+                                                    as_of)
     since = sa.func.coalesce(raised.c.raised, inv.c.due_date)
     took = sa.func.greatest(events.days_between(inv.c.paid_date, since), 0)
     reason = sa.func.coalesce(inv.c.dispute_reason, NO_REASON).label("reason")
     q = (sa.select(*([reason] if by_reason else []), sa.func.percentile_cont(0.5).within_group(took)
                    .label("median_days"), sa.func.count().label("settled"))
-         .select_from(inv.outerjoin(raised, raised.c.invoice_id == inv.c.invoice_id))
+         .select_from(source)
          .where(was_disputed, inv.c.amount > 0, inv.c.paid_date > as_of - timedelta(days=lookback_days),
                 inv.c.paid_date <= as_of))
     if by_reason:

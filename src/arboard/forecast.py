@@ -47,9 +47,11 @@ def _delays(engine: Engine, as_of: date, lookback_days: int) -> tuple[pd.Series,
     # Weights in one currency (the saved rates), so that a debtor's larger invoices count more in any currency.
     amount = fx.load(engine).to_reporting(sa.cast(inv.c.amount, sa.Float), inv.c.currency)
     settled = sa.and_(inv.c.paid_date > start, inv.c.paid_date <= as_of, inv.c.amount > 0)
-    q = (sa.select(inv.c.customer_id, inv.c.disputed, sa.func.sum(amount * late).label("w"),
+    # Disputed at any time by then: most disputes were resolved before the invoice was paid.
+    source, disputed = disputeflags.joined_ever(inv, as_of)
+    q = (sa.select(inv.c.customer_id, disputed.label("disputed"), sa.func.sum(amount * late).label("w"),
                    sa.func.sum(amount).label("a"))
-         .where(settled).group_by(inv.c.customer_id, inv.c.disputed))
+         .select_from(source).where(settled).group_by(inv.c.customer_id, disputed))
     with engine.connect() as conn:
         df = fetch_frame(conn, q, ["customer_id", "disputed", "w", "a"])
     df[["w", "a"]] = df[["w", "a"]].astype(float)

@@ -24,7 +24,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import accuracy_score, recall_score, roc_auc_score
 from sqlalchemy.engine import Engine
 
-from arboard import fx, schema
+from arboard import disputeflags, fx, schema
 from arboard.db import fetch_frame
 
 LATE_GRACE_DAYS = 5  # "late" = settled more than 5 days after the due date (as in the published study)
@@ -56,10 +56,12 @@ def invoice_frame(engine: Engine, as_of: date, *, currency: str | None = None) -
     amount = sa.cast(inv.c.amount, sa.Float)
     if not currency:
         amount = fx.load(engine).to_reporting(amount, inv.c.currency)
+    # Disputed at any time by the as-of date: a dispute resolved since still explains a late payment.
+    source, disputed = disputeflags.joined_ever(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id), as_of)
     q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
-                   amount.label("amount"), inv.c.disputed, inv.c.paid_date,
+                   amount.label("amount"), disputed.label("disputed"), inv.c.paid_date,
                    cust.c.customer_type, cust.c.credit_score)
-         .select_from(inv.outerjoin(cust, cust.c.customer_id == inv.c.customer_id))
+         .select_from(source)
          .where(inv.c.invoice_date <= as_of, inv.c.amount > 0))
     if currency:
         q = q.where(inv.c.currency == currency)

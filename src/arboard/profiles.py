@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import aging, events, fx, schema
+from arboard import aging, disputeflags, events, fx, schema
 from arboard.db import fetch_frame
 
 inv, con, cust, ev = schema.invoices, schema.contacts, schema.customers, schema.ar_events
@@ -108,6 +108,8 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
     def wsum(cond, value):
         return sa.func.sum(sa.case((cond, value), else_=zero))
 
+    # Disputed at any time by then: a dispute resolved since is still part of the debtor's history.
+    source, disputed = disputeflags.joined_ever(inv, at)
     inv_q = (sa.select(
         inv.c.customer_id,
         sa.func.sum(sa.case((inv.c.invoice_date > start, 1), else_=0)).label("invoice_count"),
@@ -117,9 +119,9 @@ def debtor_profiles(engine: Engine, as_of: date, *, lookback_days: int = 365, ra
         sa.func.sum(sa.case((sa.and_(settled_in, inv.c.paid_date <= inv.c.due_date), 1), else_=0)).label("on_time"),
         wsum(settled_recent, amount * late).label("recent_late"), wsum(settled_recent, amount).label("recent_amount"),
         wsum(settled_before, amount * late).label("before_late"), wsum(settled_before, amount).label("before_amount"),
-        sa.func.sum(sa.case((sa.and_(inv.c.invoice_date > start, inv.c.disputed), 1), else_=0)).label("disputes"),
+        sa.func.sum(sa.case((sa.and_(inv.c.invoice_date > start, disputed), 1), else_=0)).label("disputes"),
         sa.func.min(inv.c.invoice_date).label("first_invoice"),
-    ).where(inv.c.invoice_date <= at).group_by(inv.c.customer_id))
+    ).select_from(source).where(inv.c.invoice_date <= at).group_by(inv.c.customer_id))
 
     partial_q = (sa.select(ev.c.customer_id, sa.func.count(sa.distinct(ev.c.invoice_id)).label("partial_invoices"))
                  .where(ev.c.n_items == 0, ev.c.day <= at, ev.c.invoice_date > start).group_by(ev.c.customer_id))
