@@ -198,6 +198,9 @@ def test_a_hold_placed_by_hand_stays_until_released(engine):
     register = creditholds.placed(engine, day).set_index("customer_id")
     assert register["by_hand"].to_dict() == {"A": True, "B": False}
     assert creditholds.standing(engine, "A", day).startswith("On credit hold (placed by hand) since 02 Nov 2026")
+    for who, says in (("A", "Credit hold placed by hand"), ("B", "Credit hold placed")):
+        seen = timeline.debtor_timeline(engine, who, as_of=day)
+        assert seen.loc[seen["event"].str.startswith("Credit hold"), "event"].tolist() == [says]
     # Neither meets a rule now: B, held on one, can be released; A stays on hold.
     no_rule = pd.DataFrame(columns=["customer_id", "why", "reached_on"])
     prof = pd.DataFrame({"customer_id": ["A", "B"], "name": ["Alpha", "Beta"], "open_ar": [10.0, 5.0],

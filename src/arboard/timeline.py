@@ -75,7 +75,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
     ch = schema.credit_holds
     no_amount = sa.literal(None, sa.Numeric)
     held = sa.select(
-        ch.c.placed_on.label("date"), sa.literal("Credit hold placed").label("event"),
+        ch.c.placed_on.label("date"),
+        sa.case((ch.c.by_hand, "Credit hold placed by hand"), else_="Credit hold placed").label("event"),
         sa.literal("").label("reference"), no_amount, sa.literal(None, sa.String),
         sa.func.concat(sa.func.coalesce(ch.c.reason, ""),
                        sa.case((ch.c.placed_by.is_not(None), sa.func.concat(" · by ", ch.c.placed_by)), else_=""))
