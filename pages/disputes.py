@@ -8,7 +8,7 @@ import streamlit as st
 
 from arboard import collectors, disputes, disputestatus, exports
 from arboard.errors import ArboardError
-from ui import cache, charts, controls, logform, state
+from ui import cache, charts, controls, logform, markform, state
 from ui.format import count, days, md, money, number
 
 as_of = state.ledger_page(__file__, "Disputes")
@@ -22,11 +22,12 @@ target = c[1].number_input("Target days to resolve", 1, 365, step=5, key="disp_t
                            help="Disputes open longer than this are over target.")
 st.caption("A dispute is an operational fix, not a behaviour signal: the outreach plan keeps disputed invoices out "
            "of its reminders (Outreach → Plan settings), so this is the list to work instead. Disputes come from "
-           "the invoices file's dispute flag, or from a dispute logged with the debtor (Debtors page), which counts "
-           "at once and from its date: an earlier as-of date shows it as it stood then. A dispute counts "
-           "from its first dispute contact, or from the due date when none is recorded. Amounts are what is still "
-           f"open after partial payments. {consolidated}")
+           "the invoices file's dispute flag, or from a dispute logged with the debtor (Debtors page) or marked from "
+           "the contacts log (below when any is left), which counts at once and from its date: an earlier as-of "
+           "date shows it as it stood then. A dispute counts from its first dispute contact, or from the due date "
+           f"when none is recorded. Amounts are what is still open after partial payments. {consolidated}")
 state.history_warning("the times disputes took to settle")
+markform.unmarked(as_of, currency)
 
 table, (typical, settled), settled_by_reason = cache.open_disputes(as_of, currency)
 typical_text = days(typical) if typical is not None else "—"

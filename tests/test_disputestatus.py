@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from arboard import db, disputes, disputestatus, events, importer, logbook, outreach, readers, schema, store, timeline
 from arboard.cli import app
 from arboard.errors import ArboardError
-from tests.conftest import snapshot
+from tests.conftest import snapshot, write_ledger
 
 AS_OF = date(2026, 6, 30)
 TODAY = date(2026, 7, 1)
@@ -174,3 +174,92 @@ def test_cli_raise_and_resolve(duck_url):
     assert "1 dispute resolved" in result.output and _flags(engine)["A"][0] is False
     result = run(app, ["resolve-dispute", "A", "--db", duck_url])
     assert result.exit_code == 1 and "not in dispute" in result.output
+
+
+# --- dispute contacts in the log that the invoices file does not flag ----------------------------
+
+def _contacted_ledger(engine) -> None:
+    """An ERP export without a dispute flag, and a contacts log from the CRM: A disputed on 5 June; C
+    disputed but paid; D disputed on 1 June, resolved in arboard on 8 June, disputed again on 12 June;
+    E disputed after the as-of date; B flagged in the file (already on the Disputes page)."""
+    ids = ["A", "B", "C", "D", "E"]
+    contacts = [("K1", "A", date(2026, 6, 5), "dispute"), ("K2", "A", date(2026, 6, 9), "dispute"),
+                ("K3", "C", date(2026, 6, 5), "dispute"), ("K4", "D", date(2026, 6, 1), "dispute"),
+                ("K5", "D", date(2026, 6, 12), "dispute"), ("K6", "E", date(2026, 7, 1), "dispute"),
+                ("K7", "B", date(2026, 6, 2), "dispute"), ("K8", "A", date(2026, 6, 2), "reminder")]
+    write_ledger(
+        engine, customers=pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["Ann", "Bo"]}),
+        invoices=pd.DataFrame({"invoice_id": ids, "customer_id": ["C1", "C1", "C1", "C2", "C2"],
+                               "invoice_date": [date(2026, 4, 1)] * 5, "due_date": [date(2026, 5, 1)] * 5,
+                               "amount": [100.0, 200.0, 50.0, 80.0, 60.0], "currency": ["EUR"] * 5,
+                               "paid_date": [None, None, date(2026, 6, 20), None, None],
+                               "disputed": [False, True, False, False, False]}),
+        contacts=pd.DataFrame({"contact_id": [c[0] for c in contacts], "customer_id": ["C1", "C1", "C1", "C2", "C2",
+                                                                                     "C2", "C1", "C1"],
+                               "invoice_id": [c[1] for c in contacts], "contact_date": [c[2] for c in contacts],
+                               "channel": ["phone"] * 8, "kind": [c[3] for c in contacts],
+                               "outcome": ["responded"] * 8}))
+    with engine.begin() as conn:
+        disputestatus.decide(conn, ["D"], disputed=True, on=date(2026, 6, 1))
+        disputestatus.decide(conn, ["D"], disputed=False, on=date(2026, 6, 8))
+        db.bump_data_version(conn)
+
+
+def test_dispute_contacts_the_file_does_not_flag_can_be_marked_from_their_date(engine):
+    _contacted_ledger(engine)
+    listed = disputes.unmarked(engine, AS_OF)
+    assert listed[["invoice_id", "raised", "contact_id", "open_amount"]].values.tolist() == [
+        ["A", pd.Timestamp("2026-06-05"), "K1", 100.0], ["D", pd.Timestamp("2026-06-12"), "K5", 80.0]]
+    assert disputes.unmarked(engine, date(2026, 6, 4))["invoice_id"].tolist() == []  # nothing known yet
+    assert "A" not in set(disputes.open_disputes(engine, AS_OF)["invoice_id"])  # reminded until marked
+    before = snapshot(engine)
+    with pytest.raises(ArboardError, match="“B” has no dispute contact left to mark"):
+        disputestatus.mark_contacted(engine, ["A", "B"], as_of=AS_OF, today=TODAY)
+    with pytest.raises(ArboardError, match="after today"):
+        disputestatus.mark_contacted(engine, ["A"], as_of=date(2026, 7, 2), today=TODAY)
+    assert snapshot(engine) == before
+    assert disputestatus.mark_contacted(engine, ["A", "D"], as_of=AS_OF, today=TODAY, by="Ann") == 2
+    _derived_match_a_rebuild(engine)
+    assert disputes.unmarked(engine, AS_OF).empty
+    open_ = disputes.open_disputes(engine, AS_OF).set_index("invoice_id")
+    assert set(open_.index) == {"A", "B", "D"}
+    assert open_.loc["A", "raised"] == pd.Timestamp("2026-06-05")
+    # D was disputed in arboard from 1 to 8 June, and again from its contact of 12 June.
+    for day, shown in ((date(2026, 6, 4), {"B", "D"}), (date(2026, 6, 5), {"A", "B", "D"}),
+                       (date(2026, 6, 11), {"A", "B"}), (date(2026, 6, 12), {"A", "B", "D"})):
+        assert set(disputes.open_disputes(engine, day)["invoice_id"]) == shown, day
+    dd = schema.dispute_decisions
+    with engine.connect() as conn:
+        made = conn.execute(sa.select(dd.c.invoice_id, dd.c.disputed, dd.c.decided_on, dd.c.decided_by, dd.c.contact_id)
+                            .where(dd.c.ended_on.is_(None)).order_by(dd.c.invoice_id)).all()
+    assert [tuple(r) for r in made] == [("A", True, date(2026, 6, 5), "Ann", "K1"),
+                                        ("D", True, date(2026, 6, 12), "Ann", "K5")]
+
+
+
+def test_cli_lists_and_marks_dispute_contacts(duck_url):
+    engine = db.make_engine(duck_url)
+    db.ensure_schema(engine)
+    _contacted_ledger(engine)
+    run = CliRunner().invoke
+    common = ["--as-of", AS_OF.isoformat(), "--db", duck_url]
+    listed = run(app, ["mark-disputed", *common])
+    assert listed.exit_code == 0 and "2 open invoice(s) with a dispute contact" in listed.output, listed.output
+    assert "2026-06-12" in listed.output
+    said = run(app, ["disputes", *common])
+    assert "2 more open invoice(s) have a dispute contact" in said.output, said.output
+    refused = run(app, ["mark-disputed", "B", *common])
+    assert refused.exit_code == 1 and "“B” has no dispute contact left to mark" in refused.output
+    marked = run(app, ["mark-disputed", "--all", "--by", "Ann", *common])
+    assert marked.exit_code == 0 and "2 invoices marked disputed" in marked.output, marked.output
+    assert disputes.unmarked(engine, AS_OF).empty
+
+
+def test_a_contacts_import_says_when_it_names_disputes_the_file_does_not_flag(engine):
+    _ledger(engine)  # A (open, not flagged), B (flagged), Z
+    body = ("contact_id,customer_id,invoice_id,contact_date,channel,kind,outcome\n"
+            "K1,C1,A,2026-06-05,phone,dispute,responded\nK2,C1,B,2026-06-05,phone,dispute,responded\n")
+    raw = readers.read_bytes(body.encode(), name="crm.csv")
+    result = importer.run_import(engine, raw, kind="contacts", today=TODAY, remember=False)
+    assert any(n.startswith("1 open invoice(s) have a dispute contact") for n in result.notes), result.notes
+    assert disputes.unmarked(engine, TODAY)["invoice_id"].tolist() == ["A"]

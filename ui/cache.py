@@ -455,3 +455,13 @@ def open_disputes(as_of: date, currency: str | None) -> tuple[pd.DataFrame, tupl
     """(the open disputes, (median days disputes settled in the last 12 months took, how many), the same per
     dispute reason), cached."""
     return _disputes(*_key(), as_of, currency)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _unmarked(url, version, as_of, currency) -> pd.DataFrame:
+    return disputes.unmarked(state._engine(url), as_of, currency=currency)
+
+
+def unmarked_disputes(as_of: date, currency: str | None) -> pd.DataFrame:
+    """Open invoices a dispute contact names but the invoices file does not flag, cached."""
+    return _unmarked(*_key(), as_of, currency)

@@ -567,6 +567,43 @@ def resolve_dispute_cmd(
               highlight=False)
 
 
+@app.command("mark-disputed")
+def mark_disputed_cmd(
+    invoices: Annotated[list[str] | None, typer.Argument(help="The invoice(s) to mark (default: list them).")] = None,
+    all_listed: Annotated[bool, typer.Option("--all", help="Mark every invoice listed.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    by: Annotated[str | None, typer.Option(help="Who in the team marked them.")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """Open invoices a dispute contact in the log names but the invoices file does not flag (an ERP
+    export without the flag, a contacts log from the CRM): listed, or marked disputed from the date of
+    that contact with their numbers or --all, so that the reminders leave them out."""
+    engine = _open(db_url)
+    day, today = _as_of(as_of, engine), date.today()
+    listed = disputes.unmarked(engine, day)
+    if not invoices and not all_listed:
+        out.print(f"{len(listed):,} open invoice(s) with a dispute contact are not disputed as of {day.isoformat()}"
+                  + ("; mark them with their numbers or --all." if len(listed) else "."), highlight=False)
+        if len(listed):
+            t = Table(title="Dispute contacts not marked" + (f" (first 15 of {len(listed):,})" if len(listed) > 15
+                                                             else ""))
+            for label in ("Invoice", "Debtor ID", "Debtor", "Open", "Disputed on"):
+                t.add_column(label, justify="right" if label == "Open" else "left", no_wrap=label != "Debtor")
+            for row in listed.head(15).itertuples(index=False):
+                t.add_row(Text(str(row.invoice_id)), Text(str(row.customer_id)), Text(str(row.name)),
+                          f"{row.open_amount:,.2f} {row.currency}", f"{row.raised:%Y-%m-%d}")
+            out.print(t)
+        return
+    try:
+        n = disputestatus.mark_contacted(engine, listed["invoice_id"].tolist() if all_listed else invoices or [],
+                                         as_of=day, today=today, by=by)
+    except ArboardError as exc:
+        _fail(exc)
+    out.print(f"{n} invoice{'s' if n != 1 else ''} marked disputed from their dispute contacts; the reminders "
+              "leave them out.", highlight=False)
+
+
 @app.command("payment-plan")
 def payment_plan_cmd(
     customer_id: Annotated[str, typer.Argument(help="The debtor's customer number.")],
@@ -669,6 +706,10 @@ def disputes_cmd(
     amount = f" ({s.amount:,.2f} {unit})" if unit else ""
     out.print(f"{s.count:,} open disputes{amount} as of {day.isoformat()}; over {target_days} days: "
               f"{s.over_target:,}" + (f" ({s.over_target_amount:,.2f} {unit})" if unit else ""), highlight=False)
+    unmarked = disputes.unmarked(engine, day, currency=cur)
+    if len(unmarked):
+        out.print(f"{len(unmarked):,} more open invoice(s) have a dispute contact in the log but are not disputed "
+                  "in the invoices file: see arboard mark-disputed.", highlight=False)
     if settled:
         out.print(f"Disputes settled in the 12 months before took a median of {typical:.0f} days "
                   f"({settled:,} invoices).", highlight=False)

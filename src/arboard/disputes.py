@@ -98,6 +98,52 @@ def open_disputes(engine: Engine, as_of: date, *, currency: str | None = None,
     return df[[*COLUMNS, *(["open_value"] if rates.active else [])]].reset_index(drop=True)
 
 
+UNMARKED_COLUMNS = ["invoice_id", "customer_id", "name", "currency", "due_date", "open_amount", "raised", "contact_id"]
+
+
+def unmarked(engine: Engine, as_of: date, *, currency: str | None = None) -> pd.DataFrame:
+    """Open invoices with a dispute contact in the log that are not disputed as of ``as_of``.
+
+    An ERP export without a dispute flag, or a contacts log from another system, leaves such
+    invoices in the reminders although the debtor disputed them. Only contacts dated after the
+    invoice's last decision made in arboard count (a dispute resolved in arboard since is done with),
+    and those up to ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`UNMARKED_COLUMNS`, one row per invoice, largest open amount first: ``raised`` is the
+        first such dispute contact (``contact_id``), from which it would count as disputed
+        (:func:`arboard.disputestatus.mark_contacted`); the open amount is in the invoice's currency.
+    """
+    events.ensure_current(engine)  # partial payments come from the derived balance events
+    con, cust, dd = schema.contacts, schema.customers, schema.dispute_decisions
+    items = open_items(as_of, currency=currency)
+    last_decision = (sa.select(dd.c.invoice_id, sa.func.max(dd.c.decided_on).label("on"))
+                     .where(dd.c.ended_why.is_distinct_from("removed")).group_by(dd.c.invoice_id).subquery("decided"))
+    first = sa.func.row_number().over(partition_by=con.c.invoice_id,
+                                      order_by=(con.c.contact_date, con.c.contact_id)).label("first")
+    contacted = (sa.select(con.c.invoice_id, con.c.contact_id, con.c.contact_date, first)
+                 .select_from(con.outerjoin(last_decision, last_decision.c.invoice_id == con.c.invoice_id))
+                 .where(con.c.kind == "dispute", con.c.invoice_id.is_not(None), con.c.contact_date <= as_of,
+                        sa.or_(last_decision.c.on.is_(None), con.c.contact_date > last_decision.c.on))
+                 .subquery("contacted"))
+    q = (sa.select(items.c.invoice_id, items.c.customer_id, sa.func.coalesce(cust.c.name, items.c.customer_id)
+                   .label("name"), items.c.currency, items.c.due_date, items.c.open_amount,
+                   contacted.c.contact_date.label("raised"), contacted.c.contact_id)
+         .select_from(items.join(contacted, sa.and_(contacted.c.invoice_id == items.c.invoice_id,
+                                                   contacted.c.first == 1))
+                      .outerjoin(cust, cust.c.customer_id == items.c.customer_id))
+         .where(~items.c.disputed, items.c.amount > 0, items.c.open_amount > 0.004)
+         .order_by(items.c.open_amount.desc(), items.c.invoice_id))
+    with engine.connect() as conn:
+        df = fetch_frame(conn, q, UNMARKED_COLUMNS)
+    for col in ("due_date", "raised"):
+        df[col] = pd.to_datetime(df[col])
+    df["open_amount"] = df["open_amount"].astype(float).round(2)
+    return df
+
+
 def _value(disputes: pd.DataFrame) -> pd.Series:
     """The amounts a total adds up: in the reporting currency when the list spans currencies."""
     return disputes["open_value"] if "open_value" in disputes else disputes["open_amount"]

@@ -25,7 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, schema
+from arboard import disputes, events, schema
 from arboard.collectors import check_name
 from arboard.db import bump_data_version, chunks, get_meta
 from arboard.errors import ArboardError, check_text
@@ -61,12 +61,13 @@ def _in_force(conn: sa.Connection, ids: Sequence[str]) -> dict[str, sa.Row]:
 
 def decide(conn: sa.Connection, invoice_ids: Sequence[str], *, disputed: bool, on: date, by: str | None = None,
            reason: str | None = None, note: str | None = None,
-           contact_ids: dict[str, str] | None = None) -> list[str]:
+           contact_ids: dict[str, str] | None = None, refresh: bool = True) -> list[str]:
     """Record that these invoices are disputed (or no longer), inside the caller's transaction.
 
     Each invoice's decision in force, if any, ends and the new one replaces it; the invoice's flag
     (and, raising with a ``reason``, its reason) follows, and the balance events of the debtors are
-    recomputed (their flag is dated: it changes from ``on``). The caller has checked the values and
+    recomputed (their flag is dated: it changes from ``on``), unless the caller does that once after
+    several decisions (``refresh=False``, then :func:`refresh_events`). The caller has checked the values and
     moves the data version on.
 
     Returns
@@ -108,11 +109,12 @@ def decide(conn: sa.Connection, invoice_ids: Sequence[str], *, disputed: bool, o
         conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(part)).values(**values))
     # Even an unchanged flag is now dated from ``on``: a resolution today of an invoice the file
     # flags changes nothing now but every as-of date before the file's next word.
-    _refresh(conn, sorted({found[i].customer_id for i in ids}))
+    if refresh:
+        refresh_events(conn, sorted({found[i].customer_id for i in ids}))
     return changed
 
 
-def _refresh(conn: sa.Connection, customer_ids: Sequence[str]) -> None:
+def refresh_events(conn: sa.Connection, customer_ids: Sequence[str]) -> None:
     """Recompute the balance events of these debtors (their dispute decisions changed), when the
     events are current; otherwise the next read rebuilds them all anyway."""
     if not customer_ids or get_meta(conn, "events_version") != (get_meta(conn, "data_version") or "0"):
@@ -154,6 +156,45 @@ def resolve(engine: Engine, invoice_ids: Sequence[str], *, on: date, today: date
     return len(ids)
 
 
+def mark_contacted(engine: Engine, invoice_ids: Sequence[str], *, as_of: date, today: date,
+                   by: str | None = None) -> int:
+    """Mark disputed the open invoices a dispute contact in the log names (:func:`arboard.disputes.unmarked`),
+    each from the date of that contact: they leave the reminders, and earlier as-of dates from then on
+    show them disputed.
+
+    One transaction, which moves the data version on. Returns how many invoices were marked.
+
+    Raises
+    ------
+    ArboardError
+        No invoice, more than :data:`MAX_INVOICES`, an invoice that is not on that list as of ``as_of``,
+        ``as_of`` after ``today``, a bad name. Nothing is recorded then.
+    """
+    ids = list(dict.fromkeys(i.strip() for i in invoice_ids if i and i.strip()))
+    if not ids:
+        raise ArboardError("Choose the invoice(s) to mark as disputed.")
+    if len(ids) > MAX_INVOICES:
+        raise ArboardError(f"Mark at most {MAX_INVOICES:,} invoices at once; {len(ids):,} were chosen.")
+    if as_of > today:
+        raise ArboardError(f"The as-of date {as_of.isoformat()} is after today ({today.isoformat()}).")
+    by = check_name(by)
+    listed = disputes.unmarked(engine, as_of).set_index("invoice_id")
+    absent = [i for i in ids if i not in listed.index]
+    if absent:
+        raise ArboardError(f"Invoice “{absent[0]}” has no dispute contact left to mark as of {as_of.isoformat()}: "
+                           "it is settled, already disputed, or its dispute was decided in arboard since"
+                           + (f" (and {len(absent) - 1} more)." if len(absent) > 1 else "."))
+    chosen = listed.loc[ids]
+    with engine.begin() as conn:
+        for raised, group in chosen.groupby("raised"):
+            decide(conn, group.index.tolist(), disputed=True, on=raised.date(), by=by,
+                   note="From the dispute contact in the log", contact_ids=group["contact_id"].to_dict(),
+                   refresh=False)
+        refresh_events(conn, sorted(set(chosen["customer_id"])))
+        bump_data_version(conn)
+    return len(ids)
+
+
 def undo_contact(conn: sa.Connection, contact_ids: Sequence[str]) -> None:
     """A dispute contact logged by mistake is removed: the decision it made, if still in force, ends
     and the one it replaced (or the file's flag) counts again. Inside the caller's transaction."""
@@ -173,7 +214,7 @@ def undo_contact(conn: sa.Connection, contact_ids: Sequence[str]) -> None:
         flag = back.disputed if back is not None and back.ended_why == "decision" else r.file_said
         if flag != r.disputed:
             conn.execute(sa.update(inv).where(inv.c.invoice_id == r.invoice_id).values(disputed=flag))
-    _refresh(conn, sorted({r.customer_id for r in rows}))  # the dated flag lost a change either way
+    refresh_events(conn, sorted({r.customer_id for r in rows}))  # the dated flag lost a change either way
 
 
 def apply_to_import(conn: sa.Connection, staged: sa.Table, *, today: date) -> list[str]:

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import amounts, dates, disputestatus, events, schema, store
+from arboard import amounts, dates, disputes, disputestatus, events, schema, store
 from arboard.db import bump_data_version, get_meta, redact, set_meta
 from arboard.errors import ArboardError, driver_reason
 from arboard.fields import (
@@ -614,6 +614,14 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     return inserted, updated, inserted if kind == "customers" else customers_added
 
 
+def _unmarked_note(engine: Engine, today: date) -> list[str]:
+    """What a contacts log says of disputes the invoices file does not flag (:func:`arboard.disputes.unmarked`)."""
+    n = len(disputes.unmarked(engine, today))
+    return [f"{n:,} open invoice(s) have a dispute contact in the log but are not disputed in the invoices file, so "
+            "the reminders still include them: mark those still in dispute on the Disputes page (or with arboard "
+            "mark-disputed)."] if n else []
+
+
 def _reopen_derived(conn: sa.Connection, kind: str, staged: store.Staged, mode: str) -> sa.Table | None:
     """Withdraw the paid dates arboard derived from payments (:func:`_settle_from_payments`) that this
     import may change: those of the invoices it loads, and, for payments, of the invoices the staged
@@ -838,6 +846,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         reason = driver_reason(exc)
         raise ArboardError(f"The database refused the import ({reason}); nothing was changed.",
                            where=redact(engine.url), report=batch.report) from exc
+    if batch.kind == "contacts":
+        batch.notes.extend(_unmarked_note(engine, today))
     say("Done", 1.0)
     return ImportResult(batch.kind, raw.source, batch.rows_read, inserted, updated, batch.rejected_rows,
                         batch.suspicious_rows, customers_added, batch.report, batch.notes, version)

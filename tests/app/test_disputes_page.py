@@ -40,3 +40,46 @@ def test_ticked_disputes_are_resolved(app_db, tmp_path, monkeypatch):
         assert not made["disputed"].any()
     finally:
         engine.dispose()
+
+
+def test_dispute_contacts_the_file_does_not_flag_are_marked(app_db, tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from arboard import db, disputes, schema, store
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(app_db.removeprefix("duckdb:///"), path)
+    url = f"duckdb:///{path}"
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    engine = db.open_database(url)
+    try:
+        at = run_page("pages/disputes.py")
+        as_of = at.session_state["as_of"]
+        inv = schema.invoices
+        with engine.begin() as conn:  # a CRM's contacts log: disputes on two open invoices the file does not flag
+            rows = conn.execute(sa.select(inv.c.invoice_id, inv.c.customer_id).where(
+                inv.c.paid_date.is_(None), ~inv.c.disputed, inv.c.amount > 0, inv.c.invoice_date < as_of
+                - timedelta(days=30)).order_by(inv.c.amount.desc()).limit(2)).all()
+            store.append(conn, schema.contacts, pd.DataFrame({
+                "contact_id": ["CRM1", "CRM2"], "customer_id": [r.customer_id for r in rows],
+                "invoice_id": [r.invoice_id for r in rows], "contact_date": [as_of - timedelta(days=5)] * 2,
+                "channel": ["phone"] * 2, "kind": ["dispute"] * 2, "outcome": ["responded"] * 2}))
+            db.bump_data_version(conn)
+        at.run()
+        assert not at.exception
+        assert any("2 open invoices with a dispute contact" in e.label for e in at.expander)
+        assert at.button(key="disp_unmarked_go").disabled
+        at.session_state["disp_unmarked_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+        at.run()
+        at.text_input(key="disp_unmarked_by").set_value("Ann").run()
+        at.button(key="disp_unmarked_go").click().run()
+        assert not at.exception
+        assert any("Marked disputed" in s.value and "1 invoice" in s.value for s in at.success)
+        marked = {r.invoice_id for r in rows} - set(disputes.unmarked(engine, as_of)["invoice_id"])
+        assert len(marked) == 1 and marked <= set(_worklist(at)["invoice_id"])
+        assert any("1 open invoice with a dispute contact" in e.label for e in at.expander)
+    finally:
+        engine.dispose()
