@@ -119,14 +119,14 @@ def unmarked(engine: Engine, as_of: date, *, currency: str | None = None) -> pd.
     events.ensure_current(engine)  # partial payments come from the derived balance events
     con, cust, dd = schema.contacts, schema.customers, schema.dispute_decisions
     items = open_items(as_of, currency=currency)
-    last_decision = (sa.select(dd.c.invoice_id, sa.func.max(dd.c.decided_on).label("on"))
+    last_decision = (sa.select(dd.c.invoice_id, sa.func.max(dd.c.decided_on).label("last_on"))
                      .where(dd.c.ended_why.is_distinct_from("removed")).group_by(dd.c.invoice_id).subquery("decided"))
     first = sa.func.row_number().over(partition_by=con.c.invoice_id,
                                       order_by=(con.c.contact_date, con.c.contact_id)).label("first")
     contacted = (sa.select(con.c.invoice_id, con.c.contact_id, con.c.contact_date, first)
                  .select_from(con.outerjoin(last_decision, last_decision.c.invoice_id == con.c.invoice_id))
                  .where(con.c.kind == "dispute", con.c.invoice_id.is_not(None), con.c.contact_date <= as_of,
-                        sa.or_(last_decision.c.on.is_(None), con.c.contact_date > last_decision.c.on))
+                        sa.or_(last_decision.c.last_on.is_(None), con.c.contact_date > last_decision.c.last_on))
                  .subquery("contacted"))
     q = (sa.select(items.c.invoice_id, items.c.customer_id, sa.func.coalesce(cust.c.name, items.c.customer_id)
                    .label("name"), items.c.currency, items.c.due_date, items.c.open_amount,
