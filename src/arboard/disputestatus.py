@@ -123,6 +123,16 @@ def refresh_events(conn: sa.Connection, customer_ids: Sequence[str]) -> None:
                    only_customers=sa.select(inv.c.customer_id).where(inv.c.customer_id.in_(customer_ids)))
 
 
+def _chosen(invoice_ids: Sequence[str], none: str, verb: str, things: str) -> list[str]:
+    """The invoice numbers given, stripped and once each; refused when none or too many."""
+    ids = list(dict.fromkeys(i.strip() for i in invoice_ids if i and i.strip()))
+    if not ids:
+        raise ArboardError(none)
+    if len(ids) > MAX_INVOICES:
+        raise ArboardError(f"{verb} at most {MAX_INVOICES:,} {things} at once; {len(ids):,} were chosen.")
+    return ids
+
+
 def resolve(engine: Engine, invoice_ids: Sequence[str], *, on: date, today: date, by: str | None = None,
             note: str | None = None) -> int:
     """Record disputes as settled on ``on``: the invoices are due again and the plan reminds them.
@@ -136,11 +146,7 @@ def resolve(engine: Engine, invoice_ids: Sequence[str], *, on: date, today: date
         after ``today`` or before the dispute was raised in arboard, a bad name or note. Nothing is
         recorded then.
     """
-    ids = list(dict.fromkeys(i.strip() for i in invoice_ids if i and i.strip()))
-    if not ids:
-        raise ArboardError("Choose the disputed invoice(s) to resolve.")
-    if len(ids) > MAX_INVOICES:
-        raise ArboardError(f"Resolve at most {MAX_INVOICES:,} disputes at once; {len(ids):,} were chosen.")
+    ids = _chosen(invoice_ids, "Choose the disputed invoice(s) to resolve.", "Resolve", "disputes")
     if on > today:
         raise ArboardError(f"The dispute would be resolved on {on.isoformat()}, after today ({today.isoformat()}).")
     note, by = check_note(note), check_name(by)
@@ -170,11 +176,7 @@ def mark_contacted(engine: Engine, invoice_ids: Sequence[str], *, as_of: date, t
         No invoice, more than :data:`MAX_INVOICES`, an invoice that is not on that list as of ``as_of``,
         ``as_of`` after ``today``, a bad name. Nothing is recorded then.
     """
-    ids = list(dict.fromkeys(i.strip() for i in invoice_ids if i and i.strip()))
-    if not ids:
-        raise ArboardError("Choose the invoice(s) to mark as disputed.")
-    if len(ids) > MAX_INVOICES:
-        raise ArboardError(f"Mark at most {MAX_INVOICES:,} invoices at once; {len(ids):,} were chosen.")
+    ids = _chosen(invoice_ids, "Choose the invoice(s) to mark as disputed.", "Mark", "invoices")
     if as_of > today:
         raise ArboardError(f"The as-of date {as_of.isoformat()} is after today ({today.isoformat()}).")
     by = check_name(by)
