@@ -129,6 +129,8 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
         else:
             st.info(f"{number(batch.rows_read)} rows read: {number(batch.rejected_rows)} would be rejected, "
                     f"{number(batch.suspicious_rows)} are suspicious but would load.")
+            for warning in batch.warnings:
+                st.warning(md(warning[0].upper() + warning[1:] + "."))
             for note in batch.notes:
                 st.caption(f"Note: {note}")
             show_report(batch.report, key=f"check-{key}")
@@ -176,6 +178,8 @@ if result is not None:
                f"{result.kind} from {md(result.source)}: {number(result.inserted)} new, {number(result.updated)} "
                f"updated, {number(result.rejected)} rejected and left out, {number(result.suspicious)} suspicious, "
                f"{number(result.customers_added)} new customers.")
+    for warning in result.warnings:
+        st.warning(md(warning[0].upper() + warning[1:] + "."))
     for note in result.notes:
         st.caption(f"Note: {md(note)}")
     if len(result.report):

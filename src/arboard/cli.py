@@ -171,8 +171,10 @@ def import_cmd(
     table_out.add_row(*(f"{v:,}" for v in (result.rows_read, result.inserted, result.updated, result.rejected,
                                           result.suspicious, result.customers_added)))
     out.print(table_out)
+    for warning in result.warnings:
+        out.print(Text(f"! {warning}", style="bold yellow"))
     for note in result.notes:
-        out.print(f"• {note}")
+        out.print(Text(f"• {note}"))  # Text: a note may quote the file
     if len(result.report):
         report.write_bytes(exports.to_csv_bytes(result.report))
         out.print(f"Report of rejected/suspicious rows ({len(result.report):,}): {report}")

@@ -48,7 +48,7 @@ _CUSTOMER_ID = _s(
     "debitorennummer", "debitornummer", "kunde", "kunden nr", "kundennummer", "kunden id", "kdnr",
     "numero client", "n client", "code client", "cliente", "id cliente", "codigo cliente",
     "numero cliente", "klant", "klantnummer", "klant nr", "debiteur", "debiteurnummer", "sold to",
-    "sold to party", "payer", "business partner", "bp", "partner id", "customerid",
+    "sold to party", "payer", "business partner", "bp", "partner id", "customerid", "konto", "kontonummer",
 )
 _INVOICE_ID = _s(
     "invoice_id", "invoice", "invoice no", "invoice number", "invoice nr", "invoice num", "inv no",
@@ -63,8 +63,11 @@ _AMOUNT = _s(
     "gross amount", "invoice total", "amount incl tax", "amount incl vat", "betrag",
     "rechnungsbetrag", "bruttobetrag", "gesamtbetrag", "montant", "montant ttc", "importe",
     "importe total", "monto", "bedrag", "factuurbedrag", "importo", "value", "amount dc",
-    "amount lc", "amount in local currency", "open amount", "balance", "outstanding",
-    "offener betrag", "saldo",
+    # SAP line-item lists: document currency first (what the debtor owes and pays), then local currency.
+    "amount in dc", "amount in doc curr", "amount in document currency", "amt in doc curr", "betrag in bw",
+    "betrag in belegwaehrung", "betrag in belegwahrung", "amount lc", "amount in lc", "amt in loc cur",
+    "amt in loc curr", "betrag in hw", "betrag in hauswaehrung", "betrag in hauswahrung", "amount in local currency",
+    "open amount", "balance", "outstanding", "offener betrag", "saldo",
 )
 _DATE_COMMON_PAYMENT = _s(
     "payment date", "date paid", "paid date", "zahlungsdatum", "zahldatum", "date paiement",
@@ -72,7 +75,8 @@ _DATE_COMMON_PAYMENT = _s(
 )
 _CURRENCY = _s(
     "currency", "curr", "cur", "ccy", "currency code", "waehrung", "wahrung", "devise", "moneda",
-    "valuta", "divisa",
+    "valuta", "divisa", "document currency", "doc currency", "belegwaehrung", "belegwahrung", "crcy",
+    "lcurr", "local currency", "loc curr", "hauswaehrung", "hauswahrung", "hwaehr", "hwahr",
 )
 
 CUSTOMER_ATTRIBUTES: tuple[Field, ...] = (
@@ -160,14 +164,16 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "invoice date", "invoicedate", "date", "doc date", "document date", "billing date",
             "issue date", "issued on", "posting date", "rechnungsdatum", "belegdatum", "datum",
             "date facture", "date de facture", "fecha factura", "fecha", "factuurdatum",
-            "data fattura", "invoiced on", "transaction date", "txn date",
+            "data fattura", "invoiced on", "transaction date", "txn date", "pstng date", "buchungsdatum",
+            "buch dat",
         )),
         Field("due_date", "date", "Due date", False, _s(
             "due date", "duedate", "net due date", "due", "due on", "payment due date",
             "faelligkeit", "falligkeit", "faellig am", "fallig am", "faelligkeitsdatum",
             "falligkeitsdatum", "nettofaelligkeit", "date echeance", "date d echeance", "echeance",
             "fecha vencimiento", "fecha de vencimiento", "vencimiento", "vervaldatum",
-            "data scadenza", "scadenza",
+            "data scadenza", "scadenza", "net due dt", "net due", "due dt", "nettofaelligk", "nettofalligk",
+            "faelligk", "falligk", "netto faelligkeit", "netto falligkeit",
         )),
         Field("amount", "amount", "Amount", True, _AMOUNT),
         Field("currency", "text", "Currency", False, _CURRENCY),
@@ -176,7 +182,8 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "cleared on", "paid on", "date paid", "payment date", "settlement date", "date settled",
             "closed date", "zahlungsdatum", "ausgleichsdatum", "ausgeglichen am", "bezahlt am",
             "date paiement", "date de paiement", "date reglement", "fecha pago", "fecha de pago",
-            "betaaldatum", "data pagamento",
+            "betaaldatum", "data pagamento", "clearing", "clrng date", "clearing dt", "ausgl",
+            "ausgleich", "ausgl datum",
         )),
         Field("disputed", "bool", "Disputed", False, _s(
             "disputed", "dispute", "in dispute", "dispute flag", "strittig", "bestritten",
@@ -254,6 +261,15 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
 DERIVED_COLUMNS = frozenset(_s(
     "days to settle", "daystosettle", "days late", "dayslate", "days overdue", "days past due",
     "aging", "age", "bucket", "aging bucket", "tage ueberfaellig", "verzug", "retard",
+    # SAP's days in arrears, "Arrears after net due date" (it names the due date, but is a count of days).
+    "arrears", "arrears after net due date", "arrears by net due date", "days in arrears", "verzugstage",
+    "tage verzug", "verzug nach nettofaelligkeit", "verzug nach nettofalligkeit",
+))
+# Columns whose names contain a field's synonym but are something else: SAP's clearing document
+# (a document number beside the clearing date).
+OTHER_COLUMNS = frozenset(_s(
+    "clearing document", "clearing doc", "clrng doc", "clearing doc no", "ausgl beleg", "ausgleichsbeleg",
+    "ausgleichsbelegnummer",
 ))
 
 
@@ -295,7 +311,7 @@ def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
                 break
     # Pass 2: containment for what is left ("Net Due Date (DD.MM.YYYY)", "Invoice Amount EUR").
     for col in columns:
-        if col in mapping or norm[col] in DERIVED_COLUMNS:
+        if col in mapping or norm[col] in DERIVED_COLUMNS or norm[col] in OTHER_COLUMNS:
             continue
         for fld in fields:
             if fld.name in taken:
@@ -304,6 +320,34 @@ def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
                 mapping[col] = fld.name
                 taken.add(fld.name)
                 break
+    return _pair_currency(mapping, norm)
+
+
+# SAP lists carry two amounts, each with its currency: in the document's currency and in the company's
+# local currency. The currency taken must be the one of the amount taken.
+_LOCAL_AMOUNTS = _s("amount lc", "amount in lc", "amt in loc cur", "amt in loc curr", "amount in local currency",
+                    "betrag in hw", "betrag in hauswaehrung", "betrag in hauswahrung")
+_DOCUMENT_AMOUNTS = _s("amount dc", "amount in dc", "amount in doc curr", "amount in document currency",
+                       "amt in doc curr", "betrag in bw", "betrag in belegwaehrung", "betrag in belegwahrung")
+_LOCAL_CURRENCIES = _s("lcurr", "local currency", "loc curr", "hauswaehrung", "hauswahrung", "hwaehr", "hwahr")
+
+
+def _pair_currency(mapping: dict[str, str], norm: dict[str, str]) -> dict[str, str]:
+    """The currency column that goes with an amount column named for its currency: a local-currency
+    amount takes the local currency, a document-currency amount the other one (none when the file
+    lacks it: the default currency then, rather than a wrong one)."""
+    amount = next((c for c, f in mapping.items() if f == "amount"), None)
+    currency = next((c for c, f in mapping.items() if f == "currency"), None)
+    if amount is None or currency is None or norm[amount] not in (*_LOCAL_AMOUNTS, *_DOCUMENT_AMOUNTS):
+        return mapping
+    local = norm[amount] in _LOCAL_AMOUNTS
+    if local == (norm[currency] in _LOCAL_CURRENCIES):
+        return mapping
+    other = next((c for c in norm if c not in mapping and (norm[c] in _LOCAL_CURRENCIES) == local
+                  and norm[c] in _CURRENCY), None)
+    del mapping[currency]
+    if other is not None:
+        mapping[other] = "currency"
     return mapping
 
 

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import amounts, dates, disputes, disputestatus, events, schema, store
+from arboard import amounts, dates, disputes, disputestatus, events, schema, skiprows, store
 from arboard.db import bump_data_version, get_meta, redact, set_meta
 from arboard.errors import ArboardError, driver_reason
 from arboard.fields import (
@@ -192,6 +192,8 @@ class Batch:
     # Columns the file has nothing for, filled from a setting (currency, due date from the terms): the
     # rows it updates keep theirs, new rows take the setting.
     defaulted: frozenset[str] = frozenset()
+    # What the user should look at before trusting the load (a file total its rows do not add up to).
+    warnings: list[str] = field(default_factory=list)
 
 
 class _Findings:
@@ -397,16 +399,21 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
     for name in [n for n in df.columns if n in ("name", "email", "phone", "dispute_reason")]:
         findings.add(formula_like(df[name]), name, SUSPICIOUS,
                      "starts like a spreadsheet formula; stored as text and neutralised in exports")
-    rows = raw.first_row + np.arange(len(df))
+    rows = raw.lines if raw.lines is not None else raw.first_row + np.arange(len(df))
     drop_repeats = _duplicates(df[[c for c in df.columns if c in schema.LEDGER_TABLES[kind].c]], pk, findings, rows)
 
     found = findings.frame()
     rejected_mask = np.zeros(len(df), dtype=bool)
     rejected_mask[found.loc[found["severity"] == REJECTED, "pos"].to_numpy(dtype=int)] = True
+    warnings: list[str] = []
+    layout = _layout_rows(raw, spec, df, np.flatnonzero(rejected_mask), rows, notes, warnings)
+    if layout.any():
+        found = found[~layout[found["pos"].to_numpy(dtype=int)]]
+        rejected_mask &= ~layout
     suspicious_pos = set(found.loc[found["severity"] == SUSPICIOUS, "pos"].tolist())
     report = _report(found, raw, spec, rows)
 
-    keep = ~(rejected_mask | drop_repeats)
+    keep = ~(rejected_mask | drop_repeats | layout)
     kept = df if keep.all() else df[keep]
     own = schema.LEDGER_TABLES[kind]
     tables = {kind: kept[[c.name for c in own.columns if c.name in kept.columns]]}
@@ -414,8 +421,50 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
         attr_cols = [c.name for c in schema.customers.columns if c.name in kept.columns and c.name != "customer_id"]
         customers = kept[["customer_id", *attr_cols]].drop_duplicates("customer_id", keep="last")
         tables["customers"] = customers
-    return Batch(kind, tables, report, len(df), int(rejected_mask.sum()),
-                 len(suspicious_pos - set(np.flatnonzero(rejected_mask))), rows, notes, defaulted)
+    return Batch(kind, tables, report, len(df) - int(layout.sum()), int(rejected_mask.sum()),
+                 len(suspicious_pos - set(np.flatnonzero(rejected_mask))), rows, notes, defaulted, warnings)
+
+
+# The field that dates each kind's rows: a total line has none.
+_DOCUMENT_DATE = {"invoices": "invoice_date", "payments": "payment_date", "contacts": "contact_date"}
+
+
+def _layout_rows(raw: RawTable, spec: MappingSpec, df: pd.DataFrame, rejected: np.ndarray, rows: np.ndarray,
+                 notes: list[str], warnings: list[str]) -> np.ndarray:
+    """A mask of the rejected rows that are the export's layout (:mod:`arboard.skiprows`: blank and rule
+    lines, repeated headers, subtotals and totals), to skip rather than reject; says so in ``notes`` and
+    checks a grand total at the end against the rows above it."""
+    layout = np.zeros(len(df), dtype=bool)
+    dated = _DOCUMENT_DATE.get(spec.kind)
+    if dated in df:  # a line with a document date is a ledger row, however broken
+        rejected = rejected[df[dated].isna().to_numpy()[rejected]]
+    if not len(rejected):
+        return layout
+    by_field: dict[str, list[str]] = {}
+    for col, fname in spec.columns.items():
+        by_field.setdefault(fname, []).append(col)
+    pk = schema.PRIMARY_KEYS[spec.kind]
+    columns = skiprows.Columns(ids=tuple(by_field.get(pk, [])),
+                               dates=tuple(by_field.get(_DOCUMENT_DATE.get(spec.kind, ""), [])),
+                               sums=tuple(by_field.get("amount", []) + by_field.get("currency", [])),
+                               keys=tuple(by_field.get("customer_id", []) + by_field.get("name", [])))
+    found = skiprows.classify(raw.df, rejected, columns, df.get("amount"))
+    if not found:
+        return layout
+    for pos in found.values():
+        layout[pos] = True
+    notes.append(skiprows.note(found, rows))
+    if "total" in found and "amount" in df:
+        cur_col = by_field.get("currency", [None])[0]
+        currencies = None
+        if cur_col is not None:
+            currencies = raw.df[cur_col].astype("string").str.strip().str.upper()
+            currencies = currencies.where(currencies.str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool))
+        matched, differing = skiprows.total_checks(raw.df, found["total"], np.flatnonzero(~layout), df["amount"],
+                                                   currencies, rows, what=spec.kind[:-1], keys=columns.keys)
+        notes.extend(matched)
+        warnings.extend(differing)
+    return layout
 
 
 def _report(found: pd.DataFrame, raw: RawTable, spec: MappingSpec, rows: np.ndarray) -> pd.DataFrame:
@@ -777,6 +826,7 @@ class ImportResult:
     report: pd.DataFrame
     notes: list[str]
     data_version: int
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None, kind: str | None = None,
@@ -853,7 +903,7 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         batch.notes.extend(_unmarked_note(engine, today))
     say("Done", 1.0)
     return ImportResult(batch.kind, raw.source, batch.rows_read, inserted, updated, batch.rejected_rows,
-                        batch.suspicious_rows, customers_added, batch.report, batch.notes, version)
+                        batch.suspicious_rows, customers_added, batch.report, batch.notes, version, batch.warnings)
 
 
 

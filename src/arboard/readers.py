@@ -16,11 +16,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from arboard.errors import ArboardError, driver_reason
 
 DELIMITERS = (",", ";", "\t", "|")
+_RULE = re.compile(r"\s*[-=_+|]{3,}\s*")
 _MAGIC = {
     b"PK\x03\x04": "zip",
     b"\xd0\xcf\x11\xe0": "xls",
@@ -33,7 +35,8 @@ class RawTable:
     """A table as read, before any mapping.
 
     ``first_row`` is the file line (or sheet row) number of the first data row, so a report
-    can point at the same line a user sees in a text editor or in Excel.
+    can point at the same line a user sees in a text editor or in Excel; ``lines`` holds each row's
+    line when the rows are not consecutive lines (a list report whose titles and rules were dropped).
     """
 
     df: pd.DataFrame
@@ -43,6 +46,7 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    lines: np.ndarray | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -85,14 +89,18 @@ def _sniff(lines: list[str]) -> tuple[str, int, int]:
     Returns (delimiter, header line index, number of fields).
     """
     best: tuple[float, int, str, int] | None = None
+    # Rule lines ("-----" between the pages of a list report) are no rows of any delimiter.
+    rules = [_RULE.fullmatch(ln) is not None for ln in lines]
     for delim in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
-        if not counts:
+        counts = [None if rule else len(row) for row, rule in zip(csv.reader(lines, delimiter=delim), rules,
+                                                                   strict=True)]
+        counted = [c for c in counts if c is not None]
+        if not counted:
             continue
-        n, freq = Counter(counts).most_common(1)[0]
+        n, freq = Counter(counted).most_common(1)[0]
         if n < 2:
             continue
-        score = (freq / len(counts), n)
+        score = (freq / len(counted), n)
         if best is None or score > best[:2]:
             best = (score[0], n, delim, counts.index(n))
     if best is None:
@@ -135,6 +143,10 @@ def read_csv_bytes(data: bytes, *, name: str) -> RawTable:
             if nonempty_seen == header_idx:
                 skip = i
                 break
+    lines = None
+    if delimiter == "|" and _framed(text, skip):
+        text, lines = _inside_frame(text, skip, notes)  # its note counts the titles above the header too
+        skip = 0
     # pyarrow's reader is several times faster; the C engine gives better messages on broken rows.
     utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" and not notes else text.encode()
     try:
@@ -158,10 +170,43 @@ def read_csv_bytes(data: bytes, *, name: str) -> RawTable:
         raise ArboardError(f"The file cannot be read as CSV: {exc}", where=name) from exc
     except (UnicodeError, ValueError, MemoryError) as exc:
         raise ArboardError(f"The file cannot be read as CSV: {exc}", where=name) from exc
+    if lines is not None:
+        df = _unframed(df)
+        lines = lines if len(lines) == len(df) else None
     df.columns = _dedupe(list(df.columns))
     if skip:
         notes.append(f"skipped {skip} title line(s) above the header")
-    return RawTable(df, name, "csv", first_row=skip + 2, encoding=encoding, delimiter=delimiter, notes=notes)
+    return RawTable(df, name, "csv", first_row=skip + 2, encoding=encoding, delimiter=delimiter, notes=notes,
+                    lines=lines)
+
+
+def _framed(text: str, skip: int) -> bool:
+    """True for a list report framed in ``|`` (SAP's "unconverted" list format): the header line
+    starts and ends with the delimiter."""
+    header = next(iter(text[:200_000].splitlines()[skip:skip + 1]), "").strip()
+    return len(header) > 2 and header.startswith("|") and header.endswith("|")
+
+
+def _inside_frame(text: str, skip: int, notes: list[str]) -> tuple[str, np.ndarray]:
+    """The lines of a framed list report inside its frame (the header and the lines that start with
+    ``|``), and each data line's line number: the titles, page headings and ``----`` rules around
+    and between the pages are dropped."""
+    all_lines = text.splitlines()
+    header = all_lines[skip].strip()
+    framed = [i for i in range(skip + 1, len(all_lines)) if all_lines[i].lstrip().startswith("|")]
+    kept = [i for i in framed if all_lines[i].strip() != header]  # the header repeats on every page
+    dropped = len(all_lines) - len(framed) - 1 - sum(1 for ln in all_lines if not ln.strip())
+    if dropped:
+        notes.append(f"skipped {dropped:,} line(s) outside the list's frame (titles, page headings, rules)"
+                     + (f" and {len(framed) - len(kept):,} repeated header(s)" if len(framed) > len(kept) else ""))
+    return "\n".join(all_lines[i] for i in [skip, *kept]) + "\n", np.asarray(kept, dtype=np.int64) + 1
+
+
+def _unframed(df: pd.DataFrame) -> pd.DataFrame:
+    """Without the empty columns before the first ``|`` and after the last one."""
+    edges = {df.columns[0], df.columns[-1]} if len(df.columns) > 2 else set()
+    empty = [c for c in edges if str(c).startswith("Unnamed: ") and df[c].isna().all()]
+    return df.drop(columns=empty)
 
 
 def _stringify(df: pd.DataFrame) -> pd.DataFrame:
