@@ -8,7 +8,7 @@ import streamlit as st
 
 from arboard import db
 from ui import state
-from ui.format import number
+from ui.format import count
 
 st.set_page_config(page_title="arboard – receivables", page_icon=":material/account_balance:", layout="wide")
 
@@ -68,8 +68,7 @@ with state.database_errors():
         st.query_params["as_of"] = as_of.isoformat()
         st.caption("**Database**")
         st.caption(f"{db.redact(url)}  \n({'embedded DuckDB' if origin == 'embedded' else 'from ' + origin})")
-        st.caption(f"{number(summary.counts['customers'])} customers · {number(summary.counts['invoices'])} invoices · "
-                   f"{number(summary.counts['payments'])} payments · {number(summary.counts['contacts'])} contacts")
+        st.caption(" · ".join(count(summary.counts[k + "s"], k) for k in ("customer", "invoice", "payment", "contact")))
 
     with state.routing():
         nav.run()

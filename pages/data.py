@@ -117,6 +117,13 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
                                               key=f"cur-{key}").upper()
         spec.default_terms_days = int(c3.number_input("Payment terms when there is no due date (days)", 0, 365, 30,
                                                       key=f"terms-{key}"))
+    open_on = None
+    if kind == "invoices" and "open_amount" in plan.spec.columns.values():
+        open_on = st.columns(3)[0].date_input(
+            "Open amounts as of", date.today(), max_value=date.today(), key=f"openon-{key}", format="YYYY-MM-DD",
+            help="The date of the report the open amounts come from (an aging report's date). What an invoice's "
+                 "open amount says was paid is recorded as a payment of that day; earlier as-of dates show the "
+                 "invoice open in full.")
     skip = st.checkbox("Skip rejected rows and load the rest", key=f"skip-{key}",
                        help="By default a single rejected row stops the import, so nothing half-loaded "
                             "reaches your figures.")
@@ -138,7 +145,7 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
         try:
             with st.spinner("Importing…"):
                 result = importer.run_import(engine, raw, spec=plan.spec, mode=mode, skip_invalid=skip,
-                                             today=date.today())
+                                             today=date.today(), open_on=open_on)
         except ArboardError as exc:
             st.error(f"**Nothing was loaded.** {md(exc)}")
             if exc.report is not None:

@@ -42,9 +42,9 @@ def invoices(engine) -> pd.DataFrame:
         return pd.DataFrame(conn.execute(sa.select(schema.invoices).order_by("invoice_id")).mappings().all())
 
 
-def load(engine, data: bytes | str, name: str, **kw):
+def load(engine, data: bytes | str, name: str, today: date = TODAY, **kw):
     raw = readers.read_bytes(data.encode("utf-8") if isinstance(data, str) else data, name=name)
-    return importer.run_import(engine, raw, today=TODAY, **kw)
+    return importer.run_import(engine, raw, today=today, **kw)
 
 
 def test_a_reimport_keeps_what_the_file_has_no_column_for(engine):
@@ -576,3 +576,120 @@ def test_paid_dates_taken_from_payments_follow_the_payments(engine):
     load(engine, head + "P1,A1,K1,2026-02-01,400\n", "only.csv", mode="replace")
     assert paid("A1")[0] == date(2026, 2, 21) and not paid("A1")[1]
     consistent()
+
+
+# QuickBooks' A/R Aging Detail: titles, a heading per aging group, "Total for ..." lines, a grand total,
+# and the open balance beside the invoice amount (1031 is part paid: 800 invoiced, 450 open).
+AGING_REPORT = """Acme Trading Ltd
+A/R Aging Detail
+As of November 20, 2026
+
+,Date,Transaction Type,Num,Customer,Due Date,Amount,Open Balance
+Current,,,,,,,
+,11/02/2026,Invoice,1045,Baker & Sons,12/02/2026,"1,200.00","1,200.00"
+,11/10/2026,Credit Memo,1046,Cole Ltd,11/10/2026,-300.00,-120.00
+Total for Current,,,,,,"900.00","1,080.00"
+1 - 30 days past due,,,,,,,
+,10/01/2026,Invoice,1031,Baker & Sons,10/31/2026,800.00,{open}
+Total for 1 - 30 days past due,,,,,,800.00,{open}
+TOTAL,,,,,,"1,700.00",{total}
+"""
+
+
+def aging_report(open_1031: float) -> str:
+    return AGING_REPORT.format(open=f"{open_1031:.2f}", total=f'"{1080 + open_1031:,.2f}"')
+
+
+def open_balance(engine, as_of: date) -> float:
+    from arboard import aging
+
+    return round(float(aging.aging_by_customer(engine, as_of)["total"].sum()), 2)
+
+
+def payments(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(sa.select(schema.payments).order_by("payment_date", "payment_id"))
+                            .mappings().all())
+
+
+def test_an_aging_reports_open_balances_become_dated_payments(engine):
+    def check():
+        got = derived(engine)
+        events.refresh(engine)
+        assert got == derived(engine)
+
+    first = load(engine, aging_report(450), "aging.csv", open_on=date(2026, 11, 20))
+    assert first.inserted == 3 and first.rejected == 0
+    said = " ".join(first.notes)
+    assert "3 subtotal or total lines (lines 9, 12, 13), 2 group headings (lines 6, 10)" in said
+    assert "“Amount” total on line 13 says 1,700.00; its 3 invoices add up to the same" in said
+    assert "“Open Balance” total on line 13 says 1,530.00; its 3 invoices add up to the same" in said
+    assert "2 invoice(s) have an open amount the payments loaded do not explain" in said
+    paid = payments(engine)
+    assert paid["invoice_id"].tolist() == ["1031", "1046"]
+    assert paid["amount"].tolist() == [Decimal("350.00"), Decimal("-180.00")]  # a credit note part used
+    assert set(paid["payment_date"]) == {date(2026, 11, 20)} and set(paid["currency"]) == {"EUR"}
+    assert paid["payment_id"].str.startswith(schema.OPEN_AMOUNT_PREFIX).all()
+    assert open_balance(engine, date(2026, 11, 20)) == 1530.00  # the report's open balance
+    assert open_balance(engine, date(2026, 11, 19)) == 1700.00  # before it: open in full
+    check()
+    # A week later 1031 has 100 left: a payment of the 350 paid since, dated then; the others unchanged.
+    load(engine, aging_report(100), "aging.csv", open_on=date(2026, 11, 27), today=date(2026, 11, 28))
+    assert payments(engine)["amount"].tolist() == [Decimal("350.00"), Decimal("-180.00"), Decimal("350.00")]
+    assert open_balance(engine, date(2026, 11, 27)) == 1180.00
+    assert open_balance(engine, date(2026, 11, 20)) == 1530.00
+    check()
+    # Then nothing left: paid in full on the report's date. The same file again records nothing more.
+    for _ in range(2):
+        load(engine, aging_report(0), "aging.csv", open_on=date(2026, 12, 4), today=date(2026, 12, 4))
+    assert len(payments(engine)) == 4
+    got = invoices(engine).set_index("invoice_id")
+    assert got.loc["1031", "paid_date"] == date(2026, 12, 4) and got.loc["1031", "paid_from_payments"]
+    check()
+    # The real payments file takes the place of what the open amounts said, for its invoices.
+    result = load(engine, "payment_id,invoice_id,customer_id,payment_date,amount\n"
+                          "P1,1031,Baker & Sons,2026-11-18,700\nP2,1031,Baker & Sons,2026-12-01,100\n", "pay.csv",
+                  today=date(2026, 12, 4))
+    assert "3 payment(s) recorded from an invoices file's open amounts gave way" in " ".join(result.notes)
+    assert payments(engine)["invoice_id"].tolist() == ["1031", "1046", "1031"]  # P1, the credit note's, P2
+    assert payments(engine)["payment_id"].iloc[[0, 2]].tolist() == ["P1", "P2"]
+    assert invoices(engine).set_index("invoice_id").loc["1031", "paid_date"] == date(2026, 12, 1)
+    check()
+    # Replacing the invoices starts again from the payments loaded.
+    load(engine, aging_report(800), "aging.csv", mode="replace", today=date(2026, 12, 4))
+    paid = payments(engine)
+    assert paid["payment_id"].iloc[:2].tolist() == ["P1", "P2"]
+    # The report says 1031 is all open again (a payment of 800 taken back), and the credit note 120.
+    assert paid[["invoice_id", "amount"]].iloc[2:].values.tolist() == [["1031", Decimal("-800.00")],
+                                                                        ["1046", Decimal("-180.00")]]
+    assert open_balance(engine, date(2026, 12, 4)) == 1880.00
+    check()
+
+
+def test_open_amounts_that_say_nothing_of_part_payments_are_reported(engine):
+    text = ("invoice_id,customer_id,invoice_date,due_date,amount,open_amount,paid_date\n"
+            "A1,C1,2026-01-01,2026-01-31,100,150,\n"  # more open than invoiced
+            "A2,C1,2026-01-01,2026-01-31,100,-5,\n"  # below nothing
+            "A3,C1,2026-01-01,2026-01-31,100,40,2026-02-01\n"  # paid, yet something open: the paid date counts
+            "A4,C1,2026-01-01,2026-01-31,100,100,\n"  # open in full: nothing paid
+            "A5,C1,2026-01-01,2026-01-31,100,0,2026-02-01\n")  # paid, nothing open
+    before = snapshot(engine)
+    with pytest.raises(ArboardError, match="after today"):
+        load(engine, text, "open.csv", open_on=TODAY + timedelta(days=1))
+    assert snapshot(engine) == before
+    result = load(engine, text, "open.csv")
+    assert result.report[["row", "column", "reason"]].values.tolist() == [
+        [2, "open_amount", "open amount not between nothing and the invoice amount; not used"],
+        [3, "open_amount", "open amount not between nothing and the invoice amount; not used"],
+        [4, "open_amount", "open amount on an invoice with a paid date; the paid date counts"]]
+    assert payments(engine).empty
+
+
+def test_cli_import_dates_the_open_amounts(tmp_path, duck_url):
+    f = tmp_path / "aging.csv"
+    f.write_text(aging_report(450))
+    result = CliRunner().invoke(app, ["import", str(f), "--db", duck_url, "--open-as-of", "2026-11-20"])
+    assert result.exit_code == 0, result.output
+    assert "recorded as a payment on 2026-11-20" in " ".join(result.output.split())
+    bad = CliRunner().invoke(app, ["import", str(f), "--db", duck_url, "--open-as-of", "20.11.2026"])
+    assert bad.exit_code == 2 and "--open-as-of must be a date" in bad.output

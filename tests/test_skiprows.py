@@ -86,8 +86,9 @@ def test_a_total_the_rows_do_not_add_up_to_is_a_warning(engine):
     result = importer.run_import(engine, read(cut), today=TODAY)
     assert result.inserted == 3
     assert result.warnings == [
-        "the file's total on line 19 says 1,634.56 EUR, but its 2 invoices in EUR add up to 1,134.56 EUR (a difference "
-        "of -500.00 EUR): check that the export is complete (a filter, a page limit) and that no row was rejected"]
+        "the file's “Amount in DC” total on line 19 says 1,634.56 EUR, but its 2 invoices in EUR add up to "
+        "1,134.56 EUR (a difference of -500.00 EUR): check that the export is complete (a filter, a page limit) "
+        "and that no row was rejected"]
 
 
 def test_cli_import_says_when_the_total_differs(tmp_path, duck_url):
@@ -137,9 +138,9 @@ def test_a_line_without_number_or_date_is_a_total_only_when_it_says_so_or_adds_u
     # line carries nothing but a sum.
     assert set(batch.report["row"]) == {6} and "missing identifier" in set(batch.report["reason"])
     assert "2 subtotal or total lines (lines 4, 7)" in " ".join(batch.notes)
-    assert batch.warnings == ["the file's total on line 7 says 340.00 EUR, but its 4 invoices in EUR add up to "
-                              "385.00 EUR (a difference of 45.00 EUR): check that the export is complete (a filter, "
-                              "a page limit) and that no row was rejected"]
+    assert batch.warnings == ["the file's “Amount in doc. curr.” total on line 7 says 340.00 EUR, but its 4 "
+                              "invoices in EUR add up to 385.00 EUR (a difference of 45.00 EUR): check that the "
+                              "export is complete (a filter, a page limit) and that no row was rejected"]
 
 
 def test_a_row_with_a_date_is_never_taken_for_layout(duck_engine):

@@ -138,8 +138,12 @@ def import_cmd(
     source_url: Annotated[str | None, typer.Option(help="Import from another database (SQLAlchemy URL).")] = None,
     table: Annotated[str | None, typer.Option(help="With --source-url: a table name or a SELECT query.")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first with data).")] = None,
+    open_as_of: Annotated[str | None, typer.Option(
+        "--open-as-of", help="Date of an invoices file's open amounts (an aging report's date; default today): "
+                             "what they say was paid is recorded as a payment of that day.")] = None,
 ) -> None:
     """Import a ledger file (or a table from another database) in one transaction."""
+    open_on = _date_option(open_as_of, "--open-as-of")
     try:
         if (file is None) == (source_url is None):
             raise ArboardError("Give either a FILE or --source-url with --table.")
@@ -157,8 +161,8 @@ def import_cmd(
                 spec.date_formats.update(_parse_date_formats(date_format))
             result = importer.run_import(
                 engine, raw, spec=spec, kind=kind, mode="replace" if replace else "append",
-                skip_invalid=skip_invalid, progress=lambda msg, frac: bar.update(task, description=msg,
-                                                                                  completed=frac))
+                skip_invalid=skip_invalid, open_on=open_on,
+                progress=lambda msg, frac: bar.update(task, description=msg, completed=frac))
     except ArboardError as exc:
         if exc.report is not None and len(exc.report):
             report.write_bytes(exports.to_csv_bytes(exc.report))

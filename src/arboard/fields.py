@@ -57,6 +57,8 @@ _INVOICE_ID = _s(
     "rechnungs nr", "rechnungsnr", "facture", "numero facture", "n facture", "no facture",
     "factura", "numero factura", "n factura", "factuur", "factuurnummer", "fattura",
     "numero fattura", "transaction id", "invoice key", "invoice ref", "reference",
+    # Accounting packages' short headings (QuickBooks' Num); short names match only exactly.
+    "num", "no", "nr", "doc num", "docnum", "document num", "ref no", "nummer",
 )
 _AMOUNT = _s(
     "amount", "invoice amount", "invoiceamount", "amount due", "total", "total amount",
@@ -176,6 +178,14 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "faelligk", "falligk", "netto faelligkeit", "netto falligkeit",
         )),
         Field("amount", "amount", "Amount", True, _AMOUNT),
+        # An aging report's open balance beside the invoice amount: what part payments left open.
+        Field("open_amount", "amount", "Open amount (after part payments)", False, _s(
+            "open balance", "open amount", "amount open", "balance due", "amount remaining", "remaining amount",
+            "remaining balance", "outstanding amount", "amount outstanding", "outstanding balance", "amount due now",
+            "offener betrag", "offen", "offener saldo", "restbetrag", "montant restant", "reste a payer",
+            "solde du", "importe pendiente", "saldo pendiente", "openstaand bedrag", "openstaand",
+            "importo residuo", "residuo", "balance", "outstanding", "saldo", "open",
+        )),
         Field("currency", "text", "Currency", False, _CURRENCY),
         Field("paid_date", "date", "Settled (paid) date", False, _s(
             "paid date", "settled date", "settleddate", "settle date", "clear date", "clearing date",
@@ -320,6 +330,9 @@ def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
                 mapping[col] = fld.name
                 taken.add(fld.name)
                 break
+    if kind == "invoices" and "amount" not in mapping.values():
+        # Only an open balance: it is the amount (what an open-items list says is owed).
+        mapping = {c: "amount" if f == "open_amount" else f for c, f in mapping.items()}
     return _pair_currency(mapping, norm)
 
 

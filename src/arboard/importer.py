@@ -327,6 +327,8 @@ def _derive(df: pd.DataFrame, spec: MappingSpec, findings: _Findings, notes: lis
                 used[missing_due], unit="D")
             src = "the payment-terms column" if "terms_days" in df else f"{spec.default_terms_days}-day terms"
             notes.append(f"due date derived from {src} for {int(missing_due.sum()):,} invoice(s)")
+        if "open_amount" in df:
+            _check_open_amounts(df, findings)
         cur = df["currency"].str.upper() if "currency" in df else pd.Series(pd.NA, index=df.index, dtype="string")
         bad_cur = cur.notna() & ~cur.str.fullmatch(r"[A-Z]{3}").fillna(False)
         findings.add(bad_cur, "currency", SUSPICIOUS, f"not an ISO currency code; {spec.default_currency} used")
@@ -340,6 +342,23 @@ def _derive(df: pd.DataFrame, spec: MappingSpec, findings: _Findings, notes: lis
         channel = df["paperless"].map({True: "email", False: "letter"}).astype("string")
         df["preferred_channel"] = df["preferred_channel"].fillna(channel) if "preferred_channel" in df else channel
     return df
+
+
+def _check_open_amounts(df: pd.DataFrame, findings: _Findings) -> None:
+    """Keep the open amounts that say what part payments left: between nothing and the whole amount,
+    on an invoice without a paid date. The others are reported and not used."""
+    amount, still = df["amount"], df["open_amount"]
+    given = still.notna() & amount.notna()
+    outside = given & ((still < np.minimum(amount, 0) - 0.005) | (still > np.maximum(amount, 0) + 0.005))
+    findings.add(outside, "open_amount", SUSPICIOUS, "open amount not between nothing and the invoice amount; not used")
+    settled = given & ~outside & (still.abs() > 0.005)
+    if "paid_date" in df:
+        settled &= df["paid_date"].notna()
+        findings.add(settled, "open_amount", SUSPICIOUS, "open amount on an invoice with a paid date; the paid date "
+                                                         "counts")
+    else:
+        settled &= False
+    df["open_amount"] = still.where(given & ~outside & ~settled)
 
 
 def _duplicates(df: pd.DataFrame, pk: str, findings: _Findings, rows: np.ndarray) -> np.ndarray:
@@ -417,6 +436,8 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
     kept = df if keep.all() else df[keep]
     own = schema.LEDGER_TABLES[kind]
     tables = {kind: kept[[c.name for c in own.columns if c.name in kept.columns]]}
+    if "open_amount" in kept and kept["open_amount"].notna().any():
+        tables["open_amounts"] = kept.loc[kept["open_amount"].notna(), ["invoice_id", "open_amount"]]
     if kind != "customers":
         attr_cols = [c.name for c in schema.customers.columns if c.name in kept.columns and c.name != "customer_id"]
         customers = kept[["customer_id", *attr_cols]].drop_duplicates("customer_id", keep="last")
@@ -460,10 +481,15 @@ def _layout_rows(raw: RawTable, spec: MappingSpec, df: pd.DataFrame, rejected: n
         if cur_col is not None:
             currencies = raw.df[cur_col].astype("string").str.strip().str.upper()
             currencies = currencies.where(currencies.str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool))
-        matched, differing = skiprows.total_checks(raw.df, found["total"], np.flatnonzero(~layout), df["amount"],
-                                                   currencies, rows, what=spec.kind[:-1], keys=columns.keys)
-        notes.extend(matched)
-        warnings.extend(differing)
+        checked = {"amount": by_field["amount"][0]}
+        if "open_amount" in df:  # an aging report totals the open balance too
+            checked["open_amount"] = by_field["open_amount"][0]
+        for name, column in checked.items():
+            matched, differing = skiprows.total_checks(raw.df, found["total"], np.flatnonzero(~layout), df[name],
+                                                       currencies, rows, what=spec.kind[:-1], keys=columns.keys,
+                                                       column=column)
+            notes.extend(matched)
+            warnings.extend(differing)
     return layout
 
 
@@ -560,7 +586,7 @@ def _stage(conn: sa.Connection, batch: Batch, default_currency: str, staged: dic
     for name, frame in batch.tables.items():
         if name == "payments" and "currency" not in frame:
             frame = frame.assign(currency=pd.Series(pd.NA, index=frame.index, dtype="string"))
-        staged[name] = store.stage(conn, schema.LEDGER_TABLES[name], frame)
+        staged[name] = store.stage(conn, schema.LEDGER_TABLES.get(name, schema.open_amounts), frame)
     if "payments" in staged:
         st, inv = staged["payments"].table, schema.invoices
         conn.execute(sa.update(st).where(st.c.currency.is_(None), st.c.invoice_id == inv.c.invoice_id)
@@ -610,7 +636,7 @@ def _affected_customers(kind: str, staged: store.Staged) -> sa.Select | None:
 
 
 def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], mode: str,
-           today: date) -> tuple[int, int, int]:
+           today: date, open_on: date) -> tuple[int, int, int]:
     """Upsert (or replace) the staged rows and recompute the derived tables they affect.
 
     Into an empty table (or replacing it) the derived tables are computed first, from the table
@@ -632,6 +658,11 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     if kind == "invoices":  # disputes raised or resolved in arboard outlast a file that has not heard of them
         batch.notes.extend(disputestatus.apply_to_import(conn, main.table, today=today))
     reopened = _reopen_derived(conn, kind, main, mode)  # before anything reads the invoices' paid dates
+    if kind == "payments" and mode == "append" and "invoice_id" in main.columns:
+        batch.notes.extend(_payments_replace_open_amounts(conn, main))
+    elif kind == "invoices" and mode == "replace":  # before the derived tables: the payments they read change
+        pay = schema.payments
+        conn.execute(sa.delete(pay).where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX)))
     empty = _no_rows(conn, table)
     if mode == "replace" or empty:
         events.rebuild(conn, sources={kind: store.as_written(main)}, tables=derived)
@@ -651,6 +682,8 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
         events.rebuild(conn, tables=derived, only_customers=None if ids is None else sa.select(ids.c.customer_id))
         if ids is not None:
             ids.drop(conn)
+    if "open_amounts" in staged:
+        _open_amount_payments(conn, staged["open_amounts"], on=open_on, notes=batch.notes)
     settled = _settle_from_payments(conn, kind, main, reopened)
     if settled is not None:
         # A paid date changes the balance events, as a payment does; not the sales.
@@ -661,6 +694,47 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
         if temp is not None:
             temp.drop(conn)
     return inserted, updated, inserted if kind == "customers" else customers_added
+
+
+def _open_amount_payments(conn: sa.Connection, staged: store.Staged, *, on: date, notes: list[str]) -> None:
+    """Record what the file's open amounts say was paid: for each invoice without a paid date, a payment
+    of the part its payments so far do not explain, dated ``on`` (the date of the balances; an invoice
+    issued later is paid on its own date). A later file's open amounts add the payments since.
+    Refreshes the balance events of the debtors paid and says what it did in ``notes``.
+    """
+    inv, pay, ob = schema.invoices, schema.payments, staged.table
+    so_far = (sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
+              .where(pay.c.invoice_id.in_(sa.select(ob.c.invoice_id))).group_by(pay.c.invoice_id).subquery())
+    owed = inv.c.amount - ob.c.open_amount - sa.func.coalesce(so_far.c.paid, 0)
+    ids = f"{schema.OPEN_AMOUNT_PREFIX}{uuid.uuid4().hex[:12]}-"
+    rows = (sa.select(sa.literal(ids, sa.String) + sa.cast(sa.func.row_number().over(order_by=inv.c.invoice_id),
+                                                           sa.String),
+                      inv.c.invoice_id, inv.c.customer_id,
+                      sa.func.greatest(sa.cast(sa.literal(on), sa.Date), inv.c.invoice_date), owed,
+                      sa.literal(schema.OPEN_AMOUNT_METHOD, sa.String), inv.c.currency)
+            .join_from(ob, inv, inv.c.invoice_id == ob.c.invoice_id)
+            .outerjoin(so_far, so_far.c.invoice_id == inv.c.invoice_id)
+            .where(inv.c.paid_date.is_(None), sa.func.abs(owed) >= 0.005))
+    conn.execute(sa.insert(pay).from_select(
+        ["payment_id", "invoice_id", "customer_id", "payment_date", "amount", "method", "currency"], rows))
+    mine = pay.c.payment_id.startswith(ids)
+    recorded = conn.execute(sa.select(sa.func.count()).where(mine)).scalar_one()  # PostgreSQL's rowcount is -1 here
+    if not recorded:
+        return
+    events.rebuild(conn, tables=events.affected_by("payments"), only_customers=sa.select(pay.c.customer_id).where(mine))
+    notes.append(f"{recorded:,} invoice(s) have an open amount the payments loaded do not explain: the difference "
+                 f"is recorded as a payment on {on.isoformat()} (method “{schema.OPEN_AMOUNT_METHOD}”), so "
+                 "earlier as-of dates show them open in full. A payments file for them takes its place.")
+
+
+def _payments_replace_open_amounts(conn: sa.Connection, staged: store.Staged) -> list[str]:
+    """Remove the payments recorded from an invoices file's open amounts (:func:`_open_amount_payments`)
+    of the invoices the staged payments apply to: the real payments take their place."""
+    pay, s = schema.payments, staged.table
+    gone = conn.execute(sa.delete(pay).where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX),
+                                             pay.c.invoice_id.in_(sa.select(s.c.invoice_id)))).rowcount
+    return [f"{gone:,} payment(s) recorded from an invoices file's open amounts gave way to the payments loaded for "
+            "the same invoices."] if gone else []
 
 
 def _unmarked_note(engine: Engine, today: date) -> list[str]:
@@ -831,7 +905,8 @@ class ImportResult:
 
 def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None, kind: str | None = None,
                mode: str = "append", skip_invalid: bool = False, today: date | None = None,
-               remember: bool = True, progress: Progress | None = None) -> ImportResult:
+               remember: bool = True, progress: Progress | None = None,
+               open_on: date | None = None) -> ImportResult:
     """Import a raw table into the database in one transaction.
 
     Parameters
@@ -851,6 +926,9 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         import and nothing is written.
     today
         The import date for the "future date" checks (default: today).
+    open_on
+        The date of an invoices file's open amounts (an aging report's date; default ``today``): the
+        part of an invoice they say was paid is recorded as a payment of that day.
 
     Raises
     ------
@@ -863,6 +941,10 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         raise ArboardError(f"Unknown mode {mode!r}; use append or replace.")
     say("Parsing and validating rows", 0.2)
     today = today or date.today()
+    open_on = open_on or today
+    if open_on > today:
+        raise ArboardError(f"The open amounts' date {open_on.isoformat()} is after today ({today.isoformat()}).",
+                           where=raw.source)
     plan, batch = check_import(engine, raw, spec=spec, kind=kind, today=today)
     if batch.rejected_rows and not skip_invalid:
         raise ArboardError(
@@ -882,7 +964,7 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
                 with conn.begin():
                     _stage(conn, batch, plan.spec.default_currency, staged)
                 with conn.begin():
-                    inserted, updated, customers_added = _write(conn, batch, staged, mode, today)
+                    inserted, updated, customers_added = _write(conn, batch, staged, mode, today, open_on)
                     if remember:
                         save_mapping(conn, raw.columns, plan.spec)
                     conn.execute(sa.insert(schema.import_log).values(

@@ -28,6 +28,10 @@ CONTACT_KINDS = ("reminder", "call", "letter", "promise_to_pay", "payment_plan",
 OUTCOMES = ("no_response", "responded", "promised", "paid", "bounced")
 # Ids of the contacts logged in arboard itself (arboard.logbook): an import that replaces the contacts keeps them.
 LOGGED_CONTACT_PREFIX = "ARB-"
+# Ids of the payments arboard records for an invoices file's open amounts (what part payments left
+# open, as an aging report gives it): a payments import for those invoices takes their place.
+OPEN_AMOUNT_PREFIX = "ARB-OPEN-"
+OPEN_AMOUNT_METHOD = "open amount in invoices file"
 CUSTOMER_TYPES = ("B2B", "B2C")
 
 customers = sa.Table(
@@ -314,5 +318,12 @@ sales_daily = sa.Table(
 )
 
 DERIVED_TABLES = (ar_events, ar_daily, sales_daily)
+# The shape an invoices file's open amounts are staged in (never a table of the database).
+open_amounts = sa.Table(
+    "open_amounts",
+    sa.MetaData(),
+    sa.Column("invoice_id", sa.String(100), nullable=False),
+    sa.Column("open_amount", Money, nullable=False),
+)
 LEDGER_TABLES = {"customers": customers, "invoices": invoices, "payments": payments, "contacts": contacts}
 PRIMARY_KEYS = {name: t.primary_key.columns.values()[0].name for name, t in LEDGER_TABLES.items()}

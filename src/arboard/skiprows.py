@@ -23,6 +23,7 @@ import pandas as pd
 
 # Labels of the kinds of line skipped, in the order the note names them.
 KINDS = {"total": ("subtotal or total line", "subtotal or total lines"),
+         "heading": ("group heading", "group headings"),
          "rule": ("rule line", "rule lines"),
          "header": ("repeated header", "repeated headers"),
          "blank": ("blank line", "blank lines")}
@@ -109,14 +110,17 @@ def classify(frame: pd.DataFrame, positions: np.ndarray, columns: Columns,
     others = [c for c in cells.columns if c not in columns.sums]
     only_sums = filled[list(columns.sums)].any(axis=1) & ~filled[others].any(axis=1) if columns.sums else blank
     total = ~blank & ~rule & ~header & no_number & undated & (marks.any(axis=1) | only_sums)
+    # A group's title ("Current", "1 - 30 days past due", a customer's name above its items).
+    heading = (~blank & ~rule & ~header & ~total & no_number & undated & (filled.sum(axis=1) == 1)
+               & ~(filled[list(columns.sums)].any(axis=1) if columns.sums else blank))
     if amounts is not None and columns.keys and columns.sums:
         keyed = [c for c in others if c not in columns.keys]
-        maybe = ~blank & ~rule & ~header & ~total & no_number & undated & ~filled[keyed].any(axis=1)
-        skipped = set(positions[(blank | rule | header | total).to_numpy()].tolist())
+        maybe = ~blank & ~rule & ~header & ~total & ~heading & no_number & undated & ~filled[keyed].any(axis=1)
+        skipped = set(positions[(blank | rule | header | total | heading).to_numpy()].tolist())
         for i in np.flatnonzero(maybe.to_numpy()):
             if _adds_up(frame, int(positions[i]), columns.keys[0], amounts, skipped):
                 total.iat[i] = True
-    found = {"total": total, "rule": rule, "header": header & ~rule, "blank": blank}
+    found = {"total": total, "heading": heading, "rule": rule, "header": header & ~rule, "blank": blank}
     return {k: positions[np.asarray(m, dtype=bool)] for k, m in found.items() if m.any()}
 
 
@@ -138,13 +142,13 @@ def _stars(text: str) -> int:
 
 def total_checks(frame: pd.DataFrame, totals: np.ndarray, ledger: np.ndarray, amounts: pd.Series,
                  currencies: pd.Series | None, lines: np.ndarray, *, what: str,
-                 keys: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+                 keys: tuple[str, ...] = (), column: str = "") -> tuple[list[str], list[str]]:
     """Check the grand total at the end of a file against the rows above it.
 
     The grand total is the total line after the last ledger row; of several there, the subtotals
-    (Subtotal, Zwischensumme, fewer ``*``, a customer named) are left out, and each remaining one is
-    checked against the rows of its currency (a total without a currency only when the file has one
-    currency).
+    (Subtotal, Zwischensumme, fewer ``*``, a customer named) are left out, and the last one of each
+    currency is checked against the rows of that currency (a total without a currency only when the
+    file has one currency).
 
     Parameters
     ----------
@@ -160,6 +164,8 @@ def total_checks(frame: pd.DataFrame, totals: np.ndarray, ledger: np.ndarray, am
         The rows' name in the sentences, singular ("invoice", "payment").
     keys
         The customer columns: a line that names a customer is a subtotal.
+    column
+        The name of the column checked, for the sentences ("Amount in DC", "Open Balance").
 
     Returns
     -------
@@ -180,14 +186,14 @@ def total_checks(frame: pd.DataFrame, totals: np.ndarray, ledger: np.ndarray, am
         if (keep & ~named).any():
             keep &= ~named
     grand = trailing[keep]
-    in_file = currencies.iloc[ledger].dropna().unique() if currencies is not None else []
     if currencies is not None:
         named = currencies.iloc[grand]
-        # Two grand totals in one currency (or without one) cannot be told apart: no check.
-        if named.isna().any() and len(in_file) > 1 or named.duplicated().any():
-            return [], []
-    elif len(grand) > 1:
-        return [], []
+        # Of several in one currency, the last is the grand total ("Total for 1-30 days", then "TOTAL").
+        grand = grand[~named.duplicated(keep="last").to_numpy()]
+        if currencies.iloc[grand].isna().any() and currencies.iloc[ledger].dropna().nunique() > 1:
+            return [], []  # a total without a currency over several: nothing to compare it with
+    else:
+        grand = grand[-1:]
     matched, differing = [], []
     for pos in grand:
         said = amounts.iat[pos]
@@ -197,12 +203,13 @@ def total_checks(frame: pd.DataFrame, totals: np.ndarray, ledger: np.ndarray, am
         rows = ledger if cur is None or pd.isna(cur) else ledger[(currencies.iloc[ledger] == cur).to_numpy()]
         added = float(amounts.iloc[rows].sum())
         unit = f" {cur}" if isinstance(cur, str) else ""
-        head = f"the file's total on line {int(lines[pos])} says {said:,.2f}{unit}"
+        head = f"the file's {column and f'“{column}” '}total on line {int(lines[pos])} says {said:,.2f}{unit}"
         rows_are = (f"its {what}" if len(rows) == 1 else f"its {len(rows):,} {what}s") + (unit and f" in {cur}")
+        adds = "add" if len(rows) > 1 else "adds"
         if abs(added - said) <= 0.01 + 1e-9 * abs(said):
-            matched.append(f"{head}; {rows_are} add{'s' if len(rows) == 1 else ''} up to the same")
+            matched.append(f"{head}; {rows_are} {adds} up to the same")
         else:
-            differing.append(f"{head}, but {rows_are} add{'s' if len(rows) == 1 else ''} up to {added:,.2f}{unit} "
+            differing.append(f"{head}, but {rows_are} {adds} up to {added:,.2f}{unit} "
                              f"(a difference of {added - said:,.2f}{unit}): check that the export is complete "
                              "(a filter, a page limit) and that no row was rejected")
     return matched, differing
