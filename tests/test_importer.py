@@ -693,3 +693,21 @@ def test_cli_import_dates_the_open_amounts(tmp_path, duck_url):
     assert "recorded as a payment on 2026-11-20" in " ".join(result.output.split())
     bad = CliRunner().invoke(app, ["import", str(f), "--db", duck_url, "--open-as-of", "20.11.2026"])
     assert bad.exit_code == 2 and "--open-as-of must be a date" in bad.output
+
+
+@pytest.mark.parametrize(("written", "fmt", "expected"), [
+    (["15 Nov 2026", "02 Sep 2026"], "D Mon YYYY", [date(2026, 11, 15), date(2026, 9, 2)]),  # Xero, UK
+    (["15-NOV-26", "01-MAR-26"], "D Mon YYYY", [date(2026, 11, 15), date(2026, 3, 1)]),  # Oracle
+    (["15. März 2026", "1. Mai 2026"], "D Mon YYYY", [date(2026, 3, 15), date(2026, 5, 1)]),
+    (["15 juin 2026", "3 févr. 2026"], "D Mon YYYY", [date(2026, 6, 15), date(2026, 2, 3)]),
+    (["3-ene-2026", "15-dic-2026"], "D Mon YYYY", [date(2026, 1, 3), date(2026, 12, 15)]),
+    (["Nov 15, 2026", "Mar 1, 2026 14:05"], "Mon D, YYYY", [date(2026, 11, 15), date(2026, 3, 1)]),
+])
+def test_dates_with_month_names(written, fmt, expected):
+    from arboard import dates
+
+    column = pd.Series(written)
+    assert dates.detect_format(column).format == fmt
+    assert [d.date() for d in dates.parse(column, fmt)[0]] == expected
+    _values, bad = dates.parse(pd.Series(["31 Feb 2026", "15 Noo 2026"]), "D Mon YYYY")
+    assert bad.all()

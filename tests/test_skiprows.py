@@ -154,7 +154,7 @@ def test_a_row_with_a_date_is_never_taken_for_layout(duck_engine):
 def test_classify_kinds():
     frame = pd.DataFrame({"id": ["", "-----", "id", None, "Summe", "X1"], "date": ["", "", "date", None, "", "2026"],
                           "amount": ["", "", "amount", "5", "5", "1"]}, dtype="string")
-    columns = skiprows.Columns(ids=("id",), dates=("date",), sums=("amount",))
+    columns = skiprows.Columns(ids=("id",), sums=("amount",))
     found = skiprows.classify(frame, np.arange(6), columns)
     assert {k: v.tolist() for k, v in found.items()} == {"total": [3, 4], "rule": [1], "header": [2], "blank": [0]}
     assert skiprows.classify(frame, np.array([], dtype=int), columns) == {}
@@ -187,3 +187,59 @@ def test_two_exports_pasted_one_under_the_other(duck_engine):
     result = importer.run_import(duck_engine, readers.read_bytes(text.encode(), name="two.csv"), today=TODAY)
     assert (result.inserted, result.rejected) == (2, 0)
     assert "skipped 1 repeated header (line 3)" in " ".join(result.notes)
+
+
+# Xero's Aged Receivables Detail: the customer heads its invoices instead of standing in a column, the
+# amounts are spread over aging columns with their Total, and dates are written with the month's name.
+XERO = """Aged Receivables Detail
+Demo Company (UK)
+As at 30 November 2026
+
+Invoice Date,Invoice Number,Reference,Due Date,Current,< 1 Month,1 Month,2 Months,Older,Total
+Baker & Sons,,,,,,,,,
+15 Nov 2026,INV-0101,PO 4411,15 Dec 2026,1200.00,,,,,1200.00
+20 Oct 2026,INV-0087,PO 4390,19 Nov 2026,,800.00,,,,800.00
+Total Baker & Sons,,,,1200.00,800.00,,,,2000.00
+Cole Ltd,,,,,,,,,
+02 Sep 2026,INV-0055,,02 Oct 2026,,,,450.00,,450.00
+Total Cole Ltd,,,,,,,450.00,,450.00
+Total,,,,1200.00,800.00,,450.00,,2450.00
+"""
+
+
+def test_customers_named_above_their_rows(engine):
+    raw = readers.read_bytes(XERO.encode(), name="AgedReceivablesDetail.csv")
+    assert raw.columns[-1] == readers.GROUP_COLUMN
+    result = importer.run_import(engine, raw, today=date(2026, 11, 30))
+    assert (result.rows_read, result.inserted, result.rejected) == (3, 3, 0)
+    got = invoices(engine).set_index("invoice_id")
+    assert got["customer_id"].to_dict() == {"INV-0055": "Cole Ltd", "INV-0087": "Baker & Sons",
+                                            "INV-0101": "Baker & Sons"}
+    assert got.loc["INV-0087", ["invoice_date", "due_date"]].tolist() == [date(2026, 10, 20), date(2026, 11, 19)]
+    said = " ".join(result.notes)
+    assert "2 line(s) head the rows below them (e.g. “Baker & Sons”)" in said
+    assert "skipped 3 subtotal or total lines (lines 9, 12, 13), 2 group headings (lines 6, 10)" in said
+    assert "the file's total on line 13 says 2,450.00; its 3 invoices add up to the same" in said
+
+
+def test_a_plain_ledger_gets_no_group_column():
+    text = "invoice_id,customer_id,invoice_date,amount\nA1,C1,2026-01-01,5\nA2,,2026-01-02,\n"
+    assert readers.read_bytes(text.encode(), name="x.csv").columns == ["invoice_id", "customer_id", "invoice_date",
+                                                                      "amount"]
+
+
+def test_a_sheets_blank_rows_keep_the_report_on_the_right_row(duck_engine):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Invoice No", "Customer", "Invoice Date", "Amount"])
+    sheet.append(["A1", "C1", date(2026, 1, 1), 10])
+    sheet.append([])
+    sheet.append([])
+    sheet.append(["A2", "C1", date(2026, 1, 2), "ten"])
+    data = io.BytesIO()
+    book.save(data)
+    _plan, batch = importer.check_import(duck_engine, readers.read_bytes(data.getvalue(), name="x.xlsx"),
+                                         today=TODAY)
+    assert set(batch.report["row"]) == {5} and "not a number" in set(batch.report["reason"])

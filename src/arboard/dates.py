@@ -27,6 +27,8 @@ FORMATS: dict[str, str] = {
     "M/D/YY": "%m/%d/%y",
     "D/M/YY": "%d/%m/%y",
     "D.M.YY": "%d.%m.%y",
+    "D Mon YYYY": "month-name",  # 15 Nov 2026, 15-NOV-26 (Oracle), 15. März 2026, 15 juin 2026
+    "Mon D, YYYY": "month-name",  # Nov 15, 2026
     "Excel serial number": "excel",
 }
 AMBIGUOUS_PAIRS = {"M/D/YYYY": "D/M/YYYY", "M-D-YYYY": "D-M-YYYY", "M/D/YY": "D/M/YY"}
@@ -42,11 +44,30 @@ _PATTERNS = [
     ("dot2", re.compile(r"^\d{1,2}\.\d{1,2}\.\d{2}$")),
     ("dash4", re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$")),
     ("serial", re.compile(r"^\d{4,5}(\.0+)?$")),
+    ("day_month_name", re.compile(r"^\d{1,2}\.?[ \-/]+[^\W\d_]{3,10}\.?[ \-/,]+\d{2}(\d{2})?$")),
+    ("month_name_day", re.compile(r"^[^\W\d_]{3,10}\.?[ \-]+\d{1,2},?[ \-]+\d{2}(\d{2})?$")),
 ]
 _SLASH_LIKE = {"slash4": ("M/D/YYYY", "D/M/YYYY"), "slash2": ("M/D/YY", "D/M/YY"),
                "dash4": ("M-D-YYYY", "D-M-YYYY")}
 _FIXED = {"iso": "YYYY-MM-DD", "ymd_slash": "YYYY/MM/DD", "compact": "YYYYMMDD", "dot4": "D.M.YYYY",
-          "dot2": "D.M.YY", "serial": "Excel serial number"}
+          "dot2": "D.M.YY", "serial": "Excel serial number", "day_month_name": "D Mon YYYY",
+          "month_name_day": "Mon D, YYYY"}
+
+# Month names and their abbreviations in the six languages of the column names, without accents or dots.
+_MONTHS = {name: n for n, names in enumerate([
+    "january jan januar janvier janv enero ene januari gennaio gen",
+    "february feb februar fevrier fevr fev febrero februari febbraio",
+    "march mar marz mrz mars marzo maart mrt",
+    "april apr avril avr abril aprile",
+    "may mai mayo mei maggio mag",
+    "june jun juni juin junio giugno giu",
+    "july jul juli juillet juil julio luglio lug",
+    "august aug aout agosto augustus ago",
+    "september sep sept septembre septiembre setiembre set settembre sett",
+    "october oct oktober okt octobre octubre ottobre ott",
+    "november nov novembre noviembre",
+    "december dec dezember dez decembre diciembre dic dicembre",
+], start=1) for name in names.split()}
 
 
 @dataclass
@@ -85,6 +106,8 @@ def detect_format(series: pd.Series, *, sample: int = 20_000) -> DateDetection:
     if uniq.empty:
         return DateDetection(None, message="the column is empty")
     uniq = _strip_time(uniq)
+    # Every date has digits; a heading or a "Total" line in a report's date column has none.
+    uniq = uniq[uniq.str.contains(r"\d")] if uniq.str.contains(r"\d").any() else uniq
     examples = uniq.head(3).tolist()
     shares = {name: uniq.str.match(rx).mean() for name, rx in _PATTERNS}
     name, share = max(shares.items(), key=lambda kv: kv[1])
@@ -128,7 +151,9 @@ def parse(series: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
     # A ledger has few distinct dates (a few hundred per year): parse each once, then broadcast.
     codes, uniques = pd.factorize(series.astype("string").str.strip())
     text = pd.Series(uniques, dtype="string")
-    if fmt == "excel" or fmt == "Excel serial number":
+    if FORMATS.get(fmt) == "month-name":
+        parsed = _month_names(text, day_first=fmt.startswith("D"))
+    elif fmt == "excel" or fmt == "Excel serial number":
         num = pd.to_numeric(text, errors="coerce")
         # Excel's day 0 is 1899-12-30 once its fictitious 1900-02-29 is accounted for.
         num = num.where((num >= 1) & (num < 2_958_466))
@@ -146,6 +171,26 @@ def parse(series: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
     bad = np.zeros(len(codes), dtype=bool)
     bad[valid] = unique_bad[codes[valid]]
     return pd.Series(out, index=series.index), pd.Series(bad, index=series.index)
+
+
+def _month_names(text: pd.Series, *, day_first: bool) -> pd.Series:
+    """Dates written with the month's name ("15 Nov 2026", "15-NOV-26", "15. März 2026", "Nov 15, 2026"),
+    in any of the six languages; a two-digit year is 1969-2068, as strptime's %y reads it."""
+    plain = (text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
+             .str.replace(_TIME_SUFFIX, "", regex=True))
+    parts = plain.str.findall(r"[a-z]+|\d+")
+
+    def one(tokens: object) -> str | None:
+        if not isinstance(tokens, list) or len(tokens) != 3:
+            return None
+        day, name, year = (tokens[0], tokens[1], tokens[2]) if day_first else (tokens[1], tokens[0], tokens[2])
+        month = _MONTHS.get(name)
+        if month is None or not day.isdigit() or not year.isdigit() or len(year) not in (2, 4):
+            return None
+        y = int(year) if len(year) == 4 else int(year) + (2000 if int(year) < 69 else 1900)
+        return f"{y:04d}-{month:02d}-{int(day):02d}"
+
+    return pd.to_datetime(parts.map(one), format="%Y-%m-%d", errors="coerce")
 
 
 def resolve_ambiguous(detections: dict[str, DateDetection]) -> dict[str, str]:

@@ -41,6 +41,7 @@ def _s(*names: str) -> tuple[str, ...]:
     return tuple(normalise_header(n) for n in names)
 
 
+GROUP_COLUMN = "Group heading"  # arboard.readers.GROUP_COLUMN: the heading above each row of a grouped report
 _CUSTOMER_ID = _s(
     "customer_id", "customer", "customer no", "customer number", "customer nr", "cust id", "cust no",
     "customer code", "client id", "client", "client no", "client number", "account", "account id",
@@ -330,6 +331,9 @@ def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
                 mapping[col] = fld.name
                 taken.add(fld.name)
                 break
+    if "customer_id" not in mapping.values() and GROUP_COLUMN in columns and kind != "customers":
+        # A report that names the customer above its rows (Xero, Sage) instead of in a column.
+        mapping[GROUP_COLUMN] = "customer_id"
     if kind == "invoices" and "amount" not in mapping.values():
         # Only an open balance: it is the amount (what an open-items list says is owed).
         mapping = {c: "amount" if f == "open_amount" else f for c, f in mapping.items()}

@@ -466,7 +466,6 @@ def _layout_rows(raw: RawTable, spec: MappingSpec, df: pd.DataFrame, rejected: n
         by_field.setdefault(fname, []).append(col)
     pk = schema.PRIMARY_KEYS[spec.kind]
     columns = skiprows.Columns(ids=tuple(by_field.get(pk, [])),
-                               dates=tuple(by_field.get(_DOCUMENT_DATE.get(spec.kind, ""), [])),
                                sums=tuple(by_field.get("amount", []) + by_field.get("currency", [])),
                                keys=tuple(by_field.get("customer_id", []) + by_field.get("name", [])))
     found = skiprows.classify(raw.df, rejected, columns, df.get("amount"))

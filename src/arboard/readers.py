@@ -176,6 +176,7 @@ def read_csv_bytes(data: bytes, *, name: str) -> RawTable:
     df.columns = _dedupe(list(df.columns))
     if skip:
         notes.append(f"skipped {skip} title line(s) above the header")
+    df = _group_headings(df, notes)
     return RawTable(df, name, "csv", first_row=skip + 2, encoding=encoding, delimiter=delimiter, notes=notes,
                     lines=lines)
 
@@ -207,6 +208,43 @@ def _unframed(df: pd.DataFrame) -> pd.DataFrame:
     edges = {df.columns[0], df.columns[-1]} if len(df.columns) > 2 else set()
     empty = [c for c in edges if str(c).startswith("Unnamed: ") and df[c].isna().all()]
     return df.drop(columns=empty)
+
+
+GROUP_COLUMN = "Group heading"
+_NUMBERLIKE = re.compile(r"[\d\s.,'()+\-]+")
+
+
+def _group_headings(df: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """With a column ``Group heading`` when rows are grouped under lines of their own.
+
+    Aging reports group their rows under a line that holds only the group's name: a customer
+    (Xero, Sage: the rows below have no customer column) or an aging band (QuickBooks). Each row
+    then gets the heading above it in that column, to map like any other (the heading lines
+    themselves are skipped on import). Costs nothing for a table whose first two columns are filled.
+    """
+    if len(df.columns) < 3 or df.empty:
+        return df
+    maybe = df[df.columns[0]].isna() | df[df.columns[1]].isna()
+    if not maybe.any():
+        return df
+    sub = df[maybe]
+    single = sub.notna().sum(axis=1) == 1
+    if not single.any():
+        return df
+    text = sub[single].bfill(axis=1).iloc[:, 0].astype("string").str.strip()
+    # A lone number is a total, a lone rule a rule: neither names a group.
+    text = text[~text.str.fullmatch(_NUMBERLIKE) & ~text.str.fullmatch(r"[-=_+|*~. ]+") & text.ne("")]
+    if text.empty:
+        return df
+    heads = pd.Series(pd.NA, index=df.index, dtype="string")
+    heads[text.index] = text
+    group = heads.ffill()
+    group[text.index] = pd.NA
+    if group.notna().sum() == 0 or GROUP_COLUMN in df.columns:
+        return df
+    notes.append(f"{len(text):,} line(s) head the rows below them (e.g. “{text.iloc[0][:40]}”): each row's heading "
+                 f"is in the column “{GROUP_COLUMN}”")
+    return df.assign(**{GROUP_COLUMN: group})
 
 
 def _stringify(df: pd.DataFrame) -> pd.DataFrame:
@@ -250,7 +288,10 @@ def read_excel_bytes(data: bytes, *, name: str, sheet: str | int | None = None) 
     body.columns = header
     df = _stringify(body.reset_index(drop=True).infer_objects())
     notes = [f"sheet {sheet_name!r}"] + ([f"skipped {header_pos} title row(s)"] if header_pos else [])
-    return RawTable(df, name, "excel", first_row=int(header_row) + 2, notes=notes)
+    df = _group_headings(df, notes)
+    # Blank rows were dropped: each row keeps its own sheet row number for the report.
+    return RawTable(df, name, "excel", first_row=int(header_row) + 2, notes=notes,
+                    lines=np.asarray(body.index, dtype=np.int64) + 1)
 
 
 def read_parquet_bytes(data: bytes, *, name: str) -> RawTable:

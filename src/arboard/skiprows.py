@@ -38,13 +38,12 @@ _SHOWN = 5  # line numbers named per kind in the note
 class Columns:
     """The file's columns that tell a ledger row from a line around it.
 
-    ``ids`` holds the column mapped to the kind's id (the document number), ``dates`` those mapped to
-    its document date, ``sums`` the amount and currency columns a total line may carry alone, ``keys``
-    the customer columns a subtotal line names beside its sum.
+    ``ids`` holds the column mapped to the kind's id (the document number), ``sums`` the amount and
+    currency columns a total line may carry alone, ``keys`` the customer columns a subtotal line names
+    beside its sum.
     """
 
     ids: tuple[str, ...]
-    dates: tuple[str, ...]
     sums: tuple[str, ...]
     keys: tuple[str, ...] = ()
 
@@ -78,7 +77,8 @@ def classify(frame: pd.DataFrame, positions: np.ndarray, columns: Columns,
     frame
         The file's rows as read (:attr:`arboard.readers.RawTable.df`).
     positions
-        The rows to look at: those the import would reject.
+        The rows to look at: those the import would reject that have no document date (a heading or
+        a "Total" may stand in the date column, as in Xero's reports; a row with a date is a ledger row).
     columns
         The mapped columns that tell a ledger row (:class:`Columns`).
     amounts
@@ -106,16 +106,15 @@ def classify(frame: pd.DataFrame, positions: np.ndarray, columns: Columns,
     ids = list(columns.ids)
     # "Total" often stands where the document number would.
     no_number = (~(filled[ids] & ~marks[ids]).any(axis=1) if ids else pd.Series(False, index=cells.index))
-    undated = ~filled[list(columns.dates)].any(axis=1) if columns.dates else no_number
     others = [c for c in cells.columns if c not in columns.sums]
     only_sums = filled[list(columns.sums)].any(axis=1) & ~filled[others].any(axis=1) if columns.sums else blank
-    total = ~blank & ~rule & ~header & no_number & undated & (marks.any(axis=1) | only_sums)
+    total = ~blank & ~rule & ~header & no_number & (marks.any(axis=1) | only_sums)
     # A group's title ("Current", "1 - 30 days past due", a customer's name above its items).
-    heading = (~blank & ~rule & ~header & ~total & no_number & undated & (filled.sum(axis=1) == 1)
+    heading = (~blank & ~rule & ~header & ~total & no_number & (filled.sum(axis=1) == 1)
                & ~(filled[list(columns.sums)].any(axis=1) if columns.sums else blank))
     if amounts is not None and columns.keys and columns.sums:
         keyed = [c for c in others if c not in columns.keys]
-        maybe = ~blank & ~rule & ~header & ~total & ~heading & no_number & undated & ~filled[keyed].any(axis=1)
+        maybe = ~blank & ~rule & ~header & ~total & ~heading & no_number & ~filled[keyed].any(axis=1)
         skipped = set(positions[(blank | rule | header | total | heading).to_numpy()].tolist())
         for i in np.flatnonzero(maybe.to_numpy()):
             if _adds_up(frame, int(positions[i]), columns.keys[0], amounts, skipped):
@@ -203,7 +202,8 @@ def total_checks(frame: pd.DataFrame, totals: np.ndarray, ledger: np.ndarray, am
         rows = ledger if cur is None or pd.isna(cur) else ledger[(currencies.iloc[ledger] == cur).to_numpy()]
         added = float(amounts.iloc[rows].sum())
         unit = f" {cur}" if isinstance(cur, str) else ""
-        head = f"the file's {column and f'“{column}” '}total on line {int(lines[pos])} says {said:,.2f}{unit}"
+        named = f"“{column}” " if column and not _TOTAL.search(column) else ""  # not “Total” total
+        head = f"the file's {named}total on line {int(lines[pos])} says {said:,.2f}{unit}"
         rows_are = (f"its {what}" if len(rows) == 1 else f"its {len(rows):,} {what}s") + (unit and f" in {cur}")
         adds = "add" if len(rows) > 1 else "adds"
         if abs(added - said) <= 0.01 + 1e-9 * abs(said):
