@@ -218,7 +218,11 @@ def test_dispute_contacts_the_file_does_not_flag_can_be_marked_from_their_date(e
     with pytest.raises(ArboardError, match="after today"):
         disputestatus.mark_contacted(engine, ["A"], as_of=date(2026, 7, 2), today=TODAY)
     assert snapshot(engine) == before
-    assert disputestatus.mark_contacted(engine, ["A", "D"], as_of=AS_OF, today=TODAY, by="Ann") == 2
+    with pytest.raises(ArboardError, match="reason"):
+        disputestatus.mark_contacted(engine, ["A"], as_of=AS_OF, today=TODAY, reason="x" * 101)
+    assert snapshot(engine) == before
+    assert disputestatus.mark_contacted(engine, ["A", "D"], as_of=AS_OF, today=TODAY, by="Ann",
+                                        reason="Price difference") == 2
     _derived_match_a_rebuild(engine)
     assert disputes.unmarked(engine, AS_OF).empty
     open_ = disputes.open_disputes(engine, AS_OF).set_index("invoice_id")
@@ -234,6 +238,7 @@ def test_dispute_contacts_the_file_does_not_flag_can_be_marked_from_their_date(e
                             .where(dd.c.ended_on.is_(None)).order_by(dd.c.invoice_id)).all()
     assert [tuple(r) for r in made] == [("A", True, date(2026, 6, 5), "Ann", "K1"),
                                         ("D", True, date(2026, 6, 12), "Ann", "K5")]
+    assert set(open_["reason"]) >= {"Price difference"} and open_.loc["A", "reason"] == "Price difference"
 
 
 
@@ -250,9 +255,11 @@ def test_cli_lists_and_marks_dispute_contacts(duck_url):
     assert "2 more open invoice(s) have a dispute contact" in said.output, said.output
     refused = run(app, ["mark-disputed", "B", *common])
     assert refused.exit_code == 1 and "“B” has no dispute contact left to mark" in refused.output
-    marked = run(app, ["mark-disputed", "--all", "--by", "Ann", *common])
+    marked = run(app, ["mark-disputed", "--all", "--by", "Ann", "--reason", "Not delivered", *common])
     assert marked.exit_code == 0 and "2 invoices marked disputed" in marked.output, marked.output
     assert disputes.unmarked(engine, AS_OF).empty
+    assert set(disputes.open_disputes(engine, AS_OF).set_index("invoice_id").loc[["A", "D"], "reason"]) == {
+        "Not delivered"}
 
 
 def test_a_contacts_import_says_when_it_names_disputes_the_file_does_not_flag(engine):

@@ -39,12 +39,15 @@ def unmarked(as_of: date, currency: str | None) -> None:
                            "currency": "Currency", "due_date": st.column_config.DateColumn("Due date")})
         rows = picked.selection.rows if picked is not None else []
         chosen = listed.iloc[rows]["invoice_id"].tolist()
-        f = st.columns([1.4, 1.2, 2], vertical_alignment="bottom")
+        f = st.columns([1.4, 1.6, 1.3], vertical_alignment="bottom")
         by = f[0].text_input("By", key=f"{KEY}_by", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel")
-        if f[1].button(f"Mark {count(len(chosen), 'invoice')} disputed" if chosen else "Mark the ticked disputed",
+        reason = f[1].text_input("Dispute reason (optional)", key=f"{KEY}_reason", max_chars=disputestatus.REASON_MAX,
+                                 placeholder="e.g. Price difference",
+                                 help="For every invoice ticked; the Disputes page groups open disputes by reason.")
+        if f[2].button(f"Mark {count(len(chosen), 'invoice')} disputed" if chosen else "Mark the ticked disputed",
                        key=f"{KEY}_go", disabled=not chosen, help="Tick the invoices still in dispute first."):
             attempt(KEY, lambda: disputestatus.mark_contacted(state.engine(), chosen, as_of=as_of, today=date.today(),
-                                                            by=by or None),
+                                                            by=by or None, reason=reason.strip() or None),
                     lambda n: f"Marked disputed from their dispute contacts: {count(n, 'invoice')}. The outreach plan "
                               "leaves them out; they are on the list below.")
         st.caption("The same from the command line: `arboard mark-disputed`.")

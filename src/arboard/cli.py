@@ -580,6 +580,8 @@ def mark_disputed_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     by: Annotated[str | None, typer.Option(help="Who in the team marked them.")] = None,
+    reason: Annotated[str | None, typer.Option(help="The dispute's reason, for all of them (e.g. 'Price "
+                                                    "difference').")] = None,
     db_url: DbOption = None,
 ) -> None:
     """Open invoices a dispute contact in the log names but the invoices file does not flag (an ERP
@@ -603,7 +605,7 @@ def mark_disputed_cmd(
         return
     try:
         n = disputestatus.mark_contacted(engine, listed["invoice_id"].tolist() if all_listed else invoices or [],
-                                         as_of=day, today=today, by=by)
+                                         as_of=day, today=today, by=by, reason=reason)
     except ArboardError as exc:
         _fail(exc)
     out.print(f"{n} invoice{'s' if n != 1 else ''} marked disputed from their dispute contacts; the reminders "

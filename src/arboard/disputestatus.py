@@ -163,23 +163,25 @@ def resolve(engine: Engine, invoice_ids: Sequence[str], *, on: date, today: date
 
 
 def mark_contacted(engine: Engine, invoice_ids: Sequence[str], *, as_of: date, today: date,
-                   by: str | None = None) -> int:
+                   by: str | None = None, reason: str | None = None) -> int:
     """Mark disputed the open invoices a dispute contact in the log names (:func:`arboard.disputes.unmarked`),
     each from the date of that contact: they leave the reminders, and earlier as-of dates from then on
     show them disputed.
 
-    One transaction, which moves the data version on. Returns how many invoices were marked.
+    ``reason`` is the dispute's reason for all of them (the contacts log has none; without it an
+    invoice keeps the reason its file gave, if any). One transaction, which moves the data version on.
+    Returns how many invoices were marked.
 
     Raises
     ------
     ArboardError
         No invoice, more than :data:`MAX_INVOICES`, an invoice that is not on that list as of ``as_of``,
-        ``as_of`` after ``today``, a bad name. Nothing is recorded then.
+        ``as_of`` after ``today``, a bad name or reason. Nothing is recorded then.
     """
     ids = _chosen(invoice_ids, "Choose the invoice(s) to mark as disputed.", "Mark", "invoices")
     if as_of > today:
         raise ArboardError(f"The as-of date {as_of.isoformat()} is after today ({today.isoformat()}).")
-    by = check_name(by)
+    by, reason = check_name(by), check_reason(reason)
     listed = disputes.unmarked(engine, as_of).set_index("invoice_id")
     absent = [i for i in ids if i not in listed.index]
     if absent:
@@ -189,7 +191,7 @@ def mark_contacted(engine: Engine, invoice_ids: Sequence[str], *, as_of: date, t
     chosen = listed.loc[ids]
     with engine.begin() as conn:
         for raised, group in chosen.groupby("raised"):
-            decide(conn, group.index.tolist(), disputed=True, on=raised.date(), by=by,
+            decide(conn, group.index.tolist(), disputed=True, on=raised.date(), by=by, reason=reason,
                    note="From the dispute contact in the log", contact_ids=group["contact_id"].to_dict(),
                    refresh=False)
         refresh_events(conn, sorted(set(chosen["customer_id"])))

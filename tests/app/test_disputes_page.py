@@ -75,11 +75,14 @@ def test_dispute_contacts_the_file_does_not_flag_are_marked(app_db, tmp_path, mo
         at.session_state["disp_unmarked_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
         at.run()
         at.text_input(key="disp_unmarked_by").set_value("Ann").run()
+        at.text_input(key="disp_unmarked_reason").set_value("Wrong quantity").run()
         at.button(key="disp_unmarked_go").click().run()
         assert not at.exception
         assert any("Marked disputed" in s.value and "1 invoice" in s.value for s in at.success)
         marked = {r.invoice_id for r in rows} - set(disputes.unmarked(engine, as_of)["invoice_id"])
         assert len(marked) == 1 and marked <= set(_worklist(at)["invoice_id"])
+        assert disputes.open_disputes(engine, as_of).set_index("invoice_id").loc[marked.pop(), "reason"] == (
+            "Wrong quantity")
         assert any("1 open invoice with a dispute contact" in e.label for e in at.expander)
     finally:
         engine.dispose()
