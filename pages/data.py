@@ -109,21 +109,26 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
 
     st.markdown("#### Load")
     c1, c2, c3 = st.columns(3)
-    mode = c1.radio("Mode", ["append", "replace"], key=f"mode-{key}", format_func={
+    mode = c1.radio("Mode", ["append", "replace", *(["open-items"] if kind == "invoices" else [])], key=f"mode-{key}",
+                    format_func={
         "append": "Add and update (same id = update)",
-        "replace": f"Replace all {kind}" + (" (those logged in arboard stay)" if kind == "contacts" else "")}.get)
+        "replace": f"Replace all {kind}" + (" (those logged in arboard stay)" if kind == "contacts" else ""),
+        "open-items": "Open items as of the report date: settle what the file leaves out"}.get,
+                    help="Open items: the file lists every invoice still open on the report's date (an aging report); "
+                         "an invoice open in arboard that it leaves out was paid, credited or written off by then, and "
+                         "is settled on that date. A later report that lists it again opens it again.")
     if kind == "invoices":
         spec.default_currency = c2.text_input("Currency when the file has none", "EUR", max_chars=3,
                                               key=f"cur-{key}").upper()
         spec.default_terms_days = int(c3.number_input("Payment terms when there is no due date (days)", 0, 365, 30,
                                                       key=f"terms-{key}"))
     open_on = None
-    if kind == "invoices" and "open_amount" in plan.spec.columns.values():
+    if kind == "invoices" and ("open_amount" in plan.spec.columns.values() or mode == "open-items"):
         open_on = st.columns(3)[0].date_input(
-            "Open amounts as of", date.today(), max_value=date.today(), key=f"openon-{key}", format="YYYY-MM-DD",
-            help="The date of the report the open amounts come from (an aging report's date). What an invoice's "
-                 "open amount says was paid is recorded as a payment of that day; earlier as-of dates show the "
-                 "invoice open in full.")
+            "Report date", date.today(), max_value=date.today(), key=f"openon-{key}", format="YYYY-MM-DD",
+            help="The date of the report (an aging report's 'as of' date). What an invoice's open amount says was "
+                 "paid is recorded as a payment of that day, and in open-items mode what the file leaves out is "
+                 "settled on it; earlier as-of dates show those invoices open.")
     skip = st.checkbox("Skip rejected rows and load the rest", key=f"skip-{key}",
                        help="By default a single rejected row stops the import, so nothing half-loaded "
                             "reaches your figures.")
@@ -136,6 +141,13 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
         else:
             st.info(f"{number(batch.rows_read)} rows read: {number(batch.rejected_rows)} would be rejected, "
                     f"{number(batch.suspicious_rows)} are suspicious but would load.")
+            if mode == "open-items":
+                gone, open_ = importer.unlisted_count(engine, batch, on=open_on)
+                said = (f"{number(gone)} of the {number(open_)} invoices open in arboard on {open_on:%d %b %Y} are "
+                        f"not in this file: the import settles them on that date.")
+                (st.warning if open_ and gone > open_ / 2 else st.info)(
+                    said + (" That is most of them: is the file complete (every company, currency, collector)?"
+                            if open_ and gone > open_ / 2 else ""))
             for warning in batch.warnings:
                 st.warning(md(warning[0].upper() + warning[1:] + "."))
             for note in batch.notes:

@@ -711,3 +711,57 @@ def test_dates_with_month_names(written, fmt, expected):
     assert [d.date() for d in dates.parse(column, fmt)[0]] == expected
     _values, bad = dates.parse(pd.Series(["31 Feb 2026", "15 Noo 2026"]), "D Mon YYYY")
     assert bad.all()
+
+
+def test_weekly_open_items_settle_what_they_no_longer_list(engine):
+    def check():
+        got = derived(engine)
+        events.refresh(engine)
+        assert got == derived(engine)
+
+    week1, week2, week3 = date(2026, 11, 20), date(2026, 11, 27), date(2026, 12, 4)
+    load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week1)
+    # An invoice issued after the next report's date is not on it, and stays open.
+    load(engine, "invoice_id,customer_id,invoice_date,due_date,amount\nLATE,Cole Ltd,2026-11-30,2026-12-30,70\n",
+         "late.csv", today=date(2026, 11, 30))
+    paid_off = aging_report(450).replace(',11/02/2026,Invoice,1045,Baker & Sons,12/02/2026,"1,200.00","1,200.00"\n',
+                                         "")
+    raw = readers.read_bytes(paid_off.encode(), name="aging.csv")
+    _plan, batch = importer.check_import(engine, raw, today=week2)
+    assert importer.unlisted_count(engine, batch, on=week2) == (1, 3)
+    before = snapshot(engine)
+    with pytest.raises(ArboardError, match="Only an invoices file"):
+        load(engine, "payment_id,invoice_id,customer_id,payment_date,amount\nP1,1031,Baker & Sons,2026-11-21,1\n",
+             "pay.csv", mode="open-items", today=week2)
+    assert snapshot(engine) == before
+    result = importer.run_import(engine, raw, mode="open-items", open_on=week2, today=week2)
+    assert "1 invoice(s) open in arboard are not on this list of open items: settled on 2026-11-27" in " ".join(
+        result.notes)
+    got = invoices(engine).set_index("invoice_id")
+    assert got.loc["1045", ["paid_date", "paid_from_open_items"]].tolist() == [week2, True]
+    assert pd.isna(got.loc["LATE", "paid_date"]) and pd.isna(got.loc["1031", "paid_date"])
+    assert open_balance(engine, week2) == 1530.00 - 1200.00
+    assert open_balance(engine, week1) == 1530.00  # the week before, it was still open
+    from arboard import timeline
+    settled = timeline.debtor_timeline(engine, "Baker & Sons", as_of=week2)
+    assert settled["detail"].str.contains("no longer on the open items reported that day").any()
+    check()
+    # A week later it is listed again (the earlier report was cut short): open again.
+    load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week3, today=week3)
+    assert pd.isna(invoices(engine).set_index("invoice_id").loc["1045", "paid_date"])
+    check()
+
+
+def test_cli_open_items(tmp_path, duck_url):
+    f = tmp_path / "aging.csv"
+    f.write_text(aging_report(450))
+    run = CliRunner().invoke
+    refused = run(app, ["import", str(f), "--db", duck_url, "--open-items", "--replace"])
+    assert refused.exit_code == 1 and "exclude each other" in refused.output
+    done = run(app, ["import", str(f), "--db", duck_url, "--open-items", "--open-as-of", "2026-11-20"])
+    assert done.exit_code == 0, done.output
+    shorter = tmp_path / "aging2.csv"
+    shorter.write_text(aging_report(450).replace(',11/10/2026,Credit Memo,1046,Cole Ltd,11/10/2026,-300.00,-120.00\n',
+                                                 ""))
+    done = run(app, ["import", str(shorter), "--db", duck_url, "--open-items", "--open-as-of", "2026-11-21"])
+    assert done.exit_code == 0 and "1 invoice(s) open in arboard are not on this list" in " ".join(done.output.split())

@@ -80,7 +80,8 @@ def _history_note(engine, what: str) -> None:
     """On stderr, as the pages warn: an open-items report has no history for ``what``."""
     if summary.ledger_summary(engine).open_items_only:
         err.print(f"Note: this ledger holds open items only (nothing settled, no payments): balances and aging "
-                  f"are exact, but {what} need the settled invoices too.")
+                  f"are exact, but {what} need the settled invoices too (or import each new aging report with "
+                  "--open-items: what it no longer lists is settled on its date).")
 
 
 @app.command("generate")
@@ -138,13 +139,20 @@ def import_cmd(
     source_url: Annotated[str | None, typer.Option(help="Import from another database (SQLAlchemy URL).")] = None,
     table: Annotated[str | None, typer.Option(help="With --source-url: a table name or a SELECT query.")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first with data).")] = None,
+    open_items: Annotated[bool, typer.Option(
+        "--open-items", help="The invoices file lists every invoice open on --open-as-of (an aging report): the "
+                             "invoices open in arboard it leaves out were settled by then.")] = False,
     open_as_of: Annotated[str | None, typer.Option(
-        "--open-as-of", help="Date of an invoices file's open amounts (an aging report's date; default today): "
-                             "what they say was paid is recorded as a payment of that day.")] = None,
+        "--open-as-of", help="The report's date for open amounts and --open-items (default today): what an open "
+                             "amount says was paid is a payment of that day, what the list leaves out is settled "
+                             "on it.")] = None,
 ) -> None:
     """Import a ledger file (or a table from another database) in one transaction."""
     open_on = _date_option(open_as_of, "--open-as-of")
     try:
+        if open_items and replace:
+            raise ArboardError("--open-items and --replace exclude each other: a list of open items updates the "
+                               "ledger it settles.")
         if (file is None) == (source_url is None):
             raise ArboardError("Give either a FILE or --source-url with --table.")
         if source_url and not table:
@@ -160,7 +168,8 @@ def import_cmd(
                     spec = plan.spec
                 spec.date_formats.update(_parse_date_formats(date_format))
             result = importer.run_import(
-                engine, raw, spec=spec, kind=kind, mode="replace" if replace else "append",
+                engine, raw, spec=spec, kind=kind,
+                mode="replace" if replace else "open-items" if open_items else "append",
                 skip_invalid=skip_invalid, open_on=open_on,
                 progress=lambda msg, frac: bar.update(task, description=msg, completed=frac))
     except ArboardError as exc:

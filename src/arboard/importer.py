@@ -604,6 +604,10 @@ def _drop(conn: sa.Connection, staged: dict[str, store.Staged]) -> None:
         pass  # the connection is gone, and its temporary tables with it; keep the error that got us here
 
 
+# How an import writes: upsert, replace the table, or upsert a list of open items (invoices it
+# leaves out were settled by its date).
+MODES = ("append", "replace", "open-items")
+
 # Appends up to this share of a ledger of at least this many invoices, touching at most this share of
 # its customers, refresh the derived rows of those customers only; otherwise a full rebuild is as fast
 # (benchmarks/bench_append.py).
@@ -656,6 +660,8 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     main = staged[kind]
     if kind == "invoices":  # disputes raised or resolved in arboard outlast a file that has not heard of them
         batch.notes.extend(disputestatus.apply_to_import(conn, main.table, today=today))
+    if mode == "open-items":
+        _reopen_listed(conn, main)  # before the refresh below, which covers the customers listed
     reopened = _reopen_derived(conn, kind, main, mode)  # before anything reads the invoices' paid dates
     if kind == "payments" and mode == "append" and "invoice_id" in main.columns:
         batch.notes.extend(_payments_replace_open_amounts(conn, main))
@@ -683,6 +689,8 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
             ids.drop(conn)
     if "open_amounts" in staged:
         _open_amount_payments(conn, staged["open_amounts"], on=open_on, notes=batch.notes)
+    if mode == "open-items":
+        batch.notes.extend(_settle_unlisted(conn, main, on=open_on))
     settled = _settle_from_payments(conn, kind, main, reopened)
     if settled is not None:
         # A paid date changes the balance events, as a payment does; not the sales.
@@ -724,6 +732,61 @@ def _open_amount_payments(conn: sa.Connection, staged: store.Staged, *, on: date
     notes.append(f"{recorded:,} invoice(s) have an open amount the payments loaded do not explain: the difference "
                  f"is recorded as a payment on {on.isoformat()} (method “{schema.OPEN_AMOUNT_METHOD}”), so "
                  "earlier as-of dates show them open in full. A payments file for them takes its place.")
+
+
+def _reopen_listed(conn: sa.Connection, staged: store.Staged) -> None:
+    """Open again the invoices an open-items file lists that an earlier one had settled by leaving
+    them out (:func:`_settle_unlisted`), unless this file gives them a paid date."""
+    inv, s = schema.invoices, staged.table
+    listed = sa.select(s.c.invoice_id)
+    if "paid_date" in staged.columns:
+        listed = listed.where(s.c.paid_date.is_(None))
+    conn.execute(sa.update(inv).where(inv.c.paid_from_open_items.is_(True), inv.c.invoice_id.in_(listed))
+                 .values(paid_date=None, paid_from_open_items=None))
+
+
+def _unlisted(staged_ids: sa.Select, on: date) -> sa.ColumnElement:
+    """The invoices open in arboard as of ``on`` that a list of open items (``staged_ids``) leaves out."""
+    inv = schema.invoices
+    return sa.and_(inv.c.paid_date.is_(None), inv.c.invoice_date <= on, inv.c.invoice_id.not_in(staged_ids))
+
+
+def _settle_unlisted(conn: sa.Connection, staged: store.Staged, *, on: date) -> list[str]:
+    """Settle on ``on`` the invoices open in arboard that the open-items file (of that date) does not
+    list: they were paid, credited or written off by then. Refreshes their debtors' balance events;
+    returns the import's note."""
+    inv, s = schema.invoices, staged.table
+    gone = _unlisted(sa.select(s.c.invoice_id), on)
+    found = store.temp_table(conn, "unlisted", sa.Column("invoice_id", sa.String), sa.Column("customer_id", sa.String))
+    conn.execute(sa.insert(found).from_select(["invoice_id", "customer_id"],
+                                              sa.select(inv.c.invoice_id, inv.c.customer_id).where(gone)))
+    n = conn.execute(sa.select(sa.func.count()).select_from(found)).scalar_one()
+    if n:
+        conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(sa.select(found.c.invoice_id)))
+                     .values(paid_date=on, paid_from_open_items=True))
+        events.rebuild(conn, tables=events.affected_by("payments"),
+                       only_customers=sa.select(found.c.customer_id).distinct())
+    found.drop(conn)
+    return [f"{n:,} invoice(s) open in arboard are not on this list of open items: settled on {on.isoformat()}, "
+            "the list's date (paid, credited or written off by then)."] if n else []
+
+
+def unlisted_count(engine: Engine, batch: Batch, *, on: date) -> tuple[int, int]:
+    """For a check before an open-items import: how many invoices open in arboard as of ``on`` the
+    batch does not list (they would be settled), and how many are open in all."""
+    inv = schema.invoices
+    with engine.connect() as conn:
+        open_ = conn.execute(sa.select(sa.func.count()).where(inv.c.paid_date.is_(None),
+                                                              inv.c.invoice_date <= on)).scalar_one()
+        if not open_:
+            return 0, 0
+        staged = store.stage(conn, schema.invoices, batch.tables["invoices"][["invoice_id"]])
+        try:
+            n = conn.execute(sa.select(sa.func.count()).where(
+                _unlisted(sa.select(staged.table.c.invoice_id), on))).scalar_one()
+        finally:
+            staged.drop()
+    return int(n), int(open_)
 
 
 def _payments_replace_open_amounts(conn: sa.Connection, staged: store.Staged) -> list[str]:
@@ -919,15 +982,18 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         layout, else suggestions.
     mode
         ``"append"`` upserts by id (a re-import updates instead of duplicating); ``"replace"``
-        empties the kind's table first.
+        empties the kind's table first; ``"open-items"`` (invoices) upserts a list of every open
+        invoice as of ``open_on``: the invoices open in arboard that it does not list were settled
+        by then (:func:`_settle_unlisted`).
     skip_invalid
         Load the valid rows even when some are rejected. By default any rejected row stops the
         import and nothing is written.
     today
         The import date for the "future date" checks (default: today).
     open_on
-        The date of an invoices file's open amounts (an aging report's date; default ``today``): the
-        part of an invoice they say was paid is recorded as a payment of that day.
+        The date of an invoices file's open amounts or open items (an aging report's date; default
+        ``today``): the part of an invoice they say was paid is recorded as a payment of that day,
+        and in open-items mode an invoice the file leaves out is settled on it.
 
     Raises
     ------
@@ -936,8 +1002,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         refuses the write. The database is unchanged in every case.
     """
     say = progress or (lambda _msg, _frac: None)
-    if mode not in ("append", "replace"):
-        raise ArboardError(f"Unknown mode {mode!r}; use append or replace.")
+    if mode not in MODES:
+        raise ArboardError(f"Unknown mode {mode!r}; use append, replace or open-items.")
     say("Parsing and validating rows", 0.2)
     today = today or date.today()
     open_on = open_on or today
@@ -945,6 +1011,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         raise ArboardError(f"The open amounts' date {open_on.isoformat()} is after today ({today.isoformat()}).",
                            where=raw.source)
     plan, batch = check_import(engine, raw, spec=spec, kind=kind, today=today)
+    if mode == "open-items" and batch.kind != "invoices":
+        raise ArboardError(f"Only an invoices file can be a list of open items, not {batch.kind}.", where=raw.source)
     if batch.rejected_rows and not skip_invalid:
         raise ArboardError(
             f"{batch.rejected_rows:,} of {batch.rows_read:,} rows were rejected, so nothing was loaded. "

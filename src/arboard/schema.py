@@ -81,6 +81,9 @@ invoices = sa.Table(
     # True when arboard derived paid_date from the payments (the file gave none): such a date is
     # withdrawn when the payments behind it change (a reversed or re-applied payment).
     sa.Column("paid_from_payments", sa.Boolean),
+    # True when arboard settled the invoice because an open-items file of that date no longer listed it
+    # (an import in open-items mode); the invoice reopens if a later such file lists it again.
+    sa.Column("paid_from_open_items", sa.Boolean),
 )
 
 payments = sa.Table(

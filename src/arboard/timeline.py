@@ -51,6 +51,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
                                                " not covered by the payments loaded (credited or written off?)")),
                                else_=""),
                        sa.case((inv.c.paid_from_payments.is_(True), " · date worked out from the payments"),
+                               (inv.c.paid_from_open_items.is_(True),
+                                " · no longer on the open items reported that day"),
                                else_="")).label("detail"),
     ).where(inv.c.customer_id == customer_id, inv.c.paid_date <= as_of)
     paid = sa.select(
