@@ -143,8 +143,10 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
                     f"{number(batch.suspicious_rows)} are suspicious but would load.")
             if mode == "open-items":
                 gone, open_ = importer.unlisted_count(engine, batch, on=open_on)
-                said = (f"{number(gone)} of the {number(open_)} invoices open in arboard on {open_on:%d %b %Y} are "
-                        f"not in this file: the import settles them on that date.")
+                one = gone == 1
+                said = (f"{number(gone)} of the {number(open_)} invoices open in arboard on {open_on:%d %b %Y} "
+                        f"{'is' if one else 'are'} not in this file: the import settles {'it' if one else 'them'} "
+                        "on that date.")
                 (st.warning if open_ and gone > open_ / 2 else st.info)(
                     said + (" That is most of them: is the file complete (every company, currency, collector)?"
                             if open_ and gone > open_ / 2 else ""))
