@@ -47,7 +47,7 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
         info += f" · delimiter “{'tab' if raw.delimiter == chr(9) else raw.delimiter}”"
     st.markdown(info)
     for note in raw.notes:
-        st.caption(f"Note: {note}")
+        st.caption(f"Note: {md(note)}")
     with st.expander("Preview of the first rows"):
         st.dataframe(raw.df.head(20), width="stretch")
 
@@ -153,7 +153,7 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
             for warning in batch.warnings:
                 st.warning(md(warning[0].upper() + warning[1:] + "."))
             for note in batch.notes:
-                st.caption(f"Note: {note}")
+                st.caption(f"Note: {md(note)}")
             show_report(batch.report, key=f"check-{key}")
     if b2.button("Import", type="primary", disabled=not plan.ready, key=f"import-{key}"):
         try:

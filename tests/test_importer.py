@@ -748,7 +748,17 @@ def test_weekly_open_items_settle_what_they_no_longer_list(engine):
     check()
     # A week later it is listed again (the earlier report was cut short): open again.
     load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week3, today=week3)
-    assert pd.isna(invoices(engine).set_index("invoice_id").loc["1045", "paid_date"])
+    got = invoices(engine).set_index("invoice_id")
+    assert pd.isna(got.loc["1045", "paid_date"])
+    assert got.loc["LATE", "paid_date"] == week3  # issued by now, and not on this report
+    check()
+    # A rejected row still lists its invoice: loading the rest settles only what the file leaves out.
+    broken = aging_report(450).replace(",11/10/2026,Credit Memo,1046,Cole Ltd,11/10/2026,-300.00,",
+                                       ",11/10/2026,Credit Memo,1046,Cole Ltd,11/10/2026,minus 300,")
+    result = load(engine, broken, "aging.csv", mode="open-items", open_on=week3, today=week3, skip_invalid=True)
+    assert result.rejected == 1 and not any("not on this list" in n for n in result.notes)
+    assert invoices(engine).set_index("invoice_id")["paid_date"].isna().to_dict() == {
+        "1031": True, "1045": True, "1046": True, "LATE": False}
     check()
 
 
@@ -765,3 +775,23 @@ def test_cli_open_items(tmp_path, duck_url):
                                                  ""))
     done = run(app, ["import", str(shorter), "--db", duck_url, "--open-items", "--open-as-of", "2026-11-21"])
     assert done.exit_code == 0 and "1 invoice(s) open in arboard are not on this list" in " ".join(done.output.split())
+
+
+@pytest.mark.parametrize(("written", "decimal", "expected"), [
+    (["EUR 1,234.56", "1,234.56 €", "-$12.50", "$-12.50", "(€12.50)", "12.50 USD", "CHF 1'234.50", "12.50-",
+      "1 234.56 kr", "usd 5"], ".", [1234.56, 1234.56, -12.5, -12.5, -12.5, 12.5, 1234.5, -12.5, 1234.56, 5.0]),
+    (["1.234,56 €", "€ -12,50", "12,50 EUR-", "1 234,56 kr"], ",", [1234.56, -12.5, -12.5, 1234.56]),
+])
+def test_amounts_with_their_currency(written, decimal, expected):
+    from arboard import amounts
+
+    values, bad = amounts.parse(pd.Series(written), decimal=decimal)
+    assert values.tolist() == pytest.approx(expected) and not bad.any()
+
+
+def test_words_around_a_number_make_it_no_amount():
+    """Only a currency may stand beside the number: "minus 300" is not 300, nor "1.5 million" 1.5."""
+    from arboard import amounts
+
+    values, bad = amounts.parse(pd.Series(["minus 300", "1.5 million", "abc300", "12abc34", "300"]), decimal=".")
+    assert bad.tolist() == [True, True, True, True, False] and values.iloc[-1] == 300

@@ -13,15 +13,29 @@ import re
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from babel.numbers import list_currencies
 
-_JUNK = re.compile(r"[^\d,.\-()+]")  # currency symbols/codes, spaces, NBSP, apostrophes
+# A currency written beside the number: a code (EUR, usd) or a symbol, before or after it ("€ 12",
+# "-$12.50", "12 EUR", "1 234,56 kr"). Only there: a word anywhere else makes the value no number
+# ("minus 300" is not 300, "1.5 million" is not 1.5).
+_CODES = "|".join(sorted(list_currencies(), key=lambda c: (-len(c), c)))  # ISO 4217: EUR, USD, CHF, ...
+_CURRENCY = rf"(?:(?:{_CODES})(?![A-Za-z])|[€$£¥₹₽₺₩₪₫฿₴₦₱]|R\$|US\$|C\$|A\$|kr\.?|Kr\.?|Fr\.?|zł|Kč|Ft)"
+_LEADING = re.compile(rf"^\s*([-+(]?)\s*{_CURRENCY}\s*", re.IGNORECASE)
+_TRAILING = re.compile(rf"\s*{_CURRENCY}\s*([-)]?)\s*$", re.IGNORECASE)
+_SPACING = re.compile(r"[\s\u00a0\u202f'’]")  # spaces, NBSP and apostrophes as thousands separators
+
+
+def _bare(text: pd.Series) -> pd.Series:
+    """The number in each value without its currency and its digit grouping by spaces or apostrophes."""
+    return (text.str.replace(_LEADING, r"\1", regex=True).str.replace(_TRAILING, r"\1", regex=True)
+            .str.replace(_SPACING, "", regex=True))
 
 
 def detect_decimal(series: pd.Series, *, delimiter: str | None = None) -> str:
     """Return the decimal separator used by a column: ``"."`` or ``","``."""
     if pd.api.types.is_numeric_dtype(series):
         return "."
-    text = series.dropna().head(50_000).astype(str).str.replace(_JUNK, "", regex=True)
+    text = _bare(series.dropna().head(50_000).astype(str))
     text = text[text != ""]
     if text.empty:
         return "."
@@ -63,7 +77,7 @@ def parse(series: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, pd.Serie
         else:
             return pd.Series(fast.to_numpy(zero_copy_only=False), index=series.index, dtype="float64"), \
                 pd.Series(False, index=series.index)
-    t = text.str.replace(_JUNK, "", regex=True)
+    t = _bare(text)
     negative = t.str.startswith("(") & t.str.endswith(")") | t.str.endswith("-")
     t = t.str.replace(r"[()]", "", regex=True).str.rstrip("-")
     thousands = "." if decimal == "," else ","

@@ -194,6 +194,8 @@ class Batch:
     defaulted: frozenset[str] = frozenset()
     # What the user should look at before trusting the load (a file total its rows do not add up to).
     warnings: list[str] = field(default_factory=list)
+    # Every id the file names, its rejected rows' too: what a list of open items lists.
+    ids: pd.Series | None = None
 
 
 class _Findings:
@@ -443,7 +445,8 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
         customers = kept[["customer_id", *attr_cols]].drop_duplicates("customer_id", keep="last")
         tables["customers"] = customers
     return Batch(kind, tables, report, len(df) - int(layout.sum()), int(rejected_mask.sum()),
-                 len(suspicious_pos - set(np.flatnonzero(rejected_mask))), rows, notes, defaulted, warnings)
+                 len(suspicious_pos - set(np.flatnonzero(rejected_mask))), rows, notes, defaulted, warnings,
+                 df[pk].dropna())
 
 
 # The field that dates each kind's rows: a total line has none.
@@ -690,7 +693,12 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     if "open_amounts" in staged:
         _open_amount_payments(conn, staged["open_amounts"], on=open_on, notes=batch.notes)
     if mode == "open-items":
-        batch.notes.extend(_settle_unlisted(conn, main, on=open_on))
+        # A rejected row still lists its invoice as open: only what the file leaves out is settled.
+        listed = main if not batch.rejected_rows else store.stage(conn, schema.invoices,
+                                                                  batch.ids.to_frame("invoice_id"))
+        batch.notes.extend(_settle_unlisted(conn, listed, on=open_on))
+        if listed is not main:
+            listed.drop()
     settled = _settle_from_payments(conn, kind, main, reopened)
     if settled is not None:
         # A paid date changes the balance events, as a payment does; not the sales.
@@ -780,7 +788,7 @@ def unlisted_count(engine: Engine, batch: Batch, *, on: date) -> tuple[int, int]
                                                               inv.c.invoice_date <= on)).scalar_one()
         if not open_:
             return 0, 0
-        staged = store.stage(conn, schema.invoices, batch.tables["invoices"][["invoice_id"]])
+        staged = store.stage(conn, schema.invoices, batch.ids.to_frame("invoice_id"))
         try:
             n = conn.execute(sa.select(sa.func.count()).where(
                 _unlisted(sa.select(staged.table.c.invoice_id), on))).scalar_one()
