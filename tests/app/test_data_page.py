@@ -90,3 +90,38 @@ def test_exchange_rates_are_set_on_the_data_page(tmp_path, monkeypatch, app_env)
     assert not at.exception
     assert any(m.value.startswith(f"**Expected collections** in {reporting}") for m in at.markdown)
     assert any(m.label == "Cost of the plan" for m in at.metric)
+
+
+def test_an_aging_report_checked_and_imported_as_open_items(tmp_path, monkeypatch, app_env):
+    """The mode, the report date and the check of what the import would settle (a table read from a
+    database goes through the same mapping as an upload)."""
+    from streamlit.testing.v1 import AppTest
+
+    from arboard import readers
+    from tests.app.conftest import ROOT
+    from tests.test_importer import aging_report
+
+    url = f"duckdb:///{tmp_path / 'aging.duckdb'}"
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    db_open(url).dispose()
+    raw = readers.read_bytes(aging_report(450).encode(), name="aging.csv")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["db_raw"] = raw
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    at.radio(key="mode-db").set_value("open-items").run()
+    at.date_input(key="openon-db").set_value(date(2026, 11, 20)).run()
+    at.button(key="import-db").click().run()
+    assert not at.exception
+    assert any("Imported 3 of 3 rows" in s.value for s in at.success)
+    # A week later 1045 is paid: the check says the import settles it, and it does.
+    at.session_state["db_raw"] = readers.read_bytes(aging_report(450).replace(
+        ',11/02/2026,Invoice,1045,Baker & Sons,12/02/2026,"1,200.00","1,200.00"\n', "").encode(), name="aging.csv")
+    at.run()
+    at.radio(key="mode-db").set_value("open-items").run()
+    at.button(key="check-db").click().run()
+    assert any("1 of the 3 invoices open in arboard on" in i.value and "settles it" in i.value for i in at.info), [
+        i.value for i in [*at.info, *at.warning, *at.error]]
+    at.button(key="import-db").click().run()
+    assert any("open in arboard are not on this list of open items" in c.value for c in at.caption)
