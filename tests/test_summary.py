@@ -47,6 +47,11 @@ def test_an_open_items_report_is_told_apart(engine):
         store.append(conn, schema.invoices, inv)
     events.refresh(engine)
     assert summary.ledger_summary(engine).open_items_only  # DSO and behaviour would be measured on nothing
+    with engine.begin() as conn:  # a part payment (an aging report's open amount) settles nothing
+        store.append(conn, schema.payments, pd.DataFrame([("P1", "I1", "C1", d(2026, 9, 30), 400.0, "EUR")], columns=[
+            "payment_id", "invoice_id", "customer_id", "payment_date", "amount", "currency"]))
+    events.refresh(engine)
+    assert summary.ledger_summary(engine).open_items_only
     with engine.begin() as conn:
         store.append(conn, schema.invoices, inv.iloc[:1].assign(invoice_id="I0", paid_date=d(2026, 9, 20)))
     events.refresh(engine)

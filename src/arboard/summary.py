@@ -31,10 +31,11 @@ class LedgerSummary:
 
     @property
     def open_items_only(self) -> bool:
-        """Nothing settled and no payment loaded: an open-items report, without the history that DSO,
-        CEI, days to pay and every behaviour measure are made of (balances and aging are exact)."""
-        return (not self.empty and self.counts.get("payments", 0) == 0
-                and int(self.by_currency["open_invoices"].sum()) == int(self.by_currency["invoices"].sum()))
+        """No invoice settled: an open-items report, without the history that DSO, CEI, days to pay and
+        every behaviour measure are made of (balances and aging are exact). Part payments, loaded or
+        taken from an aging report's open amounts, do not make that history."""
+        counts = self.by_currency
+        return not self.empty and int(counts["open_invoices"].sum()) == int(counts["invoices"].sum())
 
 
 def ledger_summary(engine: Engine) -> LedgerSummary:
