@@ -243,3 +243,10 @@ def test_a_sheets_blank_rows_keep_the_report_on_the_right_row(duck_engine):
     _plan, batch = importer.check_import(duck_engine, readers.read_bytes(data.getvalue(), name="x.xlsx"),
                                          today=TODAY)
     assert set(batch.report["row"]) == {5} and "not a number" in set(batch.report["reason"])
+
+
+def test_a_total_in_a_currency_beside_rows_without_one(duck_engine):
+    text = ("Invoice No,Customer,Invoice Date,Amount,Currency\nA1,C1,2026-01-01,100.00,EUR\n"
+            "A2,C2,2026-01-02,50.50,\nTotal,,,100.00,EUR\n")
+    _plan, batch = importer.check_import(duck_engine, readers.read_bytes(text.encode(), name="x.csv"), today=TODAY)
+    assert "its invoice in EUR adds up to the same" in " ".join(batch.notes) and not batch.warnings

@@ -446,7 +446,7 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
         tables["customers"] = customers
     return Batch(kind, tables, report, len(df) - int(layout.sum()), int(rejected_mask.sum()),
                  len(suspicious_pos - set(np.flatnonzero(rejected_mask))), rows, notes, defaulted, warnings,
-                 df[pk].dropna())
+                 df.loc[~layout, pk].dropna())
 
 
 # The field that dates each kind's rows: a total line has none.
@@ -651,6 +651,10 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     tables recomputed from the tables: only for the customers the rows touch when they are at most
     :data:`INCREMENTAL_SHARE` of a ledger of :data:`INCREMENTAL_MIN_LEDGER` invoices or more and touch
     at most :data:`INCREMENTAL_CUSTOMER_SHARE` of its customers.
+
+    An invoices file's open amounts become payments dated ``open_on`` (:func:`_open_amount_payments`;
+    a replace drops those of the last file first); in open-items mode the invoices it lists that an
+    earlier list settled open again, and those it leaves out are settled on ``open_on``.
 
     Returns (inserted, updated, customers added).
     """
@@ -1016,8 +1020,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
     today = today or date.today()
     open_on = open_on or today
     if open_on > today:
-        raise ArboardError(f"The open amounts' date {open_on.isoformat()} is after today ({today.isoformat()}).",
-                           where=raw.source)
+        raise ArboardError(f"The report date {open_on.isoformat()} (of the open amounts or open items) is after "
+                           f"today ({today.isoformat()}).", where=raw.source)
     plan, batch = check_import(engine, raw, spec=spec, kind=kind, today=today)
     if mode == "open-items" and batch.kind != "invoices":
         raise ArboardError(f"Only an invoices file can be a list of open items, not {batch.kind}.", where=raw.source)

@@ -1,13 +1,17 @@
-"""Lines of an export that are not ledger rows: blank lines, rule lines, repeated headers, subtotals and totals.
+"""Lines of an export that are not ledger rows: blank and rule lines, repeated headers, group headings,
+subtotals and totals.
 
 ERP reports are written for people: SAP's line-item lists (FBL5N, in the "unconverted" list format)
 frame the table in ``|`` and ``-`` lines, repeat the header after every page break and put a subtotal
-line under each customer (``*``) and a grand total at the end (``**``); spreadsheet exports end with
-a "Total" row. Such a line has no document number, so the importer would reject it, and one rejected
-line stops an import. They are recognised here, among the rejected rows only (a clean ledger pays
-nothing), and skipped with a note instead: a line counts as a total only when it has no document number,
-no document date, and says so (a ``*`` or a word such as Total, Summe, Somme, Totaal) or carries nothing
-but amounts. Anything else without a number stays rejected, with its row in the report.
+line under each customer (``*``) and a grand total at the end (``**``); aging reports head each group
+of rows with a line of its own (a customer, an aging band) and close it with a "Total for ..." line;
+spreadsheet exports end with a "Total" row. Such a line has no document number, so the importer would
+reject it, and one rejected line stops an import. They are recognised here, among the rejected rows
+without a document date only (a clean ledger pays nothing), and skipped with a note instead. A line
+counts as a total only when it has no document number and says so (a ``*`` or a word such as Total,
+Summe, Somme, Totaal), carries nothing but amounts, or is the sum of its customer's rows right above
+it; as a heading only when it holds one text and nothing else. Anything else without a number stays
+rejected, with its row in the report.
 
 A grand total at the end of the file is checked against the rows above it (:func:`total_checks`): an
 export cut short by a filter or a page limit shows there.
@@ -199,11 +203,12 @@ def total_checks(frame: pd.DataFrame, totals: np.ndarray, ledger: np.ndarray, am
         if pd.isna(said):
             continue
         cur = currencies.iat[pos] if currencies is not None else None
-        rows = ledger if cur is None or pd.isna(cur) else ledger[(currencies.iloc[ledger] == cur).to_numpy()]
+        rows = (ledger if cur is None or pd.isna(cur)
+                else ledger[(currencies.iloc[ledger] == cur).fillna(False).to_numpy(dtype=bool)])
         added = float(amounts.iloc[rows].sum())
         unit = f" {cur}" if isinstance(cur, str) else ""
-        named = f"“{column}” " if column and not _TOTAL.search(column) else ""  # not “Total” total
-        head = f"the file's {named}total on line {int(lines[pos])} says {said:,.2f}{unit}"
+        label = f"“{column}” " if column and not _TOTAL.search(column) else ""  # not “Total” total
+        head = f"the file's {label}total on line {int(lines[pos])} says {said:,.2f}{unit}"
         rows_are = (f"its {what}" if len(rows) == 1 else f"its {len(rows):,} {what}s") + (unit and f" in {cur}")
         adds = "add" if len(rows) > 1 else "adds"
         if abs(added - said) <= 0.01 + 1e-9 * abs(said):
