@@ -41,7 +41,8 @@ def _s(*names: str) -> tuple[str, ...]:
     return tuple(normalise_header(n) for n in names)
 
 
-GROUP_COLUMN = "Group heading"  # arboard.readers.GROUP_COLUMN: the heading above each row of a grouped report
+# The column arboard.readers adds to a grouped report: the heading above each row (a customer, an aging band).
+GROUP_COLUMN = "Group heading"
 _CUSTOMER_ID = _s(
     "customer_id", "customer", "customer no", "customer number", "customer nr", "cust id", "cust no",
     "customer code", "client id", "client", "client no", "client number", "account", "account id",

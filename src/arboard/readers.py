@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from arboard.errors import ArboardError, driver_reason
+from arboard.fields import GROUP_COLUMN
 
 DELIMITERS = (",", ";", "\t", "|")
 _RULE = re.compile(r"\s*[-=_+|]{3,}\s*")
@@ -92,8 +93,9 @@ def _sniff(lines: list[str]) -> tuple[str, int, int]:
     # Rule lines ("-----" between the pages of a list report) are no rows of any delimiter.
     rules = [_RULE.fullmatch(ln) is not None for ln in lines]
     for delim in DELIMITERS:
+        # Not strict: a quoted field over two lines makes one row of them.
         counts = [None if rule else len(row) for row, rule in zip(csv.reader(lines, delimiter=delim), rules,
-                                                                   strict=True)]
+                                                                   strict=False)]
         counted = [c for c in counts if c is not None]
         if not counted:
             continue
@@ -210,7 +212,6 @@ def _unframed(df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns=empty)
 
 
-GROUP_COLUMN = "Group heading"
 _NUMBERLIKE = re.compile(r"[\d\s.,'()+\-]+")
 
 
