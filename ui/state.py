@@ -165,7 +165,7 @@ def presentation_chrome() -> None:
 def history_warning(what: str) -> None:
     """Warn when the ledger is an open-items report: ``what`` (e.g. "DSO and CEI") needs settled invoices."""
     if ledger_summary().open_items_only:
-        st.warning(f"This ledger holds open items only: no invoice is settled and no payment is loaded. Balances "
+        st.warning(f"This ledger holds open items only: no invoice is settled yet. Balances "
                    f"and aging are exact, but {what} need the settled history too. Import the invoices paid in the "
                    "last 12 months or more, with their paid dates, on the **Data** page; or import each new aging "
                    "report there in the mode *Open items as of the report date*: what a report no longer lists is "

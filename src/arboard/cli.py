@@ -79,7 +79,7 @@ def _open(url: str | None):
 def _history_note(engine, what: str) -> None:
     """On stderr, as the pages warn: an open-items report has no history for ``what``."""
     if summary.ledger_summary(engine).open_items_only:
-        err.print(f"Note: this ledger holds open items only (nothing settled, no payments): balances and aging "
+        err.print(f"Note: this ledger holds open items only (no invoice settled): balances and aging "
                   f"are exact, but {what} need the settled invoices too (or import each new aging report with "
                   "--open-items: what it no longer lists is settled on its date).")
 
