@@ -142,14 +142,14 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
             st.info(f"{number(batch.rows_read)} rows read: {number(batch.rejected_rows)} would be rejected, "
                     f"{number(batch.suspicious_rows)} are suspicious but would load.")
             if mode == "open-items":
-                gone, open_ = importer.unlisted_count(engine, batch, on=open_on)
-                one = gone == 1
-                said = (f"{number(gone)} of the {number(open_)} invoices open in arboard on {open_on:%d %b %Y} "
-                        f"{'is' if one else 'are'} not in this file: the import settles {'it' if one else 'them'} "
-                        "on that date.")
-                (st.warning if open_ and gone > open_ / 2 else st.info)(
+                gone = importer.unlisted_count(engine, batch, on=open_on)
+                one = gone.settles == 1
+                said = (f"{number(gone.settles)} of the {number(gone.open)} invoices open in arboard on "
+                        f"{open_on:%d %b %Y} {'is' if one else 'are'} not in this file: the import settles "
+                        f"{'it' if one else 'them'} on that date.")
+                (st.warning if gone.most else st.info)(
                     said + (" That is most of them: is the file complete (every company, currency, collector)?"
-                            if open_ and gone > open_ / 2 else ""))
+                            if gone.most else ""))
             for warning in batch.warnings:
                 st.warning(md(warning[0].upper() + warning[1:] + "."))
             for note in batch.notes:

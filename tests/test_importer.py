@@ -728,7 +728,8 @@ def test_weekly_open_items_settle_what_they_no_longer_list(engine):
                                          "")
     raw = readers.read_bytes(paid_off.encode(), name="aging.csv")
     _plan, batch = importer.check_import(engine, raw, today=week2)
-    assert importer.unlisted_count(engine, batch, on=week2) == (1, 3)
+    assert importer.unlisted_count(engine, batch, on=week2) == importer.Unlisted(1, 3)
+    assert not importer.Unlisted(1, 3).most and importer.Unlisted(2, 3).most
     before = snapshot(engine)
     with pytest.raises(ArboardError, match="Only an invoices file"):
         load(engine, "payment_id,invoice_id,customer_id,payment_date,amount\nP1,1031,Baker & Sons,2026-11-21,1\n",

@@ -783,7 +783,20 @@ def _settle_unlisted(conn: sa.Connection, staged: store.Staged, *, on: date) -> 
             "the list's date (paid, credited or written off by then)."] if n else []
 
 
-def unlisted_count(engine: Engine, batch: Batch, *, on: date) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Unlisted:
+    """What an open-items import would settle: ``settles`` of the ``open`` invoices open in arboard."""
+
+    settles: int
+    open: int
+
+    @property
+    def most(self) -> bool:
+        """More than half of them: the list is likely cut short (one company, currency, collector)."""
+        return self.open > 0 and self.settles > self.open / 2
+
+
+def unlisted_count(engine: Engine, batch: Batch, *, on: date) -> Unlisted:
     """For a check before an open-items import: how many invoices open in arboard as of ``on`` the
     batch does not list (they would be settled), and how many are open in all."""
     inv = schema.invoices
@@ -791,14 +804,14 @@ def unlisted_count(engine: Engine, batch: Batch, *, on: date) -> tuple[int, int]
         open_ = conn.execute(sa.select(sa.func.count()).where(inv.c.paid_date.is_(None),
                                                               inv.c.invoice_date <= on)).scalar_one()
         if not open_:
-            return 0, 0
+            return Unlisted(0, 0)
         staged = store.stage(conn, schema.invoices, batch.ids.to_frame("invoice_id"))
         try:
             n = conn.execute(sa.select(sa.func.count()).where(
                 _unlisted(sa.select(staged.table.c.invoice_id), on))).scalar_one()
         finally:
             staged.drop()
-    return int(n), int(open_)
+    return Unlisted(int(n), int(open_))
 
 
 def _payments_replace_open_amounts(conn: sa.Connection, staged: store.Staged) -> list[str]:
