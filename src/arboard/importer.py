@@ -1089,7 +1089,9 @@ def mapping_table(plan: ImportPlan, *, examples: int = 3) -> pd.DataFrame:
     labels = {f.name: f.label for f in fields_for(plan.spec.kind)}
     rows = []
     for col in plan.raw.columns:
-        sample = plan.raw.df[col].dropna().astype(str).head(examples).tolist()
+        # The first few values, stripped (a list report pads them), skipping blanks.
+        head = plan.raw.df[col].head(1_000).dropna().astype(str).str.strip()
+        sample = head[head != ""].head(examples).tolist()
         fld = plan.spec.columns.get(col)
         rows.append({"Column in file": col, "Example values": " · ".join(s[:30] for s in sample),
                      "Maps to": labels[fld] if fld else IGNORE})
