@@ -105,17 +105,16 @@ def record(action, message: str) -> None:
 
 ids = chosen["customer_id"]
 today = date.today()
+f = st.columns([1, 1.2, 1.9, 1.5], vertical_alignment="bottom")
+on = f[0].date_input("On", value=min(as_of, today), max_value=today, key="ch_on",
+                     help="The day you placed or released the holds in the ERP, or exempted a debtor or lifted that.")
+by = f[1].text_input("By", key="ch_by", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel")
 if status == "exempt":
-    f = st.columns([4.1, 1.5], vertical_alignment="center")
-    f[0].caption("The rules no longer list an exempt debtor for a hold. Lifting the exemption brings it back.")
-    if f[1].button(f"Lift {count(len(chosen), 'exemption')}", key="ch_lift", help=f"For {who}."):
-        record(lambda: creditholds.lift_exemption(state.engine(), ids), "Exemption lifted: {n}.")
-else:
-    f = st.columns([1, 1.2, 1.9, 1.5], vertical_alignment="bottom")
-    on = f[0].date_input("On", value=min(as_of, today), max_value=today, key="ch_on",
-                         help="The day you placed or released the holds in the ERP.")
-    controls.kept("ch_by", "")  # kept while the exempt list, which has no such field, is shown
-    by = f[1].text_input("By", key="ch_by", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel")
+    f[2].caption("The rules no longer list an exempt debtor for a hold. Lifting the exemption brings it back from "
+                 "the day given; earlier as-of dates still show it exempt.")
+    if f[3].button(f"Lift {count(len(chosen), 'exemption')}", key="ch_lift", help=f"For {who}."):
+        record(lambda: creditholds.lift_exemption(state.engine(), ids, on=on, today=today, by=by),
+               f"Exemption lifted on {on:%d %b %Y}: {{n}}.")
 if status == "place":
     reason = f[2].text_input("Reason (blank: each debtor's rule)", key="ch_reason",
                              max_chars=creditholds.REASON_MAX)
@@ -130,8 +129,8 @@ if status == "place":
     # Only ticked rows: exempting a whole list at once is hardly ever meant.
     if g[1].button(f"Exempt {count(len(chosen), 'debtor') if rows else 'the selected'}", key="ch_exempt",
                    disabled=not rows, help="Tick the debtors to exempt in the list first."):
-        record(lambda: creditholds.exempt(state.engine(), ids, reason=reason, by=by),
-               "Exempted from credit holds: {n}.")
+        record(lambda: creditholds.exempt(state.engine(), ids, reason=reason, by=by, on=on, today=today),
+               f"Exempted from credit holds from {on:%d %b %Y}: {{n}}.")
 elif status in ("release", "on_hold"):
     f[2].caption("Releasing records that the block was lifted in the ERP; the debtor's holds stay in the register.")
     if f[3].button(f"Record {count(len(chosen), 'release')}", type="primary" if status == "release" else "secondary",

@@ -125,6 +125,38 @@ def test_exemptions_are_kept_until_lifted(engine):
     assert creditholds.exemptions(engine)["customer_id"].tolist() == ["B"]
 
 
+def test_exemptions_are_dated_and_kept_when_lifted(engine):
+    """An exemption holds from its day until the day it is lifted: earlier as-of dates show it as it was,
+    and the debtor's history says who exempted it and who lifted it."""
+    write_ledger(engine, customers=pd.DataFrame({"customer_id": ["A", "B"], "name": ["Alpha", "Beta"]}))
+    d = date(2026, 6, 1)
+    before = snapshot(engine)
+    with pytest.raises(ArboardError, match="after today"):
+        creditholds.exempt(engine, ["A"], on=d + timedelta(days=1), today=d)
+    assert snapshot(engine) == before
+    creditholds.exempt(engine, ["A"], reason="Group company", by="Cy", on=d, today=d + timedelta(days=3))
+    with pytest.raises(ArboardError, match="before it began"):
+        creditholds.lift_exemption(engine, ["A"], on=d - timedelta(days=1), today=d + timedelta(days=3))
+    assert creditholds.lift_exemption(engine, ["A"], on=d + timedelta(days=10), today=d + timedelta(days=20),
+                                      by="Bo") == 1
+    creditholds.exempt(engine, ["A"], reason="Key account", on=d + timedelta(days=15), today=d + timedelta(days=20))
+
+    def exempt_on(day):
+        got = creditholds.exemptions(engine, as_of=day)
+        return got.set_index("customer_id")["reason"].to_dict()
+
+    assert exempt_on(d - timedelta(days=1)) == {}
+    assert exempt_on(d) == exempt_on(d + timedelta(days=9)) == {"A": "Group company"}
+    assert exempt_on(d + timedelta(days=10)) == exempt_on(d + timedelta(days=14)) == {}  # lifted that day
+    assert exempt_on(d + timedelta(days=15)) == {"A": "Key account"}
+    assert creditholds.exemptions(engine)["reason"].tolist() == ["Key account"]  # in force now
+    events = timeline.debtor_timeline(engine, "A", as_of=d + timedelta(days=20))
+    assert events[["date", "event", "detail"]].values.tolist() == [
+        [d + timedelta(days=15), "Exempted from credit holds", "Key account"],
+        [d + timedelta(days=10), "Exemption from credit holds lifted", "by Bo"],
+        [d, "Exempted from credit holds", "Group company · by Cy"]]
+
+
 def test_the_register_refuses_bad_input_and_writes_nothing(duck_engine):
     write_ledger(duck_engine, customers=pd.DataFrame({"customer_id": ["A", "B"], "name": ["Alpha", "Beta"]}))
     day = date(2026, 11, 2)
@@ -245,8 +277,10 @@ def test_on_a_sample_the_list_agrees_with_the_plan(duck_engine):
     assert standing.startswith(f"On credit hold since {AS_OF:%d %b %Y} (by Ann): ")
     before = AS_OF - timedelta(days=1)
     assert creditholds.standing(duck_engine, first, before) is None
-    creditholds.exempt(duck_engine, [first], reason="Key account")
-    assert creditholds.standing(duck_engine, first, before) == "Exempt from credit holds: Key account."
+    creditholds.exempt(duck_engine, [first], reason="Key account", on=before, today=AS_OF)
+    assert creditholds.standing(duck_engine, first, before) == (
+        f"Exempt from credit holds since {before:%d %b %Y}: Key account.")
+    assert creditholds.standing(duck_engine, first, before - timedelta(days=1)) is None  # not yet
 
 
 def test_cli_credit_holds(tmp_path, duck_url):
@@ -276,12 +310,17 @@ def test_cli_credit_holds(tmp_path, duck_url):
     released = runner.invoke(app, ["credit-hold", "release", "--all-listed", *day, "--no-steps", "--limit-use", "0",
                                    "--db", duck_url])
     assert released.exit_code == 0 and f"{len(reasons):,} of {len(reasons):,}" in released.output
-    exempted = runner.invoke(app, ["credit-hold", "exempt", "C000001", "--reason", "Key account", "--db", duck_url])
+    exempted = runner.invoke(app, ["credit-hold", "exempt", "C000001", "--reason", "Key account", "--on",
+                                   AS_OF.isoformat(), "--db", duck_url])
     assert exempted.exit_code == 0 and "1 debtor(s) exempted" in exempted.output, exempted.output
     assert "Exempt (1)" in runner.invoke(app, ["credit-hold", "list", *day, "--status", "exempt", "--db",
                                                duck_url]).output
-    assert "1 exemption(s) lifted" in runner.invoke(app, ["credit-hold", "exempt", "C000001", "--lift", "--db",
-                                                          duck_url]).output
+    assert "1 exemption(s) lifted" in runner.invoke(app, ["credit-hold", "exempt", "C000001", "--lift", "--by", "Bo",
+                                                          "--db", duck_url]).output
+    engine = db.open_database(duck_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema.credit_hold_exemptions_lifted.c.lifted_by)).scalars().all() == ["Bo"]
+    engine.dispose()
     by_hand = runner.invoke(app, ["credit-hold", "place", "C000002", "--by-hand", "--reason", "Cheque bounced", "--on",
                                   AS_OF.isoformat(), "--db", duck_url])
     assert by_hand.exit_code == 0 and "1 of 1" in by_hand.output, by_hand.output
@@ -293,6 +332,7 @@ def test_cli_credit_holds(tmp_path, duck_url):
                 ["credit-hold", "place", "NOBODY", "--db", duck_url],
                 ["credit-hold", "list", "--status", "maybe", "--db", duck_url],
                 ["credit-hold", "list", "--limit-use", "5000", "--db", duck_url],
-                ["credit-hold", "release", "X", "--on", "soon", "--db", duck_url]):
+                ["credit-hold", "release", "X", "--on", "soon", "--db", duck_url],
+                ["credit-hold", "exempt", "C000001", "--on", "2999-01-01", "--db", duck_url]):
         result = runner.invoke(app, bad)
         assert result.exit_code == 2, (bad, result.output)

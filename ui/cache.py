@@ -367,7 +367,8 @@ def credit_holds(as_of: date, settings: outreach.PlanSettings, config: SegmentCo
     due = _due_for_hold(url, version, as_of, _settings_items(settings), _playbooks_key(engine), _json(config),
                         _holds_key(as_of), rules.playbook_steps, rules.limit_use)
     return creditholds.worklist(due, creditholds.placed(engine, as_of), _profiles(url, version, as_of, 365),
-                                exempt=creditholds.exemptions(engine), groups=segment_groups(as_of, 365, config),
+                                exempt=creditholds.exemptions(engine, as_of=as_of),
+                                groups=segment_groups(as_of, 365, config),
                                 collectors=_assigned(url, version))
 
 

@@ -1266,16 +1266,19 @@ def credit_exempt_cmd(
     by: Annotated[str | None, typer.Option(help="Who decided it.")] = None,
     lift: Annotated[bool, typer.Option("--lift", help="End their exemptions instead: the rules apply again.")]
     = False,
+    on: Annotated[str | None, typer.Option(help="From when (YYYY-MM-DD, default today); with --lift, when it "
+                                                "ended.")] = None,
     db_url: DbOption = None,
 ) -> None:
     """Exempt debtors from credit holds: the list names them apart instead of asking for a hold."""
+    day = _date_option(on, "--on")
     engine = _open(db_url)
     try:
         if lift:
-            done = creditholds.lift_exemption(engine, customer_ids)
+            done = creditholds.lift_exemption(engine, customer_ids, on=day, by=by)
             out.print(f"{done:,} exemption(s) lifted.")
             return
-        done = creditholds.exempt(engine, customer_ids, reason=reason or None, by=by)
+        done = creditholds.exempt(engine, customer_ids, reason=reason or None, by=by, on=day)
     except ArboardError as exc:
         _fail(exc, 2)
     out.print(f"{done:,} debtor(s) exempted from credit holds"

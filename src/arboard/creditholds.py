@@ -57,7 +57,7 @@ LABELS = {"status": "Status", "customer_id": "Debtor ID", "name": "Debtor", "col
           "overdue_ar": "Overdue", "credit_limit": "Credit limit", "utilisation": "Credit limit used",
           "placed_on": "On hold since", "placed_by": "Placed by", "hold_reason": "Reason recorded",
           "exemption": "Exempt from holds"}
-EXEMPTION_COLUMNS = ["customer_id", "reason", "exempted_by", "created_at"]
+EXEMPTION_COLUMNS = ["customer_id", "reason", "exempted_by", "created_at", "exempted_on"]
 MONEY = (LABELS["open_ar"], LABELS["overdue_ar"], LABELS["credit_limit"])  # an export's money columns
 REASON_MAX = 300  # credit_holds.reason is VARCHAR(300)
 MAX_LIMIT_USE = 10.0
@@ -180,7 +180,7 @@ def standing(engine: Engine, customer_id: str, as_of: date) -> str | None:
     """One debtor's credit-hold standing on ``as_of`` in words (on hold since when, why, by whom; or
     exempt), None when neither."""
     held = placed(engine, as_of, customer_id=customer_id)
-    exempt = exemptions(engine, customer_id=customer_id)
+    exempt = exemptions(engine, customer_id=customer_id, as_of=as_of)
     spared = next(exempt.itertuples(), None)
     parts = []
     if len(held):
@@ -189,7 +189,8 @@ def standing(engine: Engine, customer_id: str, as_of: date) -> str | None:
                      + (f" (by {h['placed_by']})" if isinstance(h["placed_by"], str) else "")
                      + (f": {h['reason']}" if isinstance(h["reason"], str) else ""))
     if spared is not None:
-        parts.append("Exempt from credit holds" + (f": {spared.reason}" if isinstance(spared.reason, str) else "")
+        parts.append(f"Exempt from credit holds since {spared.exempted_on:%d %b %Y}"
+                     + (f": {spared.reason}" if isinstance(spared.reason, str) else "")
                      + (f" (by {spared.exempted_by})" if isinstance(spared.exempted_by, str) else ""))
     return ". ".join(parts) + "." if parts else None
 
@@ -289,28 +290,50 @@ def release(engine: Engine, customer_ids: Iterable[str], *, on: date, today: dat
     return len(open_)
 
 
-def exemptions(engine: Engine, *, customer_id: str | None = None) -> pd.DataFrame:
+def _exempt_since(t: sa.Table) -> sa.ColumnElement:
+    """From when an exemption holds (one recorded before arboard dated them: the day it was recorded)."""
+    return sa.func.coalesce(t.c.exempted_on, sa.cast(t.c.created_at, sa.Date))
+
+
+def exemptions(engine: Engine, *, customer_id: str | None = None, as_of: date | None = None) -> pd.DataFrame:
     """The debtors exempt from credit holds (:data:`EXEMPTION_COLUMNS`), by customer id (one debtor's
-    exemption, if any, with ``customer_id``)."""
-    t = schema.credit_hold_exemptions
-    q = sa.select(*(t.c[c] for c in EXEMPTION_COLUMNS)).order_by(t.c.customer_id)
+    exemption, if any, with ``customer_id``): those in force now, or with ``as_of`` those in force on
+    that day (exempted by then, not lifted by then)."""
+    t, lifted = schema.credit_hold_exemptions, schema.credit_hold_exemptions_lifted
+    since = _exempt_since(t)
+    q = sa.select(t.c.customer_id, t.c.reason, t.c.exempted_by, t.c.created_at, since.label("exempted_on"))
+    if as_of is not None:
+        q = sa.union_all(q.where(since <= as_of), sa.select(
+            lifted.c.customer_id, lifted.c.reason, lifted.c.exempted_by, lifted.c.created_at, lifted.c.exempted_on)
+            .where(lifted.c.exempted_on <= as_of, lifted.c.lifted_on > as_of))
+    q = q.subquery()
+    stmt = sa.select(q).order_by(q.c.customer_id, q.c.exempted_on.desc())
     if customer_id is not None:
-        q = q.where(t.c.customer_id == customer_id)
+        stmt = stmt.where(q.c.customer_id == customer_id)
     with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    return pd.DataFrame(rows, columns=EXEMPTION_COLUMNS)
+        rows = conn.execute(stmt).all()
+    df = pd.DataFrame(rows, columns=EXEMPTION_COLUMNS).drop_duplicates("customer_id")
+    df["exempted_on"] = pd.to_datetime(df["exempted_on"]).astype("datetime64[us]")
+    return df.reset_index(drop=True)
 
 
-def exempt(engine: Engine, customer_ids: Iterable[str], *, reason: str | None = None, by: str | None = None) -> int:
-    """Exempt these debtors from credit holds, in one transaction; returns how many were not already.
+def exempt(engine: Engine, customer_ids: Iterable[str], *, reason: str | None = None, by: str | None = None,
+           on: date | None = None, today: date | None = None) -> int:
+    """Exempt these debtors from credit holds from ``on`` (default ``today``), in one transaction;
+    returns how many were not already.
 
     Raises
     ------
     ArboardError
-        As :func:`place`: no debtor, an unknown one, a bad reason or name (nothing is recorded).
+        As :func:`place`: no debtor, an unknown one, a bad reason or name, a date after today (nothing
+        is recorded).
     """
     ids = _ids(customer_ids)
     reason, by = check_reason(reason), check_name(by)
+    today = today or date.today()
+    on = on or today
+    if on > today:
+        raise ArboardError(f"An exemption cannot start after today ({today:%d %b %Y}).")
     t = schema.credit_hold_exemptions
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
@@ -318,18 +341,47 @@ def exempt(engine: Engine, customer_ids: Iterable[str], *, reason: str | None = 
         already = set(conn.execute(sa.select(t.c.customer_id)).scalars())
         new = [c for c in ids if c not in already]
         if new:
-            conn.execute(sa.insert(t), [{"customer_id": c, "reason": reason, "exempted_by": by, "created_at": now}
-                                        for c in new])
+            conn.execute(sa.insert(t), [{"customer_id": c, "reason": reason, "exempted_by": by, "created_at": now,
+                                         "exempted_on": on} for c in new])
     return len(new)
 
 
-def lift_exemption(engine: Engine, customer_ids: Iterable[str]) -> int:
-    """End these debtors' exemptions (the rules apply to them again); returns how many there were."""
+def lift_exemption(engine: Engine, customer_ids: Iterable[str], *, on: date | None = None,
+                   today: date | None = None, by: str | None = None) -> int:
+    """End these debtors' exemptions on ``on`` (default ``today``): the rules apply to them again from
+    that day. The exemption is kept with when and by whom it was lifted, for earlier as-of dates and
+    the debtor's history. Returns how many there were.
+
+    Raises
+    ------
+    ArboardError
+        No debtor, a bad name, a date after today or before an exemption began (nothing is recorded).
+    """
     ids = _ids(customer_ids)
-    t = schema.credit_hold_exemptions
+    by = check_name(by)
+    today = today or date.today()
+    on = on or today
+    if on > today:
+        raise ArboardError(f"An exemption cannot be lifted after today ({today:%d %b %Y}).")
+    t, lifted = schema.credit_hold_exemptions, schema.credit_hold_exemptions_lifted
+    since = _exempt_since(t)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
-        return sum(conn.execute(sa.delete(t).where(t.c.customer_id.in_(chunk))).rowcount or 0
-                   for chunk in chunks(ids, 10_000))
+        rows = [r for chunk in chunks(ids, 10_000) for r in conn.execute(
+            sa.select(t.c.customer_id, t.c.reason, t.c.exempted_by, since.label("since"))
+            .where(t.c.customer_id.in_(chunk))).all()]
+        early = [r.customer_id for r in rows if r.since > on]
+        if early:
+            raise ArboardError(f"{early[0]}'s exemption began after {on:%d %b %Y}: it cannot be lifted before it "
+                               "began. Nothing was recorded.")
+        if rows:
+            conn.execute(sa.insert(lifted), [
+                {"lift_id": str(uuid.uuid4()), "customer_id": r.customer_id, "reason": r.reason,
+                 "exempted_by": r.exempted_by, "exempted_on": r.since, "lifted_on": on, "lifted_by": by,
+                 "created_at": now} for r in rows])
+            for chunk in chunks([r.customer_id for r in rows], 10_000):
+                conn.execute(sa.delete(t).where(t.c.customer_id.in_(chunk)))
+    return len(rows)
 
 
 def _ids(customer_ids: Iterable[str]) -> list[str]:
@@ -361,7 +413,7 @@ def build(engine: Engine, as_of: date, *, rules: HoldRules = HoldRules(), settin
     prof = profiles.debtor_profiles(engine, as_of, lookback_days=lookback_days)
     inputs = outreach.plan_inputs(engine, as_of, config=config, profile_frame=prof)
     due = due_for_hold(inputs.prepared(settings), prof, inputs.playbooks, as_of, rules=rules, settings=settings)
-    return worklist(due, placed(engine, as_of), prof, exempt=exemptions(engine), groups=inputs.groups,
+    return worklist(due, placed(engine, as_of), prof, exempt=exemptions(engine, as_of=as_of), groups=inputs.groups,
                     collectors=collectors.assigned(engine))
 
 

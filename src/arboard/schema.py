@@ -222,6 +222,22 @@ credit_hold_exemptions = sa.Table(
     sa.Column("reason", sa.String(300)),
     sa.Column("exempted_by", sa.String(100)),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("exempted_on", sa.Date),  # from when; NULL: recorded before arboard dated them (created_at's day)
+)
+
+# Exemptions lifted: kept, so that an earlier as-of date shows a debtor exempt as it was then, and the
+# debtor's history says who lifted it when.
+credit_hold_exemptions_lifted = sa.Table(
+    "credit_hold_exemptions_lifted",
+    metadata,
+    sa.Column("lift_id", sa.String(36), primary_key=True),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("reason", sa.String(300)),
+    sa.Column("exempted_by", sa.String(100)),
+    sa.Column("exempted_on", sa.Date, nullable=False),
+    sa.Column("lifted_on", sa.Date, nullable=False),
+    sa.Column("lifted_by", sa.String(100)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
 # Disputes raised or resolved in arboard (see arboard.disputestatus): the collector hears of a dispute,

@@ -89,6 +89,24 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         sa.literal(None, sa.String),
         sa.case((ch.c.released_by.is_not(None), sa.func.concat("by ", ch.c.released_by)), else_="").label("detail"),
     ).where(ch.c.customer_id == customer_id, ch.c.released_on <= as_of)
+    ex, exl = schema.credit_hold_exemptions, schema.credit_hold_exemptions_lifted
+
+    def exempted(t: sa.Table, since: sa.ColumnElement) -> sa.Select:
+        return sa.select(
+            since.label("date"), sa.literal("Exempted from credit holds").label("event"), sa.literal(""), no_amount,
+            sa.literal(None, sa.String),
+            sa.func.concat(sa.func.coalesce(t.c.reason, ""),
+                           sa.case((t.c.exempted_by.is_not(None), sa.func.concat(" · by ", t.c.exempted_by)),
+                                   else_="")).label("detail"),
+        ).where(t.c.customer_id == customer_id, since <= as_of)
+
+    spared = exempted(ex, sa.func.coalesce(ex.c.exempted_on, sa.cast(ex.c.created_at, sa.Date)))
+    spared_then = exempted(exl, exl.c.exempted_on)
+    unspared = sa.select(
+        exl.c.lifted_on.label("date"), sa.literal("Exemption from credit holds lifted").label("event"), sa.literal(""),
+        no_amount, sa.literal(None, sa.String),
+        sa.case((exl.c.lifted_by.is_not(None), sa.func.concat("by ", exl.c.lifted_by)), else_="").label("detail"),
+    ).where(exl.c.customer_id == customer_id, exl.c.lifted_on <= as_of)
     dd = schema.dispute_decisions
     resolved = sa.select(
         dd.c.decided_on.label("date"), sa.literal("Dispute resolved").label("event"), dd.c.invoice_id, no_amount,
@@ -98,7 +116,7 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         .label("detail"),
     ).where(dd.c.customer_id == customer_id, ~dd.c.disputed, dd.c.decided_on <= as_of,
             sa.func.coalesce(dd.c.ended_why, "") != "removed")
-    q = sa.union_all(issued, settled, paid, contacted, held, lifted, resolved).subquery()
+    q = sa.union_all(issued, settled, paid, contacted, held, lifted, spared, spared_then, unspared, resolved).subquery()
     stmt = sa.select(q).order_by(q.c.date.desc(), q.c.event).limit(limit)
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)

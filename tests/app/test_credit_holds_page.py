@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from tests.app.conftest import run_page
@@ -25,14 +27,17 @@ def test_holds_are_listed_placed_and_released(app_env):
     try:
         at.text_input(key="ch_by").set_value("Ann").run()
         # An exempt debtor is listed apart, with the reason; lifting it from the page lists it again.
-        creditholds.exempt(engine, [listed["customer_id"].iloc[0]], reason="Key account", by="Ann")
+        as_of = at.session_state["as_of"]
+        creditholds.exempt(engine, [listed["customer_id"].iloc[0]], reason="Key account", by="Ann",
+                           on=min(as_of, date.today()))
         at.run()
         assert _count(at)["Exempt"] == "1"
         at.session_state["ch_status"] = "exempt"
         at.run()
         assert at.dataframe[0].value["exemption"].tolist() == ["Key account · by Ann"]
         at.button(key="ch_lift").click().run()
-        assert not at.exception and any("Exemption lifted: 1 debtor." in s.value for s in at.success)
+        assert not at.exception and any("Exemption lifted on" in s.value and "1 debtor." in s.value
+                                        for s in at.success)
         at.session_state["ch_status"] = "place"
         at.run()
         assert _count(at) == counts
@@ -62,4 +67,5 @@ def test_holds_are_listed_placed_and_released(app_env):
         with engine.begin() as conn:
             conn.execute(sa.delete(schema.credit_holds))
             conn.execute(sa.delete(schema.credit_hold_exemptions))
+            conn.execute(sa.delete(schema.credit_hold_exemptions_lifted))
         engine.dispose()
