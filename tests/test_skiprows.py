@@ -250,3 +250,43 @@ def test_a_total_in_a_currency_beside_rows_without_one(duck_engine):
             "A2,C2,2026-01-02,50.50,\nTotal,,,100.00,EUR\n")
     _plan, batch = importer.check_import(duck_engine, readers.read_bytes(text.encode(), name="x.csv"), today=TODAY)
     assert "its invoice in EUR adds up to the same" in " ".join(batch.notes) and not batch.warnings
+
+
+@pytest.mark.parametrize(("columns", "expected"), [
+    # Oracle Receivables' aging: Trx Number and Date, the original and the remaining amount.
+    (["Customer Number", "Customer Name", "Trx Number", "Trx Date", "Due Date", "Invoice Currency Code",
+      "Amount Due Original", "Amount Due Remaining", "Days Late"],
+     {"Trx Number": "invoice_id", "Customer Number": "customer_id", "Trx Date": "invoice_date", "Due Date": "due_date",
+      "Amount Due Original": "amount", "Amount Due Remaining": "open_amount", "Invoice Currency Code": "currency",
+      "Customer Name": "name"}),
+    # NetSuite: a Type column is the document's type, not the customer's.
+    (["Customer", "Type", "Date", "Document Number", "Due Date", "Age", "Amount", "Amount Remaining", "Currency"],
+     {"Document Number": "invoice_id", "Customer": "customer_id", "Date": "invoice_date", "Due Date": "due_date",
+      "Amount": "amount", "Amount Remaining": "open_amount", "Currency": "currency"}),
+    # Dynamics 365: the amount in the transaction currency and its balance.
+    (["Customer account", "Name", "Invoice", "Date", "Due date", "Amount in transaction currency", "Balance",
+      "Currency"],
+     {"Invoice": "invoice_id", "Customer account": "customer_id", "Date": "invoice_date", "Due date": "due_date",
+      "Amount in transaction currency": "amount", "Balance": "open_amount", "Currency": "currency", "Name": "name"}),
+    # Sage: A/C, Ref, O/S.
+    (["A/C", "Name", "Type", "Date", "Ref", "Due", "Amount", "O/S", "Disputed?"],
+     {"Ref": "invoice_id", "A/C": "customer_id", "Date": "invoice_date", "Due": "due_date", "Amount": "amount",
+      "O/S": "open_amount", "Disputed?": "disputed", "Name": "name"}),
+    # Xero's and Odoo's invoice exports: beside the Total, the Amount Due is what is left.
+    (["ContactName", "InvoiceNumber", "InvoiceDate", "DueDate", "Total", "AmountDue", "AmountPaid", "Currency"],
+     {"InvoiceNumber": "invoice_id", "ContactName": "customer_id", "InvoiceDate": "invoice_date",
+      "DueDate": "due_date", "AmountDue": "open_amount", "Currency": "currency", "Total": "amount"}),
+    (["Partner", "Number", "Invoice/Bill Date", "Due Date", "Total", "Amount Due", "Currency", "Payment Status"],
+     {"Number": "invoice_id", "Partner": "customer_id", "Invoice/Bill Date": "invoice_date", "Due Date": "due_date",
+      "Amount Due": "open_amount", "Currency": "currency", "Total": "amount"}),
+    # DATEV.
+    (["Konto", "Belegfeld 1", "Belegdatum", "Fälligkeit", "Umsatz (ohne Soll/Haben-Kz)", "WKZ Umsatz",
+      "Offener Posten"],
+     {"Belegfeld 1": "invoice_id", "Konto": "customer_id", "Belegdatum": "invoice_date", "Fälligkeit": "due_date",
+      "Umsatz (ohne Soll/Haben-Kz)": "amount", "Offener Posten": "open_amount", "WKZ Umsatz": "currency"}),
+    # A word inside another name is not that field: a Phone Number is no invoice number.
+    (["Invoice", "Date", "Amount", "Phone Number"],
+     {"Invoice": "invoice_id", "Date": "invoice_date", "Amount": "amount", "Phone Number": "phone"}),
+])
+def test_accounting_packages_column_names(columns, expected):
+    assert suggest_mapping(columns, "invoices") == expected

@@ -51,6 +51,8 @@ _CUSTOMER_ID = _s(
     "numero client", "n client", "code client", "cliente", "id cliente", "codigo cliente",
     "numero cliente", "klant", "klantnummer", "klant nr", "debiteur", "debiteurnummer", "sold to",
     "sold to party", "payer", "business partner", "bp", "partner id", "customerid", "konto", "kontonummer",
+    # Accounting packages: Oracle, Dynamics, Sage (A/C), Xero (ContactName), Odoo (Partner).
+    "customer account", "account code", "a c", "contact name", "contactname", "partner",
 )
 _INVOICE_ID = _s(
     "invoice_id", "invoice", "invoice no", "invoice number", "invoice nr", "invoice num", "inv no",
@@ -60,10 +62,13 @@ _INVOICE_ID = _s(
     "factura", "numero factura", "n factura", "factuur", "factuurnummer", "fattura",
     "numero fattura", "transaction id", "invoice key", "invoice ref", "reference",
     # Accounting packages' short headings (QuickBooks' Num); short names match only exactly.
-    "num", "no", "nr", "doc num", "docnum", "document num", "ref no", "nummer",
+    "num", "no", "nr", "doc num", "docnum", "document num", "ref no", "nummer", "ref", "number",
+    "trx number", "trx num", "transaction number", "belegfeld 1", "belegfeld1",
 )
 _AMOUNT = _s(
-    "amount", "invoice amount", "invoiceamount", "amount due", "total", "total amount",
+    "amount", "invoice amount", "invoiceamount", "amount due original", "original amount", "amount original",
+    "amount in transaction currency", "transaction amount", "amount cur", "umsatz", "umsatz ohne soll haben kz",
+    "amount due", "total", "total amount",
     "gross amount", "invoice total", "amount incl tax", "amount incl vat", "betrag",
     "rechnungsbetrag", "bruttobetrag", "gesamtbetrag", "montant", "montant ttc", "importe",
     "importe total", "monto", "bedrag", "factuurbedrag", "importo", "value", "amount dc",
@@ -79,7 +84,8 @@ _DATE_COMMON_PAYMENT = _s(
 )
 _CURRENCY = _s(
     "currency", "curr", "cur", "ccy", "currency code", "waehrung", "wahrung", "devise", "moneda",
-    "valuta", "divisa", "document currency", "doc currency", "belegwaehrung", "belegwahrung", "crcy",
+    "valuta", "divisa", "invoice currency code", "invoice currency", "transaction currency", "trx currency",
+    "wkz", "wkz umsatz", "document currency", "doc currency", "belegwaehrung", "belegwahrung", "crcy",
     "lcurr", "local currency", "loc curr", "hauswaehrung", "hauswahrung", "hwaehr", "hwahr",
 )
 
@@ -99,8 +105,8 @@ CUSTOMER_ATTRIBUTES: tuple[Field, ...] = (
         "sector industrial",
     ), table="customers"),
     Field("customer_type", "ctype", "Customer type (B2B/B2C)", synonyms=_s(
-        "customer type", "type", "b2b b2c", "b2b/b2c", "kundentyp", "kundenart", "type client",
-        "tipo cliente", "account type", "klanttype",
+        # Not a bare "Type": in a ledger that is the document's type (invoice, credit memo, payment).
+        "customer type", "b2b b2c", "b2b/b2c", "kundentyp", "kundenart", "type client", "tipo cliente", "klanttype",
     ), table="customers"),
     Field("credit_limit", "amount", "Credit limit", synonyms=_s(
         "credit limit", "limit", "kreditlimit", "kreditlimit betrag", "limite de credit",
@@ -169,7 +175,7 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "issue date", "issued on", "posting date", "rechnungsdatum", "belegdatum", "datum",
             "date facture", "date de facture", "fecha factura", "fecha", "factuurdatum",
             "data fattura", "invoiced on", "transaction date", "txn date", "pstng date", "buchungsdatum",
-            "buch dat",
+            "buch dat", "trx date", "invoice bill date",
         )),
         Field("due_date", "date", "Due date", False, _s(
             "due date", "duedate", "net due date", "due", "due on", "payment due date",
@@ -186,7 +192,8 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "remaining balance", "outstanding amount", "amount outstanding", "outstanding balance", "amount due now",
             "offener betrag", "offen", "offener saldo", "restbetrag", "montant restant", "reste a payer",
             "solde du", "importe pendiente", "saldo pendiente", "openstaand bedrag", "openstaand",
-            "importo residuo", "residuo", "balance", "outstanding", "saldo", "open",
+            "importo residuo", "residuo", "balance", "outstanding", "saldo", "open", "amount due remaining",
+            "amountdue", "amount due", "o s", "offener posten", "remaining",
         )),
         Field("currency", "text", "Currency", False, _CURRENCY),
         Field("paid_date", "date", "Settled (paid) date", False, _s(
@@ -321,14 +328,18 @@ def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
                 mapping[hit] = fld.name
                 taken.add(fld.name)
                 break
-    # Pass 2: containment for what is left ("Net Due Date (DD.MM.YYYY)", "Invoice Amount EUR").
+    # Pass 2: containment for what is left ("Net Due Date (DD.MM.YYYY)", "Invoice Amount EUR"). A name
+    # that says date (or currency) only stands for a date (or the currency): "Invoice/Bill Date" is no
+    # invoice number, "Invoice Currency Code" neither.
     for col in columns:
         if col in mapping or norm[col] in DERIVED_COLUMNS or norm[col] in OTHER_COLUMNS:
             continue
+        dated = any(w in norm[col] for w in _DATE_WORDS)
+        money = any(w in norm[col] for w in _CURRENCY_WORDS)
         for fld in fields:
-            if fld.name in taken:
+            if fld.name in taken or (dated and fld.type != "date") or (money and fld.name != "currency"):
                 continue
-            if any(len(s) >= 5 and s in norm[col] for s in fld.synonyms):
+            if any(len(s) >= 5 and s not in _EXACT_ONLY and s in norm[col] for s in fld.synonyms):
                 mapping[col] = fld.name
                 taken.add(fld.name)
                 break
@@ -338,7 +349,28 @@ def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
     if kind == "invoices" and "amount" not in mapping.values():
         # Only an open balance: it is the amount (what an open-items list says is owed).
         mapping = {c: "amount" if f == "open_amount" else f for c, f in mapping.items()}
+    if kind == "invoices":
+        mapping = _total_beside_amount_due(mapping, norm)
     return _pair_currency(mapping, norm)
+
+
+_DATE_WORDS = ("date", "datum", "fecha")
+_CURRENCY_WORDS = ("currency", "waehrung", "wahrung", "devise", "moneda")
+# Synonyms matched only as the whole name: inside another name they mean something else ("Phone Number").
+_EXACT_ONLY = frozenset(_s("number", "partner", "remaining"))
+# "Amount Due" is the invoice's amount in some exports, what is left of it in others (Xero, Odoo): beside
+# an invoice total it is what is left.
+_DUE_NAMES = frozenset(_s("amount due", "amountdue", "balance due"))
+_TOTAL_NAMES = frozenset(_s("total", "invoice total", "total amount", "gross amount", "amount due original"))
+
+
+def _total_beside_amount_due(mapping: dict[str, str], norm: dict[str, str]) -> dict[str, str]:
+    """The invoice total as the amount and the amount due as what is open, when a file has both."""
+    amount = next((c for c, f in mapping.items() if f == "amount"), None)
+    total = next((c for c in norm if c not in mapping and norm[c] in _TOTAL_NAMES), None)
+    if amount is None or total is None or norm[amount] not in _DUE_NAMES or "open_amount" in mapping.values():
+        return mapping
+    return {**{c: "open_amount" if c == amount else f for c, f in mapping.items()}, total: "amount"}
 
 
 # SAP lists carry two amounts, each with its currency: in the document's currency and in the company's
