@@ -290,3 +290,17 @@ def test_a_total_in_a_currency_beside_rows_without_one(duck_engine):
 ])
 def test_accounting_packages_column_names(columns, expected):
     assert suggest_mapping(columns, "invoices") == expected
+
+
+@pytest.mark.parametrize(("columns", "expected"), [
+    (["Document Number", "Date", "Customer", "Amount", "Applied To", "Payment Method"],  # NetSuite
+     {"Document Number": "payment_id", "Applied To": "invoice_id", "Customer": "customer_id", "Date": "payment_date",
+      "Amount": "amount", "Payment Method": "method"}),
+    (["Account", "Clearing Document", "Clearing Date", "Amount in DC", "Curr.", "Reference"],  # SAP
+     {"Clearing Document": "payment_id", "Reference": "invoice_id", "Account": "customer_id",
+      "Clearing Date": "payment_date", "Amount in DC": "amount", "Curr.": "currency"}),
+])
+def test_payments_files_of_accounting_packages(columns, expected):
+    from arboard.fields import guess_kind
+
+    assert guess_kind(columns) == "payments" and suggest_mapping(columns, "payments") == expected

@@ -232,11 +232,16 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "payment id", "payment", "payment no", "payment number", "receipt", "receipt no",
             "receipt number", "zahlung", "zahlungsnummer", "zahlungs nr", "numero paiement",
             "reglement", "pago", "numero pago", "betaling", "betalingsnummer", "payment ref",
+            # SAP's clearing document, Oracle's receipt; in a payments file the document is the payment.
+            "clearing document", "clearing doc", "clrng doc", "ausgleichsbeleg", "ausgl beleg", "document number",
+            "document no", "doc no",
         )),
-        Field("invoice_id", "text", "Invoice number (blank = unapplied)", False, _INVOICE_ID),
+        Field("invoice_id", "text", "Invoice number (blank = unapplied)", False, _s(
+            "applied to", "applied invoice", "applied trx number", "invoice applied") + _INVOICE_ID),
         Field("customer_id", "text", "Customer ID", True, _CUSTOMER_ID),
         Field("payment_date", "date", "Payment date", True, _DATE_COMMON_PAYMENT + _s(
             "date", "value date", "receipt date", "buchungsdatum", "valuta datum", "wertstellung",
+            "clearing date", "clearing", "clrng date", "ausgleichsdatum", "ausgl",
             "date valeur", "fecha valor", "datum",
         )),
         Field("amount", "amount", "Amount paid", True, _AMOUNT + _s("amount paid", "paid amount",
