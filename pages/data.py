@@ -263,6 +263,14 @@ else:
         st.caption(f"{number(led.derived_paid_dates)} paid date(s) were worked out from the payments, since the "
                    "invoice files gave none: each is the day the payments covered the invoice for good, and it "
                    "follows the payments when they change.")
+    if led.open_items_settled:
+        st.caption(f"{number(led.open_items_settled)} invoice(s) were settled on the date of an open-items report "
+                   "that no longer listed them (paid, credited or written off by then); a later report that lists "
+                   "one again opens it again.")
+    if led.open_amount_payments:
+        st.caption(f"{number(led.open_amount_payments)} payment(s) were recorded from the open amounts of invoices "
+                   "files (an aging report's open balance beside the invoice amount), each on its report's date; a "
+                   "payments file for those invoices takes their place.")
     state.history_warning("DSO, CEI, days to pay, the cash forecast's delays and the behaviour groups")
     table = led.by_currency.assign(
         invoices=led.by_currency["invoices"].map(number),

@@ -746,6 +746,8 @@ def test_weekly_open_items_settle_what_they_no_longer_list(engine):
     from arboard import timeline
     settled = timeline.debtor_timeline(engine, "Baker & Sons", as_of=week2)
     assert settled["detail"].str.contains("no longer on the open items reported that day").any()
+    led = summary.ledger_summary(engine)  # the Data page and arboard info say what was worked out
+    assert (led.open_items_settled, led.open_amount_payments, led.derived_paid_dates) == (1, 2, 0)
     check()
     # A week later it is listed again (the earlier report was cut short): open again.
     load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week3, today=week3)
@@ -776,6 +778,9 @@ def test_cli_open_items(tmp_path, duck_url):
                                                  ""))
     done = run(app, ["import", str(shorter), "--db", duck_url, "--open-items", "--open-as-of", "2026-11-21"])
     assert done.exit_code == 0 and "1 invoice(s) open in arboard are not on this list" in " ".join(done.output.split())
+    said = " ".join(run(app, ["info", "--db", duck_url]).output.split())
+    assert "1 invoice(s) settled on the date of an open-items report" in said
+    assert "2 payment(s) recorded from the open amounts" in said
 
 
 @pytest.mark.parametrize(("written", "decimal", "expected"), [

@@ -1017,8 +1017,14 @@ def info_cmd(db_url: DbOption = None) -> None:
     out.print(f"Database: {db.redact(url)} (from {origin}), data version {db.data_version(engine)}")
     for name, n in db.row_counts(engine).items():
         out.print(f"  {name}: {n:,}")
-    if derived := summary.derived_paid_dates(engine):
-        out.print(f"  {derived:,} paid date(s) worked out from the payments (the invoice files gave none)")
+    worked = summary.worked_out(engine)
+    if worked["paid_dates"]:
+        out.print(f"  {worked['paid_dates']:,} paid date(s) worked out from the payments (the invoice files gave none)")
+    if worked["open_items_settled"]:
+        out.print(f"  {worked['open_items_settled']:,} invoice(s) settled on the date of an open-items report that "
+                  "no longer listed them")
+    if worked["open_amount_payments"]:
+        out.print(f"  {worked['open_amount_payments']:,} payment(s) recorded from the open amounts of invoices files")
 
 
 @app.command("rates")

@@ -24,6 +24,8 @@ class LedgerSummary:
     by_currency: pd.DataFrame  # currency, invoices, invoiced, open_invoices, open_amount (net of part payments)
     source: str | None
     derived_paid_dates: int = 0  # paid dates arboard worked out from the payments (the files gave none)
+    open_items_settled: int = 0  # invoices settled because an open-items report no longer listed them
+    open_amount_payments: int = 0  # payments recorded from the open amounts of invoices files
 
     @property
     def empty(self) -> bool:
@@ -68,17 +70,22 @@ def ledger_summary(engine: Engine) -> LedgerSummary:
         by_currency[col] = by_currency[col].astype(float)
     by_currency["open_amount"] -= by_currency["currency"].map(part_paid).fillna(0).astype(float)
     activity = [d for d in (last, last_pay, last_con) if d is not None]
+    worked = worked_out(engine)
     return LedgerSummary(row_counts(engine), first, last, max(activity) if activity else None, by_currency, source,
-                         derived_paid_dates(engine))
+                         worked["paid_dates"], worked["open_items_settled"], worked["open_amount_payments"])
 
 
-def derived_paid_dates(engine: Engine) -> int:
-    """How many paid dates arboard worked out from the payments (:mod:`arboard.importer`), the invoice
-    files having given none."""
-    inv = schema.invoices
+def worked_out(engine: Engine) -> dict[str, int]:
+    """What arboard worked out because the files did not say it (:mod:`arboard.importer`): paid dates from
+    the payments (``paid_dates``), invoices settled when an open-items report no longer listed them
+    (``open_items_settled``), payments from the open amounts of invoices files (``open_amount_payments``)."""
+    inv, pay = schema.invoices, schema.payments
     with engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).where(inv.c.paid_from_payments.is_(True))).scalar_one())
-
+        paid, dropped = conn.execute(sa.select(sa.func.count().filter(inv.c.paid_from_payments.is_(True)),
+                                               sa.func.count().filter(inv.c.paid_from_open_items.is_(True)))).one()
+        opened = conn.execute(sa.select(sa.func.count())
+                              .where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX))).scalar_one()
+    return {"paid_dates": int(paid), "open_items_settled": int(dropped), "open_amount_payments": int(opened)}
 
 def import_history(engine: Engine, *, limit: int = 20) -> pd.DataFrame:
     """The latest imports, newest first."""
