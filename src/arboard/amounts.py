@@ -2,8 +2,9 @@
 
 Handles decimal commas (``1.234,56``), thousands separators (``1,234.56``, ``1 234,56``,
 ``1'234.56``), currency symbols and codes (``€ 12``, ``12 EUR``), accounting negatives
-(``(12.50)``) and SAP's trailing minus (``12.50-``). The decimal separator is decided per
-column, not per value, so ``1,234`` means the same thing in every row of a file.
+(``(12.50)``), SAP's trailing minus (``12.50-``) and debit/credit markers (``12.50 CR``). The
+decimal separator is decided per column, not per value, so ``1,234`` means the same thing in every
+row of a file. Any other word beside the number makes the value no number.
 """
 
 from __future__ import annotations
@@ -25,8 +26,17 @@ _TRAILING = re.compile(rf"\s*{_CURRENCY}\s*([-)]?)\s*$", re.IGNORECASE)
 _SPACING = re.compile(r"[\s\u00a0\u202f'’]")  # spaces, NBSP and apostrophes as thousands separators
 
 
+# A debit or credit marker after the number, as ledgers print balances: "1,234.56 CR" is a credit.
+_MARKER = re.compile(r"\s*\b(?:cr|dr)\.?\s*$", re.IGNORECASE)
+_CREDIT = re.compile(r"\bcr\.?\s*$", re.IGNORECASE)
+
+
 def _bare(text: pd.Series) -> pd.Series:
-    """The number in each value without its currency and its digit grouping by spaces or apostrophes."""
+    """The number in each value without its currency, its debit/credit marker (a credit marked as a
+    trailing minus) and its digit grouping by spaces or apostrophes."""
+    credit = text.str.contains(_CREDIT).fillna(False).astype(bool)
+    text = text.str.replace(_MARKER, "", regex=True)
+    text = text.where(~credit, text + "-")
     return (text.str.replace(_LEADING, r"\1", regex=True).str.replace(_TRAILING, r"\1", regex=True)
             .str.replace(_SPACING, "", regex=True))
 
