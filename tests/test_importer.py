@@ -656,7 +656,8 @@ def test_an_aging_reports_open_balances_become_dated_payments(engine):
     assert invoices(engine).set_index("invoice_id").loc["1031", "paid_date"] == date(2026, 12, 1)
     check()
     # Replacing the invoices starts again from the payments loaded.
-    load(engine, aging_report(800), "aging.csv", mode="replace", today=date(2026, 12, 4))
+    again = load(engine, aging_report(800), "aging.csv", mode="replace", today=date(2026, 12, 4))
+    assert "For 1 of them the file says more is open than the payments leave" in " ".join(again.notes)
     paid = payments(engine)
     assert paid["payment_id"].iloc[:2].tolist() == ["P1", "P2"]
     # The report says 1031 is all open again (a payment of 800 taken back), and the credit note 120.

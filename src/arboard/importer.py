@@ -737,13 +737,19 @@ def _open_amount_payments(conn: sa.Connection, staged: store.Staged, *, on: date
     conn.execute(sa.insert(pay).from_select(
         ["payment_id", "invoice_id", "customer_id", "payment_date", "amount", "method", "currency"], rows))
     mine = pay.c.payment_id.startswith(ids)
-    recorded = conn.execute(sa.select(sa.func.count()).where(mine)).scalar_one()  # PostgreSQL's rowcount is -1 here
+    # PostgreSQL's rowcount is -1 here. More open than the payments leave: a payment taken back.
+    recorded, back = conn.execute(
+        sa.select(sa.func.count(), sa.func.count().filter((pay.c.amount < 0) != (inv.c.amount < 0)))
+        .select_from(pay.join(inv, inv.c.invoice_id == pay.c.invoice_id)).where(mine)).one()
     if not recorded:
         return
     events.rebuild(conn, tables=events.affected_by("payments"), only_customers=sa.select(pay.c.customer_id).where(mine))
     notes.append(f"{recorded:,} invoice(s) have an open amount the payments loaded do not explain: the difference "
                  f"is recorded as a payment on {on.isoformat()} (method “{schema.OPEN_AMOUNT_METHOD}”), so "
-                 "earlier as-of dates show them open in full. A payments file for them takes its place.")
+                 "earlier as-of dates show them open in full. A payments file for them takes its place."
+                 + (f" For {back:,} of them the file says more is open than the payments leave: their difference is "
+                    "a payment taken back (a reversed payment, or a file that knows of fewer payments)."
+                    if back else ""))
 
 
 def _reopen_listed(conn: sa.Connection, staged: store.Staged) -> None:
