@@ -290,8 +290,9 @@ def release(engine: Engine, customer_ids: Iterable[str], *, on: date, today: dat
     return len(open_)
 
 
-def _exempt_since(t: sa.Table) -> sa.ColumnElement:
-    """From when an exemption holds (one recorded before arboard dated them: the day it was recorded)."""
+def exempt_since(t: sa.Table) -> sa.ColumnElement:
+    """From when an exemption of ``t`` (:data:`arboard.schema.credit_hold_exemptions`) holds: one recorded
+    before arboard dated them, from the day it was recorded."""
     return sa.func.coalesce(t.c.exempted_on, sa.cast(t.c.created_at, sa.Date))
 
 
@@ -300,7 +301,7 @@ def exemptions(engine: Engine, *, customer_id: str | None = None, as_of: date | 
     exemption, if any, with ``customer_id``): those in force now, or with ``as_of`` those in force on
     that day (exempted by then, not lifted by then)."""
     t, lifted = schema.credit_hold_exemptions, schema.credit_hold_exemptions_lifted
-    since = _exempt_since(t)
+    since = exempt_since(t)
     q = sa.select(t.c.customer_id, t.c.reason, t.c.exempted_by, t.c.created_at, since.label("exempted_on"))
     if as_of is not None:
         q = sa.union_all(q.where(since <= as_of), sa.select(
@@ -364,7 +365,7 @@ def lift_exemption(engine: Engine, customer_ids: Iterable[str], *, on: date | No
     if on > today:
         raise ArboardError(f"An exemption cannot be lifted after today ({today:%d %b %Y}).")
     t, lifted = schema.credit_hold_exemptions, schema.credit_hold_exemptions_lifted
-    since = _exempt_since(t)
+    since = exempt_since(t)
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         rows = [r for chunk in chunks(ids, 10_000) for r in conn.execute(

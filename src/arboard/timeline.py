@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import disputeflags, schema
+from arboard import creditholds, disputeflags, schema
 
 COLUMNS = ["date", "event", "reference", "amount", "currency", "detail"]
 
@@ -100,7 +100,7 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
                                    else_="")).label("detail"),
         ).where(t.c.customer_id == customer_id, since <= as_of)
 
-    spared = exempted(ex, sa.func.coalesce(ex.c.exempted_on, sa.cast(ex.c.created_at, sa.Date)))
+    spared = exempted(ex, creditholds.exempt_since(ex))
     spared_then = exempted(exl, exl.c.exempted_on)
     unspared = sa.select(
         exl.c.lifted_on.label("date"), sa.literal("Exemption from credit holds lifted").label("event"), sa.literal(""),
