@@ -23,8 +23,10 @@ _CODES = "|".join(sorted(list_currencies(), key=lambda c: (-len(c), c)))  # ISO 
 _CURRENCY = rf"(?:(?:{_CODES})(?![A-Za-z])|[€$£¥₹₽₺₩₪₫฿₴₦₱]|R\$|US\$|C\$|A\$|kr\.?|Kr\.?|Fr\.?|zł|Kč|Ft)"
 _LEADING = re.compile(rf"^\s*([-+(]?)\s*{_CURRENCY}\s*", re.IGNORECASE)
 _TRAILING = re.compile(rf"\s*{_CURRENCY}\s*([-)]?)\s*$", re.IGNORECASE)
-_SPACING = re.compile(r"[\s\u00a0\u202f'’]")  # spaces, NBSP and apostrophes as thousands separators
-
+# Spaces, NBSP and apostrophes as thousands separators. Written as plain characters (no lookaround, no
+# \u escapes) so that pandas hands these two patterns to Arrow's RE2, column-wide, not to Python per value.
+_SPACING = "[ \t\u00a0\u202f'’]"
+_PLAIN = "[0-9 \t\u00a0\u202f'’.,()+-]*"  # a value with nothing but a number in it: most of them
 
 # A debit or credit marker after the number, as ledgers print balances: "1,234.56 CR" is a credit.
 _MARKER = re.compile(r"\s*\b(?:cr|dr)\.?\s*$", re.IGNORECASE)
@@ -34,11 +36,14 @@ _CREDIT = re.compile(r"\bcr\.?\s*$", re.IGNORECASE)
 def _bare(text: pd.Series) -> pd.Series:
     """The number in each value without its currency, its debit/credit marker (a credit marked as a
     trailing minus) and its digit grouping by spaces or apostrophes."""
-    credit = text.str.contains(_CREDIT).fillna(False).astype(bool)
-    text = text.str.replace(_MARKER, "", regex=True)
-    text = text.where(~credit, text + "-")
-    return (text.str.replace(_LEADING, r"\1", regex=True).str.replace(_TRAILING, r"\1", regex=True)
-            .str.replace(_SPACING, "", regex=True))
+    odd = ~text.str.fullmatch(_PLAIN).fillna(True).astype(bool)
+    if odd.any():  # only values with more than a number in them go through Python's regular expressions
+        some = text[odd]
+        credit = some.str.contains(_CREDIT).fillna(False).astype(bool)
+        some = some.str.replace(_MARKER, "", regex=True)
+        some = some.where(~credit, some + "-")
+        text = text.where(~odd, some.str.replace(_LEADING, r"\1", regex=True).str.replace(_TRAILING, r"\1", regex=True))
+    return text.str.replace(_SPACING, "", regex=True)
 
 
 def detect_decimal(series: pd.Series, *, delimiter: str | None = None) -> str:
