@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import date, datetime
+
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from arboard import db, schema
+from arboard import db, schema, store
 from arboard.errors import ArboardError
 
 
@@ -14,6 +17,22 @@ def test_schema_has_date_and_numeric_columns(engine):
     assert isinstance(cols["invoice_date"], sa.Date)
     assert isinstance(cols["amount"], sa.Numeric)
     assert set(sa.inspect(engine).get_table_names()) >= set(schema.LEDGER_TABLES)
+
+
+def test_rows_written_keep_the_time_of_a_timestamp_and_the_day_of_a_date(engine):
+    """PostgreSQL stages rows through COPY as text: a timestamp must keep its time there (two dispute
+    decisions on one day are ordered by it), and a DATE column takes the day."""
+    made = pd.DataFrame({"decision_id": ["D1", "D2"], "invoice_id": ["I1", "I1"], "customer_id": ["C1", "C1"],
+                         "disputed": [False, True], "decided_on": pd.to_datetime(["2025-01-01 13:45"] * 2),
+                         "file_said": [False, False], "created_at": pd.to_datetime(
+                             ["2026-01-01 00:01:02.5", "2026-01-01 00:02:00"], format="ISO8601")})
+    with engine.begin() as conn:
+        store.append(conn, schema.dispute_decisions, made)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(schema.dispute_decisions.c.decided_on, schema.dispute_decisions.c.created_at)
+                            .order_by(schema.dispute_decisions.c.decision_id)).all()
+    assert [(pd.Timestamp(d).date(), t) for d, t in rows] == [
+        (date(2025, 1, 1), datetime(2026, 1, 1, 0, 1, 2, 500000)), (date(2025, 1, 1), datetime(2026, 1, 1, 0, 2))]
 
 
 def test_ensure_schema_is_idempotent_and_adds_missing_columns(engine):

@@ -91,7 +91,10 @@ class Staged:
             frame = df.copy()
             for c in frame.columns:
                 if pd.api.types.is_datetime64_any_dtype(frame[c]):
-                    frame[c] = frame[c].dt.strftime("%Y-%m-%d")
+                    # A DATE column takes the day; a timestamp keeps its time (the order of two decisions
+                    # made on one day rests on it).
+                    timed = isinstance(target.c[c].type, sa.DateTime)
+                    frame[c] = frame[c].dt.strftime("%Y-%m-%d %H:%M:%S.%f" if timed else "%Y-%m-%d")
             buf = io.StringIO()
             frame.to_csv(buf, index=False, header=False, na_rep="")
             cur = conn.connection.driver_connection.cursor()
