@@ -8,7 +8,7 @@ from arboard import aging
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import md, number
+from ui.format import count, md, number
 
 as_of = state.ledger_page(__file__, "Aging")
 
@@ -25,8 +25,8 @@ labels = spec.labels
 ag = cache.aging_trend([as_of], currency, edges, basis)
 total = ag["amount"].sum()
 st.caption(f"As of **{as_of:%d %b %Y}** in **{cur}**{' (all currencies)' if consolidated else ''}: {number(total)} "
-           f"{cur} open in {number(ag['count'].sum())} items. The buckets add up to the total; credit notes sit in the "
-           f"bucket of their due date, unapplied cash on its own line. {consolidated}")
+           f"{cur} open in {count(ag['count'].sum(), 'item')}. The buckets add up to the total; credit notes sit in "
+           f"the bucket of their due date, unapplied cash on its own line. {consolidated}")
 left, right = st.columns([5, 4])  # room for the table's four columns and the seven bar labels
 with left:
     st.altair_chart(charts.aging_bars(ag, labels, cur), width="stretch")
@@ -89,7 +89,7 @@ picked = st.dataframe(
                    "open_items": st.column_config.NumberColumn("Items", format="localized"),
                    "risk_score": st.column_config.ProgressColumn("Risk (30+ days late)", min_value=0,
                                                                  max_value=100, format="%.0f")})
-st.caption(f"{number(len(view))} of {number(len(customers))} debtors with an open balance. Click a row to see the "
+st.caption(f"{number(len(view))} of {count(len(customers), 'debtor')} with an open balance. Click a row to see the "
            "debtor's timeline below; sort by clicking a column header.")
 
 st.subheader("Invoices in a bucket")

@@ -11,7 +11,7 @@ from arboard.errors import ArboardError
 from arboard.fields import KINDS, fields_for
 from arboard.mapping import load_saved
 from ui import cache, state
-from ui.format import md, money, number
+from ui.format import count, md, money, number
 
 state.through_router(__file__)
 engine, url, origin = state.database()
@@ -33,14 +33,14 @@ def show_report(report, *, key: str) -> None:
     st.dataframe(importer.report_summary(report), hide_index=True, width="stretch", column_config=headers)
     st.dataframe(report.head(200), hide_index=True, width="stretch", column_config=headers)
     if len(report) > 200:
-        st.caption(f"The first 200 of {number(len(report))} findings; the download below has them all.")
+        st.caption(f"The first 200 of {count(len(report), 'finding')}; the download below has them all.")
     st.download_button("Download the full report (CSV)", exports.to_csv_bytes(report), "import-report.csv",
                        "text/csv", key=f"dl-{key}")
 
 
 def mapping_flow(raw: readers.RawTable, key: str) -> None:
     """Confirm the mapping of a raw table, check it, import it."""
-    info = f"**{number(len(raw.df))} rows × {len(raw.columns)} columns** · {raw.format.upper()}"
+    info = f"**{count(len(raw.df), 'row')} × {len(raw.columns)} columns** · {raw.format.upper()}"
     if raw.encoding:
         info += f" · {raw.encoding}"
     if raw.delimiter:
@@ -139,12 +139,12 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
         except ArboardError as exc:
             st.error(md(exc))
         else:
-            st.info(f"{number(batch.rows_read)} rows read: {number(batch.rejected_rows)} would be rejected, "
+            st.info(f"{count(batch.rows_read, 'row')} read: {number(batch.rejected_rows)} would be rejected, "
                     f"{number(batch.suspicious_rows)} are suspicious but would load.")
             if mode == "open-items":
                 gone = importer.unlisted_count(engine, batch, on=open_on)
                 one = gone.settles == 1
-                said = (f"{number(gone.settles)} of the {number(gone.open)} invoices open in arboard on "
+                said = (f"{number(gone.settles)} of the {count(gone.open, 'invoice')} open in arboard on "
                         f"{open_on:%d %b %Y} {'is' if one else 'are'} not in this file: the import settles "
                         f"{'it' if one else 'them'} on that date.")
                 (st.warning if gone.most else st.info)(
@@ -195,7 +195,7 @@ with tab_db:
 
 result = st.session_state.get("last_import")
 if result is not None:
-    st.success(f"Imported {number(result.inserted + result.updated)} of {number(result.rows_read)} rows of "
+    st.success(f"Imported {number(result.inserted + result.updated)} of {count(result.rows_read, 'row')} of "
                f"{result.kind} from {md(result.source)}: {number(result.inserted)} new, {number(result.updated)} "
                f"updated, {number(result.rejected)} rejected and left out, {number(result.suspicious)} suspicious, "
                f"{number(result.customers_added)} new customers.")
@@ -260,17 +260,17 @@ else:
     st.markdown(f"Invoices dated **{led.first_invoice:%d %b %Y}** to **{led.last_invoice:%d %b %Y}**; "
                 f"latest activity **{led.last_activity:%d %b %Y}**.")
     if led.derived_paid_dates:
-        st.caption(f"{number(led.derived_paid_dates)} paid date(s) were worked out from the payments, since the "
-                   "invoice files gave none: each is the day the payments covered the invoice for good, and it "
-                   "follows the payments when they change.")
+        st.caption(f"{count(led.derived_paid_dates, 'paid date was', 'paid dates were')} worked out from the "
+                   "payments, since the invoice files gave none: each is the day the payments covered the invoice "
+                   "for good, and it follows the payments when they change.")
     if led.open_items_settled:
-        st.caption(f"{number(led.open_items_settled)} invoice(s) were settled on the date of an open-items report "
-                   "that no longer listed them (paid, credited or written off by then); a later report that lists "
-                   "one again opens it again.")
+        st.caption(f"{count(led.open_items_settled, 'invoice was', 'invoices were')} settled on the date of an "
+                   "open-items report they were missing from (paid, credited or written off by then); a later "
+                   "report that lists one again opens it again.")
     if led.open_amount_payments:
-        st.caption(f"{number(led.open_amount_payments)} payment(s) were recorded from the open amounts of invoices "
-                   "files (an aging report's open balance beside the invoice amount), each on its report's date; a "
-                   "payments file for those invoices takes their place.")
+        st.caption(f"{count(led.open_amount_payments, 'payment was', 'payments were')} recorded from the open "
+                   "amounts of invoices files (an aging report's open balance beside the invoice amount), each on "
+                   "its report's date; a payments file for those invoices takes their place.")
     state.history_warning("DSO, CEI, days to pay, the cash forecast's delays and the behaviour groups")
     table = led.by_currency.assign(
         invoices=led.by_currency["invoices"].map(number),

@@ -20,7 +20,7 @@ from arboard import (
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import assignform, cache, charts, controls, holdform, logform, state
-from ui.format import md, number
+from ui.format import count, md, number
 
 as_of = state.ledger_page(__file__, "Debtors")
 c1, c2, _ = st.columns([1, 1.5, 2])
@@ -91,7 +91,7 @@ SHOWN = 5_000  # the browser gets the first rows in the chosen order; the export
 shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS),
                                 promise=lambda d: d["promise"].map(explorer.PROMISE_STATES))
 over, above = explorer.over_limit(view)
-st.caption(f"**{number(len(view))}** of {number(len(table))} debtors with an open balance match, "
+st.caption(f"**{number(len(view))}** of {count(len(table), 'debtor')} with an open balance match, "
            f"{number(view['total'].sum())} {cur} open, {number(view['overdue'].sum())} overdue"
            + (f"; {number(over)} owe more than their credit limit, {number(above)} {cur} above it." if over else ".")
            + (f" The first {number(SHOWN)} by {explorer.SORTS[sort_by].lower()} are listed; the export has all."

@@ -8,7 +8,7 @@ import streamlit as st
 
 from arboard import exports
 from ui import cache, charts, controls, state
-from ui.format import money, number
+from ui.format import count, money, number
 
 as_of = state.ledger_page(__file__, "Cash forecast")
 c1, _ = st.columns([1, 3])
@@ -35,7 +35,7 @@ m[0].metric("Expected in 13 weeks", money(outlook["in_horizon"], cur, compact=Tr
 m[1].metric("Expected later", money(outlook["later"], cur, compact=True),
             help="Open, not doubtful, but expected after the 13 weeks.")
 m[2].metric("Doubtful", money(outlook["doubtful"], cur, compact=True),
-            help=f"{number(outlook['doubtful_items'])} invoices more than 180 days past due: not counted on.")
+            help=f"{count(outlook['doubtful_items'], 'invoice')} more than 180 days past due: not counted on.")
 m[3].metric("Open invoices", money(outlook["open"], cur, compact=True),
             help=f"{number(outlook['items'])} open invoices, net of partial payments.")
 charts.show(charts.forecast_chart(weeks, cur))

@@ -11,7 +11,7 @@ from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, logform, state
-from ui.format import md, money, number, pct
+from ui.format import count, md, money, number, pct
 
 as_of = state.ledger_page(__file__, "Outreach")
 engine = state.engine()
@@ -132,7 +132,7 @@ with tab_books:
         except ArboardError as exc:
             st.error(md(exc))
     versions = outreach.playbook_versions(engine, group)
-    st.caption((f"{len(versions)} saved version(s)." if len(versions) else "Using the default wording.")
+    st.caption((f"{count(len(versions), 'saved version')}." if len(versions) else "Using the default wording.")
                + ("" if is_call else " Besides these steps, a debtor whose promise to pay is broken gets a call on "
                                      "the next contact day (choose “Call about a broken promise” above to change "
                                      "what it says; see Plan settings)."))
@@ -161,7 +161,7 @@ with tab_books:
             st.code(text, language=None, wrap_lines=True)
             if step["channel"] == "sms":
                 n = sms_segments(text)
-                (st.warning if n > 1 else st.caption)(f"SMS: {len(text)} characters, {n} segment(s).")
+                (st.warning if n > 1 else st.caption)(f"SMS: {count(len(text), 'character')}, {count(n, 'segment')}.")
 
     with st.expander("Sender: letterhead, bank details and pay link"
                      + ("" if company.is_set else " (not set: letters print without a letterhead)")):
@@ -273,15 +273,16 @@ with tab_promises:
     kept = cache.promises_kept(as_of)
     m = st.columns(3)
     m[0].metric("Promises running", number(counts["running"]),
-                help=f"Invoices; {number(counts['running_debtors'])} debtor(s).")
+                help=f"Invoices; {count(counts['running_debtors'], 'debtor')}.")
     m[1].metric(f"Broken in the last {promises.BROKEN_LISTED_DAYS} days", number(counts["broken"]),
                 help=f"Invoices still open after their promised date and the grace; "
-                     f"{number(counts['broken_debtors'])} debtor(s).")
+                     f"{count(counts['broken_debtors'], 'debtor')}.")
     m[2].metric(f"Kept, last {promises.KEPT_WINDOW_DAYS} days",
                 pct(None if kept["rate"] is None else 100 * kept["rate"]),
-                help=f"Of the {number(kept['due'])} promise(s) by {number(kept['debtors'])} debtor(s) whose promised "
-                     f"date and grace ended in the last {promises.KEPT_WINDOW_DAYS} days, {number(kept['kept'])} "
-                     "were paid in time: every promise counts, also one a later promise replaced.")
+                help=f"Of the {count(kept['due'], 'promise')} by {count(kept['debtors'], 'debtor')} whose promised "
+                     f"date and grace ended in the last {promises.KEPT_WINDOW_DAYS} days, "
+                     f"{count(kept['kept'], 'was', 'were')} paid in time: every promise counts, also one a later "
+                     "promise replaced.")
     if promised.empty:
         st.info("No open invoice has a running promise to pay, and none was broken in the last "
                 f"{promises.BROKEN_LISTED_DAYS} days.")
@@ -317,26 +318,28 @@ with tab_plan:
         st.error(md(exc))
         st.stop()
     if len(handed):
-        st.info(f"{number(handed['customer_id'].nunique())} debtor(s) with {number(int(handed['items'].sum()))} "
-                "overdue item(s) are past their playbook's hand-over step: their claims are taken to be with the "
-                "collection agency, so the plan sends them nothing more. To keep reminding them, end that "
-                "playbook with a step that does not hand over.")
+        debtors = handed["customer_id"].nunique()
+        st.info(f"{count(debtors, 'debtor')} with {count(int(handed['items'].sum()), 'overdue item')} "
+                f"{'is' if debtors == 1 else 'are'} past their playbook's hand-over step: their claims are taken to "
+                "be with the collection agency, so the plan sends them nothing more. To keep reminding them, end "
+                "that playbook with a step that does not hand over.")
         with st.expander("Debtors past a hand-over"):
             st.dataframe(outreach.readable(handed), hide_index=True, width="stretch", height=240, column_config={
                 **outreach.LABELS, "overdue": st.column_config.NumberColumn("Overdue", format="accounting"),
                 "items": st.column_config.NumberColumn("Items"),
                 "since": st.column_config.DateColumn("Hand-over due since")})
     if settings.pause_promised and counts["running"]:
-        st.caption(f"{number(counts['running'])} invoice(s) of {number(counts['running_debtors'])} debtor(s) wait "
+        st.caption(f"{count(counts['running'], 'invoice')} of {count(counts['running_debtors'], 'debtor')} "
+                   f"{'waits' if counts['running'] == 1 else 'wait'} "
                    "for a promise to pay: no reminder until the promised date and its grace (the **Promises** tab "
                    "lists them, and the promises broken lately).")
     promise_calls = outreach.broken_promise_calls(plan)
     if len(promise_calls):
-        st.caption(f"{number(len(promise_calls))} contact(s) with {number(promise_calls['customer_id'].nunique())} "
-                   f"debtor(s) about a broken promise to pay (the step “{promise_calls['step'].iloc[0]}”): promises "
-                   "that ended "
-                   "lately without anyone speaking with the debtor since, and running ones on the day after they "
-                   "end, should the invoice still be open then.")
+        st.caption(f"{count(len(promise_calls), 'contact')} with "
+                   f"{count(promise_calls['customer_id'].nunique(), 'debtor')} about a broken promise to pay (the "
+                   f"step “{promise_calls['step'].iloc[0]}”): promises that ended lately without anyone speaking "
+                   "with the debtor since, and running ones on the day after they end, should the invoice still be "
+                   "open then.")
     if plan.empty:
         st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")
         st.stop()
@@ -355,7 +358,8 @@ with tab_plan:
                      + (", and as many for each collector, on their own debtors." if settings.calls_per_collector
                         else "."))
     if not current.empty:
-        st.caption(f"{number(len(current))} hold(s) keep debtors or invoices out of this plan (see Holds).")
+        st.caption(f"{count(len(current), 'hold keeps', 'holds keep')} debtors or invoices out of this plan "
+                   "(see Holds).")
     left, right = st.columns(2)
     with left:
         st.markdown("**By channel**")
@@ -375,10 +379,11 @@ with tab_plan:
     else:
         charts.show(charts.workload_chart(load))
     if spread and moved:
-        st.caption(f"{number(moved)} call(s) moved to a later day to stay within the team's capacity.")
+        st.caption(f"{count(moved, 'call')} moved to a later day to stay within the team's capacity.")
     if spread and len(left_out):
-        st.warning(f"{number(len(left_out))} call(s) do not fit in the next {settings.weeks} weeks at this capacity "
-                   "and are left out of the plan: add agents or calls per agent, or plan more weeks.")
+        st.warning(f"{count(len(left_out), 'call does', 'calls do')} not fit in the next {settings.weeks} weeks at "
+                   f"this capacity and {'is' if len(left_out) == 1 else 'are'} left out of the plan: add agents or "
+                   "calls per agent, or plan more weeks.")
         with st.expander("Calls left out"):
             st.dataframe(outreach.readable(left_out[["date", "name", "customer_id", "group", "step", "amount",
                                                      "currency", "invoices"]]),
@@ -416,7 +421,7 @@ with tab_plan:
                     + (f" {number(round(unknown))} of the amount contacted goes out only on channels with no past "
                       "contacts in the last year to learn from, and is left out of what is expected (–: nothing "
                       "to go by)." if unknown > 0.5 else "")).strip())
-    st.markdown(f"**Contact pressure**: {number(len(violations))} debtor(s) would get more than "
+    st.markdown(f"**Contact pressure**: {count(len(violations), 'debtor')} would get more than "
                 f"{settings.max_contacts_per_7_days} contacts in 7 days"
                 + (" — the extra contacts were dropped." if enforce else "."))
     if len(violations):
@@ -479,14 +484,14 @@ with tab_plan:
         if who == everyone and work["collector"].notna().any():
             st.caption("Contacts by collector: " + "; ".join(
                 f"{md(r.collector)} {number(r.contacts)}"
-                + (f" ({number(r.calls)} calls)" if 0 < r.calls < r.contacts else "")
+                + (f" ({count(r.calls, 'call')})" if 0 < r.calls < r.contacts else "")
                 for r in collectors.workload(work).itertuples()) + ".")
         name = f"worklist-{work_day.isoformat()}-{work_channel}"
         name += "" if who == everyone else "-" + exports.file_slug(who)
         in_letters = letters.letters_of(work)
         missing = letters.missing_addresses(work)
         if missing:
-            st.warning(f"{number(len(missing))} letter(s) have no postal address on file: "
+            st.warning(f"{count(len(missing), 'letter has', 'letters have')} no postal address on file: "
                        + md(", ".join(missing[:10])) + (" …" if len(missing) > 10 else "")
                        + ". Add the address to the customers file and import it.")
         k1, k2, k3 = st.columns(3)
@@ -498,7 +503,7 @@ with tab_plan:
                 f"letters-{work_day.isoformat()}.pdf", "application/pdf", key="out_work_pdf",
                 help="One letter per page with your letterhead and the debtor's address in the envelope window."
                      + ("" if company.is_set else " Set the sender on the Playbooks tab first."))
-        k1.download_button(f"Download this list (CSV, {number(len(work))} rows)", lambda: exports.to_csv_bytes(work),
+        k1.download_button(f"Download this list (CSV, {count(len(work), 'row')})", lambda: exports.to_csv_bytes(work),
                            f"{name}.csv", "text/csv", key="out_work_csv")
         k2.download_button("Download this list (Excel)", lambda: exports.to_xlsx_bytes(
                                work, sheet="Work list", money_columns=("amount", "fee", "total_due")),

@@ -6,7 +6,7 @@ import streamlit as st
 
 from arboard.aging import AgingSpec
 from ui import cache, charts, controls, state
-from ui.format import days, money, number, pct
+from ui.format import count, days, money, pct
 
 as_of = state.ledger_page(__file__, "Overview")
 
@@ -142,6 +142,6 @@ st.dataframe(
         bp_key: st.column_config.NumberColumn("Best possible DSO", format="%.1f"),
         add_key: st.column_config.NumberColumn("Days delinquent", format="%.1f"),
     })
-st.caption(f"{number(len(by))} groups. "
+st.caption(f"{count(len(by), 'group')}. "
            + (f"Amounts are all currencies in {cur}." if consolidated
               else f"Amounts are in {cur} only; other currencies are reported separately."))

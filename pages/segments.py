@@ -10,7 +10,7 @@ from arboard import exports, fx, segments
 from arboard.errors import ArboardError
 from arboard.segments import GROUPS, SUBGROUP_LABELS, SegmentConfig
 from ui import cache, charts, controls, state
-from ui.format import md, money, number
+from ui.format import count, md, money, number
 
 as_of = state.ledger_page(__file__, "Segments")
 engine = state.engine()
@@ -191,7 +191,7 @@ else:
     if len(table) > SHOWN:
         st.caption(f"The {number(SHOWN)} largest balances of {number(len(table))} are shown; the export has them all.")
     # The CSV is built only when the button is clicked, not on every slider move.
-    st.download_button(f"Export these {number(len(table))} debtors (CSV)", lambda: exports.to_csv_bytes(
+    st.download_button(f"Export {count(len(table), 'debtor')} (CSV)", lambda: exports.to_csv_bytes(
                            table[cols].assign(amounts_in=rates.amounts_in(present))),
                        f"debtors-{chosen}-{as_of.isoformat()}.csv", "text/csv", key="seg_export")
     rows = picked.selection.rows if picked is not None else []
@@ -214,7 +214,7 @@ if st.toggle("Train and evaluate the model", key="seg_model",
         st.warning(str(exc))
     else:
         ev = m.evaluation
-        st.caption(f"Trained on {number(ev.n_train)} invoices issued {ev.train_period[0]:%d %b %Y} – "
+        st.caption(f"Trained on {count(ev.n_train, 'invoice')} issued {ev.train_period[0]:%d %b %Y} – "
                    f"{ev.train_period[1]:%d %b %Y}; tested on the {number(ev.n_test)} issued "
                    f"{ev.test_period[0]:%d %b %Y} – {ev.test_period[1]:%d %b %Y} ({ev.late_rate:.0%} of them late, "
                    "i.e. settled more than 5 days after due).")

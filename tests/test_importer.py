@@ -306,7 +306,7 @@ def test_cli_info_counts_paid_dates_worked_out_from_payments(tmp_path, duck_url)
         assert result.exit_code == 0, result.output
     result = CliRunner().invoke(app, ["info", "--db", duck_url])
     assert result.exit_code == 0, result.output
-    assert "invoices: 1" in result.output and "1 paid date(s) worked out from the payments" in result.output
+    assert "invoices: 1" in result.output and "1 paid date worked out from the payments" in result.output
 
 
 def test_cli_date_format_option(tmp_path, duck_url):
@@ -513,14 +513,14 @@ def test_payments_settle_invoices_that_came_without_a_paid_date(engine):
            "P2,A1,K1,2026-02-20,600\nP3,A2,K1,2026-02-15,100\nP4,A3,K2,2026-01-12,80\n")
     load(engine, inv, "inv.csv")
     result = load(engine, pay, "pay.csv")
-    assert any(note.startswith("2 invoice(s) had no paid date but are paid in full by their payments")
+    assert any(note.startswith("2 invoices without a paid date are paid in full by the payments loaded")
                for note in result.notes)  # A1 and A3
     paid = invoices(engine).set_index("invoice_id")["paid_date"]
     assert paid["A1"] == date(2026, 2, 20) and paid["A3"] == date(2026, 1, 12) and pd.isna(paid["A2"])
     # The other way round: the payments first (their invoices unknown yet), then the invoices.
     load(engine, pay.replace("A", "B").replace("P", "Q"), "pay2.csv")  # invoices B1-B3, payments Q1-Q4
     result = load(engine, inv.replace("A", "B"), "inv2.csv")
-    assert any("paid in full by their payments" in note for note in result.notes)
+    assert any("paid in full by the payments loaded" in note for note in result.notes)
     paid = invoices(engine).set_index("invoice_id")["paid_date"]
     assert paid["B1"] == date(2026, 2, 20) and pd.isna(paid["B2"])
     # A paid date the file gives is kept; the balance events agree with a rebuild from the tables.
@@ -555,7 +555,7 @@ def test_paid_dates_taken_from_payments_follow_the_payments(engine):
     # The bank reverses P2: A1 is open again, for the 600 the reversal takes back.
     result = load(engine, head + "P4,A1,K1,2026-03-03,-600\n", "bounce.csv")
     assert paid("A1")[0] is None and paid("A2")[0] == date(2026, 2, 15)
-    assert any(n.startswith("1 invoice(s) settled earlier from their payments are open again") for n in result.notes)
+    assert any(n.startswith("1 invoice settled earlier from the payments loaded is open again") for n in result.notes)
     consistent()
     # Paid again on 10 March: settled from then on, not from the reversed payment of 20 February.
     load(engine, head + "P5,A1,K1,2026-03-10,600\n", "again.csv")
@@ -567,7 +567,7 @@ def test_paid_dates_taken_from_payments_follow_the_payments(engine):
     # A payments file that replaces the last one, without the bounce: A1 settles on 20 February again.
     result = load(engine, head + "P1,A1,K1,2026-02-01,400\nP2,A1,K1,2026-02-20,600\n", "all.csv", mode="replace")
     assert paid("A1") == (date(2026, 2, 20), True)
-    assert any(n.startswith("1 invoice(s) settled earlier from their payments are now settled on another day")
+    assert any(n.startswith("1 invoice settled earlier from the payments loaded is now settled on another day")
                for n in result.notes)
     consistent()
     # The invoice file's own date wins and is not withdrawn by later payments.
@@ -624,7 +624,7 @@ def test_an_aging_reports_open_balances_become_dated_payments(engine):
     assert "3 subtotal or total lines (lines 9, 12, 13), 2 group headings (lines 6, 10)" in said
     assert "“Amount” total on line 13 says 1,700.00; its 3 invoices add up to the same" in said
     assert "“Open Balance” total on line 13 says 1,530.00; its 3 invoices add up to the same" in said
-    assert "2 invoice(s) have an open amount the payments loaded do not explain" in said
+    assert "2 invoices have an open amount the payments loaded do not explain" in said
     paid = payments(engine)
     assert paid["invoice_id"].tolist() == ["1031", "1046"]
     assert paid["amount"].tolist() == [Decimal("350.00"), Decimal("-180.00")]  # a credit note part used
@@ -650,7 +650,7 @@ def test_an_aging_reports_open_balances_become_dated_payments(engine):
     result = load(engine, "payment_id,invoice_id,customer_id,payment_date,amount\n"
                           "P1,1031,Baker & Sons,2026-11-18,700\nP2,1031,Baker & Sons,2026-12-01,100\n", "pay.csv",
                   today=date(2026, 12, 4))
-    assert "3 payment(s) recorded from an invoices file's open amounts gave way" in " ".join(result.notes)
+    assert "3 payments recorded from an invoices file's open amounts gave way" in " ".join(result.notes)
     assert payments(engine)["invoice_id"].tolist() == ["1031", "1046", "1031"]  # P1, the credit note's, P2
     assert payments(engine)["payment_id"].iloc[[0, 2]].tolist() == ["P1", "P2"]
     assert invoices(engine).set_index("invoice_id").loc["1031", "paid_date"] == date(2026, 12, 1)
@@ -737,7 +737,7 @@ def test_weekly_open_items_settle_what_they_no_longer_list(engine):
              "pay.csv", mode="open-items", today=week2)
     assert snapshot(engine) == before
     result = importer.run_import(engine, raw, mode="open-items", open_on=week2, today=week2)
-    assert "1 invoice(s) open in arboard are not on this list of open items: settled on 2026-11-27" in " ".join(
+    assert "1 invoice open in arboard is not on this list of open items: settled on 2026-11-27" in " ".join(
         result.notes)
     got = invoices(engine).set_index("invoice_id")
     assert got.loc["1045", ["paid_date", "paid_from_open_items"]].tolist() == [week2, True]
@@ -778,10 +778,10 @@ def test_cli_open_items(tmp_path, duck_url):
     shorter.write_text(aging_report(450).replace(',11/10/2026,Credit Memo,1046,Cole Ltd,11/10/2026,-300.00,-120.00\n',
                                                  ""))
     done = run(app, ["import", str(shorter), "--db", duck_url, "--open-items", "--open-as-of", "2026-11-21"])
-    assert done.exit_code == 0 and "1 invoice(s) open in arboard are not on this list" in " ".join(done.output.split())
+    assert done.exit_code == 0 and "1 invoice open in arboard is not on this list" in " ".join(done.output.split())
     said = " ".join(run(app, ["info", "--db", duck_url]).output.split())
-    assert "1 invoice(s) settled on the date of an open-items report" in said
-    assert "2 payment(s) recorded from the open amounts" in said
+    assert "1 invoice settled on the date of an open-items report" in said
+    assert "2 payments recorded from the open amounts" in said
 
 
 @pytest.mark.parametrize(("written", "decimal", "expected"), [

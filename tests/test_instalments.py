@@ -128,7 +128,7 @@ def test_cli_payment_plan(duck_url):
     assert shown.exit_code == 0, shown.output
     assert "2026-08-15" in shown.output and "150.00 EUR" in shown.output and "Not logged" in shown.output
     done = run(app, args)
-    assert done.exit_code == 0 and "Logged: 2 invoice(s)" in done.output
+    assert done.exit_code == 0 and "Logged: 2 invoices" in done.output
     refused = run(app, ["payment-plan", "C1", "--invoice", "Z", "--first", "2026-07-15", "--date", AS_OF.isoformat(),
                         "--db", duck_url])
     assert refused.exit_code == 1 and "not an open invoice" in refused.output

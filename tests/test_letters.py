@@ -244,7 +244,7 @@ def test_cli_statement_run(duck_url, tmp_path):
     run = CliRunner().invoke
     out = tmp_path / "run.pdf"
     made = run(app, ["statement", "--all-overdue", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--out", str(out)])
-    assert made.exit_code == 0 and "1 statement(s)" in made.output
+    assert made.exit_code == 0 and "1 statement of" in made.output
     assert "Kunde & Söhne KG" in _text(out.read_bytes())[1]
     both = run(app, ["statement", "K1", "--all-overdue", "--db", duck_url, "--out", str(out)])
     assert both.exit_code == 2 and "Name one debtor, or ask for --all-overdue" in both.output

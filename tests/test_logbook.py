@@ -94,7 +94,7 @@ def test_cli_log_contact(duck_url):
                                   "--kind", "call", "--outcome", "promised", "--invoice", "A", "--invoice", "B",
                                   "--promised-date", "2026-07-10"])
     assert ok.exit_code == 0, ok.output
-    assert "2 contact(s) logged" in ok.output
+    assert "2 contacts logged" in ok.output
     bad = CliRunner().invoke(app, ["log-contact", "C1", "--db", duck_url, "--date", "2026-06-30", "--channel",
                                    "phone", "--kind", "call", "--outcome", "promised"])
     assert bad.exit_code == 1 and "choose the invoice" in bad.output and "Traceback" not in bad.output

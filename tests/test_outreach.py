@@ -264,7 +264,7 @@ def test_cli_plan_xlsx_reads_back_without_formulas(tmp_path, duck_url):
     assert day.exit_code == 0, day.output
     calls = pd.read_csv(tmp_path / "d.csv", encoding="utf-8-sig")
     assert len(calls) and set(calls["date"]) == {"2026-11-02"} and set(calls["channel"]) == {"phone"}
-    assert f"{len(calls)} phone contact(s) on 2026-11-02" in day.output
+    assert f"{len(calls)} phone contacts on 2026-11-02" in day.output
     for args, says in [(["--day", "2026-10-31"], "must fall in the plan"), (["--day", "2/11"], "a date like"),
                        (["--channel", "phone"], "goes with --day"), (["--day", "2026-11-02", "--channel", "fax"],
                                                                      "goes with --day")]:

@@ -74,7 +74,7 @@ def test_sap_list_loads_its_line_items_and_checks_its_totals(engine):
     assert not any("derived" in n for n in result.notes)
     said = " ".join(result.notes)
     assert "skipped 4 subtotal or total lines (lines 9, 18, 20, 21): the export's layout" in said
-    assert "skipped 9 line(s) outside the list's frame (titles, page headings, rules) and 1 repeated header" in said
+    assert "skipped 9 lines outside the list's frame (titles, page headings, rules) and 1 repeated header" in said
     assert "line 20 says 1,634.56 EUR; its 3 invoices in EUR add up to the same" in said
     assert "line 21 says 10,000.00 USD; its invoice in USD adds up to the same" in said
     assert result.warnings == []
@@ -217,7 +217,7 @@ def test_customers_named_above_their_rows(engine):
                                             "INV-0101": "Baker & Sons"}
     assert got.loc["INV-0087", ["invoice_date", "due_date"]].tolist() == [date(2026, 10, 20), date(2026, 11, 19)]
     said = " ".join(result.notes)
-    assert "2 line(s) head the rows below them (e.g. “Baker & Sons”)" in said
+    assert "2 lines head the rows below (e.g. “Baker & Sons”)" in said
     assert "skipped 3 subtotal or total lines (lines 9, 12, 13), 2 group headings (lines 6, 10)" in said
     assert "the file's total on line 13 says 2,450.00; its 3 invoices add up to the same" in said
 

@@ -8,7 +8,7 @@ import streamlit as st
 from arboard import collectors
 from arboard.errors import ArboardError
 from ui import cache, state
-from ui.format import md, number
+from ui.format import count, md, number
 from ui.logform import done, flash
 
 NEW = "Someone new…"
@@ -49,7 +49,7 @@ def share(view: pd.DataFrame, table: pd.DataFrame, *, unit: str, key: str = "ass
     """Give the debtors listed (``view``) to one collector, or share them out evenly among several, on top
     of what each carries in the whole debtor list (``table``); ``unit``: the currency of the balances."""
     shown = st.session_state.get(f"log_flash_{key}") is not None
-    with st.expander(f"Assign the {number(len(view))} debtors listed to collectors", expanded=shown):
+    with st.expander(f"Assign the {count(len(view), 'debtor')} listed to collectors", expanded=shown):
         flash(key)
         if view.empty:
             st.caption("No debtor is listed: change the filters.")
@@ -81,7 +81,7 @@ def share(view: pd.DataFrame, table: pd.DataFrame, *, unit: str, key: str = "ass
                 st.caption("Every debtor listed has one of these collectors already.")
                 return
         if not ok:
-            st.caption("Choose the collector(s).")
+            st.caption("Choose at least one collector.")
             return
         st.dataframe(collectors.preview(table, plan), hide_index=True, width="stretch",
                      column_config={"collector": "Collector",
@@ -91,12 +91,12 @@ def share(view: pd.DataFrame, table: pd.DataFrame, *, unit: str, key: str = "ass
                                                                                     format="accounting"),
                                     "overdue_after": st.column_config.NumberColumn(f"Overdue after ({unit})",
                                                                                    format="accounting")})
-        if st.button(f"Assign {number(len(plan))} debtors", key=f"{key}_go", type="primary"):
+        if st.button(f"Assign {count(len(plan), 'debtor')}", key=f"{key}_go", type="primary"):
             try:
                 changed = collectors.assign(state.engine(), plan)
             except ArboardError as exc:
                 st.error(md(exc))
             else:
-                done(key, f"Assigned {number(changed)} debtors"
+                done(key, f"Assigned {count(changed, 'debtor')}"
                      + (f" ({number(len(plan) - changed)} had that collector already)." if changed < len(plan)
                         else "."))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from babel.numbers import format_compact_currency, format_currency, format_decimal
 
+from arboard.words import counted
+
 LOCALE = "en_GB"
 
 
@@ -76,9 +78,10 @@ def measures(frame, columns: list[str], currency: str, *, unit: str = "unit", si
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
 
 
-def count(n: int, word: str) -> str:
-    """``n`` things in words: "1 hold", "2 holds", "1,200 debtors"."""
-    return f"{number(n)} {word if n == 1 else word + 's'}"
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` things in words: "1 hold", "2 holds", "1,200 debtors", "1 letter has" (see
+    :func:`arboard.words.counted`)."""
+    return counted(n, word, plural)
 
 
 def md(text) -> str:

@@ -58,7 +58,7 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
     with st.expander("Log a contact with this debtor", expanded=expanded or shown):
         flash(key)
         st.caption("A call just made, a promise just given: it counts at once, as an imported contact does. A "
-                   "promise to pay (or the outcome “Promised to pay”) needs its invoice(s) and date; it pauses "
+                   "promise to pay (or the outcome “Promised to pay”) needs its invoices and date; it pauses "
                    "their reminders and brings a call if it is broken. An amount goes with one invoice; several "
                    "are each promised in full. A dispute about invoices takes them out of the reminders at once, "
                    "until it is resolved (Disputes page).")
@@ -73,7 +73,7 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             outcome = f[3].selectbox("Outcome", [None, *logbook.OUTCOME_WORDS],
                                      format_func=lambda o: "(none)" if o is None else logbook.OUTCOME_WORDS[o])
             g = st.columns([3, 1, 1, 1.2])
-            about = g[0].multiselect("About invoice(s)", list(words), default=[i for i in invoices if i in words],
+            about = g[0].multiselect("About invoices", list(words), default=[i for i in invoices if i in words],
                                      format_func=words.get, placeholder="None: about the account")
             promised_by = g[1].date_input("Promised to pay by", value=None, min_value=when)
             amount = g[2].number_input("Amount promised", value=None, min_value=0.01, format="%.2f")
@@ -81,7 +81,7 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             h = st.columns([3, 3.2], vertical_alignment="bottom")
             reason = h[0].text_input("Dispute reason", max_chars=disputestatus.REASON_MAX,
                                      placeholder="With “Dispute”: e.g. Price difference, Not delivered",
-                                     help="Why the debtor disputes the invoice(s); the Disputes page groups by it.")
+                                     help="Why the debtor disputes the invoices; the Disputes page groups by it.")
             sent = h[1].form_submit_button("Log the contact")
         if sent:
             entry = logbook.Entry(when, how, kind, outcome, tuple(about), promised_by, amount, made_by,
@@ -201,5 +201,5 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
             except ArboardError as exc:
                 st.error(md(exc))
             else:
-                done(key, f"Payment plan agreed with {md(customer_id)}: {len(logged.instalments)} instalment(s) "
-                          f"from {first:%d %b %Y}, covering {len(logged.paid_off)} invoice(s).")
+                done(key, f"Payment plan agreed with {md(customer_id)}: {count(len(logged.instalments), 'instalment')} "
+                          f"from {first:%d %b %Y}, covering {count(len(logged.paid_off), 'invoice')}.")

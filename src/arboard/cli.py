@@ -51,6 +51,7 @@ from arboard.aging import AgingSpec
 from arboard.errors import ArboardError
 from arboard.kpis import KpiSettings
 from arboard.mapping import MappingSpec
+from arboard.words import counted
 
 app = typer.Typer(help="arboard: accounts-receivable collections from the command line.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -176,7 +177,7 @@ def import_cmd(
         if exc.report is not None and len(exc.report):
             report.write_bytes(exports.to_csv_bytes(exc.report))
             _print_report(exc.report, err)
-            err.print(f"Full report ({len(exc.report):,} rows): {report}")
+            err.print(f"Full report ({counted(len(exc.report), 'row')}): {report}")
         _fail(exc)
     table_out = Table(title=f"Imported {result.kind} from {result.source}")
     for col in ("rows read", "inserted", "updated", "rejected", "suspicious", "new customers"):
@@ -433,22 +434,25 @@ def plan_cmd(
                                                money_columns=("amount", "fee", "total_due"))
                if xlsx else exports.to_csv_bytes(table))
     if work_day is not None:
-        what = (f"{channel} contact(s)" if channel else "contact(s)") + (f" for {collector}" if collector else "")
-        out.print(f"{len(table):,} {what} on {work_day}, the largest balances first, written to {out_file}")
+        what = counted(len(table), f"{channel} contact" if channel else "contact")
+        what += f" for {collector}" if collector else ""
+        out.print(f"{what} on {work_day}, the largest balances first, written to {out_file}")
         missing = letters.missing_addresses(table)
         if missing:
-            out.print(f"{len(missing):,} letter(s) have no postal address on file: "
+            out.print(f"{counted(len(missing), 'letter has', 'letters have')} no postal address on file: "
                       f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
         if pdf and not company.is_set:
             out.print("The letters have no letterhead: set it with `arboard sender --name ...`.")
     else:
-        out.print(f"{len(table):,} planned contacts over {weeks} weeks written to {out_file}")
+        out.print(f"{counted(len(table), 'planned contact')} over {weeks} weeks written to {out_file}")
     if len(done.calls_left_out):
-        out.print(f"{len(done.calls_left_out):,} call(s) do not fit at {agents} agent(s) x {calls_per_agent} calls a "
-                  "day and were left out; raise --agents or --calls-per-agent, or plan more --weeks.")
+        left = len(done.calls_left_out)
+        out.print(f"Left out: {counted(left, 'call')} that {'does' if left == 1 else 'do'} "
+                  f"not fit at {counted(agents, 'agent')} x {calls_per_agent} calls a day; raise --agents or "
+                  "--calls-per-agent, or plan more --weeks.")
     if len(handed):
-        out.print(f"{handed['customer_id'].nunique():,} debtor(s) are past a hand-over step and get no more "
-                  "reminders (their claims are taken to be with the agency).")
+        out.print(f"{counted(handed['customer_id'].nunique(), 'debtor is', 'debtors are')} past a hand-over step and "
+                  "get no more reminders (their claims are taken to be with the agency).")
 
 
 @app.command("statement")
@@ -483,10 +487,11 @@ def statement_cmd(
         st = runs[0]
         balances = ", ".join(f"{r.currency} {r.balance:,.2f} (overdue {r.overdue:,.2f})"
                              for r in st.totals.itertuples(index=False)) or "nothing open"
-        out.print(f"Statement of {customer_id} as of {day}: {len(st.lines):,} open item(s), {balances}; "
+        out.print(f"Statement of {customer_id} as of {day}: {counted(len(st.lines), 'open item')}, {balances}; "
                   f"written to {out_file}")
     else:
-        out.print(f"{len(runs):,} statement(s) of debtors with an overdue balance as of {day} written to {out_file}")
+        out.print(f"{counted(len(runs), 'statement')} of debtors with an overdue balance as of {day} written to "
+                  f"{out_file}")
     if unaddressed and out_file.suffix.lower() == ".pdf":
         out.print(f"{len(unaddressed):,} with no postal address on file (the statement says so where it would be): "
                   f"{', '.join(unaddressed[:10])}{' ...' if len(unaddressed) > 10 else ''}")
@@ -537,7 +542,7 @@ def log_contact_cmd(
     by: Annotated[str | None, typer.Option(help="Who in the team made the contact (their activity counts it).")]
     = None,
     reason: Annotated[str | None, typer.Option(help="A dispute's reason (Price difference, Not delivered, ...); "
-                                                    "with --kind dispute and its invoice(s).")] = None,
+                                                    "with --kind dispute and its invoices.")] = None,
     db_url: DbOption = None,
 ) -> None:
     """Log a contact with a debtor: a call and its outcome, a promise to pay, a dispute (see arboard.logbook).
@@ -553,7 +558,7 @@ def log_contact_cmd(
         ids = logbook.log(engine, customer_id, entry, today=today)
     except ArboardError as exc:
         _fail(exc)
-    out.print(f"{len(ids)} contact(s) logged with {customer_id} on {entry.contact_date}: {', '.join(ids)}",
+    out.print(f"{counted(len(ids), 'contact')} logged with {customer_id} on {entry.contact_date}: {', '.join(ids)}",
               highlight=False)
     if kind == "dispute" and entry.invoice_ids:
         out.print(f"Disputed now: {', '.join(entry.invoice_ids)}; out of the reminders until resolved "
@@ -562,7 +567,7 @@ def log_contact_cmd(
 
 @app.command("resolve-dispute")
 def resolve_dispute_cmd(
-    invoices: Annotated[list[str], typer.Argument(help="The disputed invoice(s) settled.")],
+    invoices: Annotated[list[str], typer.Argument(help="The disputed invoices settled.")],
     on: Annotated[str | None, typer.Option(help="YYYY-MM-DD it was settled (default: today).")] = None,
     by: Annotated[str | None, typer.Option(help="Who in the team settled it.")] = None,
     note: Annotated[str | None, typer.Option(help="How it was settled (proof of delivery sent, price confirmed).")]
@@ -584,7 +589,7 @@ def resolve_dispute_cmd(
 
 @app.command("mark-disputed")
 def mark_disputed_cmd(
-    invoices: Annotated[list[str] | None, typer.Argument(help="The invoice(s) to mark (default: list them).")] = None,
+    invoices: Annotated[list[str] | None, typer.Argument(help="The invoices to mark (default: list them).")] = None,
     all_listed: Annotated[bool, typer.Option("--all", help="Mark every invoice listed.")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
@@ -600,7 +605,9 @@ def mark_disputed_cmd(
     day, today = _as_of(as_of, engine), date.today()
     listed = disputes.unmarked(engine, day)
     if not invoices and not all_listed:
-        out.print(f"{len(listed):,} open invoice(s) with a dispute contact are not disputed as of {day.isoformat()}"
+        out.print(counted(len(listed), "open invoice with a dispute contact is",
+                          "open invoices with a dispute contact are")
+                  + f" not disputed as of {day.isoformat()}"
                   + ("; mark them with their numbers or --all." if len(listed) else "."), highlight=False)
         if len(listed):
             t = Table(title="Dispute contacts not marked" + (f" (first 15 of {len(listed):,})" if len(listed) > 15
@@ -655,7 +662,8 @@ def payment_plan_cmd(
         out.print(f"{row.instalment:>3}  {row.due}  {row.amount:>14,.2f} {agreed.currency}  {row.pays_off}",
                   highlight=False, markup=False)
     out.print(("Not logged (--dry-run)." if dry_run else
-               f"Logged: {len(agreed.contact_ids)} invoice(s) promised for their instalment."), highlight=False)
+               f"Logged: {counted(len(agreed.contact_ids), 'invoice')} promised for their instalment."),
+              highlight=False)
 
 
 @app.command("promises")
@@ -673,19 +681,21 @@ def promises_cmd(
     day = _as_of(as_of, engine)
     table = promises.promises(engine, day)
     n = promises.summary(table)
-    out.print(f"As of {day.isoformat()}: {n['running']:,} running promises ({n['running_debtors']:,} debtors); "
-              f"{n['broken']:,} broken in the last {promises.BROKEN_LISTED_DAYS} days ({n['broken_debtors']:,} "
-              "debtors).", highlight=False)
+    out.print(f"As of {day.isoformat()}: {counted(n['running'], 'running promise')} "
+              f"({counted(n['running_debtors'], 'debtor')}); "
+              f"{n['broken']:,} broken in the last {promises.BROKEN_LISTED_DAYS} days ("
+              f"{counted(n['broken_debtors'], 'debtor')}).", highlight=False)
     kept = promises.kept_rate(engine, day)
     if kept["due"]:
-        out.print(f"Kept: {kept['kept']:,} of the {kept['due']:,} promises whose promised date and grace ended in the "
-                  f"last {promises.KEPT_WINDOW_DAYS} days ({100 * kept['rate']:.1f} %).", highlight=False)
+        out.print(f"Kept: {kept['kept']:,} of the {counted(kept['due'], 'promise')} whose promised date and "
+                  f"grace ended in the last {promises.KEPT_WINDOW_DAYS} days ({100 * kept['rate']:.1f} %).",
+                  highlight=False)
     table = promises.only(table, True if broken_only else None)
     if out_file:
         _write(out_file, exports.to_xlsx_bytes(promises.readable(table, labels=True), sheet="Promises",
                                                money_columns=promises.MONEY)
                if xlsx else exports.to_csv_bytes(promises.readable(table, labels=True)))
-        out.print(f"{len(table):,} promises written to {out_file}")
+        out.print(f"{counted(len(table), 'promise')} written to {out_file}")
     elif len(table):
         t = Table(title="Promises" + (f" (first 15 of {len(table):,}; --out lists all)" if len(table) > 15 else ""))
         t.add_column("Debtor", min_width=12, max_width=22, overflow="ellipsis", no_wrap=True)
@@ -721,15 +731,15 @@ def disputes_cmd(
     typical, settled = disputes.resolution_days(engine, day, currency=cur)
     unit = cur or rates.reporting  # the totals' currency (none: several at face value, not printed)
     amount = f" ({s.amount:,.2f} {unit})" if unit else ""
-    out.print(f"{s.count:,} open disputes{amount} as of {day.isoformat()}; over {target_days} days: "
+    out.print(f"{counted(s.count, 'open dispute')}{amount} as of {day.isoformat()}; over {target_days} days: "
               f"{s.over_target:,}" + (f" ({s.over_target_amount:,.2f} {unit})" if unit else ""), highlight=False)
     unmarked = disputes.unmarked(engine, day, currency=cur)
     if len(unmarked):
-        out.print(f"{len(unmarked):,} more open invoice(s) have a dispute contact in the log but are not disputed "
-                  "in the invoices file: see arboard mark-disputed.", highlight=False)
+        out.print(f"{counted(len(unmarked), 'more open invoice has', 'more open invoices have')} a dispute contact in "
+                  "the log but no dispute flag in the invoices file: see arboard mark-disputed.", highlight=False)
     if settled:
         out.print(f"Disputes settled in the 12 months before took a median of {typical:.0f} days "
-                  f"({settled:,} invoices).", highlight=False)
+                  f"({counted(settled, 'invoice')}).", highlight=False)
     reasons = disputes.by_reason(table, disputes.resolution(engine, day, currency=cur, by_reason=True))
     if not out_file and disputes.reasons_known(reasons):
         days = lambda v: "" if pd.isna(v) else f"{v:.0f}"  # noqa: E731
@@ -743,7 +753,7 @@ def disputes_cmd(
         export = table.rename(columns=disputes.LABELS)
         _write(out_file, exports.to_xlsx_bytes(export, sheet="Disputes", money_columns=disputes.MONEY)
                if xlsx else exports.to_csv_bytes(export))
-        out.print(f"{len(table):,} disputes written to {out_file}")
+        out.print(f"{counted(len(table), 'dispute')} written to {out_file}")
     elif len(table):
         t = Table(title="Longest in dispute" + (f" (first 15 of {len(table):,}; --out lists all)"
                                                 if len(table) > 15 else ""))
@@ -796,7 +806,7 @@ def export_cmd(
     table = table[table["overdue"] >= min_overdue]
     _write(out_file, explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if xlsx
            else exports.to_csv_bytes(table))
-    out.print(f"{len(table):,} debtors written to {out_file}")
+    out.print(f"{counted(len(table), 'debtor')} written to {out_file}")
 
 
 @app.command("collectors")
@@ -819,7 +829,7 @@ def collectors_cmd(
     if out_file:
         _write(out_file, exports.to_xlsx_bytes(result, sheet="Team", money_columns=("total", "overdue", "over_90"))
                if xlsx else exports.to_csv_bytes(result))
-        out.print(f"{len(result):,} collectors written to {out_file}")
+        out.print(f"{counted(len(result), 'collector')} written to {out_file}")
         return
     unit = cur or fx.applied(fx.load(engine), cur).amounts_in(c for c, _ in openitems.currencies(engine))
     count, money = "{:,}".format, "{:,.2f}".format
@@ -877,7 +887,7 @@ def assign_cmd(
     try:
         if share_among is None:
             changed = collectors.assign(engine, ids, collector=None if nobody else to)
-            out.print(f"{changed:,} of {len(set(ids)):,} debtor(s) assigned to {to or 'nobody'}.")
+            out.print(f"{changed:,} of {counted(len(set(ids)), 'debtor')} assigned to {to or 'nobody'}.")
             return
         team = [collectors.check_name(n) for n in share_among.split(",") if n.strip()]
         table = explorer.debtor_table(engine, _as_of(as_of, engine), rates=fx.load(engine))
@@ -886,7 +896,7 @@ def assign_cmd(
         changed = collectors.assign(engine, plan)
     except ArboardError as exc:
         _fail(exc)
-    out.print(f"{changed:,} debtor(s) assigned; each collector's portfolio now:")
+    out.print(f"{counted(changed, 'debtor')} assigned; each collector's portfolio now:")
     count, money = "{:,}".format, "{:,.2f}".format
     out.print(_figures_table(None, collectors.preview(table, plan), {
         "collector": ("Collector", str), "debtors_before": ("Debtors before", count),
@@ -1019,12 +1029,14 @@ def info_cmd(db_url: DbOption = None) -> None:
         out.print(f"  {name}: {n:,}")
     worked = summary.worked_out(engine)
     if worked["paid_dates"]:
-        out.print(f"  {worked['paid_dates']:,} paid date(s) worked out from the payments (the invoice files gave none)")
+        out.print(f"  {counted(worked['paid_dates'], 'paid date')} worked out from the payments (the invoice files "
+                  "gave none)")
     if worked["open_items_settled"]:
-        out.print(f"  {worked['open_items_settled']:,} invoice(s) settled on the date of an open-items report that "
-                  "no longer listed them")
+        out.print(f"  {counted(worked['open_items_settled'], 'invoice')} settled on the date of an open-items report "
+                  "they were missing from")
     if worked["open_amount_payments"]:
-        out.print(f"  {worked['open_amount_payments']:,} payment(s) recorded from the open amounts of invoices files")
+        out.print(f"  {counted(worked['open_amount_payments'], 'payment')} recorded from the open amounts of "
+                  "invoices files")
 
 
 @app.command("rates")
@@ -1171,7 +1183,7 @@ def credit_list_cmd(
         export = creditholds.for_export(table, group_labels=segments.SUBGROUP_LABELS)
         _write(out_file, exports.to_xlsx_bytes(export, sheet="Credit holds", money_columns=creditholds.MONEY)
                if xlsx else exports.to_csv_bytes(export))
-        out.print(f"{len(table):,} debtors written to {out_file}")
+        out.print(f"{counted(len(table), 'debtor')} written to {out_file}")
         return
     s = creditholds.summary(table)
     out.print(f"As of {day}: {s.counts['place']:,} to place on hold, {s.counts['release']:,} can be released, "
@@ -1219,7 +1231,7 @@ def _record_holds(status: str, customer_ids: list[str] | None, listed: bool, on:
         done = write(engine, ids, day)
     except ArboardError as exc:
         _fail(exc, 2)
-    out.print(f"{done:,} of {len(ids):,} debtor(s) recorded as {done_words} on {day}"
+    out.print(f"{done:,} of {counted(len(ids), 'debtor')} recorded as {done_words} on {day}"
               + (f"; {len(ids) - done:,} {skipped}." if done < len(ids) else "."), highlight=False)
 
 
@@ -1282,12 +1294,12 @@ def credit_exempt_cmd(
     try:
         if lift:
             done = creditholds.lift_exemption(engine, customer_ids, on=day, by=by)
-            out.print(f"{done:,} exemption(s) lifted.")
+            out.print(f"{counted(done, 'exemption')} lifted.")
             return
         done = creditholds.exempt(engine, customer_ids, reason=reason or None, by=by, on=day)
     except ArboardError as exc:
         _fail(exc, 2)
-    out.print(f"{done:,} debtor(s) exempted from credit holds"
+    out.print(f"{counted(done, 'debtor')} exempted from credit holds"
               + (f"; {len(set(customer_ids)) - done:,} already were." if done < len(set(customer_ids)) else "."))
 
 

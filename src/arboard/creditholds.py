@@ -400,7 +400,8 @@ def _known(conn: sa.Connection, ids: list[str]) -> None:
     unknown = [c for c in ids if c not in found]
     if unknown:
         more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
-        raise ArboardError(f"Unknown debtor(s): {', '.join(unknown[:5])}{more}. Nothing was recorded.")
+        which = "Unknown debtor" if len(unknown) == 1 else "Unknown debtors"
+        raise ArboardError(f"{which}: {', '.join(unknown[:5])}{more}. Nothing was recorded.")
 
 
 # --- the list -----------------------------------------------------------------------------------

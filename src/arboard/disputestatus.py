@@ -29,6 +29,7 @@ from arboard import disputes, events, schema
 from arboard.collectors import check_name
 from arboard.db import bump_data_version, chunks, get_meta
 from arboard.errors import ArboardError, check_text
+from arboard.words import counted
 
 dd, inv = schema.dispute_decisions, schema.invoices
 MAX_INVOICES = 5_000  # per decision: a dispute is about a few invoices; a larger batch is a mistake
@@ -146,7 +147,7 @@ def resolve(engine: Engine, invoice_ids: Sequence[str], *, on: date, today: date
         after ``today`` or before the dispute was raised in arboard, a bad name or note. Nothing is
         recorded then.
     """
-    ids = _chosen(invoice_ids, "Choose the disputed invoice(s) to resolve.", "Resolve", "disputes")
+    ids = _chosen(invoice_ids, "Choose the disputed invoices to resolve.", "Resolve", "disputes")
     if on > today:
         raise ArboardError(f"The dispute would be resolved on {on.isoformat()}, after today ({today.isoformat()}).")
     note, by = check_note(note), check_name(by)
@@ -178,7 +179,7 @@ def mark_contacted(engine: Engine, invoice_ids: Sequence[str], *, as_of: date, t
         No invoice, more than :data:`MAX_INVOICES`, an invoice that is not on that list as of ``as_of``,
         ``as_of`` after ``today``, a bad name or reason. Nothing is recorded then.
     """
-    ids = _chosen(invoice_ids, "Choose the invoice(s) to mark as disputed.", "Mark", "invoices")
+    ids = _chosen(invoice_ids, "Choose the invoices to mark as disputed.", "Mark", "invoices")
     if as_of > today:
         raise ArboardError(f"The as-of date {as_of.isoformat()} is after today ({today.isoformat()}).")
     by, reason = check_name(by), check_reason(reason)
@@ -245,12 +246,13 @@ def apply_to_import(conn: sa.Connection, staged: sa.Table, *, today: date) -> li
     conn.execute(sa.update(staged).where(mine).values(values))
     notes = []
     if kept:
-        notes.append(f"{kept:,} invoice(s) keep the dispute status set in arboard, not the file's: the ERP's flag "
-                     "has not changed since the dispute was raised or resolved there (a file without a dispute "
-                     "column never changes it). Once it changes, the file's counts again.")
+        notes.append(f"{counted(kept, 'invoice keeps', 'invoices keep')} the dispute status set in arboard, not "
+                     "the file's: the ERP's flag has not changed since the dispute was raised or resolved there (a "
+                     "file without a dispute column never changes it). Once it changes, the file's counts again.")
     if gave_way:
-        notes.append(f"{gave_way:,} dispute decision(s) made in arboard give way to the file: it flags those "
-                     "invoices otherwise than when the decision was made, so the ERP has caught up.")
+        gives = "gives" if gave_way == 1 else "give"
+        notes.append(f"{counted(gave_way, 'dispute decision')} made in arboard {gives} way to the file: it flags"
+                     " the invoices otherwise than when the decision was made, so the ERP has caught up.")
     return notes
 
 

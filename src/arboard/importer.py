@@ -40,6 +40,7 @@ from arboard.fields import (
 from arboard.mapping import MappingSpec, load_saved, save_mapping
 from arboard.readers import RawTable
 from arboard.validation import REJECTED, REPORT_COLUMNS, SUSPICIOUS, formula_like, validate
+from arboard.words import counted
 
 Progress = Callable[[str, float], None]
 
@@ -141,7 +142,8 @@ def plan_import(raw: RawTable, *, spec: MappingSpec | None = None, kind: str | N
         spec = MappingSpec(kind=k, columns=suggest_mapping(columns, k))
     unknown_cols = [c for c in spec.columns if c not in columns]
     if unknown_cols:
-        raise ArboardError(f"The mapping names column(s) the file does not have: {', '.join(unknown_cols)}.",
+        raise ArboardError(f"The mapping names {counted(len(unknown_cols), 'column')} the file does not have: "
+                           f"{', '.join(unknown_cols)}.",
                            where=raw.source)
     spec.columns = {c: f for c, f in spec.columns.items() if f}
     fmap = field_map(spec.kind)
@@ -328,7 +330,7 @@ def _derive(df: pd.DataFrame, spec: MappingSpec, findings: _Findings, notes: lis
             df.loc[missing_due, "due_date"] = df.loc[missing_due, "invoice_date"] + pd.to_timedelta(
                 used[missing_due], unit="D")
             src = "the payment-terms column" if "terms_days" in df else f"{spec.default_terms_days}-day terms"
-            notes.append(f"due date derived from {src} for {int(missing_due.sum()):,} invoice(s)")
+            notes.append(f"due date derived from {src} for {counted(int(missing_due.sum()), 'invoice')}")
         if "open_amount" in df:
             _check_open_amounts(df, findings)
         cur = df["currency"].str.upper() if "currency" in df else pd.Series(pd.NA, index=df.index, dtype="string")
@@ -689,8 +691,8 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
         inserted, updated = store.upsert_staged(conn, main, keep=batch.defaulted)
         if updated and batch.defaulted:
             words = " and ".join({"currency": "currency", "due_date": "due date"}[c] for c in sorted(batch.defaulted))
-            batch.notes.append(f"The file has no {words} column: the {updated:,} invoice(s) it updates keep theirs; "
-                               "new ones take the setting.")
+            kept = counted(updated, "invoice it updates keeps its own", "invoices it updates keep theirs")
+            batch.notes.append(f"The file has no {words} column: {kept}; new ones take the setting.")
         events.rebuild(conn, tables=derived, only_customers=None if ids is None else sa.select(ids.c.customer_id))
         if ids is not None:
             ids.drop(conn)
@@ -744,9 +746,11 @@ def _open_amount_payments(conn: sa.Connection, staged: store.Staged, *, on: date
     if not recorded:
         return
     events.rebuild(conn, tables=events.affected_by("payments"), only_customers=sa.select(pay.c.customer_id).where(mine))
-    notes.append(f"{recorded:,} invoice(s) have an open amount the payments loaded do not explain: the difference "
-                 f"is recorded as a payment on {on.isoformat()} (method “{schema.OPEN_AMOUNT_METHOD}”), so "
-                 "earlier as-of dates show them open in full. A payments file for them takes its place."
+    them = "it" if recorded == 1 else "them"
+    notes.append(f"{counted(recorded, 'invoice has', 'invoices have')} an open amount the payments loaded do not "
+                 f"explain: the difference is recorded as a payment on {on.isoformat()} (method "
+                 f"“{schema.OPEN_AMOUNT_METHOD}”), so earlier as-of dates show {them} open in full. A payments file "
+                 f"for {them} takes its place."
                  + (f" For {back:,} of them the file says more is open than the payments leave: their difference is "
                     "a payment taken back (a reversed payment, or a file that knows of fewer payments)."
                     if back else ""))
@@ -785,7 +789,8 @@ def _settle_unlisted(conn: sa.Connection, staged: store.Staged, *, on: date) -> 
         events.rebuild(conn, tables=events.affected_by("payments"),
                        only_customers=sa.select(found.c.customer_id).distinct())
     found.drop(conn)
-    return [f"{n:,} invoice(s) open in arboard are not on this list of open items: settled on {on.isoformat()}, "
+    return [f"{counted(n, 'invoice')} open in arboard {'is' if n == 1 else 'are'} not on this list of open items: "
+            f"settled on {on.isoformat()}, "
             "the list's date (paid, credited or written off by then)."] if n else []
 
 
@@ -826,8 +831,8 @@ def _payments_replace_open_amounts(conn: sa.Connection, staged: store.Staged) ->
     pay, s = schema.payments, staged.table
     gone = conn.execute(sa.delete(pay).where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX),
                                              pay.c.invoice_id.in_(sa.select(s.c.invoice_id)))).rowcount
-    return [f"{gone:,} payment(s) recorded from an invoices file's open amounts gave way to the payments loaded for "
-            "the same invoices."] if gone else []
+    return [f"{counted(gone, 'payment')} recorded from an invoices file's open amounts gave way to the payments "
+            "loaded for the same invoices."] if gone else []
 
 
 def _unmarked_note(engine: Engine, today: date) -> list[str]:
@@ -836,9 +841,9 @@ def _unmarked_note(engine: Engine, today: date) -> list[str]:
         n = len(disputes.unmarked(engine, today))
     except sa.exc.SQLAlchemyError:
         return []  # the import is written; a note it cannot make must not report it as failed
-    return [f"{n:,} open invoice(s) have a dispute contact in the log but are not disputed in the invoices file, so "
-            "the reminders still include them: mark those still in dispute on the Disputes page (or with arboard "
-            "mark-disputed)."] if n else []
+    return [f"Reminders still list {counted(n, 'open invoice that has', 'open invoices that have')} a dispute "
+            "contact in the log but no dispute flag in the invoices file: mark those still in dispute on the "
+            "Disputes page (or with arboard mark-disputed)."] if n else []
 
 
 def _reopen_derived(conn: sa.Connection, kind: str, staged: store.Staged, mode: str) -> sa.Table | None:
@@ -898,14 +903,16 @@ def _settling_notes(conn: sa.Connection, found: sa.Table | None, reopened: sa.Ta
         again = count(sa.select(now.c.was).where(now.c.paid_date.is_(None)))
     notes = []
     if new:
-        notes.append(f"{new:,} invoice(s) had no paid date but are paid in full by their payments: each is now "
-                     "settled on the day its payments covered it.")
+        notes.append(f"{counted(new, 'invoice without a paid date is', 'invoices without a paid date are')} paid in "
+                     "full by the payments loaded: each is now settled on the day its payments covered it.")
     if moved:
-        notes.append(f"{moved:,} invoice(s) settled earlier from their payments are now settled on another day: "
-                     "the payments loaded cover them on a different date.")
+        notes.append(f"{counted(moved, 'invoice')} settled earlier from the payments loaded "
+                     f"{'is' if moved == 1 else 'are'} now settled on another day: the payments cover the amount on "
+                     "a different date.")
     if again:
-        notes.append(f"{again:,} invoice(s) settled earlier from their payments are open again: the payments "
-                     "loaded no longer cover them (a reversed or re-applied payment).")
+        notes.append(f"{counted(again, 'invoice')} settled earlier from the payments loaded "
+                     f"{'is' if again == 1 else 'are'} open again: the payments no longer cover the amount (a reversed "
+                     "or re-applied payment).")
     return notes
 
 

@@ -70,7 +70,7 @@ def check(entry: Entry, *, today: date) -> None:
         raise ArboardError(f"Unknown outcome “{entry.outcome}”; use one of {', '.join(schema.OUTCOMES)}.")
     check_name(entry.by)  # the same rules as a collector's name
     if entry.reason is not None and (entry.kind != "dispute" or not entry.invoice_ids):
-        raise ArboardError("A dispute reason goes with a dispute about some invoice(s): choose them, and the "
+        raise ArboardError("A dispute reason goes with a dispute about invoices: choose them, and the "
                            "kind “Dispute”.")
     disputestatus.check_reason(entry.reason)
     if entry.contact_date > today:
@@ -82,7 +82,7 @@ def check(entry: Entry, *, today: date) -> None:
                                "outcome “promised”.")
         return
     if not entry.invoice_ids:
-        raise ArboardError("A promise to pay is kept or broken per invoice: choose the invoice(s) it covers.")
+        raise ArboardError("A promise to pay is kept or broken per invoice: choose the invoices it covers.")
     if entry.promised_date is None:
         raise ArboardError("A promise to pay needs the date the debtor promised to pay by.")
     if entry.promised_date < entry.contact_date:
@@ -175,7 +175,7 @@ def plan_for(engine: Engine, customer_id: str, invoice_ids: Sequence[str], *, on
         currencies, a first instalment before ``on``, or a last one more than a year after it.
     """
     if not invoice_ids:
-        raise ArboardError("Choose the invoice(s) the payment plan covers.")
+        raise ArboardError("Choose the invoices the payment plan covers.")
     if first < on:
         raise ArboardError(f"The first instalment ({first.isoformat()}) is before the agreement "
                            f"({on.isoformat()}).")

@@ -51,8 +51,8 @@ class MappingSpec:
         known = field_map(kind)
         unknown = sorted(set(columns.values()) - set(known))
         if unknown:
-            raise ArboardError(f"Unknown field(s) {', '.join(unknown)} for {kind}; known fields: "
-                               f"{', '.join(known)}.", where=where)
+            raise ArboardError(f"Unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for {kind}; "
+                               f"known fields: {', '.join(known)}.", where=where)
         decimal = data.get("decimal")
         if decimal not in (None, ".", ","):
             raise ArboardError('"decimal" must be "." or ",".', where=where)

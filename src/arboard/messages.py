@@ -158,7 +158,8 @@ def check(source: str) -> None:
         loop_vars |= {t.name for t in targets}
     unknown = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"} - set(FIELDS) - loop_vars - {"loop"}
     if unknown:
-        raise TemplateProblem(f"Unknown field(s): {', '.join(sorted(unknown))}. Available: {', '.join(FIELDS)}.")
+        raise TemplateProblem(f"Unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(sorted(unknown))}. "
+                              f"Available: {', '.join(FIELDS)}.")
 
 
 @functools.lru_cache(maxsize=256)

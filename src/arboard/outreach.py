@@ -64,7 +64,8 @@ class Step:
             raise ArboardError(f"Unknown tone {self.tone!r}; use one of {', '.join(TONES)}.")
         bad = set(self.actions) - set(ACTIONS)
         if bad:
-            raise ArboardError(f"Unknown action(s) {', '.join(sorted(bad))}; use {', '.join(ACTIONS)}.")
+            raise ArboardError(f"Unknown action{'s' if len(bad) > 1 else ''} {', '.join(sorted(bad))}; "
+                               f"use {', '.join(ACTIONS)}.")
         if not -60 <= self.offset_days <= 365:
             raise ArboardError("A step's offset must be between 60 days before and 365 days after the due date.")
         if not 0 <= self.fee <= MAX_FEE:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from arboard.errors import ArboardError, driver_reason
 from arboard.fields import GROUP_COLUMN
+from arboard.words import counted
 
 DELIMITERS = (",", ";", "\t", "|")
 _RULE = re.compile(r"\s*[-=_+|]{3,}\s*")
@@ -177,7 +178,7 @@ def read_csv_bytes(data: bytes, *, name: str) -> RawTable:
         lines = lines if len(lines) == len(df) else None
     df.columns = _dedupe(list(df.columns))
     if skip:
-        notes.append(f"skipped {skip} title line(s) above the header")
+        notes.append(f"skipped {counted(skip, 'title line')} above the header")
     df = _group_headings(df, notes)
     return RawTable(df, name, "csv", first_row=skip + 2, encoding=encoding, delimiter=delimiter, notes=notes,
                     lines=lines)
@@ -200,8 +201,9 @@ def _inside_frame(text: str, skip: int, notes: list[str]) -> tuple[str, np.ndarr
     kept = [i for i in framed if all_lines[i].strip() != header]  # the header repeats on every page
     dropped = len(all_lines) - len(framed) - 1 - sum(1 for ln in all_lines if not ln.strip())
     if dropped:
-        notes.append(f"skipped {dropped:,} line(s) outside the list's frame (titles, page headings, rules)"
-                     + (f" and {len(framed) - len(kept):,} repeated header(s)" if len(framed) > len(kept) else ""))
+        repeated = len(framed) - len(kept)
+        notes.append(f"skipped {counted(dropped, 'line')} outside the list's frame (titles, page headings, rules)"
+                     + (f" and {counted(repeated, 'repeated header')}" if repeated else ""))
     return "\n".join(all_lines[i] for i in [skip, *kept]) + "\n", np.asarray(kept, dtype=np.int64) + 1
 
 
@@ -243,8 +245,8 @@ def _group_headings(df: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     group[text.index] = pd.NA
     if group.notna().sum() == 0 or GROUP_COLUMN in df.columns:
         return df
-    notes.append(f"{len(text):,} line(s) head the rows below them (e.g. “{text.iloc[0][:40]}”): each row's heading "
-                 f"is in the column “{GROUP_COLUMN}”")
+    notes.append(f"{counted(len(text), 'line heads', 'lines head')} the rows below (e.g. “{text.iloc[0][:40]}”): "
+                 f"each row's heading is in the column “{GROUP_COLUMN}”")
     return df.assign(**{GROUP_COLUMN: group})
 
 
@@ -288,7 +290,7 @@ def read_excel_bytes(data: bytes, *, name: str, sheet: str | int | None = None) 
     body = raw.loc[raw.index > header_row]
     body.columns = header
     df = _stringify(body.reset_index(drop=True).infer_objects())
-    notes = [f"sheet {sheet_name!r}"] + ([f"skipped {header_pos} title row(s)"] if header_pos else [])
+    notes = [f"sheet {sheet_name!r}"] + ([f"skipped {counted(header_pos, 'title row')}"] if header_pos else [])
     df = _group_headings(df, notes)
     # Blank rows were dropped: each row keeps its own sheet row number for the report.
     return RawTable(df, name, "excel", first_row=int(header_row) + 2, notes=notes,

@@ -47,7 +47,7 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         page.get_by_role("option", name="Call", exact=True).click()
         form.get_by_role("combobox", name="Outcome").click()
         page.get_by_role("option", name="Promised to pay").click()
-        invoices = form.get_by_role("combobox", name="About invoice(s)")
+        invoices = form.get_by_role("combobox", name="About invoices")
         invoices.click()
         invoices.press_sequentially("INV")
         page.keyboard.press("Enter")  # every open invoice matching "INV": the promise covers them all
