@@ -19,6 +19,7 @@ from arboard.aging import bucket_colours
 from arboard.errors import ArboardError
 from arboard.overview import Overview
 from arboard.pdf import ACCENT, BAD, GOOD, INK, MUTED, Page
+from arboard.words import counted
 
 LOCALE = "en_GB"
 
@@ -274,8 +275,8 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
         page.at(left, y, width, 5, "Promises to pay")
         page.font(8)
         page.at(left, y + 6, width, 4.8, page.text(
-            f"{n['running']:,} running ({n['running_debtors']:,} debtors) · {n['broken']:,} broken "
-            f"in the last {promises.BROKEN_LISTED_DAYS} days ({n['broken_debtors']:,} debtors) · "
+            f"{n['running']:,} running ({counted(n['running_debtors'], 'debtor')}) · {n['broken']:,} broken "
+            f"in the last {promises.BROKEN_LISTED_DAYS} days ({counted(n['broken_debtors'], 'debtor')}) · "
             + (f"{100 * kept['rate']:.0f} % kept of the {kept['due']:,} whose grace ended in the last "
                f"{promises.KEPT_WINDOW_DAYS} days" if kept["rate"] is not None
                else f"none judged in the last {promises.KEPT_WINDOW_DAYS} days")))

@@ -1053,8 +1053,9 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
         raise ArboardError(f"Only an invoices file can be a list of open items, not {batch.kind}.", where=raw.source)
     if batch.rejected_rows and not skip_invalid:
         raise ArboardError(
-            f"{batch.rejected_rows:,} of {batch.rows_read:,} rows were rejected, so nothing was loaded. "
-            "Fix them in the file, or choose to skip rejected rows. See the report for row, column and reason.",
+            f"{batch.rejected_rows:,} of {counted(batch.rows_read, 'row was', 'rows were')} rejected, so nothing was "
+            "loaded. Fix them in the file, or choose to skip rejected rows. See the report for row, column and "
+            "reason.",
             where=raw.source, report=batch.report)
     if batch.tables[batch.kind].empty:
         raise ArboardError("No valid rows are left to load; nothing was changed.", where=raw.source,
