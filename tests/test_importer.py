@@ -123,6 +123,17 @@ def test_title_lines_above_header_are_skipped(duck_engine):
     assert any("title line" in n for n in result.notes)
 
 
+def test_blank_header_cells_are_named_by_their_place():
+    """A column without a header shows as "column 3" in the mapping, in a CSV as in a sheet, not as
+    pandas' "Unnamed: 2"; a sheet's header with a blank cell is still its header (it is less full than
+    the rows below it, and was taken for a title)."""
+    raw = readers.read_bytes(b"Invoice,,Amount,\nA1,x,10,\nA2,y,20,z\n", name="t.csv")
+    assert list(raw.df.columns) == ["Invoice", "column 2", "Amount", "column 4"]
+    xlsx = io.BytesIO()
+    pd.DataFrame([["A1", "x", 10], ["A2", "y", 20]], columns=["Invoice", "", "Amount"]).to_excel(xlsx, index=False)
+    assert list(readers.read_bytes(xlsx.getvalue(), name="t.xlsx").df.columns) == ["Invoice", "column 2", "Amount"]
+
+
 def test_excel_and_parquet(engine, tmp_path):
     df = pd.DataFrame({"Invoice Number": ["X1", "X2"], "Customer ID": [10023, 10024],
                        "Invoice Date": pd.to_datetime(["2026-03-01", "2026-03-02"]),

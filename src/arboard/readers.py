@@ -111,11 +111,18 @@ def _sniff(lines: list[str]) -> tuple[str, int, int]:
     return best[2], best[3], best[1]
 
 
+_UNNAMED = re.compile(r"Unnamed: \d+(?:_level_\d+)?")  # pandas' name for a blank header cell
+
+
 def _dedupe(names: list[str]) -> list[str]:
+    """Header names as the mapping shows them: trimmed, a blank one named by its place ("column 3"
+    rather than pandas' "Unnamed: 2"), and repeated ones numbered ("Amount.1")."""
     seen: Counter[str] = Counter()
     out = []
     for i, name in enumerate(names):
-        name = str(name).strip().replace("\x00", "") or f"column {i + 1}"
+        name = str(name).strip().replace("\x00", "")
+        if not name or _UNNAMED.fullmatch(name):
+            name = f"column {i + 1}"
         seen[name] += 1
         out.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
     return out
@@ -270,6 +277,22 @@ def _stringify(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
+def _sheet_header(raw: pd.DataFrame) -> int:
+    """The position of a sheet's header row: the first row about as full as the fullest (titles above a
+    table fill a cell or two), or the one above it when that row holds numbers or dates and the row
+    above is text in at least half the columns: a header with blank cells (over a status or flag
+    column) is less full than the rows it heads."""
+    filled = raw.notna().sum(axis=1).to_numpy()
+    pos = int((filled >= filled.max() * 0.8).argmax())
+    if pos == 0 or filled[pos - 1] < max(2, filled.max() * 0.5):
+        return pos
+
+    def text(row: pd.Series) -> bool:
+        return all(isinstance(v, str) for v in row.dropna())
+
+    return pos - 1 if text(raw.iloc[pos - 1]) and not text(raw.iloc[pos]) else pos
+
+
 def read_excel_bytes(data: bytes, *, name: str, sheet: str | int | None = None) -> RawTable:
     """Read the first non-empty sheet (or ``sheet``) of an .xlsx/.xls/.ods file."""
     try:
@@ -283,8 +306,7 @@ def read_excel_bytes(data: bytes, *, name: str, sheet: str | int | None = None) 
     if raw is None:
         raise ArboardError("The spreadsheet has no data in any sheet.", where=name)
     raw = raw.dropna(how="all").dropna(axis=1, how="all")
-    filled = raw.notna().sum(axis=1)
-    header_pos = int((filled >= filled.max() * 0.8).to_numpy().argmax())
+    header_pos = _sheet_header(raw)
     header_row = raw.index[header_pos]
     header = _dedupe([str(v) if pd.notna(v) else "" for v in raw.loc[header_row]])
     body = raw.loc[raw.index > header_row]
