@@ -777,6 +777,29 @@ def test_weekly_open_items_settle_what_they_no_longer_list(engine):
     check()
 
 
+def test_open_items_leave_settled_what_an_invoices_file_settled(engine):
+    """A list of open items does not reopen an invoice an invoices file gave a paid date by the list's
+    date: it stays settled, and the note says so (the ERP may have reopened it)."""
+    week1, week3 = date(2026, 11, 20), date(2026, 12, 4)
+    load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week1, today=week1)
+    load(engine, "invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+                 "1045,Baker & Sons,2026-11-02,2026-12-02,1200,2026-11-25\n", "paid.csv", today=week3)
+    result = load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week3, today=week3)
+    said = " ".join(result.notes)
+    assert "1 invoice on this list of open items was settled by 2026-12-04 according to what was loaded" in said
+    assert invoices(engine).set_index("invoice_id").loc["1045", "paid_date"] == date(2026, 11, 25)
+    # Listed as of a day before it was paid, it was open then: nothing to say.
+    result = load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=date(2026, 11, 24), today=week3)
+    assert not any("was settled by" in n for n in result.notes)
+    # Settled from its payments, the list's open amount says more is open: a payment taken back reopens it.
+    load(engine, "payment_id,invoice_id,customer_id,payment_date,amount\nP9,1031,Baker & Sons,2026-11-25,800\n",
+         "pay.csv", today=week3)
+    assert invoices(engine).set_index("invoice_id").loc["1031", "paid_date"] == date(2026, 11, 25)
+    result = load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week3, today=week3)
+    assert pd.isna(invoices(engine).set_index("invoice_id").loc["1031", "paid_date"])
+    assert "1 invoice settled earlier from the payments loaded is open again" in " ".join(result.notes)
+
+
 def test_cli_open_items(tmp_path, duck_url):
     f = tmp_path / "aging.csv"
     f.write_text(aging_report(450))

@@ -711,6 +711,8 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
         events.rebuild(conn, tables=events.affected_by("payments"),
                        only_customers=sa.select(settled.c.customer_id).distinct())
     batch.notes.extend(_settling_notes(conn, settled, reopened))
+    if mode == "open-items":
+        batch.notes.extend(_listed_but_settled(conn, main, on=open_on))
     for temp in (settled, reopened):
         if temp is not None:
             temp.drop(conn)
@@ -765,6 +767,25 @@ def _reopen_listed(conn: sa.Connection, staged: store.Staged) -> None:
         listed = listed.where(s.c.paid_date.is_(None))
     conn.execute(sa.update(inv).where(inv.c.paid_from_open_items.is_(True), inv.c.invoice_id.in_(listed))
                  .values(paid_date=None, paid_from_open_items=None))
+
+
+def _listed_but_settled(conn: sa.Connection, staged: store.Staged, *, on: date) -> list[str]:
+    """The import's note on invoices an open-items file lists that stay settled by its date ``on``.
+
+    An invoices file gave their paid date, or their payments cover them (and the file has no open
+    amount that says otherwise). Those name a day, which a list of what is open does not undo; the
+    difference is worth a look all the same (a reversed payment, an invoice reopened in the ERP).
+    """
+    if "paid_date" in staged.columns:
+        return []  # its blank paid dates opened them when it was written
+    inv = schema.invoices
+    n = conn.execute(sa.select(sa.func.count()).select_from(inv).where(
+        inv.c.invoice_id.in_(sa.select(staged.table.c.invoice_id)), inv.c.paid_date <= on)).scalar_one()
+    return [f"{counted(n, 'invoice on this list of open items was', 'invoices on this list of open items were')} "
+            f"settled by {on.isoformat()} according to what was loaded before (a paid date in an invoices file, "
+            f"or payments that cover {'it' if n == 1 else 'them'}): {'it stays' if n == 1 else 'they stay'} "
+            "settled. If the ERP reopened an invoice, load its payments, or the invoice with its paid date "
+            "as it is now."] if n else []
 
 
 def _unlisted(staged_ids: sa.Select, on: date) -> sa.ColumnElement:
