@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from arboard import (
+    activity,
     briefing,
     collectors,
     creditholds,
@@ -807,6 +808,43 @@ def export_cmd(
     _write(out_file, explorer.to_xlsx(table, sheet_per_group=sheet_per_group) if xlsx
            else exports.to_csv_bytes(table))
     out.print(f"{counted(len(table), 'debtor')} written to {out_file}")
+
+
+@app.command("activity")
+def activity_cmd(
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.xlsx (two sheets) or FILE.csv (the contacts; the "
+                                                         "dispute decisions go to FILE-disputes.csv)")],
+    since: Annotated[str | None, typer.Option(help="First day entered, YYYY-MM-DD (default: 6 days before "
+                                                   "--until).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day entered, YYYY-MM-DD (default: today, UTC).")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """Export what the team entered in arboard on these days (contacts logged, promises, payment plans,
+    disputes raised, resolved or marked), to take back to the ERP or CRM. The contacts' columns are
+    those arboard's own contacts import recognises."""
+    xlsx = _check_out(out_file)
+    last = _date_option(until, "--until") or activity.today()
+    first = _date_option(since, "--since") or last - timedelta(days=6)
+    engine = _open(db_url)
+    try:
+        contacts = activity.contacts_logged(engine, since=first, until=last)
+        decisions = activity.dispute_decisions(engine, since=first, until=last)
+    except ArboardError as exc:
+        _fail(exc, 2)
+    if xlsx:
+        _write(out_file, exports.to_xlsx_sheets({activity.SHEETS["contacts"]: contacts,
+                                                 activity.SHEETS["decisions"]: decisions},
+                                                money_columns=activity.MONEY))
+        written = str(out_file)
+    else:
+        _write(out_file, exports.to_csv_bytes(contacts))
+        written = str(out_file)
+        if len(decisions):
+            other = out_file.with_name(out_file.stem + "-disputes.csv")
+            _write(other, exports.to_csv_bytes(decisions))
+            written += f" and {other}"
+    out.print(f"Entered {first.isoformat()} to {last.isoformat()}: {counted(len(contacts), 'contact')} logged, "
+              f"{counted(len(decisions), 'dispute decision')}; written to {written}", highlight=False)
 
 
 @app.command("collectors")

@@ -1,0 +1,103 @@
+"""What the team did in arboard, to take back to the ERP or CRM.
+
+Calls made, promises taken, payment plans agreed and disputes raised are logged in arboard
+(:mod:`arboard.logbook`), disputes resolved or marked there (:mod:`arboard.disputestatus`). The ERP and
+the CRM are the systems of record: they hear of this work from a file they import. This module selects
+what was entered between two days (the day it was entered, not the day it happened: a call logged a
+day late still goes out with the next file), in columns named as arboard's own import names them, so
+the contacts file loads into another arboard, and most CRMs map them in one go.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.errors import ArboardError
+
+CONTACT_COLUMNS = ["contact_id", "logged_on", "contact_date", "customer_id", "name", "invoice_id", "channel", "kind",
+                   "outcome", "promised_date", "promised_amount", "dispute_reason", "logged_by"]
+DECISION_COLUMNS = ["decision_id", "entered_on", "decided_on", "customer_id", "name", "invoice_id", "status",
+                    "reason", "note", "decided_by"]
+MONEY = ("promised_amount",)
+SHEETS = {"contacts": "Contacts logged", "decisions": "Dispute decisions"}
+
+con, dd, cust = schema.contacts, schema.dispute_decisions, schema.customers
+_STAMP = len(schema.LOGGED_CONTACT_PREFIX)  # a logged contact's id starts with the UTC time it was logged
+
+__all__ = ["CONTACT_COLUMNS", "DECISION_COLUMNS", "MONEY", "SHEETS", "contacts_logged", "dispute_decisions", "today"]
+
+
+def today() -> date:
+    """The day it is in UTC: the clock entries are stamped with, so "entered today" asks for this day."""
+    return datetime.now(UTC).date()
+
+
+def _check(since: date, until: date) -> None:
+    if since > until:
+        raise ArboardError(f"The first day ({since.isoformat()}) is after the last ({until.isoformat()}).")
+
+
+def _stamp(day: date) -> str:
+    return f"{schema.LOGGED_CONTACT_PREFIX}{day:%Y%m%d}"
+
+
+def contacts_logged(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
+    """The contacts logged in arboard on the days ``since`` to ``until`` (UTC, both included).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CONTACT_COLUMNS`, in the order they were logged: ``logged_on`` is the day the contact
+        was entered, ``contact_date`` the day it happened; ``dispute_reason`` is the reason given with a
+        dispute (from the decision it raised, unless that was removed). Imported contacts are not
+        listed: they came from the ERP or CRM.
+    """
+    _check(since, until)
+    reason = (sa.select(dd.c.contact_id, sa.func.max(dd.c.reason).label("reason"))
+              .where(dd.c.contact_id.is_not(None), dd.c.ended_why.is_distinct_from("removed"))
+              .group_by(dd.c.contact_id).subquery())
+    q = (sa.select(con.c.contact_id, sa.func.substr(con.c.contact_id, _STAMP + 1, 8).label("logged_on"),
+                   con.c.contact_date, con.c.customer_id, cust.c.name, con.c.invoice_id, con.c.channel, con.c.kind,
+                   con.c.outcome, con.c.promised_date, con.c.promised_amount, reason.c.reason, con.c.logged_by)
+         .select_from(con.outerjoin(cust, cust.c.customer_id == con.c.customer_id)
+                      .outerjoin(reason, reason.c.contact_id == con.c.contact_id))
+         # Ids sort as logged: those of the days asked for lie between the first day's stamp and the next day's.
+         .where(con.c.contact_id.startswith(schema.LOGGED_CONTACT_PREFIX),
+                con.c.contact_id >= _stamp(since), con.c.contact_id < _stamp(until + timedelta(days=1)))
+         .order_by(con.c.contact_id))
+    with engine.connect() as conn:
+        out = pd.DataFrame(conn.execute(q).all(), columns=CONTACT_COLUMNS)
+    out["logged_on"] = pd.to_datetime(out["logged_on"], format="%Y%m%d").dt.date
+    out["promised_amount"] = pd.to_numeric(out["promised_amount"]).astype(float)
+    return out
+
+
+def dispute_decisions(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
+    """The disputes raised, resolved or marked in arboard on the days ``since`` to ``until`` (UTC, both
+    included), in the order they were entered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`DECISION_COLUMNS`: ``status`` is "disputed" or "resolved" from ``decided_on``;
+        ``entered_on`` is the day it was entered. Decisions removed as logged by mistake are left out.
+    """
+    _check(since, until)
+    q = (sa.select(dd.c.decision_id, dd.c.created_at, dd.c.decided_on, dd.c.customer_id, cust.c.name,
+                   dd.c.invoice_id, dd.c.disputed, dd.c.reason, dd.c.note, dd.c.decided_by)
+         .select_from(dd.outerjoin(cust, cust.c.customer_id == dd.c.customer_id))
+         .where(dd.c.created_at >= datetime.combine(since, time()),
+                dd.c.created_at < datetime.combine(until + timedelta(days=1), time()),
+                dd.c.ended_why.is_distinct_from("removed"))
+         .order_by(dd.c.created_at, dd.c.invoice_id))
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(q).all(), columns=["decision_id", "created_at", *DECISION_COLUMNS[2:6],
+                                                            "disputed", *DECISION_COLUMNS[7:]])
+    rows["entered_on"] = pd.to_datetime(rows["created_at"]).dt.date
+    rows["status"] = rows["disputed"].map({True: "disputed", False: "resolved"})
+    return rows[DECISION_COLUMNS]
