@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
-from arboard import dates, db, exports, fx, importer, readers, summary
+from arboard import activity, dates, db, exports, fx, importer, readers, summary
 from arboard.errors import ArboardError
 from arboard.fields import KINDS, fields_for
 from arboard.mapping import load_saved
@@ -296,3 +296,35 @@ else:
                 "updated": st.column_config.NumberColumn("Updated"),
                 "rejected": st.column_config.NumberColumn("Rejected"),
                 "suspicious": st.column_config.NumberColumn("Flagged")})
+
+st.divider()
+st.subheader("The team's work, for the ERP or CRM")
+st.caption("Contacts logged in arboard (calls, promises, payment plans, disputes) and disputes raised, resolved "
+           "or marked here live only in arboard until your ERP or CRM hears of them. Export what was entered on "
+           "these days (UTC) and import it there; the contacts file also loads into another arboard as it is.")
+last_day = activity.today()
+w = st.columns([1, 1, 2])
+first = w[0].date_input("Entered from", last_day - timedelta(days=6), max_value=last_day, key="act_from")
+last = w[1].date_input("to", last_day, max_value=last_day, key="act_to")
+try:
+    logged = activity.contacts_logged(engine, since=first, until=last)
+    decided = activity.dispute_decisions(engine, since=first, until=last)
+except ArboardError as exc:
+    st.error(md(exc))
+else:
+    if logged.empty and decided.empty:
+        st.info("Nothing was entered in arboard on these days: contacts and dispute decisions logged on the "
+                "Debtors, Outreach and Disputes pages show here.")
+    else:
+        st.markdown(f"**{count(len(logged), 'contact')}** logged and **{count(len(decided), 'dispute decision')}** "
+                    f"entered from {first:%d %b %Y} to {last:%d %b %Y}.")
+        name = f"arboard-activity-{first.isoformat()}-to-{last.isoformat()}"
+        d = st.columns(3)
+        d[0].download_button("Both (Excel, two sheets)", lambda: exports.to_xlsx_sheets(
+            {activity.SHEETS["contacts"]: logged, activity.SHEETS["decisions"]: decided},
+            money_columns=activity.MONEY), f"{name}.xlsx", key="act_xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        d[1].download_button("Contacts (CSV)", lambda: exports.to_csv_bytes(logged), f"{name}-contacts.csv",
+                             "text/csv", key="act_csv", disabled=logged.empty)
+        d[2].download_button("Dispute decisions (CSV)", lambda: exports.to_csv_bytes(decided),
+                             f"{name}-disputes.csv", "text/csv", key="act_dd", disabled=decided.empty)

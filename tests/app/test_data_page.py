@@ -125,3 +125,31 @@ def test_an_aging_report_checked_and_imported_as_open_items(tmp_path, monkeypatc
         i.value for i in [*at.info, *at.warning, *at.error]]
     at.button(key="import-db").click().run()
     assert any("not on this list of open items" in c.value for c in at.caption)
+
+
+def test_the_teams_work_is_exported_for_the_erp(monkeypatch, tmp_path):
+    """Contacts and dispute decisions entered in arboard: counted, and downloadable, on the Data page."""
+    from arboard import db, disputestatus, logbook
+    from tests.app.conftest import ROOT
+    from tests.test_logbook import AS_OF, TODAY, _ledger
+
+    url = f"duckdb:///{tmp_path / 'work.duckdb'}"
+    engine = db.open_database(url)
+    _ledger(engine)
+    at_empty = _data_page(monkeypatch, url, ROOT)
+    assert any("Nothing was entered in arboard on these days" in i.value for i in at_empty.info)
+    logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "dispute", None, ("B",), reason="Price difference"),
+                today=TODAY)
+    disputestatus.resolve(engine, ["B"], on=TODAY, today=TODAY)
+    engine.dispose()
+    at = _data_page(monkeypatch, url, ROOT)
+    assert not at.exception
+    assert any("**1 contact** logged and **2 dispute decisions**" in m.value for m in at.markdown)
+
+
+def _data_page(monkeypatch, url, root):
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    monkeypatch.chdir(root)
+    from tests.app.conftest import run_page
+
+    return run_page("pages/data.py")
