@@ -304,8 +304,9 @@ st.caption("Contacts logged in arboard (calls, promises, payment plans, disputes
            "these days (UTC) and import it there; the contacts file also loads into another arboard as it is.")
 last_day = activity.today()
 w = st.columns([1, 1, 2])
-first = w[0].date_input("Entered from", last_day - timedelta(days=6), max_value=last_day, key="act_from")
-last = w[1].date_input("to", last_day, max_value=last_day, key="act_to")
+first = w[0].date_input("Entered from", last_day - timedelta(days=6), max_value=last_day, key="act_from",
+                        format="YYYY-MM-DD")
+last = w[1].date_input("to", last_day, max_value=last_day, key="act_to", format="YYYY-MM-DD")
 try:
     logged = activity.contacts_logged(engine, since=first, until=last)
     decided = activity.dispute_decisions(engine, since=first, until=last)
@@ -319,7 +320,7 @@ else:
         st.markdown(f"**{count(len(logged), 'contact')}** logged and **{count(len(decided), 'dispute decision')}** "
                     f"entered from {first:%d %b %Y} to {last:%d %b %Y}.")
         name = f"arboard-activity-{first.isoformat()}-to-{last.isoformat()}"
-        d = st.columns(3)
+        d = st.columns([1, 1, 1, 1])
         d[0].download_button("Both (Excel, two sheets)", lambda: exports.to_xlsx_sheets(
             {activity.SHEETS["contacts"]: logged, activity.SHEETS["decisions"]: decided},
             money_columns=activity.MONEY), f"{name}.xlsx", key="act_xlsx",
