@@ -244,7 +244,7 @@ def test_cli_promises(tmp_path, duck_url):
     runner = CliRunner()
     shown = runner.invoke(app, ["promises", "--db", duck_url, "--as-of", AS_OF.isoformat()])
     assert shown.exit_code == 0, shown.output
-    assert "3 running promises (1 debtors); 1 broken" in shown.output.replace("\n", " ")
+    assert "3 running promises (1 debtor); 1 broken" in shown.output.replace("\n", " ")
     assert "Kept: 0 of the 3 promises" in shown.output.replace("\n", " ")
     out = tmp_path / "promises.xlsx"
     done = runner.invoke(app, ["promises", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--broken-only",

@@ -10,6 +10,7 @@ import streamlit as st
 
 from arboard import aging, disputestatus, instalments, logbook, schema
 from arboard.errors import ArboardError
+from arboard.words import counted
 from ui import cache, state
 from ui.format import md
 
@@ -201,5 +202,6 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
             except ArboardError as exc:
                 st.error(md(exc))
             else:
-                done(key, f"Payment plan agreed with {md(customer_id)}: {count(len(logged.instalments), 'instalment')} "
-                          f"from {first:%d %b %Y}, covering {count(len(logged.paid_off), 'invoice')}.")
+                done(key, f"Payment plan agreed with {md(customer_id)}: "
+                          f"{counted(len(logged.instalments), 'instalment')} from {first:%d %b %Y}, covering "
+                          f"{counted(len(logged.paid_off), 'invoice')}.")
