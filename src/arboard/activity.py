@@ -63,7 +63,8 @@ def contacts_logged(engine: Engine, *, since: date, until: date) -> pd.DataFrame
               .group_by(dd.c.contact_id).subquery())
     q = (sa.select(con.c.contact_id, sa.func.substr(con.c.contact_id, _STAMP + 1, 8).label("logged_on"),
                    con.c.contact_date, con.c.customer_id, cust.c.name, con.c.invoice_id, con.c.channel, con.c.kind,
-                   con.c.outcome, con.c.promised_date, con.c.promised_amount, reason.c.reason, con.c.logged_by)
+                   con.c.outcome, con.c.promised_date, con.c.promised_amount, reason.c.reason.label("dispute_reason"),
+                   con.c.logged_by)
          .select_from(con.outerjoin(cust, cust.c.customer_id == con.c.customer_id)
                       .outerjoin(reason, reason.c.contact_id == con.c.contact_id))
          # Ids sort as logged: those of the days asked for lie between the first day's stamp and the next day's.
@@ -71,7 +72,7 @@ def contacts_logged(engine: Engine, *, since: date, until: date) -> pd.DataFrame
                 con.c.contact_id >= _stamp(since), con.c.contact_id < _stamp(until + timedelta(days=1)))
          .order_by(con.c.contact_id))
     with engine.connect() as conn:
-        out = pd.DataFrame(conn.execute(q).all(), columns=CONTACT_COLUMNS)
+        out = pd.DataFrame(conn.execute(q).all(), columns=list(q.selected_columns.keys()))
     out["logged_on"] = pd.to_datetime(out["logged_on"], format="%Y%m%d").dt.date
     out["promised_amount"] = pd.to_numeric(out["promised_amount"]).astype(float)
     return out
@@ -96,8 +97,7 @@ def dispute_decisions(engine: Engine, *, since: date, until: date) -> pd.DataFra
                 dd.c.ended_why.is_distinct_from("removed"))
          .order_by(dd.c.created_at, dd.c.invoice_id))
     with engine.connect() as conn:
-        rows = pd.DataFrame(conn.execute(q).all(), columns=["decision_id", "created_at", *DECISION_COLUMNS[2:6],
-                                                            "disputed", *DECISION_COLUMNS[7:]])
+        rows = pd.DataFrame(conn.execute(q).all(), columns=list(q.selected_columns.keys()))
     rows["entered_on"] = pd.to_datetime(rows["created_at"]).dt.date
     rows["status"] = rows["disputed"].map({True: "disputed", False: "resolved"})
     return rows[DECISION_COLUMNS]
