@@ -321,10 +321,8 @@ else:
                     f"entered from {first:%d %b %Y} to {last:%d %b %Y}.")
         name = f"arboard-activity-{first.isoformat()}-to-{last.isoformat()}"
         d = st.columns([1, 1, 1, 1])
-        d[0].download_button("Both (Excel, two sheets)", lambda: exports.to_xlsx_sheets(
-            {activity.SHEETS["contacts"]: logged, activity.SHEETS["decisions"]: decided},
-            money_columns=activity.MONEY), f"{name}.xlsx", key="act_xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        d[0].download_button("Both (Excel, two sheets)", lambda: activity.to_xlsx(logged, decided), f"{name}.xlsx",
+                             key="act_xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         d[1].download_button("Contacts (CSV)", lambda: exports.to_csv_bytes(logged), f"{name}-contacts.csv",
                              "text/csv", key="act_csv", disabled=logged.empty)
         d[2].download_button("Dispute decisions (CSV)", lambda: exports.to_csv_bytes(decided),

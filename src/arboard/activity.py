@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
+from arboard import exports, schema
 from arboard.errors import ArboardError
 
 CONTACT_COLUMNS = ["contact_id", "logged_on", "contact_date", "customer_id", "name", "invoice_id", "channel", "kind",
@@ -29,7 +29,8 @@ SHEETS = {"contacts": "Contacts logged", "decisions": "Dispute decisions"}
 con, dd, cust = schema.contacts, schema.dispute_decisions, schema.customers
 _STAMP = len(schema.LOGGED_CONTACT_PREFIX)  # a logged contact's id starts with the UTC time it was logged
 
-__all__ = ["CONTACT_COLUMNS", "DECISION_COLUMNS", "MONEY", "SHEETS", "contacts_logged", "dispute_decisions", "today"]
+__all__ = ["CONTACT_COLUMNS", "DECISION_COLUMNS", "MONEY", "SHEETS", "contacts_logged", "dispute_decisions", "today",
+           "to_xlsx"]
 
 
 def today() -> date:
@@ -101,3 +102,9 @@ def dispute_decisions(engine: Engine, *, since: date, until: date) -> pd.DataFra
     rows["entered_on"] = pd.to_datetime(rows["created_at"]).dt.date
     rows["status"] = rows["disputed"].map({True: "disputed", False: "resolved"})
     return rows[DECISION_COLUMNS]
+
+
+def to_xlsx(contacts: pd.DataFrame, decisions: pd.DataFrame) -> bytes:
+    """Both lists as one workbook, a sheet each (:data:`SHEETS`), promised amounts as money."""
+    return exports.to_xlsx_sheets({SHEETS["contacts"]: contacts, SHEETS["decisions"]: decisions},
+                                  money_columns=MONEY)

@@ -831,18 +831,12 @@ def activity_cmd(
         decisions = activity.dispute_decisions(engine, since=first, until=last)
     except ArboardError as exc:
         _fail(exc, 2)
-    if xlsx:
-        _write(out_file, exports.to_xlsx_sheets({activity.SHEETS["contacts"]: contacts,
-                                                 activity.SHEETS["decisions"]: decisions},
-                                                money_columns=activity.MONEY))
-        written = str(out_file)
-    else:
-        _write(out_file, exports.to_csv_bytes(contacts))
-        written = str(out_file)
-        if len(decisions):
-            other = out_file.with_name(out_file.stem + "-disputes.csv")
-            _write(other, exports.to_csv_bytes(decisions))
-            written += f" and {other}"
+    _write(out_file, activity.to_xlsx(contacts, decisions) if xlsx else exports.to_csv_bytes(contacts))
+    written = str(out_file)
+    if not xlsx and len(decisions):
+        other = out_file.with_name(out_file.stem + "-disputes.csv")
+        _write(other, exports.to_csv_bytes(decisions))
+        written += f" and {other}"
     out.print(f"Entered {first.isoformat()} to {last.isoformat()}: {counted(len(contacts), 'contact')} logged, "
               f"{counted(len(decisions), 'dispute decision')}; written to {written}", highlight=False)
 
