@@ -11,7 +11,7 @@ from arboard.errors import ArboardError
 from arboard.scenarios import BASELINE, LEVER_GROUPS, Scenario
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
-from ui.format import days, md, measures, money, number
+from ui.format import count, days, md, measures, money
 
 as_of = state.ledger_page(__file__, "What-if")
 engine = state.engine()
@@ -265,7 +265,7 @@ st.dataframe(groups[["group", "customers_base", "customers_scn", "open_invoices"
                             "released": st.column_config.NumberColumn(f"Cash released ({cur})", format="localized")})
 kept = proj.promise_kept_share
 saved = len(names) - 1
-st.caption(f"{number(saved)} saved scenario{'' if saved == 1 else 's'}. "
+st.caption(f"{count(saved, 'saved scenario')}. "
            + (f"Promises kept in the window: {kept:.0%}. " if kept is not None else "")
            + "Open invoices settle on their forecast date (Cash forecast page); doubtful items (over 180 days past "
              "due) are not expected to pay under any scenario.")

@@ -584,7 +584,7 @@ def resolve_dispute_cmd(
                                   note=note)
     except ArboardError as exc:
         _fail(exc)
-    out.print(f"{n} dispute{'s' if n != 1 else ''} resolved; reminders resume from the next contact day.",
+    out.print(f"{counted(n, 'dispute')} resolved; reminders resume from the next contact day.",
               highlight=False)
 
 
@@ -625,7 +625,7 @@ def mark_disputed_cmd(
                                          as_of=day, today=today, by=by, reason=reason)
     except ArboardError as exc:
         _fail(exc)
-    out.print(f"{n} invoice{'s' if n != 1 else ''} marked disputed from their dispute contacts; the reminders "
+    out.print(f"{counted(n, 'invoice')} marked disputed from their dispute contacts; the reminders "
               "leave them out.", highlight=False)
 
 
