@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from babel.numbers import format_compact_currency, format_currency, format_decimal
 
 from arboard.words import counted
@@ -22,8 +24,18 @@ def money(value: float | None, currency: str = "EUR", *, compact: bool = False) 
             value = round(value)
         if abs(value) < 1000:
             return format_currency(value, currency, locale=LOCALE, format="¤#,##0", currency_digits=False)
-        return format_compact_currency(value, currency, locale=LOCALE, fraction_digits=1)
+        return format_compact_currency(_carried(value), currency, locale=LOCALE, fraction_digits=1)
     return format_currency(value, currency, locale=LOCALE)
+
+
+def _carried(value: float) -> float:
+    """``value`` rounded to what a compact figure shows, so that a thousand of one unit reads as one of the
+    next (Babel prints 999,999 as "€1000K", rounding the figure but not the unit)."""
+    scale = 1000.0
+    while abs(value) >= scale * 1000 and scale < 1e12:
+        scale *= 1000
+    shown = round(abs(value) / scale, 1)
+    return math.copysign(scale * 1000, value) if shown >= 1000 and scale < 1e12 else value
 
 
 def days(value: float | None, *, signed: bool = False) -> str:

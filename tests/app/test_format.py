@@ -38,6 +38,16 @@ def test_compact_money_below_a_thousand_is_whole_units():
     assert money(93412.3, "EUR", compact=True) == "€93.4K"
 
 
+def test_compact_money_that_rounds_to_a_thousand_moves_up_a_unit():
+    """Babel rounds 999,999 to "€1000K"; a tile says €1M."""
+    from ui.format import money
+
+    assert money(999_999, "EUR", compact=True) == "€1M"
+    assert money(-999_960, "EUR", compact=True) == "-€1M"
+    assert money(999_949, "EUR", compact=True) == "€999.9K"
+    assert money(999_999_999_999, "USD", compact=True) == "US$1T"
+
+
 def test_days_from_a_hundred_without_tenths():
     from ui.format import days
 
