@@ -16,7 +16,7 @@ as_of = state.ledger_page(__file__, "Credit holds")
 config = controls.current_config()[1]  # the Segments page's
 settings = controls.plan_settings(strict=False)  # the Outreach page's: contact days, disputes, promises
 rates = cache.exchange_rates()
-unit = rates.reporting if rates.active else None
+unit = rates.unit(c for c, _ in cache.currencies())  # one currency needs no reporting currency
 EVERYONE = "Everyone"
 
 c = st.columns([1.4, 1.3, 1.3], vertical_alignment="bottom")

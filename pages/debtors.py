@@ -145,7 +145,7 @@ if rows:
     if len(events):
         charts.show(charts.timeline_chart(events))
         calls = len(outreach.broken_promise_calls(plan))
-        st.caption(f"{len(plan)} planned contacts in the next weeks from the "
+        st.caption(f"{count(len(plan), 'planned contact')} in the next weeks from the "
                    f"{SUBGROUP_LABELS.get(debtor['group'], debtor['group'])} playbook (Outreach page)"
                    + (f", {calls} of them a call about a broken promise to pay." if calls else ".")
                    if len(plan) else "No contact is planned for this debtor in the next weeks: "

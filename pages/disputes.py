@@ -31,7 +31,7 @@ markform.unmarked(as_of, currency)
 
 table, (typical, settled), settled_by_reason = cache.open_disputes(as_of, currency)
 typical_text = days(typical) if typical is not None else "—"
-typical_help = (f"Median days from dispute to payment of the {number(settled)} disputed invoices paid in the "
+typical_help = (f"Median days from dispute to payment of the {count(settled, 'disputed invoice')} paid in the "
                 f"12 months to {as_of:%d %b %Y}." if settled else "No disputed invoice was paid in the last 12 months.")
 if table.empty:
     st.info(f"No disputed invoice is open on {as_of:%d %b %Y}.")
@@ -41,7 +41,7 @@ if table.empty:
 s = disputes.summary(table, target_days=int(target))
 m = st.columns(4)
 m[0].metric("Open disputes", money(s.amount, cur, compact=True),
-            help=f"{number(s.count)} disputed invoices open on {as_of:%d %b %Y}.")
+            help=f"{count(s.count, 'disputed invoice')} open on {as_of:%d %b %Y}.")
 m[1].metric(f"Over {int(target)} days", money(s.over_target_amount, cur, compact=True),
             help=f"{count(s.over_target, 'dispute')} open longer than the target.")
 m[2].metric("Median days in dispute", days(s.median_days_open), help=f"The oldest: {count(s.oldest_days_open, 'day')}.")
@@ -52,8 +52,9 @@ a1, a2 = st.columns(2) if known else (st.container(), None)
 with a1:
     charts.show(charts.dispute_age_chart(disputes.by_age(table), cur))
     if s.unrecorded:
-        st.caption(f"{number(s.unrecorded)} of them have no dispute contact recorded; they count from their due "
-                   "date.")
+        st.caption(f"{count(s.unrecorded, 'disputed invoice has', 'disputed invoices have')} no dispute contact "
+                   "recorded: " + ("it counts from its" if s.unrecorded == 1 else "they count from their")
+                   + " due date.")
 WHERE = ("A dispute's reason is its reason code in the invoices file (Dispute reason, Reason code, Streitgrund, "
          "Motif de litige, …), or the one given when the dispute was logged with the debtor.")
 if not known:

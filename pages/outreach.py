@@ -347,8 +347,9 @@ with tab_plan:
     cost = outreach.costs(plan, settings)
     fx_rates = cache.exchange_rates()
     expected = outreach.expected_collections(plan, rates, fx_rates=fx_rates)
-    # Contact costs are the company's own: in its reporting currency once one is set.
-    cost_cur = fx_rates.reporting if fx_rates.active else "EUR"
+    # Contact costs are the company's own: in its reporting currency once one is set, else in the currency
+    # most of its receivables are in (a US ledger's calls cost dollars).
+    cost_cur = fx_rates.reporting if fx_rates.active else (controls.default_currency() or "EUR")
     m = st.columns(4)
     m[0].metric("Planned contacts", number(len(plan)))
     m[1].metric("Debtors contacted", number(plan["customer_id"].nunique()))

@@ -119,7 +119,7 @@ tiles = st.columns(5)
 for col, key in zip(tiles, GROUPS, strict=True):
     col.metric(GROUPS[key], number(summary[key]["customers"]))
     open_ar = summary[key]["open_ar"]
-    col.caption(f"{money(open_ar, rates.reporting, compact=True) if rates.active else number(open_ar)} open")
+    col.caption(f"{money(open_ar, unit, compact=True) if unit else number(open_ar)} open")
 st.caption(((fx.note(rates, present) or "")
             + " Open balances size the groups; they are not a reporting figure (use Overview for that).").strip())
 controls.kept("seg_measure", "customers")

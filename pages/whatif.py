@@ -265,7 +265,7 @@ st.dataframe(groups[["group", "customers_base", "customers_scn", "open_invoices"
                             "released": st.column_config.NumberColumn(f"Cash released ({cur})", format="localized")})
 kept = proj.promise_kept_share
 saved = len(names) - 1
-st.caption(f"{count(saved, 'saved scenario')}. "
+st.caption((f"{count(saved, 'saved scenario')}. " if saved else "No saved scenario yet. ")
            + (f"Promises kept in the window: {kept:.0%}. " if kept is not None else "")
            + "Open invoices settle on their forecast date (Cash forecast page); doubtful items (over 180 days past "
              "due) are not expected to pay under any scenario.")

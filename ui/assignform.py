@@ -81,7 +81,8 @@ def share(view: pd.DataFrame, table: pd.DataFrame, *, unit: str, key: str = "ass
                 st.caption("Every debtor listed has one of these collectors already.")
                 return
         if not ok:
-            st.caption("Choose at least one collector.")
+            st.caption("Choose at least one collector." if cache.collector_names()
+                       else "Nobody is a collector yet: type a name to add them.")
             return
         st.dataframe(collectors.preview(table, plan), hide_index=True, width="stretch",
                      column_config={"collector": "Collector",

@@ -753,9 +753,11 @@ def _open_amount_payments(conn: sa.Connection, staged: store.Staged, *, on: date
                  f"explain: the difference is recorded as a payment on {on.isoformat()} (method "
                  f"“{schema.OPEN_AMOUNT_METHOD}”), so earlier as-of dates show {them} open in full. A payments file "
                  f"for {them} takes its place."
-                 + (f" For {back:,} of them the file says more is open than the payments leave: their difference is "
-                    "a payment taken back (a reversed payment, or a file that knows of fewer payments)."
-                    if back else ""))
+                 + ((" The file says more is open than the payments leave" if recorded == 1
+                    else f" For {'all of them' if back == recorded else f'{back:,} of them'} the file says more is "
+                    "open than the payments leave")
+                   + ": the difference is a payment taken back (a reversed payment, or a file that knows of fewer "
+                     "payments)." if back else ""))
 
 
 def _reopen_listed(conn: sa.Connection, staged: store.Staged) -> None:
