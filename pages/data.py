@@ -198,7 +198,7 @@ if result is not None:
     st.success(f"Imported {number(result.inserted + result.updated)} of {count(result.rows_read, 'row')} of "
                f"{result.kind} from {md(result.source)}: {number(result.inserted)} new, {number(result.updated)} "
                f"updated, {number(result.rejected)} rejected and left out, {number(result.suspicious)} suspicious, "
-               f"{number(result.customers_added)} new customers.")
+               f"{count(result.customers_added, 'new customer')}.")
     for warning in result.warnings:
         st.warning(md(warning[0].upper() + warning[1:] + "."))
     for note in result.notes:

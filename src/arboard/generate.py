@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from arboard import events, fx, schema, store
 from arboard.db import bump_data_version, set_meta
 from arboard.errors import ArboardError
+from arboard.words import counted
 
 ARCHETYPES = ("punctual", "forgetful", "late_responsive", "unable", "wont_pay")
 ARCHETYPE_SHARES = (0.45, 0.22, 0.17, 0.09, 0.07)
@@ -475,8 +476,9 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True, rate
     with engine.begin() as conn:
         existing = conn.execute(sa.select(sa.func.count()).select_from(schema.invoices)).scalar_one()
         if existing and not replace:
-            raise ArboardError(f"The database already holds {existing:,} invoices; a sample would mix with them. "
-                               "Use --replace to overwrite them, or another database.", where=str(engine.url))
+            raise ArboardError(f"The database already holds {counted(existing, 'invoice')}; a sample would mix "
+                               "with them. Use --replace to overwrite them, or another database.",
+                               where=str(engine.url))
         for table in (*schema.LEDGER_TABLES.values(), *schema.DERIVED_TABLES):
             conn.execute(sa.delete(table))
         set_meta(conn, "events_version", "stale")
