@@ -112,8 +112,9 @@ def days_past(as_of: sa.ColumnElement, column: sa.ColumnElement) -> sa.ColumnEle
 
 
 def currencies(engine: sa.Engine) -> list[tuple[str, float]]:
-    """Currencies in the ledger with their invoiced totals, largest first."""
+    """Currencies in the ledger with their invoiced totals, largest first (ties by code: every page
+    starts on the same one)."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(inv.c.currency, sa.func.sum(inv.c.amount)).group_by(inv.c.currency)
-                            .order_by(sa.func.sum(inv.c.amount).desc())).all()
+                            .order_by(sa.func.sum(inv.c.amount).desc(), inv.c.currency)).all()
     return [(c, float(v or 0)) for c, v in rows]
