@@ -55,7 +55,8 @@ from arboard.mapping import MappingSpec
 from arboard.words import counted
 
 app = typer.Typer(help="arboard: accounts-receivable collections from the command line.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  rich_markup_mode="markdown")  # docstrings wrapped in the source read as one paragraph
 out = Console()
 err = Console(stderr=True)
 
@@ -1110,7 +1111,7 @@ def rates_cmd(
 
 
 hold_app = typer.Typer(help="Keep debtors or single invoices out of the outreach plan for a while.",
-                       no_args_is_help=True)
+                       no_args_is_help=True, rich_markup_mode="markdown")
 app.add_typer(hold_app, name="hold")
 
 
@@ -1165,7 +1166,8 @@ def hold_lift_cmd(hold_id: Annotated[str, typer.Argument(help="The hold's id (se
 
 
 credit_app = typer.Typer(help="Credit holds: whom to block from further sales on credit, and the register of "
-                         "holds placed and released.", no_args_is_help=True)
+                         "holds placed and released.", no_args_is_help=True,
+                         rich_markup_mode="markdown")
 app.add_typer(credit_app, name="credit-hold")
 
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
