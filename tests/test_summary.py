@@ -37,6 +37,20 @@ def test_open_amount_is_net_of_part_payments(engine):
     assert not led.open_items_only
 
 
+def test_data_ends_on_the_last_paid_date_without_a_payments_file(engine):
+    """An invoices export with paid dates and no payments: the receipts after the last invoice count."""
+    d = date
+    inv = pd.DataFrame([("I1", "C1", d(2026, 9, 1), d(2026, 10, 1), 100.0, "EUR", d(2026, 10, 20)),
+                        ("I2", "C1", d(2026, 10, 2), d(2026, 11, 1), 100.0, "EUR", None)],
+                       columns=["invoice_id", "customer_id", "invoice_date", "due_date", "amount", "currency",
+                                "paid_date"])
+    with engine.begin() as conn:
+        store.append(conn, schema.invoices, inv)
+    events.refresh(engine)
+    led = summary.ledger_summary(engine)
+    assert led.last_invoice == d(2026, 10, 2) and led.last_activity == d(2026, 10, 20)
+
+
 def test_an_open_items_report_is_told_apart(engine):
     d = date
     inv = pd.DataFrame([("I1", "C1", d(2026, 9, 1), d(2026, 10, 1), 1000.0, "EUR", None),

@@ -20,7 +20,7 @@ class LedgerSummary:
     counts: dict[str, int]
     first_invoice: date | None
     last_invoice: date | None
-    last_activity: date | None  # latest invoice, payment or contact date
+    last_activity: date | None  # latest invoice, paid, payment or contact date
     by_currency: pd.DataFrame  # currency, invoices, invoiced, open_invoices, open_amount (net of part payments)
     source: str | None
     derived_paid_dates: int = 0  # paid dates arboard worked out from the payments (the files gave none)
@@ -44,7 +44,9 @@ def ledger_summary(engine: Engine) -> LedgerSummary:
     """Summarise the ledger in a few aggregate queries (nothing row-level leaves the database)."""
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
     with engine.connect() as conn:
-        first, last = conn.execute(sa.select(sa.func.min(inv.c.invoice_date), sa.func.max(inv.c.invoice_date))).one()
+        # A paid date is a receipt too: an invoices export without a payments file ends on its last one.
+        first, last, last_paid = conn.execute(sa.select(
+            sa.func.min(inv.c.invoice_date), sa.func.max(inv.c.invoice_date), sa.func.max(inv.c.paid_date))).one()
         last_pay = conn.execute(sa.select(sa.func.max(pay.c.payment_date))).scalar()
         last_con = conn.execute(sa.select(sa.func.max(con.c.contact_date))).scalar()
         is_open = inv.c.paid_date.is_(None)
@@ -69,7 +71,7 @@ def ledger_summary(engine: Engine) -> LedgerSummary:
     for col in ("invoiced", "open_amount"):
         by_currency[col] = by_currency[col].astype(float)
     by_currency["open_amount"] -= by_currency["currency"].map(part_paid).fillna(0).astype(float)
-    activity = [d for d in (last, last_pay, last_con) if d is not None]
+    activity = [d for d in (last, last_paid, last_pay, last_con) if d is not None]
     worked = worked_out(engine)
     return LedgerSummary(row_counts(engine), first, last, max(activity) if activity else None, by_currency, source,
                          worked["paid_dates"], worked["open_items_settled"], worked["open_amount_payments"])
