@@ -141,6 +141,8 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
         else:
             st.info(f"{count(batch.rows_read, 'row')} read: {number(batch.rejected_rows)} would be rejected, "
                     f"{number(batch.suspicious_rows)} are suspicious but would load.")
+            if open_on is not None and (late := importer.report_out_of_order(engine, batch, mode, open_on)):
+                st.error(md(late))
             if mode == "open-items":
                 gone = importer.unlisted_count(engine, batch, on=open_on)
                 one = gone.settles == 1

@@ -784,13 +784,13 @@ def test_open_items_leave_settled_what_an_invoices_file_settled(engine):
     load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week1, today=week1)
     load(engine, "invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
                  "1045,Baker & Sons,2026-11-02,2026-12-02,1200,2026-11-25\n", "paid.csv", today=week3)
+    # Listed as of a day before it was paid, it was open then: nothing to say.
+    result = load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=date(2026, 11, 24), today=week3)
+    assert not any("was settled by" in n for n in result.notes)
     result = load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week3, today=week3)
     said = " ".join(result.notes)
     assert "1 invoice on this list of open items was settled by 2026-12-04 according to what was loaded" in said
     assert invoices(engine).set_index("invoice_id").loc["1045", "paid_date"] == date(2026, 11, 25)
-    # Listed as of a day before it was paid, it was open then: nothing to say.
-    result = load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=date(2026, 11, 24), today=week3)
-    assert not any("was settled by" in n for n in result.notes)
     # Settled from its payments, the list's open amount says more is open: a payment taken back reopens it.
     load(engine, "payment_id,invoice_id,customer_id,payment_date,amount\nP9,1031,Baker & Sons,2026-11-25,800\n",
          "pay.csv", today=week3)
@@ -798,6 +798,48 @@ def test_open_items_leave_settled_what_an_invoices_file_settled(engine):
     result = load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week3, today=week3)
     assert pd.isna(invoices(engine).set_index("invoice_id").loc["1031", "paid_date"])
     assert "1 invoice settled earlier from the payments loaded is open again" in " ".join(result.notes)
+
+
+def test_a_report_older_than_the_last_one_is_refused(engine):
+    """Last week's aging report loaded after this week's would take back the payments since and reopen
+    what was settled: refused, with nothing changed; the same day again, or a replace, is fine."""
+    week1, week2 = date(2026, 11, 20), date(2026, 11, 27)
+    load(engine, aging_report(450), "aging.csv", mode="open-items", open_on=week1, today=week2)
+    shorter = aging_report(300).replace(',11/10/2026,Credit Memo,1046,Cole Ltd,11/10/2026,-300.00,-120.00\n', "")
+    load(engine, shorter, "aging.csv", mode="open-items", open_on=week2, today=week2)
+    with engine.connect() as conn:
+        assert importer.last_report_date(conn) == week2
+    before = snapshot(engine)
+    raw = readers.read_bytes(aging_report(450).encode(), name="aging.csv")
+    _plan, batch = importer.check_import(engine, raw, today=week2)
+    said = importer.report_out_of_order(engine, batch, "open-items", week1)
+    assert said.startswith("The report date 2026-11-20 is before that of the last report loaded, 2026-11-27.")
+    for mode in ("open-items", "append"):  # open amounts alone are dated by the report too
+        with pytest.raises(ArboardError, match="Load reports in date order"):
+            load(engine, aging_report(450), "aging.csv", mode=mode, open_on=week1, today=week2)
+        assert snapshot(engine) == before
+    # A file without open amounts names no report date: it loads whenever.
+    plain = "invoice_id,customer_id,invoice_date,due_date,amount\nN1,Cole Ltd,2026-11-01,2026-12-01,10\n"
+    assert load(engine, plain, "new.csv", today=week2).inserted == 1
+    # The same day again (a corrected report) loads; so does the older one as a replace, which starts over.
+    load(engine, shorter, "aging.csv", mode="open-items", open_on=week2, today=week2)
+    load(engine, aging_report(450), "aging.csv", mode="replace", open_on=week1, today=week2)
+    with engine.connect() as conn:
+        assert importer.last_report_date(conn) == week1
+    load(engine, plain, "full.csv", mode="replace", today=week2)  # a ledger with no report behind it
+    with engine.connect() as conn:
+        assert importer.last_report_date(conn) is None
+
+
+def test_the_last_report_date_of_a_database_from_before_it_was_kept(engine):
+    from arboard.db import set_meta
+
+    load(engine, aging_report(450), "aging.csv", open_on=date(2026, 11, 20), today=date(2026, 11, 27))
+    with engine.begin() as conn:
+        conn.execute(sa.delete(schema.meta).where(schema.meta.c.key == importer.REPORT_DATE_KEY))
+        assert importer.last_report_date(conn) == date(2026, 11, 20)  # the open-amount payments' date
+        set_meta(conn, importer.REPORT_DATE_KEY, "")
+        assert importer.last_report_date(conn) is None
 
 
 def test_cli_open_items(tmp_path, duck_url):
@@ -816,6 +858,9 @@ def test_cli_open_items(tmp_path, duck_url):
     said = " ".join(run(app, ["info", "--db", duck_url]).output.split())
     assert "1 invoice settled on the date of an open-items report" in said
     assert "2 payments recorded from the open amounts" in said
+    older = run(app, ["import", str(f), "--db", duck_url, "--open-items", "--open-as-of", "2026-11-19"])
+    assert older.exit_code == 1 and "before that of the last report loaded, 2026-11-21" in " ".join(
+        older.output.split())
 
 
 @pytest.mark.parametrize(("written", "decimal", "expected"), [

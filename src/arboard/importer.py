@@ -612,6 +612,53 @@ def _drop(conn: sa.Connection, staged: dict[str, store.Staged]) -> None:
 # How an import writes: upsert, replace the table, or upsert a list of open items (invoices it
 # leaves out were settled by its date).
 MODES = ("append", "replace", "open-items")
+REPORT_DATE_KEY = "report_date"  # arboard_meta: the date of the last report whose open amounts or items were loaded
+
+
+def dated_by_report(batch: Batch, mode: str) -> bool:
+    """True when an import of ``batch`` in ``mode`` takes what was paid from a report of one date: a list
+    of open items, or an invoices file with open amounts."""
+    amounts = batch.tables.get("open_amounts")
+    return batch.kind == "invoices" and (mode == "open-items" or (amounts is not None and not amounts.empty))
+
+
+def last_report_date(conn: sa.Connection) -> date | None:
+    """The date of the last report whose open amounts or open items were loaded (None: none was).
+
+    Databases written before arboard kept it take it from what such reports left: the open-amount
+    payments and the invoices an open-items report settled.
+    """
+    kept = get_meta(conn, REPORT_DATE_KEY)
+    if kept is not None:
+        return date.fromisoformat(kept) if kept else None
+    inv, pay = schema.invoices, schema.payments
+    found = [conn.execute(sa.select(sa.func.max(pay.c.payment_date))
+                          .where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX))).scalar(),
+             conn.execute(sa.select(sa.func.max(inv.c.paid_date)).where(inv.c.paid_from_open_items.is_(True))).scalar()]
+    found = [d for d in found if d is not None]
+    return max(found) if found else None
+
+
+def report_out_of_order(connectable: Engine | sa.Connection, batch: Batch, mode: str, on: date) -> str | None:
+    """Why a report of date ``on`` cannot be loaded after the last one, or None when it can.
+
+    A report takes the day's open balances as what is open now: one older than the last loaded would
+    take back the payments recorded since and open again what was settled. Replacing the invoices
+    starts again from it, so that is allowed.
+    """
+    if mode == "replace" or not dated_by_report(batch, mode):
+        return None
+    if isinstance(connectable, sa.Connection):
+        last = last_report_date(connectable)
+    else:
+        with connectable.connect() as conn:
+            last = last_report_date(conn)
+    if last is None or on >= last:
+        return None
+    return (f"The report date {on.isoformat()} is before that of the last report loaded, {last.isoformat()}. "
+            "Loading it now would take back the payments recorded since and open again what was settled. Load "
+            "reports in date order (the next one dated on or after "
+            f"{last.isoformat()}), or replace the invoices to start again from this report.")
 
 # Appends up to this share of a ledger of at least this many invoices, touching at most this share of
 # its customers, refresh the derived rows of those customers only; otherwise a full rebuild is as fast
@@ -1083,6 +1130,7 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
     if batch.tables[batch.kind].empty:
         raise ArboardError("No valid rows are left to load; nothing was changed.", where=raw.source,
                            report=batch.report)
+
     say("Writing to the database", 0.6)
     try:
         with engine.connect() as conn:
@@ -1093,6 +1141,9 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
                 with conn.begin():
                     _stage(conn, batch, plan.spec.default_currency, staged)
                 with conn.begin():
+                    # Checked in the write's transaction, against what it writes over.
+                    if (late := report_out_of_order(conn, batch, mode, open_on)) is not None:
+                        raise ArboardError(late + " Nothing was changed.", where=raw.source)
                     inserted, updated, customers_added = _write(conn, batch, staged, mode, today, open_on)
                     if remember:
                         save_mapping(conn, raw.columns, plan.spec)
@@ -1103,6 +1154,10 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
                         suspicious=batch.suspicious_rows))
                     if mode == "replace" and batch.kind == "invoices":
                         set_meta(conn, "source", raw.source[:500])  # the ledger no longer is what it came from
+                    if dated_by_report(batch, mode):
+                        set_meta(conn, REPORT_DATE_KEY, open_on.isoformat())
+                    elif mode == "replace" and batch.kind == "invoices":
+                        set_meta(conn, REPORT_DATE_KEY, "")  # a ledger with no report behind it
                     version = bump_data_version(conn)
             finally:
                 _drop(conn, staged)

@@ -125,6 +125,13 @@ def test_an_aging_report_checked_and_imported_as_open_items(tmp_path, monkeypatc
         i.value for i in [*at.info, *at.warning, *at.error]]
     at.button(key="import-db").click().run()
     assert any("not on this list of open items" in c.value for c in at.caption)
+    # The week before's report, after this one: the check says why it cannot load, and the import refuses it.
+    at.radio(key="mode-db").set_value("open-items").run()
+    at.date_input(key="openon-db").set_value(date(2026, 11, 13)).run()
+    at.button(key="check-db").click().run()
+    assert any("is before that of the last report loaded" in e.value for e in at.error)
+    at.button(key="import-db").click().run()
+    assert any("Nothing was loaded" in e.value and "Load reports in date order" in e.value for e in at.error)
 
 
 def test_the_teams_work_is_exported_for_the_erp(monkeypatch, tmp_path):
