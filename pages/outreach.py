@@ -469,12 +469,14 @@ with tab_plan:
                             on_select="rerun", selection_mode="single-row",
                             key=f"out_work_{work_day}_{work_channel}_{logform.rounds('work')}",
                             column_order=["name", "customer_id", "step", "channel", "contact", "currency",
-                                          "total_due", "invoices", "message", "collector", "group", "tone",
-                                          "actions", "amount", "fee"],
+                                          "total_due", "invoices", "last_note", "message", "collector", "group",
+                                          "tone", "actions", "amount", "fee"],
                             column_config={**outreach.LABELS, **money_col})
         if done.selection.rows:
             row = work.iloc[done.selection.rows[0]]
             st.markdown(f"**{md(row['name'])}** ({md(row['customer_id'])}): {md(row['step'])}, {row['channel']}")
+            if row["last_note"]:
+                st.caption(f"Last note: {md(row['last_note'])}")
             named = [i.strip() for i in str(row["invoices"]).split(",")]
             logform.log_contact(row["customer_id"], as_of, channel=row["channel"], on=work_day, invoices=named,
                                 key="work", expanded=True)

@@ -18,7 +18,8 @@ from tests.test_logbook import AS_OF, TODAY, _ledger
 def _work(engine) -> list[str]:
     """A promise taken on A, a dispute raised on B with its reason and then resolved, an imported contact."""
     ids = logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "call", "promised", ("A",), date(2026, 7, 10),
-                                                  80.0, by="Ann Lee"), today=TODAY)
+                                                  80.0, by="Ann Lee", note="Approved by AP,\nruns on the 10th"),
+                      today=TODAY)
     ids += logbook.log(engine, "C1", logbook.Entry(AS_OF, "email", "dispute", None, ("B",), by="Ann Lee",
                                                    reason="Price difference"), today=TODAY)
     disputestatus.resolve(engine, ["B"], on=TODAY, today=TODAY, by="Bo", note="Credit note issued")
@@ -39,6 +40,7 @@ def test_the_days_entries_are_listed_with_their_reasons(engine):
         ["A", "call", "promised", "", "Ann Lee"], ["B", "dispute", "", "Price difference", "Ann Lee"]]
     assert (got["logged_on"] == day).all() and (got["contact_date"] == AS_OF).all()
     assert got["name"].tolist() == ["Ann", "Ann"] and got["promised_amount"].iloc[0] == 80.0
+    assert got["note"].fillna("").tolist() == ["Approved by AP,\nruns on the 10th", ""]
     decisions = activity.dispute_decisions(engine, since=day, until=day)
     shown = decisions[["invoice_id", "status", "decided_on", "reason", "note", "decided_by"]].fillna("")
     assert shown.values.tolist() == [["B", "disputed", AS_OF, "Price difference", "", "Ann Lee"],
@@ -72,6 +74,7 @@ def test_the_contacts_file_loads_into_another_arboard(engine, tmp_path):
     assert got[["invoice_id", "kind", "channel", "logged_by"]].values.tolist() == [
         ["A", "call", "phone", "Ann Lee"], ["B", "dispute", "email", "Ann Lee"]]
     assert got["promised_date"].tolist()[0] == date(2026, 7, 10) and float(got["promised_amount"].iloc[0]) == 80.0
+    assert got["note"].fillna("").tolist() == ["Approved by AP,\nruns on the 10th", ""]  # as typed, line break and all
     other.dispose()
 
 

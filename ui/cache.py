@@ -27,6 +27,7 @@ from arboard import (
     holds,
     letters,
     model,
+    notes,
     openitems,
     outreach,
     overview,
@@ -300,8 +301,10 @@ def _work_list(url, version, as_of, settings_items, enforce, spread, playbook_ke
     company = sender.Sender(pay_link=pay_link, country=home_country)
     work = outreach.work_list(plan, day, channel=channel, rates=_rates(url, version), pay_link=company.pay_link,
                               collectors=_assigned(url, version), collector=collector)
-    found = letters.addresses(state._engine(url), letters.letters_of(work)["customer_id"])
-    return letters.with_addresses(work, found, sender=company)
+    engine = state._engine(url)
+    found = letters.addresses(engine, letters.letters_of(work)["customer_id"])
+    work = letters.with_addresses(work, found, sender=company)
+    return notes.with_last_notes(work, notes.last_notes(engine, work["customer_id"].unique(), as_of=day))
 
 
 def work_list(as_of: date, settings: outreach.PlanSettings, enforce: bool, config: SegmentConfig | None, *,

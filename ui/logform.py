@@ -79,6 +79,11 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             promised_by = g[1].date_input("Promised to pay by", value=None, min_value=when)
             amount = g[2].number_input("Amount promised", value=None, min_value=0.01, format="%.2f")
             made_by = _by(g[3], customer_id)
+            note = st.text_area("Note", max_chars=logbook.NOTE_MAX, height=68,
+                                placeholder="What was said: e.g. Spoke to Maria in accounts payable; approved for "
+                                            "the payment run on the 30th.",
+                                help="For whoever contacts the debtor next: the debtor's timeline and the day's "
+                                     "work list show it.")
             h = st.columns([3, 3.2], vertical_alignment="bottom")
             reason = h[0].text_input("Dispute reason", max_chars=disputestatus.REASON_MAX,
                                      placeholder="With “Dispute”: e.g. Price difference, Not delivered",
@@ -86,7 +91,7 @@ def log_contact(customer_id: str, as_of: date, *, channel: str = "phone", on: da
             sent = h[1].form_submit_button("Log the contact")
         if sent:
             entry = logbook.Entry(when, how, kind, outcome, tuple(about), promised_by, amount, made_by,
-                                  reason.strip() or None)
+                                  reason.strip() or None, note.strip() or None)
             try:
                 ids = logbook.log(engine, customer_id, entry, today=today)
             except ArboardError as exc:
@@ -134,13 +139,13 @@ def _logged_here(customer_id: str, key: str) -> None:
                      logbook.OUTCOME_WORDS)),
                  hide_index=True, width="stretch", height=min(35 * len(mine) + 38, 220),
                  column_order=["contact_date", "channel", "kind", "outcome", "invoice_id", "promised_date",
-                               "promised_amount", "logged_by"],
+                               "promised_amount", "logged_by", "note"],
                  column_config={"contact_date": st.column_config.DateColumn("Date"), "channel": "Channel",
                                 "kind": "What", "outcome": "Outcome", "invoice_id": "Invoice",
                                 "promised_date": st.column_config.DateColumn("Promised by"),
                                 "promised_amount": st.column_config.NumberColumn("Amount promised",
                                                                                  format="accounting"),
-                                "logged_by": "By"})
+                                "logged_by": "By", "note": "Note"})
     label = {c: f"{d:%d %b %Y} · {logbook.KIND_WORDS.get(k, k)}" + (f" · {i}" if isinstance(i, str) else "")
              for c, d, k, i in zip(mine["contact_id"], mine["contact_date"], mine["kind"], mine["invoice_id"],
                                    strict=True)}
@@ -183,6 +188,9 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
         every = c[3].selectbox("Every", [1, 2, 3], format_func=lambda m: "month" if m == 1 else f"{m} months",
                                key=f"pp_every_{k}")
         made_by = _by(c[4], customer_id, key=f"pp_by_{k}")
+        note = st.text_input("Note", max_chars=logbook.NOTE_MAX, key=f"pp_note_{k}",
+                             placeholder="e.g. Cash-flow problem after losing a large customer; pays by transfer.",
+                             help="What was agreed besides the schedule, for whoever contacts the debtor next.")
         try:
             agreed = logbook.plan_for(engine, customer_id, about, on=agreed_on, first=first, count=int(count),
                                       every_months=every)
@@ -198,7 +206,8 @@ def payment_plan(customer_id: str, as_of: date, *, on: date | None = None, invoi
         if st.button("Agree this payment plan", key=f"pp_log_{k}"):
             try:
                 logged = logbook.log_payment_plan(engine, customer_id, about, on=agreed_on, first=first,
-                                                  count=int(count), every_months=every, by=made_by, today=today)
+                                                  count=int(count), every_months=every, by=made_by,
+                                                  note=note.strip() or None, today=today)
             except ArboardError as exc:
                 st.error(md(exc))
             else:

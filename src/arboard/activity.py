@@ -20,7 +20,7 @@ from arboard import exports, schema
 from arboard.errors import ArboardError
 
 CONTACT_COLUMNS = ["contact_id", "logged_on", "contact_date", "customer_id", "name", "invoice_id", "channel", "kind",
-                   "outcome", "promised_date", "promised_amount", "dispute_reason", "logged_by"]
+                   "outcome", "promised_date", "promised_amount", "dispute_reason", "logged_by", "note"]
 DECISION_COLUMNS = ["decision_id", "entered_on", "decided_on", "customer_id", "name", "invoice_id", "status",
                     "reason", "note", "decided_by"]
 MONEY = ("promised_amount",)
@@ -65,7 +65,7 @@ def contacts_logged(engine: Engine, *, since: date, until: date) -> pd.DataFrame
     q = (sa.select(con.c.contact_id, sa.func.substr(con.c.contact_id, _STAMP + 1, 8).label("logged_on"),
                    con.c.contact_date, con.c.customer_id, cust.c.name, con.c.invoice_id, con.c.channel, con.c.kind,
                    con.c.outcome, con.c.promised_date, con.c.promised_amount, reason.c.reason.label("dispute_reason"),
-                   con.c.logged_by)
+                   con.c.logged_by, con.c.note)
          .select_from(con.outerjoin(cust, cust.c.customer_id == con.c.customer_id)
                       .outerjoin(reason, reason.c.contact_id == con.c.contact_id))
          # Ids sort as logged: those of the days asked for lie between the first day's stamp and the next day's.

@@ -545,6 +545,8 @@ def log_contact_cmd(
     = None,
     reason: Annotated[str | None, typer.Option(help="A dispute's reason (Price difference, Not delivered, ...); "
                                                     "with --kind dispute and its invoices.")] = None,
+    note: Annotated[str | None, typer.Option(help="What was said, for whoever contacts the debtor next (at most "
+                                                  f"{logbook.NOTE_MAX} characters).")] = None,
     db_url: DbOption = None,
 ) -> None:
     """Log a contact with a debtor: a call and its outcome, a promise to pay, a dispute (see arboard.logbook).
@@ -554,7 +556,7 @@ def log_contact_cmd(
     today = date.today()
     entry = logbook.Entry(_date_option(contact_date, "--date") or today, channel, kind, outcome,
                           tuple(invoice or ()), _date_option(promised_date, "--promised-date"), promised_amount, by,
-                          reason)
+                          reason, note)
     engine = _open(db_url)
     try:
         ids = logbook.log(engine, customer_id, entry, today=today)
@@ -642,6 +644,8 @@ def payment_plan_cmd(
     channel: Annotated[str, typer.Option(help="email, sms, letter, phone or portal.")] = "phone",
     by: Annotated[str | None, typer.Option(help="Who in the team agreed the plan (their activity counts it).")]
     = None,
+    note: Annotated[str | None, typer.Option(help="What was agreed besides the schedule, for whoever contacts the "
+                                                  "debtor next.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the schedule; log nothing.")] = False,
     db_url: DbOption = None,
 ) -> None:
@@ -657,7 +661,8 @@ def payment_plan_cmd(
                                       every_months=every_months)
         else:
             agreed = logbook.log_payment_plan(engine, customer_id, invoice, on=on, first=start, count=count,
-                                              every_months=every_months, channel=channel, by=by, today=today)
+                                              every_months=every_months, channel=channel, by=by, note=note,
+                                              today=today)
     except ArboardError as exc:
         _fail(exc)
     for row in logbook.plan_table(agreed).itertuples(index=False):

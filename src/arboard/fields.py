@@ -278,6 +278,13 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "collector", "employee", "handled by", "bearbeiter", "benutzer", "erfasst von", "sachbearbeiter",
             "utilisateur", "agent recouvrement", "usuario", "agente", "gebruiker", "medewerker", "utente",
         )),
+        # A CRM activity's notes, a call log's comment: what was said.
+        Field("note", "text", "Note", False, _s(
+            "note", "notes", "comment", "comments", "remark", "remarks", "memo", "call notes", "activity notes",
+            "notiz", "notizen", "bemerkung", "bemerkungen", "kommentar", "commentaire", "commentaires", "remarque",
+            "remarques", "nota", "notas", "comentario", "comentarios", "observaciones", "opmerking", "opmerkingen",
+            "notitie", "notities", "commento", "note collector",
+        )),
     ),
 }
 

@@ -419,7 +419,7 @@ def normalise(plan: ImportPlan, *, today: date) -> Batch:
     df = _derive(df, spec, findings, notes)
     findings.extend(validate(df, kind=kind, today=today))
     # Identifiers that start like a formula were rejected while parsing; free text is flagged here.
-    for name in [n for n in df.columns if n in ("name", "email", "phone", "dispute_reason")]:
+    for name in [n for n in df.columns if n in ("name", "email", "phone", "dispute_reason", "note")]:
         findings.add(formula_like(df[name]), name, SUSPICIOUS,
                      "starts like a spreadsheet formula; stored as text and neutralised in exports")
     rows = raw.lines if raw.lines is not None else raw.first_row + np.arange(len(df))

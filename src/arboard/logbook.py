@@ -26,13 +26,14 @@ from sqlalchemy.engine import Engine
 from arboard import aging, disputestatus, instalments, promises, schema
 from arboard.collectors import check_name
 from arboard.db import bump_data_version
-from arboard.errors import ArboardError
+from arboard.errors import ArboardError, check_text
 from arboard.profiles import PROMISE_KINDS
 
 PREFIX = schema.LOGGED_CONTACT_PREFIX
 MAX_PROMISE_DAYS = 366  # a promised date further out than this is a payment plan's end at most, not a promise
+NOTE_MAX = 1000  # contacts.note is VARCHAR(1000)
 COLUMNS = ["contact_id", "contact_date", "channel", "kind", "outcome", "invoice_id", "promised_date",
-           "promised_amount", "logged_by"]
+           "promised_amount", "logged_by", "note"]
 
 
 KIND_WORDS = {"call": "Call", "reminder": "Reminder", "letter": "Letter", **promises.KINDS, "dispute": "Dispute"}
@@ -53,11 +54,18 @@ class Entry:
     promised_amount: float | None = None  # only with one invoice: several are each promised in full
     by: str | None = None  # who in the team made the contact (arboard.collectors.check_name)
     reason: str | None = None  # a dispute's: why the debtor disputes the invoice(s)
+    note: str | None = None  # what was said, in the collector's words (:func:`check_note`)
 
     @property
     def promises(self) -> bool:
         """Whether it records a promise to pay (as :func:`arboard.profiles.promise_made` reads it)."""
         return self.kind in PROMISE_KINDS or self.outcome == "promised"
+
+
+def check_note(note: str | None) -> str | None:
+    """A contact's note as stored (:func:`arboard.errors.check_text`): line breaks kept, at most
+    :data:`NOTE_MAX` characters."""
+    return check_text(note, what="A contact's note", max_len=NOTE_MAX)
 
 
 def check(entry: Entry, *, today: date) -> None:
@@ -69,6 +77,7 @@ def check(entry: Entry, *, today: date) -> None:
     if entry.outcome is not None and entry.outcome not in schema.OUTCOMES:
         raise ArboardError(f"Unknown outcome “{entry.outcome}”; use one of {', '.join(schema.OUTCOMES)}.")
     check_name(entry.by)  # the same rules as a collector's name
+    check_note(entry.note)
     if entry.reason is not None and (entry.kind != "dispute" or not entry.invoice_ids):
         raise ArboardError("A dispute reason goes with a dispute about invoices: choose them, and the "
                            "kind “Dispute”.")
@@ -137,7 +146,7 @@ def _insert(conn: sa.Connection, customer_id: str, entries: Sequence[Entry]) -> 
     rows = [{"contact_id": f"{stamp}-{k:04d}", "customer_id": customer_id,  # zero-padded: they sort as logged
              "invoice_id": invoice_id, "contact_date": e.contact_date, "channel": e.channel, "kind": e.kind,
              "outcome": e.outcome, "promised_date": e.promised_date, "promised_amount": e.promised_amount,
-             "logged_by": check_name(e.by)}
+             "logged_by": check_name(e.by), "note": check_note(e.note)}
             for k, (e, invoice_id) in enumerate((e, i) for e in entries for i in (e.invoice_ids or (None,)))]
     conn.execute(sa.insert(schema.contacts), rows)
     # A dispute raised on invoices disputes them at once, before the ERP hears of it; their balance
@@ -211,14 +220,14 @@ def plan_table(agreed: AgreedPlan) -> pd.DataFrame:
 
 def log_payment_plan(engine: Engine, customer_id: str, invoice_ids: Sequence[str], *, on: date, first: date,
                      count: int, every_months: int = 1, channel: str = "phone", by: str | None = None,
-                     today: date) -> AgreedPlan:
+                     note: str | None = None, today: date) -> AgreedPlan:
     """Record a payment plan the debtor agreed to (:func:`plan_for`): one ``payment_plan`` contact per
     invoice, promised for the date of the instalment that pays it off and for its open amount. Each
     invoice then waits for its instalment as a promised one does, and a missed instalment is a broken
     promise. One transaction, like :func:`log`."""
     agreed = plan_for(engine, customer_id, invoice_ids, on=on, first=first, count=count, every_months=every_months)
     entries = [Entry(on, channel, "payment_plan", "promised", (invoice_id,), due, agreed.open_amounts[invoice_id],
-                     by) for invoice_id, due in agreed.paid_off.items()]
+                     by, note=note) for invoice_id, due in agreed.paid_off.items()]
     for entry in entries:
         check(entry, today=today)
     with engine.begin() as conn:

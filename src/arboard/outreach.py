@@ -1175,6 +1175,7 @@ LABELS = {"date": "Planned for", "customer_id": "Debtor ID", "name": "Debtor", "
           "group": "Group", "step": "Step",
           "channel": "Channel", "tone": "Tone", "actions": "Actions", "contact": "Sent to", "currency": "Currency",
           "amount": "Amount", "invoices": "Invoices", "fee": "Fee", "total_due": "Total due", "message": "Message",
+          "last_note": "Last note",
           "contacts": "Contacts", "window_start": "7 days from", "targeted": "Amount contacted",
           "expected": "Expected to come in", "unit_cost": "Unit cost", "cost": "Cost"}
 

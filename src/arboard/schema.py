@@ -116,6 +116,9 @@ contacts = sa.Table(
     sa.Column("promised_amount", Money),
     # Who in the team made the contact (a call, a promise taken): a collector's activity counts these.
     sa.Column("logged_by", sa.String(100)),
+    # What was said, in the collector's words ("AP approved it for the 30th's payment run"): the next
+    # person to call reads it first. Typed in arboard or imported from the CRM's activity notes.
+    sa.Column("note", sa.String(1000)),
 )
 
 # Key/value facts about the loaded data: data_version (bumped by every write), last import.

@@ -72,6 +72,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
                                 sa.func.concat(" · promised for ", sa.cast(con.c.promised_date, sa.String))),
                                else_=""),
                        sa.case((con.c.logged_by.is_not(None), sa.func.concat(" · by ", con.c.logged_by)),
+                               else_=""),
+                       sa.case((con.c.note.is_not(None), sa.func.concat(" · “", con.c.note, "”")),
                                else_="")).label("detail"),
     ).where(con.c.customer_id == customer_id, con.c.contact_date <= as_of)
     ch = schema.credit_holds

@@ -120,6 +120,7 @@ def test_the_work_list_of_a_day(app_env):
                 and d.value["date"].nunique() == 1 and d.value["customer_id"].nunique() == len(d.value)]
     calls = work_list()[-1]
     assert set(calls["channel"]) == {"phone"} and calls["message"].str.startswith("Call script").all()
+    assert "last_note" in calls  # the sample's contacts carry no notes: blank, not missing
     at.segmented_control(key="out_work_channel").set_value("letter").run()
     assert not at.exception
     assert set(work_list()[-1]["channel"]) == {"letter"}

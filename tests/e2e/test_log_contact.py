@@ -54,6 +54,7 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
         page.keyboard.press("Escape")
         form.get_by_role("spinbutton", name="year, Promised to pay by").click()
         page.keyboard.type("20261110")
+        form.get_by_role("textbox", name="Note").fill("Spoke to AP: approved for the run on the 10th.")
         form.get_by_role("button", name="Log the contact").click()
         expect(page.get_by_text("Logged with")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Logged here")).to_be_visible()
@@ -97,6 +98,7 @@ def test_log_a_promise_from_the_debtor_timeline(browser, tmp_path):
     calls, plan = logged[logged["kind"] == "call"], logged[logged["kind"] == "payment_plan"]
     assert len(calls) >= 1 and calls["invoice_id"].is_unique  # one contact per invoice
     assert set(calls["outcome"]) == {"promised"} and set(map(str, calls["promised_date"])) == {"2026-11-10"}
+    assert set(calls["note"]) == {"Spoke to AP: approved for the run on the 10th."}
     assert len(plan) >= 1 and plan["invoice_id"].is_unique and set(plan["outcome"]) == {"promised"}
     assert 1 <= plan["promised_date"].nunique() <= 3  # each invoice promised for its instalment
 

@@ -1,0 +1,59 @@
+"""Notes on contacts: what was said, for whoever contacts the debtor next.
+
+A collector about to call reads the last note first ("AP approved it for the 30th's payment run",
+"cash-flow problem, call back after the 15th"); collections suites put it beside each call. A note
+is typed when a contact is logged in arboard (:mod:`arboard.logbook`) or comes with the contacts
+file from the CRM (its notes or comments column).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import schema
+from arboard.db import chunks, fetch_frame
+
+COLUMNS = ["customer_id", "note_date", "note_by", "note"]
+con = schema.contacts
+
+__all__ = ["COLUMNS", "last_notes", "with_last_notes"]
+
+
+def last_notes(engine: Engine, customer_ids: Sequence[str], *, as_of: date) -> pd.DataFrame:
+    """The latest note of each of these debtors, of the contacts dated on or before ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS`, one row per debtor with a note (none for the others): the contact's date,
+        who made it (None when not recorded) and the note. Of two contacts on one day the later
+        logged wins (contact ids sort as logged).
+    """
+    ids = list(dict.fromkeys(str(c) for c in customer_ids))
+    parts = []
+    with engine.connect() as conn:
+        for part in chunks(ids):
+            ranked = (sa.select(con.c.customer_id, con.c.contact_date, con.c.logged_by, con.c.note,
+                                sa.func.row_number().over(partition_by=con.c.customer_id,
+                                                          order_by=(con.c.contact_date.desc(),
+                                                                    con.c.contact_id.desc())).label("k"))
+                      .where(con.c.customer_id.in_(part), con.c.note.is_not(None), con.c.contact_date <= as_of)
+                      .subquery())
+            parts.append(fetch_frame(conn, sa.select(ranked.c.customer_id, ranked.c.contact_date, ranked.c.logged_by,
+                                                     ranked.c.note).where(ranked.c.k == 1), COLUMNS))
+    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    found["note_date"] = pd.to_datetime(found["note_date"]).dt.date
+    return found.sort_values("customer_id", ignore_index=True)
+
+
+def with_last_notes(table: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (rows with a ``customer_id``: a work list, a debtor list) with a column ``last_note``:
+    "12 Nov 2026, Katrin Vogel: <the note>" from :func:`last_notes`, empty for a debtor without one."""
+    said = {r.customer_id: f"{r.note_date:%d %b %Y}" + (f", {r.note_by}" if isinstance(r.note_by, str) else "")
+            + f": {r.note}" for r in found.itertuples(index=False)}
+    return table.assign(last_note=table["customer_id"].astype(str).map(said).fillna(""))
