@@ -471,7 +471,8 @@ with tab_plan:
                             column_order=["name", "customer_id", "step", "channel", "contact", "currency",
                                           "total_due", "invoices", "last_note", "message", "collector", "group",
                                           "tone", "actions", "amount", "fee"],
-                            column_config={**outreach.LABELS, **money_col})
+                            column_config={**outreach.LABELS, **money_col,
+                                           "last_note": st.column_config.TextColumn("Last note", width="large")})
         if done.selection.rows:
             row = work.iloc[done.selection.rows[0]]
             st.markdown(f"**{md(row['name'])}** ({md(row['customer_id'])}): {md(row['step'])}, {row['channel']}")
