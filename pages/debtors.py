@@ -139,6 +139,8 @@ rows = picked.selection.rows if picked is not None else []
 if rows:
     debtor = shown.iloc[rows[0]]
     st.subheader(f"{md(debtor['name'])} ({md(debtor['customer_id'])})")
+    if note := cache.last_note(debtor["customer_id"], as_of):
+        st.caption(f"Last note: {md(note)}")
     settings = controls.plan_settings(strict=False)  # as the Outreach page plans
     plan, why_none = cache.debtor_outlook(as_of, debtor["customer_id"], config, settings)
     events = timeline.with_plan(cache.debtor_timeline(debtor["customer_id"], as_of), plan)

@@ -45,6 +45,8 @@ def test_the_latest_note_per_debtor_as_of_a_date(engine):
     shown = notes.with_last_notes(work, found.reset_index())
     assert shown["last_note"].tolist() == ["20 Jun 2026, Ann Lee: Spoke to Maria in AP:\napproved for the run on "
                                            "the 30th.", ""]
+    assert notes.last_note(engine, "C1", as_of=AS_OF) == shown["last_note"].iloc[0]
+    assert notes.last_note(engine, "C9", as_of=AS_OF) is None
     # On the debtor's timeline, with the contact.
     events = timeline.debtor_timeline(engine, "C1", as_of=AS_OF)
     assert events["detail"].str.contains("“Spoke to Maria in AP:", regex=False).any()

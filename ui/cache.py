@@ -110,6 +110,16 @@ def _timeline(url, version, customer_id, as_of, holds_key) -> pd.DataFrame:
     return timeline.debtor_timeline(state._engine(url), customer_id, as_of=as_of)
 
 
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _last_note(url, version, customer_id, as_of) -> str | None:
+    return notes.last_note(state._engine(url), customer_id, as_of=as_of)
+
+
+def last_note(customer_id: str, as_of: date) -> str | None:
+    """One debtor's latest note as of ``as_of`` (cached per data version)."""
+    return _last_note(*_key(), customer_id, as_of)
+
+
 def debtor_timeline(customer_id: str, as_of: date) -> pd.DataFrame:
     """One debtor's timeline (cached per data version and state of the credit-hold register)."""
     return _timeline(*_key(), customer_id, as_of, creditholds.register_key(state.engine()))

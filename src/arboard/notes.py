@@ -21,7 +21,7 @@ from arboard.db import chunks, fetch_frame
 COLUMNS = ["customer_id", "note_date", "note_by", "note"]
 con = schema.contacts
 
-__all__ = ["COLUMNS", "last_notes", "with_last_notes"]
+__all__ = ["COLUMNS", "last_note", "last_notes", "with_last_notes"]
 
 
 def last_notes(engine: Engine, customer_ids: Sequence[str], *, as_of: date) -> pd.DataFrame:
@@ -51,9 +51,20 @@ def last_notes(engine: Engine, customer_ids: Sequence[str], *, as_of: date) -> p
     return found.sort_values("customer_id", ignore_index=True)
 
 
+def _said(row) -> str:
+    """A note with its day and author: "12 Nov 2026, Katrin Vogel: <the note>"."""
+    return (f"{row.note_date:%d %b %Y}" + (f", {row.note_by}" if isinstance(row.note_by, str) else "")
+            + f": {row.note}")
+
+
+def last_note(engine: Engine, customer_id: str, *, as_of: date) -> str | None:
+    """One debtor's latest note as of ``as_of``, with its day and author (None without one)."""
+    found = last_notes(engine, [customer_id], as_of=as_of)
+    return _said(next(found.itertuples(index=False))) if len(found) else None
+
+
 def with_last_notes(table: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     """``table`` (rows with a ``customer_id``: a work list, a debtor list) with a column ``last_note``:
     "12 Nov 2026, Katrin Vogel: <the note>" from :func:`last_notes`, empty for a debtor without one."""
-    said = {r.customer_id: f"{r.note_date:%d %b %Y}" + (f", {r.note_by}" if isinstance(r.note_by, str) else "")
-            + f": {r.note}" for r in found.itertuples(index=False)}
+    said = {r.customer_id: _said(r) for r in found.itertuples(index=False)}
     return table.assign(last_note=table["customer_id"].astype(str).map(said).fillna(""))
