@@ -86,6 +86,10 @@ def test_behaviours_span_the_playbook():
     assert set(con["channel"]) == {"email", "sms", "letter", "phone"} | ({"portal"} & set(con["channel"]))
     assert {"promise_to_pay", "payment_plan", "dispute", "reminder", "call", "letter"} <= set(con["kind"])
     assert {"no_response", "responded", "promised", "paid", "bounced"} <= set(con["outcome"])
+    # Collectors write notes on most of their calls, promises and plans; reminders go out without one.
+    personal = con["kind"].isin(generate.PERSONAL_KINDS)
+    assert con.loc[~personal, "note"].isna().all()
+    assert abs(con.loc[personal, "note"].notna().mean() - generate.NOTE_SHARE) < 0.05
     cust = f["customers"]
     assert cust["email"].isna().mean() > 0.03  # missing contact data
     assert (cust["created_at"] > pd.Timestamp(spec.end) - pd.Timedelta(days=60)).mean() > 0.03  # new debtors

@@ -349,6 +349,8 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     open_at_call = np.round(amount - np.bincount(rep[early], weights=pay_amt[early], minlength=size), 2)
     contacts = _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first,
                          open_at_call)
+    # Notes from a stream of their own too: adding them changed no other draw.
+    contacts["note"] = _notes(contacts, np.random.default_rng([spec.seed, first, 3]))
     return {"invoices": invoices, "payments": payments, "contacts": contacts}
 
 
@@ -358,6 +360,30 @@ def _per_unit(currencies: np.ndarray) -> np.ndarray:
 
 
 PERSONAL_KINDS = ("call", "promise_to_pay", "payment_plan")
+NOTE_SHARE = 0.6  # of a person's contacts (calls, promises, plans), the share the collector wrote a note on
+# What a collector writes after a call, by kind and outcome of the contact.
+SAMPLE_NOTES = {
+    ("call", "responded"): (
+        "Spoke to accounts payable: the invoice is in their approval workflow.",
+        "Reached the bookkeeper; they are checking whether the invoice was received.",
+        "Asked for a copy of the invoice; sent it by e-mail.",
+        "Spoke to the owner: waiting for a customer's payment, will pay once it arrives.",
+    ),
+    ("call", "no_response"): (
+        "No answer; left a voicemail asking them to call back.",
+        "Reception says the person in charge is out; try again tomorrow morning.",
+        "The number rang out. Try the mobile next time.",
+    ),
+    ("promise_to_pay", "promised"): (
+        "Promised to pay by the date agreed; confirmed by e-mail.",
+        "Will pay with their next payment run.",
+        "Promised to pay; asked us to hold the reminders until then.",
+    ),
+    ("payment_plan", "promised"): (
+        "Cash-flow problem: agreed instalments by bank transfer.",
+        "Lost a large customer this year; payment plan agreed, first instalment confirmed.",
+    ),
+}
 
 
 def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed, end, first,
@@ -425,6 +451,19 @@ def _contacts(rng, ids, c, inv_date, due, paid_dt, amount, credit_note, disputed
     if not frames:
         return pd.DataFrame(columns=[c.name for c in schema.contacts.columns])
     return pd.concat(frames, ignore_index=True)
+
+
+def _notes(contacts: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """A collector's note on :data:`NOTE_SHARE` of the contacts a person made (:data:`SAMPLE_NOTES`),
+    None on the others."""
+    out = np.full(len(contacts), None, dtype=object)
+    written = rng.random(len(contacts)) < NOTE_SHARE
+    pick = rng.integers(0, 1 << 30, len(contacts))
+    kind, outcome = contacts["kind"].to_numpy(), contacts["outcome"].to_numpy()
+    for (k, o), said in SAMPLE_NOTES.items():
+        mine = np.flatnonzero(written & (kind == k) & (outcome == o))
+        out[mine] = np.asarray(said, dtype=object)[pick[mine] % len(said)]
+    return out
 
 
 def iter_ledger(spec: SampleSpec) -> Iterator[dict[str, pd.DataFrame]]:
