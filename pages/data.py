@@ -273,6 +273,9 @@ else:
         st.caption(f"{count(led.open_amount_payments, 'payment was', 'payments were')} recorded from the open "
                    "amounts of invoices files (an aging report's open balance beside the invoice amount), each on "
                    "its report's date; a payments file for those invoices takes their place.")
+    if led.last_report:
+        st.caption(f"The last report of open items or open amounts loaded is dated **{led.last_report:%d %b %Y}**: "
+                   "the next one loads when it is dated on or after that day.")
     state.history_warning("DSO, CEI, days to pay, the cash forecast's delays and the behaviour groups")
     table = led.by_currency.assign(
         invoices=led.by_currency["invoices"].map(number),

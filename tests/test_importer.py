@@ -858,6 +858,7 @@ def test_cli_open_items(tmp_path, duck_url):
     said = " ".join(run(app, ["info", "--db", duck_url]).output.split())
     assert "1 invoice settled on the date of an open-items report" in said
     assert "2 payments recorded from the open amounts" in said
+    assert "last report of open items or open amounts: 2026-11-21" in said
     older = run(app, ["import", str(f), "--db", duck_url, "--open-items", "--open-as-of", "2026-11-19"])
     assert older.exit_code == 1 and "before that of the last report loaded, 2026-11-21" in " ".join(
         older.output.split())

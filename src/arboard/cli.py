@@ -1075,6 +1075,11 @@ def info_cmd(db_url: DbOption = None) -> None:
     if worked["open_amount_payments"]:
         out.print(f"  {counted(worked['open_amount_payments'], 'payment')} recorded from the open amounts of "
                   "invoices files")
+    with engine.connect() as conn:
+        last = summary.last_report_date(conn)
+    if last:
+        out.print(f"  last report of open items or open amounts: {last.isoformat()} (the next one is dated on or "
+                  "after it)")
 
 
 @app.command("rates")

@@ -39,6 +39,7 @@ from arboard.fields import (
 )
 from arboard.mapping import MappingSpec, load_saved, save_mapping
 from arboard.readers import RawTable
+from arboard.summary import REPORT_DATE_KEY, last_report_date
 from arboard.validation import REJECTED, REPORT_COLUMNS, SUSPICIOUS, formula_like, validate
 from arboard.words import counted
 
@@ -612,7 +613,6 @@ def _drop(conn: sa.Connection, staged: dict[str, store.Staged]) -> None:
 # How an import writes: upsert, replace the table, or upsert a list of open items (invoices it
 # leaves out were settled by its date).
 MODES = ("append", "replace", "open-items")
-REPORT_DATE_KEY = "report_date"  # arboard_meta: the date of the last report whose open amounts or items were loaded
 
 
 def dated_by_report(batch: Batch, mode: str) -> bool:
@@ -620,23 +620,6 @@ def dated_by_report(batch: Batch, mode: str) -> bool:
     of open items, or an invoices file with open amounts."""
     amounts = batch.tables.get("open_amounts")
     return batch.kind == "invoices" and (mode == "open-items" or (amounts is not None and not amounts.empty))
-
-
-def last_report_date(conn: sa.Connection) -> date | None:
-    """The date of the last report whose open amounts or open items were loaded (None: none was).
-
-    Databases written before arboard kept it take it from what such reports left: the open-amount
-    payments and the invoices an open-items report settled.
-    """
-    kept = get_meta(conn, REPORT_DATE_KEY)
-    if kept is not None:
-        return date.fromisoformat(kept) if kept else None
-    inv, pay = schema.invoices, schema.payments
-    found = [conn.execute(sa.select(sa.func.max(pay.c.payment_date))
-                          .where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX))).scalar(),
-             conn.execute(sa.select(sa.func.max(inv.c.paid_date)).where(inv.c.paid_from_open_items.is_(True))).scalar()]
-    found = [d for d in found if d is not None]
-    return max(found) if found else None
 
 
 def report_out_of_order(connectable: Engine | sa.Connection, batch: Batch, mode: str, on: date) -> str | None:

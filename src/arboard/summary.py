@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 from arboard import schema
 from arboard.db import get_meta, row_counts
 
+REPORT_DATE_KEY = "report_date"  # arboard_meta: the date of the last report whose open amounts or items were loaded
+
 
 @dataclass
 class LedgerSummary:
@@ -26,6 +28,7 @@ class LedgerSummary:
     derived_paid_dates: int = 0  # paid dates arboard worked out from the payments (the files gave none)
     open_items_settled: int = 0  # invoices settled because an open-items report no longer listed them
     open_amount_payments: int = 0  # payments recorded from the open amounts of invoices files
+    last_report: date | None = None  # of the last report of open items or open amounts loaded (the next is as late)
 
     @property
     def empty(self) -> bool:
@@ -67,6 +70,7 @@ def ledger_summary(engine: Engine) -> LedgerSummary:
             .where(is_open).group_by(inv.c.currency)
         ).all())
         source = get_meta(conn, "source")
+        last_report = last_report_date(conn)
     by_currency = pd.DataFrame(rows, columns=["currency", "invoices", "invoiced", "open_invoices", "open_amount"])
     for col in ("invoiced", "open_amount"):
         by_currency[col] = by_currency[col].astype(float)
@@ -74,7 +78,8 @@ def ledger_summary(engine: Engine) -> LedgerSummary:
     activity = [d for d in (last, last_paid, last_pay, last_con) if d is not None]
     worked = worked_out(engine)
     return LedgerSummary(row_counts(engine), first, last, max(activity) if activity else None, by_currency, source,
-                         worked["paid_dates"], worked["open_items_settled"], worked["open_amount_payments"])
+                         worked["paid_dates"], worked["open_items_settled"], worked["open_amount_payments"],
+                         last_report)
 
 
 def worked_out(engine: Engine) -> dict[str, int]:
@@ -88,6 +93,23 @@ def worked_out(engine: Engine) -> dict[str, int]:
         opened = conn.execute(sa.select(sa.func.count())
                               .where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX))).scalar_one()
     return {"paid_dates": int(paid), "open_items_settled": int(dropped), "open_amount_payments": int(opened)}
+
+def last_report_date(conn: sa.Connection) -> date | None:
+    """The date of the last report whose open amounts or open items were loaded (None: none was).
+
+    Databases written before arboard kept it take it from what such reports left: the open-amount
+    payments and the invoices an open-items report settled.
+    """
+    kept = get_meta(conn, REPORT_DATE_KEY)
+    if kept is not None:
+        return date.fromisoformat(kept) if kept else None
+    inv, pay = schema.invoices, schema.payments
+    found = [conn.execute(sa.select(sa.func.max(pay.c.payment_date))
+                          .where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX))).scalar(),
+             conn.execute(sa.select(sa.func.max(inv.c.paid_date)).where(inv.c.paid_from_open_items.is_(True))).scalar()]
+    found = [d for d in found if d is not None]
+    return max(found) if found else None
+
 
 def import_history(engine: Engine, *, limit: int = 20) -> pd.DataFrame:
     """The latest imports, newest first."""

@@ -132,6 +132,7 @@ def test_an_aging_report_checked_and_imported_as_open_items(tmp_path, monkeypatc
     assert any("is before that of the last report loaded" in e.value for e in at.error)
     at.button(key="import-db").click().run()
     assert any("Nothing was loaded" in e.value and "Load reports in date order" in e.value for e in at.error)
+    assert any("The last report of open items or open amounts loaded is dated" in c.value for c in at.caption)
 
 
 def test_the_teams_work_is_exported_for_the_erp(monkeypatch, tmp_path):
