@@ -132,6 +132,12 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
     skip = st.checkbox("Skip rejected rows and load the rest", key=f"skip-{key}",
                        help="By default a single rejected row stops the import, so nothing half-loaded "
                             "reaches your figures.")
+    # A replace empties the table first: one wrong click with a partial file would lose the ledger.
+    loaded = state.ledger_summary().counts.get(kind, 0) if mode == "replace" else 0
+    confirmed = not loaded or st.checkbox(
+        f"Yes, replace the {count(loaded, kind.rstrip('s'))} loaded"
+        + (" (those logged in arboard stay)" if kind == "contacts" else ""), key=f"confirm-{key}",
+        help="Everything now in the table goes, and the file's rows take its place.")
     b1, b2 = st.columns([1, 1])
     if b1.button("Check the file", disabled=not plan.ready, key=f"check-{key}"):
         try:
@@ -157,7 +163,7 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
             for note in batch.notes:
                 st.caption(f"Note: {md(note)}")
             show_report(batch.report, key=f"check-{key}")
-    if b2.button("Import", type="primary", disabled=not plan.ready, key=f"import-{key}"):
+    if b2.button("Import", type="primary", disabled=not plan.ready or not confirmed, key=f"import-{key}"):
         try:
             with st.spinner("Importing…"):
                 result = importer.run_import(engine, raw, spec=plan.spec, mode=mode, skip_invalid=skip,

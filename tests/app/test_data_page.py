@@ -161,3 +161,31 @@ def _data_page(monkeypatch, url, root):
     from tests.app.conftest import run_page
 
     return run_page("pages/data.py")
+
+
+def test_a_replace_asks_first_when_the_table_holds_rows(tmp_path, monkeypatch, app_env):
+    """Replacing empties the table: the Import button waits for a tick that names what goes."""
+    from streamlit.testing.v1 import AppTest
+
+    from arboard import readers
+    from tests.app.conftest import ROOT
+    from tests.test_importer import aging_report
+
+    url = f"duckdb:///{tmp_path / 'replace.duckdb'}"
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    db_open(url).dispose()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["db_raw"] = readers.read_bytes(aging_report(450).encode(), name="aging.csv")
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.radio(key="mode-db").set_value("replace").run()
+    assert "confirm-db" not in [c.key for c in at.checkbox]  # an empty table: nothing to confirm
+    at.button(key="import-db").click().run()
+    assert any("Imported 3 of 3 rows" in s.value for s in at.success)
+    at.radio(key="mode-db").set_value("replace").run()
+    assert at.button(key="import-db").disabled
+    assert at.checkbox(key="confirm-db").label == "Yes, replace the 3 invoices loaded"
+    at.checkbox(key="confirm-db").check().run()
+    assert not at.button(key="import-db").disabled
+    at.button(key="import-db").click().run()
+    assert not at.exception and any("Imported 3 of 3 rows" in s.value for s in at.success)
