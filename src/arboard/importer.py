@@ -643,6 +643,7 @@ def report_out_of_order(connectable: Engine | sa.Connection, batch: Batch, mode:
             "reports in date order (the next one dated on or after "
             f"{last.isoformat()}), or replace the invoices to start again from this report.")
 
+
 # Appends up to this share of a ledger of at least this many invoices, touching at most this share of
 # its customers, refresh the derived rows of those customers only; otherwise a full rebuild is as fast
 # (benchmarks/bench_append.py).
@@ -1113,7 +1114,6 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
     if batch.tables[batch.kind].empty:
         raise ArboardError("No valid rows are left to load; nothing was changed.", where=raw.source,
                            report=batch.report)
-
     say("Writing to the database", 0.6)
     try:
         with engine.connect() as conn:

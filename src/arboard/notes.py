@@ -15,8 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import schema
-from arboard.db import chunks, fetch_frame
+from arboard import schema, store
+from arboard.db import fetch_frame
 
 COLUMNS = ["customer_id", "note_date", "note_by", "note"]
 con = schema.contacts
@@ -31,22 +31,28 @@ def last_notes(engine: Engine, customer_ids: Sequence[str], *, as_of: date) -> p
     -------
     pandas.DataFrame
         :data:`COLUMNS`, one row per debtor with a note (none for the others): the contact's date,
-        who made it (None when not recorded) and the note. Of two contacts on one day the later
-        logged wins (contact ids sort as logged).
+        who made it (None when not recorded) and the note. Of two contacts logged in arboard on one
+        day the later logged wins (their ids sort as logged).
     """
-    ids = list(dict.fromkeys(str(c) for c in customer_ids))
-    parts = []
+    ids = pd.DataFrame({"customer_id": list(dict.fromkeys(str(c) for c in customer_ids))})
+    if ids.empty:
+        return pd.DataFrame(columns=COLUMNS)
     with engine.connect() as conn:
-        for part in chunks(ids):
+        # The ids staged, not IN lists: a busy day's work list names 30,000 debtors (0.23 s against 0.86 s
+        # in chunks of 5,000 at 10M invoices).
+        staged = store.stage(conn, schema.customers, ids)
+        try:
             ranked = (sa.select(con.c.customer_id, con.c.contact_date, con.c.logged_by, con.c.note,
                                 sa.func.row_number().over(partition_by=con.c.customer_id,
                                                           order_by=(con.c.contact_date.desc(),
                                                                     con.c.contact_id.desc())).label("k"))
-                      .where(con.c.customer_id.in_(part), con.c.note.is_not(None), con.c.contact_date <= as_of)
+                      .where(con.c.customer_id.in_(sa.select(staged.table.c.customer_id)), con.c.note.is_not(None),
+                             con.c.contact_date <= as_of)
                       .subquery())
-            parts.append(fetch_frame(conn, sa.select(ranked.c.customer_id, ranked.c.contact_date, ranked.c.logged_by,
-                                                     ranked.c.note).where(ranked.c.k == 1), COLUMNS))
-    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+            found = fetch_frame(conn, sa.select(ranked.c.customer_id, ranked.c.contact_date, ranked.c.logged_by,
+                                                ranked.c.note).where(ranked.c.k == 1), COLUMNS)
+        finally:
+            staged.drop()
     found["note_date"] = pd.to_datetime(found["note_date"]).dt.date
     return found.sort_values("customer_id", ignore_index=True)
 
