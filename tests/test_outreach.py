@@ -646,3 +646,9 @@ def test_a_call_that_goes_out_in_writing_speaks_to_the_debtor(duck_engine):
     assert instead["message"].str.contains("Please call us|call us today").all()
     # Two steps of a day that fall back to one channel send one contact, not the same letter twice.
     assert not plan.duplicated(["customer_id", "currency", "date", "channel"]).any()
+    # A step that names its channel names the one it goes out on: the welcome by SMS, for a debtor with
+    # neither a mobile number nor an e-mail address, is a welcome letter.
+    welcome = plan[plan["step"].str.startswith("Welcome and confirm details")]
+    said = {"email": "(e-mail)", "sms": "(SMS)", "letter": "(letter)"}
+    assert (welcome["channel"] == "letter").any()
+    assert all(step.endswith(said[ch]) for step, ch in zip(welcome["step"], welcome["channel"], strict=True))

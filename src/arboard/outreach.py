@@ -121,6 +121,9 @@ _CALL_WRITTEN = ("Dear {{ debtor_name }},\n\nwe would like to talk with you abou
 _BROKEN_WRITTEN = ("Dear {{ debtor_name }},\n\nyou promised to pay {{ promised_amount }} by {{ promised_date }}, and "
                    "we have not received the payment. {{ open_amount }} is open since {{ oldest_due_date }}:"
                    + _LIST + "\nPlease pay at {{ pay_link }}, or call us today to agree a new date.")
+# How a step's name says its channel, "Welcome and confirm details (SMS)": a contact that goes out on
+# another channel (no mobile number on file) says that one instead.
+NAMED_CHANNEL = {"email": "e-mail", "sms": "SMS", "letter": "letter", "phone": "call", "portal": "portal"}
 WRITTEN_INSTEAD = {"call": ("Please contact us", _CALL_WRITTEN), "broken_promise": ("Your promise to pay",
                                                                                     _BROKEN_WRITTEN)}
 
@@ -254,6 +257,24 @@ def resolve_channel(step_channel: str, *, group: str, best_channel: str | None, 
         if reachable[option]:
             return option
     return None
+
+
+def _renamed_for_channel(plan: pd.DataFrame) -> pd.Series:
+    """The plan's step names, with a channel named in one (:data:`NAMED_CHANNEL`) changed to the channel
+    the contact really goes out on."""
+    step = plan["step"]
+    moved = plan[(plan["step_channel"] != plan["channel"]).to_numpy()]
+    renamed = []  # (new name, rows): two steps may take one name ("(e-mail)" and "(SMS)", both by letter)
+    for (name, was, now), rows in moved.groupby(["step", "step_channel", "channel"], observed=True).groups.items():
+        said = f" ({NAMED_CHANNEL.get(was, was)})"
+        if isinstance(name, str) and name.endswith(said):
+            renamed.append((name[: -len(said)] + f" ({NAMED_CHANNEL.get(now, now)})", rows))
+    if not renamed:
+        return step
+    out = step.astype(object)  # a copy
+    for name, rows in renamed:
+        out.loc[rows] = name
+    return out.astype("category") if isinstance(step.dtype, pd.CategoricalDtype) else out
 
 
 # --- the plan -----------------------------------------------------------------------------------
@@ -516,6 +537,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
                 if isinstance(plan[column].dtype, pd.CategoricalDtype) and value not in plan[column].cat.categories:
                     plan[column] = plan[column].cat.add_categories([value])
                 plan.loc[mask, column] = value
+    plan["step"] = _renamed_for_channel(plan)
     plan["contact"] = np.select([plan["channel"] == "email", plan["channel"].isin(["sms", "phone"])],
                                 [plan["email"].fillna(""), plan["phone"].fillna("")], "postal address on file")
     # Accounts are numbered in the order of debtor and currency (_plan_items).
