@@ -199,7 +199,7 @@ with tab_holds:
                                   help="Empty: every invoice of the debtor.")
         until = h[2].date_input("Until", value=None, min_value=as_of, key="out_hold_until",
                                 help="The last day without contacts. Empty: until the hold is lifted.")
-        reason = h[3].text_input("Reason", max_chars=300, key="out_hold_reason")
+        reason = h[3].text_input("Reason", max_chars=holds.REASON_MAX, key="out_hold_reason")
         if st.form_submit_button("Put on hold"):
             try:
                 holds.add(engine, who, invoice_id=invoice or None, until=until, reason=reason, today=as_of)

@@ -61,9 +61,13 @@ def test_holds_refuse_what_does_not_exist(duck_engine):
         holds.add(duck_engine, owner, until=AS_OF - timedelta(days=1), today=AS_OF)
     with pytest.raises(ArboardError, match="no hold"):
         holds.lift(duck_engine, "missing")
-    hold = holds.add(duck_engine, owner, reason="=HYPERLINK(\"http://x\")" + "x" * 400, today=AS_OF)
+    with pytest.raises(ArboardError, match="at most 300 characters; this one has 401"):
+        holds.add(duck_engine, owner, reason="x" * 401, today=AS_OF)  # refused, not cut short unsaid
+    with pytest.raises(ArboardError, match="control character"):
+        holds.add(duck_engine, owner, reason="in\ttalks", today=AS_OF)
+    hold = holds.add(duck_engine, owner, reason=" =HYPERLINK(\"http://x\") ", today=AS_OF)
     stored = holds.active(duck_engine, AS_OF).set_index("hold_id").loc[hold, "reason"]
-    assert len(stored) == 300  # cut to the column; exports neutralise the formula
+    assert stored == "=HYPERLINK(\"http://x\")"  # trimmed, kept as typed; exports neutralise the formula
 
 
 def test_held_until_takes_the_latest_end():

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import schema
-from arboard.errors import ArboardError
+from arboard.errors import ArboardError, check_text
 
+REASON_MAX = 300  # outreach_holds.reason is VARCHAR(300)
 COLUMNS = ["hold_id", "customer_id", "invoice_id", "until", "reason", "created_at"]
 _FOREVER = np.datetime64("9999-12-31")
 
@@ -32,10 +33,12 @@ def add(engine: Engine, customer_id: str, *, invoice_id: str | None = None, unti
     Raises
     ------
     ArboardError
-        When the debtor or invoice is unknown, the invoice belongs to another debtor, or ``until``
-        is before ``today``.
+        When the debtor or invoice is unknown, the invoice belongs to another debtor, ``until`` is
+        before ``today``, or the reason is longer than :data:`REASON_MAX` characters or holds a control
+        character (:func:`arboard.errors.check_text`).
     """
     customer_id, invoice_id = (customer_id or "").strip(), (invoice_id or "").strip() or None
+    reason = check_text(reason, what="A hold's reason", max_len=REASON_MAX)
     if until is not None and until < today:
         raise ArboardError(f"The hold would end on {until.isoformat()}, which is already past.")
     inv, cust = schema.invoices, schema.customers
@@ -51,7 +54,7 @@ def add(engine: Engine, customer_id: str, *, invoice_id: str | None = None, unti
         hold_id = str(uuid.uuid4())
         conn.execute(sa.insert(schema.outreach_holds).values(
             hold_id=hold_id, customer_id=customer_id, invoice_id=invoice_id, until=until,
-            reason=(reason or "").strip()[:300] or None, created_at=datetime.now(UTC).replace(tzinfo=None)))
+            reason=reason, created_at=datetime.now(UTC).replace(tzinfo=None)))
     return hold_id
 
 
