@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from arboard import activity, dates, db, exports, fx, importer, readers, summary
+from arboard import activity, dates, db, exports, fx, generate, importer, readers, summary
 from arboard.errors import ArboardError
 from arboard.fields import KINDS, fields_for
 from arboard.mapping import load_saved
@@ -176,6 +176,23 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
             st.session_state["last_import"] = result
             st.rerun()
 
+
+if state.ledger_summary().sample:
+    # A first start fills the embedded database with the sample: a file imported now would mix with it.
+    s1, s2 = st.columns([3, 1], vertical_alignment="center")
+    s1.info("The database holds the **sample ledger**, made up to show arboard at work. Remove it before you "
+            "load your own ledger, or your invoices will be counted together with the sample's. Your playbooks, "
+            "thresholds, scenarios and saved column mappings stay.")
+    if s2.button("Remove the sample ledger", key="remove_sample", icon=":material/delete_sweep:"):
+        try:
+            removed = generate.remove_sample(engine)
+        except ArboardError as exc:
+            st.error(md(exc))
+        else:
+            st.session_state.pop("last_import", None)
+            st.toast(f"Removed the sample: {count(removed['invoices'], 'invoice')}, "
+                     f"{count(removed['customers'], 'customer')}.")
+            st.rerun()
 
 tab_file, tab_db = st.tabs(["Upload a file", "Read from a database"])
 with tab_file:

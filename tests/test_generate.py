@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import db, fx, generate
+from arboard import db, fx, generate, schema
 from arboard.cli import app
+from arboard.errors import ArboardError
 from tests.conftest import SMALL_SAMPLE
 
 
@@ -142,3 +144,62 @@ def test_generate_never_mixes_with_existing_data(duck_url):
     assert refused.exit_code == 1 and "--replace" in refused.output
     assert runner.invoke(app, [*args, "--replace", "--seed", "9"]).exit_code == 0
     assert db.row_counts(db.open_database(duck_url))["invoices"] == 100
+
+
+def _entered(engine) -> None:
+    """What a team enters about a ledger: a dispute raised, a hold, a credit hold, an exemption."""
+    from arboard import creditholds, holds, logbook
+
+    with engine.connect() as conn:
+        cid, iid = conn.execute(sa.select(schema.invoices.c.customer_id, schema.invoices.c.invoice_id)
+                                .where(schema.invoices.c.paid_date.is_(None)).limit(1)).one()
+    day = SMALL_SAMPLE.end
+    logbook.log(engine, cid, logbook.Entry(day, "phone", "dispute", None, (iid,), reason="Not delivered"), today=day)
+    holds.add(engine, cid, reason="in talks", today=day)
+    creditholds.place(engine, [cid], on=day, today=day, reason="Insolvency filed")
+    creditholds.exempt(engine, [cid], reason="Group company")
+
+
+def test_the_sample_is_removed_for_your_own_data(engine):
+    from arboard import importer, readers, summary
+
+    generate.write_sample(engine, SMALL_SAMPLE)
+    _entered(engine)
+    led = summary.ledger_summary(engine)
+    assert led.sample and led.source.startswith(generate.SAMPLE_SOURCE)
+    # Importing into it works, and says your rows joined the sample's.
+    own = "invoice_id,customer_id,invoice_date,due_date,amount\nMY-1,MINE,2026-06-01,2026-07-01,100\n"
+    result = importer.run_import(engine, readers.read_bytes(own.encode(), name="mine.csv"), today=SMALL_SAMPLE.end)
+    assert importer.SAMPLE_WARNING in result.warnings
+    removed = generate.remove_sample(engine)
+    assert removed["invoices"] == SMALL_SAMPLE.invoices + 1 and removed["customers"] == 301
+    assert all(n == 0 for n in db.row_counts(engine).values())
+    with engine.connect() as conn:
+        for table in (*schema.DERIVED_TABLES, *generate.ENTERED_TABLES):
+            assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 0, table.name
+    assert not fx.load(engine).active  # the sample's rates went with it
+    led = summary.ledger_summary(engine)
+    assert led.empty and not led.sample and led.source is None
+    # Your file now loads alone, without the warning; and there is no sample left to remove.
+    result = importer.run_import(engine, readers.read_bytes(own.encode(), name="mine.csv"), today=SMALL_SAMPLE.end)
+    assert result.inserted == 1 and not result.warnings
+    with pytest.raises(ArboardError, match="holds no sample ledger"):
+        generate.remove_sample(engine)
+    assert db.row_counts(engine)["invoices"] == 1
+
+
+def test_rates_of_your_own_stay_when_the_sample_goes(duck_engine):
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    fx.save(duck_engine, "EUR", {**generate.SAMPLE_RATES, "USD": 0.95})
+    generate.remove_sample(duck_engine)
+    assert fx.load(duck_engine).rate("USD") == 0.95
+
+
+def test_cli_remove_sample(duck_url):
+    runner = CliRunner()
+    assert runner.invoke(app, ["generate", "--customers", "20", "--invoices", "100", "--end", "2026-06-30",
+                               "--db", duck_url]).exit_code == 0
+    done = runner.invoke(app, ["remove-sample", "--db", duck_url])
+    assert done.exit_code == 0 and "Removed the sample ledger: 20 customers, 100 invoices" in done.output
+    again = runner.invoke(app, ["remove-sample", "--db", duck_url])
+    assert again.exit_code == 1 and "holds no sample ledger" in again.output and "Traceback" not in again.output

@@ -1057,6 +1057,19 @@ def refresh_cmd(db_url: DbOption = None) -> None:
     out.print(f"Rebuilt the balance events of {db.redact(engine.url)}.")
 
 
+@app.command("remove-sample")
+def remove_sample_cmd(db_url: DbOption = None) -> None:
+    """Remove the sample ledger (the one a first start creates), so that your own files load on a clean
+    slate. Settings stay: playbooks, thresholds, scenarios, the sender, saved column mappings."""
+    engine = _open(db_url)
+    try:
+        removed = generate.remove_sample(engine)
+    except ArboardError as exc:
+        _fail(exc)
+    out.print("Removed the sample ledger: " + ", ".join(counted(n, name.rstrip("s")) for name, n in removed.items())
+              + ".", highlight=False)
+
+
 @app.command("info")
 def info_cmd(db_url: DbOption = None) -> None:
     """Say which database is in use and how many rows each table holds."""

@@ -32,8 +32,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import events, fx, schema, store
-from arboard.db import bump_data_version, set_meta
+from arboard.db import bump_data_version, get_meta, set_meta
 from arboard.errors import ArboardError
+from arboard.summary import REPORT_DATE_KEY, SAMPLE_SOURCE, is_sample
 from arboard.words import counted
 
 ARCHETYPES = ("punctual", "forgetful", "late_responsive", "unable", "wont_pay")
@@ -62,6 +63,9 @@ PLAN_CALL_DAYS = 32  # days after the due date the call comes that offers unable
 # stay in euros, the reporting currency their balances are compared with.
 REPORTING = "EUR"
 SAMPLE_RATES = {"CHF": 1.06, "GBP": 1.17, "SEK": 0.087, "USD": 0.92}
+# What a team enters in arboard about a ledger: it goes with the sample, since it is about the sample's debtors.
+ENTERED_TABLES = (schema.dispute_decisions, schema.outreach_holds, schema.credit_holds,
+                  schema.credit_hold_exemptions, schema.credit_hold_exemptions_lifted)
 
 _COUNTRIES = [  # code, currency, locale, weight
     ("DE", "EUR", "de_DE", 0.26), ("FR", "EUR", "fr_FR", 0.14), ("NL", "EUR", "nl_NL", 0.08),
@@ -493,8 +497,9 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True, rate
     Parameters
     ----------
     replace
-        Empty the ledger tables first. Without it, a database that already holds invoices is
-        refused, so a sample never mixes with real data.
+        Empty the ledger tables first, and what was entered in arboard about them
+        (:data:`ENTERED_TABLES`). Without it, a database that already holds invoices is refused, so a
+        sample never mixes with real data.
     rates
         Save the sample's reporting currency (EUR) and exchange rates (:data:`SAMPLE_RATES`) when
         none are saved, so its currencies add up (:mod:`arboard.fx`). Rates already saved are kept.
@@ -518,7 +523,7 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True, rate
             raise ArboardError(f"The database already holds {counted(existing, 'invoice')}; a sample would mix "
                                "with them. Use --replace to overwrite them, or another database.",
                                where=str(engine.url))
-        for table in (*schema.LEDGER_TABLES.values(), *schema.DERIVED_TABLES):
+        for table in (*schema.LEDGER_TABLES.values(), *schema.DERIVED_TABLES, *ENTERED_TABLES):
             conn.execute(sa.delete(table))
         set_meta(conn, "events_version", "stale")
     for part in iter_ledger(spec):
@@ -531,7 +536,51 @@ def write_sample(engine: Engine, spec: SampleSpec, *, replace: bool = True, rate
         fx.save(engine, REPORTING, SAMPLE_RATES)
     with engine.begin() as conn:
         events.rebuild(conn)
-        set_meta(conn, "source", f"generated sample (seed {spec.seed}, {spec.customers:,} customers, "
+        set_meta(conn, "source", f"{SAMPLE_SOURCE} (seed {spec.seed}, {spec.customers:,} customers, "
                                  f"{spec.invoices:,} invoices, ending {spec.end.isoformat()})")
         bump_data_version(conn)
     return counts
+
+
+def remove_sample(engine: Engine) -> dict[str, int]:
+    """Empty the database of a sample ledger, so that your own data starts on a clean slate.
+
+    A first start fills the embedded database with a sample; a file imported into it would mix your
+    invoices with the sample's. This removes, in one transaction, the sample's customers, invoices,
+    payments and contacts (those logged in arboard too), their derived tables, and what was entered in
+    arboard about them (dispute decisions, holds, credit holds and exemptions), and the sample's
+    exchange rates when they are still the ones it saved. Settings stay: playbooks, saved thresholds
+    and scenarios, the sender, saved column mappings and the import history.
+
+    Returns
+    -------
+    dict
+        Rows removed per ledger table.
+
+    Raises
+    ------
+    ArboardError
+        When the database does not hold a sample ledger (its source is a file or database, or it is
+        empty): nothing is removed then.
+    """
+    t = schema.fx_rates
+    with engine.begin() as conn:
+        source = get_meta(conn, "source")
+        if not is_sample(source):
+            raise ArboardError("The database holds no sample ledger" + (f" (its ledger came from {source})"
+                                                                         if source else "")
+                               + ": nothing was removed. To load a ledger afresh, import it with Replace.",
+                               where=str(engine.url))
+        removed = {name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                   for name, table in schema.LEDGER_TABLES.items()}
+        for table in (*schema.LEDGER_TABLES.values(), *schema.DERIVED_TABLES, *ENTERED_TABLES):
+            conn.execute(sa.delete(table))
+        conn.execute(sa.delete(schema.meta).where(schema.meta.c.key.in_(["source", REPORT_DATE_KEY])))
+        saved = dict(conn.execute(sa.select(t.c.currency, t.c.per_unit)).all())
+        if (get_meta(conn, fx.REPORTING_KEY) == REPORTING and saved.keys() == SAMPLE_RATES.keys()
+                and all(abs(float(saved[c]) - r) < 1e-9 for c, r in SAMPLE_RATES.items())):
+            conn.execute(sa.delete(t))  # the sample's rates, not the user's: they go with it
+            set_meta(conn, fx.REPORTING_KEY, "")
+        events.rebuild(conn)  # of nothing: current at once
+        bump_data_version(conn)
+    return removed

@@ -39,7 +39,7 @@ from arboard.fields import (
 )
 from arboard.mapping import MappingSpec, load_saved, save_mapping
 from arboard.readers import RawTable
-from arboard.summary import REPORT_DATE_KEY, last_report_date
+from arboard.summary import REPORT_DATE_KEY, is_sample, last_report_date
 from arboard.validation import REJECTED, REPORT_COLUMNS, SUSPICIOUS, formula_like, validate
 from arboard.words import counted
 
@@ -613,6 +613,9 @@ def _drop(conn: sa.Connection, staged: dict[str, store.Staged]) -> None:
 # How an import writes: upsert, replace the table, or upsert a list of open items (invoices it
 # leaves out were settled by its date).
 MODES = ("append", "replace", "open-items")
+SAMPLE_WARNING = ("the database held the sample ledger, and these rows were added to it: the figures mix the "
+                  "sample with your data. Remove the sample (Data page, or arboard remove-sample) and import your "
+                  "files again to see your own ledger alone")
 
 
 def dated_by_report(batch: Batch, mode: str) -> bool:
@@ -1127,6 +1130,8 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
                     # Checked in the write's transaction, against what it writes over.
                     if (late := report_out_of_order(conn, batch, mode, open_on)) is not None:
                         raise ArboardError(late + " Nothing was changed.", where=raw.source)
+                    if is_sample(get_meta(conn, "source")):
+                        batch.warnings.append(SAMPLE_WARNING)
                     inserted, updated, customers_added = _write(conn, batch, staged, mode, today, open_on)
                     if remember:
                         save_mapping(conn, raw.columns, plan.spec)

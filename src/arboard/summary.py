@@ -13,6 +13,13 @@ from arboard import schema
 from arboard.db import get_meta, row_counts
 
 REPORT_DATE_KEY = "report_date"  # arboard_meta: the date of the last report whose open amounts or items were loaded
+SAMPLE_SOURCE = "generated sample"  # how the source of a sample ledger begins (arboard_meta "source")
+
+
+def is_sample(source: str | None) -> bool:
+    """Whether a ledger's ``source`` says it is a generated sample (:mod:`arboard.generate`), to which
+    your own data would be added rather than taking its place."""
+    return bool(source) and str(source).startswith(SAMPLE_SOURCE)
 
 
 @dataclass
@@ -33,6 +40,11 @@ class LedgerSummary:
     @property
     def empty(self) -> bool:
         return self.counts.get("invoices", 0) == 0
+
+    @property
+    def sample(self) -> bool:
+        """The ledger is a generated sample: your own data would mix with it (remove it first)."""
+        return not self.empty and is_sample(self.source)
 
     @property
     def open_items_only(self) -> bool:

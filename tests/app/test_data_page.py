@@ -189,3 +189,26 @@ def test_a_replace_asks_first_when_the_table_holds_rows(tmp_path, monkeypatch, a
     assert not at.button(key="import-db").disabled
     at.button(key="import-db").click().run()
     assert not at.exception and any("Imported 3 of 3 rows" in s.value for s in at.success)
+
+
+def test_the_sample_is_removed_before_your_own_ledger_loads(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from arboard import generate
+    from tests.app.conftest import ROOT
+    from tests.conftest import SMALL_SAMPLE
+
+    url = f"duckdb:///{tmp_path / 'sample.duckdb'}"
+    engine = db_open(url)
+    generate.write_sample(engine, SMALL_SAMPLE)
+    engine.dispose()
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert any("holds the **sample ledger**" in i.value for i in at.info)
+    at.button(key="remove_sample").click().run()
+    assert not at.exception
+    assert not any("holds the **sample ledger**" in i.value for i in at.info)
+    assert any("No invoices are loaded yet" in i.value for i in at.info)
