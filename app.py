@@ -60,6 +60,11 @@ with state.database_errors():
             initial = latest
         if "as_of" not in st.session_state:
             st.session_state["as_of"] = initial
+        elif st.session_state.get("as_of_latest", latest) != latest and \
+                st.session_state["as_of"] == st.session_state.get("as_of_latest"):
+            # The data moved on (an import, the sample removed): a date left on the data's last day follows it.
+            st.session_state["as_of"] = initial = latest
+        st.session_state["as_of_latest"] = latest
         first = summary.first_invoice or date(2000, 1, 1)
         as_of = st.date_input("As-of date", key="as_of", format="YYYY-MM-DD", min_value=min(first, initial),
                               max_value=max(latest, date.today(), initial),

@@ -278,3 +278,38 @@ def test_all_currencies_in_the_reporting_currency(tmp_path, monkeypatch, app_env
     at.switch_page("pages/overview.py").run()
     assert not at.exception
     assert at.selectbox(key="currency").value == "USD" and "USD" in at.caption[0].value
+
+
+def test_the_as_of_date_follows_the_data_when_left_on_its_last_day(tmp_path, monkeypatch):
+    """An import that extends the ledger moves a date left on the data's last day along; a date the user
+    chose stays."""
+    from datetime import timedelta
+
+    from streamlit.testing.v1 import AppTest
+
+    from arboard import db, generate, importer, readers
+    from tests.app.conftest import ROOT
+    from tests.conftest import SMALL_SAMPLE
+
+    url = f"duckdb:///{tmp_path / 'follow.duckdb'}"
+    engine = db.open_database(url)
+    generate.write_sample(engine, SMALL_SAMPLE)
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    monkeypatch.chdir(ROOT)
+    end = SMALL_SAMPLE.end
+
+    def newer(day):
+        text = f"invoice_id,customer_id,invoice_date,due_date,amount\nN-{day},C000001,{day},{day},10\n"
+        importer.run_import(engine, readers.read_bytes(text.encode(), name="new.csv"), today=day)
+
+    left = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    left.run()
+    chosen = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    chosen.run()
+    chosen.date_input(key="as_of").set_value(end - timedelta(days=30)).run()
+    assert left.date_input(key="as_of").value == end
+    newer(end + timedelta(days=3))
+    left.run()
+    chosen.run()
+    assert not left.exception and left.date_input(key="as_of").value == end + timedelta(days=3)
+    assert chosen.date_input(key="as_of").value == end - timedelta(days=30)

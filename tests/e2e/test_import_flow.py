@@ -1,4 +1,5 @@
-"""A user uploads an ERP export with German column names, confirms the mapping and sees it loaded."""
+"""A user removes the sample the first start made, uploads an ERP export with German column names, confirms
+the mapping and sees it loaded."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ def test_upload_confirm_and_see_summary(page, app_server, tmp_path):
     f.write_bytes(EXPORT.encode("cp1252"))
     page.goto(app_server + "/data")  # a deep link, on the server's very first request
     expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("The database holds the sample ledger")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Remove the sample ledger").click()
+    expect(page.get_by_text("No invoices are loaded yet")).to_be_visible(timeout=30_000)
     page.locator("input[type=file]").set_input_files(str(f))
     expect(page.get_by_text("Column mapping")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("D.M.YYYY").first).to_be_visible()
@@ -31,7 +35,8 @@ def test_upload_confirm_and_see_summary(page, app_server, tmp_path):
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_text("Imported 3 of 3 rows of invoices")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("What is loaded")).to_be_visible()
-    expect(page.get_by_text("4,003").first).to_be_visible()  # 4,000 sample invoices + 3 imported
+    expect(page.get_by_text("Invoices dated 03 Jan 2026 to 20 Feb 2026")).to_be_visible()  # theirs alone
+    assert not page.get_by_text("The database held the sample ledger").count()
     ARTIFACTS.mkdir(exist_ok=True)
     page.get_by_text("Imported 3 of 3 rows of invoices").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "import-flow.png"), full_page=True)
