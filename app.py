@@ -74,6 +74,9 @@ with state.database_errors():
         st.caption("**Database**")
         st.caption(f"{db.redact(url)}  \n({'embedded DuckDB' if origin == 'embedded' else 'from ' + origin})")
         st.caption(" · ".join(count(summary.counts[k + "s"], k) for k in ("customer", "invoice", "payment", "contact")))
+        if summary.sample:
+            st.caption("**The sample ledger**: made-up debtors to show arboard at work. The Data page removes it "
+                       "and loads your own.")
 
     with state.routing():
         nav.run()

@@ -208,7 +208,9 @@ def test_the_sample_is_removed_before_your_own_ledger_loads(tmp_path, monkeypatc
     at.run()
     at.switch_page("pages/data.py").run()
     assert any("holds the **sample ledger**" in i.value for i in at.info)
+    assert any("**The sample ledger**" in c.value for c in at.sidebar.caption)
     at.button(key="remove_sample").click().run()
     assert not at.exception
     assert not any("holds the **sample ledger**" in i.value for i in at.info)
+    assert not any("**The sample ledger**" in c.value for c in at.sidebar.caption)
     assert any("No invoices are loaded yet" in i.value for i in at.info)
