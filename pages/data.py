@@ -277,7 +277,19 @@ st.caption(f"Database: {db.redact(url)} · {'embedded DuckDB file' if origin == 
            + (f" · ledger loaded from {md(led.source)}" if led.source else "")
            + ("; every import is listed under Import history below" if len(history) and not led.empty else ""))
 if led.empty:
-    st.info("No invoices are loaded yet. Upload an export above, or run `arboard generate` for a sample ledger.")
+    st.info("No invoices are loaded yet. Upload an export above, or load the sample ledger to see arboard at work "
+            "(`arboard generate` on the command line).")
+    # Only into a database with nothing in it: a sample starts by emptying the ledger tables.
+    if not any(led.counts.values()) and st.button(
+            "Load the sample ledger", key="load_sample", icon=":material/science:",
+            help="5,000 made-up debtors and 100,000 invoices over 27 months, ending today. The button that then "
+                 "shows at the top of this page removes it again."):
+        try:
+            state.load_sample(engine)
+        except ArboardError as exc:
+            st.error(md(exc))
+        else:
+            st.rerun()
 else:
     m = st.columns(4)
     for col, (name, n) in zip(m, led.counts.items(), strict=True):

@@ -73,8 +73,13 @@ def ensure_sample(url: str, origin: str) -> None:
     eng = _engine(url)
     if db.row_counts(eng)["invoices"] or db.data_version(eng):
         return
-    with st.spinner("First start: creating a sample ledger (5,000 customers, 100,000 invoices)…"):
-        generate.write_sample(eng, dataclasses.replace(DEFAULT_SAMPLE, end=date.today()))
+    load_sample(eng, "First start: creating a sample ledger (5,000 customers, 100,000 invoices)…")
+
+
+def load_sample(eng, message: str = "Creating the sample ledger (5,000 customers, 100,000 invoices)…") -> None:
+    """Write the default sample ledger, ending today, into an empty database."""
+    with st.spinner(message):
+        generate.write_sample(eng, dataclasses.replace(DEFAULT_SAMPLE, end=date.today()), replace=False)
     _summary.clear()
 
 

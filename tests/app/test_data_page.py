@@ -214,3 +214,10 @@ def test_the_sample_is_removed_before_your_own_ledger_loads(tmp_path, monkeypatc
     assert not any("holds the **sample ledger**" in i.value for i in at.info)
     assert not any("**The sample ledger**" in c.value for c in at.sidebar.caption)
     assert any("No invoices are loaded yet" in i.value for i in at.info)
+    # And back, for a look at arboard at work (a smaller sample, for the test's sake).
+    from arboard import generate as gen
+    from ui import state
+
+    monkeypatch.setattr(state, "DEFAULT_SAMPLE", gen.SampleSpec(customers=50, invoices=600, seed=3))
+    at.button(key="load_sample").click().run()
+    assert not at.exception and any("holds the **sample ledger**" in i.value for i in at.info)
