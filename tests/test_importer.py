@@ -165,6 +165,31 @@ def test_import_from_another_database(engine, tmp_path):
         readers.read_sql(src, "no_such_table")
 
 
+@pytest.mark.parametrize("backend", ["duck_url", pytest.param("pg_url", marks=pytest.mark.postgres)])
+def test_reading_another_database_never_writes_to_it(backend, request):
+    """The source is the ERP's: a query that would change it (a data-modifying WITH, statements after the
+    SELECT) is refused or rolled back, and its rows stay."""
+    src = request.getfixturevalue(backend)
+    e = sa.create_engine(src)
+    with e.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE open_items (belegnr VARCHAR(10), betrag DECIMAL(12,2))"))
+        conn.execute(sa.text("INSERT INTO open_items VALUES ('B1', 50.00), ('B2', 60.00)"))
+    e.dispose()  # a DuckDB file takes connections of one configuration at a time
+    hostile = ["WITH gone AS (DELETE FROM open_items RETURNING *) SELECT * FROM gone",
+               "SELECT * FROM open_items; DELETE FROM open_items"]
+    for text in hostile:
+        try:
+            readers.read_sql(src, text)
+        except ArboardError as exc:
+            assert "query failed" in str(exc)
+    with pytest.raises(ArboardError, match="query failed"):  # a table name, quoted: there is no such table
+        readers.read_sql(src, "open_items; DROP TABLE open_items")
+    e = sa.create_engine(src)
+    with e.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM open_items")).scalar_one() == 2
+    e.dispose()
+
+
 def test_reimport_updates_instead_of_duplicating_and_remembers_layout(engine):
     load(engine, GERMAN, "a.csv")
     changed = GERMAN.replace("-99,90;EUR;;ja", "-99,90;EUR;20.02.2026;ja")

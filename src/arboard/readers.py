@@ -379,7 +379,10 @@ def read_sql(url: str, table_or_query: str) -> RawTable:
     text = table_or_query.strip().rstrip(";")
     is_query = bool(re.match(r"(?is)^\s*(select|with)\b", text))
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn:  # never committed: a statement that writes is rolled back
+            if conn.dialect.name == "postgresql":
+                # And refused before it runs: a WITH can hold a DELETE (a data-modifying CTE).
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             stmt = sa.text(text) if is_query else sa.select(sa.text("*")).select_from(sa.table(text))
             df = pd.read_sql(stmt, conn)
     except Exception as exc:  # driver errors differ per backend
