@@ -38,7 +38,8 @@ st.caption("A credit hold blocks new orders or deliveries on credit in your ERP;
            "lift it: the list then shows what changed. A debtor held on a rule who no longer meets any (paid, or back "
            "under the limit) is listed as one that can be released; one you placed on hold by hand (Debtors page: an "
            "insolvency filed, a bounced cheque) stays on hold until you release it."
-           + (f" Balances and limits are in {unit}, every currency converted at the saved rates." if unit
+           + (f" Balances and limits are in {unit}, every currency converted at the saved rates." if rates.active
+              else f" Balances and limits are in {unit}." if unit
               else " Balances add up each debtor's currencies at face value (no exchange rates are saved)."))
 
 try:

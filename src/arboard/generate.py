@@ -563,7 +563,7 @@ def remove_sample(engine: Engine) -> dict[str, int]:
         When the database does not hold a sample ledger (its source is a file or database, or it is
         empty): nothing is removed then.
     """
-    t = schema.fx_rates
+    sample_rates = fx.load(engine) == fx.Rates(REPORTING, SAMPLE_RATES)  # still the ones write_sample saved
     with engine.begin() as conn:
         source = get_meta(conn, "source")
         if not is_sample(source):
@@ -576,10 +576,8 @@ def remove_sample(engine: Engine) -> dict[str, int]:
         for table in (*schema.LEDGER_TABLES.values(), *schema.DERIVED_TABLES, *ENTERED_TABLES):
             conn.execute(sa.delete(table))
         conn.execute(sa.delete(schema.meta).where(schema.meta.c.key.in_(["source", REPORT_DATE_KEY])))
-        saved = dict(conn.execute(sa.select(t.c.currency, t.c.per_unit)).all())
-        if (get_meta(conn, fx.REPORTING_KEY) == REPORTING and saved.keys() == SAMPLE_RATES.keys()
-                and all(abs(float(saved[c]) - r) < 1e-9 for c, r in SAMPLE_RATES.items())):
-            conn.execute(sa.delete(t))  # the sample's rates, not the user's: they go with it
+        if sample_rates:  # not the user's: they go with the sample
+            conn.execute(sa.delete(schema.fx_rates))
             set_meta(conn, fx.REPORTING_KEY, "")
         events.rebuild(conn)  # of nothing: current at once
         bump_data_version(conn)
