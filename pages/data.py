@@ -339,9 +339,10 @@ else:
 
 st.divider()
 st.subheader("The team's work, for the ERP or CRM")
-st.caption("Contacts logged in arboard (calls, promises, payment plans, disputes) and disputes raised, resolved "
-           "or marked here live only in arboard until your ERP or CRM hears of them. Export what was entered on "
-           "these days (UTC) and import it there; the contacts file also loads into another arboard as it is.")
+st.caption("Contacts logged in arboard (calls, promises, payment plans, disputes), disputes raised, resolved or "
+           "marked here, and reminders put on hold or resumed live only in arboard until your ERP or CRM hears of "
+           "them. Export what was entered on these days (UTC) and import it there; the contacts file also loads "
+           "into another arboard as it is.")
 last_day = activity.today()
 w = st.columns([1, 1, 2])
 first = w[0].date_input("Entered from", last_day - timedelta(days=6), max_value=last_day, key="act_from",
@@ -350,20 +351,25 @@ last = w[1].date_input("to", last_day, max_value=last_day, key="act_to", format=
 try:
     logged = activity.contacts_logged(engine, since=first, until=last)
     decided = activity.dispute_decisions(engine, since=first, until=last)
+    held = activity.holds(engine, since=first, until=last)
 except ArboardError as exc:
     st.error(md(exc))
 else:
-    if logged.empty and decided.empty:
-        st.info("Nothing was entered in arboard on these days: contacts and dispute decisions logged on the "
-                "Debtors, Outreach and Disputes pages show here.")
+    if logged.empty and decided.empty and held.empty:
+        st.info("Nothing was entered in arboard on these days: contacts, dispute decisions and holds on reminders "
+                "entered on the Debtors, Outreach and Disputes pages show here.")
     else:
-        st.markdown(f"**{count(len(logged), 'contact')}** logged and **{count(len(decided), 'dispute decision')}** "
-                    f"entered from {first:%d %b %Y} to {last:%d %b %Y}.")
+        st.markdown(f"**{count(len(logged), 'contact')}** logged, **{count(len(decided), 'dispute decision')}** "
+                    f"and **{count(len(held), 'hold')}** on reminders put or lifted from {first:%d %b %Y} to "
+                    f"{last:%d %b %Y}.")
         name = f"arboard-activity-{first.isoformat()}-to-{last.isoformat()}"
         d = st.columns([1, 1, 1, 1])
-        d[0].download_button("Both (Excel, two sheets)", lambda: activity.to_xlsx(logged, decided), f"{name}.xlsx",
-                             key="act_xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        d[0].download_button("All (Excel, three sheets)", lambda: activity.to_xlsx(logged, decided, held),
+                             f"{name}.xlsx", key="act_xlsx",
+                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         d[1].download_button("Contacts (CSV)", lambda: exports.to_csv_bytes(logged), f"{name}-contacts.csv",
                              "text/csv", key="act_csv", disabled=logged.empty)
         d[2].download_button("Dispute decisions (CSV)", lambda: exports.to_csv_bytes(decided),
                              f"{name}-disputes.csv", "text/csv", key="act_dd", disabled=decided.empty)
+        d[3].download_button("Holds on reminders (CSV)", lambda: exports.to_csv_bytes(held), f"{name}-holds.csv",
+                             "text/csv", key="act_holds", disabled=held.empty)

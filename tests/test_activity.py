@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import activity, db, disputestatus, exports, importer, logbook, readers, schema
+from arboard import activity, db, disputestatus, exports, holds, importer, logbook, readers, schema
 from arboard.cli import app
 from arboard.errors import ArboardError
 from tests.test_logbook import AS_OF, TODAY, _ledger
@@ -26,6 +26,7 @@ def _work(engine) -> list[str]:
     raw = readers.read_bytes(b"contact_id,customer_id,contact_date,channel,kind\nCRM-1,C2,2026-06-01,email,reminder\n",
                              name="crm.csv")
     importer.run_import(engine, raw, kind="contacts", today=TODAY, remember=False)
+    holds.add(engine, "C2", reason="In negotiation", today=TODAY)
     return ids
 
 
@@ -45,10 +46,17 @@ def test_the_days_entries_are_listed_with_their_reasons(engine):
     shown = decisions[["invoice_id", "status", "decided_on", "reason", "note", "decided_by"]].fillna("")
     assert shown.values.tolist() == [["B", "disputed", AS_OF, "Price difference", "", "Ann Lee"],
                                      ["B", "resolved", TODAY, "", "Credit note issued", "Bo"]]
+    put = activity.holds(engine, since=day, until=day)
+    assert list(put.columns) == activity.HOLD_COLUMNS
+    assert put[["customer_id", "name", "reason", "entered_on"]].values.tolist() == [["C2", "Bo", "In negotiation", day]]
+    assert put["lifted_on"].isna().all() and put["until"].isna().all()  # until lifted, and not lifted yet
+    holds.lift(engine, put["hold_id"].iloc[0])
+    assert activity.holds(engine, since=day, until=day)["lifted_on"].tolist() == [day]
     # Entered on other days: nothing.
     before = day - timedelta(days=1)
     assert activity.contacts_logged(engine, since=before - timedelta(days=6), until=before).empty
     assert activity.dispute_decisions(engine, since=day + timedelta(days=1), until=day + timedelta(days=2)).empty
+    assert activity.holds(engine, since=day + timedelta(days=1), until=day + timedelta(days=2)).empty
     # A contact removed as logged by mistake is gone, and so is the dispute it raised.
     logbook.remove(engine, ids[1])
     assert activity.contacts_logged(engine, since=day, until=day)["contact_id"].tolist() == ids[:1]
@@ -89,8 +97,9 @@ def test_cli_activity(engine, tmp_path):
     assert "2 contacts logged, 2 dispute decisions" in " ".join(done.output.split())
     sheets = pd.read_excel(book, sheet_name=None, engine="calamine")
     assert list(sheets) == list(activity.SHEETS.values()) and len(sheets["Contacts logged"]) == 2
+    assert sheets["Reminders on hold"]["reason"].tolist() == ["In negotiation"]
     flat = tmp_path / "week.csv"
     done = run(app, ["activity", "--out", str(flat), "--db", url])
-    assert done.exit_code == 0 and (tmp_path / "week-disputes.csv").exists()
+    assert done.exit_code == 0 and (tmp_path / "week-disputes.csv").exists() and (tmp_path / "week-holds.csv").exists()
     bad = run(app, ["activity", "--out", str(flat), "--db", url, "--since", "2026-07-02", "--until", "2026-07-01"])
     assert bad.exit_code == 2 and "after the last" in bad.output

@@ -36,6 +36,17 @@ def test_holds_keep_contacts_out_until_their_end(engine):
     assert len(held[held["customer_id"] != customer]) == len(plan[plan["customer_id"] != customer])
     holds.lift(engine, hold)
     assert len(outreach.make_plan(engine, AS_OF, enforce=False)) == len(plan)
+    with pytest.raises(ArboardError, match="lifted already"):
+        holds.lift(engine, hold)
+    # Lifted, it stays in the debtor's history: put on hold, and resumed.
+    from arboard import timeline
+
+    story = timeline.debtor_timeline(engine, customer, as_of=date.today())
+    said = story[story["event"].str.startswith("Reminders on hold")]
+    assert sorted(said["event"]) == ["Reminders on hold", "Reminders on hold: lifted"]
+    assert said["detail"].str.startswith("negotiating a plan").all()
+    assert (said["event"] == "Reminders on hold").sum() == 1
+    assert said.loc[said["event"] == "Reminders on hold", "detail"].iloc[0].endswith(f"until {middle.isoformat()}")
     # One invoice until lifted: no contact is about it any more, the debtor's others still are.
     holds.add(engine, customer, invoice_id=invoice, today=AS_OF)
     held = outreach.make_plan(engine, AS_OF, enforce=False)

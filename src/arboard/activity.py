@@ -23,14 +23,15 @@ CONTACT_COLUMNS = ["contact_id", "logged_on", "contact_date", "customer_id", "na
                    "outcome", "promised_date", "promised_amount", "dispute_reason", "logged_by", "note"]
 DECISION_COLUMNS = ["decision_id", "entered_on", "decided_on", "customer_id", "name", "invoice_id", "status",
                     "reason", "note", "decided_by"]
+HOLD_COLUMNS = ["hold_id", "entered_on", "customer_id", "name", "invoice_id", "until", "reason", "lifted_on"]
 MONEY = ("promised_amount",)
-SHEETS = {"contacts": "Contacts logged", "decisions": "Dispute decisions"}
+SHEETS = {"contacts": "Contacts logged", "decisions": "Dispute decisions", "holds": "Reminders on hold"}
 
 con, dd, cust = schema.contacts, schema.dispute_decisions, schema.customers
 _STAMP = len(schema.LOGGED_CONTACT_PREFIX)  # a logged contact's id starts with the UTC time it was logged
 
-__all__ = ["CONTACT_COLUMNS", "DECISION_COLUMNS", "MONEY", "SHEETS", "contacts_logged", "dispute_decisions", "today",
-           "to_xlsx"]
+__all__ = ["CONTACT_COLUMNS", "DECISION_COLUMNS", "HOLD_COLUMNS", "MONEY", "SHEETS", "contacts_logged",
+           "dispute_decisions", "holds", "today", "to_xlsx"]
 
 
 def today() -> date:
@@ -104,7 +105,34 @@ def dispute_decisions(engine: Engine, *, since: date, until: date) -> pd.DataFra
     return rows[DECISION_COLUMNS]
 
 
-def to_xlsx(contacts: pd.DataFrame, decisions: pd.DataFrame) -> bytes:
-    """Both lists as one workbook, a sheet each (:data:`SHEETS`), promised amounts as money."""
-    return exports.to_xlsx_sheets({SHEETS["contacts"]: contacts, SHEETS["decisions"]: decisions},
-                                  money_columns=MONEY)
+def holds(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
+    """The holds on reminders put or lifted in arboard on the days ``since`` to ``until`` (UTC, both
+    included), in the order they were put.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`HOLD_COLUMNS`: ``entered_on`` is the day the hold was put, ``until`` its last day without
+        reminders (empty: until lifted), ``lifted_on`` the day it was lifted (empty: not lifted); an
+        ``invoice_id`` holds that invoice only, an empty one every invoice of the debtor.
+    """
+    _check(since, until)
+    h = schema.outreach_holds
+    start, end = datetime.combine(since, time()), datetime.combine(until + timedelta(days=1), time())
+    q = (sa.select(h.c.hold_id, h.c.created_at, h.c.customer_id, cust.c.name, h.c.invoice_id, h.c.until, h.c.reason,
+                   h.c.lifted_at)
+         .select_from(h.outerjoin(cust, cust.c.customer_id == h.c.customer_id))
+         .where(sa.or_(sa.and_(h.c.created_at >= start, h.c.created_at < end),
+                       sa.and_(h.c.lifted_at >= start, h.c.lifted_at < end)))
+         .order_by(h.c.created_at, h.c.hold_id))
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(q).all(), columns=list(q.selected_columns.keys()))
+    rows["entered_on"] = pd.to_datetime(rows["created_at"]).dt.date
+    rows["lifted_on"] = pd.to_datetime(rows["lifted_at"]).dt.date.astype(object).where(rows["lifted_at"].notna(), None)
+    return rows[HOLD_COLUMNS]
+
+
+def to_xlsx(contacts: pd.DataFrame, decisions: pd.DataFrame, held: pd.DataFrame) -> bytes:
+    """The three lists as one workbook, a sheet each (:data:`SHEETS`), promised amounts as money."""
+    return exports.to_xlsx_sheets({SHEETS["contacts"]: contacts, SHEETS["decisions"]: decisions,
+                                   SHEETS["holds"]: held}, money_columns=MONEY)

@@ -818,16 +818,17 @@ def export_cmd(
 
 @app.command("activity")
 def activity_cmd(
-    out_file: Annotated[Path, typer.Option("--out", help="FILE.xlsx (two sheets) or FILE.csv (the contacts; the "
-                                                         "dispute decisions go to FILE-disputes.csv)")],
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.xlsx (three sheets) or FILE.csv (the contacts; "
+                                                         "the dispute decisions go to FILE-disputes.csv, the holds "
+                                                         "on reminders to FILE-holds.csv)")],
     since: Annotated[str | None, typer.Option(help="First day entered, YYYY-MM-DD (default: 6 days before "
                                                    "--until).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day entered, YYYY-MM-DD (default: today, UTC).")] = None,
     db_url: DbOption = None,
 ) -> None:
     """Export what the team entered in arboard on these days (contacts logged, promises, payment plans,
-    disputes raised, resolved or marked), to take back to the ERP or CRM. The contacts' columns are
-    those arboard's own contacts import recognises."""
+    disputes raised, resolved or marked, reminders put on hold or resumed), to take back to the ERP or
+    CRM. The contacts' columns are those arboard's own contacts import recognises."""
     xlsx = _check_out(out_file)
     last = _date_option(until, "--until") or activity.today()
     first = _date_option(since, "--since") or last - timedelta(days=6)
@@ -835,16 +836,19 @@ def activity_cmd(
     try:
         contacts = activity.contacts_logged(engine, since=first, until=last)
         decisions = activity.dispute_decisions(engine, since=first, until=last)
+        held = activity.holds(engine, since=first, until=last)
     except ArboardError as exc:
         _fail(exc, 2)
-    _write(out_file, activity.to_xlsx(contacts, decisions) if xlsx else exports.to_csv_bytes(contacts))
-    written = str(out_file)
-    if not xlsx and len(decisions):
-        other = out_file.with_name(out_file.stem + "-disputes.csv")
-        _write(other, exports.to_csv_bytes(decisions))
-        written += f" and {other}"
+    _write(out_file, activity.to_xlsx(contacts, decisions, held) if xlsx else exports.to_csv_bytes(contacts))
+    written = [str(out_file)]
+    for suffix, table in (("-disputes", decisions), ("-holds", held)):
+        if not xlsx and len(table):
+            other = out_file.with_name(out_file.stem + suffix + ".csv")
+            _write(other, exports.to_csv_bytes(table))
+            written.append(str(other))
     out.print(f"Entered {first.isoformat()} to {last.isoformat()}: {counted(len(contacts), 'contact')} logged, "
-              f"{counted(len(decisions), 'dispute decision')}; written to {written}", highlight=False)
+              f"{counted(len(decisions), 'dispute decision')}, {counted(len(held), 'hold')} on reminders put or "
+              f"lifted; written to {' and '.join(written)}", highlight=False)
 
 
 @app.command("collectors")

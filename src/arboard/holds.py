@@ -59,19 +59,25 @@ def add(engine: Engine, customer_id: str, *, invoice_id: str | None = None, unti
 
 
 def lift(engine: Engine, hold_id: str) -> None:
-    """Remove a hold (contacts it kept out are planned again)."""
+    """Lift a hold (contacts it kept out are planned again); the hold is kept, marked lifted now."""
     h = schema.outreach_holds
     with engine.begin() as conn:
-        if not conn.execute(sa.delete(h).where(h.c.hold_id == hold_id)).rowcount:
+        lifted = conn.execute(sa.select(h.c.lifted_at).where(h.c.hold_id == hold_id)).one_or_none()
+        if lifted is None:
             raise ArboardError(f"There is no hold “{hold_id}”.")
+        if lifted[0] is not None:
+            raise ArboardError(f"The hold “{hold_id}” was lifted already, on {lifted[0]:%d %b %Y}.")
+        conn.execute(sa.update(h).where(h.c.hold_id == hold_id)
+                     .values(lifted_at=datetime.now(UTC).replace(tzinfo=None)))
 
 
 def active(engine: Engine, as_of: date) -> pd.DataFrame:
-    """The holds that still keep contacts out on or after ``as_of``, newest first (``COLUMNS``)."""
+    """The holds that still keep contacts out on or after ``as_of``, newest first (``COLUMNS``); lifted
+    ones do not."""
     h = schema.outreach_holds
     with engine.connect() as conn:
         rows = conn.execute(sa.select(*(h.c[c] for c in COLUMNS))
-                            .where(sa.or_(h.c.until.is_(None), h.c.until >= as_of))
+                            .where(sa.or_(h.c.until.is_(None), h.c.until >= as_of), h.c.lifted_at.is_(None))
                             .order_by(h.c.created_at.desc())).all()
     return pd.DataFrame(rows, columns=COLUMNS)
 

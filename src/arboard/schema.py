@@ -195,6 +195,9 @@ outreach_holds = sa.Table(
     sa.Column("until", sa.Date),  # the last day without contacts; NULL: until lifted
     sa.Column("reason", sa.String(300)),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # When it was lifted (UTC); NULL: not lifted. Kept: the debtor's timeline and the team's activity
+    # export say when reminders were held and resumed.
+    sa.Column("lifted_at", sa.DateTime),
 )
 
 # The register of credit holds (see arboard.creditholds): when a debtor was blocked from further

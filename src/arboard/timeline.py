@@ -20,10 +20,10 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
     -------
     pandas.DataFrame
         ``date, event, reference, amount, currency, detail``: invoices and credit notes issued and
-        settled, payments received, contacts made (channel, kind, outcome, promises), credit holds placed
-        and released (:mod:`arboard.creditholds`), disputes resolved in arboard
-        (:mod:`arboard.disputestatus`). Each amount
-        carries its currency: a debtor may be billed in more than one.
+        settled, payments received, contacts made (channel, kind, outcome, promises, notes), reminders
+        held and resumed (:mod:`arboard.holds`), credit holds placed and released
+        (:mod:`arboard.creditholds`), disputes resolved in arboard (:mod:`arboard.disputestatus`). Each
+        amount carries its currency: a debtor may be billed in more than one.
     """
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
     source, disputed = disputeflags.joined(inv, as_of)  # disputed as of that day
@@ -118,7 +118,22 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         .label("detail"),
     ).where(dd.c.customer_id == customer_id, ~dd.c.disputed, dd.c.decided_on <= as_of,
             sa.func.coalesce(dd.c.ended_why, "") != "removed")
-    q = sa.union_all(issued, settled, paid, contacted, held, lifted, spared, spared_then, unspared, resolved).subquery()
+    oh = schema.outreach_holds
+    put, resumed = sa.cast(oh.c.created_at, sa.Date), sa.cast(oh.c.lifted_at, sa.Date)
+    on_hold = sa.select(
+        put.label("date"), sa.literal("Reminders on hold").label("event"),
+        sa.func.coalesce(oh.c.invoice_id, "").label("reference"), no_amount, sa.literal(None, sa.String),
+        sa.func.concat(sa.func.coalesce(oh.c.reason, ""),
+                       sa.case((oh.c.until.is_not(None), sa.func.concat(" · until ", sa.cast(oh.c.until, sa.String))),
+                               else_=" · until lifted")).label("detail"),
+    ).where(oh.c.customer_id == customer_id, put <= as_of)
+    off_hold = sa.select(
+        resumed.label("date"), sa.literal("Reminders on hold: lifted").label("event"),
+        sa.func.coalesce(oh.c.invoice_id, "").label("reference"), no_amount, sa.literal(None, sa.String),
+        sa.func.coalesce(oh.c.reason, "").label("detail"),
+    ).where(oh.c.customer_id == customer_id, resumed <= as_of)
+    q = sa.union_all(issued, settled, paid, contacted, on_hold, off_hold, held, lifted, spared, spared_then, unspared,
+                     resolved).subquery()
     stmt = sa.select(q).order_by(q.c.date.desc(), q.c.event).limit(limit)
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)

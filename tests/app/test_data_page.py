@@ -137,7 +137,7 @@ def test_an_aging_report_checked_and_imported_as_open_items(tmp_path, monkeypatc
 
 def test_the_teams_work_is_exported_for_the_erp(monkeypatch, tmp_path):
     """Contacts and dispute decisions entered in arboard: counted, and downloadable, on the Data page."""
-    from arboard import db, disputestatus, logbook
+    from arboard import db, disputestatus, holds, logbook
     from tests.app.conftest import ROOT
     from tests.test_logbook import AS_OF, TODAY, _ledger
 
@@ -149,10 +149,12 @@ def test_the_teams_work_is_exported_for_the_erp(monkeypatch, tmp_path):
     logbook.log(engine, "C1", logbook.Entry(AS_OF, "phone", "dispute", None, ("B",), reason="Price difference"),
                 today=TODAY)
     disputestatus.resolve(engine, ["B"], on=TODAY, today=TODAY)
+    holds.add(engine, "C1", reason="In negotiation", today=TODAY)
     engine.dispose()
     at = _data_page(monkeypatch, url, ROOT)
     assert not at.exception
-    assert any("**1 contact** logged and **2 dispute decisions**" in m.value for m in at.markdown)
+    assert any("**1 contact** logged, **2 dispute decisions** and **1 hold** on reminders put or lifted" in m.value
+               for m in at.markdown)
 
 
 def _data_page(monkeypatch, url, root):
