@@ -39,9 +39,12 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def _check(since: date, until: date) -> None:
+def _check(since: date, until: date) -> tuple[datetime, datetime]:
+    """The days ``since`` to ``until`` as a range of timestamps: from the first day's start to the start of
+    the day after the last."""
     if since > until:
         raise ArboardError(f"The first day ({since.isoformat()}) is after the last ({until.isoformat()}).")
+    return datetime.combine(since, time()), datetime.combine(until + timedelta(days=1), time())
 
 
 def _stamp(day: date) -> str:
@@ -90,12 +93,11 @@ def dispute_decisions(engine: Engine, *, since: date, until: date) -> pd.DataFra
         :data:`DECISION_COLUMNS`: ``status`` is "disputed" or "resolved" from ``decided_on``;
         ``entered_on`` is the day it was entered. Decisions removed as logged by mistake are left out.
     """
-    _check(since, until)
+    start, end = _check(since, until)
     q = (sa.select(dd.c.decision_id, dd.c.created_at, dd.c.decided_on, dd.c.customer_id, cust.c.name,
                    dd.c.invoice_id, dd.c.disputed, dd.c.reason, dd.c.note, dd.c.decided_by)
          .select_from(dd.outerjoin(cust, cust.c.customer_id == dd.c.customer_id))
-         .where(dd.c.created_at >= datetime.combine(since, time()),
-                dd.c.created_at < datetime.combine(until + timedelta(days=1), time()),
+         .where(dd.c.created_at >= start, dd.c.created_at < end,
                 dd.c.ended_why.is_distinct_from("removed"))
          .order_by(dd.c.created_at, dd.c.invoice_id))
     with engine.connect() as conn:
@@ -116,9 +118,8 @@ def holds(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
         reminders (empty: until lifted), ``lifted_on`` the day it was lifted (empty: not lifted); an
         ``invoice_id`` holds that invoice only, an empty one every invoice of the debtor.
     """
-    _check(since, until)
+    start, end = _check(since, until)
     h = schema.outreach_holds
-    start, end = datetime.combine(since, time()), datetime.combine(until + timedelta(days=1), time())
     q = (sa.select(h.c.hold_id, h.c.created_at, h.c.customer_id, cust.c.name, h.c.invoice_id, h.c.until, h.c.reason,
                    h.c.lifted_at)
          .select_from(h.outerjoin(cust, cust.c.customer_id == h.c.customer_id))
