@@ -9,6 +9,7 @@ from arboard import (
     creditholds,
     explorer,
     exports,
+    interest,
     letters,
     outreach,
     promises,
@@ -20,7 +21,7 @@ from arboard import (
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import assignform, cache, charts, controls, holdform, logform, state
-from ui.format import count, md, number
+from ui.format import count, md, money, number
 
 as_of = state.ledger_page(__file__, "Debtors")
 c1, c2, _ = st.columns([1, 1.5, 2])
@@ -163,6 +164,13 @@ if rows:
     standing = creditholds.standing(state.engine(), who, as_of)
     if standing:
         st.caption(f"{md(standing)} See the Credit holds page.")
+    if settings.interest.is_set:
+        owed = interest.by_debtor(state.engine(), as_of, terms=settings.interest, customer_id=who)
+        st.caption("Late-payment interest to date: " + ("; ".join(
+            f"{money(r.interest, r.currency)} on {count(int(r.invoices), 'overdue invoice')}"
+            + (f", and {money(r.compensation, r.currency)} compensation" if r.compensation else "")
+            for r in owed.itertuples()) if len(owed) else "none (nothing undisputed is overdue)")
+            + ". The terms are on the Outreach page, Playbooks tab.")
     s1, s2 = st.columns([1, 3], vertical_alignment="center")
     s1.download_button(
         "Statement of account (PDF)",

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from arboard import collectors, exports, fx, holds, instalments, letters, outreach, promises, sender
+from arboard import collectors, exports, fx, holds, instalments, interest, letters, outreach, promises, sender
 from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
@@ -94,7 +94,9 @@ with tab_books:
                "Tones: friendly, neutral, firm. Actions: payment_plan, credit_hold, hand_over. Template fields: "
                "{{ debtor_name }}, {{ open_amount }}, {{ oldest_due_date }}, {{ invoices }} (number, due_date, "
                "amount, credit: true for a credit note or payment on account, promised_for), {{ pay_link }}, "
-               "{{ fee }} (empty without a fee), {{ total_due }}, {{ instalments }} (a payment plan to offer: "
+               "{{ fee }} (empty without a fee), {{ interest }}, {{ interest_rate }} and {{ compensation }} (at a "
+               "step that claims late-payment interest, see below; empty otherwise), {{ total_due }} (the balance "
+               "with all of these), {{ instalments }} (a payment plan to offer: "
                "due_date, amount of each monthly instalment of the balance, as many as Plan settings offer, the "
                "first two weeks after the message), and "
                "in the call about a broken promise "
@@ -111,7 +113,8 @@ with tab_books:
     edited = st.data_editor(
         outreach.steps_table(shown), num_rows="fixed" if is_call else "dynamic", width="stretch",
         key=f"out_steps_{group}",
-        column_order=["name", "channel", "tone", "actions", "fee", "template"] if is_call else None,  # no day
+        # The call has no day of its own.
+        column_order=["name", "channel", "tone", "actions", "fee", "interest", "template"] if is_call else None,
         column_config={
             "offset_days": st.column_config.NumberColumn("Days from due", min_value=-60, max_value=365, step=1),
             "name": "Step", "channel": st.column_config.SelectboxColumn("Channel", options=list(outreach.CHANNELS)),
@@ -120,6 +123,10 @@ with tab_books:
             "fee": st.column_config.NumberColumn("Fee", min_value=0.0, max_value=outreach.MAX_FEE, format="%.2f",
                                                  help="A dunning fee charged with this step, in the debtor's "
                                                       "currency; {{ fee }} and {{ total_due }} show it."),
+            "interest": st.column_config.CheckboxColumn(
+                "Interest", help="The step claims late-payment interest and compensation on what is overdue, "
+                                 "at the terms set below; its message must show {{ interest }} and "
+                                 "{{ compensation }}."),
             "template": st.column_config.TextColumn("Message template", width="large")})
     if st.button("Save as a new version", key="out_save"):
         try:
@@ -187,6 +194,57 @@ with tab_books:
                     st.success("Saved. Letters, statements and messages use it from now on.")
                 except ArboardError as exc:
                     st.error(md(exc))
+
+    terms = settings.interest
+    with st.expander("Late-payment interest and compensation" + ("" if terms.is_set else " (none claimed)")):
+        if saved := st.session_state.pop("out_interest_saved", None):
+            st.success(saved)
+        st.caption("What a late payer owes on top of the invoice, claimed at the steps ticked *Interest* (by "
+                   "default the firm letters to won't-pay debtors and the formal reminder of debtors to watch). "
+                   "Simple interest on what is still open, for the days past the due date beyond the grace; not "
+                   "on disputed invoices or credit notes. The compensation is a fixed sum per overdue invoice of "
+                   "a business debtor, in the invoice's currency (in the EU: 40 euros, Directive 2011/7/EU, with "
+                   "interest at the reference rate plus 8 points). Debtors whose type is not B2C count as "
+                   "businesses.")
+        with st.form("out_interest"):
+            i = st.columns(4)
+            rate = i[0].number_input("Interest, % a year", 0.0, interest.MAX_RATE, float(terms.rate), step=0.25,
+                                     format="%.2f", key="out_int_rate")
+            consumer_rate = i[1].number_input("Consumers (B2C), % a year", 0.0, interest.MAX_RATE,
+                                              float(terms.consumer_rate), step=0.25, format="%.2f",
+                                              key="out_int_consumer")
+            compensation = i[2].number_input("Compensation per invoice", 0.0, interest.MAX_COMPENSATION,
+                                             float(terms.compensation), step=5.0, format="%.2f", key="out_int_comp",
+                                             help="Business debtors only; 0: none.")
+            grace = i[3].number_input("Days of grace", 0, interest.MAX_GRACE, int(terms.grace_days), step=1,
+                                      key="out_int_grace", help="Interest runs from this many days after the due "
+                                                                "date.")
+            if st.form_submit_button("Save terms"):
+                try:
+                    saved = interest.save(engine, interest.InterestTerms(rate, consumer_rate, compensation,
+                                                                         int(grace)))
+                except ArboardError as exc:
+                    st.error(md(exc))
+                else:
+                    st.session_state["out_interest_saved"] = f"Saved. {saved.describe()}"
+                    st.rerun()  # the plan on this page was made with the terms as they were
+        if terms.is_set:
+            owed, by_debtor = cache.interest_owed(as_of, terms)
+            st.caption(f"As of {as_of:%d %b %Y}, the overdue invoices owe " + ("; ".join(
+                f"{money(r.interest, r.currency)} interest and {money(r.compensation, r.currency)} compensation "
+                f"({count(int(r.invoices), 'invoice')} of {count(int(r.debtors), 'debtor')})"
+                for r in owed.itertuples()) if len(owed) else "nothing: no undisputed invoice is overdue") + ".")
+            if len(by_debtor):
+                i1, i2, _ = st.columns([1, 1, 3])
+                name = f"interest-{as_of.isoformat()}"
+                i1.download_button("Claims per debtor (CSV)", lambda: exports.to_csv_bytes(by_debtor),
+                                   f"{name}.csv", "text/csv", key="out_int_csv")
+                i2.download_button("Claims per debtor (Excel)",
+                                   lambda: exports.to_xlsx_bytes(by_debtor, sheet="Interest",
+                                                                 money_columns=interest.MONEY_COLUMNS),
+                                   f"{name}.xlsx",
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   key="out_int_xlsx")
 
 with tab_holds:
     st.caption("Keep a debtor, or one invoice, out of the plan: in negotiation, under review, handled by the "
@@ -343,6 +401,12 @@ with tab_plan:
     if plan.empty:
         st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")
         st.stop()
+    claimed = outreach.interest_claimed(plan)
+    if len(claimed):
+        # No sum of the amounts: a letter that repeats claims again what the one before it claimed.
+        st.caption(f"{count(int(claimed['contacts'].sum()), 'message')} to "
+                   f"{count(int(claimed['debtors'].sum()), 'debtor')} claim late-payment interest and compensation "
+                   "(the terms and what overdue invoices owe: *Playbooks and messages*, below the preview).")
     load = outreach.workload(plan, settings, collectors=cache.assigned())
     cost = outreach.costs(plan, settings)
     fx_rates = cache.exchange_rates()
@@ -463,14 +527,14 @@ with tab_plan:
                    + ("." if who == everyone else f" for {md(who)}."))
     else:
         money_col = {c: st.column_config.NumberColumn(outreach.LABELS[c], format="accounting")
-                     for c in ("amount", "total_due")}
+                     for c in ("amount", "total_due", "interest", "compensation")}
         # What the collector needs first, from the left: who, what, where to, how much; the day is chosen.
         done = st.dataframe(outreach.readable(work), hide_index=True, width="stretch", height=280,
                             on_select="rerun", selection_mode="single-row",
                             key=f"out_work_{work_day}_{work_channel}_{logform.rounds('work')}",
                             column_order=["name", "customer_id", "step", "channel", "contact", "currency",
                                           "total_due", "invoices", "last_note", "message", "collector", "group",
-                                          "tone", "actions", "amount", "fee"],
+                                          "tone", "actions", "amount", "fee", "interest", "compensation"],
                             column_config={**outreach.LABELS, **money_col,
                                            "last_note": st.column_config.TextColumn("Last note", width="large")})
         if done.selection.rows:
@@ -510,7 +574,7 @@ with tab_plan:
         k1.download_button(f"Download this list (CSV, {count(len(work), 'row')})", lambda: exports.to_csv_bytes(work),
                            f"{name}.csv", "text/csv", key="out_work_csv")
         k2.download_button("Download this list (Excel)", lambda: exports.to_xlsx_bytes(
-                               work, sheet="Work list", money_columns=("amount", "fee", "total_due")),
+                               work, sheet="Work list", money_columns=outreach.MONEY_COLUMNS),
                            f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="out_work_xlsx")
 
@@ -522,6 +586,6 @@ with tab_plan:
                        f"plan-{as_of.isoformat()}.csv", "text/csv", key="out_csv")
     d2.download_button("Download the plan (Excel)",
                        lambda: exports.to_xlsx_bytes(full_export(), sheet="Plan",
-                                                      money_columns=("amount", "fee", "total_due")),
+                                                      money_columns=outreach.MONEY_COLUMNS),
                        f"plan-{as_of.isoformat()}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="out_xlsx")

@@ -120,3 +120,22 @@ def ever_disputed(decisions: list[dict], file_flag: bool, as_of: date) -> bool:
             return True
         day += timedelta(days=1)
     return False
+
+
+def interest_claims(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, rate: float, consumer_rate: float,
+                    compensation: float, grace_days: int, consumers: set[str]) -> dict[str, tuple[float, float]]:
+    """Late-payment interest and compensation per customer, one invoice at a time: simple interest on
+    what is open as of ``as_of`` for the days past due beyond the grace; disputed invoices and credit
+    notes claim nothing; consumers at their rate and without compensation."""
+    open_now = open_amounts(inv, pay, as_of)
+    out: dict[str, tuple[float, float]] = {}
+    for r in inv.itertuples():
+        left = open_now.get(r.invoice_id, 0.0)
+        days = (as_of - r.due_date).days - grace_days
+        if r.amount <= 0 or left <= 0.004 or days <= 0 or bool(r.disputed):
+            continue
+        consumer = r.customer_id in consumers
+        owed = left * days * (consumer_rate if consumer else rate) / 100 / 365
+        i, c = out.get(r.customer_id, (0.0, 0.0))
+        out[r.customer_id] = (i + owed, c + (0.0 if consumer else compensation))
+    return out

@@ -25,6 +25,7 @@ from arboard import (
     forecast,
     fx,
     holds,
+    interest,
     letters,
     model,
     notes,
@@ -277,6 +278,18 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     moved, left_out = calls
     left_out = None if left_out is None else left_out.copy(deep=False)
     return plan.copy(deep=False), violations.copy(deep=False), dict(rates), (moved, left_out), handed.copy(deep=False)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _interest_owed(url, version, as_of, terms) -> tuple[pd.DataFrame, pd.DataFrame]:
+    engine = state._engine(url)
+    return (interest.totals(engine, as_of, terms=terms), interest.by_debtor(engine, as_of, terms=terms))
+
+
+def interest_owed(as_of: date, terms: interest.InterestTerms) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the overdue invoices would claim under ``terms``: per currency, and per debtor (cached per
+    data version and terms)."""
+    return _interest_owed(*_key(), as_of, terms)
 
 
 @st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import fx, model, outreach, segments
+from arboard import fx, interest, model, outreach, segments
 from arboard.errors import ArboardError
 from arboard.openitems import DIMENSIONS  # noqa: F401 - re-exported for pages
 from arboard.segments import SegmentConfig
@@ -177,6 +177,7 @@ def plan_settings(*, strict: bool = True) -> outreach.PlanSettings:
     """The Outreach page's plan settings. Inconsistent ones raise :class:`ArboardError` (the Outreach
     page says what is wrong), or give the defaults when not ``strict`` (another page's plan)."""
     days = plan_setting("out_days")
+    terms = interest.load(state.engine())  # the company's, saved in the database
     try:
         return outreach.PlanSettings(weeks=int(plan_setting("out_weeks")), agents=int(plan_setting("out_agents")),
                                      calls_per_agent_per_day=int(plan_setting("out_calls")),
@@ -187,11 +188,12 @@ def plan_settings(*, strict: bool = True) -> outreach.PlanSettings:
                                      call_broken_promises=bool(plan_setting("out_call_broken")),
                                      repeat_last_step_days=int(plan_setting("out_repeat")),
                                      instalments_offered=int(plan_setting("out_instalments")),
-                                     calls_per_collector=bool(plan_setting("out_per_collector")))
+                                     calls_per_collector=bool(plan_setting("out_per_collector")),
+                                     interest=terms)
     except ArboardError:
         if strict:
             raise
-        return outreach.PlanSettings()
+        return outreach.PlanSettings(interest=terms)
 
 
 def segment_config(container=st) -> tuple[str | None, SegmentConfig]:

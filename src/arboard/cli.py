@@ -34,6 +34,7 @@ from arboard import (
     holds,
     importer,
     instalments,
+    interest,
     kpis,
     letters,
     logbook,
@@ -406,6 +407,7 @@ def plan_cmd(
     except ArboardError as exc:
         _fail(exc, code=2)
     engine = _open(db_url)
+    settings = dataclasses.replace(settings, interest=interest.load(engine))  # the saved terms (`arboard interest`)
     cfg = _config(engine, config)
     day = _as_of(as_of, engine)
     inputs = outreach.plan_inputs(engine, day, config=cfg)
@@ -433,7 +435,7 @@ def plan_cmd(
             _fail(exc)
     else:
         _write(out_file, exports.to_xlsx_bytes(table, sheet="Work list" if work_day else "Plan",
-                                               money_columns=("amount", "fee", "total_due"))
+                                               money_columns=outreach.MONEY_COLUMNS)
                if xlsx else exports.to_csv_bytes(table))
     if work_day is not None:
         what = counted(len(table), f"{channel} contact" if channel else "contact")
@@ -527,6 +529,52 @@ def sender_cmd(
                          ("Country", current.country), ("Contact", current.contact), ("Payment", current.payment),
                          ("Pay link", current.pay_link)]:
         out.print(f"{label:9} {value or '(not set)'}", markup=False, highlight=False)
+
+
+@app.command("interest")
+def interest_cmd(
+    rate: Annotated[float | None, typer.Option(help="Interest on overdue invoices, percent a year (e.g. 12.15: a "
+                                                    "reference rate of 4.15 plus 8 points); 0: none.")] = None,
+    consumer_rate: Annotated[float | None, typer.Option(help="The same for consumers (customer type B2C).")] = None,
+    compensation: Annotated[float | None, typer.Option(help="A fixed sum per overdue invoice of a business debtor "
+                                                            "(the EU's 40 in euros); 0: none.")] = None,
+    grace_days: Annotated[int | None, typer.Option(help="Interest runs from this many days after the due "
+                                                        "date.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx: what each debtor owes in "
+                                                               "interest and compensation.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+) -> None:
+    """Late-payment interest and compensation: set the terms, show them, and what they come to per debtor.
+
+    The playbook steps that claim interest (the firm letters, by default) put them on the message.
+    """
+    xlsx = _check_out(out_file) if out_file else False
+    engine = _open(db_url)
+    terms = interest.load(engine)
+    given = {"rate": rate, "consumer_rate": consumer_rate, "compensation": compensation, "grace_days": grace_days}
+    changes = {k: v for k, v in given.items() if v is not None}
+    if changes:
+        try:
+            terms = interest.save(engine, dataclasses.replace(terms, **changes))
+        except ArboardError as exc:
+            _fail(exc, 2)
+    out.print(terms.describe(), markup=False, highlight=False)
+    if not terms.is_set:
+        if out_file:
+            _fail(ArboardError("Nothing is claimed: set --rate or --compensation first."), 2)
+        return
+    day = _as_of(as_of, engine)
+    claims = interest.by_debtor(engine, day, terms=terms)
+    if out_file:
+        _write(out_file, exports.to_xlsx_bytes(claims, sheet="Interest", money_columns=interest.MONEY_COLUMNS)
+               if xlsx else exports.to_csv_bytes(claims))
+    totals = claims.groupby("currency")[["interest", "compensation"]].sum()
+    said = "; ".join(f"{cur} {r.interest:,.2f} interest, {r.compensation:,.2f} compensation"
+                     for cur, r in totals.iterrows()) or "nothing (no undisputed invoice is overdue)"
+    out.print(f"As of {day}: {counted(claims['customer_id'].nunique(), 'debtor')} owe {said}"
+              + (f"; written to {out_file}" if out_file else "."), markup=False, highlight=False)
 
 
 @app.command("log-contact")

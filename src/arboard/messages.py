@@ -3,7 +3,9 @@
 A template sees only these fields, already formatted for the debtor's locale and currency (Babel):
 ``debtor_name``, ``open_amount``, ``oldest_due_date``, ``invoices`` (a list of ``number``, ``due_date``,
 ``amount``, ``credit``, ``promised_for``), ``pay_link``, ``fee`` (empty when the step charges none),
-``total_due`` (the open amount plus the fee), and for a call about a broken promise to pay
+``interest`` and ``compensation`` (late-payment interest and the fixed compensation for recovery
+costs, :mod:`arboard.interest`; empty when the step claims none) with ``interest_rate`` (a year),
+``total_due`` (the open amount plus the fee, interest and compensation), and for a call about a broken promise to pay
 ``promised_amount`` and ``promised_date`` (empty otherwise). Attribute walking (``''.__class__``),
 format-string tricks, huge repetitions and runaway output are refused with a message; a broken
 template never raises anything but :class:`TemplateProblem`.
@@ -19,14 +21,14 @@ from datetime import date
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_percent
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from arboard.instalments import DEFAULT_COUNT, propose
 
-FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link", "fee", "total_due",
-          "promised_amount", "promised_date", "instalments")
+FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link", "fee", "interest", "interest_rate",
+          "compensation", "total_due", "promised_amount", "promised_date", "instalments")
 MAX_OUTPUT = 5_000  # characters: a reminder, not a novel
 MAX_TEMPLATE = 5_000
 MAX_REPEAT = 1_000
@@ -75,6 +77,9 @@ class MessageContext:
     promised: tuple[tuple[str, date, float], ...] = ()
     day: date | None = None  # the day the message goes out (a payment plan's offer starts from it)
     offer_count: int = DEFAULT_COUNT  # instalments a payment plan's offer proposes (PlanSettings.instalments_offered)
+    interest: float = 0.0  # late-payment interest claimed with this message (arboard.interest)
+    interest_rate: float = 0.0  # its rate, percent a year
+    compensation: float = 0.0  # the fixed compensation for recovery costs claimed with it
 
 
 @functools.lru_cache(maxsize=64)
@@ -130,7 +135,12 @@ def context_fields(ctx: MessageContext, *, instalments: bool = True) -> dict:
                       "promised_for": day(promised_for.get(n))} for n, d, a in ctx.invoices],
         "pay_link": ctx.pay_link,
         "fee": money(ctx.fee) if ctx.fee else "",  # empty without a fee, so `{% if fee %}` reads naturally
-        "total_due": money(ctx.open_amount + ctx.fee),
+        "interest": money(ctx.interest) if ctx.interest else "",
+        # The locale's own percent (12,15 % in German), as many decimals as the rate has (two at most).
+        "interest_rate": format_percent(round(ctx.interest_rate, 2) / 100, locale=_locale(ctx.locale),
+                                        decimal_quantization=False) if ctx.interest else "",
+        "compensation": money(ctx.compensation) if ctx.compensation else "",
+        "total_due": money(ctx.open_amount + ctx.fee + ctx.interest + ctx.compensation),
         # Empty without a promise, like ``fee``; several promises: their sum, by the latest date.
         "promised_amount": money(sum(a for _n, _d, a in ctx.promised)) if ctx.promised else "",
         "promised_date": day(max(d for _n, d, _a in ctx.promised)) if ctx.promised else "",
@@ -160,6 +170,11 @@ def check(source: str) -> None:
     if unknown:
         raise TemplateProblem(f"Unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(sorted(unknown))}. "
                               f"Available: {', '.join(FIELDS)}.")
+
+
+def fields_used(source: str) -> set[str]:
+    """The fields a (checked) template names."""
+    return {n.name for n in _env.parse(source).find_all(nodes.Name) if n.ctx == "load"} & set(FIELDS)
 
 
 @functools.lru_cache(maxsize=256)

@@ -30,6 +30,8 @@ from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
 from arboard.holds import held_until
+from arboard.interest import InterestTerms
+from arboard.interest import charges as interest_charges
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 from arboard.openitems import NO_COLLECTOR, open_items, payments_on_account
 from arboard.sender import PAY_LINK
@@ -56,6 +58,9 @@ class Step:
     actions: tuple[str, ...] = ()
     name: str = ""
     fee: float = 0.0  # a dunning fee charged with this step, in the debtor's currency (shown on the message)
+    # The step claims late-payment interest and compensation on what is overdue (arboard.interest: the
+    # company's terms; nothing while none are set).
+    interest: bool = False
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:
@@ -100,7 +105,12 @@ _PLAN = ("Dear {{ debtor_name }},\n\nwe would like to help you settle {{ open_am
          "{{ instalments|length }} monthly instalments:\n{% for i in instalments %}- {{ i.amount }} by "
          "{{ i.due_date }}\n{% endfor %}\nAccept this plan or choose another at {{ pay_link }}, or call us back."
          "\n\nWhat is open:" + _LIST)
-_FEE = "{% if fee %}\nDunning fee: {{ fee }}. Total due: {{ total_due }}.\n{% endif %}"
+# What a step charges on top of the balance: a fee, and late-payment interest with the compensation for
+# recovery costs at the steps that claim them (Step.interest); each line only when it is not empty.
+_FEE = ("{% if fee or interest or compensation %}\n{% if fee %}Dunning fee: {{ fee }}. {% endif %}"
+        "{% if interest %}Late-payment interest at {{ interest_rate }} a year: {{ interest }}. {% endif %}"
+        "{% if compensation %}Compensation for recovery costs: {{ compensation }}. {% endif %}"
+        "Total due: {{ total_due }}.\n{% endif %}")
 _FIRM = ("Dear {{ debtor_name }},\n\n{{ open_amount }} is overdue since {{ oldest_due_date }} despite our "
          "reminders:" + _LIST + _FEE + "\nPay within 7 days at {{ pay_link }}; otherwise we will take further "
          "steps.")
@@ -151,8 +161,8 @@ DEFAULT_PLAYBOOKS: dict[str, Playbook] = {
         Step(7, "sms", "firm", "{{ debtor_name }}: {{ open_amount }} overdue. Pay now: {{ pay_link }}",
              name="SMS"),
         Step(14, "phone", "firm", _CALL, name="Call"),
-        Step(21, "letter", "firm", _FIRM, ("credit_hold",), name="Firm letter, credit hold"),
-        Step(45, "letter", "firm", _FINAL, ("hand_over",), name="Final notice, hand-over"),
+        Step(21, "letter", "firm", _FIRM, ("credit_hold",), name="Firm letter, credit hold", interest=True),
+        Step(45, "letter", "firm", _FINAL, ("hand_over",), name="Final notice, hand-over", interest=True),
     )),
     "no_information": Playbook("no_information", (
         Step(-7, "email", "friendly", _CONFIRM, name="Welcome and confirm details (e-mail)"),
@@ -164,7 +174,7 @@ DEFAULT_PLAYBOOKS: dict[str, Playbook] = {
         Step(3, "preferred", "neutral", _FORGOT, name="Reminder"),
         Step(14, "email", "neutral", _NEUTRAL, name="Second reminder"),
         Step(30, "phone", "firm", _CALL, name="Call"),
-        Step(45, "letter", "firm", _FIRM, name="Formal reminder"),
+        Step(45, "letter", "firm", _FIRM, name="Formal reminder", interest=True),
     )),
 }
 GROUP_DEFAULT_CHANNEL = {"willing_and_able": "email", "unable_to_pay": "phone", "wont_pay": "email",
@@ -334,6 +344,9 @@ class PlanSettings:
     instalments_offered: int = instalments.DEFAULT_COUNT
     # Each collector calls their own debtors, calls_per_agent_per_day at most; the agents call the rest.
     calls_per_collector: bool = False
+    # Late-payment interest and compensation claimed at the steps that say so (Step.interest); the
+    # company's terms, saved in the database (arboard.interest.load).
+    interest: InterestTerms = InterestTerms()
 
     def __post_init__(self) -> None:
         if not self.contact_days or not set(self.contact_days) <= set(range(7)):
@@ -380,7 +393,7 @@ def open_items_for_plan(engine: Engine, as_of: date, *, customer_id: str | None 
     items = open_items(as_of, customer_id=customer_id)
     q = (sa.select(items.c.invoice_id, items.c.customer_id, items.c.due_date, items.c.open_amount.label("amount"),
                    items.c.currency, sa.func.coalesce(cust.c.name, items.c.customer_id).label("name"), cust.c.email,
-                   cust.c.phone, cust.c.locale, cust.c.opt_out, items.c.disputed)
+                   cust.c.phone, cust.c.locale, cust.c.opt_out, items.c.disputed, cust.c.customer_type)
          .select_from(items.outerjoin(cust, cust.c.customer_id == items.c.customer_id))
          .where(items.c.amount > 0, items.c.open_amount > 0.004)
          .order_by(items.c.due_date, items.c.invoice_id))  # messages list items in a stable order
@@ -489,7 +502,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
             rows.append(steps.stamp(_per_contact(hit, hit.index.to_numpy()), group, no))
     columns = ["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
                "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due", "fee",
-               "offset_days", "promised", "offer_count"]
+               "interest", "compensation", "interest_rate", "offset_days", "promised", "offer_count"]
     if df.empty:
         return pd.DataFrame(columns=columns)
     # With no step due in the plan's weeks, a last level reached before them still repeats: a debtor's
@@ -551,7 +564,15 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan = plan[keep.to_numpy()].reset_index(drop=True)
     plan["statement"], owed = _statements(plan, df, credits)
     plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
-    plan["total_due"] = owed[plan.index] + plan["fee"]
+    claims = np.array([s.interest for *_x, s in steps.rows], dtype=bool)[plan["step_key"].to_numpy()]
+    plan["interest"], plan["compensation"], plan["interest_rate"] = 0.0, 0.0, 0.0
+    terms = settings.interest
+    if terms.is_set and claims.any():
+        charged = plan[claims]
+        plan.loc[claims, "interest"], plan.loc[claims, "compensation"] = interest_charges(
+            charged["statement"], charged["date"], charged["consumer"], terms)
+        plan["interest_rate"] = np.where(plan["consumer"], terms.consumer_rate, terms.rate) * (plan["interest"] > 0)
+    plan["total_due"] = owed[plan.index] + plan["fee"] + plan["interest"] + plan["compensation"]
     plan["offer_count"] = settings.instalments_offered  # what its messages' payment-plan offers propose
     return plan.reset_index(drop=True)[columns]
 
@@ -594,7 +615,7 @@ class _Steps:
 
 
 # Per debtor (and, for the currency, per account): what a contact says and where it goes.
-_DETAILS = ("customer_id", "name", "email", "phone", "opt_out", "currency", "locale")
+_DETAILS = ("customer_id", "name", "email", "phone", "opt_out", "currency", "locale", "consumer")
 
 
 def _no_contacts(items: pd.DataFrame) -> pd.DataFrame:
@@ -633,7 +654,10 @@ def _plan_items(items: pd.DataFrame, groups: pd.Series, holds: pd.DataFrame | No
     # The group as a category: item rows are filtered and taken many times, and a string column
     # (Arrow-backed) made up a tenth of the build at 10M invoices.
     group = items["customer_id"].map(groups).fillna("no_information").astype("category")
-    return items.assign(account=account, group=group,
+    # Consumers owe interest at their own rate and no compensation (arboard.interest); a debtor whose
+    # type is not known is taken for a business, as most ledgers are.
+    consumer = items["customer_type"].eq("B2C").to_numpy() if "customer_type" in items else False
+    return items.assign(account=account, group=group, consumer=consumer,
                         held=held_until(items, holds if holds is not None else pd.DataFrame()).astype("datetime64[us]"))
 
 
@@ -1147,6 +1171,9 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
                           invoices=statement, pay_link=sender.link(pay_link, row.customer_id),
                           locale=row.locale if isinstance(row.locale, str) else None,
                           fee=float(getattr(row, "fee", 0.0) or 0.0),
+                          interest=float(getattr(row, "interest", 0.0) or 0.0),
+                          interest_rate=float(getattr(row, "interest_rate", 0.0) or 0.0),
+                          compensation=float(getattr(row, "compensation", 0.0) or 0.0),
                           promised=promised if isinstance(promised, tuple) else (),
                           day=pd.Timestamp(row.date).date() if pd.notna(row.date) else None,
                           offer_count=int(offered) if pd.notna(offered) else instalments.DEFAULT_COUNT)
@@ -1192,11 +1219,15 @@ def render_messages(plan: pd.DataFrame, *, pay_link: str = PAY_LINK) -> pd.DataF
     return plan.assign(message=messages, sms_segments=segments)
 
 
+# The plan's money columns, formatted as money in exports.
+MONEY_COLUMNS = ("amount", "fee", "interest", "compensation", "total_due")
+
 # Plain-language headers for the plan's columns where people read them (pages); files keep the field names.
 LABELS = {"date": "Planned for", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
           "group": "Group", "step": "Step",
           "channel": "Channel", "tone": "Tone", "actions": "Actions", "contact": "Sent to", "currency": "Currency",
-          "amount": "Amount", "invoices": "Invoices", "fee": "Fee", "total_due": "Total due", "message": "Message",
+          "amount": "Amount", "invoices": "Invoices", "fee": "Fee", "interest": "Interest",
+          "compensation": "Compensation", "total_due": "Total due", "message": "Message",
           "last_note": "Last note",
           "contacts": "Contacts", "window_start": "7 days from", "targeted": "Amount contacted",
           "expected": "Expected to come in", "unit_cost": "Unit cost", "cost": "Cost"}
@@ -1204,8 +1235,9 @@ LABELS = {"date": "Planned for", "customer_id": "Debtor ID", "name": "Debtor", "
 
 def _worth(plan: pd.DataFrame, rates: fx.Rates | None) -> pd.Series:
     """The balance each contact asks for (``total_due``: everything overdue it lists, less credits,
-    plus any fee; ``amount`` on a plan without it), comparable across currencies: in the reporting
-    currency of ``rates`` when given and set, else at face value (a rate missing: face value)."""
+    plus any fee, interest and compensation; ``amount`` on a plan without it), comparable across
+    currencies: in the reporting currency of ``rates`` when given and set, else at face value (a rate
+    missing: face value)."""
     due = plan["total_due" if "total_due" in plan else "amount"]
     if rates is None or not rates.active:
         return due.astype(float)
@@ -1253,7 +1285,7 @@ def export_table(plan: pd.DataFrame) -> pd.DataFrame:
     out = plan.assign(date=plan["date"].dt.date)
     who = ["collector"] if "collector" in plan else []  # a work list with the collectors named
     return out[["date", "customer_id", "name", *who, "group", "step", "channel", "tone", "actions", "contact",
-                "currency", "amount", "invoices", "fee", "total_due", "message"]]
+                "currency", "amount", "invoices", "fee", "interest", "compensation", "total_due", "message"]]
 
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
@@ -1448,6 +1480,16 @@ def broken_promise_calls(plan: pd.DataFrame) -> pd.DataFrame:
     return plan[plan["step_no"] == 0]
 
 
+def interest_claimed(plan: pd.DataFrame) -> pd.DataFrame:
+    """What the plan's messages claim in late-payment interest and compensation, per currency:
+    ``currency, contacts, debtors, interest, compensation`` (no rows when none claims any)."""
+    claiming = plan[(plan["interest"] > 0) | (plan["compensation"] > 0)]
+    return (claiming.groupby("currency", observed=True)
+            .agg(contacts=("customer_id", "size"), debtors=("customer_id", "nunique"), interest=("interest", "sum"),
+                 compensation=("compensation", "sum"))
+            .reset_index().sort_values("interest", ascending=False, kind="stable").reset_index(drop=True))
+
+
 def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:
     """Planned contacts per week (starting Monday) and ``by`` (channel or group): ``week, <by>, contacts``."""
     if plan.empty:
@@ -1459,14 +1501,15 @@ def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:
 def steps_table(playbook: Playbook) -> pd.DataFrame:
     """A playbook as an editable table."""
     return pd.DataFrame([{"offset_days": s.offset_days, "name": s.name, "channel": s.channel, "tone": s.tone,
-                          "actions": ", ".join(s.actions), "fee": s.fee, "template": s.template}
+                          "actions": ", ".join(s.actions), "fee": s.fee, "interest": s.interest,
+                          "template": s.template}
                          for s in playbook.steps],
-                        columns=["offset_days", "name", "channel", "tone", "actions", "fee", "template"])
+                        columns=["offset_days", "name", "channel", "tone", "actions", "fee", "interest", "template"])
 
 
 def playbook_from_table(group: str, table: pd.DataFrame) -> Playbook:
     """Read an edited steps table back (sorted by offset); :class:`ArboardError` says what is wrong."""
-    from arboard.messages import check
+    from arboard.messages import check, fields_used
 
     steps = []
     for n, row in enumerate(table.dropna(how="all").itertuples(index=False), start=1):
@@ -1485,7 +1528,14 @@ def playbook_from_table(group: str, table: pd.DataFrame) -> Playbook:
             fee = 0.0 if fee is None or pd.isna(fee) else float(fee)
         except (TypeError, ValueError):
             raise ArboardError(f"Step {n}: the fee must be an amount, like 5.00.") from None
-        steps.append(Step(offset, str(row.channel), str(row.tone), template, actions, str(row.name or ""), fee))
+        claims = getattr(row, "interest", False)
+        claims = bool(claims) if claims is not None and not pd.isna(claims) else False
+        unsaid = {"interest", "compensation"} - fields_used(template) if claims else set()
+        if unsaid:  # the total would hold a charge the message does not name
+            raise ArboardError(f"Step {n} ({row.name or 'unnamed'}) claims late-payment interest: its message must "
+                               f"say it with {' and '.join('{{ ' + f + ' }}' for f in sorted(unsaid))}.")
+        steps.append(Step(offset, str(row.channel), str(row.tone), template, actions, str(row.name or ""), fee,
+                          claims))
     if not steps:
         raise ArboardError("A playbook needs at least one step.")
     return Playbook(group, tuple(sorted(steps, key=lambda s: s.offset_days)))

@@ -172,3 +172,36 @@ def test_the_team_tab_runs_when_open(app_env):
     roster = at.tabs[4].dataframe[0].value
     assert {"Katrin Vogel", "contacts", "invoices_promised"} <= set(roster["collector"]) | set(roster.columns)
     assert roster["contacts"].sum() > 0
+
+
+def test_late_payment_interest_terms_are_saved_and_claimed(app_db, tmp_path, monkeypatch):
+    import shutil
+
+    from arboard import db, interest
+
+    # A copy of the session's ledger: the terms change every plan, and the other page tests share that one.
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(app_db.removeprefix("duckdb:///"), path)
+    monkeypatch.setenv("ARBOARD_DB_URL", f"duckdb:///{path}")
+    at = run_page("pages/outreach.py")
+    assert not any("claim late-payment interest" in c.value for c in at.caption)  # no terms, no claims
+    at.number_input(key="out_int_rate").set_value(12.15)
+    at.number_input(key="out_int_comp").set_value(40.0)
+    at.button[[b.label for b in at.button].index("Save terms")].click().run()
+    assert not at.exception
+    assert any("Saved. Claimed: interest at 12.15% a year" in s.value for s in at.success)
+    engine = db.open_database(f"duckdb:///{path}")
+    try:
+        assert interest.load(engine) == interest.InterestTerms(rate=12.15, compensation=40.0)
+    finally:
+        engine.dispose()
+    assert any("claim late-payment interest and compensation" in c.value for c in at.caption)
+    assert any("the overdue invoices owe" in c.value and "interest and" in c.value for c in at.caption)
+    assert {"Claims per debtor (CSV)", "Claims per debtor (Excel)"} <= {b.label for b in at.get("download_button")}
+    # The Debtors page says what the selected debtor owes.
+    at.switch_page("pages/debtors.py")
+    at.run()
+    at.session_state["ex_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith("Late-payment interest to date: ") for c in at.caption)

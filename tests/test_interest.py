@@ -1,0 +1,207 @@
+"""Late-payment interest and compensation: a worked example, the SQL against a naive reference on
+random ledgers (DuckDB and PostgreSQL), the terms, and the messages that claim them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from typer.testing import CliRunner
+
+from arboard import events, interest, messages, outreach, schema, store
+from arboard.cli import app
+from arboard.errors import ArboardError
+from tests import reference
+from tests.conftest import snapshot, write_ledger
+from tests.test_metrics import ledgers
+
+AS_OF = date(2026, 3, 2)
+EU = interest.InterestTerms(rate=12.0, consumer_rate=5.0, compensation=40.0)
+
+
+def _ledger(engine):
+    """B1 (a business): 1,000 due 1 Jan, 400 of it paid; a disputed invoice; a credit note; one not yet
+    due. P1 (a consumer): 1,000 due 1 Jan. X9 (no customers row): 500 due 31 Jan."""
+    inv = pd.DataFrame([
+        ("I1", "B1", date(2025, 12, 2), date(2026, 1, 1), 1000.0, False),
+        ("I2", "B1", date(2025, 12, 2), date(2026, 1, 1), 700.0, True),
+        ("I3", "B1", date(2026, 1, 5), date(2026, 1, 5), -100.0, False),
+        ("I4", "B1", date(2026, 2, 20), date(2026, 3, 20), 250.0, False),
+        ("I5", "P1", date(2025, 12, 2), date(2026, 1, 1), 1000.0, False),
+        ("I6", "X9", date(2026, 1, 1), date(2026, 1, 31), 500.0, False),
+    ], columns=["invoice_id", "customer_id", "invoice_date", "due_date", "amount", "disputed"])
+    inv = inv.assign(currency="EUR", paid_date=None)
+    pay = pd.DataFrame([("P1", "I1", "B1", date(2026, 2, 1), 400.0, "EUR")],
+                       columns=["payment_id", "invoice_id", "customer_id", "payment_date", "amount", "currency"])
+    cust = pd.DataFrame({"customer_id": ["B1", "P1"], "name": ["Bolt GmbH", "Pat Doe"],
+                         "customer_type": ["B2B", "B2C"]})
+    write_ledger(engine, customers=cust, invoices=inv, payments=pay)
+
+
+def test_worked_example(engine):
+    _ledger(engine)
+    got = interest.by_invoice(engine, AS_OF, terms=EU).set_index("invoice_id")
+    # 60 days past due on the 600 still open: 600 x 12% x 60 / 365 = 11.84; the disputed invoice, the
+    # credit note and the invoice not yet due claim nothing.
+    assert list(got.index) == ["I1", "I5", "I6"]
+    assert got.loc["I1", ["open_amount", "days", "interest", "compensation"]].tolist() == [600.0, 60, 11.84, 40.0]
+    # A consumer: 5%, no compensation: 1,000 x 5% x 60 / 365 = 8.22.
+    assert got.loc["I5", ["interest", "compensation"]].tolist() == [8.22, 0.0]
+    # No customers row: taken for a business. 500 x 12% x 30 / 365 = 4.93.
+    assert got.loc["I6", ["days", "interest", "compensation"]].tolist() == [30, 4.93, 40.0]
+    # Grace: interest runs from 10 days after the due date; still one compensation per late invoice.
+    graced = interest.by_invoice(engine, AS_OF, terms=interest.InterestTerms(rate=12.0, compensation=40.0,
+                                                                             grace_days=10))
+    assert graced.set_index("invoice_id").loc["I1", ["days", "interest"]].tolist() == [50, 9.86]
+    per_debtor = interest.by_debtor(engine, AS_OF, terms=EU).set_index("customer_id")
+    assert per_debtor.loc["B1", ["name", "invoices", "overdue", "interest", "compensation", "claim"]].tolist() == [
+        "Bolt GmbH", 1, 600.0, 11.84, 40.0, 51.84]
+    assert list(per_debtor.index) == ["B1", "X9", "P1"]  # the largest claim first
+    one = interest.by_debtor(engine, AS_OF, terms=EU, customer_id="P1")
+    assert one["interest"].tolist() == [8.22]
+    totals = interest.totals(engine, AS_OF, terms=EU)
+    assert totals.iloc[0][["currency", "debtors", "invoices", "interest", "compensation"]].tolist() == [
+        "EUR", 3, 3, 24.99, 80.0]
+    # No terms, no claims (and no query).
+    assert interest.by_debtor(engine, AS_OF, terms=interest.InterestTerms()).empty
+    assert interest.totals(engine, AS_OF, terms=interest.InterestTerms()).empty
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=ledgers())
+def test_sql_matches_reference(engine, ledger):
+    inv, pay, as_of = ledger
+    with engine.begin() as conn:
+        for t in (schema.invoices, schema.payments, schema.customers):
+            conn.execute(sa.delete(t))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C0", "C1"],
+                                                           "customer_type": ["B2C", "B2B"]}))
+    events.refresh(engine)
+    terms = interest.InterestTerms(rate=9.5, consumer_rate=4.0, compensation=40.0, grace_days=3)
+    got = interest.by_debtor(engine, as_of, terms=terms).set_index("customer_id")
+    expected = reference.interest_claims(inv, pay, as_of, rate=9.5, consumer_rate=4.0, compensation=40.0,
+                                         grace_days=3, consumers={"C0"})
+    assert set(got.index) == set(expected)
+    for who, (owed, fixed) in expected.items():
+        assert got.loc[who, "interest"] == pytest.approx(owed, abs=0.0051)
+        assert got.loc[who, "compensation"] == pytest.approx(fixed)
+
+
+def test_terms_are_checked_saved_and_described(duck_engine):
+    assert interest.load(duck_engine) == interest.InterestTerms() and not interest.InterestTerms().is_set
+    for bad in ({"rate": -1}, {"rate": 51}, {"consumer_rate": 80}, {"compensation": 5000}, {"grace_days": -2},
+                {"rate": "12"}):
+        with pytest.raises(ArboardError):
+            interest.InterestTerms(**bad)
+    terms = interest.save(duck_engine, interest.InterestTerms(rate=12.15, compensation=40, grace_days=5))
+    assert interest.load(duck_engine) == terms
+    assert terms.describe() == ("Claimed: interest at 12.15% a year (consumers 0%) and 40.00 per overdue invoice of "
+                                "a business debtor, from 5 days after the due date.")
+    assert interest.InterestTerms(rate=8, consumer_rate=8).describe() == \
+        "Claimed: interest at 8% a year from the due date."
+    # Terms edited by hand into something unreadable: nothing is claimed, no page fails.
+    with duck_engine.begin() as conn:
+        from arboard.db import set_meta
+        set_meta(conn, interest.KEY, '{"rate": 500}')
+    assert interest.load(duck_engine) == interest.InterestTerms()
+
+
+def test_charges_per_message():
+    statements = pd.Series([
+        (("I1", date(2026, 1, 1), 1000.0), ("C1", date(2026, 1, 5), -100.0), ("I2", date(2026, 3, 20), 50.0)),
+        (("I5", date(2026, 1, 1), 1000.0),),
+        (),
+    ])
+    days = pd.Series(pd.to_datetime(["2026-03-02"] * 3))
+    owed, fixed = interest.charges(statements, days, pd.Series([False, True, False]), EU)
+    # 1,000 x 12% x 60 / 365 = 19.73 (the credit and the invoice not yet due claim nothing); the consumer 8.22.
+    assert owed.tolist() == [19.73, 8.22, 0.0] and fixed.tolist() == [40.0, 0.0, 0.0]
+    none = interest.charges(statements, days, pd.Series([False] * 3), interest.InterestTerms())
+    assert [a.tolist() for a in none] == [[0.0] * 3] * 2
+
+
+def _plan(engine, terms: interest.InterestTerms) -> pd.DataFrame:
+    as_of = date(2026, 1, 20)
+    groups = pd.Series({"B1": "wont_pay", "P1": "wont_pay", "X9": "willing_and_able"})
+    return outreach.build_plan(outreach.open_items_for_plan(engine, as_of), groups, pd.Series(dtype=object),
+                               outreach.DEFAULT_PLAYBOOKS, as_of, credits=outreach.open_credits_for_plan(engine, as_of),
+                               settings=outreach.PlanSettings(interest=terms, weeks=4))
+
+
+def test_a_firm_letter_claims_interest_and_a_friendly_reminder_does_not(engine):
+    _ledger(engine)
+    plan = _plan(engine, EU)
+    firm = plan[plan["step"] == "Firm letter, credit hold"].set_index("customer_id")
+    assert firm["date"].tolist() == [pd.Timestamp("2026-01-22")] * 2
+    # B1 on 22 Jan: I1 (1,000, 21 days late) less the credit note; I2 is disputed, out of the letter and the
+    # claim. 1,000 x 12% x 21 / 365 = 6.90, and 40 for the one late invoice.
+    assert firm.loc["B1", ["amount", "interest", "compensation", "interest_rate", "total_due"]].tolist() == [
+        1000.0, 6.9, 40.0, 12.0, pytest.approx(946.90)]
+    # P1, a consumer: 1,000 x 5% x 21 / 365 = 2.88, no compensation.
+    assert firm.loc["P1", ["interest", "compensation", "interest_rate", "total_due"]].tolist() == [
+        2.88, 0.0, 5.0, pytest.approx(1002.88)]
+    text = outreach.render_messages(firm.reset_index()).set_index("customer_id").loc["B1", "message"]
+    assert ("Late-payment interest at 12% a year: €6.90. Compensation for recovery costs: €40.00. "
+            "Total due: €946.90.") in text
+    claiming = plan["step"].isin(["Firm letter, credit hold", "Final notice, hand-over"])
+    assert (plan.loc[claiming, "interest"] > 0).all()
+    assert (plan.loc[~claiming, ["interest", "compensation", "interest_rate"]] == 0).all().all()
+    assert outreach.interest_claimed(plan)[["currency", "contacts", "debtors"]].values.tolist() == [
+        ["EUR", int(claiming.sum()), 2]]
+    assert {"interest", "compensation"} <= set(outreach.export_table(outreach.render_messages(plan)))
+    # Without terms, the same letter claims nothing and says nothing about it.
+    plain = _plan(engine, interest.InterestTerms())
+    assert (plain[["interest", "compensation"]] == 0).all().all() and outreach.interest_claimed(plain).empty
+    text = outreach.render_messages(plain[plain["step"] == "Firm letter, credit hold"])["message"].iloc[0]
+    assert "interest" not in text.lower() and "Total due" not in text
+
+
+def test_a_step_that_claims_interest_must_say_it():
+    table = outreach.steps_table(outreach.DEFAULT_PLAYBOOKS["wont_pay"])
+    assert table["interest"].tolist() == [False, False, False, True, True]
+    assert outreach.playbook_from_table("wont_pay", table) == outreach.DEFAULT_PLAYBOOKS["wont_pay"]
+    table.loc[0, "interest"] = True  # "Reminder": its message names neither
+    with pytest.raises(ArboardError, match=r"Step 1 \(Reminder\) claims late-payment interest.*\{\{ compensation "
+                                           r"\}\} and \{\{ interest \}\}"):
+        outreach.playbook_from_table("wont_pay", table)
+    # Saved and read back with the flag; a playbook saved before the flag existed reads as not claiming.
+    book = outreach.DEFAULT_PLAYBOOKS["wont_pay"]
+    assert outreach.Playbook.from_json(book.to_json()) == book
+    old = '{"group": "g", "steps": [{"offset_days": 1, "channel": "email", "tone": "firm", "template": "x"}]}'
+    assert outreach.Playbook.from_json(old).steps[0].interest is False
+
+
+def test_message_fields():
+    ctx = messages.MessageContext("Bolt GmbH", 1234.5, "EUR", date(2026, 1, 1), (("I1", date(2026, 1, 1), 1234.5),),
+                                  "https://x", "de_DE", fee=5.0, interest=12.3, interest_rate=12.15, compensation=40)
+    fields = messages.context_fields(ctx)
+    assert (fields["interest"], fields["interest_rate"], fields["compensation"], fields["total_due"]) == (
+        "12,30\xa0€", "12,15\xa0%", "40,00\xa0€", "1.291,80\xa0€")
+    plain = messages.context_fields(messages.MessageContext("B", 10.0, "EUR", None, (), "https://x"))
+    assert plain["interest"] == plain["interest_rate"] == plain["compensation"] == ""
+    assert messages.fields_used("{{ interest }} {% for i in invoices %}{{ i.number }}{% endfor %}") == {
+        "interest", "invoices"}
+
+
+def test_cli_sets_shows_and_exports(engine, tmp_path):
+    _ledger(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    shown = runner.invoke(app, ["interest", "--db", url])
+    assert shown.exit_code == 0 and "No late-payment interest" in shown.output
+    before = snapshot(engine)
+    bad = runner.invoke(app, ["interest", "--rate", "80", "--db", url])
+    assert bad.exit_code == 2 and "between 0 and 50" in bad.output and snapshot(engine) == before
+    out = tmp_path / "claims.xlsx"
+    done = runner.invoke(app, ["interest", "--rate", "12", "--consumer-rate", "5", "--compensation", "40",
+                               "--as-of", "2026-03-02", "--out", str(out), "--db", url])
+    assert done.exit_code == 0, done.output
+    assert "3 debtors owe EUR 24.99 interest, 80.00 compensation" in " ".join(done.output.split())
+    sheet = pd.read_excel(out)
+    assert sheet["customer_id"].tolist() == ["B1", "X9", "P1"] and sheet["claim"].tolist() == [51.84, 44.93, 8.22]
+    assert interest.load(engine) == EU
