@@ -159,6 +159,14 @@ def test_a_firm_letter_claims_interest_and_a_friendly_reminder_does_not(engine):
     assert (plain[["interest", "compensation"]] == 0).all().all() and outreach.interest_claimed(plain).empty
     text = outreach.render_messages(plain[plain["step"] == "Firm letter, credit hold"])["message"].iloc[0]
     assert "interest" not in text.lower() and "Total due" not in text
+    # Reminding disputed invoices lists I2 (700) in B1's letter, but claims nothing on it.
+    with_disputed = outreach.build_plan(
+        outreach.open_items_for_plan(engine, date(2026, 1, 20)), pd.Series({"B1": "wont_pay"}),
+        pd.Series(dtype=object), outreach.DEFAULT_PLAYBOOKS, date(2026, 1, 20),
+        settings=outreach.PlanSettings(interest=EU, weeks=4, remind_disputed=True))
+    letter = with_disputed[with_disputed["step"] == "Firm letter, credit hold"].iloc[0]
+    assert "I2" in {n for n, _d, _a in letter["statement"]}
+    assert (letter["interest"], letter["compensation"]) == (6.9, 40.0)
 
 
 def test_a_step_that_claims_interest_must_say_it():

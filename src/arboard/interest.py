@@ -108,8 +108,8 @@ def save(engine: Engine, terms: InterestTerms) -> InterestTerms:
     return terms
 
 
-def charges(statements: pd.Series, days: pd.Series, consumer: pd.Series, terms: InterestTerms
-            ) -> tuple[np.ndarray, np.ndarray]:
+def charges(statements: pd.Series, days: pd.Series, consumer: pd.Series, terms: InterestTerms, *,
+            disputed: frozenset = frozenset()) -> tuple[np.ndarray, np.ndarray]:
     """Interest and compensation per message: on each invoice a message lists, as of the day it goes out.
 
     Parameters
@@ -121,6 +121,9 @@ def charges(statements: pd.Series, days: pd.Series, consumer: pd.Series, terms: 
         The day each message goes out.
     consumer
         Whether the debtor is a consumer (B2C).
+    disputed
+        Invoice numbers that are disputed (listed when the plan reminds disputed invoices): they
+        accrue nothing.
 
     Returns
     -------
@@ -135,7 +138,8 @@ def charges(statements: pd.Series, days: pd.Series, consumer: pd.Series, terms: 
     for i, (items, day, is_consumer) in enumerate(zip(statements.to_numpy(), day_values, consumer.to_numpy(),
                                                     strict=True)):
         rate = terms.consumer_rate if is_consumer else terms.rate
-        late = [(amount, (day - due).days - terms.grace_days) for _n, due, amount in items if amount > 0]
+        late = [(amount, (day - due).days - terms.grace_days) for number, due, amount in items
+                if amount > 0 and number not in disputed]
         late = [(amount, d) for amount, d in late if d > 0]
         interest[i] = round(sum(amount * d for amount, d in late) * rate / 100 / DAYS_IN_YEAR, 2)
         compensation[i] = 0.0 if is_consumer else terms.compensation * len(late)

@@ -569,8 +569,11 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     terms = settings.interest
     if terms.is_set and claims.any():
         charged = plan[claims]
+        # Disputed invoices are listed when the plan reminds them; they accrue nothing all the same.
+        disputed = frozenset(items.loc[items["disputed"].fillna(False).astype(bool), "invoice_id"]) \
+            if settings.remind_disputed and "disputed" in items else frozenset()
         plan.loc[claims, "interest"], plan.loc[claims, "compensation"] = interest_charges(
-            charged["statement"], charged["date"], charged["consumer"], terms)
+            charged["statement"], charged["date"], charged["consumer"], terms, disputed=disputed)
         plan["interest_rate"] = np.where(plan["consumer"], terms.consumer_rate, terms.rate) * (plan["interest"] > 0)
     plan["total_due"] = owed[plan.index] + plan["fee"] + plan["interest"] + plan["compensation"]
     plan["offer_count"] = settings.instalments_offered  # what its messages' payment-plan offers propose
