@@ -105,10 +105,12 @@ def test_terms_are_checked_saved_and_described(duck_engine):
     assert interest.InterestTerms(rate=8, consumer_rate=8).describe() == \
         "Claimed: interest at 8% a year from the due date."
     # Terms edited by hand into something unreadable: nothing is claimed, no page fails.
-    with duck_engine.begin() as conn:
-        from arboard.db import set_meta
-        set_meta(conn, interest.KEY, '{"rate": 500}')
-    assert interest.load(duck_engine) == interest.InterestTerms()
+    from arboard.db import set_meta
+
+    for raw in ('{"rate": 500}', "[1]", "not json", '"text"'):
+        with duck_engine.begin() as conn:
+            set_meta(conn, interest.KEY, raw)
+        assert interest.load(duck_engine) == interest.InterestTerms()
 
 
 def test_charges_per_message():

@@ -9,6 +9,7 @@ and finally an embedded DuckDB file in the data folder (``ARBOARD_DATA_DIR``, de
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tomllib
 from collections.abc import Iterator, Sequence
@@ -210,6 +211,17 @@ def fetch_keyed(engine: Engine, table: sa.Table, key: str, values: Sequence, col
 def get_meta(conn: sa.Connection, key: str) -> str | None:
     """Read one value from the meta table."""
     return conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+
+def get_meta_json(engine: Engine, key: str) -> object | None:
+    """A JSON value saved in the meta table (settings such as the sender), or None when it is missing or
+    not JSON (edited by hand): the caller falls back to its default."""
+    with engine.connect() as conn:
+        raw = get_meta(conn, key)
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
 
 
 def set_meta(conn: sa.Connection, key: str, value: str) -> None:

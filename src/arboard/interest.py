@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import events, schema
-from arboard.db import fetch_frame, get_meta, set_meta
+from arboard.db import fetch_frame, get_meta_json, set_meta
 from arboard.errors import ArboardError
 from arboard.openitems import days_past, open_items
 
@@ -89,15 +89,11 @@ class InterestTerms:
 
 def load(engine: Engine) -> InterestTerms:
     """The saved terms, or none (nothing claimed)."""
-    with engine.connect() as conn:
-        raw = get_meta(conn, KEY)
-    if not raw:
-        return InterestTerms()
+    data = get_meta_json(engine, KEY)
+    known = {f.name for f in fields(InterestTerms)}
     try:
-        data = json.loads(raw)
-        known = {f.name for f in fields(InterestTerms)}
-        return InterestTerms(**{k: v for k, v in data.items() if k in known})
-    except (ValueError, TypeError, ArboardError):  # edited by hand: claim nothing rather than fail every page
+        return InterestTerms(**{k: v for k, v in data.items() if k in known}) if data else InterestTerms()
+    except (TypeError, AttributeError, ArboardError):  # edited by hand: claim nothing rather than fail every page
         return InterestTerms()
 
 

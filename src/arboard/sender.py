@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from sqlalchemy.engine import Engine
 
-from arboard.db import get_meta, set_meta
+from arboard.db import get_meta_json, set_meta
 from arboard.errors import ArboardError
 
 KEY = "sender"
@@ -84,14 +84,10 @@ def check(sender: Sender) -> Sender:
 
 def load(engine: Engine) -> Sender:
     """The saved sender, or the default (no letterhead, the example pay link)."""
-    with engine.connect() as conn:
-        raw = get_meta(conn, KEY)
-    if not raw:
-        return Sender()
+    data = get_meta_json(engine, KEY)
     try:
-        data = json.loads(raw)
-        return Sender(**{**data, "address": tuple(data.get("address") or ())})
-    except (ValueError, TypeError):  # written by a newer arboard, or edited by hand: start from the default
+        return Sender(**{**data, "address": tuple(data.get("address") or ())}) if data else Sender()
+    except (TypeError, AttributeError):  # written by a newer arboard, or edited by hand: start from the default
         return Sender()
 
 
