@@ -401,12 +401,11 @@ with tab_plan:
     if plan.empty:
         st.info(f"No contact falls in the next {settings.weeks} weeks: nothing is open, or every step is past.")
         st.stop()
-    claimed = outreach.interest_claimed(plan)
-    if len(claimed):
-        # No sum of the amounts: a letter that repeats claims again what the one before it claimed.
-        st.caption(f"{count(int(claimed['contacts'].sum()), 'message')} to "
-                   f"{count(int(claimed['debtors'].sum()), 'debtor')} claim late-payment interest and compensation "
-                   "(the terms and what overdue invoices owe: *Playbooks and messages*, below the preview).")
+    claiming, claimed_from = outreach.interest_claimed(plan)
+    if claiming:
+        st.caption(f"{count(claiming, 'message')} to {count(claimed_from, 'debtor')} claim late-payment interest "
+                   "and compensation (the terms and what overdue invoices owe: *Playbooks and messages*, below "
+                   "the preview).")
     load = outreach.workload(plan, settings, collectors=cache.assigned())
     cost = outreach.costs(plan, settings)
     fx_rates = cache.exchange_rates()

@@ -107,15 +107,15 @@ _PLAN = ("Dear {{ debtor_name }},\n\nwe would like to help you settle {{ open_am
          "\n\nWhat is open:" + _LIST)
 # What a step charges on top of the balance: a fee, and late-payment interest with the compensation for
 # recovery costs at the steps that claim them (Step.interest); each line only when it is not empty.
-_FEE = ("{% if fee or interest or compensation %}\n{% if fee %}Dunning fee: {{ fee }}. {% endif %}"
+_CHARGES = ("{% if fee or interest or compensation %}\n{% if fee %}Dunning fee: {{ fee }}. {% endif %}"
         "{% if interest %}Late-payment interest at {{ interest_rate }} a year: {{ interest }}. {% endif %}"
         "{% if compensation %}Compensation for recovery costs: {{ compensation }}. {% endif %}"
         "Total due: {{ total_due }}.\n{% endif %}")
 _FIRM = ("Dear {{ debtor_name }},\n\n{{ open_amount }} is overdue since {{ oldest_due_date }} despite our "
-         "reminders:" + _LIST + _FEE + "\nPay within 7 days at {{ pay_link }}; otherwise we will take further "
+         "reminders:" + _LIST + _CHARGES + "\nPay within 7 days at {{ pay_link }}; otherwise we will take further "
          "steps.")
 _FINAL = ("Dear {{ debtor_name }},\n\nfinal notice: unless {{ total_due }} is paid within 10 days, we will hand "
-          "the claim to a collection agency and hold further deliveries." + "\n" + _LIST + _FEE)
+          "the claim to a collection agency and hold further deliveries." + "\n" + _LIST + _CHARGES)
 _CONFIRM = ("Hello {{ debtor_name }}, {{ open_amount }} falls due on {{ oldest_due_date }}. Please confirm this is "
             "the best way to reach you, and pay at {{ pay_link }}")
 _CALL = "Call script: introduce yourself, confirm {{ open_amount }} open since {{ oldest_due_date }}, ask what " \
@@ -126,7 +126,7 @@ _BROKEN = ("Call script: {{ debtor_name }} promised to pay {{ promised_amount }}
 # A call script is for the collector, not the debtor: a call that goes out in writing (no phone number, or
 # the debtor opted out of calls) says instead what the call would have asked, to the debtor (see build_plan).
 _CALL_WRITTEN = ("Dear {{ debtor_name }},\n\nwe would like to talk with you about {{ open_amount }} open since "
-                 "{{ oldest_due_date }}:" + _LIST + _FEE + "\nPlease call us to agree how and when it will be paid "
+                 "{{ oldest_due_date }}:" + _LIST + _CHARGES + "\nPlease call us to agree how and when it will be paid "
                  "(we can spread it over instalments), or pay at {{ pay_link }}.")
 _BROKEN_WRITTEN = ("Dear {{ debtor_name }},\n\nyou promised to pay {{ promised_amount }} by {{ promised_date }}, and "
                    "we have not received the payment. {{ open_amount }} is open since {{ oldest_due_date }}:"
@@ -1483,14 +1483,11 @@ def broken_promise_calls(plan: pd.DataFrame) -> pd.DataFrame:
     return plan[plan["step_no"] == 0]
 
 
-def interest_claimed(plan: pd.DataFrame) -> pd.DataFrame:
-    """What the plan's messages claim in late-payment interest and compensation, per currency:
-    ``currency, contacts, debtors, interest, compensation`` (no rows when none claims any)."""
-    claiming = plan[(plan["interest"] > 0) | (plan["compensation"] > 0)]
-    return (claiming.groupby("currency", observed=True)
-            .agg(contacts=("customer_id", "size"), debtors=("customer_id", "nunique"), interest=("interest", "sum"),
-                 compensation=("compensation", "sum"))
-            .reset_index().sort_values("interest", ascending=False, kind="stable").reset_index(drop=True))
+def interest_claimed(plan: pd.DataFrame) -> tuple[int, int]:
+    """How many of the plan's messages claim late-payment interest or compensation, and to how many
+    debtors. Not what they claim in all: a letter that repeats claims again what the one before it did."""
+    claiming = plan.loc[(plan["interest"] > 0) | (plan["compensation"] > 0), "customer_id"]
+    return len(claiming), claiming.nunique()
 
 
 def contacts_per_week(plan: pd.DataFrame, by: str) -> pd.DataFrame:
