@@ -62,12 +62,12 @@ def test_worked_example(engine):
     assert list(per_debtor.index) == ["B1", "X9", "P1"]  # the largest claim first
     one = interest.by_debtor(engine, AS_OF, terms=EU, customer_id="P1")
     assert one["interest"].tolist() == [8.22]
-    totals = interest.totals(engine, AS_OF, terms=EU)
+    totals = interest.totals(interest.by_debtor(engine, AS_OF, terms=EU))
     assert totals.iloc[0][["currency", "debtors", "invoices", "interest", "compensation"]].tolist() == [
         "EUR", 3, 3, 24.99, 80.0]
     # No terms, no claims (and no query).
     assert interest.by_debtor(engine, AS_OF, terms=interest.InterestTerms()).empty
-    assert interest.totals(engine, AS_OF, terms=interest.InterestTerms()).empty
+    assert interest.totals(interest.by_debtor(engine, AS_OF, terms=interest.InterestTerms())).empty
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -282,8 +282,8 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _interest_owed(url, version, as_of, terms) -> tuple[pd.DataFrame, pd.DataFrame]:
-    engine = state._engine(url)
-    return (interest.totals(engine, as_of, terms=terms), interest.by_debtor(engine, as_of, terms=terms))
+    claims = interest.by_debtor(state._engine(url), as_of, terms=terms)
+    return interest.totals(claims), claims
 
 
 def interest_owed(as_of: date, terms: interest.InterestTerms) -> tuple[pd.DataFrame, pd.DataFrame]:

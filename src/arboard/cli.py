@@ -570,9 +570,8 @@ def interest_cmd(
     if out_file:
         _write(out_file, exports.to_xlsx_bytes(claims, sheet="Interest", money_columns=interest.MONEY_COLUMNS)
                if xlsx else exports.to_csv_bytes(claims))
-    totals = claims.groupby("currency")[["interest", "compensation"]].sum()
-    said = "; ".join(f"{cur} {r.interest:,.2f} interest, {r.compensation:,.2f} compensation"
-                     for cur, r in totals.iterrows()) or "nothing (no undisputed invoice is overdue)"
+    said = "; ".join(f"{r.currency} {r.interest:,.2f} interest, {r.compensation:,.2f} compensation"
+                     for r in interest.totals(claims).itertuples()) or "nothing (no undisputed invoice is overdue)"
     out.print(f"As of {day}: {counted(claims['customer_id'].nunique(), 'debtor')} owe {said}"
               + (f"; written to {out_file}" if out_file else "."), markup=False, highlight=False)
 

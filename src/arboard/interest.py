@@ -206,19 +206,15 @@ def by_debtor(engine: Engine, as_of: date, *, terms: InterestTerms, customer_id:
     return df.astype({"interest": float, "compensation": float, "claim": float, "overdue": float})
 
 
-def totals(engine: Engine, as_of: date, *, terms: InterestTerms) -> pd.DataFrame:
-    """What all overdue invoices would claim as of ``as_of``, per currency, summed in the database:
-    ``currency, debtors, invoices, interest, compensation`` (largest interest first; empty while the
-    terms claim nothing)."""
+
+def totals(claims: pd.DataFrame) -> pd.DataFrame:
+    """The claims per debtor (:func:`by_debtor`) summed per currency: ``currency, debtors, invoices,
+    interest, compensation``, largest interest first. The figures add up to the list's."""
     columns = ["currency", "debtors", "invoices", "interest", "compensation"]
-    if not terms.is_set:
+    if claims.empty:
         return pd.DataFrame(columns=columns)
-    events.ensure_current(engine)
-    c = _claims(as_of, terms).c
-    interest = sa.func.round(sa.cast(sa.func.sum(c.interest), sa.Numeric(18, 4)), 2)
-    q = (sa.select(c.currency, sa.func.count(sa.distinct(c.customer_id)), sa.func.count(), interest,
-                   sa.func.sum(c.compensation))
-         .group_by(c.currency).order_by(interest.desc(), c.currency))
-    with engine.connect() as conn:
-        df = fetch_frame(conn, q, columns)
-    return df.astype({"interest": float, "compensation": float})
+    out = (claims.groupby("currency").agg(debtors=("customer_id", "nunique"), invoices=("invoices", "sum"),
+                                          interest=("interest", "sum"), compensation=("compensation", "sum"))
+           .reset_index())
+    out["interest"] = out["interest"].round(2)
+    return out.sort_values(["interest", "currency"], ascending=[False, True]).reset_index(drop=True)[columns]
