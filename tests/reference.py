@@ -139,3 +139,39 @@ def interest_claims(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, rate: 
         i, c = out.get(r.customer_id, (0.0, 0.0))
         out[r.customer_id] = (i + owed, c + (0.0 if consumer else compensation))
     return out
+
+
+def provision_experience(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, dates: list[date], *,
+                         edges=(30, 60, 90, 120), doubtful_days: int = 180) -> dict[str, tuple[float, float]]:
+    """Per aging bucket: (what positive invoices had open at the observation month ends, what was lost of
+    it by ``as_of``), one invoice and one month end at a time. Lost: cleared for more than its payments
+    (once a payment was applied to an invoice), or still open ``doubtful_days`` past due."""
+    labels = ["Not due"] + [f"{lo}–{hi}" for lo, hi in zip([1] + [e + 1 for e in edges[:-1]], edges, strict=True)]
+    labels.append(f"Over {edges[-1]}")
+    applied = [p for p in pay.itertuples() if p.invoice_id is not None and not pd.isna(p.invoice_id)
+               and p.payment_date <= as_of]
+    first = min((p.payment_date for p in applied), default=None)
+    out: dict[str, tuple[float, float]] = {}
+    for r in inv.itertuples():
+        if r.amount <= 0:
+            continue
+        paid_date = None if r.paid_date is None or pd.isna(r.paid_date) else r.paid_date
+        left = max(float(r.amount) - sum(float(p.amount) for p in applied if p.invoice_id == r.invoice_id), 0.0)
+        if paid_date is not None and paid_date <= as_of:
+            by_report = bool(getattr(r, "paid_from_open_items", False) or False)
+            lost = left if first is not None and paid_date >= first and not by_report else 0.0
+        else:
+            lost = left if (as_of - r.due_date).days >= doubtful_days else 0.0
+        for m in dates:
+            if r.invoice_date > m or (paid_date is not None and paid_date <= m):
+                continue
+            open_then = float(r.amount) - sum(float(p.amount) for p in applied
+                                              if p.invoice_id == r.invoice_id and p.payment_date <= m)
+            if open_then <= 0.004:
+                continue
+            days = (m - r.due_date).days
+            label = labels[0] if days <= 0 else next(
+                (lab for e, lab in zip(edges, labels[1:], strict=False) if days <= e), labels[-1])
+            seen, gone = out.get(label, (0.0, 0.0))
+            out[label] = (seen + open_then, gone + min(lost, open_then))
+    return out

@@ -42,6 +42,7 @@ from arboard import (
     outreach,
     profiles,
     promises,
+    provision,
     readers,
     scenarios,
     segments,
@@ -574,6 +575,99 @@ def interest_cmd(
                      for r in interest.totals(claims).itertuples()) or "nothing (no undisputed invoice is overdue)"
     out.print(f"As of {day}: {counted(claims['customer_id'].nunique(), 'debtor')} owe {said}"
               + (f"; written to {out_file}" if out_file else "."), markup=False, highlight=False)
+
+
+@app.command("provision")
+def provision_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD, the balance-sheet date (default: the "
+                                                               "latest date in the data).")] = None,
+    currency: CurrencyOption = None,
+    lookback: Annotated[int | None, typer.Option(help="How many month ends the loss rates observe.")] = None,
+    outcome: Annotated[int | None, typer.Option(help="Months each observed month end is followed for.")] = None,
+    doubtful_days: Annotated[int | None, typer.Option(help="Still open this many days past due counts as "
+                                                           "lost.")] = None,
+    outlook: Annotated[float | None, typer.Option(help="Percent more (or, negative, less) on every historical "
+                                                       "rate, for the outlook.")] = None,
+    rate: Annotated[list[str] | None, typer.Option("--rate", help="A bucket's loss rate set by hand, e.g. "
+                                                                  "'Over 120=75' (percent; repeat for several).")]
+    = None,
+    clear_rates: Annotated[bool, typer.Option("--clear-rates", help="Drop the rates set by hand: every bucket "
+                                                                    "from history.")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx: the provision per "
+                                                               "debtor.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    db_url: DbOption = None,
+) -> None:
+    """The bad-debt provision (allowance for doubtful accounts) by the provision-matrix method.
+
+    Each aging bucket's loss rate is what the ledger lost of what sat in that bucket at past month ends;
+    options given change the policy saved for the team.
+    """
+    if fmt not in ("text", "json"):
+        _fail(ArboardError("--format must be text or json."), 2)
+    xlsx = _check_out(out_file) if out_file else False
+    engine = _open(db_url)
+    policy = provision.load(engine)
+    given = {"lookback_months": lookback, "outcome_months": outcome, "doubtful_days": doubtful_days,
+             "outlook": outlook}
+    changes = {k: v for k, v in given.items() if v is not None}
+    if rate or clear_rates:
+        by_hand = {} if clear_rates else dict(policy.rates)
+        for text in rate or []:
+            label, sep, value = text.rpartition("=")
+            try:
+                by_hand[label.strip()] = float(value)
+            except ValueError:
+                sep = ""
+            if not sep:
+                _fail(ArboardError(f"--rate takes a bucket and a percent, like 'Over 120=75', not {text!r}."), 2)
+        changes["rates"] = by_hand
+    if changes:
+        try:
+            policy = provision.save(engine, dataclasses.replace(policy, **changes))
+        except ArboardError as exc:
+            _fail(exc, 2)
+    day, cur = _as_of(as_of, engine), _currency(currency, engine)
+    rates = fx.applied(fx.load(engine), cur)
+    result = provision.matrix(engine, day, policy=policy, currency=cur, rates=rates)
+    before = provision.matrix(engine, provision.previous_month_end(day), policy=policy, currency=cur, rates=rates)
+    unit = cur or rates.reporting or "several currencies at face value"
+    if out_file:
+        debtors = provision.by_debtor(engine, result, policy=policy, currency=cur, rates=rates)
+        _write(out_file, exports.to_xlsx_bytes(debtors, sheet="Provision", money_columns=provision.MONEY_COLUMNS)
+               if xlsx else exports.to_csv_bytes(debtors))
+    table = result.table.assign(historical_rate=result.table["historical_rate"] * 100,
+                                applied_rate=result.table["applied_rate"] * 100)
+    if fmt == "json":
+        data = {"as_of": day.isoformat(), "currency": unit, "policy": policy.describe(day),
+                "open": kpis.json_value(result.open), "provision": kpis.json_value(result.provision),
+                "coverage_pct": kpis.json_value(result.coverage * 100 if result.coverage is not None else None),
+                "written_off_12m": kpis.json_value(result.written_off_12m) if result.writeoffs_from else None,
+                "previous": {"as_of": before.as_of.isoformat(), "provision": kpis.json_value(before.provision)},
+                "buckets": _records(table.drop(columns="observations"))}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    out.print(policy.describe(day), markup=False, highlight=False)
+    pct = lambda v: "" if pd.isna(v) else f"{v:.2f}%"  # noqa: E731
+    out.print(_figures_table(f"As of {day}, in {unit}", table, {
+        "bucket": ("Bucket", str), "open": ("Open", "{:,.2f}".format), "historical_rate": ("Lost before", pct),
+        "applied_rate": ("Rate", pct), "provision": ("Provision", "{:,.2f}".format),
+        "source": ("From", str)}))
+    share = f" ({result.coverage:.1%})" if result.coverage is not None else ""
+    move = result.provision - before.provision
+    out.print(f"Provision: {unit} {result.provision:,.2f} on {result.open:,.2f} open{share}; at "
+              f"{before.as_of} {before.provision:,.2f}, so {'+' if move >= 0 else '−'}{abs(move):,.2f} to book.",
+              markup=False, highlight=False)
+    if result.writeoffs_from:
+        out.print(f"Written off in the 12 months to {day}: {result.written_off_12m:,.2f}.", highlight=False)
+    else:
+        out.print("No payments are loaded, so write-offs cannot be told from payments: only invoices still open "
+                  f"{policy.doubtful_days} days past due count as lost.", highlight=False)
+    if result.without_history:
+        out.print("No history for " + ", ".join(result.without_history) + ": provided at 0% until a rate is set "
+                  "with --rate.", markup=False, highlight=False)
+    if out_file:
+        out.print(f"The provision per debtor is written to {out_file}.", markup=False, highlight=False)
 
 
 @app.command("log-contact")
