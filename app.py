@@ -26,6 +26,8 @@ PAGES = {
                                   url_path="disputes"),
     "pages/credit-holds.py": st.Page("pages/credit-holds.py", title="Credit holds", icon=":material/block:",
                                      url_path="credit-holds"),
+    "pages/provision.py": st.Page("pages/provision.py", title="Bad-debt provision", icon=":material/savings:",
+                                  url_path="provision"),
     "pages/forecast.py": st.Page("pages/forecast.py", title="Cash forecast", icon=":material/payments:",
                                  url_path="forecast"),
     "pages/whatif.py": st.Page("pages/whatif.py", title="What-if", icon=":material/tune:", url_path="whatif"),

@@ -171,3 +171,20 @@ def test_cli_shows_sets_and_exports(engine, tmp_path):
 
     data = json.loads(shown.output)
     assert data["provision"] == pytest.approx(3188.41) and data["buckets"][0]["bucket"] == "Not due"
+
+
+def test_the_form_gives_a_policy():
+    policy = provision.ProvisionPolicy(rates={"Over 120": 80.0})
+    frame = provision.rates_frame(policy)
+    assert frame["bucket"].tolist()[-1] == "Over 120" and frame["rate"].isna().sum() == 5
+    frame.loc[1, "rate"] = 2.5
+    got = provision.from_form(policy, lookback_months=6, outcome_months=12, doubtful_days=365, outlook=-10.0,
+                              edges="30; 60, 90,120", rates=frame)
+    assert got == provision.ProvisionPolicy(6, 12, 365, -10.0, (30, 60, 90, 120), {"1–30": 2.5, "Over 120": 80.0})
+    # New edges: the rates set by hand belonged to the old buckets.
+    assert provision.from_form(policy, lookback_months=12, outcome_months=12, doubtful_days=180, outlook=0,
+                               edges="45, 90", rates=frame).rates == {}
+    for edges in ("30, x", "90, 30", ""):
+        with pytest.raises(ArboardError):
+            provision.from_form(policy, lookback_months=12, outcome_months=12, doubtful_days=180, outlook=0,
+                                edges=edges, rates=frame)

@@ -34,6 +34,7 @@ from arboard import (
     overview,
     profiles,
     promises,
+    provision,
     scenarios,
     sender,
     timeline,
@@ -290,6 +291,30 @@ def interest_owed(as_of: date, terms: interest.InterestTerms) -> tuple[pd.DataFr
     """What the overdue invoices would claim under ``terms``: per currency, and per debtor (cached per
     data version and terms)."""
     return _interest_owed(*_key(), as_of, terms)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Working out the provision…")
+def _provision(url, version, as_of, currency, policy_json) -> provision.Matrix:
+    policy = provision.ProvisionPolicy.from_dict(json.loads(policy_json))
+    return provision.matrix(state._engine(url), as_of, policy=policy, currency=currency, rates=_rates(url, version))
+
+
+def provision_matrix(as_of: date, currency: str | None, policy: provision.ProvisionPolicy) -> provision.Matrix:
+    """The provision matrix as of ``as_of`` under ``policy``, cached per data version and policy."""
+    return _provision(*_key(), as_of, currency, policy.to_json())
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _provision_debtors(url, version, as_of, currency, policy_json) -> pd.DataFrame:
+    policy = provision.ProvisionPolicy.from_dict(json.loads(policy_json))
+    result = _provision(url, version, as_of, currency, policy_json)
+    return provision.by_debtor(state._engine(url), result, policy=policy, currency=currency,
+                               rates=_rates(url, version))
+
+
+def provision_debtors(as_of: date, currency: str | None, policy: provision.ProvisionPolicy) -> pd.DataFrame:
+    """The provision per debtor (every debtor with an open invoice), cached."""
+    return _provision_debtors(*_key(), as_of, currency, policy.to_json())
 
 
 @st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)

@@ -371,3 +371,22 @@ def dispute_age_chart(bands: pd.DataFrame, currency: str) -> alt.Chart:
         tooltip=[alt.Tooltip("band:N", title="In dispute"), alt.Tooltip("amount:Q", title=currency, format=",.2f"),
                  alt.Tooltip("count:Q", title="Invoices", format=",")],
     ).properties(height=260)
+
+
+def provision_bars(table: pd.DataFrame, labels: list[str], currency: str) -> alt.Chart:
+    """The provision in each bucket, its loss rate above the bar (what is open there in the tooltip)."""
+    data = table[["bucket", "open", "provision", "applied_rate", "source"]].assign(
+        rate=lambda d: (d["applied_rate"] * 100).map(lambda v: f"{v:.1f} %"))
+    x = alt.X("bucket:N", title="Days past due", sort=labels,
+              axis=alt.Axis(labelAngle=-40, labelOverlap=False) if len(labels) > 7 else
+              alt.Axis(labelAngle=0, labelOverlap=False))
+    tooltip = [alt.Tooltip("bucket:N", title="Days past due"),
+               alt.Tooltip("open:Q", title=f"Open ({currency})", format=",.2f"),
+               alt.Tooltip("rate:N", title="Loss rate"), alt.Tooltip("source:N", title="Rate from"),
+               alt.Tooltip("provision:Q", title=f"Provision ({currency})", format=",.2f")]
+    base = alt.Chart(data).encode(x=x, y=alt.Y("provision:Q", title=f"Provision ({currency})",
+                                                 axis=alt.Axis(format="~s")), tooltip=tooltip)
+    bars = base.mark_bar().encode(color=alt.Color("bucket:N", scale=_bucket_scale(labels), legend=None))
+    rate = base.mark_text(dy=-8, fontSize=12).encode(text="rate:N")
+    return alt.layer(bars, rate).properties(height=260, title=alt.Title(
+        "Provision by bucket, at each bucket's loss rate", anchor="start", fontSize=14))

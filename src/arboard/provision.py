@@ -90,6 +90,25 @@ class ProvisionPolicy:
                 raise ArboardError(f"The loss rate of {label} must be between 0 and 100 percent, not {rate!r}.",
                                    where="rates")
 
+    def to_json(self) -> str:
+        """The policy as JSON (what :func:`save` stores and :meth:`from_dict` reads back)."""
+        return json.dumps({**asdict(self), "edges": list(self.edges)}, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: object) -> ProvisionPolicy:
+        """A policy from saved JSON (the default for nothing saved); raises ArboardError or TypeError
+        when it is not one."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise TypeError("a provision policy is a JSON object")
+        kept = {k: v for k, v in data.items() if k in {f.name for f in fields(cls)}}
+        if "edges" in kept:
+            kept["edges"] = tuple(kept["edges"])
+        if "rates" in kept and not isinstance(kept["rates"], dict):
+            raise TypeError("rates")
+        return cls(**kept)
+
     @property
     def spec(self) -> AgingSpec:
         return AgingSpec(edges=self.edges)
@@ -114,29 +133,41 @@ class ProvisionPolicy:
         return text
 
 
+def rates_frame(policy: ProvisionPolicy) -> pd.DataFrame:
+    """The rates set by hand as a table to edit: ``bucket, rate`` (percent; NaN: from history)."""
+    labels = policy.spec.labels
+    return pd.DataFrame({"bucket": labels, "rate": [policy.rates.get(b) for b in labels]}).astype({"rate": float})
+
+
+def from_form(previous: ProvisionPolicy, *, lookback_months: int, outcome_months: int, doubtful_days: int,
+              outlook: float, edges: str, rates: pd.DataFrame) -> ProvisionPolicy:
+    """The policy a form gives: ``edges`` as typed ("30, 60, 90"), ``rates`` as :func:`rates_frame` edited.
+
+    Rates set by hand belong to the buckets they were set on: with new edges, every bucket starts from
+    history. Raises ArboardError saying what is wrong.
+    """
+    try:
+        cut = tuple(int(x) for x in edges.replace(";", ",").split(",") if x.strip())
+    except ValueError:
+        raise ArboardError(f"Bucket edges must be whole numbers of days, separated by commas, not {edges!r}.",
+                           where="edges") from None
+    by_hand = {str(b): float(r) for b, r in zip(rates["bucket"], rates["rate"], strict=True) if pd.notna(r)}
+    return ProvisionPolicy(int(lookback_months), int(outcome_months), int(doubtful_days), float(outlook), cut,
+                           by_hand if cut == previous.edges else {})
+
+
 def load(engine: Engine) -> ProvisionPolicy:
     """The saved policy, or the default (12 month ends, each followed for 12 months, 180 days)."""
-    data = get_meta_json(engine, KEY)
-    known = {f.name for f in fields(ProvisionPolicy)}
     try:
-        if not isinstance(data, dict):
-            return ProvisionPolicy()
-        kept = {k: v for k, v in data.items() if k in known}
-        if "edges" in kept:
-            kept["edges"] = tuple(kept["edges"])
-        if "rates" in kept and not isinstance(kept["rates"], dict):
-            raise TypeError("rates")
-        return ProvisionPolicy(**kept)
+        return ProvisionPolicy.from_dict(get_meta_json(engine, KEY))
     except (TypeError, ArboardError):  # edited by hand: the default rather than a failing page
         return ProvisionPolicy()
 
 
 def save(engine: Engine, policy: ProvisionPolicy) -> ProvisionPolicy:
     """Save the policy (checked when it was made); returns it."""
-    data = asdict(policy)
-    data["edges"] = list(policy.edges)
     with engine.begin() as conn:
-        set_meta(conn, KEY, json.dumps(data))
+        set_meta(conn, KEY, policy.to_json())
     return policy
 
 
@@ -156,6 +187,11 @@ class Matrix:
     writeoffs_from: date | None  # the first day a write-off can be told from a payment; None: never
     written_off_12m: float  # written off in the 12 months to as_of (known write-offs only)
     credits: float  # open credit notes and unapplied cash, not provided for (negative)
+
+    def in_percent(self) -> pd.DataFrame:
+        """:attr:`table` with the rates in percent, for display."""
+        return self.table.assign(historical_rate=self.table["historical_rate"] * 100,
+                                 applied_rate=self.table["applied_rate"] * 100)
 
     @property
     def open(self) -> float:

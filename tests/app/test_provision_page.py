@@ -1,0 +1,50 @@
+"""The Bad-debt provision page: the matrix on the sample, a policy saved from the form, a refused one."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.app.conftest import run_page
+
+
+def test_provision_page_shows_the_matrix_and_saves_a_policy(app_db, tmp_path, monkeypatch):
+    from arboard import db, provision
+
+    # A copy of the session's ledger: saving the policy changes it, and the other page tests share that one.
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(app_db.removeprefix("duckdb:///"), path)
+    monkeypatch.setenv("ARBOARD_DB_URL", f"duckdb:///{path}")
+    at = run_page("pages/provision.py")
+    assert not at.exception
+    assert at.title[0].value == "Bad-debt provision"
+    labels = [m.label for m in at.metric]
+    assert labels[:2] == ["Provision", "Coverage"] and labels[3] == "Written off, last 12 months"
+    matrix = next(d.value for d in at.dataframe if "applied_rate" in d.value.columns)
+    assert matrix["bucket"].tolist() == ["Not due", "1–30", "31–60", "61–90", "91–120", "Over 120"]
+    assert (matrix["applied_rate"] > 0).any() and matrix["applied_rate"].is_monotonic_increasing
+    debtors = next(d.value for d in at.dataframe if "oldest_bucket" in d.value.columns)
+    assert debtors["provision"].is_monotonic_decreasing
+    # A refused policy: a message, nothing saved.
+    at.text_input(key="prov_edges").set_value("30, x")
+    at.button[0].click().run()
+    assert not at.exception and "whole numbers of days" in at.error[0].value
+    engine = db.open_database(f"duckdb:///{path}")
+    try:
+        assert provision.load(engine) == provision.ProvisionPolicy()
+    finally:
+        engine.dispose()
+    # A saved one: an outlook of +20% and new edges (which start every bucket from history).
+    at.text_input(key="prov_edges").set_value("30, 90")
+    at.number_input(key="prov_outlook").set_value(20.0)
+    at.button[0].click().run()
+    assert not at.exception and "Saved." in at.success[0].value and "+20%" in at.success[0].value
+    matrix = next(d.value for d in at.dataframe if "applied_rate" in d.value.columns)
+    assert matrix["bucket"].tolist() == ["Not due", "1–30", "31–90", "Over 90"]
+    engine = db.open_database(f"duckdb:///{path}")
+    try:
+        assert provision.load(engine) == provision.ProvisionPolicy(outlook=20.0, edges=(30, 90))
+    finally:
+        engine.dispose()
+    # Another currency: still no exception.
+    at.selectbox(key="currency").set_value("USD").run()
+    assert not at.exception
