@@ -46,6 +46,7 @@ KEY = "provision_policy"
 LIMITS = {"lookback_months": (1, 36), "outcome_months": (3, 36), "doubtful_days": (30, 730)}
 OUTLOOK_LIMITS = (-50.0, 200.0)
 MONEY_COLUMNS = ("open", "provision")
+FAR = date(9999, 12, 31)
 inv, pay, ev = schema.invoices, schema.payments, schema.ar_events
 
 
@@ -225,9 +226,9 @@ def _first_payment(conn: sa.Connection, as_of: date) -> date | None:
                         .where(pay.c.invoice_id.is_not(None), pay.c.payment_date <= as_of)).scalar()
 
 
-def _lost(as_of: date, policy: ProvisionPolicy, writeoffs_from: date | None, invoices: sa.FromClause) -> sa.Select:
-    """Per invoice of ``invoices`` (``invoice_id, amount, due_date, paid_date, paid_from_open_items``):
-    what was lost of it as of ``as_of`` (0 when nothing was)."""
+def _judged(as_of: date, policy: ProvisionPolicy, writeoffs_from: date | None, invoices: sa.FromClause) -> sa.Select:
+    """``invoices`` (with ``invoice_id, amount, due_date, paid_date, paid_from_open_items``) with what was
+    lost of each as of ``as_of`` (``lost``: 0 when nothing was)."""
     at = sa.literal(as_of, sa.Date)
     paid = (sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
             .where(pay.c.invoice_id.in_(sa.select(invoices.c.invoice_id)), pay.c.payment_date <= at)
@@ -240,7 +241,7 @@ def _lost(as_of: date, policy: ProvisionPolicy, writeoffs_from: date | None, inv
     doubtful = sa.and_(~cleared, invoices.c.due_date <= sa.literal(as_of - timedelta(days=policy.doubtful_days),
                                                                     sa.Date))
     lost = sa.case((sa.or_(written_off, doubtful), sa.func.greatest(left, 0.0)), else_=0.0)
-    return (sa.select(invoices.c.invoice_id, lost.label("lost"))
+    return (sa.select(*invoices.c, lost.label("lost"))
             .select_from(invoices.outerjoin(paid, paid.c.invoice_id == invoices.c.invoice_id)))
 
 
@@ -260,27 +261,26 @@ def experience(engine: Engine, as_of: date, *, policy: ProvisionPolicy = Provisi
     mine = [inv.c.amount > 0, inv.c.invoice_date <= dates[-1]]
     if currency:
         mine.append(inv.c.currency == currency)
-    seen = (sa.select(obs.c.m, inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
-                      inv.c.amount, inv.c.currency)
-            .select_from(inv.join(obs, sa.and_(inv.c.invoice_date <= obs.c.m,
-                                               sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > obs.c.m))))
-            .where(*mine).cte("seen"))
+    # Every invoice open at some month end observed, by plain filters the scan takes: invoiced by the
+    # last, not settled by the first. Each is judged once, then seen at the month ends it was open on.
+    candidates = (sa.select(inv.c.invoice_id, inv.c.invoice_date, inv.c.due_date, inv.c.amount, inv.c.currency,
+                            inv.c.paid_date, inv.c.paid_from_open_items)
+                  .where(*mine, sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > dates[0])).cte("candidates"))
+    judged = _judged(as_of, policy, writeoffs_from, candidates).cte("judged")
+    # Two plain inequalities (no OR): the database can range-join them.
+    unsettled = sa.func.coalesce(judged.c.paid_date, sa.literal(FAR, sa.Date)) > obs.c.m
+    seen = (sa.select(obs.c.m, *judged.c)
+            .select_from(judged.join(obs, sa.and_(judged.c.invoice_date <= obs.c.m, unsettled))).cte("seen"))
     # Payments before an invoice was settled are the balance events' partial rows (with the invoice).
     partial = (sa.select(ev.c.invoice_id, obs.c.m, sa.func.sum(ev.c.delta).label("paid"))
                .select_from(ev.join(obs, ev.c.day <= obs.c.m))
-               .where(ev.c.n_items == 0, ev.c.invoice_id.in_(sa.select(seen.c.invoice_id)))
+               .where(ev.c.n_items == 0, ev.c.invoice_id.is_not(None), ev.c.day <= dates[-1])
                .group_by(ev.c.invoice_id, obs.c.m).cte("partial"))
-    candidates = (sa.select(inv.c.invoice_id, inv.c.amount, inv.c.due_date, inv.c.paid_date,
-                            inv.c.paid_from_open_items)
-                  .where(inv.c.invoice_id.in_(sa.select(seen.c.invoice_id))).cte("candidates"))
-    lost = _lost(as_of, policy, writeoffs_from, candidates).cte("lost")
     open_then = (sa.cast(seen.c.amount, sa.Float) + sa.func.coalesce(partial.c.paid, 0.0))
     rows = (sa.select(seen.c.m, seen.c.due_date, seen.c.invoice_date, seen.c.currency,
-                      open_then.label("open_then"),
-                      sa.func.least(lost.c.lost, open_then).label("lost"))
+                      open_then.label("open_then"), sa.func.least(seen.c.lost, open_then).label("lost"))
             .select_from(seen.outerjoin(partial, sa.and_(partial.c.invoice_id == seen.c.invoice_id,
-                                                         partial.c.m == seen.c.m))
-                         .join(lost, lost.c.invoice_id == seen.c.invoice_id))
+                                                         partial.c.m == seen.c.m)))
             .subquery("rows"))
     bucket = spec.bucket(rows.c.m, rows).label("bucket")
     conv = (lambda x: rates.to_reporting(x, rows.c.currency)) if rates is not None else (lambda x: x)
@@ -368,9 +368,9 @@ def written_off(engine: Engine, as_of: date, *, months: int = 12, currency: str 
         mine.append(inv.c.currency == currency)
     cleared = (sa.select(inv.c.invoice_id, inv.c.amount, inv.c.due_date, inv.c.paid_date, inv.c.paid_from_open_items,
                          inv.c.currency).where(*mine).cte("cleared"))
-    lost = _lost(as_of, ProvisionPolicy(), writeoffs_from, cleared).subquery("lost")
-    amount = lost.c.lost if rates is None else rates.to_reporting(lost.c.lost, cleared.c.currency)
-    q = sa.select(sa.func.sum(amount)).select_from(lost.join(cleared, cleared.c.invoice_id == lost.c.invoice_id))
+    judged = _judged(as_of, ProvisionPolicy(), writeoffs_from, cleared).subquery("judged")
+    amount = judged.c.lost if rates is None else rates.to_reporting(judged.c.lost, judged.c.currency)
+    q = sa.select(sa.func.sum(amount))
     with engine.connect() as conn:
         return float(conn.execute(q).scalar() or 0.0)
 
