@@ -29,6 +29,7 @@ from arboard import (
     overview,
     profiles,
     promises,
+    provision,
     scenarios,
     schema,
     store,
@@ -141,3 +142,17 @@ def test_the_late_payment_model_reads_nothing_later(ledgers):
     pd.testing.assert_frame_equal(a.evaluation.table, b.evaluation.table)
     for x, y in zip(model.risk_scores(full, a, AS_OF), model.risk_scores(cut, b, AS_OF), strict=True):
         pd.testing.assert_frame_equal(x, y)
+
+
+def test_the_provision_reads_nothing_later(ledgers):
+    """The loss rates follow each observation only up to the as-of date: a write-off after it is unknown."""
+    full, cut = ledgers
+    policy = provision.ProvisionPolicy(lookback_months=6, outcome_months=6)
+    rates = fx.load(full)
+    a, b = (provision.matrix(e, AS_OF, policy=policy, rates=rates) for e in (full, cut))
+    assert a.history and a.provision > 0
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert (a.written_off_12m, a.credits, a.writeoffs_from) == pytest.approx((b.written_off_12m, b.credits,
+                                                                              b.writeoffs_from))
+    pd.testing.assert_frame_equal(provision.by_debtor(full, a, policy=policy, rates=rates),
+                                  provision.by_debtor(cut, b, policy=policy, rates=rates))
