@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -17,6 +18,23 @@ def timed(fn):
     t = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t
+
+
+def ledger_arguments(doc: str, *, db_file: str, repeats: int = 3) -> argparse.Namespace:
+    """The options of a benchmark on a generated ledger (1M invoices, 50k customers) or ``--db-file``
+    (``db_file`` says what is done with it); parsed."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--db-file", help=db_file)
+    return parser.parse_args()
+
+
+def ledger_url(args: argparse.Namespace, folder: str) -> str:
+    """The ``--db-file`` given, or a ledger generated into ``folder`` as the options say."""
+    return f"duckdb:///{args.db_file}" if args.db_file else generate(folder, customers=args.customers,
+                                                                     invoices=args.invoices)
 
 
 def generate(folder: str, *, customers: int, invoices: int) -> str:

@@ -16,11 +16,10 @@ baseline is reading the open items from the database in the same run.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 
-from apptest_bench import generate, timed
+from apptest_bench import ledger_arguments, ledger_url, timed
 
 from arboard import aging, collectors, creditholds, db, explorer, fx, letters, outreach, profiles, statement, summary
 
@@ -28,16 +27,10 @@ TEAM = ["Katrin Vogel", "Julien Moreau", "Elena Ruiz", "Oliver Hughes", "Consume
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invoices", type=int, default=1_000_000)
-    parser.add_argument("--customers", type=int, default=50_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--db-file", help="an existing arboard DuckDB file (nothing is generated; a file from an older "
-                        "arboard gets the columns added since, as the app would add them)")
-    args = parser.parse_args()
+    args = ledger_arguments(__doc__, db_file="an existing arboard DuckDB file (nothing is generated; a file from an "
+                                             "older arboard gets the columns added since, as the app would add them)")
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"duckdb:///{args.db_file}" if args.db_file else generate(tmp, customers=args.customers,
-                                                                        invoices=args.invoices)
+        url = ledger_url(args, tmp)
         engine = db.open_database(url)
         as_of = summary.ledger_summary(engine).last_activity
         settings = outreach.PlanSettings()

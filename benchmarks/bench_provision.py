@@ -12,25 +12,18 @@ when rates are saved. The baseline is the aging as of the same date in the same 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 
-from apptest_bench import generate, timed
+from apptest_bench import ledger_arguments, ledger_url, timed
 
 from arboard import aging, db, fx, provision, summary
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invoices", type=int, default=1_000_000)
-    parser.add_argument("--customers", type=int, default=50_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--db-file", help="an existing arboard DuckDB file (read only)")
-    args = parser.parse_args()
+    args = ledger_arguments(__doc__, db_file="an existing arboard DuckDB file (read only)")
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"duckdb:///{args.db_file}" if args.db_file else generate(tmp, customers=args.customers,
-                                                                        invoices=args.invoices)
+        url = ledger_url(args, tmp)
         engine = db.open_database(url)
         as_of = summary.ledger_summary(engine).last_activity
         rates = fx.load(engine)
