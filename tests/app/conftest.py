@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,18 @@ def app_env(app_db, monkeypatch):
     monkeypatch.setenv("ARBOARD_DB_URL", app_db)
     monkeypatch.chdir(ROOT)
     return app_db
+
+
+@pytest.fixture
+def app_copy(app_db, tmp_path, monkeypatch) -> str:
+    """A copy of the session's ledger, for a test that writes to it (the other page tests share that one);
+    the app runs on the copy. Returns its URL."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(app_db.removeprefix("duckdb:///"), path)
+    url = f"duckdb:///{path}"
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    monkeypatch.chdir(ROOT)
+    return url
 
 
 def run_page(page: str | None = None, timeout: float = 60):

@@ -103,16 +103,11 @@ def test_a_link_lists_the_debtors_over_their_credit_limit(app_env):
     assert any("owe more than their credit limit" in c.value for c in fresh.caption)
 
 
-def test_a_debtor_is_placed_on_hold_by_hand_and_released(app_db, tmp_path, monkeypatch):
-    import shutil
+def test_a_debtor_is_placed_on_hold_by_hand_and_released(app_copy):
     from datetime import date
 
     from arboard import creditholds, db
 
-    # A copy of the session's ledger: the register changes, and the other page tests share that one.
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(app_db.removeprefix("duckdb:///"), path)
-    monkeypatch.setenv("ARBOARD_DB_URL", f"duckdb:///{path}")
     at = run_page("pages/debtors.py")
     at.session_state["ex_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
@@ -123,7 +118,7 @@ def test_a_debtor_is_placed_on_hold_by_hand_and_released(app_db, tmp_path, monke
     at.text_input(key=f"hold_one_by_{who}").set_value("Ann")
     at.button(key=f"hold_one_place_go_{who}").click().run()
     assert not at.exception and any("placed on credit hold" in s.value for s in at.success)
-    engine = db.open_database(f"duckdb:///{path}")
+    engine = db.open_database(app_copy)
     try:
         held = creditholds.placed(engine, date.today(), customer_id=who)
         assert held[["reason", "placed_by", "by_hand"]].values.tolist() == [["Insolvency filed", "Ann", True]]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 from tests.app.conftest import run_page
 
 
@@ -11,13 +9,9 @@ def _worklist(at):
     return next(d.value for d in at.dataframe if "days_open" in d.value.columns)
 
 
-def test_ticked_disputes_are_resolved(app_db, tmp_path, monkeypatch):
+def test_ticked_disputes_are_resolved(app_copy):
     from arboard import db, disputestatus
 
-    # A copy of the session's ledger: resolving changes it, and the other page tests share that one.
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(app_db.removeprefix("duckdb:///"), path)
-    monkeypatch.setenv("ARBOARD_DB_URL", f"duckdb:///{path}")
     at = run_page("pages/disputes.py")
     assert not at.exception
     before = _worklist(at)
@@ -33,7 +27,7 @@ def test_ticked_disputes_are_resolved(app_db, tmp_path, monkeypatch):
     after = _worklist(at)
     gone = set(before["invoice_id"].head(2))
     assert len(after) == len(before) - 2 and not gone & set(after["invoice_id"])
-    engine = db.open_database(f"duckdb:///{path}")
+    engine = db.open_database(app_copy)
     try:
         made = disputestatus.history(engine, invoice_ids=sorted(gone))
         assert (made["note"] == "Proof of delivery sent").all() and (made["decided_by"] == "Ann").all()
@@ -42,7 +36,7 @@ def test_ticked_disputes_are_resolved(app_db, tmp_path, monkeypatch):
         engine.dispose()
 
 
-def test_dispute_contacts_the_file_does_not_flag_are_marked(app_db, tmp_path, monkeypatch):
+def test_dispute_contacts_the_file_does_not_flag_are_marked(app_copy):
     from datetime import timedelta
 
     import pandas as pd
@@ -50,10 +44,7 @@ def test_dispute_contacts_the_file_does_not_flag_are_marked(app_db, tmp_path, mo
 
     from arboard import db, disputes, schema, store
 
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(app_db.removeprefix("duckdb:///"), path)
-    url = f"duckdb:///{path}"
-    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    url = app_copy
     engine = db.open_database(url)
     try:
         at = run_page("pages/disputes.py")

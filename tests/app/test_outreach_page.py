@@ -174,15 +174,9 @@ def test_the_team_tab_runs_when_open(app_env):
     assert roster["contacts"].sum() > 0
 
 
-def test_late_payment_interest_terms_are_saved_and_claimed(app_db, tmp_path, monkeypatch):
-    import shutil
-
+def test_late_payment_interest_terms_are_saved_and_claimed(app_copy):
     from arboard import db, interest
 
-    # A copy of the session's ledger: the terms change every plan, and the other page tests share that one.
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(app_db.removeprefix("duckdb:///"), path)
-    monkeypatch.setenv("ARBOARD_DB_URL", f"duckdb:///{path}")
     at = run_page("pages/outreach.py")
     assert not any("claim late-payment interest" in c.value for c in at.caption)  # no terms, no claims
     at.number_input(key="out_int_rate").set_value(12.15)
@@ -190,7 +184,7 @@ def test_late_payment_interest_terms_are_saved_and_claimed(app_db, tmp_path, mon
     at.button[[b.label for b in at.button].index("Save terms")].click().run()
     assert not at.exception
     assert any("Saved. Claimed: interest at 12.15% a year" in s.value for s in at.success)
-    engine = db.open_database(f"duckdb:///{path}")
+    engine = db.open_database(app_copy)
     try:
         assert interest.load(engine) == interest.InterestTerms(rate=12.15, compensation=40.0)
     finally:

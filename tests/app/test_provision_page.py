@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 from tests.app.conftest import run_page
 
 
-def test_provision_page_shows_the_matrix_and_saves_a_policy(app_db, tmp_path, monkeypatch):
+def test_provision_page_shows_the_matrix_and_saves_a_policy(app_copy):
     from arboard import db, provision
 
-    # A copy of the session's ledger: saving the policy changes it, and the other page tests share that one.
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(app_db.removeprefix("duckdb:///"), path)
-    monkeypatch.setenv("ARBOARD_DB_URL", f"duckdb:///{path}")
     at = run_page("pages/provision.py")
     assert not at.exception
     assert at.title[0].value == "Bad-debt provision"
@@ -28,7 +22,7 @@ def test_provision_page_shows_the_matrix_and_saves_a_policy(app_db, tmp_path, mo
     at.text_input(key="prov_edges").set_value("30, x")
     at.button[0].click().run()
     assert not at.exception and "whole numbers of days" in at.error[0].value
-    engine = db.open_database(f"duckdb:///{path}")
+    engine = db.open_database(app_copy)
     try:
         assert provision.load(engine) == provision.ProvisionPolicy()
     finally:
@@ -40,7 +34,7 @@ def test_provision_page_shows_the_matrix_and_saves_a_policy(app_db, tmp_path, mo
     assert not at.exception and "Saved." in at.success[0].value and "+20%" in at.success[0].value
     matrix = next(d.value for d in at.dataframe if "applied_rate" in d.value.columns)
     assert matrix["bucket"].tolist() == ["Not due", "1–30", "31–90", "Over 90"]
-    engine = db.open_database(f"duckdb:///{path}")
+    engine = db.open_database(app_copy)
     try:
         assert provision.load(engine) == provision.ProvisionPolicy(outlook=20.0, edges=(30, 90))
     finally:
