@@ -40,7 +40,7 @@ def main() -> None:
         result, t_matrix = runs[-1][0], statistics.median(t for _, t in runs)
         _, t_before = timed(lambda: provision.matrix(engine, provision.previous_month_end(as_of), policy=policy,
                                                      rates=rates))
-        debtors, t_debtors = timed(lambda: provision.by_debtor(engine, result, policy=policy, rates=rates))
+        debtors, t_debtors = timed(lambda: provision.by_debtor(engine, result))
         unit = rates.reporting or "face value"
         print(f"as of {as_of}: provision {result.provision:,.0f} {unit} on {result.open:,.0f} open "
               f"({result.coverage:.1%}), {len(debtors):,} debtors")

@@ -154,5 +154,5 @@ def test_the_provision_reads_nothing_later(ledgers):
     pd.testing.assert_frame_equal(a.table, b.table)
     assert (a.written_off_12m, a.credits, a.writeoffs_from) == pytest.approx((b.written_off_12m, b.credits,
                                                                               b.writeoffs_from))
-    pd.testing.assert_frame_equal(provision.by_debtor(full, a, policy=policy, rates=rates),
-                                  provision.by_debtor(cut, b, policy=policy, rates=rates))
+    pd.testing.assert_frame_equal(provision.by_debtor(full, a),
+                                  provision.by_debtor(cut, b))

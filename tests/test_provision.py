@@ -70,7 +70,7 @@ def test_worked_example(engine):
     t = provision.matrix(engine, AS_OF, policy=policy).table.set_index("bucket")
     assert t["provision"].tolist() == [573.91, 733.33, 0.0, 0.0, 0.0, 2000.0]
     assert t.loc["Over 120", "source"] == "set by hand" and t.loc["1–30", "source"] == "history"
-    debtors = provision.by_debtor(engine, provision.matrix(engine, AS_OF, policy=policy), policy=policy)
+    debtors = provision.by_debtor(engine, provision.matrix(engine, AS_OF, policy=policy))
     assert debtors[["customer_id", "name", "open", "oldest_bucket", "provision"]].values.tolist() == [
         ["B", "Bolt GmbH", 2000.0, "Over 120", 2000.0], ["C", "Cato SA", 800.0, "1–30", 733.33],
         ["A", "Acme Ltd", 1500.0, "Not due", 573.91]]

@@ -306,10 +306,7 @@ def provision_matrix(as_of: date, currency: str | None, policy: provision.Provis
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _provision_debtors(url, version, as_of, currency, policy_json) -> pd.DataFrame:
-    policy = provision.ProvisionPolicy.from_dict(json.loads(policy_json))
-    result = _provision(url, version, as_of, currency, policy_json)
-    return provision.by_debtor(state._engine(url), result, policy=policy, currency=currency,
-                               rates=_rates(url, version))
+    return provision.by_debtor(state._engine(url), _provision(url, version, as_of, currency, policy_json))
 
 
 def provision_debtors(as_of: date, currency: str | None, policy: provision.ProvisionPolicy) -> pd.DataFrame:

@@ -633,7 +633,7 @@ def provision_cmd(
     before = provision.matrix(engine, provision.previous_month_end(day), policy=policy, currency=cur, rates=rates)
     unit = cur or rates.reporting or "several currencies at face value"
     if out_file:
-        debtors = provision.by_debtor(engine, result, policy=policy, currency=cur, rates=rates)
+        debtors = provision.by_debtor(engine, result)
         _write(out_file, exports.to_xlsx_bytes(debtors, sheet="Provision", money_columns=provision.MONEY_COLUMNS)
                if xlsx else exports.to_csv_bytes(debtors))
     table = result.table.assign(historical_rate=result.table["historical_rate"] * 100,

@@ -183,6 +183,9 @@ class Matrix:
     """
 
     as_of: date
+    policy: ProvisionPolicy
+    currency: str | None  # None: all currencies, in the reporting currency of ``rates`` (face value without)
+    rates: fx.Rates
     table: pd.DataFrame
     observation_dates: list[date]
     writeoffs_from: date | None  # the first day a write-off can be told from a payment; None: never
@@ -226,9 +229,10 @@ def _first_payment(conn: sa.Connection, as_of: date) -> date | None:
                         .where(pay.c.invoice_id.is_not(None), pay.c.payment_date <= as_of)).scalar()
 
 
-def _judged(as_of: date, policy: ProvisionPolicy, writeoffs_from: date | None, invoices: sa.FromClause) -> sa.Select:
+def _judged(as_of: date, invoices: sa.FromClause, *, writeoffs_from: date | None,
+            doubtful_days: int | None) -> sa.Select:
     """``invoices`` (with ``invoice_id, amount, due_date, paid_date, paid_from_open_items``) with what was
-    lost of each as of ``as_of`` (``lost``: 0 when nothing was)."""
+    lost of each as of ``as_of`` (``lost``: 0 when nothing was); without ``doubtful_days``, write-offs only."""
     at = sa.literal(as_of, sa.Date)
     paid = (sa.select(pay.c.invoice_id, sa.func.sum(pay.c.amount).label("paid"))
             .where(pay.c.invoice_id.in_(sa.select(invoices.c.invoice_id)), pay.c.payment_date <= at)
@@ -238,8 +242,8 @@ def _judged(as_of: date, policy: ProvisionPolicy, writeoffs_from: date | None, i
     written_off = sa.and_(cleared, sa.func.coalesce(invoices.c.paid_from_open_items, False).is_(False),
                           invoices.c.paid_date >= sa.literal(writeoffs_from, sa.Date)) \
         if writeoffs_from is not None else sa.false()
-    doubtful = sa.and_(~cleared, invoices.c.due_date <= sa.literal(as_of - timedelta(days=policy.doubtful_days),
-                                                                    sa.Date))
+    doubtful = sa.and_(~cleared, invoices.c.due_date <= sa.literal(as_of - timedelta(days=doubtful_days), sa.Date)) \
+        if doubtful_days is not None else sa.false()
     lost = sa.case((sa.or_(written_off, doubtful), sa.func.greatest(left, 0.0)), else_=0.0)
     return (sa.select(*invoices.c, lost.label("lost"))
             .select_from(invoices.outerjoin(paid, paid.c.invoice_id == invoices.c.invoice_id)))
@@ -266,7 +270,8 @@ def experience(engine: Engine, as_of: date, *, policy: ProvisionPolicy = Provisi
     candidates = (sa.select(inv.c.invoice_id, inv.c.invoice_date, inv.c.due_date, inv.c.amount, inv.c.currency,
                             inv.c.paid_date, inv.c.paid_from_open_items)
                   .where(*mine, sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > dates[0])).cte("candidates"))
-    judged = _judged(as_of, policy, writeoffs_from, candidates).cte("judged")
+    judged = _judged(as_of, candidates, writeoffs_from=writeoffs_from, doubtful_days=policy.doubtful_days) \
+        .cte("judged")
     # Two plain inequalities (no OR): the database can range-join them.
     unsettled = sa.func.coalesce(judged.c.paid_date, sa.literal(FAR, sa.Date)) > obs.c.m
     seen = (sa.select(obs.c.m, *judged.c)
@@ -297,7 +302,7 @@ def experience(engine: Engine, as_of: date, *, policy: ProvisionPolicy = Provisi
 def _open_now(engine: Engine, as_of: date, spec: AgingSpec, *, currency: str | None, rates: fx.Rates | None,
               by_debtor: bool = False) -> pd.DataFrame:
     """Positive open invoices as of ``as_of`` by bucket (and debtor): ``[customer_id, currency,] bucket,
-    invoices, open``; and, as one row with bucket None, the open credits (credit notes, unapplied cash)."""
+    invoices, open``."""
     items = open_items(as_of, currency=currency)
     bucket = spec.bucket(items.c.as_of, items).label("bucket")
     amount = rates.to_reporting(items.c.open_amount, items.c.currency) if rates is not None else items.c.open_amount
@@ -352,7 +357,7 @@ def matrix(engine: Engine, as_of: date, *, policy: ProvisionPolicy = ProvisionPo
                "lost", "observations"]
     # What else the Aging page's total holds: open credit notes, overpaid invoices, unapplied cash.
     total = aging.aging(engine, as_of, currency=currency, rates=rates)["amount"].sum()
-    return Matrix(as_of, table[columns], policy.observation_dates(as_of), first,
+    return Matrix(as_of, policy, currency, rates, table[columns], policy.observation_dates(as_of), first,
                   written_off(engine, as_of, currency=currency, rates=conv, writeoffs_from=first),
                   round(float(total - now["open"].sum()), 2))
 
@@ -368,24 +373,22 @@ def written_off(engine: Engine, as_of: date, *, months: int = 12, currency: str 
         mine.append(inv.c.currency == currency)
     cleared = (sa.select(inv.c.invoice_id, inv.c.amount, inv.c.due_date, inv.c.paid_date, inv.c.paid_from_open_items,
                          inv.c.currency).where(*mine).cte("cleared"))
-    judged = _judged(as_of, ProvisionPolicy(), writeoffs_from, cleared).subquery("judged")
+    judged = _judged(as_of, cleared, writeoffs_from=writeoffs_from, doubtful_days=None).subquery("judged")
     amount = judged.c.lost if rates is None else rates.to_reporting(judged.c.lost, judged.c.currency)
     q = sa.select(sa.func.sum(amount))
     with engine.connect() as conn:
         return float(conn.execute(q).scalar() or 0.0)
 
 
-def by_debtor(engine: Engine, result: Matrix, *, policy: ProvisionPolicy = ProvisionPolicy(),
-              currency: str | None = None, rates: fx.Rates | None = None, limit: int | None = None) -> pd.DataFrame:
+def by_debtor(engine: Engine, result: Matrix, *, limit: int | None = None) -> pd.DataFrame:
     """The provision per debtor and currency: its open invoices by bucket at the matrix's applied rates.
 
     Returns ``customer_id, name, currency, invoices, open, oldest_bucket, provision``, largest provision
-    first (amounts in the matrix's currency: the reporting one without a ``currency``).
+    first (amounts as the matrix's: in its currency, or the reporting one).
     """
-    rates = fx.applied(rates, currency)
-    conv = rates if rates.active else None
-    spec = policy.spec
-    rows = _open_now(engine, result.as_of, spec, currency=currency, rates=conv, by_debtor=True)
+    spec = result.policy.spec
+    rows = _open_now(engine, result.as_of, spec, currency=result.currency,
+                     rates=result.rates if result.rates.active else None, by_debtor=True)
     columns = ["customer_id", "name", "currency", "invoices", "open", "oldest_bucket", "provision"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
