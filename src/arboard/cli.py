@@ -636,8 +636,7 @@ def provision_cmd(
         debtors = provision.by_debtor(engine, result)
         _write(out_file, exports.to_xlsx_bytes(debtors, sheet="Provision", money_columns=provision.MONEY_COLUMNS)
                if xlsx else exports.to_csv_bytes(debtors))
-    table = result.table.assign(historical_rate=result.table["historical_rate"] * 100,
-                                applied_rate=result.table["applied_rate"] * 100)
+    table = result.in_percent()
     if fmt == "json":
         data = {"as_of": day.isoformat(), "currency": unit, "policy": policy.describe(day),
                 "open": kpis.json_value(result.open), "provision": kpis.json_value(result.provision),
