@@ -20,7 +20,7 @@ from arboard import (
 )
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
-from ui import assignform, cache, charts, controls, holdform, logform, state
+from ui import assignform, cache, charts, controls, holdform, logform, provisionform, state
 from ui.format import count, md, money, number
 
 as_of = state.ledger_page(__file__, "Debtors")
@@ -182,6 +182,7 @@ if rows:
     s2.caption("To send with a reminder or on request: what the debtor reconciles against their own books.")
     assignform.one(who, debtor["collector"], key="assign" if worked_by else "assign_one")
     holdform.one(who, as_of)
+    provisionform.one(who, as_of)
     logform.log_contact(debtor["customer_id"], as_of)
     logform.payment_plan(debtor["customer_id"], as_of)
 else:

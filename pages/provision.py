@@ -6,8 +6,9 @@ import streamlit as st
 
 from arboard import exports, provision
 from arboard.errors import ArboardError
-from ui import cache, charts, controls, state
+from ui import cache, charts, controls, provisionform, state
 from ui.format import count, md, money, pct
+from ui.logform import flash
 
 as_of = state.ledger_page(__file__, "Bad-debt provision")
 engine = state.engine()
@@ -30,8 +31,11 @@ if result.open <= 0.004:
 else:
     move = result.provision - before.provision
     m = st.columns(4)
+    split = (f" Of it {money(result.specific_provision, cur)} is provided for one by one "
+             f"({count(len(result.specific_debtors), 'debtor')}), the rest by the matrix.") \
+        if result.specific_debtors else ""
     m[0].metric("Provision", money(result.provision, cur, compact=True),
-                help=f"{money(result.provision, cur)} on {money(result.open, cur)} of open invoices.")
+                help=f"{money(result.provision, cur)} on {money(result.open, cur)} of open invoices.{split}")
     m[1].metric("Coverage", pct(result.coverage * 100 if result.coverage is not None else None),
                 help="The provision as a share of the open invoices.")
     m[2].metric(f"Change since {before.as_of:%d %b}", money(move, cur, compact=True),
@@ -81,12 +85,47 @@ if result.open > 0.004:
                      "lost": st.column_config.NumberColumn(f"Of it lost ({cur})", format="accounting")})
     credits = f" Open credits and unapplied cash, not provided for: {money(result.credits, cur)}." \
         if abs(result.credits) > 0.004 else ""
-    st.caption(f"Total: {money(result.provision, cur)} on {money(result.open, cur)} of open invoices "
-               f"({count(int(table['invoices'].sum()), 'invoice')}).{credits} Lost: written off (cleared for more "
-               f"than its payments) or still open {policy.doubtful_days} days past due by {as_of:%d %b %Y}.")
+    matrix_total = f"{money(float(table['provision'].sum()), cur)} on {money(float(table['open'].sum()), cur)} " \
+        f"({count(int(table['invoices'].sum()), 'invoice')})"
+    specific = f" Specific provisions below: {money(result.specific_provision, cur)} on " \
+        f"{money(result.specific_open, cur)}. Total: {money(result.provision, cur)} on {money(result.open, cur)}." \
+        if len(result.specific) else ""
+    st.caption(f"By the matrix: {matrix_total}.{specific}{credits} Lost: written off (cleared for more than its "
+               f"payments) or still open {policy.doubtful_days} days past due by {as_of:%d %b %Y}.")
     left, _ = st.columns([3, 2])
     with left:
         charts.show(charts.provision_bars(table, policy.spec.labels, cur))
+
+st.subheader("Provided for one by one")
+specific = result.specific
+if len(specific):
+    st.dataframe(specific, hide_index=True, width="stretch", column_order=[
+        "customer_id", "name", "currency", "open", "rate", "provision", "reason", "assessed_on", "assessed_by"],
+        column_config={
+        "customer_id": "Debtor ID", "name": "Debtor", "currency": "Currency",
+        "invoices": st.column_config.NumberColumn("Open invoices", format="%d"),
+        "open": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
+        "rate": st.column_config.NumberColumn("Rate", format="%.2f %%"),
+        "provision": st.column_config.NumberColumn(f"Provision ({cur})", format="accounting"),
+        "reason": "Why", "assessed_on": st.column_config.DateColumn("From", format="D MMM YYYY"),
+        "assessed_by": "By"})
+    st.caption(f"{count(len(result.specific_debtors), 'debtor')} provided for at a rate of their own on "
+               f"{as_of:%d %b %Y}, outside the matrix: {money(result.specific_provision, cur)} on "
+               f"{money(result.specific_open, cur)}. Their past losses stay in the history behind the loss rates."
+               + ("" if currency else f" Currency is the debtor's invoices'; amounts are in {cur}."))
+else:
+    st.caption("No debtor is provided for one by one on this date. When a debtor is impaired on its own (an "
+               "insolvency filed, a claim with the lawyers), provide for it at a rate of its own here or on its "
+               "page (Debtors): it leaves the matrix, so nothing is provided for twice.")
+with st.expander("Provide for a debtor one by one, change its rate or end it",
+                 expanded=st.session_state.get("log_flash_prov_page") is not None):
+    flash("prov_page")
+    provisionform.forms(None, as_of, key="prov_page")
+    if result.specific_debtors:
+        ending = st.selectbox("End the specific provision of", result.specific_debtors, index=None,
+                              key="prov_end_who", placeholder="Choose a debtor: it goes back to the matrix")
+        if ending:
+            provisionform.end_form(ending, as_of, key="prov_page")
 
 with st.expander("Policy: months observed, what counts as lost, the outlook, rates set by hand"):
     if saved := st.session_state.pop("prov_saved", None):
@@ -134,7 +173,8 @@ if result.open > 0.004:
         "invoices": st.column_config.NumberColumn("Open invoices", format="%d"),
         "open": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
         "oldest_bucket": "Oldest bucket",
-        "provision": st.column_config.NumberColumn(f"Provision ({cur})", format="accounting")})
+        "provision": st.column_config.NumberColumn(f"Provision ({cur})", format="accounting"),
+        "basis": "Provided by"})
     shown = f"The {LIMIT} largest of {count(len(debtors), 'debtor')}" if len(debtors) > LIMIT else \
         f"All {count(len(debtors), 'debtor')}"
     st.caption(f"{shown} with open invoices, at the loss rates above: for the auditors, or to see whose balances "

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
-from arboard import events, provision, schema, store
+from arboard import events, impairments, provision, schema, store
 from arboard.cli import app
 from arboard.errors import ArboardError
 from tests import reference
@@ -74,6 +74,38 @@ def test_worked_example(engine):
     assert debtors[["customer_id", "name", "open", "oldest_bucket", "provision"]].values.tolist() == [
         ["B", "Bolt GmbH", 2000.0, "Over 120", 2000.0], ["C", "Cato SA", 800.0, "1–30", 733.33],
         ["A", "Acme Ltd", 1500.0, "Not due", 573.91]]
+
+
+def test_debtors_provided_for_one_by_one_leave_the_matrix(engine):
+    _ledger(engine)
+    # C (I8: 800 open, 1–30) is insolvent from 15 Dec 2026: 100%, outside the matrix. B (I3: 2,000 over 120,
+    # and a credit note) is provided for at 25% from 2 Jan 2027, after the as-of date: still in the matrix.
+    impairments.assess(engine, "C", rate=100, reason="Insolvency filed", on=date(2026, 12, 15),
+                       today=date(2027, 1, 10), by="Ann")
+    impairments.assess(engine, "B", rate=25, reason="Claim with the lawyers", on=date(2027, 1, 2),
+                       today=date(2027, 1, 10))
+    m = provision.matrix(engine, AS_OF, policy=ONE)
+    t = m.table.set_index("bucket")
+    assert t.loc["1–30", ["open", "invoices", "provision"]].tolist() == [0.0, 0, 0.0]
+    assert t.loc["Not due", "provision"] == 521.74 and t.loc["1–30", "historical_rate"] == pytest.approx(500 / 600)
+    assert m.specific[["customer_id", "name", "currency", "invoices", "open", "rate", "provision", "reason",
+                       "assessed_by"]].values.tolist() == [
+        ["C", "Cato SA", "EUR", 1, 800.0, 100.0, 800.0, "Insolvency filed", "Ann"]]
+    assert m.specific_provision == 800.0 and m.provision == pytest.approx(1321.74)
+    assert m.open == 4300.0 and m.credits == -300.0  # the same receivables, provided for otherwise
+    debtors = provision.by_debtor(engine, m)
+    assert debtors[["customer_id", "provision", "basis"]].values.tolist() == [
+        ["C", 800.0, "Specific provision, 100%: Insolvency filed"], ["A", 521.74, "Provision matrix"],
+        ["B", 0.0, "Provision matrix"]]
+    assert debtors["provision"].sum() == pytest.approx(m.provision)
+    # Before the assessment, C is in the matrix; after B's, B is provided for at 25% (500 on 2,000).
+    assert provision.matrix(engine, date(2026, 12, 14), policy=ONE).specific.empty
+    later = provision.matrix(engine, date(2027, 1, 31), policy=ONE)
+    assert later.specific.set_index("customer_id")["provision"].to_dict() == {"B": 500.0, "C": 800.0}
+    assert later.table["open"].sum() == 1500.0
+    # In another currency, the assessments in force show with nothing open.
+    usd = provision.matrix(engine, AS_OF, policy=ONE, currency="USD")
+    assert usd.specific[["customer_id", "open", "provision"]].values.tolist() == [["C", 0.0, 0.0]]
 
 
 def test_without_payments_only_long_overdue_items_count_as_lost(engine):

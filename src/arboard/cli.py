@@ -32,6 +32,7 @@ from arboard import (
     fx,
     generate,
     holds,
+    impairments,
     importer,
     instalments,
     interest,
@@ -643,7 +644,8 @@ def provision_cmd(
                 "coverage_pct": kpis.json_value(result.coverage * 100 if result.coverage is not None else None),
                 "written_off_12m": kpis.json_value(result.written_off_12m) if result.writeoffs_from else None,
                 "previous": {"as_of": before.as_of.isoformat(), "provision": kpis.json_value(before.provision)},
-                "buckets": _records(table.drop(columns="observations"))}
+                "buckets": _records(table.drop(columns="observations")),
+                "specific": _records(result.specific.assign(assessed_on=result.specific["assessed_on"].astype(str)))}
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     out.print(policy.describe(day), markup=False, highlight=False)
@@ -652,6 +654,12 @@ def provision_cmd(
         "bucket": ("Bucket", str), "open": ("Open", "{:,.2f}".format), "historical_rate": ("Lost before", pct),
         "applied_rate": ("Rate", pct), "provision": ("Provision", "{:,.2f}".format),
         "source": ("From", str)}))
+    if len(result.specific):
+        # The reason goes in the first column: it wraps, and is never read as markup.
+        why = result.specific.assign(who=result.specific["customer_id"] + ": " + result.specific["reason"])
+        out.print(_figures_table(f"Provided for one by one, in {unit}", why, {
+            "who": ("Debtor: why", str), "open": ("Open", "{:,.2f}".format), "rate": ("Rate", pct),
+            "provision": ("Provision", "{:,.2f}".format)}))
     share = f" ({result.coverage:.1%})" if result.coverage is not None else ""
     move = result.provision - before.provision
     out.print(f"Provision: {unit} {result.provision:,.2f} on {result.open:,.2f} open{share}; at "
@@ -667,6 +675,40 @@ def provision_cmd(
                   "with --rate.", markup=False, highlight=False)
     if out_file:
         out.print(f"The provision per debtor is written to {out_file}.", markup=False, highlight=False)
+
+
+@app.command("specific-provision")
+def specific_provision_cmd(
+    customer_id: Annotated[str, typer.Argument(help="The debtor's customer number.")],
+    rate: Annotated[float, typer.Option(help="Percent of the debtor's open invoices to provide for.")] = 100.0,
+    reason: Annotated[str, typer.Option(help="Why (an insolvency filed, a claim with the lawyers): "
+                                             "required.")] = "",
+    on: Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD, from when (default: today).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who decided, for the register.")] = None,
+    end: Annotated[bool, typer.Option("--end", help="End the debtor's specific provision on --on: back to the "
+                                                    "provision matrix.")] = False,
+    db_url: DbOption = None,
+) -> None:
+    """Provide for one debtor at a rate of its own, outside the provision matrix (or end it).
+
+    A new rate for a debtor already provided for replaces the old one from --on. The register keeps
+    every assessment; `arboard provision` shows those in force.
+    """
+    today = date.today()
+    day = _date_option(on, "--on") or today
+    engine = _open(db_url)
+    try:
+        if end:
+            impairments.end(engine, customer_id, on=day, today=today, by=by)
+        else:
+            impairments.assess(engine, customer_id, rate=rate, reason=reason, on=day, today=today, by=by)
+    except ArboardError as exc:
+        _fail(exc, 2)
+    said = "back in the provision matrix" if end else f"provided for at {rate:g}% of its open invoices"
+    latest = _as_of(None, engine)
+    later = f" The provision counts it once the as-of date reaches {day} (the data ends {latest})." \
+        if day > latest else ""
+    out.print(f"{customer_id.strip()}: {said} from {day}.{later}", markup=False, highlight=False)
 
 
 @app.command("log-contact")

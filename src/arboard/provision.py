@@ -23,6 +23,10 @@ The applied rate is the historical one adjusted for the outlook (IFRS 9 asks for
 information: ``outlook`` percent more or less on every rate), unless a rate is set by hand for the
 bucket. Credit notes and unapplied cash are not provided for; disputed invoices are, in their bucket.
 The policy is the company's, saved in the database like the interest terms.
+
+Debtors assessed one by one (:mod:`arboard.impairments`: an insolvency, a claim with the lawyers) are
+provided for at their own rate and leave the matrix, so nothing is provided for twice. The history
+behind the rates keeps them: their losses are the portfolio's experience.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import aging, events, fx, schema
+from arboard import aging, events, fx, impairments, schema
 from arboard.aging import AgingSpec
 from arboard.db import fetch_frame, get_meta_json, set_meta
 from arboard.errors import ArboardError
@@ -46,6 +50,9 @@ KEY = "provision_policy"
 LIMITS = {"lookback_months": (1, 36), "outcome_months": (3, 36), "doubtful_days": (30, 730)}
 OUTLOOK_LIMITS = (-50.0, 200.0)
 MONEY_COLUMNS = ("open", "provision")
+MATRIX, SPECIFIC = "Provision matrix", "Specific provision"
+SPECIFIC_COLUMNS = ["customer_id", "name", "currency", "invoices", "open", "rate", "provision", "reason",
+                    "assessed_on", "assessed_by"]
 FAR = date(9999, 12, 31)
 inv, pay, ev = schema.invoices, schema.payments, schema.ar_events
 
@@ -179,7 +186,9 @@ class Matrix:
     ``table`` has a row per bucket: ``bucket, open, invoices`` (positive open invoices now),
     ``observed, lost`` (the history behind the rate), ``historical_rate, applied_rate`` (fractions;
     the historical one NaN without history), ``source`` ("history", "set by hand", "no history"),
-    ``provision``.
+    ``provision``: the debtors in the matrix. ``specific`` has a row per debtor (and currency) assessed
+    one by one and in force on ``as_of``: ``customer_id, name, currency, invoices, open, rate`` (percent),
+    ``provision, reason, assessed_on, assessed_by``; a debtor with nothing open has ``open`` 0.
     """
 
     as_of: date
@@ -191,6 +200,7 @@ class Matrix:
     writeoffs_from: date | None  # the first day a write-off can be told from a payment; None: never
     written_off_12m: float  # written off in the 12 months to as_of (known write-offs only)
     credits: float  # open credit notes and unapplied cash, not provided for (negative)
+    specific: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SPECIFIC_COLUMNS))
 
     def in_percent(self) -> pd.DataFrame:
         """:attr:`table` with the rates in percent, for display."""
@@ -199,11 +209,26 @@ class Matrix:
 
     @property
     def open(self) -> float:
-        return float(self.table["open"].sum())
+        """The positive open invoices: in the matrix and assessed one by one."""
+        return float(self.table["open"].sum()) + self.specific_open
 
     @property
     def provision(self) -> float:
-        return float(self.table["provision"].sum())
+        """The whole provision: the matrix's and the specific ones."""
+        return float(self.table["provision"].sum()) + self.specific_provision
+
+    @property
+    def specific_open(self) -> float:
+        return float(self.specific["open"].sum())
+
+    @property
+    def specific_provision(self) -> float:
+        return float(self.specific["provision"].sum())
+
+    @property
+    def specific_debtors(self) -> list[str]:
+        """The debtors provided for one by one, in order of their ids."""
+        return sorted(set(self.specific["customer_id"]))
 
     @property
     def coverage(self) -> float | None:
@@ -300,15 +325,19 @@ def experience(engine: Engine, as_of: date, *, policy: ProvisionPolicy = Provisi
 
 
 def _open_now(engine: Engine, as_of: date, spec: AgingSpec, *, currency: str | None, rates: fx.Rates | None,
-              by_debtor: bool = False) -> pd.DataFrame:
+              by_debtor: bool = False, specific: bool | None = None) -> pd.DataFrame:
     """Positive open invoices as of ``as_of`` by bucket (and debtor): ``[customer_id, currency,] bucket,
-    invoices, open``."""
+    invoices, open``; of the debtors assessed one by one then (``specific`` True), of the others (False),
+    or of all (None)."""
     items = open_items(as_of, currency=currency)
     bucket = spec.bucket(items.c.as_of, items).label("bucket")
     amount = rates.to_reporting(items.c.open_amount, items.c.currency) if rates is not None else items.c.open_amount
     keys = [items.c.customer_id, items.c.currency] if by_debtor else []
-    q = (sa.select(*keys, bucket, sa.func.count(), sa.func.sum(amount))
-         .where(items.c.amount > 0, items.c.open_amount > 0.004).group_by(*keys, bucket))
+    mine = [items.c.amount > 0, items.c.open_amount > 0.004]
+    if specific is not None:
+        assessed = impairments.in_force(as_of).with_only_columns(impairments.sp.c.customer_id)
+        mine.append(items.c.customer_id.in_(assessed) if specific else items.c.customer_id.not_in(assessed))
+    q = sa.select(*keys, bucket, sa.func.count(), sa.func.sum(amount)).where(*mine).group_by(*keys, bucket)
     columns = [*(["customer_id", "currency"] if by_debtor else []), "bucket", "invoices", "open"]
     with engine.connect() as conn:
         return fetch_frame(conn, q, columns).astype({"invoices": int, "open": float})
@@ -342,7 +371,8 @@ def matrix(engine: Engine, as_of: date, *, policy: ProvisionPolicy = ProvisionPo
     with engine.connect() as conn:
         first = _first_payment(conn, as_of)
     hist = experience(engine, as_of, policy=policy, currency=currency, rates=conv, writeoffs_from=first)
-    now = _open_now(engine, as_of, policy.spec, currency=currency, rates=conv)
+    now = _open_now(engine, as_of, policy.spec, currency=currency, rates=conv, specific=False)
+    specific = _specific(engine, as_of, policy.spec, currency=currency, rates=conv)
     table = hist.merge(now, on="bucket", how="left").fillna({"invoices": 0, "open": 0.0}) \
         .astype({"invoices": int, "open": float})
     historical = (table["lost"] / table["observed"]).where(table["observed"] > 0.004)
@@ -359,7 +389,37 @@ def matrix(engine: Engine, as_of: date, *, policy: ProvisionPolicy = ProvisionPo
     total = aging.aging(engine, as_of, currency=currency, rates=rates)["amount"].sum()
     return Matrix(as_of, policy, currency, rates, table[columns], policy.observation_dates(as_of), first,
                   written_off(engine, as_of, currency=currency, rates=conv, writeoffs_from=first),
-                  round(float(total - now["open"].sum()), 2))
+                  round(float(total - now["open"].sum() - specific["open"].sum()), 2), specific)
+
+
+def _specific(engine: Engine, as_of: date, spec: AgingSpec, *, currency: str | None,
+              rates: fx.Rates | None) -> pd.DataFrame:
+    """The debtors assessed one by one on ``as_of`` (:data:`SPECIFIC_COLUMNS`), largest provision first."""
+    register = impairments.assessments(engine, as_of=as_of)
+    if register.empty:
+        return pd.DataFrame(columns=SPECIFIC_COLUMNS).astype({"invoices": int, "open": float, "rate": float,
+                                                              "provision": float})
+    rows = _open_now(engine, as_of, spec, currency=currency, rates=rates, by_debtor=True, specific=True)
+    amounts = rows.groupby(["customer_id", "currency"], as_index=False).agg(invoices=("invoices", "sum"),
+                                                                             open=("open", "sum"))
+    out = register.drop(columns=["ended_on", "ended_by", "assessment_id"]).merge(amounts, on="customer_id", how="left")
+    out = out.fillna({"invoices": 0, "open": 0.0}).astype({"invoices": int, "open": float})
+    out["provision"] = (out["open"] * out["rate"] / 100).round(2)
+    out = _named(engine, out.sort_values(["provision", "open", "customer_id"], ascending=[False, False, True]))
+    return out[SPECIFIC_COLUMNS].reset_index(drop=True)
+
+
+def _named(engine: Engine, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each debtor's ``name`` (its id when it has none)."""
+    cust = schema.customers
+    with engine.connect() as conn:
+        names = fetch_frame(conn, sa.select(cust.c.customer_id, cust.c.name)
+                            .where(cust.c.customer_id.in_(frame["customer_id"].tolist())), ["customer_id", "name"]) \
+            if len(frame) <= 5_000 else fetch_frame(conn, sa.select(cust.c.customer_id, cust.c.name),
+                                                    ["customer_id", "name"])
+    out = frame.merge(names, on="customer_id", how="left")
+    out["name"] = out["name"].fillna(out["customer_id"])
+    return out
 
 
 def written_off(engine: Engine, as_of: date, *, months: int = 12, currency: str | None = None,
@@ -381,37 +441,35 @@ def written_off(engine: Engine, as_of: date, *, months: int = 12, currency: str 
 
 
 def by_debtor(engine: Engine, result: Matrix, *, limit: int | None = None) -> pd.DataFrame:
-    """The provision per debtor and currency: its open invoices by bucket at the matrix's applied rates.
+    """The provision per debtor and currency: its open invoices by bucket at the matrix's applied rates,
+    or at its own rate when it is assessed one by one.
 
-    Returns ``customer_id, name, currency, invoices, open, oldest_bucket, provision``, largest provision
-    first (amounts as the matrix's: in its currency, or the reporting one).
+    Returns ``customer_id, name, currency, invoices, open, oldest_bucket, provision, basis`` (:data:`MATRIX`,
+    or :data:`SPECIFIC` with its rate and reason), largest provision first (amounts as the matrix's: in
+    its currency, or the reporting one).
     """
     spec = result.policy.spec
     rows = _open_now(engine, result.as_of, spec, currency=result.currency,
                      rates=result.rates if result.rates.active else None, by_debtor=True)
-    columns = ["customer_id", "name", "currency", "invoices", "open", "oldest_bucket", "provision"]
+    columns = ["customer_id", "name", "currency", "invoices", "open", "oldest_bucket", "provision", "basis"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    rate = dict(zip(result.table["bucket"], result.table["applied_rate"], strict=True))
-    rows["provision"] = rows["open"] * rows["bucket"].map(rate).fillna(0.0)
+    rate = rows["bucket"].map(dict(zip(result.table["bucket"], result.table["applied_rate"], strict=True)))
+    own = result.specific.drop_duplicates("customer_id").set_index("customer_id")
+    mine = rows["customer_id"].map(own["rate"] / 100)
+    rows["provision"] = rows["open"] * mine.where(mine.notna(), rate).fillna(0.0)
     rows["order"] = rows["bucket"].map(spec.order)
     out = (rows.groupby(["customer_id", "currency"], as_index=False)
            .agg(invoices=("invoices", "sum"), open=("open", "sum"), order=("order", "max"),
                 provision=("provision", "sum")))
     out["oldest_bucket"] = [spec.labels[i] for i in out["order"]]
     out["provision"] = out["provision"].round(2)
+    why = {c: f"{SPECIFIC}, {r['rate']:g}%: {r['reason']}" for c, r in own.iterrows()}
+    out["basis"] = out["customer_id"].map(why).fillna(MATRIX)
     out = out.sort_values(["provision", "open", "customer_id"], ascending=[False, False, True])
     if limit is not None:
         out = out.head(limit)
-    cust = schema.customers
-    with engine.connect() as conn:
-        names = fetch_frame(conn, sa.select(cust.c.customer_id, cust.c.name)
-                            .where(cust.c.customer_id.in_(out["customer_id"].tolist())), ["customer_id", "name"]) \
-            if len(out) <= 5_000 else fetch_frame(conn, sa.select(cust.c.customer_id, cust.c.name),
-                                                  ["customer_id", "name"])
-    out = out.merge(names, on="customer_id", how="left")
-    out["name"] = out["name"].fillna(out["customer_id"])
-    return out[columns].reset_index(drop=True)
+    return _named(engine, out)[columns].reset_index(drop=True)
 
 
 def previous_month_end(as_of: date) -> date:

@@ -269,6 +269,24 @@ dispute_decisions = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# Specific provisions (see arboard.impairments): debtors assessed one by one (an insolvency filed, a
+# claim with the lawyers), provided for at a rate of their own instead of the provision matrix's. In
+# force from ``assessed_on`` until the day before ``ended_on``; kept, never deleted: the auditors ask
+# what was provided for whom, when and why.
+specific_provisions = sa.Table(
+    "specific_provisions",
+    metadata,
+    sa.Column("assessment_id", sa.String(36), primary_key=True),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("rate", sa.Numeric(5, 2), nullable=False),  # percent of the debtor's open invoices
+    sa.Column("reason", sa.String(300), nullable=False),
+    sa.Column("assessed_on", sa.Date, nullable=False),
+    sa.Column("assessed_by", sa.String(100)),
+    sa.Column("ended_on", sa.Date),  # NULL: still in force; else back to the matrix (or a new rate) from then
+    sa.Column("ended_by", sa.String(100)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 # Exchange rates into the reporting currency (arboard_meta "reporting_currency"); see arboard.fx.
 fx_rates = sa.Table(
     "fx_rates",

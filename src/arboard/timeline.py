@@ -22,7 +22,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         ``date, event, reference, amount, currency, detail``: invoices and credit notes issued and
         settled, payments received, contacts made (channel, kind, outcome, promises, notes), reminders
         held and resumed (:mod:`arboard.holds`), credit holds placed and released
-        (:mod:`arboard.creditholds`), disputes resolved in arboard (:mod:`arboard.disputestatus`). Each
+        (:mod:`arboard.creditholds`), disputes resolved in arboard (:mod:`arboard.disputestatus`),
+        specific provisions made and ended (:mod:`arboard.impairments`). Each
         amount carries its currency: a debtor may be billed in more than one.
     """
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
@@ -132,8 +133,25 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         sa.func.coalesce(oh.c.invoice_id, "").label("reference"), no_amount, sa.literal(None, sa.String),
         sa.func.coalesce(oh.c.reason, "").label("detail"),
     ).where(oh.c.customer_id == customer_id, resumed <= as_of)
+    sp = schema.specific_provisions
+    later = sp.alias("later")
+    provided = sa.select(
+        sp.c.assessed_on.label("date"),
+        sa.func.concat("Specific provision ", sa.cast(sp.c.rate, sa.String), "%").label("event"), sa.literal(""),
+        no_amount, sa.literal(None, sa.String),
+        sa.func.concat(sp.c.reason, sa.case((sp.c.assessed_by.is_not(None), sa.func.concat(" · by ", sp.c.assessed_by)),
+                                            else_="")).label("detail"),
+    ).where(sp.c.customer_id == customer_id, sp.c.assessed_on <= as_of)
+    unprovided = sa.select(
+        sp.c.ended_on.label("date"), sa.literal("Specific provision ended").label("event"), sa.literal(""), no_amount,
+        sa.literal(None, sa.String),
+        sa.case((sp.c.ended_by.is_not(None), sa.func.concat("by ", sp.c.ended_by)), else_="").label("detail"),
+    ).where(sp.c.customer_id == customer_id, sp.c.ended_on <= as_of,
+            # Replaced by a new rate that day: the new one says it.
+            ~sa.exists().where(later.c.customer_id == sp.c.customer_id, later.c.assessed_on == sp.c.ended_on,
+                              later.c.assessment_id != sp.c.assessment_id))
     q = sa.union_all(issued, settled, paid, contacted, on_hold, off_hold, held, lifted, spared, spared_then, unspared,
-                     resolved).subquery()
+                     resolved, provided, unprovided).subquery()
     stmt = sa.select(q).order_by(q.c.date.desc(), q.c.event).limit(limit)
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)

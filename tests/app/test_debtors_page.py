@@ -127,3 +127,22 @@ def test_a_debtor_is_placed_on_hold_by_hand_and_released(app_copy):
     assert any("placed by hand" in c.value for c in at.caption)
     at.button(key=f"hold_one_release_go_{who}").click().run()
     assert not at.exception and any("released" in s.value for s in at.success)
+
+
+def test_a_debtor_is_provided_for_one_by_one_on_its_page(app_copy):
+    from arboard import db, impairments
+
+    at = run_page("pages/debtors.py")
+    at.session_state["ex_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    who = at.dataframe[0].value.iloc[0]["customer_id"]
+    at.text_input(key=f"prov_one_why_{who}").set_value("Claim with the lawyers")
+    at.number_input(key=f"prov_one_rate_{who}").set_value(50.0)
+    at.button(key=f"prov_one_go_{who}").click().run()
+    assert not at.exception and any("provided for at 50%" in s.value for s in at.success)
+    assert any("Provided for one by one at 50%" in c.value for c in at.caption)
+    engine = db.open_database(app_copy)
+    try:
+        assert impairments.current(engine, who)["reason"] == "Claim with the lawyers"
+    finally:
+        engine.dispose()
