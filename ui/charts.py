@@ -123,12 +123,13 @@ def timeline_chart(events: pd.DataFrame) -> alt.Chart:
                          .str.replace("Payment reversed", "Payment", regex=False)  # on the payments' row
                          .str.replace(r"^Credit hold .*", "Credit hold", regex=True)
                          .str.replace(r"^Reminders on hold.*", "Reminders on hold", regex=True)
+                         .str.replace(r"^Specific provision.*", "Provision", regex=True)  # one lane, every rate
                          .str.replace("Dispute resolved", "Contact", regex=False))  # a step the team took
     return alt.Chart(data).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("kind:N", title=None,
                 sort=["Invoice", "Credit note", "Payment", "Settled", "Contact", "Planned contact", "Reminders on hold",
-                      "Credit hold"]),
+                      "Credit hold", "Provision"]),
         color=alt.Color("kind:N", legend=None),
         tooltip=[alt.Tooltip("date:T", format="%d %b %Y"), "event:N", "reference:N",
                  alt.Tooltip("amount:Q", title="Amount", format=",.2f"), alt.Tooltip("currency:N", title="Currency"),
