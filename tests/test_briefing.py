@@ -144,3 +144,25 @@ def test_a_long_subtitle_is_fitted_to_the_page():
     assert size == 6.5 and text.endswith(("…", "~"))
     page.font(size)
     assert page.pdf.get_string_width(text) <= 186
+
+
+def test_the_provision_is_on_the_page(duck_engine, monkeypatch):
+    """The provision, its movement, the specific provisions and the year's write-offs, still on one page
+    with the what-if block and the promises."""
+    from arboard import impairments, provision
+
+    generate.write_sample(duck_engine, SMALL_SAMPLE)
+    debtors = provision.by_debtor(duck_engine, provision.matrix(duck_engine, AS_OF, currency="EUR"))
+    who = debtors.loc[debtors["currency"] == "EUR", "customer_id"].iloc[0]
+    impairments.assess(duck_engine, who, rate=100, reason="Insolvency filed", on=min(AS_OF, date.today()),
+                       today=date.today())
+    monkeypatch.setattr(pdf, "FONT_PATHS", [])  # core font: the text is readable in the stream
+    plans = Scenario(name="Plans", days_late=(("unable_to_pay", -15),))
+    made = briefing.build(duck_engine, AS_OF, currency="EUR", scenario=plans)
+    assert _pages(made) == 1
+    text = _text(made)
+    assert b"Bad-debt provision" in text and b"One by one:" in text and b"for 1 debtor" in text
+    assert b"Written off in 12 months" in text and b"% of open invoices" in text
+    line = briefing.provision_line(provision.matrix(duck_engine, AS_OF, currency="EUR"),
+                                   provision.matrix(duck_engine, provision.previous_month_end(AS_OF), currency="EUR"))
+    assert line["specific_debtors"] == 1 and line["specific"] > 0 and line["provision"] > line["specific"]

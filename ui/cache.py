@@ -469,7 +469,7 @@ def kept_share(as_of: date, currency: str | None, window: int, config: SegmentCo
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Writing the one-page summary…")
 def _pdf(url, version, as_of, currency, window, cei_average, countback, config_json, config_name,
-         scenario_json) -> bytes:
+         scenario_json, policy_json) -> bytes:
     from arboard import briefing
 
     projection = (_projection(url, version, as_of, currency, window, config_json, scenario_json)
@@ -478,7 +478,10 @@ def _pdf(url, version, as_of, currency, window, cei_average, countback, config_j
     extras = briefing.Extras(groups=_segment_groups(url, version, as_of, 365, config_json), forecast_weeks=weeks,
                              forecast_outlook=outlook, projection=projection, config_name=config_name,
                              open_items_only=state._summary(url, version).open_items_only,
-                             promises=briefing.promise_line(_promises(url, version, as_of), _kept(url, version, as_of)))
+                             promises=briefing.promise_line(_promises(url, version, as_of), _kept(url, version, as_of)),
+                             provision=briefing.provision_line(
+                                 _provision(url, version, as_of, currency, policy_json),
+                                 _provision(url, version, provision.previous_month_end(as_of), currency, policy_json)))
     return briefing.summary_pdf(_overview(url, version, as_of, currency, window, cei_average), countback=countback,
                                 window_days=window, extras=extras)
 
@@ -489,7 +492,8 @@ def summary_pdf(as_of: date, currency: str | None, window: int, cei_average: boo
     """The one-page PDF of the current view (with a what-if scenario when one is given)."""
     scenario_json = (json.dumps(scenario.to_dict(), sort_keys=True)
                      if scenario is not None and not scenario.is_baseline else None)
-    return _pdf(*_key(), as_of, currency, window, cei_average, countback, _json(config), config_name, scenario_json)
+    return _pdf(*_key(), as_of, currency, window, cei_average, countback, _json(config), config_name, scenario_json,
+                provision.load(state.engine()).to_json())  # the policy is saved apart from the data version
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Listing disputes…")

@@ -35,6 +35,7 @@ class Extras:
     config_name: str | None = None
     open_items_only: bool = False  # arboard.summary.LedgerSummary.open_items_only: say what lacks history
     promises: dict | None = None  # arboard.promises.summary(...) with kept_rate(...) under "kept"
+    provision: dict | None = None  # provision_line(...): the bad-debt provision and its movement
 
 
 def _money(value: float | None, currency: str, *, compact: bool = True) -> str:
@@ -114,6 +115,16 @@ def promise_line(table: pd.DataFrame, kept: dict) -> dict:
     """What the page says about promises to pay: :func:`arboard.promises.summary` of ``table`` (from
     :func:`arboard.promises.promises`) and ``kept`` (:func:`arboard.promises.kept_rate`)."""
     return {**promises.summary(table), "kept": dict(kept)}
+
+
+def provision_line(result, before) -> dict:
+    """What the page says about the bad-debt provision: ``result`` and ``before`` are
+    :func:`arboard.provision.matrix` as of the reporting date and the month end before it, in the
+    page's currency."""
+    return {"provision": result.provision, "coverage": result.coverage, "previous": before.as_of,
+            "movement": result.provision - before.provision, "specific": result.specific_provision,
+            "specific_debtors": len(result.specific_debtors),
+            "written_off_12m": result.written_off_12m if result.writeoffs_from else None}
 
 
 def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, extras: Extras | None = None,
@@ -215,6 +226,20 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
             page.at(left, yy, half * 0.6, 5, row[0])
             page.at(left + half * 0.6, yy, half * 0.15, 5, row[1], align="R")
             page.at(left + half * 0.75, yy, half * 0.25, 5, row[2], align="R")
+    if (b := extras.provision) is not None:  # below the groups, beside the taller forecast chart
+        yy = y + 6 + 7 * 5.2 + 1
+        page.font(10, bold=True)
+        page.at(left, yy, half, 5, "Bad-debt provision")
+        cover = f", {100 * b['coverage']:.1f} % of open invoices" if b["coverage"] is not None else ""
+        page.font(8)
+        page.fitted(left, yy + 5.2, half, 4, f"{_money(b['provision'], cur)}{cover}; "
+                    f"{'+' if b['movement'] >= 0 else '−'}{_money(abs(b['movement']), cur)} since "
+                    f"{b['previous']:%d %b %Y}", size=8)
+        notes = ([f"One by one: {_money(b['specific'], cur)} for {counted(b['specific_debtors'], 'debtor')}"]
+                 if b["specific_debtors"] else []) + \
+            ([f"Written off in 12 months: {_money(b['written_off_12m'], cur)}"] if b["written_off_12m"] is not None
+             else [])
+        page.fitted(left, yy + 9.4, half, 3.6, " · ".join(notes), size=7, colour=MUTED)
     if extras.forecast_weeks is not None and extras.forecast_outlook is not None:
         x = left + half + 6
         o = extras.forecast_outlook
@@ -225,7 +250,7 @@ def summary_pdf(ov: Overview, *, countback: bool = True, window_days: int = 90, 
                                      f"{_money(o['doubtful'], cur)} doubtful")
         page.image(_png(forecast_chart(extras.forecast_weeks, cur), 400, 150), x, y + 10, half)
 
-    y = max(y + 6 + 7 * 5.2, y + 10 + half * 0.48) + 3
+    y = max(y + 6 + 7 * 5.2 + (14 if extras.provision is not None else 0), y + 10 + half * 0.48) + 3
     p = extras.projection
     if p is not None:
         pdf.set_draw_color(*ACCENT)
@@ -303,7 +328,7 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
     """
     if countback is None:
         countback = scenario is None or scenario.is_baseline
-    from arboard import forecast, fx, kpis, overview, profiles, scenarios, segments, summary
+    from arboard import forecast, fx, kpis, overview, profiles, provision, scenarios, segments, summary
 
     ledger = summary.ledger_summary(engine)
     first = ledger.first_invoice
@@ -312,6 +337,7 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
                            + (f"; the ledger starts on {first:%d %b %Y}." if first else "; the ledger is empty."))
 
     settings = kpis.KpiSettings(window_days=window_days)
+    policy = provision.load(engine)
     rates = fx.applied(fx.load(engine), currency)  # all currencies: in the reporting currency when one is saved
     ov = overview.overview(engine, as_of, settings=settings, currency=currency, rates=rates)
     prof = profiles.debtor_profiles(engine, as_of)
@@ -325,5 +351,9 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
     extras = Extras(groups=groups, forecast_weeks=forecast.weekly(expected, as_of),
                     forecast_outlook=forecast.outlook(expected, as_of), projection=projection,
                     config_name=config_name, open_items_only=ledger.open_items_only,
-                    promises=promise_line(promises.promises(engine, as_of), promises.kept_rate(engine, as_of)))
+                    promises=promise_line(promises.promises(engine, as_of), promises.kept_rate(engine, as_of)),
+                    provision=provision_line(provision.matrix(engine, as_of, policy=policy, currency=currency,
+                                                              rates=rates),
+                                             provision.matrix(engine, provision.previous_month_end(as_of),
+                                                              policy=policy, currency=currency, rates=rates)))
     return summary_pdf(ov, countback=countback, window_days=window_days, extras=extras)
