@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from arboard import events, impairments, provision, schema, store
@@ -145,6 +146,38 @@ def test_experience_matches_reference(engine, ledger):
     for bucket, row in got.iterrows():
         seen, lost = expected.get(bucket, (0.0, 0.0))
         assert row["observed"] == pytest.approx(seen, abs=1e-6) and row["lost"] == pytest.approx(lost, abs=1e-6)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=ledgers(), rates=st.lists(st.one_of(st.none(), st.integers(0, 10_000)), min_size=3, max_size=3))
+def test_specific_provisions_match_reference(engine, ledger, rates):
+    """Debtors C0..C2 provided for one by one at random rates (None: in the matrix): each one's open
+    invoices as a naive reference sums them, nothing provided for twice, the per-debtor list adds up."""
+    inv, pay, as_of = ledger
+    with engine.begin() as conn:
+        for t in (schema.invoices, schema.payments, schema.customers, schema.specific_provisions):
+            conn.execute(sa.delete(t))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C0", "C1", "C2"]}))
+    events.refresh(engine)
+    own = {f"C{k}": r / 100 for k, r in enumerate(rates) if r is not None}
+    for who, rate in own.items():
+        impairments.assess(engine, who, rate=rate, reason="Insolvency filed", on=as_of, today=max(as_of, date.today()))
+    m = provision.matrix(engine, as_of, policy=provision.ProvisionPolicy(lookback_months=3, outcome_months=3))
+    left = reference.open_amounts(inv, pay, as_of)
+    owner = dict(zip(inv["invoice_id"], inv["customer_id"], strict=True))
+    positive = {i: v for i, v in left.items() if v > 0.004 and float(inv.set_index("invoice_id").at[i, "amount"]) > 0}
+    expected = {who: sum(v for i, v in positive.items() if owner[i] == who) for who in own}
+    got = m.specific.set_index("customer_id")
+    assert set(got.index) == set(own)
+    for who, rate in own.items():
+        assert got.at[who, "open"] == pytest.approx(expected[who], abs=1e-6)
+        assert got.at[who, "provision"] == pytest.approx(round(expected[who] * rate / 100, 2), abs=0.011)
+    assert m.open == pytest.approx(sum(positive.values()), abs=1e-6)
+    assert float(m.table["open"].sum()) == pytest.approx(sum(positive.values()) - sum(expected.values()), abs=1e-6)
+    debtors = provision.by_debtor(engine, m)
+    assert debtors["provision"].sum() == pytest.approx(m.provision, abs=0.01 * (len(debtors) + 6))
 
 
 def test_observation_dates():
