@@ -200,7 +200,7 @@ class Matrix:
     writeoffs_from: date | None  # the first day a write-off can be told from a payment; None: never
     written_off_12m: float  # written off in the 12 months to as_of (known write-offs only)
     credits: float  # open credit notes and unapplied cash, not provided for (negative)
-    specific: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SPECIFIC_COLUMNS))
+    specific: pd.DataFrame  # the debtors provided for one by one (see above)
 
     def in_percent(self) -> pd.DataFrame:
         """:attr:`table` with the rates in percent, for display."""
