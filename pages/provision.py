@@ -87,10 +87,10 @@ if result.open > 0.004:
         if abs(result.credits) > 0.004 else ""
     matrix_total = f"{money(float(table['provision'].sum()), cur)} on {money(float(table['open'].sum()), cur)} " \
         f"({count(int(table['invoices'].sum()), 'invoice')})"
-    specific = f" Specific provisions below: {money(result.specific_provision, cur)} on " \
+    one_by_one = f" Specific provisions below: {money(result.specific_provision, cur)} on " \
         f"{money(result.specific_open, cur)}. Total: {money(result.provision, cur)} on {money(result.open, cur)}." \
         if len(result.specific) else ""
-    st.caption(f"By the matrix: {matrix_total}.{specific}{credits} Lost: written off (cleared for more than its "
+    st.caption(f"By the matrix: {matrix_total}.{one_by_one}{credits} Lost: written off (cleared for more than its "
                f"payments) or still open {policy.doubtful_days} days past due by {as_of:%d %b %Y}.")
     left, _ = st.columns([3, 2])
     with left:
@@ -103,7 +103,6 @@ if len(specific):
         "customer_id", "name", "currency", "open", "rate", "provision", "reason", "assessed_on", "assessed_by"],
         column_config={
         "customer_id": "Debtor ID", "name": "Debtor", "currency": "Currency",
-        "invoices": st.column_config.NumberColumn("Open invoices", format="%d"),
         "open": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
         "rate": st.column_config.NumberColumn("Rate", format="%.2f %%"),
         "provision": st.column_config.NumberColumn(f"Provision ({cur})", format="accounting"),
