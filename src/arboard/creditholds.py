@@ -40,7 +40,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 from arboard.collectors import check_name
-from arboard.db import chunks
+from arboard.db import chunks, unknown_customers
 from arboard.errors import ArboardError, check_text
 from arboard.openitems import NO_COLLECTOR
 from arboard.outreach import PlanSettings, Playbook, on_contact_days
@@ -393,12 +393,7 @@ def _ids(customer_ids: Iterable[str]) -> list[str]:
 
 
 def _known(conn: sa.Connection, ids: list[str]) -> None:
-    cust = schema.customers
-    found: set[str] = set()
-    for chunk in chunks(ids, 10_000):
-        found |= set(conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id.in_(chunk))).scalars())
-    unknown = [c for c in ids if c not in found]
-    if unknown:
+    if unknown := unknown_customers(conn, ids):
         more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
         which = "Unknown debtor" if len(unknown) == 1 else "Unknown debtors"
         raise ArboardError(f"{which}: {', '.join(unknown[:5])}{more}. Nothing was recorded.")

@@ -196,6 +196,16 @@ def chunks(values: Sequence, size: int = 5_000) -> Iterator[list]:
         yield list(values[start:start + size])
 
 
+def unknown_customers(conn: sa.Connection, ids: Sequence[str]) -> list[str]:
+    """The ``ids`` the customers table does not hold, in their order: what a write about debtors
+    refuses before it records anything."""
+    cust = schema.customers
+    found: set[str] = set()
+    for chunk in chunks(ids, 10_000):
+        found |= set(conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id.in_(chunk))).scalars())
+    return [c for c in ids if c not in found]
+
+
 def fetch_keyed(engine: Engine, table: sa.Table, key: str, values: Sequence, columns: Sequence[str],
                 *, chunk: int = 5_000) -> pd.DataFrame:
     """``columns`` of the rows of ``table`` whose ``key`` is one of ``values`` (IN lists of at most

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import schema
+from arboard.db import unknown_customers
 from arboard.errors import ArboardError, check_text
 
 REASON_MAX = 300  # outreach_holds.reason is VARCHAR(300)
@@ -41,7 +42,7 @@ def add(engine: Engine, customer_id: str, *, invoice_id: str | None = None, unti
     reason = check_text(reason, what="A hold's reason", max_len=REASON_MAX)
     if until is not None and until < today:
         raise ArboardError(f"The hold would end on {until.isoformat()}, which is already past.")
-    inv, cust = schema.invoices, schema.customers
+    inv = schema.invoices
     with engine.begin() as conn:
         if invoice_id is not None:
             owner = conn.execute(sa.select(inv.c.customer_id).where(inv.c.invoice_id == invoice_id)).scalar()
@@ -49,7 +50,7 @@ def add(engine: Engine, customer_id: str, *, invoice_id: str | None = None, unti
                 raise ArboardError(f"There is no invoice “{invoice_id}”.")
             if owner != customer_id:
                 raise ArboardError(f"Invoice “{invoice_id}” belongs to debtor “{owner}”, not “{customer_id}”.")
-        elif conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id == customer_id)).scalar() is None:
+        elif unknown_customers(conn, [customer_id]):
             raise ArboardError(f"There is no debtor “{customer_id}”.")
         hold_id = str(uuid.uuid4())
         conn.execute(sa.insert(schema.outreach_holds).values(

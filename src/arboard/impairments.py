@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import schema
 from arboard.collectors import check_name
-from arboard.db import bump_data_version, fetch_frame
+from arboard.db import bump_data_version, fetch_frame, unknown_customers
 from arboard.errors import ArboardError, check_text
 
 REASON_MAX = 300  # specific_provisions.reason is VARCHAR(300)
@@ -136,8 +136,7 @@ def end(engine: Engine, customer_id: str, *, on: date, today: date, by: str | No
 
 
 def _known(conn: sa.Connection, customer_id: str) -> None:
-    cust = schema.customers
     if not customer_id:
         raise ArboardError("Choose the debtor to provide for.", where="customer_id")
-    if conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id == customer_id)).first() is None:
+    if unknown_customers(conn, [customer_id]):
         raise ArboardError(f"There is no debtor “{customer_id}”. Nothing was recorded.", where="customer_id")

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import aging, disputestatus, instalments, promises, schema
 from arboard.collectors import check_name
-from arboard.db import bump_data_version
+from arboard.db import bump_data_version, unknown_customers
 from arboard.errors import ArboardError, check_text
 from arboard.profiles import PROMISE_KINDS
 
@@ -127,8 +127,8 @@ def log(engine: Engine, customer_id: str, entry: Entry, *, today: date) -> list[
 def _insert(conn: sa.Connection, customer_id: str, entries: Sequence[Entry]) -> list[str]:
     """Write checked entries of one debtor (one row per invoice) and move the data version on."""
     customer_id = (customer_id or "").strip()
-    inv, cust = schema.invoices, schema.customers
-    if conn.execute(sa.select(cust.c.customer_id).where(cust.c.customer_id == customer_id)).scalar() is None:
+    inv = schema.invoices
+    if unknown_customers(conn, [customer_id]):
         raise ArboardError(f"There is no debtor “{customer_id}”.")
     named = sorted({i for e in entries for i in e.invoice_ids})
     if named:
