@@ -3,12 +3,13 @@ random ledgers (DuckDB and PostgreSQL), the terms, and the messages that claim t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from arboard import events, interest, messages, outreach, schema, store
@@ -16,7 +17,7 @@ from arboard.cli import app
 from arboard.errors import ArboardError
 from tests import reference
 from tests.conftest import snapshot, write_ledger
-from tests.test_metrics import ledgers
+from tests.test_metrics import START, ledgers
 
 AS_OF = date(2026, 3, 2)
 EU = interest.InterestTerms(rate=12.0, consumer_rate=5.0, compensation=40.0)
@@ -214,3 +215,94 @@ def test_cli_sets_shows_and_exports(engine, tmp_path):
     sheet = pd.read_excel(out)
     assert sheet["customer_id"].tolist() == ["B1", "X9", "P1"] and sheet["claim"].tolist() == [51.84, 44.93, 8.22]
     assert interest.load(engine) == EU
+
+
+def _paid_ledger(engine):
+    """Payments that came late in March 2026 (and one in April), of B1 (a business) and P1 (a consumer)."""
+    inv = pd.DataFrame([
+        # 300 paid before the due date, 200 thirty days late in March, the rest settled in April.
+        ("L1", "B1", date(2026, 1, 2), date(2026, 2, 1), 1000.0, date(2026, 4, 2), False),
+        ("L2", "B1", date(2026, 1, 30), date(2026, 3, 1), 800.0, date(2026, 3, 31), False),  # 30 days late
+        ("L3", "B1", date(2026, 2, 13), date(2026, 3, 15), 600.0, date(2026, 3, 10), False),  # early
+        ("L4", "B1", date(2026, 1, 2), date(2026, 2, 1), 900.0, date(2026, 3, 1), True),  # disputed
+        ("L5", "P1", date(2026, 1, 2), date(2026, 2, 1), 1000.0, date(2026, 3, 3), False),  # a consumer
+        ("L6", "B1", date(2026, 1, 2), date(2026, 2, 1), 500.0, date(2026, 3, 5), False),  # overpaid
+        ("L7", "B1", date(2026, 2, 1), date(2026, 2, 1), -250.0, date(2026, 3, 2), False),  # a credit note
+    ], columns=["invoice_id", "customer_id", "invoice_date", "due_date", "amount", "paid_date", "disputed"])
+    pay = pd.DataFrame([
+        ("P1", "L1", "B1", date(2026, 1, 21), 300.0), ("P2", "L1", "B1", date(2026, 3, 3), 200.0),
+        ("P3", "L6", "B1", date(2026, 3, 1), 700.0),
+        ("P4", None, "B1", date(2026, 3, 20), 99.0),  # on account: nothing to do with interest
+    ], columns=["payment_id", "invoice_id", "customer_id", "payment_date", "amount"])
+    cust = pd.DataFrame({"customer_id": ["B1", "P1"], "name": ["Bolt GmbH", "Pat Doe"],
+                         "customer_type": ["B2B", "B2C"]})
+    write_ledger(engine, customers=cust, invoices=inv.assign(currency="EUR"), payments=pay.assign(currency="EUR"))
+
+
+MARCH = {"since": date(2026, 3, 1), "until": date(2026, 3, 31)}
+
+
+def test_paid_late_worked_example(engine):
+    _paid_ledger(engine)
+    lines = interest.paid_late(engine, **MARCH, terms=EU)
+    got = [(r.invoice_id, f"{r.paid_on:%d %b}", r.paid, r.days, r.interest, r.compensation)
+           for r in lines.itertuples()]
+    assert got == [
+        # B1: 200 x 12% x 30 / 365 = 1.97 (what L1 settles in April is April's)
+        ("L1", "03 Mar", 200.0, 30, 1.97, 0.0),
+        # 700 paid on a 500 invoice 28 days late: 500 counts, 500 x 12% x 28 / 365 = 4.60; its settlement
+        # cleared nothing more but was late: the compensation
+        ("L6", "01 Mar", 500.0, 28, 4.60, 0.0),
+        ("L6", "05 Mar", 0.0, 32, 0.0, 40.0),
+        # 800 x 12% x 30 / 365 = 7.89, and the compensation on the late settlement
+        ("L2", "31 Mar", 800.0, 30, 7.89, 40.0),
+        # P1, a consumer: 1,000 x 5% x 30 / 365 = 4.11, no compensation
+        ("L5", "03 Mar", 1000.0, 30, 4.11, 0.0),
+    ]
+    # Early (L3), disputed (L4), a credit note (L7), cash on account: nothing.
+    per_debtor = interest.paid_late_by_debtor(engine, **MARCH, terms=EU)
+    assert per_debtor[["customer_id", "name", "invoices", "paid_late", "interest", "compensation", "claim"]] \
+        .values.tolist() == [["B1", "Bolt GmbH", 3, 1500.0, 14.46, 80.0, 94.46],
+                             ["P1", "Pat Doe", 1, 1000.0, 4.11, 0.0, 4.11]]
+    assert interest.totals(per_debtor).iloc[0][["debtors", "invoices", "interest", "compensation"]].tolist() == [
+        2, 4, 18.57, 80.0]
+    # April: what L1's settlement cleared, 60 days late: 500 x 12% x 60 / 365 = 9.86, and the compensation.
+    april = interest.paid_late(engine, since=date(2026, 4, 1), until=date(2026, 4, 30), terms=EU)
+    assert april[["invoice_id", "paid", "days", "interest", "compensation"]].values.tolist() == [
+        ["L1", 500.0, 60, 9.86, 40.0]]
+    # Ten days of grace: L2 is 20 days late, 800 x 12% x 20 / 365 = 5.26.
+    graced = interest.paid_late(engine, **MARCH, terms=interest.InterestTerms(rate=12.0, grace_days=10))
+    assert graced.set_index("invoice_id").loc["L2", ["days", "interest", "compensation"]].tolist() == [20, 5.26, 0.0]
+    # One debtor; no terms, nothing; a period back to front is refused.
+    assert interest.paid_late_by_debtor(engine, **MARCH, terms=EU, customer_id="P1")["claim"].tolist() == [4.11]
+    assert interest.paid_late(engine, **MARCH, terms=EU, customer_id="P1")["invoice_id"].tolist() == ["L5"]
+    assert interest.paid_late(engine, **MARCH, terms=interest.InterestTerms()).empty
+    with pytest.raises(ArboardError, match="starts after it ends"):
+        interest.paid_late_by_debtor(engine, since=date(2026, 4, 1), until=date(2026, 3, 1), terms=EU)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=ledgers(), ends=st.tuples(st.integers(0, 800), st.integers(0, 800)))
+def test_paid_late_matches_reference(engine, ledger, ends):
+    inv, pay, _ = ledger
+    since, as_of = (START + timedelta(days=d) for d in sorted(ends))  # a period anywhere, often a long one
+    with engine.begin() as conn:
+        for t in (schema.invoices, schema.payments, schema.customers):
+            conn.execute(sa.delete(t))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C0", "C1"],
+                                                           "customer_type": ["B2C", "B2B"]}))
+    terms = interest.InterestTerms(rate=9.5, consumer_rate=4.0, compensation=40.0, grace_days=3)
+    got = interest.paid_late_by_debtor(engine, since=since, until=as_of, terms=terms).set_index("customer_id")
+    expected = reference.paid_late_interest(inv, pay, since, as_of, rate=9.5, consumer_rate=4.0, compensation=40.0,
+                                            grace_days=3, consumers={"C0"})
+    assert set(got.index) == set(expected)
+    lines = interest.paid_late(engine, since=since, until=as_of, terms=terms)
+    for who, (owed, fixed, n) in expected.items():
+        assert got.loc[who, "interest"] == pytest.approx(owed, abs=0.0101 * 3 * n)
+        assert got.loc[who, "compensation"] == pytest.approx(fixed)
+        assert got.loc[who, "invoices"] == n
+        mine = lines[lines["customer_id"] == who]
+        assert mine["interest"].sum() == pytest.approx(got.loc[who, "interest"])  # the lines add up
+        assert got.loc[who, "claim"] == pytest.approx(got.loc[who, "interest"] + got.loc[who, "compensation"])

@@ -9,8 +9,13 @@ message claims them only at a playbook step that says so (:attr:`arboard.outreac
 How a claim is worked out, on purpose on the safe side (a claim that overstates would be contested):
 
 - simple interest on what is still open on the invoice, ``open × rate × days / 365``, for the days
-  past the due date beyond ``grace_days``. Interest on amounts that were paid late, before the claim,
-  is not claimed (it would need every payment's day: each one lowered the balance interest runs on).
+  past the due date beyond ``grace_days`` (:func:`by_invoice`, :func:`by_debtor`: what a reminder claims).
+- what was paid late earns its interest once paid, in a claim of its own for a period, e.g. last
+  month (:func:`paid_late`, :func:`paid_late_by_debtor`: the "interest invoice" sent to a debtor
+  who pays, but late). Each payment applied to an invoice, and what its settlement cleared, counts
+  for the days it came after the due date beyond the grace; never more than the invoice's amount in
+  all (an overpayment earns nothing). The compensation goes with the settlement of a business debtor's
+  invoice, when it came late.
 - consumers (``customer_type`` B2C) at ``consumer_rate``; every other debtor, including one whose
   type is not known, at ``rate``. The compensation is for business debtors only, once per overdue
   invoice, in the invoice's currency.
@@ -218,3 +223,147 @@ def totals(claims: pd.DataFrame) -> pd.DataFrame:
            .reset_index())
     out["interest"] = out["interest"].round(2)
     return out.sort_values(["interest", "currency"], ascending=[False, True]).reset_index(drop=True)[columns]
+
+
+PAID_LATE_LINES = ["customer_id", "name", "currency", "invoice_id", "due_date", "paid_on", "paid", "days", "interest",
+                   "compensation"]
+PAID_LATE_DEBTORS = ["customer_id", "name", "currency", "invoices", "paid_late", "interest", "compensation", "claim"]
+PAID_LATE_MONEY = ("paid", "paid_late", "interest", "compensation", "claim")
+
+
+def _check_period(since: date, until: date) -> None:
+    if since > until:
+        raise ArboardError(f"The period starts after it ends ({since:%d %b %Y} to {until:%d %b %Y}).", where="since")
+
+
+def _paid_late(since: date, until: date, terms: InterestTerms, *, customer_id: str | None = None) -> sa.Subquery:
+    """Per payment that lowered an undisputed invoice between ``since`` and ``until`` (both included)
+    after its due date plus the grace: the part that counts, its days late and what it earns.
+
+    The payments are the ones the ledger's open amounts are made of (:mod:`arboard.events`): those
+    applied before the invoice's settlement date, then the rest at settlement (all of it when no
+    payments are loaded). Each counts up to what the invoice had left, in date order, so the parts add
+    up to at most the invoice's amount; a negative one (a refund) counts as nothing.
+    """
+    inv, pay, cust = schema.invoices, schema.payments, schema.customers
+    far = sa.literal(events.FAR_FUTURE, sa.Date)
+    start, end = sa.literal(since, sa.Date), sa.literal(until, sa.Date)
+    # The invoices that can owe anything: positive, undisputed, due before the period's end (less the
+    # grace), and lowered in the period: settled in it, or paid in part.
+    paid_in_period = (sa.select(pay.c.invoice_id)
+                      .where(pay.c.payment_date.between(start, end), pay.c.invoice_id.is_not(None)))
+    if customer_id is not None:
+        paid_in_period = paid_in_period.where(pay.c.customer_id == customer_id)
+    late = [inv.c.amount > 0, sa.func.coalesce(inv.c.disputed, False).is_(False),
+            days_past(end, inv.c.due_date) > terms.grace_days,
+            sa.or_(inv.c.paid_date.between(start, end), inv.c.invoice_id.in_(paid_in_period))]
+    if customer_id is not None:
+        late.append(inv.c.customer_id == customer_id)
+    them = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.currency, inv.c.due_date, inv.c.paid_date,
+                      inv.c.amount).where(*late).cte("late_invoices"))
+    partial = (sa.select(them.c.invoice_id, pay.c.payment_date.label("day"), pay.c.amount.label("part"),
+                         sa.literal(0, sa.Integer).label("kind"), pay.c.payment_id.label("ref"))
+               .select_from(them.join(pay, pay.c.invoice_id == them.c.invoice_id))
+               .where(pay.c.payment_date < sa.func.coalesce(them.c.paid_date, far)).cte("late_partials"))
+    before = (sa.select(partial.c.invoice_id, sa.func.sum(partial.c.part).label("paid"))
+              .group_by(partial.c.invoice_id).subquery("paid_before"))
+    # kind 1, the settlement, comes after the payments of its day.
+    settled = (sa.select(them.c.invoice_id, them.c.paid_date, them.c.amount - sa.func.coalesce(before.c.paid, 0),
+                         sa.literal(1, sa.Integer), sa.null())
+               .select_from(them.outerjoin(before, before.c.invoice_id == them.c.invoice_id))
+               .where(them.c.paid_date.is_not(None)))
+    parts = sa.union_all(sa.select(partial.c.invoice_id, partial.c.day, partial.c.part, partial.c.kind,
+                                   partial.c.ref),
+                         settled).subquery("parts")
+    positive = sa.func.greatest(parts.c.part, 0)
+    so_far = sa.func.sum(positive).over(partition_by=parts.c.invoice_id,
+                                        order_by=[parts.c.day, parts.c.kind, parts.c.ref], rows=(None, 0))
+    counted = (sa.select(parts.c.invoice_id, parts.c.day, parts.c.kind, parts.c.ref, positive.label("part"),
+                         (so_far - positive).label("before"))
+               .subquery("counted"))
+    consumer = sa.func.coalesce(cust.c.customer_type, "") == "B2C"
+    rate = sa.case((consumer, terms.consumer_rate), else_=terms.rate)
+    part = sa.func.greatest(sa.func.least(counted.c.part, them.c.amount - counted.c.before), 0)
+    days = days_past(counted.c.day, them.c.due_date) - terms.grace_days
+    earned = sa.func.round(sa.cast(part * days * rate / (100.0 * DAYS_IN_YEAR), sa.Numeric(20, 6)), 2)
+    settles = sa.and_(counted.c.kind == 1, sa.not_(consumer))
+    q = (sa.select(them.c.customer_id, sa.func.coalesce(cust.c.name, them.c.customer_id).label("name"),
+                   them.c.currency, them.c.invoice_id, them.c.due_date, counted.c.day.label("paid_on"),
+                   part.label("paid"), days.label("days"), earned.label("interest"),
+                   sa.case((settles, terms.compensation), else_=0.0).label("compensation"),
+                   counted.c.kind.label("kind"), counted.c.ref.label("ref"))
+         .select_from(counted.join(them, them.c.invoice_id == counted.c.invoice_id)
+                      .outerjoin(cust, cust.c.customer_id == them.c.customer_id))
+         # A settlement that cleared nothing (payments had covered it) still owes the compensation.
+         .where(counted.c.day.between(start, end), days > 0, sa.or_(part > 0.004, settles)))
+    return q.subquery("paid_late")
+
+
+def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
+              customer_id: str | None = None) -> pd.DataFrame:
+    """What the payments that came late between ``since`` and ``until`` earn: one line per payment.
+
+    The lines of an interest invoice: invoice, due date, the day a part of it was paid (or the
+    invoice settled), that part, its days past the due date beyond the grace, the interest it earns
+    (rounded to cents) and, on the line that settles a business debtor's invoice, the compensation.
+    Disputed invoices and credit notes earn nothing, as in :func:`by_invoice`.
+
+    Parameters
+    ----------
+    engine
+        The ledger's database.
+    since, until
+        The period the payments were made in, both days included (e.g. a month).
+    terms
+        The interest terms (:func:`load`); nothing is claimed while they claim nothing.
+    customer_id
+        Only this debtor's payments.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, name, currency, invoice_id, due_date, paid_on, paid, days, interest,
+        compensation``, per debtor and invoice in the order paid.
+
+    Raises
+    ------
+    ArboardError
+        When the period starts after it ends.
+    """
+    _check_period(since, until)
+    if not terms.is_set:
+        return pd.DataFrame(columns=PAID_LATE_LINES)
+    c = _paid_late(since, until, terms, customer_id=customer_id).c
+    q = (sa.select(*(c[name] for name in PAID_LATE_LINES))
+         .order_by(c.customer_id, c.currency, c.due_date, c.invoice_id, c.paid_on, c.kind, c.ref))
+    with engine.connect() as conn:
+        df = fetch_frame(conn, q, PAID_LATE_LINES)
+    for column in ("due_date", "paid_on"):
+        df[column] = pd.to_datetime(df[column])
+    return df.astype({"paid": float, "interest": float, "compensation": float, "days": int})
+
+
+def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: InterestTerms,
+                        customer_id: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The lines of :func:`paid_late` summed in the database per debtor and currency, largest claim first.
+
+    Returns ``customer_id, name, currency, invoices`` (paid late in the period), ``paid_late`` (what
+    they paid late), ``interest`` (the sum of the lines' rounded interest: the interest invoice's
+    total), ``compensation, claim``.
+    """
+    _check_period(since, until)
+    if not terms.is_set:
+        return pd.DataFrame(columns=PAID_LATE_DEBTORS)
+    c = _paid_late(since, until, terms, customer_id=customer_id).c
+    claim = sa.func.sum(c.interest) + sa.func.sum(c.compensation)
+    q = (sa.select(c.customer_id, sa.func.min(c.name), c.currency, sa.func.count(sa.distinct(c.invoice_id)),
+                   sa.func.sum(c.paid), sa.func.sum(c.interest), sa.func.sum(c.compensation), claim)
+         .group_by(c.customer_id, c.currency)
+         .order_by(claim.desc(), c.customer_id, c.currency))
+    if limit is not None:
+        q = q.limit(limit)
+    with engine.connect() as conn:
+        df = fetch_frame(conn, q, PAID_LATE_DEBTORS)
+    money = ["paid_late", "interest", "compensation", "claim"]
+    df[money] = df[money].astype(float).round(2)  # sums of cents, without the float's dust
+    return df
