@@ -306,3 +306,38 @@ def test_paid_late_matches_reference(engine, ledger, ends):
         mine = lines[lines["customer_id"] == who]
         assert mine["interest"].sum() == pytest.approx(got.loc[who, "interest"])  # the lines add up
         assert got.loc[who, "claim"] == pytest.approx(got.loc[who, "interest"] + got.loc[who, "compensation"])
+
+
+def test_cli_paid_late(engine, tmp_path):
+    _paid_ledger(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    interest.save(engine, EU)
+    out = tmp_path / "march.xlsx"
+    done = runner.invoke(app, ["interest", "--paid-since", "2026-03-01", "--as-of", "2026-03-31", "--out", str(out),
+                               "--db", url])
+    assert done.exit_code == 0, done.output
+    assert ("Paid late from 2026-03-01 to 2026-03-31: 2 debtors earned EUR 18.57 interest, 80.00 compensation"
+            in " ".join(done.output.split()))
+    sheet = pd.read_excel(out)
+    assert sheet["customer_id"].tolist() == ["B1", "P1"] and sheet["claim"].tolist() == [94.46, 4.11]
+    lines = tmp_path / "march.csv"
+    done = runner.invoke(app, ["interest", "--paid-since", "2026-03-01", "--as-of", "2026-03-31", "--lines",
+                               "--no-compensation", "--out", str(lines), "--db", url])
+    assert done.exit_code == 0, done.output
+    assert "EUR 18.57 interest, 0.00 compensation" in " ".join(done.output.split())
+    csv = pd.read_csv(lines)
+    assert csv["invoice_id"].tolist() == ["L1", "L6", "L6", "L2", "L5"] and csv["compensation"].sum() == 0
+    assert interest.load(engine) == EU  # leaving the compensation out of one claim does not change the terms
+    # The open claims per invoice, too.
+    per_invoice = tmp_path / "open.csv"
+    done = runner.invoke(app, ["interest", "--as-of", "2026-03-31", "--lines", "--out", str(per_invoice),
+                               "--db", url])
+    assert done.exit_code == 0 and "invoice_id" in pd.read_csv(per_invoice).columns
+    before = snapshot(engine)
+    for bad, said in ((["--paid-since", "2026-04-01", "--as-of", "2026-03-01"], "starts after it ends"),
+                      (["--paid-since", "31/03/2026"], "--paid-since"),
+                      (["--no-compensation"], "goes with --paid-since")):
+        refused = runner.invoke(app, ["interest", *bad, "--db", url])
+        assert refused.exit_code == 2 and said in " ".join(refused.output.split()), refused.output
+    assert snapshot(engine) == before

@@ -546,13 +546,26 @@ def interest_cmd(
                                                                "interest and compensation.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
+    paid_since: Annotated[str | None, typer.Option("--paid-since", help="YYYY-MM-DD: instead of what is overdue, "
+                                                                        "what the payments made late from this day "
+                                                                        "to --as-of earn (the interest invoice "
+                                                                        "of a month, say).")] = None,
+    lines: Annotated[bool, typer.Option("--lines", help="--out has one line per invoice (per payment with "
+                                                        "--paid-since) instead of one per debtor.")] = False,
+    no_compensation: Annotated[bool, typer.Option("--no-compensation", help="With --paid-since: leave the "
+                                                                            "compensation out (a reminder claimed "
+                                                                            "it already).")] = False,
     db_url: DbOption = None,
 ) -> None:
     """Late-payment interest and compensation: set the terms, show them, and what they come to per debtor.
 
-    The playbook steps that claim interest (the firm letters, by default) put them on the message.
+    The playbook steps that claim interest (the firm letters, by default) put them on the message. With
+    --paid-since, what the invoices paid late in a period earn instead.
     """
     xlsx = _check_out(out_file) if out_file else False
+    since = _date_option(paid_since, "--paid-since")
+    if no_compensation and since is None:
+        _fail(ArboardError("--no-compensation goes with --paid-since."), 2)
     engine = _open(db_url)
     terms = interest.load(engine)
     given = {"rate": rate, "consumer_rate": consumer_rate, "compensation": compensation, "grace_days": grace_days}
@@ -568,13 +581,25 @@ def interest_cmd(
             _fail(ArboardError("Nothing is claimed: set --rate or --compensation first."), 2)
         return
     day = _as_of(as_of, engine)
-    claims = interest.by_debtor(engine, day, terms=terms)
+    if since is not None:
+        if no_compensation:
+            terms = dataclasses.replace(terms, compensation=0.0)
+        try:
+            claims = interest.paid_late_by_debtor(engine, since=since, until=day, terms=terms)
+            listed = interest.paid_late(engine, since=since, until=day, terms=terms) if lines else claims
+        except ArboardError as exc:
+            _fail(exc, 2)
+        when, owe, none = f"Paid late from {since} to {day}", "earned", "nothing (no payment came late)"
+    else:
+        claims = interest.by_debtor(engine, day, terms=terms)
+        listed = interest.by_invoice(engine, day, terms=terms) if lines else claims
+        when, owe, none = f"As of {day}", "owe", "nothing (no undisputed invoice is overdue)"
     if out_file:
-        _write(out_file, exports.to_xlsx_bytes(claims, sheet="Interest", money_columns=interest.MONEY_COLUMNS)
-               if xlsx else exports.to_csv_bytes(claims))
+        _write(out_file, exports.to_xlsx_bytes(listed, sheet="Interest", money_columns=interest.ALL_MONEY_COLUMNS)
+               if xlsx else exports.to_csv_bytes(listed))
     said = "; ".join(f"{r.currency} {r.interest:,.2f} interest, {r.compensation:,.2f} compensation"
-                     for r in interest.totals(claims).itertuples()) or "nothing (no undisputed invoice is overdue)"
-    out.print(f"As of {day}: {counted(claims['customer_id'].nunique(), 'debtor')} owe {said}"
+                     for r in interest.totals(claims).itertuples()) or none
+    out.print(f"{when}: {counted(claims['customer_id'].nunique(), 'debtor')} {owe} {said}"
               + (f"; written to {out_file}" if out_file else "."), markup=False, highlight=False)
 
 

@@ -228,7 +228,7 @@ def totals(claims: pd.DataFrame) -> pd.DataFrame:
 PAID_LATE_LINES = ["customer_id", "name", "currency", "invoice_id", "due_date", "paid_on", "paid", "days", "interest",
                    "compensation"]
 PAID_LATE_DEBTORS = ["customer_id", "name", "currency", "invoices", "paid_late", "interest", "compensation", "claim"]
-PAID_LATE_MONEY = ("paid", "paid_late", "interest", "compensation", "claim")
+ALL_MONEY_COLUMNS = (*MONEY_COLUMNS, "open_amount", "paid", "paid_late")  # any list here, in an Excel file
 
 
 def _check_period(since: date, until: date) -> None:
