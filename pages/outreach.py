@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import streamlit as st
@@ -80,6 +81,67 @@ except ArboardError as exc:  # e.g. a repeat of 1 to 6 days: said, not silently 
     st.stop()
 
 PROMISES_LISTED = 5_000
+SHOWN_DEBTORS = 500  # rows in the on-screen list of interest claims; the downloads have them all
+
+
+def _paid_late(terms: interest.InterestTerms) -> None:
+    """Interest on the payments that came late in a period: the interest invoices of a month."""
+    st.markdown("**Interest on invoices paid late**")
+    st.caption("What the payments made late in a period earn: the interest invoice for a debtor who paid, but "
+               "late. Each payment applied to an invoice, and what the invoice's settlement cleared, counts for "
+               "its days past the due date beyond the grace, never for more than the invoice's amount; disputed "
+               "invoices and credit notes earn nothing. The compensation goes with the late settlement of a "
+               "business debtor's invoice: leave it out when your reminders claimed it already.")
+    p = st.columns([2, 1, 2], vertical_alignment="bottom")
+    period = p[0].date_input("Paid between", value=interest.last_month(as_of), max_value=as_of, key="out_int_period",
+                             help="Both days included. It starts on the last whole month up to the as-of date.")
+    with_compensation = p[1].toggle("With compensation", True, key="out_int_with_comp",
+                                    disabled=not terms.compensation)
+    if len(period) != 2:
+        st.info("Pick the period's last day too.")
+        return
+    since, until = period
+    used = terms if with_compensation else dataclasses.replace(terms, compensation=0.0)
+    owed, by_debtor = cache.interest_paid_late(since, until, used)
+    span = f"From {since:%d %b %Y} to {until:%d %b %Y}"
+    if by_debtor.empty:
+        st.info(f"{span} no payment came late (beyond the grace) on an undisputed invoice.")
+        return
+    st.caption(f"{span}, " + "; ".join(
+        f"{count(int(r.debtors), 'debtor')} paid {count(int(r.invoices), 'invoice')} late in {r.currency}: "
+        f"{money(r.interest, r.currency)} interest and {money(r.compensation, r.currency)} compensation"
+        for r in owed.itertuples()) + "." + (f" The {SHOWN_DEBTORS} largest claims are listed; the downloads have "
+                                            f"all {count(len(by_debtor), 'debtor')}." if len(by_debtor) > SHOWN_DEBTORS
+                                            else ""))
+    st.dataframe(by_debtor.head(SHOWN_DEBTORS), hide_index=True, width="stretch", height=260,
+                 column_order=["name", "customer_id", "currency", "invoices", "paid_late", "interest", "compensation",
+                               "claim"],
+                 column_config={"name": "Debtor", "customer_id": "ID", "currency": "Currency",
+                                "invoices": st.column_config.NumberColumn("Invoices paid late", format="%d"),
+                                "paid_late": st.column_config.NumberColumn("Paid late", format="accounting"),
+                                "interest": st.column_config.NumberColumn("Interest", format="accounting"),
+                                "compensation": st.column_config.NumberColumn("Compensation", format="accounting"),
+                                "claim": st.column_config.NumberColumn("To claim", format="accounting")})
+    name = f"interest-paid-late-{since.isoformat()}-to-{until.isoformat()}"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    d = st.columns(4)
+    d[0].download_button("Per debtor (CSV)", lambda: exports.to_csv_bytes(by_debtor), f"{name}.csv", "text/csv",
+                         key="out_late_csv")
+    d[1].download_button("Per debtor (Excel)", lambda: exports.to_xlsx_bytes(
+        by_debtor, sheet="Interest", money_columns=interest.ALL_MONEY_COLUMNS), f"{name}.xlsx", xlsx,
+        key="out_late_xlsx")
+
+    def lines() -> object:
+        return interest.paid_late(state.engine(), since=since, until=until, terms=used)
+
+    d[2].download_button("Per payment (CSV)", lambda: exports.to_csv_bytes(lines()), f"{name}-lines.csv",
+                         "text/csv", key="out_late_lines_csv", help="One line per payment: the interest invoice's "
+                                                                   "lines.")
+    d[3].download_button("Per payment (Excel)", lambda: exports.to_xlsx_bytes(
+        lines(), sheet="Interest", money_columns=interest.ALL_MONEY_COLUMNS), f"{name}-lines.xlsx", xlsx,
+        key="out_late_lines_xlsx")
+
+
 # The Team tab reads every debtor's balance: it runs only while it is open (the other tabs always run).
 tab_plan, tab_books, tab_promises, tab_holds, tab_team = st.tabs(["Plan", "Playbooks and messages", "Promises",
                                                                   "Holds", "Team"], key="out_tab", on_change="rerun")
@@ -245,6 +307,7 @@ with tab_books:
                                    f"{name}.xlsx",
                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    key="out_int_xlsx")
+            _paid_late(terms)
 
 with tab_holds:
     st.caption("Keep a debtor, or one invoice, out of the plan: in negotiation, under review, handled by the "

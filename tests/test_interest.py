@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from arboard import events, interest, messages, outreach, schema, store
+from arboard import events, fx, interest, messages, outreach, schema, store
 from arboard.cli import app
 from arboard.errors import ArboardError
 from tests import reference
@@ -341,3 +341,22 @@ def test_cli_paid_late(engine, tmp_path):
         refused = runner.invoke(app, ["interest", *bad, "--db", url])
         assert refused.exit_code == 2 and said in " ".join(refused.output.split()), refused.output
     assert snapshot(engine) == before
+
+
+def test_claims_rank_in_the_reporting_currency(engine):
+    _paid_ledger(engine)
+    with engine.begin() as conn:
+        store.append(conn, schema.invoices, pd.DataFrame([{
+            "invoice_id": "S1", "customer_id": "S9", "invoice_date": date(2026, 1, 30), "due_date": date(2026, 3, 1),
+            "amount": 10_000.0, "currency": "SEK", "paid_date": date(2026, 3, 31), "disputed": False}]))
+    # 10,000 x 12% x 30 / 365 = 98.63 and 40 compensation: SEK 138.63, more than B1's EUR 94.46 at face value,
+    # about EUR 12.48 at 0.09.
+    face = interest.paid_late_by_debtor(engine, **MARCH, terms=EU)
+    assert face["customer_id"].tolist() == ["S9", "B1", "P1"] and face["claim"].iloc[0] == 138.63
+    rates = fx.Rates("EUR", {"SEK": 0.09})
+    assert interest.paid_late_by_debtor(engine, **MARCH, terms=EU, rates=rates)["customer_id"].tolist() == [
+        "B1", "S9", "P1"]
+    # The open claims too: as of 25 Mar, S1 claims SEK 118.90, B1 EUR 94.86 (L1 and L2).
+    open_claims = interest.by_debtor(engine, date(2026, 3, 25), terms=EU, rates=rates)
+    assert open_claims["customer_id"].tolist()[0] == "B1"
+    assert interest.by_debtor(engine, date(2026, 3, 25), terms=EU)["customer_id"].tolist()[0] == "S9"

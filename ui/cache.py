@@ -283,7 +283,7 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def _interest_owed(url, version, as_of, terms) -> tuple[pd.DataFrame, pd.DataFrame]:
-    claims = interest.by_debtor(state._engine(url), as_of, terms=terms)
+    claims = interest.by_debtor(state._engine(url), as_of, terms=terms, rates=_rates(url, version))
     return interest.totals(claims), claims
 
 
@@ -291,6 +291,19 @@ def interest_owed(as_of: date, terms: interest.InterestTerms) -> tuple[pd.DataFr
     """What the overdue invoices would claim under ``terms``: per currency, and per debtor (cached per
     data version and terms)."""
     return _interest_owed(*_key(), as_of, terms)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _interest_paid_late(url, version, since, until, terms) -> tuple[pd.DataFrame, pd.DataFrame]:
+    claims = interest.paid_late_by_debtor(state._engine(url), since=since, until=until, terms=terms,
+                                          rates=_rates(url, version))
+    return interest.totals(claims), claims
+
+
+def interest_paid_late(since: date, until: date, terms: interest.InterestTerms) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the payments made late from ``since`` to ``until`` earn under ``terms``: per currency, and per
+    debtor (cached per data version, period and terms)."""
+    return _interest_paid_late(*_key(), since, until, terms)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Working out the provision…")

@@ -585,13 +585,13 @@ def interest_cmd(
         if no_compensation:
             terms = dataclasses.replace(terms, compensation=0.0)
         try:
-            claims = interest.paid_late_by_debtor(engine, since=since, until=day, terms=terms)
+            claims = interest.paid_late_by_debtor(engine, since=since, until=day, terms=terms, rates=fx.load(engine))
             listed = interest.paid_late(engine, since=since, until=day, terms=terms) if lines else claims
         except ArboardError as exc:
             _fail(exc, 2)
         when, owe, none = f"Paid late from {since} to {day}", "earned", "nothing (no payment came late)"
     else:
-        claims = interest.by_debtor(engine, day, terms=terms)
+        claims = interest.by_debtor(engine, day, terms=terms, rates=fx.load(engine))
         listed = interest.by_invoice(engine, day, terms=terms) if lines else claims
         when, owe, none = f"As of {day}", "owe", "nothing (no undisputed invoice is overdue)"
     if out_file:

@@ -26,16 +26,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, schema
+from arboard import events, fx, schema
 from arboard.db import fetch_frame, get_meta_json, set_meta
 from arboard.errors import ArboardError
+from arboard.kpis import month_end
 from arboard.openitems import days_past, open_items
 
 KEY = "interest_terms"
@@ -186,9 +187,10 @@ def by_invoice(engine: Engine, as_of: date, *, terms: InterestTerms, customer_id
 
 
 def by_debtor(engine: Engine, as_of: date, *, terms: InterestTerms, customer_id: str | None = None,
-              limit: int | None = None) -> pd.DataFrame:
+              limit: int | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
     """What each debtor's (one debtor's) overdue invoices would claim as of ``as_of``, summed in the
-    database per debtor and currency, largest claim first.
+    database per debtor and currency, largest claim first (in the reporting currency of ``rates`` when
+    given and set, else at face value).
 
     Returns ``customer_id, name, currency, invoices, overdue, interest, compensation, claim``
     (interest plus compensation); empty while the terms claim nothing.
@@ -203,13 +205,19 @@ def by_debtor(engine: Engine, as_of: date, *, terms: InterestTerms, customer_id:
     q = (sa.select(c.customer_id, sa.func.min(c.name), c.currency, sa.func.count(), sa.func.sum(c.open_amount),
                    interest, sa.func.sum(c.compensation), claim)
          .group_by(c.customer_id, c.currency)
-         .order_by(claim.desc(), c.customer_id, c.currency))
+         .order_by(_ranked(claim, c.currency, rates).desc(), c.customer_id, c.currency))
     if limit is not None:
         q = q.limit(limit)
     with engine.connect() as conn:
         df = fetch_frame(conn, q, columns)
     return df.astype({"interest": float, "compensation": float, "claim": float, "overdue": float})
 
+
+
+def _ranked(claim: sa.ColumnElement, currency: sa.ColumnElement, rates: fx.Rates | None) -> sa.ColumnElement:
+    """What a claim ranks by: its amount in the reporting currency when rates are set (a claim in kronor
+    is not ten times one in euros), else at face value."""
+    return claim if rates is None else rates.to_reporting(claim, currency)
 
 
 def totals(claims: pd.DataFrame) -> pd.DataFrame:
@@ -229,6 +237,13 @@ PAID_LATE_LINES = ["customer_id", "name", "currency", "invoice_id", "due_date", 
                    "compensation"]
 PAID_LATE_DEBTORS = ["customer_id", "name", "currency", "invoices", "paid_late", "interest", "compensation", "claim"]
 ALL_MONEY_COLUMNS = (*MONEY_COLUMNS, "open_amount", "paid", "paid_late")  # any list here, in an Excel file
+
+
+def last_month(as_of: date) -> tuple[date, date]:
+    """The last whole month up to ``as_of``, as (first day, last day): the period an interest invoice
+    is usually made for. ``as_of``'s own month when it is the month's last day, else the month before."""
+    end = as_of if as_of == month_end(as_of) else as_of.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
 
 
 def _check_period(since: date, until: date) -> None:
@@ -344,8 +359,10 @@ def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
 
 
 def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: InterestTerms,
-                        customer_id: str | None = None, limit: int | None = None) -> pd.DataFrame:
-    """The lines of :func:`paid_late` summed in the database per debtor and currency, largest claim first.
+                        customer_id: str | None = None, limit: int | None = None,
+                        rates: fx.Rates | None = None) -> pd.DataFrame:
+    """The lines of :func:`paid_late` summed in the database per debtor and currency, largest claim first
+    (in the reporting currency of ``rates`` when given and set, else at face value).
 
     Returns ``customer_id, name, currency, invoices`` (paid late in the period), ``paid_late`` (what
     they paid late), ``interest`` (the sum of the lines' rounded interest: the interest invoice's
@@ -359,7 +376,7 @@ def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: Inte
     q = (sa.select(c.customer_id, sa.func.min(c.name), c.currency, sa.func.count(sa.distinct(c.invoice_id)),
                    sa.func.sum(c.paid), sa.func.sum(c.interest), sa.func.sum(c.compensation), claim)
          .group_by(c.customer_id, c.currency)
-         .order_by(claim.desc(), c.customer_id, c.currency))
+         .order_by(_ranked(claim, c.currency, rates).desc(), c.customer_id, c.currency))
     if limit is not None:
         q = q.limit(limit)
     with engine.connect() as conn:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from tests.app.conftest import run_page
 
 
@@ -192,6 +194,20 @@ def test_late_payment_interest_terms_are_saved_and_claimed(app_copy):
     assert any("claim late-payment interest and compensation" in c.value for c in at.caption)
     assert any("the overdue invoices owe" in c.value and "interest and" in c.value for c in at.caption)
     assert {"Claims per debtor (CSV)", "Claims per debtor (Excel)"} <= {b.label for b in at.get("download_button")}
+    # What the payments made late last month earn, per debtor; the lines of the interest invoices to download.
+    late = [c.value for c in at.caption if " late in " in c.value and c.value.startswith("From ")]
+    assert len(late) == 1 and "interest and" in late[0] and "compensation" in late[0], late
+    assert {"Per debtor (CSV)", "Per payment (CSV)", "Per payment (Excel)"} <= {
+        b.label for b in at.get("download_button")}
+    assert any(df.value.columns.tolist()[:3] == ["customer_id", "name", "currency"] and "claim" in df.value.columns
+               for df in at.dataframe)
+    at.toggle(key="out_int_with_comp").set_value(False).run()
+    assert not at.exception
+    assert all(re.search(r"[^\d,.]0\.00 compensation", part) for c in at.caption if c.value.startswith("From ")
+               for part in c.value.split(";")), [c.value for c in at.caption if c.value.startswith("From ")]
+    period = at.date_input(key="out_int_period")
+    at.date_input(key="out_int_period").set_value((period.value[0],)).run()  # the last day not picked yet
+    assert not at.exception and any("Pick the period's last day too" in i.value for i in at.info)
     # The Debtors page says what the selected debtor owes.
     at.switch_page("pages/debtors.py")
     at.run()
