@@ -171,6 +171,15 @@ if rows:
             + (f", and {money(r.compensation, r.currency)} compensation" if r.compensation else "")
             for r in owed.itertuples()) if len(owed) else "none (nothing undisputed is overdue)")
             + ". The terms are on the Outreach page, Playbooks tab.")
+        since, until = interest.year_to(as_of)
+        earned = interest.paid_late_by_debtor(state.engine(), since=since, until=until, terms=settings.interest,
+                                              customer_id=who)
+        st.caption(f"Paid late from {since:%d %b %Y} to {until:%d %b %Y}: " + ("; ".join(
+            f"{count(int(r.invoices), 'invoice')} ({money(r.paid_late, r.currency)}), earning "
+            f"{money(r.interest, r.currency)} interest"
+            + (f" and {money(r.compensation, r.currency)} compensation" if r.compensation else "")
+            for r in earned.itertuples()) if len(earned) else "nothing (beyond the grace)")
+            + ". The Outreach page lists the interest invoices of a period.")
     s1, s2 = st.columns([1, 3], vertical_alignment="center")
     s1.download_button(
         "Statement of account (PDF)",

@@ -360,3 +360,14 @@ def test_claims_rank_in_the_reporting_currency(engine):
     open_claims = interest.by_debtor(engine, date(2026, 3, 25), terms=EU, rates=rates)
     assert open_claims["customer_id"].tolist()[0] == "B1"
     assert interest.by_debtor(engine, date(2026, 3, 25), terms=EU)["customer_id"].tolist()[0] == "S9"
+
+
+def test_the_periods_an_interest_invoice_covers():
+    # The last whole month: the month before, or the as-of date's own when it is its last day.
+    assert interest.last_month(date(2026, 11, 24)) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert interest.last_month(date(2026, 10, 31)) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert interest.last_month(date(2026, 1, 15)) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert interest.last_month(date(2024, 3, 1)) == (date(2024, 2, 1), date(2024, 2, 29))
+    # Twelve months to a day, both ends included.
+    assert interest.year_to(date(2026, 11, 20)) == (date(2025, 11, 21), date(2026, 11, 20))
+    assert interest.year_to(date(2024, 2, 29)) == (date(2023, 3, 1), date(2024, 2, 29))

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from arboard import events, fx, schema
 from arboard.db import fetch_frame, get_meta_json, set_meta
 from arboard.errors import ArboardError
-from arboard.kpis import month_end
+from arboard.kpis import add_months, month_end
 from arboard.openitems import days_past, open_items
 
 KEY = "interest_terms"
@@ -244,6 +244,11 @@ def last_month(as_of: date) -> tuple[date, date]:
     is usually made for. ``as_of``'s own month when it is the month's last day, else the month before."""
     end = as_of if as_of == month_end(as_of) else as_of.replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end
+
+
+def year_to(as_of: date) -> tuple[date, date]:
+    """The twelve months ending on ``as_of``, as (first day, ``as_of``)."""
+    return add_months(as_of, -12) + timedelta(days=1), as_of
 
 
 def _check_period(since: date, until: date) -> None:

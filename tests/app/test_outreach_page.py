@@ -215,3 +215,5 @@ def test_late_payment_interest_terms_are_saved_and_claimed(app_copy):
     at.run()
     assert not at.exception
     assert any(c.value.startswith("Late-payment interest to date: ") for c in at.caption)
+    assert any(c.value.startswith("Paid late from ") and "Outreach page lists the interest invoices" in c.value
+               for c in at.caption)
