@@ -124,7 +124,7 @@ def _paid_late(terms: interest.InterestTerms) -> None:
                                 "claim": st.column_config.NumberColumn("To claim", format="accounting")})
     name = f"interest-paid-late-{since.isoformat()}-to-{until.isoformat()}"
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    d = st.columns(4)
+    d = st.columns(5)
     d[0].download_button("Per debtor (CSV)", lambda: exports.to_csv_bytes(by_debtor), f"{name}.csv", "text/csv",
                          key="out_late_csv")
     d[1].download_button("Per debtor (Excel)", lambda: exports.to_xlsx_bytes(
@@ -140,6 +140,13 @@ def _paid_late(terms: interest.InterestTerms) -> None:
     d[3].download_button("Per payment (Excel)", lambda: exports.to_xlsx_bytes(
         lines(), sheet="Interest", money_columns=interest.ALL_MONEY_COLUMNS), f"{name}-lines.xlsx", xlsx,
         key="out_late_lines_xlsx")
+    d[4].download_button("Claims to print (PDF)", lambda: letters.interest_claims_pdf(
+        interest.claims(state.engine(), by_debtor["customer_id"].head(SHOWN_DEBTORS).tolist(), since=since,
+                        until=until, terms=used), sender=sender.load(state.engine())), f"{name}.pdf",
+        "application/pdf", key="out_late_pdf",
+        help=f"One letter per debtor listed, in this order (the first {number(SHOWN_DEBTORS)} at most), on your "
+             "letterhead: each payment that came late, its days and interest, and the total to pay. "
+             "`arboard interest --paid-since … --out FILE.pdf` prints them all.")
 
 
 # The Team tab reads every debtor's balance: it runs only while it is open (the other tabs always run).

@@ -3,6 +3,7 @@ random ledgers (DuckDB and PostgreSQL), the terms, and the messages that claim t
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pandas as pd
@@ -371,3 +372,50 @@ def test_the_periods_an_interest_invoice_covers():
     # Twelve months to a day, both ends included.
     assert interest.year_to(date(2026, 11, 20)) == (date(2025, 11, 21), date(2026, 11, 20))
     assert interest.year_to(date(2024, 2, 29)) == (date(2023, 3, 1), date(2024, 2, 29))
+
+
+def test_interest_claims_to_print(engine, tmp_path):
+    from pypdf import PdfReader
+
+    from arboard import letters, sender
+
+    _paid_ledger(engine)
+    with engine.begin() as conn:  # B1 in Germany: its claim speaks German numbers
+        conn.execute(sa.update(schema.customers).where(schema.customers.c.customer_id == "B1")
+                     .values(street="Hafenstraße 1", postal_code="20095", city="Hamburg", country="DE",
+                             locale="de_DE"))
+    found = interest.claims(engine, ["P1", "B1", "P1"], **MARCH, terms=EU)
+    assert [c.customer["customer_id"] for c in found] == ["P1", "B1"]  # in the order asked, once each
+    b1 = found[1]
+    assert b1.lines["invoice_id"].tolist() == ["L1", "L6", "L6", "L2"] and b1.lines["rate"].tolist() == [12.0] * 4
+    assert b1.totals()[["currency", "interest", "compensation", "total"]].values.tolist() == [
+        ["EUR", 14.46, 80.0, 94.46]]
+    company = sender.Sender(name="Nordlicht GmbH", pay_link="https://pay.example/{customer_id}")
+    reader = PdfReader(io.BytesIO(letters.interest_claims_pdf(found, sender=company)))
+    assert len(reader.pages) == 2  # one letter per debtor
+    text = " ".join(reader.pages[1].extract_text().split())
+    for said in ("Late-payment interest", "Hafenstraße 1", "L2", "31.03.2026", "12 %", "7,89 €", "14,46 €",
+                 "80,00 €", "Please pay 94,46 € at https://pay.example/B1"):
+        assert said in text, said
+    consumer = " ".join(reader.pages[0].extract_text().split())
+    assert "Please pay €4.11" in consumer and "fixed sum compensates" not in consumer  # English: no locale
+    # Nothing to claim, nobody to print; an unknown debtor is refused.
+    assert interest.claims(engine, ["B1"], since=date(2026, 5, 1), until=date(2026, 5, 31), terms=EU) == []
+    with pytest.raises(ArboardError, match="no payment came late"):
+        letters.interest_claims_pdf([])
+    with pytest.raises(ArboardError, match="No debtor 'ZZ'"):
+        interest.claims(engine, ["ZZ"], **MARCH, terms=EU)
+    # From the command line: every claim of the period, to print.
+    interest.save(engine, EU)
+    url = engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "march.pdf"
+    done = CliRunner().invoke(app, ["interest", "--paid-since", "2026-03-01", "--as-of", "2026-03-31", "--out",
+                                    str(out), "--db", url])
+    assert done.exit_code == 0, done.output
+    assert len(PdfReader(out).pages) == 2
+    empty = CliRunner().invoke(app, ["interest", "--paid-since", "2026-05-01", "--as-of", "2026-05-31", "--out",
+                                     str(tmp_path / "may.pdf"), "--db", url])
+    assert empty.exit_code == 1 and "no claim to print" in " ".join(empty.output.split())
+    assert not (tmp_path / "may.pdf").exists()
+    open_claims = CliRunner().invoke(app, ["interest", "--out", str(tmp_path / "x.pdf"), "--db", url])
+    assert open_claims.exit_code == 2 and "--out must end in .csv or .xlsx" in open_claims.output

@@ -543,7 +543,9 @@ def interest_cmd(
     grace_days: Annotated[int | None, typer.Option(help="Interest runs from this many days after the due "
                                                         "date.")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx: what each debtor owes in "
-                                                               "interest and compensation.")] = None,
+                                                               "interest and compensation; with --paid-since also "
+                                                               "FILE.pdf: the claims to print, one per "
+                                                               "debtor.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     paid_since: Annotated[str | None, typer.Option("--paid-since", help="YYYY-MM-DD: instead of what is overdue, "
@@ -562,8 +564,9 @@ def interest_cmd(
     The playbook steps that claim interest (the firm letters, by default) put them on the message. With
     --paid-since, what the invoices paid late in a period earn instead.
     """
-    xlsx = _check_out(out_file) if out_file else False
     since = _date_option(paid_since, "--paid-since")
+    xlsx = _check_out(out_file, pdf=since is not None) if out_file else False
+    as_pdf = bool(out_file) and out_file.suffix.lower() == ".pdf"
     if no_compensation and since is None:
         _fail(ArboardError("--no-compensation goes with --paid-since."), 2)
     engine = _open(db_url)
@@ -594,7 +597,13 @@ def interest_cmd(
         claims = interest.by_debtor(engine, day, terms=terms, rates=fx.load(engine))
         listed = interest.by_invoice(engine, day, terms=terms) if lines else claims
         when, owe, none = f"As of {day}", "owe", "nothing (no undisputed invoice is overdue)"
-    if out_file:
+    if as_pdf and since is not None:  # the claims to print, one per debtor, the largest first
+        if claims.empty:
+            _fail(ArboardError(f"No payment came late from {since} to {day}: there is no claim to print."), 1)
+        _write(out_file, letters.interest_claims_pdf(
+            interest.claims(engine, claims["customer_id"].unique().tolist(), since=since, until=day, terms=terms),
+            sender=sender.load(engine)))
+    elif out_file:
         _write(out_file, exports.to_xlsx_bytes(listed, sheet="Interest", money_columns=interest.ALL_MONEY_COLUMNS)
                if xlsx else exports.to_csv_bytes(listed))
     said = "; ".join(f"{r.currency} {r.interest:,.2f} interest, {r.compensation:,.2f} compensation"

@@ -25,6 +25,7 @@ How a claim is worked out, on purpose on the safe side (a claim that overstates 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
@@ -214,6 +215,47 @@ def by_debtor(engine: Engine, as_of: date, *, terms: InterestTerms, customer_id:
 
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A debtor's claim for the interest their late payments earned in a period (:func:`claims`)."""
+
+    customer: dict  # :data:`arboard.statement.CUSTOMER_FIELDS`, for the address block
+    since: date
+    until: date
+    lines: pd.DataFrame  # :func:`paid_late` of this debtor
+    grace_days: int
+
+    def totals(self) -> pd.DataFrame:
+        """Per currency: ``currency, interest, compensation, total``."""
+        out = (self.lines.groupby("currency", sort=False)[["interest", "compensation"]].sum().round(2)
+               .reset_index())
+        return out.assign(total=(out["interest"] + out["compensation"]).round(2))
+
+
+def claims(engine: Engine, customer_ids: Sequence[str], *, since: date, until: date,
+           terms: InterestTerms) -> list[Claim]:
+    """The interest claims of some debtors for the payments they made late from ``since`` to ``until``,
+    in the order given, each with its lines and the debtor's address; debtors with nothing to claim are
+    left out.
+
+    Raises
+    ------
+    ArboardError
+        When the period starts after it ends, or a debtor is not in the ledger.
+    """
+    from arboard.statement import debtor_details  # statement reads open items; interest need not load it
+
+    _check_period(since, until)
+    ids = list(dict.fromkeys(str(c) for c in customer_ids))
+    details = debtor_details(engine, ids)
+    lines = paid_late(engine, since=since, until=until, terms=terms) if len(ids) > 50 else pd.concat(
+        [paid_late(engine, since=since, until=until, terms=terms, customer_id=c) for c in ids] or
+        [pd.DataFrame(columns=PAID_LATE_LINES)], ignore_index=True)
+    mine = dict(tuple(lines.groupby("customer_id", sort=False)))
+    return [Claim(details[c], since, until, mine[c].reset_index(drop=True), terms.grace_days)
+            for c in ids if c in mine]
+
+
 def _ranked(claim: sa.ColumnElement, currency: sa.ColumnElement, rates: fx.Rates | None) -> sa.ColumnElement:
     """What a claim ranks by: its amount in the reporting currency when rates are set (a claim in kronor
     is not ten times one in euros), else at face value."""
@@ -233,8 +275,8 @@ def totals(claims: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["interest", "currency"], ascending=[False, True]).reset_index(drop=True)[columns]
 
 
-PAID_LATE_LINES = ["customer_id", "name", "currency", "invoice_id", "due_date", "paid_on", "paid", "days", "interest",
-                   "compensation"]
+PAID_LATE_LINES = ["customer_id", "name", "currency", "invoice_id", "due_date", "paid_on", "paid", "days", "rate",
+                   "interest", "compensation"]
 PAID_LATE_DEBTORS = ["customer_id", "name", "currency", "invoices", "paid_late", "interest", "compensation", "claim"]
 ALL_MONEY_COLUMNS = (*MONEY_COLUMNS, "open_amount", "paid", "paid_late")  # any list here, in an Excel file
 
@@ -309,7 +351,7 @@ def _paid_late(since: date, until: date, terms: InterestTerms, *, customer_id: s
     settles = sa.and_(counted.c.kind == 1, sa.not_(consumer))
     q = (sa.select(them.c.customer_id, sa.func.coalesce(cust.c.name, them.c.customer_id).label("name"),
                    them.c.currency, them.c.invoice_id, them.c.due_date, counted.c.day.label("paid_on"),
-                   part.label("paid"), days.label("days"), earned.label("interest"),
+                   part.label("paid"), days.label("days"), rate.label("rate"), earned.label("interest"),
                    sa.case((settles, terms.compensation), else_=0.0).label("compensation"),
                    counted.c.kind.label("kind"), counted.c.ref.label("ref"))
          .select_from(counted.join(them, them.c.invoice_id == counted.c.invoice_id)
@@ -342,8 +384,8 @@ def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
     Returns
     -------
     pandas.DataFrame
-        ``customer_id, name, currency, invoice_id, due_date, paid_on, paid, days, interest,
-        compensation``, per debtor and invoice in the order paid.
+        ``customer_id, name, currency, invoice_id, due_date, paid_on, paid, days, rate`` (percent a
+        year), ``interest, compensation``, per debtor and invoice in the order paid.
 
     Raises
     ------
@@ -360,7 +402,7 @@ def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
         df = fetch_frame(conn, q, PAID_LATE_LINES)
     for column in ("due_date", "paid_on"):
         df[column] = pd.to_datetime(df[column])
-    return df.astype({"paid": float, "interest": float, "compensation": float, "days": int})
+    return df.astype({"paid": float, "rate": float, "interest": float, "compensation": float, "days": int})
 
 
 def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: InterestTerms,

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine
 from arboard import schema
 from arboard.db import fetch_keyed
 from arboard.errors import ArboardError
-from arboard.messages import formatters
+from arboard.interest import Claim
+from arboard.messages import formatters, rate_text
 from arboard.pdf import ACCENT, BAD, INK, MUTED, Page
 from arboard.sender import Sender
 from arboard.statement import KIND_LABELS, ON_ACCOUNT, Statement
@@ -276,3 +277,94 @@ def _totals(page: Page, st: Statement, currency: str, money, y: float) -> float:
         page.fitted(LEFT + i * w, y + 5.5, w - 1, 4.5, money(value), size=8.5, smallest=6,
                     colour=BAD if overdue else INK, align="R")
     return y + 13
+
+
+def interest_claims_pdf(claims: Sequence[Claim], *, sender: Sender = Sender()) -> bytes:
+    """Claims for late-payment interest (:func:`arboard.interest.claims`) on A4, each from a new page and
+    numbered on its own: every payment that came late in the period with its days, rate and interest,
+    the compensation per late invoice, the total per currency and how to pay."""
+    if not claims:
+        raise ArboardError("There are no interest claims to print: no payment came late in the period.")
+    page = _document(sender)
+    for claim in claims:
+        _claim_pages(page, claim, sender)
+    return page.output()
+
+
+def _claim_pages(page: Page, claim: Claim, sender: Sender) -> None:
+    customer = claim.customer
+    totals = claim.totals()
+    locale = _text(customer.get("locale")) or None
+    money_of = {c: formatters(locale, c)[0] for c in totals["currency"]}
+    day = formatters(locale, str(totals["currency"].iloc[0]))[1]
+    _head(page, sender, customer, rows=[("Customer no.", str(customer["customer_id"])),
+                                        ("Date", day(claim.until))])
+    page.font(13, bold=True)
+    page.at(LEFT, 100, WIDTH, 7, "Late-payment interest")
+    page.font(9, colour=MUTED)
+    page.at(LEFT, 107, WIDTH, 5, f"On payments received from {day(claim.since)} to {day(claim.until)} after their "
+                                 "due date")
+    widths = [29, 21, 21, 24, 12, 16, 23, 19]
+    heads = ["Invoice", "Due", "Paid on", "Amount paid", "Days", "Rate", "Interest", "Fixed sum"]
+    right = {3, 4, 5, 6, 7}
+
+    def header_row(y: float) -> float:
+        page.font(8, bold=True, colour=MUTED)
+        x = LEFT
+        for i, (w, head) in enumerate(zip(widths, heads, strict=True)):
+            page.at(x, y, w - 1, 5, head, align="R" if i in right else "L")
+            x += w
+        page.pdf.set_draw_color(*MUTED)
+        page.pdf.line(LEFT, y + 5.5, LEFT + WIDTH, y + 5.5)
+        return y + 7
+
+    y = 116.0
+    for currency, lines in claim.lines.groupby("currency", sort=False):
+        money = money_of[currency]
+        if y > BODY_BOTTOM - 30:
+            page.pdf.add_page()
+            y = 20.0
+        if len(totals) > 1:
+            page.font(10, bold=True)
+            page.at(LEFT, y, WIDTH, 5, f"In {currency}")
+            y += 6
+        y = header_row(y)
+        for line in lines.itertuples(index=False):
+            if y > BODY_BOTTOM - 5:
+                page.pdf.add_page()
+                y = header_row(20.0)
+            cells = [str(line.invoice_id), day(pd.Timestamp(line.due_date).date()),
+                     day(pd.Timestamp(line.paid_on).date()), money(line.paid) if line.paid > 0.004 else "",
+                     str(int(line.days)), rate_text(line.rate, locale), money(line.interest),
+                     money(line.compensation) if line.compensation else ""]
+            x = LEFT
+            for i, (w, cell) in enumerate(zip(widths, cells, strict=True)):
+                page.fitted(x, y, w - 1, 4.5, cell, size=8, smallest=6, align="R" if i in right else "L")
+                x += w
+            y += 4.8
+        row = totals.set_index("currency").loc[currency]
+        if y > BODY_BOTTOM - 12:
+            page.pdf.add_page()
+            y = 20.0
+        page.pdf.set_draw_color(*MUTED)
+        page.pdf.line(LEFT, y + 1, LEFT + WIDTH, y + 1)
+        page.font(8.5, bold=True)
+        page.at(LEFT, y + 2, sum(widths[:6]) - 1, 5, "Total", align="L")
+        page.at(LEFT + sum(widths[:6]), y + 2, widths[6] - 1, 5, money(row["interest"]), align="R")
+        page.at(LEFT + sum(widths[:7]), y + 2, widths[7] - 1, 5, money(row["compensation"]) if row["compensation"]
+                else "", align="R")
+        y += 10
+    grace = f", counted from {claim.grace_days} days after the due date" if claim.grace_days else ""
+    owed = " and ".join(money_of[r.currency](r.total) for r in totals.itertuples())
+    text = (f"Interest is simple interest on each amount paid late, for the days it was late{grace}, at the "
+            "rate a year shown, over 365 days. "
+            + ("The fixed sum compensates the costs of recovering each invoice paid late. "
+               if (totals["compensation"] > 0).any() else "")
+            + f"Please pay {owed} at {sender.link_for(customer['customer_id'])}.")
+    text += f" Questions: {sender.contact}." if sender.contact else ""
+    if y > BODY_BOTTOM - 15:
+        page.pdf.add_page()
+        y = 20.0
+    page.pdf.set_xy(LEFT, y + 2)
+    page.font(9.5)
+    page.paragraph(LEFT, WIDTH, 5, text, bottom=BODY_BOTTOM)

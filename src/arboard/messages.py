@@ -119,6 +119,12 @@ def formatters(locale_name: str | None, currency: str) -> tuple[Callable[[float]
     return money, day
 
 
+def rate_text(rate: float, locale_name: str | None) -> str:
+    """A rate in percent in the locale's own way (12,15 % in German), with as many decimals as it has
+    (two at most)."""
+    return format_percent(round(rate, 2) / 100, locale=_locale(locale_name), decimal_quantization=False)
+
+
 def context_fields(ctx: MessageContext, *, instalments: bool = True) -> dict:
     """The whitelisted fields, formatted with Babel for the debtor's locale and currency
     (``instalments`` False: that field is left empty, for a template that does not use it)."""
@@ -136,9 +142,7 @@ def context_fields(ctx: MessageContext, *, instalments: bool = True) -> dict:
         "pay_link": ctx.pay_link,
         "fee": money(ctx.fee) if ctx.fee else "",  # empty without a fee, so `{% if fee %}` reads naturally
         "interest": money(ctx.interest) if ctx.interest else "",
-        # The locale's own percent (12,15 % in German), as many decimals as the rate has (two at most).
-        "interest_rate": format_percent(round(ctx.interest_rate, 2) / 100, locale=_locale(ctx.locale),
-                                        decimal_quantization=False) if ctx.interest else "",
+        "interest_rate": rate_text(ctx.interest_rate, ctx.locale) if ctx.interest else "",
         "compensation": money(ctx.compensation) if ctx.compensation else "",
         "total_due": money(ctx.open_amount + ctx.fee + ctx.interest + ctx.compensation),
         # Empty without a promise, like ``fee``; several promises: their sum, by the latest date.

@@ -80,7 +80,7 @@ def account_statements(engine: Engine, customer_ids: Sequence[str], as_of: date,
     if not ids:
         return []
     spec = aging.AgingSpec(edges=spec.edges, basis="due")
-    customers = _customers(engine, ids)
+    customers = debtor_details(engine, ids)
     one = ids[0] if len(ids) == 1 else None  # one debtor: its rows only; many: every open item once
     items = aging.items(engine, as_of, spec=spec, customer_id=one, limit=10**9)
     items = items.assign(kind=(items["amount"] < 0).map({True: "credit_note", False: "invoice"}),
@@ -117,9 +117,10 @@ def account_statements(engine: Engine, customer_ids: Sequence[str], as_of: date,
             for c in ids]
 
 
-def _customers(engine: Engine, ids: list[str]) -> dict[str, dict]:
-    """The customers' details by id; an id the ledger knows neither as a customer nor from an invoice
-    is refused."""
+def debtor_details(engine: Engine, ids: list[str]) -> dict[str, dict]:
+    """The debtors' details by id (``CUSTOMER_FIELDS``, the id as the name when there is none), for a
+    letter's address block; an id the ledger knows neither as a customer nor from an invoice is refused
+    with an :class:`ArboardError`."""
     rows = fetch_keyed(engine, schema.customers, "customer_id", ids, CUSTOMER_FIELDS)
     found = {r["customer_id"]: r for r in rows.astype(object).where(rows.notna(), None).to_dict("records")}
     unknown = [c for c in ids if c not in found]

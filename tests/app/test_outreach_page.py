@@ -197,7 +197,7 @@ def test_late_payment_interest_terms_are_saved_and_claimed(app_copy):
     # What the payments made late last month earn, per debtor; the lines of the interest invoices to download.
     late = [c.value for c in at.caption if " late in " in c.value and c.value.startswith("From ")]
     assert len(late) == 1 and "interest and" in late[0] and "compensation" in late[0], late
-    assert {"Per debtor (CSV)", "Per payment (CSV)", "Per payment (Excel)"} <= {
+    assert {"Per debtor (CSV)", "Per payment (CSV)", "Per payment (Excel)", "Claims to print (PDF)"} <= {
         b.label for b in at.get("download_button")}
     assert any(df.value.columns.tolist()[:3] == ["customer_id", "name", "currency"] and "claim" in df.value.columns
                for df in at.dataframe)
