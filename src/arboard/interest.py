@@ -207,10 +207,7 @@ def by_debtor(engine: Engine, as_of: date, *, terms: InterestTerms, customer_id:
                    interest, sa.func.sum(c.compensation), claim)
          .group_by(c.customer_id, c.currency)
          .order_by(_ranked(claim, c.currency, rates).desc(), c.customer_id, c.currency))
-    if limit is not None:
-        q = q.limit(limit)
-    with engine.connect() as conn:
-        df = fetch_frame(conn, q, columns)
+    df = _fetch(engine, q, columns, limit=limit)
     return df.astype({"interest": float, "compensation": float, "claim": float, "overdue": float})
 
 
@@ -254,6 +251,12 @@ def claims(engine: Engine, customer_ids: Sequence[str], *, since: date, until: d
     mine = dict(tuple(lines.groupby("customer_id", sort=False)))
     return [Claim(details[c], since, until, mine[c].reset_index(drop=True), terms.grace_days)
             for c in ids if c in mine]
+
+
+def _fetch(engine: Engine, q: sa.Select, columns: list[str], *, limit: int | None) -> pd.DataFrame:
+    """The rows of a per-debtor query, the first ``limit`` of them when given."""
+    with engine.connect() as conn:
+        return fetch_frame(conn, q if limit is None else q.limit(limit), columns)
 
 
 def _ranked(claim: sa.ColumnElement, currency: sa.ColumnElement, rates: fx.Rates | None) -> sa.ColumnElement:
@@ -424,10 +427,7 @@ def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: Inte
                    sa.func.sum(c.paid), sa.func.sum(c.interest), sa.func.sum(c.compensation), claim)
          .group_by(c.customer_id, c.currency)
          .order_by(_ranked(claim, c.currency, rates).desc(), c.customer_id, c.currency))
-    if limit is not None:
-        q = q.limit(limit)
-    with engine.connect() as conn:
-        df = fetch_frame(conn, q, PAID_LATE_DEBTORS)
+    df = _fetch(engine, q, PAID_LATE_DEBTORS, limit=limit)
     money = ["paid_late", "interest", "compensation", "claim"]
     df[money] = df[money].astype(float).round(2)  # sums of cents, without the float's dust
     return df

@@ -11,6 +11,7 @@ A debtor without a postal address on file is still printed, with the gap marked,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 from babel import Locale
@@ -89,6 +90,51 @@ def missing_addresses(table: pd.DataFrame) -> list[str]:
     :func:`with_addresses`)."""
     mine = letters_of(table)
     return list(dict.fromkeys(mine.loc[mine["contact"] == NO_ADDRESS, "customer_id"].astype(str)))
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The columns of a table in a letter: widths in mm, headings, and which are right-aligned (amounts)."""
+
+    widths: tuple[float, ...]
+    heads: tuple[str, ...]
+    right: frozenset[int]
+
+    def header(self, page: Page, y: float) -> float:
+        """The headings and their rule at ``y``; returns the first line below."""
+        page.font(8, bold=True, colour=MUTED)
+        x = LEFT
+        for i, (w, head) in enumerate(zip(self.widths, self.heads, strict=True)):
+            page.at(x, y, w - 1, 5, head, align="R" if i in self.right else "L")
+            x += w
+        page.pdf.set_draw_color(*MUTED)
+        page.pdf.line(LEFT, y + 5.5, LEFT + WIDTH, y + 5.5)
+        return y + 7
+
+    def section(self, page: Page, y: float, title: str | None) -> float:
+        """A new block of lines (one currency's, titled when there are several): on a new page when little
+        of this one is left, then the headings."""
+        if y > BODY_BOTTOM - 30:
+            page.pdf.add_page()
+            y = 20.0
+        if title:
+            page.font(10, bold=True)
+            page.at(LEFT, y, WIDTH, 5, f"In {title}")
+            y += 6
+        return self.header(page, y)
+
+    def row(self, page: Page, y: float, cells: Sequence[str], *, red: frozenset[int] | set[int] = frozenset()) -> float:
+        """One line at ``y`` (on a new page, under the headings, at the foot of this one), the cells in
+        ``red`` in the colour of what is late; returns the next line."""
+        if y > BODY_BOTTOM - 5:
+            page.pdf.add_page()
+            y = self.header(page, 20.0)
+        x = LEFT
+        for i, (w, cell) in enumerate(zip(self.widths, cells, strict=True)):
+            page.fitted(x, y, w - 1, 4.5, cell, size=8, smallest=6, colour=BAD if i in red else INK,
+                        align="R" if i in self.right else "L")
+            x += w
+        return y + 4.8
 
 
 def _document(sender: Sender) -> Page:
@@ -174,12 +220,28 @@ def statement_pdf(st: Statement, *, sender: Sender = Sender()) -> bytes:
 def statements_pdf(statements: Sequence[Statement], *, sender: Sender = Sender()) -> bytes:
     """Several statements of account in one file to print (a statement run), each from a new page and
     numbered on its own (:func:`statement_pdf`)."""
-    if not statements:
-        raise ArboardError("There are no statements to print.")
+    return _letters(statements, _statement_pages, sender, nothing="There are no statements to print.")
+
+
+def _letters(items: Sequence, pages_of, sender: Sender, *, nothing: str) -> bytes:
+    """One document of letters, each from a new page and numbered on its own: ``pages_of(page, item,
+    sender)`` writes each; ``nothing`` is the refusal when there is none."""
+    if not items:
+        raise ArboardError(nothing)
     page = _document(sender)
-    for st in statements:
-        _statement_pages(page, st, sender)
+    for item in items:
+        pages_of(page, item, sender)
     return page.output()
+
+
+def _closing(page: Page, y: float, text: str) -> None:
+    """The closing paragraph under a letter's table (on a new page when this one is full)."""
+    if y > BODY_BOTTOM - 15:
+        page.pdf.add_page()
+        y = 20.0
+    page.pdf.set_xy(LEFT, y + 3)
+    page.font(9.5)
+    page.paragraph(LEFT, WIDTH, 5, text, bottom=BODY_BOTTOM)
 
 
 def _statement_pages(page: Page, st: Statement, sender: Sender) -> None:
@@ -200,34 +262,12 @@ def _statement_pages(page: Page, st: Statement, sender: Sender) -> None:
         page.paragraph(LEFT, WIDTH, 5, f"Nothing is open on your account as of {day(st.as_of)}. Thank you.",
                        bottom=BODY_BOTTOM)
         return
-    widths = [32, 27, 21, 21, 24, 24, 16]
-    heads = ["Document", "Type", "Date", "Due", "Amount", "Open", "Days late"]
-    right = {4, 5, 6}
-
-    def header_row(y: float) -> float:
-        page.font(8, bold=True, colour=MUTED)
-        x = LEFT
-        for i, (w, head) in enumerate(zip(widths, heads, strict=True)):
-            page.at(x, y, w - 1, 5, head, align="R" if i in right else "L")
-            x += w
-        page.pdf.set_draw_color(*MUTED)
-        page.pdf.line(LEFT, y + 5.5, LEFT + WIDTH, y + 5.5)
-        return y + 7
-
+    table = _Columns((32, 27, 21, 21, 24, 24, 16), ("Document", "Type", "Date", "Due", "Amount", "Open", "Days late"),
+                     right=frozenset({4, 5, 6}))
     for currency, lines in st.lines.groupby("currency", sort=False):
         money = money_of[currency]
-        if y > BODY_BOTTOM - 30:
-            page.pdf.add_page()
-            y = 20.0
-        if len(currencies) > 1:
-            page.font(10, bold=True)
-            page.at(LEFT, y, WIDTH, 5, f"In {currency}")
-            y += 6
-        y = header_row(y)
+        y = table.section(page, y, currency if len(currencies) > 1 else None)
         for line in lines.itertuples(index=False):
-            if y > BODY_BOTTOM - 5:
-                page.pdf.add_page()
-                y = header_row(20.0)
             due = pd.Timestamp(line.due_date).date() if line.kind != "payment" and pd.notna(line.due_date) else None
             # Only an invoice is late: a credit note's or a payment's date is not a due date.
             days = str(int(line.days_past_due)) if line.kind == "invoice" and pd.notna(line.days_past_due) \
@@ -236,13 +276,7 @@ def _statement_pages(page: Page, st: Statement, sender: Sender) -> None:
                                                                                    else ""),
                      day(pd.Timestamp(line.date).date()) if pd.notna(line.date) else "", day(due),
                      money(line.amount) if line.kind != "payment" else "", money(line.open_amount), days]
-            x = LEFT
-            for i, (w, cell) in enumerate(zip(widths, cells, strict=True)):
-                colour = BAD if i == 6 and days else INK
-                page.fitted(x, y, w - 1, 4.5, cell, size=8, smallest=6, colour=colour,
-                            align="R" if i in right else "L")
-                x += w
-            y += 4.8
+            y = table.row(page, y, cells, red={6} if days else frozenset())
         y = _totals(page, st, currency, money, y + 2)
     total_overdue = {c: o for c, o in zip(st.totals["currency"], st.totals["overdue"], strict=True) if o > 0.004}
     closing = ("Please pay the overdue amount of " + " and ".join(money_of[c](v) for c, v in total_overdue.items())
@@ -250,12 +284,7 @@ def _statement_pages(page: Page, st: Statement, sender: Sender) -> None:
                "Nothing on your account is overdue.")
     closing += " If anything on this statement does not match your records, please tell us"
     closing += f": {sender.contact}." if sender.contact else "."
-    if y > BODY_BOTTOM - 15:
-        page.pdf.add_page()
-        y = 20.0
-    page.pdf.set_xy(LEFT, y + 3)
-    page.font(9.5)
-    page.paragraph(LEFT, WIDTH, 5, closing, bottom=BODY_BOTTOM)
+    _closing(page, y, closing)
 
 
 def _totals(page: Page, st: Statement, currency: str, money, y: float) -> float:
@@ -283,12 +312,8 @@ def interest_claims_pdf(claims: Sequence[Claim], *, sender: Sender = Sender()) -
     """Claims for late-payment interest (:func:`arboard.interest.claims`) on A4, each from a new page and
     numbered on its own: every payment that came late in the period with its days, rate and interest,
     the compensation per late invoice, the total per currency and how to pay."""
-    if not claims:
-        raise ArboardError("There are no interest claims to print: no payment came late in the period.")
-    page = _document(sender)
-    for claim in claims:
-        _claim_pages(page, claim, sender)
-    return page.output()
+    return _letters(claims, _claim_pages, sender,
+                    nothing="There are no interest claims to print: no payment came late in the period.")
 
 
 def _claim_pages(page: Page, claim: Claim, sender: Sender) -> None:
@@ -304,44 +329,19 @@ def _claim_pages(page: Page, claim: Claim, sender: Sender) -> None:
     page.font(9, colour=MUTED)
     page.at(LEFT, 107, WIDTH, 5, f"On payments received from {day(claim.since)} to {day(claim.until)} after their "
                                  "due date")
-    widths = [29, 21, 21, 24, 12, 16, 23, 19]
-    heads = ["Invoice", "Due", "Paid on", "Amount paid", "Days", "Rate", "Interest", "Fixed sum"]
-    right = {3, 4, 5, 6, 7}
-
-    def header_row(y: float) -> float:
-        page.font(8, bold=True, colour=MUTED)
-        x = LEFT
-        for i, (w, head) in enumerate(zip(widths, heads, strict=True)):
-            page.at(x, y, w - 1, 5, head, align="R" if i in right else "L")
-            x += w
-        page.pdf.set_draw_color(*MUTED)
-        page.pdf.line(LEFT, y + 5.5, LEFT + WIDTH, y + 5.5)
-        return y + 7
-
+    table = _Columns((29, 21, 21, 24, 12, 16, 23, 19), ("Invoice", "Due", "Paid on", "Amount paid", "Days", "Rate",
+                                                       "Interest", "Fixed sum"), right=frozenset({3, 4, 5, 6, 7}))
+    widths = table.widths
     y = 116.0
     for currency, lines in claim.lines.groupby("currency", sort=False):
         money = money_of[currency]
-        if y > BODY_BOTTOM - 30:
-            page.pdf.add_page()
-            y = 20.0
-        if len(totals) > 1:
-            page.font(10, bold=True)
-            page.at(LEFT, y, WIDTH, 5, f"In {currency}")
-            y += 6
-        y = header_row(y)
+        y = table.section(page, y, currency if len(totals) > 1 else None)
         for line in lines.itertuples(index=False):
-            if y > BODY_BOTTOM - 5:
-                page.pdf.add_page()
-                y = header_row(20.0)
             cells = [str(line.invoice_id), day(pd.Timestamp(line.due_date).date()),
                      day(pd.Timestamp(line.paid_on).date()), money(line.paid) if line.paid > 0.004 else "",
                      str(int(line.days)), rate_text(line.rate, locale), money(line.interest),
                      money(line.compensation) if line.compensation else ""]
-            x = LEFT
-            for i, (w, cell) in enumerate(zip(widths, cells, strict=True)):
-                page.fitted(x, y, w - 1, 4.5, cell, size=8, smallest=6, align="R" if i in right else "L")
-                x += w
-            y += 4.8
+            y = table.row(page, y, cells)
         row = totals.set_index("currency").loc[currency]
         if y > BODY_BOTTOM - 12:
             page.pdf.add_page()
@@ -362,9 +362,4 @@ def _claim_pages(page: Page, claim: Claim, sender: Sender) -> None:
                if (totals["compensation"] > 0).any() else "")
             + f"Please pay {owed} at {sender.link_for(customer['customer_id'])}.")
     text += f" Questions: {sender.contact}." if sender.contact else ""
-    if y > BODY_BOTTOM - 15:
-        page.pdf.add_page()
-        y = 20.0
-    page.pdf.set_xy(LEFT, y + 2)
-    page.font(9.5)
-    page.paragraph(LEFT, WIDTH, 5, text, bottom=BODY_BOTTOM)
+    _closing(page, y, text)
