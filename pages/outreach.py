@@ -131,7 +131,7 @@ def _paid_late(terms: interest.InterestTerms) -> None:
         by_debtor, sheet="Interest", money_columns=interest.ALL_MONEY_COLUMNS), f"{name}.xlsx", xlsx,
         key="out_late_xlsx")
 
-    def lines() -> object:
+    def lines():  # on a click only: every payment of the period
         return interest.paid_late(state.engine(), since=since, until=until, terms=used)
 
     d[2].download_button("Per payment (CSV)", lambda: exports.to_csv_bytes(lines()), f"{name}-lines.csv",

@@ -597,7 +597,7 @@ def interest_cmd(
         claims = interest.by_debtor(engine, day, terms=terms, rates=fx.load(engine))
         listed = interest.by_invoice(engine, day, terms=terms) if lines else claims
         when, owe, none = f"As of {day}", "owe", "nothing (no undisputed invoice is overdue)"
-    if as_pdf and since is not None:  # the claims to print, one per debtor, the largest first
+    if as_pdf:  # (with --paid-since only) the claims to print, one per debtor, the largest first
         if claims.empty:
             _fail(ArboardError(f"No payment came late from {since} to {day}: there is no claim to print."), 1)
         _write(out_file, letters.interest_claims_pdf(

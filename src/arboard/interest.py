@@ -211,48 +211,6 @@ def by_debtor(engine: Engine, as_of: date, *, terms: InterestTerms, customer_id:
     return df.astype({"interest": float, "compensation": float, "claim": float, "overdue": float})
 
 
-
-@dataclass(frozen=True)
-class Claim:
-    """A debtor's claim for the interest their late payments earned in a period (:func:`claims`)."""
-
-    customer: dict  # :data:`arboard.statement.CUSTOMER_FIELDS`, for the address block
-    since: date
-    until: date
-    lines: pd.DataFrame  # :func:`paid_late` of this debtor
-    grace_days: int
-
-    def totals(self) -> pd.DataFrame:
-        """Per currency: ``currency, interest, compensation, total``."""
-        out = (self.lines.groupby("currency", sort=False)[["interest", "compensation"]].sum().round(2)
-               .reset_index())
-        return out.assign(total=(out["interest"] + out["compensation"]).round(2))
-
-
-def claims(engine: Engine, customer_ids: Sequence[str], *, since: date, until: date,
-           terms: InterestTerms) -> list[Claim]:
-    """The interest claims of some debtors for the payments they made late from ``since`` to ``until``,
-    in the order given, each with its lines and the debtor's address; debtors with nothing to claim are
-    left out.
-
-    Raises
-    ------
-    ArboardError
-        When the period starts after it ends, or a debtor is not in the ledger.
-    """
-    from arboard.statement import debtor_details  # statement reads open items; interest need not load it
-
-    _check_period(since, until)
-    ids = list(dict.fromkeys(str(c) for c in customer_ids))
-    details = debtor_details(engine, ids)
-    lines = paid_late(engine, since=since, until=until, terms=terms) if len(ids) > 50 else pd.concat(
-        [paid_late(engine, since=since, until=until, terms=terms, customer_id=c) for c in ids] or
-        [pd.DataFrame(columns=PAID_LATE_LINES)], ignore_index=True)
-    mine = dict(tuple(lines.groupby("customer_id", sort=False)))
-    return [Claim(details[c], since, until, mine[c].reset_index(drop=True), terms.grace_days)
-            for c in ids if c in mine]
-
-
 def _fetch(engine: Engine, q: sa.Select, columns: list[str], *, limit: int | None) -> pd.DataFrame:
     """The rows of a per-debtor query, the first ``limit`` of them when given."""
     with engine.connect() as conn:
@@ -315,10 +273,9 @@ def _paid_late(since: date, until: date, terms: InterestTerms, *, customer_id: s
     start, end = sa.literal(since, sa.Date), sa.literal(until, sa.Date)
     # The invoices that can owe anything: positive, undisputed, due before the period's end (less the
     # grace), and lowered in the period: settled in it, or paid in part.
+    # (Not narrowed by the payment's customer: one debtor's claim is their line of everyone's.)
     paid_in_period = (sa.select(pay.c.invoice_id)
                       .where(pay.c.payment_date.between(start, end), pay.c.invoice_id.is_not(None)))
-    if customer_id is not None:
-        paid_in_period = paid_in_period.where(pay.c.customer_id == customer_id)
     late = [inv.c.amount > 0, sa.func.coalesce(inv.c.disputed, False).is_(False),
             days_past(end, inv.c.due_date) > terms.grace_days,
             sa.or_(inv.c.paid_date.between(start, end), inv.c.invoice_id.in_(paid_in_period))]
@@ -431,3 +388,47 @@ def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: Inte
     money = ["paid_late", "interest", "compensation", "claim"]
     df[money] = df[money].astype(float).round(2)  # sums of cents, without the float's dust
     return df
+
+
+ONE_BY_ONE = 50  # up to this many debtors, a query each; more: the period's lines once
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A debtor's claim for the interest their late payments earned in a period (:func:`claims`)."""
+
+    customer: dict  # :data:`arboard.statement.CUSTOMER_FIELDS`, for the address block
+    since: date
+    until: date
+    lines: pd.DataFrame  # :func:`paid_late` of this debtor
+    grace_days: int
+
+    def totals(self) -> pd.DataFrame:
+        """Per currency: ``currency, interest, compensation, total``."""
+        out = (self.lines.groupby("currency", sort=False)[["interest", "compensation"]].sum().round(2)
+               .reset_index())
+        return out.assign(total=(out["interest"] + out["compensation"]).round(2))
+
+
+def claims(engine: Engine, customer_ids: Sequence[str], *, since: date, until: date,
+           terms: InterestTerms) -> list[Claim]:
+    """The interest claims of some debtors for the payments they made late from ``since`` to ``until``,
+    in the order given, each with its lines and the debtor's address; debtors with nothing to claim are
+    left out.
+
+    Raises
+    ------
+    ArboardError
+        When the period starts after it ends, or a debtor is not in the ledger.
+    """
+    from arboard.statement import debtor_details  # statement reads open items; interest need not load it
+
+    _check_period(since, until)
+    ids = list(dict.fromkeys(str(c) for c in customer_ids))
+    details = debtor_details(engine, ids)
+    lines = paid_late(engine, since=since, until=until, terms=terms) if len(ids) > ONE_BY_ONE else pd.concat(
+        [paid_late(engine, since=since, until=until, terms=terms, customer_id=c) for c in ids] or
+        [pd.DataFrame(columns=PAID_LATE_LINES)], ignore_index=True)
+    mine = dict(tuple(lines.groupby("customer_id", sort=False)))
+    return [Claim(details[c], since, until, mine[c].reset_index(drop=True), terms.grace_days)
+            for c in ids if c in mine]
