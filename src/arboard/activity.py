@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import exports, schema
-from arboard.errors import ArboardError
+from arboard.dates import check_period
 
 CONTACT_COLUMNS = ["contact_id", "logged_on", "contact_date", "customer_id", "name", "invoice_id", "channel", "kind",
                    "outcome", "promised_date", "promised_amount", "dispute_reason", "logged_by", "note"]
@@ -42,8 +42,7 @@ def today() -> date:
 def _check(since: date, until: date) -> tuple[datetime, datetime]:
     """The days ``since`` to ``until`` as a range of timestamps: from the first day's start to the start of
     the day after the last."""
-    if since > until:
-        raise ArboardError(f"The first day ({since.isoformat()}) is after the last ({until.isoformat()}).")
+    check_period(since, until)
     return datetime.combine(since, time()), datetime.combine(until + timedelta(days=1), time())
 
 

@@ -4,15 +4,19 @@ Exports write dates in many ways: ISO, M/D/YYYY (US), D/M/YYYY (most of Europe),
 (Germany, Switzerland), Excel serial numbers. The format is detected per column from its
 values. A column whose values fit both M/D and D/M (no day above 12 anywhere) is
 *ambiguous*: :func:`detect_format` says so instead of guessing, and the caller asks.
+A period of days is checked here too (:func:`check_period`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from arboard.errors import ArboardError
 
 # label shown to the user -> strptime format ("excel" and "native" are special)
 FORMATS: dict[str, str] = {
@@ -213,3 +217,11 @@ def resolve_ambiguous(detections: dict[str, DateDetection]) -> dict[str, str]:
                 settled[col] = other.format
                 break
     return settled
+
+
+def check_period(since: date, until: date) -> None:
+    """Refuse a period of days (both included) that starts after it ends, with an :class:`ArboardError`
+    that names both days."""
+    if since > until:
+        raise ArboardError(f"The period starts after it ends: the first day ({since.isoformat()}) is after the last "
+                           f"({until.isoformat()}).", where="since")

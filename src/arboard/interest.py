@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import events, fx, schema
+from arboard.dates import check_period
 from arboard.db import fetch_frame, get_meta_json, set_meta
 from arboard.errors import ArboardError
 from arboard.kpis import add_months, month_end
@@ -254,11 +255,6 @@ def year_to(as_of: date) -> tuple[date, date]:
     return add_months(as_of, -12) + timedelta(days=1), as_of
 
 
-def _check_period(since: date, until: date) -> None:
-    if since > until:
-        raise ArboardError(f"The period starts after it ends ({since:%d %b %Y} to {until:%d %b %Y}).", where="since")
-
-
 def _paid_late(since: date, until: date, terms: InterestTerms, *, customer_id: str | None = None) -> sa.Subquery:
     """Per payment that lowered an undisputed invoice between ``since`` and ``until`` (both included)
     after its due date plus the grace: the part that counts, its days late and what it earns.
@@ -352,7 +348,7 @@ def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
     ArboardError
         When the period starts after it ends.
     """
-    _check_period(since, until)
+    check_period(since, until)
     if not terms.is_set:
         return pd.DataFrame(columns=PAID_LATE_LINES)
     c = _paid_late(since, until, terms, customer_id=customer_id).c
@@ -375,7 +371,7 @@ def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: Inte
     they paid late), ``interest`` (the sum of the lines' rounded interest: the interest invoice's
     total), ``compensation, claim``.
     """
-    _check_period(since, until)
+    check_period(since, until)
     if not terms.is_set:
         return pd.DataFrame(columns=PAID_LATE_DEBTORS)
     c = _paid_late(since, until, terms, customer_id=customer_id).c
@@ -423,7 +419,7 @@ def claims(engine: Engine, customer_ids: Sequence[str], *, since: date, until: d
     """
     from arboard.statement import debtor_details  # statement reads open items; interest need not load it
 
-    _check_period(since, until)
+    check_period(since, until)
     ids = list(dict.fromkeys(str(c) for c in customer_ids))
     details = debtor_details(engine, ids)
     lines = paid_late(engine, since=since, until=until, terms=terms) if len(ids) > ONE_BY_ONE else pd.concat(
