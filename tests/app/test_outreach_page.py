@@ -206,7 +206,7 @@ def test_late_payment_interest_terms_are_saved_and_claimed(app_copy):
     assert all(re.search(r"[^\d,.]0\.00 compensation", part) for c in at.caption if c.value.startswith("From ")
                for part in c.value.split(";")), [c.value for c in at.caption if c.value.startswith("From ")]
     period = at.date_input(key="out_int_period")
-    at.date_input(key="out_int_period").set_value((period.value[0],)).run()  # the last day not picked yet
+    period.set_value((period.value[0],)).run()  # the last day not picked yet
     assert not at.exception and any("Pick the period's last day too" in i.value for i in at.info)
     # The Debtors page says what the selected debtor owes.
     at.switch_page("pages/debtors.py")
