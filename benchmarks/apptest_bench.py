@@ -37,6 +37,20 @@ def ledger_url(args: argparse.Namespace, folder: str) -> str:
                                                                      invoices=args.invoices)
 
 
+def open_ledger(args: argparse.Namespace, folder: str):
+    """The ledger the options name (:func:`ledger_url`), opened: (its engine, the data's last day)."""
+    from arboard import db, summary
+
+    engine = db.open_database(ledger_url(args, folder))
+    return engine, summary.ledger_summary(engine).last_activity
+
+
+def median_timed(fn, repeats: int):
+    """Call ``fn()`` ``repeats`` times; return (the last result, the median seconds)."""
+    runs = [timed(fn) for _ in range(repeats)]
+    return runs[-1][0], statistics.median(t for _, t in runs)
+
+
 def generate(folder: str, *, customers: int, invoices: int) -> str:
     """Write a sample ledger into a DuckDB file in ``folder``; print how long it took; return its URL."""
     url = f"duckdb:///{Path(folder) / 'bench.duckdb'}"

@@ -13,12 +13,11 @@ is the aging as of the same date in the same run.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 
-from apptest_bench import ledger_arguments, ledger_url, timed
+from apptest_bench import ledger_arguments, median_timed, open_ledger, timed
 
-from arboard import aging, db, fx, interest, letters, summary
+from arboard import aging, fx, interest, letters
 
 EU = interest.InterestTerms(rate=12.15, consumer_rate=5.15, compensation=40.0)
 
@@ -26,15 +25,12 @@ EU = interest.InterestTerms(rate=12.15, consumer_rate=5.15, compensation=40.0)
 def main() -> None:
     args = ledger_arguments(__doc__, db_file="an existing arboard DuckDB file (read only)")
     with tempfile.TemporaryDirectory() as tmp:
-        url = ledger_url(args, tmp)
-        engine = db.open_database(url)
-        as_of = summary.ledger_summary(engine).last_activity
+        engine, as_of = open_ledger(args, tmp)
         since, until = interest.last_month(as_of)
         rates = fx.load(engine)
 
         def median(work) -> tuple[object, float]:
-            runs = [timed(work) for _ in range(args.repeats)]
-            return runs[-1][0], statistics.median(t for _, t in runs)
+            return median_timed(work, args.repeats)
 
         aging.aging(engine, as_of, rates=rates)  # warm the database's caches for both sides
         _, base = median(lambda: aging.aging(engine, as_of, rates=rates))

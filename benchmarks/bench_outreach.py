@@ -19,9 +19,9 @@ from __future__ import annotations
 import statistics
 import tempfile
 
-from apptest_bench import ledger_arguments, ledger_url, timed
+from apptest_bench import ledger_arguments, open_ledger, timed
 
-from arboard import aging, collectors, creditholds, db, explorer, fx, letters, outreach, profiles, statement, summary
+from arboard import aging, collectors, creditholds, explorer, fx, letters, outreach, profiles, statement
 
 TEAM = ["Katrin Vogel", "Julien Moreau", "Elena Ruiz", "Oliver Hughes", "Consumer desk"]
 
@@ -30,9 +30,7 @@ def main() -> None:
     args = ledger_arguments(__doc__, db_file="an existing arboard DuckDB file (nothing is generated; a file from an "
                                              "older arboard gets the columns added since, as the app would add them)")
     with tempfile.TemporaryDirectory() as tmp:
-        url = ledger_url(args, tmp)
-        engine = db.open_database(url)
-        as_of = summary.ledger_summary(engine).last_activity
+        engine, as_of = open_ledger(args, tmp)
         settings = outreach.PlanSettings()
         outreach.open_items_for_plan(engine, as_of)  # warm the database's caches for both sides
         reads = [timed(lambda: outreach.open_items_for_plan(engine, as_of))[1] for _ in range(args.repeats)]

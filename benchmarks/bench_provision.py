@@ -12,32 +12,27 @@ when rates are saved. The baseline is the aging as of the same date in the same 
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 
-from apptest_bench import ledger_arguments, ledger_url, timed
+from apptest_bench import ledger_arguments, median_timed, open_ledger, timed
 
-from arboard import aging, db, fx, provision, summary
+from arboard import aging, fx, provision
 
 
 def main() -> None:
     args = ledger_arguments(__doc__, db_file="an existing arboard DuckDB file (read only)")
     with tempfile.TemporaryDirectory() as tmp:
-        url = ledger_url(args, tmp)
-        engine = db.open_database(url)
-        as_of = summary.ledger_summary(engine).last_activity
+        engine, as_of = open_ledger(args, tmp)
         rates = fx.load(engine)
         policy = provision.load(engine)
         aging.aging(engine, as_of, rates=rates)  # warm the database's caches for both sides
-        base = statistics.median(timed(lambda: aging.aging(engine, as_of, rates=rates))[1]
-                                 for _ in range(args.repeats))
+        _, base = median_timed(lambda: aging.aging(engine, as_of, rates=rates), args.repeats)
         with engine.connect() as conn:
             first = provision._first_payment(conn, as_of)
-        t_exp = statistics.median(timed(lambda: provision.experience(
-            engine, as_of, policy=policy, rates=rates if rates.active else None, writeoffs_from=first))[1]
-            for _ in range(args.repeats))
-        runs = [timed(lambda: provision.matrix(engine, as_of, policy=policy, rates=rates)) for _ in range(args.repeats)]
-        result, t_matrix = runs[-1][0], statistics.median(t for _, t in runs)
+        _, t_exp = median_timed(lambda: provision.experience(
+            engine, as_of, policy=policy, rates=rates if rates.active else None, writeoffs_from=first), args.repeats)
+        result, t_matrix = median_timed(lambda: provision.matrix(engine, as_of, policy=policy, rates=rates),
+                                        args.repeats)
         _, t_before = timed(lambda: provision.matrix(engine, provision.previous_month_end(as_of), policy=policy,
                                                      rates=rates))
         debtors, t_debtors = timed(lambda: provision.by_debtor(engine, result))
