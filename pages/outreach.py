@@ -11,7 +11,7 @@ from arboard import collectors, exports, fx, holds, instalments, interest, lette
 from arboard.errors import ArboardError
 from arboard.messages import TemplateProblem, render, sms_segments
 from arboard.segments import SUBGROUP_LABELS
-from ui import cache, charts, controls, logform, state
+from ui import cache, charts, claimsform, controls, logform, state
 from ui.format import count, md, money, number, pct
 
 as_of = state.ledger_page(__file__, "Outreach")
@@ -103,16 +103,20 @@ def _paid_late(terms: interest.InterestTerms) -> None:
     since, until = period
     used = terms if with_compensation else dataclasses.replace(terms, compensation=0.0)
     owed, by_debtor = cache.interest_paid_late(since, until, used)
+    left_out = claimsform.left_out(since, until, cache.interest_claimed(since, until))
     span = f"From {since:%d %b %Y} to {until:%d %b %Y}"
+    logform.flash("out_claims")
     if by_debtor.empty:
-        st.info(f"{span} no payment came late (beyond the grace) on an undisputed invoice.")
+        st.info(f"{span} nothing is left to claim. {left_out}" if left_out else
+                f"{span} no payment came late (beyond the grace) on an undisputed invoice.")
+        claimsform.recordings(key="out_claims")
         return
-    st.caption(f"{span}, " + "; ".join(
+    st.caption(f"{span}, still to claim: " + "; ".join(
         f"{count(int(r.debtors), 'debtor')} paid {count(int(r.invoices), 'invoice')} late in {r.currency}: "
         f"{money(r.interest, r.currency)} interest and {money(r.compensation, r.currency)} compensation"
         for r in owed.itertuples()) + "." + (f" The {SHOWN_DEBTORS} largest claims are listed; the downloads have "
                                             f"all {count(len(by_debtor), 'debtor')}." if len(by_debtor) > SHOWN_DEBTORS
-                                            else ""))
+                                            else "") + (f" {left_out}" if left_out else ""))
     st.dataframe(by_debtor.head(SHOWN_DEBTORS), hide_index=True, width="stretch", height=260,
                  column_order=["name", "customer_id", "currency", "invoices", "paid_late", "interest", "compensation",
                                "claim"],
@@ -147,6 +151,8 @@ def _paid_late(terms: interest.InterestTerms) -> None:
         help=f"One letter per debtor listed, in this order (the first {number(SHOWN_DEBTORS)} at most), on your "
              "letterhead: each payment that came late, its days and interest, and the total to pay. "
              "`arboard interest --paid-since … --out FILE.pdf` prints them all.")
+    claimsform.record_form(since, until, used, by_debtor, printed=SHOWN_DEBTORS, key="out_claims")
+    claimsform.recordings(key="out_claims")
 
 
 # The Team tab reads every debtor's balance: it runs only while it is open (the other tabs always run).

@@ -26,6 +26,7 @@ from arboard import (
     fx,
     holds,
     interest,
+    interestclaims,
     letters,
     model,
     notes,
@@ -301,9 +302,20 @@ def _interest_paid_late(url, version, since, until, terms) -> tuple[pd.DataFrame
 
 
 def interest_paid_late(since: date, until: date, terms: interest.InterestTerms) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What the payments made late from ``since`` to ``until`` earn under ``terms``: per currency, and per
-    debtor (cached per data version, period and terms)."""
+    """What the payments made late from ``since`` to ``until`` earn under ``terms`` and was not claimed
+    yet: per currency, and per debtor (cached per data version, period and terms)."""
     return _interest_paid_late(*_key(), since, until, terms)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _interest_claimed(url, version, since, until) -> pd.DataFrame:
+    return interestclaims.claimed(state._engine(url), since=since, until=until)
+
+
+def interest_claimed(since: date, until: date) -> pd.DataFrame:
+    """What the claims recorded as sent asked for on the payments made from ``since`` to ``until``, per
+    currency (cached per data version and period)."""
+    return _interest_claimed(*_key(), since, until)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Working out the provision…")

@@ -36,6 +36,7 @@ from arboard import (
     importer,
     instalments,
     interest,
+    interestclaims,
     kpis,
     letters,
     logbook,
@@ -557,18 +558,30 @@ def interest_cmd(
     no_compensation: Annotated[bool, typer.Option("--no-compensation", help="With --paid-since: leave the "
                                                                             "compensation out (a reminder claimed "
                                                                             "it already).")] = False,
+    record: Annotated[bool, typer.Option("--record", help="With --paid-since: record the claims as sent, so that "
+                                                          "no later claim asks for the same payments (`arboard "
+                                                          "interest-claims` lists and withdraws them).")] = False,
+    claimed_on: Annotated[str | None, typer.Option("--claimed-on", help="With --record: YYYY-MM-DD, the day the "
+                                                                        "claims went out (default: today).")] = None,
+    by: Annotated[str | None, typer.Option(help="With --record: who sent them.")] = None,
     db_url: DbOption = None,
 ) -> None:
     """Late-payment interest and compensation: set the terms, show them, and what they come to per debtor.
 
     The playbook steps that claim interest (the firm letters, by default) put them on the message. With
-    --paid-since, what the invoices paid late in a period earn instead.
+    --paid-since, what the invoices paid late in a period earn instead: what is left to claim, leaving
+    out the payments a claim recorded as sent (--record) asked for already.
     """
     since = _date_option(paid_since, "--paid-since")
     xlsx = _check_out(out_file, pdf=since is not None) if out_file else False
     as_pdf = bool(out_file) and out_file.suffix.lower() == ".pdf"
-    if no_compensation and since is None:
-        _fail(ArboardError("--no-compensation goes with --paid-since."), 2)
+    today = date.today()
+    sent_on = _date_option(claimed_on, "--claimed-on") or today
+    for given_alone, option in ((no_compensation, "--no-compensation"), (record, "--record")):
+        if given_alone and since is None:
+            _fail(ArboardError(f"{option} goes with --paid-since."), 2)
+    if (claimed_on or by) and not record:
+        _fail(ArboardError("--claimed-on and --by go with --record."), 2)
     engine = _open(db_url)
     terms = interest.load(engine)
     given = {"rate": rate, "consumer_rate": consumer_rate, "compensation": compensation, "grace_days": grace_days}
@@ -588,15 +601,22 @@ def interest_cmd(
         if no_compensation:
             terms = dataclasses.replace(terms, compensation=0.0)
         try:
+            if record:  # refused before anything is written
+                by = interestclaims.check(since=since, until=day, claimed_on=sent_on, today=today, by=by)
             claims = interest.paid_late_by_debtor(engine, since=since, until=day, terms=terms, rates=fx.load(engine))
             listed = interest.paid_late(engine, since=since, until=day, terms=terms) if lines else claims
         except ArboardError as exc:
             _fail(exc, 2)
-        when, owe, none = f"Paid late from {since} to {day}", "earned", "nothing (no payment came late)"
+        sent = int(interestclaims.claimed(engine, since=since, until=day)["payments"].sum())
+        when, owe = f"Paid late from {since} to {day}", "earned" if not sent else "left to claim"
+        none = "no payment came late" if not sent else "nothing is left to claim"
+        if sent:
+            when += (f" (left out: {counted(sent, 'late payment')} claimed already, see arboard "
+                     "interest-claims)")
     else:
         claims = interest.by_debtor(engine, day, terms=terms, rates=fx.load(engine))
         listed = interest.by_invoice(engine, day, terms=terms) if lines else claims
-        when, owe, none = f"As of {day}", "owe", "nothing (no undisputed invoice is overdue)"
+        when, owe, none = f"As of {day}", "owe", "no undisputed invoice is overdue"
     if as_pdf:  # (with --paid-since only) the claims to print, one per debtor, the largest first
         if claims.empty:
             _fail(ArboardError(f"No payment came late from {since} to {day}: there is no claim to print."), 1)
@@ -607,9 +627,59 @@ def interest_cmd(
         _write(out_file, exports.to_xlsx_bytes(listed, sheet="Interest", money_columns=interest.ALL_MONEY_COLUMNS)
                if xlsx else exports.to_csv_bytes(listed))
     said = "; ".join(f"{r.currency} {r.interest:,.2f} interest, {r.compensation:,.2f} compensation"
-                     for r in interest.totals(claims).itertuples()) or none
-    out.print(f"{when}: {counted(claims['customer_id'].nunique(), 'debtor')} {owe} {said}"
-              + (f"; written to {out_file}" if out_file else "."), markup=False, highlight=False)
+                     for r in interest.totals(claims).itertuples())
+    said = f"{counted(claims['customer_id'].nunique(), 'debtor')} {owe} {said}" if said else none
+    out.print(f"{when}: {said}" + (f"; written to {out_file}" if out_file else "."), markup=False, highlight=False)
+    if record:
+        try:
+            batch, debtors, n = interestclaims.record(engine, since=since, until=day, terms=terms, claimed_on=sent_on,
+                                                      today=today, by=by)
+        except ArboardError as exc:
+            _fail(exc, 1)
+        out.print(f"Recorded as sent on {sent_on}: the claims to {counted(debtors, 'debtor')} for "
+                  f"{counted(n, 'late payment')}; no later claim asks for them again. To withdraw: arboard "
+                  f"interest-claims --withdraw {batch}", markup=False, highlight=False)
+
+
+RECORDINGS_SHOWN = 20
+
+
+@app.command("interest-claims")
+def interest_claims_cmd(
+    withdraw: Annotated[str | None, typer.Option(help="The id of a recording to withdraw (the claims did not go "
+                                                      "out): its payments are to claim again.")] = None,
+    debtor: Annotated[str | None, typer.Option(help="Only the claims sent to this debtor.")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """The interest claims recorded as sent (`arboard interest --paid-since … --record`), newest first,
+    or withdraw one."""
+    engine = _open(db_url)
+    if withdraw:
+        try:
+            n = interestclaims.withdraw(engine, withdraw.strip())
+        except ArboardError as exc:
+            _fail(exc, 2)
+        out.print(f"Withdrawn: {counted(n, 'late payment')} to claim again.", markup=False, highlight=False)
+        return
+    listed = interestclaims.batches(engine, customer_id=debtor)
+    if listed.empty:
+        out.print("No interest claims are recorded as sent" + (f" to {debtor}." if debtor else "."), markup=False,
+                  highlight=False)
+        return
+    shown = listed["batch_id"].unique()[:RECORDINGS_SHOWN]
+    if len(shown) < listed["batch_id"].nunique():
+        out.print(f"The latest {len(shown)} of {listed['batch_id'].nunique():,} recordings:", markup=False,
+                  highlight=False)
+    for batch_id in shown:  # one block per recording: its id to withdraw it, then its figures per currency
+        mine = listed[listed["batch_id"] == batch_id]
+        first = mine.iloc[0]
+        out.print(f"\n{batch_id}: sent on {first.claimed_on:%Y-%m-%d}" + (f" by {first.claimed_by}" if
+                                                                         first.claimed_by else "")
+                  + f", for the payments of {first.period}", markup=False, highlight=False)
+        out.print(_figures_table(None, mine, {
+            "currency": ("Currency", str), "debtors": ("Debtors", "{:,}".format),
+            "payments": ("Late payments", "{:,}".format), "interest": ("Interest", "{:,.2f}".format),
+            "compensation": ("Compensation", "{:,.2f}".format)}))
 
 
 @app.command("provision")

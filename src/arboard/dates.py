@@ -4,14 +4,14 @@ Exports write dates in many ways: ISO, M/D/YYYY (US), D/M/YYYY (most of Europe),
 (Germany, Switzerland), Excel serial numbers. The format is detected per column from its
 values. A column whose values fit both M/D and D/M (no day above 12 anywhere) is
 *ambiguous*: :func:`detect_format` says so instead of guessing, and the caller asks.
-A period of days is checked here too (:func:`check_period`).
+A period of days is checked and written out here too (:func:`check_period`, :func:`period_text`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -225,3 +225,14 @@ def check_period(since: date, until: date) -> None:
     if since > until:
         raise ArboardError(f"The period starts after it ends: the first day ({since.isoformat()}) is after the last "
                            f"({until.isoformat()}).", where="since")
+
+
+def period_text(since: date, until: date) -> str:
+    """A period of days in few words: "Oct 2026" for a whole month, else "1 Sep – 15 Oct 2026" (the
+    year once when both days share it)."""
+    next_day = until + timedelta(days=1)
+    if since.day == 1 and next_day.day == 1 and (since.year, since.month) == (until.year, until.month):
+        return f"{since:%b %Y}"
+    if since.year == until.year:
+        return f"{since.day} {since:%b} – {until.day} {until:%b %Y}"
+    return f"{since.day} {since:%b %Y} – {until.day} {until:%b %Y}"

@@ -255,14 +255,19 @@ def year_to(as_of: date) -> tuple[date, date]:
     return add_months(as_of, -12) + timedelta(days=1), as_of
 
 
-def _paid_late(since: date, until: date, terms: InterestTerms, *, customer_id: str | None = None) -> sa.Subquery:
+def paid_late_query(since: date, until: date, terms: InterestTerms, *, customer_id: str | None = None,
+                    include_claimed: bool = False) -> sa.Subquery:
     """Per payment that lowered an undisputed invoice between ``since`` and ``until`` (both included)
-    after its due date plus the grace: the part that counts, its days late and what it earns.
+    after its due date plus the grace: the part that counts, its days late and what it earns; without
+    ``include_claimed``, only the lines no claim recorded as sent asked for (:mod:`arboard.interestclaims`).
 
     The payments are the ones the ledger's open amounts are made of (:mod:`arboard.events`): those
     applied before the invoice's settlement date, then the rest at settlement (all of it when no
     payments are loaded). Each counts up to what the invoice had left, in date order, so the parts add
     up to at most the invoice's amount; a negative one (a refund) counts as nothing.
+
+    Columns: :data:`PAID_LATE_LINES`, then ``kind`` (0 a payment, 1 the settlement) and ``ref`` (the
+    payment's id, '' for the settlement): a line's key with ``invoice_id``.
     """
     inv, pay, cust = schema.invoices, schema.payments, schema.customers
     far = sa.literal(events.FAR_FUTURE, sa.Date)
@@ -305,20 +310,27 @@ def _paid_late(since: date, until: date, terms: InterestTerms, *, customer_id: s
     days = days_past(counted.c.day, them.c.due_date) - terms.grace_days
     earned = sa.func.round(sa.cast(part * days * rate / (100.0 * DAYS_IN_YEAR), sa.Numeric(20, 6)), 2)
     settles = sa.and_(counted.c.kind == 1, sa.not_(consumer))
+    ref = sa.func.coalesce(counted.c.ref, "")
+    left = [counted.c.day.between(start, end), days > 0, sa.or_(part > 0.004, settles)]
+    if not include_claimed:
+        # Left out after the running sum: a claimed payment still counts towards the invoice's amount.
+        ic = schema.interest_claimed
+        left.append(~sa.exists().where(ic.c.invoice_id == counted.c.invoice_id, ic.c.kind == counted.c.kind,
+                                       ic.c.ref == ref))
     q = (sa.select(them.c.customer_id, sa.func.coalesce(cust.c.name, them.c.customer_id).label("name"),
                    them.c.currency, them.c.invoice_id, them.c.due_date, counted.c.day.label("paid_on"),
                    part.label("paid"), days.label("days"), rate.label("rate"), earned.label("interest"),
                    sa.case((settles, terms.compensation), else_=0.0).label("compensation"),
-                   counted.c.kind.label("kind"), counted.c.ref.label("ref"))
+                   counted.c.kind.label("kind"), ref.label("ref"))
          .select_from(counted.join(them, them.c.invoice_id == counted.c.invoice_id)
                       .outerjoin(cust, cust.c.customer_id == them.c.customer_id))
          # A settlement that cleared nothing (payments had covered it) still owes the compensation.
-         .where(counted.c.day.between(start, end), days > 0, sa.or_(part > 0.004, settles)))
+         .where(*left))
     return q.subquery("paid_late")
 
 
 def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
-              customer_id: str | None = None) -> pd.DataFrame:
+              customer_id: str | None = None, include_claimed: bool = False) -> pd.DataFrame:
     """What the payments that came late between ``since`` and ``until`` earn: one line per payment.
 
     The lines of an interest invoice: invoice, due date, the day a part of it was paid (or the
@@ -336,6 +348,9 @@ def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
         The interest terms (:func:`load`); nothing is claimed while they claim nothing.
     customer_id
         Only this debtor's payments.
+    include_claimed
+        Also the lines a claim recorded as sent asked for already (:mod:`arboard.interestclaims`);
+        without it, what is left to claim.
 
     Returns
     -------
@@ -351,7 +366,7 @@ def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
     check_period(since, until)
     if not terms.is_set:
         return pd.DataFrame(columns=PAID_LATE_LINES)
-    c = _paid_late(since, until, terms, customer_id=customer_id).c
+    c = paid_late_query(since, until, terms, customer_id=customer_id, include_claimed=include_claimed).c
     q = (sa.select(*(c[name] for name in PAID_LATE_LINES))
          .order_by(c.customer_id, c.currency, c.due_date, c.invoice_id, c.paid_on, c.kind, c.ref))
     with engine.connect() as conn:
@@ -363,9 +378,10 @@ def paid_late(engine: Engine, *, since: date, until: date, terms: InterestTerms,
 
 def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: InterestTerms,
                         customer_id: str | None = None, limit: int | None = None,
-                        rates: fx.Rates | None = None) -> pd.DataFrame:
-    """The lines of :func:`paid_late` summed in the database per debtor and currency, largest claim first
-    (in the reporting currency of ``rates`` when given and set, else at face value).
+                        rates: fx.Rates | None = None, include_claimed: bool = False) -> pd.DataFrame:
+    """The lines of :func:`paid_late` (what is left to claim; all with ``include_claimed``) summed in the
+    database per debtor and currency, largest claim first (in the reporting currency of ``rates`` when
+    given and set, else at face value).
 
     Returns ``customer_id, name, currency, invoices`` (paid late in the period), ``paid_late`` (what
     they paid late), ``interest`` (the sum of the lines' rounded interest: the interest invoice's
@@ -374,7 +390,7 @@ def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: Inte
     check_period(since, until)
     if not terms.is_set:
         return pd.DataFrame(columns=PAID_LATE_DEBTORS)
-    c = _paid_late(since, until, terms, customer_id=customer_id).c
+    c = paid_late_query(since, until, terms, customer_id=customer_id, include_claimed=include_claimed).c
     claim = sa.func.sum(c.interest) + sa.func.sum(c.compensation)
     q = (sa.select(c.customer_id, sa.func.min(c.name), c.currency, sa.func.count(sa.distinct(c.invoice_id)),
                    sa.func.sum(c.paid), sa.func.sum(c.interest), sa.func.sum(c.compensation), claim)

@@ -287,6 +287,33 @@ specific_provisions = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# The interest claimed on payments made late (see arboard.interestclaims): one row per payment line of
+# an interest claim recorded as sent, so that no later claim asks for it again. A line is a payment
+# applied to the invoice (``kind`` 0, ``ref`` its payment_id) or what the invoice's settlement cleared
+# (``kind`` 1, ``ref`` ''), the settlement claiming the compensation too. Recorded in batches (one
+# recording of one or many claims); a batch recorded by mistake can be withdrawn as a whole.
+interest_claimed = sa.Table(
+    "interest_claimed",
+    metadata,
+    sa.Column("invoice_id", sa.String(100), primary_key=True),
+    sa.Column("kind", sa.SmallInteger, primary_key=True),
+    sa.Column("ref", sa.String(100), primary_key=True),
+    sa.Column("customer_id", sa.String(100), nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("paid_on", sa.Date, nullable=False),
+    sa.Column("paid", sa.Numeric(18, 2), nullable=False),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("rate", sa.Numeric(5, 2), nullable=False),
+    sa.Column("interest", sa.Numeric(18, 2), nullable=False),
+    sa.Column("compensation", sa.Numeric(18, 2), nullable=False),
+    sa.Column("batch_id", sa.String(36), nullable=False, index=True),
+    sa.Column("claimed_on", sa.Date, nullable=False),  # the day the claims went out
+    sa.Column("since", sa.Date, nullable=False),  # the period the claim covered
+    sa.Column("until", sa.Date, nullable=False),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 # Exchange rates into the reporting currency (arboard_meta "reporting_currency"); see arboard.fx.
 fx_rates = sa.Table(
     "fx_rates",

@@ -1,4 +1,4 @@
-"""One debtor's history on a single timeline: invoices, payments, contacts and credit holds."""
+"""One debtor's history on a single timeline: invoices, payments, contacts, holds, claims and more."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
         settled, payments received, contacts made (channel, kind, outcome, promises, notes), reminders
         held and resumed (:mod:`arboard.holds`), credit holds placed and released
         (:mod:`arboard.creditholds`), disputes resolved in arboard (:mod:`arboard.disputestatus`),
-        specific provisions made and ended (:mod:`arboard.impairments`). Each
+        specific provisions made and ended (:mod:`arboard.impairments`), interest claims sent
+        (:mod:`arboard.interestclaims`: the claim, interest and compensation, per currency). Each
         amount carries its currency: a debtor may be billed in more than one.
     """
     inv, pay, con = schema.invoices, schema.payments, schema.contacts
@@ -150,8 +151,22 @@ def debtor_timeline(engine: Engine, customer_id: str, *, as_of: date, limit: int
             # Replaced by a new rate that day: the new one says it.
             ~sa.exists().where(later.c.customer_id == sp.c.customer_id, later.c.assessed_on == sp.c.ended_on,
                               later.c.assessment_id != sp.c.assessment_id))
+    ic = schema.interest_claimed
+    claimed = sa.select(
+        ic.c.claimed_on.label("date"), sa.literal("Interest claim sent").label("event"),
+        ic.c.batch_id.label("reference"), sa.func.sum(ic.c.interest + ic.c.compensation).label("amount"),
+        ic.c.currency,
+        sa.func.concat(
+            sa.cast(sa.func.count(), sa.String),
+            sa.case((sa.func.count() == 1, " late payment from "), else_=" late payments from "),
+            sa.cast(ic.c.since, sa.String), " to ", sa.cast(ic.c.until, sa.String),
+            " · interest ", sa.cast(sa.func.sum(ic.c.interest), sa.String),
+            sa.case((sa.func.min(ic.c.claimed_by).is_not(None), sa.func.concat(" · by ", sa.func.min(ic.c.claimed_by))),
+                    else_="")).label("detail"),
+    ).where(ic.c.customer_id == customer_id, ic.c.claimed_on <= as_of).group_by(
+        ic.c.batch_id, ic.c.claimed_on, ic.c.currency, ic.c.since, ic.c.until)
     q = sa.union_all(issued, settled, paid, contacted, on_hold, off_hold, held, lifted, spared, spared_then, unspared,
-                     resolved, provided, unprovided).subquery()
+                     resolved, provided, unprovided, claimed).subquery()
     stmt = sa.select(q).order_by(q.c.date.desc(), q.c.event).limit(limit)
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)
