@@ -115,7 +115,7 @@ def _paid_late(terms: interest.InterestTerms) -> None:
         f"{count(int(r.debtors), 'debtor')} paid {count(int(r.invoices), 'invoice')} late in {r.currency}: "
         f"{money(r.interest, r.currency)} interest and {money(r.compensation, r.currency)} compensation"
         for r in owed.itertuples()) + "." + (f" The {SHOWN_DEBTORS} largest claims are listed; the downloads have "
-                                            f"all {count(len(by_debtor), 'debtor')}." if len(by_debtor) > SHOWN_DEBTORS
+                                            f"all {count(len(by_debtor), 'claim')}." if len(by_debtor) > SHOWN_DEBTORS
                                             else "") + (f" {left_out}" if left_out else ""))
     st.dataframe(by_debtor.head(SHOWN_DEBTORS), hide_index=True, width="stretch", height=260,
                  column_order=["name", "customer_id", "currency", "invoices", "paid_late", "interest", "compensation",

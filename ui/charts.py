@@ -128,8 +128,8 @@ def timeline_chart(events: pd.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_circle(size=70, opacity=0.8).encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("kind:N", title=None,
-                sort=["Invoice", "Credit note", "Payment", "Settled", "Contact", "Planned contact", "Reminders on hold",
-                      "Credit hold", "Provision"]),
+                sort=["Invoice", "Credit note", "Payment", "Settled", "Contact", "Planned contact",
+                      "Interest claim sent", "Reminders on hold", "Credit hold", "Provision"]),
         color=alt.Color("kind:N", legend=None),
         tooltip=[alt.Tooltip("date:T", format="%d %b %Y"), "event:N", "reference:N",
                  alt.Tooltip("amount:Q", title="Amount", format=",.2f"), alt.Tooltip("currency:N", title="Currency"),

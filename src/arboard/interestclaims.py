@@ -159,12 +159,13 @@ def batches(engine: Engine, *, customer_id: str | None = None, limit: int | None
 
 def claimed(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
     """What the recorded claims asked for on the payments made from ``since`` to ``until`` (what
-    :func:`arboard.interest.paid_late` leaves out), per currency (:data:`CLAIMED`)."""
+    :func:`arboard.interest.paid_late` leaves out), per currency (:data:`CLAIMED`), the most interest
+    first."""
     check_period(since, until)
     q = (sa.select(ic.c.currency, sa.func.count(sa.distinct(ic.c.customer_id)), sa.func.count(),
                    sa.func.sum(ic.c.interest), sa.func.sum(ic.c.compensation))
          .where(ic.c.paid_on.between(sa.literal(since, sa.Date), sa.literal(until, sa.Date)))
-         .group_by(ic.c.currency).order_by(ic.c.currency))
+         .group_by(ic.c.currency).order_by(sa.func.sum(ic.c.interest).desc(), ic.c.currency))
     with engine.connect() as conn:
         out = fetch_frame(conn, q, CLAIMED)
     return out.astype({"interest": float, "compensation": float, "debtors": int, "payments": int})

@@ -217,3 +217,38 @@ def test_late_payment_interest_terms_are_saved_and_claimed(app_copy):
     assert any(c.value.startswith("Late-payment interest to date: ") for c in at.caption)
     assert any(c.value.startswith("Paid late from ") and "Outreach page lists the interest invoices" in c.value
                for c in at.caption)
+
+
+def test_interest_claims_are_recorded_as_sent_and_withdrawn(app_copy):
+    from arboard import db, interest, interestclaims
+
+    engine = db.open_database(app_copy)
+    try:
+        interest.save(engine, interest.InterestTerms(rate=12.15, compensation=40.0))
+    finally:
+        engine.dispose()
+    at = run_page("pages/outreach.py")
+    still = [c.value for c in at.caption if c.value.startswith("From ") and "still to claim" in c.value]
+    assert len(still) == 1 and "Left out" not in still[0]
+    assert any("None yet: record a period's claims" in c.value for c in at.caption)
+    at.text_input(key="out_claims_by").input("Kat Vogel")
+    at.button(key="out_claims_go").click().run()
+    assert not at.exception
+    done = [s.value for s in at.success if s.value.startswith("Recorded as sent on ")]
+    assert len(done) == 1 and "No later claim asks for them again" in done[0], [s.value for s in at.success]
+    # The period again: nothing left, and what was claimed said.
+    assert any("nothing is left to claim. Left out, as claimed already (recorded as sent): " in i.value
+               for i in at.info), [i.value for i in at.info]
+    engine = db.open_database(app_copy)
+    try:
+        listed = interestclaims.batches(engine)
+        assert listed["claimed_by"].unique().tolist() == ["Kat Vogel"]
+    finally:
+        engine.dispose()
+    recorded = [df.value for df in at.dataframe if "batch_id" in df.value.columns]
+    assert len(recorded) == 1 and len(recorded[0]) == len(listed)
+    # Withdrawn: to claim again.
+    at.button(key="out_claims_withdraw_go").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Withdrawn: ") and "to claim again" in s.value for s in at.success)
+    assert any(c.value.startswith("From ") and "still to claim" in c.value for c in at.caption)
