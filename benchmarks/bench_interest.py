@@ -1,11 +1,14 @@
 """Interest benchmark: the claims for payments made late in a month, as the Outreach page reads them.
 
 Generates a ledger (default 1M invoices, 50k customers) in a temporary DuckDB file, or uses
-``--db-file`` (read only). With EU terms (12.15% a year, 40 per late invoice), times the claims per
-debtor for the last whole month (ranked in the reporting currency when rates are saved), every
-payment's line of that month, the claims to print for the 500 largest (their lines and the PDF),
-one debtor's twelve months (the Debtors page) and the open claims as of the same date. The baseline
-is the aging as of the same date in the same run.
+``--db-file`` (its claims recorded as sent are left as they were). With EU terms (12.15% a year, 40
+per late invoice), times the claims per debtor for the last whole month (ranked in the reporting
+currency when rates are saved), every payment's line of that month, the claims to print for the 500
+largest (their lines and the PDF), one debtor's twelve months (the Debtors page) and the open claims
+as of the same date. Then records the claims of the months before the last as sent, month by month
+(within the twelve months), times everyone's claims for the twelve months with none and with those
+recorded (what is left to claim), and withdraws the recordings again. The baseline is the aging as
+of the same date in the same run.
 
     python benchmarks/bench_interest.py [--invoices 1000000] [--customers 50000] [--repeats 3]
                                         [--db-file ledger.duckdb]
@@ -13,11 +16,13 @@ is the aging as of the same date in the same run.
 
 from __future__ import annotations
 
+import statistics
 import tempfile
+from datetime import timedelta
 
 from apptest_bench import ledger_arguments, median_timed, open_ledger, timed
 
-from arboard import aging, fx, interest, letters
+from arboard import aging, fx, interest, interestclaims, kpis, letters
 
 EU = interest.InterestTerms(rate=12.15, consumer_rate=5.15, compensation=40.0)
 
@@ -45,6 +50,23 @@ def main() -> None:
         _, t_one = median(lambda: interest.paid_late_by_debtor(engine, since=first, until=last, terms=EU,
                                                                customer_id=one))
         _, t_open = median(lambda: interest.by_debtor(engine, as_of, terms=EU, rates=rates))
+        year, t_year = median(lambda: interest.paid_late_by_debtor(engine, since=first, until=last, terms=EU,
+                                                                   rates=rates))
+        t_record, t_withdraw, recorded = [], [], []
+        try:
+            for back in range(12, 1, -1):  # the eleven whole months before the last: each claimed the month after
+                start, end = interest.last_month(kpis.add_months(until, -back + 1))
+                if end < first:
+                    continue
+                (batch, _, n), t = timed(lambda s=start, e=end: interestclaims.record(
+                    engine, since=s, until=e, terms=EU, claimed_on=e + timedelta(days=3), today=as_of))
+                recorded.append((batch, n))
+                t_record.append(t)
+            left, t_left = median(lambda: interest.paid_late_by_debtor(engine, since=first, until=last, terms=EU,
+                                                                       rates=rates))
+        finally:
+            for batch, _ in recorded:
+                t_withdraw.append(timed(lambda b=batch: interestclaims.withdraw(engine, b))[1])
         print(f"paid late from {since} to {until}: {per_debtor['customer_id'].nunique():,} debtors, "
               f"{len(lines):,} payments; claims to print: {len(found):,} letters, {len(pdf) / 1e6:.1f} MB")
         print(f"aging (baseline)             {base:6.2f} s")
@@ -54,6 +76,13 @@ def main() -> None:
         print(f"500 claims: PDF              {t_pdf:6.2f} s")
         print(f"one debtor, twelve months    {t_one:6.2f} s  {t_one / base:5.1f}x")
         print(f"open claims per debtor       {t_open:6.2f} s  {t_open / base:5.1f}x")
+        print(f"recorded as sent: {len(recorded)} months, {sum(n for _, n in recorded):,} payments; twelve months' "
+              f"claims {year['claim'].sum():,.0f} at face value, left to claim {left['claim'].sum():,.0f}")
+        print(f"claims per debtor, 12 months {t_year:6.2f} s  {t_year / base:5.1f}x")
+        print(f"  the same, 11 recorded      {t_left:6.2f} s  {t_left / base:5.1f}x")
+        print(f"record a month as sent       {statistics.median(t_record):6.2f} s  "
+              f"{statistics.median(t_record) / base:5.1f}x  (median of {len(t_record)})")
+        print(f"withdraw a month             {statistics.median(t_withdraw):6.2f} s")
         engine.dispose()
 
 
