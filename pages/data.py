@@ -340,9 +340,9 @@ else:
 st.divider()
 st.subheader("The team's work, for the ERP or CRM")
 st.caption("Contacts logged in arboard (calls, promises, payment plans, disputes), disputes raised, resolved or "
-           "marked here, and reminders put on hold or resumed live only in arboard until your ERP or CRM hears of "
-           "them. Export what was entered on these days (UTC) and import it there; the contacts file also loads "
-           "into another arboard as it is.")
+           "marked here, reminders put on hold or resumed, and interest claims recorded as sent (to book as "
+           "receivables) live only in arboard until your ERP or CRM hears of them. Export what was entered on these "
+           "days (UTC) and import it there; the contacts file also loads into another arboard as it is.")
 last_day = activity.today()
 w = st.columns([1, 1, 2])
 first = w[0].date_input("Entered from", last_day - timedelta(days=6), max_value=last_day, key="act_from",
@@ -352,19 +352,20 @@ try:
     logged = activity.contacts_logged(engine, since=first, until=last)
     decided = activity.dispute_decisions(engine, since=first, until=last)
     held = activity.holds(engine, since=first, until=last)
+    claimed = activity.interest_claims(engine, since=first, until=last)
 except ArboardError as exc:
     st.error(md(exc))
 else:
-    if logged.empty and decided.empty and held.empty:
-        st.info("Nothing was entered in arboard on these days: contacts, dispute decisions and holds on reminders "
-                "entered on the Debtors, Outreach and Disputes pages show here.")
+    if logged.empty and decided.empty and held.empty and claimed.empty:
+        st.info("Nothing was entered in arboard on these days: contacts, dispute decisions, holds on reminders and "
+                "interest claims recorded as sent on the Debtors, Outreach and Disputes pages show here.")
     else:
-        st.markdown(f"**{count(len(logged), 'contact')}** logged, **{count(len(decided), 'dispute decision')}** "
-                    f"and **{count(len(held), 'hold')}** on reminders put or lifted from {first:%d %b %Y} to "
-                    f"{last:%d %b %Y}.")
+        st.markdown(f"**{count(len(logged), 'contact')}** logged, **{count(len(decided), 'dispute decision')}**, "
+                    f"**{count(len(held), 'hold')}** on reminders put or lifted and "
+                    f"**{count(len(claimed), 'interest claim')}** sent from {first:%d %b %Y} to {last:%d %b %Y}.")
         name = f"arboard-activity-{first.isoformat()}-to-{last.isoformat()}"
-        d = st.columns([1, 1, 1, 1])
-        d[0].download_button("All (Excel, three sheets)", lambda: activity.to_xlsx(logged, decided, held),
+        d = st.columns([1, 1, 1, 1, 1])
+        d[0].download_button("All (Excel, four sheets)", lambda: activity.to_xlsx(logged, decided, held, claimed),
                              f"{name}.xlsx", key="act_xlsx",
                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         d[1].download_button("Contacts (CSV)", lambda: exports.to_csv_bytes(logged), f"{name}-contacts.csv",
@@ -373,3 +374,7 @@ else:
                              f"{name}-disputes.csv", "text/csv", key="act_dd", disabled=decided.empty)
         d[3].download_button("Holds on reminders (CSV)", lambda: exports.to_csv_bytes(held), f"{name}-holds.csv",
                              "text/csv", key="act_holds", disabled=held.empty)
+        d[4].download_button("Interest claims sent (CSV)", lambda: exports.to_csv_bytes(claimed),
+                             f"{name}-interest.csv", "text/csv", key="act_interest", disabled=claimed.empty,
+                             help="One line per claim (a recording, debtor and currency): what to book as a "
+                                  "receivable in the ERP.")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from arboard import interest, interestclaims, timeline
+from arboard import activity, interest, interestclaims, timeline
 from arboard.cli import app
 from arboard.errors import ArboardError
 from tests.conftest import snapshot
@@ -50,6 +50,14 @@ def test_claims_sent_are_not_claimed_again(engine):
         [batch, pd.Timestamp("2026-04-03"), "Mar 2026", "Kat Vogel", "EUR", 2, 5, 18.57, 80.0]]
     assert interestclaims.batches(engine, customer_id="P1")[["debtors", "payments", "interest"]].values.tolist() == [
         [1, 1, 4.11]]
+    # The team's activity export has a claim per debtor and currency, for the ERP to book.
+    day = activity.today()
+    booked = activity.interest_claims(engine, since=day, until=day)
+    assert booked[["recording", "entered_on", "claimed_on", "customer_id", "name", "payments", "interest",
+                   "compensation", "claim", "claimed_by"]].values.tolist() == [
+        [batch, day, date(2026, 4, 3), "B1", "Bolt GmbH", 4, 14.46, 80.0, 94.46, "Kat Vogel"],
+        [batch, day, date(2026, 4, 3), "P1", "Pat Doe", 1, 4.11, 0.0, 4.11, "Kat Vogel"]]
+    assert list(booked.columns) == activity.CLAIM_COLUMNS
     # The debtor's history says so, per recording and currency.
     history = timeline.debtor_timeline(engine, "B1", as_of=date(2026, 4, 30))
     sent = history[history["event"] == "Interest claim sent"]
@@ -61,6 +69,7 @@ def test_claims_sent_are_not_claimed_again(engine):
     assert _lines(engine, **MARCH) == march and interestclaims.batches(engine).empty
     assert timeline.debtor_timeline(engine, "B1", as_of=date(2026, 4, 30)).query("event == 'Interest claim sent'") \
         .empty
+    assert activity.interest_claims(engine, since=day, until=day).empty
 
 
 def test_some_debtors_and_the_compensation_left_out(engine):

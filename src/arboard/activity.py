@@ -1,7 +1,8 @@
 """What the team did in arboard, to take back to the ERP or CRM.
 
 Calls made, promises taken, payment plans agreed and disputes raised are logged in arboard
-(:mod:`arboard.logbook`), disputes resolved or marked there (:mod:`arboard.disputestatus`). The ERP and
+(:mod:`arboard.logbook`), disputes resolved or marked there (:mod:`arboard.disputestatus`), interest
+claims recorded as sent (:mod:`arboard.interestclaims`: the ERP books them as receivables). The ERP and
 the CRM are the systems of record: they hear of this work from a file they import. This module selects
 what was entered between two days (the day it was entered, not the day it happened: a call logged a
 day late still goes out with the next file), in columns named as arboard's own import names them, so
@@ -24,14 +25,17 @@ CONTACT_COLUMNS = ["contact_id", "logged_on", "contact_date", "customer_id", "na
 DECISION_COLUMNS = ["decision_id", "entered_on", "decided_on", "customer_id", "name", "invoice_id", "status",
                     "reason", "note", "decided_by"]
 HOLD_COLUMNS = ["hold_id", "entered_on", "customer_id", "name", "invoice_id", "until", "reason", "lifted_on"]
-MONEY = ("promised_amount",)
-SHEETS = {"contacts": "Contacts logged", "decisions": "Dispute decisions", "holds": "Reminders on hold"}
+CLAIM_COLUMNS = ["recording", "entered_on", "claimed_on", "customer_id", "name", "currency", "payments", "interest",
+                 "compensation", "claim", "paid_from", "paid_to", "claimed_by"]
+MONEY = ("promised_amount", "interest", "compensation", "claim")
+SHEETS = {"contacts": "Contacts logged", "decisions": "Dispute decisions", "holds": "Reminders on hold",
+          "claims": "Interest claims sent"}
 
 con, dd, cust = schema.contacts, schema.dispute_decisions, schema.customers
 _STAMP = len(schema.LOGGED_CONTACT_PREFIX)  # a logged contact's id starts with the UTC time it was logged
 
-__all__ = ["CONTACT_COLUMNS", "DECISION_COLUMNS", "HOLD_COLUMNS", "MONEY", "SHEETS", "contacts_logged",
-           "dispute_decisions", "holds", "today", "to_xlsx"]
+__all__ = ["CLAIM_COLUMNS", "CONTACT_COLUMNS", "DECISION_COLUMNS", "HOLD_COLUMNS", "MONEY", "SHEETS", "contacts_logged",
+           "dispute_decisions", "holds", "interest_claims", "today", "to_xlsx"]
 
 
 def today() -> date:
@@ -132,7 +136,35 @@ def holds(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
     return rows[HOLD_COLUMNS]
 
 
-def to_xlsx(contacts: pd.DataFrame, decisions: pd.DataFrame, held: pd.DataFrame) -> bytes:
-    """The three lists as one workbook, a sheet each (:data:`SHEETS`), promised amounts as money."""
+def interest_claims(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
+    """The interest claims recorded as sent in arboard on the days ``since`` to ``until`` (UTC, both
+    included): one per recording, debtor and currency, what the ERP books as a receivable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CLAIM_COLUMNS`, in the order recorded: ``recording`` the id the claims were recorded
+        under, ``entered_on`` the day, ``claimed_on`` the day they went out, ``payments`` the late
+        payments claimed for, paid from ``paid_from`` to ``paid_to``; ``claim`` is interest plus
+        compensation. A recording withdrawn is no longer listed.
+    """
+    start, end = _check(since, until)
+    ic = schema.interest_claimed
+    q = (sa.select(ic.c.batch_id, sa.func.min(ic.c.created_at), sa.func.min(ic.c.claimed_on), ic.c.customer_id,
+                   sa.func.min(cust.c.name), ic.c.currency, sa.func.count(), sa.func.sum(ic.c.interest),
+                   sa.func.sum(ic.c.compensation), sa.func.sum(ic.c.interest + ic.c.compensation),
+                   sa.func.min(ic.c.since), sa.func.min(ic.c.until), sa.func.min(ic.c.claimed_by))
+         .select_from(ic.outerjoin(cust, cust.c.customer_id == ic.c.customer_id))
+         .where(ic.c.created_at >= start, ic.c.created_at < end)
+         .group_by(ic.c.batch_id, ic.c.customer_id, ic.c.currency)
+         .order_by(sa.func.min(ic.c.created_at), ic.c.batch_id, ic.c.customer_id, ic.c.currency))
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(q).all(), columns=CLAIM_COLUMNS)
+    rows["entered_on"] = pd.to_datetime(rows["entered_on"]).dt.date
+    return rows.astype({"interest": float, "compensation": float, "claim": float})
+
+
+def to_xlsx(contacts: pd.DataFrame, decisions: pd.DataFrame, held: pd.DataFrame, claims: pd.DataFrame) -> bytes:
+    """The four lists as one workbook, a sheet each (:data:`SHEETS`), amounts as money."""
     return exports.to_xlsx_sheets({SHEETS["contacts"]: contacts, SHEETS["decisions"]: decisions,
-                                   SHEETS["holds"]: held}, money_columns=MONEY)
+                                   SHEETS["holds"]: held, SHEETS["claims"]: claims}, money_columns=MONEY)

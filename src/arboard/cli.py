@@ -1104,17 +1104,19 @@ def export_cmd(
 
 @app.command("activity")
 def activity_cmd(
-    out_file: Annotated[Path, typer.Option("--out", help="FILE.xlsx (three sheets) or FILE.csv (the contacts; "
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.xlsx (four sheets) or FILE.csv (the contacts; "
                                                          "the dispute decisions go to FILE-disputes.csv, the holds "
-                                                         "on reminders to FILE-holds.csv)")],
+                                                         "on reminders to FILE-holds.csv, the interest claims sent "
+                                                         "to FILE-interest.csv)")],
     since: Annotated[str | None, typer.Option(help="First day entered, YYYY-MM-DD (default: 6 days before "
                                                    "--until).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day entered, YYYY-MM-DD (default: today, UTC).")] = None,
     db_url: DbOption = None,
 ) -> None:
     """Export what the team entered in arboard on these days (contacts logged, promises, payment plans,
-    disputes raised, resolved or marked, reminders put on hold or resumed), to take back to the ERP or
-    CRM. The contacts' columns are those arboard's own contacts import recognises."""
+    disputes raised, resolved or marked, reminders put on hold or resumed, interest claims recorded as
+    sent), to take back to the ERP or CRM. The contacts' columns are those arboard's own contacts
+    import recognises."""
     xlsx = _check_out(out_file)
     last = _date_option(until, "--until") or activity.today()
     first = _date_option(since, "--since") or last - timedelta(days=6)
@@ -1123,18 +1125,21 @@ def activity_cmd(
         contacts = activity.contacts_logged(engine, since=first, until=last)
         decisions = activity.dispute_decisions(engine, since=first, until=last)
         held = activity.holds(engine, since=first, until=last)
+        claimed = activity.interest_claims(engine, since=first, until=last)
     except ArboardError as exc:
         _fail(exc, 2)
-    _write(out_file, activity.to_xlsx(contacts, decisions, held) if xlsx else exports.to_csv_bytes(contacts))
+    _write(out_file, activity.to_xlsx(contacts, decisions, held, claimed) if xlsx
+           else exports.to_csv_bytes(contacts))
     written = [str(out_file)]
-    for suffix, table in (("-disputes", decisions), ("-holds", held)):
+    for suffix, table in (("-disputes", decisions), ("-holds", held), ("-interest", claimed)):
         if not xlsx and len(table):
             other = out_file.with_name(out_file.stem + suffix + ".csv")
             _write(other, exports.to_csv_bytes(table))
             written.append(str(other))
     out.print(f"Entered {first.isoformat()} to {last.isoformat()}: {counted(len(contacts), 'contact')} logged, "
               f"{counted(len(decisions), 'dispute decision')}, {counted(len(held), 'hold')} on reminders put or "
-              f"lifted; written to {' and '.join(written)}", highlight=False)
+              f"lifted, {counted(len(claimed), 'interest claim')} sent; written to {' and '.join(written)}",
+              highlight=False)
 
 
 @app.command("collectors")

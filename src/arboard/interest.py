@@ -15,7 +15,8 @@ How a claim is worked out, on purpose on the safe side (a claim that overstates 
   who pays, but late). Each payment applied to an invoice, and what its settlement cleared, counts
   for the days it came after the due date beyond the grace; never more than the invoice's amount in
   all (an overpayment earns nothing). The compensation goes with the settlement of a business debtor's
-  invoice, when it came late.
+  invoice, when it came late. Once a claim is recorded as sent (:mod:`arboard.interestclaims`), its
+  lines are left out of every later claim: nothing is claimed twice.
 - consumers (``customer_type`` B2C) at ``consumer_rate``; every other debtor, including one whose
   type is not known, at ``rate``. The compensation is for business debtors only, once per overdue
   invoice, in the invoice's currency.
@@ -424,9 +425,9 @@ class Claim:
 
 def claims(engine: Engine, customer_ids: Sequence[str], *, since: date, until: date,
            terms: InterestTerms) -> list[Claim]:
-    """The interest claims of some debtors for the payments they made late from ``since`` to ``until``,
-    in the order given, each with its lines and the debtor's address; debtors with nothing to claim are
-    left out.
+    """The interest claims of some debtors for the payments they made late from ``since`` to ``until``
+    and not claimed yet, in the order given, each with its lines and the debtor's address; debtors with
+    nothing to claim are left out.
 
     Raises
     ------
