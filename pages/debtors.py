@@ -174,15 +174,13 @@ if rows:
         since, until = interest.year_to(as_of)
         earned = interest.paid_late_by_debtor(state.engine(), since=since, until=until, terms=settings.interest,
                                               customer_id=who, include_claimed=True)
-        to_claim = {r.currency: r.claim for r in interest.paid_late_by_debtor(
-            state.engine(), since=since, until=until, terms=settings.interest, customer_id=who).itertuples()}
         st.caption(f"Paid late from {since:%d %b %Y} to {until:%d %b %Y}: " + ("; ".join(
             f"{count(int(r.invoices), 'invoice')} ({money(r.paid_late, r.currency)}), earning "
             f"{money(r.interest, r.currency)} interest"
             + (f" and {money(r.compensation, r.currency)} compensation" if r.compensation else "")
-            + (", all claimed already" if r.currency not in to_claim else
-               f", of which {money(to_claim[r.currency], r.currency)} not claimed yet"
-               if to_claim[r.currency] < r.claim - 0.005 else ", none of it claimed yet")
+            + ("" if r.claim < 0.005 else ", all claimed already" if r.to_claim < 0.005 else
+               ", none of it claimed yet" if r.to_claim > r.claim - 0.005 else
+               f", of which {money(r.to_claim, r.currency)} not claimed yet")
             for r in earned.itertuples()) if len(earned) else "nothing (beyond the grace)")
             + ". The Outreach page lists the interest invoices of a period and records them as sent.")
     s1, s2 = st.columns([1, 3], vertical_alignment="center")

@@ -79,6 +79,10 @@ def test_some_debtors_and_the_compensation_left_out(engine):
                                           customer_ids=["P1", "P1"])
     assert (debtors, n) == (1, 1)
     assert interest.paid_late_by_debtor(engine, **MARCH, terms=EU)["customer_id"].tolist() == ["B1"]
+    # Everything earned, and what of it no recorded claim asked for yet.
+    both = interest.paid_late_by_debtor(engine, **MARCH, terms=EU, include_claimed=True)
+    assert both[["customer_id", "claim", "to_claim"]].values.tolist() == [["B1", 94.46, 94.46], ["P1", 4.11, 0.0]]
+    assert "to_claim" not in interest.paid_late_by_debtor(engine, **MARCH, terms=EU).columns
     # B1's, without the compensation (its reminders claimed it): recorded at nothing, and not asked for later.
     no_comp = dataclasses.replace(EU, compensation=0.0)
     interestclaims.record(engine, **MARCH, terms=no_comp, claimed_on=date(2026, 4, 1), today=TODAY,

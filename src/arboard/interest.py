@@ -268,7 +268,8 @@ def paid_late_query(since: date, until: date, terms: InterestTerms, *, customer_
     up to at most the invoice's amount; a negative one (a refund) counts as nothing.
 
     Columns: :data:`PAID_LATE_LINES`, then ``kind`` (0 a payment, 1 the settlement) and ``ref`` (the
-    payment's id, '' for the settlement): a line's key with ``invoice_id``.
+    payment's id, '' for the settlement): a line's key with ``invoice_id``; ``claimed``, whether a claim
+    recorded as sent asked for it (false throughout without ``include_claimed``).
     """
     inv, pay, cust = schema.invoices, schema.payments, schema.customers
     far = sa.literal(events.FAR_FUTURE, sa.Date)
@@ -313,16 +314,18 @@ def paid_late_query(since: date, until: date, terms: InterestTerms, *, customer_
     settles = sa.and_(counted.c.kind == 1, sa.not_(consumer))
     ref = sa.func.coalesce(counted.c.ref, "")
     left = [counted.c.day.between(start, end), days > 0, sa.or_(part > 0.004, settles)]
+    ic = schema.interest_claimed
+    claimed = sa.exists().where(ic.c.invoice_id == counted.c.invoice_id, ic.c.kind == counted.c.kind,
+                                ic.c.ref == ref)
     if not include_claimed:
         # Left out after the running sum: a claimed payment still counts towards the invoice's amount.
-        ic = schema.interest_claimed
-        left.append(~sa.exists().where(ic.c.invoice_id == counted.c.invoice_id, ic.c.kind == counted.c.kind,
-                                       ic.c.ref == ref))
+        left.append(~claimed)
     q = (sa.select(them.c.customer_id, sa.func.coalesce(cust.c.name, them.c.customer_id).label("name"),
                    them.c.currency, them.c.invoice_id, them.c.due_date, counted.c.day.label("paid_on"),
                    part.label("paid"), days.label("days"), rate.label("rate"), earned.label("interest"),
                    sa.case((settles, terms.compensation), else_=0.0).label("compensation"),
-                   counted.c.kind.label("kind"), ref.label("ref"))
+                   counted.c.kind.label("kind"), ref.label("ref"),
+                   (claimed if include_claimed else sa.false()).label("claimed"))
          .select_from(counted.join(them, them.c.invoice_id == counted.c.invoice_id)
                       .outerjoin(cust, cust.c.customer_id == them.c.customer_id))
          # A settlement that cleared nothing (payments had covered it) still owes the compensation.
@@ -386,19 +389,23 @@ def paid_late_by_debtor(engine: Engine, *, since: date, until: date, terms: Inte
 
     Returns ``customer_id, name, currency, invoices`` (paid late in the period), ``paid_late`` (what
     they paid late), ``interest`` (the sum of the lines' rounded interest: the interest invoice's
-    total), ``compensation, claim``.
+    total), ``compensation, claim``; with ``include_claimed`` also ``to_claim``, the part of the claim
+    no claim recorded as sent asked for yet.
     """
     check_period(since, until)
+    columns = PAID_LATE_DEBTORS + ["to_claim"] * include_claimed
     if not terms.is_set:
-        return pd.DataFrame(columns=PAID_LATE_DEBTORS)
+        return pd.DataFrame(columns=columns)
     c = paid_late_query(since, until, terms, customer_id=customer_id, include_claimed=include_claimed).c
     claim = sa.func.sum(c.interest) + sa.func.sum(c.compensation)
+    to_claim = sa.func.sum(sa.case((c.claimed, 0), else_=c.interest + c.compensation))
     q = (sa.select(c.customer_id, sa.func.min(c.name), c.currency, sa.func.count(sa.distinct(c.invoice_id)),
-                   sa.func.sum(c.paid), sa.func.sum(c.interest), sa.func.sum(c.compensation), claim)
+                   sa.func.sum(c.paid), sa.func.sum(c.interest), sa.func.sum(c.compensation), claim,
+                   *[to_claim] * include_claimed)
          .group_by(c.customer_id, c.currency)
          .order_by(_ranked(claim, c.currency, rates).desc(), c.customer_id, c.currency))
-    df = _fetch(engine, q, PAID_LATE_DEBTORS, limit=limit)
-    money = ["paid_late", "interest", "compensation", "claim"]
+    df = _fetch(engine, q, columns, limit=limit)
+    money = ["paid_late", "interest", "compensation", "claim", *["to_claim"] * include_claimed]
     df[money] = df[money].astype(float).round(2)  # sums of cents, without the float's dust
     return df
 
