@@ -103,7 +103,7 @@ def _paid_late(terms: interest.InterestTerms) -> None:
     since, until = period
     used = terms if with_compensation else dataclasses.replace(terms, compensation=0.0)
     owed, by_debtor = cache.interest_paid_late(since, until, used)
-    left_out = claimsform.left_out(since, until, cache.interest_claimed(since, until))
+    left_out = claimsform.left_out(cache.interest_claimed(since, until))
     span = f"From {since:%d %b %Y} to {until:%d %b %Y}"
     logform.flash("out_claims")
     if by_debtor.empty:

@@ -16,8 +16,9 @@ from ui.logform import attempt
 RECORDINGS_LISTED = 200
 
 
-def left_out(since: date, until: date, claimed: pd.DataFrame) -> str:
-    """A sentence on what the recorded claims asked for already in the period ('' when nothing)."""
+def left_out(claimed: pd.DataFrame) -> str:
+    """A sentence on what the recorded claims asked for already in a period (``claimed``, from
+    :func:`arboard.interestclaims.claimed`; '' when nothing)."""
     if claimed.empty:
         return ""
     return ("Left out, as claimed already (recorded as sent): " + "; ".join(
