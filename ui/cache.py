@@ -318,6 +318,17 @@ def interest_claimed(since: date, until: date) -> pd.DataFrame:
     return _interest_claimed(*_key(), since, until)
 
 
+@st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
+def _interest_recordings(url, version, limit) -> pd.DataFrame:
+    return interestclaims.batches(state._engine(url), limit=limit)
+
+
+def interest_recordings(limit: int) -> pd.DataFrame:
+    """The interest claims recorded as sent, newest first, at most ``limit`` rows (cached per data version:
+    a recording or a withdrawal moves it on)."""
+    return _interest_recordings(*_key(), limit)
+
+
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Working out the provision…")
 def _provision(url, version, as_of, currency, policy_json) -> provision.Matrix:
     policy = provision.ProvisionPolicy.from_dict(json.loads(policy_json))

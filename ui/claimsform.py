@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from arboard import collectors, interest, interestclaims
-from ui import state
+from ui import cache, state
 from ui.format import count, md, money
 from ui.logform import attempt
 
@@ -58,7 +58,7 @@ def record_form(since: date, until: date, terms: interest.InterestTerms, by_debt
 def recordings(*, key: str) -> None:
     """An expander with the recordings, newest first, and the form that withdraws one."""
     engine = state.engine()
-    listed = interestclaims.batches(engine, limit=RECORDINGS_LISTED)
+    listed = cache.interest_recordings(RECORDINGS_LISTED)
     with st.expander("Claims recorded as sent", expanded=False):
         if listed.empty:
             st.caption("None yet: record a period's claims once they have gone out.")
