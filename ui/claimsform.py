@@ -37,17 +37,17 @@ def record_form(since: date, until: date, terms: interest.InterestTerms, by_debt
     if until > today:
         st.info(f"The period ends on {until:%d %b %Y}: its claims can be recorded as sent from that day on.")
         return
-    debtors = by_debtor["customer_id"].drop_duplicates()
-    choices = {"all": f"All {count(len(debtors), 'debtor')}"}
+    shown = by_debtor["customer_id"].head(printed).unique().tolist()  # the PDF's debtors
+    choices = {"all": f"All {count(by_debtor['customer_id'].nunique(), 'debtor')}"}
     if len(by_debtor) > printed:
-        choices["printed"] = f"The {count(by_debtor['customer_id'].head(printed).nunique(), 'debtor')} printed"
+        choices["printed"] = f"The {count(len(shown), 'debtor')} printed"
     with st.form(f"{key}_record", clear_on_submit=True):
         f = st.columns([1, 1.4, 1.4, 1.2], vertical_alignment="bottom")
         on = f[0].date_input("Sent on", value=today, min_value=until, max_value=today, key=f"{key}_on")
         by = f[1].text_input("By", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel", key=f"{key}_by")
         which = f[2].selectbox("Claims sent", list(choices), format_func=choices.get, key=f"{key}_which")
         if f[3].form_submit_button("Record as sent", key=f"{key}_go"):
-            ids = None if which == "all" else by_debtor["customer_id"].head(printed).tolist()
+            ids = None if which == "all" else shown
             attempt(key, lambda: interestclaims.record(engine, since=since, until=until, terms=terms, claimed_on=on,
                                                        today=today, customer_ids=ids, by=by or None),
                     lambda done: f"Recorded as sent on {on:%d %b %Y} ({done[0]}): the claims to "
