@@ -294,14 +294,25 @@ with tab_books:
             grace = i[3].number_input("Days of grace", 0, interest.MAX_GRACE, int(terms.grace_days), step=1,
                                       key="out_int_grace", help="Interest runs from this many days after the due "
                                                                 "date.")
+            changes = st.text_area(
+                "Rate changes: from this day, this rate (and the consumers' rate)",
+                interest.changes_text(terms.changes), height=100, key="out_int_changes",
+                placeholder="2026-07-01 10.15 6.15\n2027-01-01 9.65",
+                help="One per line: the day, the rate a year and the consumers' rate, apart by spaces (or paste "
+                     "two or three columns from a spreadsheet). The rates above apply before the first change; "
+                     "each late day earns at the rate in force on it. Statutory rates follow a reference rate "
+                     "that changes every half-year in the EU (1 January and 1 July). Without a consumers' rate, "
+                     "it moves by as many points as the business rate.")
             if st.form_submit_button("Save terms"):
                 try:
-                    saved = interest.save(engine, interest.InterestTerms(rate, consumer_rate, compensation,
-                                                                         int(grace)))
+                    saved = interest.save(engine, interest.InterestTerms(
+                        rate, consumer_rate, compensation, int(grace),
+                        interest.parse_changes(changes, rate=rate, consumer_rate=consumer_rate)))
                 except ArboardError as exc:
                     st.error(md(exc))
                 else:
                     st.session_state["out_interest_saved"] = f"Saved. {saved.describe()}"
+                    st.session_state.pop("out_int_changes", None)  # shown again as saved: in date order, ISO days
                     st.rerun()  # the plan on this page was made with the terms as they were
         if terms.is_set:
             owed, by_debtor = cache.interest_owed(as_of, terms)

@@ -122,11 +122,23 @@ def ever_disputed(decisions: list[dict], file_flag: bool, as_of: date) -> bool:
     return False
 
 
+def _percent_days(due: date, until: date, grace_days: int, rate: float, changes: tuple) -> float:
+    """The rate in force on each late day, from the day after due date plus grace to ``until``, summed
+    one day at a time; ``changes`` are ``(from, rate)`` in date order."""
+    total, day = 0.0, due + timedelta(days=grace_days + 1)
+    while day <= until:
+        total += [r for since, r in ((None, rate), *changes) if since is None or since <= day][-1]
+        day += timedelta(days=1)
+    return total
+
+
 def interest_claims(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, rate: float, consumer_rate: float,
-                    compensation: float, grace_days: int, consumers: set[str]) -> dict[str, tuple[float, float]]:
+                    compensation: float, grace_days: int, consumers: set[str],
+                    changes: tuple = ()) -> dict[str, tuple[float, float]]:
     """Late-payment interest and compensation per customer, one invoice at a time: simple interest on
-    what is open as of ``as_of`` for the days past due beyond the grace; disputed invoices and credit
-    notes claim nothing; consumers at their rate and without compensation."""
+    what is open as of ``as_of`` for the days past due beyond the grace, each day at the rate in force
+    (``changes``: ``(from, rate, consumer_rate)``); disputed invoices and credit notes claim nothing;
+    consumers at their rate and without compensation."""
     open_now = open_amounts(inv, pay, as_of)
     out: dict[str, tuple[float, float]] = {}
     for r in inv.itertuples():
@@ -135,7 +147,8 @@ def interest_claims(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, rate: 
         if r.amount <= 0 or left <= 0.004 or days <= 0 or bool(r.disputed):
             continue
         consumer = r.customer_id in consumers
-        owed = left * days * (consumer_rate if consumer else rate) / 100 / 365
+        owed = left * _percent_days(r.due_date, as_of, grace_days, consumer_rate if consumer else rate,
+                                    tuple((d, c if consumer else b) for d, b, c in changes)) / 100 / 365
         i, c = out.get(r.customer_id, (0.0, 0.0))
         out[r.customer_id] = (i + owed, c + (0.0 if consumer else compensation))
     return out
@@ -179,7 +192,7 @@ def provision_experience(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, date
 
 def paid_late_interest(inv: pd.DataFrame, pay: pd.DataFrame, since: date, until: date, *, rate: float,
                        consumer_rate: float, compensation: float, grace_days: int,
-                       consumers: set[str]) -> dict[str, tuple[float, float, int]]:
+                       consumers: set[str], changes: tuple = ()) -> dict[str, tuple[float, float, int]]:
     """Interest and compensation earned by late payments made from ``since`` to ``until``, per customer,
     with the number of invoices: each payment applied before the settlement date, then the rest at
     settlement, counted in date order up to what the invoice had left, for its days past due beyond the
@@ -204,7 +217,9 @@ def paid_late_interest(inv: pd.DataFrame, pay: pd.DataFrame, since: date, until:
                 continue
             settles = kind == 1 and not consumer
             if part > 0.004:
-                owed += round(part * days * (consumer_rate if consumer else rate) / 100 / 365 + 1e-9, 2)
+                percent_days = _percent_days(r.due_date, day, grace_days, consumer_rate if consumer else rate,
+                                             tuple((d, c if consumer else b) for d, b, c in changes))
+                owed += round(part * percent_days / 100 / 365 + 1e-9, 2)
                 counted = True
             if settles:
                 fixed += compensation

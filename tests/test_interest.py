@@ -3,6 +3,7 @@ random ledgers (DuckDB and PostgreSQL), the terms, and the messages that claim t
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date, timedelta
 
@@ -83,16 +84,27 @@ def _load_random(engine, inv: pd.DataFrame, pay: pd.DataFrame) -> None:
                                                            "customer_type": ["B2C", "B2B"]}))
 
 
+# Rate changes anywhere in the ledgers' years (or none): (from, rate, consumers' rate).
+rate_changes = st.lists(st.tuples(st.integers(0, 900), st.integers(0, 2000), st.integers(0, 1000)), max_size=4,
+                        unique_by=lambda c: c[0]).map(
+    lambda cs: tuple(sorted((START + timedelta(days=d), r / 100, c / 100) for d, r, c in cs)))
+
+
+def _terms(changes: tuple) -> interest.InterestTerms:
+    return interest.InterestTerms(rate=9.5, consumer_rate=4.0, compensation=40.0, grace_days=3,
+                                  changes=tuple(interest.RateChange(*c) for c in changes))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ledger=ledgers())
-def test_sql_matches_reference(engine, ledger):
+@given(ledger=ledgers(), changes=rate_changes)
+def test_sql_matches_reference(engine, ledger, changes):
     inv, pay, as_of = ledger
     _load_random(engine, inv, pay)
     events.refresh(engine)
-    terms = interest.InterestTerms(rate=9.5, consumer_rate=4.0, compensation=40.0, grace_days=3)
+    terms = _terms(changes)
     got = interest.by_debtor(engine, as_of, terms=terms).set_index("customer_id")
     expected = reference.interest_claims(inv, pay, as_of, rate=9.5, consumer_rate=4.0, compensation=40.0,
-                                         grace_days=3, consumers={"C0"})
+                                         grace_days=3, consumers={"C0"}, changes=changes)
     assert set(got.index) == set(expected)
     for who, (owed, fixed) in expected.items():
         assert got.loc[who, "interest"] == pytest.approx(owed, abs=0.0051)
@@ -288,15 +300,15 @@ def test_paid_late_worked_example(engine):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ledger=ledgers(), ends=st.tuples(st.integers(0, 800), st.integers(0, 800)))
-def test_paid_late_matches_reference(engine, ledger, ends):
+@given(ledger=ledgers(), ends=st.tuples(st.integers(0, 800), st.integers(0, 800)), changes=rate_changes)
+def test_paid_late_matches_reference(engine, ledger, ends, changes):
     inv, pay, _ = ledger
     since, as_of = (START + timedelta(days=d) for d in sorted(ends))  # a period anywhere, often a long one
     _load_random(engine, inv, pay)
-    terms = interest.InterestTerms(rate=9.5, consumer_rate=4.0, compensation=40.0, grace_days=3)
+    terms = _terms(changes)
     got = interest.paid_late_by_debtor(engine, since=since, until=as_of, terms=terms).set_index("customer_id")
     expected = reference.paid_late_interest(inv, pay, since, as_of, rate=9.5, consumer_rate=4.0, compensation=40.0,
-                                            grace_days=3, consumers={"C0"})
+                                            grace_days=3, consumers={"C0"}, changes=changes)
     assert set(got.index) == set(expected)
     lines = interest.paid_late(engine, since=since, until=as_of, terms=terms)
     for who, (owed, fixed, n) in expected.items():
@@ -418,3 +430,152 @@ def test_interest_claims_to_print(engine, tmp_path):
     assert not (tmp_path / "may.pdf").exists()
     open_claims = CliRunner().invoke(app, ["interest", "--out", str(tmp_path / "x.pdf"), "--db", url])
     assert open_claims.exit_code == 2 and "--out must end in .csv or .xlsx" in open_claims.output
+
+
+# The reference rate falls by 2 points on 1 July 2026: 12% a year to 30 June, 10% from 1 July; consumers
+# 5% to 3% (their margin kept).
+HALF_YEAR = interest.InterestTerms(rate=12.0, consumer_rate=5.0, compensation=40.0,
+                                   changes=(interest.RateChange(date(2026, 7, 1), 10.0, 3.0),))
+
+
+def _summer_ledger(engine):
+    """Invoices due 20 June 2026 and paid on 10 July: twenty days late, ten at each rate. S1 a business
+    (10,000), S2 a consumer (1,000), S3 a business paid before the change (5,000, 9 days late)."""
+    inv = pd.DataFrame([
+        ("S1", "B1", date(2026, 5, 21), date(2026, 6, 20), 10_000.0, date(2026, 7, 10)),
+        ("S2", "P1", date(2026, 5, 21), date(2026, 6, 20), 1_000.0, date(2026, 7, 10)),
+        ("S3", "B1", date(2026, 5, 21), date(2026, 6, 20), 5_000.0, date(2026, 6, 29)),
+    ], columns=["invoice_id", "customer_id", "invoice_date", "due_date", "amount", "paid_date"])
+    cust = pd.DataFrame({"customer_id": ["B1", "P1"], "name": ["Bolt GmbH", "Pat Doe"],
+                         "customer_type": ["B2B", "B2C"]})
+    write_ledger(engine, customers=cust, invoices=inv.assign(currency="EUR", disputed=False))
+
+
+def test_each_late_day_earns_at_the_rate_in_force_on_it(engine):
+    _summer_ledger(engine)
+    period = {"since": date(2026, 6, 1), "until": date(2026, 7, 31)}
+    lines = interest.paid_late(engine, **period, terms=HALF_YEAR).set_index("invoice_id")
+    # 10,000 x (10 days x 12% + 10 days x 10%) / 365 = 10,000 x 220 / 36,500 = 60.27, at 11% on average.
+    assert lines.loc["S1", ["days", "rate", "interest", "compensation"]].tolist() == [20, 11.0, 60.27, 40.0]
+    # The consumer: 1,000 x (10 x 5% + 10 x 3%) / 365 = 2.19, at 4% on average.
+    assert lines.loc["S2", ["days", "rate", "interest"]].tolist() == [20, 4.0, 2.19]
+    # Paid before the change: all at 12%: 5,000 x 12% x 9 / 365 = 14.79.
+    assert lines.loc["S3", ["days", "rate", "interest"]].tolist() == [9, 12.0, 14.79]
+    # Without the change, the twenty days at 12%: 65.75; the change counts.
+    flat = interest.paid_late(engine, **period, terms=dataclasses.replace(HALF_YEAR, changes=()))
+    assert flat.set_index("invoice_id").loc["S1", "interest"] == 65.75
+    # Five days of grace: late from 26 June, 5 days at 12% and 10 at 10%: 10,000 x 160 / 36,500 = 43.84.
+    graced = interest.paid_late(engine, **period, terms=dataclasses.replace(HALF_YEAR, grace_days=5))
+    assert graced.set_index("invoice_id").loc["S1", ["days", "interest"]].tolist() == [15, 43.84]
+    # What was still open on 10 July earns the same way (the open claims a reminder makes).
+    open_then = interest.by_invoice(engine, date(2026, 7, 9), terms=HALF_YEAR).set_index("invoice_id")
+    # 19 days on 9 July: 10 at 12%, 9 at 10%: 10,000 x 210 / 36,500 = 57.53.
+    assert open_then.loc["S1", ["days", "interest"]].tolist() == [19, 57.53]
+    # A message on 10 July claims the same and names the rate in force that day.
+    statements = pd.Series([(("S1", date(2026, 6, 20), 10_000.0),), (("S2", date(2026, 6, 20), 1_000.0),)])
+    day = pd.Series(pd.to_datetime(["2026-07-10", "2026-07-10"]))
+    owed, _ = interest.charges(statements, day, pd.Series([False, True]), HALF_YEAR)
+    assert owed.tolist() == [60.27, 2.19]
+    assert interest.rates_on(day, pd.Series([False, True]), HALF_YEAR).tolist() == [10.0, 3.0]
+    assert interest.rates_on(pd.Series(pd.to_datetime(["2026-06-30"])), pd.Series([False]), HALF_YEAR).tolist() \
+        == [12.0]
+    # Recorded as sent, a line keeps its rate (the average, to the cent of a percent).
+    from arboard import interestclaims
+
+    interestclaims.record(engine, **period, terms=HALF_YEAR, claimed_on=date(2026, 8, 1), today=date(2026, 8, 1))
+    with engine.connect() as conn:
+        kept = dict(conn.execute(sa.select(schema.interest_claimed.c.invoice_id, schema.interest_claimed.c.rate)
+                                 .where(schema.interest_claimed.c.kind == 1)).all())
+    assert {k: float(v) for k, v in kept.items()} == {"S1": 11.0, "S2": 4.0, "S3": 12.0}
+
+
+def test_rate_changes_are_read_checked_saved_and_described(duck_engine):
+    read = interest.parse_changes("2026-07-01 10.15 6.15\n\n1.1.2027\t9,65 %\n2025-07-01;12,15;8,15\n",
+                                  rate=12.0, consumer_rate=8.0)
+    # In date order; a line without the consumers' rate moves it by the business rate's step (-0.5).
+    assert read == (interest.RateChange(date(2025, 7, 1), 12.15, 8.15),
+                    interest.RateChange(date(2026, 7, 1), 10.15, 6.15),
+                    interest.RateChange(date(2027, 1, 1), 9.65, 5.65))
+    assert interest.parse_changes("2026-07-01,10.15,6.15", rate=0, consumer_rate=0)[0].consumer_rate == 6.15
+    assert interest.parse_changes("  \n", rate=12, consumer_rate=8) == ()
+    for text, said in [("2026-07-01", "line 1: .* a day and one or two rates"),
+                       ("1 2 3 4", "line 1: .* a day and one or two rates"),
+                       ("2026-07-01 10\n07/01/2026 9", "line 2: \"07/01/2026\" is not a date"),
+                       ("2026-02-30 9", "line 1: \"2026-02-30\" is not a date"),
+                       ("2026-07-01 ten", "\"ten\" is not a rate"),
+                       ("2026-07-01 nan", "\"nan\" is not a rate"),
+                       ("2026-07-01 10\n1.7.2026 9", "two lines from 1 Jul 2026"),
+                       ("2026-07-01 60", "between 0 and 50 percent"),
+                       ("1890-07-01 6", "from 1990 to 2100"),
+                       ("2026-07-01 1 -2", "between 0 and 50")]:
+        with pytest.raises(ArboardError, match=said):
+            interest.parse_changes(text, rate=12, consumer_rate=8)
+    with pytest.raises(ArboardError, match="Two rate changes"):
+        interest.InterestTerms(changes=(interest.RateChange(date(2026, 7, 1), 1, 1),) * 2)
+    with pytest.raises(ArboardError, match="list of RateChange"):
+        interest.InterestTerms(changes=((date(2026, 7, 1), 1, 1),))
+    terms = dataclasses.replace(HALF_YEAR, changes=tuple(reversed(read)))
+    assert terms.changes == read  # kept in date order
+    assert interest.save(duck_engine, terms) == interest.load(duck_engine) == terms
+    assert interest.changes_text(terms.changes).splitlines() == ["2025-07-01 12.15 8.15", "2026-07-01 10.15 6.15",
+                                                                 "2027-01-01 9.65 5.65"]
+    assert terms.describe() == ("Claimed: interest at 9.65% a year (consumers 5.65%) from 1 Jan 2027, 10.15% a "
+                                "year (consumers 6.15%) before; 3 changes in all and 40.00 per overdue invoice of "
+                                "a business debtor from the due date.")
+    assert HALF_YEAR.describe().startswith("Claimed: interest at 10% a year (consumers 3%) from 1 Jul 2026, 12% a "
+                                           "year (consumers 5%) before and 40.00")
+    assert terms.rate_on(date(2026, 6, 30), consumer=False) == 12.15 and terms.rate_on(date(2025, 6, 30),
+                                                                                       consumer=True) == 5.0
+    # Nothing but a later rate: interest is claimed from its day on.
+    later = interest.InterestTerms(changes=(interest.RateChange(date(2026, 7, 1), 10.0, 3.0),))
+    assert later.is_set and later.rate_days(20, date(2026, 7, 10), consumer=False) == 100.0
+    # Saved terms edited by hand into nonsense: nothing is claimed, no page fails.
+    from arboard.db import set_meta
+
+    for raw in ('{"rate": 5, "changes": [["2026-13-01", 1, 1]]}', '{"changes": [["2026-07-01", 1]]}',
+                '{"changes": 7}', '{"changes": [["2026-07-01", "x", 1]]}'):
+        with duck_engine.begin() as conn:
+            set_meta(conn, interest.KEY, raw)
+        assert interest.load(duck_engine) == interest.InterestTerms(), raw
+
+
+def test_a_claim_over_a_rate_change_says_so(engine):
+    from pypdf import PdfReader
+
+    from arboard import letters
+
+    _summer_ledger(engine)
+    period = {"since": date(2026, 6, 1), "until": date(2026, 7, 31)}
+    b1, p1 = interest.claims(engine, ["B1", "P1"], **period, terms=HALF_YEAR)
+    assert b1.rates_changed().tolist() == [True, False] and not b1.consumer and p1.consumer  # S3 paid on 29 June
+    assert b1.rates_used() == [(None, date(2026, 6, 30), 12.0), (date(2026, 7, 1), None, 10.0)]
+    assert p1.rates_used() == [(None, date(2026, 6, 30), 5.0), (date(2026, 7, 1), None, 3.0)]
+    text = " ".join(PdfReader(io.BytesIO(letters.interest_claims_pdf([b1, p1]))).pages[0].extract_text().split())
+    for said in ("11%*", "€60.27", "* The rate a year changed within these days: 12% until 30 Jun 2026, 10% from "
+                 "1 Jul 2026; the rate shown is the average"):
+        assert said in text, said
+    # A claim whose lines all ran at one rate has no footnote.
+    june = interest.claims(engine, ["B1"], since=date(2026, 6, 1), until=date(2026, 6, 30), terms=HALF_YEAR)
+    alone = " ".join(PdfReader(io.BytesIO(letters.interest_claims_pdf(june))).pages[0].extract_text().split())
+    assert "12%" in alone and "*" not in alone
+
+
+def test_cli_sets_rate_changes(duck_engine):
+    url = duck_engine.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    done = runner.invoke(app, ["interest", "--db", url, "--rate", "12", "--consumer-rate", "5",
+                               "--rate-change", "2026-07-01 10", "--rate-change", "2027-01-01 9.5 2.5"])
+    assert done.exit_code == 0, done.output
+    assert interest.load(duck_engine).changes == (interest.RateChange(date(2026, 7, 1), 10.0, 3.0),
+                                                  interest.RateChange(date(2027, 1, 1), 9.5, 2.5))
+    assert "9.5% a year (consumers 2.5%) from 1 Jan 2027" in " ".join(done.output.split())
+    # One more, on a day already there: it takes that day's place; the others stay.
+    again = runner.invoke(app, ["interest", "--db", url, "--rate-change", "2027-01-01 9"])
+    assert again.exit_code == 0 and [c.rate for c in interest.load(duck_engine).changes] == [10.0, 9.0]
+    before = snapshot(duck_engine)
+    bad = runner.invoke(app, ["interest", "--db", url, "--rate-change", "2027-13-01 9"])
+    assert bad.exit_code == 2 and "is not a date" in bad.output and snapshot(duck_engine) == before
+    cleared = runner.invoke(app, ["interest", "--db", url, "--no-rate-changes"])
+    assert cleared.exit_code == 0 and interest.load(duck_engine).changes == ()
+    both = runner.invoke(app, ["interest", "--db", url, "--no-rate-changes", "--rate-change", "2027-01-01 9"])
+    assert both.exit_code == 2 and "not both" in both.output

@@ -543,6 +543,14 @@ def interest_cmd(
                                                             "(the EU's 40 in euros); 0: none.")] = None,
     grace_days: Annotated[int | None, typer.Option(help="Interest runs from this many days after the due "
                                                         "date.")] = None,
+    rate_change: Annotated[list[str] | None, typer.Option("--rate-change", help="\"YYYY-MM-DD RATE [CONSUMER "
+                                                                                "RATE]\": from that day on, "
+                                                                                "interest runs at this rate (the "
+                                                                                "reference rate changed); takes the "
+                                                                                "place of a change on the same "
+                                                                                "day. Repeat for more.")] = None,
+    no_rate_changes: Annotated[bool, typer.Option("--no-rate-changes", help="Forget the rate changes: --rate "
+                                                                            "applies to every day.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx: what each debtor owes in "
                                                                "interest and compensation; with --paid-since also "
                                                                "FILE.pdf: the claims to print, one per "
@@ -584,11 +592,20 @@ def interest_cmd(
         _fail(ArboardError("--claimed-on and --by go with --record."), 2)
     engine = _open(db_url)
     terms = interest.load(engine)
+    if no_rate_changes and rate_change:
+        _fail(ArboardError("--no-rate-changes or --rate-change, not both."), 2)
     given = {"rate": rate, "consumer_rate": consumer_rate, "compensation": compensation, "grace_days": grace_days}
     changes = {k: v for k, v in given.items() if v is not None}
-    if changes:
+    if changes or rate_change or no_rate_changes:
         try:
-            terms = interest.save(engine, dataclasses.replace(terms, **changes))
+            new = dataclasses.replace(terms, **changes)
+            if rate_change or no_rate_changes:
+                added = interest.parse_changes("\n".join(rate_change or ()), rate=new.rate,
+                                               consumer_rate=new.consumer_rate)
+                kept = () if no_rate_changes else tuple(
+                    c for c in new.changes if c.valid_from not in {a.valid_from for a in added})
+                new = dataclasses.replace(new, changes=kept + added)
+            terms = interest.save(engine, new)
         except ArboardError as exc:
             _fail(exc, 2)
     out.print(terms.describe(), markup=False, highlight=False)

@@ -18,8 +18,10 @@ How a claim is worked out, on purpose on the safe side (a claim that overstates 
   invoice, when it came late. Once a claim is recorded as sent (:mod:`arboard.interestclaims`), its
   lines are left out of every later claim: nothing is claimed twice.
 - consumers (``customer_type`` B2C) at ``consumer_rate``; every other debtor, including one whose
-  type is not known, at ``rate``. The compensation is for business debtors only, once per overdue
-  invoice, in the invoice's currency.
+  type is not known, at ``rate``. Statutory rates follow a reference rate that changes (in the EU every
+  half-year, on 1 January and 1 July): the terms' :class:`RateChange` list says from which day which
+  rate applies, and each late day earns at the rate in force on it. The compensation is for business
+  debtors only, once per overdue invoice, in the invoice's currency.
 - disputed invoices and credit notes accrue nothing.
 """
 
@@ -48,6 +50,17 @@ MAX_COMPENSATION = 1_000.0
 MAX_GRACE = 365
 DAYS_IN_YEAR = 365
 MONEY_COLUMNS = ("overdue", "interest", "compensation", "claim")
+MAX_CHANGES = 100  # fifty years of half-yearly reference rates
+EARLIEST_CHANGE = date(1990, 1, 1)
+
+
+@dataclass(frozen=True)
+class RateChange:
+    """From ``valid_from`` on, interest runs at ``rate`` a year (``consumer_rate`` for consumers), in percent."""
+
+    valid_from: date
+    rate: float
+    consumer_rate: float
 
 
 @dataclass(frozen=True)
@@ -63,13 +76,28 @@ class InterestTerms:
     consumer_rate: float = 0.0
     compensation: float = 0.0
     grace_days: int = 0
+    changes: tuple[RateChange, ...] = ()  # later rates, each from its day on; ``rate`` applies before the first
 
     def __post_init__(self) -> None:
         for name, value in (("rate", self.rate), ("consumer_rate", self.consumer_rate)):
-            if not (isinstance(value, (int, float)) and 0 <= value <= MAX_RATE):
-                what = "consumers' interest rate" if name == "consumer_rate" else "interest rate"
-                raise ArboardError(f"The {what} must be between 0 and {MAX_RATE:.0f} percent a year, not {value}.",
-                                   where=name)
+            _check_rate(value, name)
+        if not (isinstance(self.changes, (tuple, list)) and all(isinstance(c, RateChange) for c in self.changes)):
+            raise ArboardError("The rate changes must be a list of RateChange.", where="rate changes")
+        if not all(isinstance(c.valid_from, date) for c in self.changes):
+            raise ArboardError("A rate change's day must be a date.", where="rate changes")
+        changes = tuple(sorted(self.changes, key=lambda c: c.valid_from))
+        if len(changes) > MAX_CHANGES:
+            raise ArboardError(f"At most {MAX_CHANGES} rate changes, not {len(changes)}.", where="rate changes")
+        for i, change in enumerate(changes):
+            day = change.valid_from
+            if not (isinstance(day, date) and EARLIEST_CHANGE <= day <= date(2100, 12, 31)):
+                raise ArboardError(f"A rate change's day must be a date from {EARLIEST_CHANGE.year} to 2100, "
+                                   f"not {day}.", where="rate changes")
+            if i and changes[i - 1].valid_from == day:
+                raise ArboardError(f"Two rate changes from {_day_text(day)}: keep one.", where="rate changes")
+            for name in ("rate", "consumer_rate"):
+                _check_rate(getattr(change, name), name, since=day)
+        object.__setattr__(self, "changes", changes)  # in date order, whatever order they came in
         if not (isinstance(self.compensation, (int, float)) and 0 <= self.compensation <= MAX_COMPENSATION):
             raise ArboardError(f"The compensation must be between 0 and {MAX_COMPENSATION:,.0f} per invoice, "
                                f"not {self.compensation}.", where="compensation")
@@ -80,20 +108,69 @@ class InterestTerms:
     @property
     def is_set(self) -> bool:
         """Whether anything is claimed at all."""
-        return bool(self.rate or self.consumer_rate or self.compensation)
+        return bool(self.rate or self.consumer_rate or self.compensation
+                    or any(c.rate or c.consumer_rate for c in self.changes))
+
+    def periods(self, *, consumer: bool) -> list[tuple[date | None, float]]:
+        """The rates a business (or a consumer) pays, as ``(from, rate)`` in date order; the first is from
+        ``None``: before any change."""
+        return [(None, self.consumer_rate if consumer else self.rate),
+                *((c.valid_from, c.consumer_rate if consumer else c.rate) for c in self.changes)]
+
+    def rate_on(self, day: date, *, consumer: bool) -> float:
+        """The rate a year in force on ``day``."""
+        return [rate for since, rate in self.periods(consumer=consumer) if since is None or since <= day][-1]
+
+    def rate_days(self, days: int, until: date, *, consumer: bool) -> float:
+        """The sum of the rates in force on each of the ``days`` days up to ``until`` (included): the
+        interest on 1 for those days is this over 36,500. ``days`` times the rate while it did not change."""
+        if days <= 0:
+            return 0.0
+        periods = self.periods(consumer=consumer)
+        total = days * periods[0][1]
+        for (_, before), (since, rate) in zip(periods, periods[1:], strict=False):
+            # Each change adds its step on the late days from its first day on.
+            total += (rate - before) * max(0, min(days, (until - since).days + 1))
+        return total
+
+    def changed_within(self, after: date, until: date) -> bool:
+        """Whether the rate changed on a day after ``after`` up to ``until``: a line over those days is at
+        more than one rate (its rate is their average)."""
+        return any(after < c.valid_from <= until for c in self.changes)
 
     def describe(self) -> str:
         """The terms in a sentence, e.g. for a caption."""
         if not self.is_set:
             return "No late-payment interest or compensation is claimed."
         parts = []
-        if self.rate or self.consumer_rate:
-            parts.append(f"interest at {self.rate:g}% a year (consumers {self.consumer_rate:g}%)"
-                         if self.rate != self.consumer_rate else f"interest at {self.rate:g}% a year")
+        if self.rate or self.consumer_rate or self.changes:
+            def rates(r: InterestTerms | RateChange) -> str:
+                return f"{r.rate:g}% a year" + (f" (consumers {r.consumer_rate:g}%)" if r.rate != r.consumer_rate
+                                                else "")
+            if not self.changes:
+                parts.append(f"interest at {rates(self)}")
+            else:
+                latest = self.changes[-1]
+                before = self.changes[-2] if len(self.changes) > 1 else self
+                earlier = "" if len(self.changes) == 1 else f"; {len(self.changes)} changes in all"
+                parts.append(f"interest at {rates(latest)} from {_day_text(latest.valid_from)}, "
+                             f"{rates(before)} before{earlier}")
         if self.compensation:
             parts.append(f"{self.compensation:,.2f} per overdue invoice of a business debtor")
         grace = f", from {self.grace_days} days after the due date" if self.grace_days else " from the due date"
         return "Claimed: " + " and ".join(parts) + grace + "."
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _check_rate(value: object, name: str, *, since: date | None = None) -> None:
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_RATE):
+        what = "consumers' interest rate" if name == "consumer_rate" else "interest rate"
+        when = f" from {_day_text(since)}" if since else ""
+        raise ArboardError(f"The {what}{when} must be between 0 and {MAX_RATE:.0f} percent a year, not {value}.",
+                           where=name)
 
 
 def load(engine: Engine) -> InterestTerms:
@@ -101,16 +178,118 @@ def load(engine: Engine) -> InterestTerms:
     data = get_meta_json(engine, KEY)
     known = {f.name for f in fields(InterestTerms)}
     try:
-        return InterestTerms(**{k: v for k, v in data.items() if k in known}) if data else InterestTerms()
-    except (TypeError, AttributeError, ArboardError):  # edited by hand: claim nothing rather than fail every page
+        if not data:
+            return InterestTerms()
+        given = {k: v for k, v in data.items() if k in known}
+        given["changes"] = tuple(RateChange(date.fromisoformat(day), rate, consumer)
+                                 for day, rate, consumer in given.get("changes", ()))
+        return InterestTerms(**given)
+    except (TypeError, AttributeError, ValueError, ArboardError):  # edited by hand: claim nothing, fail no page
         return InterestTerms()
 
 
 def save(engine: Engine, terms: InterestTerms) -> InterestTerms:
     """Save the terms (checked when they were made); returns them."""
+    data = asdict(terms) | {"changes": [[c.valid_from.isoformat(), c.rate, c.consumer_rate] for c in terms.changes]}
     with engine.begin() as conn:
-        set_meta(conn, KEY, json.dumps(asdict(terms)))
+        set_meta(conn, KEY, json.dumps(data))
     return terms
+
+
+def changes_text(changes: Sequence[RateChange]) -> str:
+    """The rate changes one per line, ``2026-07-01 10.15 6.15``, as :func:`parse_changes` reads them."""
+    return "\n".join(f"{c.valid_from.isoformat()} {c.rate:g} {c.consumer_rate:g}" for c in changes)
+
+
+def parse_changes(text: str, *, rate: float, consumer_rate: float) -> tuple[RateChange, ...]:
+    """Rate changes typed or pasted one per line: the day from which it applies (``2026-07-01`` or
+    ``1.7.2026``), the rate a year and the consumers' rate, apart by spaces, tabs or semicolons (a percent
+    sign and a decimal comma are fine). Without a consumers' rate, it moves by as many points as the
+    business rate did: the reference rate changed, the margins did not. ``rate`` and ``consumer_rate``
+    are the rates before the first change.
+
+    Raises
+    ------
+    ArboardError
+        Naming the line and what is wrong with it.
+    """
+    out: list[RateChange] = []
+    lines = [(n, line.strip()) for n, line in enumerate(str(text).splitlines(), 1) if line.strip()]
+    for n, line in lines:
+        cells = [c for c in line.replace("\t", " ").replace(";", " ").split() if c.strip("%")]
+        if len(cells) == 1 and "," in line:  # "2026-07-01,10.15,6.15": commas between, points within
+            cells = [c.strip() for c in line.split(",") if c.strip()]
+        if len(cells) not in (2, 3):
+            raise ArboardError(f"Rate changes, line {n}: \"{line[:60]}\" should be a day and one or two rates, "
+                               "e.g. 2026-07-01 10.15 6.15.")
+        day = _day(cells[0])
+        if day is None:
+            raise ArboardError(f"Rate changes, line {n}: \"{cells[0][:30]}\" is not a date; write it as "
+                               "2026-07-01 or 1.7.2026.")
+        rates = [_percent(c) for c in cells[1:]]
+        if None in rates:
+            bad = next(c for c, r in zip(cells[1:], rates, strict=True) if r is None)
+            raise ArboardError(f"Rate changes, line {n}: \"{bad[:30]}\" is not a rate in percent.")
+        before = out[-1] if out and out[-1].valid_from < day else None
+        business, consumer = (before.rate, before.consumer_rate) if before else (rate, consumer_rate)
+        new = rates[0]
+        out.append(RateChange(day, new, rates[1] if len(rates) == 2
+                              else max(round(consumer + new - business, 4), 0.0)))
+    if len({c.valid_from for c in out}) < len(out):
+        seen = [c.valid_from for c in out]
+        twice = next(d for d in seen if seen.count(d) > 1)
+        raise ArboardError(f"Rate changes: two lines from {_day_text(twice)}; keep one.")
+    try:
+        return InterestTerms(rate=rate, consumer_rate=consumer_rate, changes=tuple(out)).changes
+    except ArboardError as exc:
+        raise ArboardError(f"Rate changes: {exc.message}") from None
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = text.split(".")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+        try:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            return None
+    return None
+
+
+def _percent(text: str) -> float | None:
+    try:
+        value = float(text.rstrip("%").strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def _rate_days(terms: InterestTerms, consumer: sa.ColumnElement, days: sa.ColumnElement,
+               until: sa.ColumnElement) -> sa.ColumnElement:
+    """In SQL, :meth:`InterestTerms.rate_days`: the rates in force summed over the ``days`` late days up
+    to ``until``; the first rate times the days, plus each change's step on the days from it on."""
+    out = days * sa.case((consumer, terms.consumer_rate), else_=terms.rate)
+    before = (terms.rate, terms.consumer_rate)
+    for change in terms.changes:
+        step = (round(change.rate - before[0], 6), round(change.consumer_rate - before[1], 6))
+        before = (change.rate, change.consumer_rate)
+        if step != (0, 0):
+            from_it = sa.func.greatest(sa.func.least(days, days_past(until, sa.literal(change.valid_from, sa.Date))
+                                                     + 1), 0)
+            out = out + from_it * sa.case((consumer, step[1]), else_=step[0])
+    return out
+
+
+def _rate(terms: InterestTerms, consumer: sa.ColumnElement, days: sa.ColumnElement,
+          until: sa.ColumnElement) -> sa.ColumnElement:
+    """The rate a year a line is at: the average over its days when the rate changed within them."""
+    if not terms.changes:
+        return sa.case((consumer, terms.consumer_rate), else_=terms.rate)
+    average = _rate_days(terms, consumer, days, until) / sa.func.nullif(days, 0)
+    return sa.func.round(sa.cast(average, sa.Numeric(12, 6)), 4)
 
 
 def charges(statements: pd.Series, days: pd.Series, consumer: pd.Series, terms: InterestTerms, *,
@@ -142,13 +321,25 @@ def charges(statements: pd.Series, days: pd.Series, consumer: pd.Series, terms: 
     day_values = pd.to_datetime(days).dt.date.to_numpy()
     for i, (items, day, is_consumer) in enumerate(zip(statements.to_numpy(), day_values, consumer.to_numpy(),
                                                     strict=True)):
-        rate = terms.consumer_rate if is_consumer else terms.rate
         late = [(amount, (day - due).days - terms.grace_days) for number, due, amount in items
                 if amount > 0 and number not in disputed]
         late = [(amount, d) for amount, d in late if d > 0]
-        interest[i] = round(sum(amount * d for amount, d in late) * rate / 100 / DAYS_IN_YEAR, 2)
+        interest[i] = round(sum(amount * terms.rate_days(d, day, consumer=bool(is_consumer)) for amount, d in late)
+                            / 100 / DAYS_IN_YEAR, 2)
         compensation[i] = 0.0 if is_consumer else terms.compensation * len(late)
     return interest, compensation
+
+
+def rates_on(days: pd.Series, consumer: pd.Series, terms: InterestTerms) -> np.ndarray:
+    """The rate a year in force on each day, for a consumer or a business: what a message going out that
+    day names (its interest may have run at earlier rates too, :meth:`InterestTerms.rate_days`)."""
+    when = pd.to_datetime(days).to_numpy()
+    is_consumer = consumer.to_numpy(dtype=bool)
+    out = np.where(is_consumer, terms.consumer_rate, terms.rate).astype(float)
+    for change in terms.changes:
+        out = np.where(when >= np.datetime64(change.valid_from),
+                       np.where(is_consumer, change.consumer_rate, change.rate), out)
+    return out
 
 
 def _claims(as_of: date, terms: InterestTerms, *, customer_id: str | None = None) -> sa.Subquery:
@@ -157,8 +348,7 @@ def _claims(as_of: date, terms: InterestTerms, *, customer_id: str | None = None
     cust = schema.customers
     consumer = sa.func.coalesce(cust.c.customer_type, "") == "B2C"
     days = days_past(items.c.as_of, items.c.due_date) - terms.grace_days
-    rate = sa.case((consumer, terms.consumer_rate), else_=terms.rate)
-    interest = items.c.open_amount * days * rate / (100.0 * DAYS_IN_YEAR)
+    interest = items.c.open_amount * _rate_days(terms, consumer, days, items.c.as_of) / (100.0 * DAYS_IN_YEAR)
     q = (sa.select(items.c.invoice_id, items.c.customer_id, sa.func.coalesce(cust.c.name, items.c.customer_id)
                    .label("name"), items.c.currency, items.c.due_date, items.c.open_amount, days.label("days"),
                    interest.label("interest"),
@@ -307,10 +497,11 @@ def paid_late_query(since: date, until: date, terms: InterestTerms, *, customer_
                          (so_far - positive).label("before"))
                .subquery("counted"))
     consumer = sa.func.coalesce(cust.c.customer_type, "") == "B2C"
-    rate = sa.case((consumer, terms.consumer_rate), else_=terms.rate)
     part = sa.func.greatest(sa.func.least(counted.c.part, them.c.amount - counted.c.before), 0)
     days = days_past(counted.c.day, them.c.due_date) - terms.grace_days
-    earned = sa.func.round(sa.cast(part * days * rate / (100.0 * DAYS_IN_YEAR), sa.Numeric(20, 6)), 2)
+    rate = _rate(terms, consumer, days, counted.c.day)
+    earned = sa.func.round(sa.cast(part * _rate_days(terms, consumer, days, counted.c.day) / (100.0 * DAYS_IN_YEAR),
+                                   sa.Numeric(20, 6)), 2)
     settles = sa.and_(counted.c.kind == 1, sa.not_(consumer))
     ref = sa.func.coalesce(counted.c.ref, "")
     left = [counted.c.day.between(start, end), days > 0, sa.or_(part > 0.004, settles)]
@@ -421,7 +612,31 @@ class Claim:
     since: date
     until: date
     lines: pd.DataFrame  # :func:`paid_late` of this debtor
-    grace_days: int
+    terms: InterestTerms
+    consumer: bool = False  # at the consumers' rate, without compensation
+
+    def rates_changed(self) -> pd.Series:
+        """Per line, whether the rate changed within its late days (its rate is then their average)."""
+        if not self.terms.changes or self.lines.empty:
+            return pd.Series(False, index=self.lines.index)
+        grace = timedelta(days=self.terms.grace_days)
+        return pd.Series([self.terms.changed_within(pd.Timestamp(due).date() + grace, pd.Timestamp(paid).date())
+                          for due, paid in zip(self.lines["due_date"], self.lines["paid_on"], strict=True)],
+                         index=self.lines.index)
+
+    def rates_used(self) -> list[tuple[date | None, date | None, float]]:
+        """The rates the lines ran at, ``(from, to, rate)`` (``None``: open-ended), in date order."""
+        if self.lines.empty:
+            return []
+        first = (pd.to_datetime(self.lines["due_date"]).min().date() + timedelta(days=self.terms.grace_days + 1))
+        last = pd.to_datetime(self.lines["paid_on"]).max().date()
+        periods = self.terms.periods(consumer=self.consumer)
+        out = []
+        for (since, rate), (nxt, _) in zip(periods, [*periods[1:], (None, 0.0)], strict=True):
+            until = nxt - timedelta(days=1) if nxt else None
+            if (since is None or since <= last) and (until is None or until >= first):
+                out.append((since, until, rate))
+        return out
 
     def totals(self) -> pd.DataFrame:
         """Per currency: ``currency, interest, compensation, total``."""
@@ -450,5 +665,14 @@ def claims(engine: Engine, customer_ids: Sequence[str], *, since: date, until: d
         [paid_late(engine, since=since, until=until, terms=terms, customer_id=c) for c in ids] or
         [pd.DataFrame(columns=PAID_LATE_LINES)], ignore_index=True)
     mine = dict(tuple(lines.groupby("customer_id", sort=False)))
-    return [Claim(details[c], since, until, mine[c].reset_index(drop=True), terms.grace_days)
+    consumers = _consumers(engine, [c for c in ids if c in mine]) if terms.changes else set()
+    return [Claim(details[c], since, until, mine[c].reset_index(drop=True), terms, c in consumers)
             for c in ids if c in mine]
+
+
+def _consumers(engine: Engine, ids: list[str]) -> set[str]:
+    """Which of these debtors are consumers (B2C): the rates a claim names are theirs."""
+    cust = schema.customers
+    with engine.connect() as conn:
+        return {str(r) for r in conn.execute(sa.select(cust.c.customer_id).where(
+            cust.c.customer_id.in_(ids), cust.c.customer_type == "B2C")).scalars()} if ids else set()

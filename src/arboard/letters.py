@@ -316,6 +316,17 @@ def interest_claims_pdf(claims: Sequence[Claim], *, sender: Sender = Sender()) -
                     nothing="There are no interest claims to print: no payment came late in the period.")
 
 
+def _rates_note(rates: list, locale: str | None, day) -> str:
+    """What a claim's footnote says of the rates, when one changed within a line's days."""
+    parts = []
+    for since, until, rate in rates:
+        when = (f"from {day(since)} to {day(until)}" if since and until else f"from {day(since)}" if since
+                else f"until {day(until)}" if until else "")
+        parts.append(f"{rate_text(rate, locale)} {when}".strip())
+    return ("* The rate a year changed within these days: " + ", ".join(parts) + "; the rate shown is the "
+            "average over the line's days. ")
+
+
 def _claim_pages(page: Page, claim: Claim, sender: Sender) -> None:
     customer = claim.customer
     totals = claim.totals()
@@ -333,13 +344,15 @@ def _claim_pages(page: Page, claim: Claim, sender: Sender) -> None:
                                                        "Interest", "Fixed sum"), right=frozenset({3, 4, 5, 6, 7}))
     widths = table.widths
     y = 116.0
+    averaged = claim.rates_changed()
     for currency, lines in claim.lines.groupby("currency", sort=False):
         money = money_of[currency]
         y = table.section(page, y, currency if len(totals) > 1 else None)
-        for line in lines.itertuples(index=False):
+        for at, line in zip(lines.index, lines.itertuples(index=False), strict=True):
             cells = [str(line.invoice_id), day(pd.Timestamp(line.due_date).date()),
                      day(pd.Timestamp(line.paid_on).date()), money(line.paid) if line.paid > 0.004 else "",
-                     str(int(line.days)), rate_text(line.rate, locale), money(line.interest),
+                     str(int(line.days)), rate_text(line.rate, locale) + ("*" if averaged[at] else ""),
+                     money(line.interest),
                      money(line.compensation) if line.compensation else ""]
             y = table.row(page, y, cells)
         row = totals.set_index("currency").loc[currency]
@@ -354,10 +367,12 @@ def _claim_pages(page: Page, claim: Claim, sender: Sender) -> None:
         page.at(LEFT + sum(widths[:7]), y + 2, widths[7] - 1, 5, money(row["compensation"]) if row["compensation"]
                 else "", align="R")
         y += 10
-    grace = f", counted from {claim.grace_days} days after the due date" if claim.grace_days else ""
+    grace_days = claim.terms.grace_days
+    grace = f", counted from {grace_days} days after the due date" if grace_days else ""
     owed = " and ".join(money_of[r.currency](r.total) for r in totals.itertuples())
     text = (f"Interest is simple interest on each amount paid late, for the days it was late{grace}, at the "
             "rate a year shown, over 365 days. "
+            + (_rates_note(claim.rates_used(), locale, day) if averaged.any() else "")
             + ("The fixed sum compensates the costs of recovering each invoice paid late. "
                if (totals["compensation"] > 0).any() else "")
             + f"Please pay {owed} at {sender.link_for(customer['customer_id'])}.")

@@ -30,7 +30,7 @@ from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
 from arboard.holds import held_until
-from arboard.interest import InterestTerms
+from arboard.interest import InterestTerms, rates_on
 from arboard.interest import charges as interest_charges
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 from arboard.openitems import NO_COLLECTOR, open_items, payments_on_account
@@ -574,7 +574,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
             if settings.remind_disputed and "disputed" in items else frozenset()
         plan.loc[claims, "interest"], plan.loc[claims, "compensation"] = interest_charges(
             charged["statement"], charged["date"], charged["consumer"], terms, disputed=disputed)
-        plan["interest_rate"] = np.where(plan["consumer"], terms.consumer_rate, terms.rate) * (plan["interest"] > 0)
+        # The rate in force on the day the message goes out (earlier days may have earned at earlier rates).
+        plan["interest_rate"] = rates_on(plan["date"], plan["consumer"], terms) * (plan["interest"] > 0)
     plan["total_due"] = owed[plan.index] + plan["fee"] + plan["interest"] + plan["compensation"]
     plan["offer_count"] = settings.instalments_offered  # what its messages' payment-plan offers propose
     return plan.reset_index(drop=True)[columns]

@@ -252,3 +252,31 @@ def test_interest_claims_are_recorded_as_sent_and_withdrawn(app_copy):
     assert not at.exception
     assert any(s.value.startswith("Withdrawn: ") and "to claim again" in s.value for s in at.success)
     assert any(c.value.startswith("From ") and "still to claim" in c.value for c in at.caption)
+
+
+def test_interest_rate_changes_are_typed_in(app_copy):
+    from arboard import db, interest
+
+    at = run_page("pages/outreach.py")
+    at.number_input(key="out_int_rate").set_value(12.15)
+    at.number_input(key="out_int_consumer").set_value(8.15)
+    at.text_area(key="out_int_changes").input("1.7.2026\t10,15\n2027-01-01 9.65 5.65")
+    at.button[[b.label for b in at.button].index("Save terms")].click().run()
+    assert not at.exception
+    assert any("Saved. Claimed: interest at 9.65% a year (consumers 5.65%) from 1 Jan 2027, 10.15% a year "
+               "(consumers 6.15%) before; 2 changes in all" in s.value for s in at.success), [
+        s.value for s in at.success]
+    assert at.text_area(key="out_int_changes").value == "2026-07-01 10.15 6.15\n2027-01-01 9.65 5.65"
+    engine = db.open_database(app_copy)
+    try:
+        saved = interest.load(engine)
+        assert [c.valid_from.isoformat() for c in saved.changes] == ["2026-07-01", "2027-01-01"]
+        # A line that is not a rate change: said which and where; the saved terms stay.
+        at.text_area(key="out_int_changes").input("2026-07-01 10.15\n2026-31-12 9")
+        at.button[[b.label for b in at.button].index("Save terms")].click().run()
+        assert not at.exception
+        said = [e.value.replace("\\", "") for e in at.error]  # as typed, not markdown-escaped
+        assert any('Rate changes, line 2: "2026-31-12" is not a date' in e for e in said), said
+        assert interest.load(engine) == saved
+    finally:
+        engine.dispose()
