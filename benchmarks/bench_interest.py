@@ -5,10 +5,12 @@ Generates a ledger (default 1M invoices, 50k customers) in a temporary DuckDB fi
 per late invoice), times the claims per debtor for the last whole month (ranked in the reporting
 currency when rates are saved), every payment's line of that month, the claims to print for the 500
 largest (their lines and the PDF), one debtor's twelve months (the Debtors page) and the open claims
-as of the same date. Then records the claims of the months before the last as sent, month by month
-(within the twelve months), times everyone's claims for the twelve months with none and with those
-recorded (what is left to claim), and withdraws the recordings again. The baseline is the aging as
-of the same date in the same run.
+as of the same date; the twelve months and the open claims again with the rate changing every
+half-year over the last four years (eight changes: each late day at the rate in force). Then
+records the claims of the months before the last as sent, month by month (within the twelve
+months), times everyone's claims for the twelve months with none and with those recorded (what is
+left to claim), and withdraws the recordings again. The baseline is the aging as of the same date
+in the same run.
 
     python benchmarks/bench_interest.py [--invoices 1000000] [--customers 50000] [--repeats 3]
                                         [--db-file ledger.duckdb]
@@ -16,15 +18,23 @@ of the same date in the same run.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 from apptest_bench import ledger_arguments, median_timed, open_ledger, timed
 
 from arboard import aging, fx, interest, interestclaims, kpis, letters
 
 EU = interest.InterestTerms(rate=12.15, consumer_rate=5.15, compensation=40.0)
+
+
+def half_yearly(as_of: date) -> interest.InterestTerms:
+    """EU terms whose reference rate changed on each 1 January and 1 July of the four years to ``as_of``."""
+    days = [date(y, m, 1) for y in range(as_of.year - 3, as_of.year + 1) for m in (1, 7) if date(y, m, 1) <= as_of]
+    return dataclasses.replace(EU, changes=tuple(interest.RateChange(d, 8 + (i % 5) * 0.75, 3 + (i % 5) * 0.75)
+                                                 for i, d in enumerate(days)))
 
 
 def main() -> None:
@@ -52,6 +62,10 @@ def main() -> None:
         _, t_open = median(lambda: interest.by_debtor(engine, as_of, terms=EU, rates=rates))
         year, t_year = median(lambda: interest.paid_late_by_debtor(engine, since=first, until=last, terms=EU,
                                                                    rates=rates))
+        changing = half_yearly(as_of)
+        _, t_year_changes = median(lambda: interest.paid_late_by_debtor(engine, since=first, until=last,
+                                                                        terms=changing, rates=rates))
+        _, t_open_changes = median(lambda: interest.by_debtor(engine, as_of, terms=changing, rates=rates))
         t_record, t_withdraw, recorded = [], [], []
         try:
             for back in range(12, 1, -1):  # the eleven whole months before the last: each claimed the month after
@@ -76,6 +90,9 @@ def main() -> None:
         print(f"500 claims: PDF              {t_pdf:6.2f} s")
         print(f"one debtor, twelve months    {t_one:6.2f} s  {t_one / base:5.1f}x")
         print(f"open claims per debtor       {t_open:6.2f} s  {t_open / base:5.1f}x")
+        print(f"with {len(changing.changes)} rate changes: 12 months {t_year_changes:6.2f} s  "
+              f"{t_year_changes / t_year:4.2f}x of without; open claims {t_open_changes:6.2f} s  "
+              f"{t_open_changes / t_open:4.2f}x of without")
         print(f"recorded as sent: {len(recorded)} months, {sum(n for _, n in recorded):,} payments; twelve months' "
               f"claims {year['claim'].sum():,.0f} at face value, left to claim {left['claim'].sum():,.0f}")
         print(f"claims per debtor, 12 months {t_year:6.2f} s  {t_year / base:5.1f}x")
