@@ -283,20 +283,25 @@ with tab_books:
                    "businesses.")
         with st.form("out_interest"):
             i = st.columns(4)
+            before = "Before the first of the rate changes below, when there are any."
             rate = i[0].number_input("Interest, % a year", 0.0, interest.MAX_RATE, float(terms.rate), step=0.25,
-                                     format="%.2f", key="out_int_rate")
+                                     format="%.2f", key="out_int_rate", help=before)
             consumer_rate = i[1].number_input("Consumers (B2C), % a year", 0.0, interest.MAX_RATE,
                                               float(terms.consumer_rate), step=0.25, format="%.2f",
-                                              key="out_int_consumer")
+                                              key="out_int_consumer", help=before)
             compensation = i[2].number_input("Compensation per invoice", 0.0, interest.MAX_COMPENSATION,
                                              float(terms.compensation), step=5.0, format="%.2f", key="out_int_comp",
                                              help="Business debtors only; 0: none.")
             grace = i[3].number_input("Days of grace", 0, interest.MAX_GRACE, int(terms.grace_days), step=1,
                                       key="out_int_grace", help="Interest runs from this many days after the due "
                                                                 "date.")
+            saved_changes = st.session_state.pop("out_int_changes_saved", None)
+            if saved_changes is not None or "out_int_changes" not in st.session_state:
+                # Shown as saved (in date order, ISO days); set before the widget, as the browser keeps its own.
+                st.session_state["out_int_changes"] = saved_changes if saved_changes is not None \
+                    else interest.changes_text(terms.changes)
             changes = st.text_area(
-                "Rate changes: from this day, this rate (and the consumers' rate)",
-                interest.changes_text(terms.changes), height=100, key="out_int_changes",
+                "Rate changes: from this day, this rate (and the consumers' rate)", height=100, key="out_int_changes",
                 placeholder="2026-07-01 10.15 6.15\n2027-01-01 9.65",
                 help="One per line: the day, the rate a year and the consumers' rate, apart by spaces (or paste "
                      "two or three columns from a spreadsheet). The rates above apply before the first change; "
@@ -312,7 +317,7 @@ with tab_books:
                     st.error(md(exc))
                 else:
                     st.session_state["out_interest_saved"] = f"Saved. {saved.describe()}"
-                    st.session_state.pop("out_int_changes", None)  # shown again as saved: in date order, ISO days
+                    st.session_state["out_int_changes_saved"] = interest.changes_text(saved.changes)
                     st.rerun()  # the plan on this page was made with the terms as they were
         if terms.is_set:
             owed, by_debtor = cache.interest_owed(as_of, terms)

@@ -519,11 +519,16 @@ def test_rate_changes_are_read_checked_saved_and_described(duck_engine):
     assert interest.save(duck_engine, terms) == interest.load(duck_engine) == terms
     assert interest.changes_text(terms.changes).splitlines() == ["2025-07-01 12.15 8.15", "2026-07-01 10.15 6.15",
                                                                  "2027-01-01 9.65 5.65"]
-    assert terms.describe() == ("Claimed: interest at 9.65% a year (consumers 5.65%) from 1 Jan 2027, 10.15% a "
-                                "year (consumers 6.15%) before; 3 changes in all and 40.00 per overdue invoice of "
-                                "a business debtor from the due date.")
-    assert HALF_YEAR.describe().startswith("Claimed: interest at 10% a year (consumers 3%) from 1 Jul 2026, 12% a "
-                                           "year (consumers 5%) before and 40.00")
+    assert terms.describe() == ("Claimed: interest at 12% a year (consumers 5%), 12.15% (consumers 8.15%) from "
+                                "1 Jul 2025, 10.15% (consumers 6.15%) from 1 Jul 2026 and 9.65% (consumers 5.65%) "
+                                "from 1 Jan 2027; and 40.00 per overdue invoice of a business debtor, counted from "
+                                "the due date.")
+    assert HALF_YEAR.describe().startswith("Claimed: interest at 12% a year (consumers 5%) and 10% (consumers 3%) "
+                                           "from 1 Jul 2026; and 40.00")
+    more = dataclasses.replace(terms, changes=(interest.RateChange(date(2024, 7, 1), 1, 1), *terms.changes))
+    assert more.describe().startswith("Claimed: interest at 12.15% a year (consumers 8.15%) from 1 Jul 2025, "
+                                      "10.15% (consumers 6.15%) from 1 Jul 2026 and 9.65% (consumers 5.65%) from 1 "
+                                      "Jan 2027 (5 rates in all); and 40.00")
     assert terms.rate_on(date(2026, 6, 30), consumer=False) == 12.15 and terms.rate_on(date(2025, 6, 30),
                                                                                        consumer=True) == 5.0
     # Nothing but a later rate: interest is claimed from its day on.
@@ -568,7 +573,8 @@ def test_cli_sets_rate_changes(duck_engine):
     assert done.exit_code == 0, done.output
     assert interest.load(duck_engine).changes == (interest.RateChange(date(2026, 7, 1), 10.0, 3.0),
                                                   interest.RateChange(date(2027, 1, 1), 9.5, 2.5))
-    assert "9.5% a year (consumers 2.5%) from 1 Jan 2027" in " ".join(done.output.split())
+    said = " ".join(done.output.split())
+    assert "10% (consumers 3%) from 1 Jul 2026 and 9.5% (consumers 2.5%) from 1 Jan 2027" in said
     # One more, on a day already there: it takes that day's place; the others stay.
     again = runner.invoke(app, ["interest", "--db", url, "--rate-change", "2027-01-01 9"])
     assert again.exit_code == 0 and [c.rate for c in interest.load(duck_engine).changes] == [10.0, 9.0]
@@ -579,3 +585,10 @@ def test_cli_sets_rate_changes(duck_engine):
     assert cleared.exit_code == 0 and interest.load(duck_engine).changes == ()
     both = runner.invoke(app, ["interest", "--db", url, "--no-rate-changes", "--rate-change", "2027-01-01 9"])
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_rates_print_as_they_are():
+    # 11.54 / 100 is 0.11539999... in binary floating point: printed as it was typed all the same.
+    assert [messages.rate_text(r, None) for r in (11.54, 11.35, 12.15, 8.0, 11.0264)] == [
+        "11.54%", "11.35%", "12.15%", "8%", "11.03%"]
+    assert messages.rate_text(11.54, "de_DE") == "11,54\xa0%"

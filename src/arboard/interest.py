@@ -52,6 +52,7 @@ DAYS_IN_YEAR = 365
 MONEY_COLUMNS = ("overdue", "interest", "compensation", "claim")
 MAX_CHANGES = 100  # fifty years of half-yearly reference rates
 EARLIEST_CHANGE = date(1990, 1, 1)
+SHOWN_CHANGES = 3  # the latest rates a description names
 
 
 @dataclass(frozen=True)
@@ -144,21 +145,25 @@ class InterestTerms:
             return "No late-payment interest or compensation is claimed."
         parts = []
         if self.rate or self.consumer_rate or self.changes:
-            def rates(r: InterestTerms | RateChange) -> str:
-                return f"{r.rate:g}% a year" + (f" (consumers {r.consumer_rate:g}%)" if r.rate != r.consumer_rate
-                                                else "")
-            if not self.changes:
-                parts.append(f"interest at {rates(self)}")
-            else:
-                latest = self.changes[-1]
-                before = self.changes[-2] if len(self.changes) > 1 else self
-                earlier = "" if len(self.changes) == 1 else f"; {len(self.changes)} changes in all"
-                parts.append(f"interest at {rates(latest)} from {_day_text(latest.valid_from)}, "
-                             f"{rates(before)} before{earlier}")
+            def rates(r: InterestTerms | RateChange, year: str = "") -> str:
+                consumers = f" (consumers {r.consumer_rate:g}%)" if r.rate != r.consumer_rate else ""
+                return f"{r.rate:g}%{year}{consumers}"
+            shown = self.changes[-SHOWN_CHANGES:]
+            said = [(rates(self, " a year"), "")] if len(shown) == len(self.changes) else []
+            said += [(rates(c, "" if said or i else " a year"), f" from {_day_text(c.valid_from)}")
+                     for i, c in enumerate(shown)]
+            texts = [rate + since for rate, since in said]
+            text = "interest at " + (texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1])
+            if len(shown) < len(self.changes):
+                text += f" ({len(self.changes) + 1} rates in all)"
+            parts.append(text)
         if self.compensation:
             parts.append(f"{self.compensation:,.2f} per overdue invoice of a business debtor")
+        joined = ("; and " if self.changes else " and ").join(parts)
         grace = f", from {self.grace_days} days after the due date" if self.grace_days else " from the due date"
-        return "Claimed: " + " and ".join(parts) + grace + "."
+        if self.changes:  # after a list of rates, "from" alone would read as one more
+            grace = ", counted" + grace.removeprefix(",")
+        return "Claimed: " + joined + grace + "."
 
 
 def _day_text(day: date) -> str:

@@ -324,7 +324,7 @@ def _rates_note(rates: list, locale: str | None, day) -> str:
                 else f"until {day(until)}" if until else "")
         parts.append(f"{rate_text(rate, locale)} {when}".strip())
     return ("* The rate a year changed within these days: " + ", ".join(parts) + "; the rate shown is the "
-            "average over the line's days. ")
+            "average over the line's days, rounded (the interest is each day's at its rate). ")
 
 
 def _claim_pages(page: Page, claim: Claim, sender: Sender) -> None:

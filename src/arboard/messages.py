@@ -18,6 +18,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_date
@@ -122,7 +123,9 @@ def formatters(locale_name: str | None, currency: str) -> tuple[Callable[[float]
 def rate_text(rate: float, locale_name: str | None) -> str:
     """A rate in percent in the locale's own way (12,15 % in German), with as many decimals as it has
     (two at most)."""
-    return format_percent(round(rate, 2) / 100, locale=_locale(locale_name), decimal_quantization=False)
+    # In decimal: 11.54 / 100 in binary floating point prints as 11.5399999...%.
+    share = Decimal(str(round(float(rate), 2))) / 100
+    return format_percent(share, locale=_locale(locale_name), decimal_quantization=False)
 
 
 def context_fields(ctx: MessageContext, *, instalments: bool = True) -> dict:

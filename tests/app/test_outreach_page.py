@@ -263,9 +263,9 @@ def test_interest_rate_changes_are_typed_in(app_copy):
     at.text_area(key="out_int_changes").input("1.7.2026\t10,15\n2027-01-01 9.65 5.65")
     at.button[[b.label for b in at.button].index("Save terms")].click().run()
     assert not at.exception
-    assert any("Saved. Claimed: interest at 9.65% a year (consumers 5.65%) from 1 Jan 2027, 10.15% a year "
-               "(consumers 6.15%) before; 2 changes in all" in s.value for s in at.success), [
-        s.value for s in at.success]
+    said = "Saved. Claimed: interest at 12.15% a year (consumers 8.15%), 10.15% (consumers 6.15%) from 1 Jul 2026 " \
+        "and 9.65% (consumers 5.65%) from 1 Jan 2027, counted from the due date"
+    assert any(said in s.value for s in at.success), [s.value for s in at.success]
     assert at.text_area(key="out_int_changes").value == "2026-07-01 10.15 6.15\n2027-01-01 9.65 5.65"
     engine = db.open_database(app_copy)
     try:
