@@ -592,3 +592,32 @@ def test_rates_print_as_they_are():
     assert [messages.rate_text(r, None) for r in (11.54, 11.35, 12.15, 8.0, 11.0264)] == [
         "11.54%", "11.35%", "12.15%", "8%", "11.03%"]
     assert messages.rate_text(11.54, "de_DE") == "11,54\xa0%"
+
+
+def test_a_message_names_the_earlier_rates_its_interest_ran_at(engine):
+    _ledger(engine)
+    # The rate changes on 10 January; the firm letter goes out on 22 January.
+    terms = dataclasses.replace(EU, changes=(interest.RateChange(date(2026, 1, 10), 10.0, 3.0),
+                                             interest.RateChange(date(2026, 6, 1), 10.0, 2.0)))  # consumers only
+    firm = _plan(engine, terms).pipe(lambda p: p[p["step"] == "Firm letter, credit hold"]).set_index("customer_id")
+    # B1: I1 late from 2 January, 8 days at 12% and 13 at 10%: 1,000 x 226 / 36,500 = 6.19.
+    assert firm.loc["B1", ["interest", "interest_rate"]].tolist() == [6.19, 10.0]
+    assert firm.loc["B1", "interest_earlier"] == ((12.0, date(2026, 1, 9)),)
+    # P1, a consumer: 8 days at 5% and 13 at 3%: 1,000 x 79 / 36,500 = 2.16.
+    assert firm.loc["P1", ["interest", "interest_rate"]].tolist() == [2.16, 3.0]
+    text = outreach.render_messages(firm.reset_index()).set_index("customer_id")["message"]
+    assert "Late-payment interest at 10% a year (12% until 9 Jan 2026): €6.19." in text["B1"]
+    assert "Late-payment interest at 3% a year (5% until 9 Jan 2026): €2.16." in text["P1"]
+    # Before the change, only the one rate; the consumers' change of June is not a business's.
+    assert interest.earlier_rates(pd.Series([(("I1", date(2026, 1, 1), 1.0),)] * 2),
+                                  pd.Series(pd.to_datetime(["2026-01-09", "2026-07-01"])), pd.Series([False] * 2),
+                                  terms) == [(), ((12.0, date(2026, 1, 9)),)]
+    assert interest.earlier_rates(pd.Series([(("I1", date(2026, 1, 1), 1.0),)]), pd.Series(pd.to_datetime(
+        ["2026-07-01"])), pd.Series([True]), terms) == [((5.0, date(2026, 1, 9)), (3.0, date(2026, 5, 31)))]
+    # Messages in German say it their way.
+    ctx = messages.MessageContext("B", 1000.0, "EUR", None, (), "https://x", "de_DE", interest=6.19,
+                                  interest_rate=10.0, interest_earlier=((12.0, date(2026, 1, 9)),))
+    said = messages.context_fields(ctx)
+    assert (said["interest_rate"], said["earlier_rates"]) == ("10\xa0%", [{"rate": "12\xa0%", "until": "09.01.2026"}])
+    german = "Zinsen: {{ interest_rate }}{% for r in earlier_rates %}, bis {{ r.until }} {{ r.rate }}{% endfor %}"
+    assert messages.render(german, ctx) == "Zinsen: 10\xa0%, bis 09.01.2026 12\xa0%"

@@ -115,8 +115,12 @@ class InterestTerms:
     def periods(self, *, consumer: bool) -> list[tuple[date | None, float]]:
         """The rates a business (or a consumer) pays, as ``(from, rate)`` in date order; the first is from
         ``None``: before any change."""
-        return [(None, self.consumer_rate if consumer else self.rate),
-                *((c.valid_from, c.consumer_rate if consumer else c.rate) for c in self.changes)]
+        out: list[tuple[date | None, float]] = [(None, self.consumer_rate if consumer else self.rate)]
+        for change in self.changes:
+            rate = change.consumer_rate if consumer else change.rate
+            if rate != out[-1][1]:  # a change of the other kind of debtor's rate only is none of theirs
+                out.append((change.valid_from, rate))
+        return out
 
     def rate_on(self, day: date, *, consumer: bool) -> float:
         """The rate a year in force on ``day``."""
@@ -134,10 +138,10 @@ class InterestTerms:
             total += (rate - before) * max(0, min(days, (until - since).days + 1))
         return total
 
-    def changed_within(self, after: date, until: date) -> bool:
+    def changed_within(self, after: date, until: date, *, consumer: bool) -> bool:
         """Whether the rate changed on a day after ``after`` up to ``until``: a line over those days is at
         more than one rate (its rate is their average)."""
-        return any(after < c.valid_from <= until for c in self.changes)
+        return any(since is not None and after < since <= until for since, _ in self.periods(consumer=consumer))
 
     def describe(self) -> str:
         """The terms in a sentence, e.g. for a caption."""
@@ -333,6 +337,31 @@ def charges(statements: pd.Series, days: pd.Series, consumer: pd.Series, terms: 
                             / 100 / DAYS_IN_YEAR, 2)
         compensation[i] = 0.0 if is_consumer else terms.compensation * len(late)
     return interest, compensation
+
+
+def earlier_rates(statements: pd.Series, days: pd.Series, consumer: pd.Series, terms: InterestTerms, *,
+                  disputed: frozenset = frozenset()) -> list[tuple[tuple[float, date], ...]]:
+    """Per message (as :func:`charges` takes them), the rates before the one in force on its day that
+    its interest ran at too, as ``(rate, last day)`` in date order: what a message says besides its
+    rate ("10.15% (12.15% until 30 Jun 2026)"). Empty while the rate did not change in the late days."""
+    out: list[tuple[tuple[float, date], ...]] = [()] * len(statements)
+    if not terms.changes:
+        return out
+    day_values = pd.to_datetime(days).dt.date.to_numpy()
+    grace = timedelta(days=terms.grace_days)
+    for i, (items, day, is_consumer) in enumerate(zip(statements.to_numpy(), day_values, consumer.to_numpy(),
+                                                    strict=True)):
+        starts = [due + grace for number, due, amount in items
+                  if amount > 0 and number not in disputed and due + grace < day]
+        if not starts:
+            continue
+        first = min(starts)  # the day before the first late day
+        periods = terms.periods(consumer=bool(is_consumer))
+        ends = [(rate, nxt - timedelta(days=1)) for (since, rate), (nxt, _) in zip(periods, periods[1:],
+                                                                                   strict=False)]
+        # The periods that ended before the message's day and after the first late day began.
+        out[i] = tuple((rate, last) for rate, last in ends if first < last < day)
+    return out
 
 
 def rates_on(days: pd.Series, consumer: pd.Series, terms: InterestTerms) -> np.ndarray:
@@ -625,7 +654,8 @@ class Claim:
         if not self.terms.changes or self.lines.empty:
             return pd.Series(False, index=self.lines.index)
         grace = timedelta(days=self.terms.grace_days)
-        return pd.Series([self.terms.changed_within(pd.Timestamp(due).date() + grace, pd.Timestamp(paid).date())
+        return pd.Series([self.terms.changed_within(pd.Timestamp(due).date() + grace, pd.Timestamp(paid).date(),
+                                                    consumer=self.consumer)
                           for due, paid in zip(self.lines["due_date"], self.lines["paid_on"], strict=True)],
                          index=self.lines.index)
 

@@ -4,7 +4,9 @@ A template sees only these fields, already formatted for the debtor's locale and
 ``debtor_name``, ``open_amount``, ``oldest_due_date``, ``invoices`` (a list of ``number``, ``due_date``,
 ``amount``, ``credit``, ``promised_for``), ``pay_link``, ``fee`` (empty when the step charges none),
 ``interest`` and ``compensation`` (late-payment interest and the fixed compensation for recovery
-costs, :mod:`arboard.interest`; empty when the step claims none) with ``interest_rate`` (a year),
+costs, :mod:`arboard.interest`; empty when the step claims none) with ``interest_rate`` (a year, in
+force on the message's day) and ``earlier_rates`` (a list of ``rate``, ``until``: the rates before it
+the interest ran at too, when the rate changed meanwhile),
 ``total_due`` (the open amount plus the fee, interest and compensation), and for a call about a broken promise to pay
 ``promised_amount`` and ``promised_date`` (empty otherwise). Attribute walking (``''.__class__``),
 format-string tricks, huge repetitions and runaway output are refused with a message; a broken
@@ -29,7 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from arboard.instalments import DEFAULT_COUNT, propose
 
 FIELDS = ("debtor_name", "open_amount", "oldest_due_date", "invoices", "pay_link", "fee", "interest", "interest_rate",
-          "compensation", "total_due", "promised_amount", "promised_date", "instalments")
+          "earlier_rates", "compensation", "total_due", "promised_amount", "promised_date", "instalments")
 MAX_OUTPUT = 5_000  # characters: a reminder, not a novel
 MAX_TEMPLATE = 5_000
 MAX_REPEAT = 1_000
@@ -79,7 +81,9 @@ class MessageContext:
     day: date | None = None  # the day the message goes out (a payment plan's offer starts from it)
     offer_count: int = DEFAULT_COUNT  # instalments a payment plan's offer proposes (PlanSettings.instalments_offered)
     interest: float = 0.0  # late-payment interest claimed with this message (arboard.interest)
-    interest_rate: float = 0.0  # its rate, percent a year
+    interest_rate: float = 0.0  # its rate, percent a year, in force on the message's day
+    # The rates before it the interest ran at too, as (rate, last day), when the rate changed meanwhile.
+    interest_earlier: tuple[tuple[float, date], ...] = ()
     compensation: float = 0.0  # the fixed compensation for recovery costs claimed with it
 
 
@@ -146,6 +150,9 @@ def context_fields(ctx: MessageContext, *, instalments: bool = True) -> dict:
         "fee": money(ctx.fee) if ctx.fee else "",  # empty without a fee, so `{% if fee %}` reads naturally
         "interest": money(ctx.interest) if ctx.interest else "",
         "interest_rate": rate_text(ctx.interest_rate, ctx.locale) if ctx.interest else "",
+        # A list, not a sentence: a template in any language says "until" its own way.
+        "earlier_rates": [{"rate": rate_text(rate, ctx.locale), "until": day(last)}
+                          for rate, last in ctx.interest_earlier] if ctx.interest else [],
         "compensation": money(ctx.compensation) if ctx.compensation else "",
         "total_due": money(ctx.open_amount + ctx.fee + ctx.interest + ctx.compensation),
         # Empty without a promise, like ``fee``; several promises: their sum, by the latest date.

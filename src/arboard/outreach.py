@@ -30,7 +30,7 @@ from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
 from arboard.holds import held_until
-from arboard.interest import InterestTerms, rates_on
+from arboard.interest import InterestTerms, earlier_rates, rates_on
 from arboard.interest import charges as interest_charges
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 from arboard.openitems import NO_COLLECTOR, open_items, payments_on_account
@@ -108,7 +108,9 @@ _PLAN = ("Dear {{ debtor_name }},\n\nwe would like to help you settle {{ open_am
 # What a step charges on top of the balance: a fee, and late-payment interest with the compensation for
 # recovery costs at the steps that claim them (Step.interest); each line only when it is not empty.
 _CHARGES = ("{% if fee or interest or compensation %}\n{% if fee %}Dunning fee: {{ fee }}. {% endif %}"
-        "{% if interest %}Late-payment interest at {{ interest_rate }} a year: {{ interest }}. {% endif %}"
+        "{% if interest %}Late-payment interest at {{ interest_rate }} a year{% if earlier_rates %} ({% for r in "
+        "earlier_rates %}{{ r.rate }} until {{ r.until }}{{ ', ' if not loop.last }}{% endfor %}){% endif %}: "
+        "{{ interest }}. {% endif %}"
         "{% if compensation %}Compensation for recovery costs: {{ compensation }}. {% endif %}"
         "Total due: {{ total_due }}.\n{% endif %}")
 _FIRM = ("Dear {{ debtor_name }},\n\n{{ open_amount }} is overdue since {{ oldest_due_date }} despite our "
@@ -502,7 +504,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
             rows.append(steps.stamp(_per_contact(hit, hit.index.to_numpy()), group, no))
     columns = ["date", "customer_id", "name", "group", "step", "step_no", "channel", "tone", "actions", "contact",
                "currency", "amount", "invoices", "oldest_due", "locale", "template", "statement", "total_due", "fee",
-               "interest", "compensation", "interest_rate", "offset_days", "promised", "offer_count"]
+               "interest", "compensation", "interest_rate", "interest_earlier", "offset_days", "promised",
+               "offer_count"]
     if df.empty:
         return pd.DataFrame(columns=columns)
     # With no step due in the plan's weeks, a last level reached before them still repeats: a debtor's
@@ -566,6 +569,7 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     plan = plan[(plan["offset_days"] < 0).to_numpy() | (owed > 0.004)]  # credits cover what is overdue
     claims = np.array([s.interest for *_x, s in steps.rows], dtype=bool)[plan["step_key"].to_numpy()]
     plan["interest"], plan["compensation"], plan["interest_rate"] = 0.0, 0.0, 0.0
+    plan["interest_earlier"] = [()] * len(plan)
     terms = settings.interest
     if terms.is_set and claims.any():
         charged = plan[claims]
@@ -576,6 +580,10 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
             charged["statement"], charged["date"], charged["consumer"], terms, disputed=disputed)
         # The rate in force on the day the message goes out (earlier days may have earned at earlier rates).
         plan["interest_rate"] = rates_on(plan["date"], plan["consumer"], terms) * (plan["interest"] > 0)
+        if terms.changes:  # and the rates before it the interest ran at too, for the message to name
+            plan.loc[claims, "interest_earlier"] = pd.Series(earlier_rates(
+                charged["statement"], charged["date"], charged["consumer"], terms, disputed=disputed),
+                index=charged.index, dtype=object)
     plan["total_due"] = owed[plan.index] + plan["fee"] + plan["interest"] + plan["compensation"]
     plan["offer_count"] = settings.instalments_offered  # what its messages' payment-plan offers propose
     return plan.reset_index(drop=True)[columns]
@@ -1177,10 +1185,16 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
                           fee=float(getattr(row, "fee", 0.0) or 0.0),
                           interest=float(getattr(row, "interest", 0.0) or 0.0),
                           interest_rate=float(getattr(row, "interest_rate", 0.0) or 0.0),
+                          interest_earlier=_tuple(getattr(row, "interest_earlier", ())),
                           compensation=float(getattr(row, "compensation", 0.0) or 0.0),
                           promised=promised if isinstance(promised, tuple) else (),
                           day=pd.Timestamp(row.date).date() if pd.notna(row.date) else None,
                           offer_count=int(offered) if pd.notna(offered) else instalments.DEFAULT_COUNT)
+
+
+def _tuple(value: object) -> tuple:
+    """A tuple column's cell as a tuple: missing (a plan made before it had the column) or NaN is ()."""
+    return value if isinstance(value, tuple) else ()
 
 
 def _previewed(plan: pd.DataFrame, group: str) -> pd.Series:
