@@ -498,13 +498,20 @@ def test_rate_changes_are_read_checked_saved_and_described(duck_engine):
                     interest.RateChange(date(2027, 1, 1), 9.65, 5.65))
     assert interest.parse_changes("2026-07-01,10.15,6.15", rate=0, consumer_rate=0)[0].consumer_rate == 6.15
     assert interest.parse_changes("  \n", rate=12, consumer_rate=8) == ()
+    # Out of order: a line without the consumers' rate follows the change before it in time, not in the text.
+    assert interest.parse_changes("2027-01-01 9.65\n2026-07-01 10.15 3.15", rate=12, consumer_rate=8)[1] == \
+        interest.RateChange(date(2027, 1, 1), 9.65, 2.65)
+    # Kept changes stay, in order; a line on the same day takes its place.
+    kept = (interest.RateChange(date(2026, 7, 1), 10.0, 7.0), interest.RateChange(date(2027, 1, 1), 9.0, 6.0))
+    assert interest.parse_changes("2027-01-01 8.5", rate=12, consumer_rate=8, keep=kept) == (
+        kept[0], interest.RateChange(date(2027, 1, 1), 8.5, 5.5))
     for text, said in [("2026-07-01", "line 1: .* a day and one or two rates"),
                        ("1 2 3 4", "line 1: .* a day and one or two rates"),
                        ("2026-07-01 10\n07/01/2026 9", "line 2: \"07/01/2026\" is not a date"),
                        ("2026-02-30 9", "line 1: \"2026-02-30\" is not a date"),
                        ("2026-07-01 ten", "\"ten\" is not a rate"),
                        ("2026-07-01 nan", "\"nan\" is not a rate"),
-                       ("2026-07-01 10\n1.7.2026 9", "two lines from 1 Jul 2026"),
+                       ("2026-07-01 10\n1.7.2026 9", "Two rate changes from 1 Jul 2026"),
                        ("2026-07-01 60", "between 0 and 50 percent"),
                        ("1890-07-01 6", "from 1990 to 2100"),
                        ("2026-07-01 1 -2", "between 0 and 50")]:

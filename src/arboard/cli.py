@@ -600,11 +600,9 @@ def interest_cmd(
         try:
             new = dataclasses.replace(terms, **changes)
             if rate_change or no_rate_changes:
-                added = interest.parse_changes("\n".join(rate_change or ()), rate=new.rate,
-                                               consumer_rate=new.consumer_rate)
-                kept = () if no_rate_changes else tuple(
-                    c for c in new.changes if c.valid_from not in {a.valid_from for a in added})
-                new = dataclasses.replace(new, changes=kept + added)
+                new = dataclasses.replace(new, changes=interest.parse_changes(
+                    "\n".join(rate_change or ()), rate=new.rate, consumer_rate=new.consumer_rate,
+                    keep=() if no_rate_changes else new.changes))
             terms = interest.save(engine, new)
         except ArboardError as exc:
             _fail(exc, 2)

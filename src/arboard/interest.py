@@ -91,7 +91,7 @@ class InterestTerms:
             raise ArboardError(f"At most {MAX_CHANGES} rate changes, not {len(changes)}.", where="rate changes")
         for i, change in enumerate(changes):
             day = change.valid_from
-            if not (isinstance(day, date) and EARLIEST_CHANGE <= day <= date(2100, 12, 31)):
+            if not EARLIEST_CHANGE <= day <= date(2100, 12, 31):
                 raise ArboardError(f"A rate change's day must be a date from {EARLIEST_CHANGE.year} to 2100, "
                                    f"not {day}.", where="rate changes")
             if i and changes[i - 1].valid_from == day:
@@ -122,6 +122,19 @@ class InterestTerms:
                 out.append((change.valid_from, rate))
         return out
 
+    def spans(self, *, consumer: bool) -> list[tuple[date | None, date | None, float]]:
+        """:meth:`periods` with their last days, ``(from, to, rate)``; ``None``: open-ended."""
+        periods = self.periods(consumer=consumer)
+        return [(since, nxt - timedelta(days=1) if nxt else None, rate)
+                for (since, rate), (nxt, _) in zip(periods, [*periods[1:], (None, 0.0)], strict=True)]
+
+    def steps(self, *, consumer: bool) -> list[tuple[date, float]]:
+        """Each change as ``(from, points up or down)``: a late day's rate is the first rate plus the
+        steps taken by that day."""
+        periods = self.periods(consumer=consumer)
+        return [(since, round(rate - before, 6)) for (_, before), (since, rate) in zip(periods, periods[1:],
+                                                                                         strict=False)]
+
     def rate_on(self, day: date, *, consumer: bool) -> float:
         """The rate a year in force on ``day``."""
         return [rate for since, rate in self.periods(consumer=consumer) if since is None or since <= day][-1]
@@ -131,12 +144,9 @@ class InterestTerms:
         interest on 1 for those days is this over 36,500. ``days`` times the rate while it did not change."""
         if days <= 0:
             return 0.0
-        periods = self.periods(consumer=consumer)
-        total = days * periods[0][1]
-        for (_, before), (since, rate) in zip(periods, periods[1:], strict=False):
-            # Each change adds its step on the late days from its first day on.
-            total += (rate - before) * max(0, min(days, (until - since).days + 1))
-        return total
+        # Each change adds its step on the late days from its first day on.
+        return days * self.periods(consumer=consumer)[0][1] + sum(
+            step * max(0, min(days, (until - since).days + 1)) for since, step in self.steps(consumer=consumer))
 
     def changed_within(self, after: date, until: date, *, consumer: bool) -> bool:
         """Whether the rate changed on a day after ``after`` up to ``until``: a line over those days is at
@@ -210,19 +220,26 @@ def changes_text(changes: Sequence[RateChange]) -> str:
     return "\n".join(f"{c.valid_from.isoformat()} {c.rate:g} {c.consumer_rate:g}" for c in changes)
 
 
-def parse_changes(text: str, *, rate: float, consumer_rate: float) -> tuple[RateChange, ...]:
+def parse_changes(text: str, *, rate: float, consumer_rate: float,
+                  keep: Sequence[RateChange] = ()) -> tuple[RateChange, ...]:
     """Rate changes typed or pasted one per line: the day from which it applies (``2026-07-01`` or
     ``1.7.2026``), the rate a year and the consumers' rate, apart by spaces, tabs or semicolons (a percent
-    sign and a decimal comma are fine). Without a consumers' rate, it moves by as many points as the
-    business rate did: the reference rate changed, the margins did not. ``rate`` and ``consumer_rate``
-    are the rates before the first change.
+    sign and a decimal comma are fine), in any order. Without a consumers' rate, it moves by as many
+    points as the business rate did on that day: the reference rate changed, the margins did not.
+    ``rate`` and ``consumer_rate`` are the rates before the first change; ``keep``, changes that stay
+    besides the lines (one on the same day as a line gives way to it).
+
+    Returns
+    -------
+    tuple of RateChange
+        All of them, in date order.
 
     Raises
     ------
     ArboardError
         Naming the line and what is wrong with it.
     """
-    out: list[RateChange] = []
+    read: list[tuple[date, float, float | None]] = []
     lines = [(n, line.strip()) for n, line in enumerate(str(text).splitlines(), 1) if line.strip()]
     for n, line in lines:
         cells = [c for c in line.replace("\t", " ").replace(";", " ").split() if c.strip("%")]
@@ -239,17 +256,19 @@ def parse_changes(text: str, *, rate: float, consumer_rate: float) -> tuple[Rate
         if None in rates:
             bad = next(c for c, r in zip(cells[1:], rates, strict=True) if r is None)
             raise ArboardError(f"Rate changes, line {n}: \"{bad[:30]}\" is not a rate in percent.")
-        before = out[-1] if out and out[-1].valid_from < day else None
-        business, consumer = (before.rate, before.consumer_rate) if before else (rate, consumer_rate)
-        new = rates[0]
-        out.append(RateChange(day, new, rates[1] if len(rates) == 2
-                              else max(round(consumer + new - business, 4), 0.0)))
-    if len({c.valid_from for c in out}) < len(out):
-        seen = [c.valid_from for c in out]
-        twice = next(d for d in seen if seen.count(d) > 1)
-        raise ArboardError(f"Rate changes: two lines from {_day_text(twice)}; keep one.")
+        read.append((day, rates[0], rates[1] if len(rates) == 2 else None))
+    typed = {day for day, _, _ in read}
+    changes = [c for c in keep if c.valid_from not in typed]
+    # In date order, so that a missing consumers' rate follows the rates in force the day before.
+    for day, new, consumer in sorted(read, key=lambda r: r[0]):
+        if consumer is None:
+            before = [c for c in changes if c.valid_from < day]
+            last = max(before, key=lambda c: c.valid_from) if before else None
+            business, consumers = (last.rate, last.consumer_rate) if last else (rate, consumer_rate)
+            consumer = max(round(consumers + new - business, 4), 0.0)
+        changes.append(RateChange(day, new, consumer))
     try:
-        return InterestTerms(rate=rate, consumer_rate=consumer_rate, changes=tuple(out)).changes
+        return InterestTerms(rate=rate, consumer_rate=consumer_rate, changes=tuple(changes)).changes
     except ArboardError as exc:
         raise ArboardError(f"Rate changes: {exc.message}") from None
 
@@ -280,16 +299,13 @@ def _rate_days(terms: InterestTerms, consumer: sa.ColumnElement, days: sa.Column
                until: sa.ColumnElement) -> sa.ColumnElement:
     """In SQL, :meth:`InterestTerms.rate_days`: the rates in force summed over the ``days`` late days up
     to ``until``; the first rate times the days, plus each change's step on the days from it on."""
-    out = days * sa.case((consumer, terms.consumer_rate), else_=terms.rate)
-    before = (terms.rate, terms.consumer_rate)
-    for change in terms.changes:
-        step = (round(change.rate - before[0], 6), round(change.consumer_rate - before[1], 6))
-        before = (change.rate, change.consumer_rate)
-        if step != (0, 0):
-            from_it = sa.func.greatest(sa.func.least(days, days_past(until, sa.literal(change.valid_from, sa.Date))
-                                                     + 1), 0)
-            out = out + from_it * sa.case((consumer, step[1]), else_=step[0])
-    return out
+    def summed(of_consumers: bool) -> sa.ColumnElement:
+        out = days * terms.periods(consumer=of_consumers)[0][1]
+        for since, step in terms.steps(consumer=of_consumers):
+            from_it = sa.func.least(days, days_past(until, sa.literal(since, sa.Date)) + 1)
+            out = out + sa.func.greatest(from_it, 0) * step
+        return out
+    return sa.case((consumer, summed(True)), else_=summed(False))
 
 
 def _rate(terms: InterestTerms, consumer: sa.ColumnElement, days: sa.ColumnElement,
@@ -356,11 +372,9 @@ def earlier_rates(statements: pd.Series, days: pd.Series, consumer: pd.Series, t
         if not starts:
             continue
         first = min(starts)  # the day before the first late day
-        periods = terms.periods(consumer=bool(is_consumer))
-        ends = [(rate, nxt - timedelta(days=1)) for (since, rate), (nxt, _) in zip(periods, periods[1:],
-                                                                                   strict=False)]
-        # The periods that ended before the message's day and after the first late day began.
-        out[i] = tuple((rate, last) for rate, last in ends if first < last < day)
+        # The rates that ended before the message's day and after the first late day began.
+        out[i] = tuple((rate, last) for _, last, rate in terms.spans(consumer=bool(is_consumer))
+                       if last is not None and first < last < day)
     return out
 
 
@@ -665,13 +679,8 @@ class Claim:
             return []
         first = (pd.to_datetime(self.lines["due_date"]).min().date() + timedelta(days=self.terms.grace_days + 1))
         last = pd.to_datetime(self.lines["paid_on"]).max().date()
-        periods = self.terms.periods(consumer=self.consumer)
-        out = []
-        for (since, rate), (nxt, _) in zip(periods, [*periods[1:], (None, 0.0)], strict=True):
-            until = nxt - timedelta(days=1) if nxt else None
-            if (since is None or since <= last) and (until is None or until >= first):
-                out.append((since, until, rate))
-        return out
+        return [(since, until, rate) for since, until, rate in self.terms.spans(consumer=self.consumer)
+                if (since is None or since <= last) and (until is None or until >= first)]
 
     def totals(self) -> pd.DataFrame:
         """Per currency: ``currency, interest, compensation, total``."""
