@@ -1176,7 +1176,6 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
     """What the message of one planned contact (a row of :func:`build_plan`) may say."""
     statement = tuple(row.statement) or ((str(row.invoices), row.oldest_due.date(), float(row.amount)),)
     owed = [d for _n, d, a in statement if a > 0] or [d for _n, d, _a in statement]  # credits are not overdue
-    promised = getattr(row, "promised", ())  # missing (or NaN) on plans made before promise calls said more
     offered = getattr(row, "offer_count", None)  # missing on plans made before instalments were offered
     return MessageContext(debtor_name=str(row.name), open_amount=sum(a for _n, _d, a in statement),
                           currency=str(row.currency), oldest_due_date=min(owed),
@@ -1187,7 +1186,8 @@ def message_context(row, *, pay_link: str = PAY_LINK) -> MessageContext:
                           interest_rate=float(getattr(row, "interest_rate", 0.0) or 0.0),
                           interest_earlier=_tuple(getattr(row, "interest_earlier", ())),
                           compensation=float(getattr(row, "compensation", 0.0) or 0.0),
-                          promised=promised if isinstance(promised, tuple) else (),
+                          # missing (or NaN) on plans made before promise calls said more
+                          promised=_tuple(getattr(row, "promised", ())),
                           day=pd.Timestamp(row.date).date() if pd.notna(row.date) else None,
                           offer_count=int(offered) if pd.notna(offered) else instalments.DEFAULT_COUNT)
 
