@@ -228,3 +228,58 @@ def paid_late_interest(inv: pd.DataFrame, pay: pd.DataFrame, since: date, until:
             i, c, n = out.get(r.customer_id, (0.0, 0.0, 0))
             out[r.customer_id] = (i + owed, c + fixed, n + 1)
     return out
+
+
+def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tolerance: float = 1.0,
+                      discounts: tuple[float, ...] = (2.0, 3.0), max_items: int = 100) -> dict[str, tuple]:
+    """Payment on account -> (rule, items) by brute force: every single open invoice and every run of a
+    debtor's oldest open items (all, or the undisputed), read by the same rules, surest first, each item
+    proposed once."""
+    from arboard.unapplied import RANK, MatchSettings, cents, classify
+
+    rules = MatchSettings(tolerance=tolerance, discounts=discounts)
+    open_ = open_amounts(inv, pay, as_of)
+    ids = set(inv["invoice_id"])
+    rows = sorted((r for r in inv.itertuples() if r.invoice_id in open_),
+                  key=lambda r: (r.due_date, r.invoice_date, r.invoice_id))
+    options = []
+    for p in pay.itertuples():
+        known = isinstance(p.invoice_id, str) and p.invoice_id in ids
+        if known or p.payment_date > as_of or p.amount <= 0:
+            continue
+        paid = cents(p.amount)
+        mine = [r for r in rows if r.customer_id == p.customer_id
+                and (not isinstance(p.currency, str) or r.currency == p.currency)]
+        for r in mine:
+            owed = cents(open_[r.invoice_id])
+            if open_[r.invoice_id] <= 0.005 or r.invoice_date > p.payment_date:
+                continue
+            if (read := classify(paid, owed, 1, rules)) is not None:
+                options.append((RANK[read[0]], abs(paid - owed), p.payment_date, p.payment_id, r.due_date, read[0],
+                                (r.invoice_id,)))
+        for currency in sorted({r.currency for r in mine}):
+            run = [r for r in mine if r.currency == currency]
+            for skip in (False, True):
+                taken = []
+                for n, r in enumerate(run, start=1):
+                    if skip and bool(r.disputed):
+                        continue
+                    taken.append(r)
+                    if len(taken) < 2 or len(taken) > max_items or (skip and len(taken) == n):
+                        continue
+                    if max(t.invoice_date for t in taken) > p.payment_date:
+                        continue
+                    owed = sum(cents(open_[t.invoice_id]) for t in taken)
+                    read = classify(paid, owed, len(taken), rules)
+                    if read is not None and read[0] in ("exact", "discount"):
+                        rule = "oldest" if read[0] == "exact" else "discount"
+                        options.append((RANK[rule], abs(paid - owed), p.payment_date, p.payment_id,
+                                        min(t.due_date for t in taken), rule, tuple(t.invoice_id for t in taken)))
+    options.sort(key=lambda o: (o[0], o[1], o[2], o[3], o[4], len(o[6]), o[6]))
+    chosen, used = {}, set()
+    for o in options:
+        if o[3] in chosen or used.intersection(o[6]):
+            continue
+        chosen[o[3]] = (o[5], o[6])
+        used.update(o[6])
+    return chosen

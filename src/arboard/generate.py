@@ -57,6 +57,7 @@ DISPUTE_REASON_SHARES = np.array([
     [0.10, 0.20, 0.35, 0.05, 0.05, 0.25],
 ])
 UNAPPLIED_DAYS = 45  # payments on account stay unapplied for at most this long
+UNIDENTIFIED_SHARE = 0.03  # of recent payments, the share the ERP posts on account (no invoice reference)
 PLAN_CALL_DAYS = 32  # days after the due date the call comes that offers unable payers a payment plan
 # Illustrative rates into the sample's reporting currency (one unit in EUR). Amounts are drawn in euros
 # and written in the currency billed at these rates, so a Swedish invoice is SEK-sized; credit limits
@@ -348,6 +349,8 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
             "currency": c["_currency"][ui][ok],
         }).drop_duplicates("payment_id")
         payments = pd.concat([payments, unapplied], ignore_index=True)
+    payments = _unidentified(payments, invoices, end, np.random.default_rng([spec.seed, first, 4]), ids,
+                             b2b=c["_b2b"], eligible=pos & settled & (k == 1))
 
     # What is still open when the payment-plan call comes: the plan is for that, not the whole invoice.
     early = keep & (pay_date < due[rep] + np.timedelta64(PLAN_CALL_DAYS, "D"))
@@ -357,6 +360,52 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     # Notes from a stream of their own too: adding them changed no other draw.
     contacts["note"] = _notes(contacts, np.random.default_rng([spec.seed, first, 3]))
     return {"invoices": invoices, "payments": payments, "contacts": contacts}
+
+
+def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timestamp, rng: np.random.Generator,
+                  ids: np.ndarray, *, b2b: np.ndarray, eligible: np.ndarray) -> pd.DataFrame:
+    """Turn a few recent payments into payments the ERP could not match: posted on account, their invoices
+    left open (``invoices`` is changed in place), as cash application finds them.
+
+    Most are for the exact amount; some pay the debtor's other invoices of that week too, some
+    take a 2% cash discount (businesses) and some arrive short by bank charges. From a stream of their
+    own, so no other draw changes.
+    """
+    horizon = end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS, "D")
+    pos = pd.Series(np.arange(len(ids)), index=ids)
+    at = pos.reindex(payments["invoice_id"]).to_numpy()
+    single = ~np.isnan(at)
+    single[single] = eligible[at[single].astype(int)]
+    recent = single & (payments["payment_date"].to_numpy() > horizon)
+    seed = recent & (rng.random(len(payments)) < UNIDENTIFIED_SHARE)
+    if not seed.any():
+        return payments
+    group = pd.Series(-1, index=payments.index)
+    group[seed] = np.arange(seed.sum())
+    # A business pays the other invoices it settles within a week of one in the same transfer now and then.
+    bundles = payments[seed & b2b[np.nan_to_num(at, nan=0).astype(int)] & (rng.random(len(payments)) < 0.3)]
+    others = payments[recent & ~seed]
+    near = bundles.reset_index().merge(others.reset_index(), on=["customer_id", "currency"], suffixes=("", "_o"))
+    near = near[(near["payment_date_o"] - near["payment_date"]).abs() <= pd.Timedelta(days=7)]
+    near = near.drop_duplicates("index_o")
+    group[near["index_o"].to_numpy()] = group[near["index"].to_numpy()].to_numpy()
+    pick = (group >= 0).to_numpy()
+    chosen = payments[pick].assign(group=group[pick], b2b=b2b[at[pick].astype(int)])
+    invoices.loc[invoices["invoice_id"].isin(chosen["invoice_id"]), "paid_date"] = pd.NaT
+    grouped = chosen.sort_values("payment_date", kind="stable").groupby("group", sort=True).agg(
+        payment_id=("payment_id", "first"), customer_id=("customer_id", "first"),
+        payment_date=("payment_date", "max"), amount=("amount", "sum"), currency=("currency", "first"),
+        method=("method", "first"), b2b=("b2b", "first"))
+    kind = rng.random(len(grouped))
+    discount = grouped["b2b"].to_numpy(bool) & (kind < 0.15)
+    short = ~discount & (kind > 0.85)
+    amount = grouped["amount"].to_numpy(float)
+    charges = np.round(rng.uniform(2, 15, len(grouped)) / _per_unit(grouped["currency"].to_numpy()), 2)
+    amount = np.where(discount, np.round(amount * 0.98, 2), np.where(short, np.round(amount - charges, 2), amount))
+    grouped["amount"] = np.round(amount, 2)
+    grouped["invoice_id"] = None
+    grouped["payment_id"] = "ONA" + grouped["payment_id"].str.slice(3) + "-U"
+    return pd.concat([payments[~pick], grouped[payments.columns]], ignore_index=True)
 
 
 def _per_unit(currencies: np.ndarray) -> np.ndarray:

@@ -1,0 +1,395 @@
+"""Unapplied cash: payments on account and the open items they most likely pay.
+
+A payment the ERP could not match (no invoice number on the remittance, a number mistyped, several
+invoices in one transfer, a cash discount or bank charges taken off) is posted on the debtor's account
+and the invoices it paid stay open. Until someone applies it, the aging overstates what is overdue, the
+debtor gets reminders for what they paid, and the collector's call starts with "we paid that". This
+module proposes which open items each payment on account pays, for the ERP's cash application, by
+the rules a cash-application clerk works through, surest first:
+
+1. **Exact amount**: one open invoice of the debtor, in the payment's currency, for exactly the amount.
+2. **Oldest items together**: the debtor's oldest open items (by due date, credit notes included)
+   add up to the payment exactly; or, leaving out the disputed ones, which debtors hold back.
+3. **Less a cash discount**: either of the above less a usual cash discount (2% or 3%), to the cent.
+4. **Short or over payment**: one invoice within a tolerance (bank charges, a small deduction).
+
+An invoice is proposed for one payment only (the surest match first; then the older payment), and
+only if it was issued by the day the payment came in. Proposals are not applied here: the ERP is the
+ledger of record, and its next export brings the payment applied. The candidate search runs in the
+database (the debtors with payments on account only); only candidates reach pandas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from arboard import events, fx, schema
+from arboard.db import fetch_frame
+from arboard.errors import ArboardError
+from arboard.openitems import open_items, payments_on_account
+
+CENT = 0.005  # amounts equal to the cent
+SLACK = 0.02  # the database's search is this much wider than the rules, which then decide in whole cents
+MAX_ITEMS = 100  # the most open items one payment is matched to (a list past that is for the ERP's own run)
+AGE_EDGES = (7, 30, 60, 90)  # days on account, for the age bands
+
+# Rule code: (what the proposal says, how sure it is, order tried).
+RULES = {
+    "exact": ("Exact amount", "High"),
+    "oldest": ("Oldest items together", "High"),
+    "discount": ("Less a cash discount", "Medium"),
+    "short": ("Short payment", "Low"),
+    "over": ("Overpayment", "Low"),
+    "none": ("No match", "None"),
+}
+RANK = {code: i for i, code in enumerate(RULES)}
+RULES_BY_LABEL = {label: code for code, (label, _) in RULES.items()}
+CONFIDENCES = ("High", "Medium", "Low", "None")
+
+COLUMNS = ["payment_id", "customer_id", "name", "collector", "payment_date", "days_on_account", "amount", "currency",
+           "match", "confidence", "invoices", "invoice_count", "open_total", "difference", "overdue", "note"]
+LABELS = {"payment_id": "Payment", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
+          "payment_date": "Received", "days_on_account": "Days on account", "amount": "Amount",
+          "currency": "Currency", "match": "Match", "confidence": "Confidence", "invoices": "Items to clear",
+          "invoice_count": "Items", "open_total": "Open on the items", "difference": "Difference",
+          "overdue": "Overdue it clears", "note": "Note", "amount_value": "Amount in reporting currency"}
+MONEY = (LABELS["amount"], LABELS["open_total"], LABELS["difference"], LABELS["overdue"], LABELS["amount_value"])
+LINE_COLUMNS = ["payment_id", "customer_id", "payment_date", "payment_amount", "currency", "match", "item",
+                "due_date", "apply", "kind"]
+LINE_LABELS = {"payment_id": "Payment", "customer_id": "Debtor ID", "payment_date": "Received",
+               "payment_amount": "Payment amount", "currency": "Currency", "match": "Match", "item": "Item",
+               "due_date": "Due date", "apply": "Apply", "kind": "Line"}
+LINE_MONEY = (LINE_LABELS["payment_amount"], LINE_LABELS["apply"])
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How far a proposal may stray from the exact amount.
+
+    ``tolerance`` is the share (percent of the invoice) a payment may fall short of or exceed one
+    invoice by and still be proposed as a short or over payment; ``discounts`` the cash discounts
+    (percent) tried, on one invoice and on the oldest items together.
+    """
+
+    tolerance: float = 1.0
+    discounts: tuple[float, ...] = (2.0, 3.0)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.tolerance <= 10:
+            raise ArboardError(f"The tolerance is {self.tolerance:g}%; it must be between 0% and 10%.")
+        for d in self.discounts:
+            if not 0 < d < 20:
+                raise ArboardError(f"A cash discount of {d:g}% is not one; give discounts above 0% and below 20%.")
+        object.__setattr__(self, "discounts", tuple(sorted(set(float(d) for d in self.discounts))))
+
+
+def _windowed(as_of: date, ona: sa.Subquery) -> sa.CTE:
+    """The open items of the debtors with a payment on account, numbered oldest first per debtor and
+    currency, with running totals: over all items, and over the undisputed ones."""
+    items = open_items(as_of)
+    w = {"partition_by": (items.c.customer_id, items.c.currency),
+         "order_by": (items.c.due_date, items.c.invoice_date, items.c.invoice_id),
+         "rows": (None, 0)}
+    undisputed = sa.not_(sa.func.coalesce(items.c.disputed, False))
+    return (sa.select(items.c.invoice_id, items.c.customer_id, items.c.currency, items.c.invoice_date,
+                      items.c.due_date, items.c.open_amount, undisputed.label("undisputed"),
+                      sa.func.row_number().over(**{k: v for k, v in w.items() if k != "rows"}).label("position"),
+                      sa.func.sum(items.c.open_amount).over(**w).label("running"),
+                      sa.func.max(items.c.invoice_date).over(**w).label("latest"),
+                      sa.func.sum(sa.case((undisputed, 1), else_=0)).over(**w).label("u_position"),
+                      sa.func.sum(sa.case((undisputed, items.c.open_amount), else_=0.0)).over(**w).label("u_running"),
+                      sa.func.max(sa.case((undisputed, items.c.invoice_date))).over(**w).label("u_latest"))
+            .where(items.c.customer_id.in_(sa.select(ona.c.customer_id)))
+            .cte("windowed"))
+
+
+def _same_account(ona, items) -> sa.ColumnElement:
+    """A payment and an item of the same debtor and currency (a payment without a currency: any)."""
+    return sa.and_(items.c.customer_id == ona.c.customer_id,
+                   sa.or_(ona.c.currency.is_(None), items.c.currency == ona.c.currency))
+
+
+def _near(total: sa.ColumnElement, amount: sa.ColumnElement, factors: tuple[float, ...],
+          slack: sa.ColumnElement) -> sa.ColumnElement:
+    """``amount`` equals ``total`` times one of ``factors`` within ``slack``."""
+    return sa.or_(*(sa.func.abs(total * f - amount) < slack for f in factors))
+
+
+def _candidates(engine: Engine, as_of: date, settings: MatchSettings
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(payments on account, single-item candidates, several-item candidates with their items, the open
+    and overdue balance of each debtor with a payment on account)."""
+    ona = payments_on_account(as_of).subquery("ona")
+    win = _windowed(as_of, ona)
+    factors = (1.0, *(1 - d / 100 for d in settings.discounts))
+    widest = max(settings.tolerance, *settings.discounts, 0.0) / 100
+    singles = (sa.select(ona.c.payment_id, win.c.invoice_id, win.c.currency, win.c.due_date, win.c.open_amount,
+                         win.c.undisputed)
+               .select_from(ona.join(win, _same_account(ona, win)))
+               .where(ona.c.amount > 0, win.c.open_amount > CENT, win.c.invoice_date <= ona.c.payment_date,
+                      ona.c.amount >= win.c.open_amount * (1 - widest) - SLACK,
+                      ona.c.amount <= win.c.open_amount * (1 + settings.tolerance / 100) + SLACK))
+    # Several items: the running total at some item matches (each discounted item rounds to the cent).
+    slack = SLACK + CENT * win.c.position
+    u_slack = SLACK + CENT * win.c.u_position
+    ends = sa.union_all(
+        sa.select(ona.c.payment_id, win.c.customer_id, win.c.currency, win.c.position.label("upto"),
+                  sa.literal(False).label("skip_disputed"), win.c.running.label("total"))
+        .select_from(ona.join(win, _same_account(ona, win)))
+        .where(ona.c.amount > 0, win.c.position >= 2, win.c.position <= MAX_ITEMS,
+               win.c.latest <= ona.c.payment_date, _near(win.c.running, ona.c.amount, factors, slack)),
+        sa.select(ona.c.payment_id, win.c.customer_id, win.c.currency, win.c.position.label("upto"),
+                  sa.literal(True).label("skip_disputed"), win.c.u_running.label("total"))
+        .select_from(ona.join(win, _same_account(ona, win)))
+        .where(ona.c.amount > 0, win.c.undisputed, win.c.u_position >= 2, win.c.u_position < win.c.position,
+               win.c.u_position <= MAX_ITEMS, win.c.u_latest <= ona.c.payment_date,
+               _near(win.c.u_running, ona.c.amount, factors, u_slack)),
+    ).subquery("ends")
+    several = (sa.select(ends.c.payment_id, ends.c.upto, ends.c.skip_disputed, ends.c.total, win.c.invoice_id,
+                         win.c.currency, win.c.due_date, win.c.open_amount, win.c.undisputed, win.c.position)
+               .select_from(ends.join(win, sa.and_(win.c.customer_id == ends.c.customer_id,
+                                                  win.c.currency == ends.c.currency, win.c.position <= ends.c.upto)))
+               .where(sa.or_(~ends.c.skip_disputed, win.c.undisputed)))
+    overdue_part = sa.case((sa.and_(win.c.due_date < as_of, win.c.open_amount > 0), win.c.open_amount), else_=0.0)
+    balances = (sa.select(win.c.customer_id, win.c.currency, sa.func.sum(overdue_part).label("overdue"))
+                .group_by(win.c.customer_id, win.c.currency))
+    cust = schema.customers
+    payments = (sa.select(ona.c.payment_id, ona.c.customer_id,
+                          sa.func.coalesce(cust.c.name, ona.c.customer_id).label("name"), cust.c.collector,
+                          ona.c.payment_date, ona.c.amount, ona.c.currency)
+                .select_from(ona.outerjoin(cust, cust.c.customer_id == ona.c.customer_id)))
+    with engine.connect() as conn:
+        return (fetch_frame(conn, payments, ["payment_id", "customer_id", "name", "collector", "payment_date",
+                                             "amount", "currency"]),
+                fetch_frame(conn, singles, ["payment_id", "invoice_id", "currency", "due_date", "open_amount",
+                                            "undisputed"]),
+                fetch_frame(conn, several, ["payment_id", "upto", "skip_disputed", "total", "invoice_id", "currency",
+                                            "due_date", "open_amount", "undisputed", "position"]),
+                fetch_frame(conn, balances, ["customer_id", "currency", "overdue"]))
+
+
+def cents(amount: float) -> int:
+    """``amount`` in whole cents: the rules compare integers, so float noise never decides a match."""
+    return int(round(float(amount) * 100))
+
+
+def classify(paid: int, owed: int, items: int, settings: MatchSettings) -> tuple[str, float | None] | None:
+    """Which rule reads a payment of ``paid`` cents as paying ``items`` items open for ``owed`` cents:
+    (rule, cash discount in percent or None), or None when none does. Several items are only exact or
+    less a discount (each item's discount rounded to the cent); one item may also be short or over
+    by up to the tolerance."""
+    if paid == owed:
+        return "exact", None
+    for d in settings.discounts:
+        # |owed x (1 - d%) - paid| within half a cent per item, in hundredths of a cent (exact arithmetic).
+        if abs(owed * (100 - d) - paid * 100) <= 50 * items:
+            return "discount", d
+    if items == 1 and owed > 0 and abs(owed - paid) * 100 <= settings.tolerance * owed:
+        return ("short" if paid < owed else "over"), None
+    return None
+
+
+def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFrame,
+             settings: MatchSettings) -> list[tuple]:
+    """Every way to read each payment, as (rank, |difference|, payment date, payment id, oldest due date,
+    rule, discount, items, skipped disputed), surest first: then the closest, the earliest payment,
+    the oldest items, the fewest, and the item numbers, so the order never rests on the database's."""
+    amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
+    received = dict(zip(payments["payment_id"], payments["payment_date"], strict=True))
+    options = []
+    for row in singles.itertuples(index=False):
+        paid, owed = amount[row.payment_id], cents(row.open_amount)
+        if (read := classify(paid, owed, 1, settings)) is not None:
+            options.append((RANK[read[0]], abs(paid - owed), received[row.payment_id], row.payment_id, row.due_date,
+                            read[0], read[1], (row.invoice_id,), False))
+    if len(several):
+        several = several.sort_values(["payment_id", "skip_disputed", "upto", "position"], kind="stable")
+        for (pid, skip, _upto), part in several.groupby(["payment_id", "skip_disputed", "upto"], sort=False):
+            paid, owed = amount[pid], sum(cents(a) for a in part["open_amount"])
+            read = classify(paid, owed, len(part), settings)
+            if read is not None and read[0] in ("exact", "discount"):
+                options.append((RANK["oldest" if read[0] == "exact" else "discount"], abs(paid - owed),
+                                received[pid], pid, part["due_date"].min(),
+                                "oldest" if read[0] == "exact" else "discount", read[1], tuple(part["invoice_id"]),
+                                bool(skip)))
+    options.sort(key=lambda o: (o[0], o[1], o[2], o[3], o[4], len(o[7]), o[7]))
+    return options
+
+
+def proposals(engine: Engine, as_of: date, *, settings: MatchSettings | None = None,
+              rates: fx.Rates | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What each payment on account as of ``as_of`` most likely pays.
+
+    Parameters
+    ----------
+    engine
+        The ledger database.
+    as_of
+        Payments received and items open on this day; days on account count to it.
+    settings
+        The tolerance and cash discounts tried (:class:`MatchSettings`; its defaults when None).
+    rates
+        With active rates, a last column ``amount_value`` holds each payment in the reporting
+        currency, which :func:`summary` adds up.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The proposals, one row per payment on account (:data:`COLUMNS`), surest first and then the
+        largest: ``match`` and ``confidence`` from :data:`RULES` ("No match" and "None" when no rule
+        fits); ``invoices`` the items to clear, comma-separated, oldest first; ``open_total`` what is
+        open on them and ``difference`` the payment less that (a discount or short payment is
+        negative); ``overdue`` what of it is past due as of ``as_of``. The clearing lines, one per
+        item a payment clears plus one for any difference (:data:`LINE_COLUMNS`), add up to each
+        payment: what to key into the ERP.
+    """
+    settings = settings or MatchSettings()
+    events.ensure_current(engine)  # partial payments come from the derived balance events
+    payments, singles, several, balances = _candidates(engine, as_of, settings)
+    payments["amount"] = payments["amount"].astype(float).round(2)
+    payments["payment_date"] = pd.to_datetime(payments["payment_date"])
+    for frame in (singles, several):
+        frame["due_date"] = pd.to_datetime(frame["due_date"])
+        frame["open_amount"] = frame["open_amount"].astype(float).round(2)
+    kept = ["invoice_id", "currency", "due_date", "open_amount", "undisputed"]
+    opened = pd.concat([singles[kept], several[kept]]).drop_duplicates("invoice_id")
+    item = opened.set_index("invoice_id")
+    used: set[str] = set()
+    chosen: dict[str, tuple] = {}
+    options = _options(payments, singles, several, settings)
+    # How many single invoices would do for a payment by the same rule (several of the same amount).
+    alike = pd.Series([(o[3], o[5]) for o in options if len(o[7]) == 1], dtype=object).value_counts().to_dict()
+    for option in options:
+        pid, items = option[3], option[7]
+        if pid in chosen or used.intersection(items):
+            continue
+        chosen[pid] = option
+        used.update(items)
+    rows = []
+    day = pd.Timestamp(as_of)
+    for p in payments.itertuples(index=False):
+        option = chosen.get(p.payment_id)
+        if option is None:
+            why = "A refund or reversal: nothing to match." if p.amount <= 0 else \
+                "No open item or oldest items of the debtor add up to it."
+            rows.append((p.payment_id, "none", (), None, 0.0, 0.0, np.nan, why))
+            continue
+        rule, discount, items, skipped = option[5], option[6], option[7], option[8]
+        open_total = round(float(item.loc[list(items), "open_amount"].sum()), 2)
+        overdue = round(float(item.loc[list(items), "open_amount"]
+                              .where(item.loc[list(items), "due_date"] < day, 0.0).clip(lower=0).sum()), 2)
+        notes = []
+        if discount is not None:
+            notes.append(f"{discount:g}% cash discount taken.")
+        if skipped:
+            notes.append("The disputed items among them are left out.")
+        held = int((~item.loc[list(items), "undisputed"].astype(bool)).sum())
+        if held:
+            notes.append("The invoice is disputed: the payment may settle the dispute." if len(items) == 1 else
+                         f"{held} of the items are disputed: the payment may settle the disputes.")
+        same = alike.get((p.payment_id, rule), 1)
+        if len(items) == 1 and same > 1:
+            notes.append(f"{same} open invoices of this amount; the oldest free one is proposed.")
+        if rule == "short":
+            notes.append("Bank charges or a deduction: write off or ask the debtor.")
+        if rule == "over":
+            notes.append("The excess stays on account or is refunded.")
+        rows.append((p.payment_id, rule, items, item.loc[items[0], "currency"], open_total, overdue,
+                     round(p.amount - open_total, 2), " ".join(notes)))
+    matched = pd.DataFrame(rows, columns=["payment_id", "rule", "items", "item_currency", "open_total", "overdue",
+                                          "difference", "note"])
+    df = payments.merge(matched, on="payment_id", how="left")
+    df["currency"] = df["currency"].where(df["currency"].notna(), df["item_currency"])
+    df["match"] = df["rule"].map(lambda r: RULES[r][0])
+    df["confidence"] = df["rule"].map(lambda r: RULES[r][1])
+    df["invoices"] = df["items"].map(", ".join)
+    df["invoice_count"] = df["items"].map(len).astype(int)
+    df["days_on_account"] = (day - df["payment_date"]).dt.days.astype(int)
+    rates = fx.applied(rates, None)
+    if rates.active:
+        df["amount_value"] = rates.convert(df["amount"], df["currency"]).round(2)
+    df["_rank"] = df["rule"].map(RANK)
+    df = df.sort_values(["_rank", "amount_value" if rates.active else "amount", "payment_id"],
+                        ascending=[True, False, True], kind="stable")
+    lines = _lines(df, item)
+    keep = [*COLUMNS, *(["amount_value"] if rates.active else [])]
+    out = df[keep].reset_index(drop=True)
+    out.attrs["overdue_by_debtor"] = balances
+    return out, lines
+
+
+def _lines(df: pd.DataFrame, item: pd.DataFrame) -> pd.DataFrame:
+    """The clearing lines of the matched proposals: each item at its open amount, then the difference."""
+    rows = []
+    for p in df[df["rule"] != "none"].itertuples(index=False):
+        for invoice_id in p.items:
+            rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, invoice_id,
+                         item.loc[invoice_id, "due_date"], float(item.loc[invoice_id, "open_amount"]),
+                         "Credit note" if item.loc[invoice_id, "open_amount"] < 0 else "Invoice"))
+        if abs(p.difference) >= CENT:
+            kind = {"discount": "Cash discount", "short": "Short payment", "over": "Left on account"}.get(p.rule,
+                                                                                                      "Rounding")
+            rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, None, pd.NaT,
+                         float(p.difference), kind))
+    return pd.DataFrame(rows, columns=LINE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class UnappliedSummary:
+    """What :func:`summary` adds up (amounts in the reporting currency, or the one currency)."""
+
+    count: int
+    amount: float
+    matched: int
+    matched_amount: float
+    sure: int  # high-confidence proposals
+    overdue_cleared: float
+    debtors_cleared: int  # debtors with something overdue that the proposals clear all of
+    oldest_days: int | None
+
+
+def _value(df: pd.DataFrame) -> pd.Series:
+    return df["amount_value"] if "amount_value" in df else df["amount"]
+
+
+def summary(proposals_: pd.DataFrame, *, rates: fx.Rates | None = None) -> UnappliedSummary:
+    """Totals over :func:`proposals`' table: how much cash is on account, how much is matched, what
+    overdue it clears and for how many debtors everything overdue is paid (they need no reminder)."""
+    df = proposals_
+    matched = df["match"] != RULES["none"][0]
+    rates = fx.applied(rates, None)
+    overdue = df["overdue"].astype(float)
+    if "amount_value" in df:
+        overdue = rates.convert(overdue, df["currency"])
+    balances = df.attrs.get("overdue_by_debtor")
+    cleared = 0
+    if balances is not None and len(balances) and matched.any():
+        got = df[matched].groupby(["customer_id", "currency"])["overdue"].sum()
+        owed = balances.set_index(["customer_id", "currency"])["overdue"].astype(float)
+        owed = owed[owed > CENT]
+        # A debtor is clear when in every currency they owe, the proposals clear all that is overdue.
+        covered = (got.reindex(owed.index).fillna(0.0) >= owed - CENT).groupby(level=0).all()
+        cleared = int(covered.sum())
+    return UnappliedSummary(
+        count=len(df), amount=float(_value(df).sum()), matched=int(matched.sum()),
+        matched_amount=float(_value(df)[matched].sum()), sure=int((df["confidence"] == "High").sum()),
+        overdue_cleared=float(overdue[matched].sum()), debtors_cleared=cleared,
+        oldest_days=int(df["days_on_account"].max()) if len(df) else None)
+
+
+def by_age(proposals_: pd.DataFrame, *, edges: tuple[int, ...] = AGE_EDGES) -> pd.DataFrame:
+    """The cash on account by days on account and confidence of its match: ``band, confidence, amount,
+    count`` (every band and confidence, zero where there is none, bands youngest first)."""
+    labels = [f"0–{edges[0]} days", *(f"{a + 1}–{b} days" for a, b in zip(edges, edges[1:], strict=False)),
+              f"Over {edges[-1]} days"]
+    band = pd.cut(proposals_["days_on_account"], [-np.inf, *edges, np.inf], labels=labels)
+    df = pd.DataFrame({"band": band, "confidence": proposals_["confidence"], "amount": _value(proposals_)})
+    grid = pd.MultiIndex.from_product([labels, CONFIDENCES], names=["band", "confidence"])
+    out = df.groupby(["band", "confidence"], observed=True)["amount"].agg(["sum", "count"]).reindex(grid, fill_value=0)
+    return out.rename(columns={"sum": "amount"}).reset_index()

@@ -1,0 +1,244 @@
+"""Unapplied cash: a worked ledger with one payment on account per rule, the search against a brute-force
+reference on random ledgers (DuckDB and PostgreSQL), the clearing lines and the totals."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from arboard import events, fx, schema, store, unapplied
+from arboard.errors import ArboardError
+from tests import reference
+from tests.conftest import write_ledger
+
+AS_OF = date(2026, 3, 1)
+
+
+def _inv(invoice_id, customer_id, invoice_date, due_date, amount, *, currency="EUR", disputed=False, paid_date=None):
+    return {"invoice_id": invoice_id, "customer_id": customer_id, "invoice_date": date.fromisoformat(invoice_date),
+            "due_date": date.fromisoformat(due_date), "amount": amount, "currency": currency,
+            "paid_date": paid_date, "disputed": disputed}
+
+
+def _pay(payment_id, customer_id, payment_date, amount, *, invoice_id=None, currency="EUR"):
+    return {"payment_id": payment_id, "invoice_id": invoice_id, "customer_id": customer_id,
+            "payment_date": date.fromisoformat(payment_date), "amount": amount, "currency": currency}
+
+
+WORKED_INVOICES = [
+    # C1: two invoices of the same amount, two payments of it: each takes one, the older first.
+    _inv("A1", "C1", "2026-01-02", "2026-01-10", 100.00),
+    _inv("A2", "C1", "2026-01-05", "2026-01-20", 250.00),
+    _inv("A3", "C1", "2026-01-10", "2026-02-10", 250.00),
+    # C2: the two oldest together (the newest alone is not the amount).
+    _inv("B1", "C2", "2026-01-01", "2026-01-01", 300.00),
+    _inv("B2", "C2", "2026-01-03", "2026-01-15", 200.00),
+    _inv("B3", "C2", "2026-01-20", "2026-02-15", 450.00),
+    # C3: everything but the disputed one.
+    _inv("K1", "C3", "2025-12-01", "2026-01-01", 400.00, disputed=True),
+    _inv("K2", "C3", "2025-12-10", "2026-01-10", 150.00),
+    _inv("K3", "C3", "2025-12-20", "2026-01-20", 50.00),
+    # C4 less 2% cash discount; C5 short by bank charges; C6 over; C7 nothing fits.
+    _inv("L1", "C4", "2026-02-01", "2026-03-01", 1000.00),
+    _inv("M1", "C5", "2026-01-15", "2026-02-14", 1000.00),
+    _inv("N1", "C6", "2026-01-15", "2026-02-14", 500.00),
+    _inv("O1", "C7", "2026-01-15", "2026-02-14", 1000.00),
+    # C8: the invoice of that amount came after the payment.
+    _inv("Q1", "C8", "2026-02-20", "2026-03-20", 75.00),
+    # C9: an invoice less the credit note on it.
+    _inv("R1", "C9", "2026-01-01", "2026-01-31", 1000.00),
+    _inv("R2", "C9", "2026-01-05", "2026-02-04", -200.00),
+    # C10: the payment's currency decides.
+    _inv("S1", "C10", "2026-01-01", "2026-01-31", 100.00),
+    _inv("S2", "C10", "2026-01-02", "2026-02-01", 100.00, currency="USD"),
+    # C11: partly paid on the invoice; the payment on account is for the rest.
+    _inv("T1", "C11", "2026-01-01", "2026-01-31", 600.00),
+    # Paid and cleared: not open, never proposed.
+    _inv("Z1", "C1", "2026-01-01", "2026-01-15", 250.00, paid_date=date(2026, 1, 16)),
+]
+WORKED_PAYMENTS = [
+    _pay("P1a", "C1", "2026-02-10", 250.00), _pay("P1b", "C1", "2026-02-12", 250.00),
+    _pay("P2", "C2", "2026-02-01", 500.00),
+    _pay("P3", "C3", "2026-02-05", 200.00),
+    _pay("P4", "C4", "2026-02-08", 980.00),
+    _pay("P5", "C5", "2026-02-20", 992.50),
+    _pay("P6", "C6", "2026-02-20", 503.00),
+    _pay("P7", "C7", "2026-02-20", 123.45), _pay("P7r", "C7", "2026-02-21", -50.00),
+    _pay("P8", "C8", "2026-02-10", 75.00),
+    _pay("P9", "C9", "2026-02-10", 800.00),
+    _pay("P10", "C10", "2026-02-10", 100.00, currency="USD"),
+    _pay("T1-1", "C11", "2026-02-01", 200.00, invoice_id="T1"), _pay("P11", "C11", "2026-02-15", 400.00),
+    _pay("Later", "C6", "2026-03-05", 500.00),  # after the as-of date: not there yet
+]
+
+
+@pytest.fixture
+def worked(engine):
+    write_ledger(engine, invoices=pd.DataFrame(WORKED_INVOICES), payments=pd.DataFrame(WORKED_PAYMENTS))
+    return engine
+
+
+def test_one_payment_on_account_per_rule(worked):
+    df, lines = unapplied.proposals(worked, AS_OF)
+    got = {r.payment_id: (r.match, r.invoices, r.confidence) for r in df.itertuples()}
+    assert got == {
+        "P1a": ("Exact amount", "A2", "High"), "P1b": ("Exact amount", "A3", "High"),
+        "P2": ("Oldest items together", "B1, B2", "High"),
+        "P3": ("Oldest items together", "K2, K3", "High"),
+        "P4": ("Less a cash discount", "L1", "Medium"),
+        "P5": ("Short payment", "M1", "Low"),
+        "P6": ("Overpayment", "N1", "Low"),
+        "P7": ("No match", "", "None"), "P7r": ("No match", "", "None"),
+        "P8": ("No match", "", "None"),
+        "P9": ("Oldest items together", "R1, R2", "High"),
+        "P10": ("Exact amount", "S2", "High"),
+        "P11": ("Exact amount", "T1", "High"),
+    }
+    row = df.set_index("payment_id")
+    assert row.loc["P1a", "note"].startswith("2 open invoices of this amount")
+    assert "disputed items among them are left out" in row.loc["P3", "note"]
+    assert row.loc["P4", "note"] == "2% cash discount taken."
+    assert row.loc["P5", "difference"] == pytest.approx(-7.50)
+    assert row.loc["P6", "difference"] == pytest.approx(3.00)
+    assert row.loc["P7r", "note"].startswith("A refund")
+    assert row.loc["P10", "currency"] == "USD"
+    assert row.loc["P2", "open_total"] == pytest.approx(500.0) and row.loc["P2", "invoice_count"] == 2
+    # Overdue as of 1 March: all of B1 and B2; L1 falls due on the day, so nothing of it.
+    assert row.loc["P2", "overdue"] == pytest.approx(500.0) and row.loc["P4", "overdue"] == 0
+    assert row.loc["P9", "overdue"] == pytest.approx(1000.0)  # credit notes are not overdue
+    assert row.loc["P1a", "days_on_account"] == 19
+    # Surest first, then the largest.
+    assert list(df["confidence"]) == sorted(df["confidence"], key=unapplied.CONFIDENCES.index)
+    # The clearing lines add up to each payment, the difference on a line of its own.
+    assert lines.groupby("payment_id")["apply"].sum().round(2).to_dict() == \
+        row.loc[row["match"] != "No match", "amount"].round(2).to_dict()
+    kinds = lines.set_index(["payment_id", "kind"])["apply"]
+    assert kinds["P4", "Cash discount"] == pytest.approx(-20.0)
+    assert kinds["P9", "Credit note"] == pytest.approx(-200.0)
+    assert kinds["P6", "Left on account"] == pytest.approx(3.0)
+
+
+def test_summary_and_bands(worked):
+    df, _ = unapplied.proposals(worked, AS_OF)
+    s = unapplied.summary(df)
+    assert (s.count, s.matched, s.sure) == (13, 10, 7)
+    assert s.amount == pytest.approx(sum(p["amount"] for p in WORKED_PAYMENTS
+                                         if p["invoice_id"] is None and p["payment_date"] <= AS_OF))
+    # Nothing overdue left once applied: C5, C6, C9 and C11. Not C1 (A1), C2 (B3), C3 (the disputed K1) nor
+    # C10 (S1 in euros); C4 and C8 owe nothing overdue.
+    assert s.debtors_cleared == 4
+    assert s.oldest_days == 28
+    bands = unapplied.by_age(df)
+    assert bands["amount"].sum() == pytest.approx(s.amount)
+    assert len(bands) == 5 * 4
+
+
+def test_tolerance_and_discounts_are_settings(worked):
+    df, _ = unapplied.proposals(worked, AS_OF, settings=unapplied.MatchSettings(tolerance=0, discounts=(3,)))
+    got = df.set_index("payment_id")["match"]
+    assert got["P4"] == "No match" and got["P5"] == "No match" and got["P6"] == "No match"
+    wide = unapplied.proposals(worked, AS_OF, settings=unapplied.MatchSettings(tolerance=10))[0]
+    assert wide.set_index("payment_id").loc["P7", "match"] == "No match"
+    for bad in ({"tolerance": -1}, {"tolerance": 11}, {"discounts": (0,)}, {"discounts": (25,)}):
+        with pytest.raises(ArboardError):
+            unapplied.MatchSettings(**bad)
+
+
+def test_an_earlier_day_knows_less(worked):
+    df, _ = unapplied.proposals(worked, date(2026, 2, 9))
+    assert set(df["payment_id"]) == {"P2", "P3", "P4"}  # received by 9 February
+
+
+def test_reporting_currency_values(worked):
+    rates = fx.Rates("EUR", {"USD": 0.9})
+    df, _ = unapplied.proposals(worked, AS_OF, rates=rates)
+    assert df.set_index("payment_id").loc["P10", "amount_value"] == pytest.approx(90.0)
+    assert unapplied.summary(df, rates=rates).amount == pytest.approx(df["amount_value"].sum())
+
+
+def test_nothing_on_account(engine):
+    write_ledger(engine, invoices=pd.DataFrame(WORKED_INVOICES[:3]))
+    df, lines = unapplied.proposals(engine, AS_OF)
+    assert df.empty and lines.empty and list(df.columns) == unapplied.COLUMNS
+    s = unapplied.summary(df)
+    assert (s.count, s.amount, s.oldest_days) == (0, 0.0, None)
+    assert unapplied.by_age(df)["amount"].sum() == 0
+
+
+START = date(2025, 1, 1)
+
+
+@st.composite
+def ledgers(draw):
+    """Two debtors with few invoices of few distinct amounts (so payments tie and collide), some disputed,
+    some credit notes and part payments, and payments on account made of their amounts."""
+    amounts = [100.0, 250.0, 99.99, 400.0, 1234.56]
+    inv_rows, pay_rows = [], []
+    for i in range(draw(st.integers(1, 9))):
+        d0 = START + timedelta(days=draw(st.integers(0, 90)))
+        amount = round(draw(st.sampled_from(amounts)) * draw(st.sampled_from([1, 1, 1, 1, -0.5])), 2)
+        settled = draw(st.one_of(st.none(), st.none(), st.none(), st.integers(0, 120)))
+        inv_rows.append({"invoice_id": f"I{i}", "customer_id": f"C{i % 2}", "invoice_date": d0,
+                         "due_date": d0 + timedelta(days=draw(st.sampled_from([0, 14, 30]))), "amount": amount,
+                         "currency": draw(st.sampled_from(["EUR", "EUR", "USD"])),
+                         "paid_date": d0 + timedelta(days=settled) if settled is not None else None,
+                         "disputed": draw(st.booleans())})
+        if amount > 0 and settled is None and draw(st.booleans()):
+            pay_rows.append({"payment_id": f"P{i}", "invoice_id": f"I{i}", "customer_id": f"C{i % 2}",
+                             "payment_date": d0 + timedelta(days=draw(st.integers(0, 60))),
+                             "amount": round(amount / 2, 2), "currency": inv_rows[-1]["currency"]})
+    for k in range(draw(st.integers(1, 6))):
+        # Made from the debtor's invoices: the oldest few, or any few, whole or less a discount or a little.
+        who = f"C{draw(st.integers(0, 1))}"
+        theirs = sorted((r for r in inv_rows if r["customer_id"] == who),
+                        key=lambda r: (r["due_date"], r["invoice_id"]))
+        if theirs and draw(st.booleans()):
+            picked = theirs[:draw(st.integers(1, len(theirs)))]
+        else:
+            picked = draw(st.lists(st.sampled_from(theirs), min_size=1, max_size=3,
+                                   unique_by=lambda r: r["invoice_id"])) if theirs else []
+        base = round(sum(r["amount"] for r in picked), 2) or 100.0
+        amount = draw(st.sampled_from([base, base, round(base * 0.98, 2), round(base * 0.97, 2), round(base - 1.0, 2),
+                                       round(base + 2.5, 2), round(base - 0.01, 2), 50.0, -20.0]))
+        latest = max((r["invoice_date"] for r in picked), default=START)
+        pay_rows.append({"payment_id": f"U{k}", "invoice_id": draw(st.sampled_from([None, None, "NOPE"])),
+                         "customer_id": who, "payment_date": latest + timedelta(days=draw(st.integers(-5, 60))),
+                         "amount": amount, "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None]))})
+    inv = pd.DataFrame(inv_rows)
+    pay = pd.DataFrame(pay_rows, columns=["payment_id", "invoice_id", "customer_id", "payment_date", "amount",
+                                          "currency"])
+    as_of = START + timedelta(days=draw(st.integers(30, 200)))
+    tolerance = draw(st.sampled_from([0.0, 1.0, 2.5]))
+    return inv, pay, as_of, tolerance
+
+
+def _load(engine, inv, pay):
+    with engine.begin() as conn:
+        for t in (schema.invoices, schema.payments):
+            conn.execute(sa.delete(t))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+    events.refresh(engine)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=ledgers())
+def test_proposals_match_a_brute_force_reference(engine, ledger):
+    inv, pay, as_of, tolerance = ledger
+    _load(engine, inv, pay)
+    rules = unapplied.MatchSettings(tolerance=tolerance)
+    df, lines = unapplied.proposals(engine, as_of, settings=rules)
+    want = reference.unapplied_matches(inv, pay, as_of, tolerance=tolerance)
+    got = {r.payment_id: (unapplied.RULES_BY_LABEL[r.match], tuple(r.invoices.split(", ")))
+           for r in df.itertuples() if r.match != "No match"}
+    assert got == want
+    on_account = pay[(pay["payment_date"] <= as_of) & ~pay["invoice_id"].isin(inv["invoice_id"])]
+    assert sorted(df["payment_id"]) == sorted(on_account["payment_id"])
+    matched = df[df["match"] != "No match"].set_index("payment_id")["amount"]
+    if len(matched):
+        assert lines.groupby("payment_id")["apply"].sum().round(2).to_dict() == matched.round(2).to_dict()
