@@ -242,3 +242,38 @@ def test_proposals_match_a_brute_force_reference(engine, ledger):
     matched = df[df["match"] != "No match"].set_index("payment_id")["amount"]
     if len(matched):
         assert lines.groupby("payment_id")["apply"].sum().round(2).to_dict() == matched.round(2).to_dict()
+
+
+def test_cli_unapplied(tmp_path, duck_url):
+    from typer.testing import CliRunner
+
+    from arboard import db
+    from arboard.cli import app
+
+    engine = db.open_database(duck_url)
+    customers = pd.DataFrame({"customer_id": ["C2", "C4"], "name": ["=HYPERLINK(\"http://x\")", "Fine Ltd"]})
+    write_ledger(engine, customers=customers, invoices=pd.DataFrame(WORKED_INVOICES),
+                 payments=pd.DataFrame(WORKED_PAYMENTS))
+    engine.dispose()
+    run = CliRunner().invoke
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "13 payments on account as of 2026-03-01" in " ".join(result.output.split())
+    assert "Oldest items together" in result.output and "B1, B2" in result.output
+    out = tmp_path / "cash.xlsx"
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    book = pd.read_excel(out, sheet_name=None, engine="calamine")
+    assert list(book) == ["Proposals", "Clearing lines"]
+    assert len(book["Proposals"]) == 13 and book["Clearing lines"]["Apply"].sum() == pytest.approx(
+        book["Proposals"].loc[book["Proposals"]["Match"] != "No match", "Amount"].sum())
+    assert book["Proposals"]["Debtor"].astype(str).str.startswith("'=").any()  # no formula reaches a spreadsheet
+    lines = tmp_path / "lines.csv"
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--out", str(lines), "--lines",
+                       "--no-discounts", "--tolerance", "0"])
+    assert result.exit_code == 0, result.output
+    text = lines.read_text(encoding="utf-8-sig")
+    assert text.startswith("Payment,Debtor ID,Received,Payment amount") and "L1" not in text  # no discount tried
+    for bad in (["--discount", "30"], ["--tolerance", "11"], ["--out", str(tmp_path / "x.pdf")]):
+        result = run(app, ["unapplied", "--db", duck_url, *bad])
+        assert result.exit_code == 2, result.output

@@ -51,6 +51,7 @@ from arboard import (
     sender,
     statement,
     summary,
+    unapplied,
 )
 from arboard.aging import AgingSpec
 from arboard.errors import ArboardError
@@ -1074,6 +1075,74 @@ def disputes_cmd(
             t.add_row(str(row.days_open), Text(str(row.invoice_id)), Text(str(row.customer_id)), Text(str(row.name)),
                       f"{row.open_amount:,.2f}", f"{row.due_date:%Y-%m-%d}")
         out.print(t)
+
+
+@app.command("unapplied")
+def unapplied_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
+    = None,
+    db_url: DbOption = None,
+    tolerance: Annotated[float, typer.Option(min=0, max=10, help="Percent of an invoice a payment may be short or "
+                                             "over by and still match it (bank charges).")] = 1.0,
+    discount: Annotated[list[float] | None, typer.Option("--discount", help="A cash discount in percent to try "
+                                                         "(repeatable; default 2 and 3).")] = None,
+    no_discounts: Annotated[bool, typer.Option("--no-discounts", help="Try no cash discount.")] = False,
+    lines: Annotated[bool, typer.Option("--lines", help="With --out FILE.csv: the clearing lines (one per item to "
+                                        "clear) instead of one row per payment.")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx (both sheets: the proposals "
+                                                  "and the clearing lines to key into the ERP).")] = None,
+) -> None:
+    """Payments on account and the open items they most likely pay: proposals for cash application."""
+    xlsx = _check_out(out_file) if out_file else False
+    try:
+        rules = unapplied.MatchSettings(tolerance=tolerance, discounts=() if no_discounts else
+                                        tuple(discount) if discount else unapplied.MatchSettings().discounts)
+    except ArboardError as exc:
+        _fail(exc, 2)
+    engine = _open(db_url)
+    day = _as_of(as_of, engine)
+    rates = fx.load(engine)
+    table, clearing = unapplied.proposals(engine, day, settings=rules, rates=rates)
+    s = unapplied.summary(table, rates=rates)
+    unit = rates.unit(table["currency"].dropna())
+    amount = (lambda v: f" ({v:,.2f} {unit})") if unit else (lambda v: "")
+    if not s.count:
+        out.print(f"No payment on account as of {day.isoformat()}: every payment is applied to an invoice.")
+    else:
+        out.print(f"{counted(s.count, 'payment')} on account{amount(s.amount)} as of {day.isoformat()}, the oldest "
+                  f"{counted(s.oldest_days, 'day')} on account. {s.matched:,} match open items"
+                  f"{amount(s.matched_amount)}, {s.sure:,} of them with high confidence.", highlight=False)
+        if s.matched:
+            cleared = f"{s.overdue_cleared:,.2f} {unit} of" if unit else "part of"
+            out.print(f"Applied, they clear {cleared} the overdue balance; "
+                      f"{counted(s.debtors_cleared, 'debtor has', 'debtors have')} nothing overdue left.",
+                      highlight=False)
+        counts = table.groupby("match", sort=False).agg(count=("payment_id", "size"), confidence=("confidence",
+                                                                                                   "first"))
+        if not out_file:
+            out.print(_figures_table("By match", counts.reset_index(), {
+                "match": ("Match", str), "confidence": ("Confidence", str), "count": ("Payments", "{:,}".format)}))
+    if out_file:
+        sheets = unapplied.labelled(table, clearing)
+        if xlsx:
+            data = exports.to_xlsx_sheets(sheets, money_columns=unapplied.MONEY + unapplied.LINE_MONEY)
+        else:
+            data = exports.to_csv_bytes(sheets["Clearing lines" if lines else "Proposals"])
+        _write(out_file, data)
+        what = counted(len(clearing), "clearing line") if lines and not xlsx else counted(len(table), "payment")
+        out.print(f"{what} written to {out_file}")
+    elif len(table):
+        shown = table[table["match"] != "No match"].head(15)
+        t = Table(title="Surest first" + (f" (first 15 of {s.matched:,}; --out lists all)" if s.matched > 15 else ""),
+                  box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
+        for label in ("Payment", "Debtor", "Amount", "Match", "Items to clear"):
+            t.add_column(label, justify="right" if label == "Amount" else "left", overflow="fold",
+                         no_wrap=label in ("Payment", "Amount"))
+        for row in shown.itertuples(index=False):
+            t.add_row(Text(str(row.payment_id)), Text(str(row.name)), f"{row.amount:,.2f} {row.currency or ''}",
+                      row.match, Text(row.invoices))
+        if len(shown):
+            out.print(t)
 
 
 @app.command("export")

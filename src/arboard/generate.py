@@ -404,7 +404,7 @@ def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timest
     amount = np.where(discount, np.round(amount * 0.98, 2), np.where(short, np.round(amount - charges, 2), amount))
     grouped["amount"] = np.round(amount, 2)
     grouped["invoice_id"] = None
-    grouped["payment_id"] = "ONA" + grouped["payment_id"].str.slice(3) + "-U"
+    grouped["payment_id"] = "ONA" + grouped["payment_id"].str.slice(3, 12) + "U"  # PAY000000042-0: ONA000000042U
     return pd.concat([payments[~pick], grouped[payments.columns]], ignore_index=True)
 
 

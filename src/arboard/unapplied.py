@@ -393,3 +393,8 @@ def by_age(proposals_: pd.DataFrame, *, edges: tuple[int, ...] = AGE_EDGES) -> p
     grid = pd.MultiIndex.from_product([labels, CONFIDENCES], names=["band", "confidence"])
     out = df.groupby(["band", "confidence"], observed=True)["amount"].agg(["sum", "count"]).reindex(grid, fill_value=0)
     return out.rename(columns={"sum": "amount"}).reset_index()
+
+
+def labelled(proposals_: pd.DataFrame, lines: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The proposals and their clearing lines with column labels, as sheets of a download."""
+    return {"Proposals": proposals_.rename(columns=LABELS), "Clearing lines": lines.rename(columns=LINE_LABELS)}
