@@ -24,6 +24,8 @@ PAGES = {
                                  url_path="outreach"),
     "pages/disputes.py": st.Page("pages/disputes.py", title="Disputes", icon=":material/gavel:",
                                   url_path="disputes"),
+    "pages/unapplied.py": st.Page("pages/unapplied.py", title="Unapplied cash",
+                                  icon=":material/account_balance_wallet:", url_path="unapplied"),
     "pages/credit-holds.py": st.Page("pages/credit-holds.py", title="Credit holds", icon=":material/block:",
                                      url_path="credit-holds"),
     "pages/provision.py": st.Page("pages/provision.py", title="Bad-debt provision", icon=":material/savings:",

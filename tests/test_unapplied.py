@@ -84,7 +84,8 @@ def worked(engine):
 
 
 def test_one_payment_on_account_per_rule(worked):
-    df, lines = unapplied.proposals(worked, AS_OF)
+    cash = unapplied.match_payments(worked, AS_OF)
+    df, lines = cash.proposals, cash.lines
     got = {r.payment_id: (r.match, r.invoices, r.confidence) for r in df.itertuples()}
     assert got == {
         "P1a": ("Exact amount", "A2", "High"), "P1b": ("Exact amount", "A3", "High"),
@@ -93,8 +94,8 @@ def test_one_payment_on_account_per_rule(worked):
         "P4": ("Less a cash discount", "L1", "Medium"),
         "P5": ("Short payment", "M1", "Low"),
         "P6": ("Overpayment", "N1", "Low"),
-        "P7": ("No match", "", "None"), "P7r": ("No match", "", "None"),
-        "P8": ("No match", "", "None"),
+        "P7": ("No match", "", "—"), "P7r": ("No match", "", "—"),
+        "P8": ("No match", "", "—"),
         "P9": ("Oldest items together", "R1, R2", "High"),
         "P10": ("Exact amount", "S2", "High"),
         "P11": ("Exact amount", "T1", "High"),
@@ -124,8 +125,8 @@ def test_one_payment_on_account_per_rule(worked):
 
 
 def test_summary_and_bands(worked):
-    df, _ = unapplied.proposals(worked, AS_OF)
-    s = unapplied.summary(df)
+    cash = unapplied.match_payments(worked, AS_OF)
+    df, s = cash.proposals, unapplied.summary(cash)
     assert (s.count, s.matched, s.sure) == (13, 10, 7)
     assert s.amount == pytest.approx(sum(p["amount"] for p in WORKED_PAYMENTS
                                          if p["invoice_id"] is None and p["payment_date"] <= AS_OF))
@@ -139,10 +140,11 @@ def test_summary_and_bands(worked):
 
 
 def test_tolerance_and_discounts_are_settings(worked):
-    df, _ = unapplied.proposals(worked, AS_OF, settings=unapplied.MatchSettings(tolerance=0, discounts=(3,)))
+    strict = unapplied.MatchSettings(tolerance=0, discounts=(3,))
+    df = unapplied.match_payments(worked, AS_OF, settings=strict).proposals
     got = df.set_index("payment_id")["match"]
     assert got["P4"] == "No match" and got["P5"] == "No match" and got["P6"] == "No match"
-    wide = unapplied.proposals(worked, AS_OF, settings=unapplied.MatchSettings(tolerance=10))[0]
+    wide = unapplied.match_payments(worked, AS_OF, settings=unapplied.MatchSettings(tolerance=10)).proposals
     assert wide.set_index("payment_id").loc["P7", "match"] == "No match"
     for bad in ({"tolerance": -1}, {"tolerance": 11}, {"discounts": (0,)}, {"discounts": (25,)}):
         with pytest.raises(ArboardError):
@@ -150,22 +152,29 @@ def test_tolerance_and_discounts_are_settings(worked):
 
 
 def test_an_earlier_day_knows_less(worked):
-    df, _ = unapplied.proposals(worked, date(2026, 2, 9))
+    df = unapplied.match_payments(worked, date(2026, 2, 9)).proposals
     assert set(df["payment_id"]) == {"P2", "P3", "P4"}  # received by 9 February
 
 
 def test_reporting_currency_values(worked):
     rates = fx.Rates("EUR", {"USD": 0.9})
-    df, _ = unapplied.proposals(worked, AS_OF, rates=rates)
+    cash = unapplied.match_payments(worked, AS_OF, rates=rates)
+    df = cash.proposals
     assert df.set_index("payment_id").loc["P10", "amount_value"] == pytest.approx(90.0)
-    assert unapplied.summary(df, rates=rates).amount == pytest.approx(df["amount_value"].sum())
+    assert unapplied.summary(cash, rates=rates).amount == pytest.approx(df["amount_value"].sum())
+    # One currency: its payments only, in that currency, with its debtors' overdue balances.
+    usd = unapplied.match_payments(worked, AS_OF, currency="USD", rates=rates)
+    assert list(usd.proposals["payment_id"]) == ["P10"] and "amount_value" not in usd.proposals
+    assert set(usd.overdue["currency"]) == {"USD"}
+    assert unapplied.summary(usd).debtors_cleared == 1  # C10 owes nothing overdue in dollars once applied
 
 
 def test_nothing_on_account(engine):
     write_ledger(engine, invoices=pd.DataFrame(WORKED_INVOICES[:3]))
-    df, lines = unapplied.proposals(engine, AS_OF)
-    assert df.empty and lines.empty and list(df.columns) == unapplied.COLUMNS
-    s = unapplied.summary(df)
+    cash = unapplied.match_payments(engine, AS_OF)
+    df, lines = cash.proposals, cash.lines
+    assert cash.empty and lines.empty and list(df.columns) == unapplied.COLUMNS
+    s = unapplied.summary(cash)
     assert (s.count, s.amount, s.oldest_days) == (0, 0.0, None)
     assert unapplied.by_age(df)["amount"].sum() == 0
 
@@ -232,7 +241,8 @@ def test_proposals_match_a_brute_force_reference(engine, ledger):
     inv, pay, as_of, tolerance = ledger
     _load(engine, inv, pay)
     rules = unapplied.MatchSettings(tolerance=tolerance)
-    df, lines = unapplied.proposals(engine, as_of, settings=rules)
+    cash = unapplied.match_payments(engine, as_of, settings=rules)
+    df, lines = cash.proposals, cash.lines
     want = reference.unapplied_matches(inv, pay, as_of, tolerance=tolerance)
     got = {r.payment_id: (unapplied.RULES_BY_LABEL[r.match], tuple(r.invoices.split(", ")))
            for r in df.itertuples() if r.match != "No match"}

@@ -39,6 +39,7 @@ from arboard import (
     scenarios,
     sender,
     timeline,
+    unapplied,
 )
 from arboard.aging import AgingSpec
 from arboard.kpis import KpiSettings
@@ -554,3 +555,15 @@ def _unmarked(url, version, as_of, currency) -> pd.DataFrame:
 def unmarked_disputes(as_of: date, currency: str | None) -> pd.DataFrame:
     """Open invoices a dispute contact names but the invoices file does not flag, cached."""
     return _unmarked(*_key(), as_of, currency)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _unapplied(url, version, as_of, currency, tolerance, discounts) -> unapplied.CashOnAccount:
+    rates = _rates(url, version)
+    return unapplied.match_payments(state._engine(url), as_of, currency=currency, rates=rates,
+                               settings=unapplied.MatchSettings(tolerance=tolerance, discounts=discounts))
+
+
+def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSettings) -> unapplied.CashOnAccount:
+    """The payments on account with the open items they most likely pay, and the clearing lines, cached."""
+    return _unapplied(*_key(), as_of, currency, rules.tolerance, rules.discounts)

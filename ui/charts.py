@@ -391,3 +391,27 @@ def provision_bars(table: pd.DataFrame, labels: list[str], currency: str) -> alt
     rate = base.mark_text(dy=-8, fontSize=12).encode(text="rate:N")
     return alt.layer(bars, rate).properties(height=260, title=alt.Title(
         "Provision by bucket, at each bucket's loss rate", anchor="start", fontSize=14))
+
+
+CONFIDENCE_COLOURS = {"High": "#2e7d32", "Medium": "#9ccc65", "Low": "#fdd835", "—": "#b0bec5"}
+CONFIDENCE_NAMES = {"High": "Matched, high confidence", "Medium": "Matched, medium", "Low": "Matched, low",
+                    "—": "No match"}
+
+
+def unapplied_age_chart(bands: pd.DataFrame, currency: str) -> alt.Chart:
+    """Cash on account by days since it came in, stacked by how surely it matches open items."""
+    order = bands["band"].drop_duplicates().tolist()
+    data = bands.assign(match=bands["confidence"].map(CONFIDENCE_NAMES),
+                        rank=bands["confidence"].map(list(CONFIDENCE_NAMES).index))
+    names = list(CONFIDENCE_NAMES.values())
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("band:N", title="Days on account", sort=order, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("amount:Q", title=f"On account ({currency})", axis=alt.Axis(format="~s"), stack="zero"),
+        color=alt.Color("match:N", title=None, sort=names,
+                        scale=alt.Scale(domain=names, range=list(CONFIDENCE_COLOURS.values())),
+                        legend=alt.Legend(orient="bottom")),
+        order=alt.Order("rank:Q"),
+        tooltip=[alt.Tooltip("band:N", title="On account"), alt.Tooltip("match:N", title="Match"),
+                 alt.Tooltip("amount:Q", title=currency, format=",.2f"),
+                 alt.Tooltip("count:Q", title="Payments", format=",")],
+    ).properties(height=260)

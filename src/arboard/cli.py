@@ -1102,8 +1102,8 @@ def unapplied_cmd(
     engine = _open(db_url)
     day = _as_of(as_of, engine)
     rates = fx.load(engine)
-    table, clearing = unapplied.proposals(engine, day, settings=rules, rates=rates)
-    s = unapplied.summary(table, rates=rates)
+    cash = unapplied.match_payments(engine, day, settings=rules, rates=rates)
+    table, clearing, s = cash.proposals, cash.lines, unapplied.summary(cash, rates=rates)
     unit = rates.unit(table["currency"].dropna())
     amount = (lambda v: f" ({v:,.2f} {unit})") if unit else (lambda v: "")
     if not s.count:
@@ -1123,7 +1123,7 @@ def unapplied_cmd(
             out.print(_figures_table("By match", counts.reset_index(), {
                 "match": ("Match", str), "confidence": ("Confidence", str), "count": ("Payments", "{:,}".format)}))
     if out_file:
-        sheets = unapplied.labelled(table, clearing)
+        sheets = unapplied.labelled(cash)
         if xlsx:
             data = exports.to_xlsx_sheets(sheets, money_columns=unapplied.MONEY + unapplied.LINE_MONEY)
         else:

@@ -46,11 +46,11 @@ RULES = {
     "discount": ("Less a cash discount", "Medium"),
     "short": ("Short payment", "Low"),
     "over": ("Overpayment", "Low"),
-    "none": ("No match", "None"),
+    "none": ("No match", "—"),
 }
 RANK = {code: i for i, code in enumerate(RULES)}
 RULES_BY_LABEL = {label: code for code, (label, _) in RULES.items()}
-CONFIDENCES = ("High", "Medium", "Low", "None")
+CONFIDENCES = ("High", "Medium", "Low", "—")  # "—": no match
 
 COLUMNS = ["payment_id", "customer_id", "name", "collector", "payment_date", "days_on_account", "amount", "currency",
            "match", "confidence", "invoices", "invoice_count", "open_total", "difference", "overdue", "note"]
@@ -222,8 +222,22 @@ def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFram
     return options
 
 
-def proposals(engine: Engine, as_of: date, *, settings: MatchSettings | None = None,
-              rates: fx.Rates | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+@dataclass(frozen=True)
+class CashOnAccount:
+    """The payments on account as of a day and what they most likely pay (:func:`match_payments`)."""
+
+    proposals: pd.DataFrame  # COLUMNS (and amount_value), one row per payment on account, surest first
+    lines: pd.DataFrame  # LINE_COLUMNS: the clearing lines of the matched payments
+    overdue: pd.DataFrame  # customer_id, currency, overdue: what each debtor with cash on account has overdue
+
+    @property
+    def empty(self) -> bool:
+        """No payment on account: every payment is applied to an invoice."""
+        return self.proposals.empty
+
+
+def match_payments(engine: Engine, as_of: date, *, currency: str | None = None,
+                   settings: MatchSettings | None = None, rates: fx.Rates | None = None) -> CashOnAccount:
     """What each payment on account as of ``as_of`` most likely pays.
 
     Parameters
@@ -232,22 +246,26 @@ def proposals(engine: Engine, as_of: date, *, settings: MatchSettings | None = N
         The ledger database.
     as_of
         Payments received and items open on this day; days on account count to it.
+    currency
+        Only the payments in this currency (a payment without one counts in the currency of the items
+        it matches; unmatched, it is listed with all currencies only). None: all of them.
     settings
         The tolerance and cash discounts tried (:class:`MatchSettings`; its defaults when None).
     rates
-        With active rates, a last column ``amount_value`` holds each payment in the reporting
-        currency, which :func:`summary` adds up.
+        For all currencies (``currency`` None) with active rates, a last column ``amount_value``
+        holds each payment in the reporting currency, which :func:`summary` adds up.
 
     Returns
     -------
-    (pandas.DataFrame, pandas.DataFrame)
+    CashOnAccount
         The proposals, one row per payment on account (:data:`COLUMNS`), surest first and then the
-        largest: ``match`` and ``confidence`` from :data:`RULES` ("No match" and "None" when no rule
+        largest: ``match`` and ``confidence`` from :data:`RULES` ("No match" and "—" when no rule
         fits); ``invoices`` the items to clear, comma-separated, oldest first; ``open_total`` what is
         open on them and ``difference`` the payment less that (a discount or short payment is
         negative); ``overdue`` what of it is past due as of ``as_of``. The clearing lines, one per
         item a payment clears plus one for any difference (:data:`LINE_COLUMNS`), add up to each
-        payment: what to key into the ERP.
+        payment: what to key into the ERP. What each debtor with cash on account has overdue, per
+        currency, for :func:`summary`.
     """
     settings = settings or MatchSettings()
     events.ensure_current(engine)  # partial payments come from the derived balance events
@@ -311,7 +329,10 @@ def proposals(engine: Engine, as_of: date, *, settings: MatchSettings | None = N
     df["invoices"] = df["items"].map(", ".join)
     df["invoice_count"] = df["items"].map(len).astype(int)
     df["days_on_account"] = (day - df["payment_date"]).dt.days.astype(int)
-    rates = fx.applied(rates, None)
+    if currency is not None:
+        df = df[df["currency"] == currency]
+        balances = balances[balances["currency"] == currency]
+    rates = fx.applied(rates, currency)
     if rates.active:
         df["amount_value"] = rates.convert(df["amount"], df["currency"]).round(2)
     df["_rank"] = df["rule"].map(RANK)
@@ -319,9 +340,8 @@ def proposals(engine: Engine, as_of: date, *, settings: MatchSettings | None = N
                         ascending=[True, False, True], kind="stable")
     lines = _lines(df, item)
     keep = [*COLUMNS, *(["amount_value"] if rates.active else [])]
-    out = df[keep].reset_index(drop=True)
-    out.attrs["overdue_by_debtor"] = balances
-    return out, lines
+    balances["overdue"] = balances["overdue"].astype(float).round(2)
+    return CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True))
 
 
 def _lines(df: pd.DataFrame, item: pd.DataFrame) -> pd.DataFrame:
@@ -358,18 +378,17 @@ def _value(df: pd.DataFrame) -> pd.Series:
     return df["amount_value"] if "amount_value" in df else df["amount"]
 
 
-def summary(proposals_: pd.DataFrame, *, rates: fx.Rates | None = None) -> UnappliedSummary:
-    """Totals over :func:`proposals`' table: how much cash is on account, how much is matched, what
-    overdue it clears and for how many debtors everything overdue is paid (they need no reminder)."""
-    df = proposals_
+def summary(cash: CashOnAccount, *, rates: fx.Rates | None = None) -> UnappliedSummary:
+    """Totals over :func:`match_payments`: how much cash is on account, how much is matched, what
+    overdue it clears and for how many debtors everything overdue is paid (they need no reminder).
+    Amounts are added up in the reporting currency when the proposals carry ``amount_value``."""
+    df, balances = cash.proposals, cash.overdue
     matched = df["match"] != RULES["none"][0]
-    rates = fx.applied(rates, None)
     overdue = df["overdue"].astype(float)
     if "amount_value" in df:
-        overdue = rates.convert(overdue, df["currency"])
-    balances = df.attrs.get("overdue_by_debtor")
+        overdue = fx.applied(rates, None).convert(overdue, df["currency"])
     cleared = 0
-    if balances is not None and len(balances) and matched.any():
+    if len(balances) and matched.any():
         got = df[matched].groupby(["customer_id", "currency"])["overdue"].sum()
         owed = balances.set_index(["customer_id", "currency"])["overdue"].astype(float)
         owed = owed[owed > CENT]
@@ -395,6 +414,17 @@ def by_age(proposals_: pd.DataFrame, *, edges: tuple[int, ...] = AGE_EDGES) -> p
     return out.rename(columns={"sum": "amount"}).reset_index()
 
 
-def labelled(proposals_: pd.DataFrame, lines: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The proposals and their clearing lines with column labels, as sheets of a download."""
-    return {"Proposals": proposals_.rename(columns=LABELS), "Clearing lines": lines.rename(columns=LINE_LABELS)}
+def labelled(cash: CashOnAccount) -> dict[str, pd.DataFrame]:
+    """The proposals and their clearing lines with column labels, as the sheets of a download."""
+    return {"Proposals": cash.proposals.rename(columns=LABELS),
+            "Clearing lines": cash.lines.rename(columns=LINE_LABELS)}
+
+
+def shown(proposals_: pd.DataFrame, show: str = "all") -> pd.DataFrame:
+    """The proposals to list: ``"matched"`` (those a rule reads), ``"none"`` (no match) or ``"all"``."""
+    if show not in ("matched", "none", "all"):
+        raise ArboardError(f"Show {show!r}? Choose matched, none or all.")
+    if show == "all":
+        return proposals_
+    unmatched = proposals_["match"] == RULES["none"][0]
+    return proposals_[unmatched if show == "none" else ~unmatched]

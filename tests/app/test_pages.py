@@ -49,7 +49,8 @@ def test_empty_database_explains(monkeypatch, tmp_path):
     from tests.app.conftest import ROOT
 
     monkeypatch.chdir(ROOT)
-    for page in (None, "pages/aging.py", "pages/disputes.py", "pages/credit-holds.py", "pages/provision.py"):
+    for page in (None, "pages/aging.py", "pages/disputes.py", "pages/credit-holds.py", "pages/provision.py",
+                 "pages/unapplied.py"):
         at = run_page(page)
         assert not at.exception
         assert "No invoices are loaded yet" in at.info[0].value

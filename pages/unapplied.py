@@ -1,0 +1,113 @@
+"""Unapplied cash: payments on account and the open items they most likely pay, for cash application."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from arboard import exports, unapplied
+from arboard.errors import ArboardError
+from ui import cache, charts, controls, state
+from ui.format import count, md, money, number
+
+as_of = state.ledger_page(__file__, "Unapplied cash")
+c = st.columns([1, 1.4, 1.6], vertical_alignment="bottom")
+with c[0]:
+    currency = controls.currency()
+cur = controls.unit(currency)
+consolidated = controls.consolidated_note(currency, over_time=False)
+controls.kept("ua_tolerance", 1.0)
+tolerance = c[1].slider("Short or over by up to", 0.0, 5.0, step=0.5, key="ua_tolerance", format="%.1f%%",
+                        help="A payment this close to one open invoice (a share of the invoice) is proposed as a short "
+                             "payment (bank charges, a small deduction) or an overpayment. 0%: exact amounts only.")
+DISCOUNT_CHOICES = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0]
+controls.kept("ua_discounts", [2.0, 3.0])
+discounts = c[2].multiselect("Cash discounts debtors take", DISCOUNT_CHOICES, key="ua_discounts",
+                             format_func=lambda d: f"{d:g}%",
+                             help="A payment that is one invoice, or the oldest items together, less one of these "
+                                  "to the cent is proposed as paid less a cash discount (2/10 net 30 terms).")
+st.caption("A payment the ERP could not match (no invoice number on the remittance, several invoices in one "
+           "transfer, a discount or bank charges taken off) sits on the debtor's account while the invoices it paid "
+           "stay open: the aging overstates what is overdue and the debtor is chased for what they paid. These are "
+           "the open items each payment on account most likely pays, surest first: one invoice of exactly the "
+           "amount; the debtor's oldest items together (or all but the disputed ones); either less a cash discount; "
+           "one invoice short or over by a little. An item is proposed for one payment only, and only if it was "
+           f"issued by the day the payment came in. Apply them in the ERP; its next export brings them applied. "
+           f"{consolidated}")
+
+try:
+    rules = unapplied.MatchSettings(tolerance=float(tolerance), discounts=tuple(discounts))
+except ArboardError as exc:
+    st.error(md(exc))
+    st.stop()
+cash = cache.unapplied_cash(as_of, currency, rules)
+if cash.empty:
+    if not state.ledger_summary().counts["payments"]:
+        st.info("No payments are loaded, so there is no cash on account to match. Load a payments file on the "
+                "**Data** page: payments with no invoice (or one the ledger does not know) are the cash on account.")
+    else:
+        st.info(f"No payment is on account on {as_of:%d %b %Y}"
+                + (f" in {currency}" if currency else "") + ": every payment received is applied to an invoice.")
+    st.stop()
+
+s = unapplied.summary(cash, rates=cache.exchange_rates())
+m = st.columns(4)
+m[0].metric("Cash on account", money(s.amount, cur, compact=True),
+            help=f"{count(s.count, 'payment')} received and not applied to an invoice by {as_of:%d %b %Y}; the "
+                 f"oldest came in {count(s.oldest_days, 'day')} before.")
+m[1].metric("Matched to open items", money(s.matched_amount, cur, compact=True),
+            help=f"{number(s.matched)} of {count(s.count, 'payment')}, {number(s.sure)} with high confidence (the "
+                 "exact amount of one invoice, or of the oldest items together).")
+m[2].metric("Overdue they would clear", money(s.overdue_cleared, cur, compact=True),
+            help="What is past due on the items matched: the aging and the reminders overstate what is overdue by "
+                 "this much until the payments are applied.")
+m[3].metric("Debtors with nothing overdue left", number(s.debtors_cleared),
+            help="Debtors whose whole overdue balance the matched payments pay: chasing them is chasing money "
+                 "already received.")
+a1, a2 = st.columns([3, 2])
+with a1:
+    charts.show(charts.unapplied_age_chart(unapplied.by_age(cash.proposals), cur))
+with a2:
+    st.markdown("**What to do with each**")
+    st.caption("**High**: apply it (the exact amount, or the oldest items to the cent).  \n"
+               "**Medium**: apply it and book the cash discount, if the debtor paid within the discount period.  \n"
+               "**Low**: short or over by a little: write off the bank charges, or ask the debtor about the "
+               "deduction; an excess stays on account or is refunded.  \n"
+               "**No match**: ask the debtor what the payment is for (a remittance advice), or look for it under "
+               "another account of the same group.")
+
+SHOW = {"matched": "Matched", "none": "No match", "all": "All"}
+controls.kept("ua_show", "matched")
+show = st.segmented_control("Show", list(SHOW), format_func=SHOW.get, key="ua_show") or "all"
+table = unapplied.shown(cash.proposals, show)
+LIMIT = 2_000
+st.dataframe(
+    table.head(LIMIT), hide_index=True, width="stretch",
+    column_order=["confidence", "match", "name", "payment_date", *(["amount_value"] if "amount_value" in table else []),
+                  "amount", "currency", "invoices", "difference", "overdue", "note", "days_on_account", "invoice_count",
+                  "open_total", "payment_id", "customer_id", "collector"],
+    column_config={
+        **unapplied.LABELS,
+        "payment_date": st.column_config.DateColumn(unapplied.LABELS["payment_date"]),
+        "amount_value": st.column_config.NumberColumn(f"Amount ({cur})", format="accounting"),
+        "amount": st.column_config.NumberColumn("Amount" if consolidated else f"Amount ({cur})", format="accounting"),
+        "open_total": st.column_config.NumberColumn(unapplied.LABELS["open_total"], format="accounting"),
+        "difference": st.column_config.NumberColumn(unapplied.LABELS["difference"], format="accounting",
+                                                    help="The payment less what is open on the items: a cash "
+                                                         "discount or a short payment is negative."),
+        "overdue": st.column_config.NumberColumn(unapplied.LABELS["overdue"], format="accounting"),
+        "days_on_account": st.column_config.NumberColumn(unapplied.LABELS["days_on_account"], format="%d"),
+        "invoice_count": st.column_config.NumberColumn(unapplied.LABELS["invoice_count"], format="%d"),
+        "note": st.column_config.TextColumn(unapplied.LABELS["note"], width="large"),
+    })
+if len(table) > LIMIT:
+    st.caption(f"The first {number(LIMIT)} of {number(len(table))} are listed; the downloads hold them all.")
+d1, d2, _ = st.columns([1.3, 1, 2])
+name = f"unapplied-cash-{'all-in-' if consolidated else ''}{cur}-{as_of.isoformat()}"
+sheets = unapplied.labelled(cash)
+d1.download_button("Download for the ERP (Excel)",
+                   lambda: exports.to_xlsx_sheets(sheets, money_columns=unapplied.MONEY + unapplied.LINE_MONEY),
+                   f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ua_xlsx",
+                   help="Two sheets: the proposals, one row per payment, and the clearing lines (each item at its "
+                        "open amount, then any discount or difference) that add up to each payment.")
+d2.download_button("Download (CSV)", lambda: exports.to_csv_bytes(sheets["Proposals"]), f"{name}.csv", "text/csv",
+                   key="ua_csv")

@@ -1,0 +1,74 @@
+"""The Unapplied cash page: the sample's payments on account, its settings, and its empty states."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from tests.app.conftest import ROOT, run_page
+
+
+def test_unapplied_cash_page(app_env):
+    at = run_page("pages/unapplied.py")
+    assert not at.exception
+    assert at.title[0].value == "Unapplied cash"
+    labels = [m.label for m in at.metric]
+    assert labels == ["Cash on account", "Matched to open items", "Overdue they would clear",
+                      "Debtors with nothing overdue left"]
+    listed = at.dataframe[0].value
+    assert len(listed) and (listed["match"] != "No match").all()  # matched first by default
+    assert {"Exact amount"} <= set(listed["match"])
+    at.segmented_control(key="ua_show").set_value("none").run()
+    assert not at.exception
+    assert (at.dataframe[0].value["match"] == "No match").all()
+    at.slider(key="ua_tolerance").set_value(0.0).run()
+    at.multiselect(key="ua_discounts").set_value([]).run()
+    assert not at.exception
+    at.segmented_control(key="ua_show").set_value("all").run()
+    strict = at.dataframe[0].value
+    assert not strict["match"].isin(["Short payment", "Overpayment", "Less a cash discount"]).any()
+    at.selectbox(key="currency").set_value("USD").run()
+    assert not at.exception
+    assert (at.dataframe[0].value["currency"] == "USD").all()
+
+
+def _ledger(monkeypatch, tmp_path, payments):
+    from arboard import db
+    from tests.conftest import write_ledger
+
+    url = f"duckdb:///{tmp_path / 'cash.duckdb'}"
+    engine = db.open_database(url)
+    invoices = pd.DataFrame({"invoice_id": ["I1"], "customer_id": ["C1"], "invoice_date": [date(2026, 9, 1)],
+                             "due_date": [date(2026, 10, 1)], "amount": [500.0], "currency": ["EUR"]})
+    write_ledger(engine, invoices=invoices, **({"payments": payments} if payments is not None else {}))
+    engine.dispose()
+    monkeypatch.setenv("ARBOARD_DB_URL", url)
+    monkeypatch.chdir(ROOT)
+
+
+def test_no_payments_loaded_is_explained(monkeypatch, tmp_path):
+    _ledger(monkeypatch, tmp_path, None)
+    at = run_page("pages/unapplied.py")
+    assert not at.exception
+    assert "No payments are loaded" in at.info[0].value
+
+
+def test_all_payments_applied_is_explained(monkeypatch, tmp_path):
+    _ledger(monkeypatch, tmp_path, pd.DataFrame({
+        "payment_id": ["P1"], "invoice_id": ["I1"], "customer_id": ["C1"], "payment_date": [date(2026, 10, 5)],
+        "amount": [200.0], "currency": ["EUR"]}))
+    at = run_page("pages/unapplied.py")
+    assert not at.exception
+    assert "every payment received is applied" in at.info[0].value
+
+
+def test_a_payment_on_account_is_matched(monkeypatch, tmp_path):
+    _ledger(monkeypatch, tmp_path, pd.DataFrame({
+        "payment_id": ["P1"], "invoice_id": [None], "customer_id": ["C1"], "payment_date": [date(2026, 10, 5)],
+        "amount": [500.0], "currency": ["EUR"]}))
+    at = run_page("pages/unapplied.py")
+    assert not at.exception
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["match"], row["invoices"], row["confidence"]) == ("Exact amount", "I1", "High")
+    assert at.metric[3].value == "1"
