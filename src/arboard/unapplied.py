@@ -106,7 +106,7 @@ def _windowed(as_of: date, ona: sa.Subquery) -> sa.CTE:
                       sa.func.sum(sa.case((undisputed, items.c.open_amount), else_=0.0)).over(**w).label("u_running"),
                       sa.func.max(sa.case((undisputed, items.c.invoice_date))).over(**w).label("u_latest"))
             .where(items.c.customer_id.in_(sa.select(ona.c.customer_id)))
-            .cte("windowed"))
+            .cte("windowed").prefix_with("MATERIALIZED"))
 
 
 def _same_account(ona, items) -> sa.ColumnElement:
@@ -121,16 +121,31 @@ def _near(total: sa.ColumnElement, amount: sa.ColumnElement, factors: tuple[floa
     return sa.or_(*(sa.func.abs(total * f - amount) < slack for f in factors))
 
 
+# The columns of the one statement that reads every part (each part fills some, the rest are NULL).
+PARTS = {"part": sa.String, "payment_id": sa.String, "customer_id": sa.String, "name": sa.String,
+         "collector": sa.String, "day": sa.Date, "amount": sa.Float, "currency": sa.String, "invoice_id": sa.String,
+         "undisputed": sa.Boolean, "upto": sa.Integer, "skip_disputed": sa.Boolean, "position": sa.Integer}
+
+
+def _part(part: str, **columns: sa.ColumnElement) -> list[sa.ColumnElement]:
+    """The select list of one part of :data:`PARTS`."""
+    return [sa.literal(part, sa.String).label("part") if key == "part" else
+            sa.cast(columns[key], kind).label(key) if key in columns else sa.cast(sa.null(), kind).label(key)
+            for key, kind in PARTS.items()]
+
+
 def _candidates(engine: Engine, as_of: date, settings: MatchSettings
                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(payments on account, single-item candidates, several-item candidates with their items, the open
-    and overdue balance of each debtor with a payment on account)."""
-    ona = payments_on_account(as_of).subquery("ona")
+    """(payments on account, single-item candidates, several-item candidates with their items, the
+    overdue balance of each debtor with a payment on account), from one statement: the payments on
+    account and their debtors' open items are worked out once (materialised), not once per part."""
+    ona = payments_on_account(as_of).cte("ona").prefix_with("MATERIALIZED")
     win = _windowed(as_of, ona)
     factors = (1.0, *(1 - d / 100 for d in settings.discounts))
     widest = max(settings.tolerance, *settings.discounts, 0.0) / 100
-    singles = (sa.select(ona.c.payment_id, win.c.invoice_id, win.c.currency, win.c.due_date, win.c.open_amount,
-                         win.c.undisputed)
+    singles = (sa.select(*_part("single", payment_id=ona.c.payment_id, invoice_id=win.c.invoice_id,
+                                currency=win.c.currency, day=win.c.due_date, amount=win.c.open_amount,
+                                undisputed=win.c.undisputed))
                .select_from(ona.join(win, _same_account(ona, win)))
                .where(ona.c.amount > 0, win.c.open_amount > CENT, win.c.invoice_date <= ona.c.payment_date,
                       ona.c.amount >= win.c.open_amount * (1 - widest) - SLACK,
@@ -140,38 +155,44 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings
     u_slack = SLACK + CENT * win.c.u_position
     ends = sa.union_all(
         sa.select(ona.c.payment_id, win.c.customer_id, win.c.currency, win.c.position.label("upto"),
-                  sa.literal(False).label("skip_disputed"), win.c.running.label("total"))
+                  sa.literal(False).label("skip_disputed"))
         .select_from(ona.join(win, _same_account(ona, win)))
         .where(ona.c.amount > 0, win.c.position >= 2, win.c.position <= MAX_ITEMS,
                win.c.latest <= ona.c.payment_date, _near(win.c.running, ona.c.amount, factors, slack)),
         sa.select(ona.c.payment_id, win.c.customer_id, win.c.currency, win.c.position.label("upto"),
-                  sa.literal(True).label("skip_disputed"), win.c.u_running.label("total"))
+                  sa.literal(True).label("skip_disputed"))
         .select_from(ona.join(win, _same_account(ona, win)))
         .where(ona.c.amount > 0, win.c.undisputed, win.c.u_position >= 2, win.c.u_position < win.c.position,
                win.c.u_position <= MAX_ITEMS, win.c.u_latest <= ona.c.payment_date,
                _near(win.c.u_running, ona.c.amount, factors, u_slack)),
     ).subquery("ends")
-    several = (sa.select(ends.c.payment_id, ends.c.upto, ends.c.skip_disputed, ends.c.total, win.c.invoice_id,
-                         win.c.currency, win.c.due_date, win.c.open_amount, win.c.undisputed, win.c.position)
+    several = (sa.select(*_part("several", payment_id=ends.c.payment_id, upto=ends.c.upto,
+                                skip_disputed=ends.c.skip_disputed, invoice_id=win.c.invoice_id,
+                                currency=win.c.currency, day=win.c.due_date, amount=win.c.open_amount,
+                                undisputed=win.c.undisputed, position=win.c.position))
                .select_from(ends.join(win, sa.and_(win.c.customer_id == ends.c.customer_id,
                                                   win.c.currency == ends.c.currency, win.c.position <= ends.c.upto)))
                .where(sa.or_(~ends.c.skip_disputed, win.c.undisputed)))
     overdue_part = sa.case((sa.and_(win.c.due_date < as_of, win.c.open_amount > 0), win.c.open_amount), else_=0.0)
-    balances = (sa.select(win.c.customer_id, win.c.currency, sa.func.sum(overdue_part).label("overdue"))
+    balances = (sa.select(*_part("overdue", customer_id=win.c.customer_id, currency=win.c.currency,
+                                 amount=sa.func.sum(overdue_part)))
                 .group_by(win.c.customer_id, win.c.currency))
     cust = schema.customers
-    payments = (sa.select(ona.c.payment_id, ona.c.customer_id,
-                          sa.func.coalesce(cust.c.name, ona.c.customer_id).label("name"), cust.c.collector,
-                          ona.c.payment_date, ona.c.amount, ona.c.currency)
+    payments = (sa.select(*_part("payment", payment_id=ona.c.payment_id, customer_id=ona.c.customer_id,
+                                 name=sa.func.coalesce(cust.c.name, ona.c.customer_id), collector=cust.c.collector,
+                                 day=ona.c.payment_date, amount=ona.c.amount, currency=ona.c.currency))
                 .select_from(ona.outerjoin(cust, cust.c.customer_id == ona.c.customer_id)))
     with engine.connect() as conn:
-        return (fetch_frame(conn, payments, ["payment_id", "customer_id", "name", "collector", "payment_date",
-                                             "amount", "currency"]),
-                fetch_frame(conn, singles, ["payment_id", "invoice_id", "currency", "due_date", "open_amount",
-                                            "undisputed"]),
-                fetch_frame(conn, several, ["payment_id", "upto", "skip_disputed", "total", "invoice_id", "currency",
-                                            "due_date", "open_amount", "undisputed", "position"]),
-                fetch_frame(conn, balances, ["customer_id", "currency", "overdue"]))
+        df = fetch_frame(conn, sa.union_all(payments, singles, several, balances), list(PARTS))
+    part = {name: df[df["part"] == name].reset_index(drop=True) for name in ("payment", "single", "several", "overdue")}
+    return (part["payment"].rename(columns={"day": "payment_date"})[
+                ["payment_id", "customer_id", "name", "collector", "payment_date", "amount", "currency"]],
+            part["single"].rename(columns={"day": "due_date", "amount": "open_amount"})[
+                ["payment_id", "invoice_id", "currency", "due_date", "open_amount", "undisputed"]],
+            part["several"].rename(columns={"day": "due_date", "amount": "open_amount"})[
+                ["payment_id", "upto", "skip_disputed", "invoice_id", "currency", "due_date", "open_amount",
+                 "undisputed", "position"]],
+            part["overdue"].rename(columns={"amount": "overdue"})[["customer_id", "currency", "overdue"]])
 
 
 def cents(amount: float) -> int:
@@ -277,7 +298,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None,
         frame["open_amount"] = frame["open_amount"].astype(float).round(2)
     kept = ["invoice_id", "currency", "due_date", "open_amount", "undisputed"]
     opened = pd.concat([singles[kept], several[kept]]).drop_duplicates("invoice_id")
-    item = opened.set_index("invoice_id")
+    # Plain lookups: a .loc per proposal took seconds at a million invoices.
+    item = {row.invoice_id: row for row in opened.itertuples(index=False)}
     used: set[str] = set()
     chosen: dict[str, tuple] = {}
     options = _options(payments, singles, several, settings)
@@ -299,15 +321,15 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None,
             rows.append((p.payment_id, "none", (), None, 0.0, 0.0, np.nan, why))
             continue
         rule, discount, items, skipped = option[5], option[6], option[7], option[8]
-        open_total = round(float(item.loc[list(items), "open_amount"].sum()), 2)
-        overdue = round(float(item.loc[list(items), "open_amount"]
-                              .where(item.loc[list(items), "due_date"] < day, 0.0).clip(lower=0).sum()), 2)
+        mine = [item[i] for i in items]
+        open_total = round(sum(r.open_amount for r in mine), 2)
+        overdue = round(sum(r.open_amount for r in mine if r.due_date < day and r.open_amount > 0), 2)
         notes = []
         if discount is not None:
             notes.append(f"{discount:g}% cash discount taken.")
         if skipped:
             notes.append("The disputed items among them are left out.")
-        held = int((~item.loc[list(items), "undisputed"].astype(bool)).sum())
+        held = sum(not r.undisputed for r in mine)
         if held:
             notes.append("The invoice is disputed: the payment may settle the dispute." if len(items) == 1 else
                          f"{held} of the items are disputed: the payment may settle the disputes.")
@@ -318,7 +340,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None,
             notes.append("Bank charges or a deduction: write off or ask the debtor.")
         if rule == "over":
             notes.append("The excess stays on account or is refunded.")
-        rows.append((p.payment_id, rule, items, item.loc[items[0], "currency"], open_total, overdue,
+        rows.append((p.payment_id, rule, items, mine[0].currency, open_total, overdue,
                      round(p.amount - open_total, 2), " ".join(notes)))
     matched = pd.DataFrame(rows, columns=["payment_id", "rule", "items", "item_currency", "open_total", "overdue",
                                           "difference", "note"])
@@ -344,14 +366,14 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None,
     return CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True))
 
 
-def _lines(df: pd.DataFrame, item: pd.DataFrame) -> pd.DataFrame:
+def _lines(df: pd.DataFrame, item: dict) -> pd.DataFrame:
     """The clearing lines of the matched proposals: each item at its open amount, then the difference."""
     rows = []
     for p in df[df["rule"] != "none"].itertuples(index=False):
         for invoice_id in p.items:
             rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, invoice_id,
-                         item.loc[invoice_id, "due_date"], float(item.loc[invoice_id, "open_amount"]),
-                         "Credit note" if item.loc[invoice_id, "open_amount"] < 0 else "Invoice"))
+                         item[invoice_id].due_date, float(item[invoice_id].open_amount),
+                         "Credit note" if item[invoice_id].open_amount < 0 else "Invoice"))
         if abs(p.difference) >= CENT:
             kind = {"discount": "Cash discount", "short": "Short payment", "over": "Left on account"}.get(p.rule,
                                                                                                       "Rounding")
