@@ -164,6 +164,15 @@ if rows:
     standing = creditholds.standing(state.engine(), who, as_of)
     if standing:
         st.caption(f"{md(standing)} See the Credit holds page.")
+    on_account = cache.debtor_cash(as_of, who).proposals
+    if len(on_account):
+        st.caption("Cash on account: " + "; ".join(
+            f"{money(r.amount, r.currency) if r.currency else number(r.amount, 2)} received {r.payment_date:%d %b %Y}, "
+            + ("no open item matches it" if not r.invoice_count else
+               f"most likely for {md(r.invoices)} ({r.match.lower()}, {r.confidence.lower()} confidence)")
+            for r in on_account.head(3).itertuples())
+            + (f"; and {count(len(on_account) - 3, 'more payment')}" if len(on_account) > 3 else "")
+            + ". Ask before chasing what it pays; the Unapplied cash page lists them for the ERP.")
     if settings.interest.is_set:
         owed = interest.by_debtor(state.engine(), as_of, terms=settings.interest, customer_id=who)
         st.caption("Late-payment interest to date: " + ("; ".join(

@@ -567,3 +567,13 @@ def _unapplied(url, version, as_of, currency, tolerance, discounts) -> unapplied
 def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSettings) -> unapplied.CashOnAccount:
     """The payments on account with the open items they most likely pay, and the clearing lines, cached."""
     return _unapplied(*_key(), as_of, currency, rules.tolerance, rules.discounts)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _debtor_cash(url, version, as_of, customer_id) -> unapplied.CashOnAccount:
+    return unapplied.match_payments(state._engine(url), as_of, customer_id=customer_id)
+
+
+def debtor_cash(as_of: date, customer_id: str) -> unapplied.CashOnAccount:
+    """One debtor's payments on account and what they most likely pay (default rules), cached."""
+    return _debtor_cash(*_key(), as_of, customer_id)

@@ -134,12 +134,12 @@ def _part(part: str, **columns: sa.ColumnElement) -> list[sa.ColumnElement]:
             for key, kind in PARTS.items()]
 
 
-def _candidates(engine: Engine, as_of: date, settings: MatchSettings
+def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_id: str | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(payments on account, single-item candidates, several-item candidates with their items, the
     overdue balance of each debtor with a payment on account), from one statement: the payments on
     account and their debtors' open items are worked out once (materialised), not once per part."""
-    ona = payments_on_account(as_of).cte("ona").prefix_with("MATERIALIZED")
+    ona = payments_on_account(as_of, customer_id=customer_id).cte("ona").prefix_with("MATERIALIZED")
     win = _windowed(as_of, ona)
     factors = (1.0, *(1 - d / 100 for d in settings.discounts))
     widest = max(settings.tolerance, *settings.discounts, 0.0) / 100
@@ -257,7 +257,7 @@ class CashOnAccount:
         return self.proposals.empty
 
 
-def match_payments(engine: Engine, as_of: date, *, currency: str | None = None,
+def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, customer_id: str | None = None,
                    settings: MatchSettings | None = None, rates: fx.Rates | None = None) -> CashOnAccount:
     """What each payment on account as of ``as_of`` most likely pays.
 
@@ -270,6 +270,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None,
     currency
         Only the payments in this currency (a payment without one counts in the currency of the items
         it matches; unmatched, it is listed with all currencies only). None: all of them.
+    customer_id
+        Only this debtor's payments (the same proposals as for everyone: debtors never share items).
     settings
         The tolerance and cash discounts tried (:class:`MatchSettings`; its defaults when None).
     rates
@@ -290,7 +292,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None,
     """
     settings = settings or MatchSettings()
     events.ensure_current(engine)  # partial payments come from the derived balance events
-    payments, singles, several, balances = _candidates(engine, as_of, settings)
+    payments, singles, several, balances = _candidates(engine, as_of, settings, customer_id)
     payments["amount"] = payments["amount"].astype(float).round(2)
     payments["payment_date"] = pd.to_datetime(payments["payment_date"])
     for frame in (singles, several):

@@ -39,8 +39,10 @@ def _ledger(monkeypatch, tmp_path, payments):
 
     url = f"duckdb:///{tmp_path / 'cash.duckdb'}"
     engine = db.open_database(url)
-    invoices = pd.DataFrame({"invoice_id": ["I1"], "customer_id": ["C1"], "invoice_date": [date(2026, 9, 1)],
-                             "due_date": [date(2026, 10, 1)], "amount": [500.0], "currency": ["EUR"]})
+    invoices = pd.DataFrame({"invoice_id": ["I1", "I2"], "customer_id": ["C1", "C1"],
+                             "invoice_date": [date(2026, 9, 1), date(2026, 9, 20)],
+                             "due_date": [date(2026, 10, 1), date(2026, 10, 20)], "amount": [500.0, 200.0],
+                             "currency": ["EUR", "EUR"]})
     write_ledger(engine, invoices=invoices, **({"payments": payments} if payments is not None else {}))
     engine.dispose()
     monkeypatch.setenv("ARBOARD_DB_URL", url)
@@ -71,4 +73,11 @@ def test_a_payment_on_account_is_matched(monkeypatch, tmp_path):
     assert not at.exception
     row = at.dataframe[0].value.iloc[0]
     assert (row["match"], row["invoices"], row["confidence"]) == ("Exact amount", "I1", "High")
-    assert at.metric[3].value == "1"
+    assert at.metric[3].value == "1"  # I2 falls due after the as-of date (5 October, the last payment)
+    # The debtor's own page says so before anyone calls about I1.
+    at = run_page("pages/debtors.py")
+    at.session_state["ex_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any("Cash on account: €500.00 received 05 Oct 2026, most likely for I1 (exact amount, high confidence)"
+               in c.value for c in at.caption), [c.value for c in at.caption]
