@@ -124,6 +124,15 @@ def test_one_payment_on_account_per_rule(worked):
     assert kinds["P6", "Left on account"] == pytest.approx(3.0)
 
 
+def test_an_item_is_proposed_once(engine):
+    write_ledger(engine, invoices=pd.DataFrame([_inv("X1", "C1", "2026-01-02", "2026-01-10", 100.00)]),
+                 payments=pd.DataFrame([_pay("U2", "C1", "2026-01-20", 100.00),
+                                        _pay("U1", "C1", "2026-01-15", 100.00)]))
+    df = unapplied.match_payments(engine, AS_OF).proposals.set_index("payment_id")
+    assert (df.loc["U1", "invoices"], df.loc["U2", "match"]) == ("X1", "No match")  # the earlier payment first
+    assert df.loc["U2", "note"].startswith("What it could pay is proposed for another")
+
+
 def test_summary_and_bands(worked):
     cash = unapplied.match_payments(worked, AS_OF)
     df, s = cash.proposals, unapplied.summary(cash)

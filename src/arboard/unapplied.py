@@ -21,6 +21,7 @@ database (the debtors with payments on account only); only candidates reach pand
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -306,7 +307,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     chosen: dict[str, tuple] = {}
     options = _options(payments, singles, several, settings)
     # How many single invoices would do for a payment by the same rule (several of the same amount).
-    alike = pd.Series([(o[3], o[5]) for o in options if len(o[7]) == 1], dtype=object).value_counts().to_dict()
+    alike = Counter((o[3], o[5]) for o in options if len(o[7]) == 1)
+    readable = {o[3] for o in options}
     for option in options:
         pid, items = option[3], option[7]
         if pid in chosen or used.intersection(items):
@@ -319,7 +321,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
         option = chosen.get(p.payment_id)
         if option is None:
             why = "A refund or reversal: nothing to match." if p.amount <= 0 else \
-                "No open item or oldest items of the debtor add up to it."
+                "What it could pay is proposed for another of the debtor's payments: ask the debtor." \
+                if p.payment_id in readable else "No open item or oldest items of the debtor add up to it."
             rows.append((p.payment_id, "none", (), None, 0.0, 0.0, np.nan, why))
             continue
         rule, discount, items, skipped = option[5], option[6], option[7], option[8]
@@ -336,7 +339,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
             notes.append("The invoice is disputed: the payment may settle the dispute." if len(items) == 1 else
                          f"{held} of the items are disputed: the payment may settle the disputes.")
         same = alike.get((p.payment_id, rule), 1)
-        if len(items) == 1 and same > 1:
+        if rule in ("exact", "discount") and len(items) == 1 and same > 1:
             notes.append(f"{same} open invoices of this amount; the oldest free one is proposed.")
         if rule == "short":
             notes.append("Bank charges or a deduction: write off or ask the debtor.")
