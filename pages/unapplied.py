@@ -30,8 +30,10 @@ st.caption("A payment the ERP could not match (no invoice number on the remittan
            "stay open: the aging overstates what is overdue and the debtor is chased for what they paid. These are "
            "the open items each payment on account most likely pays, surest first: one invoice of exactly the "
            "amount; the debtor's oldest items together (or all but the disputed ones); either less a cash discount; "
-           "one invoice short or over by a little. An item is proposed for one payment only, and only if it was "
-           f"issued by the day the payment came in. Apply them in the ERP; its next export brings them applied. "
+           "one invoice short or over by a little; last, the only open invoice of another debtor for exactly the "
+           "amount (a group company paying, a wrong account), when the amount is rare enough. An item is proposed "
+           "for one payment only, and only if it was issued by the day the payment came in. Apply them in the ERP; "
+           "its next export brings them applied. "
            f"{consolidated}")
 
 try:
@@ -71,7 +73,8 @@ with a2:
     st.caption("**High**: apply it (the exact amount, or the oldest items to the cent).  \n"
                "**Medium**: apply it and book the cash discount, if the debtor paid within the discount period.  \n"
                "**Low**: short or over by a little: write off the bank charges, or ask the debtor about the "
-               "deduction; an excess stays on account or is refunded.  \n"
+               "deduction; an excess stays on account or is refunded. Another debtor's invoice: check who paid "
+               "before moving the payment.  \n"
                "**No match**: ask the debtor what the payment is for (a remittance advice), or look for it under "
                "another account of the same group.")
 

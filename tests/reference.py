@@ -233,9 +233,14 @@ def paid_late_interest(inv: pd.DataFrame, pay: pd.DataFrame, since: date, until:
 def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tolerance: float = 1.0,
                       discounts: tuple[float, ...] = (2.0, 3.0), max_items: int = 100) -> dict[str, tuple]:
     """Payment on account -> (rule, items) by brute force: every single open invoice and every run of a
-    debtor's oldest open items (all, or the undisputed), read by the same rules, surest first, each item
-    proposed once."""
-    from arboard.unapplied import RANK, MatchSettings, cents, classify
+    debtor's oldest open items (all, or the undisputed), read by the same rules, then the only open invoice
+    of another debtor for exactly the amount, surest first, each item proposed once."""
+    import math
+
+    from arboard.unapplied import BAND, CHANCE, RANK, MatchSettings, cents, classify
+
+    def band(amount: float) -> int:
+        return math.floor(math.log(amount) / BAND)
 
     rules = MatchSettings(tolerance=tolerance, discounts=discounts)
     open_ = open_amounts(inv, pay, as_of)
@@ -275,6 +280,15 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
                         rule = "oldest" if read[0] == "exact" else "discount"
                         options.append((RANK[rule], abs(paid - owed), p.payment_date, p.payment_id,
                                         min(t.due_date for t in taken), rule, tuple(t.invoice_id for t in taken)))
+        # The one open invoice of another debtor for exactly the amount.
+        others = [r for r in rows if r.customer_id != p.customer_id and open_[r.invoice_id] > 0.005
+                  and cents(open_[r.invoice_id]) == paid and r.invoice_date <= p.payment_date
+                  and (not isinstance(p.currency, str) or r.currency == p.currency)]
+        crowd = sum(1 for r in rows if open_[r.invoice_id] > 0.005 and others and r.currency == others[0].currency
+                    and band(open_[r.invoice_id]) == band(open_[others[0].invoice_id]))
+        if len(others) == 1 and crowd < CHANCE * open_[others[0].invoice_id]:
+            options.append((RANK["elsewhere"], 0, p.payment_date, p.payment_id, others[0].due_date, "elsewhere",
+                            (others[0].invoice_id,)))
     options.sort(key=lambda o: (o[0], o[1], o[2], o[3], o[4], len(o[6]), o[6]))
     chosen, used = {}, set()
     for o in options:

@@ -133,6 +133,26 @@ def test_an_item_is_proposed_once(engine):
     assert df.loc["U2", "note"].startswith("What it could pay is proposed for another")
 
 
+def test_the_only_invoice_of_the_amount_at_another_debtor(engine):
+    customers = pd.DataFrame({"customer_id": ["G1", "G2"], "name": ["Group Holding", "Group Sales Ltd"]})
+    invoices = [_inv("W1", "G2", "2026-01-02", "2026-01-31", 777.77),
+                _inv("W2", "G3", "2026-01-02", "2026-01-31", 50.0), _inv("W3", "G4", "2026-01-02", "2026-01-31", 50.0),
+                _inv("W4", "G1", "2026-01-02", "2026-01-31", 60.0)]
+    payments = [_pay("H1", "G1", "2026-02-03", 777.77),  # the holding pays its subsidiary's invoice
+                _pay("H2", "G1", "2026-02-03", 50.00),  # two debtors have an invoice of 50: no guess
+                _pay("H3", "G3", "2026-02-03", 60.00)]  # G1's 60 is someone else's: but only one, so proposed
+    write_ledger(engine, customers=customers, invoices=pd.DataFrame(invoices), payments=pd.DataFrame(payments))
+    cash = unapplied.match_payments(engine, AS_OF)
+    df = cash.proposals.set_index("payment_id")
+    assert (df.loc["H1", "match"], df.loc["H1", "invoices"], df.loc["H1", "confidence"]) == \
+        ("Another debtor's invoice", "W1", "Low")
+    assert "Group Sales Ltd's (G2)" in df.loc["H1", "note"]
+    assert df.loc["H2", "match"] == "No match" and df.loc["H3", "invoices"] == "W4"
+    # It clears the other debtor's overdue, not the payer's: no debtor counts as cleared by it.
+    s = unapplied.summary(cash)
+    assert s.overdue_cleared == pytest.approx(837.77) and s.debtors_cleared == 0
+
+
 def test_summary_and_bands(worked):
     cash = unapplied.match_payments(worked, AS_OF)
     df, s = cash.proposals, unapplied.summary(cash)
@@ -225,7 +245,9 @@ def ledgers(draw):
                                        round(base + 2.5, 2), round(base - 0.01, 2), 50.0, -20.0]))
         latest = max((r["invoice_date"] for r in picked), default=START)
         pay_rows.append({"payment_id": f"U{k}", "invoice_id": draw(st.sampled_from([None, None, "NOPE"])),
-                         "customer_id": who, "payment_date": latest + timedelta(days=draw(st.integers(-5, 60))),
+                         # Now and then posted to the other debtor (a group company paying, a wrong account).
+                         "customer_id": draw(st.sampled_from([who, who, who, "C1" if who == "C0" else "C0"])),
+                         "payment_date": latest + timedelta(days=draw(st.integers(-5, 60))),
                          "amount": amount, "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None]))})
     inv = pd.DataFrame(inv_rows)
     pay = pd.DataFrame(pay_rows, columns=["payment_id", "invoice_id", "customer_id", "payment_date", "amount",

@@ -350,7 +350,7 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
         }).drop_duplicates("payment_id")
         payments = pd.concat([payments, unapplied], ignore_index=True)
     payments = _unidentified(payments, invoices, end, np.random.default_rng([spec.seed, first, 4]), ids,
-                             b2b=c["_b2b"], eligible=pos & settled & (k == 1))
+                             b2b=c["_b2b"], eligible=pos & settled & (k == 1), debtors=c["customer_id"])
 
     # What is still open when the payment-plan call comes: the plan is for that, not the whole invoice.
     early = keep & (pay_date < due[rep] + np.timedelta64(PLAN_CALL_DAYS, "D"))
@@ -363,13 +363,13 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
 
 
 def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timestamp, rng: np.random.Generator,
-                  ids: np.ndarray, *, b2b: np.ndarray, eligible: np.ndarray) -> pd.DataFrame:
+                  ids: np.ndarray, *, b2b: np.ndarray, eligible: np.ndarray, debtors: np.ndarray) -> pd.DataFrame:
     """Turn a few recent payments into payments the ERP could not match: posted on account, their invoices
     left open (``invoices`` is changed in place), as cash application finds them.
 
     Most are for the exact amount; some pay the debtor's other invoices of that week too, some
-    take a 2% cash discount (businesses) and some arrive short by bank charges. From a stream of their
-    own, so no other draw changes.
+    take a 2% cash discount (businesses), some arrive short by bank charges and a few are posted to
+    another debtor's account. From a stream of their own, so no other draw changes.
     """
     horizon = end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS, "D")
     pos = pd.Series(np.arange(len(ids)), index=ids)
@@ -403,6 +403,8 @@ def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timest
     charges = np.round(rng.uniform(2, 15, len(grouped)) / _per_unit(grouped["currency"].to_numpy()), 2)
     amount = np.where(discount, np.round(amount * 0.98, 2), np.where(short, np.round(amount - charges, 2), amount))
     grouped["amount"] = np.round(amount, 2)
+    wrong = (kind >= 0.8) & (kind < 0.84)
+    grouped.loc[wrong, "customer_id"] = debtors[rng.integers(0, len(debtors), int(wrong.sum()))]
     grouped["invoice_id"] = None
     grouped["payment_id"] = "ONA" + grouped["payment_id"].str.slice(3, 12) + "U"  # PAY000000042-0: ONA000000042U
     return pd.concat([payments[~pick], grouped[payments.columns]], ignore_index=True)

@@ -12,6 +12,9 @@ the rules a cash-application clerk works through, surest first:
    add up to the payment exactly; or, leaving out the disputed ones, which debtors hold back.
 3. **Less a cash discount**: either of the above less a usual cash discount (2% or 3%), to the cent.
 4. **Short or over payment**: one invoice within a tolerance (bank charges, a small deduction).
+5. **Another debtor's invoice**: the only open invoice in the ledger for exactly the amount belongs to
+   another debtor (a group company paying for it, a payment posted to the wrong account), when the
+   amount is rare enough that chance would seldom hit it to the cent.
 
 An invoice is proposed for one payment only (the surest match first; then the older payment), and
 only if it was issued by the day the payment came in. Proposals are not applied here: the ERP is the
@@ -21,6 +24,7 @@ database (the debtors with payments on account only); only candidates reach pand
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +43,11 @@ CENT = 0.005  # amounts equal to the cent
 SLACK = 0.02  # the database's search is this much wider than the rules, which then decide in whole cents
 MAX_ITEMS = 100  # the most open items one payment is matched to (a list past that is for the ERP's own run)
 AGE_EDGES = (7, 30, 60, 90)  # days on account, for the age bands
+# Another debtor's invoice for exactly the amount is proposed only when chance would rarely give such a
+# hit: the open items in the amount's band (2% wide, so about 2 x amount cent values) number fewer than
+# CHANCE x amount, which makes the expected number of items at that very cent below 5%.
+BAND = math.log(1.02)
+CHANCE = 0.1
 
 # Rule code: (what the proposal says, how sure it is, order tried).
 RULES = {
@@ -47,6 +56,7 @@ RULES = {
     "discount": ("Less a cash discount", "Medium"),
     "short": ("Short payment", "Low"),
     "over": ("Overpayment", "Low"),
+    "elsewhere": ("Another debtor's invoice", "Low"),
     "none": ("No match", "—"),
 }
 RANK = {code: i for i, code in enumerate(RULES)}
@@ -90,10 +100,9 @@ class MatchSettings:
         object.__setattr__(self, "discounts", tuple(sorted(set(float(d) for d in self.discounts))))
 
 
-def _windowed(as_of: date, ona: sa.Subquery) -> sa.CTE:
-    """The open items of the debtors with a payment on account, numbered oldest first per debtor and
+def _windowed(items: sa.CTE, ona: sa.CTE) -> sa.CTE:
+    """The open ``items`` of the debtors with a payment on account, numbered oldest first per debtor and
     currency, with running totals: over all items, and over the undisputed ones."""
-    items = open_items(as_of)
     w = {"partition_by": (items.c.customer_id, items.c.currency),
          "order_by": (items.c.due_date, items.c.invoice_date, items.c.invoice_id),
          "rows": (None, 0)}
@@ -108,6 +117,12 @@ def _windowed(as_of: date, ona: sa.Subquery) -> sa.CTE:
                       sa.func.max(sa.case((undisputed, items.c.invoice_date))).over(**w).label("u_latest"))
             .where(items.c.customer_id.in_(sa.select(ona.c.customer_id)))
             .cte("windowed").prefix_with("MATERIALIZED"))
+
+
+def _band(amount: sa.ColumnElement) -> sa.ColumnElement:
+    """Which band of amounts 2% wide ``amount`` (positive) falls in: the neighbourhood whose crowd says
+    how often an amount would be hit to the cent by chance."""
+    return sa.cast(sa.func.floor(sa.func.ln(amount) / BAND), sa.Integer)
 
 
 def _same_account(ona, items) -> sa.ColumnElement:
@@ -136,12 +151,15 @@ def _part(part: str, **columns: sa.ColumnElement) -> list[sa.ColumnElement]:
 
 
 def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_id: str | None = None
-                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                ) -> tuple[pd.DataFrame, ...]:
     """(payments on account, single-item candidates, several-item candidates with their items, the
-    overdue balance of each debtor with a payment on account), from one statement: the payments on
-    account and their debtors' open items are worked out once (materialised), not once per part."""
+    overdue balance of each debtor with a payment on account, the one invoice of another debtor for
+    exactly the amount), from one statement: the payments on account and the open items are worked
+    out once (materialised), not once per part."""
     ona = payments_on_account(as_of, customer_id=customer_id).cte("ona").prefix_with("MATERIALIZED")
-    win = _windowed(as_of, ona)
+    items = open_items(as_of)
+    everyone = sa.select(items).cte("everyone").prefix_with("MATERIALIZED")
+    win = _windowed(everyone, ona)
     factors = (1.0, *(1 - d / 100 for d in settings.discounts))
     widest = max(settings.tolerance, *settings.discounts, 0.0) / 100
     singles = (sa.select(*_part("single", payment_id=ona.c.payment_id, invoice_id=win.c.invoice_id,
@@ -174,18 +192,45 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
                .select_from(ends.join(win, sa.and_(win.c.customer_id == ends.c.customer_id,
                                                   win.c.currency == ends.c.currency, win.c.position <= ends.c.upto)))
                .where(sa.or_(~ends.c.skip_disputed, win.c.undisputed)))
+    # Another debtor's invoice for exactly the amount, when only one in the ledger is: a group company
+    # paying for another, or a payment posted to the wrong account.
+    cust = schema.customers
+    same_cents = sa.func.round(everyone.c.open_amount * 100) == sa.func.round(ona.c.amount * 100)
+    others = (sa.select(ona.c.payment_id, everyone.c.invoice_id, everyone.c.customer_id, everyone.c.currency,
+                        everyone.c.due_date, everyone.c.open_amount,
+                        sa.not_(sa.func.coalesce(everyone.c.disputed, False)).label("undisputed"),
+                        sa.func.count().over(partition_by=ona.c.payment_id).label("alike"))
+              .select_from(ona.join(everyone, sa.and_(
+                  same_cents, everyone.c.customer_id != ona.c.customer_id,
+                  sa.or_(ona.c.currency.is_(None), everyone.c.currency == ona.c.currency))))
+              .where(ona.c.amount > 0, everyone.c.open_amount > CENT, everyone.c.invoice_date <= ona.c.payment_date)
+              .subquery("others"))
+    # Only where chance would rarely give such a hit: few open items lie near the amount.
+    banded = (sa.select(everyone.c.currency, _band(everyone.c.open_amount).label("band"))
+              .where(everyone.c.open_amount > CENT).subquery("banded"))
+    density = (sa.select(banded.c.currency, banded.c.band, sa.func.count().label("near"))
+               .group_by(banded.c.currency, banded.c.band).subquery("density"))
+    elsewhere = (sa.select(*_part("elsewhere", payment_id=others.c.payment_id, invoice_id=others.c.invoice_id,
+                                  customer_id=others.c.customer_id,
+                                  name=sa.func.coalesce(cust.c.name, others.c.customer_id),
+                                  currency=others.c.currency, day=others.c.due_date, amount=others.c.open_amount,
+                                  undisputed=others.c.undisputed))
+                 .select_from(others.join(density, sa.and_(density.c.currency == others.c.currency,
+                                                           density.c.band == _band(others.c.open_amount)))
+                              .outerjoin(cust, cust.c.customer_id == others.c.customer_id))
+                 .where(others.c.alike == 1, density.c.near < CHANCE * others.c.open_amount))
     overdue_part = sa.case((sa.and_(win.c.due_date < as_of, win.c.open_amount > 0), win.c.open_amount), else_=0.0)
     balances = (sa.select(*_part("overdue", customer_id=win.c.customer_id, currency=win.c.currency,
                                  amount=sa.func.sum(overdue_part)))
                 .group_by(win.c.customer_id, win.c.currency))
-    cust = schema.customers
     payments = (sa.select(*_part("payment", payment_id=ona.c.payment_id, customer_id=ona.c.customer_id,
                                  name=sa.func.coalesce(cust.c.name, ona.c.customer_id), collector=cust.c.collector,
                                  day=ona.c.payment_date, amount=ona.c.amount, currency=ona.c.currency))
                 .select_from(ona.outerjoin(cust, cust.c.customer_id == ona.c.customer_id)))
     with engine.connect() as conn:
-        df = fetch_frame(conn, sa.union_all(payments, singles, several, balances), list(PARTS))
-    part = {name: df[df["part"] == name].reset_index(drop=True) for name in ("payment", "single", "several", "overdue")}
+        df = fetch_frame(conn, sa.union_all(payments, singles, several, balances, elsewhere), list(PARTS))
+    part = {name: df[df["part"] == name].reset_index(drop=True)
+            for name in ("payment", "single", "several", "overdue", "elsewhere")}
     return (part["payment"].rename(columns={"day": "payment_date"})[
                 ["payment_id", "customer_id", "name", "collector", "payment_date", "amount", "currency"]],
             part["single"].rename(columns={"day": "due_date", "amount": "open_amount"})[
@@ -193,7 +238,10 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
             part["several"].rename(columns={"day": "due_date", "amount": "open_amount"})[
                 ["payment_id", "upto", "skip_disputed", "invoice_id", "currency", "due_date", "open_amount",
                  "undisputed", "position"]],
-            part["overdue"].rename(columns={"amount": "overdue"})[["customer_id", "currency", "overdue"]])
+            part["overdue"].rename(columns={"amount": "overdue"})[["customer_id", "currency", "overdue"]],
+            part["elsewhere"].rename(columns={"day": "due_date", "amount": "open_amount"})[
+                ["payment_id", "invoice_id", "customer_id", "name", "currency", "due_date", "open_amount",
+                 "undisputed"]])
 
 
 def cents(amount: float) -> int:
@@ -217,7 +265,7 @@ def classify(paid: int, owed: int, items: int, settings: MatchSettings) -> tuple
     return None
 
 
-def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFrame,
+def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFrame, elsewhere: pd.DataFrame,
              settings: MatchSettings) -> list[tuple]:
     """Every way to read each payment, as (rank, |difference|, payment date, payment id, oldest due date,
     rule, discount, items, skipped disputed), surest first: then the closest, the earliest payment,
@@ -240,6 +288,9 @@ def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFram
                                 received[pid], pid, part["due_date"].min(),
                                 "oldest" if read[0] == "exact" else "discount", read[1], tuple(part["invoice_id"]),
                                 bool(skip)))
+    for row in elsewhere.itertuples(index=False):
+        options.append((RANK["elsewhere"], 0, received[row.payment_id], row.payment_id, row.due_date, "elsewhere",
+                        None, (row.invoice_id,), False))
     options.sort(key=lambda o: (o[0], o[1], o[2], o[3], o[4], len(o[7]), o[7]))
     return options
 
@@ -293,19 +344,20 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     """
     settings = settings or MatchSettings()
     events.ensure_current(engine)  # partial payments come from the derived balance events
-    payments, singles, several, balances = _candidates(engine, as_of, settings, customer_id)
+    payments, singles, several, balances, elsewhere = _candidates(engine, as_of, settings, customer_id)
     payments["amount"] = payments["amount"].astype(float).round(2)
     payments["payment_date"] = pd.to_datetime(payments["payment_date"])
-    for frame in (singles, several):
+    for frame in (singles, several, elsewhere):
         frame["due_date"] = pd.to_datetime(frame["due_date"])
         frame["open_amount"] = frame["open_amount"].astype(float).round(2)
     kept = ["invoice_id", "currency", "due_date", "open_amount", "undisputed"]
-    opened = pd.concat([singles[kept], several[kept]]).drop_duplicates("invoice_id")
+    opened = pd.concat([singles[kept], several[kept], elsewhere[kept]]).drop_duplicates("invoice_id")
+    owner = {r.invoice_id: (r.customer_id, r.name) for r in elsewhere.itertuples(index=False)}
     # Plain lookups: a .loc per proposal took seconds at a million invoices.
     item = {row.invoice_id: row for row in opened.itertuples(index=False)}
     used: set[str] = set()
     chosen: dict[str, tuple] = {}
-    options = _options(payments, singles, several, settings)
+    options = _options(payments, singles, several, elsewhere, settings)
     # How many single invoices would do for a payment by the same rule (several of the same amount).
     alike = Counter((o[3], o[5]) for o in options if len(o[7]) == 1)
     readable = {o[3] for o in options}
@@ -345,6 +397,10 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
             notes.append("Bank charges or a deduction: write off or ask the debtor.")
         if rule == "over":
             notes.append("The excess stays on account or is refunded.")
+        if rule == "elsewhere":
+            who, name = owner[items[0]]
+            notes.append(f"The only open invoice of this amount is {name}'s ({who}): a group company paying for "
+                         "it, or a payment posted to the wrong account? Check before moving it.")
         rows.append((p.payment_id, rule, items, mine[0].currency, open_total, overdue,
                      round(p.amount - open_total, 2), " ".join(notes)))
     matched = pd.DataFrame(rows, columns=["payment_id", "rule", "items", "item_currency", "open_total", "overdue",
@@ -397,7 +453,7 @@ class UnappliedSummary:
     matched_amount: float
     sure: int  # high-confidence proposals
     overdue_cleared: float
-    debtors_cleared: int  # debtors with something overdue that the proposals clear all of
+    debtors_cleared: int  # debtors with something overdue that their own payments on account clear all of
     oldest_days: int | None
 
 
@@ -415,8 +471,9 @@ def summary(cash: CashOnAccount, *, rates: fx.Rates | None = None) -> UnappliedS
     if "amount_value" in df:
         overdue = fx.applied(rates, None).convert(overdue, df["currency"])
     cleared = 0
-    if len(balances) and matched.any():
-        got = df[matched].groupby(["customer_id", "currency"])["overdue"].sum()
+    own = matched & (df["match"] != RULES["elsewhere"][0])  # another debtor's invoice clears theirs, not the payer's
+    if len(balances) and own.any():
+        got = df[own].groupby(["customer_id", "currency"])["overdue"].sum()
         owed = balances.set_index(["customer_id", "currency"])["overdue"].astype(float)
         owed = owed[owed > CENT]
         # A debtor is clear when in every currency they owe, the proposals clear all that is overdue.
