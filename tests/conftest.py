@@ -87,3 +87,16 @@ def write_ledger(engine: sa.Engine, **tables) -> None:
             if name in tables:
                 store.append(conn, schema.LEDGER_TABLES[name], tables[name])
     events.refresh(engine)
+
+
+def replace_ledger(engine: sa.Engine, inv, pay) -> None:
+    """Put ``inv`` and ``pay`` in place of the invoices and payments (a hypothesis example after another),
+    then rebuild the derived tables: written behind arboard's back, as an external ETL would."""
+    from arboard import events, schema, store
+
+    with engine.begin() as conn:
+        for t in (schema.invoices, schema.payments):
+            conn.execute(sa.delete(t))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+    events.refresh(engine)

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arboard import aging, dso, events, kpis, schema, store
+from arboard import aging, dso, kpis
 from tests import reference
+from tests.conftest import replace_ledger
 
 # --- published test vectors -------------------------------------------------------------------
 
@@ -97,15 +97,6 @@ def ledgers(draw):
     return inv, pay, as_of
 
 
-def _load(engine, inv, pay):
-    with engine.begin() as conn:
-        for t in (schema.invoices, schema.payments):
-            conn.execute(sa.delete(t))
-        store.append(conn, schema.invoices, inv)
-        store.append(conn, schema.payments, pay)
-    events.refresh(engine)  # written behind arboard's back, as an external ETL would
-
-
 def _close(a, b, tol=1e-6):
     a = None if a is not None and pd.isna(a) else a
     if a is None or b is None:
@@ -117,7 +108,7 @@ def _close(a, b, tol=1e-6):
 @given(ledger=ledgers())
 def test_sql_matches_reference(engine, ledger):
     inv, pay, as_of = ledger
-    _load(engine, inv, pay)
+    replace_ledger(engine, inv, pay)
     got = aging.aging(engine, as_of)
     expected = reference.aging(inv, pay, as_of)
     assert dict(zip(got["bucket"], got["amount"], strict=True)) == pytest.approx(expected, abs=1e-6)
@@ -132,7 +123,7 @@ def test_sql_matches_reference(engine, ledger):
 @given(ledger=ledgers())
 def test_trend_points_match_single_dates(duck_engine, ledger):
     inv, pay, as_of = ledger
-    _load(duck_engine, inv, pay)
+    replace_ledger(duck_engine, inv, pay)
     trend = kpis.kpi_trend(duck_engine, as_of, months=4)
     for row in trend.itertuples():
         ref = reference.kpis(inv, pay, row.as_of)

@@ -16,7 +16,7 @@ from arboard import events, impairments, provision, schema, store
 from arboard.cli import app
 from arboard.errors import ArboardError
 from tests import reference
-from tests.conftest import snapshot, write_ledger
+from tests.conftest import replace_ledger, snapshot, write_ledger
 from tests.test_metrics import ledgers
 
 AS_OF = date(2026, 12, 31)
@@ -130,12 +130,7 @@ def test_before_any_history(engine):
 @given(ledger=ledgers())
 def test_experience_matches_reference(engine, ledger):
     inv, pay, as_of = ledger
-    with engine.begin() as conn:
-        for t in (schema.invoices, schema.payments):
-            conn.execute(sa.delete(t))
-        store.append(conn, schema.invoices, inv)
-        store.append(conn, schema.payments, pay)
-    events.refresh(engine)
+    replace_ledger(engine, inv, pay)
     policy = provision.ProvisionPolicy(lookback_months=6, outcome_months=3, doubtful_days=60)
     dates = policy.observation_dates(as_of)
     with engine.connect() as conn:

@@ -7,14 +7,13 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arboard import events, fx, schema, store, unapplied
+from arboard import fx, unapplied
 from arboard.errors import ArboardError
 from tests import reference
-from tests.conftest import write_ledger
+from tests.conftest import replace_ledger, write_ledger
 
 AS_OF = date(2026, 3, 1)
 
@@ -257,20 +256,11 @@ def ledgers(draw):
     return inv, pay, as_of, tolerance
 
 
-def _load(engine, inv, pay):
-    with engine.begin() as conn:
-        for t in (schema.invoices, schema.payments):
-            conn.execute(sa.delete(t))
-        store.append(conn, schema.invoices, inv)
-        store.append(conn, schema.payments, pay)
-    events.refresh(engine)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ledger=ledgers())
 def test_proposals_match_a_brute_force_reference(engine, ledger):
     inv, pay, as_of, tolerance = ledger
-    _load(engine, inv, pay)
+    replace_ledger(engine, inv, pay)
     rules = unapplied.MatchSettings(tolerance=tolerance)
     cash = unapplied.match_payments(engine, as_of, settings=rules)
     df, lines = cash.proposals, cash.lines
