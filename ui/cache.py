@@ -561,7 +561,7 @@ def unmarked_disputes(as_of: date, currency: str | None) -> pd.DataFrame:
 def _unapplied(url, version, as_of, currency, tolerance, discounts) -> unapplied.CashOnAccount:
     rates = _rates(url, version)
     return unapplied.match_payments(state._engine(url), as_of, currency=currency, rates=rates,
-                               settings=unapplied.MatchSettings(tolerance=tolerance, discounts=discounts))
+                                    settings=unapplied.MatchSettings(tolerance=tolerance, discounts=discounts))
 
 
 def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSettings) -> unapplied.CashOnAccount:

@@ -1117,9 +1117,9 @@ def unapplied_cmd(
             out.print(f"Applied, they clear {cleared} the overdue balance; "
                       f"{counted(s.debtors_cleared, 'debtor has', 'debtors have')} nothing overdue left.",
                       highlight=False)
-        counts = table.groupby("match", sort=False).agg(count=("payment_id", "size"), confidence=("confidence",
-                                                                                                   "first"))
         if not out_file:
+            counts = table.groupby("match", sort=False).agg(count=("payment_id", "size"),
+                                                            confidence=("confidence", "first"))
             out.print(_figures_table("By match", counts.reset_index(), {
                 "match": ("Match", str), "confidence": ("Confidence", str), "count": ("Payments", "{:,}".format)}))
     if out_file:
