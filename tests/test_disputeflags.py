@@ -26,9 +26,9 @@ from arboard import (
     timeline,
 )
 from tests import reference
-from tests.conftest import write_ledger
+from tests.conftest import replace_ledger, write_ledger
 from tests.test_disputestatus import _derived_match_a_rebuild, _import
-from tests.test_metrics import START, _load, ledgers
+from tests.test_metrics import START, ledgers
 
 DECISION_COLUMNS = ["decision_id", "invoice_id", "customer_id", "disputed", "decided_on", "file_said", "ended_on",
                     "ended_why", "created_at"]
@@ -202,7 +202,7 @@ def test_the_disputed_balance_matches_the_reference(engine, ledger):
         conn.execute(sa.delete(schema.dispute_decisions))
         if len(made):
             store.append(conn, schema.dispute_decisions, made)
-    _load(engine, inv, pay)
+    replace_ledger(engine, inv, pay)
     trend = events.snapshot(engine, days).set_index("as_of")["disputed"]
     history = events.history(engine).totals(days).set_index("as_of")["disputed"]
     by_invoice = {i: made[made["invoice_id"] == i].to_dict("records") for i in inv["invoice_id"]}

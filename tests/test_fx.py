@@ -16,8 +16,8 @@ from arboard import aging, db, events, fx, generate, model, outreach, profiles
 from arboard.cli import app
 from arboard.errors import ArboardError
 from tests import reference
-from tests.conftest import SMALL_SAMPLE
-from tests.test_metrics import _load, ledgers
+from tests.conftest import SMALL_SAMPLE, replace_ledger
+from tests.test_metrics import ledgers
 
 AS_OF = SMALL_SAMPLE.end
 
@@ -193,7 +193,7 @@ def test_debtor_balances_in_the_reporting_currency_match_a_reference(engine, led
     inv = inv.assign(currency=[picks[i % len(picks)] for i in range(len(inv))])
     by_invoice = dict(zip(inv["invoice_id"], inv["currency"], strict=True))
     pay = pay.assign(currency=[by_invoice.get(i, picks[-1 - k % 4]) for k, i in enumerate(pay["invoice_id"])])
-    _load(engine, inv, pay)
+    replace_ledger(engine, inv, pay)
     rates = fx.Rates("EUR", {"SEK": sek, "USD": usd})
     factor = {"EUR": 1.0, "SEK": sek, "USD": usd}
     expected: dict[str, float] = {}
@@ -233,7 +233,7 @@ def test_all_currencies_in_the_reporting_currency_match_a_reference(engine, ledg
     from arboard import kpis
 
     inv, pay, as_of = _three_currencies(ledger, picks)
-    _load(engine, inv, pay)
+    replace_ledger(engine, inv, pay)
     rates = fx.Rates("EUR", {"SEK": sek, "USD": usd})
     factor = {"EUR": 1.0, "SEK": sek, "USD": usd}
     ref_inv, ref_pay = _converted(inv, factor), _converted(pay, factor)
