@@ -28,6 +28,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -269,33 +270,49 @@ def classify(paid: int, owed: int, items: int, settings: MatchSettings) -> tuple
     return None
 
 
+class _Option(NamedTuple):
+    """One way to read a payment (:func:`_options`)."""
+
+    rank: int  # of the rule, surest first
+    gap: int  # |payment - items| in cents
+    received: pd.Timestamp
+    payment_id: str
+    due: pd.Timestamp  # the oldest item's due date
+    rule: str
+    discount: float | None
+    items: tuple[str, ...]
+    skipped: bool  # disputed items left out of the oldest run
+
+    def order(self) -> tuple:
+        """Surest first: then the closest, the earliest payment, the oldest items, the fewest, and the item
+        numbers, so the order never rests on the database's."""
+        return (self.rank, self.gap, self.received, self.payment_id, self.due, len(self.items), self.items)
+
+
 def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFrame, elsewhere: pd.DataFrame,
-             settings: MatchSettings) -> list[tuple]:
-    """Every way to read each payment, as (rank, |difference|, payment date, payment id, oldest due date,
-    rule, discount, items, skipped disputed), surest first: then the closest, the earliest payment,
-    the oldest items, the fewest, and the item numbers, so the order never rests on the database's."""
+             settings: MatchSettings) -> list[_Option]:
+    """Every way to read each payment, in :meth:`_Option.order`."""
     amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
     received = dict(zip(payments["payment_id"], payments["payment_date"], strict=True))
     options = []
     for row in singles.itertuples(index=False):
         paid, owed = amount[row.payment_id], cents(row.open_amount)
         if (read := classify(paid, owed, 1, settings)) is not None:
-            options.append((RANK[read[0]], abs(paid - owed), received[row.payment_id], row.payment_id, row.due_date,
-                            read[0], read[1], (row.invoice_id,), False))
+            options.append(_Option(RANK[read[0]], abs(paid - owed), received[row.payment_id], row.payment_id,
+                                   row.due_date, read[0], read[1], (row.invoice_id,), False))
     if len(several):
         several = several.sort_values(["payment_id", "skip_disputed", "upto", "position"], kind="stable")
         for (pid, skip, _upto), part in several.groupby(["payment_id", "skip_disputed", "upto"], sort=False):
             paid, owed = amount[pid], sum(cents(a) for a in part["open_amount"])
             read = classify(paid, owed, len(part), settings)
             if read is not None and read[0] in ("exact", "discount"):
-                options.append((RANK["oldest" if read[0] == "exact" else "discount"], abs(paid - owed),
-                                received[pid], pid, part["due_date"].min(),
-                                "oldest" if read[0] == "exact" else "discount", read[1], tuple(part["invoice_id"]),
-                                bool(skip)))
+                rule = "oldest" if read[0] == "exact" else "discount"
+                options.append(_Option(RANK[rule], abs(paid - owed), received[pid], pid, part["due_date"].min(),
+                                       rule, read[1], tuple(part["invoice_id"]), bool(skip)))
     for row in elsewhere.itertuples(index=False):
-        options.append((RANK["elsewhere"], 0, received[row.payment_id], row.payment_id, row.due_date, "elsewhere",
-                        None, (row.invoice_id,), False))
-    options.sort(key=lambda o: (o[0], o[1], o[2], o[3], o[4], len(o[7]), o[7]))
+        options.append(_Option(RANK["elsewhere"], 0, received[row.payment_id], row.payment_id, row.due_date,
+                               "elsewhere", None, (row.invoice_id,), False))
+    options.sort(key=_Option.order)
     return options
 
 
@@ -360,17 +377,16 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     # Plain lookups: a .loc per proposal took seconds at a million invoices.
     item = {row.invoice_id: row for row in opened.itertuples(index=False)}
     used: set[str] = set()
-    chosen: dict[str, tuple] = {}
+    chosen: dict[str, _Option] = {}
     options = _options(payments, singles, several, elsewhere, settings)
     # How many single invoices would do for a payment by the same rule (several of the same amount).
-    alike = Counter((o[3], o[5]) for o in options if len(o[7]) == 1)
-    readable = {o[3] for o in options}
+    alike = Counter((o.payment_id, o.rule) for o in options if len(o.items) == 1)
+    readable = {o.payment_id for o in options}
     for option in options:
-        pid, items = option[3], option[7]
-        if pid in chosen or used.intersection(items):
+        if option.payment_id in chosen or used.intersection(option.items):
             continue
-        chosen[pid] = option
-        used.update(items)
+        chosen[option.payment_id] = option
+        used.update(option.items)
     rows = []
     day = pd.Timestamp(as_of)
     for p in payments.itertuples(index=False):
@@ -381,7 +397,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
                 if p.payment_id in readable else "No open item or oldest items of the debtor add up to it."
             rows.append((p.payment_id, "none", (), None, 0.0, 0.0, np.nan, why))
             continue
-        rule, discount, items, skipped = option[5], option[6], option[7], option[8]
+        rule, discount, items, skipped = option.rule, option.discount, option.items, option.skipped
         mine = [item[i] for i in items]
         open_total = round(sum(r.open_amount for r in mine), 2)
         overdue = round(sum(r.open_amount for r in mine if r.due_date < day and r.open_amount > 0), 2)
