@@ -393,7 +393,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
         option = chosen.get(p.payment_id)
         if option is None:
             why = "A refund or reversal: nothing to match." if p.amount <= 0 else \
-                "What it could pay is proposed for another of the debtor's payments: ask the debtor." \
+                "What it could pay is proposed for another payment: ask the debtor." \
                 if p.payment_id in readable else "No open item or oldest items of the debtor add up to it."
             rows.append((p.payment_id, "none", (), None, 0.0, 0.0, np.nan, why))
             continue
