@@ -24,9 +24,10 @@ def _inv(invoice_id, customer_id, invoice_date, due_date, amount, *, currency="E
             "paid_date": paid_date, "disputed": disputed}
 
 
-def _pay(payment_id, customer_id, payment_date, amount, *, invoice_id=None, currency="EUR"):
+def _pay(payment_id, customer_id, payment_date, amount, *, invoice_id=None, currency="EUR", reference=None):
     return {"payment_id": payment_id, "invoice_id": invoice_id, "customer_id": customer_id,
-            "payment_date": date.fromisoformat(payment_date), "amount": amount, "currency": currency}
+            "payment_date": date.fromisoformat(payment_date), "amount": amount, "currency": currency,
+            "reference": reference}
 
 
 WORKED_INVOICES = [
@@ -121,6 +122,100 @@ def test_one_payment_on_account_per_rule(worked):
     assert kinds["P4", "Cash discount"] == pytest.approx(-20.0)
     assert kinds["P9", "Credit note"] == pytest.approx(-200.0)
     assert kinds["P6", "Left on account"] == pytest.approx(3.0)
+
+
+NAMED_INVOICES = [
+    # D1: the reference names two invoices that add up; a third is exactly the amount (the text wins).
+    _inv("INV-1001", "D1", "2026-01-01", "2026-01-10", 300.00),
+    _inv("INV-1002", "D1", "2026-01-02", "2026-01-20", 500.00),
+    _inv("INV-1003", "D1", "2026-01-03", "2026-01-30", 200.00),
+    # D2 less 2%; D3 two invoices short by 5 in all (within 1% of the total).
+    _inv("INV-2001", "D2", "2026-01-05", "2026-02-04", 1000.00),
+    _inv("INV-3001", "D3", "2026-01-05", "2026-02-04", 400.00),
+    _inv("INV-3002", "D3", "2026-01-06", "2026-02-05", 600.00),
+    # D4: two payments name the same invoice: a part, then the rest.
+    _inv("INV-4001", "D4", "2026-01-01", "2026-01-31", 1000.00),
+    # D5: part of two invoices and a credit note: the credit note, then the oldest first.
+    _inv("INV-5001", "D5", "2026-01-01", "2026-01-05", 300.00),
+    _inv("INV-5002", "D5", "2026-01-02", "2026-01-25", 700.00),
+    _inv("CN-5003", "D5", "2026-01-10", "2026-02-09", -100.00),
+    # D7's invoice, named by D6's payment (a group company paying for it).
+    _inv("INV-6001", "D7", "2026-01-05", "2026-02-04", 250.00),
+    _inv("INV-6002", "D6", "2026-01-05", "2026-02-04", 90.00),
+    # D8: more than the invoice named; D9: the ERP did not know the number as typed; D10 names nothing open.
+    _inv("INV-8001", "D8", "2026-01-05", "2026-02-04", 100.00),
+    _inv("INV-9001", "D9", "2026-01-05", "2026-02-04", 75.00),
+    _inv("INV-1200", "D10", "2026-01-05", "2026-02-04", 120.00),
+    _inv("A1", "D10", "2026-01-05", "2026-02-04", 60.00),
+]
+NAMED_PAYMENTS = [
+    _pay("R1", "D1", "2026-02-01", 500.00, reference="Rechnung inv 1001 / INV-1003"),
+    _pay("R2", "D2", "2026-02-01", 980.00, reference="INV2001"),
+    _pay("R3", "D3", "2026-02-10", 995.00, reference="Invoices INV-3001, INV-3002 thank you"),
+    _pay("R4a", "D4", "2026-02-01", 400.00, reference="INV-4001 part 1"),
+    _pay("R4b", "D4", "2026-02-15", 600.00, reference="Rest INV-4001"),
+    _pay("R5", "D5", "2026-02-10", 500.00, reference="INV-5001 INV-5002 CN-5003"),
+    _pay("R6", "D6", "2026-02-10", 250.00, reference="INV-6001"),
+    _pay("R8", "D8", "2026-02-10", 150.00, reference="RE INV-8001"),
+    _pay("R9", "D9", "2026-02-10", 75.00, invoice_id="INV9001"),
+    _pay("R10", "D10", "2026-02-10", 120.00, reference="Order PO-7788 A1 05.02.2026"),
+]
+
+
+def test_what_the_remittance_reference_names(engine):
+    customers = pd.DataFrame({"customer_id": ["D6", "D7"], "name": ["Group Holding", "Group Sales Ltd"]})
+    write_ledger(engine, customers=customers, invoices=pd.DataFrame(NAMED_INVOICES),
+                 payments=pd.DataFrame(NAMED_PAYMENTS))
+    cash = unapplied.match_payments(engine, AS_OF)
+    df, lines = cash.proposals, cash.lines
+    got = {r.payment_id: (r.match, r.invoices, r.confidence) for r in df.itertuples()}
+    assert got == {
+        "R1": ("Named in the reference", "INV-1001, INV-1003", "High"),
+        "R2": ("Named in the reference", "INV-2001", "High"),
+        "R3": ("Named in the reference", "INV-3001, INV-3002", "High"),
+        "R4a": ("Named, amount differs", "INV-4001", "Medium"),
+        "R4b": ("Named in the reference", "INV-4001", "High"),
+        "R5": ("Named, amount differs", "INV-5001, INV-5002, CN-5003", "Medium"),
+        "R6": ("Named another debtor's invoice", "INV-6001", "Medium"),
+        "R8": ("Named, amount differs", "INV-8001", "Medium"),
+        "R9": ("Named in the reference", "INV-9001", "High"),
+        "R10": ("Exact amount", "INV-1200", "High"),  # names nothing open ("A1" is too short to count)
+    }
+    row = df.set_index("payment_id")
+    assert row.loc["R1", "note"] == "The remittance reference names them."
+    assert row.loc["R1", "reference"] == "Rechnung inv 1001 / INV-1003"
+    assert "2% cash discount taken" in row.loc["R2", "note"]
+    assert row.loc["R3", "difference"] == pytest.approx(-5.0) and "Bank charges" in row.loc["R3", "note"]
+    # A part payment: what stays open is the difference; the rest is for the next payment naming it.
+    assert (row.loc["R4a", "open_total"], row.loc["R4a", "difference"]) == (pytest.approx(1000.0), pytest.approx(-600))
+    assert row.loc["R4a", "note"].startswith("Part of what the remittance reference names")
+    assert row.loc["R4b", "open_total"] == pytest.approx(600.0) and "An earlier payment" in row.loc["R4b", "note"]
+    assert row.loc["R5", "difference"] == pytest.approx(-400.0)
+    assert "Group Sales Ltd (D7)" in row.loc["R6", "note"]
+    assert row.loc["R8", "difference"] == pytest.approx(50.0) and "excess stays on account" in row.loc["R8", "note"]
+    assert row.loc["R9", "reference"] is None or pd.isna(row.loc["R9", "reference"])
+    # The clearing lines: what each item takes, adding up to each payment.
+    assert lines.groupby("payment_id")["apply"].sum().round(2).to_dict() == row["amount"].round(2).to_dict()
+    applied = lines.set_index(["payment_id", "item"])["apply"]
+    assert applied["R4a", "INV-4001"] == pytest.approx(400.0) and applied["R4b", "INV-4001"] == pytest.approx(600.0)
+    assert (applied["R5", "CN-5003"], applied["R5", "INV-5001"], applied["R5", "INV-5002"]) == \
+        (pytest.approx(-100.0), pytest.approx(300.0), pytest.approx(300.0))
+    kinds = lines.set_index(["payment_id", "kind"])["apply"]
+    assert kinds["R2", "Cash discount"] == pytest.approx(-20.0)
+    assert kinds["R3", "Short payment"] == pytest.approx(-5.0)
+    assert kinds["R8", "Left on account"] == pytest.approx(50.0)
+    # What the overdue clears: the part applied to overdue items (INV-5001 and 300 of INV-5002).
+    assert row.loc["R5", "overdue"] == pytest.approx(600.0)
+    total = unapplied.summary(cash)
+    assert (total.matched, total.sure) == (len(df), 6)
+
+
+def test_reference_keys():
+    keys = unapplied.reference_keys("Rechnung INV-2026-0042, inv 2026 0043; RE4711 05.10 A1")
+    assert {"INV20260042", "INV20260043", "4711", "RE4711"} <= keys
+    assert not {"A1", "05", "10", "RECHNUNG"} & keys  # short, or no digit
+    assert unapplied.reference_keys(None) == frozenset() and unapplied.reference_keys("") == frozenset()
+    assert unapplied.key(" inv-0042/b ") == "INV0042B"
 
 
 def test_an_item_is_proposed_once(engine):

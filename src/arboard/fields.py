@@ -251,6 +251,13 @@ _BY_KIND: dict[str, tuple[Field, ...]] = {
             "method", "payment method", "zahlungsart", "zahlweg", "mode de paiement", "mode paiement",
             "metodo de pago", "betaalmethode",
         )),
+        Field("reference", "text", "Remittance reference", False, _s(
+            "reference", "remittance", "remittance info", "remittance information", "remittance advice",
+            "payment reference", "payment details", "reference text", "memo", "narrative", "purpose",
+            "verwendungszweck", "zahlungsreferenz", "referenz", "buchungstext", "libelle", "communication",
+            "reference paiement", "concepto", "referencia", "omschrijving", "betalingskenmerk", "mededeling",
+            "causale", "riferimento",
+        )),
     ),
     "contacts": (
         Field("contact_id", "text", "Contact ID", True, _s(

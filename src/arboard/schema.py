@@ -99,6 +99,9 @@ payments = sa.Table(
     sa.Column("method", sa.String(50)),
     # Currency of the payment; filled from the invoice it applies to when the file has none.
     sa.Column("currency", sa.String(3)),
+    # The remittance text the debtor gave (a bank statement's reference line): the invoice numbers it
+    # names are how a payment on account is most surely matched (arboard.unapplied).
+    sa.Column("reference", sa.String(500)),
 )
 
 contacts = sa.Table(

@@ -25,6 +25,7 @@ database (the debtors with payments on account only); only candidates reach pand
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -49,12 +50,20 @@ AGE_EDGES = (7, 30, 60, 90)  # days on account, for the age bands
 # CHANCE x amount, which makes the expected number of items at that very cent below 5%.
 BAND = math.log(1.02)
 CHANCE = 0.1
+# A remittance text is split into words at blanks and list separators; an invoice number is compared as
+# its letters and digits only, in capitals ("inv-000123" names INV000123), and must hold a digit and be
+# MIN_KEY long: a shorter "number" (a day, "Nr 5") names nothing for sure.
+WORD_BREAK = r"[\s,;+&]+"
+MIN_KEY = 4
 
 # Rule code: (what the proposal says, how sure it is, order tried).
 RULES = {
+    "named": ("Named in the reference", "High"),
     "exact": ("Exact amount", "High"),
     "oldest": ("Oldest items together", "High"),
     "discount": ("Less a cash discount", "Medium"),
+    "named_part": ("Named, amount differs", "Medium"),
+    "named_other": ("Named another debtor's invoice", "Medium"),
     "short": ("Short payment", "Low"),
     "over": ("Overpayment", "Low"),
     "elsewhere": ("Another debtor's invoice", "Low"),
@@ -62,15 +71,18 @@ RULES = {
 }
 RANK = {code: i for i, code in enumerate(RULES)}
 RULES_BY_LABEL = {label: code for code, (label, _) in RULES.items()}
+OTHER_DEBTOR = frozenset({"named_other", "elsewhere"})  # rules that clear another debtor's items, not the payer's
 CONFIDENCES = ("High", "Medium", "Low", "—")  # "—": no match
 
 COLUMNS = ["payment_id", "customer_id", "name", "collector", "payment_date", "days_on_account", "amount", "currency",
-           "match", "confidence", "invoices", "invoice_count", "open_total", "difference", "overdue", "note"]
+           "match", "confidence", "invoices", "invoice_count", "open_total", "difference", "overdue", "note",
+           "reference"]
 LABELS = {"payment_id": "Payment", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
           "payment_date": "Received", "days_on_account": "Days on account", "amount": "Amount",
           "currency": "Currency", "match": "Match", "confidence": "Confidence", "invoices": "Items to clear",
           "invoice_count": "Items", "open_total": "Open on the items", "difference": "Difference",
-          "overdue": "Overdue it clears", "note": "Note", "amount_value": "Amount in reporting currency"}
+          "overdue": "Overdue it clears", "note": "Note", "reference": "Remittance reference",
+          "amount_value": "Amount in reporting currency"}
 MONEY = (LABELS["amount"], LABELS["open_total"], LABELS["difference"], LABELS["overdue"], LABELS["amount_value"])
 LINE_COLUMNS = ["payment_id", "customer_id", "payment_date", "payment_amount", "currency", "match", "item",
                 "due_date", "apply", "kind"]
@@ -126,6 +138,34 @@ def _band(amount: sa.ColumnElement) -> sa.ColumnElement:
     return sa.cast(sa.func.floor(sa.func.ln(amount) / BAND), sa.Integer)
 
 
+def _key(text: sa.ColumnElement) -> sa.ColumnElement:
+    """``text`` as :func:`key` spells it, in the database."""
+    return sa.func.upper(sa.func.regexp_replace(text, "[^A-Za-z0-9]", "", "g"))
+
+
+def key(text: str) -> str:
+    """An invoice number as a remittance text is compared with it: letters and digits, in capitals."""
+    return re.sub(r"[^A-Za-z0-9]", "", text).upper()
+
+
+def reference_keys(text: str | None) -> frozenset[str]:
+    """The invoice numbers (as :func:`key` spells them) a remittance ``text`` may name.
+
+    A debtor writes "Rechnung INV-2026-0042, 0043", "RE4711" or "inv 2026 0042": each word, up to three
+    words run together, and each run of letters and digits in a word and its digits alone are tried.
+    Only keys with a digit and at least :data:`MIN_KEY` characters count.
+    """
+    if not isinstance(text, str):
+        return frozenset()
+    words = [w for w in re.split(WORD_BREAK, text) if w]
+    keys = {key("".join(words[i:i + n])) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    for word in words:
+        for run in re.findall(r"[A-Za-z0-9]+", word):
+            keys.add(run.upper())
+            keys.update(re.findall(r"[0-9]+", run))
+    return frozenset(k for k in keys if len(k) >= MIN_KEY and any(c.isdigit() for c in k))
+
+
 def _same_account(ona, items) -> sa.ColumnElement:
     """A payment and an item of the same debtor and currency (a payment without a currency: any)."""
     return sa.and_(items.c.customer_id == ona.c.customer_id,
@@ -151,13 +191,31 @@ def _part(part: str, **columns: sa.ColumnElement) -> list[sa.ColumnElement]:
             for key, kind in PARTS.items()]
 
 
-def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_id: str | None = None
-                ) -> tuple[pd.DataFrame, ...]:
-    """(payments on account, single-item candidates, several-item candidates with their items, the
-    overdue balance of each debtor with a payment on account, the one invoice of another debtor for
-    exactly the amount), from two statements: the payments, then the rest in one, where the payments on
-    account and the open items are worked out once (materialised), not once per part."""
-    ona = payments_on_account(as_of, customer_id=customer_id).cte("ona").prefix_with("MATERIALIZED")
+class _Found(NamedTuple):
+    """What :func:`_candidates` reads."""
+
+    payments: pd.DataFrame  # the payments on account, with the text that may name what they pay
+    singles: pd.DataFrame  # one open item of the debtor near the amount
+    several: pd.DataFrame  # the debtor's oldest items whose running total is near the amount, with the items
+    overdue: pd.DataFrame  # what each debtor with a payment on account has overdue, per currency
+    elsewhere: pd.DataFrame  # the one open item of another debtor for exactly the amount
+    named: pd.DataFrame  # the debtor's open items the payment's text names
+    named_other: pd.DataFrame  # another debtor's open items a word of the text names
+
+
+def _text() -> sa.ColumnElement:
+    """What a payment on account says it pays: the remittance reference and the invoice number the ERP
+    did not know (a typo, another spelling)."""
+    pay = schema.payments
+    return sa.func.coalesce(sa.func.concat_ws(" ", pay.c.reference, pay.c.invoice_id), "").label("text")
+
+
+def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_id: str | None = None) -> _Found:
+    """The candidates of every rule (:class:`_Found`), from two statements: the payments, then the rest
+    in one, where the payments on account and the open items are worked out once (materialised), not
+    once per part."""
+    ona = (payments_on_account(as_of, customer_id=customer_id).add_columns(_text())
+           .cte("ona").prefix_with("MATERIALIZED"))
     items = open_items(as_of)
     everyone = sa.select(items).cte("everyone").prefix_with("MATERIALIZED")
     win = _windowed(everyone, ona)
@@ -217,36 +275,67 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
                  .select_from(others.join(density, sa.and_(density.c.currency == others.c.currency,
                                                            density.c.band == _band(others.c.open_amount))))
                  .where(others.c.alike == 1, density.c.near < CHANCE * others.c.open_amount))
+    # The debtor's open items the text names: a coarse test here (the item's number is in the text),
+    # :func:`reference_keys` decides.
+    item_key = _key(win.c.invoice_id)
+    named = (sa.select(*_part("named", payment_id=ona.c.payment_id, invoice_id=win.c.invoice_id,
+                              currency=win.c.currency, day=win.c.due_date, amount=win.c.open_amount,
+                              undisputed=win.c.undisputed, position=win.c.position))
+             .select_from(ona.join(win, _same_account(ona, win)))
+             .where(ona.c.amount > 0, sa.func.length(ona.c.text) >= MIN_KEY, sa.func.abs(win.c.open_amount) > CENT,
+                    win.c.invoice_date <= ona.c.payment_date, sa.func.length(item_key) >= MIN_KEY,
+                    sa.func.strpos(_key(ona.c.text), item_key) > 0))
+    # Another debtor's open items a word of the text names (whole words: the whole ledger is searched).
+    words = (sa.select(ona.c.payment_id, ona.c.customer_id, ona.c.currency, ona.c.payment_date,
+                       sa.func.regexp_split_to_table(ona.c.text, WORD_BREAK).label("word"))
+             .where(ona.c.amount > 0, sa.func.length(ona.c.text) >= MIN_KEY).subquery("words"))
+    keyed = (sa.select(words, _key(words.c.word).label("key")).subquery("keyed"))
+    named_other = (sa.select(*_part("named_other", payment_id=keyed.c.payment_id, invoice_id=everyone.c.invoice_id,
+                                    customer_id=everyone.c.customer_id, currency=everyone.c.currency,
+                                    day=everyone.c.due_date, amount=everyone.c.open_amount,
+                                    undisputed=sa.not_(sa.func.coalesce(everyone.c.disputed, False))))
+                   .select_from(keyed.join(everyone, sa.and_(
+                       _key(everyone.c.invoice_id) == keyed.c.key, everyone.c.customer_id != keyed.c.customer_id,
+                       sa.or_(keyed.c.currency.is_(None), everyone.c.currency == keyed.c.currency))))
+                   .where(sa.func.length(keyed.c.key) >= MIN_KEY, sa.func.abs(everyone.c.open_amount) > CENT,
+                          everyone.c.invoice_date <= keyed.c.payment_date))
     overdue_part = sa.case((sa.and_(win.c.due_date < as_of, win.c.open_amount > 0), win.c.open_amount), else_=0.0)
     balances = (sa.select(*_part("overdue", customer_id=win.c.customer_id, currency=win.c.currency,
                                  amount=sa.func.sum(overdue_part)))
                 .group_by(win.c.customer_id, win.c.currency))
-    loose = payments_on_account(as_of, customer_id=customer_id).subquery("loose")
+    loose = (payments_on_account(as_of, customer_id=customer_id).add_columns(schema.payments.c.reference, _text())
+             .subquery("loose"))
     payments = (sa.select(loose.c.payment_id, loose.c.customer_id,
                           sa.func.coalesce(cust.c.name, loose.c.customer_id).label("name"), cust.c.collector,
-                          loose.c.payment_date, loose.c.amount, loose.c.currency)
+                          loose.c.payment_date, loose.c.amount, loose.c.currency, loose.c.reference, loose.c.text)
                 .select_from(loose.outerjoin(cust, cust.c.customer_id == loose.c.customer_id)))
     with engine.connect() as conn:
         # The payments apart: in the one statement with the rest, DuckDB 1.5 waited forever at 10M invoices.
         paid = fetch_frame(conn, payments, ["payment_id", "customer_id", "name", "collector", "payment_date",
-                                            "amount", "currency"])
-        df = fetch_frame(conn, sa.union_all(singles, several, balances, elsewhere), list(PARTS))
-    part = {name: df[df["part"] == name].reset_index(drop=True)
-            for name in ("single", "several", "overdue", "elsewhere")}
-    other = part["elsewhere"]
-    names = fetch_keyed(engine, cust, "customer_id", other["customer_id"].tolist(), ["customer_id", "name"])
-    other["name"] = other["customer_id"].map(dict(zip(names["customer_id"], names["name"], strict=True)))
-    other["name"] = other["name"].where(other["name"].notna(), other["customer_id"])
-    return (paid,
-            part["single"].rename(columns={"day": "due_date", "amount": "open_amount"})[
-                ["payment_id", "invoice_id", "currency", "due_date", "open_amount", "undisputed"]],
-            part["several"].rename(columns={"day": "due_date", "amount": "open_amount"})[
-                ["payment_id", "upto", "skip_disputed", "invoice_id", "currency", "due_date", "open_amount",
-                 "undisputed", "position"]],
-            part["overdue"].rename(columns={"amount": "overdue"})[["customer_id", "currency", "overdue"]],
-            part["elsewhere"].rename(columns={"day": "due_date", "amount": "open_amount"})[
-                ["payment_id", "invoice_id", "customer_id", "name", "currency", "due_date", "open_amount",
-                 "undisputed"]])
+                                            "amount", "currency", "reference", "text"])
+        parts = [singles, several, balances, elsewhere]
+        if (paid["text"].str.len() >= MIN_KEY).any():  # no text, nothing named: spare the search
+            parts += [named, named_other]
+        df = fetch_frame(conn, sa.union_all(*parts), list(PARTS))
+    part = {name: df[df["part"] == name].rename(columns={"day": "due_date", "amount": "open_amount"})
+            .reset_index(drop=True) for name in ("single", "several", "overdue", "elsewhere", "named", "named_other")}
+    keys = dict(zip(paid["payment_id"], paid["text"].map(reference_keys), strict=True))
+    for name in ("named", "named_other"):
+        found = part[name]
+        part[name] = found[np.array([key(i) in keys[p] for p, i in zip(found["payment_id"], found["invoice_id"],
+                                                                      strict=True)], dtype=bool)]
+    others = pd.concat([part["elsewhere"], part["named_other"]])
+    names = fetch_keyed(engine, cust, "customer_id", others["customer_id"].unique().tolist(), ["customer_id", "name"])
+    names = dict(zip(names["customer_id"], names["name"], strict=True)) if len(names) else {}
+    item = ["payment_id", "invoice_id", "currency", "due_date", "open_amount", "undisputed"]
+    owned = [*item, "customer_id", "name"]
+    for name in ("elsewhere", "named_other"):
+        frame = part[name]
+        part[name] = frame.assign(name=[names.get(c) or c for c in frame["customer_id"]])[owned]
+    return _Found(paid, part["single"][item],
+                  part["several"][["payment_id", "upto", "skip_disputed", *item[1:], "position"]],
+                  part["overdue"].rename(columns={"open_amount": "overdue"})[["customer_id", "currency", "overdue"]],
+                  part["elsewhere"], part["named"][[*item, "position"]], part["named_other"])
 
 
 def cents(amount: float) -> int:
@@ -254,18 +343,19 @@ def cents(amount: float) -> int:
     return int(round(float(amount) * 100))
 
 
-def classify(paid: int, owed: int, items: int, settings: MatchSettings) -> tuple[str, float | None] | None:
+def classify(paid: int, owed: int, items: int, settings: MatchSettings, *, named: bool = False
+             ) -> tuple[str, float | None] | None:
     """Which rule reads a payment of ``paid`` cents as paying ``items`` items open for ``owed`` cents:
     (rule, cash discount in percent or None), or None when none does. Several items are only exact or
-    less a discount (each item's discount rounded to the cent); one item may also be short or over
-    by up to the tolerance."""
+    less a discount (each item's discount rounded to the cent); one item, or any number the remittance
+    text names (``named``), may also be short or over by up to the tolerance."""
     if paid == owed:
         return "exact", None
     for d in settings.discounts:
         # |owed x (1 - d%) - paid| within half a cent per item, in hundredths of a cent (exact arithmetic).
         if abs(owed * (100 - d) - paid * 100) <= 50 * items:
             return "discount", d
-    if items == 1 and owed > 0 and abs(owed - paid) * 100 <= settings.tolerance * owed:
+    if (items == 1 or named) and owed > 0 and abs(owed - paid) * 100 <= settings.tolerance * owed:
         return ("short" if paid < owed else "over"), None
     return None
 
@@ -282,6 +372,7 @@ class _Option(NamedTuple):
     discount: float | None
     items: tuple[str, ...]
     skipped: bool  # disputed items left out of the oldest run
+    settle: str | None  # what the difference is: "discount", "short", "over"; None: none
 
     def order(self) -> tuple:
         """Surest first: then the closest, the earliest payment, the oldest items, the fewest, and the item
@@ -289,8 +380,13 @@ class _Option(NamedTuple):
         return (self.rank, self.gap, self.received, self.payment_id, self.due, len(self.items), self.items)
 
 
+def _settle(read: tuple[str, float | None]) -> str | None:
+    """What the difference of a reading is (:attr:`_Option.settle`)."""
+    return None if read[0] == "exact" else read[0]
+
+
 def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFrame, elsewhere: pd.DataFrame,
-             settings: MatchSettings) -> list[_Option]:
+             named_other: pd.DataFrame, settings: MatchSettings) -> list[_Option]:
     """Every way to read each payment, in :meth:`_Option.order`."""
     amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
     received = dict(zip(payments["payment_id"], payments["payment_date"], strict=True))
@@ -299,7 +395,7 @@ def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFram
         paid, owed = amount[row.payment_id], cents(row.open_amount)
         if (read := classify(paid, owed, 1, settings)) is not None:
             options.append(_Option(RANK[read[0]], abs(paid - owed), received[row.payment_id], row.payment_id,
-                                   row.due_date, read[0], read[1], (row.invoice_id,), False))
+                                   row.due_date, read[0], read[1], (row.invoice_id,), False, _settle(read)))
     if len(several):
         several = several.sort_values(["payment_id", "skip_disputed", "upto", "position"], kind="stable")
         for (pid, skip, _upto), part in several.groupby(["payment_id", "skip_disputed", "upto"], sort=False):
@@ -308,10 +404,17 @@ def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFram
             if read is not None and read[0] in ("exact", "discount"):
                 rule = "oldest" if read[0] == "exact" else "discount"
                 options.append(_Option(RANK[rule], abs(paid - owed), received[pid], pid, part["due_date"].min(),
-                                       rule, read[1], tuple(part["invoice_id"]), bool(skip)))
+                                       rule, read[1], tuple(part["invoice_id"]), bool(skip), _settle(read)))
     for row in elsewhere.itertuples(index=False):
         options.append(_Option(RANK["elsewhere"], 0, received[row.payment_id], row.payment_id, row.due_date,
-                               "elsewhere", None, (row.invoice_id,), False))
+                               "elsewhere", None, (row.invoice_id,), False, None))
+    # Another debtor's items the text names, when the amount bears it out (all of one debtor's named items).
+    named_other = named_other.sort_values(["payment_id", "customer_id", "due_date", "invoice_id"], kind="stable")
+    for (pid, _who), part in named_other.groupby(["payment_id", "customer_id"], sort=False):
+        paid, owed = amount[pid], sum(cents(a) for a in part["open_amount"])
+        if (read := classify(paid, owed, len(part), settings, named=True)) is not None:
+            options.append(_Option(RANK["named_other"], abs(paid - owed), received[pid], pid, part["due_date"].min(),
+                                   "named_other", read[1], tuple(part["invoice_id"]), False, _settle(read)))
     options.sort(key=_Option.order)
     return options
 
@@ -365,66 +468,55 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     """
     settings = settings or MatchSettings()
     events.ensure_current(engine)  # partial payments come from the derived balance events
-    payments, singles, several, balances, elsewhere = _candidates(engine, as_of, settings, customer_id)
+    found = _candidates(engine, as_of, settings, customer_id)
+    payments, balances = found.payments, found.overdue
     payments["amount"] = payments["amount"].astype(float).round(2)
     payments["payment_date"] = pd.to_datetime(payments["payment_date"])
-    for frame in (singles, several, elsewhere):
+    frames = (found.singles, found.several, found.elsewhere, found.named, found.named_other)
+    for frame in frames:
         frame["due_date"] = pd.to_datetime(frame["due_date"])
         frame["open_amount"] = frame["open_amount"].astype(float).round(2)
     kept = ["invoice_id", "currency", "due_date", "open_amount", "undisputed"]
-    opened = pd.concat([singles[kept], several[kept], elsewhere[kept]]).drop_duplicates("invoice_id")
-    owner = {r.invoice_id: (r.customer_id, r.name) for r in elsewhere.itertuples(index=False)}
+    opened = pd.concat([f[kept] for f in frames]).drop_duplicates("invoice_id")
+    owner = {r.invoice_id: (r.customer_id, r.name)
+             for r in pd.concat([found.elsewhere, found.named_other]).itertuples(index=False)}
     # Plain lookups: a .loc per proposal took seconds at a million invoices.
     item = {row.invoice_id: row for row in opened.itertuples(index=False)}
-    used: set[str] = set()
-    chosen: dict[str, _Option] = {}
-    options = _options(payments, singles, several, elsewhere, settings)
+    # What the text names decides first; the amount rules read the rest, from the items it left untouched.
+    chosen = _named(payments, found.named, settings, item)
+    used = {i for p in chosen.values() for i in p.items}
+    options = [o for o in _options(payments, found.singles, found.several, found.elsewhere, found.named_other,
+                                   settings) if o.payment_id not in chosen]
     # How many single invoices would do for a payment by the same rule (several of the same amount).
     alike = Counter((o.payment_id, o.rule) for o in options if len(o.items) == 1)
-    readable = {o.payment_id for o in options}
+    readable = {o.payment_id for o in options} | set(found.named["payment_id"])
     for option in options:
         if option.payment_id in chosen or used.intersection(option.items):
             continue
-        chosen[option.payment_id] = option
+        owed = tuple(cents(item[i].open_amount) for i in option.items)
+        chosen[option.payment_id] = _Proposal(option.rule, option.discount, option.items, owed, sum(owed),
+                                              option.settle, option.skipped, False)
         used.update(option.items)
     rows = []
     day = pd.Timestamp(as_of)
     for p in payments.itertuples(index=False):
-        option = chosen.get(p.payment_id)
-        if option is None:
+        proposal = chosen.get(p.payment_id)
+        if proposal is None:
             why = "A refund or reversal: nothing to match." if p.amount <= 0 else \
                 "What it could pay is proposed for another payment: ask the debtor." \
                 if p.payment_id in readable else "No open item or oldest items of the debtor add up to it."
-            rows.append((p.payment_id, "none", (), None, 0.0, 0.0, np.nan, why))
+            rows.append((p.payment_id, "none", (), (), None, 0.0, 0.0, np.nan, None, why))
             continue
-        rule, discount, items, skipped = option.rule, option.discount, option.items, option.skipped
-        mine = [item[i] for i in items]
-        open_total = round(sum(r.open_amount for r in mine), 2)
-        overdue = round(sum(r.open_amount for r in mine if r.due_date < day and r.open_amount > 0), 2)
-        notes = []
-        if discount is not None:
-            notes.append(f"{discount:g}% cash discount taken.")
-        if skipped:
-            notes.append("The disputed items among them are left out.")
-        held = sum(not r.undisputed for r in mine)
-        if held:
-            notes.append("The invoice is disputed: the payment may settle the dispute." if len(items) == 1 else
-                         f"{held} of the items are disputed: the payment may settle the disputes.")
-        same = alike.get((p.payment_id, rule), 1)
-        if rule in ("exact", "discount") and len(items) == 1 and same > 1:
-            notes.append(f"{same} open invoices of this amount; the oldest free one is proposed.")
-        if rule == "short":
-            notes.append("Bank charges or a deduction: write off or ask the debtor.")
-        if rule == "over":
-            notes.append("The excess stays on account or is refunded.")
-        if rule == "elsewhere":
-            who, name = owner[items[0]]
-            notes.append(f"The only open invoice of this amount is {name}'s ({who}): a group company paying for "
-                         "it, or a payment posted to the wrong account? Check before moving it.")
-        rows.append((p.payment_id, rule, items, mine[0].currency, open_total, overdue,
-                     round(p.amount - open_total, 2), " ".join(notes)))
-    matched = pd.DataFrame(rows, columns=["payment_id", "rule", "items", "item_currency", "open_total", "overdue",
-                                          "difference", "note"])
+        mine = [item[i] for i in proposal.items]
+        open_total = proposal.owed / 100
+        overdue = sum(a for r, a in zip(mine, proposal.applied, strict=True)
+                      if r.due_date < day and r.open_amount > 0) / 100
+        same = alike.get((p.payment_id, proposal.rule), 1)
+        rows.append((p.payment_id, proposal.rule, proposal.items, proposal.applied, mine[0].currency, open_total,
+                     round(overdue, 2), round(p.amount - open_total, 2), proposal.settle,
+                     _note(proposal, mine, same, owner)))
+    matched = pd.DataFrame(rows, columns=["payment_id", "rule", "items", "applied", "item_currency", "open_total",
+                                          "overdue", "difference", "settle", "note"])
     df = payments.merge(matched, on="payment_id", how="left")
     df["currency"] = df["currency"].where(df["currency"].notna(), df["item_currency"])
     df["match"] = df["rule"].map(lambda r: RULES[r][0])
@@ -447,19 +539,110 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     return CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True))
 
 
+class _Proposal(NamedTuple):
+    """What a payment on account is proposed to clear."""
+
+    rule: str
+    discount: float | None
+    items: tuple[str, ...]  # oldest first
+    applied: tuple[int, ...]  # cents of the payment applied to each item
+    owed: int  # cents open on the items when proposed (less what an earlier proposal part-paid)
+    settle: str | None  # what the difference is: "discount", "short", "over", "part" (stays open); None: none
+    skipped: bool  # disputed items left out of the oldest run
+    shared: bool  # an earlier payment's proposal part-pays an item too
+
+
+def _named(payments: pd.DataFrame, named: pd.DataFrame, settings: MatchSettings, item: dict) -> dict[str, _Proposal]:
+    """The proposals of the payments whose text names open items of their debtor: the text decides, as a
+    clerk reads the remittance first. The amount bears it out (exactly, less a discount or within the
+    tolerance of the total: "named"), or the payment is part of what is named, applied to the credit
+    notes and then the oldest items, or more ("named_part"). Earlier payments first: what a part
+    payment leaves open on an item, the next payment naming it can pay."""
+    if named.empty:
+        return {}
+    amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
+    received = dict(zip(payments["payment_id"], payments["payment_date"], strict=True))
+    named = named.sort_values(["payment_id", "due_date", "position", "invoice_id"], kind="stable")
+    lists = {pid: list(ids) for pid, ids in named.groupby("payment_id", sort=False)["invoice_id"]}
+    left = {i: cents(item[i].open_amount) for i in named["invoice_id"].unique()}
+    out = {}
+    for pid in sorted(lists, key=lambda pid: (received[pid], pid)):
+        ids = [i for i in lists[pid] if left[i] != 0]
+        if not ids:
+            continue
+        avail = [left[i] for i in ids]
+        paid, owed = amount[pid], sum(avail)
+        shared = any(left[i] != cents(item[i].open_amount) for i in ids)
+        read = classify(paid, owed, len(ids), settings, named=True)
+        if read is not None:
+            rule, discount, settle, applied = "named", read[1], _settle(read), avail
+        elif paid > owed:
+            rule, discount, settle, applied = "named_part", None, "over", avail
+        else:
+            rule, discount, settle, applied = "named_part", None, "part", [0] * len(ids)
+            rest = paid
+            for k in sorted(range(len(ids)), key=lambda k: avail[k] >= 0):  # credit notes first, then oldest
+                applied[k] = avail[k] if avail[k] < 0 else min(avail[k], rest)
+                rest -= applied[k]
+            # The items it reaches; the difference is what stays open on the last of them.
+            ids, avail, applied = (list(t) for t in zip(*[(i, o, a) for i, o, a in zip(ids, avail, applied, strict=True)
+                                                          if a != 0], strict=True))
+            owed = sum(avail)
+        for i, a in zip(ids, applied, strict=True):
+            left[i] -= a
+        out[pid] = _Proposal(rule, discount, tuple(ids), tuple(applied), owed, settle, False, shared)
+    return out
+
+
+def _note(proposal: _Proposal, mine: list, same: int, owner: dict) -> str:
+    """Why a proposal reads the payment so, and what to do with a difference."""
+    rule, items = proposal.rule, proposal.items
+    notes = []
+    if rule == "named":
+        notes.append("The remittance reference names " + ("it." if len(items) == 1 else "them."))
+    if proposal.discount is not None:
+        notes.append(f"{proposal.discount:g}% cash discount taken.")
+    if proposal.skipped:
+        notes.append("The disputed items among them are left out.")
+    held = sum(not r.undisputed for r in mine)
+    if held:
+        notes.append("The invoice is disputed: the payment may settle the dispute." if len(items) == 1 else
+                     f"{held} of the items are disputed: the payment may settle the disputes.")
+    if rule in ("exact", "discount") and len(items) == 1 and same > 1:
+        notes.append(f"{same} open invoices of this amount; the oldest free one is proposed.")
+    if proposal.shared:
+        notes.append("An earlier payment naming the same items is proposed for part of them; this one for the rest.")
+    if proposal.settle == "part":
+        notes.append("Part of what the remittance reference names: the clearing lines apply it to the oldest "
+                     "items; the rest stays open.")
+    elif proposal.settle == "over" and rule == "named_part":
+        notes.append("More than what the remittance reference names: the excess stays on account or is refunded.")
+    elif proposal.settle == "short":
+        notes.append("Bank charges or a deduction: write off or ask the debtor.")
+    elif proposal.settle == "over":
+        notes.append("The excess stays on account or is refunded.")
+    if rule in OTHER_DEBTOR:
+        who, name = owner[items[0]]
+        what = (f"The only open invoice of this amount is {name}'s ({who})" if rule == "elsewhere" else
+                f"The remittance reference names {'an invoice' if len(items) == 1 else 'invoices'} of {name} ({who})")
+        notes.append(f"{what}: a group company paying for it, or a payment posted to the wrong account? "
+                     "Check before moving it.")
+    return " ".join(notes)
+
+
 def _lines(df: pd.DataFrame, item: dict) -> pd.DataFrame:
-    """The clearing lines of the matched proposals: each item at its open amount, then the difference."""
+    """The clearing lines of the matched proposals: what each item takes, then any difference."""
     rows = []
+    kinds = {"discount": "Cash discount", "short": "Short payment", "over": "Left on account"}
     for p in df[df["rule"] != "none"].itertuples(index=False):
-        for invoice_id in p.items:
+        for invoice_id, applied in zip(p.items, p.applied, strict=True):
             rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, invoice_id,
-                         item[invoice_id].due_date, float(item[invoice_id].open_amount),
+                         item[invoice_id].due_date, applied / 100,
                          "Credit note" if item[invoice_id].open_amount < 0 else "Invoice"))
-        if abs(p.difference) >= CENT:
-            kind = {"discount": "Cash discount", "short": "Short payment", "over": "Left on account"}.get(p.rule,
-                                                                                                      "Rounding")
+        rest = round(p.amount - sum(p.applied) / 100, 2)
+        if abs(rest) >= CENT:
             rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, None, pd.NaT,
-                         float(p.difference), kind))
+                         rest, kinds.get(p.settle, "Rounding")))
     return pd.DataFrame(rows, columns=LINE_COLUMNS)
 
 
@@ -491,7 +674,8 @@ def summary(cash: CashOnAccount, *, rates: fx.Rates | None = None) -> UnappliedS
     if "amount_value" in df:
         overdue = fx.applied(rates, None).convert(overdue, df["currency"])
     cleared = 0
-    own = matched & (df["match"] != RULES["elsewhere"][0])  # another debtor's invoice clears theirs, not the payer's
+    # Another debtor's invoice clears theirs, not the payer's.
+    own = matched & ~df["match"].isin([RULES[r][0] for r in OTHER_DEBTOR])
     if len(balances) and own.any():
         got = df[own].groupby(["customer_id", "currency"])["overdue"].sum()
         owed = balances.set_index(["customer_id", "currency"])["overdue"].astype(float)
