@@ -232,12 +232,27 @@ def paid_late_interest(inv: pd.DataFrame, pay: pd.DataFrame, since: date, until:
 
 def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tolerance: float = 1.0,
                       discounts: tuple[float, ...] = (2.0, 3.0), max_items: int = 100) -> dict[str, tuple]:
-    """Payment on account -> (rule, items) by brute force: every single open invoice and every run of a
-    debtor's oldest open items (all, or the undisputed), read by the same rules, then the only open invoice
-    of another debtor for exactly the amount, surest first, each item proposed once."""
+    """Payment on account -> (rule, items) by brute force. First what each payment's text (its reference and
+    an invoice number the ledger does not know) names among the debtor's open items, earlier payments
+    first, each taking what the earlier left open. Then every single open invoice and every run of a
+    debtor's oldest open items (all, or the undisputed), read by the same rules, another debtor's items
+    a word of the text names, and the only open invoice of another debtor for exactly the amount,
+    surest first, each item proposed once."""
     import math
+    import re
 
-    from arboard.unapplied import BAND, CHANCE, RANK, MatchSettings, cents, classify
+    from arboard.unapplied import (
+        BAND,
+        CHANCE,
+        MIN_KEY,
+        RANK,
+        WORD_BREAK,
+        MatchSettings,
+        cents,
+        classify,
+        key,
+        reference_keys,
+    )
 
     def band(amount: float) -> int:
         return math.floor(math.log(amount) / BAND)
@@ -247,14 +262,56 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
     ids = set(inv["invoice_id"])
     rows = sorted((r for r in inv.itertuples() if r.invoice_id in open_),
                   key=lambda r: (r.due_date, r.invoice_date, r.invoice_id))
+    def text(p) -> str:
+        given = getattr(p, "reference", None)
+        return " ".join(t for t in (given, p.invoice_id) if isinstance(t, str))
+
+    def fits(p, r) -> bool:  # an open item the payment could pay: issued by then, in its currency
+        return (abs(open_[r.invoice_id]) > 0.005 and r.invoice_date <= p.payment_date
+                and (not isinstance(p.currency, str) or r.currency == p.currency))
+
+    loose = sorted((p for p in pay.itertuples() if not (isinstance(p.invoice_id, str) and p.invoice_id in ids)
+                    and p.payment_date <= as_of and p.amount > 0), key=lambda p: (p.payment_date, p.payment_id))
+    chosen, used, left = {}, set(), {i: cents(a) for i, a in open_.items()}
+    for p in loose:  # what the text names, earlier payments first
+        keys = reference_keys(text(p))
+        named = [r for r in rows if r.customer_id == p.customer_id and fits(p, r) and key(r.invoice_id) in keys
+                 and left[r.invoice_id] != 0]
+        if not named:
+            continue
+        paid, avail = cents(p.amount), [left[r.invoice_id] for r in named]
+        read = classify(paid, sum(avail), len(named), rules, named=True)
+        if read is not None or paid > sum(avail):
+            applied = avail
+        else:
+            applied, rest = [0] * len(named), paid
+            for k in [k for k in range(len(named)) if avail[k] < 0] + [k for k in range(len(named)) if avail[k] >= 0]:
+                applied[k] = avail[k] if avail[k] < 0 else min(avail[k], rest)
+                rest -= applied[k]
+        for r, a in zip(named, applied, strict=True):
+            left[r.invoice_id] -= a
+            if a:
+                used.add(r.invoice_id)
+        chosen[p.payment_id] = ("named" if read is not None else "named_part",
+                                tuple(r.invoice_id for r, a in zip(named, applied, strict=True) if a))
     options = []
     for p in pay.itertuples():
         known = isinstance(p.invoice_id, str) and p.invoice_id in ids
-        if known or p.payment_date > as_of or p.amount <= 0:
+        if known or p.payment_date > as_of or p.amount <= 0 or p.payment_id in chosen:
             continue
         paid = cents(p.amount)
         mine = [r for r in rows if r.customer_id == p.customer_id
                 and (not isinstance(p.currency, str) or r.currency == p.currency)]
+        # Another debtor's items a whole word of the text names, per debtor, when the amount bears it out.
+        words = {key(w) for w in re.split(WORD_BREAK, text(p))}
+        words = {w for w in words if len(w) >= MIN_KEY and any(c.isdigit() for c in w)}
+        for who in sorted({r.customer_id for r in rows} - {p.customer_id}):
+            theirs = [r for r in rows if r.customer_id == who and fits(p, r) and key(r.invoice_id) in words]
+            theirs.sort(key=lambda r: (r.due_date, r.invoice_id))
+            owed = sum(cents(open_[r.invoice_id]) for r in theirs)
+            if theirs and (read := classify(paid, owed, len(theirs), rules, named=True)) is not None:
+                options.append((RANK["named_other"], abs(paid - owed), p.payment_date, p.payment_id,
+                                theirs[0].due_date, "named_other", tuple(r.invoice_id for r in theirs)))
         for r in mine:
             owed = cents(open_[r.invoice_id])
             if open_[r.invoice_id] <= 0.005 or r.invoice_date > p.payment_date:
@@ -290,7 +347,6 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
             options.append((RANK["elsewhere"], 0, p.payment_date, p.payment_id, others[0].due_date, "elsewhere",
                             (others[0].invoice_id,)))
     options.sort(key=lambda o: (o[0], o[1], o[2], o[3], o[4], len(o[6]), o[6]))
-    chosen, used = {}, set()
     for o in options:
         if o[3] in chosen or used.intersection(o[6]):
             continue

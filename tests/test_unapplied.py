@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from arboard import fx, unapplied
@@ -315,15 +315,16 @@ def ledgers(draw):
         d0 = START + timedelta(days=draw(st.integers(0, 90)))
         amount = round(draw(st.sampled_from(amounts)) * draw(st.sampled_from([1, 1, 1, 1, -0.5])), 2)
         settled = draw(st.one_of(st.none(), st.none(), st.none(), st.integers(0, 120)))
-        inv_rows.append({"invoice_id": f"I{i}", "customer_id": f"C{i % 2}", "invoice_date": d0,
+        inv_rows.append({"invoice_id": f"INV-{i:04d}", "customer_id": f"C{i % 2}", "invoice_date": d0,
                          "due_date": d0 + timedelta(days=draw(st.sampled_from([0, 14, 30]))), "amount": amount,
                          "currency": draw(st.sampled_from(["EUR", "EUR", "USD"])),
                          "paid_date": d0 + timedelta(days=settled) if settled is not None else None,
                          "disputed": draw(st.booleans())})
         if amount > 0 and settled is None and draw(st.booleans()):
-            pay_rows.append({"payment_id": f"P{i}", "invoice_id": f"I{i}", "customer_id": f"C{i % 2}",
+            pay_rows.append({"payment_id": f"P{i}", "invoice_id": f"INV-{i:04d}", "customer_id": f"C{i % 2}",
                              "payment_date": d0 + timedelta(days=draw(st.integers(0, 60))),
-                             "amount": round(amount / 2, 2), "currency": inv_rows[-1]["currency"]})
+                             "amount": round(amount / 2, 2), "currency": inv_rows[-1]["currency"],
+                             "reference": None})
     for k in range(draw(st.integers(1, 6))):
         # Made from the debtor's invoices: the oldest few, or any few, whole or less a discount or a little.
         who = f"C{draw(st.integers(0, 1))}"
@@ -338,20 +339,28 @@ def ledgers(draw):
         amount = draw(st.sampled_from([base, base, round(base * 0.98, 2), round(base * 0.97, 2), round(base - 1.0, 2),
                                        round(base + 2.5, 2), round(base - 0.01, 2), 50.0, -20.0]))
         latest = max((r["invoice_date"] for r in picked), default=START)
-        pay_rows.append({"payment_id": f"U{k}", "invoice_id": draw(st.sampled_from([None, None, "NOPE"])),
+        # The remittance text: none, the numbers as the ledger spells them or otherwise, one of them, a
+        # number of any invoice, or words that name nothing.
+        named = [r["invoice_id"] for r in picked]
+        text = draw(st.sampled_from([None, None, " ".join(named), ", ".join(unapplied.key(n).lower() for n in named),
+                                     f"RE {named[0]}" if named else None,
+                                     draw(st.sampled_from([r["invoice_id"] for r in inv_rows])), "Payment 2025"]))
+        pay_rows.append({"payment_id": f"U{k}", "reference": text,
+                         "invoice_id": draw(st.sampled_from([None, None, "NOPE", *named[:1]]).map(
+                             lambda n: unapplied.key(n) if n and n != "NOPE" else n)),
                          # Now and then posted to the other debtor (a group company paying, a wrong account).
                          "customer_id": draw(st.sampled_from([who, who, who, "C1" if who == "C0" else "C0"])),
                          "payment_date": latest + timedelta(days=draw(st.integers(-5, 60))),
                          "amount": amount, "currency": draw(st.sampled_from(["EUR", "EUR", "USD", None]))})
     inv = pd.DataFrame(inv_rows)
     pay = pd.DataFrame(pay_rows, columns=["payment_id", "invoice_id", "customer_id", "payment_date", "amount",
-                                          "currency"])
+                                          "currency", "reference"])
     as_of = START + timedelta(days=draw(st.integers(30, 200)))
     tolerance = draw(st.sampled_from([0.0, 1.0, 2.5]))
     return inv, pay, as_of, tolerance
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ledger=ledgers())
 def test_proposals_match_a_brute_force_reference(engine, ledger):
     inv, pay, as_of, tolerance = ledger
@@ -363,6 +372,8 @@ def test_proposals_match_a_brute_force_reference(engine, ledger):
     got = {r.payment_id: (unapplied.RULES_BY_LABEL[r.match], tuple(r.invoices.split(", ")))
            for r in df.itertuples() if r.match != "No match"}
     assert got == want
+    for rule in {rule for rule, _ in got.values()}:
+        event(rule)  # --hypothesis-show-statistics: how often each rule was tried
     on_account = pay[(pay["payment_date"] <= as_of) & ~pay["invoice_id"].isin(inv["invoice_id"])]
     assert sorted(df["payment_id"]) == sorted(on_account["payment_id"])
     matched = df[df["match"] != "No match"].set_index("payment_id")["amount"]
