@@ -262,6 +262,7 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
     ids = set(inv["invoice_id"])
     rows = sorted((r for r in inv.itertuples() if r.invoice_id in open_),
                   key=lambda r: (r.due_date, r.invoice_date, r.invoice_id))
+
     def text(p) -> str:
         given = getattr(p, "reference", None)
         return " ".join(t for t in (given, p.invoice_id) if isinstance(t, str))
@@ -272,32 +273,10 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
 
     loose = sorted((p for p in pay.itertuples() if not (isinstance(p.invoice_id, str) and p.invoice_id in ids)
                     and p.payment_date <= as_of and p.amount > 0), key=lambda p: (p.payment_date, p.payment_id))
-    chosen, used, left = {}, set(), {i: cents(a) for i, a in open_.items()}
-    for p in loose:  # what the text names, earlier payments first
-        keys = reference_keys(text(p))
-        named = [r for r in rows if r.customer_id == p.customer_id and fits(p, r) and key(r.invoice_id) in keys
-                 and left[r.invoice_id] != 0]
-        if not named:
-            continue
-        paid, avail = cents(p.amount), [left[r.invoice_id] for r in named]
-        read = classify(paid, sum(avail), len(named), rules, named=True)
-        if read is not None or paid > sum(avail):
-            applied = avail
-        else:
-            applied, rest = [0] * len(named), paid
-            for k in [k for k in range(len(named)) if avail[k] < 0] + [k for k in range(len(named)) if avail[k] >= 0]:
-                applied[k] = avail[k] if avail[k] < 0 else min(avail[k], rest)
-                rest -= applied[k]
-        for r, a in zip(named, applied, strict=True):
-            left[r.invoice_id] -= a
-            if a:
-                used.add(r.invoice_id)
-        chosen[p.payment_id] = ("named" if read is not None else "named_part",
-                                tuple(r.invoice_id for r, a in zip(named, applied, strict=True) if a))
     options = []
     for p in pay.itertuples():
         known = isinstance(p.invoice_id, str) and p.invoice_id in ids
-        if known or p.payment_date > as_of or p.amount <= 0 or p.payment_id in chosen:
+        if known or p.payment_date > as_of or p.amount <= 0:
             continue
         paid = cents(p.amount)
         mine = [r for r in rows if r.customer_id == p.customer_id
@@ -346,6 +325,32 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
         if len(others) == 1 and crowd < CHANCE * open_[others[0].invoice_id]:
             options.append((RANK["elsewhere"], 0, p.payment_date, p.payment_id, others[0].due_date, "elsewhere",
                             (others[0].invoice_id,)))
+    chosen, used, left = {}, set(), {i: cents(a) for i, a in open_.items()}
+    for p in loose:  # what the text names, earlier payments first
+        keys = reference_keys(text(p))
+        named = [r for r in rows if r.customer_id == p.customer_id and fits(p, r) and key(r.invoice_id) in keys
+                 and left[r.invoice_id] != 0]
+        if not named:
+            continue
+        paid, avail = cents(p.amount), [left[r.invoice_id] for r in named]
+        read = classify(paid, sum(avail), len(named), rules, named=True)
+        if read is None and any(o[3] == p.payment_id and o[5] in ("exact", "oldest", "discount")
+                                and {r.invoice_id for r in named} <= set(o[6]) for o in options):
+            continue  # the named items and more: the amount rules read it
+        if read is not None or paid > sum(avail):
+            applied = avail
+        else:
+            applied, rest = [0] * len(named), paid
+            for k in [k for k in range(len(named)) if avail[k] < 0] + [k for k in range(len(named)) if avail[k] >= 0]:
+                applied[k] = avail[k] if avail[k] < 0 else min(avail[k], rest)
+                rest -= applied[k]
+        for r, a in zip(named, applied, strict=True):
+            left[r.invoice_id] -= a
+            if a:
+                used.add(r.invoice_id)
+        chosen[p.payment_id] = ("named" if read is not None else "named_part",
+                                tuple(r.invoice_id for r, a in zip(named, applied, strict=True) if a))
+    options = [o for o in options if o[3] not in chosen]
     options.sort(key=lambda o: (o[0], o[1], o[2], o[3], o[4], len(o[6]), o[6]))
     for o in options:
         if o[3] in chosen or used.intersection(o[6]):

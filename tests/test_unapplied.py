@@ -147,6 +147,9 @@ NAMED_INVOICES = [
     _inv("INV-9001", "D9", "2026-01-05", "2026-02-04", 75.00),
     _inv("INV-1200", "D10", "2026-01-05", "2026-02-04", 120.00),
     _inv("A1", "D10", "2026-01-05", "2026-02-04", 60.00),
+    # D11: the reference names the first of two invoices the transfer pays together.
+    _inv("INV-1101", "D11", "2026-01-01", "2026-01-05", 200.00),
+    _inv("INV-1102", "D11", "2026-01-02", "2026-01-15", 300.00),
 ]
 NAMED_PAYMENTS = [
     _pay("R1", "D1", "2026-02-01", 500.00, reference="Rechnung inv 1001 / INV-1003"),
@@ -159,6 +162,7 @@ NAMED_PAYMENTS = [
     _pay("R8", "D8", "2026-02-10", 150.00, reference="RE INV-8001"),
     _pay("R9", "D9", "2026-02-10", 75.00, invoice_id="INV9001"),
     _pay("R10", "D10", "2026-02-10", 120.00, reference="Order PO-7788 A1 05.02.2026"),
+    _pay("R11", "D11", "2026-02-10", 500.00, reference="RE INV-1101"),
 ]
 
 
@@ -180,9 +184,11 @@ def test_what_the_remittance_reference_names(engine):
         "R8": ("Named, amount differs", "INV-8001", "Medium"),
         "R9": ("Named in the reference", "INV-9001", "High"),
         "R10": ("Exact amount", "INV-1200", "High"),  # names nothing open ("A1" is too short to count)
+        "R11": ("Oldest items together", "INV-1101, INV-1102", "High"),  # what is named, and more
     }
     row = df.set_index("payment_id")
     assert row.loc["R1", "note"] == "The remittance reference names them."
+    assert row.loc["R11", "note"] == "The remittance reference names some of them."
     assert row.loc["R1", "reference"] == "Rechnung inv 1001 / INV-1003"
     assert "2% cash discount taken" in row.loc["R2", "note"]
     assert row.loc["R3", "difference"] == pytest.approx(-5.0) and "Bank charges" in row.loc["R3", "note"]
@@ -207,7 +213,7 @@ def test_what_the_remittance_reference_names(engine):
     # What the overdue clears: the part applied to overdue items (INV-5001 and 300 of INV-5002).
     assert row.loc["R5", "overdue"] == pytest.approx(600.0)
     total = unapplied.summary(cash)
-    assert (total.matched, total.sure) == (len(df), 6)
+    assert (total.matched, total.sure) == (len(df), 7)
 
 
 def test_reference_keys():

@@ -349,8 +349,10 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
             "currency": c["_currency"][ui][ok],
         }).drop_duplicates("payment_id")
         payments = pd.concat([payments, unapplied], ignore_index=True)
+    payments["reference"] = None  # the sample gives a remittance text to the payments on account only
     payments = _unidentified(payments, invoices, end, np.random.default_rng([spec.seed, first, 4]), ids,
-                             b2b=c["_b2b"], eligible=pos & settled & (k == 1), debtors=c["customer_id"])
+                             b2b=c["_b2b"], eligible=pos & settled & (k == 1), debtors=c["customer_id"],
+                             texts=np.random.default_rng([spec.seed, first, 5]))
 
     # What is still open when the payment-plan call comes: the plan is for that, not the whole invoice.
     early = keep & (pay_date < due[rep] + np.timedelta64(PLAN_CALL_DAYS, "D"))
@@ -363,13 +365,15 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
 
 
 def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timestamp, rng: np.random.Generator,
-                  ids: np.ndarray, *, b2b: np.ndarray, eligible: np.ndarray, debtors: np.ndarray) -> pd.DataFrame:
+                  ids: np.ndarray, *, b2b: np.ndarray, eligible: np.ndarray, debtors: np.ndarray,
+                  texts: np.random.Generator) -> pd.DataFrame:
     """Turn a few recent payments into payments the ERP could not match: posted on account, their invoices
     left open (``invoices`` is changed in place), as cash application finds them.
 
     Most are for the exact amount; some pay the debtor's other invoices of that week too, some
     take a 2% cash discount (businesses), some arrive short by bank charges and a few are posted to
-    another debtor's account. From a stream of their own, so no other draw changes.
+    another debtor's account. From a stream of their own, so no other draw changes. Their remittance
+    texts (:func:`_remittance`) come from ``texts``, a stream of its own too.
     """
     horizon = end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS, "D")
     pos = pd.Series(np.arange(len(ids)), index=ids)
@@ -395,7 +399,7 @@ def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timest
     grouped = chosen.sort_values("payment_date", kind="stable").groupby("group", sort=True).agg(
         payment_id=("payment_id", "first"), customer_id=("customer_id", "first"),
         payment_date=("payment_date", "max"), amount=("amount", "sum"), currency=("currency", "first"),
-        method=("method", "first"), b2b=("b2b", "first"))
+        method=("method", "first"), b2b=("b2b", "first"), invoices=("invoice_id", list))
     kind = rng.random(len(grouped))
     discount = grouped["b2b"].to_numpy(bool) & (kind < 0.15)
     short = ~discount & (kind > 0.85)
@@ -406,8 +410,36 @@ def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timest
     wrong = (kind >= 0.8) & (kind < 0.84)
     grouped.loc[wrong, "customer_id"] = debtors[rng.integers(0, len(debtors), int(wrong.sum()))]
     grouped["invoice_id"] = None
+    grouped["reference"] = _remittance(grouped["invoices"], texts)
     grouped["payment_id"] = "ONA" + grouped["payment_id"].str.slice(3, 12) + "U"  # PAY000000042-0: ONA000000042U
     return pd.concat([payments[~pick], grouped[payments.columns]], ignore_index=True)
+
+
+# What a debtor writes on a transfer the ERP could not apply: the invoice numbers in a spelling its
+# matching did not take (a dash, lower case, a word before them), only the digits, or nothing useful.
+_NOISE = ("Payment", "Thank you", "Sammelzahlung", "Remittance", "Zahlung Kd-Nr", "Paiement facture", "Pago")
+
+
+def _remittance(invoices: pd.Series, rng: np.random.Generator) -> list[str | None]:
+    """A remittance text for each payment of ``invoices`` (lists of invoice numbers such as INV000000042):
+    more than half name them, some by the digits only, the rest say nothing that names an invoice."""
+    out: list[str | None] = []
+    for numbers, draw in zip(invoices, rng.random(len(invoices)), strict=True):
+        if draw < 0.15:
+            out.append(" ".join(numbers))
+        elif draw < 0.30:
+            out.append("Invoice " + ", ".join(f"INV-{n[3:]}" for n in numbers))
+        elif draw < 0.45:
+            out.append("Rechnung " + " ".join(n.lower() for n in numbers))
+        elif draw < 0.55:
+            out.append(f"RE {numbers[0]}")  # the first of several only
+        elif draw < 0.65:
+            out.append("Inv " + " ".join(n[3:].lstrip("0") for n in numbers))  # digits only: names nothing for sure
+        elif draw < 0.85:
+            out.append(_NOISE[int(draw * 1000) % len(_NOISE)])
+        else:
+            out.append(None)
+    return out
 
 
 def _per_unit(currencies: np.ndarray) -> np.ndarray:

@@ -483,13 +483,14 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     # Plain lookups: a .loc per proposal took seconds at a million invoices.
     item = {row.invoice_id: row for row in opened.itertuples(index=False)}
     # What the text names decides first; the amount rules read the rest, from the items it left untouched.
-    chosen = _named(payments, found.named, settings, item)
+    options = _options(payments, found.singles, found.several, found.elsewhere, found.named_other, settings)
+    chosen = _named(payments, found.named, settings, item, options)
     used = {i for p in chosen.values() for i in p.items}
-    options = [o for o in _options(payments, found.singles, found.several, found.elsewhere, found.named_other,
-                                   settings) if o.payment_id not in chosen]
+    options = [o for o in options if o.payment_id not in chosen]
+    named_ids = found.named.groupby("payment_id")["invoice_id"].agg(frozenset).to_dict()
     # How many single invoices would do for a payment by the same rule (several of the same amount).
     alike = Counter((o.payment_id, o.rule) for o in options if len(o.items) == 1)
-    readable = {o.payment_id for o in options} | set(found.named["payment_id"])
+    readable = {o.payment_id for o in options} | set(named_ids)
     for option in options:
         if option.payment_id in chosen or used.intersection(option.items):
             continue
@@ -514,7 +515,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
         same = alike.get((p.payment_id, proposal.rule), 1)
         rows.append((p.payment_id, proposal.rule, proposal.items, proposal.applied, mine[0].currency, open_total,
                      round(overdue, 2), round(p.amount - open_total, 2), proposal.settle,
-                     _note(proposal, mine, same, owner)))
+                     _note(proposal, mine, same, owner,
+                           named_some=bool(named_ids.get(p.payment_id, frozenset()) & set(proposal.items)))))
     matched = pd.DataFrame(rows, columns=["payment_id", "rule", "items", "applied", "item_currency", "open_total",
                                           "overdue", "difference", "settle", "note"])
     df = payments.merge(matched, on="payment_id", how="left")
@@ -552,14 +554,22 @@ class _Proposal(NamedTuple):
     shared: bool  # an earlier payment's proposal part-pays an item too
 
 
-def _named(payments: pd.DataFrame, named: pd.DataFrame, settings: MatchSettings, item: dict) -> dict[str, _Proposal]:
+def _named(payments: pd.DataFrame, named: pd.DataFrame, settings: MatchSettings, item: dict,
+           options: list[_Option]) -> dict[str, _Proposal]:
     """The proposals of the payments whose text names open items of their debtor: the text decides, as a
     clerk reads the remittance first. The amount bears it out (exactly, less a discount or within the
     tolerance of the total: "named"), or the payment is part of what is named, applied to the credit
     notes and then the oldest items, or more ("named_part"). Earlier payments first: what a part
-    payment leaves open on an item, the next payment naming it can pay."""
+    payment leaves open on an item, the next payment naming it can pay. When the amount does not fit
+    what is named but the oldest items together (or one invoice, less a discount) do, and they include
+    all that is named ("RE INV1" on a transfer for INV1 and INV2), the amount rules read it (``options``).
+    """
     if named.empty:
         return {}
+    wider: dict[str, list[frozenset]] = {}
+    for o in options:
+        if o.rule in ("exact", "oldest", "discount"):
+            wider.setdefault(o.payment_id, []).append(frozenset(o.items))
     amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
     received = dict(zip(payments["payment_id"], payments["payment_date"], strict=True))
     named = named.sort_values(["payment_id", "due_date", "position", "invoice_id"], kind="stable")
@@ -574,6 +584,8 @@ def _named(payments: pd.DataFrame, named: pd.DataFrame, settings: MatchSettings,
         paid, owed = amount[pid], sum(avail)
         shared = any(left[i] != cents(item[i].open_amount) for i in ids)
         read = classify(paid, owed, len(ids), settings, named=True)
+        if read is None and any(w >= set(ids) for w in wider.get(pid, ())):
+            continue  # the named items and more
         if read is not None:
             rule, discount, settle, applied = "named", read[1], _settle(read), avail
         elif paid > owed:
@@ -594,12 +606,15 @@ def _named(payments: pd.DataFrame, named: pd.DataFrame, settings: MatchSettings,
     return out
 
 
-def _note(proposal: _Proposal, mine: list, same: int, owner: dict) -> str:
-    """Why a proposal reads the payment so, and what to do with a difference."""
+def _note(proposal: _Proposal, mine: list, same: int, owner: dict, *, named_some: bool = False) -> str:
+    """Why a proposal reads the payment so, and what to do with a difference. ``named_some``: the payment's
+    text names some of the debtor's open items."""
     rule, items = proposal.rule, proposal.items
     notes = []
     if rule == "named":
         notes.append("The remittance reference names " + ("it." if len(items) == 1 else "them."))
+    elif named_some and rule in ("exact", "oldest", "discount"):
+        notes.append("The remittance reference names some of them.")
     if proposal.discount is not None:
         notes.append(f"{proposal.discount:g}% cash discount taken.")
     if proposal.skipped:
