@@ -25,16 +25,18 @@ discounts = c[2].multiselect("Cash discounts debtors take", DISCOUNT_CHOICES, ke
                              format_func=lambda d: f"{d:g}%",
                              help="A payment that is one invoice, or the oldest items together, less one of these "
                                   "to the cent is proposed as paid less a cash discount (2/10 net 30 terms).")
-st.caption("A payment the ERP could not match (no invoice number on the remittance, several invoices in one "
+st.caption("A payment the ERP could not match (an invoice number it did not read, several invoices in one "
            "transfer, a discount or bank charges taken off) sits on the debtor's account while the invoices it paid "
            "stay open: the aging overstates what is overdue and the debtor is chased for what they paid. These are "
-           "the open items each payment on account most likely pays, surest first: one invoice of exactly the "
-           "amount; the debtor's oldest items together (or all but the disputed ones); either less a cash discount; "
-           "one invoice short or over by a little; last, the only open invoice of another debtor for exactly the "
-           "amount (a group company paying, a wrong account), when the amount is rare enough. An item is proposed "
-           "for one payment only, and only if it was issued by the day the payment came in. Apply them in the ERP; "
-           "its next export brings them applied. "
-           f"{consolidated}")
+           "the open items each payment on account most likely pays. First what the remittance reference names "
+           "(spelled with or without dashes, in any case), or an invoice number the ERP did not know: its total, "
+           "less a discount or within the tolerance, or part of it. Then by amount, surest first: one invoice of "
+           "exactly the amount; the debtor's oldest items together (or all but the disputed ones); either less a "
+           "cash discount; one invoice short or over by a little; last, the only open invoice of another debtor for "
+           "exactly the amount (a group company paying, a wrong account), when the amount is rare enough. An item "
+           "is proposed for one payment only (what a part payment leaves open, for the next naming it), and only if "
+           "it was issued by the day the payment came in. Apply them in the ERP; its next export brings them "
+           f"applied. {consolidated}")
 
 try:
     rules = unapplied.MatchSettings(tolerance=float(tolerance), discounts=tuple(discounts))
@@ -57,8 +59,8 @@ m[0].metric("Cash on account", money(s.amount, cur, compact=True),
             help=f"{count(s.count, 'payment')} received and not applied to an invoice by {as_of:%d %b %Y}; the "
                  f"oldest came in {count(s.oldest_days, 'day')} before.")
 m[1].metric("Matched to open items", money(s.matched_amount, cur, compact=True),
-            help=f"{number(s.matched)} of {count(s.count, 'payment')}, {number(s.sure)} with high confidence (the "
-                 "exact amount of one invoice, or of the oldest items together).")
+            help=f"{number(s.matched)} of {count(s.count, 'payment')}, {number(s.sure)} with high confidence (what the "
+                 "remittance reference names, the exact amount of one invoice, or of the oldest items together).")
 m[2].metric("Overdue they would clear", money(s.overdue_cleared, cur, compact=True),
             help="What is past due on the items matched: the aging and the reminders overstate what is overdue by "
                  "this much until the payments are applied.")
@@ -70,8 +72,10 @@ with a1:
     charts.show(charts.unapplied_age_chart(unapplied.by_age(cash.proposals), cur))
 with a2:
     st.markdown("**What to do with each**")
-    st.caption("**High**: apply it (the exact amount, or the oldest items to the cent).  \n"
-               "**Medium**: apply it and book the cash discount, if the debtor paid within the discount period.  \n"
+    st.caption("**High**: apply it (what the reference names, the exact amount, or the oldest items to the cent).  \n"
+               "**Medium**: apply it and book the cash discount, if the debtor paid within the discount period. "
+               "A part of what the reference names: apply it oldest first, the rest stays open. Another debtor's "
+               "invoice named: check who paid before moving the payment.  \n"
                "**Low**: short or over by a little: write off the bank charges, or ask the debtor about the "
                "deduction; an excess stays on account or is refunded. Another debtor's invoice: check who paid "
                "before moving the payment.  \n"
@@ -86,8 +90,8 @@ LIMIT = 2_000
 st.dataframe(
     table.head(LIMIT), hide_index=True, width="stretch",
     column_order=["confidence", "match", "name", "payment_date", *(["amount_value"] if "amount_value" in table else []),
-                  "amount", "currency", "invoices", "difference", "overdue", "note", "days_on_account", "invoice_count",
-                  "open_total", "payment_id", "customer_id", "collector"],
+                  "amount", "currency", "invoices", "difference", "overdue", "note", "reference", "days_on_account",
+                  "invoice_count", "open_total", "payment_id", "customer_id", "collector"],
     column_config={
         **unapplied.LABELS,
         "payment_date": st.column_config.DateColumn(unapplied.LABELS["payment_date"]),
@@ -110,7 +114,7 @@ sheets = unapplied.labelled(cash)
 d1.download_button("Download for the ERP (Excel)",
                    lambda: exports.to_xlsx_sheets(sheets, money_columns=unapplied.MONEY + unapplied.LINE_MONEY),
                    f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ua_xlsx",
-                   help="Two sheets: the proposals, one row per payment, and the clearing lines (each item at its "
-                        "open amount, then any discount or difference) that add up to each payment.")
+                   help="Two sheets: the proposals, one row per payment, and the clearing lines (what each item "
+                        "takes, then any discount or difference) that add up to each payment.")
 d2.download_button("Download (CSV)", lambda: exports.to_csv_bytes(sheets["Proposals"]), f"{name}.csv", "text/csv",
                    key="ua_csv")

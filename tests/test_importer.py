@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from arboard import db, events, generate, importer, readers, schema, summary
+from arboard import db, events, fields, generate, importer, readers, schema, summary
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.mapping import MappingSpec, fingerprint, load_saved
@@ -296,6 +296,28 @@ def test_payments_and_contacts_enrich(engine):
         rows = conn.execute(sa.select(schema.contacts.c.channel, schema.contacts.c.kind, schema.contacts.c.outcome)
                             .order_by("contact_id")).all()
     assert rows == [("email", "reminder", "no_response"), ("phone", "promise_to_pay", "promised")]
+
+
+def test_a_bank_statements_remittance_text_is_kept_and_read(engine):
+    from arboard import exports, unapplied
+
+    load(engine, GERMAN, "inv.csv")
+    bank = ("Zahlungsnummer;Kundennummer;Buchungsdatum;Betrag;Verwendungszweck\n"
+            "Z1;K-001;01.03.2026;12.000,00;Rechnung r 1003 vielen Dank\n"
+            "Z2;K-002;02.03.2026;5,00;=HYPERLINK(\"http://x\")\n"
+            f"Z3;K-002;03.03.2026;6,00;{'x' * 600}\n")
+    result = load(engine, bank, "bank.csv")
+    assert result.inserted == 3
+    assert fields.suggest_mapping(bank.splitlines()[0].split(";"), "payments")["Verwendungszweck"] == "reference"
+    assert "text longer than 500 characters, cut" in set(result.report["reason"])
+    with engine.connect() as conn:
+        refs = dict(conn.execute(sa.select(schema.payments.c.payment_id, schema.payments.c.reference)).all())
+    assert refs["Z1"] == "Rechnung r 1003 vielen Dank" and len(refs["Z3"]) == 500
+    cash = unapplied.match_payments(engine, date(2026, 3, 31))
+    row = cash.proposals.set_index("payment_id")
+    assert (row.loc["Z1", "match"], row.loc["Z1", "invoices"]) == ("Named in the reference", "R-1003")
+    # The text reaches a download neutralised, not as a formula.
+    assert b"'=HYPERLINK" in exports.to_csv_bytes(unapplied.labelled(cash)["Proposals"])
 
 
 def test_failed_write_changes_nothing(engine, monkeypatch):

@@ -587,10 +587,11 @@ def check_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = No
 
 def _stage(conn: sa.Connection, batch: Batch, default_currency: str, staged: dict[str, store.Staged]) -> None:
     """Stage the batch's tables into ``staged``; payments without a currency take their invoice's,
-    else the default."""
+    else the default. A payments file without invoice numbers (a bank statement) is all on account."""
     for name, frame in batch.tables.items():
-        if name == "payments" and "currency" not in frame:
-            frame = frame.assign(currency=pd.Series(pd.NA, index=frame.index, dtype="string"))
+        for column in ("currency", "invoice_id"):
+            if name == "payments" and column not in frame:
+                frame = frame.assign(**{column: pd.Series(pd.NA, index=frame.index, dtype="string")})
         staged[name] = store.stage(conn, schema.LEDGER_TABLES.get(name, schema.open_amounts), frame)
     if "payments" in staged:
         st, inv = staged["payments"].table, schema.invoices
