@@ -5,7 +5,19 @@ invoices in one transfer, a cash discount or bank charges taken off) is posted o
 and the invoices it paid stay open. Until someone applies it, the aging overstates what is overdue, the
 debtor gets reminders for what they paid, and the collector's call starts with "we paid that". This
 module proposes which open items each payment on account pays, for the ERP's cash application, by
-the rules a cash-application clerk works through, surest first:
+the rules a cash-application clerk works through. The remittance text first (the payment's reference,
+and an invoice number the ERP did not know, compared by letters and digits only):
+
+- **Named in the reference**: the debtor's open items it names, when the amount is their total, less a
+  cash discount or within the tolerance.
+- **Named, amount differs**: part of what it names (applied to the credit notes, then the oldest items;
+  what stays open goes to the next payment naming it), or more (the excess stays on account). When the
+  oldest items together (or one invoice) match the amount and include all that is named, the amount
+  rules below read it instead.
+- **Named another debtor's invoice**: only another debtor's open items are named, and the amount
+  bears it out (tried among the amount rules, after the cash discounts).
+
+Then by amount, surest first:
 
 1. **Exact amount**: one open invoice of the debtor, in the payment's currency, for exactly the amount.
 2. **Oldest items together**: the debtor's oldest open items (by due date, credit notes included)
@@ -16,7 +28,8 @@ the rules a cash-application clerk works through, surest first:
    another debtor (a group company paying for it, a payment posted to the wrong account), when the
    amount is rare enough that chance would seldom hit it to the cent.
 
-An invoice is proposed for one payment only (the surest match first; then the older payment), and
+An invoice is proposed for one payment only (the surest match first; then the older payment; a part
+payment's rest excepted), and
 only if it was issued by the day the payment came in. Proposals are not applied here: the ERP is the
 ledger of record, and its next export brings the payment applied. The candidate search runs in the
 database (the debtors with payments on account only); only candidates reach pandas.
