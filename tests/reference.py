@@ -246,6 +246,7 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
         CHANCE,
         MIN_KEY,
         RANK,
+        TWICE_DAYS,
         WORD_BREAK,
         MatchSettings,
         cents,
@@ -326,10 +327,21 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
             options.append((RANK["elsewhere"], 0, p.payment_date, p.payment_id, others[0].due_date, "elsewhere",
                             (others[0].invoice_id,)))
     chosen, used, left = {}, set(), {i: cents(a) for i, a in open_.items()}
+    twice = set()
     for p in loose:  # what the text names, earlier payments first
         keys = reference_keys(text(p))
-        named = [r for r in rows if r.customer_id == p.customer_id and fits(p, r) and key(r.invoice_id) in keys
-                 and left[r.invoice_id] != 0]
+        named = [r for r in rows if r.customer_id == p.customer_id and fits(p, r) and key(r.invoice_id) in keys]
+        if not named:
+            # Only invoices cleared near the payment named, for the amount of one or all: paid twice.
+            cleared = [cents(r.amount) for r in inv.itertuples() if r.customer_id == p.customer_id
+                       and isinstance(r.paid_date, date) and r.paid_date <= as_of and r.amount > 0
+                       and abs((p.payment_date - r.paid_date).days) <= TWICE_DAYS
+                       and (not isinstance(p.currency, str) or r.currency == p.currency)
+                       and len(key(r.invoice_id)) >= MIN_KEY and key(r.invoice_id) in keys]
+            if cleared and (cents(p.amount) in cleared or cents(p.amount) == sum(cleared)):
+                twice.add(p.payment_id)
+            continue
+        named = [r for r in named if left[r.invoice_id] != 0]
         if not named:
             continue
         paid, avail = cents(p.amount), [left[r.invoice_id] for r in named]
@@ -350,7 +362,7 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
                 used.add(r.invoice_id)
         chosen[p.payment_id] = ("named" if read is not None else "named_part",
                                 tuple(r.invoice_id for r, a in zip(named, applied, strict=True) if a))
-    options = [o for o in options if o[3] not in chosen]
+    options = [o for o in options if o[3] not in chosen and o[3] not in twice]
     options.sort(key=lambda o: (o[0], o[1], o[2], o[3], o[4], len(o[6]), o[6]))
     for o in options:
         if o[3] in chosen or used.intersection(o[6]):

@@ -52,7 +52,7 @@ from sqlalchemy.engine import Engine
 from arboard import events, fx, schema
 from arboard.db import fetch_frame, fetch_keyed
 from arboard.errors import ArboardError
-from arboard.openitems import open_items, payments_on_account
+from arboard.openitems import days_past, open_items, payments_on_account
 
 CENT = 0.005  # amounts equal to the cent
 SLACK = 0.02  # the database's search is this much wider than the rules, which then decide in whole cents
@@ -68,6 +68,9 @@ CHANCE = 0.1
 # MIN_KEY long: a shorter "number" (a day, "Nr 5") names nothing for sure.
 WORD_BREAK = r"[\s,;+&]+"
 MIN_KEY = 4
+# A payment whose text names only invoices cleared within this many days of it, for their amount, is
+# most likely the same invoices paid twice.
+TWICE_DAYS = 180
 
 # Rule code: (what the proposal says, how sure it is, order tried).
 RULES = {
@@ -214,6 +217,7 @@ class _Found(NamedTuple):
     elsewhere: pd.DataFrame  # the one open item of another debtor for exactly the amount
     named: pd.DataFrame  # the debtor's open items the payment's text names
     named_other: pd.DataFrame  # another debtor's open items a word of the text names
+    named_paid: pd.DataFrame  # the debtor's invoices cleared near the payment that the text names
 
 
 def _text() -> sa.ColumnElement:
@@ -312,6 +316,16 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
                        sa.or_(keyed.c.currency.is_(None), everyone.c.currency == keyed.c.currency))))
                    .where(sa.func.length(keyed.c.key) >= MIN_KEY, sa.func.abs(everyone.c.open_amount) > CENT,
                           everyone.c.invoice_date <= keyed.c.payment_date))
+    # The debtor's invoices cleared by the as-of date, near the payment's day, that the text names.
+    inv = schema.invoices
+    paid_key = _key(inv.c.invoice_id)
+    named_paid = (sa.select(*_part("named_paid", payment_id=ona.c.payment_id, invoice_id=inv.c.invoice_id,
+                                   currency=inv.c.currency, day=inv.c.paid_date, amount=inv.c.amount))
+                  .select_from(ona.join(inv, sa.and_(inv.c.customer_id == ona.c.customer_id, sa.or_(
+                      ona.c.currency.is_(None), inv.c.currency == ona.c.currency))))
+                  .where(ona.c.amount > 0, sa.func.length(ona.c.text) >= MIN_KEY, inv.c.paid_date <= as_of,
+                         inv.c.amount > 0, sa.func.abs(days_past(ona.c.payment_date, inv.c.paid_date)) <= TWICE_DAYS,
+                         sa.func.length(paid_key) >= MIN_KEY, sa.func.strpos(_key(ona.c.text), paid_key) > 0))
     overdue_part = sa.case((sa.and_(win.c.due_date < as_of, win.c.open_amount > 0), win.c.open_amount), else_=0.0)
     balances = (sa.select(*_part("overdue", customer_id=win.c.customer_id, currency=win.c.currency,
                                  amount=sa.func.sum(overdue_part)))
@@ -328,15 +342,18 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
                                             "amount", "currency", "reference", "text"])
         parts = [singles, several, balances, elsewhere]
         if (paid["text"].str.len() >= MIN_KEY).any():  # no text, nothing named: spare the search
-            parts += [named, named_other]
+            parts += [named, named_other, named_paid]
         df = fetch_frame(conn, sa.union_all(*parts), list(PARTS))
     part = {name: df[df["part"] == name].rename(columns={"day": "due_date", "amount": "open_amount"})
-            .reset_index(drop=True) for name in ("single", "several", "overdue", "elsewhere", "named", "named_other")}
+            .reset_index(drop=True)
+            for name in ("single", "several", "overdue", "elsewhere", "named", "named_other", "named_paid")}
     keys = dict(zip(paid["payment_id"], paid["text"].map(reference_keys), strict=True))
-    for name in ("named", "named_other"):
+    for name in ("named", "named_other", "named_paid"):
         found = part[name]
+        # Two words may name one item ("INV-42, inv42"): it is named once.
         part[name] = found[np.array([key(i) in keys[p] for p, i in zip(found["payment_id"], found["invoice_id"],
-                                                                      strict=True)], dtype=bool)]
+                                                                      strict=True)], dtype=bool)
+                           ].drop_duplicates(["payment_id", "invoice_id"])
     others = pd.concat([part["elsewhere"], part["named_other"]])
     names = fetch_keyed(engine, cust, "customer_id", others["customer_id"].unique().tolist(), ["customer_id", "name"])
     names = dict(zip(names["customer_id"], names["name"], strict=True)) if len(names) else {}
@@ -348,7 +365,9 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
     return _Found(paid, part["single"][item],
                   part["several"][["payment_id", "upto", "skip_disputed", *item[1:], "position"]],
                   part["overdue"].rename(columns={"open_amount": "overdue"})[["customer_id", "currency", "overdue"]],
-                  part["elsewhere"], part["named"][[*item, "position"]], part["named_other"])
+                  part["elsewhere"], part["named"][[*item, "position"]], part["named_other"],
+                  part["named_paid"].rename(columns={"due_date": "paid_date", "open_amount": "amount"})[
+                      ["payment_id", "invoice_id", "paid_date", "amount"]])
 
 
 def cents(amount: float) -> int:
@@ -499,8 +518,9 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     options = _options(payments, found.singles, found.several, found.elsewhere, found.named_other, settings)
     chosen = _named(payments, found.named, settings, item, options)
     used = {i for p in chosen.values() for i in p.items}
-    options = [o for o in options if o.payment_id not in chosen]
     named_ids = found.named.groupby("payment_id")["invoice_id"].agg(frozenset).to_dict()
+    twice, cleared = _paid_before(payments, found.named_paid, set(named_ids))
+    options = [o for o in options if o.payment_id not in chosen and o.payment_id not in twice]
     # How many single invoices would do for a payment by the same rule (several of the same amount).
     alike = Counter((o.payment_id, o.rule) for o in options if len(o.items) == 1)
     readable = {o.payment_id for o in options} | set(named_ids)
@@ -516,9 +536,13 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     for p in payments.itertuples(index=False):
         proposal = chosen.get(p.payment_id)
         if proposal is None:
-            why = "A refund or reversal: nothing to match." if p.amount <= 0 else \
-                "What it could pay is proposed for another payment: ask the debtor." \
-                if p.payment_id in readable else "No open item or oldest items of the debtor add up to it."
+            if p.amount <= 0:
+                why = "A refund or reversal: nothing to match."
+            elif p.payment_id in readable:
+                why = "What it could pay is proposed for another payment: ask the debtor."
+            else:
+                why = twice.get(p.payment_id, "No open item or oldest items of the debtor add up to it.")
+            why = " ".join(filter(None, (why, cleared.get(p.payment_id))))
             rows.append((p.payment_id, "none", (), (), None, 0.0, 0.0, np.nan, None, why))
             continue
         mine = [item[i] for i in proposal.items]
@@ -526,10 +550,11 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
         overdue = sum(a for r, a in zip(mine, proposal.applied, strict=True)
                       if r.due_date < day and r.open_amount > 0) / 100
         same = alike.get((p.payment_id, proposal.rule), 1)
+        note = _note(proposal, mine, same, owner,
+                     named_some=bool(named_ids.get(p.payment_id, frozenset()) & set(proposal.items)))
         rows.append((p.payment_id, proposal.rule, proposal.items, proposal.applied, mine[0].currency, open_total,
                      round(overdue, 2), round(p.amount - open_total, 2), proposal.settle,
-                     _note(proposal, mine, same, owner,
-                           named_some=bool(named_ids.get(p.payment_id, frozenset()) & set(proposal.items)))))
+                     " ".join(filter(None, (note, cleared.get(p.payment_id))))))
     matched = pd.DataFrame(rows, columns=["payment_id", "rule", "items", "applied", "item_currency", "open_total",
                                           "overdue", "difference", "settle", "note"])
     df = payments.merge(matched, on="payment_id", how="left")
@@ -552,6 +577,31 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     keep = [*COLUMNS, *(["amount_value"] if rates.active else [])]
     balances["overdue"] = balances["overdue"].astype(float).round(2)
     return CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True))
+
+
+def _paid_before(payments: pd.DataFrame, named_paid: pd.DataFrame, named_open: set[str]
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+    """The payments whose text names only invoices already cleared: ``twice``, those for the amount of
+    one of them or of all (the same invoices paid twice: no amount rule reads them), and ``cleared``, a
+    note for the others. Each maps a payment to what its note says."""
+    twice: dict[str, str] = {}
+    cleared: dict[str, str] = {}
+    if named_paid.empty:
+        return twice, cleared
+    amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
+    named_paid = named_paid.sort_values(["payment_id", "paid_date", "invoice_id"], kind="stable")
+    for pid, part in named_paid.groupby("payment_id", sort=False):
+        if pid in named_open:
+            continue
+        owed = [cents(a) for a in part["amount"]]
+        which = ", ".join(f"{i} (cleared {pd.Timestamp(d):%d %b %Y})"
+                          for i, d in zip(part["invoice_id"], part["paid_date"], strict=True))
+        if amount[pid] in owed or amount[pid] == sum(owed):
+            twice[pid] = (f"The remittance reference names {which}, for this amount: paid twice? Refund it or keep "
+                          "it on account, as the debtor wishes.")
+        else:
+            cleared[pid] = f"The remittance reference names {which} only."
+    return twice, cleared
 
 
 class _Proposal(NamedTuple):
