@@ -27,16 +27,12 @@ discounts = c[2].multiselect("Cash discounts debtors take", DISCOUNT_CHOICES, ke
                                   "to the cent is proposed as paid less a cash discount (2/10 net 30 terms).")
 st.caption("A payment the ERP could not match (an invoice number it did not read, several invoices in one "
            "transfer, a discount or bank charges taken off) sits on the debtor's account while the invoices it paid "
-           "stay open: the aging overstates what is overdue and the debtor is chased for what they paid. These are "
-           "the open items each payment on account most likely pays. First what the remittance reference names "
-           "(spelled with or without dashes, in any case), or an invoice number the ERP did not know: its total, "
-           "less a discount or within the tolerance, or part of it. Then by amount, surest first: one invoice of "
-           "exactly the amount; the debtor's oldest items together (or all but the disputed ones); either less a "
-           "cash discount; one invoice short or over by a little; last, the only open invoice of another debtor for "
-           "exactly the amount (a group company paying, a wrong account), when the amount is rare enough. An item "
-           "is proposed for one payment only (what a part payment leaves open, for the next naming it), and only if "
-           "it was issued by the day the payment came in. Apply them in the ERP; its next export brings them "
-           f"applied. {consolidated}")
+           "stay open: the aging overstates what is overdue and the debtor is chased for what they paid. Each "
+           "payment is read as a clerk would: first the invoice numbers its remittance reference names (with or "
+           "without dashes, in any case); then by amount: one invoice exactly, the oldest items together, either "
+           "less a cash discount, one invoice a little short or over, and last another debtor's only invoice of "
+           "that amount. Apply them in the ERP; its next export brings them applied. "
+           f"{consolidated}")
 
 try:
     rules = unapplied.MatchSettings(tolerance=float(tolerance), discounts=tuple(discounts))
@@ -79,10 +75,11 @@ with a2:
                "**Low**: short or over by a little: write off the bank charges, or ask the debtor about the "
                "deduction; an excess stays on account or is refunded. Another debtor's invoice: check who paid "
                "before moving the payment.  \n"
+               "**Paid twice?** Refund the second payment or keep it on account, as the debtor wishes.  \n"
                "**No match**: ask the debtor what the payment is for (a remittance advice), or look for it under "
                "another account of the same group.")
 
-SHOW = {"matched": "Matched", "none": "No match", "all": "All"}
+SHOW = {"matched": "Matched", "none": "Unmatched", "all": "All"}
 controls.kept("ua_show", "matched")
 show = st.segmented_control("Show", list(SHOW), format_func=SHOW.get, key="ua_show") or "all"
 table = unapplied.shown(cash.proposals, show)
@@ -90,8 +87,11 @@ LIMIT = 2_000
 st.dataframe(
     table.head(LIMIT), hide_index=True, width="stretch",
     column_order=["confidence", "match", "name", "payment_date", *(["amount_value"] if "amount_value" in table else []),
-                  "amount", "currency", "invoices", "difference", "overdue", "note", "reference", "days_on_account",
-                  "invoice_count", "open_total", "payment_id", "customer_id", "collector"],
+                  "amount", "currency",
+                  # Unmatched, there are no items: why, and what the debtor wrote, come first.
+                  *(["invoices", "difference", "overdue"] if show != "none" else []), "note", "reference",
+                  "days_on_account", *(["invoice_count", "open_total"] if show != "none" else []),
+                  "payment_id", "customer_id", "collector"],
     column_config={
         **unapplied.LABELS,
         "payment_date": st.column_config.DateColumn(unapplied.LABELS["payment_date"]),

@@ -395,7 +395,7 @@ def provision_bars(table: pd.DataFrame, labels: list[str], currency: str) -> alt
 
 CONFIDENCE_COLOURS = {"High": "#2e7d32", "Medium": "#9ccc65", "Low": "#fdd835", "—": "#b0bec5"}
 CONFIDENCE_NAMES = {"High": "Matched, high confidence", "Medium": "Matched, medium", "Low": "Matched, low",
-                    "—": "No match"}
+                    "—": "Unmatched"}
 
 
 def unapplied_age_chart(bands: pd.DataFrame, currency: str) -> alt.Chart:

@@ -1132,7 +1132,7 @@ def unapplied_cmd(
         what = counted(len(clearing), "clearing line") if lines and not xlsx else counted(len(table), "payment")
         out.print(f"{what} written to {out_file}")
     elif len(table):
-        shown = table[table["match"] != "No match"].head(15)
+        shown = table[table["invoice_count"] > 0].head(15)
         t = Table(title="Surest first" + (f" (first 15 of {s.matched:,}; --out lists all)" if s.matched > 15 else ""),
                   box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
         for label in ("Payment", "Debtor", "Amount", "Match", "Items to clear"):

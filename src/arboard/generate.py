@@ -58,6 +58,7 @@ DISPUTE_REASON_SHARES = np.array([
 ])
 UNAPPLIED_DAYS = 45  # payments on account stay unapplied for at most this long
 UNIDENTIFIED_SHARE = 0.03  # of recent payments, the share the ERP posts on account (no invoice reference)
+PAID_TWICE_SHARE = 0.003  # of recent payments, the share a debtor's accounts payable sends a second time
 PLAN_CALL_DAYS = 32  # days after the due date the call comes that offers unable payers a payment plan
 # Illustrative rates into the sample's reporting currency (one unit in EUR). Amounts are drawn in euros
 # and written in the currency billed at these rates, so a Swedish invoice is SEK-sized; credit limits
@@ -353,6 +354,8 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     payments = _unidentified(payments, invoices, end, np.random.default_rng([spec.seed, first, 4]), ids,
                              b2b=c["_b2b"], eligible=pos & settled & (k == 1), debtors=c["customer_id"],
                              texts=np.random.default_rng([spec.seed, first, 5]))
+    payments = _paid_twice(payments, end, np.random.default_rng([spec.seed, first, 6]), ids,
+                           eligible=pos & settled & (k == 1))
 
     # What is still open when the payment-plan call comes: the plan is for that, not the whole invoice.
     early = keep & (pay_date < due[rep] + np.timedelta64(PLAN_CALL_DAYS, "D"))
@@ -413,6 +416,24 @@ def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timest
     grouped["reference"] = _remittance(grouped["invoices"], texts)
     grouped["payment_id"] = "ONA" + grouped["payment_id"].str.slice(3, 12) + "U"  # PAY000000042-0: ONA000000042U
     return pd.concat([payments[~pick], grouped[payments.columns]], ignore_index=True)
+
+
+def _paid_twice(payments: pd.DataFrame, end: pd.Timestamp, rng: np.random.Generator, ids: np.ndarray, *,
+                eligible: np.ndarray) -> pd.DataFrame:
+    """Add a few payments sent twice: a recent payment of a whole invoice again, days later, with the invoice
+    number as its reference. The invoice is cleared, so the ERP posts the second on account."""
+    pos = pd.Series(np.arange(len(ids)), index=ids)
+    at = pos.reindex(payments["invoice_id"]).to_numpy()
+    whole = ~np.isnan(at)
+    whole[whole] = eligible[at[whole].astype(int)]
+    recent = whole & (payments["payment_date"].to_numpy() > end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS, "D"))
+    again = payments[recent & (rng.random(len(payments)) < PAID_TWICE_SHARE)].copy()
+    again["payment_date"] = again["payment_date"] + rng.integers(2, 21, len(again)).astype("timedelta64[D]")
+    again = again[again["payment_date"] <= end]
+    again["reference"] = again["invoice_id"]
+    again["invoice_id"] = None
+    again["payment_id"] = "DUP" + again["payment_id"].str.slice(3, 12)  # PAY000000042-0: DUP000000042
+    return pd.concat([payments, again], ignore_index=True)
 
 
 # What a debtor writes on a transfer the ERP could not apply: the invoice numbers in a spelling its

@@ -83,6 +83,7 @@ RULES = {
     "short": ("Short payment", "Low"),
     "over": ("Overpayment", "Low"),
     "elsewhere": ("Another debtor's invoice", "Low"),
+    "twice": ("Paid twice?", "—"),  # names only invoices already cleared, for their amount: nothing to clear
     "none": ("No match", "—"),
 }
 RANK = {code: i for i, code in enumerate(RULES)}
@@ -491,7 +492,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     CashOnAccount
         The proposals, one row per payment on account (:data:`COLUMNS`), surest first and then the
         largest: ``match`` and ``confidence`` from :data:`RULES` ("No match" and "—" when no rule
-        fits); ``invoices`` the items to clear, comma-separated, oldest first; ``open_total`` what is
+        fits, "Paid twice?" when the reference names only invoices cleared already, for their amount);
+        ``invoices`` the items to clear, comma-separated, oldest first; ``open_total`` what is
         open on them and ``difference`` the payment less that (a discount or short payment is
         negative); ``overdue`` what of it is past due as of ``as_of``. The clearing lines, one per
         item a payment clears plus one for any difference (:data:`LINE_COLUMNS`), add up to each
@@ -543,7 +545,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
             else:
                 why = twice.get(p.payment_id, "No open item or oldest items of the debtor add up to it.")
             why = " ".join(filter(None, (why, cleared.get(p.payment_id))))
-            rows.append((p.payment_id, "none", (), (), None, 0.0, 0.0, np.nan, None, why))
+            rows.append((p.payment_id, "twice" if p.payment_id in twice and p.amount > 0 else "none", (), (), None,
+                         0.0, 0.0, np.nan, None, why))
             continue
         mine = [item[i] for i in proposal.items]
         open_total = proposal.owed / 100
@@ -712,7 +715,7 @@ def _lines(df: pd.DataFrame, item: dict) -> pd.DataFrame:
     """The clearing lines of the matched proposals: what each item takes, then any difference."""
     rows = []
     kinds = {"discount": "Cash discount", "short": "Short payment", "over": "Left on account"}
-    for p in df[df["rule"] != "none"].itertuples(index=False):
+    for p in df[df["invoice_count"] > 0].itertuples(index=False):
         for invoice_id, applied in zip(p.items, p.applied, strict=True):
             rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, invoice_id,
                          item[invoice_id].due_date, applied / 100,
@@ -747,7 +750,7 @@ def summary(cash: CashOnAccount, *, rates: fx.Rates | None = None) -> UnappliedS
     overdue it clears and for how many debtors everything overdue is paid (they need no reminder).
     Amounts are added up in the reporting currency when the proposals carry ``amount_value``."""
     df, balances = cash.proposals, cash.overdue
-    matched = df["match"] != RULES["none"][0]
+    matched = df["invoice_count"] > 0
     overdue = df["overdue"].astype(float)
     if "amount_value" in df:
         overdue = fx.applied(rates, None).convert(overdue, df["currency"])
@@ -787,10 +790,11 @@ def labelled(cash: CashOnAccount) -> dict[str, pd.DataFrame]:
 
 
 def shown(proposals_: pd.DataFrame, show: str = "all") -> pd.DataFrame:
-    """The proposals to list: ``"matched"`` (those a rule reads), ``"none"`` (no match) or ``"all"``."""
+    """The proposals to list: ``"matched"`` (those with items to clear), ``"none"`` (no match, or paid twice)
+    or ``"all"``."""
     if show not in ("matched", "none", "all"):
         raise ArboardError(f"Show {show!r}? Choose matched, none or all.")
     if show == "all":
         return proposals_
-    unmatched = proposals_["match"] == RULES["none"][0]
+    unmatched = proposals_["invoice_count"] == 0
     return proposals_[unmatched if show == "none" else ~unmatched]
