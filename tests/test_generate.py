@@ -112,6 +112,22 @@ def test_amounts_are_sized_in_their_currency():
         unapplied["country"] == "DE", "amount"].median()
 
 
+def test_payments_on_account_carry_remittance_texts():
+    """Most payments the ERP could not apply name their invoices, in one spelling or another; a few name an
+    invoice paid already, for its amount (sent twice)."""
+    f = frames(dataclasses.replace(SMALL_SAMPLE, customers=2_000, invoices=40_000))
+    pay, inv = f["payments"], f["invoices"]
+    loose = pay[pay["invoice_id"].isna()]
+    assert pay.loc[pay["invoice_id"].notna(), "reference"].isna().all()  # only the payments on account have one
+    unidentified = loose[loose["payment_id"].str.endswith("U")]
+    naming = unidentified["reference"].str.contains(r"INV-?\d{9}", case=False, na=False)
+    assert 0.4 < naming.mean() < 0.7, naming.mean()
+    twice = loose[loose["payment_id"].str.startswith("DUP")].merge(inv, left_on="reference", right_on="invoice_id",
+                                                                  suffixes=("", "_invoice"))
+    assert len(twice) and (twice["amount"] == twice["amount_invoice"]).all()
+    assert (twice["paid_date"] < twice["payment_date"]).all()
+
+
 def test_write_sample_on_both_backends(engine):
     counts = generate.write_sample(engine, SMALL_SAMPLE)
     assert db.row_counts(engine) == counts

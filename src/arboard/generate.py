@@ -58,7 +58,7 @@ DISPUTE_REASON_SHARES = np.array([
 ])
 UNAPPLIED_DAYS = 45  # payments on account stay unapplied for at most this long
 UNIDENTIFIED_SHARE = 0.03  # of recent payments, the share the ERP posts on account (no invoice reference)
-PAID_TWICE_SHARE = 0.003  # of recent payments, the share a debtor's accounts payable sends a second time
+PAID_TWICE_SHARE = 0.005  # of recent payments, the share a debtor's accounts payable sends a second time
 PLAN_CALL_DAYS = 32  # days after the due date the call comes that offers unable payers a payment plan
 # Illustrative rates into the sample's reporting currency (one unit in EUR). Amounts are drawn in euros
 # and written in the currency billed at these rates, so a Swedish invoice is SEK-sized; credit limits
