@@ -130,7 +130,7 @@ class MatchSettings:
         object.__setattr__(self, "discounts", tuple(sorted(set(float(d) for d in self.discounts))))
 
 
-def _windowed(items: sa.CTE, ona: sa.CTE) -> sa.CTE:
+def _windowed(items: sa.FromClause, ona: sa.FromClause) -> sa.Select:
     """The open ``items`` of the debtors with a payment on account, numbered oldest first per debtor and
     currency, with running totals: over all items, and over the undisputed ones."""
     w = {"partition_by": (items.c.customer_id, items.c.currency),
@@ -145,8 +145,7 @@ def _windowed(items: sa.CTE, ona: sa.CTE) -> sa.CTE:
                       sa.func.sum(sa.case((undisputed, 1), else_=0)).over(**w).label("u_position"),
                       sa.func.sum(sa.case((undisputed, items.c.open_amount), else_=0.0)).over(**w).label("u_running"),
                       sa.func.max(sa.case((undisputed, items.c.invoice_date))).over(**w).label("u_latest"))
-            .where(items.c.customer_id.in_(sa.select(ona.c.customer_id)))
-            .cte("windowed").prefix_with("MATERIALIZED"))
+            .where(items.c.customer_id.in_(sa.select(ona.c.customer_id))))
 
 
 def _band(amount: sa.ColumnElement) -> sa.ColumnElement:
@@ -228,15 +227,43 @@ def _text() -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.concat_ws(" ", pay.c.reference, pay.c.invoice_id), "").label("text")
 
 
+SCRATCH = ("arboard_ua_ona", "arboard_ua_open", "arboard_ua_windowed")
+
+
+def _scratch(conn: sa.Connection, name: str, stmt: sa.Select) -> sa.TableClause:
+    """``stmt``'s rows in a temporary table of this connection, to be read by several statements."""
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    ddl = f"CREATE TEMPORARY TABLE {name} AS {compiled}"
+    if compiled.positiontup is not None:
+        conn.exec_driver_sql(ddl, tuple(params[k] for k in compiled.positiontup))
+    else:
+        conn.exec_driver_sql(ddl, params)
+    return sa.table(name, *(sa.column(c.name, c.type) for c in stmt.selected_columns))
+
+
 def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_id: str | None = None) -> _Found:
-    """The candidates of every rule (:class:`_Found`), from two statements: the payments, then the rest
-    in one, where the payments on account and the open items are worked out once (materialised), not
-    once per part."""
-    ona = (payments_on_account(as_of, customer_id=customer_id).add_columns(_text())
-           .cte("ona").prefix_with("MATERIALIZED"))
-    items = open_items(as_of)
-    everyone = sa.select(items).cte("everyone").prefix_with("MATERIALIZED")
-    win = _windowed(everyone, ona)
+    """The candidates of every rule (:class:`_Found`). The payments on account and the open items are
+    worked out once, into temporary tables, and each rule's candidates read from them in a statement of
+    its own: all in one statement (with materialised CTEs), DuckDB 1.5 waited forever at 10M invoices."""
+    with engine.connect() as conn:
+        try:
+            return _read_candidates(engine, conn, as_of, settings, customer_id)
+        finally:
+            if not conn.invalidated:
+                conn.rollback()  # a failed statement leaves PostgreSQL's transaction unusable
+                for name in SCRATCH:
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+                conn.commit()
+
+
+def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings: MatchSettings,
+                     customer_id: str | None) -> _Found:
+    ona = _scratch(conn, SCRATCH[0], payments_on_account(as_of, customer_id=customer_id)
+                   .add_columns(schema.payments.c.reference, _text()))
+    everyone = _scratch(conn, SCRATCH[1], sa.select(open_items(as_of)))
+    win = _scratch(conn, SCRATCH[2], _windowed(everyone, ona))
     factors = (1.0, *(1 - d / 100 for d in settings.discounts))
     widest = max(settings.tolerance, *settings.discounts, 0.0) / 100
     singles = (sa.select(*_part("single", payment_id=ona.c.payment_id, invoice_id=win.c.invoice_id,
@@ -331,20 +358,16 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
     balances = (sa.select(*_part("overdue", customer_id=win.c.customer_id, currency=win.c.currency,
                                  amount=sa.func.sum(overdue_part)))
                 .group_by(win.c.customer_id, win.c.currency))
-    loose = (payments_on_account(as_of, customer_id=customer_id).add_columns(schema.payments.c.reference, _text())
-             .subquery("loose"))
-    payments = (sa.select(loose.c.payment_id, loose.c.customer_id,
-                          sa.func.coalesce(cust.c.name, loose.c.customer_id).label("name"), cust.c.collector,
-                          loose.c.payment_date, loose.c.amount, loose.c.currency, loose.c.reference, loose.c.text)
-                .select_from(loose.outerjoin(cust, cust.c.customer_id == loose.c.customer_id)))
-    with engine.connect() as conn:
-        # The payments apart: in the one statement with the rest, DuckDB 1.5 waited forever at 10M invoices.
-        paid = fetch_frame(conn, payments, ["payment_id", "customer_id", "name", "collector", "payment_date",
-                                            "amount", "currency", "reference", "text"])
-        parts = [singles, several, balances, elsewhere]
-        if (paid["text"].str.len() >= MIN_KEY).any():  # no text, nothing named: spare the search
-            parts += [named, named_other, named_paid]
-        df = fetch_frame(conn, sa.union_all(*parts), list(PARTS))
+    payments = (sa.select(ona.c.payment_id, ona.c.customer_id,
+                          sa.func.coalesce(cust.c.name, ona.c.customer_id).label("name"), cust.c.collector,
+                          ona.c.payment_date, ona.c.amount, ona.c.currency, ona.c.reference, ona.c.text)
+                .select_from(ona.outerjoin(cust, cust.c.customer_id == ona.c.customer_id)))
+    paid = fetch_frame(conn, payments, ["payment_id", "customer_id", "name", "collector", "payment_date", "amount",
+                                        "currency", "reference", "text"])
+    parts = [singles, several, balances, elsewhere]
+    if (paid["text"].str.len() >= MIN_KEY).any():  # no text, nothing named: spare the search
+        parts += [named, named_other, named_paid]
+    df = pd.concat([fetch_frame(conn, part, list(PARTS)) for part in parts], ignore_index=True)
     part = {name: df[df["part"] == name].rename(columns={"day": "due_date", "amount": "open_amount"})
             .reset_index(drop=True)
             for name in ("single", "several", "overdue", "elsewhere", "named", "named_other", "named_paid")}
