@@ -29,10 +29,10 @@ Then by amount, surest first:
    amount is rare enough that chance would seldom hit it to the cent.
 
 An invoice is proposed for one payment only (the surest match first; then the older payment; a part
-payment's rest excepted), and
-only if it was issued by the day the payment came in. Proposals are not applied here: the ERP is the
-ledger of record, and its next export brings the payment applied. The candidate search runs in the
-database (the debtors with payments on account only); only candidates reach pandas.
+payment's rest excepted), and only if it was issued by the day the payment came in. Proposals are not
+applied here: the ERP is the ledger of record, and its next export brings the payment applied. The
+candidate search runs in the database (the debtors with payments on account only); only candidates
+reach pandas.
 """
 
 from __future__ import annotations
@@ -334,7 +334,7 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
     words = (sa.select(ona.c.payment_id, ona.c.customer_id, ona.c.currency, ona.c.payment_date,
                        sa.func.regexp_split_to_table(ona.c.text, WORD_BREAK).label("word"))
              .where(ona.c.amount > 0, sa.func.length(ona.c.text) >= MIN_KEY).subquery("words"))
-    keyed = (sa.select(words, _key(words.c.word).label("key")).subquery("keyed"))
+    keyed = sa.select(words, _key(words.c.word).label("key")).subquery("keyed")
     named_other = (sa.select(*_part("named_other", payment_id=keyed.c.payment_id, invoice_id=everyone.c.invoice_id,
                                     customer_id=everyone.c.customer_id, currency=everyone.c.currency,
                                     day=everyone.c.due_date, amount=everyone.c.open_amount,
@@ -441,11 +441,17 @@ def _settle(read: tuple[str, float | None]) -> str | None:
     return None if read[0] == "exact" else read[0]
 
 
-def _options(payments: pd.DataFrame, singles: pd.DataFrame, several: pd.DataFrame, elsewhere: pd.DataFrame,
+class _Paid(NamedTuple):
+    """Each payment on account's amount in cents and the day it came in, by payment id."""
+
+    amount: dict[str, int]
+    received: dict[str, pd.Timestamp]
+
+
+def _options(by_id: _Paid, singles: pd.DataFrame, several: pd.DataFrame, elsewhere: pd.DataFrame,
              named_other: pd.DataFrame, settings: MatchSettings) -> list[_Option]:
     """Every way to read each payment, in :meth:`_Option.order`."""
-    amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
-    received = dict(zip(payments["payment_id"], payments["payment_date"], strict=True))
+    amount, received = by_id
     options = []
     for row in singles.itertuples(index=False):
         paid, owed = amount[row.payment_id], cents(row.open_amount)
@@ -540,11 +546,13 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     # Plain lookups: a .loc per proposal took seconds at a million invoices.
     item = {row.invoice_id: row for row in opened.itertuples(index=False)}
     # What the text names decides first; the amount rules read the rest, from the items it left untouched.
-    options = _options(payments, found.singles, found.several, found.elsewhere, found.named_other, settings)
-    chosen = _named(payments, found.named, settings, item, options)
+    by_id = _Paid({pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)},
+                  dict(zip(payments["payment_id"], payments["payment_date"], strict=True)))
+    options = _options(by_id, found.singles, found.several, found.elsewhere, found.named_other, settings)
+    chosen = _named(by_id, found.named, settings, item, options)
     used = {i for p in chosen.values() for i in p.items}
     named_ids = found.named.groupby("payment_id")["invoice_id"].agg(frozenset).to_dict()
-    twice, cleared = _paid_before(payments, found.named_paid, set(named_ids))
+    twice, cleared = _paid_before(by_id, found.named_paid, set(named_ids))
     options = [o for o in options if o.payment_id not in chosen and o.payment_id not in twice]
     # How many single invoices would do for a payment by the same rule (several of the same amount).
     alike = Counter((o.payment_id, o.rule) for o in options if len(o.items) == 1)
@@ -563,13 +571,15 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
         if proposal is None:
             if p.amount <= 0:
                 why = "A refund or reversal: nothing to match."
+            elif p.payment_id in twice:  # read by no rule: it names nothing open
+                why = twice[p.payment_id]
             elif p.payment_id in readable:
                 why = "What it could pay is proposed for another payment: ask the debtor."
             else:
-                why = twice.get(p.payment_id, "No open item or oldest items of the debtor add up to it.")
+                why = "No open item or oldest items of the debtor add up to it."
             why = " ".join(filter(None, (why, cleared.get(p.payment_id))))
-            rows.append((p.payment_id, "twice" if p.payment_id in twice and p.amount > 0 else "none", (), (), None,
-                         0.0, 0.0, np.nan, None, why))
+            rows.append((p.payment_id, "twice" if p.payment_id in twice else "none", (), (), None, 0.0, 0.0, np.nan,
+                         None, why))
             continue
         mine = [item[i] for i in proposal.items]
         open_total = proposal.owed / 100
@@ -605,8 +615,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     return CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True))
 
 
-def _paid_before(payments: pd.DataFrame, named_paid: pd.DataFrame, named_open: set[str]
-                 ) -> tuple[dict[str, str], dict[str, str]]:
+def _paid_before(by_id: _Paid, named_paid: pd.DataFrame, named_open: set[str]) -> tuple[dict[str, str], dict[str, str]]:
     """The payments whose text names only invoices already cleared: ``twice``, those for the amount of
     one of them or of all (the same invoices paid twice: no amount rule reads them), and ``cleared``, a
     note for the others. Each maps a payment to what its note says."""
@@ -614,7 +623,7 @@ def _paid_before(payments: pd.DataFrame, named_paid: pd.DataFrame, named_open: s
     cleared: dict[str, str] = {}
     if named_paid.empty:
         return twice, cleared
-    amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
+    amount = by_id.amount
     named_paid = named_paid.sort_values(["payment_id", "paid_date", "invoice_id"], kind="stable")
     for pid, part in named_paid.groupby("payment_id", sort=False):
         if pid in named_open:
@@ -643,7 +652,7 @@ class _Proposal(NamedTuple):
     shared: bool  # an earlier payment's proposal part-pays an item too
 
 
-def _named(payments: pd.DataFrame, named: pd.DataFrame, settings: MatchSettings, item: dict,
+def _named(by_id: _Paid, named: pd.DataFrame, settings: MatchSettings, item: dict,
            options: list[_Option]) -> dict[str, _Proposal]:
     """The proposals of the payments whose text names open items of their debtor: the text decides, as a
     clerk reads the remittance first. The amount bears it out (exactly, less a discount or within the
@@ -659,8 +668,7 @@ def _named(payments: pd.DataFrame, named: pd.DataFrame, settings: MatchSettings,
     for o in options:
         if o.rule in ("exact", "oldest", "discount"):
             wider.setdefault(o.payment_id, []).append(frozenset(o.items))
-    amount = {pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)}
-    received = dict(zip(payments["payment_id"], payments["payment_date"], strict=True))
+    amount, received = by_id
     named = named.sort_values(["payment_id", "due_date", "position", "invoice_id"], kind="stable")
     lists = {pid: list(ids) for pid, ids in named.groupby("payment_id", sort=False)["invoice_id"]}
     left = {i: cents(item[i].open_amount) for i in named["invoice_id"].unique()}
