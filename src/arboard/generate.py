@@ -367,6 +367,17 @@ def _invoice_chunk(cust: pd.DataFrame, spec: SampleSpec, rng: np.random.Generato
     return {"invoices": invoices, "payments": payments, "contacts": contacts}
 
 
+def _recent_whole(payments: pd.DataFrame, ids: np.ndarray, end: pd.Timestamp, *, eligible: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Where each payment's invoice stands in ``ids`` (NaN: none of them), and which payments are recent
+    (the last :data:`UNAPPLIED_DAYS`) and pay an ``eligible`` invoice (one payment for all of it)."""
+    at = pd.Series(np.arange(len(ids)), index=ids).reindex(payments["invoice_id"]).to_numpy()
+    whole = ~np.isnan(at)
+    whole[whole] = eligible[at[whole].astype(int)]
+    horizon = end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS, "D")
+    return at, whole & (payments["payment_date"].to_numpy() > horizon)
+
+
 def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timestamp, rng: np.random.Generator,
                   ids: np.ndarray, *, b2b: np.ndarray, eligible: np.ndarray, debtors: np.ndarray,
                   texts: np.random.Generator) -> pd.DataFrame:
@@ -378,12 +389,7 @@ def _unidentified(payments: pd.DataFrame, invoices: pd.DataFrame, end: pd.Timest
     another debtor's account. From a stream of their own, so no other draw changes. Their remittance
     texts (:func:`_remittance`) come from ``texts``, a stream of its own too.
     """
-    horizon = end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS, "D")
-    pos = pd.Series(np.arange(len(ids)), index=ids)
-    at = pos.reindex(payments["invoice_id"]).to_numpy()
-    single = ~np.isnan(at)
-    single[single] = eligible[at[single].astype(int)]
-    recent = single & (payments["payment_date"].to_numpy() > horizon)
+    at, recent = _recent_whole(payments, ids, end, eligible=eligible)
     seed = recent & (rng.random(len(payments)) < UNIDENTIFIED_SHARE)
     if not seed.any():
         return payments
@@ -422,11 +428,7 @@ def _paid_twice(payments: pd.DataFrame, end: pd.Timestamp, rng: np.random.Genera
                 eligible: np.ndarray) -> pd.DataFrame:
     """Add a few payments sent twice: a recent payment of a whole invoice again, days later, with the invoice
     number as its reference. The invoice is cleared, so the ERP posts the second on account."""
-    pos = pd.Series(np.arange(len(ids)), index=ids)
-    at = pos.reindex(payments["invoice_id"]).to_numpy()
-    whole = ~np.isnan(at)
-    whole[whole] = eligible[at[whole].astype(int)]
-    recent = whole & (payments["payment_date"].to_numpy() > end.to_datetime64() - np.timedelta64(UNAPPLIED_DAYS, "D"))
+    _at, recent = _recent_whole(payments, ids, end, eligible=eligible)
     again = payments[recent & (rng.random(len(payments)) < PAID_TWICE_SHARE)].copy()
     again["payment_date"] = again["payment_date"] + rng.integers(2, 21, len(again)).astype("timedelta64[D]")
     again = again[again["payment_date"] <= end]
