@@ -230,6 +230,21 @@ def test_what_the_remittance_reference_names(engine):
     assert (total.matched, total.sure) == (len(df) - 1, 8)
 
 
+def test_the_scratch_tables_are_temporary_and_go(worked):
+    import sqlalchemy as sa
+
+    # A table of the database's own with a scratch table's name is never touched.
+    mine = sa.Table(unapplied.SCRATCH[0], sa.MetaData(), sa.Column("x", sa.Integer))
+    mine.create(worked)
+    with worked.begin() as conn:
+        conn.execute(mine.insert().values(x=1))
+    assert len(unapplied.match_payments(worked, AS_OF).proposals) == 13
+    with worked.connect() as conn:
+        assert conn.execute(sa.select(mine.c.x)).scalar_one() == 1
+    mine.drop(worked)
+    assert set(unapplied.SCRATCH).isdisjoint(sa.inspect(worked).get_table_names())
+
+
 def test_reference_keys():
     keys = unapplied.reference_keys("Rechnung INV-2026-0042, inv 2026 0043; RE4711 05.10 A1")
     assert {"INV20260042", "INV20260043", "4711", "RE4711"} <= keys

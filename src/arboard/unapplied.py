@@ -230,11 +230,17 @@ def _text() -> sa.ColumnElement:
 SCRATCH = ("arboard_ua_ona", "arboard_ua_open", "arboard_ua_windowed")
 
 
+def _drop_scratch(conn: sa.Connection, name: str) -> None:
+    """Drop the temporary table ``name``, never a table of the database's own of that name."""
+    temp = {"postgresql": "pg_temp.", "duckdb": "temp."}.get(conn.dialect.name, "")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp}{name}")
+
+
 def _scratch(conn: sa.Connection, name: str, stmt: sa.Select) -> sa.TableClause:
     """``stmt``'s rows in a temporary table of this connection, to be read by several statements."""
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.params
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    _drop_scratch(conn, name)
     ddl = f"CREATE TEMPORARY TABLE {name} AS {compiled}"
     if compiled.positiontup is not None:
         conn.exec_driver_sql(ddl, tuple(params[k] for k in compiled.positiontup))
@@ -254,7 +260,7 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
             if not conn.invalidated:
                 conn.rollback()  # a failed statement leaves PostgreSQL's transaction unusable
                 for name in SCRATCH:
-                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+                    _drop_scratch(conn, name)
                 conn.commit()
 
 
