@@ -159,6 +159,14 @@ def _key(text: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.upper(sa.func.regexp_replace(text, "[^A-Za-z0-9]", "", "g"))
 
 
+def _names(text: sa.ColumnElement, number: sa.ColumnElement) -> sa.ColumnElement:
+    """The coarse test, in the database, that a payment's ``text`` may name invoice ``number``: its key is
+    long enough and stands in the text's key. :func:`reference_keys` decides after."""
+    number_key = _key(number)
+    return sa.and_(sa.func.length(text) >= MIN_KEY, sa.func.length(number_key) >= MIN_KEY,
+                   sa.func.strpos(_key(text), number_key) > 0)
+
+
 def key(text: str) -> str:
     """An invoice number as a remittance text is compared with it: letters and digits, in capitals."""
     return re.sub(r"[^A-Za-z0-9]", "", text).upper()
@@ -328,14 +336,12 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
                  .where(others.c.alike == 1, density.c.near < CHANCE * others.c.open_amount))
     # The debtor's open items the text names: a coarse test here (the item's number is in the text),
     # :func:`reference_keys` decides.
-    item_key = _key(win.c.invoice_id)
     named = (sa.select(*_part("named", payment_id=ona.c.payment_id, invoice_id=win.c.invoice_id,
                               currency=win.c.currency, day=win.c.due_date, amount=win.c.open_amount,
                               undisputed=win.c.undisputed, position=win.c.position))
              .select_from(ona.join(win, _same_account(ona, win)))
-             .where(ona.c.amount > 0, sa.func.length(ona.c.text) >= MIN_KEY, sa.func.abs(win.c.open_amount) > CENT,
-                    win.c.invoice_date <= ona.c.payment_date, sa.func.length(item_key) >= MIN_KEY,
-                    sa.func.strpos(_key(ona.c.text), item_key) > 0))
+             .where(ona.c.amount > 0, sa.func.abs(win.c.open_amount) > CENT, win.c.invoice_date <= ona.c.payment_date,
+                    _names(ona.c.text, win.c.invoice_id)))
     # Another debtor's open items a word of the text names (whole words: the whole ledger is searched).
     words = (sa.select(ona.c.payment_id, ona.c.customer_id, ona.c.currency, ona.c.payment_date,
                        sa.func.regexp_split_to_table(ona.c.text, WORD_BREAK).label("word"))
@@ -352,14 +358,13 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
                           everyone.c.invoice_date <= keyed.c.payment_date))
     # The debtor's invoices cleared by the as-of date, near the payment's day, that the text names.
     inv = schema.invoices
-    paid_key = _key(inv.c.invoice_id)
     named_paid = (sa.select(*_part("named_paid", payment_id=ona.c.payment_id, invoice_id=inv.c.invoice_id,
                                    currency=inv.c.currency, day=inv.c.paid_date, amount=inv.c.amount))
                   .select_from(ona.join(inv, sa.and_(inv.c.customer_id == ona.c.customer_id, sa.or_(
                       ona.c.currency.is_(None), inv.c.currency == ona.c.currency))))
-                  .where(ona.c.amount > 0, sa.func.length(ona.c.text) >= MIN_KEY, inv.c.paid_date <= as_of,
-                         inv.c.amount > 0, sa.func.abs(days_past(ona.c.payment_date, inv.c.paid_date)) <= TWICE_DAYS,
-                         sa.func.length(paid_key) >= MIN_KEY, sa.func.strpos(_key(ona.c.text), paid_key) > 0))
+                  .where(ona.c.amount > 0, inv.c.paid_date <= as_of, inv.c.amount > 0,
+                         sa.func.abs(days_past(ona.c.payment_date, inv.c.paid_date)) <= TWICE_DAYS,
+                         _names(ona.c.text, inv.c.invoice_id)))
     overdue_part = sa.case((sa.and_(win.c.due_date < as_of, win.c.open_amount > 0), win.c.open_amount), else_=0.0)
     balances = (sa.select(*_part("overdue", customer_id=win.c.customer_id, currency=win.c.currency,
                                  amount=sa.func.sum(overdue_part)))
