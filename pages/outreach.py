@@ -25,6 +25,9 @@ state.history_warning("the groups (every debtor gets the *no information* playbo
 
 config_name, config = controls.segment_config(st.columns([1, 2])[0])
 
+# The least confidence of a match of cash on account the plan counts as applied (PlanSettings.apply_cash).
+CASH_APPLIED = {"High": "Sure matches (High)", "Medium": "High and Medium matches", "Low": "Every match",
+                "": "None"}
 for key, default in controls.PLAN_SETTINGS.items():
     controls.kept(key, default)
 with st.expander("Plan settings", expanded=False):
@@ -67,11 +70,17 @@ with st.expander("Plan settings", expanded=False):
                      f"reminder until the promised date plus {promises.PROMISE_GRACE_DAYS} days' grace; if it is "
                      "still open then, the step it has reached goes out on the next contact day (the Promises tab "
                      "lists both).")
-    st.columns(3)[0].toggle("Call when a promise is broken", key="out_call_broken", width="stretch",
+    f = st.columns(3, vertical_alignment="bottom")
+    f[0].toggle("Call when a promise is broken", key="out_call_broken", width="stretch",
                 help="On: when a promise ends with its invoice still open, the debtor gets a call on the next contact "
                      "day (whatever their playbook's level; its wording is on the Playbooks tab), unless someone spoke "
                      "with them since: a call or a new promise. A promise broken before the plan starts is called "
                      f"about for {promises.BROKEN_LISTED_DAYS} days.")
+    f[1].selectbox("Count cash on account as applied", list(CASH_APPLIED), key="out_cash",
+                   format_func=CASH_APPLIED.get,
+                   help="A payment the ERP holds on account (not applied to invoices) that the Unapplied cash page "
+                        "matches to open items this surely counts as paying them: they get no reminder, and a "
+                        "debtor's reminders escalate on what stays open. None: remind as the ERP stands.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 try:
@@ -480,6 +489,20 @@ with tab_plan:
                 **outreach.LABELS, "overdue": st.column_config.NumberColumn("Overdue", format="accounting"),
                 "items": st.column_config.NumberColumn("Items"),
                 "since": st.column_config.DateColumn("Hand-over due since")})
+    paid = cache.paid_by_cash(as_of, settings, config)
+    if len(paid):
+        st.caption(f"{count(paid['invoice_id'].nunique(), 'open invoice')} of "
+                   f"{count(paid['customer_id'].nunique(), 'debtor')} "
+                   f"{'is' if paid['invoice_id'].nunique() == 1 else 'are'} most likely paid by cash on account the "
+                   "ERP has not applied yet: no reminder for what it pays (setting *Count cash on account as "
+                   "applied*; the **Unapplied cash** page has the clearing lines to key in).")
+        with st.expander("Invoices paid by cash on account"):
+            st.dataframe(paid, hide_index=True, width="stretch", height=240, column_config={
+                **outreach.PAID_BY_CASH_LABELS,
+                "open": st.column_config.NumberColumn(outreach.PAID_BY_CASH_LABELS["open"], format="accounting"),
+                "applied": st.column_config.NumberColumn(outreach.PAID_BY_CASH_LABELS["applied"],
+                                                         format="accounting"),
+                "due_date": st.column_config.DateColumn(outreach.PAID_BY_CASH_LABELS["due_date"])})
     if settings.pause_promised and counts["running"]:
         st.caption(f"{count(counts['running'], 'invoice')} of {count(counts['running_debtors'], 'debtor')} "
                    f"{'waits' if counts['running'] == 1 else 'wait'} "

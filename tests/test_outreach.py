@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import strategies as hst
 from typer.testing import CliRunner
 
-from arboard import db, exports, fx, generate, outreach
+from arboard import db, exports, fx, generate, outreach, unapplied
 from arboard.cli import app
 from arboard.errors import ArboardError
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
@@ -432,6 +433,103 @@ def test_reminders_net_the_debtors_credits_and_are_not_sent_when_credits_cover_t
     covered = outreach.build_plan(items, *args, credits=_credits(["CN1 (credit note)"], ["2026-01-05"], [-100.0]),
                                   settings=outreach.PlanSettings())  # the repeats are not sent either
     assert covered["step"].tolist() == ["Heads-up"]  # nothing left to ask for
+
+
+def _lines(*rows):
+    """Clearing lines as :func:`arboard.unapplied.match_payments` gives them: (payment, match, item, apply, kind)."""
+    return pd.DataFrame([{"payment_id": p, "customer_id": "C1", "payment_date": pd.Timestamp("2026-10-20"),
+                          "payment_amount": 0.0, "currency": "EUR", "match": m, "item": i, "due_date": pd.NaT,
+                          "apply": a, "kind": k} for p, m, i, a, k in rows])
+
+
+def test_cash_on_account_counts_as_applied_from_the_least_confidence_chosen():
+    lines = _lines(("P1", "Named in the reference", "A", 100.0, "Invoice"),
+                   ("P2", "Overpayment", "B", 50.0, "Invoice"), ("P2", "Overpayment", None, 10.0, "Left on account"),
+                   ("P3", "Named, amount differs", "CN1", -30.0, "Credit note"),
+                   ("P3", "Named, amount differs", "C", 130.0, "Invoice"),
+                   ("P4", "Named another debtor's invoice", "Z", 80.0, "Invoice"))
+    items = _items(["A", "B", "C", "Z"], ["2026-09-01"] * 4, [100.0, 50.0, 200.0, 80.0])
+    items.loc[3, "customer_id"] = "C2"  # another debtor's invoice, paid by C1's P4
+    credits = _credits(["CN1 (credit note)", *(f"P{n} (payment on account)" for n in range(1, 6))],
+                       ["2026-09-05"] * 6, [-30.0, -100.0, -60.0, -100.0, -80.0, -5.0])
+    credits = credits.assign(id=["CN1", "P1", "P2", "P3", "P4", "P5"], payment=[False] + [True] * 5)
+
+    def settled(least):
+        left, owed = outreach.settle_cash(items, credits, unapplied.as_applied(lines, least=least))
+        return (dict(zip(left["invoice_id"], left["amount"], strict=True)),
+                dict(zip(owed["id"], owed["amount"], strict=True)))
+
+    assert settled("") == ({"A": 100.0, "B": 50.0, "C": 200.0, "Z": 80.0},
+                           {"CN1": -30.0, "P1": -100.0, "P2": -60.0, "P3": -100.0, "P4": -80.0, "P5": -5.0})
+    assert settled("High") == ({"B": 50.0, "C": 200.0, "Z": 80.0},
+                               {"CN1": -30.0, "P2": -60.0, "P3": -100.0, "P4": -80.0, "P5": -5.0})
+    # A part payment leaves the rest open; the credit note it used is gone; another debtor's invoice is paid.
+    assert settled("Medium") == ({"B": 50.0, "C": 70.0}, {"P2": -60.0, "P5": -5.0})
+    # An overpayment clears the invoice, and what it pays over stays on account.
+    assert settled("Low") == ({"C": 70.0}, {"P2": -10.0, "P5": -5.0})
+    assert unapplied.as_applied(lines, least="Medium").lines["confidence"].tolist() == ["High", "Medium", "Medium",
+                                                                                        "Medium"]
+    with pytest.raises(ArboardError, match="High, Medium or Low"):
+        unapplied.as_applied(lines, least="Sure")
+    with pytest.raises(ArboardError, match="High, Medium or Low"):
+        outreach.PlanSettings(apply_cash="Sure")
+
+
+def test_a_reminder_leaves_out_what_cash_on_account_most_likely_pays(engine, tmp_path):
+    """A debtor who paid the oldest invoice, with the cash still on account in the ERP, is not reminded of it
+    nor escalated on it: the reminder is about what stays open, at that item's level."""
+    from arboard import events, schema, store
+
+    inv = pd.DataFrame({"invoice_id": ["INV1001", "INV1002", "INV3001"], "customer_id": ["C1", "C1", "C3"],
+                        "invoice_date": [date(2026, 7, 1), date(2026, 9, 20), date(2026, 9, 1)],
+                        "due_date": [date(2026, 8, 1), date(2026, 10, 20), date(2026, 10, 1)],
+                        "amount": [300.0, 120.0, 100.0], "currency": ["EUR"] * 3, "paid_date": [None] * 3,
+                        "disputed": [False] * 3})
+    pay = pd.DataFrame({"payment_id": ["P1", "P2", "P3"], "invoice_id": [None] * 3, "customer_id": ["C1", "C1", "C3"],
+                        "payment_date": [date(2026, 10, 25), date(2026, 10, 28), date(2026, 10, 26)],
+                        "amount": [300.0, 9.99, 100.0], "currency": ["EUR"] * 3,
+                        "reference": ["Rechnung INV-1001", None, "inv 3001"]})
+    with engine.begin() as conn:
+        store.append(conn, schema.customers, pd.DataFrame({"customer_id": ["C1", "C3"], "name": ["Ann", "Cy"],
+                                                           "email": ["ann@example.org", "cy@example.org"]}))
+        store.append(conn, schema.invoices, inv)
+        store.append(conn, schema.payments, pay)
+    events.refresh(engine)
+    as_of = date(2026, 11, 1)
+    text = "{{ open_amount }}:{% for i in invoices %} {{ i.number }}{% endfor %}"
+    steps = (outreach.Step(14, "email", "friendly", text, name="Reminder"),
+             outreach.Step(100, "email", "firm", text, name="Final notice"))
+    inputs = outreach.plan_inputs(engine, as_of)
+    inputs.playbooks = {g: outreach.Playbook(g, steps) for g in outreach.DEFAULT_PLAYBOOKS}
+
+    def contacts(settings):
+        plan = outreach.render_messages(inputs.build(as_of, settings))
+        return plan[["customer_id", "step", "message"]].values.tolist()
+
+    # As the ERP stands: INV1001 reached the reminder in August and reaches the final notice on 9 November;
+    # the payment that paid it is a credit.
+    assert contacts(dataclasses.replace(ONCE, apply_cash="")) == [
+        ["C1", "Final notice", "€110.01: INV1001 INV1002 P1 (payment on account) P2 (payment on account)"]]
+    # The sure matches applied: INV1001 is paid, so INV1002's reminder goes out on 3 November and there is no
+    # final notice; P2 matches nothing and stays a credit.
+    assert contacts(ONCE) == [["C1", "Reminder", "€110.01: INV1002 P2 (payment on account)"]]
+    paid = inputs.paid_by_cash(ONCE)
+    assert paid[["invoice_id", "payment_id", "open", "applied", "match", "confidence"]].values.tolist() == [
+        ["INV1001", "P1", 300.0, 300.0, "Named in the reference", "High"],
+        ["INV3001", "P3", 100.0, 100.0, "Named in the reference", "High"]]
+    assert inputs.handed_over(as_of, ONCE).empty
+    # A debtor whose cash pays everything open is told apart from one with nothing open.
+    plan, why = outreach.debtor_outlook(engine, as_of, "C3", settings=ONCE)
+    assert plan.empty and why.startswith("cash on account most likely pays all they have open (payment P3,")
+    # The command line says what it left out, and can remind as the ERP stands.
+    url = engine.url.render_as_string(hide_password=False)
+    args = ["plan", "--as-of", "2026-11-01", "--weeks", "3", "--db", url]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a.csv")])
+    assert result.exit_code == 0, result.output
+    assert "2 invoices of 2 debtors most likely paid by cash on account" in result.output
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b.csv"), "--apply-cash", "none"])
+    assert result.exit_code == 0 and "cash on account" not in result.output
+    assert "INV1001" in (tmp_path / "b.csv").read_text() and "INV1001" not in (tmp_path / "a.csv").read_text()
 
 
 def _ladder_items(*rows):

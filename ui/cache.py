@@ -231,9 +231,11 @@ def _playbooks_key(engine) -> int:
 # (their preparation per settings is kept inside). Read-only for callers.
 @st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Reading the open items…")
 def _inputs(url, version, as_of, playbook_key, config_json, hold_ids) -> outreach.PlanInputs:
+    rules = unapplied.MatchSettings()  # the Unapplied cash page's defaults: that page reads the same once
     return outreach.plan_inputs(state._engine(url), as_of, config=_config(config_json),
                                 profile_frame=_profiles(url, version, as_of, 365),
-                                promise_frame=_promises(url, version, as_of).copy(deep=False))  # the Promises tab's
+                                promise_frame=_promises(url, version, as_of).copy(deep=False),  # the Promises tab's
+                                cash=_unapplied(url, version, as_of, None, rules.tolerance, rules.discounts).lines)
 
 
 # A resource, not data: at 10M invoices a plan of 600,000 contacts with their statements pickled to
@@ -281,6 +283,13 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     moved, left_out = calls
     left_out = None if left_out is None else left_out.copy(deep=False)
     return plan.copy(deep=False), violations.copy(deep=False), dict(rates), (moved, left_out), handed.copy(deep=False)
+
+
+def paid_by_cash(as_of: date, settings: outreach.PlanSettings, config: SegmentConfig | None = None) -> pd.DataFrame:
+    """The open invoices the plan counts as paid by cash on account (:meth:`arboard.outreach.PlanInputs.paid_by_cash`),
+    from the plan's own inputs."""
+    inputs = _inputs(*_key(), as_of, _playbooks_key(state.engine()), _json(config), _holds_key(as_of))
+    return inputs.paid_by_cash(settings)
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
@@ -421,7 +430,8 @@ def _debtor_outlook(url, version, as_of, customer_id, config_json, hold_ids, set
                     ) -> tuple[pd.DataFrame, str | None]:
     return outreach.debtor_outlook(state._engine(url), as_of, customer_id,
                                    profile_frame=_profiles(url, version, as_of, 365), config=_config(config_json),
-                                   settings=outreach.PlanSettings(**dict(settings_items)))
+                                   settings=outreach.PlanSettings(**dict(settings_items)),
+                                   cash=_debtor_cash(url, version, as_of, customer_id).lines)  # the page's own
 
 
 def debtor_outlook(as_of: date, customer_id: str, config: SegmentConfig | None = None,

@@ -165,7 +165,8 @@ PLAN_SETTINGS = {"out_weeks": _PLAN.weeks, "out_agents": _PLAN.agents, "out_call
                  "out_days": [outreach.WEEKDAYS[i] for i in _PLAN.contact_days], "out_spread": True,
                  "out_disputed": _PLAN.remind_disputed, "out_repeat": _PLAN.repeat_last_step_days,
                  "out_promised": _PLAN.pause_promised, "out_call_broken": _PLAN.call_broken_promises,
-                 "out_instalments": _PLAN.instalments_offered, "out_per_collector": _PLAN.calls_per_collector}
+                 "out_instalments": _PLAN.instalments_offered, "out_per_collector": _PLAN.calls_per_collector,
+                 "out_cash": _PLAN.apply_cash}
 
 
 def plan_setting(key: str):
@@ -189,6 +190,7 @@ def plan_settings(*, strict: bool = True) -> outreach.PlanSettings:
                                      repeat_last_step_days=int(plan_setting("out_repeat")),
                                      instalments_offered=int(plan_setting("out_instalments")),
                                      calls_per_collector=bool(plan_setting("out_per_collector")),
+                                     apply_cash=str(plan_setting("out_cash")),
                                      interest=terms)
     except ArboardError:
         if strict:

@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 import typer
@@ -65,6 +65,7 @@ app = typer.Typer(help="arboard: accounts-receivable collections from the comman
 out = Console()
 err = Console(stderr=True)
 
+ApplyCash = Literal["high", "medium", "low", "none"]  # the least confidence of a match counted as applied
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: ARBOARD_DB_URL, "
                                               "secrets.toml, else the embedded DuckDB file).")]
 CurrencyOption = Annotated[str | None, typer.Option(help="Currency. 'all' adds every currency up in the reporting "
@@ -388,6 +389,9 @@ def plan_cmd(
     calls_per_collector: Annotated[bool, typer.Option("--calls-per-collector", help="Each collector calls their own "
                                                       "debtors, --calls-per-agent a day at most; the agents call "
                                                       "the debtors nobody works.")] = False,
+    apply_cash: Annotated[ApplyCash, typer.Option(help="Count cash on account as applied where `arboard unapplied` "
+                                                       "matches it this surely: its invoices get no reminder "
+                                                       "(none: remind as the ERP stands).")] = "high",
 ) -> None:
     """Export the outreach plan: one row per planned contact with the rendered message (or one day's work list,
     or that day's letters to print as a PDF)."""
@@ -407,7 +411,8 @@ def plan_cmd(
                                          pause_promised=wait_for_promises, call_broken_promises=call_broken_promises,
                                          repeat_last_step_days=repeat_days,
                                          instalments_offered=instalments_offered,
-                                         calls_per_collector=calls_per_collector)
+                                         calls_per_collector=calls_per_collector,
+                                         apply_cash="" if apply_cash == "none" else apply_cash.capitalize())
     except ArboardError as exc:
         _fail(exc, code=2)
     engine = _open(db_url)
@@ -461,6 +466,11 @@ def plan_cmd(
     if len(handed):
         out.print(f"{counted(handed['customer_id'].nunique(), 'debtor is', 'debtors are')} past a hand-over step and "
                   "get no more reminders (their claims are taken to be with the agency).")
+    paid = inputs.paid_by_cash(settings)
+    if len(paid):
+        out.print(f"{counted(paid['invoice_id'].nunique(), 'invoice')} of "
+                  f"{counted(paid['customer_id'].nunique(), 'debtor')} most likely paid by cash on account (not "
+                  "applied in the ERP yet) get no reminder for what it pays: `arboard unapplied` lists them.")
 
 
 @app.command("statement")

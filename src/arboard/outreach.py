@@ -25,7 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, fx, instalments, promises, schema, sender
+from arboard import events, fx, instalments, promises, schema, sender, unapplied
 from arboard.db import fetch_frame
 from arboard.errors import ArboardError
 from arboard.holds import active as active_holds
@@ -326,7 +326,8 @@ class PlanSettings:
     unless ``remind_disputed`` is set. An invoice with a running promise to pay waits until the
     promise ends (:mod:`arboard.promises`) unless ``pause_promised`` is off; when it ends with the
     invoice open, the debtor gets a call (:data:`BROKEN_PROMISE_CALL`) unless
-    ``call_broken_promises`` is off.
+    ``call_broken_promises`` is off. Cash on account whose match is at least as sure as
+    ``apply_cash`` counts as applied (:func:`settle_cash`): what it most likely pays gets no reminder.
     """
 
     weeks: int = 8
@@ -349,8 +350,13 @@ class PlanSettings:
     # Late-payment interest and compensation claimed at the steps that say so (Step.interest); the
     # company's terms, saved in the database (arboard.interest.load).
     interest: InterestTerms = InterestTerms()
+    # The least confidence of a match of cash on account (arboard.unapplied) that counts as applied when
+    # planning: "High", "Medium", "Low", or "" for none (a debtor is then reminded of what they paid).
+    apply_cash: str = "High"
 
     def __post_init__(self) -> None:
+        if self.apply_cash not in ("", *unapplied.CONFIDENCES[:-1]):
+            raise ArboardError("Count cash on account as applied for High, Medium or Low matches, or none.")
         if not self.contact_days or not set(self.contact_days) <= set(range(7)):
             raise ArboardError("Choose at least one day of the week for contacts.")
         if not (self.repeat_last_step_days == 0 or 7 <= self.repeat_last_step_days <= 365):
@@ -408,26 +414,61 @@ def open_items_for_plan(engine: Engine, as_of: date, *, customer_id: str | None 
 def open_credits_for_plan(engine: Engine, as_of: date, *, customer_id: str | None = None) -> pd.DataFrame:
     """What the debtors have to their credit as of ``as_of``: open credit notes and payments on account.
 
-    Returns ``customer_id, currency, reference, date, amount`` with negative amounts; a reminder
-    lists them and asks for the balance (see :func:`build_plan`).
+    Returns ``customer_id, currency, reference, date, amount, id, payment`` with negative amounts;
+    a reminder lists them and asks for the balance (see :func:`build_plan`). ``id`` is the credit
+    note's or payment's own, ``payment`` true for a payment on account.
     """
     events.ensure_current(engine)
     pay = schema.payments
     items = open_items(as_of, customer_id=customer_id)
     notes = (sa.select(items.c.customer_id, items.c.currency, (items.c.invoice_id + " (credit note)"),
-                       items.c.invoice_date, items.c.open_amount)
+                       items.c.invoice_date, items.c.open_amount, items.c.invoice_id, sa.false())
              .where(items.c.amount < 0, items.c.open_amount < -0.004))
     on_account = (payments_on_account(as_of, customer_id=customer_id)
                   .with_only_columns(pay.c.customer_id, pay.c.currency, (pay.c.payment_id + " (payment on account)"),
-                                     pay.c.payment_date, -sa.cast(pay.c.amount, sa.Float))
+                                     pay.c.payment_date, -sa.cast(pay.c.amount, sa.Float), pay.c.payment_id,
+                                     sa.true())
                   .where(pay.c.amount > 0))
-    names = ["customer_id", "currency", "reference", "date", "amount"]
+    names = ["customer_id", "currency", "reference", "date", "amount", "id", "payment"]
     # Two queries, not a UNION ALL: DuckDB planned the union of these two in minutes at 10M invoices.
     with engine.connect() as conn:
         parts = [fetch_frame(conn, q, names) for q in (notes, on_account)]
     df = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     df["date"] = pd.to_datetime(df["date"])
     return df.sort_values(["customer_id", "date", "reference"], kind="stable").reset_index(drop=True)
+
+
+def settle_cash(items: pd.DataFrame, credits: pd.DataFrame, applied: unapplied.Applied
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The open items and credits of a plan once the cash on account is applied as proposed.
+
+    Parameters
+    ----------
+    items, credits
+        From :func:`open_items_for_plan` and :func:`open_credits_for_plan`.
+    applied
+        The proposals taken (:func:`arboard.unapplied.as_applied`).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The items less what the payments apply to them (those paid in full left out), and the credits
+        with the credit notes used up left out and each payment taken reduced to what it leaves on
+        account. A payment of one debtor that pays another's invoice clears that invoice.
+    """
+    if applied.lines.empty:
+        return items, credits
+    paid = items["invoice_id"].map(applied.items).fillna(0.0)
+    items = items.assign(amount=(items["amount"] - paid).round(2))
+    items = items[items["amount"] > 0.004]
+    if len(credits):
+        notes = ~credits["payment"].astype(bool)
+        used = credits["id"].map(applied.items).where(notes)  # a credit note's line is negative, as it is
+        left = credits["id"].map(applied.left).where(~notes)
+        amount = (credits["amount"] - used.fillna(0.0)).where(left.isna(), -left)
+        credits = credits.assign(amount=amount.round(2))
+        credits = credits[credits["amount"] < -0.004]
+    return items.reset_index(drop=True), credits.reset_index(drop=True)
 
 
 def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, playbooks: dict[str, Playbook],
@@ -1342,6 +1383,11 @@ def make_plan(engine: Engine, as_of: date, *, settings: PlanSettings = PlanSetti
                        collectors=collectors.assigned(engine) if settings.calls_per_collector else None).plan
 
 
+PAID_BY_CASH_LABELS = {"invoice_id": "Invoice", "customer_id": "Debtor ID", "name": "Debtor", "currency": "Currency",
+                      "due_date": "Due date", "open": "Open", "payment_id": "Payment on account",
+                      "applied": "It pays", "match": "Match", "confidence": "Confidence"}
+
+
 @dataclass
 class PlanInputs:
     """What a plan is made from, read once: open items, groups, channels, playbooks, holds, credits."""
@@ -1354,6 +1400,8 @@ class PlanInputs:
     credits: pd.DataFrame
     promises: pd.DataFrame  # running and lately broken promises to pay (arboard.promises.promises)
     promise_call: Step = BROKEN_PROMISE_CALL  # what the call about a broken promise is (load_promise_call)
+    # The clearing lines of the cash on account (arboard.unapplied.match_payments): none, none applied.
+    cash: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=unapplied.LINE_COLUMNS))
     # The items prepared for a plan, per the two settings they depend on (remind disputed, pause promised):
     # the plan and the hand-over list share them (preparing them twice took 0.7 s at 10M invoices).
     _prepared: dict = field(default_factory=dict, repr=False, compare=False)
@@ -1365,33 +1413,65 @@ class PlanInputs:
         paused = promises.pauses(self.promises)
         return pd.concat([self.holds[paused.columns], paused], ignore_index=True) if len(self.holds) else paused
 
+    def applied(self, settings: PlanSettings) -> unapplied.Applied:
+        """The matches of cash on account these settings count as applied (:func:`arboard.unapplied.as_applied`)."""
+        key = ("applied", settings.apply_cash)
+        if key not in self._prepared:
+            self._prepared[key] = unapplied.as_applied(self.cash, least=settings.apply_cash)
+        return self._prepared[key]
+
+    def settled(self, settings: PlanSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The open items and credits once that cash is applied (:func:`settle_cash`)."""
+        key = ("settled", settings.apply_cash)
+        if key not in self._prepared:
+            self._prepared[key] = settle_cash(self.items, self.credits, self.applied(settings))
+        return self._prepared[key]
+
+    def paid_by_cash(self, settings: PlanSettings) -> pd.DataFrame:
+        """The open invoices that cash on account most likely pays, under these settings: the plan leaves
+        them out, or reminds what a part payment leaves open. One row per invoice and payment:
+        ``invoice_id, customer_id, name, currency, due_date, open, payment_id, applied, match,
+        confidence``, the oldest first (:data:`PAID_BY_CASH_LABELS`)."""
+        taken = self.applied(settings).lines
+        mine = self.items[["invoice_id", "customer_id", "name", "currency", "due_date", "amount"]]
+        out = (taken.loc[taken["item"].notna(), ["item", "payment_id", "apply", "match", "confidence"]]
+               .merge(mine, left_on="item", right_on="invoice_id")  # credit notes are not reminded: left out
+               .rename(columns={"amount": "open", "apply": "applied"}))
+        return out.sort_values(["due_date", "invoice_id", "payment_id"], kind="stable")[
+            list(PAID_BY_CASH_LABELS)].reset_index(drop=True)
+
     def prepared(self, settings: PlanSettings) -> pd.DataFrame:
         """The open items as a plan under these settings sees them: with the debtor's ``group``, ``account``
-        and the end of any hold or promise pause (``held``), disputed ones left out unless reminded."""
-        key = (settings.remind_disputed, settings.pause_promised)
+        and the end of any hold or promise pause (``held``), disputed ones left out unless reminded, and
+        what cash on account most likely pays left out (``apply_cash``)."""
+        key = (settings.remind_disputed, settings.pause_promised, settings.apply_cash)
         if key not in self._prepared:
-            self._prepared[key] = _plan_items(self.items, self.groups, self.pauses(settings), settings)
+            items = self.settled(settings)[0]
+            self._prepared[key] = _plan_items(items, self.groups, self.pauses(settings), settings)
         return self._prepared[key]
 
     def build(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
         """The plan before the pressure limit and call spreading (:func:`build_plan`)."""
-        return build_plan(self.items, self.groups, self.best_channel, self.playbooks, as_of, settings=settings,
-                          holds=self.holds, credits=self.credits, promised=self.promises,
+        items, credits = self.settled(settings)
+        return build_plan(items, self.groups, self.best_channel, self.playbooks, as_of, settings=settings,
+                          holds=self.holds, credits=credits, promised=self.promises,
                           prepared=self.prepared(settings), promise_call=self.promise_call)
 
     def handed_over(self, as_of: date, settings: PlanSettings) -> pd.DataFrame:
         """Debtors past a hand-over (:func:`handed_over`)."""
-        return handed_over(self.items, self.groups, self.playbooks, as_of, settings=settings, holds=self.holds,
-                           prepared=self.prepared(settings))
+        return handed_over(self.settled(settings)[0], self.groups, self.playbooks, as_of, settings=settings,
+                           holds=self.holds, prepared=self.prepared(settings))
 
 
 def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int = 365,
                 profile_frame: pd.DataFrame | None = None, promise_frame: pd.DataFrame | None = None,
-                customer_id: str | None = None) -> PlanInputs:
+                customer_id: str | None = None, cash: pd.DataFrame | None = None) -> PlanInputs:
     """Read what :func:`build_plan` needs as of ``as_of`` (segments under ``config``, default thresholds
     when None); the open items and credits of one debtor with ``customer_id``. ``profile_frame`` and
-    ``promise_frame`` (:func:`arboard.promises.promises` of every debtor as of ``as_of``) save
-    reading them again when the caller has them."""
+    ``promise_frame`` (:func:`arboard.promises.promises` of every debtor as of ``as_of``) and ``cash``
+    (the clearing lines of :func:`arboard.unapplied.match_payments` as of ``as_of``, default rules)
+    save reading them again when the caller has them. One debtor's own matches leave out their
+    invoices another debtor's payment pays (never a High match); ``cash`` of the whole ledger has them."""
     from arboard import profiles, segments
 
     prof = profile_frame if profile_frame is not None else profiles.debtor_profiles(engine, as_of,
@@ -1404,7 +1484,8 @@ def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int 
                       promises.promises(engine, as_of, customer_id=customer_id) if promise_frame is None
                       else promise_frame if customer_id is None
                       else promise_frame[promise_frame["customer_id"] == customer_id],
-                      load_promise_call(engine))
+                      load_promise_call(engine),
+                      unapplied.match_payments(engine, as_of, customer_id=customer_id).lines if cash is None else cash)
 
 
 @dataclass
@@ -1460,18 +1541,26 @@ def why_no_contact(engine: Engine, as_of: date, customer_id: str, *, settings: P
 
 
 def debtor_outlook(engine: Engine, as_of: date, customer_id: str, *, settings: PlanSettings = PlanSettings(),
-                   profile_frame: pd.DataFrame | None = None, config=None) -> tuple[pd.DataFrame, str | None]:
+                   profile_frame: pd.DataFrame | None = None, config=None, cash: pd.DataFrame | None = None
+                   ) -> tuple[pd.DataFrame, str | None]:
     """:func:`debtor_plan` and, when it is empty, :func:`why_no_contact`, from one read of the
-    debtor's plan inputs (the Debtors page shows both)."""
-    inputs = plan_inputs(engine, as_of, config=config, profile_frame=profile_frame, customer_id=customer_id)
+    debtor's plan inputs (the Debtors page shows both); ``cash`` as for :func:`plan_inputs`."""
+    inputs = plan_inputs(engine, as_of, config=config, profile_frame=profile_frame, customer_id=customer_id,
+                         cash=cash)
     plan = enforce_pressure(inputs.build(as_of, settings), settings)
     return plan, (_why_no_contact(inputs, as_of, customer_id, settings) if plan.empty else None)
 
 
 def _why_no_contact(inputs: PlanInputs, as_of: date, customer_id: str, settings: PlanSettings) -> str:
-    items = inputs.items
-    if items.empty:
+    if inputs.items.empty:
         return "nothing of theirs is open"
+    items = inputs.settled(settings)[0]
+    if items.empty:  # every open item is most likely paid by cash on account the ERP has not applied
+        taken = inputs.applied(settings).lines
+        paying = sorted(set(taken.loc[taken["item"].isin(inputs.items["invoice_id"]), "payment_id"]))
+        named = ", ".join(paying[:3]) + (f" and {len(paying) - 3} more" if len(paying) > 3 else "")
+        return (f"cash on account most likely pays all they have open (payment{'s' if len(paying) > 1 else ''} "
+                f"{named}, not applied in the ERP yet: see Unapplied cash)")
     handed = inputs.handed_over(as_of, settings)
     if len(handed):
         return (f"they passed the hand-over step of their playbook on {handed['since'].min():%d %b %Y}, so the "

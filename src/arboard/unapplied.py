@@ -769,6 +769,45 @@ def _lines(df: pd.DataFrame, item: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LINE_COLUMNS)
 
 
+class Applied(NamedTuple):
+    """What keying the sure proposals would do to the ledger (:func:`as_applied`)."""
+
+    items: pd.Series  # per item (invoice or credit note id): the amount the proposals apply to it
+    left: pd.Series  # per payment id taken: what stays on account (0.0 when all of it is applied)
+    lines: pd.DataFrame  # the clearing lines taken, LINE_COLUMNS and ``confidence``
+
+
+def as_applied(lines: pd.DataFrame, *, least: str = "High") -> Applied:
+    """The proposals at least as sure as ``least`` ("High", "Medium", "Low"), as if keyed into the ERP.
+
+    A reminder should not list an invoice the debtor has most likely paid, nor escalate on it, just
+    because the cash sits on account unapplied: what the matched payments apply to each item comes
+    off it, and only what a payment leaves over (an overpayment) stays on account.
+
+    Parameters
+    ----------
+    lines
+        The clearing lines of :func:`match_payments` (``CashOnAccount.lines``).
+    least
+        The least confidence taken; "" takes none.
+
+    Returns
+    -------
+    Applied
+        The amount applied per item (credit notes negative), what stays on account per payment taken,
+        and the lines taken with their confidence.
+    """
+    if least not in ("", *CONFIDENCES[:-1]):
+        raise ArboardError(f"Count matches of confidence {least!r} as applied? Choose High, Medium or Low, or none.")
+    confidence = lines["match"].map(lambda m: RULES[RULES_BY_LABEL[m]][1] if m in RULES_BY_LABEL else "—")
+    sure = confidence.isin(CONFIDENCES[:CONFIDENCES.index(least) + 1] if least else ())
+    taken = lines[sure.to_numpy()].assign(confidence=confidence[sure.to_numpy()])
+    on_items = taken["item"].notna()
+    items = taken[on_items].groupby("item")["apply"].sum()
+    left = taken["apply"].where(taken["kind"] == "Left on account", 0.0).groupby(taken["payment_id"]).sum()
+    return Applied(items.astype(float), left.astype(float), taken.reset_index(drop=True))
+
+
 @dataclass(frozen=True)
 class UnappliedSummary:
     """What :func:`summary` adds up (amounts in the reporting currency, or the one currency)."""
