@@ -58,8 +58,9 @@ m[1].metric("Matched to open items", money(s.matched_amount, cur, compact=True),
             help=f"{number(s.matched)} of {count(s.count, 'payment')}, {number(s.sure)} with high confidence (what the "
                  "remittance reference names, the exact amount of one invoice, or of the oldest items together).")
 m[2].metric("Overdue they would clear", money(s.overdue_cleared, cur, compact=True),
-            help="What is past due on the items matched: the aging and the reminders overstate what is overdue by "
-                 "this much until the payments are applied.")
+            help="What is past due on the items matched: the aging overstates what is overdue by this much until "
+                 "the payments are applied. The Outreach plan counts the high-confidence matches as applied already "
+                 "(its setting *Count cash on account as applied*).")
 m[3].metric("Debtors with nothing overdue left", number(s.debtors_cleared),
             help="Debtors whose whole overdue balance the matched payments pay: chasing them is chasing money "
                  "already received.")

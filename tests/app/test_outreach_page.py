@@ -31,6 +31,22 @@ def test_outreach_page(app_env):
     assert not at.exception
 
 
+def test_the_plan_counts_sure_matches_of_cash_on_account_as_applied(app_env):
+    at = run_page("pages/outreach.py")
+    assert at.selectbox(key="out_cash").value == "High"
+    said = [c.value for c in at.caption if "most likely paid by cash on account" in c.value]
+    assert len(said) == 1, [c.value for c in at.caption]
+    paid = next(d.value for d in at.dataframe if "payment_id" in d.value.columns and "applied" in d.value.columns)
+    assert len(paid) and set(paid["confidence"]) == {"High"}
+    at.selectbox(key="out_cash").set_value("Low").run()
+    assert not at.exception
+    more = next(d.value for d in at.dataframe if "payment_id" in d.value.columns and "applied" in d.value.columns)
+    assert len(more) > len(paid)
+    at.selectbox(key="out_cash").set_value("").run()  # remind as the ERP stands
+    assert not at.exception
+    assert not any("most likely paid by cash on account" in c.value for c in at.caption)
+
+
 def test_outreach_plan_uses_the_chosen_contact_days(app_env):
     at = run_page("pages/outreach.py")
     at.multiselect(key="out_days").set_value(["Sat"]).run()
