@@ -89,7 +89,8 @@ row2[4].metric("At-risk rate", pct(last_risk["rate"].iloc[0]) if len(last_risk) 
                help="Share of a month's invoices still unpaid 90 days after the month's end"
                     + (f" (invoices of {last_risk['month'].iloc[0]})." if len(last_risk) else "."))
 row2[5].metric("Unapplied cash", money(now["unapplied"], cur, compact=True),
-               help="Payments received but not matched to an invoice; they lower open receivables.")
+               help="Payments received but not applied to an invoice; they lower open receivables. The "
+                    "Unapplied cash page proposes the open items each most likely pays.")
 
 trend = ov.trend
 left, right = st.columns(2)
