@@ -481,7 +481,8 @@ def build_plan(items: pd.DataFrame, groups: pd.Series, best_channel: pd.Series, 
     Parameters
     ----------
     items
-        From :func:`open_items_for_plan`.
+        From :func:`open_items_for_plan` (:func:`settle_cash` takes off what cash on account most likely
+        pays; :class:`PlanInputs` does so per ``settings.apply_cash``).
     groups, best_channel
         Per customer id: the segment and the most responsive channel.
     holds
@@ -1402,8 +1403,9 @@ class PlanInputs:
     promise_call: Step = BROKEN_PROMISE_CALL  # what the call about a broken promise is (load_promise_call)
     # The clearing lines of the cash on account (arboard.unapplied.match_payments): none, none applied.
     cash: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=unapplied.LINE_COLUMNS))
-    # The items prepared for a plan, per the two settings they depend on (remind disputed, pause promised):
-    # the plan and the hand-over list share them (preparing them twice took 0.7 s at 10M invoices).
+    # The items prepared for a plan, per the settings they depend on (remind disputed, pause promised, apply
+    # cash), and the cash taken as applied: the plan, the hand-over list and the credit-hold list share them
+    # (preparing them twice took 0.7 s at 10M invoices).
     _prepared: dict = field(default_factory=dict, repr=False, compare=False)
 
     def pauses(self, settings: PlanSettings) -> pd.DataFrame:
