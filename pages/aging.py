@@ -53,7 +53,7 @@ title = "Segment" if dim == "segment" else controls.DIMENSIONS[dim]
 st.altair_chart(charts.aging_by_dimension(by_dim, labels, cur, title), width="stretch")
 
 st.subheader("By customer")
-customers = cache.aging_by_customer(as_of, currency, edges, basis)
+customers = cache.with_overdue_paid(cache.aging_by_customer(as_of, currency, edges, basis), as_of, currency)
 f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
 # The filters survive a look at another page, as the Debtors page's do.
 country_options = sorted(customers["country"].dropna().unique())
@@ -76,7 +76,8 @@ if only_overdue:
 money_cols = {label: st.column_config.NumberColumn(label, format="accounting") for label in labels}
 picked = st.dataframe(
     view[["name", "customer_id", "country", "customer_type", "collector", *labels, "unapplied", "total", "overdue",
-          "days_past_due", "disputed", "open_items", *(["risk_score"] if "risk_score" in view else [])]],
+          "overdue_paid", "days_past_due", "disputed", "open_items",
+          *(["risk_score"] if "risk_score" in view else [])]],
     hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
     key="aging_customers",
     column_config={"name": "Debtor", "customer_id": "ID", "country": "Country", "customer_type": "Type",
@@ -84,13 +85,20 @@ picked = st.dataframe(
                    "unapplied": st.column_config.NumberColumn("Unapplied", format="accounting"),
                    "total": st.column_config.NumberColumn(f"Total ({cur})", format="accounting"),
                    "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
+                   "overdue_paid": st.column_config.NumberColumn(
+                       "Paid on account", format="accounting",
+                       help="What of the overdue the debtor's own cash on account most likely pays (sure matches "
+                            "on the Unapplied cash page), not applied in the ERP yet."),
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
                    "disputed": st.column_config.NumberColumn("Disputed", format="accounting"),
                    "open_items": st.column_config.NumberColumn("Items", format="localized"),
                    "risk_score": st.column_config.ProgressColumn("Risk (30+ days late)", min_value=0,
                                                                  max_value=100, format="%.0f")})
+paid = customers["overdue_paid"].sum()
 st.caption(f"{number(len(view))} of {count(len(customers), 'debtor')} with an open balance. Click a row to see the "
-           "debtor's timeline below; sort by clicking a column header.")
+           "debtor's timeline below; sort by clicking a column header."
+           + (f" Cash on account most likely pays {number(paid)} {cur} of what is overdue: the ERP has not applied "
+              "it yet (Unapplied cash page)." if paid > 0 else ""))
 
 st.subheader("Invoices in a bucket")
 controls.kept_among("aging_bucket", labels, labels[-1])

@@ -94,13 +94,15 @@ shown = view.head(SHOWN).assign(group=lambda d: d["group"].map(SUBGROUP_LABELS),
 over, above = explorer.over_limit(view)
 st.caption(f"**{number(len(view))}** of {count(len(table), 'debtor')} with an open balance match, "
            f"{number(view['total'].sum())} {cur} open, {number(view['overdue'].sum())} overdue"
+           + (f" ({number(view['overdue_paid'].sum())} of it most likely paid by cash on account the ERP has not "
+              "applied yet)" if "overdue_paid" in view and view["overdue_paid"].sum() > 0 else "")
            + (f"; {number(over)} owe more than their credit limit, {number(above)} {cur} above it." if over else ".")
            + (f" The first {number(SHOWN)} by {explorer.SORTS[sort_by].lower()} are listed; the export has all."
               if len(view) > SHOWN else "") + (f" Balances add up each debtor's currencies. {consolidated}"
                                                  if consolidated else ""))
-cols = ["name", "customer_id", "group", "collector", "country", "total", "overdue", "days_past_due", "oldest_bucket",
-        "disputed", "credit_limit", "utilisation", "days_beyond_terms", "response_rate", "best_channel", "promise",
-        "promised_for",
+cols = ["name", "customer_id", "group", "collector", "country", "total", "overdue",
+        *(["overdue_paid"] if "overdue_paid" in view else []), "days_past_due", "oldest_bucket", "disputed",
+        "credit_limit", "utilisation", "days_beyond_terms", "response_rate", "best_channel", "promise", "promised_for",
         *(["risk_score"] if "risk_score" in view else [])]
 picked = st.dataframe(
     shown[cols], hide_index=True, width="stretch", height=560, on_select="rerun", selection_mode="single-row",
@@ -109,6 +111,10 @@ picked = st.dataframe(
                    "country": "Country",
                    "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
                    "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
+                   "overdue_paid": st.column_config.NumberColumn(
+                       "Paid on account", format="accounting",
+                       help="What of the overdue the debtor's own cash on account most likely pays (sure matches "
+                            "on the Unapplied cash page), not applied in the ERP yet."),
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
                    "oldest_bucket": "Oldest bucket",
                    "disputed": st.column_config.NumberColumn("Disputed", format="accounting"),

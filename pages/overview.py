@@ -110,16 +110,26 @@ top = ov.customers.head(15)
 if top.empty or top["overdue"].max() <= 0:
     st.info("Nobody is overdue as of this date.")
 else:
+    top = cache.with_overdue_paid(top, as_of, currency)
     st.dataframe(
-        top[["name", "customer_id", "country", "overdue", "total", "days_past_due", "disputed"]],
+        top[["name", "customer_id", "country", "overdue", "overdue_paid", "total", "days_past_due", "disputed"]],
         hide_index=True, width="stretch",
         column_config={
             "name": "Debtor", "customer_id": "ID", "country": "Country",
             "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
+            "overdue_paid": st.column_config.NumberColumn(
+                f"Paid on account ({cur})", format="accounting",
+                help="What of the overdue the debtor's own cash on account most likely pays (sure matches on the "
+                     "Unapplied cash page), not applied in the ERP yet."),
             "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
             "days_past_due": st.column_config.NumberColumn("Oldest item, days past due", format="%d"),
             "disputed": st.column_config.NumberColumn(f"Disputed ({cur})", format="accounting"),
         })
+    paid = top[top["overdue_paid"] > 0]
+    if len(paid):
+        st.caption(f"Cash on account most likely pays {money(paid['overdue_paid'].sum(), cur)} of the overdue of "
+                   f"{count(len(paid), 'debtor')} here: the ERP has not applied it yet. Ask for it to be applied "
+                   "(Unapplied cash page) before chasing them.")
 
 st.subheader("At-risk rate by invoice month")
 if risk["rate"].notna().any():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from arboard import fx, unapplied
+from arboard import aging, explorer, fx, unapplied
 from arboard.errors import ArboardError
 from tests import reference
 from tests.conftest import replace_ledger, write_ledger
@@ -297,6 +297,47 @@ def test_summary_and_bands(worked):
     assert len(bands) == 5 * 4
 
 
+def test_overdue_their_cash_on_account_pays(worked):
+    rates = fx.Rates("EUR", {"USD": 0.9})
+    cash = unapplied.match_payments(worked, AS_OF, rates=rates)
+    debtors = aging.aging_by_customer(worked, AS_OF, rates=rates)
+    got = unapplied.with_overdue_paid(debtors, cash, rates=rates).set_index("customer_id")
+    # Sure matches only: C1's two invoices of 250 (A1 stays), C2's two oldest, C3's undisputed two, C10's
+    # dollar invoice at 0.9, C11's rest. C9's payment clears 1,000 of invoice, but its overdue is 800 after the
+    # credit note: no more than that. C4's is not overdue; C5 and C6 are Low; C7 and C8 have no match.
+    assert got["overdue_paid"].to_dict() == pytest.approx(
+        {"C1": 500, "C2": 500, "C3": 200, "C4": 0, "C5": 0, "C6": 0, "C7": 0, "C8": 0, "C9": 800, "C10": 90,
+         "C11": 400})
+    assert got.loc["C1", "overdue_left"] == pytest.approx(100) and got.loc["C9", "overdue_left"] == 0
+    assert (got["overdue_left"] + got["overdue_paid"]).to_dict() == pytest.approx(got["overdue"].to_dict())
+    low = unapplied.with_overdue_paid(debtors, cash, least="Low", rates=rates).set_index("customer_id")
+    # The short payment clears the invoice, bank charges written off; the overpayment leaves 3 on account.
+    assert (low.loc["C5", "overdue_paid"], low.loc["C6", "overdue_paid"]) == pytest.approx((1000, 500))
+    # One currency: its payments only, in it.
+    usd = aging.aging_by_customer(worked, AS_OF, currency="USD")
+    usd = unapplied.with_overdue_paid(usd, cash, currency="USD").set_index("customer_id")
+    assert usd["overdue_paid"].to_dict() == pytest.approx({"C10": 100})
+    eur = unapplied.with_overdue_paid(aging.aging_by_customer(worked, AS_OF, currency="EUR"), cash, currency="EUR")
+    assert eur.set_index("customer_id").loc["C10", "overdue_paid"] == 0
+    with pytest.raises(ArboardError, match="Choose High, Medium or Low"):
+        unapplied.with_overdue_paid(debtors, cash, least="")
+    # The debtor list carries it when given the match, beside the unapplied cash.
+    table = explorer.debtor_table(worked, AS_OF, rates=rates, cash=cash)
+    assert list(table.columns[-3:]) == ["unapplied", "overdue_paid", "amounts_in"]
+    assert table.set_index("customer_id")["overdue_paid"].to_dict() == pytest.approx(got["overdue_paid"].to_dict())
+    assert "overdue_paid" not in explorer.debtor_table(worked, AS_OF, rates=rates)
+
+
+def test_another_debtors_invoice_pays_neither_debtors_overdue(engine):
+    write_ledger(engine, invoices=pd.DataFrame(NAMED_INVOICES), payments=pd.DataFrame(NAMED_PAYMENTS))
+    cash = unapplied.match_payments(engine, AS_OF)
+    assert cash.proposals.set_index("payment_id").loc["R6", "match"] == "Named another debtor's invoice"
+    got = unapplied.with_overdue_paid(aging.aging_by_customer(engine, AS_OF), cash, least="Low")
+    paid = got.set_index("customer_id")["overdue_paid"]
+    assert paid["D6"] == 0 and paid["D7"] == 0  # D6's payment pays D7's invoice: for the ERP to settle
+    assert paid["D1"] == pytest.approx(500)  # named in the reference (INV-1001 and INV-1003)
+
+
 def test_tolerance_and_discounts_are_settings(worked):
     strict = unapplied.MatchSettings(tolerance=0, discounts=(3,))
     df = unapplied.match_payments(worked, AS_OF, settings=strict).proposals
@@ -449,3 +490,10 @@ def test_cli_unapplied(tmp_path, duck_url):
     for bad in (["--discount", "30"], ["--tolerance", "11"], ["--out", str(tmp_path / "x.pdf")]):
         result = run(app, ["unapplied", "--db", duck_url, *bad])
         assert result.exit_code == 2, result.output
+    # The debtor list says what of each debtor's overdue their cash on account most likely pays.
+    debtors = tmp_path / "debtors.xlsx"
+    result = run(app, ["export", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--out", str(debtors)])
+    assert result.exit_code == 0, result.output
+    listed = pd.read_excel(debtors, engine="calamine").set_index("customer_id")
+    assert listed.loc["C2", "overdue_paid"] == pytest.approx(500) and listed.loc["C1", "overdue_paid"] == 500
+    assert listed.loc["C7", "overdue_paid"] == 0

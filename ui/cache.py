@@ -412,7 +412,8 @@ def work_list(as_of: date, settings: outreach.PlanSettings, enforce: bool, confi
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
 def _debtors(url, version, as_of, currency, config_json) -> pd.DataFrame:
     return explorer.debtor_table(state._engine(url), as_of, currency=currency, config=_config(config_json),
-                                 profile_frame=_profiles(url, version, as_of, 365), rates=_rates(url, version))
+                                 profile_frame=_profiles(url, version, as_of, 365), rates=_rates(url, version),
+                                 cash=_cash(url, version, as_of))
 
 
 def debtor_table(as_of: date, currency: str | None, config: SegmentConfig | None = None) -> pd.DataFrame:
@@ -577,6 +578,25 @@ def _unapplied(url, version, as_of, currency, tolerance, discounts) -> unapplied
 def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSettings) -> unapplied.CashOnAccount:
     """The payments on account with the open items they most likely pay, and the clearing lines, cached."""
     return _unapplied(*_key(), as_of, currency, rules.tolerance, rules.discounts)
+
+
+def _cash(url: str, version: int, as_of: date) -> unapplied.CashOnAccount | None:
+    """The match of every payment on account by the default rules (the Unapplied cash page's first view and
+    the plan's inputs read the same cache entry); None when no payments are loaded: nothing is on account."""
+    if not state._summary(url, version).counts["payments"]:
+        return None
+    rules = unapplied.MatchSettings()
+    return _unapplied(url, version, as_of, None, rules.tolerance, rules.discounts)
+
+
+def with_overdue_paid(customers: pd.DataFrame, as_of: date, currency: str | None) -> pd.DataFrame:
+    """The debtors of an aging with what of their overdue their cash on account most likely pays (sure
+    matches, default rules: the Outreach page counts the same)."""
+    with st.spinner("Matching the cash on account to open items…"):
+        cash = _cash(*_key(), as_of)
+    if cash is None:
+        return customers.assign(overdue_paid=0.0, overdue_left=customers["overdue"].astype(float).clip(lower=0.0))
+    return unapplied.with_overdue_paid(customers, cash, currency=currency, rates=exchange_rates())
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)

@@ -1175,7 +1175,8 @@ def export_cmd(
     = False,
     db_url: DbOption = None,
 ) -> None:
-    """Export the debtor list (balances, aging, segment, behaviour) as CSV or formatted Excel."""
+    """Export the debtor list (balances, aging, segment, behaviour, the overdue cash on account most likely
+    pays) as CSV or formatted Excel."""
     xlsx = _check_out(out_file)
     known = {*segments.SUBGROUPS, "no_information"}
     if group and group not in known:
@@ -1184,8 +1185,9 @@ def export_cmd(
         *first, last = explorer.PROMISE_STATES
         _fail(ArboardError(f"--promise takes {', '.join(first)} or {last}, not {promise!r}."), 2)
     engine = _open(db_url)
-    table = explorer.debtor_table(engine, _as_of(as_of, engine), currency=_currency(currency, engine),
-                                  rates=fx.load(engine))
+    day = _as_of(as_of, engine)
+    table = explorer.debtor_table(engine, day, currency=_currency(currency, engine), rates=fx.load(engine),
+                                  cash=unapplied.match_payments(engine, day))
     table = explorer.filter_debtors(table, explorer.Filters(groups=(group,) if group else (),
                                                             promise=(promise,) if promise else (),
                                                             collectors=(collector,) if collector else (),

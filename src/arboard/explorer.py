@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from arboard import aging, exports, fx, openitems, profiles, promises, segments
+from arboard import aging, exports, fx, openitems, profiles, promises, segments, unapplied
 from arboard.aging import AgingSpec
 from arboard.openitems import NO_COLLECTOR
 
@@ -25,8 +25,12 @@ PROMISE_STATES = promises.STATES  # what the promise filter offers
 
 def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, spec: AgingSpec = AgingSpec(),
                  config: segments.SegmentConfig | None = None, profile_frame: pd.DataFrame | None = None,
-                 rates: fx.Rates | None = None) -> pd.DataFrame:
+                 rates: fx.Rates | None = None, cash: unapplied.CashOnAccount | None = None) -> pd.DataFrame:
     """Every debtor with an open balance: balances by bucket, the oldest bucket, segment and behaviour.
+
+    With ``cash`` (:func:`arboard.unapplied.match_payments` as of the same date, all currencies), a
+    column ``overdue_paid`` after ``unapplied`` says what of the overdue the debtor's own cash on account
+    most likely pays (sure matches, :func:`arboard.unapplied.with_overdue_paid`).
 
     ``profile_frame`` (from :func:`arboard.profiles.debtor_profiles` as of the same date) saves
     recomputing the profiles when the caller has them already. Without a ``currency``, a debtor's
@@ -57,7 +61,11 @@ def debtor_table(engine: Engine, as_of: date, *, currency: str | None = None, sp
     status = _promise_status(promises.promises(engine, as_of))
     table["promise"] = table["customer_id"].map(status["promise"]).fillna("")
     table["promised_for"] = table["customer_id"].map(status["promised_for"])
-    return table[[*COLUMNS, *spec.labels, "unapplied", "amounts_in"]]
+    paid = []
+    if cash is not None:
+        table = unapplied.with_overdue_paid(table, cash, currency=currency, rates=rates)
+        paid = ["overdue_paid"]
+    return table[[*COLUMNS, *spec.labels, "unapplied", *paid, "amounts_in"]]
 
 
 def _promise_status(table: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +140,7 @@ def filter_debtors(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
 
 SORTS = {"overdue": "Overdue", "total": "Open balance", "days_past_due": "Days past due (oldest item)",
          "days_beyond_terms": "Days late (weighted)", "disputed": "Disputed amount", "utilisation": "Credit limit used",
-         "risk_score": "Risk score",
+         "risk_score": "Risk score", "overdue_paid": "Overdue paid on account",
          "name": "Name"}
 
 
@@ -161,7 +169,8 @@ def over_limit(table: pd.DataFrame) -> tuple[int, float]:
 def to_xlsx(table: pd.DataFrame, *, sheet_per_group: bool = False) -> bytes:
     """The debtor list as a formatted workbook (one sheet, or one per group plus "All")."""
     buckets = ("unapplied", *[c for c in table.columns if c[:1].isdigit() or c.startswith(("Not due", "Over"))])
-    money = ("total", "overdue", "disputed", "credit_limit", *buckets)
+    money = ("total", "overdue", "disputed", "credit_limit", *buckets,
+             *(["overdue_paid"] if "overdue_paid" in table else []))
     if not sheet_per_group:
         return exports.to_xlsx_bytes(table, sheet="Debtors", money_columns=money, blank_zero_columns=buckets)
     sheets = {"All": table, **{segments.SUBGROUP_LABELS.get(g, g)[:31].replace("'", ""): t

@@ -808,6 +808,54 @@ def as_applied(lines: pd.DataFrame, *, least: str = "High") -> Applied:
     return Applied(items.astype(float), left.astype(float), taken.reset_index(drop=True))
 
 
+def with_overdue_paid(customers: pd.DataFrame, cash: CashOnAccount, *, least: str = "High",
+                      currency: str | None = None, rates: fx.Rates | None = None) -> pd.DataFrame:
+    """The debtors of an aging (:func:`arboard.aging.aging_by_customer`) with what of their overdue their
+    own cash on account most likely pays.
+
+    The aging is the ledger as the ERP has it: a debtor who paid their overdue invoices without naming
+    them shows that cash on account beside an overdue that is no longer owed. Before a collector calls
+    them, the list says so.
+
+    Parameters
+    ----------
+    customers
+        One row per debtor with ``customer_id`` and ``overdue`` (in ``currency``, or in the reporting
+        currency of ``rates`` for all currencies).
+    cash
+        :func:`match_payments` for all currencies, as of the aging's day.
+    least
+        The least confidence counted ("High", "Medium" or "Low").
+    currency
+        The aging's one currency (only payments in it count); None: all, converted with ``rates``.
+    rates
+        The rates the aging converted with, for all currencies.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customers`` with ``overdue_paid`` (what their own payments' proposals clear of what is
+        overdue, at most the overdue itself) and ``overdue_left`` (the overdue less that). Another
+        debtor's invoice a payment pays counts for neither debtor: which group company owes it is for
+        the ERP to settle.
+    """
+    if least not in CONFIDENCES[:-1]:
+        raise ArboardError(f"Count matches of confidence {least!r}? Choose High, Medium or Low.")
+    df = cash.proposals
+    taken = df["confidence"].isin(CONFIDENCES[:CONFIDENCES.index(least) + 1]) & ~df["match"].isin(
+        [RULES[r][0] for r in OTHER_DEBTOR])
+    if currency:
+        taken &= df["currency"] == currency
+    df = df[taken]
+    overdue = fx.applied(rates, currency).convert(df["overdue"], df["currency"])
+    paid = overdue.groupby(df["customer_id"]).sum()
+    out = customers.copy()
+    owed = out["overdue"].astype(float).clip(lower=0.0)
+    out["overdue_paid"] = out["customer_id"].map(paid).fillna(0.0).clip(upper=owed).round(2)
+    out["overdue_left"] = (owed - out["overdue_paid"]).round(2)
+    return out
+
+
 @dataclass(frozen=True)
 class UnappliedSummary:
     """What :func:`summary` adds up (amounts in the reporting currency, or the one currency)."""

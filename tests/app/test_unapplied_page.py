@@ -82,3 +82,38 @@ def test_a_payment_on_account_is_matched(monkeypatch, tmp_path):
     assert not at.exception
     assert any("Cash on account: €500.00 received 05 Oct 2026, most likely for I1 (exact amount, high confidence)"
                in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_overview_and_aging_say_what_cash_on_account_pays(monkeypatch, tmp_path):
+    _ledger(monkeypatch, tmp_path, pd.DataFrame({
+        "payment_id": ["P1"], "invoice_id": [None], "customer_id": ["C1"], "payment_date": [date(2026, 10, 25)],
+        "amount": [500.0], "currency": ["EUR"]}))
+    at = run_page()  # as of 25 October, the last payment: both invoices overdue, I1 paid on account
+    assert not at.exception
+    top = at.dataframe[0].value.set_index("customer_id")
+    assert (top.loc["C1", "overdue"], top.loc["C1", "overdue_paid"]) == (700, 500)
+    assert any("Cash on account most likely pays €500.00 of the overdue of 1 debtor here" in c.value
+               for c in at.caption), [c.value for c in at.caption]
+    at.switch_page("pages/aging.py").run()
+    assert not at.exception
+    row = next(df.value for df in at.dataframe if "overdue_paid" in df.value).set_index("customer_id").loc["C1"]
+    assert (row["overdue"], row["overdue_paid"]) == (700, 500)
+    assert any("Cash on account most likely pays 500 EUR of what is overdue" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
+    at.switch_page("pages/debtors.py").run()
+    assert not at.exception
+    assert at.dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 500
+
+
+def test_overview_and_aging_without_payments(monkeypatch, tmp_path):
+    _ledger(monkeypatch, tmp_path, None)
+    at = run_page()
+    at.date_input(key="as_of").set_value(date(2026, 10, 25)).run()
+    assert not at.exception
+    assert at.dataframe[0].value["overdue_paid"].eq(0).all()
+    assert not any("Cash on account" in c.value for c in at.caption)
+    at.switch_page("pages/aging.py").run()
+    assert not at.exception
+    at.switch_page("pages/debtors.py").run()
+    assert not at.exception
+    assert "overdue_paid" not in at.dataframe[0].value
