@@ -27,7 +27,9 @@ state.history_warning("the debtors' usual delays (every invoice is expected on i
 
 weeks, outlook = cache.cash_forecast(as_of, currency)
 if not outlook["items"]:
-    st.info("Nothing is open on this date, so nothing is expected to come in.")
+    st.info("Cash on account most likely pays every invoice open on this date: nothing more is expected to come "
+            "in until new invoices are raised." if outlook["paid_items"] else
+            "Nothing is open on this date, so nothing is expected to come in.")
     st.stop()
 m = st.columns(4)
 m[0].metric("Expected in 13 weeks", money(outlook["in_horizon"], cur, compact=True),
@@ -37,7 +39,12 @@ m[1].metric("Expected later", money(outlook["later"], cur, compact=True),
 m[2].metric("Doubtful", money(outlook["doubtful"], cur, compact=True),
             help=f"{count(outlook['doubtful_items'], 'invoice')} more than 180 days past due: not counted on.")
 m[3].metric("Open invoices", money(outlook["open"], cur, compact=True),
-            help=f"{number(outlook['items'])} open invoices, net of partial payments.")
+            help=f"{number(outlook['items'])} open invoices, net of partial payments and of what cash on account "
+                 "most likely paid.")
+if outlook["paid_on_account"] > 0:
+    st.caption(f"Left out: {money(outlook['paid_on_account'], cur)} of open invoices that cash on account most "
+               f"likely paid already ({count(outlook['paid_items'], 'invoice')} in full; sure matches on the "
+               "Unapplied cash page). The money is in; the ERP has not applied it yet.")
 charts.show(charts.forecast_chart(weeks, cur))
 with st.expander("Week by week"):
     st.dataframe(weeks, hide_index=True, width="stretch",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import numpy as np
@@ -112,3 +113,51 @@ def test_forecast_beats_expecting_every_invoice_on_its_due_date(engine):
         naive_errors.append((weeks["expected"] - weeks["actual"]).abs().mean())
         assert bt.total_expected == pytest.approx(bt.total_actual, rel=0.2)
     assert np.mean(ours) < 0.6 * np.mean(naive_errors)
+
+
+def test_cash_on_account_is_not_expected_again(engine, tmp_path):
+    from arboard import fx, unapplied
+    from tests.conftest import write_ledger
+
+    as_of = date(2026, 3, 1)
+    invoices = pd.DataFrame({
+        "invoice_id": ["I1", "I2", "U1"], "customer_id": ["C1", "C1", "C2"],
+        "invoice_date": [date(2026, 2, 1), date(2026, 2, 5), date(2026, 2, 1)],
+        "due_date": [date(2026, 3, 10), date(2026, 3, 20), date(2026, 3, 10)], "amount": [500.0, 200.0, 100.0],
+        "currency": ["EUR", "EUR", "USD"]})
+    payments = pd.DataFrame({"payment_id": ["P1", "P2"], "invoice_id": [None, None], "customer_id": ["C1", "C2"],
+                             "payment_date": [date(2026, 2, 20), date(2026, 2, 21)], "amount": [500.0, 100.0],
+                             "currency": ["EUR", "USD"]})
+    write_ledger(engine, invoices=invoices, payments=payments)
+    paid = unapplied.as_applied(unapplied.match_payments(engine, as_of).lines).items
+    assert paid.to_dict() == {"I1": 500.0, "U1": 100.0}  # the exact amounts, sure matches
+    rates = fx.Rates("EUR", {"USD": 0.9})
+    before = forecast.expected_payments(engine, as_of, rates=rates)
+    after = forecast.expected_payments(engine, as_of, rates=rates, paid=paid).set_index("invoice_id")
+    # The money for I1 and U1 is in: only I2 is still to come, and the weeks count it alone.
+    assert after["open_amount"].to_dict() == pytest.approx({"I1": 0, "I2": 200, "U1": 0})
+    assert after["paid_on_account"].to_dict() == pytest.approx({"I1": 500, "I2": 0, "U1": 90})  # dollars at 0.9
+    assert forecast.weekly(after.reset_index(), as_of)["expected"].sum() == pytest.approx(200)
+    assert forecast.weekly(before, as_of)["expected"].sum() == pytest.approx(790)
+    head = forecast.outlook(after.reset_index(), as_of)
+    assert (head["open"], head["items"], head["paid_on_account"], head["paid_items"]) == pytest.approx((200, 1, 590, 2))
+    assert forecast.outlook(before, as_of)["paid_on_account"] == 0
+    # Part of an invoice: the rest is still expected; never more than is open.
+    part = forecast.expected_payments(engine, as_of, paid=pd.Series({"I2": 50.0, "I1": 900.0}), currency="EUR")
+    assert part.set_index("invoice_id")["open_amount"].to_dict() == pytest.approx({"I1": 0, "I2": 150})
+    if engine.dialect.name != "duckdb":
+        return
+    # The command line reads the same: the cash on account is matched before the forecast.
+    from typer.testing import CliRunner
+
+    from arboard import db
+    from arboard.cli import app
+
+    url = f"duckdb:///{tmp_path / 'cli.duckdb'}"
+    other = db.open_database(url)
+    write_ledger(other, invoices=invoices, payments=payments)
+    other.dispose()
+    got = CliRunner().invoke(app, ["forecast", "--as-of", as_of.isoformat(), "--currency", "EUR", "--db", url])
+    assert got.exit_code == 0, got.output
+    result = json.loads(got.stdout)
+    assert (result["open"], result["paid_on_account"], result["paid_items"]) == (200, 500, 1)

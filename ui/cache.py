@@ -472,7 +472,9 @@ def credit_holds(as_of: date, settings: outreach.PlanSettings, config: SegmentCo
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting receipts…")
 def _forecast(url, version, as_of, currency) -> tuple[pd.DataFrame, dict]:
-    expected = forecast.expected_payments(state._engine(url), as_of, currency=currency, rates=_rates(url, version))
+    cash = _cash(url, version, as_of)  # sure matches: the cash is in, the invoice brings nothing more
+    expected = forecast.expected_payments(state._engine(url), as_of, currency=currency, rates=_rates(url, version),
+                                          paid=unapplied.as_applied(cash.lines).items if cash is not None else None)
     return forecast.weekly(expected, as_of), forecast.outlook(expected, as_of)
 
 

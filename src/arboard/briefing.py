@@ -328,7 +328,7 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
     """
     if countback is None:
         countback = scenario is None or scenario.is_baseline
-    from arboard import forecast, fx, kpis, overview, profiles, provision, scenarios, segments, summary
+    from arboard import forecast, fx, kpis, overview, profiles, provision, scenarios, segments, summary, unapplied
 
     ledger = summary.ledger_summary(engine)
     first = ledger.first_invoice
@@ -343,7 +343,8 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
     prof = profiles.debtor_profiles(engine, as_of)
     config = config or segments.SegmentConfig()
     groups = pd.Series(segments.assign(prof, config).to_numpy(), index=prof["customer_id"].to_numpy())
-    expected = forecast.expected_payments(engine, as_of, currency=currency, rates=rates)
+    paid = unapplied.as_applied(unapplied.match_payments(engine, as_of).lines).items  # as the forecast page
+    expected = forecast.expected_payments(engine, as_of, currency=currency, rates=rates, paid=paid)
     projection = None
     if scenario is not None and not scenario.is_baseline:
         projection = scenarios.Simulator(engine, as_of, base_config=config, settings=settings, currency=currency,

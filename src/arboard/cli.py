@@ -1362,7 +1362,8 @@ def forecast_cmd(
         table, head = bt.table, {"mae_per_week": bt.mae_per_week, "total_expected": bt.total_expected,
                                  "total_actual": bt.total_actual, "doubtful_cleared": bt.doubtful_cleared}
     else:
-        expected = forecast.expected_payments(engine, day, currency=cur, rates=rates)
+        paid = unapplied.as_applied(unapplied.match_payments(engine, day).lines).items  # the cash is in already
+        expected = forecast.expected_payments(engine, day, currency=cur, rates=rates, paid=paid)
         table, head = forecast.weekly(expected, day), forecast.outlook(expected, day)
         _history_note(engine, "the debtors' usual delays (every invoice is expected on its due date)")
     if fmt == "csv":

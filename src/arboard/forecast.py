@@ -75,8 +75,9 @@ def open_invoices(engine: Engine, as_of: date, *, currency: str | None = None,
     Returns
     -------
     pandas.DataFrame
-        ``invoice_id, customer_id, invoice_date, due_date, amount, open_amount, disputed, paid_date``
-        (dates as timestamps; ``open_amount`` is what was left before settlement, for both kinds).
+        ``invoice_id, customer_id, invoice_date, due_date, amount, open_amount, disputed, paid_date,
+        currency`` (dates as timestamps; ``open_amount`` is what was left before settlement, for both
+        kinds; ``currency`` the invoice's own).
     """
     inv, pay = schema.invoices, schema.payments
     far = sa.literal(date(9999, 12, 31), sa.Date)
@@ -91,7 +92,7 @@ def open_invoices(engine: Engine, as_of: date, *, currency: str | None = None,
     q = (sa.select(inv.c.invoice_id, inv.c.customer_id, inv.c.invoice_date, inv.c.due_date,
                    rates.to_reporting(amount, inv.c.currency).label("amount"),
                    rates.to_reporting(amount - sa.func.coalesce(partial.c.paid, 0.0), inv.c.currency)
-                   .label("open_amount"), disputed.label("disputed"), inv.c.paid_date)
+                   .label("open_amount"), disputed.label("disputed"), inv.c.paid_date, inv.c.currency)
          .select_from(source)
          .where(inv.c.invoice_date <= as_of, inv.c.amount > 0,
                 sa.or_(inv.c.paid_date.is_(None), inv.c.paid_date > (settled_since or as_of))))
@@ -99,7 +100,7 @@ def open_invoices(engine: Engine, as_of: date, *, currency: str | None = None,
         q = q.where(inv.c.currency == currency)
     with engine.connect() as conn:
         items = fetch_frame(conn, q, ["invoice_id", "customer_id", "invoice_date", "due_date", "amount",
-                                      "open_amount", "disputed", "paid_date"])
+                                      "open_amount", "disputed", "paid_date", "currency"])
     for col in ("invoice_date", "due_date", "paid_date"):
         items[col] = pd.to_datetime(items[col])
     for col in ("amount", "open_amount"):
@@ -172,18 +173,35 @@ def expected_dates(engine: Engine, items: pd.DataFrame, as_of: date, *,
 
 
 def expected_payments(engine: Engine, as_of: date, *, currency: str | None = None,
-                      lookback_days: int = 365, rates: fx.Rates | None = None) -> pd.DataFrame:
+                      lookback_days: int = 365, rates: fx.Rates | None = None,
+                      paid: pd.Series | None = None) -> pd.DataFrame:
     """Open invoices as of ``as_of`` with their expected payment date (``rates`` as in
     :func:`open_invoices`).
+
+    Parameters
+    ----------
+    paid
+        What cash on account most likely pays of each invoice, by invoice id, in the invoice's currency
+        (:attr:`arboard.unapplied.Applied.items`): that cash has come in already, so the invoice brings
+        only the rest. The ledger still has the invoice open until the ERP applies the payment; a forecast
+        that expected it again would count the same money twice.
 
     Returns
     -------
     pandas.DataFrame
-        ``invoice_id, customer_id, due_date, open_amount, disputed, expected_date, doubtful``.
+        ``invoice_id, customer_id, due_date, open_amount, disputed, expected_date, doubtful,
+        paid_on_account`` (``open_amount`` less ``paid_on_account``, which is 0 without ``paid``).
     """
     items = open_invoices(engine, as_of, currency=currency, rates=rates)
+    taken = pd.Series(0.0, index=items.index)
+    if paid is not None and len(paid):
+        native = items["invoice_id"].map(paid).fillna(0.0).clip(lower=0.0)
+        taken = fx.applied(rates, currency).convert(native, items["currency"]).clip(upper=items["open_amount"])
+    items["paid_on_account"] = taken.round(2)
+    items["open_amount"] = (items["open_amount"] - items["paid_on_account"]).round(2)
     items["expected_date"], items["doubtful"] = expected_dates(engine, items, as_of, lookback_days=lookback_days)
-    return items[["invoice_id", "customer_id", "due_date", "open_amount", "disputed", "expected_date", "doubtful"]]
+    return items[["invoice_id", "customer_id", "due_date", "open_amount", "disputed", "expected_date", "doubtful",
+                  "paid_on_account"]]
 
 
 def weekly(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> pd.DataFrame:
@@ -199,14 +217,19 @@ def weekly(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> pd.Dat
 
 
 def outlook(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> dict:
-    """What the weekly figures leave out: ``open, in_horizon, later, doubtful`` amounts and ``items``."""
+    """What the weekly figures leave out: ``open, in_horizon, later, doubtful`` amounts and ``items``, and
+    ``paid_on_account``: what of the open invoices cash on account most likely paid already (left out of
+    ``open``), with ``paid_items``, the invoices it pays in full."""
     end = pd.Timestamp(as_of) + pd.Timedelta(days=7 * weeks)
     ok = ~expected["doubtful"]
     inside = ok & (expected["expected_date"] <= end)
     amount = expected["open_amount"]
+    on_account = expected["paid_on_account"] if "paid_on_account" in expected else pd.Series(0.0, amount.index)
+    in_full = (on_account > 0) & (amount.abs() < 0.005)
     return {"open": float(amount.sum()), "in_horizon": float(amount[inside].sum()),
             "later": float(amount[ok & ~inside].sum()), "doubtful": float(amount[~ok].sum()),
-            "items": int(len(expected)), "doubtful_items": int((~ok).sum())}
+            "items": int(len(expected) - in_full.sum()), "doubtful_items": int((~ok & ~in_full).sum()),
+            "paid_on_account": float(on_account.sum()), "paid_items": int(in_full.sum())}
 
 
 @dataclass

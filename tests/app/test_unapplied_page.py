@@ -103,6 +103,12 @@ def test_overview_and_aging_say_what_cash_on_account_pays(monkeypatch, tmp_path)
     at.switch_page("pages/debtors.py").run()
     assert not at.exception
     assert at.dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 500
+    # The forecast does not expect that money again: only I2 is to come.
+    at.switch_page("pages/forecast.py").run()
+    assert not at.exception
+    assert [m.value for m in at.metric][3] == "€200"
+    assert any("Left out: €500.00 of open invoices that cash on account most likely paid already (1 invoice in "
+               "full" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
 def test_overview_and_aging_without_payments(monkeypatch, tmp_path):
