@@ -308,8 +308,9 @@ def test_overdue_their_cash_on_account_pays(worked):
     assert got["overdue_paid"].to_dict() == pytest.approx(
         {"C1": 500, "C2": 500, "C3": 200, "C4": 0, "C5": 0, "C6": 0, "C7": 0, "C8": 0, "C9": 800, "C10": 90,
          "C11": 400})
-    assert got.loc["C1", "overdue_left"] == pytest.approx(100) and got.loc["C9", "overdue_left"] == 0
-    assert (got["overdue_left"] + got["overdue_paid"]).to_dict() == pytest.approx(got["overdue"].to_dict())
+    left = got["overdue"] - got["overdue_paid"]
+    assert left["C1"] == pytest.approx(100) and left["C9"] == pytest.approx(0)
+    assert (left >= -0.005).all()  # never more than is overdue
     low = unapplied.with_overdue_paid(debtors, cash, least="Low", rates=rates).set_index("customer_id")
     # The short payment clears the invoice, bank charges written off; the overpayment leaves 3 on account.
     assert (low.loc["C5", "overdue_paid"], low.loc["C6", "overdue_paid"]) == pytest.approx((1000, 500))

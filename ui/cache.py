@@ -231,11 +231,11 @@ def _playbooks_key(engine) -> int:
 # (their preparation per settings is kept inside). Read-only for callers.
 @st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Reading the open items…")
 def _inputs(url, version, as_of, playbook_key, config_json, hold_ids) -> outreach.PlanInputs:
-    rules = unapplied.MatchSettings()  # the Unapplied cash page's defaults: that page reads the same once
+    cash = _cash(url, version, as_of)  # the Unapplied cash page's defaults: that page reads the same once
     return outreach.plan_inputs(state._engine(url), as_of, config=_config(config_json),
                                 profile_frame=_profiles(url, version, as_of, 365),
                                 promise_frame=_promises(url, version, as_of).copy(deep=False),  # the Promises tab's
-                                cash=_unapplied(url, version, as_of, None, rules.tolerance, rules.discounts).lines)
+                                cash=cash.lines if cash is not None else pd.DataFrame(columns=unapplied.LINE_COLUMNS))
 
 
 # A resource, not data: at 10M invoices a plan of 600,000 contacts with their statements pickled to
@@ -597,7 +597,7 @@ def with_overdue_paid(customers: pd.DataFrame, as_of: date, currency: str | None
     with st.spinner("Matching the cash on account to open items…"):
         cash = _cash(*_key(), as_of)
     if cash is None:
-        return customers.assign(overdue_paid=0.0, overdue_left=customers["overdue"].astype(float).clip(lower=0.0))
+        return customers.assign(overdue_paid=0.0)
     return unapplied.with_overdue_paid(customers, cash, currency=currency, rates=exchange_rates())
 
 

@@ -769,6 +769,11 @@ def _lines(df: pd.DataFrame, item: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LINE_COLUMNS)
 
 
+def _at_least(least: str) -> tuple[str, ...]:
+    """The confidences at least as sure as ``least`` (none for "")."""
+    return CONFIDENCES[:CONFIDENCES.index(least) + 1] if least else ()
+
+
 class Applied(NamedTuple):
     """What keying the sure proposals would do to the ledger (:func:`as_applied`)."""
 
@@ -800,7 +805,7 @@ def as_applied(lines: pd.DataFrame, *, least: str = "High") -> Applied:
     if least not in ("", *CONFIDENCES[:-1]):
         raise ArboardError(f"Count matches of confidence {least!r} as applied? Choose High, Medium or Low, or none.")
     confidence = lines["match"].map(lambda m: RULES[RULES_BY_LABEL[m]][1] if m in RULES_BY_LABEL else "—")
-    sure = confidence.isin(CONFIDENCES[:CONFIDENCES.index(least) + 1] if least else ())
+    sure = confidence.isin(_at_least(least))
     taken = lines[sure.to_numpy()].assign(confidence=confidence[sure.to_numpy()])
     on_items = taken["item"].notna()
     items = taken[on_items].groupby("item")["apply"].sum()
@@ -834,26 +839,21 @@ def with_overdue_paid(customers: pd.DataFrame, cash: CashOnAccount, *, least: st
     Returns
     -------
     pandas.DataFrame
-        ``customers`` with ``overdue_paid`` (what their own payments' proposals clear of what is
-        overdue, at most the overdue itself) and ``overdue_left`` (the overdue less that). Another
-        debtor's invoice a payment pays counts for neither debtor: which group company owes it is for
-        the ERP to settle.
+        ``customers`` with ``overdue_paid``: what their own payments' proposals clear of what is
+        overdue, at most the overdue itself. Another debtor's invoice a payment pays counts for neither
+        debtor: which group company owes it is for the ERP to settle.
     """
     if least not in CONFIDENCES[:-1]:
         raise ArboardError(f"Count matches of confidence {least!r}? Choose High, Medium or Low.")
     df = cash.proposals
-    taken = df["confidence"].isin(CONFIDENCES[:CONFIDENCES.index(least) + 1]) & ~df["match"].isin(
-        [RULES[r][0] for r in OTHER_DEBTOR])
+    taken = df["confidence"].isin(_at_least(least)) & ~df["match"].isin([RULES[r][0] for r in OTHER_DEBTOR])
     if currency:
         taken &= df["currency"] == currency
     df = df[taken]
     overdue = fx.applied(rates, currency).convert(df["overdue"], df["currency"])
     paid = overdue.groupby(df["customer_id"]).sum()
-    out = customers.copy()
-    owed = out["overdue"].astype(float).clip(lower=0.0)
-    out["overdue_paid"] = out["customer_id"].map(paid).fillna(0.0).clip(upper=owed).round(2)
-    out["overdue_left"] = (owed - out["overdue_paid"]).round(2)
-    return out
+    owed = customers["overdue"].astype(float).clip(lower=0.0)
+    return customers.assign(overdue_paid=customers["customer_id"].map(paid).fillna(0.0).clip(upper=owed).round(2))
 
 
 @dataclass(frozen=True)
