@@ -217,14 +217,14 @@ def weekly(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> pd.Dat
 
 
 def outlook(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> dict:
-    """What the weekly figures leave out: ``open, in_horizon, later, doubtful`` amounts and ``items``, and
-    ``paid_on_account``: what of the open invoices cash on account most likely paid already (left out of
-    ``open``), with ``paid_items``, the invoices it pays in full."""
+    """What the weekly figures of :func:`expected_payments` leave out: ``open, in_horizon, later, doubtful``
+    amounts and ``items``, and ``paid_on_account``: what of the open invoices cash on account most likely
+    paid already (left out of ``open``), with ``paid_items``, the invoices it pays in full."""
     end = pd.Timestamp(as_of) + pd.Timedelta(days=7 * weeks)
     ok = ~expected["doubtful"]
     inside = ok & (expected["expected_date"] <= end)
     amount = expected["open_amount"]
-    on_account = expected["paid_on_account"] if "paid_on_account" in expected else pd.Series(0.0, amount.index)
+    on_account = expected["paid_on_account"]
     in_full = (on_account > 0) & (amount.abs() < 0.005)
     return {"open": float(amount.sum()), "in_horizon": float(amount[inside].sum()),
             "later": float(amount[ok & ~inside].sum()), "doubtful": float(amount[~ok].sum()),
