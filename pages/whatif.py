@@ -261,14 +261,19 @@ st.dataframe(groups[["group", "customers_base", "customers_scn", "open_invoices"
                             "customers_base": st.column_config.NumberColumn("Debtors (baseline)", format="localized"),
                             "customers_scn": st.column_config.NumberColumn("Debtors (scenario thresholds)",
                                                                            format="localized"),
-                            "open_invoices": st.column_config.NumberColumn(f"Open AR ({cur})", format="localized"),
+                            "open_invoices": st.column_config.NumberColumn(
+                                f"Open AR ({cur})", format="localized",
+                                help="Open invoices, less what cash on account most likely paid already."),
                             "released": st.column_config.NumberColumn(f"Cash released ({cur})", format="localized")})
 kept = proj.promise_kept_share
 saved = len(names) - 1
 st.caption((f"{count(saved, 'saved scenario')}. " if saved else "No saved scenario yet. ")
            + (f"Promises kept in the window: {kept:.0%}. " if kept is not None else "")
            + "Open invoices settle on their forecast date (Cash forecast page); doubtful items (over 180 days past "
-             "due) are not expected to pay under any scenario.")
+             "due) are not expected to pay under any scenario."
+           + (f" Cash on account most likely paid {money(proj.paid_on_account, cur)} of the open invoices already "
+              f"({count(proj.paid_items, 'invoice')} in full): it is not expected again, and no lever moves it."
+              if proj.paid_on_account >= 0.005 else ""))
 b1, b2, _ = st.columns([1, 1, 3])
 if b1.button("Presentation mode", icon=":material/slideshow:", key="wi_present",
              help="Big numbers and wide charts, nothing else on screen. The link can be shared."):

@@ -157,3 +157,64 @@ def test_saved_scenarios_round_trip_and_compare(engine):
 def test_bad_scenarios_are_refused_clearly(doc, message):
     with pytest.raises(ArboardError, match=message):
         Scenario.from_dict(doc)
+
+
+def test_cash_on_account_is_neither_expected_again_nor_moved_by_a_lever(engine, tmp_path):
+    """Money in on account pays I1 and U1: the baseline's receipts are the Cash forecast's (I2 alone), and a
+    lever moving every debtor's payments moves I2 only; the cash released is I2's."""
+    from arboard import forecast, fx, unapplied
+    from tests.conftest import write_ledger
+
+    as_of = date(2026, 3, 1)
+    invoices = pd.DataFrame({
+        "invoice_id": ["I1", "I2", "U1"], "customer_id": ["C1", "C1", "C2"],
+        "invoice_date": [date(2026, 2, 1), date(2026, 2, 5), date(2026, 2, 1)],
+        "due_date": [date(2026, 3, 10), date(2026, 3, 20), date(2026, 3, 10)], "amount": [500.0, 200.0, 100.0],
+        "currency": ["EUR", "EUR", "USD"]})
+    payments = pd.DataFrame({"payment_id": ["P1", "P2"], "invoice_id": [None, None], "customer_id": ["C1", "C2"],
+                             "payment_date": [date(2026, 2, 20), date(2026, 2, 21)], "amount": [500.0, 100.0],
+                             "currency": ["EUR", "USD"]})
+    write_ledger(engine, invoices=invoices, payments=payments)
+    rates = fx.Rates("EUR", {"USD": 0.9})
+    paid = unapplied.match_payments(engine, as_of).paid()
+    assert paid.to_dict() == {"I1": 500.0, "U1": 100.0}
+    sooner = Scenario(name="Sooner", days_late=tuple((g, -60) for g in scenarios.LEVER_GROUPS))
+    before = scenarios.Simulator(engine, as_of, rates=rates)
+    after = scenarios.Simulator(engine, as_of, rates=rates, paid=paid)
+    base_before, base_after = before.project(Scenario()), after.project(Scenario())
+    expected = forecast.expected_payments(engine, as_of, rates=rates, paid=paid)
+    assert base_after.weeks["baseline"].sum() == pytest.approx(forecast.weekly(expected, as_of)["expected"].sum())
+    assert base_after.weeks["baseline"].sum() == pytest.approx(200)
+    assert base_before.weeks["baseline"].sum() == pytest.approx(790)  # I1 and U1 counted twice
+    assert (base_after.paid_on_account, base_after.paid_items) == (pytest.approx(590), 2)
+    assert (base_before.paid_on_account, base_before.paid_items) == (0, 0)
+    # The KPIs count the cash already (unapplied cash against the invoices): the baseline is the same.
+    assert base_after.metrics["baseline"].tolist() == pytest.approx(base_before.metrics["baseline"].tolist())
+    # Everyone pays 60 days sooner: only I2 can still come in; the money for I1 and U1 is in already.
+    scn = after.project(sooner)
+    assert scn.cash_released == pytest.approx(200)
+    assert scn.weeks["scenario"].sum() == pytest.approx(0)  # I2 comes in before the as-of date
+    assert scn.value("open_ar") == pytest.approx(0)
+    # Counting them again, the same lever made more cash come in than was owed.
+    assert before.project(sooner).value("open_ar") == pytest.approx(-590)
+    assert scn.groups["open_invoices"].sum() == pytest.approx(200)
+    if engine.dialect.name != "duckdb":
+        return
+    # The command line matches the cash on account before projecting.
+    import json
+
+    from typer.testing import CliRunner
+
+    from arboard import db
+    from arboard.cli import app
+
+    url = f"duckdb:///{tmp_path / 'cli.duckdb'}"
+    other = db.open_database(url)
+    write_ledger(other, invoices=invoices, payments=payments)
+    other.dispose()
+    got = CliRunner().invoke(app, ["whatif", "Baseline", "--as-of", as_of.isoformat(), "--currency", "EUR",
+                                   "--db", url])
+    assert got.exit_code == 0, got.output
+    result = json.loads(got.stdout)
+    assert (result["paid_on_account"], result["paid_items"]) == (500, 1)
+    assert sum(g["open_invoices"] for g in result["scenarios"][0]["groups"]) == 200

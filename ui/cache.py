@@ -474,7 +474,7 @@ def credit_holds(as_of: date, settings: outreach.PlanSettings, config: SegmentCo
 def _forecast(url, version, as_of, currency) -> tuple[pd.DataFrame, dict]:
     cash = _cash(url, version, as_of)  # sure matches: the cash is in, the invoice brings nothing more
     expected = forecast.expected_payments(state._engine(url), as_of, currency=currency, rates=_rates(url, version),
-                                          paid=unapplied.as_applied(cash.lines).items if cash is not None else None)
+                                          paid=cash.paid() if cash is not None else None)
     return forecast.weekly(expected, as_of), forecast.outlook(expected, as_of)
 
 
@@ -495,9 +495,11 @@ def backtest(as_of: date, currency: str | None) -> forecast.Backtest:
 @st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Loading the ledger for what-if scenarios…")
 def _simulator(url, version, as_of, currency, window, config_json) -> scenarios.Simulator:
     # A resource, not data: it holds the engine and reads more history on demand. Read-only for callers.
+    cash = _cash(url, version, as_of)  # as the Cash forecast: money in on account is not expected again
     return scenarios.Simulator(state._engine(url), as_of, base_config=_config(config_json),
                                settings=KpiSettings(window_days=window), currency=currency,
-                               profile_frame=_profiles(url, version, as_of, 365), rates=_rates(url, version))
+                               profile_frame=_profiles(url, version, as_of, 365), rates=_rates(url, version),
+                               paid=cash.paid() if cash is not None else None)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="Projecting…")

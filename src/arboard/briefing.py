@@ -343,12 +343,12 @@ def build(engine, as_of: date, *, currency: str | None = None, window_days: int 
     prof = profiles.debtor_profiles(engine, as_of)
     config = config or segments.SegmentConfig()
     groups = pd.Series(segments.assign(prof, config).to_numpy(), index=prof["customer_id"].to_numpy())
-    paid = unapplied.as_applied(unapplied.match_payments(engine, as_of).lines).items  # as the forecast page
+    paid = unapplied.match_payments(engine, as_of).paid()  # as the forecast page
     expected = forecast.expected_payments(engine, as_of, currency=currency, rates=rates, paid=paid)
     projection = None
     if scenario is not None and not scenario.is_baseline:
         projection = scenarios.Simulator(engine, as_of, base_config=config, settings=settings, currency=currency,
-                                         profile_frame=prof, rates=rates).project(scenario)
+                                         profile_frame=prof, rates=rates, paid=paid).project(scenario)
     extras = Extras(groups=groups, forecast_weeks=forecast.weekly(expected, as_of),
                     forecast_outlook=forecast.outlook(expected, as_of), projection=projection,
                     config_name=config_name, open_items_only=ledger.open_items_only,

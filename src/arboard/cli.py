@@ -1362,7 +1362,7 @@ def forecast_cmd(
         table, head = bt.table, {"mae_per_week": bt.mae_per_week, "total_expected": bt.total_expected,
                                  "total_actual": bt.total_actual, "doubtful_cleared": bt.doubtful_cleared}
     else:
-        paid = unapplied.as_applied(unapplied.match_payments(engine, day).lines).items  # the cash is in already
+        paid = unapplied.match_payments(engine, day).paid()  # the cash is in already
         expected = forecast.expected_payments(engine, day, currency=cur, rates=rates, paid=paid)
         table, head = forecast.weekly(expected, day), forecast.outlook(expected, day)
         _history_note(engine, "the debtors' usual delays (every invoice is expected on its due date)")
@@ -1402,12 +1402,14 @@ def whatif_cmd(
     chosen = [_scenario(engine, scenario) or scenarios.Scenario()]
     if compare_with:
         chosen.append(_scenario(engine, compare_with) or scenarios.Scenario())
-    sim = scenarios.Simulator(engine, _as_of(as_of, engine), base_config=_config(engine, config),
+    day = _as_of(as_of, engine)
+    sim = scenarios.Simulator(engine, day, base_config=_config(engine, config),
                               settings=KpiSettings(window_days=window), currency=_currency(currency, engine),
-                              rates=fx.load(engine))
+                              rates=fx.load(engine), paid=unapplied.match_payments(engine, day).paid())
     projections = [sim.project(s) for s in chosen]
     result = {"as_of": sim.as_of.isoformat(), "currency": sim.currency or sim.rates.reporting,
               "all_currencies": sim.currency is None, "window_days": window,
+              "paid_on_account": round(projections[0].paid_on_account, 2), "paid_items": projections[0].paid_items,
               "scenarios": [{"name": p.scenario.name, "levers": p.scenario.describe(),
                              "cash_released": round(p.cash_released, 2), "metrics": _records(p.metrics),
                              "groups": _records(p.groups)} for p in projections]}

@@ -77,7 +77,8 @@ class Rates:
         """``amounts`` in the reporting currency, row by row (no rate: face value)."""
         if not self.active:
             return amounts.astype(float)
-        factor = currencies.map(lambda c: self.rate(c) if isinstance(c, str) else None)
+        # One rate look-up per currency, not per row (a million open items have a handful of currencies).
+        factor = currencies.map({c: self.rate(c) for c in pd.unique(currencies) if isinstance(c, str)})
         return amounts.astype(float) * pd.to_numeric(factor, errors="coerce").fillna(1.0).to_numpy()
 
     def carried_to(self, reporting: str | None) -> dict[str, float]:

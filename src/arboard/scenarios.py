@@ -253,6 +253,8 @@ class Projection:
     daily_sales: float
     promise_kept_share: float | None  # the ledger's, in the window
     extra: dict = field(default_factory=dict)
+    paid_on_account: float = 0.0  # open invoices' amounts cash on account most likely paid (never expected again)
+    paid_items: int = 0  # the open invoices it pays in full
 
     def value(self, metric: str, column: str = "scenario") -> float | None:
         row = self.metrics.loc[self.metrics["metric"] == metric, column]
@@ -272,13 +274,19 @@ class Simulator:
     scenario reaching further back than anything loaded so far reads the database again. Without a
     ``currency``, every amount adds up all currencies in the reporting currency of ``rates`` when
     given (:func:`arboard.fx.applied`), else at face value.
+
+    ``paid`` is what cash on account most likely pays of each open invoice, by invoice id, in the
+    invoice's currency (:attr:`arboard.unapplied.Applied.items`, as the Cash forecast takes it). That
+    money is in already: the baseline does not expect it again, and no lever moves it (a debtor paying
+    later cannot un-pay it). The KPIs already count it, as unapplied cash against the open invoices.
     """
 
     def __init__(self, engine: Engine, as_of: date, *, base_config: SegmentConfig | None = None,
                  settings: KpiSettings = KpiSettings(), currency: str | None = None,
                  profile_frame: pd.DataFrame | None = None, lookback_days: int = 365,
-                 rates: fx.Rates | None = None):
+                 rates: fx.Rates | None = None, paid: pd.Series | None = None):
         self.engine, self.as_of, self.settings, self.currency = engine, as_of, settings, currency
+        self.paid = paid if paid is not None and len(paid) else None
         self.rates = rates = fx.applied(rates, currency)
         self.base_config = base_config or SegmentConfig()
         self.lookback_days = lookback_days
@@ -310,6 +318,12 @@ class Simulator:
             raw = forecast.open_invoices(self.engine, self.as_of, currency=self.currency,
                                          settled_since=self.as_of - timedelta(days=reach), rates=self.rates)
             is_open = raw["paid_date"].isna() | (raw["paid_date"] > pd.Timestamp(self.as_of))
+            taken = pd.Series(0.0, index=raw.index)
+            if self.paid is not None:
+                native = raw["invoice_id"].map(self.paid).fillna(0.0).clip(lower=0.0).where(is_open, 0.0)
+                taken = self.rates.convert(native, raw["currency"]).clip(upper=raw["open_amount"])
+            raw["paid_on_account"] = taken
+            raw["open_amount"] = raw["open_amount"] - taken
             expected, doubtful = forecast.expected_dates(self.engine, raw, self.as_of,
                                                          lookback_days=self.lookback_days)
             # Open items settle on their expected date (as-of knowledge, no hindsight); doubtful ones never.
@@ -357,7 +371,8 @@ class Simulator:
                           groups=self._group_table(sim, base_groups, scn_groups),
                           levers=self._levers(scenario, items, scn_groups),
                           weeks=self._weeks(sim), cash_released=cash, daily_sales=self.daily_sales,
-                          promise_kept_share=self.kept_share)
+                          promise_kept_share=self.kept_share, paid_on_account=float(items["paid_on_account"].sum()),
+                          paid_items=int(((items["paid_on_account"] > 0) & (items["open_amount"].abs() < 0.005)).sum()))
 
     def _group_table(self, sim: pd.DataFrame, base_groups: pd.Series, scn_groups: pd.Series) -> pd.DataFrame:
         amount = sim["open_amount"]

@@ -505,6 +505,11 @@ class CashOnAccount:
         """No payment on account: every payment is applied to an invoice."""
         return self.proposals.empty
 
+    def paid(self, least: str = "High") -> pd.Series:
+        """What the matches at least as sure as ``least`` pay of each item, by item id, in the item's currency
+        (:attr:`Applied.items` of :func:`as_applied`): the cash for it is in, whatever the ERP still shows."""
+        return as_applied(self.lines, least=least).items
+
 
 def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, customer_id: str | None = None,
                    settings: MatchSettings | None = None, rates: fx.Rates | None = None) -> CashOnAccount:
