@@ -321,9 +321,11 @@ class Simulator:
             taken = pd.Series(0.0, index=raw.index)
             if self.paid is not None:
                 native = raw["invoice_id"].map(self.paid).fillna(0.0).clip(lower=0.0).where(is_open, 0.0)
-                taken = self.rates.convert(native, raw["currency"]).clip(upper=raw["open_amount"])
+                # In cents, as the Cash forecast takes it, so both pages give the same figure to the cent.
+                taken = self.rates.convert(native, raw["currency"]).clip(upper=raw["open_amount"]).round(2)
+            left = raw["open_amount"] - taken
             raw["paid_on_account"] = taken
-            raw["open_amount"] = raw["open_amount"] - taken
+            raw["open_amount"] = left.where(taken == 0, left.round(2))
             expected, doubtful = forecast.expected_dates(self.engine, raw, self.as_of,
                                                          lookback_days=self.lookback_days)
             # Open items settle on their expected date (as-of knowledge, no hindsight); doubtful ones never.
