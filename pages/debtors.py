@@ -170,7 +170,7 @@ if rows:
     standing = creditholds.standing(state.engine(), who, as_of)
     if standing:
         st.caption(f"{md(standing)} See the Credit holds page.")
-    on_account = cache.debtor_cash(as_of, who).proposals
+    on_account = cache.debtor_cash(as_of, who)
     if len(on_account):
         st.caption("Cash on account: " + "; ".join(
             f"{money(r.amount, r.currency) if r.currency else number(r.amount, 2)} received {r.payment_date:%d %b %Y}, "

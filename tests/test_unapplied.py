@@ -498,3 +498,24 @@ def test_cli_unapplied(tmp_path, duck_url):
     listed = pd.read_excel(debtors, engine="calamine").set_index("customer_id")
     assert listed.loc["C2", "overdue_paid"] == pytest.approx(500) and listed.loc["C1", "overdue_paid"] == 500
     assert listed.loc["C7", "overdue_paid"] == 0
+
+
+def test_one_debtors_plan_reads_what_another_debtors_payment_pays(engine):
+    """D6's payment names D7's invoice (a Medium match). Counting Medium matches as applied, the Outreach plan
+    leaves INV-6001 out; D7's own plan does too when it reads every debtor's match, not D7's alone."""
+    from arboard import outreach
+
+    write_ledger(engine, invoices=pd.DataFrame(NAMED_INVOICES), payments=pd.DataFrame(NAMED_PAYMENTS))
+    cash = unapplied.match_payments(engine, AS_OF)
+    assert cash.of("D6").proposals["payment_id"].tolist() == ["R6"]
+    mine = unapplied.match_payments(engine, AS_OF, customer_id="D6")
+    for got, want in ((cash.of("D6").proposals, mine.proposals), (cash.of("D6").lines, mine.lines)):
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert cash.of("D7").empty  # D7 has no payment of its own
+    medium = outreach.PlanSettings(apply_cash="Medium")
+    plan, why = outreach.debtor_outlook(engine, AS_OF, "D7", settings=medium, cash=cash.lines)
+    assert plan.empty and why.startswith("cash on account most likely pays all they have open (payment R6,")
+    alone, _ = outreach.debtor_outlook(engine, AS_OF, "D7", settings=medium, cash=cash.of("D7").lines)
+    assert "INV-6001" in set(alone["invoices"].str.split(", ").explode())
+    everyone = outreach.plan_inputs(engine, AS_OF, cash=cash.lines).build(AS_OF, medium)
+    assert "D7" not in set(everyone["customer_id"])

@@ -432,7 +432,7 @@ def _debtor_outlook(url, version, as_of, customer_id, config_json, hold_ids, set
     return outreach.debtor_outlook(state._engine(url), as_of, customer_id,
                                    profile_frame=_profiles(url, version, as_of, 365), config=_config(config_json),
                                    settings=outreach.PlanSettings(**dict(settings_items)),
-                                   cash=_debtor_cash(url, version, as_of, customer_id).lines)  # the page's own
+                                   cash=_all_lines(url, version, as_of))
 
 
 def debtor_outlook(as_of: date, customer_id: str, config: SegmentConfig | None = None,
@@ -603,11 +603,16 @@ def with_overdue_paid(customers: pd.DataFrame, as_of: date, currency: str | None
     return unapplied.with_overdue_paid(customers, cash, currency=currency, rates=exchange_rates())
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _debtor_cash(url, version, as_of, customer_id) -> unapplied.CashOnAccount:
-    return unapplied.match_payments(state._engine(url), as_of, customer_id=customer_id)
+def _all_lines(url: str, version: int, as_of: date) -> pd.DataFrame:
+    """The clearing lines of every debtor's cash on account (the shared match; none without payments). One
+    debtor's plan reads them all, as the Outreach page's plan does: another debtor's payment may pay their
+    invoice."""
+    cash = _cash(url, version, as_of)
+    return cash.lines if cash is not None else pd.DataFrame(columns=unapplied.LINE_COLUMNS)
 
 
-def debtor_cash(as_of: date, customer_id: str) -> unapplied.CashOnAccount:
-    """One debtor's payments on account and what they most likely pay (default rules), cached."""
-    return _debtor_cash(*_key(), as_of, customer_id)
+def debtor_cash(as_of: date, customer_id: str) -> pd.DataFrame:
+    """One debtor's payments on account and what they most likely pay (default rules): their rows of the
+    shared match, which the debtor list has read already."""
+    cash = _cash(*_key(), as_of)
+    return cash.of(customer_id).proposals if cash is not None else pd.DataFrame(columns=unapplied.COLUMNS)

@@ -510,6 +510,13 @@ class CashOnAccount:
         (:attr:`Applied.items` of :func:`as_applied`): the cash for it is in, whatever the ERP still shows."""
         return as_applied(self.lines, least=least).items
 
+    def of(self, customer_id: str) -> CashOnAccount:
+        """One debtor's payments on account and their proposals, as the match of every debtor made them
+        (the same as :func:`match_payments` with ``customer_id``). What another debtor's payment pays of
+        this debtor's items is in the whole match's :attr:`lines`, not here."""
+        return CashOnAccount(*(frame[frame["customer_id"] == customer_id].reset_index(drop=True)
+                               for frame in (self.proposals, self.lines, self.overdue)))
+
 
 def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, customer_id: str | None = None,
                    settings: MatchSettings | None = None, rates: fx.Rates | None = None) -> CashOnAccount:
