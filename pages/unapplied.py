@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
-from arboard import exports, unapplied
+from arboard import cashdecisions, collectors, exports, unapplied
 from arboard.errors import ArboardError
-from ui import cache, charts, controls, state
+from ui import cache, charts, controls, logform, state
 from ui.format import count, md, money, number
 
 as_of = state.ledger_page(__file__, "Unapplied cash")
@@ -56,11 +58,13 @@ m[0].metric("Cash on account", money(s.amount, cur, compact=True),
                  f"oldest came in {count(s.oldest_days, 'day')} before.")
 m[1].metric("Matched to open items", money(s.matched_amount, cur, compact=True),
             help=f"{number(s.matched)} of {count(s.count, 'payment')}, {number(s.sure)} with high confidence (what the "
-                 "remittance reference names, the exact amount of one invoice, or of the oldest items together).")
+                 "remittance reference names, the exact amount of one invoice, or of the oldest items together). "
+                 f"Decided: {number(s.confirmed)} confirmed, {number(s.rejected)} rejected"
+                 + (f", {number(s.outdated)} to decide again (the proposal changed)" if s.outdated else "") + ".")
 m[2].metric("Overdue they would clear", money(s.overdue_cleared, cur, compact=True),
             help="What is past due on the items matched: the aging overstates what is overdue by this much until "
                  "the payments are applied. The Outreach plan counts the high-confidence matches as applied already "
-                 "(its setting *Count cash on account as applied*).")
+                 "(its setting *Count cash on account as applied*), and those confirmed below; never those rejected.")
 m[3].metric("Debtors with nothing overdue left", number(s.debtors_cleared),
             help="Debtors whose whole overdue balance the matched payments pay: chasing them is chasing money "
                  "already received.")
@@ -80,21 +84,27 @@ with a2:
                "**No match**: ask the debtor what the payment is for (a remittance advice), or look for it under "
                "another account of the same group.")
 
-SHOW = {"matched": "Matched", "none": "Unmatched", "all": "All"}
+SHOW = {"matched": "Matched", "undecided": "To decide", "decided": "Decided", "none": "Unmatched", "all": "All"}
 controls.kept("ua_show", "matched")
 show = st.segmented_control("Show", list(SHOW), format_func=SHOW.get, key="ua_show") or "all"
+logform.flash("cash")
 table = unapplied.shown(cash.proposals, show)
 LIMIT = 2_000
-st.dataframe(
-    table.head(LIMIT), hide_index=True, width="stretch",
-    column_order=["confidence", "match", "name", "payment_date", *(["amount_value"] if "amount_value" in table else []),
-                  "amount", "currency",
+listed = table.head(LIMIT)
+picked = st.dataframe(
+    listed, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
+    key=f"ua_table_{logform.rounds('cash')}",
+    column_order=["decision", "confidence", "match", "name", "payment_date",
+                  *(["amount_value"] if "amount_value" in table else []), "amount", "currency",
                   # Unmatched, there are no items: why, and what the debtor wrote, come first.
                   *(["invoices", "difference", "overdue"] if show != "none" else []), "note", "reference",
-                  "days_on_account", *(["invoice_count", "open_total"] if show != "none" else []),
+                  "decided", "days_on_account", *(["invoice_count", "open_total"] if show != "none" else []),
                   "payment_id", "customer_id", "collector"],
     column_config={
         **unapplied.LABELS,
+        "decision": st.column_config.TextColumn(unapplied.LABELS["decision"],
+                                                help="Confirmed: counted as applied on every page. Rejected: never "
+                                                     "counted. Outdated: the proposal changed since; decide again."),
         "payment_date": st.column_config.DateColumn(unapplied.LABELS["payment_date"]),
         "amount_value": st.column_config.NumberColumn(f"Amount ({cur})", format="accounting"),
         "amount": st.column_config.NumberColumn("Amount" if consolidated else f"Amount ({cur})", format="accounting"),
@@ -109,6 +119,41 @@ st.dataframe(
     })
 if len(table) > LIMIT:
     st.caption(f"The first {number(LIMIT)} of {number(len(table))} are listed; the downloads hold them all.")
+rows = picked.selection.rows if picked is not None else []
+chosen = listed.iloc[rows]
+today = date.today()
+with st.container(border=True):
+    st.markdown("**Confirm or reject proposals**")
+    f = st.columns([1, 1.2, 2.2, 0.9, 0.9, 1.1], vertical_alignment="bottom")
+    on = f[0].date_input("Decided on", value=today, max_value=today, key="ua_on")
+    by = f[1].text_input("By", key="ua_by", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel")
+    note = f[2].text_input("Note", key="ua_note", max_chars=cashdecisions.NOTE_MAX,
+                           placeholder="e.g. remittance advice of 12 Nov; group company confirmed")
+    ids = chosen["payment_id"].tolist()
+    some = f" {len(ids)}" if ids else ""
+
+    def decide(kind: str) -> None:
+        logform.attempt("cash", lambda: cashdecisions.record(state.engine(), cash.proposals, ids, kind,
+                                                              decided_on=on, today=today, by=by, note=note),
+                        lambda n: f"{cashdecisions.DECISIONS[kind]}: {count(n, 'proposal')}. Every page counts "
+                                  + ("them as applied." if kind == "confirmed" else "them as not applied."))
+
+    if f[3].button(f"Confirm{some}", type="primary", key="ua_confirm", disabled=not ids, width="stretch",
+                   help="These payments pay the items proposed: every page counts them as applied, whatever the "
+                        "confidence, until the ERP applies them."):
+        decide("confirmed")
+    if f[4].button(f"Reject{some}", key="ua_reject", disabled=not ids, width="stretch",
+                   help="These payments do not pay the items proposed: no page counts them, however sure the rule."):
+        decide("rejected")
+    if f[5].button("Take back", key="ua_undo", disabled=not any(chosen["decision"]),
+                   width="stretch", help="Forget the decisions on these payments: they count by confidence again."):
+        logform.attempt("cash", lambda: cashdecisions.remove(state.engine(), ids),
+                        lambda n: f"Took back {count(n, 'decision')}.")
+    st.caption("Tick the proposals you checked against a remittance advice or with the debtor. A confirmed one "
+               "counts as applied on every page (the plan leaves its items out, the forecast does not expect them "
+               "again); a rejected one never does. A decision is about the items proposed: when the ledger moves "
+               "on and the proposal names other items, it shows as outdated and counts for nothing until you "
+               "decide again. The Excel download carries the decisions for the ERP team.")
 d1, d2, _ = st.columns([1.3, 1, 2])
 name = f"unapplied-cash-{'all-in-' if consolidated else ''}{cur}-{as_of.isoformat()}"
 sheets = unapplied.labelled(cash)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
 
 from arboard import (
     aging,
+    cashdecisions,
     collectors,
     creditholds,
     disputes,
@@ -216,9 +218,22 @@ def _config(config_json: str) -> SegmentConfig:
     return SegmentConfig.from_dict(json.loads(config_json))
 
 
-def _holds_key(as_of: date) -> tuple[str, ...]:
-    """The active holds, for cache keys (holds are added or lifted, never edited; not in the data version)."""
-    return tuple(sorted(holds.active(state.engine(), as_of)["hold_id"]))
+class Written(NamedTuple):
+    """What is written in arboard beside the ledger and changes a plan, for cache keys (not a data version,
+    so recording one does not recompute every page): the cash decisions' version and the active holds
+    (added or lifted, never edited)."""
+
+    decided: str
+    holds: tuple[str, ...]
+
+
+def _written_key(as_of: date) -> Written:
+    return Written(_decided(), tuple(sorted(holds.active(state.engine(), as_of)["hold_id"])))
+
+
+def _decided() -> str:
+    """The version of the decisions on cash-on-account proposals (:func:`arboard.cashdecisions.version`)."""
+    return cashdecisions.version(state.engine())
 
 
 def _playbooks_key(engine) -> int:
@@ -230,8 +245,8 @@ def _playbooks_key(engine) -> int:
 # A resource: the open items and what goes with them, read once for the plan and the credit-hold list
 # (their preparation per settings is kept inside). Read-only for callers.
 @st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Reading the open items…")
-def _inputs(url, version, as_of, playbook_key, config_json, hold_ids) -> outreach.PlanInputs:
-    cash = _cash(url, version, as_of)  # the Unapplied cash page's defaults: that page reads the same once
+def _inputs(url, version, as_of, playbook_key, config_json, written) -> outreach.PlanInputs:
+    cash = _cash(url, version, as_of, written.decided)  # the Unapplied cash page's defaults: read once
     return outreach.plan_inputs(state._engine(url), as_of, config=_config(config_json),
                                 profile_frame=_profiles(url, version, as_of, 365),
                                 promise_frame=_promises(url, version, as_of).copy(deep=False),  # the Promises tab's
@@ -242,10 +257,10 @@ def _inputs(url, version, as_of, playbook_key, config_json, hold_ids) -> outreac
 # 0.5 GB in 9 s, and every rerun of the page unpickled it again (4 s). Readers get shallow copies,
 # which copy-on-write keeps from changing the cached frames.
 @st.cache_resource(ttl=TTL, max_entries=6, show_spinner="Planning contacts…")
-def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids):
+def _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, written):
     settings = outreach.PlanSettings(**dict(settings_items))
     engine = state._engine(url)
-    inputs = _inputs(url, version, as_of, playbook_key, config_json, hold_ids)
+    inputs = _inputs(url, version, as_of, playbook_key, config_json, written)
     done = outreach.finish_plan(inputs.build(as_of, settings), as_of, settings, enforce=enforce, spread=spread,
                                 rates=_rates(url, version), collectors=_assigned(url, version))
     return (done.plan, done.violations, outreach.response_rates(engine, as_of), (done.calls_moved, done.calls_left_out),
@@ -279,7 +294,7 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
     engine = state.engine()
     items = _settings_items(settings)
     plan, violations, rates, calls, handed = _plan(*_key(), as_of, items, enforce, spread, _playbooks_key(engine),
-                                                   _json(config), _holds_key(as_of))
+                                                   _json(config), _written_key(as_of))
     moved, left_out = calls
     left_out = None if left_out is None else left_out.copy(deep=False)
     return plan.copy(deep=False), violations.copy(deep=False), dict(rates), (moved, left_out), handed.copy(deep=False)
@@ -288,7 +303,7 @@ def outreach_plan(as_of: date, settings: outreach.PlanSettings, enforce: bool, c
 def paid_by_cash(as_of: date, settings: outreach.PlanSettings, config: SegmentConfig | None = None) -> pd.DataFrame:
     """The open invoices the plan counts as paid by cash on account (:meth:`arboard.outreach.PlanInputs.paid_by_cash`),
     from the plan's own inputs."""
-    inputs = _inputs(*_key(), as_of, _playbooks_key(state.engine()), _json(config), _holds_key(as_of))
+    inputs = _inputs(*_key(), as_of, _playbooks_key(state.engine()), _json(config), _written_key(as_of))
     return inputs.paid_by_cash(settings)
 
 
@@ -386,9 +401,9 @@ def collector_names() -> list[str]:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def _work_list(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids, day,
+def _work_list(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, written, day,
                channel, pay_link, home_country, collector) -> pd.DataFrame:
-    plan = _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, hold_ids)[0]
+    plan = _plan(url, version, as_of, settings_items, enforce, spread, playbook_key, config_json, written)[0]
     company = sender.Sender(pay_link=pay_link, country=home_country)
     work = outreach.work_list(plan, day, channel=channel, rates=_rates(url, version), pay_link=company.pay_link,
                               collectors=_assigned(url, version), collector=collector)
@@ -406,19 +421,19 @@ def work_list(as_of: date, settings: outreach.PlanSettings, enforce: bool, confi
     engine = state.engine()
     company = sender.load(engine)
     return _work_list(*_key(), as_of, _settings_items(settings), enforce, spread, _playbooks_key(engine),
-                      _json(config), _holds_key(as_of), day, channel, company.pay_link, company.country, collector)
+                      _json(config), _written_key(as_of), day, channel, company.pay_link, company.country, collector)
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Building the debtor list…")
-def _debtors(url, version, as_of, currency, config_json) -> pd.DataFrame:
+def _debtors(url, version, as_of, currency, config_json, decided) -> pd.DataFrame:
     return explorer.debtor_table(state._engine(url), as_of, currency=currency, config=_config(config_json),
                                  profile_frame=_profiles(url, version, as_of, 365), rates=_rates(url, version),
-                                 cash=_cash(url, version, as_of))
+                                 cash=_cash(url, version, as_of, decided))
 
 
 def debtor_table(as_of: date, currency: str | None, config: SegmentConfig | None = None) -> pd.DataFrame:
     """Every debtor with an open balance (cached; filters run on the cached table)."""
-    return _debtors(*_key(), as_of, currency, _json(config))
+    return _debtors(*_key(), as_of, currency, _json(config), _decided())
 
 
 def _settings_items(settings: outreach.PlanSettings) -> tuple:
@@ -427,26 +442,26 @@ def _settings_items(settings: outreach.PlanSettings) -> tuple:
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _debtor_outlook(url, version, as_of, customer_id, config_json, hold_ids, settings_items, playbook_key
+def _debtor_outlook(url, version, as_of, customer_id, config_json, written, settings_items, playbook_key
                     ) -> tuple[pd.DataFrame, str | None]:
     return outreach.debtor_outlook(state._engine(url), as_of, customer_id,
                                    profile_frame=_profiles(url, version, as_of, 365), config=_config(config_json),
                                    settings=outreach.PlanSettings(**dict(settings_items)),
-                                   cash=_all_lines(url, version, as_of))
+                                   cash=_all_lines(url, version, as_of, written.decided))
 
 
 def debtor_outlook(as_of: date, customer_id: str, config: SegmentConfig | None = None,
                    settings: outreach.PlanSettings = outreach.PlanSettings()) -> tuple[pd.DataFrame, str | None]:
     """One debtor's planned contacts, and why there are none when there are none
     (:func:`arboard.outreach.debtor_outlook`)."""
-    return _debtor_outlook(*_key(), as_of, customer_id, _json(config), _holds_key(as_of), _settings_items(settings),
+    return _debtor_outlook(*_key(), as_of, customer_id, _json(config), _written_key(as_of), _settings_items(settings),
                            _playbooks_key(state.engine()))
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Finding the debtors to hold…")
-def _due_for_hold(url, version, as_of, settings_items, playbook_key, config_json, hold_ids, steps, limit_use
+def _due_for_hold(url, version, as_of, settings_items, playbook_key, config_json, written, steps, limit_use
                   ) -> pd.DataFrame:
-    inputs = _inputs(url, version, as_of, playbook_key, config_json, hold_ids)
+    inputs = _inputs(url, version, as_of, playbook_key, config_json, written)
     settings = outreach.PlanSettings(**dict(settings_items))
     return creditholds.due_for_hold(inputs.prepared(settings), _profiles(url, version, as_of, 365), inputs.playbooks,
                                     as_of, rules=creditholds.HoldRules(playbook_steps=steps, limit_use=limit_use),
@@ -461,7 +476,7 @@ def credit_holds(as_of: date, settings: outreach.PlanSettings, config: SegmentCo
     engine = state.engine()
     url, version = _key()
     due = _due_for_hold(url, version, as_of, _settings_items(settings), _playbooks_key(engine), _json(config),
-                        _holds_key(as_of), rules.playbook_steps, rules.limit_use)
+                        _written_key(as_of), rules.playbook_steps, rules.limit_use)
     return creditholds.worklist(due, creditholds.placed(engine, as_of), _profiles(url, version, as_of, 365),
                                 exempt=creditholds.exemptions(engine, as_of=as_of),
                                 groups=segment_groups(as_of, 365, config),
@@ -471,8 +486,8 @@ def credit_holds(as_of: date, settings: outreach.PlanSettings, config: SegmentCo
 # --- forecast and what-if ------------------------------------------------------------------------
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting receipts…")
-def _forecast(url, version, as_of, currency) -> tuple[pd.DataFrame, dict]:
-    cash = _cash(url, version, as_of)  # sure matches: the cash is in, the invoice brings nothing more
+def _forecast(url, version, as_of, currency, decided) -> tuple[pd.DataFrame, dict]:
+    cash = _cash(url, version, as_of, decided)  # sure matches: the cash is in, the invoice brings nothing more
     expected = forecast.expected_payments(state._engine(url), as_of, currency=currency, rates=_rates(url, version),
                                           paid=cash.paid() if cash is not None else None)
     return forecast.weekly(expected, as_of), forecast.outlook(expected, as_of)
@@ -480,7 +495,7 @@ def _forecast(url, version, as_of, currency) -> tuple[pd.DataFrame, dict]:
 
 def cash_forecast(as_of: date, currency: str | None) -> tuple[pd.DataFrame, dict]:
     """(13 weekly expected receipts, totals outside them), cached."""
-    return _forecast(*_key(), as_of, currency)
+    return _forecast(*_key(), as_of, currency, _decided())
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Running the backtest…")
@@ -493,9 +508,9 @@ def backtest(as_of: date, currency: str | None) -> forecast.Backtest:
 
 
 @st.cache_resource(ttl=TTL, max_entries=4, show_spinner="Loading the ledger for what-if scenarios…")
-def _simulator(url, version, as_of, currency, window, config_json) -> scenarios.Simulator:
+def _simulator(url, version, as_of, currency, window, config_json, decided) -> scenarios.Simulator:
     # A resource, not data: it holds the engine and reads more history on demand. Read-only for callers.
-    cash = _cash(url, version, as_of)  # as the Cash forecast: money in on account is not expected again
+    cash = _cash(url, version, as_of, decided)  # as the Cash forecast: money in on account is not expected again
     return scenarios.Simulator(state._engine(url), as_of, base_config=_config(config_json),
                                settings=KpiSettings(window_days=window), currency=currency,
                                profile_frame=_profiles(url, version, as_of, 365), rates=_rates(url, version),
@@ -503,30 +518,31 @@ def _simulator(url, version, as_of, currency, window, config_json) -> scenarios.
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="Projecting…")
-def _projection(url, version, as_of, currency, window, config_json, scenario_json) -> scenarios.Projection:
-    sim = _simulator(url, version, as_of, currency, window, config_json)
+def _projection(url, version, as_of, currency, window, config_json, scenario_json, decided) -> scenarios.Projection:
+    sim = _simulator(url, version, as_of, currency, window, config_json, decided)
     return sim.project(scenarios.Scenario.from_dict(json.loads(scenario_json)))
 
 
 def projection(as_of: date, currency: str | None, window: int, config: SegmentConfig | None,
                scenario: scenarios.Scenario) -> scenarios.Projection:
     """One scenario against the baseline (cached per scenario, so comparing two costs nothing more)."""
-    return _projection(*_key(), as_of, currency, window, _json(config), json.dumps(scenario.to_dict(), sort_keys=True))
+    return _projection(*_key(), as_of, currency, window, _json(config), json.dumps(scenario.to_dict(), sort_keys=True),
+                       _decided())
 
 
 def kept_share(as_of: date, currency: str | None, window: int, config: SegmentConfig | None) -> float | None:
     """The ledger's share of promises kept in the window (the promises lever starts there)."""
-    return _simulator(*_key(), as_of, currency, window, _json(config)).kept_share
+    return _simulator(*_key(), as_of, currency, window, _json(config), _decided()).kept_share
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner="Writing the one-page summary…")
 def _pdf(url, version, as_of, currency, window, cei_average, countback, config_json, config_name,
-         scenario_json, policy_json) -> bytes:
+         scenario_json, policy_json, decided) -> bytes:
     from arboard import briefing
 
-    projection = (_projection(url, version, as_of, currency, window, config_json, scenario_json)
+    projection = (_projection(url, version, as_of, currency, window, config_json, scenario_json, decided)
                   if scenario_json else None)
-    weeks, outlook = _forecast(url, version, as_of, currency)
+    weeks, outlook = _forecast(url, version, as_of, currency, decided)
     extras = briefing.Extras(groups=_segment_groups(url, version, as_of, 365, config_json), forecast_weeks=weeks,
                              forecast_outlook=outlook, projection=projection, config_name=config_name,
                              open_items_only=state._summary(url, version).open_items_only,
@@ -545,7 +561,8 @@ def summary_pdf(as_of: date, currency: str | None, window: int, cei_average: boo
     scenario_json = (json.dumps(scenario.to_dict(), sort_keys=True)
                      if scenario is not None and not scenario.is_baseline else None)
     return _pdf(*_key(), as_of, currency, window, cei_average, countback, _json(config), config_name, scenario_json,
-                provision.load(state.engine()).to_json())  # the policy is saved apart from the data version
+                provision.load(state.engine()).to_json(),  # the policy is saved apart from the data version
+                _decided())
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Listing disputes…")
@@ -574,45 +591,56 @@ def unmarked_disputes(as_of: date, currency: str | None) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
 def _unapplied(url, version, as_of, currency, tolerance, discounts) -> unapplied.CashOnAccount:
+    # Without the decisions: recording one adds them to this match, it does not match again.
     rates = _rates(url, version)
-    return unapplied.match_payments(state._engine(url), as_of, currency=currency, rates=rates,
+    return unapplied.match_payments(state._engine(url), as_of, currency=currency, rates=rates, decided=False,
                                     settings=unapplied.MatchSettings(tolerance=tolerance, discounts=discounts))
 
 
+@st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
+def _decisions(url, decided) -> pd.DataFrame:
+    return cashdecisions.load(state._engine(url))
+
+
 def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSettings) -> unapplied.CashOnAccount:
-    """The payments on account with the open items they most likely pay, and the clearing lines, cached."""
-    return _unapplied(*_key(), as_of, currency, rules.tolerance, rules.discounts)
+    """The payments on account with the open items they most likely pay, the clearing lines, and the
+    decisions recorded on them, cached."""
+    url, version = _key()
+    return unapplied.with_decisions(_unapplied(url, version, as_of, currency, rules.tolerance, rules.discounts),
+                                    _decisions(url, _decided()))
 
 
-def _cash(url: str, version: int, as_of: date) -> unapplied.CashOnAccount | None:
-    """The match of every payment on account by the default rules (the Unapplied cash page's first view and
-    the plan's inputs read the same cache entry); None when no payments are loaded: nothing is on account."""
+def _cash(url: str, version: int, as_of: date, decided: str) -> unapplied.CashOnAccount | None:
+    """The match of every payment on account by the default rules, with the decisions of version ``decided``
+    (the Unapplied cash page's first view and the plan's inputs read the same cache entry); None when no
+    payments are loaded: nothing is on account."""
     if not state._summary(url, version).counts["payments"]:
         return None
     rules = unapplied.MatchSettings()
-    return _unapplied(url, version, as_of, None, rules.tolerance, rules.discounts)
+    return unapplied.with_decisions(_unapplied(url, version, as_of, None, rules.tolerance, rules.discounts),
+                                    _decisions(url, decided))
 
 
 def with_overdue_paid(customers: pd.DataFrame, as_of: date, currency: str | None) -> pd.DataFrame:
     """The debtors of an aging with what of their overdue their cash on account most likely pays (sure
     matches, default rules: the Outreach page counts the same)."""
     with st.spinner("Matching the cash on account to open items…"):
-        cash = _cash(*_key(), as_of)
+        cash = _cash(*_key(), as_of, _decided())
     if cash is None:
         return customers.assign(overdue_paid=0.0)
     return unapplied.with_overdue_paid(customers, cash, currency=currency, rates=exchange_rates())
 
 
-def _all_lines(url: str, version: int, as_of: date) -> pd.DataFrame:
+def _all_lines(url: str, version: int, as_of: date, decided: str) -> pd.DataFrame:
     """The clearing lines of every debtor's cash on account (the shared match; none without payments). One
     debtor's plan reads them all, as the Outreach page's plan does: another debtor's payment may pay their
     invoice."""
-    cash = _cash(url, version, as_of)
+    cash = _cash(url, version, as_of, decided)
     return cash.lines if cash is not None else pd.DataFrame(columns=unapplied.LINE_COLUMNS)
 
 
 def debtor_cash(as_of: date, customer_id: str) -> pd.DataFrame:
     """One debtor's payments on account and what they most likely pay (default rules): their rows of the
     shared match, which the debtor list has read already."""
-    cash = _cash(*_key(), as_of)
+    cash = _cash(*_key(), as_of, _decided())
     return cash.of(customer_id).proposals if cash is not None else pd.DataFrame(columns=unapplied.COLUMNS)

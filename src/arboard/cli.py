@@ -20,6 +20,7 @@ from rich.text import Text
 from arboard import (
     activity,
     briefing,
+    cashdecisions,
     collectors,
     creditholds,
     db,
@@ -1122,6 +1123,10 @@ def unapplied_cmd(
         out.print(f"{counted(s.count, 'payment')} on account{amount(s.amount)} as of {day.isoformat()}, the oldest "
                   f"{counted(s.oldest_days, 'day')} on account. {s.matched:,} match open items"
                   f"{amount(s.matched_amount)}, {s.sure:,} of them with high confidence.", highlight=False)
+        if s.confirmed or s.rejected or s.outdated:
+            out.print(f"Decided: {s.confirmed:,} confirmed, {s.rejected:,} rejected"
+                      + (f", {s.outdated:,} to decide again (the proposal changed)" if s.outdated else "")
+                      + " (arboard cash-decision).", highlight=False)
         if s.matched:
             cleared = f"{s.overdue_cleared:,.2f} {unit} of" if unit else "part of"
             out.print(f"Applied, they clear {cleared} the overdue balance; "
@@ -1153,6 +1158,45 @@ def unapplied_cmd(
                       row.match, Text(row.invoices))
         if len(shown):
             out.print(t)
+
+
+CASH_DECISIONS = {"confirm": "confirmed", "reject": "rejected", "take-back": None}
+
+
+@app.command("cash-decision")
+def cash_decision_cmd(
+    decision: Annotated[str, typer.Argument(help="confirm (the payment pays the items proposed), reject (it does "
+                                            "not), or take-back (forget the decision).")],
+    payments: Annotated[list[str], typer.Argument(help="The payments on account decided on.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD of the proposals (default: the latest "
+                                              "date in the data).")] = None,
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD of the decision (default: today).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who in the team decided.")] = None,
+    note: Annotated[str | None, typer.Option(help="Why (a remittance advice, the debtor's word).")] = None,
+    db_url: DbOption = None,
+) -> None:
+    """Confirm or reject what payments on account most likely pay (the proposals of `arboard unapplied`, default
+    rules): confirmed ones count as applied everywhere, rejected ones nowhere (see arboard.cashdecisions)."""
+    if decision not in CASH_DECISIONS:
+        _fail(ArboardError(f"Decide {decision!r}? Choose confirm, reject or take-back."), 2)
+    engine = _open(db_url)
+    kind = CASH_DECISIONS[decision]
+    try:
+        if kind is None:
+            n = cashdecisions.remove(engine, payments)
+            out.print(f"{counted(n, 'decision')} taken back: the proposals count by their confidence again.",
+                      highlight=False)
+            return
+        today = date.today()
+        cash = unapplied.match_payments(engine, _as_of(as_of, engine))
+        n = cashdecisions.record(engine, cash.proposals, payments, kind, decided_on=_date_option(on, "--on") or today,
+                                 today=today, by=by, note=note)
+    except ArboardError as exc:
+        _fail(exc)
+    items = cash.proposals.set_index("payment_id")["invoices"]
+    out.print(f"{counted(n, 'proposal')} {kind}: " + "; ".join(f"{p} ({items[p]})" for p in dict.fromkeys(payments))
+              + (". Every page counts them as applied." if kind == "confirmed" else ". No page counts them."),
+              highlight=False)
 
 
 @app.command("export")

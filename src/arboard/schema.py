@@ -317,6 +317,22 @@ interest_claimed = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# What the credit manager decided about a proposal of the Unapplied cash page (see arboard.cashdecisions):
+# this payment on account pays these items (confirmed) or does not (rejected). One per payment, for the
+# items as proposed then: once the proposal names other items, the decision no longer holds.
+cash_decisions = sa.Table(
+    "cash_decisions",
+    metadata,
+    sa.Column("payment_id", sa.String(100), primary_key=True),
+    sa.Column("decision", sa.String(10), nullable=False),  # confirmed | rejected
+    sa.Column("items", sa.Text, nullable=False),  # the proposal's items, as its "invoices" lists them
+    sa.Column("match", sa.String(40), nullable=False),  # the rule that proposed them
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("decided_by", sa.String(100)),
+    sa.Column("note", sa.String(300)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 # Exchange rates into the reporting currency (arboard_meta "reporting_currency"); see arboard.fx.
 fx_rates = sa.Table(
     "fx_rates",

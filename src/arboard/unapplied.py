@@ -49,7 +49,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from arboard import events, fx, schema
+from arboard import cashdecisions, events, fx, schema
 from arboard.db import fetch_frame, fetch_keyed
 from arboard.errors import ArboardError
 from arboard.openitems import days_past, open_items, payments_on_account
@@ -93,19 +93,19 @@ CONFIDENCES = ("High", "Medium", "Low", "—")  # "—": no match
 
 COLUMNS = ["payment_id", "customer_id", "name", "collector", "payment_date", "days_on_account", "amount", "currency",
            "match", "confidence", "invoices", "invoice_count", "open_total", "difference", "overdue", "note",
-           "reference"]
+           "reference", "decision", "decided"]
 LABELS = {"payment_id": "Payment", "customer_id": "Debtor ID", "name": "Debtor", "collector": "Collector",
           "payment_date": "Received", "days_on_account": "Days on account", "amount": "Amount",
           "currency": "Currency", "match": "Match", "confidence": "Confidence", "invoices": "Items to clear",
           "invoice_count": "Items", "open_total": "Open on the items", "difference": "Difference",
           "overdue": "Overdue it clears", "note": "Note", "reference": "Remittance reference",
-          "amount_value": "Amount in reporting currency"}
+          "decision": "Decision", "decided": "Decided", "amount_value": "Amount in reporting currency"}
 MONEY = (LABELS["amount"], LABELS["open_total"], LABELS["difference"], LABELS["overdue"], LABELS["amount_value"])
 LINE_COLUMNS = ["payment_id", "customer_id", "payment_date", "payment_amount", "currency", "match", "item",
-                "due_date", "apply", "kind"]
+                "due_date", "apply", "kind", "decision"]
 LINE_LABELS = {"payment_id": "Payment", "customer_id": "Debtor ID", "payment_date": "Received",
                "payment_amount": "Payment amount", "currency": "Currency", "match": "Match", "item": "Item",
-               "due_date": "Due date", "apply": "Apply", "kind": "Line"}
+               "due_date": "Due date", "apply": "Apply", "kind": "Line", "decision": "Decision"}
 LINE_MONEY = (LINE_LABELS["payment_amount"], LINE_LABELS["apply"])
 
 
@@ -519,7 +519,8 @@ class CashOnAccount:
 
 
 def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, customer_id: str | None = None,
-                   settings: MatchSettings | None = None, rates: fx.Rates | None = None) -> CashOnAccount:
+                   settings: MatchSettings | None = None, rates: fx.Rates | None = None,
+                   decided: bool = True) -> CashOnAccount:
     """What each payment on account as of ``as_of`` most likely pays.
 
     Parameters
@@ -538,6 +539,9 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     rates
         For all currencies (``currency`` None) with active rates, a last column ``amount_value``
         holds each payment in the reporting currency, which :func:`summary` adds up.
+    decided
+        With the decisions recorded on the proposals (:func:`with_decisions`); False: without them, for a
+        caller that caches the match and adds them after (a decision then costs no new match).
 
     Returns
     -------
@@ -633,9 +637,25 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     df = df.sort_values(["_rank", "amount_value" if rates.active else "amount", "payment_id"],
                         ascending=[True, False, True], kind="stable")
     lines = _lines(df, item)
+    df["decision"] = df["decided"] = ""
     keep = [*COLUMNS, *(["amount_value"] if rates.active else [])]
     balances["overdue"] = balances["overdue"].astype(float).round(2)
-    return CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True))
+    cash = CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True))
+    return with_decisions(cash, cashdecisions.load(engine)) if decided else cash
+
+
+def with_decisions(cash: CashOnAccount, decisions: pd.DataFrame) -> CashOnAccount:
+    """``cash`` with the decisions recorded on its proposals (:func:`arboard.cashdecisions.load`): the
+    proposals' ``decision`` and ``decided`` (in words), and each clearing line's ``decision``.
+
+    A confirmed proposal counts as applied whatever its confidence, a rejected one never
+    (:func:`as_applied`, :func:`with_overdue_paid`); an outdated one (the proposal names other items
+    now) counts by its confidence, as if undecided."""
+    decision, words = cashdecisions.labels(cash.proposals, decisions)
+    proposals = cash.proposals.assign(decision=decision.to_numpy(), decided=words.to_numpy())
+    per_payment = dict(zip(proposals["payment_id"], proposals["decision"], strict=True))
+    lines = cash.lines.assign(decision=cash.lines["payment_id"].map(per_payment).fillna("").to_numpy())
+    return CashOnAccount(proposals, lines, cash.overdue)
 
 
 def _paid_before(by_id: _Paid, named_paid: pd.DataFrame, named_open: set[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -778,12 +798,23 @@ def _lines(df: pd.DataFrame, item: dict) -> pd.DataFrame:
         if abs(rest) >= CENT:
             rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, None, pd.NaT,
                          rest, kinds.get(p.settle, "Rounding")))
-    return pd.DataFrame(rows, columns=LINE_COLUMNS)
+    return pd.DataFrame(rows, columns=LINE_COLUMNS[:-1]).assign(decision="")
 
 
 def _at_least(least: str) -> tuple[str, ...]:
     """The confidences at least as sure as ``least`` (none for "")."""
     return CONFIDENCES[:CONFIDENCES.index(least) + 1] if least else ()
+
+
+def _counted(frame: pd.DataFrame, confidence: pd.Series, least: str) -> pd.Series:
+    """Which rows (proposals or clearing lines) count as applied: at least as sure as ``least``, or
+    confirmed by the user, and never rejected (:mod:`arboard.cashdecisions`); none for ``least`` "" (the
+    ledger as the ERP has it)."""
+    sure = confidence.isin(_at_least(least))
+    if not least or "decision" not in frame:
+        return sure
+    decision = frame["decision"]
+    return (sure | (decision == "Confirmed")) & (decision != "Rejected")
 
 
 class Applied(NamedTuple):
@@ -795,7 +826,8 @@ class Applied(NamedTuple):
 
 
 def as_applied(lines: pd.DataFrame, *, least: str = "High") -> Applied:
-    """The proposals at least as sure as ``least`` ("High", "Medium", "Low"), as if keyed into the ERP.
+    """The proposals at least as sure as ``least`` ("High", "Medium", "Low"), as if keyed into the ERP; with
+    the decisions recorded (:func:`with_decisions`), also those confirmed, and never those rejected.
 
     A reminder should not list an invoice the debtor has most likely paid, nor escalate on it, just
     because the cash sits on account unapplied: what the matched payments apply to each item comes
@@ -817,7 +849,7 @@ def as_applied(lines: pd.DataFrame, *, least: str = "High") -> Applied:
     if least not in ("", *CONFIDENCES[:-1]):
         raise ArboardError(f"Count matches of confidence {least!r} as applied? Choose High, Medium or Low, or none.")
     confidence = lines["match"].map(lambda m: RULES[RULES_BY_LABEL[m]][1] if m in RULES_BY_LABEL else "—")
-    sure = confidence.isin(_at_least(least))
+    sure = _counted(lines, confidence, least)
     taken = lines[sure.to_numpy()].assign(confidence=confidence[sure.to_numpy()])
     on_items = taken["item"].notna()
     items = taken[on_items].groupby("item")["apply"].sum()
@@ -852,13 +884,14 @@ def with_overdue_paid(customers: pd.DataFrame, cash: CashOnAccount, *, least: st
     -------
     pandas.DataFrame
         ``customers`` with ``overdue_paid``: what their own payments' proposals clear of what is
-        overdue, at most the overdue itself. Another debtor's invoice a payment pays counts for neither
+        overdue, at most the overdue itself (with the decisions recorded: also what the user confirmed,
+        never what they rejected). Another debtor's invoice a payment pays counts for neither
         debtor: which group company owes it is for the ERP to settle.
     """
     if least not in CONFIDENCES[:-1]:
         raise ArboardError(f"Count matches of confidence {least!r}? Choose High, Medium or Low.")
     df = cash.proposals
-    taken = df["confidence"].isin(_at_least(least)) & ~df["match"].isin([RULES[r][0] for r in OTHER_DEBTOR])
+    taken = _counted(df, df["confidence"], least) & ~df["match"].isin([RULES[r][0] for r in OTHER_DEBTOR])
     if currency:
         taken &= df["currency"] == currency
     df = df[taken]
@@ -880,6 +913,9 @@ class UnappliedSummary:
     overdue_cleared: float
     debtors_cleared: int  # debtors with something overdue that their own payments on account clear all of
     oldest_days: int | None
+    confirmed: int = 0  # proposals the user confirmed (arboard.cashdecisions), rejected, or decided on before
+    rejected: int = 0  # they changed (outdated)
+    outdated: int = 0
 
 
 def _value(df: pd.DataFrame) -> pd.Series:
@@ -909,7 +945,10 @@ def summary(cash: CashOnAccount, *, rates: fx.Rates | None = None) -> UnappliedS
         count=len(df), amount=float(_value(df).sum()), matched=int(matched.sum()),
         matched_amount=float(_value(df)[matched].sum()), sure=int((df["confidence"] == "High").sum()),
         overdue_cleared=float(overdue[matched].sum()), debtors_cleared=cleared,
-        oldest_days=int(df["days_on_account"].max()) if len(df) else None)
+        oldest_days=int(df["days_on_account"].max()) if len(df) else None,
+        **{kind: int((df["decision"] == label).sum()) if "decision" in df else 0
+           for kind, label in (("confirmed", "Confirmed"), ("rejected", "Rejected"),
+                               ("outdated", cashdecisions.OUTDATED))})
 
 
 def by_age(proposals_: pd.DataFrame, *, edges: tuple[int, ...] = AGE_EDGES) -> pd.DataFrame:
@@ -930,12 +969,19 @@ def labelled(cash: CashOnAccount) -> dict[str, pd.DataFrame]:
             "Clearing lines": cash.lines.rename(columns=LINE_LABELS)}
 
 
+SHOW = ("matched", "undecided", "decided", "none", "all")
+
+
 def shown(proposals_: pd.DataFrame, show: str = "all") -> pd.DataFrame:
-    """The proposals to list: ``"matched"`` (those with items to clear), ``"none"`` (no match, or paid twice)
-    or ``"all"``."""
-    if show not in ("matched", "none", "all"):
-        raise ArboardError(f"Show {show!r}? Choose matched, none or all.")
+    """The proposals to list (:data:`SHOW`): ``"matched"`` (those with items to clear), ``"undecided"`` (those
+    still to confirm or reject, or to decide again), ``"decided"`` (a decision holds), ``"none"`` (no match,
+    or paid twice) or ``"all"``."""
+    if show not in SHOW:
+        raise ArboardError(f"Show {show!r}? Choose one of {', '.join(SHOW)}.")
     if show == "all":
         return proposals_
     unmatched = proposals_["invoice_count"] == 0
+    if show in ("undecided", "decided"):
+        holds = proposals_["decision"].isin(["Confirmed", "Rejected"])
+        return proposals_[~unmatched & (holds if show == "decided" else ~holds)]
     return proposals_[unmatched if show == "none" else ~unmatched]

@@ -132,3 +132,34 @@ def test_overview_and_aging_without_payments(monkeypatch, tmp_path):
     at.switch_page("pages/whatif.py").run()
     assert not at.exception
     assert not any("Cash on account" in c.value for c in at.caption)
+
+
+def test_a_proposal_is_confirmed_or_rejected_on_the_page(monkeypatch, tmp_path):
+    _ledger(monkeypatch, tmp_path, pd.DataFrame({
+        "payment_id": ["P1"], "invoice_id": [None], "customer_id": ["C1"], "payment_date": [date(2026, 10, 25)],
+        "amount": [500.0], "currency": ["EUR"]}))
+    at = run_page("pages/unapplied.py")
+    assert not at.exception
+    assert at.button(key="ua_reject").disabled  # nothing ticked
+    at.session_state["ua_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.text_input(key="ua_by").set_value("Katrin Vogel")
+    at.run()
+    at.button(key="ua_reject").click().run()
+    assert not at.exception
+    assert "Rejected: 1 proposal." in at.success[0].value
+    row = at.dataframe[0].value.iloc[0]
+    assert row["decision"] == "Rejected" and row["decided"].startswith("Rejected by Katrin Vogel on ")
+    # The Overview no longer counts the overdue as paid on account, nor the forecast the invoice as in.
+    over = run_page()
+    assert not over.exception
+    assert over.dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 0
+    over.switch_page("pages/forecast.py").run()
+    assert [m.value for m in over.metric][3] == "€700"
+    # Taken back, it counts again.
+    at.session_state["ua_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="ua_undo").click().run()
+    assert not at.exception and "Took back 1 decision." in at.success[0].value
+    assert at.dataframe[0].value.iloc[0]["decision"] == ""
+    over = run_page()
+    assert over.dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 500
