@@ -102,7 +102,7 @@ picked = st.dataframe(
                   "payment_id", "customer_id", "collector"],
     column_config={
         **unapplied.LABELS,
-        "decision": st.column_config.TextColumn(unapplied.LABELS["decision"],
+        "decision": st.column_config.TextColumn(unapplied.LABELS["decision"], width=95,
                                                 help="Confirmed: counted as applied on every page. Rejected: never "
                                                      "counted. Outdated: the proposal changed since; decide again."),
         "payment_date": st.column_config.DateColumn(unapplied.LABELS["payment_date"]),
@@ -124,7 +124,7 @@ chosen = listed.iloc[rows]
 today = date.today()
 with st.container(border=True):
     st.markdown("**Confirm or reject proposals**")
-    f = st.columns([1, 1.2, 2.2, 0.9, 0.9, 1.1], vertical_alignment="bottom")
+    f = st.columns([1.3, 1.3, 2.4, 0.9, 0.9, 1.0], vertical_alignment="bottom")
     on = f[0].date_input("Decided on", value=today, max_value=today, key="ua_on")
     by = f[1].text_input("By", key="ua_by", max_chars=collectors.NAME_MAX, placeholder="e.g. Katrin Vogel")
     note = f[2].text_input("Note", key="ua_note", max_chars=cashdecisions.NOTE_MAX,
@@ -135,8 +135,9 @@ with st.container(border=True):
     def decide(kind: str) -> None:
         logform.attempt("cash", lambda: cashdecisions.record(state.engine(), cash.proposals, ids, kind,
                                                               decided_on=on, today=today, by=by, note=note),
-                        lambda n: f"{cashdecisions.DECISIONS[kind]}: {count(n, 'proposal')}. Every page counts "
-                                  + ("them as applied." if kind == "confirmed" else "them as not applied."))
+                        lambda n: f"{cashdecisions.DECISIONS[kind]}: {count(n, 'proposal')}. Every page now counts "
+                                  + ("it" if n == 1 else "them")
+                                  + (" as applied." if kind == "confirmed" else " as not applied."))
 
     if f[3].button(f"Confirm{some}", type="primary", key="ua_confirm", disabled=not ids, width="stretch",
                    help="These payments pay the items proposed: every page counts them as applied, whatever the "

@@ -146,7 +146,7 @@ def test_a_proposal_is_confirmed_or_rejected_on_the_page(monkeypatch, tmp_path):
     at.run()
     at.button(key="ua_reject").click().run()
     assert not at.exception
-    assert "Rejected: 1 proposal." in at.success[0].value
+    assert "Rejected: 1 proposal. Every page now counts it as not applied." in at.success[0].value
     row = at.dataframe[0].value.iloc[0]
     assert row["decision"] == "Rejected" and row["decided"].startswith("Rejected by Katrin Vogel on ")
     # The Overview no longer counts the overdue as paid on account, nor the forecast the invoice as in.
