@@ -340,9 +340,10 @@ else:
 st.divider()
 st.subheader("The team's work, for the ERP or CRM")
 st.caption("Contacts logged in arboard (calls, promises, payment plans, disputes), disputes raised, resolved or "
-           "marked here, reminders put on hold or resumed, and interest claims recorded as sent (to book as "
-           "receivables) live only in arboard until your ERP or CRM hears of them. Export what was entered on these "
-           "days (UTC) and import it there; the contacts file also loads into another arboard as it is.")
+           "marked here, reminders put on hold or resumed, interest claims recorded as sent (to book as "
+           "receivables) and what payments on account pay, confirmed or rejected (to apply them) live only in "
+           "arboard until your ERP or CRM hears of them. Export what was entered on these days (UTC) and import it "
+           "there; the contacts file also loads into another arboard as it is.")
 last_day = activity.today()
 w = st.columns([1, 1, 2])
 first = w[0].date_input("Entered from", last_day - timedelta(days=6), max_value=last_day, key="act_from",
@@ -353,19 +354,24 @@ try:
     decided = activity.dispute_decisions(engine, since=first, until=last)
     held = activity.holds(engine, since=first, until=last)
     claimed = activity.interest_claims(engine, since=first, until=last)
+    applied = activity.cash_decided(engine, since=first, until=last)
 except ArboardError as exc:
     st.error(md(exc))
 else:
-    if logged.empty and decided.empty and held.empty and claimed.empty:
-        st.info("Nothing was entered in arboard on these days: contacts, dispute decisions, holds on reminders and "
-                "interest claims recorded as sent on the Debtors, Outreach and Disputes pages show here.")
+    if logged.empty and decided.empty and held.empty and claimed.empty and applied.empty:
+        st.info("Nothing was entered in arboard on these days: contacts, dispute decisions, holds on reminders, "
+                "interest claims recorded as sent and decisions on cash on account (Debtors, Outreach, Disputes and "
+                "Unapplied cash pages) show here.")
     else:
         st.markdown(f"**{count(len(logged), 'contact')}** logged, **{count(len(decided), 'dispute decision')}**, "
-                    f"**{count(len(held), 'hold')}** on reminders put or lifted and "
-                    f"**{count(len(claimed), 'interest claim')}** sent from {first:%d %b %Y} to {last:%d %b %Y}.")
+                    f"**{count(len(held), 'hold')}** on reminders put or lifted, "
+                    f"**{count(len(claimed), 'interest claim')}** sent and "
+                    f"**{count(len(applied), 'payment on account', 'payments on account')}** decided from "
+                    f"{first:%d %b %Y} to {last:%d %b %Y}.")
         name = f"arboard-activity-{first.isoformat()}-to-{last.isoformat()}"
-        d = st.columns([1, 1, 1, 1, 1])
-        d[0].download_button("All (Excel, four sheets)", lambda: activity.to_xlsx(logged, decided, held, claimed),
+        d = st.columns([1, 1, 1, 1, 1, 1])
+        d[0].download_button("All (Excel, five sheets)",
+                             lambda: activity.to_xlsx(logged, decided, held, claimed, applied),
                              f"{name}.xlsx", key="act_xlsx",
                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         d[1].download_button("Contacts (CSV)", lambda: exports.to_csv_bytes(logged), f"{name}-contacts.csv",
@@ -378,3 +384,7 @@ else:
                              f"{name}-interest.csv", "text/csv", key="act_interest", disabled=claimed.empty,
                              help="One line per claim (a recording, debtor and currency): what to book as a "
                                   "receivable in the ERP.")
+        d[5].download_button("Cash on account decided (CSV)", lambda: exports.to_csv_bytes(applied),
+                             f"{name}-cash.csv", "text/csv", key="act_cash", disabled=applied.empty,
+                             help="One line per payment on account: the items it pays (confirmed: apply it in the "
+                                  "ERP) or does not (rejected).")

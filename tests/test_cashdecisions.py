@@ -3,15 +3,16 @@ whatever their confidence, rejected ones nowhere, outdated ones as if undecided;
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from arboard import aging, cashdecisions, db, events, forecast, outreach, schema, unapplied
+from arboard import activity, aging, cashdecisions, db, events, forecast, outreach, schema, unapplied
 from arboard.cli import app
 from arboard.errors import ArboardError
 from tests.conftest import write_ledger
@@ -155,3 +156,32 @@ def test_the_command_line_decides_and_lists(duck_url):
     assert result["paid_on_account"] == pytest.approx(plain["paid_on_account"] - 500 + 250 + 100)
     got = run.invoke(app, ["cash-decision", "take-back", "R1", "R6", "R8", "--db", duck_url])
     assert got.exit_code == 0 and "3 decisions taken back" in got.output
+
+
+def test_the_decisions_go_to_the_erp_with_the_teams_work(engine, tmp_path):
+    """The activity export lists what was decided on the days asked for, for the ERP to apply."""
+    cash = _ledger(engine)
+    day = activity.today()
+    assert activity.cash_decided(engine, since=day, until=day).empty
+    cashdecisions.record(engine, cash.proposals, ["R2"], "confirmed", decided_on=TODAY, today=TODAY, by="Ann",
+                         note="advice")
+    cashdecisions.record(engine, cash.proposals, ["R1"], "rejected", decided_on=TODAY, today=TODAY)
+    got = activity.cash_decided(engine, since=day, until=day)
+    assert list(got.columns) == activity.CASH_COLUMNS
+    assert got[["payment_id", "customer_id", "amount", "decision", "items"]].values.tolist() == [
+        ["R2", "D2", 980.0, "confirmed", "INV-2001"], ["R1", "D1", 500.0, "rejected", "INV-1001, INV-1003"]]
+    assert got["decided_by"].fillna("").tolist() == ["Ann", ""]
+    assert (got["entered_on"] == day).all() and (got["decided_on"] == TODAY).all()
+    assert activity.cash_decided(engine, since=day - timedelta(days=3), until=day - timedelta(days=1)).empty
+    book = pd.read_excel(io.BytesIO(activity.to_xlsx(*(got.head(0),) * 4, got)), sheet_name=None, engine="calamine")
+    assert list(book) == list(activity.SHEETS.values()) and len(book["Cash on account decided"]) == 2
+    cashdecisions.remove(engine, ["R1"])  # taken back: not for the ERP
+    assert activity.cash_decided(engine, since=day, until=day)["payment_id"].tolist() == ["R2"]
+    if engine.dialect.name != "duckdb":
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    flat = tmp_path / "week.csv"
+    done = CliRunner().invoke(app, ["activity", "--out", str(flat), "--db", url])
+    assert done.exit_code == 0, done.output
+    assert "1 payment on account decided" in " ".join(done.output.split())
+    assert pd.read_csv(tmp_path / "week-cash.csv")["payment_id"].tolist() == ["R2"]

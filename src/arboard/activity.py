@@ -2,7 +2,8 @@
 
 Calls made, promises taken, payment plans agreed and disputes raised are logged in arboard
 (:mod:`arboard.logbook`), disputes resolved or marked there (:mod:`arboard.disputestatus`), interest
-claims recorded as sent (:mod:`arboard.interestclaims`: the ERP books them as receivables). The ERP and
+claims recorded as sent (:mod:`arboard.interestclaims`: the ERP books them as receivables), what a
+payment on account pays confirmed or rejected (:mod:`arboard.cashdecisions`: the ERP applies it). The ERP and
 the CRM are the systems of record: they hear of this work from a file they import. This module selects
 what was entered between two days (the day it was entered, not the day it happened: a call logged a
 day late still goes out with the next file), in columns named as arboard's own import names them, so
@@ -27,15 +28,17 @@ DECISION_COLUMNS = ["decision_id", "entered_on", "decided_on", "customer_id", "n
 HOLD_COLUMNS = ["hold_id", "entered_on", "customer_id", "name", "invoice_id", "until", "reason", "lifted_on"]
 CLAIM_COLUMNS = ["recording", "entered_on", "claimed_on", "customer_id", "name", "currency", "payments", "interest",
                  "compensation", "claim", "paid_from", "paid_to", "claimed_by"]
-MONEY = ("promised_amount", "interest", "compensation", "claim")
+CASH_COLUMNS = ["payment_id", "entered_on", "decided_on", "customer_id", "name", "payment_date", "amount", "currency",
+                "decision", "items", "match", "decided_by", "note"]
+MONEY = ("promised_amount", "interest", "compensation", "claim", "amount")
 SHEETS = {"contacts": "Contacts logged", "decisions": "Dispute decisions", "holds": "Reminders on hold",
-          "claims": "Interest claims sent"}
+          "claims": "Interest claims sent", "cash": "Cash on account decided"}
 
 con, dd, cust = schema.contacts, schema.dispute_decisions, schema.customers
 _STAMP = len(schema.LOGGED_CONTACT_PREFIX)  # a logged contact's id starts with the UTC time it was logged
 
-__all__ = ["CLAIM_COLUMNS", "CONTACT_COLUMNS", "DECISION_COLUMNS", "HOLD_COLUMNS", "MONEY", "SHEETS", "contacts_logged",
-           "dispute_decisions", "holds", "interest_claims", "today", "to_xlsx"]
+__all__ = ["CASH_COLUMNS", "CLAIM_COLUMNS", "CONTACT_COLUMNS", "DECISION_COLUMNS", "HOLD_COLUMNS", "MONEY", "SHEETS",
+           "cash_decided", "contacts_logged", "dispute_decisions", "holds", "interest_claims", "today", "to_xlsx"]
 
 
 def today() -> date:
@@ -164,7 +167,37 @@ def interest_claims(engine: Engine, *, since: date, until: date) -> pd.DataFrame
     return rows.astype({"interest": float, "compensation": float, "claim": float})
 
 
-def to_xlsx(contacts: pd.DataFrame, decisions: pd.DataFrame, held: pd.DataFrame, claims: pd.DataFrame) -> bytes:
-    """The four lists as one workbook, a sheet each (:data:`SHEETS`), amounts as money."""
-    return exports.to_xlsx_sheets({SHEETS["contacts"]: contacts, SHEETS["decisions"]: decisions,
-                                   SHEETS["holds"]: held, SHEETS["claims"]: claims}, money_columns=MONEY)
+def cash_decided(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
+    """What payments on account pay, confirmed or rejected in arboard on the days ``since`` to ``until`` (UTC,
+    both included), in the order entered: the ERP applies the confirmed ones to the items listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CASH_COLUMNS`: the payment (its debtor, day, amount and currency), ``decision`` "confirmed" or
+        "rejected", ``items`` the items it pays (or does not), ``match`` the rule that proposed them. A
+        decision taken back is no longer listed; one decided again is listed as decided last.
+    """
+    start, end = _check(since, until)
+    cd, pay = schema.cash_decisions, schema.payments
+    q = (sa.select(cd.c.payment_id, cd.c.created_at, cd.c.decided_on, pay.c.customer_id, cust.c.name,
+                   pay.c.payment_date, pay.c.amount, pay.c.currency, cd.c.decision, cd.c["items"], cd.c.match,
+                   cd.c.decided_by, cd.c.note)
+         .select_from(cd.outerjoin(pay, pay.c.payment_id == cd.c.payment_id)
+                      .outerjoin(cust, cust.c.customer_id == pay.c.customer_id))
+         .where(cd.c.created_at >= start, cd.c.created_at < end)
+         .order_by(cd.c.created_at, cd.c.payment_id))
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(q).all(), columns=list(q.selected_columns.keys()))
+    rows["entered_on"] = pd.to_datetime(rows["created_at"]).dt.date
+    return rows[CASH_COLUMNS].astype({"amount": float})
+
+
+def to_xlsx(contacts: pd.DataFrame, decisions: pd.DataFrame, held: pd.DataFrame, claims: pd.DataFrame,
+            cash: pd.DataFrame | None = None) -> bytes:
+    """The lists as one workbook, a sheet each (:data:`SHEETS`), amounts as money."""
+    sheets = {SHEETS["contacts"]: contacts, SHEETS["decisions"]: decisions, SHEETS["holds"]: held,
+              SHEETS["claims"]: claims}
+    if cash is not None:
+        sheets[SHEETS["cash"]] = cash
+    return exports.to_xlsx_sheets(sheets, money_columns=MONEY)

@@ -1244,10 +1244,11 @@ def export_cmd(
 
 @app.command("activity")
 def activity_cmd(
-    out_file: Annotated[Path, typer.Option("--out", help="FILE.xlsx (four sheets) or FILE.csv (the contacts; "
+    out_file: Annotated[Path, typer.Option("--out", help="FILE.xlsx (five sheets) or FILE.csv (the contacts; "
                                                          "the dispute decisions go to FILE-disputes.csv, the holds "
                                                          "on reminders to FILE-holds.csv, the interest claims sent "
-                                                         "to FILE-interest.csv)")],
+                                                         "to FILE-interest.csv, the decisions on cash on account to "
+                                                         "FILE-cash.csv)")],
     since: Annotated[str | None, typer.Option(help="First day entered, YYYY-MM-DD (default: 6 days before "
                                                    "--until).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day entered, YYYY-MM-DD (default: today, UTC).")] = None,
@@ -1255,8 +1256,8 @@ def activity_cmd(
 ) -> None:
     """Export what the team entered in arboard on these days (contacts logged, promises, payment plans,
     disputes raised, resolved or marked, reminders put on hold or resumed, interest claims recorded as
-    sent), to take back to the ERP or CRM. The contacts' columns are those arboard's own contacts
-    import recognises."""
+    sent, what payments on account pay confirmed or rejected), to take back to the ERP or CRM. The
+    contacts' columns are those arboard's own contacts import recognises."""
     xlsx = _check_out(out_file)
     last = _date_option(until, "--until") or activity.today()
     first = _date_option(since, "--since") or last - timedelta(days=6)
@@ -1266,19 +1267,22 @@ def activity_cmd(
         decisions = activity.dispute_decisions(engine, since=first, until=last)
         held = activity.holds(engine, since=first, until=last)
         claimed = activity.interest_claims(engine, since=first, until=last)
+        applied = activity.cash_decided(engine, since=first, until=last)
     except ArboardError as exc:
         _fail(exc, 2)
-    _write(out_file, activity.to_xlsx(contacts, decisions, held, claimed) if xlsx
+    _write(out_file, activity.to_xlsx(contacts, decisions, held, claimed, applied) if xlsx
            else exports.to_csv_bytes(contacts))
     written = [str(out_file)]
-    for suffix, table in (("-disputes", decisions), ("-holds", held), ("-interest", claimed)):
+    for suffix, table in (("-disputes", decisions), ("-holds", held), ("-interest", claimed), ("-cash", applied)):
         if not xlsx and len(table):
             other = out_file.with_name(out_file.stem + suffix + ".csv")
             _write(other, exports.to_csv_bytes(table))
             written.append(str(other))
     out.print(f"Entered {first.isoformat()} to {last.isoformat()}: {counted(len(contacts), 'contact')} logged, "
               f"{counted(len(decisions), 'dispute decision')}, {counted(len(held), 'hold')} on reminders put or "
-              f"lifted, {counted(len(claimed), 'interest claim')} sent; written to {' and '.join(written)}",
+              f"lifted, {counted(len(claimed), 'interest claim')} sent, "
+              f"{counted(len(applied), 'payment on account', 'payments on account')} decided; written to "
+              f"{' and '.join(written)}",
               highlight=False)
 
 

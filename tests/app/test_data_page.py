@@ -153,9 +153,11 @@ def test_the_teams_work_is_exported_for_the_erp(monkeypatch, tmp_path):
     engine.dispose()
     at = _data_page(monkeypatch, url, ROOT)
     assert not at.exception
-    assert any("**1 contact** logged, **2 dispute decisions**, **1 hold** on reminders put or lifted and **0 "
-               "interest claims** sent" in m.value for m in at.markdown), [m.value for m in at.markdown]
-    assert {"All (Excel, four sheets)", "Interest claims sent (CSV)"} <= {b.label for b in at.get("download_button")}
+    assert any("**1 contact** logged, **2 dispute decisions**, **1 hold** on reminders put or lifted, **0 "
+               "interest claims** sent and **0 payments on account** decided" in m.value for m in at.markdown), \
+        [m.value for m in at.markdown]
+    assert {"All (Excel, five sheets)", "Interest claims sent (CSV)", "Cash on account decided (CSV)"} <= {
+        b.label for b in at.get("download_button")}
 
 
 def _data_page(monkeypatch, url, root):
