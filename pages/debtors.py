@@ -175,7 +175,8 @@ if rows:
         st.caption("Cash on account: " + "; ".join(
             f"{money(r.amount, r.currency) if r.currency else number(r.amount, 2)} received {r.payment_date:%d %b %Y}, "
             + ("no open item matches it" if not r.invoice_count else
-               f"most likely for {md(r.invoices)} ({r.match.lower()}, {r.confidence.lower()} confidence)")
+               f"most likely for {md(r.invoices)} ({r.match.lower()}, {r.confidence.lower()} confidence"
+               + (f", {r.decision.lower()}" if r.decision else "") + ")")
             for r in on_account.head(3).itertuples())
             + (f"; and {count(len(on_account) - 3, 'more payment')}" if len(on_account) > 3 else "")
             + ". Ask before chasing what it pays; the Unapplied cash page lists them for the ERP.")

@@ -61,6 +61,7 @@ def test_confirmed_counts_everywhere_and_rejected_nowhere(engine):
     inputs = outreach.plan_inputs(engine, AS_OF)
     taken = inputs.paid_by_cash(outreach.PlanSettings())
     assert "INV-6001" in set(taken["invoice_id"]) and "INV-1001" not in set(taken["invoice_id"])
+    assert taken.set_index("invoice_id").loc["INV-6001", "confidence"] == "Confirmed"  # as the list shows it
     # The totals and the lists to work through.
     s = unapplied.summary(decided)
     assert (s.confirmed, s.rejected, s.outdated) == (2, 1, 0)

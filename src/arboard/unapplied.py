@@ -822,7 +822,7 @@ class Applied(NamedTuple):
 
     items: pd.Series  # per item (invoice or credit note id): the amount the proposals apply to it
     left: pd.Series  # per payment id taken: what stays on account (0.0 when all of it is applied)
-    lines: pd.DataFrame  # the clearing lines taken, LINE_COLUMNS and ``confidence``
+    lines: pd.DataFrame  # the clearing lines taken, LINE_COLUMNS and ``confidence`` ("Confirmed" when the user did)
 
 
 def as_applied(lines: pd.DataFrame, *, least: str = "High") -> Applied:
@@ -850,6 +850,8 @@ def as_applied(lines: pd.DataFrame, *, least: str = "High") -> Applied:
         raise ArboardError(f"Count matches of confidence {least!r} as applied? Choose High, Medium or Low, or none.")
     confidence = lines["match"].map(lambda m: RULES[RULES_BY_LABEL[m]][1] if m in RULES_BY_LABEL else "—")
     sure = _counted(lines, confidence, least)
+    if "decision" in lines:  # what the user confirmed is surer than any rule: the lists say so
+        confidence = confidence.where(lines["decision"] != "Confirmed", "Confirmed")
     taken = lines[sure.to_numpy()].assign(confidence=confidence[sure.to_numpy()])
     on_items = taken["item"].notna()
     items = taken[on_items].groupby("item")["apply"].sum()
