@@ -152,14 +152,12 @@ def labels(proposals: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.Series,
     decision[holds] = kind[holds]
     decision[made & ~holds] = OUTDATED
     words = pd.Series("", index=proposals.index, dtype=object)
-    for i in proposals.index[made]:
-        row = mine.loc[i]
-        who = f" by {row['decided_by']}" if isinstance(row["decided_by"], str) and row["decided_by"] else ""
-        said = f"{kind[i]}{who} on {row['decided_on']:%d %b %Y}"
-        if not holds[i]:
-            items = row["items"] or "no item"
-            said = f"{said} for {items}; the proposal has changed since: decide again"
-        if isinstance(row["note"], str) and row["note"]:
-            said = f"{said} ({row['note']})"
-        words[i] = said + "."
+    d = mine[made]
+    # Plain loops over the decided rows only: a .loc per row took seconds for ten thousand decisions.
+    words[made] = [
+        f"{kind_}{f' by {by}' if isinstance(by, str) and by else ''} on {pd.Timestamp(on):%d %b %Y}"
+        + ("" if same else f" for {items or 'no item'}; the proposal has changed since: decide again")
+        + (f" ({note})" if isinstance(note, str) and note else "") + "."
+        for kind_, by, on, same, items, note in zip(kind[made], d["decided_by"], d["decided_on"], holds[made],
+                                                    d["items"], d["note"], strict=True)]
     return decision, words
