@@ -68,7 +68,7 @@ SAMPLE_RATES = {"CHF": 1.06, "GBP": 1.17, "SEK": 0.087, "USD": 0.92}
 # What a team enters in arboard about a ledger: it goes with the sample, since it is about the sample's debtors.
 ENTERED_TABLES = (schema.dispute_decisions, schema.outreach_holds, schema.credit_holds,
                   schema.credit_hold_exemptions, schema.credit_hold_exemptions_lifted, schema.specific_provisions,
-                  schema.interest_claimed)
+                  schema.interest_claimed, schema.cash_decisions)
 
 _COUNTRIES = [  # code, currency, locale, weight
     ("DE", "EUR", "de_DE", 0.26), ("FR", "EUR", "fr_FR", 0.14), ("NL", "EUR", "nl_NL", 0.08),
