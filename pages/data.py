@@ -369,7 +369,7 @@ else:
                     f"**{count(len(applied), 'payment on account', 'payments on account')}** decided from "
                     f"{first:%d %b %Y} to {last:%d %b %Y}.")
         name = f"arboard-activity-{first.isoformat()}-to-{last.isoformat()}"
-        d = st.columns([1, 1, 1, 1, 1, 1])
+        d = [*st.columns(3), *st.columns(3)]  # two rows: six labels in one are cut short
         d[0].download_button("All (Excel, five sheets)",
                              lambda: activity.to_xlsx(logged, decided, held, claimed, applied),
                              f"{name}.xlsx", key="act_xlsx",
