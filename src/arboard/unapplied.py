@@ -382,7 +382,10 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
     part = {name: df[df["part"] == name].rename(columns={"day": "due_date", "amount": "open_amount"})
             .reset_index(drop=True)
             for name in ("single", "several", "overdue", "elsewhere", "named", "named_other", "named_paid")}
-    keys = dict(zip(paid["payment_id"], paid["text"].map(reference_keys), strict=True))
+    # Only the texts the database found naming something are read word by word (29,490 texts took 0.9 s).
+    naming = set().union(*(part[name]["payment_id"] for name in ("named", "named_other", "named_paid")))
+    texts = paid[paid["payment_id"].isin(naming)]
+    keys = dict(zip(texts["payment_id"], texts["text"].map(reference_keys), strict=True))
     for name in ("named", "named_other", "named_paid"):
         found = part[name]
         # Two words may name one item ("INV-42, inv42"): it is named once.
@@ -560,6 +563,11 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     events.ensure_current(engine)  # partial payments come from the derived balance events
     found = _candidates(engine, as_of, settings, customer_id)
     payments, balances = found.payments, found.overdue
+    # Python objects, not Arrow strings: the rows are walked one by one below, and Arrow's iterator cost
+    # 0.6 s per walk at 10M invoices.
+    text = [c for c in payments.columns
+            if payments[c].dtype != object and pd.api.types.is_string_dtype(payments[c].dtype)]
+    payments[text] = payments[text].astype(object)
     payments["amount"] = payments["amount"].astype(float).round(2)
     payments["payment_date"] = pd.to_datetime(payments["payment_date"])
     frames = (found.singles, found.several, found.elsewhere, found.named, found.named_other)
@@ -789,15 +797,17 @@ def _lines(df: pd.DataFrame, item: dict) -> pd.DataFrame:
     """The clearing lines of the matched proposals: what each item takes, then any difference."""
     rows = []
     kinds = {"discount": "Cash discount", "short": "Short payment", "over": "Left on account"}
-    for p in df[df["invoice_count"] > 0].itertuples(index=False):
-        for invoice_id, applied in zip(p.items, p.applied, strict=True):
-            rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, invoice_id,
-                         item[invoice_id].due_date, applied / 100,
+    matched = df[df["invoice_count"] > 0]
+    # Plain lists of the columns used: walking a frame's Arrow strings row by row took 0.6 s at 10M invoices.
+    cols = ("payment_id", "customer_id", "payment_date", "amount", "currency", "match", "items", "applied", "settle")
+    for *head, items, paid, settle in zip(*(matched[c].tolist() for c in cols), strict=True):
+        amount = head[3]
+        for invoice_id, applied in zip(items, paid, strict=True):
+            rows.append((*head, invoice_id, item[invoice_id].due_date, applied / 100,
                          "Credit note" if item[invoice_id].open_amount < 0 else "Invoice"))
-        rest = round(p.amount - sum(p.applied) / 100, 2)
+        rest = round(amount - sum(paid) / 100, 2)
         if abs(rest) >= CENT:
-            rows.append((p.payment_id, p.customer_id, p.payment_date, p.amount, p.currency, p.match, None, pd.NaT,
-                         rest, kinds.get(p.settle, "Rounding")))
+            rows.append((*head, None, pd.NaT, rest, kinds.get(settle, "Rounding")))
     return pd.DataFrame(rows, columns=LINE_COLUMNS[:-1]).assign(decision="")
 
 
