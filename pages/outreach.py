@@ -80,7 +80,8 @@ with st.expander("Plan settings", expanded=False):
                    format_func=CASH_APPLIED.get,
                    help="A payment the ERP holds on account (not applied to invoices) that the Unapplied cash page "
                         "matches to open items this surely counts as paying them: they get no reminder, and a "
-                        "debtor's reminders escalate on what stays open. None: remind as the ERP stands.")
+                        "debtor's reminders escalate on what stays open. A match confirmed there counts whatever "
+                        "its confidence, a rejected one never. None: remind as the ERP stands.")
 if not days:
     st.warning("No contact day is chosen: the plan uses Monday to Friday.")
 try:
