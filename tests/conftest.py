@@ -89,6 +89,18 @@ def write_ledger(engine: sa.Engine, **tables) -> None:
     events.refresh(engine)
 
 
+def ledger_file(path: Path, **tables) -> str:
+    """The URL of a new DuckDB file at ``path`` holding these ledger tables (:func:`write_ledger`), closed
+    again: for the command line to open, beside a test's own engine."""
+    from arboard import db
+
+    url = f"duckdb:///{path}"
+    engine = db.open_database(url)
+    write_ledger(engine, **tables)
+    engine.dispose()
+    return url
+
+
 def replace_ledger(engine: sa.Engine, inv, pay) -> None:
     """Put ``inv`` and ``pay`` in place of the invoices and payments (a hypothesis example after another),
     then rebuild the derived tables: written behind arboard's back, as an external ETL would."""

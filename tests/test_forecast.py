@@ -115,20 +115,24 @@ def test_forecast_beats_expecting_every_invoice_on_its_due_date(engine):
     assert np.mean(ours) < 0.6 * np.mean(naive_errors)
 
 
+# Two debtors whose payments on account pay I1 and U1 to the cent (sure matches); I2 is still to come.
+CASH_AS_OF = date(2026, 3, 1)
+CASH_INVOICES = pd.DataFrame({
+    "invoice_id": ["I1", "I2", "U1"], "customer_id": ["C1", "C1", "C2"],
+    "invoice_date": [date(2026, 2, 1), date(2026, 2, 5), date(2026, 2, 1)],
+    "due_date": [date(2026, 3, 10), date(2026, 3, 20), date(2026, 3, 10)], "amount": [500.0, 200.0, 100.0],
+    "currency": ["EUR", "EUR", "USD"]})
+CASH_PAYMENTS = pd.DataFrame({"payment_id": ["P1", "P2"], "invoice_id": [None, None], "customer_id": ["C1", "C2"],
+                              "payment_date": [date(2026, 2, 20), date(2026, 2, 21)], "amount": [500.0, 100.0],
+                              "currency": ["EUR", "USD"]})
+
+
 def test_cash_on_account_is_not_expected_again(engine, tmp_path):
     from arboard import fx, unapplied
-    from tests.conftest import write_ledger
+    from tests.conftest import ledger_file, write_ledger
 
-    as_of = date(2026, 3, 1)
-    invoices = pd.DataFrame({
-        "invoice_id": ["I1", "I2", "U1"], "customer_id": ["C1", "C1", "C2"],
-        "invoice_date": [date(2026, 2, 1), date(2026, 2, 5), date(2026, 2, 1)],
-        "due_date": [date(2026, 3, 10), date(2026, 3, 20), date(2026, 3, 10)], "amount": [500.0, 200.0, 100.0],
-        "currency": ["EUR", "EUR", "USD"]})
-    payments = pd.DataFrame({"payment_id": ["P1", "P2"], "invoice_id": [None, None], "customer_id": ["C1", "C2"],
-                             "payment_date": [date(2026, 2, 20), date(2026, 2, 21)], "amount": [500.0, 100.0],
-                             "currency": ["EUR", "USD"]})
-    write_ledger(engine, invoices=invoices, payments=payments)
+    as_of = CASH_AS_OF
+    write_ledger(engine, invoices=CASH_INVOICES, payments=CASH_PAYMENTS)
     paid = unapplied.as_applied(unapplied.match_payments(engine, as_of).lines).items
     assert paid.to_dict() == {"I1": 500.0, "U1": 100.0}  # the exact amounts, sure matches
     rates = fx.Rates("EUR", {"USD": 0.9})
@@ -150,13 +154,9 @@ def test_cash_on_account_is_not_expected_again(engine, tmp_path):
     # The command line reads the same: the cash on account is matched before the forecast.
     from typer.testing import CliRunner
 
-    from arboard import db
     from arboard.cli import app
 
-    url = f"duckdb:///{tmp_path / 'cli.duckdb'}"
-    other = db.open_database(url)
-    write_ledger(other, invoices=invoices, payments=payments)
-    other.dispose()
+    url = ledger_file(tmp_path / "cli.duckdb", invoices=CASH_INVOICES, payments=CASH_PAYMENTS)
     got = CliRunner().invoke(app, ["forecast", "--as-of", as_of.isoformat(), "--currency", "EUR", "--db", url])
     assert got.exit_code == 0, got.output
     result = json.loads(got.stdout)

@@ -163,18 +163,11 @@ def test_cash_on_account_is_neither_expected_again_nor_moved_by_a_lever(engine, 
     """Money in on account pays I1 and U1: the baseline's receipts are the Cash forecast's (I2 alone), and a
     lever moving every debtor's payments moves I2 only; the cash released is I2's."""
     from arboard import forecast, fx, unapplied
-    from tests.conftest import write_ledger
+    from tests.conftest import ledger_file, write_ledger
+    from tests.test_forecast import CASH_AS_OF, CASH_INVOICES, CASH_PAYMENTS
 
-    as_of = date(2026, 3, 1)
-    invoices = pd.DataFrame({
-        "invoice_id": ["I1", "I2", "U1"], "customer_id": ["C1", "C1", "C2"],
-        "invoice_date": [date(2026, 2, 1), date(2026, 2, 5), date(2026, 2, 1)],
-        "due_date": [date(2026, 3, 10), date(2026, 3, 20), date(2026, 3, 10)], "amount": [500.0, 200.0, 100.0],
-        "currency": ["EUR", "EUR", "USD"]})
-    payments = pd.DataFrame({"payment_id": ["P1", "P2"], "invoice_id": [None, None], "customer_id": ["C1", "C2"],
-                             "payment_date": [date(2026, 2, 20), date(2026, 2, 21)], "amount": [500.0, 100.0],
-                             "currency": ["EUR", "USD"]})
-    write_ledger(engine, invoices=invoices, payments=payments)
+    as_of = CASH_AS_OF
+    write_ledger(engine, invoices=CASH_INVOICES, payments=CASH_PAYMENTS)
     rates = fx.Rates("EUR", {"USD": 0.9})
     paid = unapplied.match_payments(engine, as_of).paid()
     assert paid.to_dict() == {"I1": 500.0, "U1": 100.0}
@@ -205,13 +198,9 @@ def test_cash_on_account_is_neither_expected_again_nor_moved_by_a_lever(engine, 
 
     from typer.testing import CliRunner
 
-    from arboard import db
     from arboard.cli import app
 
-    url = f"duckdb:///{tmp_path / 'cli.duckdb'}"
-    other = db.open_database(url)
-    write_ledger(other, invoices=invoices, payments=payments)
-    other.dispose()
+    url = ledger_file(tmp_path / "cli.duckdb", invoices=CASH_INVOICES, payments=CASH_PAYMENTS)
     got = CliRunner().invoke(app, ["whatif", "Baseline", "--as-of", as_of.isoformat(), "--currency", "EUR",
                                    "--db", url])
     assert got.exit_code == 0, got.output
