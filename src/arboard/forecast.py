@@ -192,16 +192,44 @@ def expected_payments(engine: Engine, as_of: date, *, currency: str | None = Non
         ``invoice_id, customer_id, due_date, open_amount, disputed, expected_date, doubtful,
         paid_on_account`` (``open_amount`` less ``paid_on_account``, which is 0 without ``paid``).
     """
-    items = open_invoices(engine, as_of, currency=currency, rates=rates)
-    taken = pd.Series(0.0, index=items.index)
-    if paid is not None and len(paid):
-        native = items["invoice_id"].map(paid).fillna(0.0).clip(lower=0.0)
-        taken = fx.applied(rates, currency).convert(native, items["currency"]).clip(upper=items["open_amount"])
-    items["paid_on_account"] = taken.round(2)
-    items["open_amount"] = (items["open_amount"] - items["paid_on_account"]).round(2)
+    items = less_paid(open_invoices(engine, as_of, currency=currency, rates=rates), paid, fx.applied(rates, currency))
     items["expected_date"], items["doubtful"] = expected_dates(engine, items, as_of, lookback_days=lookback_days)
     return items[["invoice_id", "customer_id", "due_date", "open_amount", "disputed", "expected_date", "doubtful",
                   "paid_on_account"]]
+
+
+def less_paid(items: pd.DataFrame, paid: pd.Series | None, rates: fx.Rates, *,
+              only: pd.Series | None = None) -> pd.DataFrame:
+    """``items`` (:func:`open_invoices`) less what cash on account most likely paid of them already.
+
+    Parameters
+    ----------
+    paid
+        Per invoice id, in the invoice's currency (:attr:`arboard.unapplied.Applied.items`); None: nothing.
+    rates
+        The rates ``items`` were converted at (:func:`arboard.fx.applied`).
+    only
+        The items it may come off (the open ones); None: all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``items`` with ``paid_on_account`` (in cents, never more than is open) taken off ``open_amount``.
+    """
+    taken = pd.Series(0.0, index=items.index)
+    if paid is not None and len(paid):
+        native = items["invoice_id"].map(paid).fillna(0.0).clip(lower=0.0)
+        if only is not None:
+            native = native.where(only, 0.0)
+        taken = rates.convert(native, items["currency"]).clip(upper=items["open_amount"]).round(2)
+    left = items["open_amount"] - taken
+    # Rounded where something came off (a paid invoice leaves 0, not float dust); the rest as converted.
+    return items.assign(paid_on_account=taken, open_amount=left.where(taken == 0, left.round(2)))
+
+
+def paid_in_full(items: pd.DataFrame) -> pd.Series:
+    """Which of :func:`less_paid`'s items cash on account pays in full (nothing of them is to come)."""
+    return (items["paid_on_account"] > 0) & (items["open_amount"].abs() < 0.005)
 
 
 def weekly(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> pd.DataFrame:
@@ -225,7 +253,7 @@ def outlook(expected: pd.DataFrame, as_of: date, *, weeks: int = WEEKS) -> dict:
     inside = ok & (expected["expected_date"] <= end)
     amount = expected["open_amount"]
     on_account = expected["paid_on_account"]
-    in_full = (on_account > 0) & (amount.abs() < 0.005)
+    in_full = paid_in_full(expected)
     return {"open": float(amount.sum()), "in_horizon": float(amount[inside].sum()),
             "later": float(amount[ok & ~inside].sum()), "doubtful": float(amount[~ok].sum()),
             "items": int(len(expected) - in_full.sum()), "doubtful_items": int((~ok & ~in_full).sum()),

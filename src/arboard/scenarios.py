@@ -286,7 +286,7 @@ class Simulator:
                  profile_frame: pd.DataFrame | None = None, lookback_days: int = 365,
                  rates: fx.Rates | None = None, paid: pd.Series | None = None):
         self.engine, self.as_of, self.settings, self.currency = engine, as_of, settings, currency
-        self.paid = paid if paid is not None and len(paid) else None
+        self.paid = paid
         self.rates = rates = fx.applied(rates, currency)
         self.base_config = base_config or SegmentConfig()
         self.lookback_days = lookback_days
@@ -318,14 +318,7 @@ class Simulator:
             raw = forecast.open_invoices(self.engine, self.as_of, currency=self.currency,
                                          settled_since=self.as_of - timedelta(days=reach), rates=self.rates)
             is_open = raw["paid_date"].isna() | (raw["paid_date"] > pd.Timestamp(self.as_of))
-            taken = pd.Series(0.0, index=raw.index)
-            if self.paid is not None:
-                native = raw["invoice_id"].map(self.paid).fillna(0.0).clip(lower=0.0).where(is_open, 0.0)
-                # In cents, as the Cash forecast takes it, so both pages give the same figure to the cent.
-                taken = self.rates.convert(native, raw["currency"]).clip(upper=raw["open_amount"]).round(2)
-            left = raw["open_amount"] - taken
-            raw["paid_on_account"] = taken
-            raw["open_amount"] = left.where(taken == 0, left.round(2))
+            raw = forecast.less_paid(raw, self.paid, self.rates, only=is_open)  # as the Cash forecast takes it
             expected, doubtful = forecast.expected_dates(self.engine, raw, self.as_of,
                                                          lookback_days=self.lookback_days)
             # Open items settle on their expected date (as-of knowledge, no hindsight); doubtful ones never.
@@ -374,7 +367,7 @@ class Simulator:
                           levers=self._levers(scenario, items, scn_groups),
                           weeks=self._weeks(sim), cash_released=cash, daily_sales=self.daily_sales,
                           promise_kept_share=self.kept_share, paid_on_account=float(items["paid_on_account"].sum()),
-                          paid_items=int(((items["paid_on_account"] > 0) & (items["open_amount"].abs() < 0.005)).sum()))
+                          paid_items=int(forecast.paid_in_full(items).sum()))
 
     def _group_table(self, sim: pd.DataFrame, base_groups: pd.Series, scn_groups: pd.Series) -> pd.DataFrame:
         amount = sim["open_amount"]
