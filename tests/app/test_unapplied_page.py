@@ -138,6 +138,8 @@ def test_a_proposal_is_confirmed_or_rejected_on_the_page(monkeypatch, tmp_path):
     _ledger(monkeypatch, tmp_path, pd.DataFrame({
         "payment_id": ["P1"], "invoice_id": [None], "customer_id": ["C1"], "payment_date": [date(2026, 10, 25)],
         "amount": [500.0], "currency": ["EUR"]}))
+    plan = run_page("pages/outreach.py")  # the plan, read before the decision (its inputs are cached)
+    assert any("most likely paid by cash on account" in c.value for c in plan.caption)
     at = run_page("pages/unapplied.py")
     assert not at.exception
     assert at.button(key="ua_reject").disabled  # nothing ticked
@@ -155,6 +157,9 @@ def test_a_proposal_is_confirmed_or_rejected_on_the_page(monkeypatch, tmp_path):
     assert over.dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 0
     over.switch_page("pages/forecast.py").run()
     assert [m.value for m in over.metric][3] == "€700"
+    plan = run_page("pages/outreach.py")  # nor does the plan: I1 is reminded again
+    assert not plan.exception
+    assert not any("most likely paid by cash on account" in c.value for c in plan.caption)
     # Taken back, it counts again.
     at.session_state["ua_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
