@@ -32,7 +32,7 @@ from arboard import schema
 from arboard.collectors import check_name
 from arboard.db import chunks, fetch_frame, get_meta, set_meta
 from arboard.errors import ArboardError, check_text
-from arboard.words import counted
+from arboard.words import counted, first_few
 
 cd = schema.cash_decisions
 DECISIONS = {"confirmed": "Confirmed", "rejected": "Rejected"}
@@ -132,8 +132,7 @@ def remove(engine: Engine, payment_ids: Sequence[str]) -> int:
 
 
 def _some(ids: list[str]) -> str:
-    shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
-    return f"Payment{'s' if len(ids) > 1 else ''} {shown}"
+    return f"Payment{'s' if len(ids) > 1 else ''} {first_few(ids)}"
 
 
 def labels(proposals: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

@@ -44,6 +44,7 @@ from arboard.db import chunks, unknown_customers
 from arboard.errors import ArboardError, check_text
 from arboard.openitems import NO_COLLECTOR
 from arboard.outreach import PlanSettings, Playbook, on_contact_days
+from arboard.words import first_few
 
 ACTION = "credit_hold"
 STATUSES = {"place": "To place on hold", "release": "Can be released", "on_hold": "On hold",
@@ -394,9 +395,8 @@ def _ids(customer_ids: Iterable[str]) -> list[str]:
 
 def _known(conn: sa.Connection, ids: list[str]) -> None:
     if unknown := unknown_customers(conn, ids):
-        more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
         which = "Unknown debtor" if len(unknown) == 1 else "Unknown debtors"
-        raise ArboardError(f"{which}: {', '.join(unknown[:5])}{more}. Nothing was recorded.")
+        raise ArboardError(f"{which}: {first_few(unknown, 5)}. Nothing was recorded.")
 
 
 # --- the list -----------------------------------------------------------------------------------

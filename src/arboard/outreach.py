@@ -35,6 +35,7 @@ from arboard.interest import charges as interest_charges
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
 from arboard.openitems import NO_COLLECTOR, open_items, payments_on_account
 from arboard.sender import PAY_LINK
+from arboard.words import first_few
 
 CHANNELS = ("email", "sms", "letter", "phone", "portal", "preferred")
 TONES = ("friendly", "neutral", "firm")
@@ -1560,7 +1561,7 @@ def _why_no_contact(inputs: PlanInputs, as_of: date, customer_id: str, settings:
     if items.empty:  # every open item is most likely paid by cash on account the ERP has not applied
         taken = inputs.applied(settings).lines
         paying = sorted(set(taken.loc[taken["item"].isin(inputs.items["invoice_id"]), "payment_id"]))
-        named = ", ".join(paying[:3]) + (f" and {len(paying) - 3} more" if len(paying) > 3 else "")
+        named = first_few(paying)
         return (f"cash on account most likely pays all they have open (payment{'s' if len(paying) > 1 else ''} "
                 f"{named}, not applied in the ERP yet: see Unapplied cash)")
     handed = inputs.handed_over(as_of, settings)

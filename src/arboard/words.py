@@ -6,7 +6,7 @@ it has, and the verb that follows agrees with it.
 
 from __future__ import annotations
 
-__all__ = ["counted"]
+__all__ = ["counted", "first_few"]
 
 
 def counted(n: int | float, singular: str, plural: str | None = None) -> str:
@@ -32,3 +32,14 @@ def counted(n: int | float, singular: str, plural: str | None = None) -> str:
         n = int(n)  # a count summed in floats (pandas) shows no ".0"
     words = singular if n == 1 else (plural if plural is not None else singular + "s")
     return f"{n:,} {words}"
+
+
+def first_few(names: list[str], n: int = 3) -> str:
+    """The first ``n`` of ``names`` and how many more: a list in a sentence that stays one line long.
+
+    Examples
+    --------
+    >>> first_few(["P1", "P2", "P3", "P4", "P5"])
+    'P1, P2, P3 and 2 more'
+    """
+    return ", ".join(names[:n]) + (f" and {len(names) - n:,} more" if len(names) > n else "")
