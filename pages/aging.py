@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arboard import aging
+from arboard import aging, unapplied
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
 from ui import cache, charts, controls, state
@@ -87,8 +87,7 @@ picked = st.dataframe(
                    "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
                    "overdue_paid": st.column_config.NumberColumn(
                        "Paid on account", format="accounting",
-                       help="What of the overdue the debtor's own cash on account most likely pays (sure matches "
-                            "on the Unapplied cash page), not applied in the ERP yet."),
+                       help=unapplied.OVERDUE_PAID_HELP),
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
                    "disputed": st.column_config.NumberColumn("Disputed", format="accounting"),
                    "open_items": st.column_config.NumberColumn("Items", format="localized"),

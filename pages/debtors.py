@@ -17,6 +17,7 @@ from arboard import (
     sender,
     statement,
     timeline,
+    unapplied,
 )
 from arboard.aging import AgingSpec
 from arboard.segments import SUBGROUP_LABELS
@@ -113,8 +114,7 @@ picked = st.dataframe(
                    "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
                    "overdue_paid": st.column_config.NumberColumn(
                        "Paid on account", format="accounting",
-                       help="What of the overdue the debtor's own cash on account most likely pays (sure matches "
-                            "on the Unapplied cash page), not applied in the ERP yet."),
+                       help=unapplied.OVERDUE_PAID_HELP),
                    "days_past_due": st.column_config.NumberColumn("Oldest, days past due", format="%d"),
                    "oldest_bucket": "Oldest bucket",
                    "disputed": st.column_config.NumberColumn("Disputed", format="accounting"),

@@ -43,8 +43,8 @@ m[3].metric("Open invoices", money(outlook["open"], cur, compact=True),
                  "most likely paid.")
 if outlook["paid_on_account"] > 0:
     st.caption(f"Left out: {money(outlook['paid_on_account'], cur)} of open invoices that cash on account most "
-               f"likely paid already ({count(outlook['paid_items'], 'invoice')} in full; sure matches on the "
-               "Unapplied cash page). The money is in; the ERP has not applied it yet.")
+               f"likely paid already ({count(outlook['paid_items'], 'invoice')} in full; sure or confirmed matches "
+               "on the Unapplied cash page). The money is in; the ERP has not applied it yet.")
 charts.show(charts.forecast_chart(weeks, cur))
 with st.expander("Week by week"):
     st.dataframe(weeks, hide_index=True, width="stretch",

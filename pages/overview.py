@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from arboard import unapplied
 from arboard.aging import AgingSpec
 from ui import cache, charts, controls, state
 from ui.format import count, days, money, pct
@@ -119,8 +120,7 @@ else:
             "overdue": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
             "overdue_paid": st.column_config.NumberColumn(
                 f"Paid on account ({cur})", format="accounting",
-                help="What of the overdue the debtor's own cash on account most likely pays (sure matches on the "
-                     "Unapplied cash page), not applied in the ERP yet."),
+                help=unapplied.OVERDUE_PAID_HELP),
             "total": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
             "days_past_due": st.column_config.NumberColumn("Oldest item, days past due", format="%d"),
             "disputed": st.column_config.NumberColumn(f"Disputed ({cur})", format="accounting"),

@@ -194,10 +194,8 @@ def cash_decided(engine: Engine, *, since: date, until: date) -> pd.DataFrame:
 
 
 def to_xlsx(contacts: pd.DataFrame, decisions: pd.DataFrame, held: pd.DataFrame, claims: pd.DataFrame,
-            cash: pd.DataFrame | None = None) -> bytes:
-    """The lists as one workbook, a sheet each (:data:`SHEETS`), amounts as money."""
-    sheets = {SHEETS["contacts"]: contacts, SHEETS["decisions"]: decisions, SHEETS["holds"]: held,
-              SHEETS["claims"]: claims}
-    if cash is not None:
-        sheets[SHEETS["cash"]] = cash
-    return exports.to_xlsx_sheets(sheets, money_columns=MONEY)
+            cash: pd.DataFrame) -> bytes:
+    """The five lists as one workbook, a sheet each (:data:`SHEETS`), amounts as money."""
+    return exports.to_xlsx_sheets({SHEETS["contacts"]: contacts, SHEETS["decisions"]: decisions,
+                                   SHEETS["holds"]: held, SHEETS["claims"]: claims, SHEETS["cash"]: cash},
+                                  money_columns=MONEY)

@@ -107,6 +107,10 @@ LINE_LABELS = {"payment_id": "Payment", "customer_id": "Debtor ID", "payment_dat
                "payment_amount": "Payment amount", "currency": "Currency", "match": "Match", "item": "Item",
                "due_date": "Due date", "apply": "Apply", "kind": "Line", "decision": "Decision"}
 LINE_MONEY = (LINE_LABELS["payment_amount"], LINE_LABELS["apply"])
+# What a debtor list's "Paid on account" column holds (:func:`with_overdue_paid`), for its help.
+OVERDUE_PAID_HELP = ("What of the overdue the debtor's own cash on account most likely pays (sure matches on the "
+                     "Unapplied cash page, and those confirmed there; never those rejected), not applied in the ERP "
+                     "yet.")
 
 
 @dataclass(frozen=True)
