@@ -32,8 +32,8 @@ st.caption("A payment the ERP could not match (an invoice number it did not read
            "stay open: the aging overstates what is overdue and the debtor is chased for what they paid. Each "
            "payment is read as a clerk would: first the invoice numbers its remittance reference names (with or "
            "without dashes, in any case); then by amount: one invoice exactly, the oldest items together, either "
-           "less a cash discount, one invoice a little short or over, and last another debtor's only invoice of "
-           "that amount. Apply them in the ERP; its next export brings them applied. "
+           "less a cash discount, two to four newer invoices that add up to it, one invoice a little short or over, "
+           "and last another debtor's only invoice of that amount. Apply them in the ERP; its next export brings them applied. "
            f"{consolidated}")
 
 try:
@@ -75,6 +75,7 @@ with a2:
     st.markdown("**What to do with each**")
     st.caption("**High**: apply it (what the reference names, the exact amount, or the oldest items to the cent).  \n"
                "**Medium**: apply it and book the cash discount, if the debtor paid within the discount period. "
+               "Items that add up, not the oldest: the remittance advice (or a call) says whether those are the ones. "
                "A part of what the reference names: apply it oldest first, the rest stays open. Another debtor's "
                "invoice named: check who paid before moving the payment.  \n"
                "**Low**: short or over by a little: write off the bank charges, or ask the debtor about the "

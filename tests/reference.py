@@ -235,16 +235,21 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
     """Payment on account -> (rule, items) by brute force. First what each payment's text (its reference and
     an invoice number the ledger does not know) names among the debtor's open items, earlier payments
     first, each taking what the earlier left open. Then every single open invoice and every run of a
-    debtor's oldest open items (all, or the undisputed), read by the same rules, another debtor's items
+    debtor's oldest open items (all, or the undisputed), read by the same rules, every set of two to four of
+    the debtor's invoices adding up to the amount (when few enough), another debtor's items
     a word of the text names, and the only open invoice of another debtor for exactly the amount,
     surest first, each item proposed once."""
+    import itertools
     import math
     import re
 
     from arboard.unapplied import (
         BAND,
         CHANCE,
+        MAX_COMBINED,
+        MAX_SETS,
         MIN_KEY,
+        ODDS,
         RANK,
         TWICE_DAYS,
         WORD_BREAK,
@@ -253,6 +258,7 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
         classify,
         key,
         reference_keys,
+        subsets,
     )
 
     def band(amount: float) -> int:
@@ -317,6 +323,16 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
                         rule = "oldest" if read[0] == "exact" else "discount"
                         options.append((RANK[rule], abs(paid - owed), p.payment_date, p.payment_id,
                                         min(t.due_date for t in taken), rule, tuple(t.invoice_id for t in taken)))
+            # Two to four of the debtor's invoices below the amount that add up to it, every set tried, where
+            # they are few enough; none when more than MAX_SETS sets do.
+            pool = [r for r in run if open_[r.invoice_id] > 0.005 and cents(open_[r.invoice_id]) < paid
+                    and r.invoice_date <= p.payment_date]
+            if len(pool) >= 2 and subsets(len(pool)) * ODDS < paid:
+                sets = [c for k in range(2, MAX_COMBINED + 1) for c in itertools.combinations(pool, k)
+                        if sum(cents(open_[r.invoice_id]) for r in c) == paid]
+                if len(sets) <= MAX_SETS:
+                    options += [(RANK["combination"], 0, p.payment_date, p.payment_id, min(r.due_date for r in c),
+                                 "combination", tuple(r.invoice_id for r in c)) for c in sets]
         # The one open invoice of another debtor for exactly the amount.
         others = [r for r in rows if r.customer_id != p.customer_id and open_[r.invoice_id] > 0.005
                   and cents(open_[r.invoice_id]) == paid and r.invoice_date <= p.payment_date
@@ -346,7 +362,7 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
             continue
         paid, avail = cents(p.amount), [left[r.invoice_id] for r in named]
         read = classify(paid, sum(avail), len(named), rules, named=True)
-        if read is None and any(o[3] == p.payment_id and o[5] in ("exact", "oldest", "discount")
+        if read is None and any(o[3] == p.payment_id and o[5] in ("exact", "oldest", "discount", "combination")
                                 and {r.invoice_id for r in named} <= set(o[6]) for o in options):
             continue  # the named items and more: the amount rules read it
         if read is not None or paid > sum(avail):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -262,6 +263,67 @@ def test_an_item_is_proposed_once(engine):
     assert df.loc["U2", "note"].startswith("What it could pay is proposed for another")
 
 
+def test_items_that_add_up(engine):
+    invoices = [
+        # D1: two newer invoices, while the oldest waits (a transfer for this month's invoices).
+        _inv("E1", "D1", "2026-01-02", "2026-01-10", 500.00), _inv("E2", "D1", "2026-01-20", "2026-02-19", 120.50),
+        _inv("E3", "D1", "2026-01-25", "2026-02-24", 79.50), _inv("E4", "D1", "2026-01-26", "2026-02-25", 1000.00),
+        # D2: three sets add up (three invoices of 100): the oldest free ones.
+        _inv("F1", "D2", "2026-01-02", "2026-01-10", 999.99),
+        *(_inv(f"F{i}", "D2", f"2026-01-1{i}", f"2026-02-1{i}", 100.00) for i in (2, 3, 4)),
+        # D3: fifteen sets add up (six invoices of 50): ask the debtor.
+        _inv("G1", "D3", "2026-01-02", "2026-01-10", 999.99),
+        *(_inv(f"G{i}", "D3", f"2026-01-1{i}", f"2026-02-1{i}", 50.00) for i in range(2, 8)),
+        # D4: one pair adds up, among thirty invoices below the amount: chance would often give a sum.
+        _inv("H1", "D4", "2026-01-02", "2026-01-10", 999.99), _inv("H2", "D4", "2026-01-05", "2026-02-04", 12.34),
+        _inv("H3", "D4", "2026-01-06", "2026-02-05", 27.66),
+        *(_inv(f"H{i}", "D4", "2026-01-07", "2026-02-06", 33.33) for i in range(4, 32)),
+        # D5: the text names one of them; the amount is it and another, not the oldest.
+        _inv("J0001", "D5", "2026-01-02", "2026-01-10", 300.00),
+        _inv("J0002", "D5", "2026-01-20", "2026-02-19", 210.00),
+        _inv("J0003", "D5", "2026-01-21", "2026-02-20", 90.10),
+        _inv("J0004", "D5", "2026-01-22", "2026-02-21", 5000.00),
+        # D6: a set of five is not tried.
+        _inv("K0", "D6", "2026-01-02", "2026-01-10", 999.99),
+        *(_inv(f"K{i}", "D6", "2026-01-10", "2026-02-09", 10.00 + i) for i in range(1, 6)),
+    ]
+    payments = [_pay("U1", "D1", "2026-02-18", 200.00), _pay("U2", "D2", "2026-02-18", 200.00),
+                _pay("U3", "D3", "2026-02-18", 100.00), _pay("U4", "D4", "2026-02-18", 40.00),
+                _pay("U5", "D5", "2026-02-18", 300.10, reference="RE J0002"), _pay("U6", "D6", "2026-02-18", 65.00)]
+    write_ledger(engine, invoices=pd.DataFrame(invoices), payments=pd.DataFrame(payments))
+    cash = unapplied.match_payments(engine, AS_OF)
+    df = cash.proposals.set_index("payment_id")
+    got = {p: (r.match, r.invoices, r.confidence) for p, r in df.iterrows()}
+    assert got == {"U1": ("Items that add up", "E2, E3", "Medium"), "U2": ("Items that add up", "F2, F3", "Medium"),
+                   "U3": ("No match", "", "—"), "U4": ("No match", "", "—"),
+                   "U5": ("Items that add up", "J0002, J0003", "Medium"), "U6": ("No match", "", "—")}
+    assert df.loc["U1", "note"].startswith("Not the oldest items: the debtor paid these and left an older one open")
+    assert "3 sets of the debtor's open invoices add up to it" in df.loc["U2", "note"]
+    assert df.loc["U3", "note"].startswith("More than 10 sets of the debtor's open invoices add up to it")
+    assert df.loc["U4", "note"].startswith("No open item of the debtor adds up to it")
+    assert df.loc["U5", "note"].startswith("The remittance reference names some of them.")
+    assert df.loc["U1", "overdue"] == pytest.approx(200.0) and df.loc["U1", "difference"] == pytest.approx(0.0)
+    lines = cash.lines[cash.lines["payment_id"] == "U1"]
+    assert lines[["item", "apply"]].values.tolist() == [["E2", 120.50], ["E3", 79.50]]
+    # Counted as Medium: the plan and the lists take it only when told to, or once confirmed.
+    assert unapplied.as_applied(cash.lines).items.get("E2") is None
+    assert unapplied.as_applied(cash.lines, least="Medium").items["E2"] == pytest.approx(120.50)
+
+
+def test_the_sets_that_add_up_and_their_guard(engine):
+    assert unapplied.adding_up([100, 200, 300, 150], 300) == [(0, 1)]
+    assert unapplied.adding_up([100, 200, 300, 150, 50], 600) == [(0, 1, 2), (0, 2, 3, 4)]
+    assert unapplied.adding_up([1, 2, 3, 4, 5], 15) == []  # five items: not tried
+    assert len(unapplied.adding_up([100] * 8, 200)) == unapplied.MAX_SETS + 1  # stops once there are too many
+    assert [unapplied.subsets(n) for n in (0, 1, 2, 3, 4, 5, 30)] == [0, 0, 1, 4, 11, 25, 31900]
+    with engine.connect() as conn:
+        for n in (0, 1, 2, 5, 30, 117, 5000, 100_000):  # no integer overflow for a debtor with a great many
+            got = conn.execute(sa.select(unapplied._subsets(sa.literal(n, sa.Integer)))).scalar_one()
+            assert got == pytest.approx(unapplied.subsets(n), rel=1e-12)
+            if n < 5000:
+                assert got == unapplied.subsets(n)
+
+
 def test_the_only_invoice_of_the_amount_at_another_debtor(engine):
     customers = pd.DataFrame({"customer_id": ["G1", "G2"], "name": ["Group Holding", "Group Sales Ltd"]})
     invoices = [_inv("W1", "G2", "2026-01-02", "2026-01-31", 777.77),
@@ -407,14 +469,21 @@ def ledgers(draw):
         who = f"C{draw(st.integers(0, 1))}"
         theirs = sorted((r for r in inv_rows if r["customer_id"] == who),
                         key=lambda r: (r["due_date"], r["invoice_id"]))
-        if theirs and draw(st.booleans()):
+        how = draw(st.sampled_from(["oldest", "any", "newer"])) if theirs else "any"
+        # Newer: a few open invoices past the oldest, whole, with no text (items that add up).
+        newer = [r for r in theirs[1:] if r["amount"] > 0 and r["paid_date"] is None]
+        if how == "oldest":
             picked = theirs[:draw(st.integers(1, len(theirs)))]
-        else:
+        elif how == "newer" and len(newer) >= 2:
+            picked = draw(st.lists(st.sampled_from(newer), min_size=2, max_size=4, unique_by=lambda r: r["invoice_id"]))
+        else:  # any few
+            how = "any"
             picked = draw(st.lists(st.sampled_from(theirs), min_size=1, max_size=3,
                                    unique_by=lambda r: r["invoice_id"])) if theirs else []
         base = round(sum(r["amount"] for r in picked), 2) or 100.0
-        amount = draw(st.sampled_from([base, base, round(base * 0.98, 2), round(base * 0.97, 2), round(base - 1.0, 2),
-                                       round(base + 2.5, 2), round(base - 0.01, 2), 50.0, -20.0]))
+        amount = base if how == "newer" else draw(st.sampled_from(
+            [base, base, round(base * 0.98, 2), round(base * 0.97, 2), round(base - 1.0, 2), round(base + 2.5, 2),
+             round(base - 0.01, 2), 50.0, -20.0]))
         latest = max((r["invoice_date"] for r in picked), default=START)
         # The remittance text: none, the numbers as the ledger spells them or otherwise, one of them, a
         # number of any invoice, or words that name nothing.
@@ -437,8 +506,33 @@ def ledgers(draw):
     return inv, pay, as_of, tolerance
 
 
+@st.composite
+def sets_adding_up(draw):
+    """Two debtors with a few open invoices each, of amounts from a short list (so several sets add up
+    now and then, or too many) or any, and payments on account that are the sum of any 2 to 5 of them."""
+    inv_rows, pay_rows = [], []
+    amounts = st.one_of(st.sampled_from([100.0, 200.0, 300.0, 150.5]),
+                        st.integers(1, 500_000).map(lambda c: c / 100))
+    for i in range(draw(st.integers(2, 12))):
+        d0 = START + timedelta(days=draw(st.integers(0, 60)))
+        inv_rows.append({"invoice_id": f"INV-{i:04d}", "customer_id": f"C{i % 2}", "invoice_date": d0,
+                         "due_date": d0 + timedelta(days=30), "amount": draw(amounts),
+                         "currency": draw(st.sampled_from(["EUR", "EUR", "EUR", "USD"])), "paid_date": None,
+                         "disputed": draw(st.booleans())})
+    for k in range(draw(st.integers(1, 4))):
+        who = f"C{draw(st.integers(0, 1))}"
+        theirs = [r for r in inv_rows if r["customer_id"] == who]
+        picked = draw(st.lists(st.sampled_from(theirs), min_size=min(2, len(theirs)), max_size=5,
+                               unique_by=lambda r: r["invoice_id"]))
+        pay_rows.append({"payment_id": f"U{k}", "invoice_id": None, "customer_id": who,
+                         "payment_date": START + timedelta(days=draw(st.integers(0, 90))),
+                         "amount": round(sum(r["amount"] for r in picked), 2) or 1.0,
+                         "currency": draw(st.sampled_from(["EUR", None])), "reference": None})
+    return pd.DataFrame(inv_rows), pd.DataFrame(pay_rows), START + timedelta(days=120), 1.0
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ledger=ledgers())
+@given(ledger=st.one_of(ledgers(), sets_adding_up()))
 def test_proposals_match_a_brute_force_reference(engine, ledger):
     inv, pay, as_of, tolerance = ledger
     replace_ledger(engine, inv, pay)

@@ -23,8 +23,12 @@ Then by amount, surest first:
 2. **Oldest items together**: the debtor's oldest open items (by due date, credit notes included)
    add up to the payment exactly; or, leaving out the disputed ones, which debtors hold back.
 3. **Less a cash discount**: either of the above less a usual cash discount (2% or 3%), to the cent.
-4. **Short or over payment**: one invoice within a tolerance (bank charges, a small deduction).
-5. **Another debtor's invoice**: the only open invoice in the ledger for exactly the amount belongs to
+4. **Items that add up**: two to four of the debtor's open invoices, not the oldest run, add up to the
+   payment exactly (a transfer for this month's invoices while an older one waits). Only when the debtor
+   has few enough open invoices below the amount that chance would seldom give such a sum, and not when
+   more than :data:`MAX_SETS` sets do (one to ask the debtor about); of several, the oldest.
+5. **Short or over payment**: one invoice within a tolerance (bank charges, a small deduction).
+6. **Another debtor's invoice**: the only open invoice in the ledger for exactly the amount belongs to
    another debtor (a group company paying for it, a payment posted to the wrong account), when the
    amount is rare enough that chance would seldom hit it to the cent.
 
@@ -63,6 +67,11 @@ AGE_EDGES = (7, 30, 60, 90)  # days on account, for the age bands
 # CHANCE x amount, which makes the expected number of items at that very cent below 5%.
 BAND = math.log(1.02)
 CHANCE = 0.1
+# Items that add up: sets of 2 to MAX_COMBINED of the debtor's open invoices are tried, where the number of
+# such sets is below CHANCE x the amount in cents (sums spread over about the amount's cents, so the
+# expected number hitting it by chance is below CHANCE); more than MAX_SETS sets adding up is no proposal.
+MAX_COMBINED = 4
+MAX_SETS = 10
 # A remittance text is split into words at blanks and list separators; an invoice number is compared as
 # its letters and digits only, in capitals ("inv-000123" names INV000123), and must hold a digit and be
 # MIN_KEY long: a shorter "number" (a day, "Nr 5") names nothing for sure.
@@ -78,6 +87,7 @@ RULES = {
     "exact": ("Exact amount", "High"),
     "oldest": ("Oldest items together", "High"),
     "discount": ("Less a cash discount", "Medium"),
+    "combination": ("Items that add up", "Medium"),
     "named_part": ("Named, amount differs", "Medium"),
     "named_other": ("Named another debtor's invoice", "Medium"),
     "short": ("Short payment", "Low"),
@@ -206,6 +216,26 @@ def _near(total: sa.ColumnElement, amount: sa.ColumnElement, factors: tuple[floa
     return sa.or_(*(sa.func.abs(total * f - amount) < slack for f in factors))
 
 
+ODDS = round(1 / CHANCE)  # integer arithmetic for the guard of the items-that-add-up rule
+
+
+def subsets(n: int) -> int:
+    """How many sets of 2 to :data:`MAX_COMBINED` items ``n`` open items make: the sums the items-that-add-up
+    rule tries. It tries them only where ``subsets(n) * ODDS`` is below the amount in cents."""
+    return sum(math.comb(n, k) for k in range(2, MAX_COMBINED + 1))
+
+
+def _subsets(n: sa.ColumnElement) -> sa.ColumnElement:
+    """:func:`subsets` in the database, as a float (exact far past any count the guard lets through, and
+    no integer overflow for a debtor with a great many items)."""
+    n = sa.cast(n, sa.Float)
+    total, term = None, n
+    for k in range(2, MAX_COMBINED + 1):
+        term = term * (n - (k - 1)) / float(k)  # C(n, k) = C(n, k - 1) x (n - k + 1) / k, a whole number each time
+        total = term if total is None else total + term
+    return total
+
+
 # The columns of the statement that reads the candidates (each part fills some, the rest are NULL).
 PARTS = {"part": sa.String, "payment_id": sa.String, "customer_id": sa.String, "day": sa.Date, "amount": sa.Float,
          "currency": sa.String, "invoice_id": sa.String, "undisputed": sa.Boolean, "upto": sa.Integer,
@@ -228,6 +258,7 @@ class _Found(NamedTuple):
     overdue: pd.DataFrame  # what each debtor with a payment on account has overdue, per currency
     elsewhere: pd.DataFrame  # the one open item of another debtor for exactly the amount
     named: pd.DataFrame  # the debtor's open items the payment's text names
+    combinable: pd.DataFrame  # the debtor's open invoices below the amount, where few enough to try their sums
     named_other: pd.DataFrame  # another debtor's open items a word of the text names
     named_paid: pd.DataFrame  # the debtor's invoices cleared near the payment that the text names
 
@@ -314,6 +345,19 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
                .select_from(ends.join(win, sa.and_(win.c.customer_id == ends.c.customer_id,
                                                   win.c.currency == ends.c.currency, win.c.position <= ends.c.upto)))
                .where(sa.or_(~ends.c.skip_disputed, win.c.undisputed)))
+    # Items that add up: the debtor's open invoices below the amount, issued by the payment's day, where
+    # they are few enough (per currency) that chance would seldom give the sum.
+    pool = (sa.select(ona.c.payment_id, ona.c.amount.label("paid"), win.c.invoice_id, win.c.currency,
+                      win.c.due_date, win.c.open_amount, win.c.undisputed, win.c.position,
+                      sa.func.count().over(partition_by=(ona.c.payment_id, win.c.currency)).label("size"))
+            .select_from(ona.join(win, _same_account(ona, win)))
+            .where(ona.c.amount > 0, win.c.open_amount > CENT, win.c.invoice_date <= ona.c.payment_date,
+                   sa.func.round(win.c.open_amount * 100) < sa.func.round(ona.c.amount * 100))
+            .subquery("pool"))
+    combinable = (sa.select(*_part("combinable", payment_id=pool.c.payment_id, invoice_id=pool.c.invoice_id,
+                                   currency=pool.c.currency, day=pool.c.due_date, amount=pool.c.open_amount,
+                                   undisputed=pool.c.undisputed, position=pool.c.position))
+                  .where(pool.c.size >= 2, _subsets(pool.c.size) * ODDS < sa.func.round(pool.c.paid * 100)))
     # Another debtor's invoice for exactly the amount, when only one in the ledger is: a group company
     # paying for another, or a payment posted to the wrong account.
     cust = schema.customers
@@ -379,13 +423,14 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
                 .select_from(ona.outerjoin(cust, cust.c.customer_id == ona.c.customer_id)))
     paid = fetch_frame(conn, payments, ["payment_id", "customer_id", "name", "collector", "payment_date", "amount",
                                         "currency", "reference", "text"])
-    parts = [singles, several, balances, elsewhere]
+    parts = [singles, several, balances, elsewhere, combinable]
     if (paid["text"].str.len() >= MIN_KEY).any():  # no text, nothing named: spare the search
         parts += [named, named_other, named_paid]
     df = pd.concat([fetch_frame(conn, part, list(PARTS)) for part in parts], ignore_index=True)
     part = {name: df[df["part"] == name].rename(columns={"day": "due_date", "amount": "open_amount"})
             .reset_index(drop=True)
-            for name in ("single", "several", "overdue", "elsewhere", "named", "named_other", "named_paid")}
+            for name in ("single", "several", "overdue", "elsewhere", "named", "named_other", "named_paid",
+                         "combinable")}
     # Only the texts the database found naming something are read word by word (29,490 texts took 0.9 s).
     naming = set().union(*(part[name]["payment_id"] for name in ("named", "named_other", "named_paid")))
     texts = paid[paid["payment_id"].isin(naming)]
@@ -407,7 +452,8 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
     return _Found(paid, part["single"][item],
                   part["several"][["payment_id", "upto", "skip_disputed", *item[1:], "position"]],
                   part["overdue"].rename(columns={"open_amount": "overdue"})[["customer_id", "currency", "overdue"]],
-                  part["elsewhere"], part["named"][[*item, "position"]], part["named_other"],
+                  part["elsewhere"], part["named"][[*item, "position"]], part["combinable"][[*item, "position"]],
+                  part["named_other"],
                   part["named_paid"].rename(columns={"due_date": "paid_date", "open_amount": "amount"})[
                       ["payment_id", "invoice_id", "paid_date", "amount"]])
 
@@ -499,6 +545,55 @@ def _options(by_id: _Paid, singles: pd.DataFrame, several: pd.DataFrame, elsewhe
     return options
 
 
+def adding_up(amounts: list[int], target: int) -> list[tuple[int, ...]]:
+    """The sets of 2 to :data:`MAX_COMBINED` of ``amounts`` (positive cents) that add up to ``target``
+    exactly, as sorted index tuples in order; ``MAX_SETS + 1`` of them when more do (too many to propose
+    one: the search stops there). Pairs' sums are looked up (meet in the middle), not every set walked."""
+    n = len(amounts)
+    pairs: dict[int, list[tuple[int, int]]] = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            pairs.setdefault(amounts[i] + amounts[j], []).append((i, j))
+    found: set[tuple[int, ...]] = set(pairs.get(target, ()))
+    if len(found) > MAX_SETS:
+        return sorted(found)[:MAX_SETS + 1]
+    if MAX_COMBINED >= 3:
+        for k in range(n):
+            for i, j in pairs.get(target - amounts[k], ()):
+                if k != i and k != j:
+                    found.add(tuple(sorted((i, j, k))))
+                    if len(found) > MAX_SETS:
+                        return sorted(found)[:MAX_SETS + 1]
+    if MAX_COMBINED >= 4:
+        for total, firsts in pairs.items():
+            for a in firsts:
+                for b in pairs.get(target - total, ()):
+                    if len({*a, *b}) == 4:
+                        found.add(tuple(sorted(a + b)))
+                        if len(found) > MAX_SETS:
+                            return sorted(found)[:MAX_SETS + 1]
+    return sorted(found)[:MAX_SETS + 1]
+
+
+def _combinations(by_id: _Paid, pool: pd.DataFrame) -> tuple[list[_Option], dict[str, int]]:
+    """The items-that-add-up readings of each payment: one option per set of its debtor's open invoices (per
+    currency) that adds up to it, and how many sets add up per payment (more than :data:`MAX_SETS`: no
+    option, the debtor is to be asked)."""
+    amount, received = by_id
+    options, sets = [], {}
+    pool = pool.sort_values(["payment_id", "currency", "position"], kind="stable")
+    for (pid, _currency), part in pool.groupby(["payment_id", "currency"], sort=False):
+        ids, due = part["invoice_id"].tolist(), part["due_date"].tolist()
+        found = adding_up([cents(a) for a in part["open_amount"].tolist()], amount[pid])
+        sets[pid] = sets.get(pid, 0) + len(found)
+        if len(found) > MAX_SETS:
+            continue
+        for each in found:
+            options.append(_Option(RANK["combination"], 0, received[pid], pid, min(due[i] for i in each),
+                                   "combination", None, tuple(ids[i] for i in each), False, None))
+    return options, sets
+
+
 @dataclass(frozen=True)
 class CashOnAccount:
     """The payments on account as of a day and what they most likely pay (:func:`match_payments`)."""
@@ -574,7 +669,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     payments[text] = payments[text].astype(object)
     payments["amount"] = payments["amount"].astype(float).round(2)
     payments["payment_date"] = pd.to_datetime(payments["payment_date"])
-    frames = (found.singles, found.several, found.elsewhere, found.named, found.named_other)
+    frames = (found.singles, found.several, found.elsewhere, found.named, found.named_other, found.combinable)
     for frame in frames:
         frame["due_date"] = pd.to_datetime(frame["due_date"])
         frame["open_amount"] = frame["open_amount"].astype(float).round(2)
@@ -588,6 +683,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     by_id = _Paid({pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)},
                   dict(zip(payments["payment_id"], payments["payment_date"], strict=True)))
     options = _options(by_id, found.singles, found.several, found.elsewhere, found.named_other, settings)
+    combined, sets = _combinations(by_id, found.combinable)
+    options = sorted(options + combined, key=_Option.order)
     chosen = _named(by_id, found.named, settings, item, options)
     used = {i for p in chosen.values() for i in p.items}
     named_ids = found.named.groupby("payment_id")["invoice_id"].agg(frozenset).to_dict()
@@ -614,8 +711,11 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
                 why = twice[p.payment_id]
             elif p.payment_id in readable:
                 why = "What it could pay is proposed for another payment: ask the debtor."
+            elif sets.get(p.payment_id, 0) > MAX_SETS:
+                why = (f"More than {MAX_SETS} sets of the debtor's open invoices add up to it: ask the debtor "
+                       "which it pays.")
             else:
-                why = "No open item or oldest items of the debtor add up to it."
+                why = "No open item of the debtor adds up to it, nor the oldest or a few items together."
             why = " ".join(filter(None, (why, cleared.get(p.payment_id))))
             rows.append((p.payment_id, "twice" if p.payment_id in twice else "none", (), (), None, 0.0, 0.0, np.nan,
                          None, why))
@@ -624,7 +724,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
         open_total = proposal.owed / 100
         overdue = sum(a for r, a in zip(mine, proposal.applied, strict=True)
                       if r.due_date < day and r.open_amount > 0) / 100
-        same = alike.get((p.payment_id, proposal.rule), 1)
+        same = (sets if proposal.rule == "combination" else alike).get(
+            p.payment_id if proposal.rule == "combination" else (p.payment_id, proposal.rule), 1)
         note = _note(proposal, mine, same, owner,
                      named_some=bool(named_ids.get(p.payment_id, frozenset()) & set(proposal.items)))
         rows.append((p.payment_id, proposal.rule, proposal.items, proposal.applied, mine[0].currency, open_total,
@@ -721,7 +822,7 @@ def _named(by_id: _Paid, named: pd.DataFrame, settings: MatchSettings, item: dic
         return {}
     wider: dict[str, list[frozenset]] = {}
     for o in options:
-        if o.rule in ("exact", "oldest", "discount"):
+        if o.rule in ("exact", "oldest", "discount", "combination"):
             wider.setdefault(o.payment_id, []).append(frozenset(o.items))
     amount, received = by_id
     named = named.sort_values(["payment_id", "due_date", "position", "invoice_id"], kind="stable")
@@ -765,7 +866,7 @@ def _note(proposal: _Proposal, mine: list, same: int, owner: dict, *, named_some
     notes = []
     if rule == "named":
         notes.append("The remittance reference names " + ("it." if len(items) == 1 else "them."))
-    elif named_some and rule in ("exact", "oldest", "discount"):
+    elif named_some and rule in ("exact", "oldest", "discount", "combination"):
         notes.append("The remittance reference names some of them.")
     if proposal.discount is not None:
         notes.append(f"{proposal.discount:g}% cash discount taken.")
@@ -777,6 +878,12 @@ def _note(proposal: _Proposal, mine: list, same: int, owner: dict, *, named_some
                      f"{held} of the items are disputed: the payment may settle the disputes.")
     if rule in ("exact", "discount") and len(items) == 1 and same > 1:
         notes.append(f"{same} open invoices of this amount; the oldest free one is proposed.")
+    if rule == "combination":
+        notes.append("Not the oldest items: the debtor paid these and left an older one open (the remittance "
+                     "advice tells).")
+        if same > 1:
+            notes.append(f"{same} sets of the debtor's open invoices add up to it; the one with the oldest free "
+                         "items is proposed.")
     if proposal.shared:
         notes.append("An earlier payment naming the same items is proposed for part of them; this one for the rest.")
     if proposal.settle == "part":
