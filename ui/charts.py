@@ -409,7 +409,8 @@ def unapplied_age_chart(bands: pd.DataFrame, currency: str) -> alt.Chart:
         y=alt.Y("amount:Q", title=f"On account ({currency})", axis=alt.Axis(format="~s"), stack="zero"),
         color=alt.Color("match:N", title=None, sort=names,
                         scale=alt.Scale(domain=names, range=list(CONFIDENCE_COLOURS.values())),
-                        legend=alt.Legend(orient="bottom")),
+                        # Two to a row: in one row the last was cut off in the page's narrower column.
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("band:N", title="On account"), alt.Tooltip("match:N", title="Match"),
                  alt.Tooltip("amount:Q", title=currency, format=",.2f"),
