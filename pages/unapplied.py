@@ -17,12 +17,15 @@ with c[0]:
     currency = controls.currency()
 cur = controls.unit(currency)
 consolidated = controls.consolidated_note(currency, over_time=False)
-controls.kept("ua_tolerance", 1.0)
-tolerance = c[1].slider("Short or over by up to", 0.0, 5.0, step=0.5, key="ua_tolerance", format="%.1f%%",
+saved = cache.match_rules()
+controls.kept("ua_tolerance", saved.tolerance)
+# The saved rules may come from the command line, which takes any tolerance to 10% and any discount.
+tolerance = c[1].slider("Short or over by up to", 0.0, max(5.0, saved.tolerance), step=0.25, key="ua_tolerance",
+                        format="%.2f%%",
                         help="A payment this close to one open invoice (a share of the invoice) is proposed as a short "
                              "payment (bank charges, a small deduction) or an overpayment. 0%: exact amounts only.")
-DISCOUNT_CHOICES = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0]
-controls.kept("ua_discounts", [2.0, 3.0])
+DISCOUNT_CHOICES = sorted({1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, *saved.discounts})
+controls.kept_among("ua_discounts", DISCOUNT_CHOICES, list(saved.discounts))
 discounts = c[2].multiselect("Cash discounts debtors take", DISCOUNT_CHOICES, key="ua_discounts",
                              format_func=lambda d: f"{d:g}%",
                              help="A payment that is one invoice, or the oldest items together, less one of these "
@@ -33,7 +36,8 @@ st.caption("A payment the ERP could not match (an invoice number it did not read
            "payment is read as a clerk would: first the invoice numbers its remittance reference names (with or "
            "without dashes, in any case); then by amount: one invoice exactly, the oldest items together, either "
            "less a cash discount, two to four newer invoices that add up to it, one invoice a little short or over, "
-           "and last another debtor's only invoice of that amount. Apply them in the ERP; its next export brings them applied. "
+           "and last another debtor's only invoice of that amount. Apply them in the ERP; its next export brings "
+           "them applied. "
            f"{consolidated}")
 
 try:
@@ -41,6 +45,17 @@ try:
 except ArboardError as exc:
     st.error(md(exc))
     st.stop()
+logform.flash("ua_rules")
+unsaved = rules != saved
+if unsaved:
+    r1, r2 = st.columns([4, 1.2], vertical_alignment="center")
+    r1.warning(f"Trying other rules than the saved ones ({unapplied.settings_words(saved)}). The other pages, the "
+               "plan, the forecast and the command line match with the saved rules, and proposals are confirmed or "
+               "rejected on theirs: save these to decide on what you see.", icon=":material/tune:")
+    if r2.button("Save for every page", key="ua_save_rules", width="stretch",
+                 help=f"Make {unapplied.settings_words(rules)} the rules of every page and command."):
+        logform.attempt("ua_rules", lambda: unapplied.save_settings(state.engine(), rules),
+                        f"Saved: every page now matches with {unapplied.settings_words(rules)}.")
 cash = cache.unapplied_cash(as_of, currency, rules)
 if cash.empty:
     if not state.ledger_summary().counts["payments"]:
@@ -120,7 +135,8 @@ picked = st.dataframe(
     })
 if len(table) > LIMIT:
     st.caption(f"The first {number(LIMIT)} of {number(len(table))} are listed; the downloads hold them all.")
-rows = picked.selection.rows if picked is not None else []
+# A selection may outlive a shorter list (other rules, another filter): only rows still there count.
+rows = [r for r in picked.selection.rows if r < len(listed)] if picked is not None else []
 chosen = listed.iloc[rows]
 today = date.today()
 with st.container(border=True):
@@ -140,12 +156,14 @@ with st.container(border=True):
                                   + ("it" if n == 1 else "them")
                                   + (" as applied." if kind == "confirmed" else " as not applied."))
 
-    if f[3].button(f"Confirm{some}", type="primary", key="ua_confirm", disabled=not ids, width="stretch",
+    first = " Save the rules above first: decisions are made on the saved rules' proposals." if unsaved else ""
+    if f[3].button(f"Confirm{some}", type="primary", key="ua_confirm", disabled=not ids or unsaved, width="stretch",
                    help="These payments pay the items proposed: every page counts them as applied, whatever the "
-                        "confidence, until the ERP applies them."):
+                        "confidence, until the ERP applies them." + first):
         decide("confirmed")
-    if f[4].button(f"Reject{some}", key="ua_reject", disabled=not ids, width="stretch",
-                   help="These payments do not pay the items proposed: no page counts them, however sure the rule."):
+    if f[4].button(f"Reject{some}", key="ua_reject", disabled=not ids or unsaved, width="stretch",
+                   help="These payments do not pay the items proposed: no page counts them, however sure the rule."
+                        + first):
         decide("rejected")
     if f[5].button("Take back", key="ua_undo", disabled=not any(chosen["decision"]),
                    width="stretch", help="Forget the decisions on these payments: they count by confidence again."):

@@ -592,6 +592,43 @@ def test_cli_unapplied(tmp_path, duck_url):
     listed = pd.read_excel(debtors, engine="calamine").set_index("customer_id")
     assert listed.loc["C2", "overdue_paid"] == pytest.approx(500) and listed.loc["C1", "overdue_paid"] == 500
     assert listed.loc["C7", "overdue_paid"] == 0
+    # Saved rules are every command's: with a 2% discount no more, P4 (1,000 less 2%) matches nothing, in the
+    # proposals and in the debtor list alike.
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--discount", "3", "--save"])
+    assert result.exit_code == 0, result.output
+    assert "Saved the match rules for every page and command: short or over by up to 1%, cash discount of 3%." \
+        in " ".join(result.output.split())
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--out", str(out)])
+    assert result.exit_code == 0 and "Not the saved rules" not in result.output, result.output
+    proposals = pd.read_excel(out, sheet_name="Proposals", engine="calamine").set_index("Payment")
+    assert proposals.loc["P4", "Match"] == "No match"
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--tolerance", "0"])
+    assert "Not the saved rules (short or over by up to 1%, cash discount of 3%)" in " ".join(result.output.split())
+    result = run(app, ["unapplied", "--db", duck_url, "--discount", "2", "--no-discounts"])
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_saved_match_rules(engine):
+    from arboard import db
+
+    write_ledger(engine, invoices=pd.DataFrame(WORKED_INVOICES), payments=pd.DataFrame(WORKED_PAYMENTS))
+    assert unapplied.saved_settings(engine) == unapplied.MatchSettings()  # none saved: the defaults
+    unapplied.save_settings(engine, unapplied.MatchSettings(tolerance=0.0, discounts=(2.5,)))
+    assert unapplied.saved_settings(engine) == unapplied.MatchSettings(tolerance=0.0, discounts=(2.5,))
+    got = unapplied.match_payments(engine, AS_OF).proposals.set_index("payment_id")["match"]
+    assert (got["P4"], got["P5"], got["P6"]) == ("No match", "No match", "No match")  # 2% off, short, over
+    assert unapplied.settings_words(unapplied.saved_settings(engine)) == \
+        "short or over by up to 0%, cash discount of 2.5%"
+    assert unapplied.settings_words(unapplied.MatchSettings(discounts=(1, 2, 3))) == \
+        "short or over by up to 1%, cash discounts of 1%, 2% and 3%"
+    assert unapplied.settings_words(unapplied.MatchSettings(discounts=())) == \
+        "short or over by up to 1%, no cash discount"
+    # Edited by hand into something that is not a rule: the defaults, not an error on every page.
+    for raw in ("{not json", '{"tolerance": 50, "discounts": [2]}', '{"tolerance": 1}', '[1, 2]',
+                '{"tolerance": "x", "discounts": [2]}'):
+        with engine.begin() as conn:
+            db.set_meta(conn, unapplied.RULES_KEY, raw)
+        assert unapplied.saved_settings(engine) == unapplied.MatchSettings(), raw
 
 
 def test_one_debtors_plan_reads_what_another_debtors_payment_pays(engine):

@@ -232,8 +232,17 @@ def _written_key(as_of: date) -> Written:
 
 
 def _decided() -> str:
-    """The version of the decisions on cash-on-account proposals (:func:`arboard.cashdecisions.version`)."""
-    return cashdecisions.version(state.engine())
+    """What decides which cash on account counts, for cache keys: the version of the decisions on its proposals
+    (:func:`arboard.cashdecisions.version`) and the saved match rules (:func:`match_rules`). Neither is a data
+    version: saving one does not recompute every page."""
+    engine = state.engine()
+    rules = unapplied.saved_settings(engine)
+    return f"{cashdecisions.version(engine)}|{rules.tolerance!r}|{rules.discounts!r}"
+
+
+def match_rules() -> unapplied.MatchSettings:
+    """The match rules saved for every page (:func:`arboard.unapplied.saved_settings`)."""
+    return unapplied.saved_settings(state.engine())
 
 
 def _playbooks_key(engine) -> int:
@@ -257,7 +266,7 @@ def _read_inputs(url, version, as_of, playbook_key, config_json, hold_ids) -> ou
 @st.cache_resource(ttl=TTL, max_entries=4, show_spinner=False)
 def _inputs(url, version, as_of, playbook_key, config_json, written) -> outreach.PlanInputs:
     read = _read_inputs(url, version, as_of, playbook_key, config_json, written.holds)
-    # The Unapplied cash page's default rules: that page's first view reads the same match.
+    # The saved match rules: the Unapplied cash page's first view reads the same match.
     return dataclasses.replace(read, cash=_all_lines(url, version, as_of, written.decided), _prepared={})
 
 
@@ -619,19 +628,19 @@ def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSett
 
 
 def _cash(url: str, version: int, as_of: date, decided: str) -> unapplied.CashOnAccount | None:
-    """The match of every payment on account by the default rules, with the decisions of version ``decided``
-    (the Unapplied cash page's first view and the plan's inputs read the same cache entry); None when no
-    payments are loaded: nothing is on account."""
+    """The match of every payment on account by the saved rules, with the decisions, both as of ``decided``
+    (:func:`_decided`; the Unapplied cash page's first view and the plan's inputs read the same cache
+    entry); None when no payments are loaded: nothing is on account."""
     if not state._summary(url, version).counts["payments"]:
         return None
-    rules = unapplied.MatchSettings()
+    rules = unapplied.saved_settings(state._engine(url))
     return unapplied.with_decisions(_unapplied(url, version, as_of, None, rules.tolerance, rules.discounts),
                                     _decisions(url, decided))
 
 
 def with_overdue_paid(customers: pd.DataFrame, as_of: date, currency: str | None) -> pd.DataFrame:
     """The debtors of an aging with what of their overdue their cash on account most likely pays (sure
-    matches, default rules: the Outreach page counts the same)."""
+    matches, saved rules: the Outreach page counts the same)."""
     with st.spinner("Matching the cash on account to open items…"):
         cash = _cash(*_key(), as_of, _decided())
     if cash is None:
@@ -648,7 +657,7 @@ def _all_lines(url: str, version: int, as_of: date, decided: str) -> pd.DataFram
 
 
 def debtor_cash(as_of: date, customer_id: str) -> pd.DataFrame:
-    """One debtor's payments on account and what they most likely pay (default rules): their rows of the
+    """One debtor's payments on account and what they most likely pay (saved rules): their rows of the
     shared match, which the debtor list has read already."""
     cash = _cash(*_key(), as_of, _decided())
     return cash.of(customer_id).proposals if cash is not None else pd.DataFrame(columns=unapplied.COLUMNS)

@@ -1093,11 +1093,15 @@ def unapplied_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the latest date in the data).")]
     = None,
     db_url: DbOption = None,
-    tolerance: Annotated[float, typer.Option(min=0, max=10, help="Percent of an invoice a payment may be short or "
-                                             "over by and still match it (bank charges).")] = 1.0,
+    tolerance: Annotated[float | None, typer.Option(min=0, max=10, help="Percent of an invoice a payment may be "
+                                                    "short or over by and still match it (bank charges; default: "
+                                                    "the saved rules', at first 1).")] = None,
     discount: Annotated[list[float] | None, typer.Option("--discount", help="A cash discount in percent to try "
-                                                         "(repeatable; default 2 and 3).")] = None,
+                                                         "(repeatable; default: the saved rules', at first 2 and "
+                                                         "3).")] = None,
     no_discounts: Annotated[bool, typer.Option("--no-discounts", help="Try no cash discount.")] = False,
+    save: Annotated[bool, typer.Option("--save", help="Save these rules for every page, the plan, the forecast and "
+                                       "the other commands (decisions are made on their proposals).")] = False,
     lines: Annotated[bool, typer.Option("--lines", help="With --out FILE.csv: the clearing lines (one per item to "
                                         "clear) instead of one row per payment.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx (both sheets: the proposals "
@@ -1105,12 +1109,23 @@ def unapplied_cmd(
 ) -> None:
     """Payments on account and the open items they most likely pay: proposals for cash application."""
     xlsx = _check_out(out_file) if out_file else False
+    if discount and no_discounts:
+        _fail(ArboardError("Give --discount or --no-discounts, not both."), 2)
+    engine = _open(db_url)
+    saved = unapplied.saved_settings(engine)
     try:
-        rules = unapplied.MatchSettings(tolerance=tolerance, discounts=() if no_discounts else
-                                        tuple(discount) if discount else unapplied.MatchSettings().discounts)
+        rules = unapplied.MatchSettings(tolerance=saved.tolerance if tolerance is None else tolerance,
+                                        discounts=() if no_discounts else tuple(discount) if discount
+                                        else saved.discounts)
     except ArboardError as exc:
         _fail(exc, 2)
-    engine = _open(db_url)
+    if save:
+        unapplied.save_settings(engine, rules)
+        out.print(f"Saved the match rules for every page and command: {unapplied.settings_words(rules)}.",
+                  highlight=False)
+    elif rules != saved:
+        out.print(f"Not the saved rules ({unapplied.settings_words(saved)}): the pages, the plan and the forecast "
+                  "match with those; --save makes these the rules.", highlight=False)
     day = _as_of(as_of, engine)
     rates = fx.load(engine)
     cash = unapplied.match_payments(engine, day, settings=rules, rates=rates)
@@ -1175,7 +1190,7 @@ def cash_decision_cmd(
     note: Annotated[str | None, typer.Option(help="Why (a remittance advice, the debtor's word).")] = None,
     db_url: DbOption = None,
 ) -> None:
-    """Confirm or reject what payments on account most likely pay (the proposals of `arboard unapplied`, default
+    """Confirm or reject what payments on account most likely pay (the proposals of `arboard unapplied`, saved
     rules): confirmed ones count as applied everywhere, rejected ones nowhere (see arboard.cashdecisions)."""
     if decision not in CASH_DECISIONS:
         _fail(ArboardError(f"Decide {decision!r}? Choose confirm, reject or take-back."), 2)

@@ -1472,7 +1472,7 @@ def plan_inputs(engine: Engine, as_of: date, *, config=None, lookback_days: int 
     """Read what :func:`build_plan` needs as of ``as_of`` (segments under ``config``, default thresholds
     when None); the open items and credits of one debtor with ``customer_id``. ``profile_frame`` and
     ``promise_frame`` (:func:`arboard.promises.promises` of every debtor as of ``as_of``) and ``cash``
-    (the clearing lines of :func:`arboard.unapplied.match_payments` as of ``as_of``, default rules)
+    (the clearing lines of :func:`arboard.unapplied.match_payments` as of ``as_of``, saved rules)
     save reading them again when the caller has them. One debtor's own matches leave out their
     invoices another debtor's payment pays (never a High match); ``cash`` of the whole ledger has them."""
     from arboard import profiles, segments

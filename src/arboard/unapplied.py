@@ -41,6 +41,7 @@ reach pandas.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -54,7 +55,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from arboard import cashdecisions, events, fx, schema
-from arboard.db import fetch_frame, fetch_keyed
+from arboard.db import fetch_frame, fetch_keyed, get_meta_json, set_meta
 from arboard.errors import ArboardError
 from arboard.openitems import days_past, open_items, payments_on_account
 
@@ -142,6 +143,36 @@ class MatchSettings:
             if not 0 < d < 20:
                 raise ArboardError(f"A cash discount of {d:g}% is not one; give discounts above 0% and below 20%.")
         object.__setattr__(self, "discounts", tuple(sorted(set(float(d) for d in self.discounts))))
+
+
+RULES_KEY = "match_rules"  # meta: the match rules saved for every page, the plan and the command line
+
+
+def saved_settings(engine: Engine) -> MatchSettings:
+    """The match rules saved for everyone (:func:`save_settings`): what every page, the plan, the forecast and
+    the command line match with, so a decision made on a proposal holds wherever it is read. The defaults
+    when none are saved, or when the saved value was edited by hand into something that is not one."""
+    raw = get_meta_json(engine, RULES_KEY)
+    if isinstance(raw, dict):
+        try:
+            return MatchSettings(tolerance=float(raw["tolerance"]), discounts=tuple(float(d) for d in raw["discounts"]))
+        except (KeyError, TypeError, ValueError, ArboardError):
+            pass
+    return MatchSettings()
+
+
+def save_settings(engine: Engine, settings: MatchSettings) -> None:
+    """Save ``settings`` as the match rules of every page (:func:`saved_settings`)."""
+    with engine.begin() as conn:
+        set_meta(conn, RULES_KEY, json.dumps({"tolerance": settings.tolerance, "discounts": list(settings.discounts)}))
+
+
+def settings_words(settings: MatchSettings) -> str:
+    """The rules in a few words: "short or over by up to 1%, cash discounts of 2% and 3%"."""
+    discounts = [f"{d:g}%" for d in settings.discounts]
+    said = (" and ".join(discounts) if len(discounts) < 3 else ", ".join(discounts[:-1]) + " and " + discounts[-1])
+    return (f"short or over by up to {settings.tolerance:g}%, "
+            + (f"cash discount{'s' if len(discounts) > 1 else ''} of {said}" if discounts else "no cash discount"))
 
 
 def _windowed(items: sa.FromClause, ona: sa.FromClause) -> sa.Select:
@@ -637,7 +668,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     customer_id
         Only this debtor's payments (the same proposals as for everyone: debtors never share items).
     settings
-        The tolerance and cash discounts tried (:class:`MatchSettings`; its defaults when None).
+        The tolerance and cash discounts tried (:class:`MatchSettings`; the saved ones when None,
+        :func:`saved_settings`).
     rates
         For all currencies (``currency`` None) with active rates, a last column ``amount_value``
         holds each payment in the reporting currency, which :func:`summary` adds up.
@@ -658,7 +690,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
         payment: what to key into the ERP. What each debtor with cash on account has overdue, per
         currency, for :func:`summary`.
     """
-    settings = settings or MatchSettings()
+    settings = settings or saved_settings(engine)
     events.ensure_current(engine)  # partial payments come from the derived balance events
     found = _candidates(engine, as_of, settings, customer_id)
     payments, balances = found.payments, found.overdue

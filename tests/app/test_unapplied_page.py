@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pandas as pd
@@ -168,3 +169,47 @@ def test_a_proposal_is_confirmed_or_rejected_on_the_page(monkeypatch, tmp_path):
     assert at.dataframe[0].value.iloc[0]["decision"] == ""
     over = run_page()
     assert over.dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 500
+
+
+def test_the_match_rules_are_saved_for_every_page(monkeypatch, tmp_path):
+    from arboard import db, unapplied
+
+    _ledger(monkeypatch, tmp_path, pd.DataFrame({
+        "payment_id": ["P1"], "invoice_id": [None], "customer_id": ["C1"], "payment_date": [date(2026, 10, 25)],
+        "amount": [495.0], "currency": ["EUR"]}))
+    at = run_page("pages/unapplied.py")
+    assert not at.exception and not at.warning
+    assert at.dataframe[0].value.iloc[0]["match"] == "Short payment"  # 1% short: Low, counted once confirmed
+    at.session_state["ua_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="ua_confirm").click().run()
+    assert not at.exception
+    assert run_page().dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 500
+    # Exact amounts only, tried on the page: the other pages keep the saved rules, and nobody decides on
+    # proposals those rules do not make.
+    at.slider(key="ua_tolerance").set_value(0.0).run()
+    assert not at.exception
+    assert "Trying other rules than the saved ones (short or over by up to 1%, cash discounts of 2% and 3%)" \
+        in at.warning[0].value
+    at.session_state["ua_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()  # the matched list is empty now: a selection left over counts for nothing
+    assert not at.exception and at.button(key="ua_confirm").disabled
+    at.segmented_control(key="ua_show").set_value("all").run()
+    at.session_state["ua_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.button(key="ua_confirm").disabled and at.button(key="ua_reject").disabled
+    assert run_page().dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 500
+    # Saved: every page matches so; the confirmed short payment is a proposal no more.
+    at.button(key="ua_save_rules").click().run()
+    assert not at.exception and not at.warning
+    assert at.success[0].value == ("Saved: every page now matches with short or over by up to 0%, cash discounts of "
+                                   "2% and 3%.")
+    engine = db.open_database(os.environ["ARBOARD_DB_URL"])
+    assert unapplied.saved_settings(engine).tolerance == 0.0
+    engine.dispose()
+    assert run_page().dataframe[0].value.set_index("customer_id").loc["C1", "overdue_paid"] == 0
+    again = run_page("pages/unapplied.py")  # another session starts from the saved rules
+    assert not again.exception and not again.warning
+    assert again.slider(key="ua_tolerance").value == 0.0
+    again.segmented_control(key="ua_show").set_value("all").run()
+    assert again.dataframe[0].value.iloc[0]["match"] == "No match"
