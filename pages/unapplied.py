@@ -23,13 +23,15 @@ controls.kept("ua_tolerance", saved.tolerance)
 tolerance = c[1].slider("Short or over by up to", 0.0, max(5.0, saved.tolerance), step=0.25, key="ua_tolerance",
                         format="%.2f%%",
                         help="A payment this close to one open invoice (a share of the invoice) is proposed as a short "
-                             "payment (bank charges, a small deduction) or an overpayment. 0%: exact amounts only.")
+                             "payment (bank charges, a small deduction) or an overpayment. 0%: exact amounts only. "
+                             "Saved for every page: another value is tried here until you save it.")
 DISCOUNT_CHOICES = sorted({1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, *saved.discounts})
 controls.kept_among("ua_discounts", DISCOUNT_CHOICES, list(saved.discounts))
 discounts = c[2].multiselect("Cash discounts debtors take", DISCOUNT_CHOICES, key="ua_discounts",
                              format_func=lambda d: f"{d:g}%",
                              help="A payment that is one invoice, or the oldest items together, less one of these "
-                                  "to the cent is proposed as paid less a cash discount (2/10 net 30 terms).")
+                                  "to the cent is proposed as paid less a cash discount (2/10 net 30 terms). Saved "
+                                  "for every page: other discounts are tried here until you save them.")
 st.caption("A payment the ERP could not match (an invoice number it did not read, several invoices in one "
            "transfer, a discount or bank charges taken off) sits on the debtor's account while the invoices it paid "
            "stay open: the aging overstates what is overdue and the debtor is chased for what they paid. Each "
