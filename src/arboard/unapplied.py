@@ -606,23 +606,32 @@ def adding_up(amounts: list[int], target: int) -> list[tuple[int, ...]]:
     return sorted(found)[:MAX_SETS + 1]
 
 
-def _combinations(by_id: _Paid, pool: pd.DataFrame) -> tuple[list[_Option], dict[str, int]]:
-    """The items-that-add-up readings of each payment: one option per set of its debtor's open invoices (per
-    currency) that adds up to it, and how many sets add up per payment (more than :data:`MAX_SETS`: no
-    option, the debtor is to be asked)."""
+class _Sets(NamedTuple):
+    """The items-that-add-up readings (:func:`_combinations`)."""
+
+    options: list[_Option]  # one per set of a debtor's open invoices that adds up to a payment
+    count: dict[str, int]  # payment id -> how many sets are proposed (several: the note says so)
+    crowded: set[str]  # the payments more than MAX_SETS sets add up to (in a currency): no option, ask the debtor
+
+
+def _combinations(by_id: _Paid, pool: pd.DataFrame) -> _Sets:
+    """The items-that-add-up readings of each payment, from its debtor's open invoices below the amount (per
+    currency; ``pool``, found by the database where few enough)."""
     amount, received = by_id
-    options, sets = [], {}
+    options, count, crowded = [], {}, set()
     pool = pool.sort_values(["payment_id", "currency", "position"], kind="stable")
     for (pid, _currency), part in pool.groupby(["payment_id", "currency"], sort=False):
         ids, due = part["invoice_id"].tolist(), part["due_date"].tolist()
         found = adding_up([cents(a) for a in part["open_amount"].tolist()], amount[pid])
-        sets[pid] = sets.get(pid, 0) + len(found)
         if len(found) > MAX_SETS:
+            crowded.add(pid)
             continue
+        if found:
+            count[pid] = count.get(pid, 0) + len(found)
         for each in found:
             options.append(_Option(RANK["combination"], 0, received[pid], pid, min(due[i] for i in each),
                                    "combination", None, tuple(ids[i] for i in each), False, None))
-    return options, sets
+    return _Sets(options, count, crowded)
 
 
 @dataclass(frozen=True)
@@ -715,8 +724,8 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     by_id = _Paid({pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)},
                   dict(zip(payments["payment_id"], payments["payment_date"], strict=True)))
     options = _options(by_id, found.singles, found.several, found.elsewhere, found.named_other, settings)
-    combined, sets = _combinations(by_id, found.combinable)
-    options = sorted(options + combined, key=_Option.order)
+    sets = _combinations(by_id, found.combinable)
+    options = sorted(options + sets.options, key=_Option.order)
     chosen = _named(by_id, found.named, settings, item, options)
     used = {i for p in chosen.values() for i in p.items}
     named_ids = found.named.groupby("payment_id")["invoice_id"].agg(frozenset).to_dict()
@@ -743,7 +752,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
                 why = twice[p.payment_id]
             elif p.payment_id in readable:
                 why = "What it could pay is proposed for another payment: ask the debtor."
-            elif sets.get(p.payment_id, 0) > MAX_SETS:
+            elif p.payment_id in sets.crowded:
                 why = (f"More than {MAX_SETS} sets of the debtor's open invoices add up to it: ask the debtor "
                        "which it pays.")
             else:
@@ -756,8 +765,10 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
         open_total = proposal.owed / 100
         overdue = sum(a for r, a in zip(mine, proposal.applied, strict=True)
                       if r.due_date < day and r.open_amount > 0) / 100
-        same = (sets if proposal.rule == "combination" else alike).get(
-            p.payment_id if proposal.rule == "combination" else (p.payment_id, proposal.rule), 1)
+        if proposal.rule == "combination":
+            same = sets.count.get(p.payment_id, 1)
+        else:
+            same = alike.get((p.payment_id, proposal.rule), 1)
         note = _note(proposal, mine, same, owner,
                      named_some=bool(named_ids.get(p.payment_id, frozenset()) & set(proposal.items)))
         rows.append((p.payment_id, proposal.rule, proposal.items, proposal.applied, mine[0].currency, open_total,
