@@ -47,19 +47,23 @@ try:
 except ArboardError as exc:
     st.error(md(exc))
     st.stop()
+cash = cache.unapplied_cash(as_of, currency, rules)
+s = None if cash.empty else unapplied.summary(cash, rates=cache.exchange_rates())
 logform.flash("ua_rules")
 unsaved = rules != saved
 if unsaved:
     r1, r2 = st.columns([4, 1.2], vertical_alignment="center")
+    fits = count(s.outdated, "decision no longer fits its", "decisions no longer fit their") if s else ""
+    changed = (f" Under these rules {fits} proposal (Outdated below): decide again after saving."
+               if s is not None and s.outdated else "")
     r1.warning(f"Trying other rules than the saved ones ({unapplied.settings_words(saved)}). The other pages, the "
                "plan, the forecast and the command line match with the saved rules, and proposals are confirmed or "
-               "rejected on theirs: save these to decide on what you see.", icon=":material/tune:")
+               f"rejected on theirs: save these to decide on what you see.{changed}", icon=":material/tune:")
     if r2.button("Save for every page", key="ua_save_rules", width="stretch",
                  help=f"Make {unapplied.settings_words(rules)} the rules of every page and command."):
         logform.attempt("ua_rules", lambda: unapplied.save_settings(state.engine(), rules),
                         f"Saved: every page now matches with {unapplied.settings_words(rules)}.")
-cash = cache.unapplied_cash(as_of, currency, rules)
-if cash.empty:
+if s is None:
     if not state.ledger_summary().counts["payments"]:
         st.info("No payments are loaded, so there is no cash on account to match. Load a payments file on the "
                 "**Data** page: payments with no invoice (or one the ledger does not know) are the cash on account.")
@@ -68,7 +72,6 @@ if cash.empty:
                 + (f" in {currency}" if currency else "") + ": every payment received is applied to an invoice.")
     st.stop()
 
-s = unapplied.summary(cash, rates=cache.exchange_rates())
 m = st.columns(4)
 m[0].metric("Cash on account", money(s.amount, cur, compact=True),
             help=f"{count(s.count, 'payment')} received and not applied to an invoice by {as_of:%d %b %Y}; the "

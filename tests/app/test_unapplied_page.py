@@ -191,6 +191,7 @@ def test_the_match_rules_are_saved_for_every_page(monkeypatch, tmp_path):
     assert not at.exception
     assert "Trying other rules than the saved ones (short or over by up to 1%, cash discounts of 2% and 3%)" \
         in at.warning[0].value
+    assert "Under these rules 1 decision no longer fits its proposal (Outdated below)" in at.warning[0].value
     at.session_state["ua_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()  # the matched list is empty now: a selection left over counts for nothing
     assert not at.exception and at.button(key="ua_confirm").disabled
