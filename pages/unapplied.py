@@ -37,9 +37,9 @@ st.caption("A payment the ERP could not match (an invoice number it did not read
            "stay open: the aging overstates what is overdue and the debtor is chased for what they paid. Each "
            "payment is read as a clerk would: first the invoice numbers its remittance reference names (with or "
            "without dashes, in any case); then by amount: one invoice exactly, the oldest items together, either "
-           "less a cash discount, two to four newer invoices that add up to it, one invoice a little short or over, "
-           "and last another debtor's only invoice of that amount. Apply them in the ERP; its next export brings "
-           "them applied. "
+           "less a cash discount, two to four newer invoices that add up to it (or less a discount), one invoice "
+           "a little short or over, and last another debtor's only invoice of that amount. Apply them in the "
+           "ERP; its next export brings them applied. "
            f"{consolidated}")
 
 try:

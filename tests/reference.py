@@ -249,16 +249,16 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
         MAX_COMBINED,
         MAX_SETS,
         MIN_KEY,
-        ODDS,
         RANK,
         TWICE_DAYS,
         WORD_BREAK,
         MatchSettings,
         cents,
         classify,
+        combinable,
+        discounted_items,
         key,
         reference_keys,
-        subsets,
     )
 
     def band(amount: float) -> int:
@@ -323,16 +323,23 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
                         rule = "oldest" if read[0] == "exact" else "discount"
                         options.append((RANK[rule], abs(paid - owed), p.payment_date, p.payment_id,
                                         min(t.due_date for t in taken), rule, tuple(t.invoice_id for t in taken)))
-            # Two to four of the debtor's invoices below the amount that add up to it, every set tried, where
-            # they are few enough; none when more than MAX_SETS sets do.
-            pool = [r for r in run if open_[r.invoice_id] > 0.005 and cents(open_[r.invoice_id]) < paid
-                    and r.invoice_date <= p.payment_date]
-            if len(pool) >= 2 and subsets(len(pool)) * ODDS < paid:
-                sets = [c for k in range(2, MAX_COMBINED + 1) for c in itertools.combinations(pool, k)
-                        if sum(cents(open_[r.invoice_id]) for r in c) == paid]
-                if len(sets) <= MAX_SETS:
-                    options += [(RANK["combination"], 0, p.payment_date, p.payment_id, min(r.due_date for r in c),
-                                 "combination", tuple(r.invoice_id for r in c)) for c in sets]
+            # Two to four of the debtor's invoices that add up to it, every set tried: those below the amount
+            # for it exactly, those within reach less a discount, where few enough; none when more than
+            # MAX_SETS sets do.
+            issued = [r for r in run if open_[r.invoice_id] > 0.005 and r.invoice_date <= p.payment_date]
+            below = [r for r in issued if cents(open_[r.invoice_id]) < paid]
+            more = [r for r in issued if discounted_items(cents(open_[r.invoice_id]), paid, max(discounts))
+                    ] if discounts else []
+            exact, discounted = combinable(len(below), len(more), paid, rules)
+            sets = []
+            for pool, fit in ((below if exact else [], "exact"), (more if discounted else [], "discount")):
+                for c in (c for k in range(2, MAX_COMBINED + 1) for c in itertools.combinations(pool, k)):
+                    total = sum(cents(open_[r.invoice_id]) for r in c)
+                    if (read := classify(paid, total, len(c), rules)) is not None and read[0] == fit:
+                        sets.append((abs(paid - total), c))
+            if len(sets) <= MAX_SETS:
+                options += [(RANK["combination"], gap, p.payment_date, p.payment_id, min(r.due_date for r in c),
+                             "combination", tuple(r.invoice_id for r in c)) for gap, c in sets]
         # The one open invoice of another debtor for exactly the amount.
         others = [r for r in rows if r.customer_id != p.customer_id and open_[r.invoice_id] > 0.005
                   and cents(open_[r.invoice_id]) == paid and r.invoice_date <= p.payment_date

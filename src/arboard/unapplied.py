@@ -24,9 +24,10 @@ Then by amount, surest first:
    add up to the payment exactly; or, leaving out the disputed ones, which debtors hold back.
 3. **Less a cash discount**: either of the above less a usual cash discount (2% or 3%), to the cent.
 4. **Items that add up**: two to four of the debtor's open invoices, not the oldest run, add up to the
-   payment exactly (a transfer for this month's invoices while an older one waits). Only when the debtor
-   has few enough open invoices below the amount that chance would seldom give such a sum, and not when
-   more than :data:`MAX_SETS` sets do (one to ask the debtor about); of several, the oldest.
+   payment exactly, or less a cash discount (a transfer for this month's invoices, within the discount
+   period, while an older one waits). Only when the debtor has few enough open invoices within reach of
+   the amount that chance would seldom give such a total, and not when more than :data:`MAX_SETS` sets
+   do (one to ask the debtor about); of several, the exact ones first, then the oldest.
 5. **Short or over payment**: one invoice within a tolerance (bank charges, a small deduction).
 6. **Another debtor's invoice**: the only open invoice in the ledger for exactly the amount belongs to
    another debtor (a group company paying for it, a payment posted to the wrong account), when the
@@ -73,6 +74,7 @@ CHANCE = 0.1
 # expected number hitting it by chance is below CHANCE); more than MAX_SETS sets adding up is no proposal.
 MAX_COMBINED = 4
 MAX_SETS = 10
+SPREAD = MAX_COMBINED + 1  # the totals a set of up to MAX_COMBINED items may have, less a discount to the cent
 # A remittance text is split into words at blanks and list separators; an invoice number is compared as
 # its letters and digits only, in capitals ("inv-000123" names INV000123), and must hold a digit and be
 # MIN_KEY long: a shorter "number" (a day, "Nr 5") names nothing for sure.
@@ -376,19 +378,29 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
                .select_from(ends.join(win, sa.and_(win.c.customer_id == ends.c.customer_id,
                                                   win.c.currency == ends.c.currency, win.c.position <= ends.c.upto)))
                .where(sa.or_(~ends.c.skip_disputed, win.c.undisputed)))
-    # Items that add up: the debtor's open invoices below the amount, issued by the payment's day, where
-    # they are few enough (per currency) that chance would seldom give the sum.
-    pool = (sa.select(ona.c.payment_id, ona.c.amount.label("paid"), win.c.invoice_id, win.c.currency,
+    # Items that add up: the debtor's open invoices below the amount (or within reach of it less a discount),
+    # issued by the payment's day, where they are few enough (per currency) that chance would seldom give
+    # the total (:func:`combinable`, which decides after on the same counts).
+    item_cents, paid_cents = sa.func.round(win.c.open_amount * 100), sa.func.round(ona.c.amount * 100)
+    below = item_cents < paid_cents
+    widest_discount = max(settings.discounts, default=0.0)
+    reach = (item_cents * (100 - widest_discount) < paid_cents * 100 + 50 * MAX_COMBINED if settings.discounts
+             else below)
+    per_account = {"partition_by": (ona.c.payment_id, win.c.currency)}
+    pool = (sa.select(ona.c.payment_id, paid_cents.label("paid"), win.c.invoice_id, win.c.currency,
                       win.c.due_date, win.c.open_amount, win.c.undisputed, win.c.position,
-                      sa.func.count().over(partition_by=(ona.c.payment_id, win.c.currency)).label("size"))
+                      sa.func.sum(sa.case((below, 1), else_=0)).over(**per_account).label("below"),
+                      sa.func.count().over(**per_account).label("size"))
             .select_from(ona.join(win, _same_account(ona, win)))
-            .where(ona.c.amount > 0, win.c.open_amount > CENT, win.c.invoice_date <= ona.c.payment_date,
-                   sa.func.round(win.c.open_amount * 100) < sa.func.round(ona.c.amount * 100))
+            .where(ona.c.amount > 0, win.c.open_amount > CENT, win.c.invoice_date <= ona.c.payment_date, reach)
             .subquery("pool"))
+    tries = SPREAD * len(settings.discounts)
     combinable = (sa.select(*_part("combinable", payment_id=pool.c.payment_id, invoice_id=pool.c.invoice_id,
                                    currency=pool.c.currency, day=pool.c.due_date, amount=pool.c.open_amount,
                                    undisputed=pool.c.undisputed, position=pool.c.position))
-                  .where(pool.c.size >= 2, _subsets(pool.c.size) * ODDS < sa.func.round(pool.c.paid * 100)))
+                  .where(sa.or_(sa.and_(pool.c.below >= 2, _subsets(pool.c.below) * ODDS < pool.c.paid),
+                                sa.and_(sa.literal(tries > 0), pool.c.size >= 2,
+                                        _subsets(pool.c.size) * (ODDS * max(tries, 1)) < pool.c.paid))))
     # Another debtor's invoice for exactly the amount, when only one in the ledger is: a group company
     # paying for another, or a payment posted to the wrong account.
     cust = schema.customers
@@ -576,34 +588,73 @@ def _options(by_id: _Paid, singles: pd.DataFrame, several: pd.DataFrame, elsewhe
     return options
 
 
-def adding_up(amounts: list[int], target: int) -> list[tuple[int, ...]]:
-    """The sets of 2 to :data:`MAX_COMBINED` of ``amounts`` (positive cents) that add up to ``target``
-    exactly, as sorted index tuples in order; ``MAX_SETS + 1`` of them when more do (too many to propose
-    one: the search stops there). Pairs' sums are looked up (meet in the middle), not every set walked."""
+def adding_up(amounts: list[int], sums: dict[int, tuple[int, int]], keep=None) -> list[tuple[int, ...]]:
+    """The sets of 2 to :data:`MAX_COMBINED` of ``amounts`` (positive cents) whose total lies within
+    ``sums[size]`` (lowest, highest, both included; no entry: that size is not tried) and that
+    ``keep(total, size)`` accepts (all when None), as sorted index tuples in order; ``MAX_SETS + 1`` of
+    them when more do (too many to propose one: the search stops there). Pairs' sums are looked up (meet
+    in the middle), not every set walked."""
     n = len(amounts)
     pairs: dict[int, list[tuple[int, int]]] = {}
     for i in range(n):
         for j in range(i + 1, n):
             pairs.setdefault(amounts[i] + amounts[j], []).append((i, j))
-    found: set[tuple[int, ...]] = set(pairs.get(target, ()))
-    if len(found) > MAX_SETS:
+    found: set[tuple[int, ...]] = set()
+
+    def add(each: tuple[int, ...]) -> bool:  # True: too many
+        if keep is None or keep(sum(amounts[i] for i in each), len(each)):
+            found.add(tuple(sorted(each)))
+        return len(found) > MAX_SETS
+
+    def done() -> list[tuple[int, ...]]:
         return sorted(found)[:MAX_SETS + 1]
-    if MAX_COMBINED >= 3:
+
+    lo, hi = sums.get(2, (1, 0))
+    for total in range(lo, hi + 1):
+        for pair in pairs.get(total, ()):
+            if add(pair):
+                return done()
+    if 3 in sums:
+        lo, hi = sums[3]
         for k in range(n):
-            for i, j in pairs.get(target - amounts[k], ()):
-                if k != i and k != j:
-                    found.add(tuple(sorted((i, j, k))))
-                    if len(found) > MAX_SETS:
-                        return sorted(found)[:MAX_SETS + 1]
-    if MAX_COMBINED >= 4:
+            for total in range(lo - amounts[k], hi - amounts[k] + 1):
+                for i, j in pairs.get(total, ()):
+                    if k != i and k != j and add((i, j, k)):
+                        return done()
+    if 4 in sums:
+        lo, hi = sums[4]
         for total, firsts in pairs.items():
-            for a in firsts:
-                for b in pairs.get(target - total, ()):
-                    if len({*a, *b}) == 4:
-                        found.add(tuple(sorted(a + b)))
-                        if len(found) > MAX_SETS:
-                            return sorted(found)[:MAX_SETS + 1]
-    return sorted(found)[:MAX_SETS + 1]
+            for rest in range(lo - total, hi - total + 1):
+                for b in pairs.get(rest, ()):
+                    for a in firsts:
+                        if len({*a, *b}) == 4 and add(a + b):
+                            return done()
+    return done()
+
+
+def sums_for(paid: int, discount: float | None = None) -> dict[int, tuple[int, int]]:
+    """The totals (cents) a set of each size may have to be read as paid by ``paid`` cents: exactly, or less
+    ``discount`` percent (:func:`classify`'s test, half a cent per item; a cent wider each side, for
+    :func:`adding_up`'s ``keep`` to decide)."""
+    if discount is None:
+        return {k: (paid, paid) for k in range(2, MAX_COMBINED + 1)}
+    return {k: (math.floor((100 * paid - 50 * k) / (100 - discount)) - 1,
+                math.ceil((100 * paid + 50 * k) / (100 - discount)) + 1) for k in range(2, MAX_COMBINED + 1)}
+
+
+def discounted_items(amount: int, paid: int, widest: float) -> bool:
+    """An item of ``amount`` cents may be part of a set that ``paid`` cents pays less a cash discount of at
+    most ``widest`` percent (every other item at least a cent)."""
+    return amount * (100 - widest) < 100 * paid + 50 * MAX_COMBINED
+
+
+def combinable(exact: int, discounted: int, paid: int, settings: MatchSettings) -> tuple[bool, bool]:
+    """Whether the items-that-add-up rule tries the sets of ``exact`` items below ``paid`` cents for the exact
+    amount, and those of ``discounted`` items (:func:`discounted_items`) less a discount: only where chance
+    would seldom give such a total (the discounted totals are SPREAD per size and discount)."""
+    tries = SPREAD * len(settings.discounts)
+    return (exact >= 2 and subsets(exact) * ODDS < paid,
+            bool(tries) and discounted >= 2 and subsets(discounted) * ODDS * tries < paid)
 
 
 class _Sets(NamedTuple):
@@ -614,23 +665,38 @@ class _Sets(NamedTuple):
     crowded: set[str]  # the payments more than MAX_SETS sets add up to (in a currency): no option, ask the debtor
 
 
-def _combinations(by_id: _Paid, pool: pd.DataFrame) -> _Sets:
-    """The items-that-add-up readings of each payment, from its debtor's open invoices below the amount (per
-    currency; ``pool``, found by the database where few enough)."""
+def _combinations(by_id: _Paid, pool: pd.DataFrame, settings: MatchSettings) -> _Sets:
+    """The items-that-add-up readings of each payment, exactly or less a cash discount, from its debtor's open
+    invoices (per currency; ``pool``, what the database found where few enough)."""
     amount, received = by_id
     options, count, crowded = [], {}, set()
+    widest = max(settings.discounts, default=0.0)
     pool = pool.sort_values(["payment_id", "currency", "position"], kind="stable")
     for (pid, _currency), part in pool.groupby(["payment_id", "currency"], sort=False):
-        ids, due = part["invoice_id"].tolist(), part["due_date"].tolist()
-        found = adding_up([cents(a) for a in part["open_amount"].tolist()], amount[pid])
-        if len(found) > MAX_SETS:
+        paid, ids, due = amount[pid], part["invoice_id"].tolist(), part["due_date"].tolist()
+        owed = [cents(a) for a in part["open_amount"].tolist()]
+        below = [i for i, a in enumerate(owed) if a < paid]
+        more = [i for i, a in enumerate(owed) if discounted_items(a, paid, widest)] if settings.discounts else []
+        exact, discounted = combinable(len(below), len(more), paid, settings)
+        read: dict[tuple[int, ...], tuple[str, float | None]] = {}
+        if exact:
+            read.update((tuple(below[i] for i in each), ("exact", None))
+                        for each in adding_up([owed[i] for i in below], sums_for(paid)))
+        for d in settings.discounts if discounted else ():
+            def fits(total: int, size: int, d: float = d, paid: int = paid) -> bool:
+                return classify(paid, total, size, settings) == ("discount", d)
+            read.update((tuple(more[i] for i in each), ("discount", d))
+                        for each in adding_up([owed[i] for i in more], sums_for(paid, d), fits))
+        if len(read) > MAX_SETS:
             crowded.add(pid)
             continue
-        if found:
-            count[pid] = count.get(pid, 0) + len(found)
-        for each in found:
-            options.append(_Option(RANK["combination"], 0, received[pid], pid, min(due[i] for i in each),
-                                   "combination", None, tuple(ids[i] for i in each), False, None))
+        if read:
+            count[pid] = count.get(pid, 0) + len(read)
+        for each, (how, discount) in read.items():
+            total = sum(owed[i] for i in each)
+            options.append(_Option(RANK["combination"], abs(paid - total), received[pid], pid,
+                                   min(due[i] for i in each), "combination", discount, tuple(ids[i] for i in each),
+                                   False, _settle((how, discount))))
     return _Sets(options, count, crowded)
 
 
@@ -724,7 +790,7 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     by_id = _Paid({pid: cents(a) for pid, a in zip(payments["payment_id"], payments["amount"], strict=True)},
                   dict(zip(payments["payment_id"], payments["payment_date"], strict=True)))
     options = _options(by_id, found.singles, found.several, found.elsewhere, found.named_other, settings)
-    sets = _combinations(by_id, found.combinable)
+    sets = _combinations(by_id, found.combinable, settings)
     options = sorted(options + sets.options, key=_Option.order)
     chosen = _named(by_id, found.named, settings, item, options)
     used = {i for p in chosen.values() for i in p.items}
