@@ -42,6 +42,7 @@ reach pandas.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -614,17 +615,19 @@ def adding_up(amounts: list[int], sums: dict[int, tuple[int, int]], keep=None) -
         for pair in pairs.get(total, ()):
             if add(pair):
                 return done()
-    if 3 in sums:
+    if 3 in sums and n >= 3:
         lo, hi = sums[3]
         for k in range(n):
             for total in range(lo - amounts[k], hi - amounts[k] + 1):
                 for i, j in pairs.get(total, ()):
                     if k != i and k != j and add((i, j, k)):
                         return done()
-    if 4 in sums:
+    if 4 in sums and n >= 4:
         lo, hi = sums[4]
         for total, firsts in pairs.items():
-            for rest in range(lo - total, hi - total + 1):
+            if 2 * total > hi:  # the set's pair of the smaller total comes first: each set is met once or twice
+                continue
+            for rest in range(max(lo - total, total), hi - total + 1):
                 for b in pairs.get(rest, ()):
                     for a in firsts:
                         if len({*a, *b}) == 4 and add(a + b):
@@ -672,9 +675,15 @@ def _combinations(by_id: _Paid, pool: pd.DataFrame, settings: MatchSettings) -> 
     options, count, crowded = [], {}, set()
     widest = max(settings.discounts, default=0.0)
     pool = pool.sort_values(["payment_id", "currency", "position"], kind="stable")
-    for (pid, _currency), part in pool.groupby(["payment_id", "currency"], sort=False):
-        paid, ids, due = amount[pid], part["invoice_id"].tolist(), part["due_date"].tolist()
-        owed = [cents(a) for a in part["open_amount"].tolist()]
+    # Plain lists cut at each payment and currency: a pandas group per payment took 1.5 s at 10M invoices.
+    columns = [pool[c].tolist() for c in ("payment_id", "currency", "invoice_id", "due_date", "open_amount")]
+    rows = list(zip(*columns, strict=True))
+    cuts = [*(i for i in range(len(rows)) if i == 0 or rows[i][:2] != rows[i - 1][:2]), len(rows)]
+    for start, end in itertools.pairwise(cuts):
+        part = rows[start:end]
+        pid = part[0][0]
+        paid, ids, due = amount[pid], [r[2] for r in part], [r[3] for r in part]
+        owed = [cents(r[4]) for r in part]
         below = [i for i, a in enumerate(owed) if a < paid]
         more = [i for i, a in enumerate(owed) if discounted_items(a, paid, widest)] if settings.discounts else []
         exact, discounted = combinable(len(below), len(more), paid, settings)
