@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from arboard.words import counted
+from arboard.words import counted, listed
 
 
 def test_one_takes_the_singular_and_its_verb():
@@ -17,3 +17,7 @@ def test_one_takes_the_singular_and_its_verb():
 def test_counts_from_pandas_show_no_decimals():
     assert counted(np.int64(1), "row") == "1 row"
     assert counted(np.float64(3.0), "item") == "3 items"
+
+
+def test_a_list_in_a_sentence():
+    assert [listed(x) for x in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == ["", "a", "a and b", "a, b and c"]

@@ -43,6 +43,7 @@ from arboard.db import fetch_frame, get_meta_json, set_meta
 from arboard.errors import ArboardError
 from arboard.kpis import add_months, month_end
 from arboard.openitems import days_past, open_items
+from arboard.words import listed
 
 KEY = "interest_terms"
 MAX_RATE = 50.0  # percent a year: a typo guard (usury caps are far lower)
@@ -167,7 +168,7 @@ class InterestTerms:
             said += [(rates(c, "" if said or i else " a year"), f" from {_day_text(c.valid_from)}")
                      for i, c in enumerate(shown)]
             texts = [rate + since for rate, since in said]
-            text = "interest at " + (texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1])
+            text = "interest at " + listed(texts)
             if len(shown) < len(self.changes):
                 text += f" ({len(self.changes) + 1} rates in all)"
             parts.append(text)

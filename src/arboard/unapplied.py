@@ -60,6 +60,7 @@ from arboard import cashdecisions, events, fx, schema
 from arboard.db import fetch_frame, fetch_keyed, get_meta_json, set_meta
 from arboard.errors import ArboardError
 from arboard.openitems import days_past, open_items, payments_on_account
+from arboard.words import listed
 
 CENT = 0.005  # amounts equal to the cent
 SLACK = 0.02  # the database's search is this much wider than the rules, which then decide in whole cents
@@ -173,9 +174,9 @@ def save_settings(engine: Engine, settings: MatchSettings) -> None:
 def settings_words(settings: MatchSettings) -> str:
     """The rules in a few words: "short or over by up to 1%, cash discounts of 2% and 3%"."""
     discounts = [f"{d:g}%" for d in settings.discounts]
-    said = (" and ".join(discounts) if len(discounts) < 3 else ", ".join(discounts[:-1]) + " and " + discounts[-1])
     return (f"short or over by up to {settings.tolerance:g}%, "
-            + (f"cash discount{'s' if len(discounts) > 1 else ''} of {said}" if discounts else "no cash discount"))
+            + (f"cash discount{'s' if len(discounts) > 1 else ''} of {listed(discounts)}" if discounts
+               else "no cash discount"))
 
 
 def _windowed(items: sa.FromClause, ona: sa.FromClause) -> sa.Select:

@@ -6,7 +6,7 @@ it has, and the verb that follows agrees with it.
 
 from __future__ import annotations
 
-__all__ = ["counted", "first_few"]
+__all__ = ["counted", "first_few", "listed"]
 
 
 def counted(n: int | float, singular: str, plural: str | None = None) -> str:
@@ -43,3 +43,14 @@ def first_few(names: list[str], n: int = 3) -> str:
     'P1, P2, P3 and 2 more'
     """
     return ", ".join(names[:n]) + (f" and {len(names) - n:,} more" if len(names) > n else "")
+
+
+def listed(items: list[str]) -> str:
+    """``items`` as a sentence lists them: "a", "a and b", "a, b and c" ("" for none).
+
+    Examples
+    --------
+    >>> listed(["2%", "3%", "5%"])
+    '2%, 3% and 5%'
+    """
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
