@@ -218,12 +218,26 @@ def _config(config_json: str) -> SegmentConfig:
     return SegmentConfig.from_dict(json.loads(config_json))
 
 
+class Decided(NamedTuple):
+    """What decides which cash on account counts, for cache keys (neither is a data version: saving one does
+    not recompute every page): the version of the decisions on its proposals
+    (:func:`arboard.cashdecisions.version`) and the saved match rules (:func:`match_rules`)."""
+
+    version: str
+    tolerance: float
+    discounts: tuple[float, ...]
+
+    @property
+    def rules(self) -> unapplied.MatchSettings:
+        return unapplied.MatchSettings(tolerance=self.tolerance, discounts=self.discounts)
+
+
 class Written(NamedTuple):
     """What is written in arboard beside the ledger and changes a plan, for cache keys (not a data version,
-    so recording one does not recompute every page): the cash decisions' version and the active holds
-    (added or lifted, never edited)."""
+    so recording one does not recompute every page): the cash decisions and match rules, and the active
+    holds (added or lifted, never edited)."""
 
-    decided: str
+    decided: Decided
     holds: tuple[str, ...]
 
 
@@ -231,13 +245,10 @@ def _written_key(as_of: date) -> Written:
     return Written(_decided(), tuple(sorted(holds.active(state.engine(), as_of)["hold_id"])))
 
 
-def _decided() -> str:
-    """What decides which cash on account counts, for cache keys: the version of the decisions on its proposals
-    (:func:`arboard.cashdecisions.version`) and the saved match rules (:func:`match_rules`). Neither is a data
-    version: saving one does not recompute every page."""
+def _decided() -> Decided:
     engine = state.engine()
     rules = unapplied.saved_settings(engine)
-    return f"{cashdecisions.version(engine)}|{rules.tolerance!r}|{rules.discounts!r}"
+    return Decided(cashdecisions.version(engine), rules.tolerance, rules.discounts)
 
 
 def match_rules() -> unapplied.MatchSettings:
@@ -615,7 +626,7 @@ def _unapplied(url, version, as_of, currency, tolerance, discounts) -> unapplied
 
 
 @st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
-def _decisions(url, decided) -> pd.DataFrame:
+def _decisions(url, version) -> pd.DataFrame:
     return cashdecisions.load(state._engine(url))
 
 
@@ -624,18 +635,18 @@ def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSett
     decisions recorded on them, cached."""
     url, version = _key()
     return unapplied.with_decisions(_unapplied(url, version, as_of, currency, rules.tolerance, rules.discounts),
-                                    _decisions(url, _decided()))
+                                    _decisions(url, _decided().version))
 
 
-def _cash(url: str, version: int, as_of: date, decided: str) -> unapplied.CashOnAccount | None:
-    """The match of every payment on account by the saved rules, with the decisions, both as of ``decided``
-    (:func:`_decided`; the Unapplied cash page's first view and the plan's inputs read the same cache
-    entry); None when no payments are loaded: nothing is on account."""
+def _cash(url: str, version: int, as_of: date, decided: Decided) -> unapplied.CashOnAccount | None:
+    """The match of every payment on account by the saved rules, with the decisions, both as ``decided`` has
+    them (the Unapplied cash page's first view and the plan's inputs read the same cache entry); None when
+    no payments are loaded: nothing is on account."""
     if not state._summary(url, version).counts["payments"]:
         return None
-    rules = unapplied.saved_settings(state._engine(url))
+    rules = decided.rules
     return unapplied.with_decisions(_unapplied(url, version, as_of, None, rules.tolerance, rules.discounts),
-                                    _decisions(url, decided))
+                                    _decisions(url, decided.version))
 
 
 def with_overdue_paid(customers: pd.DataFrame, as_of: date, currency: str | None) -> pd.DataFrame:
@@ -648,7 +659,7 @@ def with_overdue_paid(customers: pd.DataFrame, as_of: date, currency: str | None
     return unapplied.with_overdue_paid(customers, cash, currency=currency, rates=exchange_rates())
 
 
-def _all_lines(url: str, version: int, as_of: date, decided: str) -> pd.DataFrame:
+def _all_lines(url: str, version: int, as_of: date, decided: Decided) -> pd.DataFrame:
     """The clearing lines of every debtor's cash on account (the shared match; none without payments). One
     debtor's plan reads them all, as the Outreach page's plan does: another debtor's payment may pay their
     invoice."""
