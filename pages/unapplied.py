@@ -53,9 +53,10 @@ logform.flash("ua_rules")
 unsaved = rules != saved
 if unsaved:
     r1, r2 = st.columns([4, 1.2], vertical_alignment="center")
-    fits = count(s.outdated, "decision no longer fits its", "decisions no longer fit their") if s else ""
-    changed = (f" Under these rules {fits} proposal (Outdated below): decide again after saving."
-               if s is not None and s.outdated else "")
+    changed = ""
+    if s is not None and s.outdated:
+        fits = count(s.outdated, "decision no longer fits its", "decisions no longer fit their")
+        changed = f" Under these rules {fits} proposal (Outdated below): decide again after saving."
     r1.warning(f"Trying other rules than the saved ones ({unapplied.settings_words(saved)}). The other pages, the "
                "plan, the forecast and the command line match with the saved rules, and proposals are confirmed or "
                f"rejected on theirs: save these to decide on what you see.{changed}", icon=":material/tune:")

@@ -256,9 +256,9 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
         cents,
         classify,
         combinable,
-        discounted_items,
         key,
         reference_keys,
+        within_reach,
     )
 
     def band(amount: float) -> int:
@@ -328,7 +328,7 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
             # MAX_SETS sets do.
             issued = [r for r in run if open_[r.invoice_id] > 0.005 and r.invoice_date <= p.payment_date]
             below = [r for r in issued if cents(open_[r.invoice_id]) < paid]
-            more = [r for r in issued if discounted_items(cents(open_[r.invoice_id]), paid, max(discounts))
+            more = [r for r in issued if within_reach(cents(open_[r.invoice_id]), paid, max(discounts))
                     ] if discounts else []
             exact, discounted = combinable(len(below), len(more), paid, rules)
             sets = []

@@ -397,12 +397,13 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
             .where(ona.c.amount > 0, win.c.open_amount > CENT, win.c.invoice_date <= ona.c.payment_date, reach)
             .subquery("pool"))
     tries = SPREAD * len(settings.discounts)
-    combinable = (sa.select(*_part("combinable", payment_id=pool.c.payment_id, invoice_id=pool.c.invoice_id,
-                                   currency=pool.c.currency, day=pool.c.due_date, amount=pool.c.open_amount,
-                                   undisputed=pool.c.undisputed, position=pool.c.position))
-                  .where(sa.or_(sa.and_(pool.c.below >= 2, _subsets(pool.c.below) * ODDS < pool.c.paid),
-                                sa.and_(sa.literal(tries > 0), pool.c.size >= 2,
-                                        _subsets(pool.c.size) * (ODDS * max(tries, 1)) < pool.c.paid))))
+    few = [sa.and_(pool.c.below >= 2, _subsets(pool.c.below) * ODDS < pool.c.paid)]
+    if tries:
+        few.append(sa.and_(pool.c.size >= 2, _subsets(pool.c.size) * (ODDS * tries) < pool.c.paid))
+    pooled = (sa.select(*_part("combinable", payment_id=pool.c.payment_id, invoice_id=pool.c.invoice_id,
+                               currency=pool.c.currency, day=pool.c.due_date, amount=pool.c.open_amount,
+                               undisputed=pool.c.undisputed, position=pool.c.position))
+              .where(sa.or_(*few)))
     # Another debtor's invoice for exactly the amount, when only one in the ledger is: a group company
     # paying for another, or a payment posted to the wrong account.
     cust = schema.customers
@@ -468,7 +469,7 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
                 .select_from(ona.outerjoin(cust, cust.c.customer_id == ona.c.customer_id)))
     paid = fetch_frame(conn, payments, ["payment_id", "customer_id", "name", "collector", "payment_date", "amount",
                                         "currency", "reference", "text"])
-    parts = [singles, several, balances, elsewhere, combinable]
+    parts = [singles, several, balances, elsewhere, pooled]
     if (paid["text"].str.len() >= MIN_KEY).any():  # no text, nothing named: spare the search
         parts += [named, named_other, named_paid]
     df = pd.concat([fetch_frame(conn, part, list(PARTS)) for part in parts], ignore_index=True)
@@ -646,7 +647,7 @@ def sums_for(paid: int, discount: float | None = None) -> dict[int, tuple[int, i
                 math.ceil((100 * paid + 50 * k) / (100 - discount)) + 1) for k in range(2, MAX_COMBINED + 1)}
 
 
-def discounted_items(amount: int, paid: int, widest: float) -> bool:
+def within_reach(amount: int, paid: int, widest: float) -> bool:
     """An item of ``amount`` cents may be part of a set that ``paid`` cents pays less a cash discount of at
     most ``widest`` percent (every other item at least a cent)."""
     return amount * (100 - widest) < 100 * paid + 50 * MAX_COMBINED
@@ -654,7 +655,7 @@ def discounted_items(amount: int, paid: int, widest: float) -> bool:
 
 def combinable(exact: int, discounted: int, paid: int, settings: MatchSettings) -> tuple[bool, bool]:
     """Whether the items-that-add-up rule tries the sets of ``exact`` items below ``paid`` cents for the exact
-    amount, and those of ``discounted`` items (:func:`discounted_items`) less a discount: only where chance
+    amount, and those of ``discounted`` items (:func:`within_reach`) less a discount: only where chance
     would seldom give such a total (the discounted totals are SPREAD per size and discount)."""
     tries = SPREAD * len(settings.discounts)
     return (exact >= 2 and subsets(exact) * ODDS < paid,
@@ -686,7 +687,7 @@ def _combinations(by_id: _Paid, pool: pd.DataFrame, settings: MatchSettings) -> 
         paid, ids, due = amount[pid], [r[2] for r in part], [r[3] for r in part]
         owed = [cents(r[4]) for r in part]
         below = [i for i, a in enumerate(owed) if a < paid]
-        more = [i for i, a in enumerate(owed) if discounted_items(a, paid, widest)] if settings.discounts else []
+        more = [i for i, a in enumerate(owed) if within_reach(a, paid, widest)] if settings.discounts else []
         exact, discounted = combinable(len(below), len(more), paid, settings)
         read: dict[tuple[int, ...], tuple[str, float | None]] = {}
         if exact:
