@@ -236,9 +236,9 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
     an invoice number the ledger does not know) names among the debtor's open items, earlier payments
     first, each taking what the earlier left open. Then every single open invoice and every run of a
     debtor's oldest open items (all, or the undisputed), read by the same rules, every set of two to four of
-    the debtor's invoices adding up to the amount (when few enough), another debtor's items
-    a word of the text names, and the only open invoice of another debtor for exactly the amount,
-    surest first, each item proposed once."""
+    the debtor's invoices adding up to the amount or to it less a discount (when few enough), another
+    debtor's items a word of the text names, and the only open invoice of another debtor for exactly the
+    amount, surest first, each item proposed once."""
     import itertools
     import math
     import re
