@@ -633,6 +633,10 @@ def test_cli_unapplied(tmp_path, duck_url):
     assert "Not the saved rules (short or over by up to 1%, cash discount of 3%)" in " ".join(result.output.split())
     result = run(app, ["unapplied", "--db", duck_url, "--discount", "2", "--no-discounts"])
     assert result.exit_code == 2 and "not both" in result.output
+    result = run(app, ["unapplied", "--db", duck_url, "--tolerance", "0", "--save", "--as-of", "2026-13-01"])
+    assert result.exit_code == 2, result.output  # a bad date: nothing saved
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--tolerance", "0"])
+    assert "Not the saved rules (short or over by up to 1%, cash discount of 3%)" in " ".join(result.output.split())
 
 
 def test_saved_match_rules(engine):

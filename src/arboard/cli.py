@@ -1119,6 +1119,7 @@ def unapplied_cmd(
                                         else saved.discounts)
     except ArboardError as exc:
         _fail(exc, 2)
+    day = _as_of(as_of, engine)  # a bad date fails before anything is saved
     if save:
         unapplied.save_settings(engine, rules)
         out.print(f"Saved the match rules for every page and command: {unapplied.settings_words(rules)}.",
@@ -1126,7 +1127,6 @@ def unapplied_cmd(
     elif rules != saved:
         out.print(f"Not the saved rules ({unapplied.settings_words(saved)}): the pages, the plan and the forecast "
                   "match with those; --save makes these the rules.", highlight=False)
-    day = _as_of(as_of, engine)
     rates = fx.load(engine)
     cash = unapplied.match_payments(engine, day, settings=rules, rates=rates)
     table, clearing, s = cash.proposals, cash.lines, unapplied.summary(cash, rates=rates)
