@@ -635,7 +635,7 @@ def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSett
     decisions recorded on them, cached."""
     url, version = _key()
     return unapplied.with_decisions(_unapplied(url, version, as_of, currency, rules.tolerance, rules.discounts),
-                                    _decisions(url, _decided().version))
+                                    _decisions(url, cashdecisions.version(state.engine())))
 
 
 def _cash(url: str, version: int, as_of: date, decided: Decided) -> unapplied.CashOnAccount | None:
