@@ -257,7 +257,8 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
         classify,
         combinable,
         key,
-        reference_keys,
+        names,
+        read_reference,
         within_reach,
     )
 
@@ -352,15 +353,15 @@ def unapplied_matches(inv: pd.DataFrame, pay: pd.DataFrame, as_of: date, *, tole
     chosen, used, left = {}, set(), {i: cents(a) for i, a in open_.items()}
     twice = set()
     for p in loose:  # what the text names, earlier payments first
-        keys = reference_keys(text(p))
-        named = [r for r in rows if r.customer_id == p.customer_id and fits(p, r) and key(r.invoice_id) in keys]
+        ref = read_reference(text(p))
+        named = [r for r in rows if r.customer_id == p.customer_id and fits(p, r) and names(ref, r.invoice_id)]
         if not named:
             # Only invoices cleared near the payment named, for the amount of one or all: paid twice.
             cleared = [cents(r.amount) for r in inv.itertuples() if r.customer_id == p.customer_id
                        and isinstance(r.paid_date, date) and r.paid_date <= as_of and r.amount > 0
                        and abs((p.payment_date - r.paid_date).days) <= TWICE_DAYS
                        and (not isinstance(p.currency, str) or r.currency == p.currency)
-                       and len(key(r.invoice_id)) >= MIN_KEY and key(r.invoice_id) in keys]
+                       and names(ref, r.invoice_id)]
             if cleared and (cents(p.amount) in cleared or cents(p.amount) == sum(cleared)):
                 twice.add(p.payment_id)
             continue

@@ -254,6 +254,49 @@ def test_reference_keys():
     assert unapplied.key(" inv-0042/b ") == "INV0042B"
 
 
+def test_a_number_read_without_its_prefix_or_zeros():
+    ref = unapplied.read_reference("Rg.-Nr. 72871, #72872; INV-0042 Payment 2027 05.10.2026 RE63334")
+    assert {"72871", "72872", "5102026"} == ref.numbers  # words of digits alone; 2027 is too short
+    named = {i for i in ("INV000072871", "INV000072872", "INV0042", "INV000002027", "CN000000042", "INV000063334",
+                         "0000063334") if unapplied.names(ref, i)}
+    # "RE63334" glues the debtor's own prefix to the number: only an invoice numbered 63334 alone is named.
+    assert named == {"INV000072871", "INV000072872", "INV0042", "0000063334"}
+    assert (unapplied.loose("INV000072871"), unapplied.loose("A0B007"), unapplied.number("INV-2026-0042")) == \
+        ("INV72871", "A0B7", "20260042")
+
+
+def test_a_debtor_who_writes_the_number_alone(engine):
+    invoices = [
+        # E1: two invoices of one amount; the text names the newer by its number alone.
+        _inv("INV000072871", "E1", "2026-01-02", "2026-01-20", 450.00),
+        _inv("INV000072872", "E1", "2026-01-03", "2026-01-21", 450.00),
+        # E2: glued to another prefix, the number names nothing: the amount rules read it (the older first).
+        _inv("INV000063333", "E2", "2026-01-02", "2026-01-20", 200.00),
+        _inv("INV000063334", "E2", "2026-01-03", "2026-01-21", 200.00),
+        # E3: the text names the invoice in full; the credit note of the same number is not named with it.
+        _inv("INV000054321", "E3", "2026-01-02", "2026-01-20", 500.00),
+        _inv("CN000054321", "E3", "2026-01-05", "2026-01-05", -50.00),
+        # E4: a year is too short to be a number: the amount rules read it.
+        _inv("INV000002026", "E4", "2026-01-02", "2026-01-20", 100.00),
+        _inv("INV000002027", "E4", "2026-01-03", "2026-01-21", 100.00),
+        # E5: a cleared invoice, by its number alone, for its amount: paid twice.
+        _inv("INV000077777", "E5", "2026-01-02", "2026-01-20", 400.00, paid_date=date(2026, 1, 25)),
+        # E6 writes the number of E7's invoice: another debtor's invoice only as the ledger spells it.
+        _inv("INV000099999", "E7", "2026-01-02", "2026-01-20", 250.00),
+    ]
+    payments = [_pay("N1", "E1", "2026-02-10", 450.00, reference="Inv 72872"),
+                _pay("N2", "E2", "2026-02-10", 200.00, reference="RE63334"),
+                _pay("N3", "E3", "2026-02-10", 500.00, reference="INV-000054321"),
+                _pay("N4", "E4", "2026-02-10", 100.00, reference="Payment 2027"),
+                _pay("N5", "E5", "2026-02-10", 400.00, reference="Rechnung 77777"),
+                _pay("N6", "E6", "2026-02-10", 251.37, reference="Inv 99999")]
+    write_ledger(engine, invoices=pd.DataFrame(invoices), payments=pd.DataFrame(payments))
+    got = {r.payment_id: (r.match, r.invoices) for r in unapplied.match_payments(engine, AS_OF).proposals.itertuples()}
+    assert got == {"N1": ("Named in the reference", "INV000072872"), "N2": ("Exact amount", "INV000063333"),
+                   "N3": ("Named in the reference", "INV000054321"), "N4": ("Exact amount", "INV000002026"),
+                   "N5": ("Paid twice?", ""), "N6": ("No match", "")}
+
+
 def test_an_item_is_proposed_once(engine):
     write_ledger(engine, invoices=pd.DataFrame([_inv("X1", "C1", "2026-01-02", "2026-01-10", 100.00)]),
                  payments=pd.DataFrame([_pay("U2", "C1", "2026-01-20", 100.00),
@@ -477,13 +520,15 @@ def ledgers(draw):
         d0 = START + timedelta(days=draw(st.integers(0, 90)))
         amount = round(draw(st.sampled_from(amounts)) * draw(st.sampled_from([1, 1, 1, 1, -0.5])), 2)
         settled = draw(st.one_of(st.none(), st.none(), st.none(), st.integers(0, 120)))
-        inv_rows.append({"invoice_id": f"INV-{i:04d}", "customer_id": f"C{i % 2}", "invoice_date": d0,
+        # Numbers of five digits and leading zeros, which a debtor may write without either ("Inv 70003").
+        inv_rows.append({"invoice_id": f"INV-{70000 + i:07d}", "customer_id": f"C{i % 2}", "invoice_date": d0,
                          "due_date": d0 + timedelta(days=draw(st.sampled_from([0, 14, 30]))), "amount": amount,
                          "currency": draw(st.sampled_from(["EUR", "EUR", "USD"])),
                          "paid_date": d0 + timedelta(days=settled) if settled is not None else None,
                          "disputed": draw(st.booleans())})
         if amount > 0 and settled is None and draw(st.booleans()):
-            pay_rows.append({"payment_id": f"P{i}", "invoice_id": f"INV-{i:04d}", "customer_id": f"C{i % 2}",
+            pay_rows.append({"payment_id": f"P{i}", "invoice_id": inv_rows[-1]["invoice_id"],
+                             "customer_id": f"C{i % 2}",
                              "payment_date": d0 + timedelta(days=draw(st.integers(0, 60))),
                              "amount": round(amount / 2, 2), "currency": inv_rows[-1]["currency"],
                              "reference": None})
@@ -508,11 +553,12 @@ def ledgers(draw):
             [base, base, round(base * 0.98, 2), round(base * 0.97, 2), round(base - 1.0, 2), round(base + 2.5, 2),
              round(base - 0.01, 2), 50.0, -20.0]))
         latest = max((r["invoice_date"] for r in picked), default=START)
-        # The remittance text: none, the numbers as the ledger spells them or otherwise, one of them, a
-        # number of any invoice, or words that name nothing.
+        # The remittance text: none, the numbers as the ledger spells them or otherwise (or alone), one of
+        # them, a number of any invoice, or words that name nothing.
         named = [r["invoice_id"] for r in picked]
         text = draw(st.sampled_from([None, None, " ".join(named), ", ".join(unapplied.key(n).lower() for n in named),
                                      f"RE {named[0]}" if named else None,
+                                     "Inv " + " ".join(unapplied.number(n) for n in named),
                                      draw(st.sampled_from([r["invoice_id"] for r in inv_rows])), "Payment 2025"]))
         pay_rows.append({"payment_id": f"U{k}", "reference": text,
                          "invoice_id": draw(st.sampled_from([None, None, "NOPE", *named[:1]]).map(
@@ -539,7 +585,7 @@ def sets_adding_up(draw):
                         st.integers(1, 500_000).map(lambda c: c / 100))
     for i in range(draw(st.integers(2, 12))):
         d0 = START + timedelta(days=draw(st.integers(0, 60)))
-        inv_rows.append({"invoice_id": f"INV-{i:04d}", "customer_id": f"C{i % 2}", "invoice_date": d0,
+        inv_rows.append({"invoice_id": f"INV-{70000 + i:07d}", "customer_id": f"C{i % 2}", "invoice_date": d0,
                          "due_date": d0 + timedelta(days=30), "amount": draw(amounts),
                          "currency": draw(st.sampled_from(["EUR", "EUR", "EUR", "USD"])), "paid_date": None,
                          "disputed": draw(st.booleans())})
@@ -572,6 +618,9 @@ def test_proposals_match_a_brute_force_reference(engine, ledger):
         event(rule)  # --hypothesis-show-statistics: how often each rule was tried
     if ((df["match"] == "Items that add up") & (df["difference"].abs() > 0.005)).any():
         event("combination less a discount")
+    named = df[df["match"].str.startswith("Named")]
+    if any(isinstance(t, str) and t.startswith("Inv ") for t in named["reference"]):
+        event("named by the number alone")
     on_account = pay[(pay["payment_date"] <= as_of) & ~pay["invoice_id"].isin(inv["invoice_id"])]
     assert sorted(df["payment_id"]) == sorted(on_account["payment_id"])
     matched = df[df["invoice_count"] > 0].set_index("payment_id")["amount"]

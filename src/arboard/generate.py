@@ -457,7 +457,7 @@ def _remittance(invoices: pd.Series, rng: np.random.Generator) -> list[str | Non
         elif draw < 0.55:
             out.append(f"RE {numbers[0]}")  # the first of several only
         elif draw < 0.65:
-            out.append("Inv " + " ".join(n[3:].lstrip("0") for n in numbers))  # digits only: names nothing for sure
+            out.append("Inv " + " ".join(n[3:].lstrip("0") for n in numbers))  # the digits alone, no leading zeros
         elif draw < 0.85:
             out.append(_NOISE[int(draw * 1000) % len(_NOISE)])
         else:

@@ -6,7 +6,8 @@ and the invoices it paid stay open. Until someone applies it, the aging overstat
 debtor gets reminders for what they paid, and the collector's call starts with "we paid that". This
 module proposes which open items each payment on account pays, for the ERP's cash application, by
 the rules a cash-application clerk works through. The remittance text first (the payment's reference,
-and an invoice number the ERP did not know, compared by letters and digits only):
+and an invoice number the ERP did not know, compared by letters and digits only, with or without leading
+zeros; a number of five digits or more written alone, "Inv 72871", names the debtor's INV000072871):
 
 - **Named in the reference**: the debtor's open items it names, when the amount is their total, less a
   cash discount or within the tolerance.
@@ -49,6 +50,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
@@ -80,8 +82,12 @@ SPREAD = MAX_COMBINED + 1  # the totals a set of up to MAX_COMBINED items may ha
 # A remittance text is split into words at blanks and list separators; an invoice number is compared as
 # its letters and digits only, in capitals ("inv-000123" names INV000123), and must hold a digit and be
 # MIN_KEY long: a shorter "number" (a day, "Nr 5") names nothing for sure.
+# A debtor often drops the prefix and leading zeros ("Inv 72871" or "RE 72871" for INV000072871): a number
+# written as a word of its own names the debtor's invoice of that number when it has MIN_NUMBER digits
+# (fewer would be a year or a day), and "INV72871" names it as "INV000072871" does.
 WORD_BREAK = r"[\s,;+&]+"
 MIN_KEY = 4
+MIN_NUMBER = 5
 # A payment whose text names only invoices cleared within this many days of it, for their amount, is
 # most likely the same invoices paid twice.
 TWICE_DAYS = 180
@@ -193,7 +199,8 @@ def _windowed(items: sa.FromClause, ona: sa.FromClause) -> sa.Select:
                       sa.func.max(items.c.invoice_date).over(**w).label("latest"),
                       sa.func.sum(sa.case((undisputed, 1), else_=0)).over(**w).label("u_position"),
                       sa.func.sum(sa.case((undisputed, items.c.open_amount), else_=0.0)).over(**w).label("u_running"),
-                      sa.func.max(sa.case((undisputed, items.c.invoice_date))).over(**w).label("u_latest"))
+                      sa.func.max(sa.case((undisputed, items.c.invoice_date))).over(**w).label("u_latest"),
+                      *_item_keys(items.c.invoice_id))
             .where(items.c.customer_id.in_(sa.select(ona.c.customer_id))))
 
 
@@ -208,12 +215,36 @@ def _key(text: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.upper(sa.func.regexp_replace(text, "[^A-Za-z0-9]", "", "g"))
 
 
-def _names(text: sa.ColumnElement, number: sa.ColumnElement) -> sa.ColumnElement:
-    """The coarse test, in the database, that a payment's ``text`` may name invoice ``number``: its key is
-    long enough and stands in the text's key. :func:`reference_keys` decides after."""
-    number_key = _key(number)
-    return sa.and_(sa.func.length(text) >= MIN_KEY, sa.func.length(number_key) >= MIN_KEY,
-                   sa.func.strpos(_key(text), number_key) > 0)
+def _loose(key_: sa.ColumnElement) -> sa.ColumnElement:
+    """``key_`` as :func:`loose` spells it, in the database."""
+    return sa.func.regexp_replace(key_, "(^|[^0-9])0+([0-9])", "\\1\\2", "g")
+
+
+def _number(text: sa.ColumnElement) -> sa.ColumnElement:
+    """``text``'s digits as :func:`number` spells them, in the database."""
+    return sa.func.ltrim(sa.func.regexp_replace(text, "[^0-9]", "", "g"), "0")
+
+
+def _text_keys(text: sa.ColumnElement) -> list[sa.ColumnElement]:
+    """A payment text's key and loose key (:func:`_names` reads them), worked out once per payment."""
+    return [_key(text).label("text_key"), _loose(_key(text)).label("text_loose")]
+
+
+def _item_keys(number: sa.ColumnElement) -> list[sa.ColumnElement]:
+    """An invoice number's key, loose key and digits (:func:`_names` reads them)."""
+    return [_key(number).label("item_key"), _loose(_key(number)).label("item_loose"),
+            _number(number).label("item_number")]
+
+
+def _names(text: sa.ColumnElement, item: sa.ColumnElement) -> sa.ColumnElement:
+    """The coarse test, in the database, that a payment's text may name an invoice: its key, its loose key
+    or its number stands in the text's. ``text`` and ``item`` hold the columns of :func:`_text_keys` and
+    :func:`_item_keys`. :func:`names` decides after."""
+    return sa.and_(sa.func.length(text.text_key) >= MIN_KEY, sa.or_(
+        sa.and_(sa.func.length(item.item_key) >= MIN_KEY, sa.func.strpos(text.text_key, item.item_key) > 0),
+        sa.and_(sa.func.length(item.item_loose) >= MIN_KEY, sa.func.strpos(text.text_loose, item.item_loose) > 0),
+        sa.and_(sa.func.length(item.item_number) >= MIN_NUMBER,
+                sa.func.strpos(text.text_loose, item.item_number) > 0)))
 
 
 def key(text: str) -> str:
@@ -237,6 +268,44 @@ def reference_keys(text: str | None) -> frozenset[str]:
             keys.add(run.upper())
             keys.update(re.findall(r"[0-9]+", run))
     return frozenset(k for k in keys if len(k) >= MIN_KEY and any(c.isdigit() for c in k))
+
+
+def loose(key_: str) -> str:
+    """A :func:`key` without the leading zeros of its numbers: "INV000072871" and "INV72871" are alike."""
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", key_)
+
+
+def number(invoice_id: str) -> str:
+    """An invoice number's digits without leading zeros, as a debtor may write it ("72871")."""
+    return re.sub(r"[^0-9]", "", invoice_id).lstrip("0")
+
+
+class Reference(NamedTuple):
+    """What a remittance text may name, read once (:func:`read_reference`)."""
+
+    keys: frozenset[str]  # :func:`reference_keys`
+    loose: frozenset[str]  # those keys without leading zeros
+    numbers: frozenset[str]  # the numbers written as words of their own, without leading zeros
+
+
+def read_reference(text: str | None) -> Reference:
+    """The keys, loose keys and bare numbers of a remittance ``text`` (:class:`Reference`)."""
+    keys = reference_keys(text)
+    bare = (key(w) for w in re.split(WORD_BREAK, text)) if isinstance(text, str) else ()
+    return Reference(keys, frozenset(k for k in map(loose, keys) if len(k) >= MIN_KEY),
+                     frozenset(n for n in (k.lstrip("0") for k in bare if k.isdigit()) if len(n) >= MIN_NUMBER))
+
+
+def names(reference: Reference, invoice_id: str) -> bool:
+    """Whether a remittance text (:func:`read_reference`) names invoice ``invoice_id``: as the ledger spells
+    it, in any case and with or without dashes ("inv-000072871"); without the leading zeros ("INV72871");
+    or by its number alone, written as a word of its own ("Inv 72871", "RE 72871", "#72871").
+
+    >>> names(read_reference("Rechnung 72871"), "INV000072871"), names(read_reference("RE72871"), "INV000072871")
+    (True, False)
+    """
+    k = key(invoice_id)
+    return k in reference.keys or loose(k) in reference.loose or number(k) in reference.numbers
 
 
 def _same_account(ona, items) -> sa.ColumnElement:
@@ -345,7 +414,7 @@ def _candidates(engine: Engine, as_of: date, settings: MatchSettings, customer_i
 def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings: MatchSettings,
                      customer_id: str | None) -> _Found:
     ona = _scratch(conn, SCRATCH[0], payments_on_account(as_of, customer_id=customer_id)
-                   .add_columns(schema.payments.c.reference, _text()))
+                   .add_columns(schema.payments.c.reference, _text(), *_text_keys(_text())))
     everyone = _scratch(conn, SCRATCH[1], sa.select(open_items(as_of)))
     win = _scratch(conn, SCRATCH[2], _windowed(everyone, ona))
     factors = (1.0, *(1 - d / 100 for d in settings.discounts))
@@ -435,7 +504,7 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
                               undisputed=win.c.undisputed, position=win.c.position))
              .select_from(ona.join(win, _same_account(ona, win)))
              .where(ona.c.amount > 0, sa.func.abs(win.c.open_amount) > CENT, win.c.invoice_date <= ona.c.payment_date,
-                    _names(ona.c.text, win.c.invoice_id)))
+                    _names(ona.c, win.c)))
     # Another debtor's open items a word of the text names (whole words: the whole ledger is searched).
     words = (sa.select(ona.c.payment_id, ona.c.customer_id, ona.c.currency, ona.c.payment_date,
                        sa.func.regexp_split_to_table(ona.c.text, WORD_BREAK).label("word"))
@@ -458,7 +527,7 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
                       ona.c.currency.is_(None), inv.c.currency == ona.c.currency))))
                   .where(ona.c.amount > 0, inv.c.paid_date <= as_of, inv.c.amount > 0,
                          sa.func.abs(days_past(ona.c.payment_date, inv.c.paid_date)) <= TWICE_DAYS,
-                         _names(ona.c.text, inv.c.invoice_id)))
+                         _names(ona.c, SimpleNamespace(**{c.name: c for c in _item_keys(inv.c.invoice_id)}))))
     overdue_part = sa.case((sa.and_(win.c.due_date < as_of, win.c.open_amount > 0), win.c.open_amount), else_=0.0)
     balances = (sa.select(*_part("overdue", customer_id=win.c.customer_id, currency=win.c.currency,
                                  amount=sa.func.sum(overdue_part)))
@@ -480,21 +549,23 @@ def _read_candidates(engine: Engine, conn: sa.Connection, as_of: date, settings:
     # Only the texts the database found naming something are read word by word (29,490 texts took 0.9 s).
     naming = set().union(*(part[name]["payment_id"] for name in ("named", "named_other", "named_paid")))
     texts = paid[paid["payment_id"].isin(naming)]
-    keys = dict(zip(texts["payment_id"], texts["text"].map(reference_keys), strict=True))
+    refs = dict(zip(texts["payment_id"], texts["text"].map(read_reference), strict=True))
     for name in ("named", "named_other", "named_paid"):
         found = part[name]
+        # Another debtor's item only as the ledger spells it: a bare number would find one by chance.
+        test = (lambda ref, i: key(i) in ref.keys) if name == "named_other" else names
         # Two words may name one item ("INV-42, inv42"): it is named once.
-        part[name] = found[np.array([key(i) in keys[p] for p, i in zip(found["payment_id"], found["invoice_id"],
+        part[name] = found[np.array([test(refs[p], i) for p, i in zip(found["payment_id"], found["invoice_id"],
                                                                       strict=True)], dtype=bool)
                            ].drop_duplicates(["payment_id", "invoice_id"])
     others = pd.concat([part["elsewhere"], part["named_other"]])
-    names = fetch_keyed(engine, cust, "customer_id", others["customer_id"].unique().tolist(), ["customer_id", "name"])
-    names = dict(zip(names["customer_id"], names["name"], strict=True)) if len(names) else {}
+    owners = fetch_keyed(engine, cust, "customer_id", others["customer_id"].unique().tolist(), ["customer_id", "name"])
+    owners = dict(zip(owners["customer_id"], owners["name"], strict=True)) if len(owners) else {}
     item = ["payment_id", "invoice_id", "currency", "due_date", "open_amount", "undisputed"]
     owned = [*item, "customer_id", "name"]
     for name in ("elsewhere", "named_other"):
         frame = part[name]
-        part[name] = frame.assign(name=[names.get(c) or c for c in frame["customer_id"]])[owned]
+        part[name] = frame.assign(name=[owners.get(c) or c for c in frame["customer_id"]])[owned]
     return _Found(paid, part["single"][item],
                   part["several"][["payment_id", "upto", "skip_disputed", *item[1:], "position"]],
                   part["overdue"].rename(columns={"open_amount": "overdue"})[["customer_id", "currency", "overdue"]],
