@@ -261,8 +261,11 @@ def test_a_number_read_without_its_prefix_or_zeros():
                          "0000063334") if unapplied.names(ref, i)}
     # "RE63334" glues the debtor's own prefix to the number: only an invoice numbered 63334 alone is named.
     assert named == {"INV000072871", "INV000072872", "INV0042", "0000063334"}
+    # Letters between digits: only the whole number, or the digits alone, name it.
     assert (unapplied.loose("INV000072871"), unapplied.loose("A0B007"), unapplied.number("INV-2026-0042")) == \
-        ("INV72871", "A0B7", "20260042")
+        ("INV72871", "A0B007", "20260042")
+    ref = unapplied.read_reference("A0B7 RE 0007")
+    assert [unapplied.names(ref, i) for i in ("A0B007", "A0B7", "A0007")] == [False, True, False]
 
 
 def test_a_debtor_who_writes_the_number_alone(engine):
