@@ -96,14 +96,23 @@ def payments_on_account(as_of: date, *, customer_id: str | None = None) -> sa.Se
     """Payments dated by ``as_of`` that are not applied to an invoice the ledger holds (no invoice named,
     or one it does not know): cash on the debtor's account, as the balance events count it.
 
-    Columns: ``customer_id, payment_id, payment_date, amount`` (positive: received), ``currency``. An
-    anti-join: NOT EXISTS under an OR took 5 s at 10M invoices.
+    Columns: ``customer_id, payment_id, payment_date, amount`` (positive: received), ``currency``.
+    For the whole ledger the numbers it does not know are found first (the payments' invoice numbers
+    except the invoices'), then the payments naming one of them or none: 2.2 s at 10M invoices, where
+    the payments outer-joined to the invoices took 3.5 s (NOT EXISTS under an OR: 5 s). For one debtor
+    the outer join is quicker (0.5 s against 1.3 s: the few payments are looked up, not every invoice).
     """
-    q = (sa.select(pay.c.customer_id, pay.c.payment_id, pay.c.payment_date,
-                   sa.cast(pay.c.amount, sa.Float).label("amount"), pay.c.currency)
-         .select_from(pay.outerjoin(inv, inv.c.invoice_id == pay.c.invoice_id))
-         .where(pay.c.payment_date <= as_of, inv.c.invoice_id.is_(None)))
-    return q.where(pay.c.customer_id == customer_id) if customer_id is not None else q
+    cols = (pay.c.customer_id, pay.c.payment_id, pay.c.payment_date, sa.cast(pay.c.amount, sa.Float).label("amount"),
+            pay.c.currency)
+    if customer_id is not None:
+        return (sa.select(*cols).select_from(pay.outerjoin(inv, inv.c.invoice_id == pay.c.invoice_id))
+                .where(pay.c.payment_date <= as_of, pay.c.customer_id == customer_id, inv.c.invoice_id.is_(None)))
+    named = pay.alias("named")
+    unknown = sa.except_(sa.select(named.c.invoice_id).where(named.c.invoice_id.is_not(None),
+                                                             named.c.payment_date <= as_of),
+                         sa.select(inv.c.invoice_id))
+    return sa.select(*cols).where(pay.c.payment_date <= as_of,
+                                  sa.or_(pay.c.invoice_id.is_(None), pay.c.invoice_id.in_(unknown)))
 
 
 def days_past(as_of: sa.ColumnElement, column: sa.ColumnElement) -> sa.ColumnElement:
