@@ -176,6 +176,17 @@ with st.container(border=True):
                    width="stretch", help="Forget the decisions on these payments: they count by confidence again."):
         logform.attempt("cash", lambda: cashdecisions.remove(state.engine(), ids),
                         lambda n: f"Took back {count(n, 'decision')}.")
+    if s.outdated:
+        o1, o2 = st.columns([4, 1.3], vertical_alignment="center")
+        fits = count(s.outdated, "decision no longer fits its", "decisions no longer fit their")
+        o1.markdown(f"{fits} proposal (the ledger or the saved rules changed since): *Outdated*, listed under *To "
+                    "decide*. Decide again on each, or take them all back.")
+        if o2.button(f"Take back the {number(s.outdated)} outdated", key="ua_undo_outdated", disabled=unsaved,
+                     width="stretch", help="Forget every decision whose proposal has changed since: those payments "
+                                           "count by confidence again. The decisions that still fit stay." + first):
+            logform.attempt("cash", lambda: cashdecisions.take_back_outdated(state.engine(), cash.proposals),
+                            lambda taken: f"Took back {count(len(taken), 'outdated decision')}."
+                            if taken else "No decision was outdated any more: nothing taken back.")
     st.caption("Tick the proposals you checked against a remittance advice or with the debtor. A confirmed one "
                "counts as applied on every page (the plan leaves its items out, the forecast does not expect them "
                "again); a rejected one never does. A decision is about the items proposed: when the ledger moves "

@@ -94,11 +94,44 @@ def test_a_decision_on_items_proposed_then_does_not_hold_once_the_proposal_chang
                                          "since: decide again.")
     assert unapplied.summary(later).outdated == 2
     assert "R13" in set(unapplied.shown(later.proposals, "all")["payment_id"])
+    # They match nothing now, yet are still to see to: decided again, or taken back.
+    assert row.loc["R13", "invoice_count"] == 0
+    to_decide = unapplied.shown(later.proposals, "undecided")
+    assert sorted(to_decide["payment_id"].head(2)) == ["R10", "R13"] and len(to_decide) > 2
+    assert not {"R10", "R13"} & set(unapplied.shown(later.proposals, "decided")["payment_id"])
     # A proposal that names other items, with an outdated confirmation, counts by its confidence alone.
     other = later.proposals.assign(invoices=later.proposals["invoices"].where(
         later.proposals["payment_id"] != "R2", "INV-2001, INV-X"))
     decision, _ = cashdecisions.labels(other, cashdecisions.load(engine))
     assert decision[other["payment_id"] == "R2"].tolist() == [""]
+
+
+def test_the_outdated_decisions_are_taken_back_at_once(engine):
+    cash = _ledger(engine)
+    for ids, kind in ((["R13", "R1", "R2"], "confirmed"), (["R10"], "rejected")):
+        cashdecisions.record(engine, cash.proposals, ids, kind, decided_on=TODAY, today=TODAY)
+    inv = schema.invoices
+    with engine.begin() as conn:  # the ERP settles INV-1302 and INV-1200 otherwise: R13's and R10's proposals change
+        conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(["INV-1302", "INV-1200"]))
+                     .values(paid_date=date(2026, 2, 20)))
+    events.refresh(engine)
+    # Against the proposals as they were, every decision holds: nothing is taken back, nothing written.
+    before = cashdecisions.version(engine)
+    assert cashdecisions.take_back_outdated(engine, cash.proposals) == []
+    assert cashdecisions.version(engine) == before and len(cashdecisions.load(engine)) == 4
+    later = unapplied.match_payments(engine, AS_OF)
+    # R2's proposal names other items too, and a clerk decided again on it after the list was shown: it stays.
+    shown = later.proposals.assign(invoices=later.proposals["invoices"].where(
+        later.proposals["payment_id"] != "R2", "INV-2001, INV-X"))
+    assert cashdecisions.labels(shown, cashdecisions.load(engine))[0][shown["payment_id"] == "R2"].item() == "Outdated"
+    cashdecisions.record(engine, shown, ["R2"], "confirmed", decided_on=TODAY, today=TODAY, by="Ann")
+    assert sorted(cashdecisions.take_back_outdated(engine, shown)) == ["R10", "R13"]
+    kept = cashdecisions.load(engine).set_index("payment_id")
+    assert sorted(kept.index) == ["R1", "R2"] and kept.loc["R2", "decided_by"] == "Ann"
+    assert cashdecisions.version(engine) != before
+    assert "Outdated" not in set(cashdecisions.labels(shown, cashdecisions.load(engine))[0])
+    row = unapplied.match_payments(engine, AS_OF).proposals.set_index("payment_id")["decision"]
+    assert (row["R1"], row["R10"], row["R13"]) == ("Confirmed", "", "")
 
 
 @pytest.mark.parametrize(("ids", "decision", "kwargs", "message"), [
@@ -157,6 +190,34 @@ def test_the_command_line_decides_and_lists(duck_url):
     assert result["paid_on_account"] == pytest.approx(plain["paid_on_account"] - 500 + 250 + 100)
     got = run.invoke(app, ["cash-decision", "take-back", "R1", "R6", "R8", "--db", duck_url])
     assert got.exit_code == 0 and "3 decisions taken back" in got.output
+    # Outdated ones, all at once: R13's proposal changes when the ERP settles its invoice otherwise.
+    assert run.invoke(app, ["cash-decision", "confirm", "R13", "R2", *base]).exit_code == 0
+    engine = db.open_database(duck_url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema.invoices).where(schema.invoices.c.invoice_id == "INV-1302")
+                     .values(paid_date=date(2026, 2, 20)))
+    events.refresh(engine)
+    engine.dispose()
+    listed = " ".join(run.invoke(app, ["unapplied", *base]).output.split())
+    assert "1 to decide again (the proposal changed)" in listed
+    assert "take-back --outdated forgets those to decide again" in listed
+    got = run.invoke(app, ["cash-decision", "take-back", "--outdated", *base])
+    assert got.exit_code == 0, got.output
+    assert ("1 outdated decision taken back (R13): the proposals count by their confidence again."
+            in " ".join(got.output.split()))
+    got = run.invoke(app, ["cash-decision", "take-back", "--outdated", *base])
+    assert got.exit_code == 0 and f"No decision is outdated as of {AS_OF.isoformat()}: nothing" in " ".join(
+        got.output.split())
+    engine = db.open_database(duck_url)
+    assert cashdecisions.load(engine)["payment_id"].tolist() == ["R2"]
+    engine.dispose()
+    for args, message in ((["confirm", "--outdated"], "--outdated goes with take-back"),
+                          (["take-back", "R2", "--outdated"], "--outdated goes with take-back and no payment"),
+                          (["take-back"], "Name the payments whose decision to take back, or take back every"),
+                          (["confirm"], "Name the payments to confirm.")):
+        got = run.invoke(app, ["cash-decision", *args, *base])
+        said = " ".join(got.output.split())
+        assert got.exit_code == 2 and message in said and "Traceback" not in said, said
 
 
 def test_the_decisions_go_to_the_erp_with_the_teams_work(engine, tmp_path):

@@ -13,9 +13,9 @@ subsidiary's invoice. That word is worth more than any rule, and arboard keeps i
 
 A decision is about the items as proposed then. When the proposal changes (the ledger moved on: an
 item was settled otherwise, a new invoice came in), it names other items and the decision no longer
-holds: it shows as *outdated* and counts for nothing, until someone decides again. Decisions are not
-dated like the ledger: they say what a payment was for, which holds as of any day the payment is on
-account.
+holds: it shows as *outdated* and counts for nothing, until someone decides again or takes it back
+(:func:`take_back_outdated` takes back all those of a list at once). Decisions are not dated like the
+ledger: they say what a payment was for, which holds as of any day the payment is on account.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from arboard import schema
 from arboard.collectors import check_name
@@ -46,7 +46,11 @@ _VERSION = "cash_decisions_version"
 def load(engine: Engine) -> pd.DataFrame:
     """Every decision recorded: :data:`COLUMNS`, ``decided_on`` as a date."""
     with engine.connect() as conn:
-        df = fetch_frame(conn, sa.select(*(cd.c[c] for c in COLUMNS)), COLUMNS)
+        return _read(conn)
+
+
+def _read(conn: Connection) -> pd.DataFrame:
+    df = fetch_frame(conn, sa.select(*(cd.c[c] for c in COLUMNS)), COLUMNS)
     df["decided_on"] = pd.to_datetime(df["decided_on"]).dt.date
     return df
 
@@ -123,11 +127,39 @@ def remove(engine: Engine, payment_ids: Sequence[str]) -> int:
     ids = list(dict.fromkeys(str(p) for p in payment_ids))
     if not ids:
         raise ArboardError("Tick the payments whose decision to take back first.")
-    removed = 0
     with engine.begin() as conn:
-        for part in chunks(ids):
-            removed += conn.execute(sa.delete(cd).where(cd.c.payment_id.in_(part))).rowcount or 0
-        set_meta(conn, _VERSION, str(uuid.uuid4()))
+        return _delete(conn, ids)
+
+
+def take_back_outdated(engine: Engine, proposals: pd.DataFrame) -> list[str]:
+    """Take back the decisions that no longer hold on these proposals (:data:`OUTDATED`: the proposal names
+    other items now), in one transaction; the others stay.
+
+    Parameters
+    ----------
+    proposals
+        The proposals the user sees, under the saved rules (:attr:`arboard.unapplied.CashOnAccount.proposals`).
+        Which decisions are outdated is read again from the database here, so a decision made again since
+        these proposals were shown is kept.
+
+    Returns
+    -------
+    list of str
+        The payments whose decision was taken back; empty (and nothing written) when none was outdated.
+    """
+    with engine.begin() as conn:
+        decision, _ = labels(proposals, _read(conn))
+        ids = list(dict.fromkeys(proposals.loc[decision == OUTDATED, "payment_id"].astype(str)))
+        if ids:
+            _delete(conn, ids)
+    return ids
+
+
+def _delete(conn: Connection, ids: list[str]) -> int:
+    removed = 0
+    for part in chunks(ids):
+        removed += conn.execute(sa.delete(cd).where(cd.c.payment_id.in_(part))).rowcount or 0
+    set_meta(conn, _VERSION, str(uuid.uuid4()))
     return removed
 
 

@@ -58,7 +58,7 @@ from arboard.aging import AgingSpec
 from arboard.errors import ArboardError
 from arboard.kpis import KpiSettings
 from arboard.mapping import MappingSpec
-from arboard.words import counted
+from arboard.words import counted, first_few
 
 app = typer.Typer(help="arboard: accounts-receivable collections from the command line.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
@@ -1141,7 +1141,9 @@ def unapplied_cmd(
         if s.confirmed or s.rejected or s.outdated:
             out.print(f"Decided: {s.confirmed:,} confirmed, {s.rejected:,} rejected"
                       + (f", {s.outdated:,} to decide again (the proposal changed)" if s.outdated else "")
-                      + " (arboard cash-decision).", highlight=False)
+                      + " (arboard cash-decision"
+                      + ("; take-back --outdated forgets those to decide again" if s.outdated else "") + ").",
+                      highlight=False)
         if s.matched:
             cleared = f"{s.overdue_cleared:,.2f} {unit} of" if unit else "part of"
             out.print(f"Applied, they clear {cleared} the overdue balance; "
@@ -1182,7 +1184,10 @@ CASH_DECISIONS = {"confirm": "confirmed", "reject": "rejected", "take-back": Non
 def cash_decision_cmd(
     decision: Annotated[str, typer.Argument(help="confirm (the payment pays the items proposed), reject (it does "
                                             "not), or take-back (forget the decision).")],
-    payments: Annotated[list[str], typer.Argument(help="The payments on account decided on.")],
+    payments: Annotated[list[str] | None, typer.Argument(help="The payments on account decided on.")] = None,
+    outdated: Annotated[bool, typer.Option("--outdated", help="With take-back: every decision whose proposal "
+                                                               "has changed since (Outdated), no payment named.")]
+    = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD of the proposals (default: the latest "
                                               "date in the data).")] = None,
     on: Annotated[str | None, typer.Option(help="YYYY-MM-DD of the decision (default: today).")] = None,
@@ -1194,9 +1199,22 @@ def cash_decision_cmd(
     rules): confirmed ones count as applied everywhere, rejected ones nowhere (see arboard.cashdecisions)."""
     if decision not in CASH_DECISIONS:
         _fail(ArboardError(f"Decide {decision!r}? Choose confirm, reject or take-back."), 2)
-    engine = _open(db_url)
     kind = CASH_DECISIONS[decision]
+    if outdated and (kind is not None or payments):
+        _fail(ArboardError("--outdated goes with take-back and no payment: it takes back every outdated decision."),
+              2)
+    if not payments and not outdated:
+        _fail(ArboardError("Name the payments whose decision to take back, or take back every outdated one with "
+                           "--outdated." if kind is None else f"Name the payments to {decision}."), 2)
+    engine = _open(db_url)
     try:
+        if outdated:
+            day = _as_of(as_of, engine)
+            ids = cashdecisions.take_back_outdated(engine, unapplied.match_payments(engine, day).proposals)
+            out.print(f"{counted(len(ids), 'outdated decision')} taken back ({first_few(ids)}): the proposals count "
+                      "by their confidence again." if ids else
+                      f"No decision is outdated as of {day.isoformat()}: nothing taken back.", highlight=False)
+            return
         if kind is None:
             n = cashdecisions.remove(engine, payments)
             out.print(f"{counted(n, 'decision')} taken back: the proposals count by their confidence again.",

@@ -1288,14 +1288,18 @@ SHOW = ("matched", "undecided", "decided", "none", "all")
 
 def shown(proposals_: pd.DataFrame, show: str = "all") -> pd.DataFrame:
     """The proposals to list (:data:`SHOW`): ``"matched"`` (those with items to clear), ``"undecided"`` (those
-    still to confirm or reject, or to decide again), ``"decided"`` (a decision holds), ``"none"`` (no match,
-    or paid twice) or ``"all"``."""
+    whose decision is outdated first, even when they match nothing now: to decide again or take back; then
+    those still to confirm or reject), ``"decided"`` (a decision holds), ``"none"`` (no match, or paid twice)
+    or ``"all"``."""
     if show not in SHOW:
         raise ArboardError(f"Show {show!r}? Choose one of {', '.join(SHOW)}.")
     if show == "all":
         return proposals_
     unmatched = proposals_["invoice_count"] == 0
-    if show in ("undecided", "decided"):
-        holds = proposals_["decision"].isin(["Confirmed", "Rejected"])
-        return proposals_[~unmatched & (holds if show == "decided" else ~holds)]
+    decision = proposals_["decision"]
+    if show == "decided":
+        return proposals_[decision.isin(list(cashdecisions.DECISIONS.values()))]
+    if show == "undecided":  # the outdated first: a clerk decided on them once, the rest keep their order
+        listed = proposals_[(~unmatched & (decision == "")) | (decision == cashdecisions.OUTDATED)]
+        return listed.sort_values("decision", key=lambda d: d != cashdecisions.OUTDATED, kind="stable")
     return proposals_[unmatched if show == "none" else ~unmatched]

@@ -192,6 +192,7 @@ def test_the_match_rules_are_saved_for_every_page(monkeypatch, tmp_path):
     assert "Trying other rules than the saved ones (short or over by up to 1%, cash discounts of 2% and 3%)" \
         in at.warning[0].value
     assert "Under these rules 1 decision no longer fits its proposal (Outdated below)" in at.warning[0].value
+    assert at.button(key="ua_undo_outdated").disabled  # the saved rules' proposal still fits it
     at.session_state["ua_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()  # the matched list is empty now: a selection left over counts for nothing
     assert not at.exception and at.button(key="ua_confirm").disabled
@@ -214,3 +215,13 @@ def test_the_match_rules_are_saved_for_every_page(monkeypatch, tmp_path):
     assert again.slider(key="ua_tolerance").value == 0.0
     again.segmented_control(key="ua_show").set_value("all").run()
     assert again.dataframe[0].value.iloc[0]["match"] == "No match"
+    # The confirmation was of the short payment: outdated now, and taken back with the others at once.
+    assert again.dataframe[0].value.iloc[0]["decision"] == "Outdated"
+    said = "1 decision no longer fits its proposal (the ledger or the saved rules changed since)"
+    assert any(m.value.startswith(said) for m in again.markdown)
+    outdated = again.button(key="ua_undo_outdated")
+    assert outdated.label == "Take back the 1 outdated" and not outdated.disabled
+    outdated.click().run()
+    assert not again.exception and again.success[0].value == "Took back 1 outdated decision."
+    assert again.dataframe[0].value.iloc[0]["decision"] == ""
+    assert not any(b.key == "ua_undo_outdated" for b in again.button)
