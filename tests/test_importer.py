@@ -221,6 +221,42 @@ def test_replace_mode_empties_the_table_first(engine):
     assert invoices(engine)["invoice_id"].tolist() == ["N1"]
 
 
+def test_a_replace_says_which_payments_it_puts_on_account(engine):
+    """Payments come from their own file, so replacing the invoices keeps them: those applied to an invoice
+    the new file does not hold count as cash on account from then on, and the import says so."""
+    from arboard import openitems
+
+    head = "invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+    inv = head + "A1,K1,2026-01-05,2026-02-04,100,2026-02-01\nA2,K1,2026-01-10,2026-02-09,300,\n" \
+                 "A3,K2,2026-01-12,2026-02-11,80,2026-02-10\n"
+    load(engine, inv, "inv.csv")
+    load(engine, "payment_id,invoice_id,customer_id,payment_date,amount\nP1,A1,K1,2026-02-01,100\n"
+                 "P2,A2,K1,2026-02-05,50\nP3,A3,K2,2026-02-10,80\nP4,,K2,2026-02-12,20\n", "pay.csv")
+
+    def on_account() -> list[str]:
+        with engine.connect() as conn:
+            return sorted(conn.execute(sa.select(openitems.payments_on_account(TODAY).subquery().c.payment_id))
+                          .scalars())
+
+    def said(result) -> list[str]:
+        return [n for n in result.notes if "loaded earlier" in n]
+
+    assert on_account() == ["P4"]
+    # The ERP's open items alone, as a replace: A1's and A3's payments are left on account.
+    open_items = head + "A2,K1,2026-01-10,2026-02-09,300,\n"
+    assert said(load(engine, open_items, "open.csv", mode="replace")) == [
+        "2 payments loaded earlier are applied to 2 invoices the ledger no longer holds after this import (A1, A3): "
+        "they count as cash on account from now on (the Unapplied cash page matches them to the open items). If the "
+        "payments belong to the ledger replaced, replace the payments too. A file of open items only is imported in "
+        "open-items mode: it settles the invoices it leaves out rather than removing them."]
+    assert on_account() == ["P1", "P3", "P4"]
+    # Said once: the next replace has nothing new to say, nor has one that keeps every invoice paid.
+    assert not said(load(engine, open_items, "open.csv", mode="replace"))
+    load(engine, inv, "inv.csv", mode="replace")
+    assert on_account() == ["P4"]
+    assert not said(load(engine, inv, "inv.csv", mode="replace"))
+
+
 def test_the_ledger_source_follows_a_replace_not_an_append(engine):
     """The Data page says where the ledger came from: a replace changes that, an append adds to it."""
     from arboard import summary

@@ -41,7 +41,7 @@ from arboard.mapping import MappingSpec, load_saved, save_mapping
 from arboard.readers import RawTable
 from arboard.summary import REPORT_DATE_KEY, is_sample, last_report_date
 from arboard.validation import REJECTED, REPORT_COLUMNS, SUSPICIOUS, formula_like, validate
-from arboard.words import counted
+from arboard.words import counted, first_few
 
 Progress = Callable[[str, float], None]
 
@@ -712,6 +712,7 @@ def _write(conn: sa.Connection, batch: Batch, staged: dict[str, store.Staged], m
     elif kind == "invoices" and mode == "replace":  # before the derived tables: the payments they read change
         pay = schema.payments
         conn.execute(sa.delete(pay).where(pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX)))
+        batch.notes.extend(_payments_left_on_account(conn, main))
     empty = _no_rows(conn, table)
     if mode == "replace" or empty:
         events.rebuild(conn, sources={kind: store.as_written(main)}, tables=derived)
@@ -940,6 +941,29 @@ def _reopen_derived(conn: sa.Connection, kind: str, staged: store.Staged, mode: 
     conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(sa.select(reopened.c.invoice_id)))
                  .values(paid_date=None, paid_from_payments=None))
     return reopened
+
+
+def _payments_left_on_account(conn: sa.Connection, staged: store.Staged) -> list[str]:
+    """Before the invoices are replaced: the payments loaded that are applied to an invoice the import does
+    not write (not in the file, or rejected), in words. They stay (payments come from their own file) and
+    count as cash on account from now on: worth saying, as a file of open items replacing a whole ledger
+    puts the cash of every paid invoice on account."""
+    pay, inv, new = schema.payments, schema.invoices, staged.table
+    gone = (sa.select(pay.c.payment_id, pay.c.invoice_id)
+            .select_from(pay.join(inv, inv.c.invoice_id == pay.c.invoice_id)
+                         .outerjoin(new, new.c.invoice_id == pay.c.invoice_id))
+            .where(new.c.invoice_id.is_(None)).subquery())
+    payments, invoices = conn.execute(sa.select(sa.func.count(), sa.func.count(gone.c.invoice_id.distinct()))).one()
+    if not payments:
+        return []
+    some = conn.execute(sa.select(gone.c.invoice_id).distinct().order_by(gone.c.invoice_id).limit(3)).scalars().all()
+    one = payments == 1
+    return [f"{counted(payments, 'payment')} loaded earlier {'is' if one else 'are'} applied to "
+            f"{counted(invoices, 'invoice')} the ledger no longer holds after this import "
+            f"({first_few(list(some), total=invoices)}): {'it counts' if one else 'they count'} as cash on account "
+            f"from now on (the Unapplied cash page matches {'it' if one else 'them'} to the open items). If the "
+            "payments belong to the ledger replaced, replace the payments too. A file of open items only is "
+            "imported in open-items mode: it settles the invoices it leaves out rather than removing them."]
 
 
 def _settling_notes(conn: sa.Connection, found: sa.Table | None, reopened: sa.Table | None) -> list[str]:

@@ -34,15 +34,19 @@ def counted(n: int | float, singular: str, plural: str | None = None) -> str:
     return f"{n:,} {words}"
 
 
-def first_few(names: list[str], n: int = 3) -> str:
+def first_few(names: list[str], n: int = 3, *, total: int | None = None) -> str:
     """The first ``n`` of ``names`` and how many more: a list in a sentence that stays one line long.
+    ``total``: how many there are, when only the first few were read.
 
     Examples
     --------
     >>> first_few(["P1", "P2", "P3", "P4", "P5"])
     'P1, P2, P3 and 2 more'
+    >>> first_few(["P1", "P2", "P3"], total=1200)
+    'P1, P2, P3 and 1,197 more'
     """
-    return ", ".join(names[:n]) + (f" and {len(names) - n:,} more" if len(names) > n else "")
+    total = len(names) if total is None else total
+    return ", ".join(names[:n]) + (f" and {total - n:,} more" if total > n else "")
 
 
 def listed(items: list[str]) -> str:
