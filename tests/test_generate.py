@@ -187,6 +187,14 @@ def test_the_sample_is_removed_for_your_own_data(engine):
     own = "invoice_id,customer_id,invoice_date,due_date,amount\nMY-1,MINE,2026-06-01,2026-07-01,100\n"
     result = importer.run_import(engine, readers.read_bytes(own.encode(), name="mine.csv"), today=SMALL_SAMPLE.end)
     assert importer.SAMPLE_WARNING in result.warnings
+    # A replace takes the place of one table: the rest of the sample stays, and the warning says so.
+    pay = "payment_id,invoice_id,customer_id,payment_date,amount\nMY-P1,MY-1,MINE,2026-06-20,100\n"
+    result = importer.run_import(engine, readers.read_bytes(pay.encode(), name="mine-pay.csv"), today=SMALL_SAMPLE.end,
+                                 mode="replace")
+    assert result.warnings == ["the database held the sample ledger: these rows replace its payments, and the rest of "
+                               "the sample stays beside them: the figures mix the sample with your data. Remove the "
+                               "sample (Data page, or arboard remove-sample) and import your files again to see your "
+                               "own ledger alone"]
     removed = generate.remove_sample(engine)
     assert removed["invoices"] == SMALL_SAMPLE.invoices + 1 and removed["customers"] == 301
     assert all(n == 0 for n in db.row_counts(engine).values())

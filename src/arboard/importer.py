@@ -614,9 +614,18 @@ def _drop(conn: sa.Connection, staged: dict[str, store.Staged]) -> None:
 # How an import writes: upsert, replace the table, or upsert a list of open items (invoices it
 # leaves out were settled by its date).
 MODES = ("append", "replace", "open-items")
-SAMPLE_WARNING = ("the database held the sample ledger, and these rows were added to it: the figures mix the "
-                  "sample with your data. Remove the sample (Data page, or arboard remove-sample) and import your "
-                  "files again to see your own ledger alone")
+_MIXED = (": the figures mix the sample with your data. Remove the sample (Data page, or arboard remove-sample) "
+          "and import your files again to see your own ledger alone")
+SAMPLE_WARNING = "the database held the sample ledger, and these rows were added to it" + _MIXED
+
+
+def sample_warning(kind: str, mode: str) -> str:
+    """What to say when an import writes into the sample ledger: a replace takes the place of one table
+    of it only (:data:`SAMPLE_WARNING` for the others)."""
+    if mode != "replace":
+        return SAMPLE_WARNING
+    return (f"the database held the sample ledger: these rows replace its {kind}, and the rest of the sample stays "
+            "beside them" + _MIXED)
 
 
 def dated_by_report(batch: Batch, mode: str) -> bool:
@@ -1156,7 +1165,7 @@ def run_import(engine: Engine, raw: RawTable, *, spec: MappingSpec | None = None
                     if (late := report_out_of_order(conn, batch, mode, open_on)) is not None:
                         raise ArboardError(late + " Nothing was changed.", where=raw.source)
                     if is_sample(get_meta(conn, "source")):
-                        batch.warnings.append(SAMPLE_WARNING)
+                        batch.warnings.append(sample_warning(batch.kind, mode))
                     inserted, updated, customers_added = _write(conn, batch, staged, mode, today, open_on)
                     if remember:
                         save_mapping(conn, raw.columns, plan.spec)
