@@ -148,9 +148,9 @@ st.dataframe(
         "dim": controls.DIMENSIONS[dim],
         "open_ar": st.column_config.NumberColumn(f"Open ({cur})", format="accounting"),
         "overdue_ar": st.column_config.NumberColumn(f"Overdue ({cur})", format="accounting"),
-        "pct_past_due": st.column_config.NumberColumn("Overdue %", format="%.1f"),
-        dso_key: st.column_config.NumberColumn("DSO", format="%.1f"),
-        bp_key: st.column_config.NumberColumn("Best possible DSO", format="%.1f"),
+        "pct_past_due": st.column_config.NumberColumn("Overdue share", format="%.1f%%"),
+        dso_key: st.column_config.NumberColumn("DSO (days)", format="%.1f"),
+        bp_key: st.column_config.NumberColumn("Best possible DSO (days)", format="%.1f"),
         add_key: st.column_config.NumberColumn("Days delinquent", format="%.1f"),
     })
 st.caption(f"{count(len(by), 'group')}. "

@@ -107,10 +107,13 @@ def aging_by_dimension(ag: pd.DataFrame, labels: list[str], currency: str, title
 
 
 def at_risk_bars(risk: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(risk.dropna(subset=["rate"])).mark_bar(color="#fb8c00").encode(
-        x=alt.X("month:O", title="Invoice month", axis=alt.Axis(labelAngle=0)),
+    # Months as the other charts write them ("Aug 25"), not as ISO text.
+    data = risk.dropna(subset=["rate"]).assign(first_day=lambda d: pd.to_datetime(d["month"]))
+    return alt.Chart(data).mark_bar(color="#fb8c00").encode(
+        x=alt.X("yearmonth(first_day):O", title="Invoice month", axis=alt.Axis(format="%b %y", labelAngle=0)),
         y=alt.Y("rate:Q", title="Unpaid after 90 days (%)"),
-        tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("rate:Q", title="At risk %", format=".1f"),
+        tooltip=[alt.Tooltip("yearmonth(first_day):O", title="Month", format="%B %Y"),
+                 alt.Tooltip("rate:Q", title="At risk %", format=".1f"),
                  alt.Tooltip("invoiced:Q", title="Invoiced", format=",.0f"),
                  alt.Tooltip("unpaid_after_90:Q", title="Still unpaid", format=",.0f")],
     ).properties(height=260)
