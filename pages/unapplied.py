@@ -12,22 +12,26 @@ from ui import cache, charts, controls, logform, state
 from ui.format import count, md, money, number
 
 as_of = state.ledger_page(__file__, "Unapplied cash")
-c = st.columns([1, 1.4, 1.6], vertical_alignment="bottom")
+c = st.columns([1, 1.2, 1.3, 1.5], vertical_alignment="bottom")
 with c[0]:
     currency = controls.currency()
+worked = c[1].multiselect("Collector", [*cache.collector_names(), collectors.NO_COLLECTOR], key="ua_collectors",
+                          placeholder="Everyone",
+                          help="Only the payments of the debtors these collectors work: the figures, the list, the "
+                               "downloads and the outdated decisions to take back.")
 cur = controls.unit(currency)
 consolidated = controls.consolidated_note(currency, over_time=False)
 saved = cache.match_rules()
 controls.kept("ua_tolerance", saved.tolerance)
 # The saved rules may come from the command line, which takes any tolerance to 10% and any discount.
-tolerance = c[1].slider("Short or over by up to", 0.0, max(5.0, saved.tolerance), step=0.25, key="ua_tolerance",
+tolerance = c[2].slider("Short or over by up to", 0.0, max(5.0, saved.tolerance), step=0.25, key="ua_tolerance",
                         format="%.2f%%",
                         help="A payment this close to one open invoice (a share of the invoice) is proposed as a short "
                              "payment (bank charges, a small deduction) or an overpayment. 0%: exact amounts only. "
                              "Saved for every page: another value is tried here until you save it.")
 DISCOUNT_CHOICES = sorted({1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, *saved.discounts})
 controls.kept_among("ua_discounts", DISCOUNT_CHOICES, list(saved.discounts))
-discounts = c[2].multiselect("Cash discounts debtors take", DISCOUNT_CHOICES, key="ua_discounts",
+discounts = c[3].multiselect("Cash discounts debtors take", DISCOUNT_CHOICES, key="ua_discounts",
                              format_func=lambda d: f"{d:g}%",
                              help="A payment that is one invoice, or the oldest items together, less one of these "
                                   "to the cent is proposed as paid less a cash discount (2/10 net 30 terms). Saved "
@@ -48,7 +52,7 @@ try:
 except ArboardError as exc:
     st.error(md(exc))
     st.stop()
-cash = cache.unapplied_cash(as_of, currency, rules)
+cash = cache.unapplied_cash(as_of, currency, rules).worked_by(worked)
 s = None if cash.empty else unapplied.summary(cash, rates=cache.exchange_rates())
 logform.flash("ua_rules")
 unsaved = rules != saved
@@ -70,8 +74,9 @@ if s is None:
         st.info("No payments are loaded, so there is no cash on account to match. Load a payments file on the "
                 "**Data** page: payments with no invoice (or one the ledger does not know) are the cash on account.")
     else:
-        st.info(f"No payment is on account on {as_of:%d %b %Y}"
-                + (f" in {currency}" if currency else "") + ": every payment received is applied to an invoice.")
+        st.info(f"No payment is on account on {as_of:%d %b %Y}" + (f" in {currency}" if currency else "")
+                + (f" for the debtors of {', '.join(worked)}" if worked else "")
+                + ": every payment received is applied to an invoice.")
     st.stop()
 
 m = st.columns(4)
@@ -109,9 +114,14 @@ with a2:
 
 SHOW = {"matched": "Matched", "undecided": "To decide", "decided": "Decided", "none": "Unmatched", "all": "All"}
 controls.kept("ua_show", "matched")
-show = st.segmented_control("Show", list(SHOW), format_func=SHOW.get, key="ua_show") or "all"
+v1, v2 = st.columns([3, 2], vertical_alignment="bottom")
+show = v1.segmented_control("Show", list(SHOW), format_func=SHOW.get, key="ua_show") or "all"
+sure = v2.pills("Confidence", list(unapplied.CONFIDENCES), selection_mode="multi", key="ua_confidence",
+                format_func=lambda c: "No match" if c == "—" else c,
+                help="Only the proposals of this confidence (none picked: all). The plan counts the High ones as "
+                     "applied already; Medium and Low are where a remittance advice or a call decides.")
 logform.flash("cash")
-table = unapplied.shown(cash.proposals, show)
+table = unapplied.shown(cash.proposals, show, confidences=sure)
 LIMIT = 2_000
 listed = table.head(LIMIT)
 picked = st.dataframe(
@@ -142,6 +152,9 @@ picked = st.dataframe(
     })
 if len(table) > LIMIT:
     st.caption(f"The first {number(LIMIT)} of {number(len(table))} are listed; the downloads hold them all.")
+elif table.empty:
+    st.caption(f"No payment is {SHOW[show].lower()}" + (" with that confidence" if sure else "")
+               + ": pick another view above.")
 # A selection may outlive a shorter list (other rules, another filter): only rows still there count.
 rows = [r for r in picked.selection.rows if r < len(listed)] if picked is not None else []
 chosen = listed.iloc[rows]

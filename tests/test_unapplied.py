@@ -428,6 +428,39 @@ def test_summary_and_bands(worked):
     assert len(bands) == 5 * 4
 
 
+def test_one_collectors_payments_and_one_confidence(worked):
+    from arboard import collectors, schema
+
+    ids = sorted({r["customer_id"] for r in WORKED_INVOICES + WORKED_PAYMENTS})
+    with worked.begin() as conn:
+        conn.execute(sa.insert(schema.customers), [{"customer_id": c, "name": f"Debtor {c}"} for c in ids])
+    collectors.assign(worked, {"C1": "Ann", "C2": "Ann", "C5": "Ben"})
+    cash = unapplied.match_payments(worked, AS_OF)
+    assert cash.worked_by([]) is cash
+    ann = cash.worked_by(["Ann"])
+    assert set(ann.proposals["customer_id"]) == {"C1", "C2"} and (ann.proposals["collector"] == "Ann").all()
+    assert set(ann.lines["payment_id"]) == set(ann.proposals.loc[ann.proposals["invoice_count"] > 0, "payment_id"])
+    assert set(ann.overdue["customer_id"]) <= {"C1", "C2"}
+    nobody = cash.worked_by([collectors.NO_COLLECTOR])
+    assert not {"C1", "C2", "C5"} & set(nobody.proposals["customer_id"])
+    both = cash.worked_by(["Ann", "Ben", collectors.NO_COLLECTOR])
+    assert len(both.proposals) == len(cash.proposals) and len(both.lines) == len(cash.lines)
+    # The figures add up: each collector's share of the cash on account, and of the debtors cleared.
+    parts = [unapplied.summary(cash.worked_by([who])) for who in ("Ann", "Ben", collectors.NO_COLLECTOR)]
+    whole = unapplied.summary(cash)
+    assert sum(p.amount for p in parts) == pytest.approx(whole.amount)
+    assert sum(p.debtors_cleared for p in parts) == whole.debtors_cleared
+    # One confidence or two, within any view; an unknown one is refused.
+    low = unapplied.shown(cash.proposals, "matched", confidences=["Low"])
+    assert len(low) and (low["confidence"] == "Low").all()
+    unsure = unapplied.shown(cash.proposals, "all", confidences=["Medium", "Low"])
+    assert set(unsure["confidence"]) == {"Medium", "Low"}
+    assert unapplied.shown(cash.proposals, "none", confidences=["—"])["invoice_count"].eq(0).all()
+    assert unapplied.shown(cash.proposals, "matched", confidences=["—"]).empty
+    with pytest.raises(ArboardError, match="Confidence 'Sure'"):
+        unapplied.shown(cash.proposals, confidences=["Sure"])
+
+
 def test_overdue_their_cash_on_account_pays(worked):
     rates = fx.Rates("EUR", {"USD": 0.9})
     cash = unapplied.match_payments(worked, AS_OF, rates=rates)
@@ -634,7 +667,7 @@ def test_proposals_match_a_brute_force_reference(engine, ledger):
 def test_cli_unapplied(tmp_path, duck_url):
     from typer.testing import CliRunner
 
-    from arboard import db
+    from arboard import collectors, db
     from arboard.cli import app
 
     engine = db.open_database(duck_url)
@@ -661,6 +694,21 @@ def test_cli_unapplied(tmp_path, duck_url):
     assert result.exit_code == 0, result.output
     text = lines.read_text(encoding="utf-8-sig")
     assert text.startswith("Payment,Debtor ID,Received,Payment amount") and "L1" not in text  # no discount tried
+    # One collector's debtors: C2 is Ann's, and nobody works C4.
+    engine = db.open_database(duck_url)
+    collectors.assign(engine, {"C2": "Ann"})
+    engine.dispose()
+    mine = tmp_path / "ann.xlsx"
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--collector", "Ann",
+                       "--out", str(mine)])
+    assert result.exit_code == 0, result.output
+    assert "for the debtors of Ann" in " ".join(result.output.split())
+    book = pd.read_excel(mine, sheet_name=None, engine="calamine")
+    assert set(book["Proposals"]["Debtor ID"]) == {"C2"}
+    assert set(book["Clearing lines"]["Payment"]) <= set(book["Proposals"]["Payment"])
+    result = run(app, ["unapplied", "--db", duck_url, "--as-of", AS_OF.isoformat(), "--collector", "Zed"])
+    assert result.exit_code == 0 and "No payment on account as of 2026-03-01 for the debtors of Zed" in " ".join(
+        result.output.split())
     for bad in (["--discount", "30"], ["--tolerance", "11"], ["--out", str(tmp_path / "x.pdf")]):
         result = run(app, ["unapplied", "--db", duck_url, *bad])
         assert result.exit_code == 2, result.output

@@ -1106,6 +1106,9 @@ def unapplied_cmd(
                                         "clear) instead of one row per payment.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="FILE.csv or FILE.xlsx (both sheets: the proposals "
                                                   "and the clearing lines to key into the ERP).")] = None,
+    collector: Annotated[list[str] | None, typer.Option("--collector", help="Only the payments of the debtors this "
+                                                        f"collector works (repeatable; '{collectors.NO_COLLECTOR}': "
+                                                        "nobody's).")] = None,
 ) -> None:
     """Payments on account and the open items they most likely pay: proposals for cash application."""
     xlsx = _check_out(out_file) if out_file else False
@@ -1128,15 +1131,17 @@ def unapplied_cmd(
         out.print(f"Not the saved rules ({unapplied.settings_words(saved)}): the pages, the plan and the forecast "
                   "match with those; --save makes these the rules.", highlight=False)
     rates = fx.load(engine)
-    cash = unapplied.match_payments(engine, day, settings=rules, rates=rates)
+    cash = unapplied.match_payments(engine, day, settings=rules, rates=rates).worked_by(collector or ())
     table, clearing, s = cash.proposals, cash.lines, unapplied.summary(cash, rates=rates)
     unit = rates.unit(table["currency"].dropna())
     amount = (lambda v: f" ({v:,.2f} {unit})") if unit else (lambda v: "")
+    whose = f" for the debtors of {', '.join(collector)}" if collector else ""
     if not s.count:
-        out.print(f"No payment on account as of {day.isoformat()}: every payment is applied to an invoice.")
+        out.print(f"No payment on account as of {day.isoformat()}{whose}: every payment is applied to an invoice.",
+                  highlight=False)
     else:
-        out.print(f"{counted(s.count, 'payment')} on account{amount(s.amount)} as of {day.isoformat()}, the oldest "
-                  f"{counted(s.oldest_days, 'day')} on account. {s.matched:,} match open items"
+        out.print(f"{counted(s.count, 'payment')} on account{amount(s.amount)} as of {day.isoformat()}{whose}, the "
+                  f"oldest {counted(s.oldest_days, 'day')} on account. {s.matched:,} match open items"
                   f"{amount(s.matched_amount)}, {s.sure:,} of them with high confidence.", highlight=False)
         if s.confirmed or s.rejected or s.outdated:
             out.print(f"Decided: {s.confirmed:,} confirmed, {s.rejected:,} rejected"

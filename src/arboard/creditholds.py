@@ -42,7 +42,7 @@ from arboard import schema
 from arboard.collectors import check_name
 from arboard.db import chunks, unknown_customers
 from arboard.errors import ArboardError, check_text
-from arboard.openitems import NO_COLLECTOR
+from arboard.openitems import worked_by
 from arboard.outreach import PlanSettings, Playbook, on_contact_days
 from arboard.words import first_few
 
@@ -480,10 +480,8 @@ def filter_list(table: pd.DataFrame, *, status: str | None = None, collector: st
     keep = pd.Series(True, index=table.index)
     if status is not None:
         keep &= table["status"] == status
-    if collector == NO_COLLECTOR:
-        keep &= table["collector"].isna()
-    elif collector is not None:
-        keep &= table["collector"] == collector
+    if collector is not None:
+        keep &= worked_by(table["collector"], collector)
     return table[keep]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from arboard import aging, exports, fx, openitems, profiles, promises, segments, unapplied
 from arboard.aging import AgingSpec
-from arboard.openitems import NO_COLLECTOR
+from arboard.openitems import worked_by
 
 COLUMNS = ["customer_id", "name", "country", "customer_type", "collector", "group", "total", "overdue", "days_past_due",
            "oldest_bucket", "disputed", "open_items", "days_beyond_terms", "response_rate", "best_channel",
@@ -113,7 +113,7 @@ def filter_debtors(table: pd.DataFrame, f: Filters) -> pd.DataFrame:
     if f.countries:
         mask &= table["country"].isin(f.countries).to_numpy()
     if f.collectors:
-        mask &= table["collector"].fillna(NO_COLLECTOR).isin(f.collectors).to_numpy()
+        mask &= worked_by(table["collector"], f.collectors).to_numpy()
     if f.channels:
         channel = table["best_channel"].fillna(table["preferred_channel"])
         mask &= channel.isin(f.channels).to_numpy()

@@ -10,8 +10,10 @@ lists the open items themselves, for drill-down).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
+import pandas as pd
 import sqlalchemy as sa
 
 from arboard import disputeflags, schema
@@ -26,6 +28,12 @@ DIMENSIONS = {
 
 inv, pay, cust = schema.invoices, schema.payments, schema.customers
 NO_COLLECTOR = "(no collector)"
+
+
+def worked_by(collector: pd.Series, who: str | Sequence[str]) -> pd.Series:
+    """Which rows of a ``collector`` column belong to ``who`` (a name or several;
+    :data:`NO_COLLECTOR` stands for the debtors nobody works)."""
+    return collector.fillna(NO_COLLECTOR).isin([who] if isinstance(who, str) else list(who))
 
 
 def missing_value(dimension: str) -> str:

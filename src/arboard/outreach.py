@@ -33,7 +33,7 @@ from arboard.holds import held_until
 from arboard.interest import InterestTerms, earlier_rates, rates_on
 from arboard.interest import charges as interest_charges
 from arboard.messages import MessageContext, TemplateProblem, render, sms_segments
-from arboard.openitems import NO_COLLECTOR, open_items, payments_on_account
+from arboard.openitems import open_items, payments_on_account, worked_by
 from arboard.sender import PAY_LINK
 from arboard.words import first_few
 
@@ -1330,7 +1330,7 @@ def work_list(plan: pd.DataFrame, day: date, *, channel: str | None = None, rate
     if collectors is not None:
         mine = mine.assign(collector=mine["customer_id"].map(collectors))
         if collector is not None:
-            mine = mine[mine["collector"].fillna(NO_COLLECTOR) == collector]
+            mine = mine[worked_by(mine["collector"], collector)]
     mine = mine.assign(_worth=_worth(mine, rates)).sort_values(["_worth", "customer_id"], ascending=[False, True],
                                                                kind="stable")
     return export_table(render_messages(mine.drop(columns="_worth"), pay_link=pay_link)).reset_index(drop=True)

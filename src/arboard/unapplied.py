@@ -48,6 +48,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -60,7 +61,7 @@ from sqlalchemy.engine import Engine
 from arboard import cashdecisions, events, fx, schema
 from arboard.db import fetch_frame, fetch_keyed, get_meta_json, set_meta
 from arboard.errors import ArboardError
-from arboard.openitems import days_past, open_items, payments_on_account
+from arboard.openitems import days_past, open_items, payments_on_account, worked_by
 from arboard.words import listed
 
 CENT = 0.005  # amounts equal to the cent
@@ -807,6 +808,17 @@ class CashOnAccount:
         return CashOnAccount(*(frame[frame["customer_id"] == customer_id].reset_index(drop=True)
                                for frame in (self.proposals, self.lines, self.overdue)))
 
+    def worked_by(self, collectors: Sequence[str]) -> CashOnAccount:
+        """The payments on account of the debtors these collectors work (:data:`arboard.openitems.NO_COLLECTOR`:
+        nobody's), with their clearing lines and what those debtors have overdue; no name: all of them."""
+        if not collectors:
+            return self
+        mine = self.proposals[worked_by(self.proposals["collector"], collectors)]
+        debtors = set(mine["customer_id"])
+        return CashOnAccount(mine.reset_index(drop=True),
+                             self.lines[self.lines["payment_id"].isin(set(mine["payment_id"]))].reset_index(drop=True),
+                             self.overdue[self.overdue["customer_id"].isin(debtors)].reset_index(drop=True))
+
 
 def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, customer_id: str | None = None,
                    settings: MatchSettings | None = None, rates: fx.Rates | None = None,
@@ -1286,13 +1298,18 @@ def labelled(cash: CashOnAccount) -> dict[str, pd.DataFrame]:
 SHOW = ("matched", "undecided", "decided", "none", "all")
 
 
-def shown(proposals_: pd.DataFrame, show: str = "all") -> pd.DataFrame:
+def shown(proposals_: pd.DataFrame, show: str = "all", *, confidences: Sequence[str] = ()) -> pd.DataFrame:
     """The proposals to list (:data:`SHOW`): ``"matched"`` (those with items to clear), ``"undecided"`` (those
     whose decision is outdated first, even when they match nothing now: to decide again or take back; then
     those still to confirm or reject), ``"decided"`` (a decision holds), ``"none"`` (no match, or paid twice)
-    or ``"all"``."""
+    or ``"all"``; with ``confidences`` (of :data:`CONFIDENCES`), only the proposals of those."""
     if show not in SHOW:
         raise ArboardError(f"Show {show!r}? Choose one of {', '.join(SHOW)}.")
+    unknown = [c for c in confidences if c not in CONFIDENCES]
+    if unknown:
+        raise ArboardError(f"Confidence {unknown[0]!r}? Choose among {', '.join(CONFIDENCES)}.")
+    if confidences:
+        proposals_ = proposals_[proposals_["confidence"].isin(list(confidences))]
     if show == "all":
         return proposals_
     unmatched = proposals_["invoice_count"] == 0

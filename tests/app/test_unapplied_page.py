@@ -30,6 +30,19 @@ def test_unapplied_cash_page(app_env):
     at.segmented_control(key="ua_show").set_value("all").run()
     strict = at.dataframe[0].value
     assert not strict["match"].isin(["Short payment", "Overpayment", "Less a cash discount"]).any()
+    # One collector's payments, one confidence.
+    who = strict["collector"].dropna().iloc[0]
+    at.multiselect(key="ua_collectors").set_value([who]).run()
+    at.pills(key="ua_confidence").set_value(["High"]).run()
+    assert not at.exception
+    mine = at.dataframe[0].value
+    assert len(mine) and (mine["collector"] == who).all() and (mine["confidence"] == "High").all()
+    at.pills(key="ua_confidence").set_value(["—"]).run()
+    at.segmented_control(key="ua_show").set_value("matched").run()
+    assert at.dataframe[0].value.empty
+    assert any(c.value == "No payment is matched with that confidence: pick another view above." for c in at.caption)
+    at.multiselect(key="ua_collectors").set_value([]).run()
+    at.pills(key="ua_confidence").set_value([]).run()
     at.selectbox(key="currency").set_value("USD").run()
     assert not at.exception
     assert (at.dataframe[0].value["currency"] == "USD").all()
