@@ -176,6 +176,8 @@ def test_the_command_line_decides_and_lists(duck_url):
     assert "Decided: 2 confirmed, 1 rejected" in listed.output
     got = run.invoke(app, ["cash-decision", "confirm", "R12", *base])
     assert got.exit_code == 1 and "nothing to confirm" in got.output and "Traceback" not in got.output
+    got = run.invoke(app, ["cash-decision", "confirm", "[/x]", *base])  # an id is no markup for the console
+    assert got.exit_code == 1 and "Payment [/x] is not on account" in got.output, got.output
     got = run.invoke(app, ["cash-decision", "approve", "R1", *base])
     assert got.exit_code == 2 and "Choose confirm, reject or take-back" in got.output
     # The forecast from the command line counts them too: INV-6001 and INV-8001 are in, INV-1001 and INV-1003

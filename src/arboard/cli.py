@@ -63,8 +63,10 @@ from arboard.words import counted, first_few
 app = typer.Typer(help="arboard: accounts-receivable collections from the command line.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
                   rich_markup_mode="markdown")  # docstrings wrapped in the source read as one paragraph
-out = Console()
-err = Console(stderr=True)
+# No console markup: what is printed holds the user's data (names, ids, file names), and "[/x]" in a
+# debtor's name would be read as a closing tag (a MarkupError, not a message).
+out = Console(markup=False)
+err = Console(stderr=True, markup=False)
 
 ApplyCash = Literal["high", "medium", "low", "none"]  # the least confidence of a match counted as applied
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: ARBOARD_DB_URL, "
@@ -75,7 +77,7 @@ CurrencyOption = Annotated[str | None, typer.Option(help="Currency. 'all' adds e
 
 
 def _fail(exc: ArboardError, code: int = 1) -> None:
-    err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+    err.print(Text.assemble(("Error:", "bold red"), f" {exc}"), highlight=False)
     raise typer.Exit(code)
 
 
@@ -111,7 +113,8 @@ def generate_cmd(
     end_date = _date_option(end, "--end") or date.today()
     engine = _open(db_url)
     spec = generate.SampleSpec(customers=customers, invoices=invoices, seed=seed, end=end_date, months=months)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  TextColumn("{task.completed:,}/{task.total:,}"),
                   TimeElapsedColumn(), console=err, transient=False) as bar:
         task = bar.add_task("Generating invoices", total=invoices)
         try:
@@ -168,7 +171,8 @@ def import_cmd(
         if source_url and not table:
             raise ArboardError("--source-url needs --table (a table name or a SELECT query).")
         engine = db.open_database(db_url)
-        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err) as bar:
+        with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TimeElapsedColumn(),
+                      console=err) as bar:
             task = bar.add_task("Reading", total=1.0)
             raw = readers.read_sql(source_url, table) if source_url else readers.read_path(file, sheet=sheet)
             spec = MappingSpec.from_file(mapping) if mapping else None
@@ -1846,7 +1850,7 @@ def main() -> None:  # pragma: no cover - console entry point
     except KeyboardInterrupt:
         sys.exit(130)
     except ArboardError as exc:  # a safety net: commands report their own errors with a specific exit code
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+        err.print(Text.assemble(("Error:", "bold red"), f" {exc}"), highlight=False)
         sys.exit(1)
 
 
