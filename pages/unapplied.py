@@ -75,7 +75,7 @@ if s is None:
                 "**Data** page: payments with no invoice (or one the ledger does not know) are the cash on account.")
     else:
         st.info(f"No payment is on account on {as_of:%d %b %Y}" + (f" in {currency}" if currency else "")
-                + (f" for the debtors of {', '.join(worked)}" if worked else "")
+                + (f" for the debtors of {md(', '.join(worked))}" if worked else "")
                 + ": every payment received is applied to an invoice.")
     st.stop()
 
