@@ -158,6 +158,9 @@ def mapping_flow(raw: readers.RawTable, key: str) -> None:
                 (st.warning if gone.most else st.info)(
                     said + (" That is most of them: is the file complete (every company, currency, collector)?"
                             if gone.most else ""))
+            if mode == "replace" and kind == "invoices":
+                for said in importer.left_on_account(engine, batch):
+                    st.warning(md(said))
             for warning in batch.warnings:
                 st.warning(md(warning[0].upper() + warning[1:] + "."))
             for note in batch.notes:

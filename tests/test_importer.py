@@ -242,8 +242,16 @@ def test_a_replace_says_which_payments_it_puts_on_account(engine):
         return [n for n in result.notes if "loaded earlier" in n]
 
     assert on_account() == ["P4"]
-    # The ERP's open items alone, as a replace: A1's and A3's payments are left on account.
+    # The ERP's open items alone, as a replace: A1's and A3's payments are left on account. The check before
+    # says so too.
     open_items = head + "A2,K1,2026-01-10,2026-02-09,300,\n"
+    _plan, batch = importer.check_import(engine, readers.read_bytes(open_items.encode(), name="open.csv"), today=TODAY)
+    assert importer.left_on_account(engine, batch) == [
+        "2 payments loaded earlier are applied to 2 invoices the ledger would no longer hold after a replace (A1, "
+        "A3): they would count as cash on account (the Unapplied cash page matches them to the open items). If the "
+        "payments belong to the ledger replaced, replace the payments too. A file of open items only is imported in "
+        "open-items mode: it settles the invoices it leaves out rather than removing them."]
+    assert on_account() == ["P4"]  # a check writes nothing
     assert said(load(engine, open_items, "open.csv", mode="replace")) == [
         "2 payments loaded earlier are applied to 2 invoices the ledger no longer holds after this import (A1, A3): "
         "they count as cash on account from now on (the Unapplied cash page matches them to the open items). If the "

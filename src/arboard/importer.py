@@ -952,27 +952,43 @@ def _reopen_derived(conn: sa.Connection, kind: str, staged: store.Staged, mode: 
     return reopened
 
 
-def _payments_left_on_account(conn: sa.Connection, staged: store.Staged) -> list[str]:
+def left_on_account(engine: Engine, batch: Batch) -> list[str]:
+    """For a check before the invoices are replaced by ``batch``: which payments loaded it would leave
+    applied to invoices the ledger no longer holds (:func:`_payments_left_on_account`, in the conditional)."""
+    with engine.connect() as conn:
+        staged = store.stage(conn, schema.invoices, batch.ids.to_frame("invoice_id"))
+        try:
+            return _payments_left_on_account(conn, staged, done=False)
+        finally:
+            staged.drop()
+
+
+def _payments_left_on_account(conn: sa.Connection, staged: store.Staged, *, done: bool = True) -> list[str]:
     """Before the invoices are replaced: the payments loaded that are applied to an invoice the import does
-    not write (not in the file, or rejected), in words. They stay (payments come from their own file) and
-    count as cash on account from now on: worth saying, as a file of open items replacing a whole ledger
-    puts the cash of every paid invoice on account."""
+    not write (not in the file, or rejected), in words (``done``: as the import's note, else as a check's).
+    They stay (payments come from their own file) and count as cash on account from then on: worth saying,
+    as a file of open items replacing a whole ledger puts the cash of every paid invoice on account."""
     pay, inv, new = schema.payments, schema.invoices, staged.table
     gone = (sa.select(pay.c.payment_id, pay.c.invoice_id)
             .select_from(pay.join(inv, inv.c.invoice_id == pay.c.invoice_id)
                          .outerjoin(new, new.c.invoice_id == pay.c.invoice_id))
-            .where(new.c.invoice_id.is_(None)).subquery())
+            # What an invoices file's open amounts recorded goes with the invoices it replaces.
+            .where(new.c.invoice_id.is_(None), ~pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX)).subquery())
     payments, invoices = conn.execute(sa.select(sa.func.count(), sa.func.count(gone.c.invoice_id.distinct()))).one()
     if not payments:
         return []
     some = conn.execute(sa.select(gone.c.invoice_id).distinct().order_by(gone.c.invoice_id).limit(3)).scalars().all()
     one = payments == 1
+    them = "it" if one else "them"
     return [f"{counted(payments, 'payment')} loaded earlier {'is' if one else 'are'} applied to "
-            f"{counted(invoices, 'invoice')} the ledger no longer holds after this import "
-            f"({first_few(list(some), total=invoices)}): {'it counts' if one else 'they count'} as cash on account "
-            f"from now on (the Unapplied cash page matches {'it' if one else 'them'} to the open items). If the "
-            "payments belong to the ledger replaced, replace the payments too. A file of open items only is "
-            "imported in open-items mode: it settles the invoices it leaves out rather than removing them."]
+            f"{counted(invoices, 'invoice')} the ledger "
+            + (f"no longer holds after this import ({first_few(list(some), total=invoices)}): "
+               f"{'it counts' if one else 'they count'} as cash on account from now on" if done else
+               f"would no longer hold after a replace ({first_few(list(some), total=invoices)}): "
+               f"{'it' if one else 'they'} would count as cash on account")
+            + f" (the Unapplied cash page matches {them} to the open items). If the payments belong to the ledger "
+            "replaced, replace the payments too. A file of open items only is imported in open-items mode: it "
+            "settles the invoices it leaves out rather than removing them."]
 
 
 def _settling_notes(conn: sa.Connection, found: sa.Table | None, reopened: sa.Table | None) -> list[str]:

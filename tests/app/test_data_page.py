@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
+
 from arboard.db import open_database as db_open
 from tests.app.conftest import run_page
 
@@ -194,6 +196,24 @@ def test_a_replace_asks_first_when_the_table_holds_rows(tmp_path, monkeypatch, a
     assert not at.button(key="import-db").disabled
     at.button(key="import-db").click().run()
     assert not at.exception and any("Imported 3 of 3 rows" in s.value for s in at.success)
+    # A payment applied to invoice 1045, and a file without it: the check says where that payment would go.
+    from tests.conftest import write_ledger
+
+    engine = db_open(url)
+    write_ledger(engine, payments=pd.DataFrame({"payment_id": ["P1"], "invoice_id": ["1045"],
+                                                "customer_id": ["Baker & Sons"],
+                                                "payment_date": [date(2026, 11, 12)], "amount": [100.0]}))
+    engine.dispose()
+    at.session_state["db_raw"] = readers.read_bytes(
+        b"invoice_id,customer_id,invoice_date,due_date,amount\n1031,Baker & Sons,2026-10-01,2026-10-31,800\n",
+        name="fewer.csv")
+    at.run()
+    at.radio(key="mode-db").set_value("replace").run()
+    at.button(key="check-db").click().run()
+    assert not at.exception
+    assert any(w.value.replace("\\", "").startswith(  # as shown: md() escapes the markdown characters
+        "1 payment loaded earlier is applied to 1 invoice the ledger would no longer hold after a replace (1045): it "
+        "would count as cash on account") for w in at.warning)
 
 
 def test_the_sample_is_removed_before_your_own_ledger_loads(tmp_path, monkeypatch):
