@@ -531,6 +531,12 @@ def test_reporting_currency_values(worked):
     assert list(usd.proposals["payment_id"]) == ["P10"] and "amount_value" not in usd.proposals
     assert set(usd.overdue["currency"]) == {"USD"}
     assert unapplied.summary(usd).debtors_cleared == 1  # C10 owes nothing overdue in dollars once applied
+    # The match of every currency, filtered, is the same (what the pages cache: a switch matches nothing again).
+    euros, kept = unapplied.match_payments(worked, AS_OF, currency="EUR", rates=rates), cash.in_currency("EUR")
+    assert len(euros.proposals) > 1 and "amount_value" not in kept.proposals
+    pd.testing.assert_frame_equal(kept.proposals, euros.proposals)
+    pd.testing.assert_frame_equal(kept.lines, euros.lines)
+    assert cash.in_currency(None) is cash
 
 
 def test_nothing_on_account(engine):

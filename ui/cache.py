@@ -618,10 +618,12 @@ def unmarked_disputes(as_of: date, currency: str | None) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def _unapplied(url, version, as_of, currency, tolerance, discounts) -> unapplied.CashOnAccount:
-    # Without the decisions: recording one adds them to this match, it does not match again.
+def _unapplied(url, version, as_of, tolerance, discounts) -> unapplied.CashOnAccount:
+    # Without the decisions: recording one adds them to this match, it does not match again. Every currency:
+    # one currency is this match filtered (CashOnAccount.in_currency), so the Overview's match serves the
+    # Unapplied cash page in any currency, and a switch of currency matches nothing again.
     rates = _rates(url, version)
-    return unapplied.match_payments(state._engine(url), as_of, currency=currency, rates=rates, decided=False,
+    return unapplied.match_payments(state._engine(url), as_of, rates=rates, decided=False,
                                     settings=unapplied.MatchSettings(tolerance=tolerance, discounts=discounts))
 
 
@@ -634,8 +636,9 @@ def unapplied_cash(as_of: date, currency: str | None, rules: unapplied.MatchSett
     """The payments on account with the open items they most likely pay, the clearing lines, and the
     decisions recorded on them, cached."""
     url, version = _key()
-    return unapplied.with_decisions(_unapplied(url, version, as_of, currency, rules.tolerance, rules.discounts),
-                                    _decisions(url, cashdecisions.version(state.engine())))
+    return unapplied.with_decisions(
+        _unapplied(url, version, as_of, rules.tolerance, rules.discounts).in_currency(currency),
+        _decisions(url, cashdecisions.version(state.engine())))
 
 
 def _cash(url: str, version: int, as_of: date, decided: Decided) -> unapplied.CashOnAccount | None:
@@ -645,7 +648,7 @@ def _cash(url: str, version: int, as_of: date, decided: Decided) -> unapplied.Ca
     if not state._summary(url, version).counts["payments"]:
         return None
     rules = decided.rules
-    return unapplied.with_decisions(_unapplied(url, version, as_of, None, rules.tolerance, rules.discounts),
+    return unapplied.with_decisions(_unapplied(url, version, as_of, rules.tolerance, rules.discounts),
                                     _decisions(url, decided.version))
 
 

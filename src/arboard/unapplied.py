@@ -808,6 +808,20 @@ class CashOnAccount:
         return CashOnAccount(*(frame[frame["customer_id"] == customer_id].reset_index(drop=True)
                                for frame in (self.proposals, self.lines, self.overdue)))
 
+    def in_currency(self, currency: str | None) -> CashOnAccount:
+        """The payments in ``currency`` (None: all of them), as :func:`match_payments` gives them for it: the
+        match of every currency filtered, amounts at face value (no ``amount_value``), largest first within
+        each rule, and what their debtors have overdue in it. A cached match of every currency serves each."""
+        if currency is None:
+            return self
+        df = self.proposals[self.proposals["currency"] == currency].drop(columns="amount_value", errors="ignore")
+        df = _ordered(df, df["amount"])
+        order = pd.Series(range(len(df)), index=df["payment_id"].to_numpy())
+        lines = self.lines[self.lines["payment_id"].isin(order.index)]
+        lines = lines.sort_values("payment_id", key=lambda p: p.map(order), kind="stable")
+        return CashOnAccount(df.reset_index(drop=True), lines.reset_index(drop=True),
+                             self.overdue[self.overdue["currency"] == currency].reset_index(drop=True))
+
     def worked_by(self, collectors: Sequence[str]) -> CashOnAccount:
         """The payments on account of the debtors these collectors work (:data:`arboard.openitems.NO_COLLECTOR`:
         nobody's), with their clearing lines and what those debtors have overdue; no name: all of them."""
@@ -943,21 +957,25 @@ def match_payments(engine: Engine, as_of: date, *, currency: str | None = None, 
     df["invoices"] = df["items"].map(", ".join)
     df["invoice_count"] = df["items"].map(len).astype(int)
     df["days_on_account"] = (day - df["payment_date"]).dt.days.astype(int)
-    if currency is not None:
-        df = df[df["currency"] == currency]
-        balances = balances[balances["currency"] == currency]
-    rates = fx.applied(rates, currency)
+    # Every currency is matched, then the one asked for kept (CashOnAccount.in_currency).
+    rates = fx.applied(rates, None)
     if rates.active:
         df["amount_value"] = rates.convert(df["amount"], df["currency"]).round(2)
-    df["_rank"] = df["rule"].map(RANK)
-    df = df.sort_values(["_rank", "amount_value" if rates.active else "amount", "payment_id"],
-                        ascending=[True, False, True], kind="stable")
+    df = _ordered(df, df["amount_value"] if rates.active else df["amount"])
     lines = _lines(df, item)
     df["decision"] = df["decided"] = ""
     keep = [*COLUMNS, *(["amount_value"] if rates.active else [])]
     balances["overdue"] = balances["overdue"].astype(float).round(2)
-    cash = CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True))
+    cash = CashOnAccount(df[keep].reset_index(drop=True), lines, balances.reset_index(drop=True)).in_currency(currency)
     return with_decisions(cash, cashdecisions.load(engine)) if decided else cash
+
+
+def _ordered(proposals_: pd.DataFrame, amount: pd.Series) -> pd.DataFrame:
+    """The proposals surest rule first, then the largest ``amount``, then by payment id."""
+    rank = proposals_["match"].map(RULES_BY_LABEL).map(RANK)
+    ordered = proposals_.assign(_rank=rank, _amount=amount).sort_values(
+        ["_rank", "_amount", "payment_id"], ascending=[True, False, True], kind="stable")
+    return ordered.drop(columns=["_rank", "_amount"])
 
 
 def with_decisions(cash: CashOnAccount, decisions: pd.DataFrame) -> CashOnAccount:
