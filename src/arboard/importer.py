@@ -969,22 +969,26 @@ def _payments_left_on_account(conn: sa.Connection, staged: store.Staged, *, done
     They stay (payments come from their own file) and count as cash on account from then on: worth saying,
     as a file of open items replacing a whole ledger puts the cash of every paid invoice on account."""
     pay, inv, new = schema.payments, schema.invoices, staged.table
-    gone = (sa.select(pay.c.payment_id, pay.c.invoice_id)
+    gone = (sa.select(pay.c.invoice_id)
             .select_from(pay.join(inv, inv.c.invoice_id == pay.c.invoice_id)
                          .outerjoin(new, new.c.invoice_id == pay.c.invoice_id))
             # What an invoices file's open amounts recorded goes with the invoices it replaces.
             .where(new.c.invoice_id.is_(None), ~pay.c.payment_id.startswith(schema.OPEN_AMOUNT_PREFIX)).subquery())
-    payments, invoices = conn.execute(sa.select(sa.func.count(), sa.func.count(gone.c.invoice_id.distinct()))).one()
-    if not payments:
+    # One pass over the anti-join: per invoice, then the totals beside the first three (2.7 s each at 10M).
+    per = sa.select(gone.c.invoice_id, sa.func.count().label("n")).group_by(gone.c.invoice_id).subquery()
+    rows = conn.execute(sa.select(per.c.invoice_id, sa.func.sum(per.c.n).over(), sa.func.count().over())
+                        .order_by(per.c.invoice_id).limit(3)).all()
+    if not rows:
         return []
-    some = conn.execute(sa.select(gone.c.invoice_id).distinct().order_by(gone.c.invoice_id).limit(3)).scalars().all()
+    some = [r[0] for r in rows]
+    payments, invoices = int(rows[0][1]), int(rows[0][2])
     one = payments == 1
     them = "it" if one else "them"
     return [f"{counted(payments, 'payment')} loaded earlier {'is' if one else 'are'} applied to "
             f"{counted(invoices, 'invoice')} the ledger "
-            + (f"no longer holds after this import ({first_few(list(some), total=invoices)}): "
+            + (f"no longer holds after this import ({first_few(some, total=invoices)}): "
                f"{'it counts' if one else 'they count'} as cash on account from now on" if done else
-               f"would no longer hold after a replace ({first_few(list(some), total=invoices)}): "
+               f"would no longer hold after a replace ({first_few(some, total=invoices)}): "
                f"{'it' if one else 'they'} would count as cash on account")
             + f" (the Unapplied cash page matches {them} to the open items). If the payments belong to the ledger "
             "replaced, replace the payments too. A file of open items only is imported in open-items mode: it "
