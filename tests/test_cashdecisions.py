@@ -26,6 +26,14 @@ def _ledger(engine):
     return unapplied.match_payments(engine, AS_OF)
 
 
+def _settled_otherwise(engine, *invoice_ids: str) -> None:
+    """The ERP settles these invoices (on 20 Feb 2026) without the payments on account: proposals change."""
+    inv = schema.invoices
+    with engine.begin() as conn:
+        conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(invoice_ids)).values(paid_date=date(2026, 2, 20)))
+    events.refresh(engine)
+
+
 def test_confirmed_counts_everywhere_and_rejected_nowhere(engine):
     cash = _ledger(engine)
     assert (cash.proposals["decision"] == "").all() and (cash.lines["decision"] == "").all()
@@ -82,11 +90,7 @@ def test_a_decision_on_items_proposed_then_does_not_hold_once_the_proposal_chang
     cashdecisions.record(engine, cash.proposals, ["R13"], "confirmed", decided_on=TODAY, today=TODAY, by="Ann")
     cashdecisions.record(engine, cash.proposals, ["R10"], "rejected", decided_on=TODAY, today=TODAY)
     # The ERP settles INV-1302 and INV-1200 otherwise: R13 and R10 now match nothing.
-    inv = schema.invoices
-    with engine.begin() as conn:
-        conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(["INV-1302", "INV-1200"]))
-                     .values(paid_date=date(2026, 2, 20)))
-    events.refresh(engine)
+    _settled_otherwise(engine, "INV-1302", "INV-1200")
     later = unapplied.match_payments(engine, AS_OF)
     row = later.proposals.set_index("payment_id")
     assert row.loc["R13", "decision"] == cashdecisions.OUTDATED == row.loc["R10", "decision"]
@@ -110,11 +114,7 @@ def test_the_outdated_decisions_are_taken_back_at_once(engine):
     cash = _ledger(engine)
     for ids, kind in ((["R13", "R1", "R2"], "confirmed"), (["R10"], "rejected")):
         cashdecisions.record(engine, cash.proposals, ids, kind, decided_on=TODAY, today=TODAY)
-    inv = schema.invoices
-    with engine.begin() as conn:  # the ERP settles INV-1302 and INV-1200 otherwise: R13's and R10's proposals change
-        conn.execute(sa.update(inv).where(inv.c.invoice_id.in_(["INV-1302", "INV-1200"]))
-                     .values(paid_date=date(2026, 2, 20)))
-    events.refresh(engine)
+    _settled_otherwise(engine, "INV-1302", "INV-1200")  # R13's and R10's proposals change
     # Against the proposals as they were, every decision holds: nothing is taken back, nothing written.
     before = cashdecisions.version(engine)
     assert cashdecisions.take_back_outdated(engine, cash.proposals) == []
@@ -195,10 +195,7 @@ def test_the_command_line_decides_and_lists(duck_url):
     # Outdated ones, all at once: R13's proposal changes when the ERP settles its invoice otherwise.
     assert run.invoke(app, ["cash-decision", "confirm", "R13", "R2", *base]).exit_code == 0
     engine = db.open_database(duck_url)
-    with engine.begin() as conn:
-        conn.execute(sa.update(schema.invoices).where(schema.invoices.c.invoice_id == "INV-1302")
-                     .values(paid_date=date(2026, 2, 20)))
-    events.refresh(engine)
+    _settled_otherwise(engine, "INV-1302")
     engine.dispose()
     listed = " ".join(run.invoke(app, ["unapplied", *base]).output.split())
     assert "1 to decide again (the proposal changed)" in listed
